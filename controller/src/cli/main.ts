@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * `benchfleet` operator CLI. Each command group lives in its own file under ./commands and
+ * registers itself on the program; add new groups to COMMANDS below.
+ */
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "@benchfleet/shared";
+import { CliError } from "./cli-error.js";
+
+type Register = (program: Command) => void;
+
+const COMMANDS: Array<() => Promise<{ register: Register }>> = [
+  () => import("./commands/plan.js"),
+];
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command("benchfleet")
+    .description("benchfleet: LLM inference benchmark sweeps across a GPU fleet")
+    .showHelpAfterError()
+    .exitOverride();
+  for (const load of COMMANDS) (await load()).register(program);
+  return program;
+}
+
+/** Prints what went wrong without a stack trace (set BENCHFLEET_DEBUG=1 to see one). */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode;
+  if (process.env.BENCHFLEET_DEBUG) console.error(err);
+  if (err instanceof ConfigError || err instanceof CliError) {
+    console.error(`error: ${err.message}`);
+    return err instanceof CliError ? err.exitCode : 2;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  console.error(`error: ${msg}`);
+  return 1;
+}
+
+async function main(): Promise<void> {
+  try {
+    const program = await buildProgram();
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    process.exitCode = reportError(err);
+  }
+}
+
+await main();

@@ -1,0 +1,142 @@
+/**
+ * A deployment: one server configuration on a set of nodes, with all the load points it serves.
+ * Identity = fingerprint: sha256 of the canonical spec minus load points, config keys and
+ * scheduling settings (priority, timeouts), so identical rows from several entries merge.
+ */
+import { z } from "zod";
+import { SkuName } from "./skus.js";
+
+export const LoadPoint = z
+  .object({
+    concurrency: z.number().int().positive(),
+    isl: z.number().int().positive(),
+    osl: z.number().int().positive(),
+  })
+  .strict();
+export type LoadPoint = z.infer<typeof LoadPoint>;
+
+export const PoolSpec = z
+  .object({
+    numWorker: z.number().int().positive(),
+    tp: z.number().int().positive(),
+    ep: z.number().int().positive(),
+    pp: z.number().int().positive(),
+    dpAttn: z.boolean(),
+    dcpSize: z.number().int().positive(),
+    pcpSize: z.number().int().positive(),
+    hardware: z.string().optional(),
+    additionalSettings: z.array(z.string()),
+    /** GPUs of one worker: tp*pp*pcp */
+    gpusPerWorker: z.number().int().positive(),
+    /** GPUs of the pool: numWorker*gpusPerWorker */
+    gpus: z.number().int().positive(),
+    /** nodes of the pool: ceil(gpus / gpusPerNode) */
+    nodes: z.number().int().positive(),
+  })
+  .strict();
+export type PoolSpec = z.infer<typeof PoolSpec>;
+
+export const PhaseTimeouts = z
+  .object({
+    prepare: z.number().positive(),
+    launch: z.number().positive(),
+    ready: z.number().positive(),
+    warmup: z.number().positive(),
+    load: z.number().positive(),
+    eval: z.number().positive(),
+    teardown: z.number().positive(),
+  })
+  .strict();
+export type PhaseTimeouts = z.infer<typeof PhaseTimeouts>;
+
+export const Deployment = z
+  .object({
+    fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+    /** first config key this deployment came from */
+    configKey: z.string(),
+    /** all config keys that planned this identical deployment */
+    configKeys: z.array(z.string()).min(1),
+    sourceFiles: z.array(z.string()),
+    runner: z.string(),
+    sku: SkuName,
+    gpusPerNode: z.number().int().positive(),
+    image: z.string(),
+    model: z.string(),
+    modelPrefix: z.string(),
+    precision: z.string(),
+    framework: z.string(),
+    router: z.object({ name: z.string(), version: z.string().optional() }).optional(),
+    kvP2pTransfer: z.string().optional(),
+    isl: z.number().int().positive(),
+    osl: z.number().int().positive(),
+    specDecoding: z.enum(["mtp", "draft_model", "none"]),
+    multinode: z.boolean(),
+    disagg: z.boolean(),
+    scenario: z.enum(["fixed-seq-len", "agentic-coding"]),
+    /** single node parallelism */
+    tp: z.number().int().positive().optional(),
+    ep: z.number().int().positive().optional(),
+    pp: z.number().int().positive().optional(),
+    dpAttn: z.boolean().optional(),
+    dcpSize: z.number().int().positive().optional(),
+    pcpSize: z.number().int().positive().optional(),
+    kvOffloading: z.string().optional(),
+    /** multi-node pools */
+    prefill: PoolSpec.optional(),
+    decode: PoolSpec.optional(),
+    nodes: z.number().int().positive(),
+    gpus: z.number().int().positive(),
+    points: z.array(LoadPoint),
+    eval: z.boolean(),
+    evalLimit: z.number().int().positive().optional(),
+    evalsOnly: z.boolean(),
+    launchPerPoint: z.boolean(),
+    promptsPerConc: z.number().int().positive(),
+    maxModelLen: z.number().int().positive(),
+    recipeOverrides: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    priority: z.number().int(),
+    timeouts: PhaseTimeouts,
+    estimate: z
+      .object({
+        launchSeconds: z.number().nonnegative(),
+        loadSeconds: z.number().nonnegative(),
+        evalSeconds: z.number().nonnegative(),
+        wallSeconds: z.number().nonnegative(),
+        gpuHours: z.number().nonnegative(),
+      })
+      .strict(),
+  })
+  .strict();
+export type Deployment = z.infer<typeof Deployment>;
+
+export const PlanTotals = z
+  .object({
+    deployments: z.number().int().nonnegative(),
+    singleNodeDeployments: z.number().int().nonnegative(),
+    multiNodeDeployments: z.number().int().nonnegative(),
+    points: z.number().int().nonnegative(),
+    evals: z.number().int().nonnegative(),
+    gpuHours: z.number().nonnegative(),
+    wallSeconds: z.number().nonnegative(),
+  })
+  .strict();
+export type PlanTotals = z.infer<typeof PlanTotals>;
+
+export const Plan = z
+  .object({
+    deployments: z.array(Deployment),
+    totals: PlanTotals,
+    bySku: z.record(z.string(), PlanTotals),
+  })
+  .strict();
+export type Plan = z.infer<typeof Plan>;
+
+/** BullMQ queue name for a runner label: `deploy-<label>`, sanitised (no `:`). */
+export function queueNameForRunner(runner: string): string {
+  return `deploy-${runner.toLowerCase().replace(/[^a-z0-9_-]+/g, "-")}`;
+}
+
+/** BullMQ job id of a deployment in a sweep (no `:` allowed). */
+export function jobIdFor(sweepId: string, fingerprint: string): string {
+  return `${sweepId}.${fingerprint.slice(0, 16)}`;
+}
