@@ -5,3 +5,4 @@ export * from "./master-config.js";
 export * from "./deployment.js";
 export * from "./results.js";
 export * from "./protocol.js";
+export * from "./launch-plan.js";
