@@ -17,7 +17,8 @@ export type LoadPoint = z.infer<typeof LoadPoint>;
 
 export const PoolSpec = z
   .object({
-    numWorker: z.number().int().positive(),
+    /** 0 for the decode pool of an aggregated multi-node deployment */
+    numWorker: z.number().int().nonnegative(),
     tp: z.number().int().positive(),
     ep: z.number().int().positive(),
     pp: z.number().int().positive(),
@@ -29,9 +30,9 @@ export const PoolSpec = z
     /** GPUs of one worker: tp*pp*pcp */
     gpusPerWorker: z.number().int().positive(),
     /** GPUs of the pool: numWorker*gpusPerWorker */
-    gpus: z.number().int().positive(),
+    gpus: z.number().int().nonnegative(),
     /** nodes of the pool: ceil(gpus / gpusPerNode) */
-    nodes: z.number().int().positive(),
+    nodes: z.number().int().nonnegative(),
   })
   .strict();
 export type PoolSpec = z.infer<typeof PoolSpec>;

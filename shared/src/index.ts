@@ -6,3 +6,8 @@ export * from "./deployment.js";
 export * from "./results.js";
 export * from "./protocol.js";
 export * from "./launch-plan.js";
+export * from "./wildcard.js";
+export * from "./master-config-load.js";
+export * from "./plan-estimate.js";
+export * from "./planner.js";
+export * from "./changelog.js";

@@ -61,6 +61,33 @@ export const BenchfleetBlock = z
   .strict();
 export type BenchfleetBlock = z.infer<typeof BenchfleetBlock>;
 
+/** `{name, version}` of a runtime component (router); version must not be an image reference. */
+export const ComponentMetadata = z
+  .object({
+    name: z.string().min(1),
+    version: z
+      .string()
+      .min(1)
+      .refine((v) => !v.startsWith("image:"), "component version must be a release, package version or commit, not an image reference"),
+  })
+  .strict();
+
+const KvOffloadBackend = z.object({ name: z.string().min(1), version: z.string().min(1).optional() }).strict();
+
+/** tp must be divisible by dcp-size (the reference's topology rule) */
+function tpContextRule(v: { tp?: number; "dcp-size"?: number }, ctx: z.RefinementCtx) {
+  const dcp = v["dcp-size"] ?? 1;
+  if (v.tp !== undefined && v.tp % dcp !== 0) {
+    ctx.addIssue({ code: "custom", message: `tp (${v.tp}) must be divisible by dcp-size (${dcp})`, path: ["dcp-size"] });
+  }
+}
+
+const concFields = {
+  "conc-start": posInt.optional(),
+  "conc-end": posInt.optional(),
+  "conc-list": z.array(posInt).min(1).optional(),
+};
+
 export const SingleNodeSearchEntry = z
   .object({
     tp: posInt,
@@ -70,40 +97,90 @@ export const SingleNodeSearchEntry = z
     "dcp-size": posInt.optional(),
     "pcp-size": posInt.optional(),
     "spec-decoding": specDecoding.optional(),
-    "conc-start": posInt.optional(),
-    "conc-end": posInt.optional(),
-    "conc-list": z.array(posInt).min(1).optional(),
-    "kv-offloading": z.enum(["none", "dram"]).optional(),
-    "kv-offload-backend": z.string().optional(),
+    router: ComponentMetadata.optional(),
+    ...concFields,
   })
   .strict()
-  .superRefine(concurrencyRule);
+  .superRefine(concurrencyRule)
+  .superRefine(tpContextRule);
 export type SingleNodeSearchEntry = z.infer<typeof SingleNodeSearchEntry>;
 
 export const WorkerPool = z
   .object({
-    "num-worker": posInt,
+    /** 0 is allowed: an aggregated multi-node deployment has no decode pool */
+    "num-worker": nonNegInt,
     tp: posInt,
-    ep: posInt.optional(),
-    "dp-attn": z.boolean().optional(),
+    ep: posInt,
+    "dp-attn": z.boolean(),
     pp: posInt.optional(),
     "dcp-size": posInt.optional(),
     "pcp-size": posInt.optional(),
-    hardware: z.string().optional(),
+    hardware: z.string().min(1).optional(),
     "additional-settings": z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*=.*$/, "expected KEY=VALUE")).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(tpContextRule);
 export type WorkerPool = z.infer<typeof WorkerPool>;
+
+function hardwarePairRule(v: { prefill?: { hardware?: string }; decode?: { hardware?: string } }, ctx: z.RefinementCtx) {
+  if (v.prefill && v.decode && Boolean(v.prefill.hardware) !== Boolean(v.decode.hardware)) {
+    ctx.addIssue({ code: "custom", message: "hardware must be given for both prefill and decode, or neither", path: ["prefill", "hardware"] });
+  }
+}
 
 export const MultiNodeSearchEntry = z
   .object({
     "spec-decoding": specDecoding.optional(),
-    "conc-list": z.array(posInt).min(1),
     prefill: WorkerPool,
     decode: WorkerPool,
+    router: ComponentMetadata.optional(),
+    "kv-p2p-transfer": z.string().min(1).optional(),
+    ...concFields,
   })
-  .strict();
+  .strict()
+  .superRefine(concurrencyRule)
+  .superRefine(hardwarePairRule)
+  .superRefine((v, ctx) => {
+    if (v.prefill["num-worker"] === 0) ctx.addIssue({ code: "custom", message: "prefill needs at least one worker", path: ["prefill", "num-worker"] });
+  });
 export type MultiNodeSearchEntry = z.infer<typeof MultiNodeSearchEntry>;
+
+export const AgenticSearchEntry = z
+  .object({
+    tp: posInt.optional(),
+    ep: posInt.optional(),
+    pp: posInt.optional(),
+    "dp-attn": z.boolean().optional(),
+    "dcp-size": posInt.optional(),
+    "pcp-size": posInt.optional(),
+    "spec-decoding": specDecoding.optional(),
+    prefill: WorkerPool.optional(),
+    decode: WorkerPool.optional(),
+    "kv-offloading": z.enum(["none", "dram"]).optional(),
+    "kv-offload-backend": KvOffloadBackend.optional(),
+    router: ComponentMetadata.optional(),
+    "kv-p2p-transfer": z.string().min(1).optional(),
+    ...concFields,
+  })
+  .strict()
+  .superRefine(concurrencyRule)
+  .superRefine((v, ctx) => {
+    const single = v.tp !== undefined;
+    const multi = v.prefill !== undefined || v.decode !== undefined;
+    if (single ? multi : !(v.prefill && v.decode)) {
+      ctx.addIssue({ code: "custom", message: "agentic search-space entries must give either tp or both prefill and decode", path: [] });
+    }
+    if (single && v["kv-offloading"] === undefined) {
+      ctx.addIssue({ code: "custom", message: "single-node agentic entries must give kv-offloading", path: [] });
+    }
+    const backend = v["kv-offload-backend"];
+    if (backend && (v["kv-offloading"] ?? "none") === "none") {
+      ctx.addIssue({ code: "custom", message: "kv-offload-backend needs kv-offloading other than none", path: ["kv-offload-backend"] });
+    }
+    if (!backend && v["kv-offloading"] === "dram") {
+      ctx.addIssue({ code: "custom", message: "kv-offload-backend is required when kv-offloading is dram", path: ["kv-offloading"] });
+    }
+  });
 
 const FixedSeqLen = <S extends z.ZodType>(entry: S) =>
   z
@@ -114,10 +191,10 @@ const FixedSeqLen = <S extends z.ZodType>(entry: S) =>
     })
     .strict();
 
-const AgenticScenario = z
+export const AgenticScenario = z
   .object({
-    "search-space": z.array(z.record(z.string(), z.unknown())).min(1),
-    "dram-utilization": z.number().nonnegative().optional(),
+    "search-space": z.array(AgenticSearchEntry).min(1),
+    "dram-utilization": z.number().gt(0).lte(1).optional(),
   })
   .strict();
 
@@ -128,22 +205,30 @@ const entryBase = {
   runner: z.string().min(1),
   precision: z.string().min(1),
   framework: z.string().min(1),
-  disagg: z.boolean().optional(),
-  router: z.object({ name: z.string().min(1), version: z.string().optional() }).strict().optional(),
-  "kv-p2p-transfer": z.string().min(1).optional(),
+  router: ComponentMetadata.optional(),
   benchfleet: BenchfleetBlock.optional(),
 };
+
+function scenariosOf<S extends z.ZodType>(entry: S) {
+  return z
+    .object({
+      "fixed-seq-len": z.array(FixedSeqLen(entry)).optional(),
+      "agentic-coding": z.array(AgenticScenario).optional(),
+    })
+    .strict()
+    .superRefine((v, ctx) => {
+      if (!v["fixed-seq-len"]?.length && !v["agentic-coding"]?.length) {
+        ctx.addIssue({ code: "custom", message: "at least one scenario (fixed-seq-len or agentic-coding) is required", path: [] });
+      }
+    });
+}
 
 export const SingleNodeEntry = z
   .object({
     ...entryBase,
     multinode: z.literal(false),
-    scenarios: z
-      .object({
-        "fixed-seq-len": z.array(FixedSeqLen(SingleNodeSearchEntry)).optional(),
-        "agentic-coding": z.union([AgenticScenario, z.array(AgenticScenario)]).optional(),
-      })
-      .strict(),
+    disagg: z.literal(false).optional(),
+    scenarios: scenariosOf(SingleNodeSearchEntry),
   })
   .strict();
 
@@ -151,43 +236,69 @@ export const MultiNodeEntry = z
   .object({
     ...entryBase,
     multinode: z.literal(true),
-    scenarios: z
-      .object({
-        "fixed-seq-len": z.array(FixedSeqLen(MultiNodeSearchEntry)).optional(),
-        "agentic-coding": z.union([AgenticScenario, z.array(AgenticScenario)]).optional(),
-      })
-      .strict(),
+    disagg: z.boolean().optional(),
+    "kv-p2p-transfer": z.string().min(1).optional(),
+    scenarios: scenariosOf(MultiNodeSearchEntry),
   })
   .strict();
 
-export const MasterConfigEntry = z
-  .discriminatedUnion("multinode", [SingleNodeEntry, MultiNodeEntry])
-  .superRefine((v, ctx) => {
-    if (v.disagg && !v["kv-p2p-transfer"]) {
-      ctx.addIssue({ code: "custom", message: "kv-p2p-transfer is required when disagg is true", path: ["disagg"] });
+type AnyEntry = z.infer<typeof SingleNodeEntry> | z.infer<typeof MultiNodeEntry>;
+
+/** router / kv-p2p-transfer at the top level or in search-space entries, never both (the reference's rule). */
+function componentScopeRule(v: AnyEntry, ctx: z.RefinementCtx) {
+  const entries: Array<{ path: (string | number)[]; e: Record<string, unknown> }> = [];
+  (v.scenarios["fixed-seq-len"] ?? []).forEach((sc, i) =>
+    sc["search-space"].forEach((e, j) => entries.push({ path: ["scenarios", "fixed-seq-len", i, "search-space", j], e: e as Record<string, unknown> })),
+  );
+  (v.scenarios["agentic-coding"] ?? []).forEach((sc, i) =>
+    sc["search-space"].forEach((e, j) => entries.push({ path: ["scenarios", "agentic-coding", i, "search-space", j], e: e as Record<string, unknown> })),
+  );
+  const top = v as Record<string, unknown>;
+  for (const field of ["router", "kv-p2p-transfer"]) {
+    const inner = entries.find(({ e }) => e[field] !== undefined);
+    if (top[field] !== undefined && inner) {
+      ctx.addIssue({ code: "custom", message: `${field} must be declared either at the top level or in search-space entries, not both`, path: [...inner.path, field] });
     }
-  });
+  }
+  if (!v.multinode) {
+    const inner = entries.find(({ e }) => e["kv-p2p-transfer"] !== undefined);
+    if (inner) ctx.addIssue({ code: "custom", message: "kv-p2p-transfer is only valid when multinode is true", path: [...inner.path, "kv-p2p-transfer"] });
+  }
+  if (v.disagg && top["kv-p2p-transfer"] === undefined) {
+    const missing = entries.find(({ e }) => e["kv-p2p-transfer"] === undefined);
+    if (!entries.length || missing) {
+      ctx.addIssue({ code: "custom", message: "disagg: true requires kv-p2p-transfer at the top level or in every search-space entry", path: ["disagg"] });
+    }
+  }
+  if (v.scenarios["agentic-coding"]?.length && !v.runner.startsWith("cluster:")) {
+    ctx.addIssue({ code: "custom", message: "agentic configs must use a 'cluster:<name>' runner label", path: ["runner"] });
+  }
+}
+
+export const MasterConfigEntry = z
+  .discriminatedUnion("multinode", [SingleNodeEntry, MultiNodeEntry], {
+    error: (iss) => (iss.code === "invalid_union" ? "multinode is required: true or false" : undefined),
+  })
+  .superRefine(componentScopeRule);
 export type MasterConfigEntry = z.infer<typeof MasterConfigEntry>;
 export type SingleNodeEntry = z.infer<typeof SingleNodeEntry>;
 export type MultiNodeEntry = z.infer<typeof MultiNodeEntry>;
 
-export const MasterConfigFile = z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "config key may hold letters, digits, . _ -"), MasterConfigEntry);
-export type MasterConfigFile = z.infer<typeof MasterConfigFile>;
-
 /** runners.yaml of the reference lab: labels → runner names, plus per-label hardware facts. */
 export const RunnersFile = z
   .object({
-    labels: z.record(z.string(), z.array(z.string())).optional(),
+    labels: z.record(z.string(), z.array(z.string()).min(1, "a runner label needs at least one runner")),
     hardware: z
       .record(
         z.string(),
         z
           .object({
-            "gpus-per-node": posInt.optional(),
-            "available-cpu-dram-mib": nonNegInt.optional(),
+            "gpus-per-node": posInt,
+            "available-cpu-dram-mib": posInt,
+            /** benchfleet addition: the SKU of this label when its name does not say */
             sku: z.string().optional(),
           })
-          .passthrough(),
+          .strict(),
       )
       .optional(),
   })

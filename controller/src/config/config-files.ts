@@ -1,0 +1,156 @@
+/**
+ * File I/O around the pure planner: reads master configs (files or folders), runners.yaml,
+ * the SKU catalog and the changelog diff from git, and builds a Plan.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  buildPlan,
+  type ChangelogSelection,
+  ConfigError,
+  loadMasterConfigs,
+  type LoadedConfigs,
+  loadRunnersFile,
+  loadYaml,
+  parseUnifiedDiff,
+  type Plan,
+  type RunnersFile,
+  SkuCatalog,
+  type SkuName,
+  selectFromChangelog,
+  type TextFile,
+} from "@benchfleet/shared";
+import { CliError } from "../cli/cli-error.js";
+
+/** Repository root (configs/ lives there). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const DEFAULT_SKU_CATALOG = join(REPO_ROOT, "configs", "skus.yaml");
+
+function displayPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel && !rel.startsWith("..") ? rel : p;
+}
+
+function readText(path: string): TextFile {
+  try {
+    return { file: displayPath(path), text: readFileSync(path, "utf8") };
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
+  }
+}
+
+/** A folder contributes its `*master.yaml` files (recursively, `deprecated/` skipped); a file is taken as is. */
+export function masterConfigFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      const st = statSync(p);
+      if (st.isDirectory()) {
+        if (name !== "deprecated" && !name.startsWith(".")) walk(p);
+      } else if (/master\.ya?ml$/.test(name)) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    if (!existsSync(p)) throw new CliError(`config path not found: ${p}`, 2);
+    if (statSync(p).isDirectory()) walk(p);
+    else out.push(p);
+  }
+  if (!out.length) throw new CliError(`no master config (*master.yaml) found in ${paths.join(", ")}`, 2);
+  return out;
+}
+
+export function readMasterConfigs(paths: string[]): LoadedConfigs {
+  return loadMasterConfigs(masterConfigFiles(paths).map((p) => readText(resolve(p))));
+}
+
+export function readSkuCatalog(path = DEFAULT_SKU_CATALOG): SkuCatalog {
+  const f = readText(path);
+  return loadYaml(f.text, f.file, SkuCatalog).value as SkuCatalog;
+}
+
+export function readRunners(path?: string): RunnersFile | undefined {
+  return path ? loadRunnersFile(readText(path)) : undefined;
+}
+
+/** `git diff base head -- changelog` → the added entries, validated and expanded. */
+export function readChangelogSelection(args: {
+  changelog: string;
+  base: string;
+  head?: string;
+  configKeys: Iterable<string>;
+}): ChangelogSelection {
+  const file = resolve(args.changelog);
+  const cwd = dirname(file);
+  const git = (gitArgs: string[]) => {
+    try {
+      return execFileSync("git", gitArgs, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+    } catch (e) {
+      const err = e as { stderr?: string; message: string };
+      throw new CliError(`git ${gitArgs.join(" ")} failed: ${(err.stderr ?? err.message).trim().split("\n")[0]}`, 2);
+    }
+  };
+  const top = git(["rev-parse", "--show-toplevel"]).trim();
+  const relPath = relative(top, file);
+  const range = args.head ? [args.base, args.head] : [args.base];
+  const diff = git(["diff", "--no-color", "--unified=0", ...range, "--", relPath]);
+  const headText = args.head ? git(["show", `${args.head}:${relPath}`]) : readFileSync(file, "utf8");
+  return selectFromChangelog({
+    file: displayPath(file),
+    baseLabel: `${args.base}:${relPath}`,
+    headText,
+    diff: parseUnifiedDiff(diff),
+    configKeys: args.configKeys,
+  });
+}
+
+export interface PlanRequest {
+  config: string[];
+  runners?: string;
+  keys?: string[];
+  skus?: string[];
+  changelog?: string;
+  base?: string;
+  head?: string;
+  skuCatalog?: string;
+}
+
+export function planFromFiles(req: PlanRequest): Plan {
+  const catalog = readSkuCatalog(req.skuCatalog);
+  const configs = readMasterConfigs(req.config);
+  const runners = readRunners(req.runners);
+  const skus = req.skus?.map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const s of skus ?? []) {
+    if (!(s in catalog)) throw new CliError(`unknown SKU "${s}" in --sku (known: ${Object.keys(catalog).join(", ")})`, 2);
+  }
+  let keys = req.keys;
+  let evalsOnlyKeys: Set<string> | undefined;
+  let scenarioTypes: Set<"fixed-seq-len" | "agentic-coding"> | undefined;
+  if (req.changelog) {
+    if (!req.base) throw new CliError("--changelog needs --base REV (and optionally --head REV)", 2);
+    const sel = readChangelogSelection({ changelog: req.changelog, base: req.base, head: req.head, configKeys: configs.keys() });
+    if (keys) {
+      throw new CliError("give either --keys or --changelog, not both", 2);
+    }
+    keys = sel.keys;
+    evalsOnlyKeys = new Set(sel.evalsOnlyKeys);
+    if (sel.scenarioTypes) scenarioTypes = new Set(sel.scenarioTypes);
+    if (!keys.length) {
+      return { deployments: [], totals: { deployments: 0, singleNodeDeployments: 0, multiNodeDeployments: 0, points: 0, evals: 0, gpuHours: 0, wallSeconds: 0 }, bySku: {} };
+    }
+  }
+  return buildPlan(configs, {
+    catalog,
+    runners,
+    skus: skus as SkuName[] | undefined,
+    selection: {
+      ...(keys ? { keys } : {}),
+      ...(evalsOnlyKeys ? { evalsOnlyKeys } : {}),
+      ...(scenarioTypes ? { scenarioTypes } : {}),
+    },
+  });
+}
+
+export { ConfigError };

@@ -1,0 +1,76 @@
+/**
+ * Loads master-config files (already read as text) into one key → entry map, with file:line
+ * errors for bad YAML, schema violations and keys defined in more than one file.
+ */
+import { ConfigError, type ConfigProblem } from "./config-error.js";
+import { MasterConfigEntry, RunnersFile } from "./master-config.js";
+import { loadYaml, parseYamlSource, type YamlSource, zodProblems } from "./yaml-source.js";
+import { z } from "zod";
+
+export interface TextFile {
+  file: string;
+  text: string;
+}
+
+export interface LoadedEntry {
+  key: string;
+  entry: MasterConfigEntry;
+  file: string;
+  src: YamlSource;
+}
+
+export type LoadedConfigs = Map<string, LoadedEntry>;
+
+const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export function loadMasterConfigs(files: TextFile[]): LoadedConfigs {
+  const out: LoadedConfigs = new Map();
+  const problems: ConfigProblem[] = [];
+  for (const { file, text } of files) {
+    let src: YamlSource;
+    try {
+      src = parseYamlSource(text, file);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        problems.push(...e.problems);
+        continue;
+      }
+      throw e;
+    }
+    const raw = src.doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    if (raw === null || raw === undefined) continue; // empty file
+    if (typeof raw !== "object" || Array.isArray(raw)) {
+      problems.push({ file, line: 1, col: 1, path: "", message: "expected a mapping of config keys to entries" });
+      continue;
+    }
+    for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+      const keyPos = src.locateKey([key]);
+      if (!KEY_RE.test(key)) {
+        problems.push({ file, ...keyPos, path: key, message: "config key may hold only letters, digits, . _ -" });
+        continue;
+      }
+      const prev = out.get(key);
+      if (prev) {
+        const p = prev.src.locateKey([key]);
+        problems.push({ file, ...keyPos, path: key, message: `duplicate config key (first defined at ${prev.file}:${p.line}:${p.col})` });
+        continue;
+      }
+      const res = MasterConfigEntry.safeParse(value);
+      if (!res.success) {
+        problems.push(...zodProblems(src, res.error.issues, [key]));
+        continue;
+      }
+      out.set(key, { key, entry: res.data, file, src });
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
+}
+
+export function loadRunnersFile(f: TextFile): RunnersFile {
+  return loadYaml(f.text, f.file, RunnersFile).value;
+}
+
+export function parseTextAs<T extends z.ZodType>(f: TextFile, schema: T): z.infer<T> {
+  return loadYaml(f.text, f.file, schema).value;
+}

@@ -1,0 +1,56 @@
+/**
+ * Wall-time and GPU-hour estimate of a deployment. A deliberately simple, documented model
+ * (good enough to order and backfill jobs; the real durations are measured and reported):
+ *
+ *  - launch  = 240 s (image present, weights from local disk) + 120 s per extra node (gang barrier)
+ *              + 60 s per 100 GB of weights read per GPU group is ignored (unknown model size);
+ *  - a load point at concurrency c: (promptsPerConc·c + 2·c warmups) requests in c parallel streams,
+ *    each request ≈ osl × tpot(c) with tpot(c) = 20 ms × (1 + c/128) plus isl/20000 s of prefill,
+ *    + 15 s of per-point overhead;
+ *  - eval    = 300 s when the GSM8K gate runs (≈ 1319 questions at high concurrency);
+ *  - GPU-hours = gpus × (launch + load + eval) / 3600.
+ */
+import type { LoadPoint } from "./deployment.js";
+
+export const ESTIMATE = {
+  launchBaseS: 240,
+  launchPerExtraNodeS: 120,
+  tpotBaseS: 0.02,
+  tpotKneeConcurrency: 128,
+  prefillTokensPerS: 20_000,
+  perPointOverheadS: 15,
+  evalS: 300,
+} as const;
+
+export function estimatePointSeconds(p: LoadPoint, promptsPerConc: number): number {
+  const requests = promptsPerConc * p.concurrency + 2 * p.concurrency;
+  const waves = requests / p.concurrency;
+  const tpot = ESTIMATE.tpotBaseS * (1 + p.concurrency / ESTIMATE.tpotKneeConcurrency);
+  const perRequest = p.osl * tpot + p.isl / ESTIMATE.prefillTokensPerS;
+  return waves * perRequest + ESTIMATE.perPointOverheadS;
+}
+
+export function estimateDeployment(args: {
+  nodes: number;
+  gpus: number;
+  points: LoadPoint[];
+  promptsPerConc: number;
+  eval: boolean;
+}) {
+  const launchSeconds = ESTIMATE.launchBaseS + ESTIMATE.launchPerExtraNodeS * Math.max(0, args.nodes - 1);
+  const loadSeconds = args.points.reduce((s, p) => s + estimatePointSeconds(p, args.promptsPerConc), 0);
+  const evalSeconds = args.eval ? ESTIMATE.evalS : 0;
+  const wallSeconds = launchSeconds + loadSeconds + evalSeconds;
+  return {
+    launchSeconds: round(launchSeconds),
+    loadSeconds: round(loadSeconds),
+    evalSeconds,
+    wallSeconds: round(wallSeconds),
+    gpuHours: round((args.gpus * wallSeconds) / 3600, 4),
+  };
+}
+
+function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,336 @@
+/**
+ * The sweep planner: master-config entries → deployments (everything but concurrency), each
+ * with its ordered load points; identical deployments from several rows or entries merge with
+ * their points unioned. Pure: inputs are already-loaded configs, the SKU catalog and runners.
+ */
+import { createHash } from "node:crypto";
+import { ConfigError, type ConfigProblem } from "./config-error.js";
+import type { Deployment, LoadPoint, PhaseTimeouts, Plan, PlanTotals, PoolSpec } from "./deployment.js";
+import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
+import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPool } from "./master-config.js";
+import { type SkuCatalog, type SkuName, skuFromLabel } from "./skus.js";
+import { estimateDeployment } from "./plan-estimate.js";
+import { expandPatterns } from "./wildcard.js";
+
+export const DEFAULT_PRIORITY = 100;
+export const DEFAULT_PROMPTS_PER_CONC = 10;
+export const DEFAULT_TIMEOUTS_S: PhaseTimeouts = {
+  prepare: 1800,
+  launch: 600,
+  ready: 1800,
+  warmup: 600,
+  load: 3600,
+  eval: 3600,
+  teardown: 120,
+};
+
+export interface Selection {
+  /** config-key patterns (`*` wildcards); all keys when absent */
+  keys?: string[];
+  /** keys (exact) whose deployments run the eval only, no load points (changelog `evals-only`) */
+  evalsOnlyKeys?: Set<string>;
+  /** restrict to these scenario types (changelog `scenario-type`) */
+  scenarioTypes?: Set<"fixed-seq-len" | "agentic-coding">;
+}
+
+export interface PlanOptions {
+  catalog: SkuCatalog;
+  runners?: RunnersFile;
+  /** file name of runners.yaml, for error messages */
+  runnersFile?: string;
+  selection?: Selection;
+  skus?: SkuName[];
+}
+
+/** Concurrency values of a search-space entry: doubling from conc-start to conc-end inclusive, or conc-list. */
+export function expandConcurrency(e: { "conc-start"?: number; "conc-end"?: number; "conc-list"?: number[] }): number[] {
+  if (e["conc-list"]) return [...new Set(e["conc-list"])].sort((a, b) => a - b);
+  const out: number[] = [];
+  const start = e["conc-start"]!;
+  const end = e["conc-end"]!;
+  // the reference generator's rule: double while still ≤ conc-end (end included when reached)
+  for (let c = start; c <= end; c *= 2) out.push(c);
+  return out;
+}
+
+export function resolveRunner(
+  label: string,
+  opts: Pick<PlanOptions, "catalog" | "runners">,
+): { sku: SkuName; gpusPerNode: number } | { error: string } {
+  const hw = opts.runners?.hardware?.[label];
+  if (opts.runners?.labels && !(label in opts.runners.labels)) {
+    return { error: `unknown runner label "${label}": not among the labels of runners.yaml` };
+  }
+  const skuName = (hw?.sku as SkuName | undefined) ?? skuFromLabel(label);
+  if (!skuName || !(skuName in opts.catalog)) {
+    return { error: `unknown runner label "${label}": cannot tell its SKU (expected a label naming one of ${Object.keys(opts.catalog).join(", ")}, or a runners.yaml that maps it)` };
+  }
+  const gpusPerNode = hw?.["gpus-per-node"] ?? opts.catalog[skuName].gpusPerNode;
+  return { sku: skuName, gpusPerNode };
+}
+
+function pool(p: WorkerPool, gpusPerNode: number): PoolSpec {
+  const tp = p.tp;
+  const pp = p.pp ?? 1;
+  const pcpSize = p["pcp-size"] ?? 1;
+  const gpusPerWorker = tp * pp * pcpSize;
+  const gpus = p["num-worker"] * gpusPerWorker;
+  return {
+    numWorker: p["num-worker"],
+    tp,
+    ep: p.ep ?? 1,
+    pp,
+    dpAttn: p["dp-attn"] ?? false,
+    dcpSize: p["dcp-size"] ?? 1,
+    pcpSize,
+    ...(p.hardware ? { hardware: p.hardware } : {}),
+    additionalSettings: p["additional-settings"] ?? [],
+    gpusPerWorker,
+    gpus,
+    nodes: Math.ceil(gpus / gpusPerNode),
+  };
+}
+
+/** The part of a deployment that identifies the server configuration. */
+type Spec = Omit<
+  Deployment,
+  | "fingerprint"
+  | "configKey"
+  | "configKeys"
+  | "sourceFiles"
+  | "points"
+  | "eval"
+  | "evalLimit"
+  | "evalsOnly"
+  | "priority"
+  | "timeouts"
+  | "estimate"
+  | "promptsPerConc"
+> & { launchPoint?: number };
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function fingerprintOf(spec: Spec): string {
+  return createHash("sha256").update(canonicalJson(spec)).digest("hex");
+}
+
+interface Draft {
+  spec: Spec;
+  fingerprint: string;
+  configKeys: string[];
+  sourceFiles: string[];
+  points: Map<number, LoadPoint>;
+  eval: boolean;
+  evalLimit?: number;
+  evalsOnly: boolean;
+  priority: number;
+  timeouts: PhaseTimeouts;
+  promptsPerConc: number;
+}
+
+export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
+  const problems: ConfigProblem[] = [];
+  const sel = opts.selection ?? {};
+  let keys = [...configs.keys()];
+  if (sel.keys) {
+    const { matched, unmatched } = expandPatterns(sel.keys, keys);
+    if (unmatched.length) {
+      throw new ConfigError(
+        unmatched.map((p) => ({ file: "--keys", line: 1, col: 1, path: p, message: "matches no config key" })),
+      );
+    }
+    keys = matched;
+  }
+  const drafts = new Map<string, Draft>();
+  for (const key of keys) {
+    const le = configs.get(key)!;
+    const runner = resolveRunner(le.entry.runner, opts);
+    if ("error" in runner) {
+      const pos = le.src.locate([key, "runner"]);
+      problems.push({ file: le.file, ...pos, path: `${key}.runner`, message: runner.error });
+      continue;
+    }
+    if (opts.skus && !opts.skus.includes(runner.sku)) continue;
+    for (const d of expandEntry(le, runner, sel)) {
+      const prev = drafts.get(d.fingerprint);
+      if (!prev) {
+        drafts.set(d.fingerprint, d);
+        continue;
+      }
+      for (const [c, p] of d.points) prev.points.set(c, p);
+      for (const k of d.configKeys) if (!prev.configKeys.includes(k)) prev.configKeys.push(k);
+      for (const f of d.sourceFiles) if (!prev.sourceFiles.includes(f)) prev.sourceFiles.push(f);
+      prev.eval ||= d.eval;
+      prev.evalsOnly &&= d.evalsOnly;
+      prev.priority = Math.min(prev.priority, d.priority);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const deployments: Deployment[] = [];
+  for (const d of drafts.values()) {
+    const points = d.evalsOnly ? [] : [...d.points.values()].sort((a, b) => a.concurrency - b.concurrency);
+    const { launchPoint: _lp, ...spec } = d.spec;
+    const estimate = estimateDeployment({ nodes: spec.nodes, gpus: spec.gpus, points, promptsPerConc: d.promptsPerConc, eval: d.eval });
+    const timeouts = { ...d.timeouts };
+    // the load phase must at least cover its estimate with margin
+    timeouts.load = Math.max(timeouts.load, Math.ceil(estimate.loadSeconds * 3));
+    deployments.push({
+      fingerprint: d.fingerprint,
+      configKey: d.configKeys[0]!,
+      configKeys: d.configKeys,
+      sourceFiles: d.sourceFiles,
+      ...spec,
+      points,
+      eval: d.eval,
+      ...(d.evalLimit ? { evalLimit: d.evalLimit } : {}),
+      evalsOnly: d.evalsOnly,
+      promptsPerConc: d.promptsPerConc,
+      priority: d.priority,
+      timeouts,
+      estimate,
+    });
+  }
+  deployments.sort(
+    (a, b) => a.priority - b.priority || cmp(a.configKey, b.configKey) || a.isl - b.isl || a.osl - b.osl || cmp(a.fingerprint, b.fingerprint),
+  );
+  return { deployments, totals: totalsOf(deployments), bySku: groupTotals(deployments) };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function* expandEntry(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: number }, sel: Selection): Generator<Draft> {
+  const e = le.entry;
+  const bf = e.benchfleet ?? {};
+  const evalsOnly = sel.evalsOnlyKeys?.has(le.key) ?? false;
+  const common = {
+    runner: e.runner,
+    sku: runner.sku,
+    gpusPerNode: runner.gpusPerNode,
+    image: e.image,
+    model: e.model,
+    modelPrefix: e["model-prefix"],
+    precision: e.precision,
+    framework: e.framework,
+    multinode: e.multinode,
+    disagg: e.disagg ?? false,
+    launchPerPoint: bf["launch-per-point"] ?? false,
+    recipeOverrides: bf.recipe ?? {},
+  };
+  const t = bf.timeouts ?? {};
+  const timeouts: PhaseTimeouts = {
+    prepare: t.pull ?? DEFAULT_TIMEOUTS_S.prepare,
+    launch: t.launch ?? DEFAULT_TIMEOUTS_S.launch,
+    ready: t.ready ?? DEFAULT_TIMEOUTS_S.ready,
+    warmup: t.warmup ?? DEFAULT_TIMEOUTS_S.warmup,
+    load: t.load ?? DEFAULT_TIMEOUTS_S.load,
+    eval: t.eval ?? DEFAULT_TIMEOUTS_S.eval,
+    teardown: t.teardown ?? DEFAULT_TIMEOUTS_S.teardown,
+  };
+  const sched = {
+    configKeys: [le.key],
+    sourceFiles: [le.file],
+    eval: bf.eval ?? true,
+    ...(bf["eval-limit"] ? { evalLimit: bf["eval-limit"] } : {}),
+    evalsOnly,
+    priority: bf.priority ?? DEFAULT_PRIORITY,
+    timeouts,
+    promptsPerConc: bf["prompts-per-conc"] ?? DEFAULT_PROMPTS_PER_CONC,
+  };
+  if (evalsOnly) sched.eval = true;
+
+  const want = (s: "fixed-seq-len" | "agentic-coding") => !sel.scenarioTypes || sel.scenarioTypes.has(s);
+  const scenarios: Array<{ scenario: "fixed-seq-len"; isl: number; osl: number; space: unknown[] }> = [];
+  if (want("fixed-seq-len")) {
+    for (const s of e.scenarios["fixed-seq-len"] ?? []) scenarios.push({ scenario: "fixed-seq-len", isl: s.isl, osl: s.osl, space: s["search-space"] });
+  }
+  // agentic-coding scenarios are parsed and carried in the config but not planned yet (no trace replay).
+
+  for (const sc of scenarios) {
+    for (const raw of sc.space) {
+      let spec: Spec;
+      let concs: number[];
+      if (!e.multinode) {
+        const s = raw as SingleNodeSearchEntry;
+        const tp = s.tp;
+        const pp = s.pp ?? 1;
+        const pcpSize = s["pcp-size"] ?? 1;
+        const gpus = tp * pp * pcpSize;
+        spec = {
+          ...common,
+          scenario: sc.scenario,
+          isl: sc.isl,
+          osl: sc.osl,
+          maxModelLen: sc.isl + sc.osl + 256,
+          specDecoding: s["spec-decoding"] ?? "none",
+          tp,
+          ep: s.ep ?? 1,
+          pp,
+          dpAttn: s["dp-attn"] ?? false,
+          dcpSize: s["dcp-size"] ?? 1,
+          pcpSize,
+          ...(s.router ?? e.router ? { router: s.router ?? e.router } : {}),
+          nodes: Math.ceil(gpus / runner.gpusPerNode),
+          gpus,
+        };
+        concs = expandConcurrency(s);
+      } else {
+        const m = raw as MultiNodeSearchEntry;
+        const prefill = pool(m.prefill, runner.gpusPerNode);
+        const decode = pool(m.decode, runner.gpusPerNode);
+        const router = m.router ?? e.router;
+        const kv = m["kv-p2p-transfer"] ?? (e.multinode ? e["kv-p2p-transfer"] : undefined);
+        spec = {
+          ...common,
+          ...(router ? { router } : {}),
+          ...(kv ? { kvP2pTransfer: kv } : {}),
+          scenario: sc.scenario,
+          isl: sc.isl,
+          osl: sc.osl,
+          maxModelLen: sc.isl + sc.osl + 256,
+          specDecoding: m["spec-decoding"] ?? "none",
+          prefill,
+          decode,
+          nodes: prefill.nodes + decode.nodes,
+          gpus: prefill.gpus + decode.gpus,
+        };
+        concs = expandConcurrency(m);
+      }
+      const groups = common.launchPerPoint ? concs.map((c) => [c]) : [concs];
+      for (const g of groups) {
+        const s = common.launchPerPoint ? { ...spec, launchPoint: g[0] } : spec;
+        const points = new Map<number, LoadPoint>(g.map((c) => [c, { concurrency: c, isl: sc.isl, osl: sc.osl }]));
+        yield { spec: s, fingerprint: fingerprintOf(s), points, ...sched, configKeys: [...sched.configKeys], sourceFiles: [...sched.sourceFiles] };
+      }
+    }
+  }
+}
+
+export function totalsOf(ds: Deployment[]): PlanTotals {
+  return {
+    deployments: ds.length,
+    singleNodeDeployments: ds.filter((d) => !d.multinode).length,
+    multiNodeDeployments: ds.filter((d) => d.multinode).length,
+    points: ds.reduce((s, d) => s + d.points.length, 0),
+    evals: ds.filter((d) => d.eval).length,
+    gpuHours: Math.round(ds.reduce((s, d) => s + d.estimate.gpuHours, 0) * 100) / 100,
+    wallSeconds: Math.round(ds.reduce((s, d) => s + d.estimate.wallSeconds, 0)),
+  };
+}
+
+function groupTotals(ds: Deployment[]): Record<string, PlanTotals> {
+  const by = new Map<string, Deployment[]>();
+  for (const d of ds) by.set(d.sku, [...(by.get(d.sku) ?? []), d]);
+  return Object.fromEntries([...by.entries()].sort(([a], [b]) => cmp(a, b)).map(([k, v]) => [k, totalsOf(v)]));
+}
