@@ -19,6 +19,17 @@ export const HealthCheck = z
     path: z.string().optional(),
     /** response must also satisfy: e.g. Dynamo /health counting instances */
     bodyIncludes: z.array(z.string()).optional(),
+    /**
+     * Dynamo frontend `/health`: the JSON body's `instances` must hold at least `count` entries
+     * with `endpoint` equal to the given one and `component` among `components`, per group.
+     */
+    expectInstances: z
+      .array(
+        z
+          .object({ components: z.array(z.string()).min(1), endpoint: z.string(), count: z.number().int().positive() })
+          .strict(),
+      )
+      .optional(),
   })
   .strict();
 export type HealthCheck = z.infer<typeof HealthCheck>;
@@ -45,6 +56,20 @@ export const ProcessSpec = z
     stage: z.number().int().nonnegative(),
     /** start in its own session/process group (router forks) */
     ownSession: z.boolean(),
+    /**
+     * This process is node `nodeIndex` of one MPI job (`job`) spanning `nodes` nodes: the launcher
+     * starts argv as `tasksPerNode` MPI ranks (Slurm: `srun --mpi=pmix`), e.g. a TensorRT-LLM worker
+     * wider than one node. Absent: a plain process.
+     */
+    mpi: z
+      .object({
+        job: z.string(),
+        nodes: z.number().int().positive(),
+        nodeIndex: z.number().int().nonnegative(),
+        tasksPerNode: z.number().int().positive(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ProcessSpec = z.infer<typeof ProcessSpec>;
@@ -83,6 +108,8 @@ export const Placement = z
           ip: z.string(),
           gpuCount: z.number().int().positive(),
           rdmaDevices: z.array(z.string()),
+          /** default-route network interface (GLOO/NCCL_SOCKET_IFNAME); absent when unknown */
+          netIfname: z.string().optional(),
         })
         .strict(),
     ),
