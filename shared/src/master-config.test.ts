@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "./config-error.js";
+import { loadMasterConfigs } from "./master-config-load.js";
+
+function problemsOf(text: string, file = "cfg.yaml", more: Array<{ file: string; text: string }> = []): string[] {
+  try {
+    loadMasterConfigs([{ file, text }, ...more]);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message.split("\n");
+    throw e;
+  }
+  return [];
+}
+
+const GOOD = `a:
+  image: img
+  model: m
+  model-prefix: dsr1
+  runner: h100
+  precision: fp8
+  framework: sglang
+  multinode: false
+  scenarios:
+    fixed-seq-len:
+    - isl: 1024
+      osl: 1024
+      search-space:
+      - { tp: 8, conc-start: 4, conc-end: 64 }
+`;
+
+describe("master config: bad input is located (file:line:col, key path, expectation)", () => {
+  it("accepts a good entry", () => {
+    expect(problemsOf(GOOD)).toEqual([]);
+  });
+
+  it("YAML syntax error", () => {
+    const p = problemsOf("a:\n  image: [unclosed\n  model: m\n");
+    expect(p[0]).toMatch(/^cfg\.yaml:\d+:\d+: YAML syntax error: /);
+  });
+
+  it("wrong type", () => {
+    const p = problemsOf(GOOD.replace("tp: 8", 'tp: "eight"'));
+    expect(p).toEqual([expect.stringMatching(/^cfg\.yaml:14:15: a\.scenarios\.fixed-seq-len\[0\]\.search-space\[0\]\.tp: .*expected number/)]);
+  });
+
+  it("unknown key points at the key", () => {
+    const p = problemsOf(GOOD.replace("  precision: fp8\n", "  precision: fp8\n  precison: fp8\n"));
+    expect(p).toEqual(["cfg.yaml:7:3: a.precison: unknown key"]);
+  });
+
+  it("unknown key in a nested flow mapping", () => {
+    const p = problemsOf(GOOD.replace("tp: 8,", "tp: 8, tpp: 2,"));
+    expect(p).toEqual(["cfg.yaml:14:18: a.scenarios.fixed-seq-len[0].search-space[0].tpp: unknown key"]);
+  });
+
+  it("missing required field names the field and points at its parent", () => {
+    const p = problemsOf(GOOD.replace("  model: m\n", ""));
+    expect(p).toEqual([expect.stringMatching(/^cfg\.yaml:2:3: a\.model: .*expected string/)]);
+  });
+
+  it("missing multinode says what is expected", () => {
+    const p = problemsOf(GOOD.replace("  multinode: false\n", ""));
+    expect(p[0]).toMatch(/^cfg\.yaml:2:3: a\.multinode: multinode is required: true or false/);
+  });
+
+  it("concurrency rules", () => {
+    expect(problemsOf(GOOD.replace("conc-start: 4, conc-end: 64", "conc-start: 64, conc-end: 4"))[0]).toMatch(
+      /cfg\.yaml:14:\d+: .*conc-start: conc-start \(64\) is greater than conc-end \(4\)/,
+    );
+    expect(problemsOf(GOOD.replace("conc-start: 4, conc-end: 64", "conc-list: [1], conc-end: 64"))[0]).toMatch(/either conc-start\/conc-end or conc-list/);
+    expect(problemsOf(GOOD.replace(", conc-start: 4, conc-end: 64", ""))[0]).toMatch(/missing concurrency/);
+  });
+
+  it("disagg needs kv-p2p-transfer", () => {
+    const text = `d:
+  image: i
+  model: m
+  model-prefix: dsr1
+  runner: b200
+  precision: fp4
+  framework: sglang-disagg
+  multinode: true
+  disagg: true
+  scenarios:
+    fixed-seq-len:
+    - isl: 1
+      osl: 1
+      search-space:
+      - conc-list: [1]
+        prefill: { num-worker: 1, tp: 8, ep: 1, dp-attn: false }
+        decode: { num-worker: 1, tp: 8, ep: 1, dp-attn: false }
+`;
+    expect(problemsOf(text)).toEqual([expect.stringMatching(/^cfg\.yaml:9:11: d\.disagg: disagg: true requires kv-p2p-transfer/)]);
+    expect(problemsOf(text.replace("      - conc-list: [1]\n", "      - conc-list: [1]\n        kv-p2p-transfer: nixl\n"))).toEqual([]);
+    expect(problemsOf(text.replace("  disagg: true\n", "  disagg: true\n  kv-p2p-transfer: nixl\n"))).toEqual([]);
+  });
+
+  it("duplicate keys across files name both places", () => {
+    const p = problemsOf(GOOD, "one.yaml", [{ file: "two.yaml", text: `\n${GOOD}` }]);
+    expect(p).toEqual(["two.yaml:2:1: a: duplicate config key (first defined at one.yaml:1:1)"]);
+  });
+
+  it("duplicate keys within one file are a YAML error", () => {
+    const p = problemsOf(`${GOOD}${GOOD}`);
+    expect(p[0]).toMatch(/^cfg\.yaml:15:1: YAML syntax error: Map keys must be unique/);
+  });
+
+  it("collects every problem of a file, not just the first", () => {
+    const p = problemsOf(GOOD.replace("tp: 8", "tp: 0").replace("  precision: fp8\n", "  precision: fp8\n  extra: 1\n"));
+    expect(p).toHaveLength(2);
+  });
+});
