@@ -1,0 +1,160 @@
+/**
+ * Telemetry sampler of one node: one long-lived GPU tool child (nvidia-smi `-lms`, or amd-smi
+ * watch mode) parsed as a stream into a ring buffer per GPU, plus CPU/memory from
+ * systeminformation on demand. With no GPU tool it reports `gpuTelemetry: false`.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Telemetry } from "@benchfleet/shared";
+import si from "systeminformation";
+import { AmdSmiMetricParser, amdSmiMetricArgs } from "./amd-smi.js";
+import { summarizeEnergy, type PowerPoint } from "./energy.js";
+import type { GpuSample } from "./gpu-sample.js";
+import { LineSplitter } from "./line-splitter.js";
+import { nvidiaStreamArgs, parseNvidiaSmiStreamLine } from "./nvidia-smi-stream.js";
+import type { EnergySummary } from "@benchfleet/shared";
+
+export type GpuTool = "nvidia-smi" | "amd-smi" | "none";
+
+export interface SamplerOptions {
+  tool: GpuTool;
+  intervalMs?: number;
+  /** override the command (tests replay a recorded stream through a real child process) */
+  command?: { file: string; args: string[] };
+  /** how long samples are kept (default 2 h) */
+  retainMs?: number;
+  /** read CPU/memory with systeminformation (default true) */
+  hostStats?: boolean;
+  onError?: (message: string) => void;
+}
+
+export class TelemetrySampler {
+  private child: ChildProcess | undefined;
+  private readonly samples = new Map<number, GpuSample[]>();
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly intervalMs: number;
+  private readonly retainMs: number;
+  /** why there is no GPU telemetry, when there is none */
+  unavailable: string | undefined;
+
+  constructor(private readonly opts: SamplerOptions) {
+    this.intervalMs = opts.intervalMs ?? 500;
+    this.retainMs = opts.retainMs ?? 2 * 3600_000;
+    if (opts.tool === "none") this.unavailable = "no GPU tool (nvidia-smi / amd-smi) on this node";
+  }
+
+  get gpuTelemetry(): boolean {
+    return this.opts.tool !== "none" && this.unavailable === undefined;
+  }
+
+  start(): void {
+    if (this.opts.tool === "none" || this.child) return;
+    const cmd =
+      this.opts.command ??
+      (this.opts.tool === "nvidia-smi"
+        ? { file: "nvidia-smi", args: nvidiaStreamArgs(this.intervalMs) }
+        : { file: "amd-smi", args: amdSmiMetricArgs(this.intervalMs) });
+    const splitter = new LineSplitter();
+    const amd = new AmdSmiMetricParser();
+    const child = spawn(cmd.file, cmd.args, { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    child.on("error", (e) => {
+      this.unavailable = `${cmd.file}: ${e.message}`;
+      this.opts.onError?.(this.unavailable);
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      const now = Date.now();
+      for (const line of splitter.push(chunk)) {
+        const s = this.opts.tool === "nvidia-smi" ? parseNvidiaSmiStreamLine(line, now) : amd.line(line, now);
+        if (s) this.add(s);
+      }
+    });
+    child.stderr?.on("data", (chunk: Buffer) => this.opts.onError?.(`${cmd.file}: ${chunk.toString().trim()}`));
+    child.on("exit", () => {
+      this.child = undefined;
+      if (!this.stopped && this.unavailable === undefined) {
+        // the tool died (driver reload, GPU fell off the bus): restart it after a pause
+        this.restartTimer = setTimeout(() => this.start(), 2000);
+        this.restartTimer.unref();
+      }
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.child?.kill("SIGTERM");
+    this.child = undefined;
+  }
+
+  /** adds a sample (the stream parsers call this; tests may too) */
+  add(s: GpuSample): void {
+    let list = this.samples.get(s.index);
+    if (!list) {
+      list = [];
+      this.samples.set(s.index, list);
+    }
+    list.push(s);
+    const cutoff = s.t - this.retainMs;
+    if (list.length > 64 && list[0].t < cutoff) {
+      const keep = list.findIndex((x) => x.t >= cutoff);
+      list.splice(0, keep < 0 ? list.length : keep);
+    }
+  }
+
+  /** latest sample of each GPU */
+  latest(): GpuSample[] {
+    return [...this.samples.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([, list]) => list[list.length - 1])
+      .filter((s): s is GpuSample => s !== undefined);
+  }
+
+  powerSeries(index: number): PowerPoint[] {
+    return (this.samples.get(index) ?? []).filter((s) => s.powerW !== null).map((s) => ({ t: s.t, w: s.powerW as number }));
+  }
+
+  /** energy of [t0, t1] on the given GPUs */
+  energy(gpuIndices: number[], t0: number, t1: number, outputTokens: number, totalTokens: number): EnergySummary {
+    const samplesByGpu = new Map<number, PowerPoint[]>();
+    for (const i of gpuIndices) samplesByGpu.set(i, this.powerSeries(i));
+    return summarizeEnergy({
+      telemetry: this.gpuTelemetry,
+      samplesByGpu,
+      gpuIndices,
+      t0,
+      t1,
+      outputTokens,
+      totalTokens,
+      maxGapMs: Math.max(2000, this.intervalMs * 4),
+    });
+  }
+
+  /** the summary a heartbeat carries */
+  async snapshot(): Promise<Telemetry> {
+    let cpuPct: number | null = null;
+    let memUsedMiB: number | null = null;
+    let memTotalMiB: number | null = null;
+    if (this.opts.hostStats !== false) {
+      try {
+        const [load, mem] = await Promise.all([si.currentLoad(), si.mem()]);
+        cpuPct = Math.round(load.currentLoad * 10) / 10;
+        memUsedMiB = Math.round(mem.active / 1048576);
+        memTotalMiB = Math.round(mem.total / 1048576);
+      } catch {
+        // host stats are best effort
+      }
+    }
+    const gpus = this.gpuTelemetry
+      ? this.latest().map((s) => ({
+          index: s.index,
+          powerW: s.powerW,
+          utilPct: s.utilPct,
+          memUsedMiB: s.memUsedMiB,
+          tempC: s.tempC,
+          smClockMHz: s.smClockMHz,
+        }))
+      : [];
+    return { at: new Date().toISOString(), gpuTelemetry: this.gpuTelemetry, gpus, cpuPct, memUsedMiB, memTotalMiB };
+  }
+}
