@@ -1,0 +1,18 @@
+/** Runs the real `benchfleet` CLI as a child process (the same entry `pnpm benchfleet` uses). */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const CLI_MAIN = fileURLToPath(new URL("../../controller/src/cli/main.ts", import.meta.url));
+
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}) {
+  const res = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", CLI_MAIN, ...args], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    input: opts.input,
+    encoding: "utf8",
+    timeout: opts.timeoutMs ?? 60_000,
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
