@@ -22,7 +22,8 @@ export function monotoneSpline(xs: readonly number[], ys: readonly number[]): Mo
   if (xs.length !== ys.length) throw new RangeError(`monotoneSpline: ${xs.length} x values but ${ys.length} y values`);
   if (xs.length === 0) throw new RangeError("monotoneSpline: no points");
   for (let i = 0; i < xs.length; i++) {
-    if (!Number.isFinite(xs[i]) || !Number.isFinite(ys[i])) throw new RangeError(`monotoneSpline: point ${i} is not finite`);
+    if (!Number.isFinite(xs[i]) || !Number.isFinite(ys[i]))
+      throw new RangeError(`monotoneSpline: point ${i} is not finite`);
     if (i > 0 && !(xs[i] > xs[i - 1])) throw new RangeError(`monotoneSpline: x must increase strictly (index ${i})`);
   }
   const n = xs.length;

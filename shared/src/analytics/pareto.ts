@@ -23,7 +23,12 @@ export interface FrontierPoint<T> {
 }
 
 /** Whether a is at least as good as b on both axes and strictly better on one. */
-export function dominates(a: { x: number; y: number }, b: { x: number; y: number }, dx: Direction, dy: Direction): boolean {
+export function dominates(
+  a: { x: number; y: number },
+  b: { x: number; y: number },
+  dx: Direction,
+  dy: Direction,
+): boolean {
   const sx = dx === "max" ? 1 : -1;
   const sy = dy === "max" ? 1 : -1;
   const ax = sx * a.x;
@@ -72,9 +77,9 @@ export function paretoByGroup<T>(
   const groups = new Map<string, T[]>();
   for (const it of items) {
     const k = groupOf(it);
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = []));
-    g.push(it);
+    const g = groups.get(k);
+    if (g) g.push(it);
+    else groups.set(k, [it]);
   }
   const out = new Map<string, FrontierPoint<T>[]>();
   for (const [k, g] of groups) out.set(k, paretoFrontier(g, xAxis, yAxis));

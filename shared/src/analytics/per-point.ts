@@ -5,7 +5,12 @@
  * the SKU, and tokens per second per MW of provisioned power.
  */
 import type { PointResult } from "../results.js";
-import type { SkuSpec, TcoRates } from "../skus.js";
+import type { SkuName, SkuSpec, TcoRates } from "../skus.js";
+
+/** What the cost and power math needs of a SKU. */
+export type SkuRates = Pick<SkuSpec, "tco" | "allInPowerKw">;
+/** The SKU catalog, or any part of it that has the rates. */
+export type RatesCatalog = Partial<Record<SkuName, SkuRates>>;
 
 export const TCO_RATE_NAMES = ["hyperscaler", "neocloud", "rental"] as const satisfies ReadonlyArray<keyof TcoRates>;
 export type TcoRateName = (typeof TCO_RATE_NAMES)[number];
@@ -113,7 +118,7 @@ function pct(bench: Record<string, unknown>, metric: string): Percentiles {
 }
 
 /** All metrics of one point. `sku` supplies the TCO rates and provisioned power. */
-export function pointMetrics(result: PointResult, disagg: boolean, sku: Pick<SkuSpec, "tco" | "allInPowerKw">): PointMetrics {
+export function pointMetrics(result: PointResult, disagg: boolean, sku: SkuRates): PointMetrics {
   const bench = result.bench as Record<string, unknown> & PointResult["bench"];
   const tput = throughputPerGpu(bench, result.gpus, disagg);
   const tpotMs = pct(bench, "tpot");

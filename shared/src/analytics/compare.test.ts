@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { compareResults } from "./compare.js";
+import { analyzeRows, groupFrontiers, tableAt } from "./row-frontier.js";
+import { makeRow, TEST_SKUS } from "./test-support.js";
+
+// a sweep of one H100 TP8 configuration over concurrency: (conc, total tok/s, median TPOT ms)
+const CURVE: Array<[number, number, number]> = [
+  [4, 1600, 9],
+  [16, 5200, 14],
+  [64, 14000, 25],
+  [256, 26000, 60],
+];
+
+function sweep(id: string, image: string, scale: (conc: number) => number) {
+  return CURVE.map(([conc, tput, tpot]) =>
+    makeRow({
+      sweepId: id,
+      image,
+      concurrency: conc,
+      totalTput: tput * scale(conc),
+      medianTpotMs: tpot,
+      date: `2025-06-0${id === "a" ? 1 : 2}T00:00:00Z`,
+    }),
+  );
+}
+
+describe("frontiers over result rows", () => {
+  it("groups by model/precision/ISL-OSL/SKU/framework and keeps the configuration; failed points never count", () => {
+    const rows = [
+      ...sweep("a", "img:1", () => 1),
+      makeRow({ sku: "gb200", tp: 4, concurrency: 8, totalTput: 8000, medianTpotMs: 10 }),
+      makeRow({ concurrency: 512, totalTput: 1e9, medianTpotMs: 1, status: "failed", failureReason: "timeout" }),
+    ];
+    const fr = groupFrontiers(analyzeRows(rows, TEST_SKUS));
+    expect(fr.map((f) => f.key)).toEqual(["dsr1 fp8 1k/1k gb200 sglang", "dsr1 fp8 1k/1k h100 sglang"]);
+    const h = fr[1];
+    expect(h.measured).toBe(4);
+    expect(h.points.map((p) => p.item.row.result.point.concurrency)).toEqual([256, 64, 16, 4]);
+    expect(h.points[0].item.row.config.tp).toBe(8);
+    const table = tableAt(analyzeRows(rows, TEST_SKUS), [40, 1000], TEST_SKUS);
+    const hAt = table.find((t) => t.key.includes("h100"))?.at;
+    expect(hAt?.[0].ok).toBe(true);
+    expect(hAt?.[1]).toMatchObject({ ok: false, reason: "above-range" });
+  });
+});
+
+describe("compare", () => {
+  it("flags a planted regression (−20% at concurrency 64) and nothing else", () => {
+    const a = analyzeRows(
+      sweep("a", "img:1", () => 1),
+      TEST_SKUS,
+    );
+    const b = analyzeRows(
+      sweep("b", "img:2", (c) => (c === 64 ? 0.8 : 1.01)),
+      TEST_SKUS,
+    );
+    const cmp = compareResults(a, b, 0.05);
+    expect(cmp.points).toHaveLength(4);
+    expect(cmp.onlyInA).toBe(0);
+    const bad = cmp.points.filter((p) => p.regression);
+    expect(bad.map((p) => p.concurrency)).toEqual([64]);
+    expect(bad[0].tputDelta).toBeCloseTo(-0.2, 12);
+    expect(bad[0].reasons).toEqual(["throughput/GPU -20.0%"]);
+    expect(bad[0].a.image).toBe("img:1");
+    expect(bad[0].b.image).toBe("img:2");
+    expect(cmp.regressions.points).toBe(1);
+    expect(cmp.frontiers).toHaveLength(1);
+    expect(cmp.frontiers[0].regression).toBe(true);
+    const at40 = cmp.frontiers[0].at.find((d) => d.interactivity === 1000 / 25);
+    expect(at40?.delta).toBeCloseTo(-0.2, 12);
+  });
+
+  it("no regression within tolerance", () => {
+    const a = analyzeRows(
+      sweep("a", "img:1", () => 1),
+      TEST_SKUS,
+    );
+    const b = analyzeRows(
+      sweep("b", "img:2", () => 0.97),
+      TEST_SKUS,
+    );
+    const cmp = compareResults(a, b, 0.05);
+    expect(cmp.regressions).toEqual({ points: 0, frontiers: 0 });
+    expect(cmp.points.every((p) => Math.abs((p.tputDelta ?? 0) + 0.03) < 1e-12)).toBe(true);
+    expect(() => compareResults(a, b, 2)).toThrow(/tolerance/);
+  });
+});
