@@ -4,10 +4,14 @@
  * are planned too, as one set.
  */
 import { readFileSync } from "node:fs";
-import { buildPlan, loadMasterConfigs, SkuCatalog, loadYaml } from "@benchfleet/shared";
+import { buildPlan, loadMasterConfigs, loadYaml, SkuCatalog } from "@benchfleet/shared";
 import { largeMasterConfig } from "../tests/large-config.js";
 
-const catalog = loadYaml(readFileSync(new URL("../configs/skus.yaml", import.meta.url), "utf8"), "skus.yaml", SkuCatalog).value as SkuCatalog;
+const catalog = loadYaml(
+  readFileSync(new URL("../configs/skus.yaml", import.meta.url), "utf8"),
+  "skus.yaml",
+  SkuCatalog,
+).value as SkuCatalog;
 
 function time(label: string, files: Array<{ file: string; text: string }>, runs = 5): void {
   const lines = files.reduce((s, f) => s + f.text.split("\n").length, 0);
@@ -22,9 +26,15 @@ function time(label: string, files: Array<{ file: string; text: string }>, runs 
     points = plan.totals.points;
   }
   ms.sort((a, b) => a - b);
-  console.log(`${label}: ${lines} lines → ${deployments} deployments, ${points} points; median ${ms[Math.floor(runs / 2)]!.toFixed(0)} ms, min ${ms[0]!.toFixed(0)} ms (${runs} runs)`);
+  console.log(
+    `${label}: ${lines} lines → ${deployments} deployments, ${points} points; median ${ms[Math.floor(runs / 2)]!.toFixed(0)} ms, min ${ms[0]!.toFixed(0)} ms (${runs} runs)`,
+  );
 }
 
 time("synthetic large config", [{ file: "large-master.yaml", text: largeMasterConfig(10) }]);
 const extra = process.argv.slice(2);
-if (extra.length) time(extra.join(" + "), extra.map((f) => ({ file: f, text: readFileSync(f, "utf8") })));
+if (extra.length)
+  time(
+    extra.join(" + "),
+    extra.map((f) => ({ file: f, text: readFileSync(f, "utf8") })),
+  );

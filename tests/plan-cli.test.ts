@@ -2,9 +2,9 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Plan } from "@benchfleet/shared";
-import { runCli, REPO_ROOT } from "./helpers/cli.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, runCli } from "./helpers/cli.js";
 import { largeMasterConfig } from "./large-config.js";
 
 let dir: string;
@@ -41,7 +41,13 @@ describe("benchfleet plan (CLI)", () => {
 
   it("reports a bad config as file:line:col without a stack trace, exit 2", () => {
     const f = join(dir, "bad-master.yaml");
-    writeFileSync(f, readFileSync(join(REPO_ROOT, "configs/nvidia-master.yaml"), "utf8").replace("  precision: fp8\n", "  precision: fp8\n  precisoin: fp8\n"));
+    writeFileSync(
+      f,
+      readFileSync(join(REPO_ROOT, "configs/nvidia-master.yaml"), "utf8").replace(
+        "  precision: fp8\n",
+        "  precision: fp8\n  precisoin: fp8\n",
+      ),
+    );
     const r = runCli(["plan", "--config", f]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad-master\.yaml:\d+:3: dsr1-fp8-h200-sglang\.precisoin: unknown key/);
@@ -50,19 +56,28 @@ describe("benchfleet plan (CLI)", () => {
 
   it("reports an unknown runner label", () => {
     const f = join(dir, "runner-master.yaml");
-    writeFileSync(f, readFileSync(join(REPO_ROOT, "configs/amd-master.yaml"), "utf8").replace("runner: mi300x", "runner: tpu-v5"));
+    writeFileSync(
+      f,
+      readFileSync(join(REPO_ROOT, "configs/amd-master.yaml"), "utf8").replace("runner: mi300x", "runner: tpu-v5"),
+    );
     const r = runCli(["plan", "--config", f]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/runner-master\.yaml:\d+:11: gptoss-fp4-mi300x-vllm\.runner: unknown runner label "tpu-v5"/);
+    expect(r.stderr).toMatch(
+      /runner-master\.yaml:\d+:11: gptoss-fp4-mi300x-vllm\.runner: unknown runner label "tpu-v5"/,
+    );
   });
 
   it("plans only what a changelog range added, from a real git repository", () => {
     const repo = join(dir, "lab");
     mkdirSync(repo);
     cpSync(join(REPO_ROOT, "configs/nvidia-master.yaml"), join(repo, "nvidia-master.yaml"));
-    const git = (...a: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...a], { cwd: repo, encoding: "utf8" });
+    const git = (...a: string[]) =>
+      execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...a], { cwd: repo, encoding: "utf8" });
     git("init", "-q");
-    writeFileSync(join(repo, "perf-changelog.yaml"), `- config-keys: [dsr1-fp8-h200-sglang]\n  description: ["a"]\n  pr-link: l1\n`);
+    writeFileSync(
+      join(repo, "perf-changelog.yaml"),
+      `- config-keys: [dsr1-fp8-h200-sglang]\n  description: ["a"]\n  pr-link: l1\n`,
+    );
     git("add", ".");
     git("commit", "-qm", "one");
     writeFileSync(
@@ -70,15 +85,41 @@ describe("benchfleet plan (CLI)", () => {
       `- config-keys: [dsr1-fp8-h200-sglang]\n  description: ["a"]\n  pr-link: l1\n\n- config-keys: ["gptoss-*"]\n  description: ["b"]\n  pr-link: l2\n`,
     );
     git("commit", "-qam", "two");
-    const r = runCli(["plan", "--config", repo, "--changelog", join(repo, "perf-changelog.yaml"), "--base", "HEAD~1", "--head", "HEAD", "--json"]);
+    const r = runCli([
+      "plan",
+      "--config",
+      repo,
+      "--changelog",
+      join(repo, "perf-changelog.yaml"),
+      "--base",
+      "HEAD~1",
+      "--head",
+      "HEAD",
+      "--json",
+    ]);
     expect(r.stderr).toBe("");
     const plan = Plan.parse(JSON.parse(r.stdout));
-    expect(new Set(plan.deployments.map((d) => d.configKey))).toEqual(new Set(["gptoss-fp4-h100-vllm", "gptoss-fp4-b200-trt"]));
+    expect(new Set(plan.deployments.map((d) => d.configKey))).toEqual(
+      new Set(["gptoss-fp4-h100-vllm", "gptoss-fp4-b200-trt"]),
+    );
 
     // deleting an entry is refused, naming the line
-    writeFileSync(join(repo, "perf-changelog.yaml"), `- config-keys: ["gptoss-*"]\n  description: ["b"]\n  pr-link: l2\n`);
+    writeFileSync(
+      join(repo, "perf-changelog.yaml"),
+      `- config-keys: ["gptoss-*"]\n  description: ["b"]\n  pr-link: l2\n`,
+    );
     git("commit", "-qam", "three");
-    const bad = runCli(["plan", "--config", repo, "--changelog", join(repo, "perf-changelog.yaml"), "--base", "HEAD~1", "--head", "HEAD"]);
+    const bad = runCli([
+      "plan",
+      "--config",
+      repo,
+      "--changelog",
+      join(repo, "perf-changelog.yaml"),
+      "--base",
+      "HEAD~1",
+      "--head",
+      "HEAD",
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/HEAD~1:perf-changelog\.yaml:1:1: deleted or modified line/);
   });

@@ -33,7 +33,12 @@ function appendDiff(old: string, added: string): string {
 
 describe("changelog trigger", () => {
   it("selects only added entries and expands wildcards", () => {
-    const sel = selectFromChangelog({ file: "c.yaml", headText: OLD + ADDED, diff: parseUnifiedDiff(appendDiff(OLD, ADDED)), configKeys: KEYS });
+    const sel = selectFromChangelog({
+      file: "c.yaml",
+      headText: OLD + ADDED,
+      diff: parseUnifiedDiff(appendDiff(OLD, ADDED)),
+      configKeys: KEYS,
+    });
     expect(sel.entries.map((e) => e.line)).toEqual([7, 13]);
     expect(sel.keys.sort()).toEqual(["dsr1-fp4-b200-sglang", "dsr1-fp4-gb200-dynamo-trt", "gptoss-fp4-h100-vllm"]);
     expect(sel.evalsOnlyKeys).toEqual(["gptoss-fp4-h100-vllm"]);
@@ -46,41 +51,64 @@ describe("changelog trigger", () => {
 
   it("a deleted line is an error naming its base line", () => {
     const diff = "@@ -2 +1,0 @@\n-    - dsr1-fp8-h200-sglang\n";
-    expect(() => selectFromChangelog({ file: "c.yaml", baseLabel: "HEAD~1:c.yaml", headText: OLD, diff: parseUnifiedDiff(diff), configKeys: KEYS })).toThrow(
-      /HEAD~1:c\.yaml:2:1: deleted or modified line "- dsr1-fp8-h200-sglang": the changelog is append-only/,
-    );
+    expect(() =>
+      selectFromChangelog({
+        file: "c.yaml",
+        baseLabel: "HEAD~1:c.yaml",
+        headText: OLD,
+        diff: parseUnifiedDiff(diff),
+        configKeys: KEYS,
+      }),
+    ).toThrow(/HEAD~1:c\.yaml:2:1: deleted or modified line "- dsr1-fp8-h200-sglang": the changelog is append-only/);
   });
 
   it("whitespace-only deletions are allowed", () => {
     const diff = "@@ -6 +5,0 @@\n-\n";
-    expect(() => selectFromChangelog({ file: "c.yaml", headText: OLD, diff: parseUnifiedDiff(diff), configKeys: KEYS })).not.toThrow();
+    expect(() =>
+      selectFromChangelog({ file: "c.yaml", headText: OLD, diff: parseUnifiedDiff(diff), configKeys: KEYS }),
+    ).not.toThrow();
   });
 
   it("a modified entry (some lines added inside an old entry) is an error naming the entry", () => {
     const head = OLD.replace('    - "first"\n', '    - "first"\n    - "sneaked in"\n');
     const diff = '@@ -4,0 +5 @@\n+    - "sneaked in"\n';
-    expect(() => selectFromChangelog({ file: "c.yaml", headText: head, diff: parseUnifiedDiff(diff), configKeys: KEYS })).toThrow(
-      /c\.yaml:1:1: \[0\]: modified changelog entry/,
-    );
+    expect(() =>
+      selectFromChangelog({ file: "c.yaml", headText: head, diff: parseUnifiedDiff(diff), configKeys: KEYS }),
+    ).toThrow(/c\.yaml:1:1: \[0\]: modified changelog entry/);
   });
 
   it("a key that matches nothing is an error at its line", () => {
     const added = `- config-keys:\n    - "nope-*"\n  description: ["x"]\n  pr-link: l\n`;
-    expect(() => selectFromChangelog({ file: "c.yaml", headText: OLD + added, diff: parseUnifiedDiff(appendDiff(OLD, added)), configKeys: KEYS })).toThrow(
-      /c\.yaml:7:7: \[1\]\.config-keys\[0\]: "nope-\*" matches no config key/,
-    );
+    expect(() =>
+      selectFromChangelog({
+        file: "c.yaml",
+        headText: OLD + added,
+        diff: parseUnifiedDiff(appendDiff(OLD, added)),
+        configKeys: KEYS,
+      }),
+    ).toThrow(/c\.yaml:7:7: \[1\]\.config-keys\[0\]: "nope-\*" matches no config key/);
   });
 
   it("an invalid added entry is located", () => {
     const added = `- config-keys: [dsr1-fp8-h200-sglang]\n  description: ["x"]\n  pr-link: l\n  evals-onyl: true\n`;
-    expect(() => selectFromChangelog({ file: "c.yaml", headText: OLD + added, diff: parseUnifiedDiff(appendDiff(OLD, added)), configKeys: KEYS })).toThrow(
-      /c\.yaml:9:3: \[1\]\.evals-onyl: unknown key/,
-    );
+    expect(() =>
+      selectFromChangelog({
+        file: "c.yaml",
+        headText: OLD + added,
+        diff: parseUnifiedDiff(appendDiff(OLD, added)),
+        configKeys: KEYS,
+      }),
+    ).toThrow(/c\.yaml:9:3: \[1\]\.evals-onyl: unknown key/);
   });
 
   it("scenario-type restricts the scenarios", () => {
     const added = `- config-keys: [dsr1-fp8-h200-sglang]\n  description: ["x"]\n  pr-link: l\n  scenario-type: [fixed-seq-len]\n`;
-    const sel = selectFromChangelog({ file: "c.yaml", headText: OLD + added, diff: parseUnifiedDiff(appendDiff(OLD, added)), configKeys: KEYS });
+    const sel = selectFromChangelog({
+      file: "c.yaml",
+      headText: OLD + added,
+      diff: parseUnifiedDiff(appendDiff(OLD, added)),
+      configKeys: KEYS,
+    });
     expect(sel.scenarioTypes).toEqual(["fixed-seq-len"]);
   });
 });

@@ -18,7 +18,10 @@ export const ChangelogEntry = z
     "all-evals": z.boolean().optional(),
     "append-only": z.boolean().optional(),
     "eval-min-prefill-ep": z.number().int().positive().optional(),
-    "scenario-type": z.array(z.enum(["fixed-seq-len", "agentic-coding"])).min(1).optional(),
+    "scenario-type": z
+      .array(z.enum(["fixed-seq-len", "agentic-coding"]))
+      .min(1)
+      .optional(),
   })
   .strict();
 export type ChangelogEntry = z.infer<typeof ChangelogEntry>;
@@ -109,7 +112,13 @@ export function selectFromChangelog(args: {
     const lineOfItem = start;
     // an entry of which only some lines were added was modified (a deletion is reported above)
     if (addedCount < total && !entryLinesAllAddedExceptBlank(headText, start, end, diff.added)) {
-      problems.push({ file, line: lineOfItem, col: 1, path: `[${i}]`, message: "modified changelog entry: existing entries must not change (add a new entry instead)" });
+      problems.push({
+        file,
+        line: lineOfItem,
+        col: 1,
+        path: `[${i}]`,
+        message: "modified changelog entry: existing entries must not change (add a new entry instead)",
+      });
       return;
     }
     const raw = (item as { toJS: (d: unknown) => unknown }).toJS(src.doc);
@@ -122,7 +131,12 @@ export function selectFromChangelog(args: {
     for (const u of unmatched) {
       const idx = res.data["config-keys"].indexOf(u);
       const pos = src.locate([i, "config-keys", idx]);
-      problems.push({ file, ...pos, path: `[${i}].config-keys[${idx}]`, message: `"${u}" matches no config key in the loaded master configs` });
+      problems.push({
+        file,
+        ...pos,
+        path: `[${i}].config-keys[${idx}]`,
+        message: `"${u}" matches no config key in the loaded master configs`,
+      });
     }
     entries.push({ entry: res.data, line: lineOfItem, keys: matched });
   });

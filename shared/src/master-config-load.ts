@@ -2,10 +2,11 @@
  * Loads master-config files (already read as text) into one key → entry map, with file:line
  * errors for bad YAML, schema violations and keys defined in more than one file.
  */
+
+import type { z } from "zod";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
 import { MasterConfigEntry, RunnersFile } from "./master-config.js";
 import { loadYaml, parseYamlSource, type YamlSource, zodProblems } from "./yaml-source.js";
-import { z } from "zod";
 
 export interface TextFile {
   file: string;
@@ -52,7 +53,12 @@ export function loadMasterConfigs(files: TextFile[]): LoadedConfigs {
       const prev = out.get(key);
       if (prev) {
         const p = prev.src.locateKey([key]);
-        problems.push({ file, ...keyPos, path: key, message: `duplicate config key (first defined at ${prev.file}:${p.line}:${p.col})` });
+        problems.push({
+          file,
+          ...keyPos,
+          path: key,
+          message: `duplicate config key (first defined at ${prev.file}:${p.line}:${p.col})`,
+        });
         continue;
       }
       const res = MasterConfigEntry.safeParse(value);

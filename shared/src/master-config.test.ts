@@ -40,7 +40,11 @@ describe("master config: bad input is located (file:line:col, key path, expectat
 
   it("wrong type", () => {
     const p = problemsOf(GOOD.replace("tp: 8", 'tp: "eight"'));
-    expect(p).toEqual([expect.stringMatching(/^cfg\.yaml:14:15: a\.scenarios\.fixed-seq-len\[0\]\.search-space\[0\]\.tp: .*expected number/)]);
+    expect(p).toEqual([
+      expect.stringMatching(
+        /^cfg\.yaml:14:15: a\.scenarios\.fixed-seq-len\[0\]\.search-space\[0\]\.tp: .*expected number/,
+      ),
+    ]);
   });
 
   it("unknown key points at the key", () => {
@@ -67,7 +71,9 @@ describe("master config: bad input is located (file:line:col, key path, expectat
     expect(problemsOf(GOOD.replace("conc-start: 4, conc-end: 64", "conc-start: 64, conc-end: 4"))[0]).toMatch(
       /cfg\.yaml:14:\d+: .*conc-start: conc-start \(64\) is greater than conc-end \(4\)/,
     );
-    expect(problemsOf(GOOD.replace("conc-start: 4, conc-end: 64", "conc-list: [1], conc-end: 64"))[0]).toMatch(/either conc-start\/conc-end or conc-list/);
+    expect(problemsOf(GOOD.replace("conc-start: 4, conc-end: 64", "conc-list: [1], conc-end: 64"))[0]).toMatch(
+      /either conc-start\/conc-end or conc-list/,
+    );
     expect(problemsOf(GOOD.replace(", conc-start: 4, conc-end: 64", ""))[0]).toMatch(/missing concurrency/);
   });
 
@@ -90,8 +96,12 @@ describe("master config: bad input is located (file:line:col, key path, expectat
         prefill: { num-worker: 1, tp: 8, ep: 1, dp-attn: false }
         decode: { num-worker: 1, tp: 8, ep: 1, dp-attn: false }
 `;
-    expect(problemsOf(text)).toEqual([expect.stringMatching(/^cfg\.yaml:9:11: d\.disagg: disagg: true requires kv-p2p-transfer/)]);
-    expect(problemsOf(text.replace("      - conc-list: [1]\n", "      - conc-list: [1]\n        kv-p2p-transfer: nixl\n"))).toEqual([]);
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(/^cfg\.yaml:9:11: d\.disagg: disagg: true requires kv-p2p-transfer/),
+    ]);
+    expect(
+      problemsOf(text.replace("      - conc-list: [1]\n", "      - conc-list: [1]\n        kv-p2p-transfer: nixl\n")),
+    ).toEqual([]);
     expect(problemsOf(text.replace("  disagg: true\n", "  disagg: true\n  kv-p2p-transfer: nixl\n"))).toEqual([]);
   });
 
@@ -106,7 +116,9 @@ describe("master config: bad input is located (file:line:col, key path, expectat
   });
 
   it("collects every problem of a file, not just the first", () => {
-    const p = problemsOf(GOOD.replace("tp: 8", "tp: 0").replace("  precision: fp8\n", "  precision: fp8\n  extra: 1\n"));
+    const p = problemsOf(
+      GOOD.replace("tp: 8", "tp: 0").replace("  precision: fp8\n", "  precision: fp8\n  extra: 1\n"),
+    );
     expect(p).toHaveLength(2);
   });
 });

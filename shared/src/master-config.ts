@@ -17,14 +17,28 @@ function concurrencyRule<T extends { "conc-start"?: number; "conc-end"?: number;
   const hasRange = v["conc-start"] !== undefined || v["conc-end"] !== undefined;
   const hasList = v["conc-list"] !== undefined;
   if (hasRange && hasList) {
-    ctx.addIssue({ code: "custom", message: "give either conc-start/conc-end or conc-list, not both", path: ["conc-list"] });
+    ctx.addIssue({
+      code: "custom",
+      message: "give either conc-start/conc-end or conc-list, not both",
+      path: ["conc-list"],
+    });
   } else if (!hasRange && !hasList) {
-    ctx.addIssue({ code: "custom", message: "missing concurrency: expected conc-start and conc-end, or conc-list", path: [] });
+    ctx.addIssue({
+      code: "custom",
+      message: "missing concurrency: expected conc-start and conc-end, or conc-list",
+      path: [],
+    });
   } else if (hasRange) {
-    if (v["conc-start"] === undefined) ctx.addIssue({ code: "custom", message: "conc-end given without conc-start", path: ["conc-end"] });
-    else if (v["conc-end"] === undefined) ctx.addIssue({ code: "custom", message: "conc-start given without conc-end", path: ["conc-start"] });
+    if (v["conc-start"] === undefined)
+      ctx.addIssue({ code: "custom", message: "conc-end given without conc-start", path: ["conc-end"] });
+    else if (v["conc-end"] === undefined)
+      ctx.addIssue({ code: "custom", message: "conc-start given without conc-end", path: ["conc-start"] });
     else if (v["conc-start"] > v["conc-end"])
-      ctx.addIssue({ code: "custom", message: `conc-start (${v["conc-start"]}) is greater than conc-end (${v["conc-end"]})`, path: ["conc-start"] });
+      ctx.addIssue({
+        code: "custom",
+        message: `conc-start (${v["conc-start"]}) is greater than conc-end (${v["conc-end"]})`,
+        path: ["conc-start"],
+      });
   }
 }
 
@@ -68,7 +82,10 @@ export const ComponentMetadata = z
     version: z
       .string()
       .min(1)
-      .refine((v) => !v.startsWith("image:"), "component version must be a release, package version or commit, not an image reference"),
+      .refine(
+        (v) => !v.startsWith("image:"),
+        "component version must be a release, package version or commit, not an image reference",
+      ),
   })
   .strict();
 
@@ -78,7 +95,11 @@ const KvOffloadBackend = z.object({ name: z.string().min(1), version: z.string()
 function tpContextRule(v: { tp?: number; "dcp-size"?: number }, ctx: z.RefinementCtx) {
   const dcp = v["dcp-size"] ?? 1;
   if (v.tp !== undefined && v.tp % dcp !== 0) {
-    ctx.addIssue({ code: "custom", message: `tp (${v.tp}) must be divisible by dcp-size (${dcp})`, path: ["dcp-size"] });
+    ctx.addIssue({
+      code: "custom",
+      message: `tp (${v.tp}) must be divisible by dcp-size (${dcp})`,
+      path: ["dcp-size"],
+    });
   }
 }
 
@@ -122,9 +143,16 @@ export const WorkerPool = z
   .superRefine(tpContextRule);
 export type WorkerPool = z.infer<typeof WorkerPool>;
 
-function hardwarePairRule(v: { prefill?: { hardware?: string }; decode?: { hardware?: string } }, ctx: z.RefinementCtx) {
+function hardwarePairRule(
+  v: { prefill?: { hardware?: string }; decode?: { hardware?: string } },
+  ctx: z.RefinementCtx,
+) {
   if (v.prefill && v.decode && Boolean(v.prefill.hardware) !== Boolean(v.decode.hardware)) {
-    ctx.addIssue({ code: "custom", message: "hardware must be given for both prefill and decode, or neither", path: ["prefill", "hardware"] });
+    ctx.addIssue({
+      code: "custom",
+      message: "hardware must be given for both prefill and decode, or neither",
+      path: ["prefill", "hardware"],
+    });
   }
 }
 
@@ -141,7 +169,8 @@ export const MultiNodeSearchEntry = z
   .superRefine(concurrencyRule)
   .superRefine(hardwarePairRule)
   .superRefine((v, ctx) => {
-    if (v.prefill["num-worker"] === 0) ctx.addIssue({ code: "custom", message: "prefill needs at least one worker", path: ["prefill", "num-worker"] });
+    if (v.prefill["num-worker"] === 0)
+      ctx.addIssue({ code: "custom", message: "prefill needs at least one worker", path: ["prefill", "num-worker"] });
   });
 export type MultiNodeSearchEntry = z.infer<typeof MultiNodeSearchEntry>;
 
@@ -168,17 +197,29 @@ export const AgenticSearchEntry = z
     const single = v.tp !== undefined;
     const multi = v.prefill !== undefined || v.decode !== undefined;
     if (single ? multi : !(v.prefill && v.decode)) {
-      ctx.addIssue({ code: "custom", message: "agentic search-space entries must give either tp or both prefill and decode", path: [] });
+      ctx.addIssue({
+        code: "custom",
+        message: "agentic search-space entries must give either tp or both prefill and decode",
+        path: [],
+      });
     }
     if (single && v["kv-offloading"] === undefined) {
       ctx.addIssue({ code: "custom", message: "single-node agentic entries must give kv-offloading", path: [] });
     }
     const backend = v["kv-offload-backend"];
     if (backend && (v["kv-offloading"] ?? "none") === "none") {
-      ctx.addIssue({ code: "custom", message: "kv-offload-backend needs kv-offloading other than none", path: ["kv-offload-backend"] });
+      ctx.addIssue({
+        code: "custom",
+        message: "kv-offload-backend needs kv-offloading other than none",
+        path: ["kv-offload-backend"],
+      });
     }
     if (!backend && v["kv-offloading"] === "dram") {
-      ctx.addIssue({ code: "custom", message: "kv-offload-backend is required when kv-offloading is dram", path: ["kv-offloading"] });
+      ctx.addIssue({
+        code: "custom",
+        message: "kv-offload-backend is required when kv-offloading is dram",
+        path: ["kv-offloading"],
+      });
     }
   });
 
@@ -218,7 +259,11 @@ function scenariosOf<S extends z.ZodType>(entry: S) {
     .strict()
     .superRefine((v, ctx) => {
       if (!v["fixed-seq-len"]?.length && !v["agentic-coding"]?.length) {
-        ctx.addIssue({ code: "custom", message: "at least one scenario (fixed-seq-len or agentic-coding) is required", path: [] });
+        ctx.addIssue({
+          code: "custom",
+          message: "at least one scenario (fixed-seq-len or agentic-coding) is required",
+          path: [],
+        });
       }
     });
 }
@@ -248,30 +293,51 @@ type AnyEntry = z.infer<typeof SingleNodeEntry> | z.infer<typeof MultiNodeEntry>
 function componentScopeRule(v: AnyEntry, ctx: z.RefinementCtx) {
   const entries: Array<{ path: (string | number)[]; e: Record<string, unknown> }> = [];
   (v.scenarios["fixed-seq-len"] ?? []).forEach((sc, i) =>
-    sc["search-space"].forEach((e, j) => entries.push({ path: ["scenarios", "fixed-seq-len", i, "search-space", j], e: e as Record<string, unknown> })),
+    sc["search-space"].forEach((e, j) =>
+      entries.push({ path: ["scenarios", "fixed-seq-len", i, "search-space", j], e: e as Record<string, unknown> }),
+    ),
   );
   (v.scenarios["agentic-coding"] ?? []).forEach((sc, i) =>
-    sc["search-space"].forEach((e, j) => entries.push({ path: ["scenarios", "agentic-coding", i, "search-space", j], e: e as Record<string, unknown> })),
+    sc["search-space"].forEach((e, j) =>
+      entries.push({ path: ["scenarios", "agentic-coding", i, "search-space", j], e: e as Record<string, unknown> }),
+    ),
   );
   const top = v as Record<string, unknown>;
   for (const field of ["router", "kv-p2p-transfer"]) {
     const inner = entries.find(({ e }) => e[field] !== undefined);
     if (top[field] !== undefined && inner) {
-      ctx.addIssue({ code: "custom", message: `${field} must be declared either at the top level or in search-space entries, not both`, path: [...inner.path, field] });
+      ctx.addIssue({
+        code: "custom",
+        message: `${field} must be declared either at the top level or in search-space entries, not both`,
+        path: [...inner.path, field],
+      });
     }
   }
   if (!v.multinode) {
     const inner = entries.find(({ e }) => e["kv-p2p-transfer"] !== undefined);
-    if (inner) ctx.addIssue({ code: "custom", message: "kv-p2p-transfer is only valid when multinode is true", path: [...inner.path, "kv-p2p-transfer"] });
+    if (inner)
+      ctx.addIssue({
+        code: "custom",
+        message: "kv-p2p-transfer is only valid when multinode is true",
+        path: [...inner.path, "kv-p2p-transfer"],
+      });
   }
   if (v.disagg && top["kv-p2p-transfer"] === undefined) {
     const missing = entries.find(({ e }) => e["kv-p2p-transfer"] === undefined);
     if (!entries.length || missing) {
-      ctx.addIssue({ code: "custom", message: "disagg: true requires kv-p2p-transfer at the top level or in every search-space entry", path: ["disagg"] });
+      ctx.addIssue({
+        code: "custom",
+        message: "disagg: true requires kv-p2p-transfer at the top level or in every search-space entry",
+        path: ["disagg"],
+      });
     }
   }
   if (v.scenarios["agentic-coding"]?.length && !v.runner.startsWith("cluster:")) {
-    ctx.addIssue({ code: "custom", message: "agentic configs must use a 'cluster:<name>' runner label", path: ["runner"] });
+    ctx.addIssue({
+      code: "custom",
+      message: "agentic configs must use a 'cluster:<name>' runner label",
+      path: ["runner"],
+    });
   }
 }
 

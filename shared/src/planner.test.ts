@@ -52,7 +52,17 @@ describe("planner", () => {
     const tp8 = p.deployments.find((d) => d.tp === 8)!;
     expect(tp8.points.map((x) => x.concurrency)).toEqual([4, 8, 16]);
     expect(tp8.points[0]).toEqual({ concurrency: 4, isl: 1024, osl: 1024 });
-    expect(tp8).toMatchObject({ sku: "h200", nodes: 1, gpus: 8, ep: 1, pp: 1, dpAttn: false, dcpSize: 1, pcpSize: 1, maxModelLen: 2304 });
+    expect(tp8).toMatchObject({
+      sku: "h200",
+      nodes: 1,
+      gpus: 8,
+      ep: 1,
+      pp: 1,
+      dpAttn: false,
+      dcpSize: 1,
+      pcpSize: 1,
+      maxModelLen: 2304,
+    });
     const tp4 = p.deployments.find((d) => d.tp === 4)!;
     expect(tp4.points.map((x) => x.concurrency)).toEqual([2, 32]);
     expect(tp4.gpus).toBe(4);
@@ -110,7 +120,9 @@ describe("planner", () => {
 
   it("fingerprints are stable across key order and file formatting", () => {
     const a = plan(single("a", `    - { isl: 1024, osl: 1024, search-space: [ { tp: 8, ep: 8, conc-list: [4] } ] }\n`));
-    const b = plan(single("b", `    - osl: 1024\n      isl: 1024\n      search-space:\n      - { ep: 8, conc-list: [4], tp: 8 }\n`));
+    const b = plan(
+      single("b", `    - osl: 1024\n      isl: 1024\n      search-space:\n      - { ep: 8, conc-list: [4], tp: 8 }\n`),
+    );
     expect(a.deployments[0]!.fingerprint).toBe(b.deployments[0]!.fingerprint);
   });
 
@@ -139,7 +151,13 @@ dis:
     expect(d.multinode).toBe(true);
     expect(d.gpusPerNode).toBe(4);
     expect(d.prefill).toMatchObject({ numWorker: 3, gpusPerWorker: 8, gpus: 24, nodes: 6, pcpSize: 2 });
-    expect(d.decode).toMatchObject({ numWorker: 1, gpusPerWorker: 16, gpus: 16, nodes: 4, additionalSettings: ["A=1", "B=x=y"] });
+    expect(d.decode).toMatchObject({
+      numWorker: 1,
+      gpusPerWorker: 16,
+      gpus: 16,
+      nodes: 4,
+      additionalSettings: ["A=1", "B=x=y"],
+    });
     expect(d.gpus).toBe(40);
     expect(d.nodes).toBe(10);
     expect(d.kvP2pTransfer).toBe("nixl");
@@ -148,8 +166,15 @@ dis:
   });
 
   it("uses runners.yaml gpus-per-node and rejects labels it does not know", () => {
-    const text = single("a", `    - { isl: 1024, osl: 1024, search-space: [ { tp: 8, conc-list: [4] } ] }\n`, "h100-cw");
-    const runners = { labels: { "h100-cw": ["n1"] }, hardware: { "h100-cw": { "gpus-per-node": 4, "available-cpu-dram-mib": 1000 } } };
+    const text = single(
+      "a",
+      `    - { isl: 1024, osl: 1024, search-space: [ { tp: 8, conc-list: [4] } ] }\n`,
+      "h100-cw",
+    );
+    const runners = {
+      labels: { "h100-cw": ["n1"] },
+      hardware: { "h100-cw": { "gpus-per-node": 4, "available-cpu-dram-mib": 1000 } },
+    };
     const d = plan(text, { runners }).deployments[0]!;
     expect(d).toMatchObject({ sku: "h100", gpusPerNode: 4, nodes: 2 });
     const other = single("a", `    - { isl: 1024, osl: 1024, search-space: [ { tp: 8, conc-list: [4] } ] }\n`, "h200");
@@ -157,7 +182,9 @@ dis:
   });
 
   it("infers the SKU from labels: gb200 is not b200, cluster: prefixes, suffixes", () => {
-    const mk = (runner: string) => plan(single("a", `    - { isl: 1, osl: 1, search-space: [ { tp: 1, conc-list: [1] } ] }\n`, runner)).deployments[0]!.sku;
+    const mk = (runner: string) =>
+      plan(single("a", `    - { isl: 1, osl: 1, search-space: [ { tp: 1, conc-list: [1] } ] }\n`, runner))
+        .deployments[0]!.sku;
     expect(mk("gb200")).toBe("gb200");
     expect(mk("b200-multinode")).toBe("b200");
     expect(mk("mi355x-disagg")).toBe("mi355x");
@@ -171,11 +198,18 @@ dis:
       single("dsr1-b", `    - { isl: 1, osl: 1, search-space: [ { tp: 2, conc-list: [1] } ] }\n`, "b200") +
       single("gpt-c", `    - { isl: 1, osl: 1, search-space: [ { tp: 4, conc-list: [1] } ] }\n`, "b200");
     const configs = loadMasterConfigs([{ file: "m.yaml", text }]);
-    expect(buildPlan(configs, { catalog, selection: { keys: ["dsr1-*"] } }).deployments.map((d) => d.configKey)).toEqual(["dsr1-a", "dsr1-b"]);
-    expect(buildPlan(configs, { catalog, skus: ["b200"] }).deployments.map((d) => d.configKey)).toEqual(["dsr1-b", "gpt-c"]);
+    expect(
+      buildPlan(configs, { catalog, selection: { keys: ["dsr1-*"] } }).deployments.map((d) => d.configKey),
+    ).toEqual(["dsr1-a", "dsr1-b"]);
+    expect(buildPlan(configs, { catalog, skus: ["b200"] }).deployments.map((d) => d.configKey)).toEqual([
+      "dsr1-b",
+      "gpt-c",
+    ]);
     const ev = buildPlan(configs, { catalog, selection: { keys: ["dsr1-a"], evalsOnlyKeys: new Set(["dsr1-a"]) } });
     expect(ev.deployments[0]).toMatchObject({ evalsOnly: true, eval: true, points: [] });
-    expect(() => buildPlan(configs, { catalog, selection: { keys: ["nope-*"] } })).toThrow(/nope-\*: matches no config key/);
+    expect(() => buildPlan(configs, { catalog, selection: { keys: ["nope-*"] } })).toThrow(
+      /nope-\*: matches no config key/,
+    );
   });
 
   it("applies the benchfleet block: priority, timeouts, eval off, launch per point", () => {

@@ -6,10 +6,10 @@
 import { createHash } from "node:crypto";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
 import type { Deployment, LoadPoint, PhaseTimeouts, Plan, PlanTotals, PoolSpec } from "./deployment.js";
-import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPool } from "./master-config.js";
-import { type SkuCatalog, type SkuName, skuFromLabel } from "./skus.js";
+import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import { estimateDeployment } from "./plan-estimate.js";
+import { type SkuCatalog, type SkuName, skuFromLabel } from "./skus.js";
 import { expandPatterns } from "./wildcard.js";
 
 export const DEFAULT_PRIORITY = 100;
@@ -63,7 +63,9 @@ export function resolveRunner(
   }
   const skuName = (hw?.sku as SkuName | undefined) ?? skuFromLabel(label);
   if (!skuName || !(skuName in opts.catalog)) {
-    return { error: `unknown runner label "${label}": cannot tell its SKU (expected a label naming one of ${Object.keys(opts.catalog).join(", ")}, or a runners.yaml that maps it)` };
+    return {
+      error: `unknown runner label "${label}": cannot tell its SKU (expected a label naming one of ${Object.keys(opts.catalog).join(", ")}, or a runners.yaml that maps it)`,
+    };
   }
   const gpusPerNode = hw?.["gpus-per-node"] ?? opts.catalog[skuName].gpusPerNode;
   return { sku: skuName, gpusPerNode };
@@ -180,7 +182,13 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
   for (const d of drafts.values()) {
     const points = d.evalsOnly ? [] : [...d.points.values()].sort((a, b) => a.concurrency - b.concurrency);
     const { launchPoint: _lp, ...spec } = d.spec;
-    const estimate = estimateDeployment({ nodes: spec.nodes, gpus: spec.gpus, points, promptsPerConc: d.promptsPerConc, eval: d.eval });
+    const estimate = estimateDeployment({
+      nodes: spec.nodes,
+      gpus: spec.gpus,
+      points,
+      promptsPerConc: d.promptsPerConc,
+      eval: d.eval,
+    });
     const timeouts = { ...d.timeouts };
     // the load phase must at least cover its estimate with margin
     timeouts.load = Math.max(timeouts.load, Math.ceil(estimate.loadSeconds * 3));
@@ -201,7 +209,12 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
     });
   }
   deployments.sort(
-    (a, b) => a.priority - b.priority || cmp(a.configKey, b.configKey) || a.isl - b.isl || a.osl - b.osl || cmp(a.fingerprint, b.fingerprint),
+    (a, b) =>
+      a.priority - b.priority ||
+      cmp(a.configKey, b.configKey) ||
+      a.isl - b.isl ||
+      a.osl - b.osl ||
+      cmp(a.fingerprint, b.fingerprint),
   );
   return { deployments, totals: totalsOf(deployments), bySku: groupTotals(deployments) };
 }
@@ -210,7 +223,11 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function* expandEntry(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: number }, sel: Selection): Generator<Draft> {
+function* expandEntry(
+  le: LoadedEntry,
+  runner: { sku: SkuName; gpusPerNode: number },
+  sel: Selection,
+): Generator<Draft> {
   const e = le.entry;
   const bf = e.benchfleet ?? {};
   const evalsOnly = sel.evalsOnlyKeys?.has(le.key) ?? false;
@@ -253,7 +270,8 @@ function* expandEntry(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: numb
   const want = (s: "fixed-seq-len" | "agentic-coding") => !sel.scenarioTypes || sel.scenarioTypes.has(s);
   const scenarios: Array<{ scenario: "fixed-seq-len"; isl: number; osl: number; space: unknown[] }> = [];
   if (want("fixed-seq-len")) {
-    for (const s of e.scenarios["fixed-seq-len"] ?? []) scenarios.push({ scenario: "fixed-seq-len", isl: s.isl, osl: s.osl, space: s["search-space"] });
+    for (const s of e.scenarios["fixed-seq-len"] ?? [])
+      scenarios.push({ scenario: "fixed-seq-len", isl: s.isl, osl: s.osl, space: s["search-space"] });
   }
   // agentic-coding scenarios are parsed and carried in the config but not planned yet (no trace replay).
 
@@ -280,7 +298,7 @@ function* expandEntry(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: numb
           dpAttn: s["dp-attn"] ?? false,
           dcpSize: s["dcp-size"] ?? 1,
           pcpSize,
-          ...(s.router ?? e.router ? { router: s.router ?? e.router } : {}),
+          ...((s.router ?? e.router) ? { router: s.router ?? e.router } : {}),
           nodes: Math.ceil(gpus / runner.gpusPerNode),
           gpus,
         };
@@ -311,7 +329,14 @@ function* expandEntry(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: numb
       for (const g of groups) {
         const s = common.launchPerPoint ? { ...spec, launchPoint: g[0] } : spec;
         const points = new Map<number, LoadPoint>(g.map((c) => [c, { concurrency: c, isl: sc.isl, osl: sc.osl }]));
-        yield { spec: s, fingerprint: fingerprintOf(s), points, ...sched, configKeys: [...sched.configKeys], sourceFiles: [...sched.sourceFiles] };
+        yield {
+          spec: s,
+          fingerprint: fingerprintOf(s),
+          points,
+          ...sched,
+          configKeys: [...sched.configKeys],
+          sourceFiles: [...sched.sourceFiles],
+        };
       }
     }
   }

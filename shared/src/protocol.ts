@@ -269,9 +269,7 @@ export const WelcomeMsg = z
   .strict();
 
 export const AssignMsg = z.object({ type: z.literal("assign"), assignment: Assignment }).strict();
-export const CancelMsg = z
-  .object({ type: z.literal("cancel"), ...attemptRef, reason: z.string() })
-  .strict();
+export const CancelMsg = z.object({ type: z.literal("cancel"), ...attemptRef, reason: z.string() }).strict();
 /** every member of the gang reported ready: the leader may start router, canary and load */
 export const GangReadyMsg = z
   .object({

@@ -92,7 +92,13 @@ export const PointResult = z
     client: ClientStats.optional(),
     energy: EnergySummary.optional(),
     /** GPUs the throughput is normalised by */
-    gpus: z.object({ total: z.number().int().positive(), prefill: z.number().int().nonnegative(), decode: z.number().int().nonnegative() }).strict(),
+    gpus: z
+      .object({
+        total: z.number().int().positive(),
+        prefill: z.number().int().nonnegative(),
+        decode: z.number().int().nonnegative(),
+      })
+      .strict(),
     emulated: z.boolean(),
   })
   .strict();

@@ -2,7 +2,7 @@
  * Parses YAML text and validates it with a zod schema, turning every problem into a ConfigError
  * located at file:line:col of the offending node (or its parent when the key is missing).
  */
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigProblem, formatPath } from "./config-error.js";
 
@@ -95,7 +95,11 @@ function depth(issues: z.core.$ZodIssue[]): number {
 }
 
 /** parse + validate in one step; throws ConfigError. */
-export function loadYaml<T extends z.ZodType>(text: string, file: string, schema: T): { value: z.infer<T>; src: YamlSource } {
+export function loadYaml<T extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: T,
+): { value: z.infer<T>; src: YamlSource } {
   const src = parseYamlSource(text, file);
   const raw = src.doc.toJS({ maxAliasCount: 1000 });
   const res = schema.safeParse(raw);

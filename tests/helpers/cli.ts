@@ -5,7 +5,10 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const CLI_MAIN = fileURLToPath(new URL("../../controller/src/cli/main.ts", import.meta.url));
 
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}) {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+) {
   const res = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", CLI_MAIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: { ...process.env, ...opts.env },

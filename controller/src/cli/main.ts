@@ -3,8 +3,8 @@
  * `benchfleet` operator CLI. Each command group lives in its own file under ./commands and
  * registers itself on the program; add new groups to COMMANDS below.
  */
-import { Command, CommanderError } from "commander";
 import { ConfigError } from "@benchfleet/shared";
+import { Command, CommanderError } from "commander";
 import { CliError } from "./cli-error.js";
 
 type Register = (program: Command) => void;

@@ -10,12 +10,12 @@ import {
   buildPlan,
   type ChangelogSelection,
   ConfigError,
-  loadMasterConfigs,
   type LoadedConfigs,
+  loadMasterConfigs,
   loadRunnersFile,
   loadYaml,
-  parseUnifiedDiff,
   type Plan,
+  parseUnifiedDiff,
   type RunnersFile,
   SkuCatalog,
   type SkuName,
@@ -86,7 +86,12 @@ export function readChangelogSelection(args: {
   const cwd = dirname(file);
   const git = (gitArgs: string[]) => {
     try {
-      return execFileSync("git", gitArgs, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+      return execFileSync("git", gitArgs, {
+        cwd,
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
     } catch (e) {
       const err = e as { stderr?: string; message: string };
       throw new CliError(`git ${gitArgs.join(" ")} failed: ${(err.stderr ?? err.message).trim().split("\n")[0]}`, 2);
@@ -123,14 +128,20 @@ export function planFromFiles(req: PlanRequest): Plan {
   const runners = readRunners(req.runners);
   const skus = req.skus?.map((s) => s.trim().toLowerCase()).filter(Boolean);
   for (const s of skus ?? []) {
-    if (!(s in catalog)) throw new CliError(`unknown SKU "${s}" in --sku (known: ${Object.keys(catalog).join(", ")})`, 2);
+    if (!(s in catalog))
+      throw new CliError(`unknown SKU "${s}" in --sku (known: ${Object.keys(catalog).join(", ")})`, 2);
   }
   let keys = req.keys;
   let evalsOnlyKeys: Set<string> | undefined;
   let scenarioTypes: Set<"fixed-seq-len" | "agentic-coding"> | undefined;
   if (req.changelog) {
     if (!req.base) throw new CliError("--changelog needs --base REV (and optionally --head REV)", 2);
-    const sel = readChangelogSelection({ changelog: req.changelog, base: req.base, head: req.head, configKeys: configs.keys() });
+    const sel = readChangelogSelection({
+      changelog: req.changelog,
+      base: req.base,
+      head: req.head,
+      configKeys: configs.keys(),
+    });
     if (keys) {
       throw new CliError("give either --keys or --changelog, not both", 2);
     }
@@ -138,7 +149,19 @@ export function planFromFiles(req: PlanRequest): Plan {
     evalsOnlyKeys = new Set(sel.evalsOnlyKeys);
     if (sel.scenarioTypes) scenarioTypes = new Set(sel.scenarioTypes);
     if (!keys.length) {
-      return { deployments: [], totals: { deployments: 0, singleNodeDeployments: 0, multiNodeDeployments: 0, points: 0, evals: 0, gpuHours: 0, wallSeconds: 0 }, bySku: {} };
+      return {
+        deployments: [],
+        totals: {
+          deployments: 0,
+          singleNodeDeployments: 0,
+          multiNodeDeployments: 0,
+          points: 0,
+          evals: 0,
+          gpuHours: 0,
+          wallSeconds: 0,
+        },
+        bySku: {},
+      };
     }
   }
   return buildPlan(configs, {

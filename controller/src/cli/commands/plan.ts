@@ -1,10 +1,17 @@
 /** `benchfleet plan`: dry-run a sweep — deployments, nodes, points and estimated GPU-hours. */
-import type { Command } from "commander";
+
 import type { Plan } from "@benchfleet/shared";
+import type { Command } from "commander";
 import { planFromFiles } from "../../config/config-files.js";
 import { renderTable } from "../table.js";
 
-const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+const list = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 export function register(program: Command): void {
   program
