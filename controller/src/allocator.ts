@@ -317,7 +317,7 @@ export function allocate(input: AllocInput): AllocDecision {
       excludedFree = new Map();
       for (const id of excluded) {
         const rec = recs.get(id);
-        if (!rec || rec.cap !== 1) continue;
+        if (rec?.cap !== 1) continue;
         for (const g of rec.groups) {
           if (g.label !== job.runner) continue;
           excludedAll.set(g, (excludedAll.get(g) ?? 0) + 1);
