@@ -1,0 +1,74 @@
+/**
+ * Interpretation of one streamed OpenAI-compatible SSE event (completions or chat completions),
+ * as `vllm bench serve` reads them, with one deliberate choice (documented in bench/README.md):
+ * a chunk counts as a token chunk only if its first choice carries content (`text`, `delta.content`,
+ * `delta.reasoning_content` or `delta.reasoning`, non-empty), so a role-only or empty first delta
+ * does not stop the TTFT clock. `firstChunk: "any"` restores vLLM's chat behaviour (any chunk
+ * with a non-empty `choices` array is a token chunk).
+ */
+
+export type StreamItem =
+  | { kind: "token"; text: string; usage?: Usage }
+  | { kind: "usage"; usage: Usage }
+  | { kind: "error"; message: string }
+  | { kind: "done" }
+  | { kind: "ignore" };
+
+export interface Usage {
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+export type FirstChunkRule = "content" | "any";
+
+function readUsage(u: unknown): Usage | undefined {
+  if (!u || typeof u !== "object") return undefined;
+  const o = u as Record<string, unknown>;
+  const out: Usage = {};
+  if (typeof o.prompt_tokens === "number") out.promptTokens = o.prompt_tokens;
+  if (typeof o.completion_tokens === "number") out.completionTokens = o.completion_tokens;
+  return out;
+}
+
+function choiceText(choice: Record<string, unknown>): string {
+  if (typeof choice.text === "string") return choice.text;
+  const delta = choice.delta as Record<string, unknown> | undefined;
+  if (delta && typeof delta === "object") {
+    let s = "";
+    if (typeof delta.reasoning_content === "string") s += delta.reasoning_content;
+    else if (typeof delta.reasoning === "string") s += delta.reasoning;
+    if (typeof delta.content === "string") s += delta.content;
+    return s;
+  }
+  const message = choice.message as Record<string, unknown> | undefined;
+  if (message && typeof message.content === "string") return message.content;
+  return "";
+}
+
+export function interpretEvent(event: string, data: string, rule: FirstChunkRule = "content"): StreamItem {
+  if (data === "[DONE]") return { kind: "done" };
+  if (event === "error") return { kind: "error", message: data.slice(0, 500) };
+  let obj: unknown;
+  try {
+    obj = JSON.parse(data);
+  } catch {
+    return { kind: "error", message: `invalid JSON in stream event: ${data.slice(0, 200)}` };
+  }
+  if (!obj || typeof obj !== "object") return { kind: "error", message: `unexpected stream event: ${data.slice(0, 200)}` };
+  const o = obj as Record<string, unknown>;
+  if (o.error !== undefined && o.error !== null) {
+    const e = o.error as Record<string, unknown> | string;
+    const msg = typeof e === "string" ? e : typeof e.message === "string" ? e.message : JSON.stringify(e);
+    return { kind: "error", message: msg.slice(0, 500) };
+  }
+  if (o.object === "error") return { kind: "error", message: String(o.message ?? data).slice(0, 500) };
+  const usage = readUsage(o.usage);
+  const choices = o.choices;
+  if (Array.isArray(choices) && choices.length > 0) {
+    const text = choiceText(choices[0] as Record<string, unknown>);
+    if (text.length > 0 || rule === "any") return usage ? { kind: "token", text, usage } : { kind: "token", text };
+    return usage ? { kind: "usage", usage } : { kind: "ignore" };
+  }
+  if (usage) return { kind: "usage", usage };
+  return { kind: "ignore" };
+}
