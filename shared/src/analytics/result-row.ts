@@ -4,6 +4,7 @@
  * produces it from `vllm bench serve` JSON and the reference lab's `agg_*.json` rows.
  */
 import { z } from "zod";
+import type { Deployment } from "../deployment.js";
 import { EvalResult, PointResult } from "../results.js";
 import { SkuName } from "../skus.js";
 
@@ -79,3 +80,38 @@ export const ResultRow = z
   })
   .strict();
 export type ResultRow = z.infer<typeof ResultRow>;
+
+/** The analytics view of a planned deployment. */
+export function resultConfigFromDeployment(d: Deployment): ResultConfig {
+  const pool = (p: NonNullable<Deployment["prefill"]>): PoolConfig => ({
+    numWorker: p.numWorker,
+    tp: p.tp,
+    ep: p.ep,
+    dpAttn: p.dpAttn,
+    gpus: p.gpus,
+  });
+  return {
+    fingerprint: d.fingerprint,
+    configKey: d.configKey,
+    sku: d.sku,
+    runner: d.runner,
+    model: d.model,
+    modelPrefix: d.modelPrefix,
+    precision: d.precision,
+    framework: d.framework,
+    image: d.image,
+    isl: d.isl,
+    osl: d.osl,
+    specDecoding: d.specDecoding,
+    multinode: d.multinode,
+    disagg: d.disagg,
+    ...(d.tp !== undefined ? { tp: d.tp } : {}),
+    ...(d.ep !== undefined ? { ep: d.ep } : {}),
+    ...(d.pp !== undefined ? { pp: d.pp } : {}),
+    ...(d.dpAttn !== undefined ? { dpAttn: d.dpAttn } : {}),
+    ...(d.prefill ? { prefill: pool(d.prefill) } : {}),
+    ...(d.decode ? { decode: pool(d.decode) } : {}),
+    nodes: d.nodes,
+    gpus: d.gpus,
+  };
+}
