@@ -1,0 +1,115 @@
+/**
+ * Maps a recipe's ProcessSpec (argv of sglang / vllm / trtllm / dynamo / routers) to the arguments
+ * of `benchfleet emulate`, so the emulated engine runs with the plan's role, port and parallelism.
+ * Pure.
+ */
+import type { Deployment, LaunchPlan, ProcessSpec } from "@benchfleet/shared";
+
+/** value of the first flag present (`--tp 8` or `--tp=8`) */
+export function flagValue(argv: string[], names: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    for (const n of names) {
+      if (argv[i] === n && i + 1 < argv.length) return argv[i + 1];
+      if (argv[i].startsWith(`${n}=`)) return argv[i].slice(n.length + 1);
+    }
+  }
+  return undefined;
+}
+
+/** every value of a repeatable flag; values may also follow the flag as several words (`--prefill URL URL`) */
+export function flagValues(argv: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith(`${name}=`)) out.push(argv[i].slice(name.length + 1));
+    else if (argv[i] === name) for (let j = i + 1; j < argv.length && !argv[j].startsWith("--"); j++) out.push(argv[j]);
+  }
+  return out;
+}
+
+const has = (argv: string[], names: string[]) => argv.some((a) => names.includes(a));
+
+function int(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+export type EmulatedRole = "both" | "prefill" | "decode" | "router" | "infra";
+
+export function emulatedRole(spec: ProcessSpec): EmulatedRole {
+  switch (spec.role) {
+    case "prefill":
+    case "decode":
+    case "router":
+    case "infra":
+      return spec.role;
+    case "frontend":
+      return "router";
+    default:
+      return "both";
+  }
+}
+
+/** the port the process serves HTTP on: a port named http/port/frontend, else the first one */
+export function mainPort(spec: ProcessSpec): number | undefined {
+  for (const k of ["http", "port", "frontend", "router", "api"]) if (spec.ports[k] !== undefined) return spec.ports[k];
+  const flag = int(flagValue(spec.argv, ["--port", "--http-port"]));
+  return flag ?? Object.values(spec.ports)[0];
+}
+
+/** worker URLs of a role across the whole plan (for an emulated router/frontend that discovers workers) */
+export function workerUrls(plan: LaunchPlan, role: "prefill" | "decode"): string[] {
+  const out: string[] = [];
+  for (const node of plan.nodes) {
+    for (const p of node.processes) {
+      if (p.role !== role) continue;
+      // only one HTTP server per worker: its first rank's process (names end in -rank0 or carry no rank)
+      if (/-rank[1-9]\d*$/.test(p.name)) continue;
+      const port = mainPort(p);
+      if (port !== undefined) out.push(`http://${node.ip}:${port}`);
+    }
+  }
+  return out;
+}
+
+export interface EmulateArgsInput {
+  spec: ProcessSpec;
+  deployment: Deployment;
+  plan?: LaunchPlan;
+  host?: string;
+  servedModelName?: string;
+}
+
+/** `benchfleet emulate` arguments for one process (not for infra: see emulatedRole) */
+export function emulateArgs(i: EmulateArgsInput): string[] {
+  const { spec, deployment: d } = i;
+  const argv = spec.argv;
+  const role = emulatedRole(spec);
+  const port = mainPort(spec);
+  if (port === undefined) throw new Error(`process ${spec.name} names no port: the emulated engine needs one`);
+  const out = ["--role", role, "--port", String(port), "--host", i.host ?? "0.0.0.0", "--sku", d.sku];
+  out.push("--model", flagValue(argv, ["--model-path", "--model"]) ?? d.model, "--precision", d.precision);
+  if (i.servedModelName) out.push("--served-model-name", i.servedModelName);
+  if (role === "router") {
+    let prefill = flagValues(argv, "--prefill").filter((u) => /^https?:\/\//.test(u));
+    let decode = flagValues(argv, "--decode").filter((u) => /^https?:\/\//.test(u));
+    if ((prefill.length === 0 || decode.length === 0) && i.plan) {
+      prefill = workerUrls(i.plan, "prefill");
+      decode = workerUrls(i.plan, "decode");
+    }
+    for (const u of prefill) out.push("--prefill", u);
+    for (const u of decode) out.push("--decode", u);
+    return out;
+  }
+  const pool = role === "prefill" ? d.prefill : role === "decode" ? d.decode : undefined;
+  const tp = int(flagValue(argv, ["--tp", "--tp-size", "--tensor-parallel-size", "--tensor_parallel_size"])) ?? pool?.tp ?? d.tp ?? Math.max(1, spec.gpus.length);
+  let ep = int(flagValue(argv, ["--ep", "--ep-size", "--expert-parallel-size", "--moe_expert_parallel_size"])) ?? pool?.ep ?? d.ep ?? 1;
+  if (has(argv, ["--enable-expert-parallel"]) && ep === 1) ep = tp;
+  const dpAttn = has(argv, ["--enable-dp-attention", "--enable_attention_dp"]) || (pool?.dpAttn ?? d.dpAttn ?? false);
+  const specAlgo = flagValue(argv, ["--speculative-algorithm", "--speculative-algo"]) ?? flagValue(argv, ["--speculative-config"]);
+  const mtp = d.specDecoding === "mtp" || (specAlgo !== undefined && /mtp|nextn|eagle/i.test(specAlgo));
+  out.push("--tp", String(tp), "--ep", String(ep));
+  if (dpAttn) out.push("--dp-attn");
+  if (mtp) out.push("--spec", "mtp");
+  return out;
+}

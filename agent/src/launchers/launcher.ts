@@ -1,0 +1,54 @@
+/**
+ * One interface for every way of starting an attempt's processes (process, docker, emulated,
+ * slurm). A launcher starts exactly one ProcessSpec, streams its lines, and stops exactly what it
+ * started: the process group it spawned, the container it named, the job it submitted.
+ */
+import type { Deployment, LauncherKind, ProcessSpec } from "@benchfleet/shared";
+
+export interface LaunchContext {
+  attemptId: string;
+  deployment: Deployment;
+  vendor: "nvidia" | "amd";
+  /** per-attempt scratch dir on this node (files the plan asks for are written under it) */
+  attemptDir: string;
+  /** each complete output line of a process */
+  onLine: (process: string, stream: "stdout" | "stderr", line: string) => void;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface RunningProcess {
+  name: string;
+  /** pid of what we spawned (the process group leader; docker: the client) */
+  pid: number | undefined;
+  /** what stop() kills: `pgid 1234`, `container bf-…`, `slurm job 42` */
+  handle: string;
+  /** resolves when it exits, whoever stopped it */
+  exited: Promise<ExitInfo>;
+  /** set once exited */
+  exit: ExitInfo | undefined;
+  /** the last output lines (for failure reasons) */
+  tail(): string[];
+}
+
+export interface Launcher {
+  readonly kind: LauncherKind;
+  /** before launch: pull images and such (prepare phase) */
+  prepare?(specs: ProcessSpec[], ctx: LaunchContext, signal: AbortSignal): Promise<void>;
+  start(spec: ProcessSpec, ctx: LaunchContext): Promise<RunningProcess>;
+  /** stops it and everything it spawned: SIGTERM, then SIGKILL after graceMs */
+  stop(proc: RunningProcess, graceMs: number): Promise<void>;
+}
+
+export class LaunchError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "LaunchError";
+  }
+}
