@@ -1,0 +1,70 @@
+/**
+ * Engine recipes: pure functions from (deployment, placement of its gang) to a launch plan — per
+ * node, the processes to start (image, argv, env, files, GPUs, ports), their health checks and
+ * readiness stage (infra → workers → router/frontend), the endpoint the load generator uses, and
+ * the gang-level readiness (router readiness, canary). Unknown frameworks fail fast, non-retryable.
+ */
+import { type Deployment, LaunchPlan, type NodePlan, type Placement, RecipeError } from "@benchfleet/shared";
+import { atomRecipe } from "./atom.js";
+import { type PlacedProcess, RecipeContext, type RecipeOptions } from "./context.js";
+import { dynamoRecipe } from "./dynamo.js";
+import type { Engine } from "./preset.js";
+import { sglangRecipe } from "./sglang.js";
+import { sglangDisaggRecipe } from "./sglang-disagg.js";
+import { trtRecipe } from "./trt.js";
+import { vllmRecipe } from "./vllm.js";
+
+export type { RecipeOptions } from "./context.js";
+export { layoutGang, nodesNeeded, placeGang, poolShapes, type GangNode } from "./placement.js";
+export { portBaseForAttempt, PORT_BLOCK } from "./ports.js";
+export type { RecipePreset } from "./preset.js";
+
+interface RecipeOutput {
+  processes: PlacedProcess[];
+  endpoint: { ip: string; port: number };
+  gangHealth: LaunchPlan["gangHealth"];
+}
+
+type Recipe = { engine: Engine; build: (ctx: RecipeContext) => RecipeOutput };
+
+const RECIPES: Record<string, Recipe> = {
+  sglang: { engine: "sglang", build: sglangRecipe },
+  "sglang-disagg": { engine: "sglang", build: sglangDisaggRecipe },
+  vllm: { engine: "vllm", build: vllmRecipe },
+  trt: { engine: "trt", build: trtRecipe },
+  "dynamo-sglang": { engine: "sglang", build: (c) => dynamoRecipe(c, "sglang") },
+  "dynamo-trt": { engine: "trt", build: (c) => dynamoRecipe(c, "trtllm") },
+  "dynamo-vllm": { engine: "vllm", build: (c) => dynamoRecipe(c, "vllm") },
+  atom: { engine: "atom", build: atomRecipe },
+};
+
+/** Frameworks the reference lab names that benchfleet knows but cannot launch yet. */
+const NOT_SUPPORTED: Record<string, string> = {
+  "atom-disagg": "disaggregated ATOM is not supported yet: the reference material gives no launch facts for it",
+};
+
+export const SUPPORTED_FRAMEWORKS = Object.keys(RECIPES);
+
+export function buildLaunchPlan(deployment: Deployment, placement: Placement, opts: RecipeOptions = {}): LaunchPlan {
+  const fw = deployment.framework;
+  if (NOT_SUPPORTED[fw]) throw new RecipeError(`framework ${fw}: ${NOT_SUPPORTED[fw]}`);
+  const recipe = RECIPES[fw];
+  if (!recipe) throw new RecipeError(`no recipe for framework ${fw}`);
+  const ctx = new RecipeContext(deployment, placement, recipe.engine, opts);
+  const out = recipe.build(ctx);
+  const nodes: NodePlan[] = placement.nodes.map((n) => ({ rank: n.rank, hostname: n.hostname, ip: n.ip, processes: [] }));
+  for (const p of out.processes) nodes[p.nodeRank]!.processes.push(p.spec);
+  for (const n of nodes) n.processes.sort((a, b) => a.stage - b.stage);
+  const names = new Set<string>();
+  for (const p of out.processes) {
+    if (names.has(p.spec.name)) throw new RecipeError(`internal: duplicate process name ${p.spec.name}`);
+    names.add(p.spec.name);
+  }
+  return LaunchPlan.parse({
+    framework: fw,
+    nodes,
+    endpoint: { baseUrl: `http://${out.endpoint.ip}:${out.endpoint.port}`, model: deployment.model, api: "completions" },
+    gangHealth: out.gangHealth,
+    notes: ctx.notes,
+  });
+}

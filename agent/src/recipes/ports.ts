@@ -1,0 +1,87 @@
+/**
+ * Deterministic port layout of one attempt on every node of its gang. An attempt owns a block of
+ * PORT_BLOCK ports from `portBase`; each node uses the same offsets, so any node can compute the
+ * ports of any other (dist-init address, router targets, etcd/NATS on the leader).
+ *
+ *   base + 0..7         shared: public endpoint (server / router / frontend), etcd client and peer,
+ *                       NATS, proxy ping (vLLM MoRI-IO discovery), vLLM DP RPC
+ *   base + 64 + 48*s    worker slot s (0..7) on the node: HTTP, prefill bootstrap, Dynamo system port,
+ *                       NCCL, KV events, dist-init (+1..+15 are used by SGLang internals after it),
+ *                       vLLM NIXL side channel (+dp_rank)
+ *
+ * Engine defaults are never used: SGLang's bootstrap 8998 collided with Dynamo's infra on the head node
+ * (srt-slurm), so a block that would contain a well-known default port is refused.
+ */
+import { RecipeError } from "@benchfleet/shared";
+
+export const PORT_BLOCK = 512;
+export const MAX_SLOTS_PER_NODE = 8;
+const SLOT_BASE = 64;
+const SLOT_STRIDE = 48;
+
+/** Default ports of the engines and their infra; an attempt's block never contains one. */
+export const RESERVED_PORTS: readonly number[] = [2379, 2380, 4222, 5600, 8000, 8080, 8998, 9003, 30000, 50051];
+
+export interface SharedPorts {
+  endpoint: number;
+  etcdClient: number;
+  etcdPeer: number;
+  nats: number;
+  proxyPing: number;
+  dpRpc: number;
+}
+
+export interface SlotPorts {
+  http: number;
+  bootstrap: number;
+  system: number;
+  nccl: number;
+  kvEvents: number;
+  distInit: number;
+  nixlSideChannel: number;
+}
+
+export function sharedPorts(base: number): SharedPorts {
+  return { endpoint: base, etcdClient: base + 1, etcdPeer: base + 2, nats: base + 3, proxyPing: base + 4, dpRpc: base + 5 };
+}
+
+export function slotPorts(base: number, slot: number): SlotPorts {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_SLOTS_PER_NODE) {
+    throw new RecipeError(`worker slot ${slot} out of range: at most ${MAX_SLOTS_PER_NODE} workers per node`);
+  }
+  const b = base + SLOT_BASE + slot * SLOT_STRIDE;
+  return { http: b, bootstrap: b + 1, system: b + 2, nccl: b + 3, kvEvents: b + 4, distInit: b + 8, nixlSideChannel: b + 24 };
+}
+
+/** Throws RecipeError when the attempt's block is out of range or holds a reserved default port. */
+export function checkPortBase(base: number): void {
+  if (!Number.isInteger(base) || base < 1024 || base + PORT_BLOCK - 1 > 65535) {
+    throw new RecipeError(`placement.portBase ${base} invalid: the block [base, base+${PORT_BLOCK}) must lie in 1024..65535`);
+  }
+  const hit = RESERVED_PORTS.find((p) => p >= base && p < base + PORT_BLOCK);
+  if (hit !== undefined) {
+    throw new RecipeError(`placement.portBase ${base} invalid: its block [${base}, ${base + PORT_BLOCK}) contains the engine default port ${hit}`);
+  }
+}
+
+/** Candidate bases: 10240 + k*PORT_BLOCK below the Linux ephemeral range (32768), minus blocks with a reserved port. */
+export const PORT_BASES: readonly number[] = (() => {
+  const out: number[] = [];
+  for (let b = 10240; b + PORT_BLOCK <= 32768; b += PORT_BLOCK) {
+    if (!RESERVED_PORTS.some((p) => p >= b && p < b + PORT_BLOCK)) out.push(b);
+  }
+  return out;
+})();
+
+/**
+ * The port base of an attempt: deterministic in the attempt id (FNV-1a), so a restarted agent
+ * computes the same ports, and consecutive attempts of one job usually land on different blocks.
+ */
+export function portBaseForAttempt(attemptId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < attemptId.length; i++) {
+    h ^= attemptId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return PORT_BASES[h % PORT_BASES.length]!;
+}

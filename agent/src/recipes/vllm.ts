@@ -1,0 +1,193 @@
+/**
+ * vLLM (`vllm serve`): -tp / DP with expert parallelism, `--no-enable-prefix-caching` for random
+ * data, `--speculative-config` for MTP. A DP worker wider than a node runs a head plus `--headless`
+ * ranks with start ranks. PD: every instance gets `--kv-transfer-config` (NixlConnector on NVIDIA,
+ * MoRIIOConnector on AMD) and a proxy/router fronts them on the leader (reference/engines.md §4).
+ */
+import { type HealthCheck, type ProcessSpec, RecipeError } from "@benchfleet/shared";
+import { envStrings, fixedLayer, layer, type PlacedProcess, processName, type RecipeContext, STAGE } from "./context.js";
+import type { Flags, Layer, LayerPart } from "./layering.js";
+import { renderFlags } from "./layering.js";
+import type { WorkerLayout } from "./placement.js";
+
+/** engines.md §4 example: num_speculative_tokens 2 */
+export const VLLM_MTP_TOKENS = 2;
+/** the proxy of vLLM's NIXL docs: a test tool shipped in the vLLM source tree */
+export const VLLM_TOY_PROXY = "tests/v1/kv_connector/nixl_integration/toy_proxy_server.py";
+
+export function vllmDefaults(): Layer {
+  return layer("engine-defaults:vllm", [{ settings: { flags: { "no-enable-prefix-caching": true } } }]);
+}
+
+export function vllmEntry(ctx: RecipeContext): Layer {
+  const parts: LayerPart[] = [];
+  for (const role of ctx.engineRoles()) {
+    const p = ctx.par(role)!;
+    if (p.pcpSize > 1) throw new RecipeError(`${ctx.d.configKey}: vLLM recipe has no prefill context parallelism (pcp-size ${p.pcpSize}): not supported`);
+    const flags: Flags = {};
+    if (p.dpAttn) {
+      flags["tensor-parallel-size"] = 1;
+      flags["data-parallel-size"] = p.tp;
+    } else flags["tensor-parallel-size"] = p.tp;
+    if (p.pp > 1) flags["pipeline-parallel-size"] = p.pp;
+    if (p.dcpSize > 1) flags["decode-context-parallel-size"] = p.dcpSize;
+    if (p.ep > 1) flags["enable-expert-parallel"] = true;
+    if (role !== "prefill") flags["max-num-seqs"] = ctx.concPerWorker(role);
+    flags["max-model-len"] = ctx.d.maxModelLen;
+    const steps = ctx.mtpSteps(role, VLLM_MTP_TOKENS);
+    if (steps !== undefined) flags["speculative-config"] = JSON.stringify({ method: "mtp", num_speculative_tokens: steps });
+    parts.push({ roles: [role], settings: { flags } });
+  }
+  return layer("entry", parts);
+}
+
+/** DP head / headless flags of one node of a worker wider than a node. */
+export function vllmRankFlags(ctx: RecipeContext, w: WorkerLayout, i: number): Flags {
+  if (w.ranks.length === 1) return {};
+  const p = ctx.par(w.pool)!;
+  if (!p.dpAttn) {
+    throw new RecipeError(
+      `${ctx.d.configKey}: a vLLM ${w.pool} worker of tp ${p.tp} spans ${w.ranks.length} nodes without dp-attn: multi-node tensor parallelism (Ray) is not supported yet`,
+    );
+  }
+  const local = w.ranks[0]!.gpus.length;
+  const head = w.ranks[0]!;
+  const flags: Flags = {
+    "data-parallel-size-local": local,
+    "data-parallel-address": ctx.node(head.nodeRank).ip,
+    "data-parallel-rpc-port": ctx.slot(head).distInit,
+  };
+  if (i > 0) {
+    flags.headless = true;
+    flags["data-parallel-start-rank"] = i * local;
+  }
+  return flags;
+}
+
+/** kv-transfer-config of a PD instance (per worker: MoRI-IO needs its own HTTP port). */
+export function kvTransferConfig(ctx: RecipeContext, w: WorkerLayout, httpPort: number): string {
+  const kv = ctx.d.kvP2pTransfer ?? (ctx.vendor === "amd" ? "mori" : "nixl");
+  if (kv === "nixl") return JSON.stringify({ kv_connector: "NixlConnector", kv_role: "kv_both", kv_load_failure_policy: "fail" });
+  if (kv === "mori") {
+    if (ctx.vendor !== "amd") throw new RecipeError(`${ctx.d.configKey}: kv-p2p-transfer mori is AMD-only (SKU ${ctx.d.sku})`);
+    return JSON.stringify({
+      kv_connector: "MoRIIOConnector",
+      kv_role: w.pool === "prefill" ? "kv_producer" : "kv_consumer",
+      kv_connector_extra_config: { proxy_ip: ctx.leader.ip, proxy_ping_port: ctx.shared.proxyPing, http_port: httpPort, read_mode: true },
+    });
+  }
+  throw new RecipeError(`${ctx.d.configKey}: kv-p2p-transfer "${kv}" has no vLLM connector in this recipe (nixl, mori)`);
+}
+
+export function vllmRecipe(ctx: RecipeContext) {
+  const defaults = vllmDefaults();
+  const entry = vllmEntry(ctx);
+  const processes: PlacedProcess[] = [];
+  for (const w of ctx.workers()) {
+    w.ranks.forEach((r, i) => {
+      const node = ctx.node(r.nodeRank);
+      const slot = ctx.slot(r);
+      const http = i === 0;
+      const flags: Flags = { "served-model-name": ctx.d.model, host: "0.0.0.0", port: slot.http, ...vllmRankFlags(ctx, w, i) };
+      const env: Record<string, string> = { ...ctx.visibleDevices(r.gpus) };
+      if (ctx.isDisagg) {
+        flags["kv-transfer-config"] = kvTransferConfig(ctx, w, slot.http);
+        if (!ctx.d.kvP2pTransfer || ctx.d.kvP2pTransfer === "nixl") {
+          env.VLLM_NIXL_SIDE_CHANNEL_HOST = node.ip;
+          env.VLLM_NIXL_SIDE_CHANNEL_PORT = String(slot.nixlSideChannel);
+          env.UCX_NET_DEVICES = "all";
+        }
+      }
+      const s = ctx.resolve(w.pool, defaults, entry, fixedLayer([{ roles: [w.pool], settings: { flags, env } }]));
+      const ports: Record<string, number> = {};
+      if (http) ports.http = slot.http;
+      if (w.ranks.length > 1 && i === 0) ports.dpRpc = slot.distInit;
+      if (env.VLLM_NIXL_SIDE_CHANNEL_PORT) ports.nixlSideChannel = slot.nixlSideChannel;
+      const spec: ProcessSpec = {
+        name: processName(w, i),
+        role: w.pool,
+        image: ctx.d.image,
+        argv: ["vllm", "serve", ctx.d.model, ...renderFlags(s.flags)],
+        env: envStrings(s.env),
+        mounts: [],
+        files: [],
+        gpus: r.gpus,
+        ports,
+        health: http ? [ctx.httpHealth(node.ip, slot.http, "/health")] : [],
+        stage: STAGE.workers,
+        ownSession: false,
+      };
+      processes.push({ nodeRank: r.nodeRank, spec });
+    });
+  }
+  if (!ctx.isDisagg) {
+    const r0 = ctx.workers("worker")[0]!.ranks[0]!;
+    const ip = ctx.node(r0.nodeRank).ip;
+    const port = ctx.slot(r0).http;
+    return { processes, endpoint: { ip, port }, gangHealth: [ctx.canary(ip, port)] };
+  }
+  const leader = ctx.leader;
+  const port = ctx.shared.endpoint;
+  const heads = (pool: "prefill" | "decode") =>
+    ctx.workers(pool).map((w) => ({ ip: ctx.node(w.ranks[0]!.nodeRank).ip, port: ctx.slot(w.ranks[0]!).http }));
+  let argv: string[];
+  let health: HealthCheck[];
+  const ports: Record<string, number> = { http: port };
+  const kv = ctx.d.kvP2pTransfer ?? (ctx.vendor === "amd" ? "mori" : "nixl");
+  if (kv === "mori") {
+    argv = [
+      "vllm-router",
+      "--vllm-pd-disaggregation",
+      "--kv-connector",
+      "moriio",
+      "--vllm-discovery-address",
+      `0.0.0.0:${ctx.shared.proxyPing}`,
+      "--host",
+      "0.0.0.0",
+      "--port",
+      String(port),
+      "--policy",
+      "consistent_hash",
+    ];
+    ports.discovery = ctx.shared.proxyPing;
+    health = [ctx.httpHealth(leader.ip, port, "/health")];
+  } else {
+    const p = heads("prefill");
+    const d = heads("decode");
+    argv = [
+      "python3",
+      VLLM_TOY_PROXY,
+      "--host",
+      "0.0.0.0",
+      "--port",
+      String(port),
+      "--prefiller-hosts",
+      ...p.map((x) => x.ip),
+      "--prefiller-ports",
+      ...p.map((x) => String(x.port)),
+      "--decoder-hosts",
+      ...d.map((x) => x.ip),
+      "--decoder-ports",
+      ...d.map((x) => String(x.port)),
+    ];
+    health = [{ kind: "tcp", host: leader.ip, port }];
+    ctx.notes.push(`the NIXL proxy is vLLM's ${VLLM_TOY_PROXY}: the image must hold the vLLM source tree in the working directory`);
+  }
+  const routerSettings = ctx.resolve("router", layer("engine-defaults:router", []), layer("entry", []), fixedLayer([]));
+  const router: ProcessSpec = {
+    name: "router",
+    role: "router",
+    image: ctx.d.image,
+    argv: [...argv, ...renderFlags(routerSettings.flags)],
+    env: envStrings(routerSettings.env),
+    mounts: [],
+    files: [],
+    gpus: [],
+    ports,
+    health,
+    stage: STAGE.front,
+    ownSession: true,
+  };
+  processes.push({ nodeRank: 0, spec: router });
+  return { processes, endpoint: { ip: leader.ip, port }, gangHealth: [ctx.canary(leader.ip, port)] };
+}
