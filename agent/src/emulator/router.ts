@@ -1,0 +1,220 @@
+/**
+ * The emulated PD router/frontend (`--role router --prefill URL… --decode URL…`): polls every
+ * worker's /health, answers /health and /readiness 503 until all prefill and all decode workers
+ * are healthy, and serves a request by prefilling it on a prefill worker (`/internal/prefill`),
+ * waiting the KV-transfer delay that worker reports (∝ ISL), then streaming the decode worker's
+ * response to the client unchanged. Workers are picked round-robin among the healthy ones.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Agent, request } from "undici";
+import { errorBody } from "./openai-protocol.js";
+import type { EmulatorHooks, EmulatorOptions } from "./options.js";
+import type { EmulatorHandle } from "./server.js";
+import { EMULATED_HEADER, PREFILLED_HEADER, TIME_SCALE_HEADER } from "./wire.js";
+
+interface Worker {
+  url: string;
+  pool: "prefill" | "decode";
+  healthy: boolean;
+  lastError?: string;
+  lastCheck?: string;
+}
+
+export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): Promise<EmulatorHandle> {
+  const trim = (u: string) => u.replace(/\/+$/, "");
+  const workers: Worker[] = [
+    ...opts.prefill.map((url) => ({ url: trim(url), pool: "prefill" as const, healthy: false })),
+    ...opts.decode.map((url) => ({ url: trim(url), pool: "decode" as const, healthy: false })),
+  ];
+  const dispatcher = new Agent({ connections: 1024, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+  const rr = { prefill: 0, decode: 0 };
+  const counters = { routed: 0, failed: 0 };
+  let closed = false;
+  let timeScale = opts.timeScale;
+
+  const ready = () => workers.every((w) => w.healthy);
+  const pick = (pool: "prefill" | "decode"): Worker | undefined => {
+    const list = workers.filter((w) => w.pool === pool && w.healthy);
+    if (list.length === 0) return undefined;
+    return list[rr[pool]++ % list.length];
+  };
+
+  const check = async (w: Worker) => {
+    try {
+      const r = await request(`${w.url}/health`, { dispatcher, headersTimeout: 2000, bodyTimeout: 2000, signal: AbortSignal.timeout(2000) });
+      await r.body.dump();
+      const ok = r.statusCode === 200;
+      if (ok !== w.healthy) hooks.log?.(`worker ${w.pool} ${w.url} ${ok ? "healthy" : `unhealthy (${r.statusCode})`}`);
+      w.healthy = ok;
+      w.lastError = ok ? undefined : `status ${r.statusCode}`;
+    } catch (err) {
+      if (w.healthy) hooks.log?.(`worker ${w.pool} ${w.url} unhealthy (${(err as Error).message})`);
+      w.healthy = false;
+      w.lastError = (err as Error).message;
+    }
+    w.lastCheck = new Date().toISOString();
+  };
+  let poller: NodeJS.Timeout | undefined;
+  const poll = async () => {
+    await Promise.all(workers.map(check));
+    if (!closed) poller = setTimeout(poll, opts.healthIntervalMs);
+  };
+
+  const headers = (extra: Record<string, string> = {}) => ({ [EMULATED_HEADER]: "1", [TIME_SCALE_HEADER]: String(timeScale), ...extra });
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, headers({ "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }));
+    res.end(text);
+  };
+  const fail = (res: ServerResponse, status: number, message: string) => {
+    counters.failed++;
+    if (res.headersSent) res.destroy();
+    else json(res, status, errorBody(message, status));
+  };
+
+  const readiness = (res: ServerResponse) => {
+    if (ready()) {
+      json(res, 200, { status: "ready", workers: workers.length });
+      return;
+    }
+    const down = workers.filter((w) => !w.healthy).map((w) => `${w.pool} ${w.url}`);
+    json(res, 503, { status: "not ready", unhealthy: down });
+  };
+
+  const proxyInference = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const body = await readBody(req);
+    const p = pick("prefill");
+    const d = pick("decode");
+    if (!p || !d) return fail(res, 503, "No available workers: prefill or decode pool unhealthy");
+    const abort = new AbortController();
+    res.on("close", () => abort.abort());
+    const kind = path.endsWith("chat/completions") ? "chat" : "completion";
+    try {
+      const pr = await request(`${p.url}/internal/prefill?kind=${kind}`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json" },
+        dispatcher,
+        signal: abort.signal,
+      });
+      const ptext = await pr.body.text();
+      if (pr.statusCode !== 200) {
+        counters.failed++;
+        res.writeHead(pr.statusCode, headers({ "content-type": "application/json" }));
+        res.end(ptext);
+        return;
+      }
+      const info = JSON.parse(ptext) as { kv_transfer_ms: number; time_scale: number; prompt_tokens: number };
+      timeScale = info.time_scale;
+      await sleep(info.kv_transfer_ms * info.time_scale, undefined, { signal: abort.signal });
+      const dr = await request(`${d.url}${path}`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", [PREFILLED_HEADER]: String(info.prompt_tokens) },
+        dispatcher,
+        signal: abort.signal,
+      });
+      const h: Record<string, string> = {};
+      for (const [k, v] of Object.entries(dr.headers)) {
+        if (v === undefined || k === "connection" || k === "keep-alive" || k === "transfer-encoding") continue;
+        h[k] = Array.isArray(v) ? v.join(", ") : v;
+      }
+      res.writeHead(dr.statusCode, { ...h, ...headers() });
+      res.flushHeaders();
+      counters.routed++;
+      for await (const chunk of dr.body) res.write(chunk);
+      res.end();
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      fail(res, 502, `router: upstream failed: ${(err as Error).message}`);
+    }
+  };
+
+  const proxyGet = async (res: ServerResponse, path: string) => {
+    const d = pick("decode") ?? workers.find((w) => w.pool === "decode")!;
+    try {
+      const r = await request(`${d.url}${path}`, { dispatcher, signal: AbortSignal.timeout(5000) });
+      const text = await r.body.text();
+      res.writeHead(r.statusCode, headers({ "content-type": String(r.headers["content-type"] ?? "application/json") }));
+      res.end(text);
+    } catch (err) {
+      fail(res, 502, `router: ${d.url}${path}: ${(err as Error).message}`);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const m = req.method ?? "GET";
+    if (m === "GET" && (path === "/health" || path === "/readiness")) return readiness(res);
+    if (m === "GET" && path === "/liveness") return json(res, 200, { status: "alive" });
+    if (m === "GET" && path === "/workers") return json(res, 200, { workers });
+    if (m === "GET" && path === "/v1/models") return void proxyGet(res, path);
+    if (m === "GET" && path === "/metrics") {
+      const lines = [
+        "# TYPE benchfleet_emulated gauge",
+        "benchfleet_emulated 1",
+        "# TYPE benchfleet_router_requests_total counter",
+        `benchfleet_router_requests_total ${counters.routed}`,
+        "# TYPE benchfleet_router_failures_total counter",
+        `benchfleet_router_failures_total ${counters.failed}`,
+        "# TYPE benchfleet_router_healthy_workers gauge",
+        ...(["prefill", "decode"] as const).map(
+          (pool) => `benchfleet_router_healthy_workers{pool="${pool}"} ${workers.filter((w) => w.pool === pool && w.healthy).length}`,
+        ),
+      ];
+      res.writeHead(200, headers({ "content-type": "text/plain; version=0.0.4" }));
+      res.end(`${lines.join("\n")}\n`);
+      return;
+    }
+    if (m === "POST" && (path === "/v1/completions" || path === "/v1/chat/completions")) {
+      if (!ready()) return fail(res, 503, "router not ready: waiting for prefill and decode workers");
+      return void proxyInference(req, res, path).catch((err) => fail(res, 500, (err as Error).message));
+    }
+    fail(res, 404, `no route ${m} ${path}`);
+  });
+  const sockets = new Set<Socket>();
+  server.on("connection", (s) => {
+    s.setNoDelay(true);
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  void poll();
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : opts.port;
+  const host = opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host;
+  // the router itself never crashes by fault
+  const crashed = new Promise<void>(() => undefined);
+  return {
+    port,
+    url: `http://${host}:${port}`,
+    role: "router",
+    timeScale: opts.timeScale,
+    close: async () => {
+      closed = true;
+      if (poller) clearTimeout(poller);
+      const done = new Promise<void>((r) => server.close(() => r()));
+      for (const s of sockets) s.destroy();
+      await dispatcher.destroy().catch(() => undefined);
+      await done;
+    },
+    control: {
+      inject: () => {
+        throw new Error("the router takes no faults; inject them into its workers");
+      },
+      state: () => ({ role: "router", ready: ready(), workers, ...counters }),
+      crashed,
+    },
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}

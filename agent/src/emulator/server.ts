@@ -1,0 +1,598 @@
+/**
+ * The emulated engine's HTTP server: OpenAI-compatible completions and chat (SSE streaming and
+ * not), /health, /v1/models, /metrics, the fault control endpoint, and the prefill role's
+ * internal endpoint. Token timing comes from the Scheduler (performance model) or, in
+ * fixed-delay mode, from absolute per-request deadlines.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { defaultEngineOptions } from "./batch-engine.js";
+import { FaultSpec, FaultState } from "./faults.js";
+import { Gsm8kOracle } from "./gsm8k-oracle.js";
+import { findModel, findSku, loadModelCatalog, loadSkuCatalog, parsePrecision } from "./model-spec.js";
+import {
+  BadRequest,
+  type ChunkMeta,
+  contentChunk,
+  errorBody,
+  fullResponse,
+  type Kind,
+  type ParsedRequest,
+  parseBody,
+  roleChunk,
+  usage,
+  usageChunk,
+} from "./openai-protocol.js";
+import { type EmulatorHooks, type EmulatorOptions, type EmulatorOptionsInput, parseEmulatorOptions } from "./options.js";
+import { PerfModel } from "./perf-model.js";
+import { startRouter } from "./router.js";
+import { Scheduler } from "./scheduler.js";
+import { countTextTokens, type PlannedOutput, planOutput } from "./tokens.js";
+import { EMULATED_HEADER, OWNED_BY, PREFILLED_HEADER, TIME_SCALE_HEADER } from "./wire.js";
+
+
+export interface EmulatorControl {
+  /** applies a fault as `POST /control/fault` would */
+  inject(spec: FaultSpec): void;
+  state(): object;
+  /** resolves when a crash fault fires */
+  readonly crashed: Promise<void>;
+}
+
+export interface EmulatorHandle {
+  port: number;
+  url: string;
+  role: EmulatorOptions["role"];
+  timeScale: number;
+  close(): Promise<void>;
+  control: EmulatorControl;
+}
+
+const MAX_BODY = 32 * 1024 * 1024;
+const DEFAULT_CHAT_MAX_TOKENS = 4096;
+const DEFAULT_COMPLETION_MAX_TOKENS = 16;
+
+export async function startEmulator(input: EmulatorOptionsInput, hooks: EmulatorHooks = {}): Promise<EmulatorHandle> {
+  const opts = parseEmulatorOptions(input);
+  if (opts.role === "router") return startRouter(opts, hooks);
+  return new EngineServer(opts, hooks).start();
+}
+
+interface Setup {
+  perf?: PerfModel;
+  scheduler?: Scheduler;
+  servedModel: string;
+  maxModelLen: number;
+  describe: Record<string, unknown>;
+}
+
+function setup(opts: EmulatorOptions, hooks: EmulatorHooks): Setup {
+  if (opts.fixedDelay) {
+    return {
+      servedModel: opts.servedModelName ?? "benchfleet-emulator/fixed-delay",
+      maxModelLen: 1_000_000,
+      describe: { mode: "fixed-delay", ...opts.fixedDelay },
+    };
+  }
+  const model = findModel(loadModelCatalog(), opts.model);
+  const sku = findSku(loadSkuCatalog(), opts.sku);
+  const precision = parsePrecision(opts.precision);
+  const perf = new PerfModel(sku.spec, model.spec, precision, { tp: opts.tp, ep: opts.ep, dpAttn: opts.dpAttn, mtp: opts.spec === "mtp" }, hooks.constants);
+  const engineOpts = defaultEngineOptions(perf, {
+    seed: opts.seed,
+    ...(opts.maxRunning ? { maxRunning: opts.maxRunning } : {}),
+    ...(opts.maxBatchTokens ? { maxBatchTokens: opts.maxBatchTokens } : {}),
+  });
+  return {
+    perf,
+    scheduler: new Scheduler(perf, engineOpts, opts.timeScale),
+    servedModel: opts.servedModelName ?? model.spec.name,
+    maxModelLen: model.spec.maxModelLen,
+    describe: {
+      mode: "model",
+      sku: sku.key,
+      model: model.key,
+      precision,
+      tp: opts.tp,
+      ep: opts.ep,
+      dp_attn: opts.dpAttn,
+      spec: opts.spec,
+      kv_capacity_tokens: perf.kvCapacityTokens,
+      max_running: engineOpts.maxRunning,
+      max_batch_tokens: engineOpts.maxBatchTokens,
+    },
+  };
+}
+
+class EngineServer {
+  private readonly s: Setup;
+  private readonly faults = new FaultState();
+  private readonly oracle: Gsm8kOracle;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  /** continuations parked while hung */
+  private deferred: Array<() => void> = [];
+  private hung = false;
+  private faultTimer: NodeJS.Timeout | undefined;
+  private readonly fixedTimers = new Set<NodeJS.Timeout>();
+  private reqSeq = 0;
+  private inFlight = 0;
+  private counters = { success: 0, prompt: 0, generation: 0 };
+  private resolveCrashed!: () => void;
+  private readonly crashed = new Promise<void>((r) => {
+    this.resolveCrashed = r;
+  });
+  private closed = false;
+
+  constructor(
+    private readonly opts: EmulatorOptions,
+    private readonly hooks: EmulatorHooks,
+  ) {
+    this.s = setup(opts, hooks);
+    this.oracle = Gsm8kOracle.load(opts.accuracy, opts.seed);
+    for (const f of opts.faults) this.faults.apply(f);
+    this.server = createServer((req, res) => this.route(req, res));
+    this.server.keepAliveTimeout = 60_000;
+    this.server.on("connection", (sock) => {
+      sock.setNoDelay(true);
+      this.sockets.add(sock);
+      sock.on("close", () => this.sockets.delete(sock));
+    });
+  }
+
+  async start(): Promise<EmulatorHandle> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    this.checkFaults();
+    const addr = this.server.address();
+    const port = typeof addr === "object" && addr ? addr.port : this.opts.port;
+    const host = this.opts.host === "0.0.0.0" || this.opts.host === "::" ? "127.0.0.1" : this.opts.host;
+    return {
+      port,
+      url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+      role: this.opts.role,
+      timeScale: this.opts.timeScale,
+      close: () => this.close(),
+      control: {
+        inject: (spec) => this.inject(spec),
+        state: () => this.state(),
+        crashed: this.crashed,
+      },
+    };
+  }
+
+  private inject(spec: FaultSpec): void {
+    this.faults.apply(FaultSpec.parse(spec));
+    this.checkFaults();
+  }
+
+  private state(): object {
+    return { role: this.opts.role, faults: this.faults.snapshot(), engine: this.s.scheduler?.stats(), inFlight: this.inFlight };
+  }
+
+  /** Acts on the fault state: crash, enter or leave hang, arm the next timed fault. */
+  private checkFaults(): void {
+    if (this.closed) return;
+    if (this.faults.shouldCrash()) return this.crash();
+    const hung = this.faults.isHung();
+    if (hung && !this.hung) {
+      this.hung = true;
+      this.s.scheduler?.pause();
+      this.hooks.log?.("fault: hang");
+    } else if (!hung && this.hung) {
+      this.hung = false;
+      this.s.scheduler?.resume();
+      const d = this.deferred;
+      this.deferred = [];
+      for (const k of d) k();
+    }
+    if (this.faultTimer) clearTimeout(this.faultTimer);
+    this.faultTimer = undefined;
+    const next = this.faults.nextDeadline();
+    if (next !== undefined && next > 0) this.faultTimer = setTimeout(() => this.checkFaults(), next + 1);
+  }
+
+  private crash(): void {
+    if (this.faults.crashed) return;
+    this.faults.crashed = true;
+    this.hooks.log?.("fault: crash");
+    this.resolveCrashed();
+    if (this.hooks.onCrash) {
+      this.hooks.onCrash();
+      return;
+    }
+    this.shutdown();
+  }
+
+  private shutdown(): void {
+    this.closed = true;
+    if (this.faultTimer) clearTimeout(this.faultTimer);
+    for (const t of this.fixedTimers) clearTimeout(t);
+    this.fixedTimers.clear();
+    this.s.scheduler?.close();
+    this.server.close();
+    for (const s of this.sockets) s.destroy();
+  }
+
+  async close(): Promise<void> {
+    const done = new Promise<void>((r) => (this.server.listening ? this.server.once("close", () => r()) : r()));
+    this.shutdown();
+    await done;
+  }
+
+  // ---------- HTTP ----------
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { [EMULATED_HEADER]: "1", [TIME_SCALE_HEADER]: String(this.opts.timeScale), ...extra };
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, this.headers({ "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }));
+    res.end(text);
+  }
+
+  private error(res: ServerResponse, status: number, message: string): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    this.json(res, status, errorBody(message, status));
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    const arrival = performance.now();
+    const path = (req.url ?? "/").split("?")[0];
+    const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+    const m = req.method ?? "GET";
+    if (m === "GET" && path === "/health") return this.health(res);
+    if (m === "GET" && path === "/v1/models") return this.models(res);
+    if (m === "GET" && path === "/metrics") return this.metrics(res);
+    if (m === "GET" && path === "/control/state") return this.json(res, 200, this.state());
+    if (m === "POST" && path === "/control/fault") return void this.controlFault(req, res);
+    if (m === "POST" && (path === "/v1/completions" || path === "/v1/chat/completions")) {
+      return void this.inference(req, res, path.endsWith("chat/completions") ? "chat" : "completion", arrival, false);
+    }
+    if (m === "POST" && path === "/internal/prefill") {
+      return void this.inference(req, res, query.get("kind") === "chat" ? "chat" : "completion", arrival, true);
+    }
+    this.error(res, 404, `no route ${m} ${path}`);
+  }
+
+  private health(res: ServerResponse): void {
+    const h = this.faults.health();
+    if (h === "hang") return; // a hung engine does not answer; the socket is destroyed on close
+    if (h === "ok") {
+      res.writeHead(200, this.headers({ "content-length": "0" }));
+      res.end();
+      return;
+    }
+    this.json(res, 503, { status: h });
+  }
+
+  private models(res: ServerResponse): void {
+    this.json(res, 200, {
+      object: "list",
+      data: [
+        {
+          id: this.s.servedModel,
+          object: "model",
+          created: Math.floor(Date.now() / 1000),
+          owned_by: OWNED_BY,
+          root: this.s.servedModel,
+          max_model_len: this.s.maxModelLen,
+          benchfleet: { emulated: true, role: this.opts.role, time_scale: this.opts.timeScale, ...this.s.describe },
+        },
+      ],
+    });
+  }
+
+  private metrics(res: ServerResponse): void {
+    const st = this.s.scheduler?.stats();
+    const label = `{model_name=${JSON.stringify(this.s.servedModel)}}`;
+    const lines: string[] = [];
+    const metric = (name: string, type: "gauge" | "counter", help: string, value: number) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${label} ${value}`);
+    };
+    metric("benchfleet_emulated", "gauge", "1: this engine is the benchfleet emulator", 1);
+    metric("benchfleet_time_scale", "gauge", "wall seconds per emulated second", this.opts.timeScale);
+    metric("vllm:num_requests_running", "gauge", "Requests in the running batch", st ? st.running : this.inFlight);
+    metric("vllm:num_requests_waiting", "gauge", "Requests waiting to be scheduled", st ? st.waiting : 0);
+    metric("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage, 1 = full", st ? st.kvUsedTokens / st.kvCapacityTokens : 0);
+    metric("vllm:prompt_tokens_total", "counter", "Prefill tokens processed", st ? st.promptTokens : this.counters.prompt);
+    metric("vllm:generation_tokens_total", "counter", "Generation tokens produced", st ? st.generationTokens : this.counters.generation);
+    metric("vllm:request_success_total", "counter", "Requests finished", this.counters.success);
+    if (st && this.s.perf && this.s.perf.draftTokens > 0) {
+      metric("vllm:spec_decode_num_draft_tokens_total", "counter", "Draft tokens proposed", st.draftTokens);
+      metric("vllm:spec_decode_num_accepted_tokens_total", "counter", "Draft tokens accepted", st.acceptedDraftTokens);
+    }
+    const text = `${lines.join("\n")}\n`;
+    res.writeHead(200, this.headers({ "content-type": "text/plain; version=0.0.4" }));
+    res.end(text);
+  }
+
+  private async controlFault(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = await readJson(req);
+    } catch (err) {
+      return this.error(res, 400, (err as Error).message);
+    }
+    const spec = FaultSpec.safeParse(raw);
+    if (!spec.success) {
+      const i = spec.error.issues[0]!;
+      return this.error(res, 400, `invalid fault: ${i.path.join(".") || "body"}: ${i.message}`);
+    }
+    // answer first: a crash fault takes the server down
+    this.json(res, 200, { ok: true, applied: spec.data });
+    setImmediate(() => this.inject(spec.data));
+  }
+
+  private async inference(req: IncomingMessage, res: ServerResponse, kind: Kind, arrival: number, internalPrefill: boolean): Promise<void> {
+    let parsed: ParsedRequest;
+    try {
+      const raw = await readJson(req);
+      parsed = parseBody(kind, raw, countTextTokens);
+      if (internalPrefill && this.opts.role !== "prefill") throw new BadRequest(`/internal/prefill is served by --role prefill; this is --role ${this.opts.role}`);
+      if (!internalPrefill && this.opts.role === "prefill") {
+        throw new BadRequest("this emulator runs with --role prefill: send requests through the router (--role router)");
+      }
+      if (this.opts.role === "decode" && req.headers[PREFILLED_HEADER] === undefined) {
+        throw new BadRequest("this emulator runs with --role decode: send requests through the router (--role router)");
+      }
+    } catch (err) {
+      return this.error(res, err instanceof BadRequest ? err.status : 400, (err as Error).message);
+    }
+    this.admitted(res, parsed, arrival, internalPrefill, req.headers[PREFILLED_HEADER] !== undefined);
+  }
+
+  private admitted(res: ServerResponse, p: ParsedRequest, arrival: number, internalPrefill: boolean, prefilled: boolean): void {
+    if (this.closed || res.destroyed) return;
+    const adm = this.faults.admit();
+    if (adm.kind === "hang") {
+      this.deferred.push(() => this.admitted(res, p, arrival, internalPrefill, prefilled));
+      return;
+    }
+    if (adm.kind === "unavailable") return this.error(res, 503, adm.reason);
+
+    const maxTokens = p.maxTokens ?? (p.kind === "chat" ? Math.min(DEFAULT_CHAT_MAX_TOKENS, this.s.maxModelLen - p.promptTokens) : DEFAULT_COMPLETION_MAX_TOKENS);
+    if (p.promptTokens + maxTokens > this.s.maxModelLen) {
+      return this.error(
+        res,
+        400,
+        `This model's maximum context length is ${this.s.maxModelLen} tokens. However, you requested ${p.promptTokens + maxTokens} tokens ` +
+          `(${p.promptTokens} in the prompt, ${maxTokens} in the completion).`,
+      );
+    }
+    const answer = p.questionText !== undefined ? this.oracle.answer(p.questionText) : undefined;
+    const plan = planOutput({ answer: answer?.text, maxTokens, minTokens: p.minTokens, ignoreEos: p.ignoreEos, stop: p.stop });
+    if (plan.tokens.length === 0) plan.tokens.push("");
+    const meta: ChunkMeta = {
+      id: `${p.kind === "chat" ? "chatcmpl" : "cmpl"}-emu-${++this.reqSeq}`,
+      created: Math.floor(Date.now() / 1000),
+      model: p.model ?? this.s.servedModel,
+    };
+
+    if (internalPrefill) return this.prefillOnly(res, p, arrival);
+
+    const writer = new ResponseWriter(res, p, plan, meta, this.faults.dropFor(), this.opts.timeScale, this.headers());
+    this.inFlight++;
+    let finished = false;
+    const finish = (ok: boolean) => {
+      if (finished) return;
+      finished = true;
+      this.inFlight--;
+      if (ok) {
+        this.counters.success++;
+        this.faults.requestCompleted();
+        this.checkFaults();
+      }
+    };
+    if (this.s.scheduler) {
+      const sch = this.s.scheduler;
+      const arrivalEmu = sch.toEmu(arrival);
+      let id = 0;
+      try {
+        id = sch.submit(
+          { promptTokens: p.promptTokens, outputTokens: plan.tokens.length, prefilled },
+          {
+            onTokens: (n, done, emu) => {
+              const r = writer.push(n, done, emu - arrivalEmu);
+              if (r === "dropped") {
+                sch.cancel(id);
+                finish(false);
+              } else if (done) finish(true);
+            },
+          },
+          arrivalEmu,
+        );
+      } catch (err) {
+        this.inFlight--;
+        finished = true;
+        return this.error(res, 400, (err as Error).message);
+      }
+      res.on("close", () => {
+        if (!finished) {
+          sch.cancel(id);
+          finish(false);
+        }
+      });
+    } else {
+      this.fixedDelay(res, plan.tokens.length, arrival, writer, finish);
+    }
+  }
+
+  /** Fixed-delay mode: chunk i is due at arrival + ttft + i × itl (absolute, never chained). */
+  private fixedDelay(res: ServerResponse, total: number, arrival: number, writer: ResponseWriter, finish: (ok: boolean) => void): void {
+    const fd = this.opts.fixedDelay!;
+    const k = fd.tokensPerChunk;
+    const chunks = Math.ceil(total / k);
+    let i = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    res.on("close", () => {
+      if (timer) {
+        clearTimeout(timer);
+        this.fixedTimers.delete(timer);
+      }
+      if (i < chunks) {
+        stopped = true;
+        finish(false);
+      }
+    });
+    const tick = () => {
+      if (timer) this.fixedTimers.delete(timer);
+      timer = undefined;
+      if (stopped || this.closed) return;
+      if (this.hung) {
+        this.deferred.push(tick);
+        return;
+      }
+      const now = performance.now();
+      while (i < chunks && arrival + fd.ttftMs + i * fd.itlMs <= now) {
+        const n = Math.min(k, total - i * k);
+        const last = i === chunks - 1;
+        const due = fd.ttftMs + i * fd.itlMs;
+        i++;
+        const r = writer.push(n, last, due / this.opts.timeScale);
+        this.counters.generation += n;
+        if (r === "dropped") {
+          stopped = true;
+          finish(false);
+          return;
+        }
+        if (last) {
+          this.counters.prompt += writer.promptTokens;
+          finish(true);
+          return;
+        }
+      }
+      timer = setTimeout(tick, arrival + fd.ttftMs + i * fd.itlMs - now);
+      this.fixedTimers.add(timer);
+    };
+    tick();
+  }
+
+  /** Prefill role: run the prompt through the engine, answer with the KV-transfer delay. */
+  private prefillOnly(res: ServerResponse, p: ParsedRequest, arrival: number): void {
+    const sch = this.s.scheduler!;
+    const perf = this.s.perf!;
+    const arrivalEmu = sch.toEmu(arrival);
+    let id = 0;
+    let done = false;
+    try {
+      id = sch.submit(
+        { promptTokens: p.promptTokens, outputTokens: 1, prefillOnly: true },
+        {
+          onTokens: (_n, _d, emu) => {
+            done = true;
+            this.counters.success++;
+            this.json(res, 200, {
+              prompt_tokens: p.promptTokens,
+              prefill_ms: emu - arrivalEmu,
+              kv_transfer_ms: perf.kvTransferMs(p.promptTokens),
+              time_scale: this.opts.timeScale,
+            });
+            this.faults.requestCompleted();
+            this.checkFaults();
+          },
+        },
+        arrivalEmu,
+      );
+    } catch (err) {
+      return this.error(res, 400, (err as Error).message);
+    }
+    res.on("close", () => {
+      if (!done) sch.cancel(id);
+    });
+  }
+}
+
+/** Writes one response as tokens arrive: SSE chunks, or one JSON body at the end. */
+class ResponseWriter {
+  private sent = 0;
+  private text = "";
+  private firstMs: number | undefined;
+  readonly promptTokens: number;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly p: ParsedRequest,
+    private readonly plan: PlannedOutput,
+    private readonly meta: ChunkMeta,
+    private readonly dropAfter: number | undefined,
+    private readonly timeScale: number,
+    private readonly baseHeaders: Record<string, string>,
+  ) {
+    this.promptTokens = p.promptTokens;
+    if (p.stream) {
+      res.writeHead(200, { ...baseHeaders, "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+      res.flushHeaders();
+    }
+  }
+
+  private sse(obj: object): void {
+    this.res.write(`data: ${JSON.stringify(obj)}\n\n`);
+  }
+
+  /** `n` more tokens at emulated `emuMs` after arrival; returns "dropped" when a drop fault cut the connection. */
+  push(n: number, done: boolean, emuMs: number): "ok" | "dropped" {
+    if (this.res.destroyed) return "dropped";
+    // drop fault: the client gets `dropAfter` tokens, then the connection dies (unless that was all of them)
+    let take = n;
+    let cut = false;
+    if (this.dropAfter !== undefined && this.sent + n >= this.dropAfter && !(done && this.sent + n === this.dropAfter)) {
+      take = this.dropAfter - this.sent;
+      cut = true;
+    }
+    const piece = this.plan.tokens.slice(this.sent, this.sent + take).join("");
+    if (take > 0 && this.firstMs === undefined) this.firstMs = emuMs;
+    this.sent += take;
+    this.text += piece;
+    const last = done && !cut;
+    if (this.p.stream && take > 0) {
+      if (this.p.kind === "chat" && this.sent === take) this.sse(roleChunk(this.meta));
+      const u = this.p.continuousUsage ? usage(this.p.promptTokens, this.sent) : undefined;
+      this.sse(contentChunk(this.p.kind, this.meta, piece, last ? this.plan.finishReason : null, u));
+    }
+    if (cut) {
+      this.res.destroy();
+      return "dropped";
+    }
+    if (!done) return "ok";
+    const u = usage(this.p.promptTokens, this.sent);
+    const extra = {
+      benchfleet: { emulated: true, time_scale: this.timeScale, ttft_ms: this.firstMs ?? emuMs, e2el_ms: emuMs },
+    };
+    if (this.p.stream) {
+      if (this.p.includeUsage) this.sse(usageChunk(this.p.kind, this.meta, u, extra));
+      this.res.end("data: [DONE]\n\n");
+    } else {
+      const body = JSON.stringify(fullResponse(this.p.kind, this.meta, this.text, this.plan.finishReason, u, extra));
+      this.res.writeHead(200, { ...this.baseHeaders, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
+      this.res.end(body);
+    }
+    return "ok";
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw new BadRequest(`request body over ${MAX_BODY} bytes`, 413);
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequest("request body is not valid JSON");
+  }
+}

@@ -1,0 +1,10 @@
+/** Names on the wire that mark emulated traffic and carry the emulator's internal hand-offs. */
+
+/** `owned_by` of every model an emulated engine lists */
+export const OWNED_BY = "benchfleet-emulator";
+/** header on every response of an emulated engine or router: "1" */
+export const EMULATED_HEADER = "x-benchfleet-emulated";
+/** header on every response: wall seconds per emulated second (divide measured times by it) */
+export const TIME_SCALE_HEADER = "x-benchfleet-time-scale";
+/** router → decode worker: the prompt's KV arrived from a prefill worker (value: prompt tokens) */
+export const PREFILLED_HEADER = "x-benchfleet-prefilled";
