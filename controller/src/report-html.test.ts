@@ -16,7 +16,18 @@ function sweepRows(sku: "h100" | "gb200", tp: number, speed: number, start: numb
     const tpot = (1000 / speed) * (1 + conc / 48);
     const totalTput = 2 * conc * (1000 / tpot) * 0.92;
     const t0 = new Date(start + i * 600_000).toISOString();
-    const row = makeRow({ sku, tp, concurrency: conc, totalTput, medianTpotMs: tpot, energyJ: (650 * tp * (2 * 1024 * conc * 10)) / totalTput, // 650 W per GPU over the window date: t0, sweepId: "sweep-42" });
+    // 650 W per GPU over the measured window
+    const energyJ = (650 * tp * (2 * 1024 * conc * 10)) / totalTput;
+    const row = makeRow({
+      sku,
+      tp,
+      concurrency: conc,
+      totalTput,
+      medianTpotMs: tpot,
+      energyJ,
+      date: t0,
+      sweepId: "sweep-42",
+    });
     row.result.finishedAt = new Date(start + i * 600_000 + 300_000).toISOString();
     return row;
   });
@@ -25,7 +36,16 @@ function sweepRows(sku: "h100" | "gb200", tp: number, speed: number, start: numb
 const rows: ResultRow[] = [
   ...sweepRows("h100", 8, 95, Date.UTC(2025, 5, 1)),
   ...sweepRows("gb200", 4, 210, Date.UTC(2025, 5, 1)),
-  makeRow({ sku: "h100", tp: 8, concurrency: 512, totalTput: 1, medianTpotMs: 1, status: "failed", failureReason: "load: client timeout after 1800 s", sweepId: "sweep-42" }),
+  makeRow({
+    sku: "h100",
+    tp: 8,
+    concurrency: 512,
+    totalTput: 1,
+    medianTpotMs: 1,
+    status: "failed",
+    failureReason: "load: client timeout after 1800 s",
+    sweepId: "sweep-42",
+  }),
 ];
 const evalOf = (em: number, passed: boolean) => ({
   task: "gsm8k" as const,
@@ -54,8 +74,20 @@ describe("HTML report", () => {
     generatedAt: "2025-06-02T00:00:00Z",
     rows,
     evals: [
-      { configKey: "dsr1-fp8-h100-sglang", sku: "h100", parallelism: "TP8", image: "lmsysorg/sglang:v0.5.0", eval: evalOf(0.951, true) },
-      { configKey: "dsr1-fp8-gb200-sglang", sku: "gb200", parallelism: "TP4", image: "lmsysorg/sglang:v0.5.0", eval: evalOf(0.412, false) },
+      {
+        configKey: "dsr1-fp8-h100-sglang",
+        sku: "h100",
+        parallelism: "TP8",
+        image: "lmsysorg/sglang:v0.5.0",
+        eval: evalOf(0.951, true),
+      },
+      {
+        configKey: "dsr1-fp8-gb200-sglang",
+        sku: "gb200",
+        parallelism: "TP4",
+        image: "lmsysorg/sglang:v0.5.0",
+        eval: evalOf(0.412, false),
+      },
     ],
     failures: [{ what: "job sweep-42.ab12cd34 (mi355x)", reason: "ready: health check timed out after 900 s" }],
     catalog: TEST_SKUS,
@@ -88,7 +120,15 @@ describe("HTML report", () => {
     await writeFile(file, html);
     const browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -107,7 +147,13 @@ describe("HTML report", () => {
       const lengths = await page.$$eval("path.frontier", (ps) => ps.map((p) => (p as SVGPathElement).getTotalLength()));
       expect(lengths).toHaveLength(6);
       for (const l of lengths) expect(l).toBeGreaterThan(20);
-      expect(await page.locator("h2").allTextContents()).toEqual(["Frontiers", "At target interactivity", "Frontier points", "Accuracy per deployment", "Failures"]);
+      expect(await page.locator("h2").allTextContents()).toEqual([
+        "Frontiers",
+        "At target interactivity",
+        "Frontier points",
+        "Accuracy per deployment",
+        "Failures",
+      ]);
       await mkdir(join(SCREENSHOT, ".."), { recursive: true });
       const png = await page.screenshot({ path: SCREENSHOT, fullPage: true });
       expect(png.subarray(1, 4).toString()).toBe("PNG");
