@@ -1,0 +1,184 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AgentMessage, PhaseMsg } from "@benchfleet/shared";
+import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../../controller/src/redis-server.js";
+import { AttemptExecutor, type ExecutorDeps } from "./executor.js";
+import { groupAlive } from "./launchers/process-group.js";
+import { ProcessLauncher } from "./launchers/process.js";
+import type { SpooledMessage } from "./spool.js";
+import { fixtureEngineArgv, makeAssignment, onePlan, processSpec } from "./test-support/assignment.js";
+import { loadgenPointRunner } from "./workloads.js";
+
+const cleanup: Array<() => void> = [];
+afterEach(() => {
+  for (const f of cleanup.splice(0)) f();
+});
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function harness(plan: ReturnType<typeof onePlan>, over: Partial<ExecutorDeps> = {}) {
+  const sent: AgentMessage[] = [];
+  const reliable: SpooledMessage[] = [];
+  const deps: ExecutorDeps = {
+    launcher: new ProcessLauncher(),
+    buildPlan: () => plan,
+    runPoint: loadgenPointRunner,
+    preflight: async () => ({ ok: true, reasons: [], checkedAt: new Date().toISOString() }),
+    io: { send: (m) => sent.push(m), sendReliable: (m) => reliable.push(m) },
+    vendor: "nvidia",
+    dataDir: mkdtempSync(join(tmpdir(), "bf-exec-")),
+    readyIntervalMs: 50,
+    stopGraceMs: 2000,
+    ...over,
+  };
+  const phases = () => sent.filter((m): m is PhaseMsg => m.type === "phase").map((m) => `${m.phase}:${m.status}`);
+  return { deps, sent, reliable, phases };
+}
+
+describe("attempt executor", () => {
+  it("runs every phase against a real engine process, sends each point's result, tears down", async () => {
+    const port = await freePort();
+    const spec = processSpec({ name: "worker-0", argv: fixtureEngineArgv(port), ports: { http: port }, health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }] });
+    const h = harness(onePlan(spec, port));
+    const ex = new AttemptExecutor(makeAssignment(), h.deps);
+    const run = ex.run();
+    // the single-node gang: the controller's relay is simulated by answering member-ready
+    await waitUntil(() => h.sent.some((m) => m.type === "member-ready"));
+    ex.onGangReady({ type: "gang-ready", attemptId: "att-1", fencingToken: 1, members: [{ rank: 0, endpoints: {} }] });
+    const out = await run;
+    expect(out).toMatchObject({ status: "succeeded", pointsSent: 2 });
+    expect(h.phases()).toEqual([
+      "prepare:started", "prepare:finished", "launch:started", "launch:finished", "ready:started", "ready:finished",
+      "warmup:started", "warmup:finished", "load:started", "load:finished", "teardown:started", "teardown:finished",
+    ]);
+    const points = h.reliable.filter((m) => m.type === "point-result");
+    expect(points.map((p) => p.type === "point-result" && p.result.point.concurrency)).toEqual([2, 4]);
+    for (const p of points) {
+      if (p.type !== "point-result") continue;
+      expect(p.result.status).toBe("ok");
+      expect(p.result.bench.completed).toBe(p.result.point.concurrency * 2);
+      expect(p.result.energy).toMatchObject({ complete: false, totalEnergyJ: null, note: "no GPU telemetry on this node" });
+      expect(p.msgId).toMatch(/^att-1\.c\d+-i128-o16$/);
+    }
+    const fin = h.reliable.at(-1);
+    expect(fin).toMatchObject({ type: "attempt-finished", status: "succeeded", msgId: "att-1.final" });
+    expect(Object.keys(fin?.type === "attempt-finished" ? fin.phaseDurationsMs : {})).toEqual(["prepare", "launch", "ready", "warmup", "load", "teardown"]);
+    // engine logs were streamed, and the engine is gone
+    expect(h.sent.some((m) => m.type === "log" && m.process === "worker-0")).toBe(true);
+    const pid = ex.processes[0].pid as number;
+    expect(groupAlive(pid)).toBe(false);
+  });
+
+  it("fails a phase that exceeds its timeout, with the reason, and still tears down", async () => {
+    const port = await freePort();
+    // the engine listens on `port` but the health check asks a port nothing serves
+    const dead = await freePort();
+    const spec = processSpec({ name: "worker-0", argv: fixtureEngineArgv(port), ports: { http: port }, health: [{ kind: "http", url: `http://127.0.0.1:${dead}/health` }] });
+    const h = harness(onePlan(spec, port));
+    const a = makeAssignment({}, { timeouts: { prepare: 5, launch: 5, ready: 0.8, warmup: 5, load: 5, eval: 5, teardown: 5 } });
+    const ex = new AttemptExecutor(a, h.deps);
+    const out = await ex.run();
+    expect(out).toMatchObject({ status: "failed", phase: "ready", retryable: true, reason: "ready timed out after 0.8 s" });
+    expect(h.phases()).toContain("ready:failed");
+    expect(h.phases().slice(-2)).toEqual(["teardown:started", "teardown:finished"]);
+    expect(groupAlive(ex.processes[0].pid as number)).toBe(false);
+    expect(h.reliable.at(-1)).toMatchObject({ type: "attempt-finished", status: "failed", phase: "ready", retryable: true });
+  });
+
+  it("teardown kills its own process tree (also a child that escaped with setsid) and spares a neighbour with the same name", async () => {
+    const port = await freePort();
+    // the engine forks a helper `sleep 3141` in its group and one in its own session, then serves
+    const script = `sleep 3141 & setsid sleep 3141 & exec ${fixtureEngineArgv(port).map((a) => `'${a}'`).join(" ")}`;
+    const spec = processSpec({ name: "worker-0", argv: ["sh", "-c", script], ports: { http: port }, health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }] });
+    const neighbour = spawn("sh", ["-c", "exec sleep 3141"], { detached: true, stdio: "ignore" });
+    cleanup.push(() => neighbour.pid && pidAlive(neighbour.pid) && process.kill(neighbour.pid, "SIGKILL"));
+    const h = harness(onePlan(spec, port));
+    const ex = new AttemptExecutor(makeAssignment({ points: [] }), h.deps);
+    const run = ex.run();
+    await waitUntil(() => h.sent.some((m) => m.type === "member-ready"));
+    const mine = childrenNamed("sleep", ex.processes[0].pid as number);
+    expect(mine.length).toBe(2);
+    ex.cancel("operator cancelled");
+    const out = await run;
+    expect(out).toMatchObject({ status: "cancelled", reason: "operator cancelled" });
+    for (const pid of mine) expect(pidAlive(pid)).toBe(false);
+    expect(pidAlive(neighbour.pid as number)).toBe(true);
+  });
+
+  it("fails the attempt when the engine dies during the load, and reports what it printed", async () => {
+    const port = await freePort();
+    const spec = processSpec({ name: "worker-0", argv: fixtureEngineArgv(port), ports: { http: port }, health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }] });
+    const h = harness(onePlan(spec, port), {
+      runPoint: async (o) => {
+        process.kill(-(ex.processes[0].pid as number), "SIGKILL");
+        await new Promise((r) => setTimeout(r, 5000));
+        return loadgenPointRunner(o);
+      },
+    });
+    const ex = new AttemptExecutor(makeAssignment(), h.deps);
+    const run = ex.run();
+    await waitUntil(() => h.sent.some((m) => m.type === "member-ready"));
+    ex.onGangReady({ type: "gang-ready", attemptId: "att-1", fencingToken: 1, members: [] });
+    const out = await run;
+    expect(out).toMatchObject({ status: "failed", phase: "load", retryable: true });
+    expect(out.reason).toMatch(/^process worker-0 exited \(code null, SIGKILL\)/);
+  });
+
+  it("a failing preflight fails prepare without starting anything; a recipe error is not retryable", async () => {
+    const port = await freePort();
+    const spec = processSpec({ name: "worker-0", argv: fixtureEngineArgv(port), ports: { http: port } });
+    const h = harness(onePlan(spec, port), { preflight: async () => ({ ok: false, reasons: ["expected 8 GPUs, found 7"], checkedAt: "" }) });
+    const out = await new AttemptExecutor(makeAssignment(), h.deps).run();
+    expect(out).toMatchObject({ status: "failed", phase: "prepare", retryable: true, reason: "preflight: expected 8 GPUs, found 7" });
+    const h2 = harness(onePlan(spec, port), {
+      buildPlan: () => {
+        throw Object.assign(new Error("unknown framework foo"), { retryable: false });
+      },
+    });
+    const out2 = await new AttemptExecutor(makeAssignment(), h2.deps).run();
+    expect(out2).toMatchObject({ status: "failed", phase: "prepare", retryable: false, reason: "recipe: unknown framework foo" });
+  });
+});
+
+async function waitUntil(fn: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** descendants of root whose command is `name` (from /proc) */
+function childrenNamed(name: string, root: number): number[] {
+  const { readdirSync, readFileSync } = require("node:fs") as typeof import("node:fs");
+  const table = new Map<number, { ppid: number; comm: string }>();
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      table.set(Number(e), { ppid, comm });
+    } catch {}
+  }
+  const out: number[] = [];
+  for (const [pid, { comm }] of table) {
+    if (comm !== name) continue;
+    let p = table.get(pid)?.ppid;
+    // setsid'd children are reparented to init: accept a sleeper whose ancestry or session leads to root
+    let hops = 0;
+    while (p && p !== root && hops++ < 50) p = table.get(p)?.ppid;
+    if (p === root) out.push(pid);
+  }
+  return out;
+}

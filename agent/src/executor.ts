@@ -1,0 +1,502 @@
+/**
+ * Attempt executor: runs one assignment on this node through the phases
+ * prepare → launch → ready → warmup → load → eval → teardown, each with its own timeout from
+ * `deployment.timeouts` (seconds) and reported start/end. Teardown always runs (success, failure,
+ * cancel, timeout, agent shutdown) and stops exactly the processes this attempt started.
+ * The leader (rank 0) waits for the gang barrier, runs the canary, warmup, load points and eval;
+ * other ranks serve until the controller releases them.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type {
+  AgentMessage,
+  Assignment,
+  EvalResult,
+  GangReadyMsg,
+  Health,
+  LaunchPlan,
+  LoadPoint,
+  NodePlan,
+  Phase,
+  Placement,
+  PointResult,
+  ProcessSpec,
+  RunningReport,
+} from "@benchfleet/shared";
+import type { Launcher, RunningProcess } from "./launchers/launcher.js";
+import { LogForwarder } from "./log-forwarder.js";
+import { CancelledError, PhaseError, toPhaseError } from "./phase-error.js";
+import { waitReady } from "./ready-check.js";
+import type { SpooledMessage } from "./spool.js";
+import type { TelemetrySampler } from "./telemetry/sampler.js";
+import { warmup } from "./warmup.js";
+
+export interface PointRunOptions {
+  baseUrl: string;
+  model: string;
+  api: "completions" | "chat";
+  point: LoadPoint;
+  numPrompts: number;
+  gpus: { total: number; prefill: number; decode: number };
+  emulated: boolean;
+  signal: AbortSignal;
+}
+export type PointRunner = (o: PointRunOptions) => Promise<PointResult>;
+
+export interface EvalRunOptions {
+  baseUrl: string;
+  model: string;
+  api: "completions" | "chat";
+  limit?: number;
+  emulated: boolean;
+  signal: AbortSignal;
+}
+export type EvalRunner = (o: EvalRunOptions) => Promise<EvalResult>;
+
+export interface AttemptIO {
+  /** best effort (phases, logs, member-ready) */
+  send(msg: AgentMessage): void;
+  /** spooled and resent until acknowledged */
+  sendReliable(msg: SpooledMessage): void;
+}
+
+export interface ExecutorDeps {
+  launcher: Launcher;
+  buildPlan: (deployment: Assignment["deployment"], placement: Placement) => LaunchPlan;
+  runPoint?: PointRunner;
+  runEval?: EvalRunner;
+  sampler?: TelemetrySampler;
+  /** preflight of this node for the given ports */
+  preflight: (ports: number[]) => Promise<Health>;
+  /** after teardown: undefined when GPUs are free, else what still holds them */
+  verifyGpusFree?: () => Promise<string | undefined>;
+  io: AttemptIO;
+  vendor: "nvidia" | "amd";
+  dataDir: string;
+  /** readiness poll interval (default 200 ms) */
+  readyIntervalMs?: number;
+  /** SIGTERM → SIGKILL grace in teardown (default 10 s) */
+  stopGraceMs?: number;
+  /** warmup requests per lowest concurrency (default 2×, at most 64; 0 = none) */
+  warmupFactor?: number;
+  /** keep the attempt dir after teardown (default false) */
+  keepAttemptDir?: boolean;
+}
+
+export interface AttemptOutcome {
+  status: "succeeded" | "failed" | "cancelled";
+  reason?: string;
+  retryable?: boolean;
+  phase?: Phase;
+  phaseDurationsMs: Record<string, number>;
+  pointsSent: number;
+}
+
+const safeId = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_");
+
+export function placementOf(a: Assignment, vendor: "nvidia" | "amd"): Placement {
+  return {
+    nodes: [...a.gang]
+      .sort((x, y) => x.rank - y.rank)
+      .map((m) => ({ rank: m.rank, hostname: m.hostname, ip: m.ip, gpuCount: m.gpuCount, rdmaDevices: m.rdmaDevices })),
+    portBase: a.portBase,
+    vendor,
+  };
+}
+
+/** GPUs the throughput is normalised by */
+export function gpuCounts(a: Assignment): { total: number; prefill: number; decode: number } {
+  const d = a.deployment;
+  if (d.disagg && d.prefill && d.decode) return { total: d.prefill.gpus + d.decode.gpus, prefill: d.prefill.gpus, decode: d.decode.gpus };
+  return { total: d.gpus, prefill: 0, decode: 0 };
+}
+
+export class AttemptExecutor {
+  private readonly abort = new AbortController();
+  private phaseNow: Phase = "prepare";
+  private readonly started: RunningProcess[] = [];
+  private plan: LaunchPlan | undefined;
+  private nodePlan: NodePlan | undefined;
+  private gangReady: { promise: Promise<GangReadyMsg>; resolve: (m: GangReadyMsg) => void };
+  private released: { promise: Promise<void>; resolve: () => void };
+  private readonly logs: LogForwarder;
+  private readonly durations: Record<string, number> = {};
+  private readonly attemptDir: string;
+  private readonly lines = new Map<string, string[]>();
+  private pointsSent = 0;
+  private finished: Promise<AttemptOutcome> | undefined;
+
+  constructor(
+    readonly assignment: Assignment,
+    private readonly deps: ExecutorDeps,
+  ) {
+    let rg!: (m: GangReadyMsg) => void;
+    this.gangReady = { promise: new Promise((r) => (rg = r)), resolve: rg };
+    let rr!: () => void;
+    this.released = { promise: new Promise((r) => (rr = r)), resolve: rr };
+    this.logs = new LogForwarder({
+      send: (b) => deps.io.send({ type: "log", attemptId: assignment.attemptId, fencingToken: assignment.fencingToken, ...b }),
+    });
+    this.attemptDir = join(deps.dataDir, "attempts", safeId(assignment.attemptId));
+  }
+
+  get attemptId(): string {
+    return this.assignment.attemptId;
+  }
+
+  get phase(): Phase {
+    return this.phaseNow;
+  }
+
+  get isLeader(): boolean {
+    return this.assignment.rank === 0;
+  }
+
+  /** processes this attempt started (tests and teardown verification) */
+  get processes(): readonly RunningProcess[] {
+    return this.started;
+  }
+
+  report(): RunningReport {
+    const a = this.assignment;
+    return { attemptId: a.attemptId, jobId: a.jobId, fencingToken: a.fencingToken, phase: this.phaseNow };
+  }
+
+  onGangReady(msg: GangReadyMsg): void {
+    this.gangReady.resolve(msg);
+  }
+
+  onRelease(): void {
+    this.released.resolve();
+  }
+
+  /** cancel: the current phase stops, teardown runs; `asFailure` for agent shutdown (retryable failure) */
+  cancel(reason: string, asFailure = false): void {
+    if (!this.abort.signal.aborted) this.abort.abort(new CancelledError(reason, asFailure));
+  }
+
+  private agentLog(line: string): void {
+    this.logs.line("agent", "agent", line);
+  }
+
+  private sendPhase(phase: Phase, status: "started" | "finished" | "failed", extra: { durationMs?: number; reason?: string; retryable?: boolean } = {}): void {
+    const a = this.assignment;
+    this.deps.io.send({ type: "phase", attemptId: a.attemptId, fencingToken: a.fencingToken, phase, status, at: new Date().toISOString(), ...extra });
+  }
+
+  /** runs one phase under its timeout; rejects with PhaseError or CancelledError */
+  private async runPhase<T>(phase: Phase, fn: (signal: AbortSignal) => Promise<T>, timeoutS?: number): Promise<T> {
+    this.phaseNow = phase;
+    const seconds = timeoutS ?? this.assignment.deployment.timeouts[phase];
+    const ctrl = new AbortController();
+    const t0 = Date.now();
+    this.sendPhase(phase, "started");
+    this.agentLog(`phase ${phase} started (timeout ${seconds} s)`);
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => ctrl.abort(this.abort.signal.reason);
+    this.abort.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const err = new PhaseError(`${phase} timed out after ${seconds} s`, true, phase);
+          ctrl.abort(err);
+          reject(err);
+        }, seconds * 1000);
+      });
+      const cancelled = new Promise<never>((_, reject) => {
+        if (ctrl.signal.aborted) reject(ctrl.signal.reason);
+        ctrl.signal.addEventListener("abort", () => reject(ctrl.signal.reason), { once: true });
+      });
+      const died = this.processDied();
+      const result = await Promise.race([fn(ctrl.signal), timeout, cancelled, died]);
+      const durationMs = Date.now() - t0;
+      this.durations[phase] = durationMs;
+      this.sendPhase(phase, "finished", { durationMs });
+      this.agentLog(`phase ${phase} finished in ${durationMs} ms`);
+      return result;
+    } catch (e) {
+      const durationMs = Date.now() - t0;
+      this.durations[phase] = durationMs;
+      if (!ctrl.signal.aborted) ctrl.abort(e);
+      if (e instanceof CancelledError) {
+        this.sendPhase(phase, "failed", { durationMs, reason: `cancelled: ${e.reason}`, retryable: true });
+        throw e;
+      }
+      const pe = toPhaseError(e, phase);
+      this.sendPhase(phase, "failed", { durationMs, reason: pe.message, retryable: pe.retryable });
+      this.agentLog(`phase ${phase} failed: ${pe.message}`);
+      throw new PhaseError(pe.message, pe.retryable, phase);
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.abort.signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** rejects when any started process exits (the engine died under us) */
+  private processDied(): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      for (const p of this.started) {
+        p.exited.then((ex) => {
+          if (this.phaseNow === "teardown") return;
+          const tail = p.tail().slice(-5).join(" | ");
+          reject(new PhaseError(`process ${p.name} exited (code ${ex.code}${ex.signal ? `, ${ex.signal}` : ""})${tail ? `: ${tail}` : ""}`, true));
+        });
+      }
+    });
+  }
+
+  /** runs the attempt to its end (idempotent: a second call returns the same outcome) */
+  run(): Promise<AttemptOutcome> {
+    this.finished ??= this.execute();
+    return this.finished;
+  }
+
+  private async execute(): Promise<AttemptOutcome> {
+    let outcome: Omit<AttemptOutcome, "phaseDurationsMs" | "pointsSent"> = { status: "succeeded" };
+    try {
+      await this.runPhase("prepare", (s) => this.prepare(s));
+      await this.runPhase("launch", (s) => this.launch(s));
+      await this.runPhase("ready", (s) => this.ready(s));
+      if (this.isLeader) {
+        await this.runPhase("warmup", (s) => this.warmup(s));
+        await this.runPhase("load", (s) => this.load(s));
+        if (this.assignment.runEval) {
+          const evalOutcome = await this.runPhase("eval", (s) => this.evaluate(s));
+          if (evalOutcome) outcome = evalOutcome;
+        }
+      } else {
+        const t = this.assignment.deployment.timeouts;
+        await this.runPhase("load", (s) => this.serveUntilReleased(s), t.warmup + t.load + t.eval);
+      }
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        outcome = e.asFailure
+          ? { status: "failed", reason: e.reason, retryable: true, phase: this.phaseNow }
+          : { status: "cancelled", reason: e.reason, phase: this.phaseNow };
+      } else {
+        const pe = toPhaseError(e, this.phaseNow);
+        outcome = { status: "failed", reason: pe.message, retryable: pe.retryable, phase: pe.phase ?? this.phaseNow };
+      }
+    }
+    const failedPhase = this.phaseNow;
+    try {
+      await this.runPhase("teardown", () => this.teardown());
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (outcome.status === "succeeded") outcome = { status: "failed", reason: `teardown: ${msg}`, retryable: true, phase: "teardown" };
+      else outcome = { ...outcome, reason: `${outcome.reason}; teardown: ${msg}` };
+    }
+    if (outcome.status !== "failed") delete outcome.phase;
+    else outcome.phase ??= failedPhase;
+    this.logs.flush();
+    const a = this.assignment;
+    const final: SpooledMessage = {
+      type: "attempt-finished",
+      msgId: `${safeId(a.attemptId)}.final`,
+      attemptId: a.attemptId,
+      fencingToken: a.fencingToken,
+      status: outcome.status,
+      phaseDurationsMs: { ...this.durations },
+    };
+    if (outcome.reason) final.reason = outcome.reason;
+    if (outcome.retryable !== undefined) final.retryable = outcome.retryable;
+    if (outcome.phase) final.phase = outcome.phase;
+    this.deps.io.sendReliable(final);
+    return { ...outcome, phaseDurationsMs: { ...this.durations }, pointsSent: this.pointsSent };
+  }
+
+  // ---------- phases ----------
+
+  private async prepare(signal: AbortSignal): Promise<void> {
+    const a = this.assignment;
+    mkdirSync(this.attemptDir, { recursive: true });
+    let plan: LaunchPlan;
+    try {
+      plan = this.deps.buildPlan(a.deployment, placementOf(a, this.deps.vendor));
+    } catch (e) {
+      const err = e as Error & { retryable?: boolean };
+      throw new PhaseError(`recipe: ${err.message}`, err.retryable ?? false);
+    }
+    const node = plan.nodes.find((n) => n.rank === a.rank);
+    if (!node) throw new PhaseError(`the launch plan has no node of rank ${a.rank}`, false);
+    this.plan = plan;
+    this.nodePlan = node;
+    const ports = node.processes.flatMap((p) => Object.values(p.ports));
+    const health = await this.deps.preflight([...new Set(ports)]);
+    if (!health.ok) throw new PhaseError(`preflight: ${health.reasons.join("; ")}`, true);
+    await this.deps.launcher.prepare?.(node.processes, this.ctx(), signal);
+  }
+
+  private ctx() {
+    return {
+      attemptId: this.assignment.attemptId,
+      deployment: this.assignment.deployment,
+      vendor: this.deps.vendor,
+      attemptDir: this.attemptDir,
+      onLine: (process: string, stream: "stdout" | "stderr", line: string) => {
+        const buf = this.lines.get(process) ?? [];
+        buf.push(line);
+        if (buf.length > 2000) buf.splice(0, buf.length - 2000);
+        this.lines.set(process, buf);
+        this.logs.line(process, stream, line);
+      },
+    };
+  }
+
+  private stages(): ProcessSpec[][] {
+    const byStage = new Map<number, ProcessSpec[]>();
+    for (const p of this.nodePlan?.processes ?? []) byStage.set(p.stage, [...(byStage.get(p.stage) ?? []), p]);
+    return [...byStage.entries()].sort((x, y) => x[0] - y[0]).map(([, ps]) => ps);
+  }
+
+  private async startAndWait(specs: ProcessSpec[], signal: AbortSignal, wait: boolean): Promise<void> {
+    for (const spec of specs) {
+      if (signal.aborted) throw signal.reason;
+      const proc = await this.deps.launcher.start(spec, this.ctx());
+      this.started.push(proc);
+      this.agentLog(`started ${spec.name} (${proc.handle})`);
+    }
+    if (wait) await this.waitSpecs(specs, signal);
+  }
+
+  private async waitSpecs(specs: ProcessSpec[], signal: AbortSignal): Promise<void> {
+    await Promise.all(
+      specs.map((spec) => {
+        const proc = this.started.find((p) => p.name === spec.name);
+        return waitReady(
+          spec.health,
+          { name: spec.name, exited: () => proc?.exit, lines: () => this.lines.get(spec.name) ?? [], tail: () => proc?.tail() ?? [] },
+          signal,
+          this.deps.readyIntervalMs,
+        );
+      }),
+    );
+  }
+
+  /** starts every stage in order; all but the last must be healthy before the next starts */
+  private async launch(signal: AbortSignal): Promise<void> {
+    const stages = this.stages();
+    for (let i = 0; i < stages.length; i++) await this.startAndWait(stages[i], signal, i < stages.length - 1);
+  }
+
+  private async ready(signal: AbortSignal): Promise<void> {
+    const stages = this.stages();
+    if (stages.length) await this.waitSpecs(stages[stages.length - 1], signal);
+    const a = this.assignment;
+    const endpoints: Record<string, string> = {};
+    for (const p of this.nodePlan?.processes ?? []) {
+      const port = Object.values(p.ports)[0];
+      if (port !== undefined) endpoints[p.name] = `http://${this.nodePlan?.ip}:${port}`;
+    }
+    this.deps.io.send({ type: "member-ready", attemptId: a.attemptId, fencingToken: a.fencingToken, endpoints });
+    this.agentLog("member ready; waiting for the gang");
+    if (!this.isLeader) return;
+    await this.gangReady.promise;
+    this.agentLog("gang ready");
+    const plan = this.plan as LaunchPlan;
+    await waitReady(plan.gangHealth, { name: "gang" }, signal, this.deps.readyIntervalMs);
+  }
+
+  private async warmup(signal: AbortSignal): Promise<void> {
+    const plan = this.plan as LaunchPlan;
+    const points = this.assignment.points;
+    if (points.length === 0) return;
+    const conc = Math.min(...points.map((p) => p.concurrency));
+    const requests = Math.min(64, conc * (this.deps.warmupFactor ?? 2));
+    if (requests === 0) return;
+    const r = await warmup({ baseUrl: plan.endpoint.baseUrl, model: plan.endpoint.model, api: plan.endpoint.api, requests, concurrency: conc, signal });
+    this.agentLog(`warmup: ${r.ok} ok, ${r.failed} failed`);
+    if (r.ok === 0 || r.failed > r.ok) throw new PhaseError(`warmup: ${r.failed} of ${requests} requests failed (${r.lastError})`, true);
+  }
+
+  private async load(signal: AbortSignal): Promise<void> {
+    const a = this.assignment;
+    const plan = this.plan as LaunchPlan;
+    if (a.points.length === 0) return;
+    if (!this.deps.runPoint) throw new PhaseError("no load generator is available on this agent", false);
+    const gpus = gpuCounts(a);
+    for (const point of a.points) {
+      if (signal.aborted) throw signal.reason;
+      const result = await this.deps.runPoint({
+        baseUrl: plan.endpoint.baseUrl,
+        model: plan.endpoint.model,
+        api: plan.endpoint.api,
+        point,
+        numPrompts: point.concurrency * a.deployment.promptsPerConc,
+        gpus,
+        emulated: a.emulated,
+        signal,
+      });
+      const withEnergy: PointResult = { ...result, energy: this.energyOf(result), emulated: a.emulated || result.emulated };
+      const msgId = `${safeId(a.attemptId)}.c${point.concurrency}-i${point.isl}-o${point.osl}`;
+      this.deps.io.sendReliable({ type: "point-result", msgId, attemptId: a.attemptId, fencingToken: a.fencingToken, result: withEnergy });
+      this.pointsSent++;
+      this.agentLog(`point c=${point.concurrency} isl=${point.isl} osl=${point.osl}: ${result.status}`);
+    }
+  }
+
+  private energyOf(r: PointResult) {
+    const b = r.bench;
+    const t0 = b.benchmark_start_time_unix !== undefined ? b.benchmark_start_time_unix * 1000 : Date.parse(r.startedAt);
+    const t1 = b.benchmark_end_time_unix !== undefined ? b.benchmark_end_time_unix * 1000 : Date.parse(r.finishedAt);
+    const localGpus = [...new Set((this.nodePlan?.processes ?? []).flatMap((p) => p.gpus))].sort((x, y) => x - y);
+    const sampler = this.deps.sampler;
+    const e = sampler
+      ? sampler.energy(localGpus, t0, t1, b.total_output_tokens, b.total_input_tokens + b.total_output_tokens)
+      : { complete: false, gpus: localGpus.length, avgPowerW: null, totalEnergyJ: null, joulesPerOutputToken: null, joulesPerTotalToken: null, note: "no GPU telemetry on this node" };
+    const total = gpuCounts(this.assignment).total;
+    if (localGpus.length < total && e.totalEnergyJ !== null) {
+      return { ...e, complete: false, note: `covers the leader's ${localGpus.length} of ${total} GPUs` };
+    }
+    return e;
+  }
+
+  private async evaluate(signal: AbortSignal): Promise<Omit<AttemptOutcome, "phaseDurationsMs" | "pointsSent"> | undefined> {
+    const a = this.assignment;
+    const plan = this.plan as LaunchPlan;
+    if (!this.deps.runEval) throw new PhaseError("no accuracy eval is available on this agent", false);
+    const result = await this.deps.runEval({
+      baseUrl: plan.endpoint.baseUrl,
+      model: plan.endpoint.model,
+      api: plan.endpoint.api,
+      limit: a.deployment.evalLimit,
+      emulated: a.emulated,
+      signal,
+    });
+    this.deps.io.sendReliable({ type: "eval-result", msgId: `${safeId(a.attemptId)}.eval`, attemptId: a.attemptId, fencingToken: a.fencingToken, result });
+    if (!result.passed) {
+      return {
+        status: "failed",
+        retryable: false,
+        phase: "eval",
+        reason: `accuracy below threshold: gsm8k ${result.strict.exactMatch.toFixed(3)} strict / ${result.flexible.exactMatch.toFixed(3)} flexible < ${result.threshold}`,
+      };
+    }
+    return undefined;
+  }
+
+  private async serveUntilReleased(_signal: AbortSignal): Promise<void> {
+    this.agentLog("serving until the leader finishes");
+    await this.released.promise;
+  }
+
+  /** stops exactly what this attempt started, newest first, then checks the GPUs are free */
+  private async teardown(): Promise<void> {
+    const grace = this.deps.stopGraceMs ?? 10_000;
+    const problems: string[] = [];
+    for (const p of [...this.started].reverse()) {
+      try {
+        await this.deps.launcher.stop(p, grace);
+        this.agentLog(`stopped ${p.name} (${p.handle})`);
+      } catch (e) {
+        problems.push(`cannot stop ${p.name} (${p.handle}): ${(e as Error).message}`);
+      }
+    }
+    if (this.deps.verifyGpusFree) {
+      const busy = await this.deps.verifyGpusFree();
+      if (busy) problems.push(`GPUs not free after teardown: ${busy}`);
+    }
+    if (!this.deps.keepAttemptDir) rmSync(this.attemptDir, { recursive: true, force: true });
+    if (problems.length) throw new PhaseError(problems.join("; "), true, "teardown");
+  }
+}

@@ -1,0 +1,30 @@
+/** The executor's load and eval runners, backed by the load generator and (when present) the eval module. */
+import type { EvalRunner, PointRunner } from "./executor.js";
+import { runLoadPoint } from "./loadgen/run-load-point.js";
+
+export const loadgenPointRunner: PointRunner = (o) =>
+  runLoadPoint({
+    baseUrl: o.baseUrl,
+    model: o.model,
+    endpoint: o.api === "chat" ? "/v1/chat/completions" : "/v1/completions",
+    isl: o.point.isl,
+    osl: o.point.osl,
+    concurrency: o.point.concurrency,
+    numPrompts: o.numPrompts,
+    gpus: o.gpus,
+    emulated: o.emulated,
+    signal: o.signal,
+  });
+
+/** the GSM8K runner, loaded lazily so the agent starts where the eval module is absent */
+export async function loadEvalRunner(): Promise<EvalRunner | undefined> {
+  try {
+    const spec = "./eval/index.js";
+    const mod = (await import(/* @vite-ignore */ spec)) as { runGsm8k?: (o: Record<string, unknown>) => ReturnType<EvalRunner> };
+    const run = mod.runGsm8k;
+    if (!run) return undefined;
+    return (o) => run({ baseUrl: o.baseUrl, model: o.model, api: o.api, limit: o.limit, emulated: o.emulated, signal: o.signal });
+  } catch {
+    return undefined;
+  }
+}
