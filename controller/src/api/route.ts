@@ -1,0 +1,174 @@
+/**
+ * Route helper for the REST API: one declaration gives the fastify route, zod validation of
+ * params/query/body, the role check, JSON errors `{error, message, details}` and the route's entry
+ * in the OpenAPI document served at `/api/v1/openapi.json`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { ConfigError } from "@benchfleet/shared";
+import { type Auth, type Role, roleAtLeast } from "../auth.js";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function notFound(what: string): ApiError {
+  return new ApiError(404, "not-found", `${what} not found`);
+}
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  url: string;
+  /** least role allowed; "public" needs no token */
+  role: Role | "public";
+  summary: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** response is not JSON (CSV, text) */
+  produces?: string;
+}
+
+export interface RouteCtx<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  user: { name: string; role: Role } | undefined;
+  req: FastifyRequest;
+  reply: FastifyReply;
+}
+
+function zodDetails(err: z.ZodError): Array<{ path: string; message: string }> {
+  return err.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+}
+
+export function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (h?.startsWith("Bearer ")) return h.slice(7).trim();
+  const q = (req.query as Record<string, unknown> | undefined)?.token;
+  return typeof q === "string" ? q : undefined;
+}
+
+export class Api {
+  private readonly paths: Record<string, Record<string, unknown>> = {};
+
+  constructor(
+    readonly app: FastifyInstance,
+    readonly auth: Auth,
+  ) {}
+
+  /** Checks the bearer token against a role; throws 401/403. */
+  authorize(req: FastifyRequest, role: Role | "public"): { name: string; role: Role } | undefined {
+    if (role === "public") return undefined;
+    const user = this.auth.operator(bearer(req));
+    if (!user) throw new ApiError(401, "unauthorized", "a valid operator token is required (Authorization: Bearer <token>)");
+    if (!roleAtLeast(user.role, role)) throw new ApiError(403, "forbidden", `this call needs role ${role}; token ${user.name} has ${user.role}`);
+    return user;
+  }
+
+  route<P extends z.ZodType = z.ZodType<Record<string, never>>, Q extends z.ZodType = z.ZodType<Record<string, never>>, B extends z.ZodType = z.ZodType<undefined>>(
+    spec: RouteSpec<P, Q, B>,
+    handler: (ctx: RouteCtx<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown>,
+  ): void {
+    this.document(spec);
+    this.app.route({
+      method: spec.method,
+      url: spec.url,
+      handler: async (req, reply) => {
+        const user = this.authorize(req, spec.role);
+        const parse = <T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): unknown => {
+          if (!schema) return value;
+          const r = schema.safeParse(value ?? {});
+          if (!r.success) throw new ApiError(400, "bad-request", `invalid ${where}: ${r.error.issues[0]?.path.join(".") || "(root)"}: ${r.error.issues[0]?.message}`, zodDetails(r.error));
+          return r.data;
+        };
+        const query = { ...((req.query as Record<string, unknown>) ?? {}) };
+        delete query.token;
+        const ctx = {
+          params: parse(spec.params, req.params, "path parameters"),
+          query: parse(spec.query, query, "query"),
+          body: spec.body ? parse(spec.body, req.body, "body") : undefined,
+          user,
+          req,
+          reply,
+        } as RouteCtx<z.infer<P>, z.infer<Q>, z.infer<B>>;
+        const out = await handler(ctx);
+        if (reply.sent) return reply;
+        return out;
+      },
+    });
+  }
+
+  private document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>): void {
+    const path = spec.url.replace(/:([A-Za-z_]+)/g, "{$1}");
+    const params: unknown[] = [];
+    const json = (s: z.ZodType) => {
+      try {
+        return z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+      } catch {
+        return {};
+      }
+    };
+    for (const [where, schema] of [["path", spec.params], ["query", spec.query]] as const) {
+      if (!schema) continue;
+      const js = json(schema) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, s] of Object.entries(js.properties ?? {}))
+        params.push({ name, in: where, required: where === "path" || (js.required ?? []).includes(name), schema: s });
+    }
+    const op: Record<string, unknown> = {
+      summary: spec.summary,
+      tags: [spec.tag],
+      parameters: params,
+      responses: {
+        "200": { description: "OK", content: { [spec.produces ?? "application/json"]: {} } },
+        "400": { description: "invalid input", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        ...(spec.role === "public"
+          ? {}
+          : {
+              "401": { description: "no or unknown token", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+              "403": { description: `role below ${spec.role}`, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+            }),
+      },
+      ...(spec.role === "public" ? {} : { security: [{ bearer: [] }], "x-role": spec.role }),
+    };
+    if (spec.body) op.requestBody = { required: true, content: { "application/json": { schema: json(spec.body) } } };
+    (this.paths[path] ??= {})[spec.method.toLowerCase()] = op;
+  }
+
+  openapi(version: string): unknown {
+    return {
+      openapi: "3.1.0",
+      info: { title: "benchfleet controller", version, description: "REST API of the benchfleet controller. WebSockets: /api/v1/agents/ws (agent protocol v1), /api/v1/events/ws (live events)." },
+      servers: [{ url: "/" }],
+      paths: this.paths,
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+        schemas: {
+          Error: {
+            type: "object",
+            required: ["error", "message"],
+            properties: { error: { type: "string" }, message: { type: "string" }, details: {} },
+          },
+        },
+      },
+    };
+  }
+}
+
+/** Maps any thrown error to the API's JSON error shape. */
+export function errorBody(err: unknown): { status: number; body: { error: string; message: string; details?: unknown } } {
+  if (err instanceof ApiError) return { status: err.status, body: { error: err.code, message: err.message, details: err.details } };
+  if (err instanceof ConfigError) return { status: 400, body: { error: "config-error", message: err.message, details: err.problems } };
+  const e = err as { statusCode?: number; code?: string; message?: string; name?: string };
+  if (e && typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500)
+    return { status: e.statusCode, body: { error: e.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? "payload-too-large" : "bad-request", message: e.message ?? "bad request" } };
+  return { status: 500, body: { error: "internal", message: "internal error" } };
+}

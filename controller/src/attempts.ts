@@ -1,0 +1,118 @@
+/**
+ * Attempts: one try of a job on one gang. Each has a monotonic fencing token (a Redis counter) and a
+ * BullMQ lock token; both live in Redis with the gang, roles and progress, so a restarted controller
+ * re-adopts running attempts when their agents reconnect. `checkFence` decides whether a message
+ * naming an attempt may act on it.
+ */
+import type { GangMember, Phase } from "@benchfleet/shared";
+import type { Bus } from "./bus.js";
+import type { RedisState } from "./redis-state.js";
+
+export type AttemptState = "dispatched" | "running" | "succeeded" | "failed" | "cancelled";
+export const LIVE_ATTEMPT_STATES: ReadonlySet<AttemptState> = new Set(["dispatched", "running"]);
+
+export interface AttemptRecord {
+  attemptId: string;
+  jobId: string;
+  sweepId: string;
+  queue: string;
+  /** 1-based try number of this job */
+  attemptNumber: number;
+  fencingToken: number;
+  /** BullMQ lock token of the job while this attempt holds it */
+  lockToken: string;
+  gang: GangMember[];
+  state: AttemptState;
+  phase?: Phase;
+  phases: Record<string, { status: string; at: string; durationMs?: number; reason?: string }>;
+  /** rank → endpoints of members that reported ready */
+  ready: Record<string, Record<string, string>>;
+  gangReadySent: boolean;
+  /** members that reported their teardown done (attempt-finished) */
+  finishedMembers: string[];
+  portBase: number;
+  emulated: boolean;
+  gpus: number;
+  createdAt: string;
+  startedAtMs: number;
+  finishedAt?: string;
+  finishedAtMs?: number;
+  deadlineAtMs: number;
+  reason?: string;
+  /** nodes blamed for a failure */
+  failedNodes?: string[];
+  engineVersion?: string;
+  phaseDurationsMs?: Record<string, number>;
+}
+
+export function isLive(a: AttemptRecord): boolean {
+  return LIVE_ATTEMPT_STATES.has(a.state);
+}
+
+export type FenceVerdict = "ok" | "finished" | "unknown-attempt" | "stale-token" | "superseded" | "not-member";
+
+/**
+ * May `agentId`'s message naming (attemptId, fencingToken) act on the attempt?
+ * "finished": the attempt is the job's latest but already ended (late resend: idempotent ops only).
+ */
+export function checkFence(
+  attempt: AttemptRecord | undefined,
+  currentAttemptOfJob: string | undefined,
+  msg: { attemptId: string; fencingToken: number },
+  agentId: string,
+): FenceVerdict {
+  if (!attempt) return "unknown-attempt";
+  if (attempt.fencingToken !== msg.fencingToken) return "stale-token";
+  if (!attempt.gang.some((m) => m.agentId === agentId)) return "not-member";
+  if (currentAttemptOfJob !== attempt.attemptId) return "superseded";
+  if (!isLive(attempt)) return "finished";
+  return "ok";
+}
+
+/** Deterministic port block per attempt: 100 ports from 20000 up, cycling. */
+export function portBaseFor(fencingToken: number): number {
+  return 20_000 + (fencingToken % 400) * 100;
+}
+
+export class AttemptStore {
+  private readonly attempts = new Map<string, AttemptRecord>();
+
+  constructor(
+    private readonly state: RedisState,
+    private readonly bus: Bus,
+  ) {}
+
+  async load(): Promise<void> {
+    for (const [id, a] of await this.state.allJson<AttemptRecord>("attempts")) this.attempts.set(id, a);
+  }
+
+  async nextFencingToken(): Promise<number> {
+    return this.state.incr("fence");
+  }
+
+  get(id: string): AttemptRecord | undefined {
+    return this.attempts.get(id);
+  }
+
+  live(): AttemptRecord[] {
+    return [...this.attempts.values()].filter(isLive);
+  }
+
+  ofJob(jobId: string): AttemptRecord[] {
+    return [...this.attempts.values()].filter((a) => a.jobId === jobId).sort((a, b) => a.attemptNumber - b.attemptNumber);
+  }
+
+  async save(a: AttemptRecord): Promise<void> {
+    this.attempts.set(a.attemptId, a);
+    await this.state.putJson("attempts", a.attemptId, a);
+    this.bus.publish({ kind: "attempt", jobId: a.jobId, sweepId: a.sweepId, attemptId: a.attemptId, data: a });
+  }
+
+  async staleCount(): Promise<number> {
+    return this.state.getNumber("stats:stale-messages");
+  }
+
+  async countStale(): Promise<number> {
+    return this.state.incr("stats:stale-messages");
+  }
+}

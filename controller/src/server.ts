@@ -1,0 +1,232 @@
+/**
+ * startController: builds and starts a controller (Redis state, BullMQ queues, results DB, log
+ * store, agent and event WebSockets, REST API, allocation loop). Used by `benchfleet controller
+ * start` and by tests; `close()` stops everything it started.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyWebsocket from "@fastify/websocket";
+import Fastify, { type FastifyBaseLogger } from "fastify";
+import { MAX_MESSAGE_BYTES } from "@benchfleet/shared";
+import { AgentHub } from "./agent-hub.js";
+import { registerJobRoutes } from "./api/jobs.js";
+import { registerNodeRoutes } from "./api/nodes.js";
+import { registerResultsAnalyticsRoutes } from "./api/results-analytics.js";
+import { registerResultRoutes } from "./api/results.js";
+import { Api, errorBody } from "./api/route.js";
+import { registerSweepRoutes } from "./api/sweeps.js";
+import { AttemptStore } from "./attempts.js";
+import { AttemptSupervisor } from "./attempt-supervisor.js";
+import { Auth, mergeTokens, tokensFromEnv, tokensFromFile } from "./auth.js";
+import { Bus } from "./bus.js";
+import { type ControllerConfig, type ControllerConfigInput, loadConfig } from "./config.js";
+import type { ControllerContext } from "./context.js";
+import { Dispatcher } from "./dispatcher.js";
+import { EventHub, type Topic } from "./event-hub.js";
+import { JobStore } from "./jobs.js";
+import { LogStore } from "./log-store.js";
+import { NodeRegistry, nodeView } from "./node-registry.js";
+import { connectionFromUrl, QueueSet } from "./queues.js";
+import { connectRedis, RedisState } from "./redis-state.js";
+import { ResultsDb } from "./results-db.js";
+import { Sweeps } from "./sweeps.js";
+
+export const CONTROLLER_VERSION = "0.1.0";
+const PUBLIC_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../public");
+
+export interface StartOptions {
+  /** settings; anything missing comes from env (see config.ts) */
+  config?: Partial<ControllerConfigInput>;
+  env?: NodeJS.ProcessEnv;
+  /** fastify/pino logger: true = info to stdout; default off */
+  logger?: boolean | { level: string };
+}
+
+export interface ControllerHandle {
+  url: string;
+  port: number;
+  cfg: ControllerConfig;
+  ctx: ControllerContext;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".map": "application/json",
+};
+
+export async function startController(opts: StartOptions = {}): Promise<ControllerHandle> {
+  const env = opts.env ?? process.env;
+  const cfg = loadConfig(env, opts.config ?? {});
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
+  const log = app.log as FastifyBaseLogger;
+
+  const redis = connectRedis(cfg.redisUrl);
+  redis.on("error", (e) => log.error({ err: e.message }, "redis error"));
+  await redis.ping();
+  const state = new RedisState(redis, cfg.keyPrefix);
+  const bus = new Bus();
+  const results = new ResultsDb(cfg.dataDir);
+  const logs = new LogStore(cfg.dataDir, bus, cfg.logMaxBytes, cfg.logRotations);
+  const queues = new QueueSet({
+    connection: connectionFromUrl(cfg.redisUrl),
+    redis,
+    prefix: cfg.keyPrefix,
+    lockDurationMs: cfg.lockDurationMs,
+    stalledIntervalMs: cfg.stalledIntervalMs,
+    maxStalledCount: cfg.maxStalledCount,
+    jobAttempts: cfg.jobAttempts,
+    backoffMs: cfg.backoffMs,
+    backoffJitter: cfg.backoffJitter,
+  });
+  await queues.loadKnown();
+  const jobs = new JobStore(state, bus);
+  const attempts = new AttemptStore(state, bus);
+  const registry = new NodeRegistry(state, bus);
+  await Promise.all([jobs.load(), attempts.load(), registry.load()]);
+  const tokens = mergeTokens(tokensFromEnv(env), ...(cfg.tokensFile ? [tokensFromFile(cfg.tokensFile)] : []));
+  const auth = new Auth(cfg.insecureDev, tokens, state);
+  const supervisor = new AttemptSupervisor({ cfg, queues, jobs, attempts, registry, results, logs, bus, log });
+  const dispatcher = new Dispatcher(cfg, queues, jobs, attempts, registry, supervisor, log);
+  supervisor.onCapacityChange = () => dispatcher.kick();
+  const hub = new AgentHub(cfg, auth, registry, supervisor, log);
+  supervisor.attachHub(hub);
+  const sweeps = new Sweeps(state, bus, jobs, queues, supervisor, results, () => dispatcher.kick());
+  await sweeps.load();
+
+  // re-adopt before BullMQ's stalled checker may move jobs whose locks expired while we were down
+  const recovered = await supervisor.recover();
+  await queues.startStalledChecks();
+
+  const events = new EventHub(
+    bus,
+    async (topic: Topic, id?: string) => {
+      switch (topic) {
+        case "fleet":
+          return { nodes: registry.list().map(nodeView), holds: dispatcher.heldNodes() };
+        case "sweeps":
+          return { sweeps: sweeps.list() };
+        case "sweep": {
+          const s = sweeps.get(id!);
+          return s ? { sweep: s, jobs: jobs.ofSweep(id!) } : undefined;
+        }
+        case "job": {
+          const j = jobs.get(id!);
+          return j ? { job: j, attempts: attempts.ofJob(id!), waitingReason: dispatcher.waitingReason(id!) } : undefined;
+        }
+        case "job-logs": {
+          const j = jobs.get(id!);
+          if (!j) return undefined;
+          const attemptId = j.currentAttemptId ?? attempts.ofJob(id!).at(-1)?.attemptId;
+          return { attemptId: attemptId ?? null, lines: attemptId ? logs.tail(j.jobId, attemptId, 200) : [] };
+        }
+      }
+    },
+    { softBytes: cfg.eventSoftLimitBytes, hardBytes: cfg.eventHardLimitBytes, pingIntervalMs: cfg.pingIntervalMs },
+    log,
+  );
+
+  const ctx: ControllerContext = { cfg, redis, state, bus, queues, jobs, attempts, registry, results, logs, auth, supervisor, dispatcher, hub, events, sweeps, log };
+
+  app.setErrorHandler((err, _req, reply) => {
+    const { status, body } = errorBody(err);
+    if (status >= 500) log.error({ err: (err as Error).stack ?? String(err) }, "request failed");
+    void reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: "not-found", message: `no route ${req.method} ${req.url.split("?")[0]}` });
+  });
+
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+  const api = new Api(app, auth);
+  app.get("/api/v1/agents/ws", { websocket: true }, (socket) => hub.handle(socket));
+  app.get(
+    "/api/v1/events/ws",
+    {
+      websocket: true,
+      preValidation: async (req) => {
+        api.authorize(req, "viewer");
+      },
+    },
+    (socket) => events.handle(socket),
+  );
+
+  api.route({ method: "GET", url: "/api/v1/health", role: "public", tag: "system", summary: "liveness" }, async () => ({ ok: true, version: CONTROLLER_VERSION }));
+  api.route({ method: "GET", url: "/api/v1/status", role: "viewer", tag: "system", summary: "controller counters" }, async () => ({
+    version: CONTROLLER_VERSION,
+    nodes: registry.list().length,
+    agentsConnected: registry.list().filter((n) => n.connected).length,
+    liveAttempts: attempts.live().length,
+    staleMessagesRejected: await attempts.staleCount(),
+    malformedAgentFrames: hub.malformed,
+    eventSubscribers: events.subscriberCount(),
+    eventDeltasDropped: events.droppedTotal,
+    dispatchRounds: dispatcher.rounds,
+    resultsSchemaVersion: results.schemaVersion(),
+    recovered,
+  }));
+  registerSweepRoutes(api, ctx);
+  registerJobRoutes(api, ctx);
+  registerNodeRoutes(api, ctx);
+  registerResultRoutes(api, ctx);
+  registerResultsAnalyticsRoutes(api, ctx);
+  app.get("/api/v1/openapi.json", async () => api.openapi(CONTROLLER_VERSION));
+
+  if (existsSync(PUBLIC_DIR)) {
+    app.get("/*", async (req, reply) => {
+      const rel = normalize(decodeURIComponent(req.url.split("?")[0]!)).replace(/^([/\\])+/, "");
+      if (rel.startsWith("api/")) return reply.code(404).send({ error: "not-found", message: `no route ${req.url}` });
+      let file = join(PUBLIC_DIR, rel);
+      if (!file.startsWith(PUBLIC_DIR)) return reply.code(404).send({ error: "not-found", message: "not found" });
+      if (!existsSync(file) || statSync(file).isDirectory()) file = join(PUBLIC_DIR, "index.html");
+      if (!existsSync(file)) return reply.code(404).send({ error: "not-found", message: "dashboard not built" });
+      return reply.header("content-type", MIME[extname(file)] ?? "application/octet-stream").send(readFileSync(file));
+    });
+  }
+
+  await app.listen({ host: cfg.host, port: cfg.port });
+  const addr = app.server.address();
+  const port = typeof addr === "object" && addr ? addr.port : cfg.port;
+  dispatcher.start();
+  const tickMs = Math.max(50, Math.min(cfg.heartbeatIntervalMs, 1000));
+  let ticking = false;
+  const tickTimer = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    supervisor
+      .tick()
+      .catch((e) => log.error({ err: (e as Error).stack ?? String(e) }, "supervisor tick failed"))
+      .finally(() => {
+        ticking = false;
+      });
+  }, tickMs);
+  tickTimer.unref();
+  log.info({ port, recovered }, "controller started");
+
+  let closed = false;
+  return {
+    url: `http://${cfg.host.includes(":") ? `[${cfg.host}]` : cfg.host}:${port}`,
+    port,
+    cfg,
+    ctx,
+    async close() {
+      if (closed) return;
+      closed = true;
+      dispatcher.stop();
+      clearInterval(tickTimer);
+      await hub.close();
+      await events.close();
+      await app.close();
+      await queues.close();
+      await redis.quit().catch(() => {});
+      results.close();
+    },
+  };
+}
