@@ -11,6 +11,7 @@ type Register = (program: Command) => void;
 
 const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/plan.js"),
+  () => import("./commands/recipe.js"),
   () => import("./commands/emulate.js"),
 ];
 
