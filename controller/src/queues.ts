@@ -200,7 +200,8 @@ export class QueueSet {
 
   /** Fails the active job; returns its state afterwards ("delayed"/"waiting" = will retry, "failed" = final). */
   async fail(queueName: string, jobId: string, token: string, reason: string, unrecoverable: boolean): Promise<BullState> {
-    const job = await this.getJob(queueName, jobId);
+    // loaded through the Worker so BullMQ applies the worker's backoff strategy to the retry
+    const job = (await Job.fromId<JobPayload>(this.worker(queueName), jobId)) ?? undefined;
     if (!job) return "unknown";
     const err = unrecoverable ? new UnrecoverableError(reason) : new Error(reason);
     await job.moveToFailed(err, token, false);

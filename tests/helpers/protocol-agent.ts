@@ -75,6 +75,8 @@ export class ProtocolAgent {
   private hbTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   closed: { code: number; reason: string } | undefined;
+  /** on `cancel` of the running attempt: stop reporting it and send attempt-finished(cancelled) */
+  autoTeardown = true;
 
   constructor(readonly opts: ProtocolAgentOptions) {}
 
@@ -114,6 +116,11 @@ export class ProtocolAgent {
       }
       const m = dec.msg;
       this.received.push(m);
+      if (m.type === "cancel" && this.autoTeardown && this.running?.attemptId === m.attemptId) {
+        // tear down like a real agent: stop reporting the attempt and confirm
+        this.running = undefined;
+        this.send({ type: "attempt-finished", msgId: `c${++msgCounter}`, attemptId: m.attemptId, fencingToken: m.fencingToken, status: "cancelled", reason: m.reason, phaseDurationsMs: {} });
+      }
       const idx = this.received.length - 1;
       this.waiters = this.waiters.filter((w) => {
         if (idx >= w.from && w.pred(m)) {
