@@ -97,3 +97,10 @@ export function skuOfNode(gpus: Array<{ name: string; memoryMiB: number; gfxVers
   if (skus.length > 1) return { sku: "unknown", reason: `mixed GPU models on one node: ${skus.join(", ")}` };
   return { sku: skus[0], reason: `${gpus.length} × ${each[0].reason}` };
 }
+
+/** What an emulated node of this SKU reports: a product name and nominal memory (MiB). */
+export function emulatedProduct(sku: SkuName): { name: string; memoryMiB: number } {
+  const gb = hbmOf(sku) || 80;
+  const name = sku.startsWith("mi") ? `AMD Instinct ${sku.toUpperCase()}` : sku === "rtx6000pro" ? "NVIDIA RTX PRO 6000 Blackwell Server Edition" : `NVIDIA ${sku.toUpperCase()}`;
+  return { name, memoryMiB: Math.round(gb * MIB_PER_GB) };
+}

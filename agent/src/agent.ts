@@ -1,0 +1,283 @@
+/**
+ * The agent: discovers its node, connects out to the controller, heartbeats with health and
+ * telemetry, takes assignments and runs each through the attempt executor with the chosen
+ * launcher. `startAgent` is used by the CLI (`benchfleet agent start`) and by tests.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type Assignment,
+  type ControllerMessage,
+  type Health,
+  type LaunchPlan,
+  type LauncherKind,
+  type Placement,
+  type SkuName,
+  type WelcomeMsg,
+} from "@benchfleet/shared";
+import { discover, discoverHost, emulatedGpus, runTool, toGpuInfo, type Discovery } from "./discovery/discover.js";
+import { NVIDIA_APPS_ARGS, parseNvidiaComputeApps } from "./discovery/gpu-health.js";
+import { emulatedProduct } from "./discovery/sku-map.js";
+import { AttemptExecutor, type AttemptOutcome, type EvalRunner, type PointRunner } from "./executor.js";
+import { DockerLauncher } from "./launchers/docker.js";
+import { EmulatedLauncher } from "./launchers/emulated.js";
+import type { Launcher } from "./launchers/launcher.js";
+import { ProcessLauncher } from "./launchers/process.js";
+import { evaluatePreflight, gatherPreflightFacts } from "./preflight.js";
+import { ProtocolClient } from "./protocol-client.js";
+import { Spool } from "./spool.js";
+import { TelemetrySampler } from "./telemetry/sampler.js";
+import { loadEvalRunner, loadgenPointRunner } from "./workloads.js";
+
+export const AGENT_VERSION = "0.1.0";
+
+export interface AgentOptions {
+  controller: string;
+  token: string;
+  /** default: the hostname (with the emulated SKU appended when emulating) */
+  agentId?: string;
+  labels?: string[];
+  domain?: string;
+  launcher?: LauncherKind;
+  dataDir: string;
+  /** pose as a node of this SKU with this many GPUs (no GPU tools are read) */
+  emulate?: { sku: SkuName; gpus: number };
+  /** least free disk on the data dir for preflight (default 50 GiB real, 1 GiB emulated) */
+  minDiskFreeBytes?: number;
+  /** preflight while idle this often (default 60 s) */
+  healthIntervalMs?: number;
+  backoff?: { initialMs: number; maxMs: number };
+  resendIntervalMs?: number;
+  log?: (line: string) => void;
+  // ---- seams for tests and embedding ----
+  discovery?: Discovery;
+  launcherImpl?: Launcher;
+  buildPlan?: (deployment: Assignment["deployment"], placement: Placement) => LaunchPlan;
+  runPoint?: PointRunner;
+  runEval?: EvalRunner;
+  /** extra `benchfleet emulate` args for emulated engines (e.g. `--time-scale 0.01`) */
+  emulateExtraArgs?: string[];
+  stopGraceMs?: number;
+}
+
+export interface AgentHandle {
+  readonly agentId: string;
+  readonly client: ProtocolClient;
+  readonly discovery: Discovery;
+  /** the attempt running now */
+  current(): AttemptExecutor | undefined;
+  /** outcomes of finished attempts, in order */
+  readonly outcomes: Array<{ attemptId: string; outcome: AttemptOutcome }>;
+  health(): Health;
+  draining(): boolean;
+  /** cancels a running attempt (teardown runs), flushes, disconnects */
+  stop(reason?: string): Promise<void>;
+}
+
+async function emulatedDiscovery(sku: SkuName, gpus: number): Promise<Discovery> {
+  const host = await discoverHost();
+  const p = emulatedProduct(sku);
+  return {
+    host,
+    vendor: sku.startsWith("mi") ? "amd" : "nvidia",
+    gpuTool: "none",
+    gpus: emulatedGpus(sku, gpus, p.memoryMiB, p.name),
+    sku: { sku, reason: `emulated ${sku}` },
+    runtimes: [],
+    slurm: { present: false },
+    rdmaDevices: [],
+    problems: [],
+  };
+}
+
+function makeLauncher(kind: LauncherKind, o: AgentOptions, plan: () => LaunchPlan | undefined): Launcher {
+  switch (kind) {
+    case "process":
+      return new ProcessLauncher();
+    case "docker":
+      return new DockerLauncher();
+    case "emulated":
+      return new EmulatedLauncher({ plan, extraArgs: o.emulateExtraArgs });
+    case "slurm":
+      throw new Error("the slurm launcher is not implemented yet (its own issue); use --launcher process, docker or emulated");
+  }
+}
+
+export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
+  const kind: LauncherKind = o.launcher ?? (o.emulate ? "emulated" : "process");
+  let currentPlan: LaunchPlan | undefined;
+  const launcher = o.launcherImpl ?? makeLauncher(kind, o, () => currentPlan);
+  const emulated = o.emulate !== undefined || kind === "emulated";
+  const d = o.discovery ?? (o.emulate ? await emulatedDiscovery(o.emulate.sku, o.emulate.gpus) : await discover());
+  const log = o.log ?? (() => {});
+  mkdirSync(o.dataDir, { recursive: true });
+  const spool = new Spool(join(o.dataDir, "spool"));
+  const vendor = d.vendor === "none" ? "nvidia" : d.vendor;
+  const agentId = (o.agentId ?? (o.emulate ? `${d.host.hostname}-${o.emulate.sku}` : d.host.hostname)).replace(/[^A-Za-z0-9._-]/g, "-");
+  const sampler = new TelemetrySampler({
+    tool: emulated || d.gpuTool === "none" ? "none" : d.vendor === "amd" ? "amd-smi" : "nvidia-smi",
+    onError: (m) => log(`telemetry: ${m}`),
+  });
+  sampler.start();
+  const minDisk = o.minDiskFreeBytes ?? (emulated ? 2 ** 30 : 50 * 2 ** 30);
+  const preflight = async (ports: number[], ownPids?: Set<number>): Promise<Health> => {
+    const facts = await gatherPreflightFacts({ vendor: d.vendor, emulated: o.emulate !== undefined, dataDir: o.dataDir, ports });
+    const h = evaluatePreflight(facts, { gpuCount: d.gpus.length, minDiskFreeBytes: minDisk, ownPids });
+    if (d.sku.sku === "unknown") h.reasons.push(`unknown GPU SKU: ${d.sku.reason}`), (h.ok = false);
+    return h;
+  };
+  let health: Health = await preflight([]);
+  let draining = false;
+  let current: AttemptExecutor | undefined;
+  let stopping = false;
+  const outcomes: AgentHandle["outcomes"] = [];
+  const runEval = o.runEval ?? (await loadEvalRunner());
+  const buildPlan = o.buildPlan ?? (await import("./recipes/index.js")).buildLaunchPlan;
+
+  const client: ProtocolClient = new ProtocolClient({
+    url: o.controller,
+    spool,
+    backoff: o.backoff,
+    resendIntervalMs: o.resendIntervalMs,
+    onLog: (l) => log(`protocol: ${l}`),
+    hello: async () => ({
+      token: o.token,
+      agent: {
+        agentId,
+        hostname: d.host.hostname,
+        ip: d.host.primaryIp,
+        sku: d.sku.sku,
+        gpus: d.gpus.map(toGpuInfo),
+        gpuCount: d.gpus.length,
+        ...(d.driver ? { driver: d.driver } : {}),
+        runtimes: d.runtimes,
+        rdmaDevices: d.rdmaDevices,
+        labels: o.labels ?? [],
+        domain: o.domain ?? "default",
+        launcher: kind,
+        emulated,
+        version: AGENT_VERSION,
+      },
+      health,
+      ...(current ? { running: current.report() } : {}),
+    }),
+    heartbeat: async () => ({
+      health,
+      telemetry: await sampler.snapshot(),
+      ...(current ? { running: current.report() } : {}),
+    }),
+    onWelcome: (w: WelcomeMsg) => {
+      log(`registered as ${w.agentId}`);
+      if (current && w.running === "abort") current.cancel("the controller aborted this attempt after the reconnect");
+    },
+    onMessage: (m: ControllerMessage) => onMessage(m),
+  });
+
+  const verifyGpusFree = async (): Promise<string | undefined> => {
+    if (o.emulate || d.vendor !== "nvidia") return undefined;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await runTool("nvidia-smi", NVIDIA_APPS_ARGS);
+      if (!r.ok) return undefined;
+      const apps = parseNvidiaComputeApps(r.stdout);
+      if (apps.length === 0) return undefined;
+      if (Date.now() > deadline) return apps.map((a) => `pid ${a.pid} ${a.name}`).join(", ");
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  };
+
+  function onAssign(a: Assignment): void {
+    const refuse = (reason: string) =>
+      client.sendReliable({
+        type: "attempt-finished",
+        msgId: `${a.attemptId.replace(/[^A-Za-z0-9._-]/g, "_")}.final`,
+        attemptId: a.attemptId,
+        fencingToken: a.fencingToken,
+        status: "failed",
+        reason,
+        retryable: true,
+        phase: "prepare",
+        phaseDurationsMs: {},
+      });
+    if (current) return refuse(`agent ${agentId} is busy with attempt ${current.attemptId}`);
+    if (stopping) return refuse(`agent ${agentId} is stopping`);
+    if (draining) return refuse(`agent ${agentId} is draining`);
+    const ex = new AttemptExecutor(a, {
+      launcher,
+      buildPlan: (dep, placement) => {
+        currentPlan = buildPlan(dep, placement);
+        return currentPlan;
+      },
+      runPoint: o.runPoint ?? loadgenPointRunner,
+      runEval,
+      sampler,
+      preflight: (ports) => preflight(ports),
+      verifyGpusFree,
+      io: { send: (m) => client.send(m), sendReliable: (m) => client.sendReliable(m) },
+      vendor,
+      dataDir: o.dataDir,
+      stopGraceMs: o.stopGraceMs,
+    });
+    current = ex;
+    log(`attempt ${a.attemptId} of job ${a.jobId}: rank ${a.rank} of ${a.gang.length}`);
+    void ex.run().then(async (outcome) => {
+      outcomes.push({ attemptId: a.attemptId, outcome });
+      log(`attempt ${a.attemptId} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`);
+      currentPlan = undefined;
+      health = await preflight([]);
+      if (current === ex) current = undefined;
+    });
+  }
+
+  function onMessage(m: ControllerMessage): void {
+    switch (m.type) {
+      case "assign":
+        onAssign(m.assignment);
+        return;
+      case "cancel":
+        if (current?.attemptId === m.attemptId) current.cancel(m.reason);
+        return;
+      case "gang-ready":
+        if (current?.attemptId === m.attemptId) current.onGangReady(m);
+        return;
+      case "release":
+        if (current?.attemptId === m.attemptId) current.onRelease();
+        return;
+      case "drain":
+        draining = m.drain;
+        log(draining ? "draining: no new work" : "drain lifted");
+        return;
+      default:
+        return;
+    }
+  }
+
+  const healthTimer = setInterval(() => {
+    if (!current) void preflight([]).then((h) => (health = h));
+  }, o.healthIntervalMs ?? 60_000);
+  healthTimer.unref();
+  client.start();
+
+  return {
+    agentId,
+    client,
+    discovery: d,
+    current: () => current,
+    outcomes,
+    health: () => health,
+    draining: () => draining,
+    async stop(reason = "agent stopping") {
+      stopping = true;
+      clearInterval(healthTimer);
+      const ex = current;
+      if (ex) {
+        ex.cancel(reason, true);
+        await ex.run();
+        // give the final state a moment to be acknowledged; it stays spooled otherwise
+        await Promise.race([client.acked(`${ex.attemptId.replace(/[^A-Za-z0-9._-]/g, "_")}.final`), new Promise((r) => setTimeout(r, 2000))]);
+      }
+      sampler.stop();
+      await client.stop();
+    },
+  };
+}
