@@ -13,6 +13,14 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/plan.js"),
   () => import("./commands/recipe.js"),
   () => import("./commands/emulate.js"),
+  () => import("./commands/agent.js"),
+  () => import("./commands/controller.js"),
+  () => import("./commands/sweep.js"),
+  () => import("./commands/jobs.js"),
+  () => import("./commands/nodes.js"),
+  () => import("./commands/logs.js"),
+  () => import("./commands/results.js"),
+  () => import("./commands/events.js"),
 ];
 
 export async function buildProgram(): Promise<Command> {
