@@ -1,0 +1,83 @@
+/** `benchfleet jobs ls|show|cancel|retry`. */
+import type { Command } from "commander";
+import { ago, ApiClient, printJson, qs, withConn } from "../client.js";
+import { renderTable } from "../table.js";
+
+interface Job {
+  jobId: string;
+  sweepId: string;
+  sku: string;
+  configKey: string;
+  status: string;
+  nodes: number;
+  attempts: number | unknown[];
+  pointsDone: number;
+  pointsTotal: number;
+  lastError?: string;
+  waitingReason?: string;
+  updatedAt: string;
+  excludedNodes: string[];
+}
+
+export function register(program: Command): void {
+  const jobs = program.command("jobs").description("list and manage jobs (one deployment each)");
+
+  withConn(
+    jobs
+      .command("ls")
+      .description("list jobs")
+      .option("--sweep <id>", "of this sweep")
+      .option("--status <list>", "queued,running,succeeded,failed,cancelled")
+      .option("--sku <sku>")
+      .option("--node <id>", "running on this node")
+      .option("--offset <n>", "skip this many", "0")
+      .option("--limit <n>", "at most this many", "100")
+      .option("--json", "JSON output"),
+  ).action(async (o) => {
+    const r = await new ApiClient(o).get<{ total: number; offset: number; items: Job[] }>(
+      `/api/v1/jobs${qs({ sweep: o.sweep, status: o.status, sku: o.sku, node: o.node, offset: o.offset, limit: o.limit })}`,
+    );
+    if (o.json) return printJson(r);
+    process.stdout.write(
+      renderTable(
+        r.items.map((j) => ({
+          job: j.jobId,
+          config: j.configKey.slice(0, 40),
+          sku: j.sku,
+          nodes: String(j.nodes),
+          status: j.status,
+          tries: String(j.attempts),
+          points: `${j.pointsDone}/${j.pointsTotal}`,
+          note: (j.status === "queued" ? (j.waitingReason ?? "") : (j.lastError ?? "")).slice(0, 60),
+        })),
+      ),
+    );
+    if (r.total > r.items.length) process.stdout.write(`(${r.items.length} of ${r.total} from offset ${r.offset}; use --offset/--limit)\n`);
+  });
+
+  withConn(jobs.command("show <job>").description("one job with its attempts").option("--json", "JSON output")).action(async (id: string, o) => {
+    const j = await new ApiClient(o).get<Job & { attempts: Array<{ attemptId: string; state: string; gang: Array<{ agentId: string }>; reason?: string; createdAt: string }> }>(
+      `/api/v1/jobs/${encodeURIComponent(id)}`,
+    );
+    if (o.json) return printJson(j);
+    process.stdout.write(`${j.jobId}  ${j.configKey}  ${j.sku}  ${j.status}  points ${j.pointsDone}/${j.pointsTotal}\n`);
+    if (j.waitingReason) process.stdout.write(`waiting: ${j.waitingReason}\n`);
+    if (j.lastError) process.stdout.write(`last error: ${j.lastError}\n`);
+    if (j.excludedNodes.length) process.stdout.write(`excluded nodes: ${j.excludedNodes.join(", ")}\n`);
+    process.stdout.write(
+      renderTable(j.attempts.map((a) => ({ attempt: a.attemptId, state: a.state, nodes: a.gang.map((m) => m.agentId).join(","), started: ago(a.createdAt), reason: (a.reason ?? "").slice(0, 60) }))),
+    );
+  });
+
+  withConn(jobs.command("cancel <job>").description("cancel a queued or running job").option("--reason <text>").option("--json", "JSON output")).action(async (id: string, o) => {
+    const j = await new ApiClient(o).post<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/cancel`, { reason: o.reason });
+    if (o.json) return printJson(j);
+    process.stdout.write(`${j.jobId}: ${j.status}\n`);
+  });
+
+  withConn(jobs.command("retry <job>").description("re-queue a finished job").option("--json", "JSON output")).action(async (id: string, o) => {
+    const j = await new ApiClient(o).post<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/retry`);
+    if (o.json) return printJson(j);
+    process.stdout.write(`${j.jobId}: ${j.status}\n`);
+  });
+}
