@@ -59,6 +59,8 @@ export class AttemptSupervisor {
   /** agentId → epoch ms until which a disconnected member may come back */
   private readonly graceUntil = new Map<string, number>();
   private lastLockExtend = 0;
+  /** launches in progress, so a cancel of the same job waits for the claim to settle */
+  private readonly launching = new Map<string, Promise<unknown>>();
   /** messages rejected by fencing (also counted in Redis) */
   staleRejected = 0;
   /** called when nodes free up or jobs become ready, to run the allocator soon */
@@ -81,6 +83,17 @@ export class AttemptSupervisor {
    * Returns the attempt, or undefined when the job was no longer ready.
    */
   async launch(job: JobRecord, nodeIds: string[], now = Date.now()): Promise<AttemptRecord | undefined> {
+    const p = this.launchNow(job, nodeIds, now);
+    this.launching.set(job.jobId, p);
+    try {
+      return await p;
+    } finally {
+      this.launching.delete(job.jobId);
+    }
+  }
+
+  private async launchNow(job: JobRecord, nodeIds: string[], now: number): Promise<AttemptRecord | undefined> {
+    if (this.d.jobs.get(job.jobId)?.status !== "queued") return undefined;
     const fencingToken = await this.d.attempts.nextFencingToken();
     const attemptNumber = job.attempts + 1;
     const attemptId = `${job.jobId}.a${attemptNumber}-${fencingToken}`;
@@ -457,6 +470,7 @@ export class AttemptSupervisor {
 
   /** Operator cancel of one job: queued → removed; running → gang cancelled, job failed as cancelled. */
   async cancelJob(jobId: string, reason: string, now = Date.now()): Promise<JobRecord | undefined> {
+    await this.launching.get(jobId)?.catch(() => {});
     const job = this.d.jobs.get(jobId);
     if (!job) return undefined;
     if (job.status === "queued") {

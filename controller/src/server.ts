@@ -138,6 +138,7 @@ export async function startController(opts: StartOptions = {}): Promise<Controll
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = errorBody(err);
     if (status >= 500) log.error({ err: (err as Error).stack ?? String(err) }, "request failed");
+    if (status >= 500 && process.env.BENCHFLEET_DEBUG) console.error(err);
     void reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {

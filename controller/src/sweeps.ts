@@ -174,9 +174,9 @@ export class Sweeps {
     const rec = this.must(sweepId);
     rec.cancelledAt = new Date().toISOString();
     await this.state.putJson("sweeps", sweepId, rec);
-    for (const j of this.jobs.ofSweep(sweepId)) {
-      if (j.status === "queued" || j.status === "running") await this.supervisor.cancelJob(j.jobId, reason);
-    }
+    // queued ones first, so none of them starts while the running ones are being cancelled
+    for (const status of ["queued", "running"] as const)
+      for (const j of this.jobs.ofSweep(sweepId)) if (j.status === status) await this.supervisor.cancelJob(j.jobId, reason);
     return this.get(sweepId)!;
   }
 
