@@ -14,6 +14,7 @@ import { registerJobRoutes } from "./api/jobs.js";
 import { registerNodeRoutes } from "./api/nodes.js";
 import { registerResultsAnalyticsRoutes } from "./api/results-analytics.js";
 import { registerResultRoutes } from "./api/results.js";
+import { registerSessionRoutes } from "./api/session.js";
 import { Api, errorBody } from "./api/route.js";
 import { registerSweepRoutes } from "./api/sweeps.js";
 import { AttemptStore } from "./attempts.js";
@@ -178,6 +179,7 @@ export async function startController(opts: StartOptions = {}): Promise<Controll
   registerNodeRoutes(api, ctx);
   registerResultRoutes(api, ctx);
   registerResultsAnalyticsRoutes(api, ctx);
+  registerSessionRoutes(api);
   app.get("/api/v1/openapi.json", async () => api.openapi(CONTROLLER_VERSION));
 
   if (existsSync(PUBLIC_DIR)) {

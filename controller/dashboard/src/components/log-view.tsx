@@ -1,0 +1,130 @@
+/**
+ * Live log viewer: lines go into a bounded ring (oldest dropped past `capacity`), arrive through a
+ * per-animation-frame batch, and only the lines in view are in the DOM — so thousands of lines per
+ * second do not freeze the page. Follow (stick to the bottom), per-process filter, search, download.
+ */
+import { useEffect, useImperativeHandle, useMemo, useRef, useState } from "preact/hooks";
+import type { Ref } from "preact";
+import { FrameBatcher } from "../lib/frame-batcher.js";
+import { LogBuffer } from "../lib/log-buffer.js";
+import { visibleRange } from "../lib/virtual-range.js";
+
+export interface LogSink {
+  append(process: string, lines: readonly string[]): void;
+  clear(): void;
+}
+
+const LINE_H = 18;
+
+export function LogView(props: { sinkRef: Ref<LogSink>; processes: string[]; capacity?: number; height?: number; fileName: string }) {
+  const buf = useRef(new LogBuffer(props.capacity ?? 50_000));
+  const [version, setVersion] = useState(0);
+  const [follow, setFollow] = useState(true);
+  const [search, setSearch] = useState("");
+  const [proc, setProc] = useState("");
+  const [scrollTop, setScrollTop] = useState(0);
+  const box = useRef<HTMLDivElement>(null);
+  const height = props.height ?? 420;
+
+  const batcher = useMemo(
+    () =>
+      new FrameBatcher<{ process: string; lines: readonly string[] }>((items) => {
+        for (const it of items) buf.current.push(it.process, it.lines);
+        setVersion((v) => v + 1);
+      }),
+    [],
+  );
+  useEffect(() => () => batcher.close(), [batcher]);
+  useImperativeHandle(props.sinkRef, () => ({
+    append: (process, lines) => batcher.add({ process, lines }),
+    clear: () => {
+      buf.current.clear();
+      setVersion((v) => v + 1);
+    },
+  }));
+
+  const needle = search.trim().toLowerCase();
+  const filtered = useMemo(() => {
+    if (!needle && !proc) return undefined;
+    return buf.current.indicesWhere((l) => (!proc || l.process === proc) && (!needle || l.text.toLowerCase().includes(needle)));
+  }, [version, needle, proc]);
+  const count = filtered ? filtered.length : buf.current.length;
+
+  useEffect(() => {
+    if (follow && box.current) {
+      box.current.scrollTop = box.current.scrollHeight;
+      setScrollTop(box.current.scrollTop);
+    }
+  }, [version, follow, count]);
+
+  const frame = useRef(0);
+  const onScroll = () => {
+    if (frame.current) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0;
+      const el = box.current;
+      if (!el) return;
+      setScrollTop(el.scrollTop);
+      const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - LINE_H * 2;
+      if (!atBottom && follow) setFollow(false);
+    });
+  };
+
+  const r = visibleRange(scrollTop, height, LINE_H, count, 20);
+  const lines = [];
+  for (let i = r.start; i < r.end; i++) {
+    const l = buf.current.at(filtered ? filtered[i]! : i);
+    if (!l) continue;
+    lines.push(
+      <div key={l.seq} class={`log-line${l.text.startsWith("[stderr]") ? " err" : ""}`} style={{ top: `${i * LINE_H}px` }}>
+        <span class="proc">{l.process}</span>
+        {l.text}
+      </div>,
+    );
+  }
+
+  const download = () => {
+    const pred = filtered ? (l: { process: string; text: string }) => (!proc || l.process === proc) && (!needle || l.text.toLowerCase().includes(needle)) : undefined;
+    const blob = new Blob([buf.current.toText(pred)], { type: "text/plain" });
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = props.fileName;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  };
+
+  return (
+    <div data-testid="log-view">
+      <div class="log-bar">
+        <label>
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} data-testid="log-follow" /> follow
+        </label>
+        <label>
+          process{" "}
+          <select value={proc} onChange={(e) => setProc((e.target as HTMLSelectElement).value)}>
+            <option value="">all</option>
+            {props.processes.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <input type="search" placeholder="search logs" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} data-testid="log-search" />
+        <button type="button" class="small" onClick={download}>
+          Download
+        </button>
+        <span class="muted small" data-testid="log-stats" data-total={buf.current.total} data-retained={buf.current.length}>
+          {buf.current.total.toLocaleString("en-US")} lines received
+          {buf.current.dropped > 0 ? ` · oldest ${buf.current.dropped.toLocaleString("en-US")} dropped from view (full log: download from the controller)` : ""}
+          {filtered ? ` · ${filtered.length.toLocaleString("en-US")} match` : ""}
+        </span>
+      </div>
+      <div class="log">
+        <div class="log-body" ref={box} onScroll={onScroll} style={{ height: `${height}px` }}>
+          <div style={{ height: `${r.totalHeight}px`, position: "relative" }}>{lines}</div>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,254 @@
+/**
+ * Results explorer: frontier charts (throughput/GPU, energy per token or TTFT against
+ * interactivity), grouped by SKU / framework / precision / spec / model, log-scale toggle, hover
+ * shows the configuration behind a point, a table at target interactivities, and the analytics
+ * API's cost frontier, history and sweep comparison. Emulated results are badged everywhere.
+ */
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type uPlot from "uplot";
+import { api, ApiError, itemsOf } from "../api.js";
+import { EmulatedBadge } from "../components/badge.js";
+import { UPlotChart } from "../components/uplot-chart.js";
+import { setParams } from "../hooks.js";
+import { fmtNum } from "../lib/format.js";
+import { buildChart, type ChartRow, GROUP_BY, type GroupBy, PALETTE, tableAtTargets, Y_METRICS, type YMetric } from "../lib/frontier-chart.js";
+import type { Route } from "../lib/url-state.js";
+
+function Tooltip(props: { row: ChartRow | undefined; left: number; top: number }) {
+  const r = props.row;
+  if (!r) return null;
+  return (
+    <div class="tooltip" style={{ left: `${props.left + 12}px`, top: `${props.top + 12}px` }} data-testid="chart-tooltip">
+      {`${r.configKey}${r.emulated ? "  [emulated]" : ""}
+${r.sku} · ${r.framework} · ${r.precision}${r.parallelism ? ` · ${r.parallelism}` : ""}
+conc ${r.concurrency} · ISL/OSL ${r.isl}/${r.osl} · ${r.gpusTotal} GPUs
+${fmtNum(r.tputPerGpu)} tok/s/GPU at ${fmtNum(r.interactivity)} tok/s/user
+sweep ${r.sweepId}`}
+    </div>
+  );
+}
+
+/** A JSON answer of the analytics API shown as a table (its rows' scalar fields). */
+function GenericTable(props: { rows: Array<Record<string, unknown>>; testId: string }) {
+  const cols = useMemo(() => {
+    const s = new Set<string>();
+    for (const r of props.rows.slice(0, 50)) for (const [k, v] of Object.entries(r)) if (v === null || typeof v !== "object") s.add(k);
+    return [...s].slice(0, 14);
+  }, [props.rows]);
+  if (props.rows.length === 0) return <p class="muted">no rows</p>;
+  return (
+    <table class="grid" data-testid={props.testId}>
+      <thead>
+        <tr>
+          {cols.map((c) => (
+            <th key={c}>{c}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.slice(0, 500).map((r, i) => (
+          <tr key={i}>
+            {cols.map((c) => {
+              const v = r[c];
+              return <td key={c}>{typeof v === "number" ? fmtNum(v, 2) : typeof v === "boolean" ? (v ? "yes" : "no") : String(v ?? "–")}</td>;
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Rows of an analytics answer, whatever its top-level key. */
+function rowsOf(d: unknown): Array<Record<string, unknown>> {
+  if (Array.isArray(d)) return d as Array<Record<string, unknown>>;
+  const o = (d ?? {}) as Record<string, unknown>;
+  for (const k of ["items", "rows", "groups", "frontiers", "points", "deltas", "history"]) if (Array.isArray(o[k])) return o[k] as Array<Record<string, unknown>>;
+  return [];
+}
+
+function AnalyticsSection(props: { title: string; path: string | undefined; testId: string; hint: string }) {
+  const [state, setState] = useState<{ rows?: Array<Record<string, unknown>>; error?: string }>({});
+  useEffect(() => {
+    if (!props.path) return setState({});
+    let live = true;
+    api(props.path)
+      .then((d) => live && setState({ rows: rowsOf(d) }))
+      .catch((e) => live && setState({ error: e instanceof ApiError && e.status === 404 ? "not available from this controller" : (e as Error).message }));
+    return () => {
+      live = false;
+    };
+  }, [props.path]);
+  return (
+    <div class="card">
+      <h3>{props.title}</h3>
+      {!props.path ? <p class="muted small">{props.hint}</p> : state.error ? <p class="muted">{state.error}</p> : state.rows ? <GenericTable rows={state.rows} testId={props.testId} /> : <p class="muted">loading…</p>}
+    </div>
+  );
+}
+
+export function ResultsView(props: { route: Route; onError: (m: string) => void }) {
+  const p = props.route.params;
+  const [rows, setRows] = useState<ChartRow[] | undefined>();
+  const y = (p.y as YMetric) in Y_METRICS ? (p.y as YMetric) : "tputPerGpu";
+  const by = (GROUP_BY as readonly string[]).includes(p.group ?? "") ? (p.group as GroupBy) : "sku";
+  const log = p.log === "1";
+  const targets = (p.targets ?? "20,35,50,100").split(",").map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  const [hover, setHover] = useState<{ row?: ChartRow; left: number; top: number }>({ left: 0, top: 0 });
+
+  useEffect(() => {
+    const qs = new URLSearchParams({ emulated: p.emulated === "false" ? "false" : "any", limit: "5000" });
+    if (p.sweep) qs.set("sweep", p.sweep);
+    if (p.sku) qs.set("sku", p.sku);
+    api(`/results?${qs}`)
+      .then((d) => setRows(itemsOf<ChartRow>(d)))
+      .catch((e) => props.onError(`results: ${(e as Error).message}`));
+  }, [p.sweep, p.sku, p.emulated]);
+
+  const filtered = useMemo(
+    () => (rows ?? []).filter((r) => (!p.model || r.model === p.model) && (!p.isl || String(r.isl) === p.isl) && (!p.osl || String(r.osl) === p.osl) && (!p.framework || r.framework === p.framework)),
+    [rows, p.model, p.isl, p.osl, p.framework],
+  );
+  const chart = useMemo(() => buildChart(filtered, y, by), [filtered, y, by]);
+  const rowAt = useRef(chart.rowAt);
+  rowAt.current = chart.rowAt;
+
+  const optionsKey = `${y}|${by}|${log}|${chart.groups.map((g) => g.key).join(",")}`;
+  const options = useMemo<Omit<uPlot.Options, "width" | "height">>(() => {
+    const series: uPlot.Series[] = [{ label: "interactivity" }];
+    chart.groups.forEach((g, i) => {
+      const color = PALETTE[i % PALETTE.length]!;
+      series.push({ label: `${g.key}${g.emulated ? " (emulated)" : ""}`, stroke: color, paths: () => null, points: { show: true, size: 6, stroke: color, fill: `${color}55` } });
+      series.push({ label: `${g.key} frontier`, stroke: color, width: 2, spanGaps: true, points: { show: true, size: 8, stroke: color, fill: color } });
+    });
+    return {
+      mode: 1,
+      scales: { x: { time: false, distr: log ? 3 : 1 }, y: { distr: log ? 3 : 1 } },
+      axes: [{ label: "Interactivity (tok/s/user)" }, { label: Y_METRICS[y].label, size: 70 }],
+      series,
+      legend: { live: false },
+      cursor: { points: { show: false } },
+      hooks: {
+        setCursor: [
+          (u: uPlot) => {
+            const idx = u.cursor.idx;
+            const r = idx === null || idx === undefined ? undefined : rowAt.current[idx];
+            setHover({ row: r, left: u.cursor.left ?? 0, top: u.cursor.top ?? 0 });
+          },
+        ],
+      },
+    };
+  }, [optionsKey]);
+
+  const distinct = (f: (r: ChartRow) => string | number) => [...new Set((rows ?? []).map(f).map(String))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const select = (key: string, label: string, values: readonly string[], allLabel = "all") => (
+    <label>
+      {label}{" "}
+      <select value={p[key] ?? ""} onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })} data-testid={`results-${key}`}>
+        {allLabel && <option value="">{allLabel}</option>}
+        {values.map((v) => (
+          <option key={v} value={v}>
+            {v}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  const table = useMemo(() => tableAtTargets(chart.groups, targets), [chart, p.targets]);
+  const frontierQs = new URLSearchParams();
+  for (const k of ["model", "isl", "osl", "sku"] as const) if (p[k]) frontierQs.set(k === "sku" ? "skus" : k, p[k]!);
+
+  return (
+    <section>
+      <h2>Results {chart.emulated && <EmulatedBadge />}</h2>
+      <div class="filters">
+        {select("sweep", "Sweep", distinct((r) => r.sweepId))}
+        {select("model", "Model", distinct((r) => r.model))}
+        {select("isl", "ISL", distinct((r) => r.isl))}
+        {select("osl", "OSL", distinct((r) => r.osl))}
+        {select("sku", "SKU", distinct((r) => r.sku))}
+        {select("framework", "Framework", distinct((r) => r.framework))}
+        <label>
+          Emulated{" "}
+          <select value={p.emulated ?? ""} onChange={(e) => setParams(props.route, { emulated: (e.target as HTMLSelectElement).value })}>
+            <option value="">included (badged)</option>
+            <option value="false">excluded</option>
+          </select>
+        </label>
+      </div>
+      <div class="filters">
+        {select("y", "Y", Object.keys(Y_METRICS), "")}
+        {select("group", "Group by", GROUP_BY, "")}
+        <label>
+          <input type="checkbox" checked={log} onChange={(e) => setParams(props.route, { log: (e.target as HTMLInputElement).checked ? "1" : undefined })} data-testid="log-scale" /> log scale
+        </label>
+      </div>
+      <div class="card" style={{ position: "relative" }} onMouseLeave={() => setHover({ left: 0, top: 0 })}>
+        <h3>
+          {Y_METRICS[y].label} vs interactivity{" "}
+          <span class="muted small" data-testid="chart-stats" data-points={chart.rowAt.length} data-frontier={chart.groups.reduce((s, g) => s + g.frontier.length, 0)}>
+            {chart.rowAt.length} points, {chart.groups.length} groups, {chart.groups.reduce((s, g) => s + g.frontier.length, 0)} on frontiers
+          </span>
+        </h3>
+        {rows === undefined ? <p class="muted">loading…</p> : chart.rowAt.length === 0 ? <p class="muted">no successful points match</p> : null}
+        <UPlotChart options={options} data={chart.data as uPlot.AlignedData} optionsKey={optionsKey} height={380} testId="frontier-chart" />
+        <Tooltip row={hover.row} left={hover.left} top={hover.top + 40} />
+      </div>
+      <div class="card">
+        <h3>
+          Throughput per GPU at target interactivity{" "}
+          <input
+            value={p.targets ?? "20,35,50,100"}
+            size={18}
+            onChange={(e) => setParams(props.route, { targets: (e.target as HTMLInputElement).value })}
+            title="comma-separated tok/s/user"
+          />
+        </h3>
+        <table class="grid" data-testid="at-table">
+          <thead>
+            <tr>
+              <th>Group</th>
+              {targets.map((t) => (
+                <th key={t}>@ {t} tok/s/user</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {table.map((r) => (
+              <tr key={r.key}>
+                <td>
+                  {r.key}
+                  {r.emulated && <EmulatedBadge />}
+                </td>
+                {r.cells.map((c, i) => (
+                  <td key={i} title={c.message}>
+                    {c.ok ? fmtNum(c.value) : <span class="muted small">out of range</span>}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p class="muted small">Monotone cubic along each group's frontier; no extrapolation beyond the measured range.</p>
+      </div>
+      <AnalyticsSection title="Cost per million tokens frontier (analytics API)" path={`/results/frontier?${frontierQs}&y=cost`} testId="cost-frontier" hint="" />
+      <AnalyticsSection
+        title="History (frontier per date)"
+        path={p.configKey ? `/results/history?configKey=${encodeURIComponent(p.configKey)}` : undefined}
+        testId="history"
+        hint="add configKey=<key> to the URL or pick a config key below"
+      />
+      <div class="filters">
+        {select("configKey", "History of config key", [...new Set((rows ?? []).map((r) => r.configKey))].sort())}
+        {select("a", "Compare sweep A", distinct((r) => r.sweepId))}
+        {select("b", "with sweep B", distinct((r) => r.sweepId))}
+      </div>
+      <AnalyticsSection
+        title="Compare two sweeps"
+        path={p.a && p.b ? `/results/compare?a=${encodeURIComponent(p.a)}&b=${encodeURIComponent(p.b)}` : undefined}
+        testId="compare"
+        hint="pick sweeps A and B"
+      />
+    </section>
+  );
+}
