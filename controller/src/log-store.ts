@@ -7,7 +7,8 @@ import { appendFileSync, existsSync, mkdirSync, openSync, readdirSync, readSync,
 import { join } from "node:path";
 import type { Bus } from "./bus.js";
 
-const SAFE = /^[A-Za-z0-9._-]{1,200}$/;
+/** a single path segment: no separators, not "." or ".." */
+const SAFE = /^(?!\.+$)[A-Za-z0-9._-]{1,200}$/;
 
 export interface LogLine {
   process: string;
