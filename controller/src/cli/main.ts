@@ -20,6 +20,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/nodes.js"),
   () => import("./commands/logs.js"),
   () => import("./commands/results.js"),
+  () => import("./commands/results-analytics.js"),
   () => import("./commands/events.js"),
 ];
 
