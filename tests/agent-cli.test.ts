@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CLI_MAIN, REPO_ROOT, runCli } from "./helpers/cli.js";
 import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
@@ -26,7 +26,9 @@ describe("benchfleet agent CLI", () => {
   it("refuses bad flags with one line and no stack", () => {
     const slurm = runCli(["agent", "start", "--controller", "ws://127.0.0.1:1", "--token", "x", "--launcher", "slurm"]);
     expect(slurm.code).toBe(2);
-    expect(slurm.stderr.trim()).toBe("error: the slurm launcher is not implemented yet (its own issue); use --launcher process, docker or emulated");
+    expect(slurm.stderr.trim()).toBe(
+      "error: the slurm launcher is not implemented yet (its own issue); use --launcher process, docker or emulated",
+    );
     const url = runCli(["agent", "start", "--controller", "http://c:1", "--token", "x"]);
     expect(url.stderr.trim()).toBe('error: --controller: expected ws:// or wss://, got "http://c:1"');
     const tok = runCli(["agent", "start", "--controller", "ws://c:1"], { env: { BENCHFLEET_AGENT_TOKEN: "" } });
@@ -44,9 +46,26 @@ describe("benchfleet agent CLI", () => {
       const child = spawn(
         process.execPath,
         [
-          "--conditions=source", "--import", "tsx", CLI_MAIN, "agent", "start",
-          "--controller", c.url.replace(/^http/, "ws"), "--token", TOKENS.enrol, "--agent-id", "cli-mi300x",
-          "--emulate-sku", "mi300x", "--data-dir", mkdtempSync(join(tmpdir(), "bf-agent-cli-")), "--time-scale", "0.02", "--labels", "demo,cli",
+          "--conditions=source",
+          "--import",
+          "tsx",
+          CLI_MAIN,
+          "agent",
+          "start",
+          "--controller",
+          c.url.replace(/^http/, "ws"),
+          "--token",
+          TOKENS.enrol,
+          "--agent-id",
+          "cli-mi300x",
+          "--emulate-sku",
+          "mi300x",
+          "--data-dir",
+          mkdtempSync(join(tmpdir(), "bf-agent-cli-")),
+          "--time-scale",
+          "0.02",
+          "--labels",
+          "demo,cli",
         ],
         { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
       );
@@ -54,13 +73,22 @@ describe("benchfleet agent CLI", () => {
       child.stderr.on("data", (b) => (stderr += b.toString()));
       const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
       try {
-        const node = await until(async () => {
-          const r = await c.api("GET", "/api/v1/nodes/cli-mi300x");
-          return r.body?.state === "idle" ? r.body : undefined;
-        }, 20_000, "agent registered");
+        const node = await until(
+          async () => {
+            const r = await c.api("GET", "/api/v1/nodes/cli-mi300x");
+            return r.body?.state === "idle" ? r.body : undefined;
+          },
+          20_000,
+          "agent registered",
+        );
         expect(JSON.stringify(node)).toContain("mi300x");
         const d = {
-          ...makeDeployment({ seed: "agent-cli", sku: "mi300x", points: [{ concurrency: 2, isl: 128, osl: 16 }], phaseTimeoutS: 60 }),
+          ...makeDeployment({
+            seed: "agent-cli",
+            sku: "mi300x",
+            points: [{ concurrency: 2, isl: 128, osl: 16 }],
+            phaseTimeoutS: 60,
+          }),
           model: "meta-llama/Llama-3.1-8B-Instruct",
           modelPrefix: "llama3-8b",
           framework: "vllm",
@@ -70,10 +98,14 @@ describe("benchfleet agent CLI", () => {
         };
         const created = await c.api("POST", "/api/v1/sweeps", { name: "agent-cli", deployments: [d] }, TOKENS.operator);
         const sweepId = created.body.sweepId as string;
-        const sweep = await until(async () => {
-          const r = await c.api("GET", `/api/v1/sweeps/${sweepId}`);
-          return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
-        }, 60_000, "sweep finished");
+        const sweep = await until(
+          async () => {
+            const r = await c.api("GET", `/api/v1/sweeps/${sweepId}`);
+            return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
+          },
+          60_000,
+          "sweep finished",
+        );
         expect(sweep.status, stderr).toBe("succeeded");
         expect(stderr).toMatch(/attempt \S+ succeeded/);
       } finally {

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jobIdFor } from "@benchfleet/shared";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type AgentHandle, startAgent } from "../agent/src/agent.js";
 import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
@@ -37,10 +37,21 @@ describe("agent end to end against the real controller", () => {
       backoff: { initialMs: 50, maxMs: 500 },
       stopGraceMs: 2000,
     });
-    await until(async () => (await c.api("GET", "/api/v1/nodes/e2e-h100-a")).body?.state === "idle", 10_000, "agent registered idle");
+    await until(
+      async () => (await c.api("GET", "/api/v1/nodes/e2e-h100-a")).body?.state === "idle",
+      10_000,
+      "agent registered idle",
+    );
 
     const d = {
-      ...makeDeployment({ seed: "agent-e2e", points: [{ concurrency: 2, isl: 128, osl: 32 }, { concurrency: 4, isl: 128, osl: 32 }], phaseTimeoutS: 60 }),
+      ...makeDeployment({
+        seed: "agent-e2e",
+        points: [
+          { concurrency: 2, isl: 128, osl: 32 },
+          { concurrency: 4, isl: 128, osl: 32 },
+        ],
+        phaseTimeoutS: 60,
+      }),
       model: "meta-llama/Llama-3.1-8B-Instruct",
       modelPrefix: "llama3-8b",
       framework: "vllm",
@@ -76,6 +87,10 @@ describe("agent end to end against the real controller", () => {
     const outcome = agent.outcomes[0].outcome;
     expect(Object.keys(outcome.phaseDurationsMs)).toEqual(["prepare", "launch", "ready", "warmup", "load", "teardown"]);
     await until(() => readdirSync(join(dataDir, "spool")).length === 0, 5000, "spool drained");
-    await until(async () => (await c.api("GET", "/api/v1/nodes/e2e-h100-a")).body?.state === "idle", 5000, "node idle again");
+    await until(
+      async () => (await c.api("GET", "/api/v1/nodes/e2e-h100-a")).body?.state === "idle",
+      5000,
+      "node idle again",
+    );
   }, 90_000);
 });

@@ -15,10 +15,23 @@ afterEach(async () => {
 });
 
 const discovery: Discovery = {
-  host: { hostname: "node-a", os: "test", kernel: "test", cpu: { model: "cpu", cores: 2, physicalCores: 2 }, memTotalMiB: 1024, interfaces: [], primaryIp: "127.0.0.1" },
+  host: {
+    hostname: "node-a",
+    os: "test",
+    kernel: "test",
+    cpu: { model: "cpu", cores: 2, physicalCores: 2 },
+    memTotalMiB: 1024,
+    interfaces: [],
+    primaryIp: "127.0.0.1",
+  },
   vendor: "nvidia",
   gpuTool: "none",
-  gpus: Array.from({ length: 8 }, (_, index) => ({ vendor: "nvidia" as const, index, name: "NVIDIA H100 80GB HBM3", memoryMiB: 81559 })),
+  gpus: Array.from({ length: 8 }, (_, index) => ({
+    vendor: "nvidia" as const,
+    index,
+    name: "NVIDIA H100 80GB HBM3",
+    memoryMiB: 81559,
+  })),
   sku: { sku: "h100", reason: "test" },
   runtimes: [],
   slurm: { present: false },
@@ -33,8 +46,18 @@ async function controller(o: ConstructorParameters<typeof FakeController>[0] = {
   return c;
 }
 
-async function agent(c: FakeController, port: number, dataDir = mkdtempSync(join(tmpdir(), "bf-agent-")), over: Partial<Parameters<typeof startAgent>[0]> = {}): Promise<AgentHandle> {
-  const spec = processSpec({ name: "worker-0", argv: fixtureEngineArgv(port), ports: { http: port }, health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }] });
+async function agent(
+  c: FakeController,
+  port: number,
+  dataDir = mkdtempSync(join(tmpdir(), "bf-agent-")),
+  over: Partial<Parameters<typeof startAgent>[0]> = {},
+): Promise<AgentHandle> {
+  const spec = processSpec({
+    name: "worker-0",
+    argv: fixtureEngineArgv(port),
+    ports: { http: port },
+    health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }],
+  });
   const a = await startAgent({
     controller: c.url,
     token: "t0k",
@@ -59,14 +82,21 @@ describe("agent against a controller-side fixture", () => {
     const port = await freePort();
     const a = await agent(c, port);
     const hello = await c.waitFor(() => c.hellos[0], 5000, "hello");
-    expect(hello.agent).toMatchObject({ agentId: "agent-a", sku: "h100", gpuCount: 8, launcher: "process", emulated: true });
+    expect(hello.agent).toMatchObject({
+      agentId: "agent-a",
+      sku: "h100",
+      gpuCount: 8,
+      launcher: "process",
+      emulated: true,
+    });
     expect(hello.health.ok).toBe(true);
     const hb = await c.waitFor(() => c.of("heartbeat")[0], 5000, "heartbeat");
     expect(hb.telemetry).toMatchObject({ gpuTelemetry: false, gpus: [] });
     c.send("agent-a", { type: "assign", assignment: makeAssignment() });
     const fin = await c.waitFor(() => c.of("attempt-finished")[0], 20_000, "attempt-finished");
     expect(fin).toMatchObject({ status: "succeeded", attemptId: "att-1" });
-    expect(c.of("point-result").map((p) => p.result.point.concurrency)).toEqual([2, 4]);
+    // a slow ack may let the resend timer send a result twice: the msgId makes that harmless
+    expect([...new Set(c.of("point-result").map((p) => `${p.msgId}:${p.result.point.concurrency}`))]).toEqual(["att-1.c2-i128-o16:2", "att-1.c4-i128-o16:4"]);
     expect(c.of("log").some((l) => l.process === "worker-0")).toBe(true);
     // a heartbeat during the attempt reported it running
     expect(c.of("heartbeat").some((h) => h.running?.attemptId === "att-1")).toBe(true);
@@ -101,7 +131,12 @@ describe("agent against a controller-side fixture", () => {
     const points = new Set(c2.of("point-result").map((p) => p.msgId));
     expect(points).toEqual(new Set(["att-1.c2-i128-o16", "att-1.c4-i128-o16"]));
     await c2.waitFor(() => readdirSync(join(dataDir, "spool")).length === 0, 5000, "empty spool");
-    expect(hello2.running).toMatchObject({ attemptId: "att-1", jobId: makeAssignment().jobId, fencingToken: 1, phase: "load" });
+    expect(hello2.running).toMatchObject({
+      attemptId: "att-1",
+      jobId: makeAssignment().jobId,
+      fencingToken: 1,
+      phase: "load",
+    });
   });
 
   it("a restarted agent resends what it spooled before it stopped", async () => {
@@ -117,7 +152,7 @@ describe("agent against a controller-side fixture", () => {
     const c2 = await controller();
     await agent(c2, port, dataDir);
     await c2.waitFor(() => c2.of("attempt-finished")[0], 5000, "resent final state");
-    expect(c2.of("point-result")).toHaveLength(2);
+    expect(new Set(c2.of("point-result").map((p) => p.msgId)).size).toBe(2);
     await c2.waitFor(() => readdirSync(join(dataDir, "spool")).length === 0, 5000, "empty spool");
   });
 
@@ -134,14 +169,23 @@ describe("agent against a controller-side fixture", () => {
     await c2.start();
     stops.push(() => c2.kill());
     const fin = await c2.waitFor(() => c2.of("attempt-finished")[0], 15_000, "aborted attempt");
-    expect(fin).toMatchObject({ status: "cancelled", reason: "the controller aborted this attempt after the reconnect" });
+    expect(fin).toMatchObject({
+      status: "cancelled",
+      reason: "the controller aborted this attempt after the reconnect",
+    });
     await c2.waitFor(() => a.current() === undefined, 5000, "idle");
     expect(a.outcomes[0].outcome).toMatchObject({ status: "cancelled" });
   });
 
   it("refuses the slurm launcher clearly", async () => {
-    await expect(startAgent({ controller: "ws://127.0.0.1:1", token: "x", dataDir: mkdtempSync(join(tmpdir(), "bf-agent-")), discovery, launcher: "slurm" })).rejects.toThrow(
-      /slurm launcher is not implemented yet/,
-    );
+    await expect(
+      startAgent({
+        controller: "ws://127.0.0.1:1",
+        token: "x",
+        dataDir: mkdtempSync(join(tmpdir(), "bf-agent-")),
+        discovery,
+        launcher: "slurm",
+      }),
+    ).rejects.toThrow(/slurm launcher is not implemented yet/);
   });
 });

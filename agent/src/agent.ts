@@ -5,17 +5,17 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type Assignment,
-  type ControllerMessage,
-  type Health,
-  type LaunchPlan,
-  type LauncherKind,
-  type Placement,
-  type SkuName,
-  type WelcomeMsg,
+import type {
+  Assignment,
+  ControllerMessage,
+  Health,
+  LauncherKind,
+  LaunchPlan,
+  Placement,
+  SkuName,
+  WelcomeMsg,
 } from "@benchfleet/shared";
-import { discover, discoverHost, emulatedGpus, runTool, toGpuInfo, type Discovery } from "./discovery/discover.js";
+import { type Discovery, discover, discoverHost, emulatedGpus, runTool, toGpuInfo } from "./discovery/discover.js";
 import { NVIDIA_APPS_ARGS, parseNvidiaComputeApps } from "./discovery/gpu-health.js";
 import { emulatedProduct } from "./discovery/sku-map.js";
 import { AttemptExecutor, type AttemptOutcome, type EvalRunner, type PointRunner } from "./executor.js";
@@ -99,7 +99,9 @@ function makeLauncher(kind: LauncherKind, o: AgentOptions, plan: () => LaunchPla
     case "emulated":
       return new EmulatedLauncher({ plan, extraArgs: o.emulateExtraArgs });
     case "slurm":
-      throw new Error("the slurm launcher is not implemented yet (its own issue); use --launcher process, docker or emulated");
+      throw new Error(
+        "the slurm launcher is not implemented yet (its own issue); use --launcher process, docker or emulated",
+      );
   }
 }
 
@@ -113,7 +115,10 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   mkdirSync(o.dataDir, { recursive: true });
   const spool = new Spool(join(o.dataDir, "spool"));
   const vendor = d.vendor === "none" ? "nvidia" : d.vendor;
-  const agentId = (o.agentId ?? (o.emulate ? `${d.host.hostname}-${o.emulate.sku}` : d.host.hostname)).replace(/[^A-Za-z0-9._-]/g, "-");
+  const agentId = (o.agentId ?? (o.emulate ? `${d.host.hostname}-${o.emulate.sku}` : d.host.hostname)).replace(
+    /[^A-Za-z0-9._-]/g,
+    "-",
+  );
   const sampler = new TelemetrySampler({
     tool: emulated || d.gpuTool === "none" ? "none" : d.vendor === "amd" ? "amd-smi" : "nvidia-smi",
     onError: (m) => log(`telemetry: ${m}`),
@@ -121,9 +126,17 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   sampler.start();
   const minDisk = o.minDiskFreeBytes ?? (emulated ? 2 ** 30 : 50 * 2 ** 30);
   const preflight = async (ports: number[], ownPids?: Set<number>): Promise<Health> => {
-    const facts = await gatherPreflightFacts({ vendor: d.vendor, emulated: o.emulate !== undefined, dataDir: o.dataDir, ports });
+    const facts = await gatherPreflightFacts({
+      vendor: d.vendor,
+      emulated: o.emulate !== undefined,
+      dataDir: o.dataDir,
+      ports,
+    });
     const h = evaluatePreflight(facts, { gpuCount: d.gpus.length, minDiskFreeBytes: minDisk, ownPids });
-    if (d.sku.sku === "unknown") h.reasons.push(`unknown GPU SKU: ${d.sku.reason}`), (h.ok = false);
+    if (d.sku.sku === "unknown") {
+      h.reasons.push(`unknown GPU SKU: ${d.sku.reason}`);
+      h.ok = false;
+    }
     return h;
   };
   let health: Health = await preflight([]);
@@ -199,9 +212,18 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
         phase: "prepare",
         phaseDurationsMs: {},
       });
-    if (current) return refuse(`agent ${agentId} is busy with attempt ${current.attemptId}`);
-    if (stopping) return refuse(`agent ${agentId} is stopping`);
-    if (draining) return refuse(`agent ${agentId} is draining`);
+    if (current) {
+      refuse(`agent ${agentId} is busy with attempt ${current.attemptId}`);
+      return;
+    }
+    if (stopping) {
+      refuse(`agent ${agentId} is stopping`);
+      return;
+    }
+    if (draining) {
+      refuse(`agent ${agentId} is draining`);
+      return;
+    }
     const ex = new AttemptExecutor(a, {
       launcher,
       buildPlan: (dep, placement) => {
@@ -274,7 +296,10 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
         ex.cancel(reason, true);
         await ex.run();
         // give the final state a moment to be acknowledged; it stays spooled otherwise
-        await Promise.race([client.acked(`${ex.attemptId.replace(/[^A-Za-z0-9._-]/g, "_")}.final`), new Promise((r) => setTimeout(r, 2000))]);
+        await Promise.race([
+          client.acked(`${ex.attemptId.replace(/[^A-Za-z0-9._-]/g, "_")}.final`),
+          new Promise((r) => setTimeout(r, 2000)),
+        ]);
       }
       sampler.stop();
       await client.stop();

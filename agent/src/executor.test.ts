@@ -6,8 +6,8 @@ import type { AgentMessage, PhaseMsg } from "@benchfleet/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../controller/src/redis-server.js";
 import { AttemptExecutor, type ExecutorDeps } from "./executor.js";
-import { groupAlive } from "./launchers/process-group.js";
 import { ProcessLauncher } from "./launchers/process.js";
+import { groupAlive } from "./launchers/process-group.js";
 import type { SpooledMessage } from "./spool.js";
 import { fixtureEngineArgv, makeAssignment, onePlan, processSpec } from "./test-support/assignment.js";
 import { loadgenPointRunner } from "./workloads.js";
@@ -48,7 +48,12 @@ function harness(plan: ReturnType<typeof onePlan>, over: Partial<ExecutorDeps> =
 describe("attempt executor", () => {
   it("runs every phase against a real engine process, sends each point's result, tears down", async () => {
     const port = await freePort();
-    const spec = processSpec({ name: "worker-0", argv: fixtureEngineArgv(port), ports: { http: port }, health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }] });
+    const spec = processSpec({
+      name: "worker-0",
+      argv: fixtureEngineArgv(port),
+      ports: { http: port },
+      health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }],
+    });
     const h = harness(onePlan(spec, port));
     const ex = new AttemptExecutor(makeAssignment(), h.deps);
     const run = ex.run();
@@ -58,8 +63,18 @@ describe("attempt executor", () => {
     const out = await run;
     expect(out).toMatchObject({ status: "succeeded", pointsSent: 2 });
     expect(h.phases()).toEqual([
-      "prepare:started", "prepare:finished", "launch:started", "launch:finished", "ready:started", "ready:finished",
-      "warmup:started", "warmup:finished", "load:started", "load:finished", "teardown:started", "teardown:finished",
+      "prepare:started",
+      "prepare:finished",
+      "launch:started",
+      "launch:finished",
+      "ready:started",
+      "ready:finished",
+      "warmup:started",
+      "warmup:finished",
+      "load:started",
+      "load:finished",
+      "teardown:started",
+      "teardown:finished",
     ]);
     const points = h.reliable.filter((m) => m.type === "point-result");
     expect(points.map((p) => p.type === "point-result" && p.result.point.concurrency)).toEqual([2, 4]);
@@ -67,12 +82,23 @@ describe("attempt executor", () => {
       if (p.type !== "point-result") continue;
       expect(p.result.status).toBe("ok");
       expect(p.result.bench.completed).toBe(p.result.point.concurrency * 2);
-      expect(p.result.energy).toMatchObject({ complete: false, totalEnergyJ: null, note: "no GPU telemetry on this node" });
+      expect(p.result.energy).toMatchObject({
+        complete: false,
+        totalEnergyJ: null,
+        note: "no GPU telemetry on this node",
+      });
       expect(p.msgId).toMatch(/^att-1\.c\d+-i128-o16$/);
     }
     const fin = h.reliable.at(-1);
     expect(fin).toMatchObject({ type: "attempt-finished", status: "succeeded", msgId: "att-1.final" });
-    expect(Object.keys(fin?.type === "attempt-finished" ? fin.phaseDurationsMs : {})).toEqual(["prepare", "launch", "ready", "warmup", "load", "teardown"]);
+    expect(Object.keys(fin?.type === "attempt-finished" ? fin.phaseDurationsMs : {})).toEqual([
+      "prepare",
+      "launch",
+      "ready",
+      "warmup",
+      "load",
+      "teardown",
+    ]);
     // engine logs were streamed, and the engine is gone
     expect(h.sent.some((m) => m.type === "log" && m.process === "worker-0")).toBe(true);
     const pid = ex.processes[0].pid as number;
@@ -83,23 +109,48 @@ describe("attempt executor", () => {
     const port = await freePort();
     // the engine listens on `port` but the health check asks a port nothing serves
     const dead = await freePort();
-    const spec = processSpec({ name: "worker-0", argv: fixtureEngineArgv(port), ports: { http: port }, health: [{ kind: "http", url: `http://127.0.0.1:${dead}/health` }] });
+    const spec = processSpec({
+      name: "worker-0",
+      argv: fixtureEngineArgv(port),
+      ports: { http: port },
+      health: [{ kind: "http", url: `http://127.0.0.1:${dead}/health` }],
+    });
     const h = harness(onePlan(spec, port));
-    const a = makeAssignment({}, { timeouts: { prepare: 5, launch: 5, ready: 0.8, warmup: 5, load: 5, eval: 5, teardown: 5 } });
+    const a = makeAssignment(
+      {},
+      { timeouts: { prepare: 5, launch: 5, ready: 0.8, warmup: 5, load: 5, eval: 5, teardown: 5 } },
+    );
     const ex = new AttemptExecutor(a, h.deps);
     const out = await ex.run();
-    expect(out).toMatchObject({ status: "failed", phase: "ready", retryable: true, reason: "ready timed out after 0.8 s" });
+    expect(out).toMatchObject({
+      status: "failed",
+      phase: "ready",
+      retryable: true,
+      reason: "ready timed out after 0.8 s",
+    });
     expect(h.phases()).toContain("ready:failed");
     expect(h.phases().slice(-2)).toEqual(["teardown:started", "teardown:finished"]);
     expect(groupAlive(ex.processes[0].pid as number)).toBe(false);
-    expect(h.reliable.at(-1)).toMatchObject({ type: "attempt-finished", status: "failed", phase: "ready", retryable: true });
+    expect(h.reliable.at(-1)).toMatchObject({
+      type: "attempt-finished",
+      status: "failed",
+      phase: "ready",
+      retryable: true,
+    });
   });
 
   it("teardown kills its own process tree (also a child that escaped with setsid) and spares a neighbour with the same name", async () => {
     const port = await freePort();
     // the engine forks a helper `sleep 3141` in its group and one in its own session, then serves
-    const script = `sleep 3141 & setsid sleep 3141 & exec ${fixtureEngineArgv(port).map((a) => `'${a}'`).join(" ")}`;
-    const spec = processSpec({ name: "worker-0", argv: ["sh", "-c", script], ports: { http: port }, health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }] });
+    const script = `sleep 3141 & setsid sleep 3141 & exec ${fixtureEngineArgv(port)
+      .map((a) => `'${a}'`)
+      .join(" ")}`;
+    const spec = processSpec({
+      name: "worker-0",
+      argv: ["sh", "-c", script],
+      ports: { http: port },
+      health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }],
+    });
     const neighbour = spawn("sh", ["-c", "exec sleep 3141"], { detached: true, stdio: "ignore" });
     cleanup.push(() => neighbour.pid && pidAlive(neighbour.pid) && process.kill(neighbour.pid, "SIGKILL"));
     const h = harness(onePlan(spec, port));
@@ -117,7 +168,12 @@ describe("attempt executor", () => {
 
   it("fails the attempt when the engine dies during the load, and reports what it printed", async () => {
     const port = await freePort();
-    const spec = processSpec({ name: "worker-0", argv: fixtureEngineArgv(port), ports: { http: port }, health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }] });
+    const spec = processSpec({
+      name: "worker-0",
+      argv: fixtureEngineArgv(port),
+      ports: { http: port },
+      health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }],
+    });
     const h = harness(onePlan(spec, port), {
       runPoint: async (o) => {
         process.kill(-(ex.processes[0].pid as number), "SIGKILL");
@@ -137,16 +193,28 @@ describe("attempt executor", () => {
   it("a failing preflight fails prepare without starting anything; a recipe error is not retryable", async () => {
     const port = await freePort();
     const spec = processSpec({ name: "worker-0", argv: fixtureEngineArgv(port), ports: { http: port } });
-    const h = harness(onePlan(spec, port), { preflight: async () => ({ ok: false, reasons: ["expected 8 GPUs, found 7"], checkedAt: "" }) });
+    const h = harness(onePlan(spec, port), {
+      preflight: async () => ({ ok: false, reasons: ["expected 8 GPUs, found 7"], checkedAt: "" }),
+    });
     const out = await new AttemptExecutor(makeAssignment(), h.deps).run();
-    expect(out).toMatchObject({ status: "failed", phase: "prepare", retryable: true, reason: "preflight: expected 8 GPUs, found 7" });
+    expect(out).toMatchObject({
+      status: "failed",
+      phase: "prepare",
+      retryable: true,
+      reason: "preflight: expected 8 GPUs, found 7",
+    });
     const h2 = harness(onePlan(spec, port), {
       buildPlan: () => {
         throw Object.assign(new Error("unknown framework foo"), { retryable: false });
       },
     });
     const out2 = await new AttemptExecutor(makeAssignment(), h2.deps).run();
-    expect(out2).toMatchObject({ status: "failed", phase: "prepare", retryable: false, reason: "recipe: unknown framework foo" });
+    expect(out2).toMatchObject({
+      status: "failed",
+      phase: "prepare",
+      retryable: false,
+      reason: "recipe: unknown framework foo",
+    });
   });
 });
 

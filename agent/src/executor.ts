@@ -107,7 +107,8 @@ export function placementOf(a: Assignment, vendor: "nvidia" | "amd"): Placement 
 /** GPUs the throughput is normalised by */
 export function gpuCounts(a: Assignment): { total: number; prefill: number; decode: number } {
   const d = a.deployment;
-  if (d.disagg && d.prefill && d.decode) return { total: d.prefill.gpus + d.decode.gpus, prefill: d.prefill.gpus, decode: d.decode.gpus };
+  if (d.disagg && d.prefill && d.decode)
+    return { total: d.prefill.gpus + d.decode.gpus, prefill: d.prefill.gpus, decode: d.decode.gpus };
   return { total: d.gpus, prefill: 0, decode: 0 };
 }
 
@@ -135,7 +136,8 @@ export class AttemptExecutor {
     let rr!: () => void;
     this.released = { promise: new Promise((r) => (rr = r)), resolve: rr };
     this.logs = new LogForwarder({
-      send: (b) => deps.io.send({ type: "log", attemptId: assignment.attemptId, fencingToken: assignment.fencingToken, ...b }),
+      send: (b) =>
+        deps.io.send({ type: "log", attemptId: assignment.attemptId, fencingToken: assignment.fencingToken, ...b }),
     });
     this.attemptDir = join(deps.dataDir, "attempts", safeId(assignment.attemptId));
   }
@@ -179,9 +181,21 @@ export class AttemptExecutor {
     this.logs.line("agent", "agent", line);
   }
 
-  private sendPhase(phase: Phase, status: "started" | "finished" | "failed", extra: { durationMs?: number; reason?: string; retryable?: boolean } = {}): void {
+  private sendPhase(
+    phase: Phase,
+    status: "started" | "finished" | "failed",
+    extra: { durationMs?: number; reason?: string; retryable?: boolean } = {},
+  ): void {
     const a = this.assignment;
-    this.deps.io.send({ type: "phase", attemptId: a.attemptId, fencingToken: a.fencingToken, phase, status, at: new Date().toISOString(), ...extra });
+    this.deps.io.send({
+      type: "phase",
+      attemptId: a.attemptId,
+      fencingToken: a.fencingToken,
+      phase,
+      status,
+      at: new Date().toISOString(),
+      ...extra,
+    });
   }
 
   /** runs one phase under its timeout; rejects with PhaseError or CancelledError */
@@ -239,7 +253,12 @@ export class AttemptExecutor {
         p.exited.then((ex) => {
           if (this.phaseNow === "teardown") return;
           const tail = p.tail().slice(-5).join(" | ");
-          reject(new PhaseError(`process ${p.name} exited (code ${ex.code}${ex.signal ? `, ${ex.signal}` : ""})${tail ? `: ${tail}` : ""}`, true));
+          reject(
+            new PhaseError(
+              `process ${p.name} exited (code ${ex.code}${ex.signal ? `, ${ex.signal}` : ""})${tail ? `: ${tail}` : ""}`,
+              true,
+            ),
+          );
         });
       }
     });
@@ -283,7 +302,8 @@ export class AttemptExecutor {
       await this.runPhase("teardown", () => this.teardown());
     } catch (e) {
       const msg = (e as Error).message;
-      if (outcome.status === "succeeded") outcome = { status: "failed", reason: `teardown: ${msg}`, retryable: true, phase: "teardown" };
+      if (outcome.status === "succeeded")
+        outcome = { status: "failed", reason: `teardown: ${msg}`, retryable: true, phase: "teardown" };
       else outcome = { ...outcome, reason: `${outcome.reason}; teardown: ${msg}` };
     }
     if (outcome.status !== "failed") delete outcome.phase;
@@ -365,7 +385,12 @@ export class AttemptExecutor {
         const proc = this.started.find((p) => p.name === spec.name);
         return waitReady(
           spec.health,
-          { name: spec.name, exited: () => proc?.exit, lines: () => this.lines.get(spec.name) ?? [], tail: () => proc?.tail() ?? [] },
+          {
+            name: spec.name,
+            exited: () => proc?.exit,
+            lines: () => this.lines.get(spec.name) ?? [],
+            tail: () => proc?.tail() ?? [],
+          },
           signal,
           this.deps.readyIntervalMs,
         );
@@ -404,9 +429,17 @@ export class AttemptExecutor {
     const conc = Math.min(...points.map((p) => p.concurrency));
     const requests = Math.min(64, conc * (this.deps.warmupFactor ?? 2));
     if (requests === 0) return;
-    const r = await warmup({ baseUrl: plan.endpoint.baseUrl, model: plan.endpoint.model, api: plan.endpoint.api, requests, concurrency: conc, signal });
+    const r = await warmup({
+      baseUrl: plan.endpoint.baseUrl,
+      model: plan.endpoint.model,
+      api: plan.endpoint.api,
+      requests,
+      concurrency: conc,
+      signal,
+    });
     this.agentLog(`warmup: ${r.ok} ok, ${r.failed} failed`);
-    if (r.ok === 0 || r.failed > r.ok) throw new PhaseError(`warmup: ${r.failed} of ${requests} requests failed (${r.lastError})`, true);
+    if (r.ok === 0 || r.failed > r.ok)
+      throw new PhaseError(`warmup: ${r.failed} of ${requests} requests failed (${r.lastError})`, true);
   }
 
   private async load(signal: AbortSignal): Promise<void> {
@@ -427,9 +460,19 @@ export class AttemptExecutor {
         emulated: a.emulated,
         signal,
       });
-      const withEnergy: PointResult = { ...result, energy: this.energyOf(result), emulated: a.emulated || result.emulated };
+      const withEnergy: PointResult = {
+        ...result,
+        energy: this.energyOf(result),
+        emulated: a.emulated || result.emulated,
+      };
       const msgId = `${safeId(a.attemptId)}.c${point.concurrency}-i${point.isl}-o${point.osl}`;
-      this.deps.io.sendReliable({ type: "point-result", msgId, attemptId: a.attemptId, fencingToken: a.fencingToken, result: withEnergy });
+      this.deps.io.sendReliable({
+        type: "point-result",
+        msgId,
+        attemptId: a.attemptId,
+        fencingToken: a.fencingToken,
+        result: withEnergy,
+      });
       this.pointsSent++;
       this.agentLog(`point c=${point.concurrency} isl=${point.isl} osl=${point.osl}: ${result.status}`);
     }
@@ -443,7 +486,15 @@ export class AttemptExecutor {
     const sampler = this.deps.sampler;
     const e = sampler
       ? sampler.energy(localGpus, t0, t1, b.total_output_tokens, b.total_input_tokens + b.total_output_tokens)
-      : { complete: false, gpus: localGpus.length, avgPowerW: null, totalEnergyJ: null, joulesPerOutputToken: null, joulesPerTotalToken: null, note: "no GPU telemetry on this node" };
+      : {
+          complete: false,
+          gpus: localGpus.length,
+          avgPowerW: null,
+          totalEnergyJ: null,
+          joulesPerOutputToken: null,
+          joulesPerTotalToken: null,
+          note: "no GPU telemetry on this node",
+        };
     const total = gpuCounts(this.assignment).total;
     if (localGpus.length < total && e.totalEnergyJ !== null) {
       return { ...e, complete: false, note: `covers the leader's ${localGpus.length} of ${total} GPUs` };
@@ -451,7 +502,9 @@ export class AttemptExecutor {
     return e;
   }
 
-  private async evaluate(signal: AbortSignal): Promise<Omit<AttemptOutcome, "phaseDurationsMs" | "pointsSent"> | undefined> {
+  private async evaluate(
+    signal: AbortSignal,
+  ): Promise<Omit<AttemptOutcome, "phaseDurationsMs" | "pointsSent"> | undefined> {
     const a = this.assignment;
     const plan = this.plan as LaunchPlan;
     if (!this.deps.runEval) throw new PhaseError("no accuracy eval is available on this agent", false);
@@ -463,7 +516,13 @@ export class AttemptExecutor {
       emulated: a.emulated,
       signal,
     });
-    this.deps.io.sendReliable({ type: "eval-result", msgId: `${safeId(a.attemptId)}.eval`, attemptId: a.attemptId, fencingToken: a.fencingToken, result });
+    this.deps.io.sendReliable({
+      type: "eval-result",
+      msgId: `${safeId(a.attemptId)}.eval`,
+      attemptId: a.attemptId,
+      fencingToken: a.fencingToken,
+      result,
+    });
     if (!result.passed) {
       return {
         status: "failed",

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseNvidiaComputeApps, parseNvidiaHealth, parseXidLines } from "./discovery/gpu-health.js";
-import { evaluatePreflight, gatherPreflightFacts, portFree, type PreflightFacts } from "./preflight.js";
+import { evaluatePreflight, gatherPreflightFacts, type PreflightFacts, portFree } from "./preflight.js";
 
 const healthy: PreflightFacts = {
   gpuCount: 8,
@@ -28,7 +28,9 @@ describe("preflight verdict", () => {
     expect(h.reasons).toEqual(["expected 8 GPUs, found 7"]);
   });
   it("fails on foreign processes holding GPU memory but not on our own", () => {
-    const apps = parseNvidiaComputeApps("4242, python3, 70000, 00000000:18:00.0\n777, /usr/bin/sglang, 1000, 00000000:28:00.0\n");
+    const apps = parseNvidiaComputeApps(
+      "4242, python3, 70000, 00000000:18:00.0\n777, /usr/bin/sglang, 1000, 00000000:28:00.0\n",
+    );
     const h = evaluatePreflight({ ...healthy, gpuProcesses: apps }, { ...expect8, ownPids: new Set([777]) });
     expect(h.reasons).toEqual(["foreign processes hold GPU memory: pid 4242 python3 (70000 MiB)"]);
   });
@@ -47,8 +49,18 @@ describe("preflight verdict", () => {
     ]);
   });
   it("parses the health query captured on a real H100 as healthy", () => {
-    const real = parseNvidiaHealth(readFileSync(join(import.meta.dirname, "discovery/fixtures/nvidia-smi-health-h100.csv"), "utf8"));
-    expect(real).toEqual([{ index: 0, eccUncorrectedVolatile: 0, retiredPagesPending: false, remappedRowsPending: false, remappedRowsFailure: false }]);
+    const real = parseNvidiaHealth(
+      readFileSync(join(import.meta.dirname, "discovery/fixtures/nvidia-smi-health-h100.csv"), "utf8"),
+    );
+    expect(real).toEqual([
+      {
+        index: 0,
+        eccUncorrectedVolatile: 0,
+        retiredPagesPending: false,
+        remappedRowsPending: false,
+        remappedRowsFailure: false,
+      },
+    ]);
     expect(evaluatePreflight({ ...healthy, gpuCount: 1, gpuErrors: real }, { ...expect8, gpuCount: 1 }).ok).toBe(true);
   });
   it("fails on low disk and busy ports", () => {
@@ -70,7 +82,9 @@ describe("preflight verdict", () => {
       expect(h.reasons).toEqual([`ports already in use: ${busy}`]);
       // a node without GPUs that expects some fails
       const bare = await gatherPreflightFacts({ vendor: "none", emulated: false, dataDir: tmpdir(), ports: [] });
-      expect(evaluatePreflight(bare, { gpuCount: 8, minDiskFreeBytes: 1 }).reasons).toEqual(["expected 8 GPUs, found 0"]);
+      expect(evaluatePreflight(bare, { gpuCount: 8, minDiskFreeBytes: 1 }).reasons).toEqual([
+        "expected 8 GPUs, found 0",
+      ]);
     } finally {
       srv.close();
     }

@@ -7,7 +7,17 @@ import { statfs } from "node:fs/promises";
 import { createServer } from "node:net";
 import type { Health } from "@benchfleet/shared";
 import { runTool } from "./discovery/discover.js";
-import { CRITICAL_XIDS, NVIDIA_APPS_ARGS, NVIDIA_HEALTH_ARGS, parseNvidiaComputeApps, parseNvidiaHealth, parseXidLines, type GpuErrorState, type GpuProcess, type XidEvent } from "./discovery/gpu-health.js";
+import {
+  CRITICAL_XIDS,
+  type GpuErrorState,
+  type GpuProcess,
+  NVIDIA_APPS_ARGS,
+  NVIDIA_HEALTH_ARGS,
+  parseNvidiaComputeApps,
+  parseNvidiaHealth,
+  parseXidLines,
+  type XidEvent,
+} from "./discovery/gpu-health.js";
 
 export interface PreflightFacts {
   /** GPUs the tool sees now (undefined: emulated node, not checked) */
@@ -33,17 +43,21 @@ export interface PreflightExpect {
 
 export function evaluatePreflight(f: PreflightFacts, expect: PreflightExpect, now = new Date()): Health {
   const reasons: string[] = [];
-  if (f.gpuCount !== undefined && f.gpuCount !== expect.gpuCount) reasons.push(`expected ${expect.gpuCount} GPUs, found ${f.gpuCount}`);
+  if (f.gpuCount !== undefined && f.gpuCount !== expect.gpuCount)
+    reasons.push(`expected ${expect.gpuCount} GPUs, found ${f.gpuCount}`);
   const foreign = f.gpuProcesses.filter((p) => !expect.ownPids?.has(p.pid));
   if (foreign.length > 0) {
     const list = foreign
       .slice(0, 5)
       .map((p) => `pid ${p.pid} ${p.name}${p.usedMiB !== undefined ? ` (${p.usedMiB} MiB)` : ""}`)
       .join(", ");
-    reasons.push(`foreign processes hold GPU memory: ${list}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ""}`);
+    reasons.push(
+      `foreign processes hold GPU memory: ${list}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ""}`,
+    );
   }
   for (const g of f.gpuErrors) {
-    if (g.eccUncorrectedVolatile && g.eccUncorrectedVolatile > 0) reasons.push(`GPU ${g.index}: ${g.eccUncorrectedVolatile} uncorrected ECC errors since boot`);
+    if (g.eccUncorrectedVolatile && g.eccUncorrectedVolatile > 0)
+      reasons.push(`GPU ${g.index}: ${g.eccUncorrectedVolatile} uncorrected ECC errors since boot`);
     if (g.retiredPagesPending) reasons.push(`GPU ${g.index}: retired pages pending (reset needed)`);
     if (g.remappedRowsPending) reasons.push(`GPU ${g.index}: remapped rows pending (reset needed)`);
     if (g.remappedRowsFailure) reasons.push(`GPU ${g.index}: row remapping failed`);
@@ -54,7 +68,9 @@ export function evaluatePreflight(f: PreflightFacts, expect: PreflightExpect, no
     reasons.push(`kernel log reports ${uniq.slice(0, 5).join(", ")}`);
   }
   if (f.diskFreeBytes < expect.minDiskFreeBytes) {
-    reasons.push(`only ${(f.diskFreeBytes / 2 ** 30).toFixed(1)} GiB free on ${f.diskPath}, need ${(expect.minDiskFreeBytes / 2 ** 30).toFixed(1)} GiB`);
+    reasons.push(
+      `only ${(f.diskFreeBytes / 2 ** 30).toFixed(1)} GiB free on ${f.diskPath}, need ${(expect.minDiskFreeBytes / 2 ** 30).toFixed(1)} GiB`,
+    );
   }
   if (f.portsInUse.length > 0) reasons.push(`ports already in use: ${f.portsInUse.join(", ")}`);
   return { ok: reasons.length === 0, reasons, checkedAt: now.toISOString() };

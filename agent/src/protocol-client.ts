@@ -4,17 +4,17 @@
  * attempt in every hello, and delivers spooled messages until they are acknowledged.
  */
 import {
-  AgentMessage,
+  type AgentMessage,
   ControllerMessage,
   decodeMessage,
-  MAX_MESSAGE_BYTES,
-  PROTOCOL_VERSION,
   type HeartbeatMsg,
   type HelloMsg,
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
   type WelcomeMsg,
 } from "@benchfleet/shared";
 import WebSocket from "ws";
-import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import type { Spool, SpooledMessage } from "./spool.js";
 
 type Outgoing = AgentMessage;
@@ -43,7 +43,8 @@ export const AGENT_WS_PATH = "/api/v1/agents/ws";
 
 export function agentWsUrl(url: string): string {
   const u = new URL(url);
-  if (u.protocol !== "ws:" && u.protocol !== "wss:") throw new Error(`controller URL must be ws:// or wss://, got "${url}"`);
+  if (u.protocol !== "ws:" && u.protocol !== "wss:")
+    throw new Error(`controller URL must be ws:// or wss://, got "${url}"`);
   if (u.pathname === "/" || u.pathname === "") u.pathname = AGENT_WS_PATH;
   return u.toString();
 }
@@ -215,7 +216,8 @@ export class ProtocolClient {
       this.o
         .heartbeat(seq)
         .then((hb) => {
-          if (this.ws === ws && this.registered && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "heartbeat", seq, ...hb }));
+          if (this.ws === ws && this.registered && ws.readyState === WebSocket.OPEN)
+            ws.send(JSON.stringify({ type: "heartbeat", seq, ...hb }));
         })
         .catch((e) => this.log(`heartbeat failed: ${(e as Error).message}`));
     };

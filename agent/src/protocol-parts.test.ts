@@ -3,11 +3,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { backoffDelay } from "./backoff.js";
-import { LogForwarder, type LogBatch } from "./log-forwarder.js";
+import { type LogBatch, LogForwarder } from "./log-forwarder.js";
 import { agentWsUrl } from "./protocol-client.js";
 import { Spool, type SpooledMessage } from "./spool.js";
 
-const fin = (msgId: string): SpooledMessage => ({ type: "attempt-finished", msgId, attemptId: "a", fencingToken: 1, status: "succeeded", phaseDurationsMs: {} });
+const fin = (msgId: string): SpooledMessage => ({
+  type: "attempt-finished",
+  msgId,
+  attemptId: "a",
+  fencingToken: 1,
+  status: "succeeded",
+  phaseDurationsMs: {},
+});
 
 describe("spool", () => {
   it("keeps messages on disk in order until acked, across instances", () => {

@@ -102,14 +102,22 @@ export async function probe(check: HealthCheck, target: ReadyTarget): Promise<bo
 }
 
 /** polls every check until all pass; throws NotReadyError when the process exits first */
-export async function waitReady(checks: HealthCheck[], target: ReadyTarget, signal: AbortSignal, intervalMs = 200): Promise<void> {
+export async function waitReady(
+  checks: HealthCheck[],
+  target: ReadyTarget,
+  signal: AbortSignal,
+  intervalMs = 200,
+): Promise<void> {
   const pending = [...checks];
   while (pending.length > 0) {
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
     const ex = target.exited?.();
     if (ex) {
       const tail = (target.tail?.() ?? []).slice(-5).join(" | ");
-      throw new NotReadyError(`${target.name} exited (code ${ex.code}${ex.signal ? `, ${ex.signal}` : ""}) before it was ready${tail ? `: ${tail}` : ""}`, true);
+      throw new NotReadyError(
+        `${target.name} exited (code ${ex.code}${ex.signal ? `, ${ex.signal}` : ""}) before it was ready${tail ? `: ${tail}` : ""}`,
+        true,
+      );
     }
     if (await probe(pending[0], target)) {
       pending.shift();

@@ -3,7 +3,17 @@
  * attempt states). A message is written (fsync + rename) before it is sent and deleted only when
  * the controller acknowledges its msgId; a restarted agent resends what is left.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { AttemptFinishedMsg, EvalResultMsg, PointResultMsg } from "@benchfleet/shared";
 

@@ -19,10 +19,20 @@ export async function warmup(o: WarmupOptions): Promise<{ ok: number; failed: nu
   const one = async (i: number) => {
     const body =
       o.api === "chat"
-        ? { model: o.model, messages: [{ role: "user", content: `warmup ${i}: count to ten.` }], max_tokens: o.maxTokens ?? 16, temperature: 0 }
+        ? {
+            model: o.model,
+            messages: [{ role: "user", content: `warmup ${i}: count to ten.` }],
+            max_tokens: o.maxTokens ?? 16,
+            temperature: 0,
+          }
         : { model: o.model, prompt: `warmup ${i}: count to ten.`, max_tokens: o.maxTokens ?? 16, temperature: 0 };
     try {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: o.signal });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: o.signal,
+      });
       await res.text();
       if (res.ok) ok++;
       else {

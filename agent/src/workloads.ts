@@ -20,10 +20,13 @@ export const loadgenPointRunner: PointRunner = (o) =>
 export async function loadEvalRunner(): Promise<EvalRunner | undefined> {
   try {
     const spec = "./eval/index.js";
-    const mod = (await import(/* @vite-ignore */ spec)) as { runGsm8k?: (o: Record<string, unknown>) => ReturnType<EvalRunner> };
+    const mod = (await import(/* @vite-ignore */ spec)) as {
+      runGsm8k?: (o: Record<string, unknown>) => ReturnType<EvalRunner>;
+    };
     const run = mod.runGsm8k;
     if (!run) return undefined;
-    return (o) => run({ baseUrl: o.baseUrl, model: o.model, api: o.api, limit: o.limit, emulated: o.emulated, signal: o.signal });
+    return (o) =>
+      run({ baseUrl: o.baseUrl, model: o.model, api: o.api, limit: o.limit, emulated: o.emulated, signal: o.signal });
   } catch {
     return undefined;
   }

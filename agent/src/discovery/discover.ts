@@ -8,8 +8,16 @@ import { hostname as osHostname } from "node:os";
 import type { GpuInfo, SkuName } from "@benchfleet/shared";
 import { execa } from "execa";
 import si from "systeminformation";
-import { NVIDIA_QUERY_ARGS, parseAmdSmiStatic, parseNvidiaSmiQuery, parseRocmSmiProduct, parseRocmSmiVram, type ParsedGpu, type Vendor } from "./gpu-parsers.js";
-import { skuOfNode, type SkuMatch } from "./sku-map.js";
+import {
+  NVIDIA_QUERY_ARGS,
+  type ParsedGpu,
+  parseAmdSmiStatic,
+  parseNvidiaSmiQuery,
+  parseRocmSmiProduct,
+  parseRocmSmiVram,
+  type Vendor,
+} from "./gpu-parsers.js";
+import { type SkuMatch, skuOfNode } from "./sku-map.js";
 
 export interface HostFacts {
   hostname: string;
@@ -54,7 +62,11 @@ export async function runTool(file: string, args: string[], timeoutMs = 15_000):
     ok,
     stdout: typeof r.stdout === "string" ? r.stdout : "",
     missing,
-    error: ok ? undefined : missing ? `${file} not found` : `${file} ${args.join(" ")}: ${r.shortMessage ?? `exit ${r.exitCode}`}`.slice(0, 500),
+    error: ok
+      ? undefined
+      : missing
+        ? `${file} not found`
+        : `${file} ${args.join(" ")}: ${r.shortMessage ?? `exit ${r.exitCode}`}`.slice(0, 500),
   };
 }
 
@@ -105,7 +117,9 @@ export async function discoverRuntimes(): Promise<string[]> {
     ["podman", ["--version"]],
     ["enroot", ["version"]],
   ];
-  const found = await Promise.all(checks.map(async ([bin, args]) => ((await runTool(bin, args, 5000)).ok ? bin : undefined)));
+  const found = await Promise.all(
+    checks.map(async ([bin, args]) => ((await runTool(bin, args, 5000)).ok ? bin : undefined)),
+  );
   return found.filter((x): x is string => x !== undefined);
 }
 

@@ -4,7 +4,10 @@
  */
 import { smiNumber } from "./gpu-parsers.js";
 
-export const NVIDIA_APPS_ARGS = ["--query-compute-apps=pid,process_name,used_memory,gpu_bus_id", "--format=csv,noheader,nounits"];
+export const NVIDIA_APPS_ARGS = [
+  "--query-compute-apps=pid,process_name,used_memory,gpu_bus_id",
+  "--format=csv,noheader,nounits",
+];
 export const NVIDIA_HEALTH_ARGS = [
   "--query-gpu=index,ecc.errors.uncorrected.volatile.total,retired_pages.pending,remapped_rows.pending,remapped_rows.failure",
   "--format=csv,noheader,nounits",
@@ -25,7 +28,12 @@ export function parseNvidiaComputeApps(text: string): GpuProcess[] {
     const cols = line.split(",").map((s) => s.trim());
     const pid = Number(cols[0]);
     if (!Number.isInteger(pid)) continue;
-    out.push({ pid, name: cols[1] ?? "", usedMiB: smiNumber(cols[2] ?? "", "used_memory"), busId: cols[3] || undefined });
+    out.push({
+      pid,
+      name: cols[1] ?? "",
+      usedMiB: smiNumber(cols[2] ?? "", "used_memory"),
+      busId: cols[3] || undefined,
+    });
   }
   return out;
 }

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { GpuParseError, parseAmdSmiStatic, parseNvidiaSmiQuery, parseRocmSmiProduct, parseRocmSmiVram } from "./gpu-parsers.js";
+import {
+  GpuParseError,
+  parseAmdSmiStatic,
+  parseNvidiaSmiQuery,
+  parseRocmSmiProduct,
+  parseRocmSmiVram,
+} from "./gpu-parsers.js";
 import { skuFromProduct, skuOfNode } from "./sku-map.js";
 
 const fx = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8");
@@ -53,7 +59,9 @@ describe("nvidia-smi query parser", () => {
 
   it("names the line of malformed output", () => {
     expect(() => parseNvidiaSmiQuery("0, NVIDIA H100 80GB HBM3, GPU-x, 81559\n")).toThrow(/line 1: expected 8 columns/);
-    expect(() => parseNvidiaSmiQuery("0, NVIDIA H100 80GB HBM3, GPU-x, lots, 580, 0:0, 700, 1980\n")).toThrow(GpuParseError);
+    expect(() => parseNvidiaSmiQuery("0, NVIDIA H100 80GB HBM3, GPU-x, lots, 580, 0:0, 700, 1980\n")).toThrow(
+      GpuParseError,
+    );
   });
 });
 
@@ -61,7 +69,15 @@ describe("amd-smi static --json parser", () => {
   it("parses the array form (MI300X, bare MB sizes)", () => {
     const gpus = parseAmdSmiStatic(fx("amd-smi-static-mi300x.json"));
     expect(gpus).toHaveLength(8);
-    expect(gpus[0]).toMatchObject({ vendor: "amd", index: 0, name: "AMD Instinct MI300X", memoryMiB: 196592, gfxVersion: "gfx942", powerLimitW: 750, busId: "0000:05:00.0" });
+    expect(gpus[0]).toMatchObject({
+      vendor: "amd",
+      index: 0,
+      name: "AMD Instinct MI300X",
+      memoryMiB: 196592,
+      gfxVersion: "gfx942",
+      powerLimitW: 750,
+      busId: "0000:05:00.0",
+    });
     expect(skuOfNode(gpus).sku).toBe("mi300x");
   });
   it("parses the gpu_data form with {value, unit} sizes (MI355X, MI325X)", () => {
@@ -114,6 +130,11 @@ describe("product name → SKU", () => {
     expect(skuFromProduct("AMD Instinct MI350X", 294896).sku).toBe("unknown");
     expect(skuFromProduct("Tesla V100-SXM2-32GB", 32510).sku).toBe("unknown");
     expect(skuOfNode([]).reason).toBe("no GPUs found");
-    expect(skuOfNode([{ name: "NVIDIA H100 80GB HBM3", memoryMiB: 81559 }, { name: "NVIDIA H200", memoryMiB: 143771 }]).reason).toMatch(/mixed/);
+    expect(
+      skuOfNode([
+        { name: "NVIDIA H100 80GB HBM3", memoryMiB: 81559 },
+        { name: "NVIDIA H200", memoryMiB: 143771 },
+      ]).reason,
+    ).toMatch(/mixed/);
   });
 });

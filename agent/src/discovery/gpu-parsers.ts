@@ -22,7 +22,16 @@ export class GpuParseError extends Error {
 }
 
 /** The query the parser below expects, in this column order. */
-export const NVIDIA_QUERY_FIELDS = ["index", "name", "uuid", "memory.total", "driver_version", "pci.bus_id", "power.limit", "clocks.max.sm"] as const;
+export const NVIDIA_QUERY_FIELDS = [
+  "index",
+  "name",
+  "uuid",
+  "memory.total",
+  "driver_version",
+  "pci.bus_id",
+  "power.limit",
+  "clocks.max.sm",
+] as const;
 export const NVIDIA_QUERY_ARGS = [`--query-gpu=${NVIDIA_QUERY_FIELDS.join(",")}`, "--format=csv,noheader,nounits"];
 
 /** `[N/A]`, `N/A`, `[Not Supported]`, `` → undefined; else a number (throws on garbage). */
@@ -47,11 +56,14 @@ export function parseNvidiaSmiQuery(text: string): ParsedGpu[] {
     const cols = splitSmiCsv(line);
     const where = `nvidia-smi line ${i + 1}`;
     if (cols.length !== NVIDIA_QUERY_FIELDS.length) {
-      throw new GpuParseError(`${where}: expected ${NVIDIA_QUERY_FIELDS.length} columns (${NVIDIA_QUERY_FIELDS.join(",")}), got ${cols.length}: "${line}"`);
+      throw new GpuParseError(
+        `${where}: expected ${NVIDIA_QUERY_FIELDS.length} columns (${NVIDIA_QUERY_FIELDS.join(",")}), got ${cols.length}: "${line}"`,
+      );
     }
     const [index, name, uuid, mem, driver, bus, plimit, maxClock] = cols;
     const idx = smiNumber(index, `${where} index`);
-    if (idx === undefined || !Number.isInteger(idx)) throw new GpuParseError(`${where}: index "${index}" is not an integer`);
+    if (idx === undefined || !Number.isInteger(idx))
+      throw new GpuParseError(`${where}: index "${index}" is not an integer`);
     const gpu: ParsedGpu = {
       vendor: "nvidia",
       index: idx,

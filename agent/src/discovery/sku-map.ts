@@ -61,7 +61,11 @@ export function skuFromProduct(name: string, memoryMiB?: number, gfxVersion?: st
   const matches = RULES.filter((r) => r.re.test(n));
   if (matches.length > 1 && memoryMiB) {
     const fit = matches.filter((r) => memoryFits(r.sku, memoryMiB));
-    if (fit.length === 1) return { sku: fit[0].sku, reason: `name "${name}" is ambiguous; ${Math.round(gbOf(memoryMiB))} GB decides ${fit[0].sku}` };
+    if (fit.length === 1)
+      return {
+        sku: fit[0].sku,
+        reason: `name "${name}" is ambiguous; ${Math.round(gbOf(memoryMiB))} GB decides ${fit[0].sku}`,
+      };
   }
   if (matches.length >= 1) {
     const rule = matches[0];
@@ -77,12 +81,16 @@ export function skuFromProduct(name: string, memoryMiB?: number, gfxVersion?: st
   const gfx = gfxVersion?.toLowerCase();
   if (gfx && GFX[gfx]) {
     const cands = GFX[gfx];
-    if (cands.length === 1 && (!memoryMiB || memoryFits(cands[0], memoryMiB))) return { sku: cands[0], reason: `${gfx}` };
+    if (cands.length === 1 && (!memoryMiB || memoryFits(cands[0], memoryMiB)))
+      return { sku: cands[0], reason: `${gfx}` };
     if (memoryMiB) {
       const fit = cands.filter((s) => memoryFits(s, memoryMiB));
       if (fit.length === 1) return { sku: fit[0], reason: `${gfx} with ${Math.round(gbOf(memoryMiB))} GB` };
     }
-    return { sku: "unknown", reason: `${gfx} could be ${cands.join(" or ")}; memory ${memoryMiB ?? "unknown"} MiB does not decide` };
+    return {
+      sku: "unknown",
+      reason: `${gfx} could be ${cands.join(" or ")}; memory ${memoryMiB ?? "unknown"} MiB does not decide`,
+    };
   }
   return { sku: "unknown", reason: `unrecognised GPU "${name}"${memoryMiB ? ` (${memoryMiB} MiB)` : ""}` };
 }
@@ -101,6 +109,10 @@ export function skuOfNode(gpus: Array<{ name: string; memoryMiB: number; gfxVers
 /** What an emulated node of this SKU reports: a product name and nominal memory (MiB). */
 export function emulatedProduct(sku: SkuName): { name: string; memoryMiB: number } {
   const gb = hbmOf(sku) || 80;
-  const name = sku.startsWith("mi") ? `AMD Instinct ${sku.toUpperCase()}` : sku === "rtx6000pro" ? "NVIDIA RTX PRO 6000 Blackwell Server Edition" : `NVIDIA ${sku.toUpperCase()}`;
+  const name = sku.startsWith("mi")
+    ? `AMD Instinct ${sku.toUpperCase()}`
+    : sku === "rtx6000pro"
+      ? "NVIDIA RTX PRO 6000 Blackwell Server Edition"
+      : `NVIDIA ${sku.toUpperCase()}`;
   return { name, memoryMiB: Math.round(gb * MIB_PER_GB) };
 }

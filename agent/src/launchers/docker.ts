@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, posix } from "node:path";
 import type { ProcessSpec } from "@benchfleet/shared";
 import { execa } from "execa";
-import { LaunchError, type LaunchContext, type Launcher, type RunningProcess } from "./launcher.js";
+import { type LaunchContext, LaunchError, type Launcher, type RunningProcess } from "./launcher.js";
 import { spawnGrouped } from "./process.js";
 
 export interface DockerOptions {
@@ -34,7 +34,10 @@ export function hostFilePath(attemptDir: string, spec: ProcessSpec, path: string
 }
 
 /** the exact `docker run` argv (without the binary) for one process */
-export function dockerRunArgs(spec: ProcessSpec, o: { attemptId: string; vendor: "nvidia" | "amd"; attemptDir: string; shmSize?: string; rdma?: boolean }): string[] {
+export function dockerRunArgs(
+  spec: ProcessSpec,
+  o: { attemptId: string; vendor: "nvidia" | "amd"; attemptDir: string; shmSize?: string; rdma?: boolean },
+): string[] {
   if (!spec.image) throw new LaunchError(`process ${spec.name} has no image: the docker launcher needs one`, false);
   const a = ["run", "--rm", "--name", containerName(o.attemptId, spec.name)];
   a.push("--label", `${ATTEMPT_LABEL}=${o.attemptId}`, "--label", `benchfleet.process=${spec.name}`);
@@ -53,7 +56,12 @@ export function dockerRunArgs(spec: ProcessSpec, o: { attemptId: string; vendor:
     a.push("-v", `${hostFilePath(o.attemptDir, spec, f.path)}:${inContainer}:ro`);
   }
   for (const k of Object.keys(spec.env)) a.push("-e", k);
-  if (o.vendor === "amd" && spec.gpus.length > 0 && !("HIP_VISIBLE_DEVICES" in spec.env) && !("ROCR_VISIBLE_DEVICES" in spec.env)) {
+  if (
+    o.vendor === "amd" &&
+    spec.gpus.length > 0 &&
+    !("HIP_VISIBLE_DEVICES" in spec.env) &&
+    !("ROCR_VISIBLE_DEVICES" in spec.env)
+  ) {
     a.push("-e", `HIP_VISIBLE_DEVICES=${spec.gpus.join(",")}`);
   }
   if (spec.cwd) a.push("-w", spec.cwd);
@@ -72,12 +80,19 @@ export class DockerLauncher implements Launcher {
   async prepare(specs: ProcessSpec[], _ctx: LaunchContext, signal: AbortSignal): Promise<void> {
     const images = [...new Set(specs.map((s) => s.image).filter((i): i is string => !!i))];
     for (const image of images) {
-      const have = await execa(this.bin, ["image", "inspect", "--format", "{{.Id}}", image], { reject: false, cancelSignal: signal });
+      const have = await execa(this.bin, ["image", "inspect", "--format", "{{.Id}}", image], {
+        reject: false,
+        cancelSignal: signal,
+      });
       if (have.exitCode === 0) continue;
       if (this.o.pull === false) throw new LaunchError(`image ${image} is not present and pulling is off`, false);
       const pull = await execa(this.bin, ["pull", image], { reject: false, cancelSignal: signal });
       if (pull.exitCode !== 0) {
-        const why = String(pull.stderr ?? "").split("\n").filter(Boolean).pop() ?? pull.shortMessage;
+        const why =
+          String(pull.stderr ?? "")
+            .split("\n")
+            .filter(Boolean)
+            .pop() ?? pull.shortMessage;
         throw new LaunchError(`cannot pull ${image}: ${why}`, !/not found|manifest unknown|denied/i.test(why ?? ""));
       }
     }
@@ -89,8 +104,18 @@ export class DockerLauncher implements Launcher {
       mkdirSync(dirname(p), { recursive: true });
       writeFileSync(p, f.content);
     }
-    const args = dockerRunArgs(spec, { attemptId: ctx.attemptId, vendor: ctx.vendor, attemptDir: ctx.attemptDir, shmSize: this.o.shmSize, rdma: this.o.rdma });
-    const proc = await spawnGrouped({ name: spec.name, file: this.bin, args, env: spec.env, cwd: ctx.attemptDir }, ctx, "container");
+    const args = dockerRunArgs(spec, {
+      attemptId: ctx.attemptId,
+      vendor: ctx.vendor,
+      attemptDir: ctx.attemptDir,
+      shmSize: this.o.shmSize,
+      rdma: this.o.rdma,
+    });
+    const proc = await spawnGrouped(
+      { name: spec.name, file: this.bin, args, env: spec.env, cwd: ctx.attemptDir },
+      ctx,
+      "container",
+    );
     proc.handle = `container ${containerName(ctx.attemptId, spec.name)}`;
     return proc;
   }

@@ -102,11 +102,20 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
     return out;
   }
   const pool = role === "prefill" ? d.prefill : role === "decode" ? d.decode : undefined;
-  const tp = int(flagValue(argv, ["--tp", "--tp-size", "--tensor-parallel-size", "--tensor_parallel_size"])) ?? pool?.tp ?? d.tp ?? Math.max(1, spec.gpus.length);
-  let ep = int(flagValue(argv, ["--ep", "--ep-size", "--expert-parallel-size", "--moe_expert_parallel_size"])) ?? pool?.ep ?? d.ep ?? 1;
+  const tp =
+    int(flagValue(argv, ["--tp", "--tp-size", "--tensor-parallel-size", "--tensor_parallel_size"])) ??
+    pool?.tp ??
+    d.tp ??
+    Math.max(1, spec.gpus.length);
+  let ep =
+    int(flagValue(argv, ["--ep", "--ep-size", "--expert-parallel-size", "--moe_expert_parallel_size"])) ??
+    pool?.ep ??
+    d.ep ??
+    1;
   if (has(argv, ["--enable-expert-parallel"]) && ep === 1) ep = tp;
   const dpAttn = has(argv, ["--enable-dp-attention", "--enable_attention_dp"]) || (pool?.dpAttn ?? d.dpAttn ?? false);
-  const specAlgo = flagValue(argv, ["--speculative-algorithm", "--speculative-algo"]) ?? flagValue(argv, ["--speculative-config"]);
+  const specAlgo =
+    flagValue(argv, ["--speculative-algorithm", "--speculative-algo"]) ?? flagValue(argv, ["--speculative-config"]);
   const mtp = d.specDecoding === "mtp" || (specAlgo !== undefined && /mtp|nextn|eagle/i.test(specAlgo));
   out.push("--tp", String(tp), "--ep", String(ep));
   if (dpAttn) out.push("--dp-attn");

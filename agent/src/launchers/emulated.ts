@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 import type { LaunchPlan, ProcessSpec } from "@benchfleet/shared";
 import { emulateArgs, emulatedRole } from "./emulated-args.js";
 import type { LaunchContext, Launcher, RunningProcess } from "./launcher.js";
-import { killTree } from "./process-group.js";
 import { spawnGrouped } from "./process.js";
+import { killTree } from "./process-group.js";
 
 export interface EmulatedLauncherOptions {
   /** command that runs `benchfleet emulate` (default: this repo's CLI through tsx) */
@@ -43,7 +43,10 @@ export class EmulatedLauncher implements Launcher {
     mkdirSync(ctx.attemptDir, { recursive: true });
     if (emulatedRole(spec) === "infra") {
       const ports = Object.values(spec.ports).map(String);
-      return spawnGrouped({ name: spec.name, file: process.execPath, args: ["-e", INFRA_SCRIPT, ...ports], env: {}, cwd: ctx.attemptDir }, ctx);
+      return spawnGrouped(
+        { name: spec.name, file: process.execPath, args: ["-e", INFRA_SCRIPT, ...ports], env: {}, cwd: ctx.attemptDir },
+        ctx,
+      );
     }
     const cmd = this.o.command ?? defaultEmulateCommand();
     const args = [
@@ -51,7 +54,10 @@ export class EmulatedLauncher implements Launcher {
       ...emulateArgs({ spec, deployment: ctx.deployment, plan: this.o.plan?.(), host: this.o.host }),
       ...(this.o.extraArgs ?? []),
     ];
-    return spawnGrouped({ name: spec.name, file: cmd[0], args, env: { BENCHFLEET_EMULATED: "1" }, cwd: ctx.attemptDir }, ctx);
+    return spawnGrouped(
+      { name: spec.name, file: cmd[0], args, env: { BENCHFLEET_EMULATED: "1" }, cwd: ctx.attemptDir },
+      ctx,
+    );
   }
 
   async stop(proc: RunningProcess, graceMs: number): Promise<void> {

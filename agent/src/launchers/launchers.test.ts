@@ -16,7 +16,10 @@ describe("docker launcher argv", () => {
     image: "lmsysorg/sglang:v0.5.5",
     argv: ["python3", "-m", "sglang.launch_server", "--model-path", "/models/dsr1", "--tp", "8", "--port", "30000"],
     env: { HF_TOKEN: "secret", NCCL_DEBUG: "WARN" },
-    mounts: [{ host: "/data/models", container: "/models", readOnly: true }, { host: "/scratch", container: "/scratch" }],
+    mounts: [
+      { host: "/data/models", container: "/models", readOnly: true },
+      { host: "/scratch", container: "/scratch" },
+    ],
     files: [{ path: "/etc/extra.yaml", content: "a: 1\n" }],
     gpus: [0, 1, 2, 3, 4, 5, 6, 7],
     cwd: "/workspace",
@@ -24,42 +27,129 @@ describe("docker launcher argv", () => {
 
   it("NVIDIA: --gpus device list, host network/IPC, mounts, env by name only, named and labelled by attempt", () => {
     expect(dockerRunArgs(spec, { attemptId: "sw1.abc.a2", vendor: "nvidia", attemptDir: "/var/bf/att" })).toEqual([
-      "run", "--rm", "--name", "bf-sw1.abc.a2-worker-0",
-      "--label", "benchfleet.attempt=sw1.abc.a2", "--label", "benchfleet.process=worker-0",
-      "--network", "host", "--ipc", "host", "--shm-size", "32g",
-      "--ulimit", "memlock=-1", "--ulimit", "stack=67108864",
-      "--gpus", '"device=0,1,2,3,4,5,6,7"',
-      "-v", "/data/models:/models:ro", "-v", "/scratch:/scratch",
-      "-v", "/var/bf/att/files/worker-0/etc/extra.yaml:/etc/extra.yaml:ro",
-      "-e", "HF_TOKEN", "-e", "NCCL_DEBUG",
-      "-w", "/workspace",
-      "--entrypoint", "python3", "lmsysorg/sglang:v0.5.5", "-m", "sglang.launch_server", "--model-path", "/models/dsr1", "--tp", "8", "--port", "30000",
+      "run",
+      "--rm",
+      "--name",
+      "bf-sw1.abc.a2-worker-0",
+      "--label",
+      "benchfleet.attempt=sw1.abc.a2",
+      "--label",
+      "benchfleet.process=worker-0",
+      "--network",
+      "host",
+      "--ipc",
+      "host",
+      "--shm-size",
+      "32g",
+      "--ulimit",
+      "memlock=-1",
+      "--ulimit",
+      "stack=67108864",
+      "--gpus",
+      '"device=0,1,2,3,4,5,6,7"',
+      "-v",
+      "/data/models:/models:ro",
+      "-v",
+      "/scratch:/scratch",
+      "-v",
+      "/var/bf/att/files/worker-0/etc/extra.yaml:/etc/extra.yaml:ro",
+      "-e",
+      "HF_TOKEN",
+      "-e",
+      "NCCL_DEBUG",
+      "-w",
+      "/workspace",
+      "--entrypoint",
+      "python3",
+      "lmsysorg/sglang:v0.5.5",
+      "-m",
+      "sglang.launch_server",
+      "--model-path",
+      "/models/dsr1",
+      "--tp",
+      "8",
+      "--port",
+      "30000",
     ]);
   });
 
   it("AMD: /dev/kfd and /dev/dri, video group, HIP_VISIBLE_DEVICES; RDMA devices on request", () => {
-    const a = dockerRunArgs({ ...spec, files: [], mounts: [], env: {}, gpus: [4, 5], cwd: undefined }, { attemptId: "a1", vendor: "amd", attemptDir: "/x", shmSize: "64g", rdma: true });
+    const a = dockerRunArgs(
+      { ...spec, files: [], mounts: [], env: {}, gpus: [4, 5], cwd: undefined },
+      { attemptId: "a1", vendor: "amd", attemptDir: "/x", shmSize: "64g", rdma: true },
+    );
     expect(a).toEqual([
-      "run", "--rm", "--name", "bf-a1-worker-0", "--label", "benchfleet.attempt=a1", "--label", "benchfleet.process=worker-0",
-      "--network", "host", "--ipc", "host", "--shm-size", "64g", "--ulimit", "memlock=-1", "--ulimit", "stack=67108864",
-      "--device", "/dev/kfd", "--device", "/dev/dri", "--group-add", "video", "--cap-add", "SYS_PTRACE", "--security-opt", "seccomp=unconfined",
-      "--device", "/dev/infiniband", "--cap-add", "IPC_LOCK",
-      "-e", "HIP_VISIBLE_DEVICES=4,5",
-      "--entrypoint", "python3", "lmsysorg/sglang:v0.5.5", "-m", "sglang.launch_server", "--model-path", "/models/dsr1", "--tp", "8", "--port", "30000",
+      "run",
+      "--rm",
+      "--name",
+      "bf-a1-worker-0",
+      "--label",
+      "benchfleet.attempt=a1",
+      "--label",
+      "benchfleet.process=worker-0",
+      "--network",
+      "host",
+      "--ipc",
+      "host",
+      "--shm-size",
+      "64g",
+      "--ulimit",
+      "memlock=-1",
+      "--ulimit",
+      "stack=67108864",
+      "--device",
+      "/dev/kfd",
+      "--device",
+      "/dev/dri",
+      "--group-add",
+      "video",
+      "--cap-add",
+      "SYS_PTRACE",
+      "--security-opt",
+      "seccomp=unconfined",
+      "--device",
+      "/dev/infiniband",
+      "--cap-add",
+      "IPC_LOCK",
+      "-e",
+      "HIP_VISIBLE_DEVICES=4,5",
+      "--entrypoint",
+      "python3",
+      "lmsysorg/sglang:v0.5.5",
+      "-m",
+      "sglang.launch_server",
+      "--model-path",
+      "/models/dsr1",
+      "--tp",
+      "8",
+      "--port",
+      "30000",
     ]);
   });
 
   it("secrets never appear in the argv; names are sanitised; a spec without an image is refused", () => {
-    expect(dockerRunArgs(spec, { attemptId: "a", vendor: "nvidia", attemptDir: "/x" }).join(" ")).not.toContain("secret");
+    expect(dockerRunArgs(spec, { attemptId: "a", vendor: "nvidia", attemptDir: "/x" }).join(" ")).not.toContain(
+      "secret",
+    );
     expect(containerName("sw:1/a", "r")).toBe("bf-sw-1-a-r");
-    expect(() => dockerRunArgs({ ...spec, image: undefined }, { attemptId: "a", vendor: "nvidia", attemptDir: "/x" })).toThrow(/has no image/);
+    expect(() =>
+      dockerRunArgs({ ...spec, image: undefined }, { attemptId: "a", vendor: "nvidia", attemptDir: "/x" }),
+    ).toThrow(/has no image/);
   });
 
   it("the docker CLI here parses the generated argv (no engine: it fails on the daemon, not on a flag)", () => {
     // no Docker engine runs here: only check the client parses our flags (it fails on the daemon, not on a flag)
     let out = "";
     try {
-      execFileSync("docker", ["--host", "unix:///nonexistent.sock", ...dockerRunArgs(spec, { attemptId: "a", vendor: "nvidia", attemptDir: "/x" })], { stdio: "pipe", timeout: 10_000 });
+      execFileSync(
+        "docker",
+        [
+          "--host",
+          "unix:///nonexistent.sock",
+          ...dockerRunArgs(spec, { attemptId: "a", vendor: "nvidia", attemptDir: "/x" }),
+        ],
+        { stdio: "pipe", timeout: 10_000 },
+      );
     } catch (e) {
       out = String((e as { stderr?: Buffer }).stderr ?? "");
     }
@@ -71,34 +161,130 @@ describe("docker launcher argv", () => {
 
 describe("emulated launcher mapping", () => {
   it("reads parallelism, spec decoding, model and port from a real sglang recipe's argv", () => {
-    const dep = makeDeployment({ sku: "b200", model: "deepseek-ai/DeepSeek-R1-0528", precision: "fp8", framework: "sglang", tp: 8, ep: 8, dpAttn: true, specDecoding: "mtp", gpus: 8 });
-    const plan = buildLaunchPlan(dep, { nodes: [{ rank: 0, hostname: "n0", ip: "10.0.0.1", gpuCount: 8, rdmaDevices: [] }], portBase: 31000, vendor: "nvidia" });
+    const dep = makeDeployment({
+      sku: "b200",
+      model: "deepseek-ai/DeepSeek-R1-0528",
+      precision: "fp8",
+      framework: "sglang",
+      tp: 8,
+      ep: 8,
+      dpAttn: true,
+      specDecoding: "mtp",
+      gpus: 8,
+    });
+    const plan = buildLaunchPlan(dep, {
+      nodes: [{ rank: 0, hostname: "n0", ip: "10.0.0.1", gpuCount: 8, rdmaDevices: [] }],
+      portBase: 31000,
+      vendor: "nvidia",
+    });
     const worker = plan.nodes[0].processes.find((p) => p.role !== "infra" && p.role !== "router");
     expect(worker).toBeDefined();
     const args = emulateArgs({ spec: worker!, deployment: dep, plan });
     const port = flagValue(args, ["--port"]);
     expect(Number(port)).toBeGreaterThanOrEqual(31000);
-    expect(args).toEqual(expect.arrayContaining(["--role", "both", "--sku", "b200", "--precision", "fp8", "--tp", "8", "--ep", "8", "--dp-attn", "--spec", "mtp"]));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        "--role",
+        "both",
+        "--sku",
+        "b200",
+        "--precision",
+        "fp8",
+        "--tp",
+        "8",
+        "--ep",
+        "8",
+        "--dp-attn",
+        "--spec",
+        "mtp",
+      ]),
+    );
     expect(flagValue(args, ["--model"])).toBe(flagValue(worker!.argv, ["--model-path", "--model"]) ?? dep.model);
   });
 
   it("maps vLLM flags and a router's worker URLs", () => {
     const dep = makeDeployment({ framework: "vllm", tp: 4 });
-    const vllm = processSpec({ name: "w", argv: ["vllm", "serve", "m", "--tensor-parallel-size", "4", "--enable-expert-parallel", "--port", "8000"], ports: { http: 8000 } });
-    expect(emulateArgs({ spec: vllm, deployment: dep })).toEqual(["--role", "both", "--port", "8000", "--host", "0.0.0.0", "--sku", "h100", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--precision", "fp8", "--tp", "4", "--ep", "4"]);
-    const router = processSpec({ name: "router", role: "router", argv: ["python", "-m", "sglang_router.launch_router", "--pd-disaggregation", "--prefill", "http://10.0.0.1:30001", "9001", "--decode", "http://10.0.0.2:30002", "--port", "30000"], ports: { http: 30000 } });
+    const vllm = processSpec({
+      name: "w",
+      argv: ["vllm", "serve", "m", "--tensor-parallel-size", "4", "--enable-expert-parallel", "--port", "8000"],
+      ports: { http: 8000 },
+    });
+    expect(emulateArgs({ spec: vllm, deployment: dep })).toEqual([
+      "--role",
+      "both",
+      "--port",
+      "8000",
+      "--host",
+      "0.0.0.0",
+      "--sku",
+      "h100",
+      "--model",
+      "meta-llama/Llama-3.1-8B-Instruct",
+      "--precision",
+      "fp8",
+      "--tp",
+      "4",
+      "--ep",
+      "4",
+    ]);
+    const router = processSpec({
+      name: "router",
+      role: "router",
+      argv: [
+        "python",
+        "-m",
+        "sglang_router.launch_router",
+        "--pd-disaggregation",
+        "--prefill",
+        "http://10.0.0.1:30001",
+        "9001",
+        "--decode",
+        "http://10.0.0.2:30002",
+        "--port",
+        "30000",
+      ],
+      ports: { http: 30000 },
+    });
     expect(flagValues(router.argv, "--prefill")).toEqual(["http://10.0.0.1:30001", "9001"]);
     const a = emulateArgs({ spec: router, deployment: dep });
-    expect(a).toEqual(["--role", "router", "--port", "30000", "--host", "0.0.0.0", "--sku", "h100", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--precision", "fp8", "--prefill", "http://10.0.0.1:30001", "--decode", "http://10.0.0.2:30002"]);
+    expect(a).toEqual([
+      "--role",
+      "router",
+      "--port",
+      "30000",
+      "--host",
+      "0.0.0.0",
+      "--sku",
+      "h100",
+      "--model",
+      "meta-llama/Llama-3.1-8B-Instruct",
+      "--precision",
+      "fp8",
+      "--prefill",
+      "http://10.0.0.1:30001",
+      "--decode",
+      "http://10.0.0.2:30002",
+    ]);
   });
 
   it("a frontend without URLs in its argv finds the workers in the plan", () => {
-    const mk = (name: string, role: "prefill" | "decode", port: number) => processSpec({ name, role, argv: ["x"], ports: { http: port } });
+    const mk = (name: string, role: "prefill" | "decode", port: number) =>
+      processSpec({ name, role, argv: ["x"], ports: { http: port } });
     const plan = {
       framework: "dynamo-sglang",
       nodes: [
-        { rank: 0, hostname: "a", ip: "10.0.0.1", processes: [mk("prefill-0-rank0", "prefill", 30001), mk("decode-0-rank0", "decode", 30002)] },
-        { rank: 1, hostname: "b", ip: "10.0.0.2", processes: [mk("decode-0-rank1", "decode", 30002), mk("decode-1-rank0", "decode", 30003)] },
+        {
+          rank: 0,
+          hostname: "a",
+          ip: "10.0.0.1",
+          processes: [mk("prefill-0-rank0", "prefill", 30001), mk("decode-0-rank0", "decode", 30002)],
+        },
+        {
+          rank: 1,
+          hostname: "b",
+          ip: "10.0.0.2",
+          processes: [mk("decode-0-rank1", "decode", 30002), mk("decode-1-rank0", "decode", 30003)],
+        },
       ],
       endpoint: { baseUrl: "http://10.0.0.1:8000", model: "m", api: "completions" as const },
       gangHealth: [],
@@ -112,7 +298,13 @@ describe("process launcher", () => {
   it("streams lines, writes plan files, passes env and cwd, and stops the group", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bf-proc-"));
     const lines: string[] = [];
-    const ctx: LaunchContext = { attemptId: "a", deployment: makeDeployment(), vendor: "nvidia", attemptDir: dir, onLine: (p, s, l) => lines.push(`${p}/${s}: ${l}`) };
+    const ctx: LaunchContext = {
+      attemptId: "a",
+      deployment: makeDeployment(),
+      vendor: "nvidia",
+      attemptDir: dir,
+      onLine: (p, s, l) => lines.push(`${p}/${s}: ${l}`),
+    };
     const spec = processSpec({
       name: "echo",
       argv: ["sh", "-c", 'cat conf/x.yaml; echo "v=$BF_TEST_VAR" >&2; pwd; exec sleep 60'],
@@ -124,10 +316,14 @@ describe("process launcher", () => {
     const p = await l.start(spec, ctx);
     const deadline = Date.now() + 5000;
     while (lines.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(lines).toEqual(expect.arrayContaining(["echo/stdout: hello: world", "echo/stderr: v=42", `echo/stdout: ${dir}`]));
+    expect(lines).toEqual(
+      expect.arrayContaining(["echo/stdout: hello: world", "echo/stderr: v=42", `echo/stdout: ${dir}`]),
+    );
     expect(readFileSync(join(dir, "conf/x.yaml"), "utf8")).toBe("hello: world\n");
     await l.stop(p, 1000);
     expect(p.exit).toEqual({ code: null, signal: "SIGTERM" });
-    await expect(l.start(processSpec({ name: "nope", argv: ["/nonexistent/engine"] }), ctx)).rejects.toThrow(/cannot start nope/);
+    await expect(l.start(processSpec({ name: "nope", argv: ["/nonexistent/engine"] }), ctx)).rejects.toThrow(
+      /cannot start nope/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 /** Process-group helpers: signal a whole group we created, and wait until it is gone. */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** true while any process of group `pgid` exists */
 export function groupAlive(pgid: number): boolean {
@@ -75,7 +75,9 @@ export function escapedDescendants(root: number): number[] {
 /** kills the group and any descendants that escaped it into their own groups */
 export async function killTree(pgid: number, graceMs: number): Promise<boolean> {
   const escaped = escapedDescendants(pgid);
-  const escapedGroups = [...new Set(escaped.map((p) => processTable().get(p)?.pgid ?? p))].filter((g) => g !== pgid && g > 1 && escaped.includes(g));
+  const escapedGroups = [...new Set(escaped.map((p) => processTable().get(p)?.pgid ?? p))].filter(
+    (g) => g !== pgid && g > 1 && escaped.includes(g),
+  );
   for (const g of escapedGroups) signalGroup(g, "SIGTERM");
   const ok = await killGroup(pgid, graceMs);
   for (const g of escapedGroups) if (groupAlive(g)) await killGroup(g, 0);

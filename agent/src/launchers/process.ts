@@ -7,8 +7,8 @@ import { dirname, isAbsolute, join } from "node:path";
 import type { ProcessSpec } from "@benchfleet/shared";
 import { execa } from "execa";
 import { LineSplitter } from "../telemetry/line-splitter.js";
+import { type ExitInfo, type LaunchContext, LaunchError, type Launcher, type RunningProcess } from "./launcher.js";
 import { killTree } from "./process-group.js";
-import { LaunchError, type ExitInfo, type LaunchContext, type Launcher, type RunningProcess } from "./launcher.js";
 
 export interface SpawnSpec {
   name: string;

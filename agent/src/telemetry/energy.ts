@@ -38,7 +38,8 @@ export function integrateGpu(samples: PowerPoint[], t0: number, t1: number, maxG
     }
     if (p.t > t1) {
       const prev = pts[i - 1];
-      if (prev && prev.t < t1 && (clipped.length === 0 || clipped[clipped.length - 1].t < t1)) clipped.push({ t: t1, w: interp(prev, p, t1) });
+      if (prev && prev.t < t1 && (clipped.length === 0 || clipped[clipped.length - 1].t < t1))
+        clipped.push({ t: t1, w: interp(prev, p, t1) });
       break;
     }
     clipped.push(p);
@@ -108,7 +109,8 @@ export function summarizeEnergy(input: EnergyInput): EnergySummary {
     if (e.coveredMs === 0) return empty(`no power samples for GPU ${idx} in the window`);
     total += e.complete ? e.joules : (e.joules / e.coveredMs) * windowMs;
   }
-  if (!complete && minCoverage < 0.5) return empty(`power samples cover only ${Math.round(minCoverage * 100)}% of the window`);
+  if (!complete && minCoverage < 0.5)
+    return empty(`power samples cover only ${Math.round(minCoverage * 100)}% of the window`);
   const per = (tokens: number) => (tokens > 0 ? total / tokens : null);
   const out: EnergySummary = {
     complete,
@@ -118,6 +120,7 @@ export function summarizeEnergy(input: EnergyInput): EnergySummary {
     joulesPerOutputToken: per(input.outputTokens),
     joulesPerTotalToken: per(input.totalTokens),
   };
-  if (!complete) out.note = `power samples cover ${Math.round(minCoverage * 100)}% of the window; energy estimated from the average covered power`;
+  if (!complete)
+    out.note = `power samples cover ${Math.round(minCoverage * 100)}% of the window; energy estimated from the average covered power`;
   return out;
 }

@@ -6,7 +6,15 @@
  */
 import type { GpuSample } from "./gpu-sample.js";
 
-export const NVIDIA_STREAM_FIELDS = ["timestamp", "index", "power.draw", "utilization.gpu", "memory.used", "temperature.gpu", "clocks.sm"] as const;
+export const NVIDIA_STREAM_FIELDS = [
+  "timestamp",
+  "index",
+  "power.draw",
+  "utilization.gpu",
+  "memory.used",
+  "temperature.gpu",
+  "clocks.sm",
+] as const;
 
 export function nvidiaStreamArgs(intervalMs: number): string[] {
   return [`--query-gpu=${NVIDIA_STREAM_FIELDS.join(",")}`, "--format=csv,noheader,nounits", `-lms`, String(intervalMs)];

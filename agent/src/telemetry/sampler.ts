@@ -3,15 +3,14 @@
  * watch mode) parsed as a stream into a ring buffer per GPU, plus CPU/memory from
  * systeminformation on demand. With no GPU tool it reports `gpuTelemetry: false`.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import type { Telemetry } from "@benchfleet/shared";
+import { type ChildProcess, spawn } from "node:child_process";
+import type { EnergySummary, Telemetry } from "@benchfleet/shared";
 import si from "systeminformation";
 import { AmdSmiMetricParser, amdSmiMetricArgs } from "./amd-smi.js";
-import { summarizeEnergy, type PowerPoint } from "./energy.js";
+import { type PowerPoint, summarizeEnergy } from "./energy.js";
 import type { GpuSample } from "./gpu-sample.js";
 import { LineSplitter } from "./line-splitter.js";
 import { nvidiaStreamArgs, parseNvidiaSmiStreamLine } from "./nvidia-smi-stream.js";
-import type { EnergySummary } from "@benchfleet/shared";
 
 export type GpuTool = "nvidia-smi" | "amd-smi" | "none";
 
@@ -111,7 +110,9 @@ export class TelemetrySampler {
   }
 
   powerSeries(index: number): PowerPoint[] {
-    return (this.samples.get(index) ?? []).filter((s) => s.powerW !== null).map((s) => ({ t: s.t, w: s.powerW as number }));
+    return (this.samples.get(index) ?? [])
+      .filter((s) => s.powerW !== null)
+      .map((s) => ({ t: s.t, w: s.powerW as number }));
   }
 
   /** energy of [t0, t1] on the given GPUs */

@@ -28,9 +28,15 @@ describe("nvidia-smi stream parser", () => {
   });
   it("skips noise, keeps N/A as null, falls back to the receive time", () => {
     expect(parseNvidiaSmiStreamLine("", 5)).toBeNull();
-    expect(parseNvidiaSmiStreamLine("Unable to determine the device handle for GPU0000:00:06.0: Unknown Error", 5)).toBeNull();
+    expect(
+      parseNvidiaSmiStreamLine("Unable to determine the device handle for GPU0000:00:06.0: Unknown Error", 5),
+    ).toBeNull();
     expect(parseNvidiaSmiStreamLine("garbage, 1, 2, 3, 4, 5, 6", 5)).toMatchObject({ t: 5, index: 1, powerW: 2 });
-    expect(parseNvidiaSmiStreamLine("2026/11/28 03:22:16.520, 3, [N/A], 10, 5, 40, 1980", 0)).toMatchObject({ index: 3, powerW: null, utilPct: 10 });
+    expect(parseNvidiaSmiStreamLine("2026/11/28 03:22:16.520, 3, [N/A], 10, 5, 40, 1980", 0)).toMatchObject({
+      index: 3,
+      powerW: null,
+      utilPct: 10,
+    });
     expect(parseSmiTimestamp("2026/01/02 03:04:05.6")).toBe(new Date(2026, 0, 2, 3, 4, 5, 600).getTime());
   });
   it("splits chunks at line boundaries only", () => {
@@ -95,17 +101,49 @@ describe("energy (trapezoidal integral)", () => {
       totalTokens: 1500,
     });
     // 500 J + 1000 J over 3 s
-    expect(s).toEqual({ complete: true, gpus: 2, avgPowerW: 500, totalEnergyJ: 1500, joulesPerOutputToken: 5, joulesPerTotalToken: 1 });
+    expect(s).toEqual({
+      complete: true,
+      gpus: 2,
+      avgPowerW: 500,
+      totalEnergyJ: 1500,
+      joulesPerOutputToken: 5,
+      joulesPerTotalToken: 1,
+    });
   });
   it("says so when there is no telemetry or too little", () => {
-    const none = summarizeEnergy({ telemetry: false, samplesByGpu: new Map(), gpuIndices: [0], t0: 0, t1: 1000, outputTokens: 1, totalTokens: 1 });
+    const none = summarizeEnergy({
+      telemetry: false,
+      samplesByGpu: new Map(),
+      gpuIndices: [0],
+      t0: 0,
+      t1: 1000,
+      outputTokens: 1,
+      totalTokens: 1,
+    });
     expect(none).toMatchObject({ complete: false, totalEnergyJ: null, note: "no GPU telemetry on this node" });
-    const missing = summarizeEnergy({ telemetry: true, samplesByGpu: new Map([[0, ramp]]), gpuIndices: [0, 1], t0: 0, t1: 3000, outputTokens: 1, totalTokens: 1 });
+    const missing = summarizeEnergy({
+      telemetry: true,
+      samplesByGpu: new Map([[0, ramp]]),
+      gpuIndices: [0, 1],
+      t0: 0,
+      t1: 3000,
+      outputTokens: 1,
+      totalTokens: 1,
+    });
     expect(missing.note).toBe("no power samples for GPU 1 in the window");
   });
   it("estimates a partly covered window from the average covered power, flagged incomplete", () => {
     const late = Array.from({ length: 13 }, (_, i) => ({ t: 1000 + i * 250, w: 300 }));
-    const s = summarizeEnergy({ telemetry: true, samplesByGpu: new Map([[0, late]]), gpuIndices: [0], t0: 0, t1: 4000, outputTokens: 100, totalTokens: 400, maxGapMs: 500 });
+    const s = summarizeEnergy({
+      telemetry: true,
+      samplesByGpu: new Map([[0, late]]),
+      gpuIndices: [0],
+      t0: 0,
+      t1: 4000,
+      outputTokens: 100,
+      totalTokens: 400,
+      maxGapMs: 500,
+    });
     expect(s.complete).toBe(false);
     expect(s.totalEnergyJ).toBeCloseTo(1200, 9);
     expect(s.note).toMatch(/75% of the window/);
@@ -122,7 +160,12 @@ describe("sampler", () => {
       const fmt = (t) => { const d = new Date(t); return d.getFullYear() + "/" + pad(d.getMonth() + 1) + "/" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + "." + pad(d.getMilliseconds(), 3); };
       const tick = () => { for (let g = 0; g < 2; g++) process.stdout.write(fmt(base + i * 100) + ", " + g + ", " + (100 + g * 100) + ", 50, 1000, 40, 1980\\n"); i++; if (i > 20) process.exit(0); };
       setInterval(tick, 5);`;
-    const sampler = new TelemetrySampler({ tool: "nvidia-smi", intervalMs: 100, hostStats: false, command: { file: process.execPath, args: ["-e", script] } });
+    const sampler = new TelemetrySampler({
+      tool: "nvidia-smi",
+      intervalMs: 100,
+      hostStats: false,
+      command: { file: process.execPath, args: ["-e", script] },
+    });
     sampler.start();
     const deadline = Date.now() + 5000;
     while (sampler.powerSeries(1).length < 21 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -130,13 +173,24 @@ describe("sampler", () => {
     expect(sampler.powerSeries(0)).toHaveLength(21);
     // constant 100 W and 200 W over 2 s
     const e = sampler.energy([0, 1], base, base + 2000, 100, 200);
-    expect(e).toMatchObject({ complete: true, gpus: 2, avgPowerW: 300, totalEnergyJ: 600, joulesPerOutputToken: 6, joulesPerTotalToken: 3 });
+    expect(e).toMatchObject({
+      complete: true,
+      gpus: 2,
+      avgPowerW: 300,
+      totalEnergyJ: 600,
+      joulesPerOutputToken: 6,
+      joulesPerTotalToken: 3,
+    });
     const snap = await sampler.snapshot();
     expect(snap.gpuTelemetry).toBe(true);
     expect(snap.gpus.map((g) => g.powerW)).toEqual([100, 200]);
   });
   it("reports no GPU telemetry when the tool is missing", async () => {
-    const sampler = new TelemetrySampler({ tool: "nvidia-smi", hostStats: false, command: { file: "/nonexistent/nvidia-smi", args: [] } });
+    const sampler = new TelemetrySampler({
+      tool: "nvidia-smi",
+      hostStats: false,
+      command: { file: "/nonexistent/nvidia-smi", args: [] },
+    });
     sampler.start();
     await new Promise((r) => setTimeout(r, 100));
     sampler.stop();
@@ -144,6 +198,8 @@ describe("sampler", () => {
     expect(sampler.unavailable).toMatch(/ENOENT/);
     const snap = await sampler.snapshot();
     expect(snap).toMatchObject({ gpuTelemetry: false, gpus: [] });
-    expect(new TelemetrySampler({ tool: "none" }).energy([0], 0, 1000, 1, 1).note).toBe("no GPU telemetry on this node");
+    expect(new TelemetrySampler({ tool: "none" }).energy([0], 0, 1000, 1, 1).note).toBe(
+      "no GPU telemetry on this node",
+    );
   });
 });

@@ -67,11 +67,35 @@ export function makeAssignment(over: Partial<Assignment> = {}, dep: Partial<Depl
 /** argv that runs the load generator's fixture server (a real OpenAI-compatible HTTP server with known delays) */
 export function fixtureEngineArgv(port: number, extra: string[] = []): string[] {
   const script = fileURLToPath(new URL("../loadgen/fixture-server.ts", import.meta.url));
-  return [process.execPath, "--conditions=source", "--import", import.meta.resolve("tsx"), script, "--port", String(port), "--ttft-ms", "5", "--itl-ms", "1", ...extra];
+  return [
+    process.execPath,
+    "--conditions=source",
+    "--import",
+    import.meta.resolve("tsx"),
+    script,
+    "--port",
+    String(port),
+    "--ttft-ms",
+    "5",
+    "--itl-ms",
+    "1",
+    ...extra,
+  ];
 }
 
 export function processSpec(over: Partial<ProcessSpec> & { name: string; argv: string[] }): ProcessSpec {
-  return { role: "worker", env: {}, mounts: [], files: [], gpus: [0], ports: {}, health: [], stage: 0, ownSession: true, ...over };
+  return {
+    role: "worker",
+    env: {},
+    mounts: [],
+    files: [],
+    gpus: [0],
+    ports: {},
+    health: [],
+    stage: 0,
+    ownSession: true,
+    ...over,
+  };
 }
 
 /** a one-node plan whose only process is `spec`, served at port */

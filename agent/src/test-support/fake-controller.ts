@@ -6,8 +6,15 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AgentMessage, type Assignment, type ControllerMessage, decodeMessage, type HelloMsg, PROTOCOL_VERSION } from "@benchfleet/shared";
-import { WebSocketServer, type WebSocket } from "ws";
+import {
+  AgentMessage,
+  type Assignment,
+  type ControllerMessage,
+  decodeMessage,
+  type HelloMsg,
+  PROTOCOL_VERSION,
+} from "@benchfleet/shared";
+import { type WebSocket, WebSocketServer } from "ws";
 
 export interface FakeControllerOptions {
   port?: number;

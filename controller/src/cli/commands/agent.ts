@@ -5,17 +5,24 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { startAgent } from "@benchfleet/agent/agent";
-import { discover, type Discovery } from "@benchfleet/agent/discovery/discover";
+import { type Discovery, discover } from "@benchfleet/agent/discovery/discover";
 import { LauncherKind, SkuName } from "@benchfleet/shared";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { CliError } from "../cli-error.js";
 
-const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+const list = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 function positiveInt(name: string) {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
     return n;
   };
 }
@@ -37,7 +44,9 @@ export function renderDiscovery(d: Discovery): string {
 }
 
 export function register(program: Command): void {
-  const agent = program.command("agent").description("the node agent: discovery and the process that runs benchmark attempts");
+  const agent = program
+    .command("agent")
+    .description("the node agent: discovery and the process that runs benchmark attempts");
 
   agent
     .command("discover")
@@ -58,20 +67,31 @@ export function register(program: Command): void {
     .option("--domain <domain>", "topology domain: NVL72 rack, IB fabric, Slurm partition", "default")
     .addOption(new Option("--launcher <kind>", "how engines are started").choices(LauncherKind.options))
     .option("--data-dir <dir>", "spool, attempt scratch files", join(homedir(), ".benchfleet", "agent"))
-    .addOption(new Option("--emulate-sku <sku>", "pose as a node of this SKU (no GPU tools are read)").choices(SkuName.options))
-    .option("--emulate-gpus <n>", "GPUs of the emulated node (default: the SKU's per-node count)", positiveInt("--emulate-gpus"))
+    .addOption(
+      new Option("--emulate-sku <sku>", "pose as a node of this SKU (no GPU tools are read)").choices(SkuName.options),
+    )
+    .option(
+      "--emulate-gpus <n>",
+      "GPUs of the emulated node (default: the SKU's per-node count)",
+      positiveInt("--emulate-gpus"),
+    )
     .option("--time-scale <x>", "emulated engines: wall seconds per emulated second")
     .action(async (opts) => {
       const token = opts.token ?? process.env.BENCHFLEET_AGENT_TOKEN;
       if (!token) throw new CliError("an agent token is needed: --token or $BENCHFLEET_AGENT_TOKEN", 2);
       if (opts.emulateGpus && !opts.emulateSku) throw new CliError("--emulate-gpus needs --emulate-sku", 2);
-      if (opts.launcher === "slurm") throw new CliError("the slurm launcher is not implemented yet (its own issue); use --launcher process, docker or emulated", 2);
+      if (opts.launcher === "slurm")
+        throw new CliError(
+          "the slurm launcher is not implemented yet (its own issue); use --launcher process, docker or emulated",
+          2,
+        );
       try {
         new URL(opts.controller);
       } catch {
         throw new CliError(`--controller: "${opts.controller}" is not a URL (expected ws://host:port)`, 2);
       }
-      if (!/^wss?:\/\//.test(opts.controller)) throw new CliError(`--controller: expected ws:// or wss://, got "${opts.controller}"`, 2);
+      if (!/^wss?:\/\//.test(opts.controller))
+        throw new CliError(`--controller: expected ws:// or wss://, got "${opts.controller}"`, 2);
       const sku = opts.emulateSku as SkuName | undefined;
       const gpus = opts.emulateGpus ?? (sku ? (sku.startsWith("gb") ? 4 : 8) : undefined);
       const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -88,7 +108,9 @@ export function register(program: Command): void {
         log,
       });
       const h = handle.health();
-      log(`agent ${handle.agentId}: ${handle.discovery.gpus.length} × ${handle.discovery.sku.sku}, health ${h.ok ? "ok" : `NOT ok: ${h.reasons.join("; ")}`}`);
+      log(
+        `agent ${handle.agentId}: ${handle.discovery.gpus.length} × ${handle.discovery.sku.sku}, health ${h.ok ? "ok" : `NOT ok: ${h.reasons.join("; ")}`}`,
+      );
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (sig: string) => {
