@@ -1,6 +1,6 @@
 /** The dashboard shell: navigation, session, reconnect banner, error toasts, and the routed view. */
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, getToken, setToken } from "./api.js";
+import { api, ApiError, getToken, setToken } from "./api.js";
 import { ConfirmHost } from "./components/confirm.js";
 import { type ConnState, events } from "./events.js";
 import { navigate, useRoute } from "./hooks.js";
@@ -64,7 +64,10 @@ export function App() {
     );
 
   const operator = canOperate(me);
-  const jobOfAttempt = (attemptId: string) => navigate({ view: "job", id: attemptId.replace(/\.a\d+$/, ""), params: { attempt: attemptId } });
+  const jobOfAttempt = (attemptId: string) =>
+    api<{ jobId: string }>(`/attempts/${encodeURIComponent(attemptId)}`)
+      .then((a) => navigate({ view: "job", id: a.jobId, params: { attempt: attemptId } }))
+      .catch((e) => onError(`attempt ${attemptId}: ${(e as Error).message}`));
   const active = route.view === "sweep" ? "sweeps" : route.view === "job" ? "sweeps" : route.view;
 
   return (

@@ -50,9 +50,12 @@ export function LogView(props: { sinkRef: Ref<LogSink>; processes: string[]; cap
   }, [version, needle, proc]);
   const count = filtered ? filtered.length : buf.current.length;
 
+  // where follow mode last put the view: a scroll above it is the user's, and stops following
+  const pinnedTop = useRef(0);
   useEffect(() => {
     if (follow && box.current) {
       box.current.scrollTop = box.current.scrollHeight;
+      pinnedTop.current = box.current.scrollTop;
       setScrollTop(box.current.scrollTop);
     }
   }, [version, follow, count]);
@@ -66,7 +69,8 @@ export function LogView(props: { sinkRef: Ref<LogSink>; processes: string[]; cap
       if (!el) return;
       setScrollTop(el.scrollTop);
       const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - LINE_H * 2;
-      if (!atBottom && follow) setFollow(false);
+      if (follow && !atBottom && el.scrollTop < pinnedTop.current - LINE_H) setFollow(false);
+      else if (!follow && atBottom) setFollow(true);
     });
   };
 

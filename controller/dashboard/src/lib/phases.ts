@@ -1,4 +1,7 @@
-/** The phase timeline of an attempt: one segment per phase in lifecycle order, with its duration. Pure. */
+/**
+ * The phase timeline of an attempt: per gang rank, one segment per phase in lifecycle order with
+ * its duration. The controller keys phases `<rank>:<phase>` (a bare `<phase>` counts as rank 0). Pure.
+ */
 export const PHASE_ORDER = ["prepare", "launch", "ready", "warmup", "load", "eval", "teardown"] as const;
 
 export interface PhaseSegment {
@@ -8,13 +11,30 @@ export interface PhaseSegment {
   reason?: string;
 }
 
-export function phaseSegments(phases: Record<string, { status: string; at: string; durationMs?: number; reason?: string }>, now: number): PhaseSegment[] {
-  const out: PhaseSegment[] = [];
-  for (const phase of PHASE_ORDER) {
-    const p = phases[phase];
-    if (!p) continue;
-    const ms = p.durationMs ?? (p.status === "started" ? Math.max(0, now - Date.parse(p.at)) : 0);
-    out.push({ phase, status: p.status, ms, ...(p.reason ? { reason: p.reason } : {}) });
+type PhaseEntry = { status: string; at: string; durationMs?: number; reason?: string };
+
+export function phaseSegmentsByRank(phases: Record<string, PhaseEntry>, now: number): Map<number, PhaseSegment[]> {
+  const byRank = new Map<number, Map<string, PhaseEntry>>();
+  for (const [key, entry] of Object.entries(phases)) {
+    const i = key.indexOf(":");
+    const rank = i > 0 ? Number(key.slice(0, i)) : 0;
+    const phase = i > 0 ? key.slice(i + 1) : key;
+    if (!Number.isInteger(rank)) continue;
+    let m = byRank.get(rank);
+    if (!m) byRank.set(rank, (m = new Map()));
+    m.set(phase, entry);
+  }
+  const out = new Map<number, PhaseSegment[]>();
+  for (const rank of [...byRank.keys()].sort((a, b) => a - b)) {
+    const m = byRank.get(rank)!;
+    const segs: PhaseSegment[] = [];
+    for (const phase of PHASE_ORDER) {
+      const p = m.get(phase);
+      if (!p) continue;
+      const ms = p.durationMs ?? (p.status === "started" ? Math.max(0, now - Date.parse(p.at)) : 0);
+      segs.push({ phase, status: p.status, ms, ...(p.reason ? { reason: p.reason } : {}) });
+    }
+    out.set(rank, segs);
   }
   return out;
 }

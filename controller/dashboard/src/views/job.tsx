@@ -13,7 +13,7 @@ import { UPlotChart } from "../components/uplot-chart.js";
 import type { LiveEvent } from "../events.js";
 import { navigate, useLive } from "../hooks.js";
 import { fmtDuration, fmtNum, fmtTime, gpuHours } from "../lib/format.js";
-import { phaseSegments } from "../lib/phases.js";
+import { type PhaseSegment, phaseSegmentsByRank } from "../lib/phases.js";
 import { summarizeTelemetry, type TelemetrySample } from "../lib/series.js";
 import type { AttemptRecord, JobRecord } from "../lib/sweep-types.js";
 import type { Route } from "../lib/url-state.js";
@@ -68,6 +68,35 @@ function useThrottled(fn: () => void, ms: number): () => void {
 }
 
 const TELEMETRY_POINTS = 300;
+
+function PhaseTimeline(props: { rank: number; segs: PhaseSegment[] }) {
+  const totalMs = props.segs.reduce((s, x) => s + x.ms, 0);
+  return (
+    <div data-testid="phase-timeline" data-rank={props.rank}>
+      <div class="small muted">rank {props.rank}</div>
+      <div class="timeline">
+        {props.segs.map((s) => (
+          <div
+            key={s.phase}
+            class={`ph-${s.phase}${s.status === "failed" ? " ph-failed" : ""}`}
+            style={{ flexGrow: Math.max(s.ms, totalMs / 50, 1) }}
+            title={`${s.phase}: ${fmtDuration(s.ms)} ${s.status}${s.reason ? ` — ${s.reason}` : ""}`}
+          >
+            {s.phase}
+          </div>
+        ))}
+      </div>
+      <div class="small">
+        {props.segs.map((s) => (
+          <span key={s.phase} style={{ marginRight: "12px" }}>
+            {s.phase} {fmtDuration(s.ms)}
+            {s.status === "started" ? " (running)" : s.status === "failed" ? ` (failed${s.reason ? `: ${s.reason}` : ""})` : ""}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+}
 
 export function JobView(props: { route: Route; operator: boolean; onError: (m: string) => void }) {
   const jobId = props.route.id!;
@@ -185,8 +214,7 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
   if (!job) return <p class="muted">loading job {jobId}…</p>;
   const selectAttempt = (id: string) => navigate({ ...props.route, params: { ...props.route.params, attempt: id } }, true);
   const attemptPoints = points.filter((p) => !attemptId || p.attemptId === attemptId || props.route.params.allPoints === "1");
-  const segs = attempt ? phaseSegments(attempt.phases, Date.now()) : [];
-  const totalMs = segs.reduce((s, x) => s + x.ms, 0);
+  const ranks = attempt ? phaseSegmentsByRank(attempt.phases, Date.now()) : new Map<number, PhaseSegment[]>();
   const canRetry = job.status === "failed" || job.status === "cancelled" || job.status === "succeeded";
   const canCancel = job.status === "queued" || job.status === "running";
   const d = job.deployment;
@@ -336,21 +364,9 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
             </tbody>
           </table>
           <h3>Phases</h3>
-          <div class="timeline" data-testid="phase-timeline">
-            {segs.map((s) => (
-              <div key={s.phase} class={`ph-${s.phase}${s.status === "failed" ? " ph-failed" : ""}`} style={{ flexGrow: Math.max(s.ms, totalMs / 100) }} title={`${s.phase}: ${fmtDuration(s.ms)} ${s.status}${s.reason ? ` — ${s.reason}` : ""}`}>
-                {s.phase}
-              </div>
-            ))}
-          </div>
-          <div class="small">
-            {segs.map((s) => (
-              <span key={s.phase} style={{ marginRight: "12px" }}>
-                {s.phase} {fmtDuration(s.ms)}
-                {s.status === "started" ? " (running)" : s.status === "failed" ? " (failed)" : ""}
-              </span>
-            ))}
-          </div>
+          {[...ranks.entries()].map(([rank, segs]) => (
+            <PhaseTimeline key={rank} rank={rank} segs={segs} />
+          ))}
         </div>
       )}
       <div class="card">

@@ -156,7 +156,7 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
             onClick={(e) => (e.preventDefault(), setParams(props.route, { state: p.state === s ? undefined : s }))}
             data-count={s}
           >
-            <StateBadge state={s} /> {counts[s] ?? 0}
+            <StateBadge state={s} /> <span class="count">{counts[s] ?? 0}</span>
           </a>
         ))}
         {props.operator && (

@@ -1,0 +1,71 @@
+/**
+ * Test helpers for the dashboard's browser tests: build the dashboard (Vite) into
+ * controller/public, launch Debian's Chromium through playwright-core (never a downloaded
+ * browser), log a page in with a token, and measure frame times in the page.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const SCREENSHOTS = join(ROOT, "docs/screenshots");
+export const CHROMIUM = process.env.BENCHFLEET_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Builds controller/dashboard → controller/public with the workspace's Vite (before the controller starts: it serves public/ only if present). */
+export function buildDashboard(): void {
+  const vite = join(ROOT, "controller/node_modules/vite/bin/vite.js");
+  execFileSync(process.execPath, [vite, "build", "--config", "dashboard/vite.config.ts"], { cwd: join(ROOT, "controller"), stdio: "pipe" });
+  if (!existsSync(join(ROOT, "controller/public/index.html"))) throw new Error("dashboard build produced no controller/public/index.html");
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (scripts/bootstrap.sh does)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
+
+/** A page already signed in with `token` (stored as the dashboard's login does). */
+export async function signedInPage(browser: Browser, baseUrl: string, token: string, hash = "#/fleet"): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await ctx.addInitScript((t: string) => localStorage.setItem("benchfleet.token", t), token);
+  const page = await ctx.newPage();
+  await page.goto(`${baseUrl}/${hash}`);
+  return page;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
+}
+
+/** Starts recording animation-frame intervals in the page; `stop` returns them (ms). */
+export async function startFrameMonitor(page: Page): Promise<() => Promise<number[]>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __frameStop: boolean };
+    w.__frames = [];
+    w.__frameStop = false;
+    let last = performance.now();
+    const tick = (t: number) => {
+      w.__frames.push(t - last);
+      last = t;
+      if (!w.__frameStop) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  return async () =>
+    page.evaluate(() => {
+      const w = window as unknown as { __frames: number[]; __frameStop: boolean };
+      w.__frameStop = true;
+      return w.__frames.slice(1);
+    });
+}
+
+export function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
