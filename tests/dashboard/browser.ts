@@ -16,15 +16,28 @@ export const CHROMIUM = process.env.BENCHFLEET_CHROMIUM ?? "/usr/bin/chromium";
 /** Builds controller/dashboard → controller/public with the workspace's Vite (before the controller starts: it serves public/ only if present). */
 export function buildDashboard(): void {
   const vite = join(ROOT, "controller/node_modules/vite/bin/vite.js");
-  execFileSync(process.execPath, [vite, "build", "--config", "dashboard/vite.config.ts"], { cwd: join(ROOT, "controller"), stdio: "pipe" });
-  if (!existsSync(join(ROOT, "controller/public/index.html"))) throw new Error("dashboard build produced no controller/public/index.html");
+  execFileSync(process.execPath, [vite, "build", "--config", "dashboard/vite.config.ts"], {
+    cwd: join(ROOT, "controller"),
+    stdio: "pipe",
+  });
+  if (!existsSync(join(ROOT, "controller/public/index.html")))
+    throw new Error("dashboard build produced no controller/public/index.html");
 }
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (scripts/bootstrap.sh does)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium (scripts/bootstrap.sh does)`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 }
 

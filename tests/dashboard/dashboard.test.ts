@@ -6,7 +6,7 @@
  * frontier chart, a 10,000-job sweep table scrolled under a frame budget, and the reconnect banner.
  * Screenshots of each view go to docs/screenshots/.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Assignment, EvalResult, LoadPoint, PointResult, Telemetry } from "@benchfleet/shared";
@@ -15,7 +15,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestController, type TestController, TOKENS, until } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { fakePointResult, ProtocolAgent } from "../helpers/protocol-agent.js";
-import { buildDashboard, launchChromium, percentile, ROOT, screenshot, signedInPage, startFrameMonitor } from "./browser.js";
+import {
+  buildDashboard,
+  launchChromium,
+  percentile,
+  ROOT,
+  screenshot,
+  signedInPage,
+  startFrameMonitor,
+} from "./browser.js";
 
 const redisUrl = inject("redisUrl");
 
@@ -25,7 +33,15 @@ function curvePoint(point: LoadPoint, gpus: number, skuFactor: number): PointRes
   const c = point.concurrency;
   const tpot = 4 + c * 0.6;
   const total = skuFactor * 2500 * Math.sqrt(c);
-  r.bench = { ...r.bench, median_tpot_ms: tpot, mean_tpot_ms: tpot, p90_tpot_ms: tpot * 1.2, median_ttft_ms: 40 + c * 3, total_token_throughput: total, output_throughput: total / 9 };
+  r.bench = {
+    ...r.bench,
+    median_tpot_ms: tpot,
+    mean_tpot_ms: tpot,
+    p90_tpot_ms: tpot * 1.2,
+    median_ttft_ms: 40 + c * 3,
+    total_token_throughput: total,
+    output_throughput: total / 9,
+  };
   return r;
 }
 
@@ -97,7 +113,12 @@ describe("dashboard in Chromium", () => {
   }
 
   /** Plays an attempt through as the leader: phases, logs, curve-shaped point results, an eval. */
-  async function succeed(agent: ProtocolAgent, a: Assignment, skuFactor: number, hold?: Promise<unknown>): Promise<void> {
+  async function succeed(
+    agent: ProtocolAgent,
+    a: Assignment,
+    skuFactor: number,
+    hold?: Promise<unknown>,
+  ): Promise<void> {
     agent.accept(a);
     agent.phase(a, "prepare");
     agent.phase(a, "launch");
@@ -105,13 +126,32 @@ describe("dashboard in Chromium", () => {
     agent.memberReady(a);
     await agent.waitFor((m) => m.type === "gang-ready" && m.attemptId === a.attemptId, 10_000);
     agent.phase(a, "ready");
-    agent.send({ type: "phase", attemptId: a.attemptId, fencingToken: a.fencingToken, phase: "load", status: "started", at: new Date().toISOString() });
+    agent.send({
+      type: "phase",
+      attemptId: a.attemptId,
+      fencingToken: a.fencingToken,
+      phase: "load",
+      status: "started",
+      at: new Date().toISOString(),
+    });
     if (hold) await hold;
     for (const p of a.points) {
-      await agent.sendAcked({ type: "point-result", msgId: `p-${a.attemptId}-${p.concurrency}`, attemptId: a.attemptId, fencingToken: a.fencingToken, result: curvePoint(p, a.deployment.gpus, skuFactor) });
+      await agent.sendAcked({
+        type: "point-result",
+        msgId: `p-${a.attemptId}-${p.concurrency}`,
+        attemptId: a.attemptId,
+        fencingToken: a.fencingToken,
+        result: curvePoint(p, a.deployment.gpus, skuFactor),
+      });
     }
     agent.phase(a, "load");
-    await agent.sendAcked({ type: "eval-result", msgId: `e-${a.attemptId}`, attemptId: a.attemptId, fencingToken: a.fencingToken, result: evalResult(true) });
+    await agent.sendAcked({
+      type: "eval-result",
+      msgId: `e-${a.attemptId}`,
+      attemptId: a.attemptId,
+      fencingToken: a.fencingToken,
+      result: evalResult(true),
+    });
     agent.phase(a, "teardown");
     await agent.sendAcked(agent.finished(a, "succeeded"));
     agent.running = undefined;
@@ -126,7 +166,17 @@ describe("dashboard in Chromium", () => {
   async function failFast(agent: ProtocolAgent, a: Assignment, reason: string): Promise<void> {
     agent.accept(a);
     agent.phase(a, "prepare");
-    agent.send({ type: "phase", attemptId: a.attemptId, fencingToken: a.fencingToken, phase: "launch", status: "failed", at: new Date().toISOString(), durationMs: 5, reason, retryable: false });
+    agent.send({
+      type: "phase",
+      attemptId: a.attemptId,
+      fencingToken: a.fencingToken,
+      phase: "launch",
+      status: "failed",
+      at: new Date().toISOString(),
+      durationMs: 5,
+      reason,
+      retryable: false,
+    });
     agent.log(a, [`fatal: ${reason}`], "server");
     await agent.sendAcked({ ...agent.finished(a, "failed", { reason, retryable: false }), phase: "launch" });
     agent.running = undefined;
@@ -179,7 +229,13 @@ describe("dashboard in Chromium", () => {
     for (const id of ["h100-a", "h100-b", "h200-a"]) await page.waitForSelector(`[data-node="${id}"]`);
     expect(await page.textContent('[data-node="h200-a"]')).toContain("rack-3");
     // power sums over 8 GPUs (≈ 8 × 145 W idle) arrive from heartbeats without a reload
-    await until(async () => Number((await page.locator('[data-node="h100-a"] td:nth-child(9) .small').textContent())?.replace(/,/g, "")) > 500, 5000, "power figure");
+    await until(
+      async () =>
+        Number((await page.locator('[data-node="h100-a"] td:nth-child(9) .small').textContent())?.replace(/,/g, "")) >
+        500,
+      5000,
+      "power figure",
+    );
     await page.click('[data-node="h100-b"] [data-action="drain"]');
     await page.click('[data-testid="confirm"]');
     await page.waitForSelector('[data-node="h100-b"] .st-drained');
@@ -198,7 +254,6 @@ describe("dashboard in Chromium", () => {
 
   it("sweeps: a sweep started from the UI's plan preview appears, progresses live, streams a job's logs, and a failed job is retried from the UI", async () => {
     await page.goto(`${ctl.url}/#/sweeps`);
-    await page.waitForSelector('[data-testid="new-sweep"]', { timeout: 5000 }).catch(async () => console.log("BODY", await page.locator("body").innerText()));
     await page.click('[data-testid="new-sweep"]');
     await page.setInputFiles('[data-testid="config-files"]', join(ROOT, "configs/demo.yaml"));
     await page.fill('input[name="skus"]', "h100,h200");
@@ -235,7 +290,11 @@ describe("dashboard in Chromium", () => {
       const a3 = await nextAfter(h200, a2, 30_000);
       await succeed(h200, a3, 1.6);
     })().catch((e) => {
-      console.log("h200 agent:", (e as Error).message, JSON.stringify(h200.received.filter((m) => m.type === "error" || m.type === "cancel")));
+      console.log(
+        "h200 agent:",
+        (e as Error).message,
+        JSON.stringify(h200.received.filter((m) => m.type === "error" || m.type === "cancel")),
+      );
       throw e;
     });
 
@@ -245,23 +304,40 @@ describe("dashboard in Chromium", () => {
     await page.waitForSelector('[data-testid="jobs-table"] .vt-row');
     expect(await page.locator('[data-testid="jobs-table"] .vt-row').count()).toBe(3);
     // live progress: a running job shows up without a reload
-    await page.waitForFunction(() => Number(document.querySelector('[data-count="running"] .count')?.textContent?.trim()) >= 1, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-count="running"] .count')?.textContent?.trim()) >= 1,
+      undefined,
+      { timeout: 10_000 },
+    );
 
     // open the held h100 job and flood its logs
     const { agent, a } = await h100Assignment;
     await page.goto(`${ctl.url}/#/jobs/${encodeURIComponent(a.jobId)}`);
     await page.waitForSelector('[data-testid="log-view"]');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="log-stats"]')?.getAttribute("data-total")) >= 2);
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="log-stats"]')?.getAttribute("data-total")) >= 2,
+    );
     const stop = await startFrameMonitor(page);
     const batches = 40;
     const perBatch = 1000;
     const t0 = Date.now();
     for (let b = 0; b < batches; b++) {
-      agent.log(a, Array.from({ length: perBatch }, (_, i) => `INFO decode batch ${b * perBatch + i}: running=32 queued=0 gen_throughput=4711.5 tok/s`), b % 2 ? "server" : "router");
+      agent.log(
+        a,
+        Array.from(
+          { length: perBatch },
+          (_, i) => `INFO decode batch ${b * perBatch + i}: running=32 queued=0 gen_throughput=4711.5 tok/s`,
+        ),
+        b % 2 ? "server" : "router",
+      );
       await new Promise((r) => setTimeout(r, 25));
     }
     const sentMs = Date.now() - t0;
-    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="log-stats"]')?.getAttribute("data-total")) >= n, batches * perBatch + 2, { timeout: 20_000 });
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="log-stats"]')?.getAttribute("data-total")) >= n,
+      batches * perBatch + 2,
+      { timeout: 20_000 },
+    );
     const frames = await stop();
     const linesInDom = await page.locator(".log-line").count();
     figures.logLinesPerSecondSent = Math.round((batches * perBatch) / (sentMs / 1000));
@@ -280,7 +356,11 @@ describe("dashboard in Chromium", () => {
 
     // release: points arrive in the open page as they are stored
     release();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="points"] tbody tr').length === 3, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="points"] tbody tr').length === 3,
+      undefined,
+      { timeout: 10_000 },
+    );
     await page.waitForSelector('[data-testid="job-summary"] .st-succeeded');
     await page.waitForSelector('[data-testid="evals"]');
     await page.waitForSelector('[data-testid="phase-timeline"] .ph-teardown');
@@ -289,9 +369,17 @@ describe("dashboard in Chromium", () => {
 
     // the failed job: its reason shows; Retry re-queues it and the h200 agent runs it again
     await until(() => failedJobId, 10_000, "h200 failure");
-    await until(async () => (await ctl.api("GET", `/api/v1/jobs/${failedJobId}`)).body.status === "failed", 10_000, "job failed");
+    await until(
+      async () => (await ctl.api("GET", `/api/v1/jobs/${failedJobId}`)).body.status === "failed",
+      10_000,
+      "job failed",
+    );
     await page.goto(`${ctl.url}/#/sweeps/${encodeURIComponent(sweepId)}`);
-    await page.waitForFunction(() => document.querySelector('[data-count="failed"] .count')?.textContent?.trim() === "1", undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-count="failed"] .count')?.textContent?.trim() === "1",
+      undefined,
+      { timeout: 10_000 },
+    );
     await page.selectOption('[data-testid="filter-state"]', "failed");
     await page.click('[data-testid="jobs-table"] .vt-row');
     await page.waitForSelector('[data-testid="failure-reason"]');
@@ -306,7 +394,11 @@ describe("dashboard in Chromium", () => {
     expect(job.attempts.length).toBe(2);
 
     await page.goto(`${ctl.url}/#/sweeps/${encodeURIComponent(sweepId)}`);
-    await page.waitForFunction(() => document.querySelector('[data-count="succeeded"] .count')?.textContent?.trim() === "3", undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-count="succeeded"] .count')?.textContent?.trim() === "3",
+      undefined,
+      { timeout: 10_000 },
+    );
     await screenshot(page, "sweep");
     await page.goto(`${ctl.url}/#/sweeps`);
     await page.waitForSelector(`[data-sweep="${sweepId}"] .st-succeeded`);
@@ -315,7 +407,11 @@ describe("dashboard in Chromium", () => {
 
   it("results: the frontier chart draws the measured points, hover shows a point's configuration, emulated results are badged", async () => {
     await page.goto(`${ctl.url}/#/results?group=sku`);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-stats"]')?.getAttribute("data-points")) >= 9, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="chart-stats"]')?.getAttribute("data-points")) >= 9,
+      undefined,
+      { timeout: 10_000 },
+    );
     const frontier = Number(await page.getAttribute('[data-testid="chart-stats"]', "data-frontier"));
     expect(frontier).toBeGreaterThanOrEqual(2);
     // the canvas has coloured pixels (points and frontier lines drawn)
@@ -333,9 +429,21 @@ describe("dashboard in Chromium", () => {
       await page.mouse.move(box.x + box.width * x, box.y + box.height / 2);
       if (await page.locator('[data-testid="chart-tooltip"]').count()) break;
     }
-    expect(await page.textContent('[data-testid="chart-tooltip"]')).toMatch(/demo-dsr1-fp8-h[12]00-sglang[\s\S]*conc \d+/);
+    expect(await page.textContent('[data-testid="chart-tooltip"]')).toMatch(
+      /demo-dsr1-fp8-h[12]00-sglang[\s\S]*conc \d+/,
+    );
     await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.3);
     expect(await page.locator('[data-testid="at-table"] tbody tr').count()).toBeGreaterThanOrEqual(2);
+    // the analytics API's cost frontier (SKU catalog rates applied by the controller) draws too
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="server-frontier-stats"]')?.getAttribute("data-groups")) >= 2,
+      undefined,
+      { timeout: 10_000 },
+    );
+    expect(await page.locator('[data-testid="server-frontier-chart"] canvas').count()).toBe(1);
+    // history of one configuration (frontier per sweep date) from the analytics API
+    await page.selectOption('[data-testid="results-configKey"]', "demo-dsr1-fp8-h100-sglang");
+    await page.waitForSelector('[data-testid="history"] tbody tr');
     await page.click('[data-testid="log-scale"]');
     expect(page.url()).toContain("log=1");
     await screenshot(page, "results");
@@ -343,14 +451,28 @@ describe("dashboard in Chromium", () => {
 
   it("a 10,000-job sweep table loads and scrolls under a loose frame budget; search and sort stay quick", async () => {
     const deployments = Array.from({ length: 10_000 }, (_, i) =>
-      makeDeployment({ seed: `big-${i}`, sku: "mi355x", runner: `mi355x-bigsweep`, points: [{ concurrency: 1 + (i % 64), isl: 1024, osl: 1024 }] }),
+      makeDeployment({
+        seed: `big-${i}`,
+        sku: "mi355x",
+        runner: `mi355x-bigsweep`,
+        points: [{ concurrency: 1 + (i % 64), isl: 1024, osl: 1024 }],
+      }),
     );
     const t0 = Date.now();
-    const sweep = await ctl.ctx.sweeps.create({ name: "10k jobs", triggeredBy: "test", source: { kind: "plan" }, deployments });
+    const sweep = await ctl.ctx.sweeps.create({
+      name: "10k jobs",
+      triggeredBy: "test",
+      source: { kind: "plan" },
+      deployments,
+    });
     figures.create10kJobsMs = Date.now() - t0;
     const t1 = Date.now();
     await page.goto(`${ctl.url}/#/sweeps/${encodeURIComponent(sweep.sweepId)}`);
-    await page.waitForFunction(() => document.querySelector('[data-testid="jobs-table"] .vt-foot')?.textContent?.startsWith("10,000"), undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="jobs-table"] .vt-foot')?.textContent?.startsWith("10,000"),
+      undefined,
+      { timeout: 30_000 },
+    );
     figures.load10kTableMs = Date.now() - t1;
     expect(await page.locator('[data-testid="jobs-table"] .vt-row').count()).toBeLessThan(80);
 
@@ -373,7 +495,9 @@ describe("dashboard in Chromium", () => {
 
     const t2 = Date.now();
     await page.fill('[data-testid="job-search"]', "test-big-9999");
-    await page.waitForFunction(() => document.querySelector('[data-testid="jobs-table"] .vt-foot')?.textContent?.startsWith("1 rows"));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="jobs-table"] .vt-foot')?.textContent?.startsWith("1 rows"),
+    );
     figures.search10kMs = Date.now() - t2;
     await page.fill('[data-testid="job-search"]', "");
     const t3 = Date.now();

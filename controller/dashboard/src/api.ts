@@ -27,7 +27,10 @@ export function setToken(t: string): void {
   else localStorage.removeItem(TOKEN_KEY);
 }
 
-export async function api<T = unknown>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+export async function api<T = unknown>(
+  path: string,
+  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;
@@ -47,7 +50,11 @@ export async function api<T = unknown>(path: string, init: { method?: string; bo
   }
   if (!res.ok) {
     const d = (data ?? {}) as { error?: string; message?: string };
-    throw new ApiError(res.status, d.error ?? String(res.status), d.message ?? (typeof data === "string" ? data : res.statusText));
+    throw new ApiError(
+      res.status,
+      d.error ?? String(res.status),
+      d.message ?? (typeof data === "string" ? data : res.statusText),
+    );
   }
   return data as T;
 }
@@ -65,7 +72,9 @@ export async function fetchAllPages<T>(path: string, pageSize = 1000, signal?: A
   const out: T[] = [];
   const sep = path.includes("?") ? "&" : "?";
   for (let offset = 0; ; offset += pageSize) {
-    const data = await api<{ total?: number; items?: T[] } | T[]>(`${path}${sep}offset=${offset}&limit=${pageSize}`, { signal });
+    const data = await api<{ total?: number; items?: T[] } | T[]>(`${path}${sep}offset=${offset}&limit=${pageSize}`, {
+      signal,
+    });
     const items = itemsOf<T>(data, "jobs");
     out.push(...items);
     const total = Array.isArray(data) ? undefined : data.total;

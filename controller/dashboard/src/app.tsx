@@ -1,6 +1,6 @@
 /** The dashboard shell: navigation, session, reconnect banner, error toasts, and the routed view. */
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, getToken, setToken } from "./api.js";
+import { ApiError, api, getToken, setToken } from "./api.js";
 import { ConfirmHost } from "./components/confirm.js";
 import { type ConnState, events } from "./events.js";
 import { navigate, useRoute } from "./hooks.js";
@@ -40,7 +40,8 @@ export function App() {
         events.start();
       })
       .catch((e) => {
-        if (e instanceof ApiError && (e.status === 401 || e.status === 403)) setLoginMsg(getToken() ? "token refused" : "");
+        if (e instanceof ApiError && (e.status === 401 || e.status === 403))
+          setLoginMsg(getToken() ? "token refused" : "");
         else setLoginMsg(`cannot reach the controller: ${(e as Error).message}`);
       })
       .finally(() => setAuthChecked(true));
@@ -109,7 +110,9 @@ export function App() {
         ))}
       </div>
       <main>
-        {route.view === "fleet" && <FleetView route={route} operator={operator} onError={onError} onJob={jobOfAttempt} />}
+        {route.view === "fleet" && (
+          <FleetView route={route} operator={operator} onError={onError} onJob={jobOfAttempt} />
+        )}
         {route.view === "sweeps" && <SweepsView route={route} operator={operator} onError={onError} />}
         {route.view === "sweep" && <SweepView key={route.id} route={route} operator={operator} onError={onError} />}
         {route.view === "job" && <JobView key={route.id} route={route} operator={operator} onError={onError} />}

@@ -37,7 +37,8 @@ export function eventsOf(msg: unknown): LiveEvent[] {
   const m = msg as Record<string, unknown>;
   if (Array.isArray(m.events)) return m.events.flatMap(eventsOf);
   if (m.type === "event" && m.event) return eventsOf(m.event);
-  if (m.type === "snapshot") return [{ kind: "snapshot", topic: m.topic as string, id: m.id as string | undefined, data: m.data }];
+  if (m.type === "snapshot")
+    return [{ kind: "snapshot", topic: m.topic as string, id: m.id as string | undefined, data: m.data }];
   if (typeof m.kind === "string") return [m as unknown as LiveEvent];
   return [];
 }

@@ -2,7 +2,7 @@
  * Who is logged in: the token's operator name and role (`GET /api/v1/session`). Operator actions
  * are shown only for operator/admin (the API refuses them for viewers anyway).
  */
-import { api, ApiError, getToken } from "./api.js";
+import { ApiError, api, getToken } from "./api.js";
 
 export type Role = "viewer" | "operator" | "admin";
 export interface Identity {

@@ -41,7 +41,13 @@ export function ConfirmHost(props: { onError: (msg: string) => void }) {
           <button type="button" onClick={() => setReq(undefined)} disabled={busy}>
             Cancel
           </button>
-          <button type="button" class={req.danger ? "danger" : "primary"} onClick={go} disabled={busy} data-testid="confirm">
+          <button
+            type="button"
+            class={req.danger ? "danger" : "primary"}
+            onClick={go}
+            disabled={busy}
+            data-testid="confirm"
+          >
             {req.confirmLabel}
           </button>
         </div>

@@ -3,8 +3,9 @@
  * per-animation-frame batch, and only the lines in view are in the DOM — so thousands of lines per
  * second do not freeze the page. Follow (stick to the bottom), per-process filter, search, download.
  */
-import { useEffect, useImperativeHandle, useMemo, useRef, useState } from "preact/hooks";
+
 import type { Ref } from "preact";
+import { useEffect, useImperativeHandle, useMemo, useRef, useState } from "preact/hooks";
 import { FrameBatcher } from "../lib/frame-batcher.js";
 import { LogBuffer } from "../lib/log-buffer.js";
 import { visibleRange } from "../lib/virtual-range.js";
@@ -16,7 +17,13 @@ export interface LogSink {
 
 const LINE_H = 18;
 
-export function LogView(props: { sinkRef: Ref<LogSink>; processes: string[]; capacity?: number; height?: number; fileName: string }) {
+export function LogView(props: {
+  sinkRef: Ref<LogSink>;
+  processes: string[];
+  capacity?: number;
+  height?: number;
+  fileName: string;
+}) {
   const buf = useRef(new LogBuffer(props.capacity ?? 50_000));
   const [version, setVersion] = useState(0);
   const [follow, setFollow] = useState(true);
@@ -46,7 +53,9 @@ export function LogView(props: { sinkRef: Ref<LogSink>; processes: string[]; cap
   const needle = search.trim().toLowerCase();
   const filtered = useMemo(() => {
     if (!needle && !proc) return undefined;
-    return buf.current.indicesWhere((l) => (!proc || l.process === proc) && (!needle || l.text.toLowerCase().includes(needle)));
+    return buf.current.indicesWhere(
+      (l) => (!proc || l.process === proc) && (!needle || l.text.toLowerCase().includes(needle)),
+    );
   }, [version, needle, proc]);
   const count = filtered ? filtered.length : buf.current.length;
 
@@ -80,7 +89,11 @@ export function LogView(props: { sinkRef: Ref<LogSink>; processes: string[]; cap
     const l = buf.current.at(filtered ? filtered[i]! : i);
     if (!l) continue;
     lines.push(
-      <div key={l.seq} class={`log-line${l.text.startsWith("[stderr]") ? " err" : ""}`} style={{ top: `${i * LINE_H}px` }}>
+      <div
+        key={l.seq}
+        class={`log-line${l.text.startsWith("[stderr]") ? " err" : ""}`}
+        style={{ top: `${i * LINE_H}px` }}
+      >
         <span class="proc">{l.process}</span>
         {l.text}
       </div>,
@@ -88,7 +101,10 @@ export function LogView(props: { sinkRef: Ref<LogSink>; processes: string[]; cap
   }
 
   const download = () => {
-    const pred = filtered ? (l: { process: string; text: string }) => (!proc || l.process === proc) && (!needle || l.text.toLowerCase().includes(needle)) : undefined;
+    const pred = filtered
+      ? (l: { process: string; text: string }) =>
+          (!proc || l.process === proc) && (!needle || l.text.toLowerCase().includes(needle))
+      : undefined;
     const blob = new Blob([buf.current.toText(pred)], { type: "text/plain" });
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
@@ -101,7 +117,13 @@ export function LogView(props: { sinkRef: Ref<LogSink>; processes: string[]; cap
     <div data-testid="log-view">
       <div class="log-bar">
         <label>
-          <input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} data-testid="log-follow" /> follow
+          <input
+            type="checkbox"
+            checked={follow}
+            onChange={(e) => setFollow((e.target as HTMLInputElement).checked)}
+            data-testid="log-follow"
+          />{" "}
+          follow
         </label>
         <label>
           process{" "}
@@ -114,13 +136,26 @@ export function LogView(props: { sinkRef: Ref<LogSink>; processes: string[]; cap
             ))}
           </select>
         </label>
-        <input type="search" placeholder="search logs" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} data-testid="log-search" />
+        <input
+          type="search"
+          placeholder="search logs"
+          value={search}
+          onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+          data-testid="log-search"
+        />
         <button type="button" class="small" onClick={download}>
           Download
         </button>
-        <span class="muted small" data-testid="log-stats" data-total={buf.current.total} data-retained={buf.current.length}>
+        <span
+          class="muted small"
+          data-testid="log-stats"
+          data-total={buf.current.total}
+          data-retained={buf.current.length}
+        >
           {buf.current.total.toLocaleString("en-US")} lines received
-          {buf.current.dropped > 0 ? ` · oldest ${buf.current.dropped.toLocaleString("en-US")} dropped from view (full log: download from the controller)` : ""}
+          {buf.current.dropped > 0
+            ? ` · oldest ${buf.current.dropped.toLocaleString("en-US")} dropped from view (full log: download from the controller)`
+            : ""}
           {filtered ? ` · ${filtered.length.toLocaleString("en-US")} match` : ""}
         </span>
       </div>

@@ -1,7 +1,14 @@
 /** A tiny canvas line chart of recent values (GPU power/utilisation/memory per node). */
 import { useEffect, useRef } from "preact/hooks";
 
-export function Sparkline(props: { values: readonly number[]; width?: number; height?: number; max?: number; color?: string; title?: string }) {
+export function Sparkline(props: {
+  values: readonly number[];
+  width?: number;
+  height?: number;
+  max?: number;
+  color?: string;
+  title?: string;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   const w = props.width ?? 80;
   const h = props.height ?? 20;

@@ -2,7 +2,13 @@
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 
-export function UPlotChart(props: { options: Omit<uPlot.Options, "width" | "height">; data: uPlot.AlignedData; height?: number; optionsKey: string; testId?: string }) {
+export function UPlotChart(props: {
+  options: Omit<uPlot.Options, "width" | "height">;
+  data: uPlot.AlignedData;
+  height?: number;
+  optionsKey: string;
+  testId?: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
   const height = props.height ?? 280;

@@ -4,8 +4,8 @@
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { visibleRange } from "../lib/virtual-range.js";
 import type { SortDir } from "../lib/table-model.js";
+import { visibleRange } from "../lib/virtual-range.js";
 
 export interface Column<T> {
   key: string;
@@ -46,11 +46,15 @@ export function VirtualTable<T>(props: {
   for (let i = r.start; i < r.end; i++) {
     const row = props.rows[i]!;
     rows.push(
+      // biome-ignore lint/a11y/noStaticElementInteractions: a clickable row gets role="button", tabIndex and Enter below
       <div
         class={`vt-row${props.onRowClick ? " clickable" : ""}`}
         key={props.rowKey(row)}
         style={{ gridTemplateColumns: grid, height: `${rowHeight}px`, top: `${i * rowHeight}px` }}
         onClick={props.onRowClick ? () => props.onRowClick!(row) : undefined}
+        onKeyDown={props.onRowClick ? (e) => e.key === "Enter" && props.onRowClick!(row) : undefined}
+        role={props.onRowClick ? "button" : "row"}
+        tabIndex={props.onRowClick ? 0 : undefined}
         data-row={i}
       >
         {props.columns.map((c) => (
@@ -65,10 +69,13 @@ export function VirtualTable<T>(props: {
     <div class="vt" data-testid={props.testId}>
       <div class="vt-head" style={{ gridTemplateColumns: grid }}>
         {props.columns.map((c) => (
+          // biome-ignore lint/a11y/noStaticElementInteractions: sortable headers are focusable and sort on Enter
           <div
             key={c.key}
             class={`vt-cell${c.sortable ? " sortable" : ""}`}
             onClick={c.sortable && props.onSort ? () => props.onSort!(c.key) : undefined}
+            onKeyDown={c.sortable && props.onSort ? (e) => e.key === "Enter" && props.onSort!(c.key) : undefined}
+            tabIndex={c.sortable ? 0 : undefined}
           >
             {c.label}
             {props.sortKey === c.key ? (props.sortDir === "desc" ? " ▼" : " ▲") : ""}

@@ -4,8 +4,9 @@
  * uPlot's aligned data (one x column with one entry per point; per group a scatter series and a
  * frontier series). Pure.
  */
-import { paretoFrontier } from "@benchfleet/shared/analytics/pareto";
+
 import { valueAt } from "@benchfleet/shared/analytics/interpolate";
+import { paretoFrontier } from "@benchfleet/shared/analytics/pareto";
 
 export interface ChartRow {
   id: number | string;
@@ -34,7 +35,11 @@ export interface ChartRow {
 
 export const Y_METRICS = {
   tputPerGpu: { label: "Throughput per GPU (tok/s/GPU)", better: "max" as const, get: (r: ChartRow) => r.tputPerGpu },
-  energy: { label: "Energy per token (J/token)", better: "min" as const, get: (r: ChartRow) => r.result?.energy?.joulesPerTotalToken ?? null },
+  energy: {
+    label: "Energy per token (J/token)",
+    better: "min" as const,
+    get: (r: ChartRow) => r.result?.energy?.joulesPerTotalToken ?? null,
+  },
   ttft: { label: "TTFT median (ms)", better: "min" as const, get: (r: ChartRow) => r.medianTtftMs },
 };
 export type YMetric = keyof typeof Y_METRICS;
@@ -65,7 +70,9 @@ export function groupKeyOf(r: ChartRow, by: GroupBy): string {
 
 export function buildChart(rows: readonly ChartRow[], y: YMetric, by: GroupBy): ChartModel {
   const metric = Y_METRICS[y];
-  const usable = rows.filter((r) => r.status === "ok" && r.interactivity !== null && metric.get(r) !== null && Number.isFinite(metric.get(r)!));
+  const usable = rows.filter(
+    (r) => r.status === "ok" && r.interactivity !== null && metric.get(r) !== null && Number.isFinite(metric.get(r)!),
+  );
   const byKey = new Map<string, ChartRow[]>();
   for (const r of usable) {
     const k = groupKeyOf(r, by);
@@ -76,9 +83,11 @@ export function buildChart(rows: readonly ChartRow[], y: YMetric, by: GroupBy): 
   const groups: ChartGroup[] = [...byKey.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, points]) => {
-      const frontier = paretoFrontier(points, { value: (r) => r.interactivity as number, direction: "max" }, { value: (r) => metric.get(r) as number, direction: metric.better }).map(
-        (p) => p.item,
-      );
+      const frontier = paretoFrontier(
+        points,
+        { value: (r) => r.interactivity as number, direction: "max" },
+        { value: (r) => metric.get(r) as number, direction: metric.better },
+      ).map((p) => p.item);
       return { key, points, frontier, emulated: points.some((p) => p.emulated) };
     });
   const rowAt = usable.slice().sort((a, b) => (a.interactivity as number) - (b.interactivity as number));
@@ -95,9 +104,14 @@ export function buildChart(rows: readonly ChartRow[], y: YMetric, by: GroupBy): 
 }
 
 /** Throughput per GPU at target interactivities along each group's throughput frontier. */
-export function tableAtTargets(groups: readonly ChartGroup[], targets: readonly number[]): Array<{ key: string; emulated: boolean; cells: Array<{ ok: boolean; value?: number; message?: string }> }> {
+export function tableAtTargets(
+  groups: readonly ChartGroup[],
+  targets: readonly number[],
+): Array<{ key: string; emulated: boolean; cells: Array<{ ok: boolean; value?: number; message?: string }> }> {
   return groups.map((g) => {
-    const curve = g.frontier.map((r) => ({ x: r.interactivity as number, y: r.tputPerGpu as number })).filter((p) => Number.isFinite(p.y));
+    const curve = g.frontier
+      .map((r) => ({ x: r.interactivity as number, y: r.tputPerGpu as number }))
+      .filter((p) => Number.isFinite(p.y));
     return {
       key: g.key,
       emulated: g.emulated,
@@ -109,4 +123,15 @@ export function tableAtTargets(groups: readonly ChartGroup[], targets: readonly 
   });
 }
 
-export const PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#475569", "#ea580c"];
+export const PALETTE = [
+  "#2563eb",
+  "#dc2626",
+  "#16a34a",
+  "#d97706",
+  "#7c3aed",
+  "#0891b2",
+  "#db2777",
+  "#65a30d",
+  "#475569",
+  "#ea580c",
+];

@@ -21,7 +21,10 @@ export function phaseSegmentsByRank(phases: Record<string, PhaseEntry>, now: num
     const phase = i > 0 ? key.slice(i + 1) : key;
     if (!Number.isInteger(rank)) continue;
     let m = byRank.get(rank);
-    if (!m) byRank.set(rank, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      byRank.set(rank, m);
+    }
     m.set(phase, entry);
   }
   const out = new Map<number, PhaseSegment[]>();

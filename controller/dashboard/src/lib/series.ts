@@ -20,9 +20,14 @@ export interface TelemetrySample {
 }
 
 /** Sum of power, mean utilisation and sum of memory over a node's GPUs (null when none reported). */
-export function summarizeTelemetry(t: TelemetrySample | undefined): { powerW: number | null; utilPct: number | null; memUsedGiB: number | null } {
+export function summarizeTelemetry(t: TelemetrySample | undefined): {
+  powerW: number | null;
+  utilPct: number | null;
+  memUsedGiB: number | null;
+} {
   const gpus = t?.gpus ?? [];
-  const vals = (f: (g: (typeof gpus)[number]) => number | null) => gpus.map(f).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+  const vals = (f: (g: (typeof gpus)[number]) => number | null) =>
+    gpus.map(f).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
   const p = vals((g) => g.powerW);
   const u = vals((g) => g.utilPct);
   const m = vals((g) => g.memUsedMiB);

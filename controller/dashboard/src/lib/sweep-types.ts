@@ -6,7 +6,13 @@ export interface SweepSummary {
   name: string;
   triggeredBy: string;
   createdAt: string;
-  source: { kind: string; keys?: string[]; skus?: string[]; changelog?: { file?: string; base?: string; head?: string }; configFiles?: string[] };
+  source: {
+    kind: string;
+    keys?: string[];
+    skus?: string[];
+    changelog?: { file?: string; base?: string; head?: string };
+    configFiles?: string[];
+  };
   jobCount: number;
   cancelledAt?: string;
   parentSweepId?: string;

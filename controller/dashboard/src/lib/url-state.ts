@@ -29,7 +29,11 @@ export function parseRoute(hash: string): Route {
 
 export function formatRoute(r: Route): string {
   const path =
-    r.view === "sweep" ? `/sweeps/${encodeURIComponent(r.id ?? "")}` : r.view === "job" ? `/jobs/${encodeURIComponent(r.id ?? "")}` : `/${r.view}`;
+    r.view === "sweep"
+      ? `/sweeps/${encodeURIComponent(r.id ?? "")}`
+      : r.view === "job"
+        ? `/jobs/${encodeURIComponent(r.id ?? "")}`
+        : `/${r.view}`;
   const qs = new URLSearchParams();
   for (const k of Object.keys(r.params).sort()) {
     const v = r.params[k];

@@ -17,7 +17,16 @@ import type { Route } from "../lib/url-state.js";
 
 export interface NodeView {
   id: string;
-  info: { hostname: string; sku: string; gpuCount: number; labels: string[]; domain: string; launcher: string; emulated: boolean; slurm?: { partition: string; nodes: number } };
+  info: {
+    hostname: string;
+    sku: string;
+    gpuCount: number;
+    labels: string[];
+    domain: string;
+    launcher: string;
+    emulated: boolean;
+    slurm?: { partition: string; nodes: number };
+  };
   state: string;
   adminReason?: string;
   attemptId?: string;
@@ -39,7 +48,12 @@ const ACTIONS: Array<{ action: string; label: string; when: (n: NodeView) => boo
   { action: "release", label: "Release", when: (n) => n.state === "quarantined" },
 ];
 
-export function FleetView(props: { route: Route; operator: boolean; onError: (m: string) => void; onJob: (attemptId: string) => void }) {
+export function FleetView(props: {
+  route: Route;
+  operator: boolean;
+  onError: (m: string) => void;
+  onJob: (attemptId: string) => void;
+}) {
   const nodes = useRef(new Map<string, NodeView>());
   const series = useRef(new Map<string, NodeSeries>());
   const [loaded, setLoaded] = useState(false);
@@ -47,7 +61,10 @@ export function FleetView(props: { route: Route; operator: boolean; onError: (m:
 
   const seriesOf = (id: string): NodeSeries => {
     let s = series.current.get(id);
-    if (!s) series.current.set(id, (s = { power: new Series(), util: new Series(), mem: new Series() }));
+    if (!s) {
+      s = { power: new Series(), util: new Series(), mem: new Series() };
+      series.current.set(id, s);
+    }
     return s;
   };
   const addTelemetry = (id: string, t: TelemetrySample | undefined) => {
@@ -59,7 +76,8 @@ export function FleetView(props: { route: Route; operator: boolean; onError: (m:
   };
   const replaceAll = (list: NodeView[]) => {
     nodes.current = new Map(list.map((n) => [n.id, n]));
-    for (const n of list) if (n.telemetry && !series.current.get(n.id)?.power.data.length) addTelemetry(n.id, n.telemetry);
+    for (const n of list)
+      if (n.telemetry && !series.current.get(n.id)?.power.data.length) addTelemetry(n.id, n.telemetry);
     setLoaded(true);
     refresh();
   };
@@ -105,7 +123,11 @@ export function FleetView(props: { route: Route; operator: boolean; onError: (m:
     confirmAction({
       title: `${a.label} node ${n.id}?`,
       body:
-        a.action === "drain" ? "The current attempt finishes; no new work is assigned." : a.action === "quarantine" ? "The node gets no work until it is released." : undefined,
+        a.action === "drain"
+          ? "The current attempt finishes; no new work is assigned."
+          : a.action === "quarantine"
+            ? "The node gets no work until it is released."
+            : undefined,
       confirmLabel: a.label,
       danger: a.danger,
       run: () => api(`/nodes/${encodeURIComponent(n.id)}/${a.action}`, { method: "POST", body: {} }).then(load),
@@ -114,7 +136,11 @@ export function FleetView(props: { route: Route; operator: boolean; onError: (m:
   const filter = (key: string, label: string, values: string[]) => (
     <label>
       {label}{" "}
-      <select value={p[key] ?? ""} onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })} data-testid={`filter-${key}`}>
+      <select
+        value={p[key] ?? ""}
+        onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })}
+        data-testid={`filter-${key}`}
+      >
         <option value="">all</option>
         {values.map((v) => (
           <option key={v} value={v}>
@@ -140,10 +166,27 @@ export function FleetView(props: { route: Route; operator: boolean; onError: (m:
         ))}
       </div>
       <div class="filters">
-        {filter("sku", "SKU", distinct(all, (n) => n.info.sku))}
-        {filter("state", "State", distinct(all, (n) => n.state))}
-        {filter("domain", "Domain", distinct(all, (n) => n.info.domain))}
-        <input type="search" placeholder="search id, host, label" value={p.q ?? ""} onInput={(e) => setParams(props.route, { q: (e.target as HTMLInputElement).value })} />
+        {filter(
+          "sku",
+          "SKU",
+          distinct(all, (n) => n.info.sku),
+        )}
+        {filter(
+          "state",
+          "State",
+          distinct(all, (n) => n.state),
+        )}
+        {filter(
+          "domain",
+          "Domain",
+          distinct(all, (n) => n.info.domain),
+        )}
+        <input
+          type="search"
+          placeholder="search id, host, label"
+          value={p.q ?? ""}
+          onInput={(e) => setParams(props.route, { q: (e.target as HTMLInputElement).value })}
+        />
       </div>
       {!loaded && <p class="muted">loading…</p>}
       <table class="grid" data-testid="fleet-table">
@@ -186,29 +229,39 @@ export function FleetView(props: { route: Route; operator: boolean; onError: (m:
                 </td>
                 <td class="small">
                   {n.attemptId ? (
-                    <a href="#" onClick={(e) => (e.preventDefault(), props.onJob(n.attemptId!))}>
+                    <button type="button" class="link" onClick={() => props.onJob(n.attemptId!)}>
                       {n.attemptId}
-                    </a>
+                    </button>
                   ) : (
                     "–"
                   )}
                 </td>
-                <td class="small">{n.health.ok ? "ok" : <span class="bad">{n.health.reasons.join("; ") || "unhealthy"}</span>}
+                <td class="small">
+                  {n.health.ok ? "ok" : <span class="bad">{n.health.reasons.join("; ") || "unhealthy"}</span>}
                   {n.adminReason && <div class="muted">{n.adminReason}</div>}
                 </td>
                 <td>
-                  <Sparkline values={s.power.data} color="#dc2626" title="GPU power (sum)" /> <span class="small">{fmtNum(s.power.last, 0)}</span>
+                  <Sparkline values={s.power.data} color="#dc2626" title="GPU power (sum)" />{" "}
+                  <span class="small">{fmtNum(s.power.last, 0)}</span>
                 </td>
                 <td>
-                  <Sparkline values={s.util.data} max={100} color="#16a34a" title="GPU utilisation (mean)" /> <span class="small">{fmtNum(s.util.last, 0)}</span>
+                  <Sparkline values={s.util.data} max={100} color="#16a34a" title="GPU utilisation (mean)" />{" "}
+                  <span class="small">{fmtNum(s.util.last, 0)}</span>
                 </td>
                 <td>
-                  <Sparkline values={s.mem.data} color="#7c3aed" title="GPU memory used (sum)" /> <span class="small">{fmtNum(s.mem.last, 0)}</span>
+                  <Sparkline values={s.mem.data} color="#7c3aed" title="GPU memory used (sum)" />{" "}
+                  <span class="small">{fmtNum(s.mem.last, 0)}</span>
                 </td>
                 {props.operator && (
                   <td class="actions">
                     {ACTIONS.filter((a) => a.when(n)).map((a) => (
-                      <button key={a.action} type="button" class={a.danger ? "danger small" : "small"} onClick={() => act(n, a)} data-action={a.action}>
+                      <button
+                        key={a.action}
+                        type="button"
+                        class={a.danger ? "danger small" : "small"}
+                        onClick={() => act(n, a)}
+                        data-action={a.action}
+                      >
                         {a.label}
                       </button>
                     ))}

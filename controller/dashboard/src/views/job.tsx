@@ -22,7 +22,17 @@ interface JobDetail extends Omit<JobRecord, "attempts"> {
   /** tries dispatched so far are `attempts.length` */
   attempts: AttemptRecord[];
   waitingReason?: string;
-  deployment?: { image: string; precision: string; isl: number; osl: number; specDecoding: string; disagg: boolean; tp?: number; ep?: number; dpAttn?: boolean };
+  deployment?: {
+    image: string;
+    precision: string;
+    isl: number;
+    osl: number;
+    specDecoding: string;
+    disagg: boolean;
+    tp?: number;
+    ep?: number;
+    dpAttn?: boolean;
+  };
 }
 
 interface PointRow {
@@ -49,7 +59,14 @@ interface EvalRow {
   threshold?: number;
   passed?: boolean;
   emulated?: boolean;
-  result?: { strict: { exactMatch: number }; flexible: { exactMatch: number }; threshold: number; passed: boolean; n: number; emulated: boolean };
+  result?: {
+    strict: { exactMatch: number };
+    flexible: { exactMatch: number };
+    threshold: number;
+    passed: boolean;
+    n: number;
+    emulated: boolean;
+  };
 }
 
 /** Runs `fn` at most once per `ms`, trailing. */
@@ -90,7 +107,11 @@ function PhaseTimeline(props: { rank: number; segs: PhaseSegment[] }) {
         {props.segs.map((s) => (
           <span key={s.phase} style={{ marginRight: "12px" }}>
             {s.phase} {fmtDuration(s.ms)}
-            {s.status === "started" ? " (running)" : s.status === "failed" ? ` (failed${s.reason ? `: ${s.reason}` : ""})` : ""}
+            {s.status === "started"
+              ? " (running)"
+              : s.status === "failed"
+                ? ` (failed${s.reason ? `: ${s.reason}` : ""})`
+                : ""}
           </span>
         ))}
       </div>
@@ -118,7 +139,9 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
       .catch((e) => props.onError(`job ${jobId}: ${(e as Error).message}`));
   const loadResults = () =>
     Promise.all([
-      api(`/results?job=${encodeURIComponent(jobId)}&emulated=any&limit=5000`).then((d) => setPoints(itemsOf<PointRow>(d))),
+      api(`/results?job=${encodeURIComponent(jobId)}&emulated=any&limit=5000`).then((d) =>
+        setPoints(itemsOf<PointRow>(d)),
+      ),
       api(`/results/evals?job=${encodeURIComponent(jobId)}&emulated=any`).then((d) => setEvals(itemsOf<EvalRow>(d))),
     ]).catch((e) => props.onError(`results of ${jobId}: ${(e as Error).message}`));
   const refetchJob = useThrottled(loadJob, 300);
@@ -165,7 +188,12 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
     { topic: "job-logs", id: jobId },
     (e: LiveEvent) => {
       if (e.kind !== "log" || e.jobId !== jobId || e.attemptId !== attemptId || !e.lines || !e.process) return;
-      const lines = e.stream === "stderr" ? e.lines.map((l) => `[stderr] ${l}`) : e.stream === "agent" ? e.lines.map((l) => `[agent] ${l}`) : e.lines;
+      const lines =
+        e.stream === "stderr"
+          ? e.lines.map((l) => `[stderr] ${l}`)
+          : e.stream === "agent"
+            ? e.lines.map((l) => `[agent] ${l}`)
+            : e.lines;
       if (!processes.includes(e.process)) setProcesses((p) => (p.includes(e.process!) ? p : [...p, e.process!].sort()));
       if (logReady.current) sink.current?.append(e.process, lines);
       else early.current.push({ process: e.process, lines });
@@ -201,19 +229,29 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
     if (t.t.length > TELEMETRY_POINTS) for (const a of [t.t, t.power, t.util]) a.splice(0, a.length - TELEMETRY_POINTS);
     setTick((n) => n + 1);
   });
-  const teleData = useMemo<uPlot.AlignedData>(() => [tele.current.t.slice(), tele.current.power.slice(), tele.current.util.slice()], [tick]);
+  const teleData = useMemo<uPlot.AlignedData>(
+    () => [tele.current.t.slice(), tele.current.power.slice(), tele.current.util.slice()],
+    [tick],
+  );
   const teleOpts = useMemo<Omit<uPlot.Options, "width" | "height">>(
     () => ({
       scales: { x: { time: true }, w: { auto: true }, pct: { range: [0, 100] } },
       axes: [{}, { scale: "w", label: "W (gang)" }, { scale: "pct", side: 1, label: "util %", grid: { show: false } }],
-      series: [{}, { label: "GPU power W", scale: "w", stroke: "#dc2626" }, { label: "GPU util %", scale: "pct", stroke: "#16a34a" }],
+      series: [
+        {},
+        { label: "GPU power W", scale: "w", stroke: "#dc2626" },
+        { label: "GPU util %", scale: "pct", stroke: "#16a34a" },
+      ],
     }),
     [],
   );
 
   if (!job) return <p class="muted">loading job {jobId}…</p>;
-  const selectAttempt = (id: string) => navigate({ ...props.route, params: { ...props.route.params, attempt: id } }, true);
-  const attemptPoints = points.filter((p) => !attemptId || p.attemptId === attemptId || props.route.params.allPoints === "1");
+  const selectAttempt = (id: string) =>
+    navigate({ ...props.route, params: { ...props.route.params, attempt: id } }, true);
+  const attemptPoints = points.filter(
+    (p) => !attemptId || p.attemptId === attemptId || props.route.params.allPoints === "1",
+  );
   const ranks = attempt ? phaseSegmentsByRank(attempt.phases, Date.now()) : new Map<number, PhaseSegment[]>();
   const canRetry = job.status === "failed" || job.status === "cancelled" || job.status === "succeeded";
   const canCancel = job.status === "queued" || job.status === "running";
@@ -222,7 +260,8 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
   return (
     <section>
       <h2>
-        <a href="#/sweeps">Sweeps</a> / <a href={`#/sweeps/${encodeURIComponent(job.sweepId)}`}>{job.sweepId}</a> / {job.configKey}
+        <a href="#/sweeps">Sweeps</a> / <a href={`#/sweeps/${encodeURIComponent(job.sweepId)}`}>{job.sweepId}</a> /{" "}
+        {job.configKey}
       </h2>
       <div class="summary" data-testid="job-summary">
         <StateBadge state={job.status} />
@@ -242,7 +281,12 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
               disabled={!canRetry}
               data-testid="retry-job"
               onClick={() =>
-                confirmAction({ title: `Retry job ${job.configKey}?`, body: "It is queued again; points already stored are skipped.", confirmLabel: "Retry", run: () => api(`/jobs/${encodeURIComponent(jobId)}/retry`, { method: "POST" }).then(loadJob) })
+                confirmAction({
+                  title: `Retry job ${job.configKey}?`,
+                  body: "It is queued again; points already stored are skipped.",
+                  confirmLabel: "Retry",
+                  run: () => api(`/jobs/${encodeURIComponent(jobId)}/retry`, { method: "POST" }).then(loadJob),
+                })
               }
             >
               Retry
@@ -253,7 +297,13 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
               disabled={!canCancel}
               data-testid="cancel-job"
               onClick={() =>
-                confirmAction({ title: `Cancel job ${job.configKey}?`, confirmLabel: "Cancel job", danger: true, run: () => api(`/jobs/${encodeURIComponent(jobId)}/cancel`, { method: "POST", body: {} }).then(loadJob) })
+                confirmAction({
+                  title: `Cancel job ${job.configKey}?`,
+                  confirmLabel: "Cancel job",
+                  danger: true,
+                  run: () =>
+                    api(`/jobs/${encodeURIComponent(jobId)}/cancel`, { method: "POST", body: {} }).then(loadJob),
+                })
               }
             >
               Cancel
@@ -284,7 +334,11 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
                   {d.isl} / {d.osl}
                 </dd>
                 <dt>parallelism</dt>
-                <dd>{d.disagg ? "disaggregated" : `TP${d.tp ?? "?"}${d.ep && d.ep > 1 ? ` EP${d.ep}` : ""}${d.dpAttn ? " dp-attn" : ""}`}</dd>
+                <dd>
+                  {d.disagg
+                    ? "disaggregated"
+                    : `TP${d.tp ?? "?"}${d.ep && d.ep > 1 ? ` EP${d.ep}` : ""}${d.dpAttn ? " dp-attn" : ""}`}
+                </dd>
                 <dt>spec decoding</dt>
                 <dd>{d.specDecoding}</dd>
               </>
@@ -312,9 +366,9 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
               {job.attempts.map((a) => (
                 <tr key={a.attemptId} class={a.attemptId === attemptId ? "selected" : ""}>
                   <td>
-                    <a href="#" onClick={(e) => (e.preventDefault(), selectAttempt(a.attemptId))}>
+                    <button type="button" class="link" onClick={() => selectAttempt(a.attemptId)}>
                       {a.attemptNumber}
-                    </a>
+                    </button>
                   </td>
                   <td>
                     <StateBadge state={a.state} />
@@ -456,7 +510,11 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
       )}
       <div class="card">
         <h3>Logs {attemptId ? <span class="muted small">attempt {attemptId}</span> : null}</h3>
-        {attemptId ? <LogView sinkRef={sink} processes={processes} fileName={`${jobId}-${attemptId}.log`} /> : <p class="muted">no attempt yet</p>}
+        {attemptId ? (
+          <LogView sinkRef={sink} processes={processes} fileName={`${jobId}-${attemptId}.log`} />
+        ) : (
+          <p class="muted">no attempt yet</p>
+        )}
       </div>
     </section>
   );

@@ -6,19 +6,32 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
-import { api, ApiError, itemsOf } from "../api.js";
+import { ApiError, api, itemsOf } from "../api.js";
 import { EmulatedBadge } from "../components/badge.js";
 import { UPlotChart } from "../components/uplot-chart.js";
 import { setParams } from "../hooks.js";
 import { fmtNum } from "../lib/format.js";
-import { buildChart, type ChartRow, GROUP_BY, type GroupBy, PALETTE, tableAtTargets, Y_METRICS, type YMetric } from "../lib/frontier-chart.js";
+import {
+  buildChart,
+  type ChartRow,
+  GROUP_BY,
+  type GroupBy,
+  PALETTE,
+  tableAtTargets,
+  Y_METRICS,
+  type YMetric,
+} from "../lib/frontier-chart.js";
 import type { Route } from "../lib/url-state.js";
 
 function Tooltip(props: { row: ChartRow | undefined; left: number; top: number }) {
   const r = props.row;
   if (!r) return null;
   return (
-    <div class="tooltip" style={{ left: `${props.left + 12}px`, top: `${props.top + 12}px` }} data-testid="chart-tooltip">
+    <div
+      class="tooltip"
+      style={{ left: `${props.left + 12}px`, top: `${props.top + 12}px` }}
+      data-testid="chart-tooltip"
+    >
       {`${r.configKey}${r.emulated ? "  [emulated]" : ""}
 ${r.sku} · ${r.framework} · ${r.precision}${r.parallelism ? ` · ${r.parallelism}` : ""}
 conc ${r.concurrency} · ISL/OSL ${r.isl}/${r.osl} · ${r.gpusTotal} GPUs
@@ -32,7 +45,8 @@ sweep ${r.sweepId}`}
 function GenericTable(props: { rows: Array<Record<string, unknown>>; testId: string }) {
   const cols = useMemo(() => {
     const s = new Set<string>();
-    for (const r of props.rows.slice(0, 50)) for (const [k, v] of Object.entries(r)) if (v === null || typeof v !== "object") s.add(k);
+    for (const r of props.rows.slice(0, 50))
+      for (const [k, v] of Object.entries(r)) if (v === null || typeof v !== "object") s.add(k);
     return [...s].slice(0, 14);
   }, [props.rows]);
   if (props.rows.length === 0) return <p class="muted">no rows</p>;
@@ -50,7 +64,17 @@ function GenericTable(props: { rows: Array<Record<string, unknown>>; testId: str
           <tr key={i}>
             {cols.map((c) => {
               const v = r[c];
-              return <td key={c}>{typeof v === "number" ? fmtNum(v, 2) : typeof v === "boolean" ? (v ? "yes" : "no") : String(v ?? "–")}</td>;
+              return (
+                <td key={c}>
+                  {typeof v === "number"
+                    ? fmtNum(v, 2)
+                    : typeof v === "boolean"
+                      ? v
+                        ? "yes"
+                        : "no"
+                      : String(v ?? "–")}
+                </td>
+              );
             })}
           </tr>
         ))}
@@ -63,7 +87,30 @@ function GenericTable(props: { rows: Array<Record<string, unknown>>; testId: str
 function rowsOf(d: unknown): Array<Record<string, unknown>> {
   if (Array.isArray(d)) return d as Array<Record<string, unknown>>;
   const o = (d ?? {}) as Record<string, unknown>;
-  for (const k of ["items", "rows", "groups", "frontiers", "points", "deltas", "history"]) if (Array.isArray(o[k])) return o[k] as Array<Record<string, unknown>>;
+  // history: one row per sweep × group with its best frontier throughput
+  if (Array.isArray(o.entries))
+    return (
+      o.entries as Array<{
+        sweepId: string;
+        date: string;
+        image: string;
+        engineVersion?: string;
+        groups: Array<{ key: string; measured: number; frontier: Array<{ tputPerGpu: number }> }>;
+      }>
+    ).flatMap((e) =>
+      e.groups.map((g) => ({
+        sweep: e.sweepId,
+        date: e.date.slice(0, 10),
+        image: e.image,
+        engine: e.engineVersion ?? "",
+        group: g.key,
+        measured: g.measured,
+        frontierPoints: g.frontier.length,
+        bestTputPerGpu: Math.max(...g.frontier.map((p) => p.tputPerGpu)),
+      })),
+    );
+  for (const k of ["items", "rows", "groups", "frontiers", "points", "deltas", "history"])
+    if (Array.isArray(o[k])) return o[k] as Array<Record<string, unknown>>;
   return [];
 }
 
@@ -74,7 +121,14 @@ function AnalyticsSection(props: { title: string; path: string | undefined; test
     let live = true;
     api(props.path)
       .then((d) => live && setState({ rows: rowsOf(d) }))
-      .catch((e) => live && setState({ error: e instanceof ApiError && e.status === 404 ? "not available from this controller" : (e as Error).message }));
+      .catch(
+        (e) =>
+          live &&
+          setState({
+            error:
+              e instanceof ApiError && e.status === 404 ? "not available from this controller" : (e as Error).message,
+          }),
+      );
     return () => {
       live = false;
     };
@@ -82,7 +136,96 @@ function AnalyticsSection(props: { title: string; path: string | undefined; test
   return (
     <div class="card">
       <h3>{props.title}</h3>
-      {!props.path ? <p class="muted small">{props.hint}</p> : state.error ? <p class="muted">{state.error}</p> : state.rows ? <GenericTable rows={state.rows} testId={props.testId} /> : <p class="muted">loading…</p>}
+      {!props.path ? (
+        <p class="muted small">{props.hint}</p>
+      ) : state.error ? (
+        <p class="muted">{state.error}</p>
+      ) : state.rows ? (
+        <GenericTable rows={state.rows} testId={props.testId} />
+      ) : (
+        <p class="muted">loading…</p>
+      )}
+    </div>
+  );
+}
+
+interface ServerFrontierGroup {
+  key: string;
+  points: Array<{ x: number; y: number; parallelism: string; concurrency: number }>;
+}
+
+/** The analytics API's frontiers on a second axis pair (cost or energy vs interactivity), with the SKU catalog's rates applied server-side. */
+function ServerFrontier(props: { path: string; log: boolean }) {
+  const [y, setY] = useState("cost");
+  const [groups, setGroups] = useState<ServerFrontierGroup[] | undefined>();
+  const [error, setError] = useState("");
+  useEffect(() => {
+    let live = true;
+    api<{ groups: ServerFrontierGroup[] }>(`${props.path}&x=interactivity&y=${y}`)
+      .then((d) => {
+        if (!live) return;
+        setGroups(d.groups);
+        setError("");
+      })
+      .catch((e) => live && setError((e as Error).message));
+    return () => {
+      live = false;
+    };
+  }, [props.path, y]);
+  const model = useMemo(() => {
+    const pts = (groups ?? [])
+      .flatMap((g, gi) => g.points.map((p) => ({ gi, x: p.x, y: p.y })))
+      .sort((a, b) => a.x - b.x);
+    const data: Array<Array<number | null>> = [pts.map((p) => p.x)];
+    (groups ?? []).forEach((_, gi) => data.push(pts.map((p) => (p.gi === gi ? p.y : null))));
+    return data;
+  }, [groups]);
+  const key = `${y}|${props.log}|${(groups ?? []).map((g) => g.key).join(",")}`;
+  const options = useMemo<Omit<uPlot.Options, "width" | "height">>(
+    () => ({
+      scales: { x: { time: false, distr: props.log ? 3 : 1 }, y: { distr: props.log ? 3 : 1 } },
+      axes: [
+        { label: "Interactivity (tok/s/user)" },
+        { label: y.startsWith("cost") ? "$ per M tokens" : y === "joulesPerToken" ? "J per token" : y, size: 70 },
+      ],
+      series: [
+        {},
+        ...(groups ?? []).map((g, i) => ({
+          label: g.key,
+          stroke: PALETTE[i % PALETTE.length],
+          width: 2,
+          spanGaps: true,
+          points: { show: true, size: 7 },
+        })),
+      ],
+      legend: { live: false },
+    }),
+    [key],
+  );
+  return (
+    <div class="card">
+      <h3>
+        Frontier from the analytics API{" "}
+        <select value={y} onChange={(e) => setY((e.target as HTMLSelectElement).value)} data-testid="server-frontier-y">
+          <option value="cost">cost per M tokens (hyperscaler)</option>
+          <option value="costNeocloud">cost per M tokens (neocloud)</option>
+          <option value="costRental">cost per M tokens (rental)</option>
+          <option value="joulesPerToken">energy per token (J)</option>
+        </select>{" "}
+        <span class="muted small" data-testid="server-frontier-stats" data-groups={groups?.length ?? 0}>
+          {groups ? `${groups.length} groups` : ""}
+        </span>
+      </h3>
+      {error ? <p class="muted">{error}</p> : groups && groups.length === 0 ? <p class="muted">no frontier</p> : null}
+      {groups && groups.length > 0 && (
+        <UPlotChart
+          options={options}
+          data={model as uPlot.AlignedData}
+          optionsKey={key}
+          height={300}
+          testId="server-frontier-chart"
+        />
+      )}
     </div>
   );
 }
@@ -93,7 +236,10 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
   const y = (p.y as YMetric) in Y_METRICS ? (p.y as YMetric) : "tputPerGpu";
   const by = (GROUP_BY as readonly string[]).includes(p.group ?? "") ? (p.group as GroupBy) : "sku";
   const log = p.log === "1";
-  const targets = (p.targets ?? "20,35,50,100").split(",").map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  const targets = (p.targets ?? "20,35,50,100")
+    .split(",")
+    .map(Number)
+    .filter((n) => Number.isFinite(n) && n > 0);
   const [hover, setHover] = useState<{ row?: ChartRow; left: number; top: number }>({ left: 0, top: 0 });
 
   useEffect(() => {
@@ -106,7 +252,14 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
   }, [p.sweep, p.sku, p.emulated]);
 
   const filtered = useMemo(
-    () => (rows ?? []).filter((r) => (!p.model || r.model === p.model) && (!p.isl || String(r.isl) === p.isl) && (!p.osl || String(r.osl) === p.osl) && (!p.framework || r.framework === p.framework)),
+    () =>
+      (rows ?? []).filter(
+        (r) =>
+          (!p.model || r.model === p.model) &&
+          (!p.isl || String(r.isl) === p.isl) &&
+          (!p.osl || String(r.osl) === p.osl) &&
+          (!p.framework || r.framework === p.framework),
+      ),
     [rows, p.model, p.isl, p.osl, p.framework],
   );
   const chart = useMemo(() => buildChart(filtered, y, by), [filtered, y, by]);
@@ -118,8 +271,19 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
     const series: uPlot.Series[] = [{ label: "interactivity" }];
     chart.groups.forEach((g, i) => {
       const color = PALETTE[i % PALETTE.length]!;
-      series.push({ label: `${g.key}${g.emulated ? " (emulated)" : ""}`, stroke: color, paths: () => null, points: { show: true, size: 6, stroke: color, fill: `${color}55` } });
-      series.push({ label: `${g.key} frontier`, stroke: color, width: 2, spanGaps: true, points: { show: true, size: 8, stroke: color, fill: color } });
+      series.push({
+        label: `${g.key}${g.emulated ? " (emulated)" : ""}`,
+        stroke: color,
+        paths: () => null,
+        points: { show: true, size: 6, stroke: color, fill: `${color}55` },
+      });
+      series.push({
+        label: `${g.key} frontier`,
+        stroke: color,
+        width: 2,
+        spanGaps: true,
+        points: { show: true, size: 8, stroke: color, fill: color },
+      });
     });
     return {
       mode: 1,
@@ -140,11 +304,16 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
     };
   }, [optionsKey]);
 
-  const distinct = (f: (r: ChartRow) => string | number) => [...new Set((rows ?? []).map(f).map(String))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  const select = (key: string, label: string, values: readonly string[], allLabel = "all") => (
+  const distinct = (f: (r: ChartRow) => string | number) =>
+    [...new Set((rows ?? []).map(f).map(String))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const select = (key: string, label: string, values: readonly string[], allLabel = "all", fallback = "") => (
     <label>
       {label}{" "}
-      <select value={p[key] ?? ""} onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })} data-testid={`results-${key}`}>
+      <select
+        value={p[key] ?? fallback}
+        onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })}
+        data-testid={`results-${key}`}
+      >
         {allLabel && <option value="">{allLabel}</option>}
         {values.map((v) => (
           <option key={v} value={v}>
@@ -155,43 +324,93 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
     </label>
   );
   const table = useMemo(() => tableAtTargets(chart.groups, targets), [chart, p.targets]);
-  const frontierQs = new URLSearchParams();
+  const emulatedQ = p.emulated === "false" ? "false" : "any";
+  const frontierQs = new URLSearchParams({ emulated: emulatedQ });
   for (const k of ["model", "isl", "osl", "sku"] as const) if (p[k]) frontierQs.set(k === "sku" ? "skus" : k, p[k]!);
 
   return (
     <section>
       <h2>Results {chart.emulated && <EmulatedBadge />}</h2>
       <div class="filters">
-        {select("sweep", "Sweep", distinct((r) => r.sweepId))}
-        {select("model", "Model", distinct((r) => r.model))}
-        {select("isl", "ISL", distinct((r) => r.isl))}
-        {select("osl", "OSL", distinct((r) => r.osl))}
-        {select("sku", "SKU", distinct((r) => r.sku))}
-        {select("framework", "Framework", distinct((r) => r.framework))}
+        {select(
+          "sweep",
+          "Sweep",
+          distinct((r) => r.sweepId),
+        )}
+        {select(
+          "model",
+          "Model",
+          distinct((r) => r.model),
+        )}
+        {select(
+          "isl",
+          "ISL",
+          distinct((r) => r.isl),
+        )}
+        {select(
+          "osl",
+          "OSL",
+          distinct((r) => r.osl),
+        )}
+        {select(
+          "sku",
+          "SKU",
+          distinct((r) => r.sku),
+        )}
+        {select(
+          "framework",
+          "Framework",
+          distinct((r) => r.framework),
+        )}
         <label>
           Emulated{" "}
-          <select value={p.emulated ?? ""} onChange={(e) => setParams(props.route, { emulated: (e.target as HTMLSelectElement).value })}>
+          <select
+            value={p.emulated ?? ""}
+            onChange={(e) => setParams(props.route, { emulated: (e.target as HTMLSelectElement).value })}
+          >
             <option value="">included (badged)</option>
             <option value="false">excluded</option>
           </select>
         </label>
       </div>
       <div class="filters">
-        {select("y", "Y", Object.keys(Y_METRICS), "")}
-        {select("group", "Group by", GROUP_BY, "")}
+        {select("y", "Y", Object.keys(Y_METRICS), "", "tputPerGpu")}
+        {select("group", "Group by", GROUP_BY, "", "sku")}
         <label>
-          <input type="checkbox" checked={log} onChange={(e) => setParams(props.route, { log: (e.target as HTMLInputElement).checked ? "1" : undefined })} data-testid="log-scale" /> log scale
+          <input
+            type="checkbox"
+            checked={log}
+            onChange={(e) => setParams(props.route, { log: (e.target as HTMLInputElement).checked ? "1" : undefined })}
+            data-testid="log-scale"
+          />{" "}
+          log scale
         </label>
       </div>
-      <div class="card" style={{ position: "relative" }} onMouseLeave={() => setHover({ left: 0, top: 0 })}>
+      <div class="card" style={{ position: "relative" }}>
         <h3>
           {Y_METRICS[y].label} vs interactivity{" "}
-          <span class="muted small" data-testid="chart-stats" data-points={chart.rowAt.length} data-frontier={chart.groups.reduce((s, g) => s + g.frontier.length, 0)}>
-            {chart.rowAt.length} points, {chart.groups.length} groups, {chart.groups.reduce((s, g) => s + g.frontier.length, 0)} on frontiers
+          <span
+            class="muted small"
+            data-testid="chart-stats"
+            data-points={chart.rowAt.length}
+            data-frontier={chart.groups.reduce((s, g) => s + g.frontier.length, 0)}
+          >
+            {chart.rowAt.length} points, {chart.groups.length} groups,{" "}
+            {chart.groups.reduce((s, g) => s + g.frontier.length, 0)} on frontiers
           </span>
         </h3>
-        {rows === undefined ? <p class="muted">loading…</p> : chart.rowAt.length === 0 ? <p class="muted">no successful points match</p> : null}
-        <UPlotChart options={options} data={chart.data as uPlot.AlignedData} optionsKey={optionsKey} height={380} testId="frontier-chart" />
+        {rows === undefined ? (
+          <p class="muted">loading…</p>
+        ) : chart.rowAt.length === 0 ? (
+          <p class="muted">no successful points match</p>
+        ) : null}
+        <UPlotChart
+          options={options}
+          data={chart.data as uPlot.AlignedData}
+          optionsKey={optionsKey}
+          height={380}
+          testId="frontier-chart"
+        />
         <Tooltip row={hover.row} left={hover.left} top={hover.top + 40} />
       </div>
       <div class="card">
@@ -229,23 +448,41 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
             ))}
           </tbody>
         </table>
-        <p class="muted small">Monotone cubic along each group's frontier; no extrapolation beyond the measured range.</p>
+        <p class="muted small">
+          Monotone cubic along each group's frontier; no extrapolation beyond the measured range.
+        </p>
       </div>
-      <AnalyticsSection title="Cost per million tokens frontier (analytics API)" path={`/results/frontier?${frontierQs}&y=cost`} testId="cost-frontier" hint="" />
+      <ServerFrontier path={`/results/frontier?${frontierQs}`} log={log} />
       <AnalyticsSection
         title="History (frontier per date)"
-        path={p.configKey ? `/results/history?configKey=${encodeURIComponent(p.configKey)}` : undefined}
+        path={
+          p.configKey
+            ? `/results/history?configKey=${encodeURIComponent(p.configKey)}&emulated=${emulatedQ}`
+            : undefined
+        }
         testId="history"
         hint="add configKey=<key> to the URL or pick a config key below"
       />
       <div class="filters">
         {select("configKey", "History of config key", [...new Set((rows ?? []).map((r) => r.configKey))].sort())}
-        {select("a", "Compare sweep A", distinct((r) => r.sweepId))}
-        {select("b", "with sweep B", distinct((r) => r.sweepId))}
+        {select(
+          "a",
+          "Compare sweep A",
+          distinct((r) => r.sweepId),
+        )}
+        {select(
+          "b",
+          "with sweep B",
+          distinct((r) => r.sweepId),
+        )}
       </div>
       <AnalyticsSection
         title="Compare two sweeps"
-        path={p.a && p.b ? `/results/compare?a=${encodeURIComponent(p.a)}&b=${encodeURIComponent(p.b)}` : undefined}
+        path={
+          p.a && p.b
+            ? `/results/compare?a=${encodeURIComponent(p.a)}&b=${encodeURIComponent(p.b)}&emulated=${emulatedQ}`
+            : undefined
+        }
         testId="compare"
         hint="pick sweeps A and B"
       />

@@ -19,17 +19,45 @@ import { Progress } from "./sweeps.js";
 const STATES = ["queued", "running", "succeeded", "failed", "cancelled"];
 
 const COLUMNS: Column<JobRecord>[] = [
-  { key: "configKey", label: "Config key", width: "minmax(180px, 2fr)", render: (j) => <span title={j.jobId}>{j.configKey}</span>, sortable: true },
+  {
+    key: "configKey",
+    label: "Config key",
+    width: "minmax(180px, 2fr)",
+    render: (j) => <span title={j.jobId}>{j.configKey}</span>,
+    sortable: true,
+  },
   { key: "sku", label: "SKU", width: "70px", render: (j) => j.sku, sortable: true },
   { key: "framework", label: "Framework", width: "110px", render: (j) => j.framework, sortable: true },
   { key: "model", label: "Model", width: "minmax(120px, 1fr)", render: (j) => j.model, sortable: true },
   { key: "nodes", label: "Nodes", width: "56px", render: (j) => j.nodes, sortable: true },
   { key: "status", label: "State", width: "90px", render: (j) => <StateBadge state={j.status} />, sortable: true },
-  { key: "pointsDone", label: "Points", width: "150px", render: (j) => <Progress done={j.pointsDone} total={j.pointsTotal} />, sortable: true },
+  {
+    key: "pointsDone",
+    label: "Points",
+    width: "150px",
+    render: (j) => <Progress done={j.pointsDone} total={j.pointsTotal} />,
+    sortable: true,
+  },
   { key: "attempts", label: "Tries", width: "50px", render: (j) => j.attempts, sortable: true },
   { key: "priority", label: "Prio", width: "50px", render: (j) => j.priority, sortable: true },
-  { key: "estimatedSeconds", label: "Est.", width: "70px", render: (j) => fmtDuration(j.estimatedSeconds * 1000), sortable: true },
-  { key: "lastError", label: "Failure", width: "minmax(120px, 2fr)", render: (j) => <span class="bad" title={j.lastError}>{j.lastError ?? ""}</span>, sortable: true },
+  {
+    key: "estimatedSeconds",
+    label: "Est.",
+    width: "70px",
+    render: (j) => fmtDuration(j.estimatedSeconds * 1000),
+    sortable: true,
+  },
+  {
+    key: "lastError",
+    label: "Failure",
+    width: "minmax(120px, 2fr)",
+    render: (j) => (
+      <span class="bad" title={j.lastError}>
+        {j.lastError ?? ""}
+      </span>
+    ),
+    sortable: true,
+  },
 ];
 
 export function SweepView(props: { route: Route; operator: boolean; onError: (m: string) => void }) {
@@ -80,7 +108,13 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
             bump();
           });
         }
-      } else if (e.kind === "sweep" && e.sweepId === sweepId && e.data && typeof e.data === "object" && "status" in e.data) {
+      } else if (
+        e.kind === "sweep" &&
+        e.sweepId === sweepId &&
+        e.data &&
+        typeof e.data === "object" &&
+        "status" in e.data
+      ) {
         setSweep(e.data as SweepSummary);
       } else if (e.kind === "snapshot" && e.topic === "sweep" && e.data) {
         const d = e.data as { sweep?: SweepSummary };
@@ -112,11 +146,16 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
   const skus = useMemo(() => distinct(all, (j) => j.sku), [all]);
   const frameworks = useMemo(() => distinct(all, (j) => j.framework), [all]);
 
-  const onSort = (key: string) => setParams(props.route, { sort: key, dir: p.sort === key && p.dir !== "desc" ? "desc" : "asc" });
+  const onSort = (key: string) =>
+    setParams(props.route, { sort: key, dir: p.sort === key && p.dir !== "desc" ? "desc" : "asc" });
   const select = (key: string, label: string, values: string[]) => (
     <label>
       {label}{" "}
-      <select value={p[key] ?? ""} onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })} data-testid={`filter-${key}`}>
+      <select
+        value={p[key] ?? ""}
+        onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })}
+        data-testid={`filter-${key}`}
+      >
         <option value="">all</option>
         {values.map((v) => (
           <option key={v} value={v}>
@@ -149,15 +188,16 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
       )}
       <div class="summary" data-testid="state-counts">
         {STATES.map((s) => (
-          <a
+          <button
             key={s}
-            href="#"
-            class="summary-item"
-            onClick={(e) => (e.preventDefault(), setParams(props.route, { state: p.state === s ? undefined : s }))}
+            type="button"
+            class="summary-item link"
+            onClick={() => setParams(props.route, { state: p.state === s ? undefined : s })}
             data-count={s}
+            title={`show only ${s} jobs`}
           >
             <StateBadge state={s} /> <span class="count">{counts[s] ?? 0}</span>
-          </a>
+          </button>
         ))}
         {props.operator && (
           <>
@@ -168,7 +208,8 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
                 confirmAction({
                   title: `Retry ${failed} failed jobs of ${sweepId}?`,
                   confirmLabel: "Retry failed",
-                  run: () => api(`/sweeps/${encodeURIComponent(sweepId)}/retry`, { method: "POST", body: {} }).then(load),
+                  run: () =>
+                    api(`/sweeps/${encodeURIComponent(sweepId)}/retry`, { method: "POST", body: {} }).then(load),
                 })
               }
               data-testid="retry-failed"
@@ -185,7 +226,8 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
                   body: `${live} queued or running jobs stop; agents tear their deployments down.`,
                   confirmLabel: "Cancel sweep",
                   danger: true,
-                  run: () => api(`/sweeps/${encodeURIComponent(sweepId)}/cancel`, { method: "POST", body: {} }).then(load),
+                  run: () =>
+                    api(`/sweeps/${encodeURIComponent(sweepId)}/cancel`, { method: "POST", body: {} }).then(load),
                 })
               }
               data-testid="cancel-sweep"
@@ -199,7 +241,13 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
         {select("sku", "SKU", skus)}
         {select("framework", "Framework", frameworks)}
         {select("state", "State", STATES)}
-        <input type="search" placeholder="search config key, model, error" value={p.q ?? ""} onInput={(e) => setParams(props.route, { q: (e.target as HTMLInputElement).value })} data-testid="job-search" />
+        <input
+          type="search"
+          placeholder="search config key, model, error"
+          value={p.q ?? ""}
+          onInput={(e) => setParams(props.route, { q: (e.target as HTMLInputElement).value })}
+          data-testid="job-search"
+        />
       </div>
       {loading ? (
         <p class="muted">loading jobs…</p>

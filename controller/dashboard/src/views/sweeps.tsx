@@ -41,7 +41,13 @@ export function Progress(props: { done: number; total: number }) {
 }
 
 function selectionOf(p: Record<string, string>) {
-  const list = (s: string | undefined) => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : undefined);
+  const list = (s: string | undefined) =>
+    s
+      ? s
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : undefined;
   return { keys: list(p.keys), skus: list(p.skus) };
 }
 
@@ -72,7 +78,10 @@ function StartSweep(props: { route: Route; onError: (m: string) => void }) {
   const start = async () => {
     setBusy(true);
     try {
-      const sweep = await api<SweepSummary>("/sweeps", { method: "POST", body: { name: name.trim() || undefined, plan: body() } });
+      const sweep = await api<SweepSummary>("/sweeps", {
+        method: "POST",
+        body: { name: name.trim() || undefined, plan: body() },
+      });
       navigate({ view: "sweep", id: sweep.sweepId, params: {} });
     } catch (e) {
       props.onError(`start: ${(e as Error).message}`);
@@ -93,13 +102,28 @@ function StartSweep(props: { route: Route; onError: (m: string) => void }) {
           Master configs <input type="file" multiple accept=".yaml,.yml" onChange={pick} data-testid="config-files" />
         </label>
         <label>
-          Config keys <input value={keys} placeholder="dsr1-fp8-*, … (all when empty)" onInput={(e) => setKeys((e.target as HTMLInputElement).value)} name="keys" size={36} />
+          Config keys{" "}
+          <input
+            value={keys}
+            placeholder="dsr1-fp8-*, … (all when empty)"
+            onInput={(e) => setKeys((e.target as HTMLInputElement).value)}
+            name="keys"
+            size={36}
+          />
         </label>
         <label>
-          SKUs <input value={skus} placeholder="h100,b200" onInput={(e) => setSkus((e.target as HTMLInputElement).value)} name="skus" size={16} />
+          SKUs{" "}
+          <input
+            value={skus}
+            placeholder="h100,b200"
+            onInput={(e) => setSkus((e.target as HTMLInputElement).value)}
+            name="skus"
+            size={16}
+          />
         </label>
         <label>
-          Name <input value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} name="name" size={20} />
+          Name{" "}
+          <input value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} name="name" size={20} />
         </label>
         <button type="button" onClick={preview} disabled={busy || files.length === 0} data-testid="preview-plan">
           Preview plan
@@ -108,8 +132,9 @@ function StartSweep(props: { route: Route; onError: (m: string) => void }) {
       {plan && (
         <div data-testid="plan-preview">
           <p>
-            <b>{plan.totals.deployments}</b> deployments ({plan.totals.singleNodeDeployments} single-node, {plan.totals.multiNodeDeployments} multi-node),{" "}
-            <b>{plan.totals.points}</b> load points, {plan.totals.evals} evals, <b>{fmtNum(plan.totals.gpuHours, 1)}</b> GPU-hours estimated
+            <b>{plan.totals.deployments}</b> deployments ({plan.totals.singleNodeDeployments} single-node,{" "}
+            {plan.totals.multiNodeDeployments} multi-node), <b>{plan.totals.points}</b> load points, {plan.totals.evals}{" "}
+            evals, <b>{fmtNum(plan.totals.gpuHours, 1)}</b> GPU-hours estimated
           </p>
           <table class="grid">
             <thead>
@@ -134,7 +159,13 @@ function StartSweep(props: { route: Route; onError: (m: string) => void }) {
             </tbody>
           </table>
           <p>
-            <button type="button" class="primary" onClick={start} disabled={busy || plan.totals.deployments === 0} data-testid="start-sweep-button">
+            <button
+              type="button"
+              class="primary"
+              onClick={start}
+              disabled={busy || plan.totals.deployments === 0}
+              data-testid="start-sweep-button"
+            >
               Start sweep of {plan.totals.deployments} deployments
             </button>
           </p>
