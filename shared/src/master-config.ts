@@ -360,7 +360,14 @@ export const RunnersFile = z
         z
           .object({
             "gpus-per-node": posInt,
-            "available-cpu-dram-mib": posInt,
+            /** the reference writes YAML-1.1 digit groups (`2_063_837`), a string under YAML 1.2 */
+            "available-cpu-dram-mib": z.union([
+              posInt,
+              z
+                .string()
+                .regex(/^[0-9][0-9_]*$/, "expected a number")
+                .transform((v) => Number(v.replaceAll("_", ""))),
+            ]),
             /** benchfleet addition: the SKU of this label when its name does not say */
             sku: z.string().optional(),
           })
