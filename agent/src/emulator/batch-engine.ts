@@ -20,6 +20,8 @@ export interface EngineRequest {
   prefilled?: boolean;
   /** prefill role: done when the prompt is prefilled */
   prefillOnly?: boolean;
+  /** emulated time it was queued: a step starting earlier does not admit it */
+  queuedAt?: number;
 }
 
 export interface Emission {
@@ -103,6 +105,16 @@ export class BatchEngine {
     return this.running.size > 0 || this.waiting.length > 0;
   }
 
+  /** Requests in the running batch. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** When the oldest waiting request was queued (undefined: none waiting). */
+  oldestQueuedAt(): number | undefined {
+    return this.waiting.length ? (this.waiting[0]!.queuedAt ?? Number.NEGATIVE_INFINITY) : undefined;
+  }
+
   stats(): EngineStats {
     return {
       running: this.running.size,
@@ -117,11 +129,15 @@ export class BatchEngine {
     return req.promptTokens + (req.prefillOnly ? 0 : req.outputTokens);
   }
 
-  /** Plans and applies the next step; returns its duration and emissions (delivered when it ends). */
-  step(): Step {
+  /**
+   * Plans and applies the next step, starting at emulated time `startAt` (requests queued later
+   * wait for a later step); returns its duration and emissions (delivered when it ends).
+   */
+  step(startAt = Number.POSITIVE_INFINITY): Step {
     // admit FCFS while batch slots and KV allow (no preemption: reserve prompt + output up front)
     while (this.waiting.length > 0 && this.running.size < this.opts.maxRunning) {
       const next = this.waiting[0]!;
+      if ((next.queuedAt ?? Number.NEGATIVE_INFINITY) > startAt) break;
       const need = this.reserveFor(next);
       if (this.kvReserved + need > this.model.kvCapacityTokens) break;
       this.waiting.shift();

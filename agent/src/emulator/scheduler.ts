@@ -20,8 +20,6 @@ export class Scheduler {
   private lastEndEmu = 0;
   private timer: NodeJS.Timeout | undefined;
   private paused = false;
-  private idle = true;
-  private idleArrival: number | undefined;
   private nextId = 1;
 
   constructor(
@@ -43,14 +41,14 @@ export class Scheduler {
   }
 
   /** Queues a request; returns its id (for cancel). Throws when it can never fit. */
-  submit(req: Omit<EngineRequest, "id">, sink: RequestSink, arrivalEmu?: number): number {
+  /** Queues a request at the current emulated time; returns its id. Throws when it can never fit. */
+  submit(req: Omit<EngineRequest, "id" | "queuedAt">, sink: RequestSink): { id: number; queuedAt: number } {
     const id = this.nextId++;
-    // an idle engine starts on the request's arrival (parsing it is not model time)
-    if (this.idle && !this.pending) this.idleArrival = Math.min(this.idleArrival ?? Infinity, arrivalEmu ?? this.nowEmu());
-    this.engine.add({ ...req, id });
+    const queuedAt = this.nowEmu();
+    this.engine.add({ ...req, id, queuedAt });
     this.sinks.set(id, sink);
     this.kick();
-    return id;
+    return { id, queuedAt };
   }
 
   cancel(id: number): void {
@@ -72,8 +70,9 @@ export class Scheduler {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.idle = true;
-    if (this.pending) this.pending.endEmu = Math.max(this.pending.endEmu, this.nowEmu());
+    const now = this.nowEmu();
+    if (this.pending) this.pending.endEmu = Math.max(this.pending.endEmu, now);
+    else this.lastEndEmu = Math.max(this.lastEndEmu, now);
     this.kick();
   }
 
@@ -94,15 +93,13 @@ export class Scheduler {
     if (this.paused) return;
     for (;;) {
       if (!this.pending) {
-        if (!this.engine.hasWork()) {
-          this.idle = true;
-          return;
-        }
-        // an idle engine starts now; a busy one starts exactly where the last step ended
-        const start = this.idle ? Math.max(this.lastEndEmu, Math.min(this.idleArrival ?? Infinity, this.nowEmu())) : this.lastEndEmu;
-        this.idle = false;
-        this.idleArrival = undefined;
-        const step = this.engine.step();
+        if (!this.engine.hasWork()) return;
+        // a busy engine starts exactly where the last step ended; an idle one when the oldest
+        // waiting request was queued. Only requests queued by the start join, however late the
+        // timer fired, so the timeline is the model's (simulateTrace) whatever the wall clock did.
+        let start = this.lastEndEmu;
+        if (this.engine.runningCount === 0) start = Math.max(start, this.engine.oldestQueuedAt() ?? start);
+        const step = this.engine.step(start);
         this.pending = { endEmu: start + step.ms, emissions: step.emissions };
       }
       const waitMs = (this.pending.endEmu - this.nowEmu()) * this.timeScale;

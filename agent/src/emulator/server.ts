@@ -398,7 +398,7 @@ class EngineServer {
       const arrivalEmu = sch.toEmu(arrival);
       let id = 0;
       try {
-        id = sch.submit(
+        ({ id, queuedAt: writer.queuedAtMs } = sch.submit(
           { promptTokens: p.promptTokens, outputTokens: plan.tokens.length, prefilled },
           {
             onTokens: (n, done, emu) => {
@@ -409,8 +409,7 @@ class EngineServer {
               } else if (done) finish(true);
             },
           },
-          arrivalEmu,
-        );
+        ));
       } catch (err) {
         this.inFlight--;
         finished = true;
@@ -486,7 +485,7 @@ class EngineServer {
     let id = 0;
     let done = false;
     try {
-      id = sch.submit(
+      ({ id } = sch.submit(
         { promptTokens: p.promptTokens, outputTokens: 1, prefillOnly: true },
         {
           onTokens: (_n, _d, emu) => {
@@ -502,8 +501,7 @@ class EngineServer {
             this.checkFaults();
           },
         },
-        arrivalEmu,
-      );
+      ));
     } catch (err) {
       return this.error(res, 400, (err as Error).message);
     }
@@ -519,6 +517,8 @@ class ResponseWriter {
   private text = "";
   private firstMs: number | undefined;
   readonly promptTokens: number;
+  /** emulated time on the scheduler's clock when the request was queued (model mode) */
+  queuedAtMs: number | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -567,7 +567,14 @@ class ResponseWriter {
     if (!done) return "ok";
     const u = usage(this.p.promptTokens, this.sent);
     const extra = {
-      benchfleet: { emulated: true, time_scale: this.timeScale, ttft_ms: this.firstMs ?? emuMs, e2el_ms: emuMs },
+      benchfleet: {
+        emulated: true,
+        time_scale: this.timeScale,
+        // emulated ms: when the engine queued the request (its own clock), then TTFT and E2E from arrival
+        ...(this.queuedAtMs !== undefined ? { queued_at_ms: this.queuedAtMs } : {}),
+        ttft_ms: this.firstMs ?? emuMs,
+        e2el_ms: emuMs,
+      },
     };
     if (this.p.stream) {
       if (this.p.includeUsage) this.sse(usageChunk(this.p.kind, this.meta, u, extra));

@@ -85,3 +85,52 @@ export function simulatePoint(model: PerfModel, engineOpts: EngineOptions, point
     tpotsMs: tpots,
   };
 }
+
+export interface TraceRequest {
+  /** emulated arrival time, ms */
+  atMs: number;
+  isl: number;
+  osl: number;
+}
+
+export interface TraceResult {
+  ttftsMs: number[];
+  tpotsMs: number[];
+  e2elsMs: number[];
+}
+
+/**
+ * Open-loop replay of arrivals on virtual time, with the real-time scheduler's rules: an idle
+ * engine starts a step on arrival; a busy one runs steps back to back; arrivals join the next step.
+ */
+export function simulateTrace(model: PerfModel, engineOpts: EngineOptions, reqs: TraceRequest[]): TraceResult {
+  const order = reqs.map((r, i) => ({ ...r, i })).sort((a, b) => a.atMs - b.atMs);
+  const engine = new BatchEngine(model, engineOpts);
+  const first = new Map<number, number>();
+  const out: TraceResult = { ttftsMs: [], tpotsMs: [], e2elsMs: [] };
+  let now = 0;
+  let next = 0;
+  while (next < order.length || engine.hasWork()) {
+    while (next < order.length && order[next]!.atMs <= now) {
+      const r = order[next++]!;
+      engine.add({ id: r.i, promptTokens: r.isl, outputTokens: r.osl, queuedAt: r.atMs });
+    }
+    if (!engine.hasWork()) {
+      now = order[next]!.atMs;
+      continue;
+    }
+    const step = engine.step(now);
+    now += step.ms;
+    for (const e of step.emissions) {
+      if (e.tokens > 0 && !first.has(e.id)) first.set(e.id, now);
+      if (!e.done) continue;
+      const r = reqs[e.id]!;
+      const ttft = first.get(e.id)! - r.atMs;
+      const e2el = now - r.atMs;
+      out.ttftsMs[e.id] = ttft;
+      out.e2elsMs[e.id] = e2el;
+      out.tpotsMs[e.id] = r.osl > 1 ? (e2el - ttft) / (r.osl - 1) : 0;
+    }
+  }
+  return out;
+}
