@@ -561,7 +561,8 @@ class ResponseWriter {
       this.sse(contentChunk(this.p.kind, this.meta, piece, last ? this.plan.finishReason : null, u));
     }
     if (cut) {
-      this.res.destroy();
+      // cut abruptly, but after what was sent so far reached the socket
+      this.res.write("", () => this.res.destroy());
       return "dropped";
     }
     if (!done) return "ok";

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator } from "./server.js";
+import { type EmulatorProcess, spawnEmulator } from "./spawn-emulator.js";
+import { streamRequest } from "./stream-client.js";
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe("fixed-delay mode", () => {
+  // a real process (as the load generator sees it), so client and server do not share an event loop
+  let emu: EmulatorProcess;
+  beforeAll(async () => {
+    emu = await spawnEmulator(["--port", "0", "--ttft-ms", "50", "--itl-ms", "20", "--quiet"]);
+    // warm-up: JIT and 16 keep-alive connections, so the measurement holds no connection setup
+    await Promise.all(Array.from({ length: 16 }, () => streamRequest(`${emu.url}/v1/completions`, { prompt: [1], max_tokens: 2, stream: true })));
+  });
+  afterAll(async () => emu?.kill());
+
+  it("emits the first token T ms after arrival, then a chunk every I ms, without drift", async () => {
+    const n = 40;
+    // 16 concurrent streams: no batching limit, every stream keeps its own schedule. Sends are
+    // staggered so the client's own send queue does not show up as server lateness.
+    const runs = await Promise.all(
+      Array.from({ length: 16 }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, i * 7));
+        return streamRequest(`${emu.url}/v1/completions`, { prompt: [1, 2, 3], max_tokens: n, ignore_eos: true, stream: true });
+      }),
+    );
+    for (const r of runs) {
+      expect(r.tokenTimes.length).toBe(n);
+      // first token never early
+      expect(r.ttftMs!).toBeGreaterThanOrEqual(49.5);
+      const gaps = r.tokenTimes.slice(1).map((t, i) => t - r.tokenTimes[i]!);
+      expect(Math.abs(mean(gaps) - 20)).toBeLessThan(0.5);
+      // absolute schedule: the last token lands at ttft + (n-1)·itl, lateness does not accumulate
+      // (chained timers would be ≥ n × ~1 ms = 40 ms late)
+      expect(r.e2elMs! - (50 + (n - 1) * 20)).toBeLessThan(10);
+    }
+    // on average the first token is at most a few ms late (timer granularity, loopback, a busy CI box)
+    expect(mean(runs.map((r) => r.ttftMs!)) - 50).toBeLessThan(5);
+  });
+
+  it("groups tokens into chunks of K", async () => {
+    const emu2 = await startEmulator({ fixedDelay: { ttftMs: 10, itlMs: 15, tokensPerChunk: 4 } });
+    try {
+      const r = await streamRequest(`${emu2.url}/v1/chat/completions`, {
+        messages: [{ role: "user", content: "hi" }],
+        max_tokens: 10,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      // chunks of 4, 4, 2 tokens at 10, 25, 40 ms
+      expect(r.tokenTimes.length).toBe(3);
+      expect(r.text.trim().split(/\s+/).length).toBe(10);
+      expect(r.usage?.completion_tokens).toBe(10);
+      expect(r.e2elMs!).toBeGreaterThanOrEqual(39);
+      expect(r.e2elMs!).toBeLessThan(40 + 15);
+    } finally {
+      await emu2.close();
+    }
+  });
+});
