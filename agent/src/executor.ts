@@ -6,6 +6,7 @@
  * The leader (rank 0) waits for the gang barrier, runs the canary, warmup, load points and eval;
  * other ranks serve until the controller releases them.
  */
+
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type {
@@ -23,6 +24,7 @@ import type {
   ProcessSpec,
   RunningReport,
 } from "@benchfleet/shared";
+import { classifyEngineExit } from "./engine-failure.js";
 import type { Launcher, RunningProcess } from "./launchers/launcher.js";
 import { LogForwarder } from "./log-forwarder.js";
 import { CancelledError, PhaseError, toPhaseError } from "./phase-error.js";
@@ -252,11 +254,12 @@ export class AttemptExecutor {
       for (const p of this.started) {
         p.exited.then((ex) => {
           if (this.phaseNow === "teardown") return;
-          const tail = p.tail().slice(-5).join(" | ");
+          const lines = p.tail().slice(-5);
+          const tail = lines.join(" | ");
           reject(
             new PhaseError(
               `process ${p.name} exited (code ${ex.code}${ex.signal ? `, ${ex.signal}` : ""})${tail ? `: ${tail}` : ""}`,
-              true,
+              classifyEngineExit(lines).retryable,
             ),
           );
         });

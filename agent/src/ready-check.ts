@@ -3,8 +3,10 @@
  * completion, Dynamo instance counts), polling until they pass, the process exits, or the signal
  * aborts. Real requests with undici's fetch.
  */
+
 import { connect } from "node:net";
 import type { HealthCheck } from "@benchfleet/shared";
+import { classifyEngineExit } from "./engine-failure.js";
 
 export interface ReadyTarget {
   name: string;
@@ -113,10 +115,11 @@ export async function waitReady(
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
     const ex = target.exited?.();
     if (ex) {
-      const tail = (target.tail?.() ?? []).slice(-5).join(" | ");
+      const lines = (target.tail?.() ?? []).slice(-5);
+      const tail = lines.join(" | ");
       throw new NotReadyError(
         `${target.name} exited (code ${ex.code}${ex.signal ? `, ${ex.signal}` : ""}) before it was ready${tail ? `: ${tail}` : ""}`,
-        true,
+        classifyEngineExit(lines).retryable,
       );
     }
     if (await probe(pending[0], target)) {

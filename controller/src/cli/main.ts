@@ -22,6 +22,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/results.js"),
   () => import("./commands/results-analytics.js"),
   () => import("./commands/events.js"),
+  () => import("./commands/up.js"),
 ];
 
 export async function buildProgram(): Promise<Command> {

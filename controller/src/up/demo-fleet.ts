@@ -1,0 +1,33 @@
+/**
+ * The emulated fleet `benchfleet up` starts: which SKU and topology domain each agent poses as.
+ * Pure. Agents are spread round-robin over the SKUs; GB200/GB300 agents share one NVL72 rack
+ * domain (up to 18 four-GPU nodes) so multi-node disaggregated gangs can form.
+ */
+import type { SkuCatalog, SkuName } from "@benchfleet/shared";
+
+export interface FleetMember {
+  agentId: string;
+  sku: SkuName;
+  gpus: number;
+  domain: string;
+}
+
+export function demoFleet(count: number, skus: SkuName[], catalog: SkuCatalog): FleetMember[] {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--agents must be a positive integer, got ${count}`);
+  if (!skus.length) throw new Error("--skus must name at least one SKU");
+  const perSku = new Map<SkuName, number>();
+  const out: FleetMember[] = [];
+  for (let i = 0; i < count; i++) {
+    const sku = skus[i % skus.length]!;
+    const n = perSku.get(sku) ?? 0;
+    perSku.set(sku, n + 1);
+    const spec = catalog[sku];
+    const rackSize = Math.max(1, Math.floor(spec.scaleUpDomain / spec.gpusPerNode));
+    const domain =
+      spec.scaleUpDomain > spec.gpusPerNode
+        ? `${sku}-nvl${spec.scaleUpDomain}-rack${Math.floor(n / rackSize)}`
+        : `${sku}-fabric0`;
+    out.push({ agentId: `emu-${sku}-${n}`, sku, gpus: spec.gpusPerNode, domain });
+  }
+  return out;
+}
