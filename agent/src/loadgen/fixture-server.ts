@@ -43,6 +43,12 @@ export interface FixtureOptions {
   /** delay of the usage trailer after the last token chunk */
   usageDelayMs: number;
   faults: FixtureFaults;
+  /**
+   * Replace each chunk's text by ` @<arrival>:<emission>` (process.hrtime.bigint() of the request's
+   * arrival and of this write; one monotonic clock for all processes on the host), so a test can
+   * split a measured time into request transit, server lateness and client lateness.
+   */
+  stampText?: boolean;
   /** answer GSM8K questions found in the prompt */
   gsm8k?: { testFile: string; accuracy: number };
 }
@@ -59,7 +65,7 @@ export const DEFAULT_FIXTURE: FixtureOptions = {
 export interface FixtureServer {
   url: string;
   port: number;
-  /** requests received so far */
+  /** POST requests received so far */
   requests(): number;
   close(): Promise<void>;
 }
@@ -196,11 +202,17 @@ export async function startFixtureServer(partial: Partial<FixtureOptions> = {}, 
   const sched = new Scheduler();
   const answers = o.gsm8k ? loadGsm8k(o.gsm8k.testFile) : undefined;
   let count = 0;
+  let connections = 0;
   const every = (k: number | undefined, n: number) => k !== undefined && k > 0 && n % k === 0;
 
   const handle = (req: IncomingMessage, res: ServerResponse, arrival: bigint, n: number, raw: string) => {
     const url = req.url ?? "";
     const chat = url.startsWith("/v1/chat/completions");
+    if (req.method === "GET" && url === "/stats") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ requests: count, connections }));
+      return;
+    }
     if (req.method === "GET" && (url === "/health" || url === "/v1/models")) {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ object: "list", data: [{ id: "fixture", object: "model" }] }));
@@ -299,7 +311,7 @@ export async function startFixtureServer(partial: Partial<FixtureOptions> = {}, 
         }
         const toks = Math.min(o.tokensPerChunk, maxTokens - sent);
         sent += toks;
-        res.write(chunk(" tok".repeat(toks)));
+        res.write(chunk(o.stampText ? ` @${arrival}:${process.hrtime.bigint()}` : " tok".repeat(toks)));
         if (k === nChunks - 1) break;
         const next = first + ms((k + 1) * o.itlMs);
         if (next > due) {
@@ -332,10 +344,13 @@ export async function startFixtureServer(partial: Partial<FixtureOptions> = {}, 
 
   const server: Server = createServer({ noDelay: true, keepAliveTimeout: 60_000 }, (req, res) => {
     const arrival = process.hrtime.bigint();
-    const n = ++count;
+    const n = req.method === "POST" ? ++count : count;
     const parts: Buffer[] = [];
     req.on("data", (c: Buffer) => parts.push(c));
     req.on("end", () => handle(req, res, arrival, n, Buffer.concat(parts).toString("utf8")));
+  });
+  server.on("connection", () => {
+    connections++;
   });
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 0;
@@ -380,6 +395,7 @@ function parseArgs(argv: string[]): { opts: Partial<FixtureOptions>; port: numbe
       case "--drop-every": faults.dropEvery = num; break;
       case "--slow-headers-every": faults.slowHeadersEvery = num; break;
       case "--slow-headers-ms": faults.slowHeadersMs = num; break;
+      case "--stamp-text": opts.stampText = num !== 0; break;
       case "--gsm8k": gsmFile = v; break;
       case "--gsm8k-accuracy": gsmAcc = num; break;
       default: throw new Error(`fixture-server: unknown option ${k}`);

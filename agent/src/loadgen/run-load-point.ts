@@ -13,7 +13,7 @@
 import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { type LoadPoint, PointResult } from "@benchfleet/shared";
-import { Pool } from "undici";
+import { Client, Pool } from "undici";
 import { arrivalTimes } from "./arrivals.js";
 import { type Calibration, calibrate, wordsForTokens, wordsFromTokenizer } from "./chat-calibration.js";
 import { sendStreamingRequest, type RequestSeed } from "./client.js";
@@ -81,8 +81,8 @@ export interface LoadPointOptions {
   signal?: AbortSignal;
   onProgress?: (p: LoadProgress) => void;
   progressIntervalMs?: number;
-  /** receives the per-request records of the measured run */
-  onRecords?: (records: RequestRecord[]) => void;
+  /** receives the per-request records of the measured run and the hrtime they are relative to */
+  onRecords?: (records: RequestRecord[], t0: bigint) => void;
 }
 
 const nowNs = (t0: bigint) => Number(process.hrtime.bigint() - t0);
@@ -131,14 +131,28 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
   const origin = base.origin;
   const backend = opts.backend ?? (chat ? "openai-chat" : "openai");
 
-  const pool = new Pool(origin, {
-    connections: concurrency + 2,
+  // Two keep-alive connections per slot, used in turn. undici (7.x) re-validates a keep-alive socket
+  // that just went idle for one event-loop turn (setImmediate) before writing the next request on
+  // it; under load one turn is milliseconds of send delay. The connection a slot uses next has been
+  // idle for a whole request, so the request goes out at once. A slot never has more than one
+  // request in flight.
+  const clientOpts = {
     pipelining: 1,
     keepAliveTimeout: 60_000,
     keepAliveMaxTimeout: 600_000,
     headersTimeout: opts.headersTimeoutMs ?? 600_000,
     bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
-  });
+  };
+  const pool = new Pool(origin, { ...clientOpts, connections: 2 });
+  const slotClients: Client[] = [];
+  const slotSent: number[] = [];
+  /** the connection for slot k's next request (alternating over the slot's two, across phases) */
+  const slotClient = (k: number): Client => {
+    while (slotClients.length <= 2 * k + 1) slotClients.push(new Client(origin, clientOpts));
+    const n = slotSent[k] ?? 0;
+    slotSent[k] = n + 1;
+    return slotClients[2 * k + (n & 1)];
+  };
   const t0 = process.hrtime.bigint();
   const progressPhase: { phase: LoadProgress["phase"] } = { phase: "calibrate" };
   let progressTimer: NodeJS.Timeout | undefined;
@@ -221,7 +235,7 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
       let next = 0;
       const startNs = nowNs(t0);
       phaseStartNs = startNs;
-      const slot = async () => {
+      const slot = async (_: unknown, k: number) => {
         let freedNs = startNs;
         for (;;) {
           if (signal?.aborted) return;
@@ -240,7 +254,7 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
             targetOutputTokens: list[i].outputLen,
           };
           inFlight++;
-          const p = sendStreamingRequest(pool, seedRec, streamOpts(body, keepText));
+          const p = sendStreamingRequest(slotClient(k), seedRec, streamOpts(body, keepText));
           prepare(next + slots + 1);
           const rec = await p;
           inFlight--;
@@ -261,7 +275,7 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
       let nextConv = 0;
       const startNs = nowNs(t0);
       phaseStartNs = startNs;
-      const slot = async () => {
+      const slot = async (_: unknown, k: number) => {
         for (;;) {
           if (signal?.aborted) return;
           const c = nextConv++;
@@ -280,7 +294,7 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
             const body = buildBody(bodyOpts(s.outputLen), conv.ask(user));
             inFlight++;
             const rec = await sendStreamingRequest(
-              pool,
+              slotClient(k),
               {
                 index: i,
                 scheduledNs: freedNs,
@@ -338,7 +352,7 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
     if (progressTimer) clearInterval(progressTimer);
     if (signal?.aborted) throw abortError(signal);
     const records = r.records;
-    opts.onRecords?.(records);
+    opts.onRecords?.(records, t0);
 
     // ---- metrics and verdicts
     const durationS = (r.endNs - r.startNs) / 1e9;
@@ -472,6 +486,6 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
     });
   } finally {
     if (progressTimer) clearInterval(progressTimer);
-    await pool.destroy().catch(() => {});
+    await Promise.all([pool, ...slotClients].map((c) => c.destroy().catch(() => {})));
   }
 }
