@@ -142,7 +142,12 @@ export class BatchEngine {
       if (this.kvReserved + need > this.model.kvCapacityTokens) break;
       this.waiting.shift();
       this.kvReserved += need;
-      this.running.set(next.id, { req: next, prefilled: next.prefilled ? next.promptTokens : 0, generated: 0, reserved: need });
+      this.running.set(next.id, {
+        req: next,
+        prefilled: next.prefilled ? next.promptTokens : 0,
+        generated: 0,
+        reserved: need,
+      });
     }
 
     const decoding: Running[] = [];

@@ -18,14 +18,30 @@ const status = async (url: string, timeoutMs = 1000): Promise<number | "timeout"
   }
 };
 const fault = async (url: string, spec: object) => {
-  const r = await request(`${url}/control/fault`, { method: "POST", body: JSON.stringify(spec), headers: { "content-type": "application/json" } });
+  const r = await request(`${url}/control/fault`, {
+    method: "POST",
+    body: JSON.stringify(spec),
+    headers: { "content-type": "application/json" },
+  });
   expect(r.statusCode).toBe(200);
   await r.body.dump();
 };
 
 describe("fault injection, observed by a real HTTP client", () => {
   it("slow start (flag): /health and requests answer 503 until ready; then crash after N requests exits the process", async () => {
-    const proc = await spawnEmulator(["--port", "0", "--ttft-ms", "5", "--itl-ms", "1", "--slow-start-s", "0.8", "--crash-after-requests", "2", "--quiet"]);
+    const proc = await spawnEmulator([
+      "--port",
+      "0",
+      "--ttft-ms",
+      "5",
+      "--itl-ms",
+      "1",
+      "--slow-start-s",
+      "0.8",
+      "--crash-after-requests",
+      "2",
+      "--quiet",
+    ]);
     try {
       expect(await status(`${proc.url}/health`)).toBe(503);
       const early = await streamRequest(`${proc.url}/v1/completions`, body(3));
@@ -66,7 +82,10 @@ describe("fault injection, observed by a real HTTP client", () => {
   it("hang: streams stop and /health stops answering; clear resumes them", async () => {
     const emu = await startEmulator({ sku: "h100", model: "llama3-8b", timeScale: 0.5 });
     try {
-      const inflight = streamRequest(`${emu.url}/v1/completions`, { ...body(120), stream_options: { include_usage: true } });
+      const inflight = streamRequest(`${emu.url}/v1/completions`, {
+        ...body(120),
+        stream_options: { include_usage: true },
+      });
       await sleep(150);
       await fault(emu.url, { fault: "hang" });
       const hungAt = performance.now();
@@ -87,10 +106,16 @@ describe("fault injection, observed by a real HTTP client", () => {
   });
 
   it("hang after N requests (flag): the next request gets no answer", async () => {
-    const emu = await startEmulator({ fixedDelay: { ttftMs: 2, itlMs: 1 }, faults: [{ fault: "hang", afterRequests: 1 }] });
+    const emu = await startEmulator({
+      fixedDelay: { ttftMs: 2, itlMs: 1 },
+      faults: [{ fault: "hang", afterRequests: 1 }],
+    });
     try {
       expect((await streamRequest(`${emu.url}/v1/completions`, body(3))).done).toBe(true);
-      const next = await Promise.race([streamRequest(`${emu.url}/v1/completions`, body(3)), sleep(400).then(() => "no answer")]);
+      const next = await Promise.race([
+        streamRequest(`${emu.url}/v1/completions`, body(3)),
+        sleep(400).then(() => "no answer"),
+      ]);
       expect(next).toBe("no answer");
     } finally {
       await emu.close();
@@ -135,7 +160,10 @@ describe("fault injection, observed by a real HTTP client", () => {
   it("rejects an unknown fault with a clear 400", async () => {
     const emu = await startEmulator({ fixedDelay: { ttftMs: 1, itlMs: 1 } });
     try {
-      const r = await request(`${emu.url}/control/fault`, { method: "POST", body: JSON.stringify({ fault: "explode" }) });
+      const r = await request(`${emu.url}/control/fault`, {
+        method: "POST",
+        body: JSON.stringify({ fault: "explode" }),
+      });
       expect(r.statusCode).toBe(400);
       expect(await r.body.text()).toMatch(/invalid fault: fault/);
     } finally {

@@ -7,9 +7,27 @@
 import { z } from "zod";
 
 export const FaultSpec = z.discriminatedUnion("fault", [
-  z.object({ fault: z.literal("crash"), afterS: z.number().nonnegative().optional(), afterRequests: z.number().int().positive().optional() }).strict(),
-  z.object({ fault: z.literal("hang"), afterS: z.number().nonnegative().optional(), afterRequests: z.number().int().positive().optional() }).strict(),
-  z.object({ fault: z.literal("unavailable"), afterS: z.number().nonnegative().optional(), forS: z.number().positive() }).strict(),
+  z
+    .object({
+      fault: z.literal("crash"),
+      afterS: z.number().nonnegative().optional(),
+      afterRequests: z.number().int().positive().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      fault: z.literal("hang"),
+      afterS: z.number().nonnegative().optional(),
+      afterRequests: z.number().int().positive().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      fault: z.literal("unavailable"),
+      afterS: z.number().nonnegative().optional(),
+      forS: z.number().positive(),
+    })
+    .strict(),
   z.object({ fault: z.literal("slow-start"), forS: z.number().positive() }).strict(),
   z
     .object({
@@ -100,12 +118,18 @@ export class FaultState {
   shouldCrash(): boolean {
     if (this.crashed) return true;
     const t = this.now();
-    return (this.crashAt !== undefined && t >= this.crashAt) || (this.crashAfterRequests !== undefined && this.completed >= this.crashAfterRequests);
+    return (
+      (this.crashAt !== undefined && t >= this.crashAt) ||
+      (this.crashAfterRequests !== undefined && this.completed >= this.crashAfterRequests)
+    );
   }
 
   isHung(): boolean {
     const t = this.now();
-    return (this.hangAt !== undefined && t >= this.hangAt) || (this.hangAfterRequests !== undefined && this.completed >= this.hangAfterRequests);
+    return (
+      (this.hangAt !== undefined && t >= this.hangAt) ||
+      (this.hangAfterRequests !== undefined && this.completed >= this.hangAfterRequests)
+    );
   }
 
   isStarting(): boolean {

@@ -11,7 +11,11 @@ describe("fixed-delay mode", () => {
   beforeAll(async () => {
     emu = await spawnEmulator(["--port", "0", "--ttft-ms", "50", "--itl-ms", "20", "--quiet"]);
     // warm-up: JIT and 16 keep-alive connections, so the measurement holds no connection setup
-    await Promise.all(Array.from({ length: 16 }, () => streamRequest(`${emu.url}/v1/completions`, { prompt: [1], max_tokens: 2, stream: true })));
+    await Promise.all(
+      Array.from({ length: 16 }, () =>
+        streamRequest(`${emu.url}/v1/completions`, { prompt: [1], max_tokens: 2, stream: true }),
+      ),
+    );
   });
   afterAll(async () => emu?.kill());
 
@@ -22,7 +26,12 @@ describe("fixed-delay mode", () => {
     const runs = await Promise.all(
       Array.from({ length: 16 }, async (_, i) => {
         await new Promise((r) => setTimeout(r, i * 7));
-        return streamRequest(`${emu.url}/v1/completions`, { prompt: [1, 2, 3], max_tokens: n, ignore_eos: true, stream: true });
+        return streamRequest(`${emu.url}/v1/completions`, {
+          prompt: [1, 2, 3],
+          max_tokens: n,
+          ignore_eos: true,
+          stream: true,
+        });
       }),
     );
     for (const r of runs) {

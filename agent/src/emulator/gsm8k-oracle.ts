@@ -97,7 +97,10 @@ export function parseGsm8k(text: string, file: string): Gsm8kItem[] {
     const m = /####\s*(.+)\s*$/.exec(row.answer);
     if (!m) throw new Error(`${file}:${i + 1}: answer has no "#### N" line`);
     const final = m[1]!.trim();
-    const solution = `${row.answer.slice(0, m.index).replace(/<<[^>]*>>/g, "").trimEnd()}\n#### ${final}`;
+    const solution = `${row.answer
+      .slice(0, m.index)
+      .replace(/<<[^>]*>>/g, "")
+      .trimEnd()}\n#### ${final}`;
     items.push({ index: items.length, question: row.question, solution, final });
   });
   return items;

@@ -29,18 +29,22 @@ export const ModelSpec = z
     kvHeads: z.number().int().positive(),
     attnFlopsPerTokenPerCtx: z.number().positive(),
     maxModelLen: z.number().int().positive(),
-    kvBytesPerToken: z.object({ fp4: z.number().positive(), fp8: z.number().positive(), bf16: z.number().positive() }).strict(),
+    kvBytesPerToken: z
+      .object({ fp4: z.number().positive(), fp8: z.number().positive(), bf16: z.number().positive() })
+      .strict(),
     mtp: z
       .object({
         draftTokens: z.number().int().positive(),
         acceptance: z.array(z.number().min(0).max(1)).min(1),
       })
       .strict()
-      .refine((m) => m.acceptance.length === m.draftTokens, { message: "mtp.acceptance needs one rate per draft token" })
+      .refine((m) => m.acceptance.length === m.draftTokens, {
+        message: "mtp.acceptance needs one rate per draft token",
+      })
       .optional(),
   })
   .strict()
-  .refine((m) => (m.expertParamsB > 0) === (m.experts > 0 && m.activeExperts > 0), {
+  .refine((m) => m.expertParamsB > 0 === (m.experts > 0 && m.activeExperts > 0), {
     message: "a MoE model needs expertParamsB, experts and activeExperts; a dense model none of them",
   });
 export type ModelSpec = z.infer<typeof ModelSpec>;
@@ -76,14 +80,18 @@ export function findModel(catalog: ModelCatalog, name: string): { key: string; s
   for (const [key, spec] of Object.entries(catalog)) {
     if (spec.name.toLowerCase() === n || spec.aliases.some((a) => n.includes(a.toLowerCase()))) return { key, spec };
   }
-  throw new EmulatorConfigError(`unknown model "${name}": expected one of ${Object.keys(catalog).join(", ")} (configs/models.yaml)`);
+  throw new EmulatorConfigError(
+    `unknown model "${name}": expected one of ${Object.keys(catalog).join(", ")} (configs/models.yaml)`,
+  );
 }
 
 export function findSku(catalog: SkuCatalog, name: string): { key: SkuName; spec: SkuSpec } {
   const parsed = SkuName.safeParse(name.toLowerCase());
   const spec = parsed.success ? catalog[parsed.data] : undefined;
   if (!parsed.success || !spec) {
-    throw new EmulatorConfigError(`unknown SKU "${name}": expected one of ${Object.keys(catalog).join(", ")} (configs/skus.yaml)`);
+    throw new EmulatorConfigError(
+      `unknown SKU "${name}": expected one of ${Object.keys(catalog).join(", ")} (configs/skus.yaml)`,
+    );
   }
   return { key: parsed.data, spec };
 }

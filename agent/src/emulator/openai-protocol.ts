@@ -6,7 +6,9 @@ import { z } from "zod";
 
 const TokenIds = z.array(z.number().int().nonnegative());
 const Stop = z.union([z.string(), z.array(z.string())]).nullish();
-const StreamOptions = z.looseObject({ include_usage: z.boolean().nullish(), continuous_usage_stats: z.boolean().nullish() }).nullish();
+const StreamOptions = z
+  .looseObject({ include_usage: z.boolean().nullish(), continuous_usage_stats: z.boolean().nullish() })
+  .nullish();
 
 const common = {
   model: z.string().nullish(),
@@ -88,7 +90,8 @@ export function parseBody(kind: Kind, raw: unknown, countText: (t: string) => nu
     questionText = lastUser ? messageText(lastUser.content) : undefined;
   } else {
     let p = (b as CompletionBody).prompt;
-    if (Array.isArray(p) && p.length === 1 && (typeof p[0] === "string" || Array.isArray(p[0]))) p = p[0] as string | number[];
+    if (Array.isArray(p) && p.length === 1 && (typeof p[0] === "string" || Array.isArray(p[0])))
+      p = p[0] as string | number[];
     if (typeof p === "string") {
       promptTokens = countText(p);
       questionText = p;

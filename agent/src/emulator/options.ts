@@ -1,8 +1,8 @@
 /** Options of one emulator process (library and CLI), validated at the edge with clear messages. */
 import { z } from "zod";
 import { FaultSpec } from "./faults.js";
-import type { PerfConstants } from "./perf-model.js";
 import { EmulatorConfigError } from "./model-spec.js";
+import type { PerfConstants } from "./perf-model.js";
 
 export const Role = z.enum(["both", "prefill", "decode", "router"]);
 export type Role = z.infer<typeof Role>;
@@ -29,7 +29,11 @@ export const EmulatorOptionsSchema = z
     seed: z.number().int().default(0),
     /** fixed-delay mode (bypasses the model; wall-clock ms; no batching limit) */
     fixedDelay: z
-      .object({ ttftMs: z.number().nonnegative(), itlMs: z.number().nonnegative(), tokensPerChunk: z.number().int().positive().default(1) })
+      .object({
+        ttftMs: z.number().nonnegative(),
+        itlMs: z.number().nonnegative(),
+        tokensPerChunk: z.number().int().positive().default(1),
+      })
       .strict()
       .optional(),
     accuracy: z.number().min(0).max(1).default(0.95),
@@ -42,13 +46,25 @@ export const EmulatorOptionsSchema = z
   .strict()
   .superRefine((o, ctx) => {
     if (o.role === "router" && (o.prefill.length === 0 || o.decode.length === 0)) {
-      ctx.addIssue({ code: "custom", path: ["prefill"], message: "the router role needs at least one --prefill URL and one --decode URL" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["prefill"],
+        message: "the router role needs at least one --prefill URL and one --decode URL",
+      });
     }
     if (o.role !== "router" && (o.prefill.length > 0 || o.decode.length > 0)) {
-      ctx.addIssue({ code: "custom", path: ["prefill"], message: "--prefill/--decode URLs are for --role router only" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["prefill"],
+        message: "--prefill/--decode URLs are for --role router only",
+      });
     }
     if (o.fixedDelay && o.role !== "both") {
-      ctx.addIssue({ code: "custom", path: ["fixedDelay"], message: "fixed-delay mode (--ttft-ms/--itl-ms) runs with --role both only" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["fixedDelay"],
+        message: "fixed-delay mode (--ttft-ms/--itl-ms) runs with --role both only",
+      });
     }
   });
 export type EmulatorOptionsInput = z.input<typeof EmulatorOptionsSchema>;

@@ -1,13 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { defaultEngineOptions } from "./batch-engine.js";
-import { EmulatorConfigError, findModel, findSku, loadModelCatalog, loadSkuCatalog, parsePrecision } from "./model-spec.js";
+import {
+  EmulatorConfigError,
+  findModel,
+  findSku,
+  loadModelCatalog,
+  loadSkuCatalog,
+  parsePrecision,
+} from "./model-spec.js";
 import { PerfModel } from "./perf-model.js";
 import { simulatePoint } from "./simulate.js";
 
 const models = loadModelCatalog();
 const skus = loadSkuCatalog();
 
-function perf(sku: string, model: string, precision: string, tp: number, o: { ep?: number; dpAttn?: boolean; mtp?: boolean } = {}) {
+function perf(
+  sku: string,
+  model: string,
+  precision: string,
+  tp: number,
+  o: { ep?: number; dpAttn?: boolean; mtp?: boolean } = {},
+) {
   return new PerfModel(findSku(skus, sku).spec, findModel(models, model).spec, parsePrecision(precision), {
     tp,
     ep: o.ep ?? 1,
@@ -23,7 +36,8 @@ function curve(m: PerfModel, concs: number[], isl = 1024, osl = 256, maxRunning?
 
 /** first concurrency after which doubling it raises throughput/GPU by less than 10 % */
 function knee(points: Array<{ c: number; tputPerGpu: number }>): number | undefined {
-  for (let i = 0; i + 1 < points.length; i++) if (points[i + 1]!.tputPerGpu / points[i]!.tputPerGpu < 1.1) return points[i]!.c;
+  for (let i = 0; i + 1 < points.length; i++)
+    if (points[i + 1]!.tputPerGpu / points[i]!.tputPerGpu < 1.1) return points[i]!.c;
   return undefined;
 }
 
@@ -80,11 +94,25 @@ describe("perf model: shape of the throughput/interactivity curve", () => {
 
   it("decode is memory-bound at batch 1 and compute-bound for a large prefill", () => {
     const m = perf("h100", "llama3-8b", "bf16", 1);
-    expect(m.step({ decodeRequests: 1, decodeContextTokens: 1000, prefillTokens: 0, prefillAttnPairs: 0 }).bound).toBe("memory");
-    expect(m.step({ decodeRequests: 0, decodeContextTokens: 0, prefillTokens: 8192, prefillAttnPairs: 8192 * 4096 }).bound).toBe("compute");
+    expect(m.step({ decodeRequests: 1, decodeContextTokens: 1000, prefillTokens: 0, prefillAttnPairs: 0 }).bound).toBe(
+      "memory",
+    );
+    expect(
+      m.step({ decodeRequests: 0, decodeContextTokens: 0, prefillTokens: 8192, prefillAttnPairs: 8192 * 4096 }).bound,
+    ).toBe("compute");
     // longer context costs more per step
-    const short = m.step({ decodeRequests: 64, decodeContextTokens: 64 * 1000, prefillTokens: 0, prefillAttnPairs: 0 }).ms;
-    const long = m.step({ decodeRequests: 64, decodeContextTokens: 64 * 8000, prefillTokens: 0, prefillAttnPairs: 0 }).ms;
+    const short = m.step({
+      decodeRequests: 64,
+      decodeContextTokens: 64 * 1000,
+      prefillTokens: 0,
+      prefillAttnPairs: 0,
+    }).ms;
+    const long = m.step({
+      decodeRequests: 64,
+      decodeContextTokens: 64 * 8000,
+      prefillTokens: 0,
+      prefillAttnPairs: 0,
+    }).ms;
     expect(long).toBeGreaterThan(short * 1.2);
   });
 

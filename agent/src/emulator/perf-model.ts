@@ -112,8 +112,12 @@ export class PerfModel {
     const { tp, ep, dpAttn } = par;
     if (!Number.isInteger(tp) || tp < 1) throw new EmulatorConfigError(`tp must be a positive integer, got ${tp}`);
     if (!Number.isInteger(ep) || ep < 1) throw new EmulatorConfigError(`ep must be a positive integer, got ${ep}`);
-    if (ep > tp) throw new EmulatorConfigError(`ep (${ep}) must not exceed tp (${tp}): experts are sharded inside the worker's GPUs`);
-    if (ep > 1 && model.experts === 0) throw new EmulatorConfigError(`ep ${ep} needs a MoE model; ${model.name} is dense`);
+    if (ep > tp)
+      throw new EmulatorConfigError(
+        `ep (${ep}) must not exceed tp (${tp}): experts are sharded inside the worker's GPUs`,
+      );
+    if (ep > 1 && model.experts === 0)
+      throw new EmulatorConfigError(`ep ${ep} needs a MoE model; ${model.name} is dense`);
     if (par.mtp && !model.mtp) throw new EmulatorConfigError(`${model.name} has no MTP head (spec-decoding mtp)`);
     this.gpus = tp;
     const bpp = BYTES_PER_PARAM[precision];
@@ -139,7 +143,8 @@ export class PerfModel {
     this.draftTokens = par.mtp && model.mtp ? model.mtp.draftTokens : 0;
     this.acceptance = par.mtp && model.mtp ? model.mtp.acceptance : [];
 
-    const linearTflops = precision === "fp4" ? sku.fp4Tflops || sku.fp8Tflops : precision === "fp8" ? sku.fp8Tflops : sku.bf16Tflops;
+    const linearTflops =
+      precision === "fp4" ? sku.fp4Tflops || sku.fp8Tflops : precision === "fp8" ? sku.fp8Tflops : sku.bf16Tflops;
     this.linearPeak = linearTflops * 1e12;
     this.attnPeak = sku.bf16Tflops * 1e12;
     const intraDomain = tp <= Math.max(sku.gpusPerNode, sku.scaleUpDomain);

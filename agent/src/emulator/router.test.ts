@@ -2,9 +2,9 @@ import { request } from "undici";
 import { describe, expect, it } from "vitest";
 import { findModel, findSku, loadModelCatalog, loadSkuCatalog } from "./model-spec.js";
 import { PerfModel } from "./perf-model.js";
-import { freePort } from "./test-ports.js";
-import { startEmulator, type EmulatorHandle } from "./server.js";
+import { type EmulatorHandle, startEmulator } from "./server.js";
 import { streamRequest } from "./stream-client.js";
+import { freePort } from "./test-ports.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const status = async (url: string) => {
@@ -24,7 +24,15 @@ async function until(pred: () => Promise<boolean>, ms = 5000): Promise<boolean> 
 describe("PD router: prefill → KV transfer → decode", () => {
   it("is not ready until both pools are healthy, then streams requests through prefill and decode", async () => {
     const scale = 0.5;
-    const common = { sku: "h200", model: "dsr1", precision: "fp8", tp: 8, ep: 8, dpAttn: true, timeScale: scale } as const;
+    const common = {
+      sku: "h200",
+      model: "dsr1",
+      precision: "fp8",
+      tp: 8,
+      ep: 8,
+      dpAttn: true,
+      timeScale: scale,
+    } as const;
     const prefillPort = await freePort();
     const decodePort = await freePort();
     const handles: EmulatorHandle[] = [];
@@ -68,17 +76,30 @@ describe("PD router: prefill → KV transfer → decode", () => {
       expect(r.status).toBe(200);
       expect(r.headers["x-benchfleet-emulated"]).toBe("1");
       expect(r.done).toBe(true);
-      expect((r.events[0]!.data as { choices: Array<{ delta: object }> }).choices[0]!.delta).toEqual({ role: "assistant", content: "" });
+      expect((r.events[0]!.data as { choices: Array<{ delta: object }> }).choices[0]!.delta).toEqual({
+        role: "assistant",
+        content: "",
+      });
       expect(r.usage).toEqual({ prompt_tokens: isl, completion_tokens: osl, total_tokens: isl + osl });
 
       // TTFT ≥ prefill of ISL + KV transfer ∝ ISL (emulated ms, scaled to wall time)
-      const perf = new PerfModel(findSku(loadSkuCatalog(), "h200").spec, findModel(loadModelCatalog(), "dsr1").spec, "fp8", {
-        tp: 8,
-        ep: 8,
-        dpAttn: true,
-        mtp: false,
-      });
-      const prefillMs = perf.step({ decodeRequests: 0, decodeContextTokens: 0, prefillTokens: isl, prefillAttnPairs: (isl * (isl + 1)) / 2 }).ms;
+      const perf = new PerfModel(
+        findSku(loadSkuCatalog(), "h200").spec,
+        findModel(loadModelCatalog(), "dsr1").spec,
+        "fp8",
+        {
+          tp: 8,
+          ep: 8,
+          dpAttn: true,
+          mtp: false,
+        },
+      );
+      const prefillMs = perf.step({
+        decodeRequests: 0,
+        decodeContextTokens: 0,
+        prefillTokens: isl,
+        prefillAttnPairs: (isl * (isl + 1)) / 2,
+      }).ms;
       const transferMs = perf.kvTransferMs(isl);
       expect(transferMs).toBeGreaterThan(perf.kvTransferMs(isl / 8));
       expect(r.ttftMs! / scale).toBeGreaterThan((prefillMs + transferMs) * 0.97);
@@ -86,7 +107,9 @@ describe("PD router: prefill → KV transfer → decode", () => {
 
       // the work happened where it should: prompt tokens on prefill, generation on decode
       const metric = async (url: string, name: string) =>
-        Number(new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+]+)$`, "m").exec(await (await fetch(`${url}/metrics`)).text())![1]);
+        Number(
+          new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+]+)$`, "m").exec(await (await fetch(`${url}/metrics`)).text())![1],
+        );
       expect(await metric(prefill.url, "vllm:prompt_tokens_total")).toBe(isl);
       expect(await metric(prefill.url, "vllm:generation_tokens_total")).toBe(0);
       expect(await metric(decode.url, "vllm:prompt_tokens_total")).toBe(0);
@@ -98,7 +121,9 @@ describe("PD router: prefill → KV transfer → decode", () => {
       await decode.close();
       handles.pop();
       expect(await until(async () => (await status(`${router.url}/readiness`)).code === 503)).toBe(true);
-      const workers = JSON.parse((await status(`${router.url}/workers`)).text) as { workers: Array<{ pool: string; healthy: boolean }> };
+      const workers = JSON.parse((await status(`${router.url}/workers`)).text) as {
+        workers: Array<{ pool: string; healthy: boolean }>;
+      };
       expect(workers.workers.find((w) => w.pool === "decode")!.healthy).toBe(false);
     } finally {
       for (const h of handles.reverse()) await h.close();

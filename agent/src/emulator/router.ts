@@ -43,7 +43,12 @@ export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): 
 
   const check = async (w: Worker) => {
     try {
-      const r = await request(`${w.url}/health`, { dispatcher, headersTimeout: 2000, bodyTimeout: 2000, signal: AbortSignal.timeout(2000) });
+      const r = await request(`${w.url}/health`, {
+        dispatcher,
+        headersTimeout: 2000,
+        bodyTimeout: 2000,
+        signal: AbortSignal.timeout(2000),
+      });
       await r.body.dump();
       const ok = r.statusCode === 200;
       if (ok !== w.healthy) hooks.log?.(`worker ${w.pool} ${w.url} ${ok ? "healthy" : `unhealthy (${r.statusCode})`}`);
@@ -62,10 +67,17 @@ export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): 
     if (!closed) poller = setTimeout(poll, opts.healthIntervalMs);
   };
 
-  const headers = (extra: Record<string, string> = {}) => ({ [EMULATED_HEADER]: "1", [TIME_SCALE_HEADER]: String(timeScale), ...extra });
+  const headers = (extra: Record<string, string> = {}) => ({
+    [EMULATED_HEADER]: "1",
+    [TIME_SCALE_HEADER]: String(timeScale),
+    ...extra,
+  });
   const json = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, headers({ "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }));
+    res.writeHead(
+      status,
+      headers({ "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }),
+    );
     res.end(text);
   };
   const fail = (res: ServerResponse, status: number, message: string) => {
@@ -161,7 +173,8 @@ export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): 
         `benchfleet_router_failures_total ${counters.failed}`,
         "# TYPE benchfleet_router_healthy_workers gauge",
         ...(["prefill", "decode"] as const).map(
-          (pool) => `benchfleet_router_healthy_workers{pool="${pool}"} ${workers.filter((w) => w.pool === pool && w.healthy).length}`,
+          (pool) =>
+            `benchfleet_router_healthy_workers{pool="${pool}"} ${workers.filter((w) => w.pool === pool && w.healthy).length}`,
         ),
       ];
       res.writeHead(200, headers({ "content-type": "text/plain; version=0.0.4" }));

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultEngineOptions } from "./batch-engine.js";
-import { findModel, findSku, loadModelCatalog, loadSkuCatalog, configsDir } from "./model-spec.js";
+import { configsDir, findModel, findSku, loadModelCatalog, loadSkuCatalog } from "./model-spec.js";
 import { PerfModel } from "./perf-model.js";
 import { type EmulatorHandle, startEmulator } from "./server.js";
 import { simulateTrace } from "./simulate.js";
@@ -13,14 +13,23 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 describe("emulator server: OpenAI-compatible surface", () => {
   let emu: EmulatorHandle;
   beforeAll(async () => {
-    emu = await startEmulator({ sku: "h100", model: "llama3-8b", precision: "bf16", timeScale: 0.05, servedModelName: "emu-llama" });
+    emu = await startEmulator({
+      sku: "h100",
+      model: "llama3-8b",
+      precision: "bf16",
+      timeScale: 0.05,
+      servedModelName: "emu-llama",
+    });
   });
   afterAll(async () => emu.close());
 
   it("streams chat with a role-only first chunk, content chunks, the usage trailer and [DONE]", async () => {
     const r = await streamRequest(`${emu.url}/v1/chat/completions`, {
       model: "emu-llama",
-      messages: [{ role: "system", content: "be brief" }, { role: "user", content: "say some words please" }],
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "say some words please" },
+      ],
       max_tokens: 6,
       stream: true,
       stream_options: { include_usage: true },
@@ -53,23 +62,42 @@ describe("emulator server: OpenAI-compatible surface", () => {
     expect(r.usage).toEqual({ prompt_tokens: 300, completion_tokens: 40, total_tokens: 340 });
     expect(r.tokenTimes.length).toBe(40);
     expect((r.events[0]!.data as { model: string }).model).toBe("anything");
-    const nonStream = await streamRequest(`${emu.url}/v1/completions`, { model: "m", prompt: "one two three", max_tokens: 5 });
-    const body = nonStream.body as { object: string; choices: Array<{ text: string; finish_reason: string }>; usage: Record<string, number> };
+    const nonStream = await streamRequest(`${emu.url}/v1/completions`, {
+      model: "m",
+      prompt: "one two three",
+      max_tokens: 5,
+    });
+    const body = nonStream.body as {
+      object: string;
+      choices: Array<{ text: string; finish_reason: string }>;
+      usage: Record<string, number>;
+    };
     expect(body.object).toBe("text_completion");
     expect(body.usage).toEqual({ prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 });
     expect(body.choices[0]!.text.trim().split(/\s+/).length).toBe(5);
   });
 
   it("answers a 5-shot GSM8K prompt with `#### N` and stops (non-streaming chat too)", async () => {
-    const row = JSON.parse(readFileSync(`${configsDir()}datasets/gsm8k/test.jsonl`, "utf8").split("\n")[3]!) as { question: string; answer: string };
+    const row = JSON.parse(readFileSync(`${configsDir()}datasets/gsm8k/test.jsonl`, "utf8").split("\n")[3]!) as {
+      question: string;
+      answer: string;
+    };
     const final = /#### (.+)$/.exec(row.answer)![1];
     const emu2 = await startEmulator({ fixedDelay: { ttftMs: 1, itlMs: 0 }, accuracy: 1 });
     try {
-      const r = await streamRequest(`${emu2.url}/v1/completions`, { prompt: `Question: ${row.question}\nAnswer:`, max_tokens: 512, stop: ["Question:"], stream: true });
+      const r = await streamRequest(`${emu2.url}/v1/completions`, {
+        prompt: `Question: ${row.question}\nAnswer:`,
+        max_tokens: 512,
+        stop: ["Question:"],
+        stream: true,
+      });
       expect(r.text.trim().endsWith(`#### ${final}`)).toBe(true);
       const finish = (r.events.at(-1)!.data as { choices: Array<{ finish_reason: string }> }).choices[0]!.finish_reason;
       expect(finish).toBe("stop");
-      const c = await streamRequest(`${emu2.url}/v1/chat/completions`, { messages: [{ role: "user", content: row.question }], max_tokens: 512 });
+      const c = await streamRequest(`${emu2.url}/v1/chat/completions`, {
+        messages: [{ role: "user", content: row.question }],
+        max_tokens: 512,
+      });
       const msg = (c.body as { choices: Array<{ message: { role: string; content: string } }> }).choices[0]!.message;
       expect(msg.role).toBe("assistant");
       expect(msg.content.endsWith(`#### ${final}`)).toBe(true);
@@ -81,9 +109,18 @@ describe("emulator server: OpenAI-compatible surface", () => {
   it("serves /health, /v1/models (marked emulated) and Prometheus /metrics", async () => {
     expect((await fetch(`${emu.url}/health`)).status).toBe(200);
     const models = (await (await fetch(`${emu.url}/v1/models`)).json()) as { data: Array<Record<string, unknown>> };
-    expect(models.data[0]).toMatchObject({ id: "emu-llama", owned_by: "benchfleet-emulator", benchfleet: { emulated: true, sku: "h100", model: "llama3-8b" } });
+    expect(models.data[0]).toMatchObject({
+      id: "emu-llama",
+      owned_by: "benchfleet-emulator",
+      benchfleet: { emulated: true, sku: "h100", model: "llama3-8b" },
+    });
     const metrics = await (await fetch(`${emu.url}/metrics`)).text();
-    for (const name of ["vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc", "vllm:generation_tokens_total"]) {
+    for (const name of [
+      "vllm:num_requests_running",
+      "vllm:num_requests_waiting",
+      "vllm:kv_cache_usage_perc",
+      "vllm:generation_tokens_total",
+    ]) {
       expect(metrics).toMatch(new RegExp(`^${name}\\{model_name="emu-llama"\\} [0-9.e-]+$`, "m"));
     }
     expect(Number(/^vllm:generation_tokens_total\{[^}]*\} (\d+)/m.exec(metrics)![1])).toBeGreaterThan(40);
@@ -105,12 +142,17 @@ describe("emulator server: OpenAI-compatible surface", () => {
 describe("emulator server: streamed timings follow the model", () => {
   it("TTFT and TPOT measured by a client match the model within 5 % (time scale 0.5)", async () => {
     const scale = 0.5;
-    const model = new PerfModel(findSku(loadSkuCatalog(), "h100").spec, findModel(loadModelCatalog(), "llama3-8b").spec, "bf16", {
-      tp: 1,
-      ep: 1,
-      dpAttn: false,
-      mtp: false,
-    });
+    const model = new PerfModel(
+      findSku(loadSkuCatalog(), "h100").spec,
+      findModel(loadModelCatalog(), "llama3-8b").spec,
+      "bf16",
+      {
+        tp: 1,
+        ep: 1,
+        dpAttn: false,
+        mtp: false,
+      },
+    );
     const emu = await startEmulator({ sku: "h100", model: "llama3-8b", precision: "bf16", timeScale: scale });
     try {
       // warm up the code paths (JIT) before measuring
@@ -131,7 +173,9 @@ describe("emulator server: streamed timings follow the model", () => {
       );
       // the model's prediction for the same arrivals, as the engine's clock saw them (emulated ms):
       // which step a request joins depends on when it arrived, so replay exactly those arrivals
-      const queued = runs.map((r) => (r.events.at(-1)!.data as { benchfleet: { queued_at_ms: number } }).benchfleet.queued_at_ms);
+      const queued = runs.map(
+        (r) => (r.events.at(-1)!.data as { benchfleet: { queued_at_ms: number } }).benchfleet.queued_at_ms,
+      );
       const sim = simulateTrace(
         model,
         defaultEngineOptions(model),
@@ -141,8 +185,12 @@ describe("emulator server: streamed timings follow the model", () => {
       const tpot = runs.map((r) => (r.e2elMs! - r.ttftMs!) / scale / (osl - 1));
       expect(runs.every((r) => r.tokenTimes.length === osl)).toBe(true);
       const rel = (a: number, b: number) => Math.abs(a - b) / b;
-      expect(rel(mean(ttft), mean(sim.ttftsMs)), `mean TTFT ${mean(ttft)} vs model ${mean(sim.ttftsMs)}`).toBeLessThan(0.05);
-      expect(rel(mean(tpot), mean(sim.tpotsMs)), `mean TPOT ${mean(tpot)} vs model ${mean(sim.tpotsMs)}`).toBeLessThan(0.05);
+      expect(rel(mean(ttft), mean(sim.ttftsMs)), `mean TTFT ${mean(ttft)} vs model ${mean(sim.ttftsMs)}`).toBeLessThan(
+        0.05,
+      );
+      expect(rel(mean(tpot), mean(sim.tpotsMs)), `mean TPOT ${mean(tpot)} vs model ${mean(sim.tpotsMs)}`).toBeLessThan(
+        0.05,
+      );
       for (let i = 0; i < runs.length; i++) {
         expect(rel(ttft[i]! + tpot[i]! * (osl - 1), sim.e2elsMs[i]!), `E2E of request ${i}`).toBeLessThan(0.05);
       }

@@ -23,13 +23,17 @@ import {
   usage,
   usageChunk,
 } from "./openai-protocol.js";
-import { type EmulatorHooks, type EmulatorOptions, type EmulatorOptionsInput, parseEmulatorOptions } from "./options.js";
+import {
+  type EmulatorHooks,
+  type EmulatorOptions,
+  type EmulatorOptionsInput,
+  parseEmulatorOptions,
+} from "./options.js";
 import { PerfModel } from "./perf-model.js";
 import { startRouter } from "./router.js";
 import { Scheduler } from "./scheduler.js";
 import { countTextTokens, type PlannedOutput, planOutput } from "./tokens.js";
 import { EMULATED_HEADER, OWNED_BY, PREFILLED_HEADER, TIME_SCALE_HEADER } from "./wire.js";
-
 
 export interface EmulatorControl {
   /** applies a fault as `POST /control/fault` would */
@@ -77,7 +81,13 @@ function setup(opts: EmulatorOptions, hooks: EmulatorHooks): Setup {
   const model = findModel(loadModelCatalog(), opts.model);
   const sku = findSku(loadSkuCatalog(), opts.sku);
   const precision = parsePrecision(opts.precision);
-  const perf = new PerfModel(sku.spec, model.spec, precision, { tp: opts.tp, ep: opts.ep, dpAttn: opts.dpAttn, mtp: opts.spec === "mtp" }, hooks.constants);
+  const perf = new PerfModel(
+    sku.spec,
+    model.spec,
+    precision,
+    { tp: opts.tp, ep: opts.ep, dpAttn: opts.dpAttn, mtp: opts.spec === "mtp" },
+    hooks.constants,
+  );
   const engineOpts = defaultEngineOptions(perf, {
     seed: opts.seed,
     ...(opts.maxRunning ? { maxRunning: opts.maxRunning } : {}),
@@ -172,13 +182,21 @@ class EngineServer {
   }
 
   private state(): object {
-    return { role: this.opts.role, faults: this.faults.snapshot(), engine: this.s.scheduler?.stats(), inFlight: this.inFlight };
+    return {
+      role: this.opts.role,
+      faults: this.faults.snapshot(),
+      engine: this.s.scheduler?.stats(),
+      inFlight: this.inFlight,
+    };
   }
 
   /** Acts on the fault state: crash, enter or leave hang, arm the next timed fault. */
   private checkFaults(): void {
     if (this.closed) return;
-    if (this.faults.shouldCrash()) return this.crash();
+    if (this.faults.shouldCrash()) {
+      this.crash();
+      return;
+    }
     const hung = this.faults.isHung();
     if (hung && !this.hung) {
       this.hung = true;
@@ -233,7 +251,10 @@ class EngineServer {
 
   private json(res: ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, this.headers({ "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }));
+    res.writeHead(
+      status,
+      this.headers({ "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }),
+    );
     res.end(text);
   }
 
@@ -250,10 +271,22 @@ class EngineServer {
     const path = (req.url ?? "/").split("?")[0];
     const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
     const m = req.method ?? "GET";
-    if (m === "GET" && path === "/health") return this.health(res);
-    if (m === "GET" && path === "/v1/models") return this.models(res);
-    if (m === "GET" && path === "/metrics") return this.metrics(res);
-    if (m === "GET" && path === "/control/state") return this.json(res, 200, this.state());
+    if (m === "GET" && path === "/health") {
+      this.health(res);
+      return;
+    }
+    if (m === "GET" && path === "/v1/models") {
+      this.models(res);
+      return;
+    }
+    if (m === "GET" && path === "/metrics") {
+      this.metrics(res);
+      return;
+    }
+    if (m === "GET" && path === "/control/state") {
+      this.json(res, 200, this.state());
+      return;
+    }
     if (m === "POST" && path === "/control/fault") return void this.controlFault(req, res);
     if (m === "POST" && (path === "/v1/completions" || path === "/v1/chat/completions")) {
       return void this.inference(req, res, path.endsWith("chat/completions") ? "chat" : "completion", arrival, false);
@@ -303,9 +336,24 @@ class EngineServer {
     metric("benchfleet_time_scale", "gauge", "wall seconds per emulated second", this.opts.timeScale);
     metric("vllm:num_requests_running", "gauge", "Requests in the running batch", st ? st.running : this.inFlight);
     metric("vllm:num_requests_waiting", "gauge", "Requests waiting to be scheduled", st ? st.waiting : 0);
-    metric("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage, 1 = full", st ? st.kvUsedTokens / st.kvCapacityTokens : 0);
-    metric("vllm:prompt_tokens_total", "counter", "Prefill tokens processed", st ? st.promptTokens : this.counters.prompt);
-    metric("vllm:generation_tokens_total", "counter", "Generation tokens produced", st ? st.generationTokens : this.counters.generation);
+    metric(
+      "vllm:kv_cache_usage_perc",
+      "gauge",
+      "KV-cache usage, 1 = full",
+      st ? st.kvUsedTokens / st.kvCapacityTokens : 0,
+    );
+    metric(
+      "vllm:prompt_tokens_total",
+      "counter",
+      "Prefill tokens processed",
+      st ? st.promptTokens : this.counters.prompt,
+    );
+    metric(
+      "vllm:generation_tokens_total",
+      "counter",
+      "Generation tokens produced",
+      st ? st.generationTokens : this.counters.generation,
+    );
     metric("vllm:request_success_total", "counter", "Requests finished", this.counters.success);
     if (st && this.s.perf && this.s.perf.draftTokens > 0) {
       metric("vllm:spec_decode_num_draft_tokens_total", "counter", "Draft tokens proposed", st.draftTokens);
@@ -333,14 +381,23 @@ class EngineServer {
     setImmediate(() => this.inject(spec.data));
   }
 
-  private async inference(req: IncomingMessage, res: ServerResponse, kind: Kind, arrival: number, internalPrefill: boolean): Promise<void> {
+  private async inference(
+    req: IncomingMessage,
+    res: ServerResponse,
+    kind: Kind,
+    arrival: number,
+    internalPrefill: boolean,
+  ): Promise<void> {
     let parsed: ParsedRequest;
     try {
       const raw = await readJson(req);
       parsed = parseBody(kind, raw, countTextTokens);
-      if (internalPrefill && this.opts.role !== "prefill") throw new BadRequest(`/internal/prefill is served by --role prefill; this is --role ${this.opts.role}`);
+      if (internalPrefill && this.opts.role !== "prefill")
+        throw new BadRequest(`/internal/prefill is served by --role prefill; this is --role ${this.opts.role}`);
       if (!internalPrefill && this.opts.role === "prefill") {
-        throw new BadRequest("this emulator runs with --role prefill: send requests through the router (--role router)");
+        throw new BadRequest(
+          "this emulator runs with --role prefill: send requests through the router (--role router)",
+        );
       }
       if (this.opts.role === "decode" && req.headers[PREFILLED_HEADER] === undefined) {
         throw new BadRequest("this emulator runs with --role decode: send requests through the router (--role router)");
@@ -351,26 +408,46 @@ class EngineServer {
     this.admitted(res, parsed, arrival, internalPrefill, req.headers[PREFILLED_HEADER] !== undefined);
   }
 
-  private admitted(res: ServerResponse, p: ParsedRequest, arrival: number, internalPrefill: boolean, prefilled: boolean): void {
+  private admitted(
+    res: ServerResponse,
+    p: ParsedRequest,
+    arrival: number,
+    internalPrefill: boolean,
+    prefilled: boolean,
+  ): void {
     if (this.closed || res.destroyed) return;
     const adm = this.faults.admit();
     if (adm.kind === "hang") {
       this.deferred.push(() => this.admitted(res, p, arrival, internalPrefill, prefilled));
       return;
     }
-    if (adm.kind === "unavailable") return this.error(res, 503, adm.reason);
+    if (adm.kind === "unavailable") {
+      this.error(res, 503, adm.reason);
+      return;
+    }
 
-    const maxTokens = p.maxTokens ?? (p.kind === "chat" ? Math.min(DEFAULT_CHAT_MAX_TOKENS, this.s.maxModelLen - p.promptTokens) : DEFAULT_COMPLETION_MAX_TOKENS);
+    const maxTokens =
+      p.maxTokens ??
+      (p.kind === "chat"
+        ? Math.min(DEFAULT_CHAT_MAX_TOKENS, this.s.maxModelLen - p.promptTokens)
+        : DEFAULT_COMPLETION_MAX_TOKENS);
     if (p.promptTokens + maxTokens > this.s.maxModelLen) {
-      return this.error(
+      this.error(
         res,
         400,
         `This model's maximum context length is ${this.s.maxModelLen} tokens. However, you requested ${p.promptTokens + maxTokens} tokens ` +
           `(${p.promptTokens} in the prompt, ${maxTokens} in the completion).`,
       );
+      return;
     }
     const answer = p.questionText !== undefined ? this.oracle.answer(p.questionText) : undefined;
-    const plan = planOutput({ answer: answer?.text, maxTokens, minTokens: p.minTokens, ignoreEos: p.ignoreEos, stop: p.stop });
+    const plan = planOutput({
+      answer: answer?.text,
+      maxTokens,
+      minTokens: p.minTokens,
+      ignoreEos: p.ignoreEos,
+      stop: p.stop,
+    });
     if (plan.tokens.length === 0) plan.tokens.push("");
     const meta: ChunkMeta = {
       id: `${p.kind === "chat" ? "chatcmpl" : "cmpl"}-emu-${++this.reqSeq}`,
@@ -378,7 +455,10 @@ class EngineServer {
       model: p.model ?? this.s.servedModel,
     };
 
-    if (internalPrefill) return this.prefillOnly(res, p, arrival);
+    if (internalPrefill) {
+      this.prefillOnly(res, p, arrival);
+      return;
+    }
 
     const writer = new ResponseWriter(res, p, plan, meta, this.faults.dropFor(), this.opts.timeScale, this.headers());
     this.inFlight++;
@@ -413,7 +493,8 @@ class EngineServer {
       } catch (err) {
         this.inFlight--;
         finished = true;
-        return this.error(res, 400, (err as Error).message);
+        this.error(res, 400, (err as Error).message);
+        return;
       }
       res.on("close", () => {
         if (!finished) {
@@ -427,7 +508,13 @@ class EngineServer {
   }
 
   /** Fixed-delay mode: chunk i is due at arrival + ttft + i × itl (absolute, never chained). */
-  private fixedDelay(res: ServerResponse, total: number, arrival: number, writer: ResponseWriter, finish: (ok: boolean) => void): void {
+  private fixedDelay(
+    res: ServerResponse,
+    total: number,
+    arrival: number,
+    writer: ResponseWriter,
+    finish: (ok: boolean) => void,
+  ): void {
     const fd = this.opts.fixedDelay!;
     const k = fd.tokensPerChunk;
     const chunks = Math.ceil(total / k);
@@ -503,7 +590,8 @@ class EngineServer {
         },
       ));
     } catch (err) {
-      return this.error(res, 400, (err as Error).message);
+      this.error(res, 400, (err as Error).message);
+      return;
     }
     res.on("close", () => {
       if (!done) sch.cancel(id);
@@ -531,7 +619,12 @@ class ResponseWriter {
   ) {
     this.promptTokens = p.promptTokens;
     if (p.stream) {
-      res.writeHead(200, { ...baseHeaders, "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+      res.writeHead(200, {
+        ...baseHeaders,
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
       res.flushHeaders();
     }
   }
@@ -546,7 +639,11 @@ class ResponseWriter {
     // drop fault: the client gets `dropAfter` tokens, then the connection dies (unless that was all of them)
     let take = n;
     let cut = false;
-    if (this.dropAfter !== undefined && this.sent + n >= this.dropAfter && !(done && this.sent + n === this.dropAfter)) {
+    if (
+      this.dropAfter !== undefined &&
+      this.sent + n >= this.dropAfter &&
+      !(done && this.sent + n === this.dropAfter)
+    ) {
       take = this.dropAfter - this.sent;
       cut = true;
     }
@@ -582,7 +679,11 @@ class ResponseWriter {
       this.res.end("data: [DONE]\n\n");
     } else {
       const body = JSON.stringify(fullResponse(this.p.kind, this.meta, this.text, this.plan.finishReason, u, extra));
-      this.res.writeHead(200, { ...this.baseHeaders, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
+      this.res.writeHead(200, {
+        ...this.baseHeaders,
+        "content-type": "application/json",
+        "content-length": String(Buffer.byteLength(body)),
+      });
       this.res.end(body);
     }
     return "ok";

@@ -23,7 +23,9 @@ export async function spawnEmulator(args: string[], timeoutMs = 20_000): Promise
   let err = "";
   let out = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, sig) => resolve(code ?? sig ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, sig) => resolve(code ?? sig ?? -1)),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`emulator did not start in ${timeoutMs} ms: ${err}`)), timeoutMs);
     child.stdout!.on("data", (d: Buffer) => {

@@ -31,12 +31,29 @@ export interface StreamResult {
 
 type Choice = { text?: string; delta?: { content?: string; role?: string }; finish_reason?: string | null };
 
-export async function streamRequest(url: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<StreamResult> {
+export async function streamRequest(
+  url: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<StreamResult> {
   const sentAt = performance.now();
-  const res: StreamResult = { status: 0, headers: {}, events: [], truncated: false, done: false, text: "", tokenTimes: [], sentAt };
+  const res: StreamResult = {
+    status: 0,
+    headers: {},
+    events: [],
+    truncated: false,
+    done: false,
+    text: "",
+    tokenTimes: [],
+    sentAt,
+  };
   let r: Awaited<ReturnType<typeof request>>;
   try {
-    r = await request(url, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } });
+    r = await request(url, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json", ...headers },
+    });
   } catch (err) {
     res.error = (err as Error).message;
     res.truncated = true;
@@ -59,8 +76,7 @@ export async function streamRequest(url: string, body: Record<string, unknown>, 
     for await (const chunk of r.body) {
       const t = performance.now() - sentAt;
       buf += (chunk as Buffer).toString("utf8");
-      let i: number;
-      while ((i = buf.indexOf("\n\n")) >= 0) {
+      for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
         const frame = buf.slice(0, i);
         buf = buf.slice(i + 2);
         const line = frame.split("\n").find((l) => l.startsWith("data:"));

@@ -2,15 +2,18 @@
  * `benchfleet emulate`: runs the emulated engine (or its PD router) as a real process. Prints
  * `listening on http://host:port` once listening; stops cleanly on SIGINT/SIGTERM.
  */
-import { type Command, InvalidArgumentError, Option } from "commander";
+
 import type { EmulatorOptionsInput, FaultSpec } from "@benchfleet/agent/emulator/index";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { CliError } from "../cli-error.js";
 
-const int = (what: string, min = 0) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min} for ${what}`);
-  return n;
-};
+const int =
+  (what: string, min = 0) =>
+  (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min} for ${what}`);
+    return n;
+  };
 const num = (what: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number for ${what}`);
@@ -60,7 +63,9 @@ export function register(program: Command): void {
       "run the emulated inference engine: an OpenAI-compatible server whose token timing follows a roofline model " +
         "of (SKU, model, parallelism, batch); or, with --role router, the PD router in front of prefill/decode emulators",
     )
-    .addOption(new Option("--role <role>", "server role").choices(["both", "prefill", "decode", "router"]).default("both"))
+    .addOption(
+      new Option("--role <role>", "server role").choices(["both", "prefill", "decode", "router"]).default("both"),
+    )
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port (0 = any free port)", int("--port"), 8000)
     .option("--sku <sku>", "GPU SKU from configs/skus.yaml", "h200")
@@ -83,19 +88,35 @@ export function register(program: Command): void {
     .option("--decode <url>", "router: decode worker URL (repeat or comma-separate)", collect)
     .option("--health-interval-ms <ms>", "router: worker health poll interval", int("--health-interval-ms", 1), 1000)
     .option("--crash-after-s <s>", "fault: exit after this many seconds", num("--crash-after-s"))
-    .option("--crash-after-requests <n>", "fault: exit after this many completed requests", int("--crash-after-requests", 1))
+    .option(
+      "--crash-after-requests <n>",
+      "fault: exit after this many completed requests",
+      int("--crash-after-requests", 1),
+    )
     .option("--hang-after-s <s>", "fault: stop emitting and answering after this many seconds", num("--hang-after-s"))
-    .option("--hang-after-requests <n>", "fault: hang after this many completed requests", int("--hang-after-requests", 1))
-    .option("--unavailable-after-s <s>", "fault: start answering 503 after this many seconds (with --unavailable-for-s)", num("--unavailable-after-s"))
+    .option(
+      "--hang-after-requests <n>",
+      "fault: hang after this many completed requests",
+      int("--hang-after-requests", 1),
+    )
+    .option(
+      "--unavailable-after-s <s>",
+      "fault: start answering 503 after this many seconds (with --unavailable-for-s)",
+      num("--unavailable-after-s"),
+    )
     .option("--unavailable-for-s <s>", "fault: answer 503 for this many seconds", num("--unavailable-for-s"))
-    .option("--slow-start-s <s>", "fault: /health and requests 503 for this many seconds after start", num("--slow-start-s"))
+    .option(
+      "--slow-start-s <s>",
+      "fault: /health and requests 503 for this many seconds after start",
+      num("--slow-start-s"),
+    )
     .option("--drop-after-tokens <n>", "fault: cut connections after this many tokens", int("--drop-after-tokens"))
     .option("--drop-requests <n>", "fault: only cut the next n requests (default all)", int("--drop-requests", 1))
     .option("--quiet", "print only the listening line and errors")
     .addHelpText(
       "after",
       "\nEvery response carries x-benchfleet-emulated: 1 and x-benchfleet-time-scale; divide measured times by the scale.\n" +
-        "Faults can also be injected at run time: POST /control/fault {\"fault\":\"crash\"|\"hang\"|\"unavailable\"|\"slow-start\"|\"drop\"|\"clear\",...}.",
+        'Faults can also be injected at run time: POST /control/fault {"fault":"crash"|"hang"|"unavailable"|"slow-start"|"drop"|"clear",...}.',
     )
     .action(async (f: Flags) => {
       const { startEmulator, EmulatorConfigError } = await import("@benchfleet/agent/emulator/index");
@@ -128,12 +149,18 @@ export function register(program: Command): void {
 }
 
 export function toOptions(f: Flags): EmulatorOptionsInput {
-  if ((f.ttftMs === undefined) !== (f.itlMs === undefined)) throw new CliError("fixed-delay mode needs both --ttft-ms and --itl-ms", 2);
-  if (f.tokensPerChunk !== undefined && f.ttftMs === undefined) throw new CliError("--tokens-per-chunk is for fixed-delay mode (--ttft-ms/--itl-ms)", 2);
-  if ((f.unavailableAfterS !== undefined) && f.unavailableForS === undefined) throw new CliError("--unavailable-after-s needs --unavailable-for-s", 2);
-  if (f.dropRequests !== undefined && f.dropAfterTokens === undefined) throw new CliError("--drop-requests needs --drop-after-tokens", 2);
-  if (f.role !== "router" && (f.prefill?.length || f.decode?.length)) throw new CliError("--prefill/--decode are for --role router", 2);
-  if (f.role === "router" && (!f.prefill?.length || !f.decode?.length)) throw new CliError("--role router needs --prefill URL and --decode URL", 2);
+  if ((f.ttftMs === undefined) !== (f.itlMs === undefined))
+    throw new CliError("fixed-delay mode needs both --ttft-ms and --itl-ms", 2);
+  if (f.tokensPerChunk !== undefined && f.ttftMs === undefined)
+    throw new CliError("--tokens-per-chunk is for fixed-delay mode (--ttft-ms/--itl-ms)", 2);
+  if (f.unavailableAfterS !== undefined && f.unavailableForS === undefined)
+    throw new CliError("--unavailable-after-s needs --unavailable-for-s", 2);
+  if (f.dropRequests !== undefined && f.dropAfterTokens === undefined)
+    throw new CliError("--drop-requests needs --drop-after-tokens", 2);
+  if (f.role !== "router" && (f.prefill?.length || f.decode?.length))
+    throw new CliError("--prefill/--decode are for --role router", 2);
+  if (f.role === "router" && (!f.prefill?.length || !f.decode?.length))
+    throw new CliError("--role router needs --prefill URL and --decode URL", 2);
   const faults: FaultSpec[] = [];
   if (f.slowStartS !== undefined) faults.push({ fault: "slow-start", forS: f.slowStartS });
   if (f.crashAfterS !== undefined || f.crashAfterRequests !== undefined) {
@@ -142,8 +169,10 @@ export function toOptions(f: Flags): EmulatorOptionsInput {
   if (f.hangAfterS !== undefined || f.hangAfterRequests !== undefined) {
     faults.push({ fault: "hang", afterS: f.hangAfterS, afterRequests: f.hangAfterRequests });
   }
-  if (f.unavailableForS !== undefined) faults.push({ fault: "unavailable", afterS: f.unavailableAfterS, forS: f.unavailableForS });
-  if (f.dropAfterTokens !== undefined) faults.push({ fault: "drop", afterTokens: f.dropAfterTokens, requests: f.dropRequests });
+  if (f.unavailableForS !== undefined)
+    faults.push({ fault: "unavailable", afterS: f.unavailableAfterS, forS: f.unavailableForS });
+  if (f.dropAfterTokens !== undefined)
+    faults.push({ fault: "drop", afterTokens: f.dropAfterTokens, requests: f.dropRequests });
   return {
     host: f.host,
     port: f.port,
@@ -160,7 +189,10 @@ export function toOptions(f: Flags): EmulatorOptionsInput {
     maxRunning: f.maxRunning,
     maxBatchTokens: f.maxBatchTokens,
     seed: f.seed,
-    fixedDelay: f.ttftMs !== undefined && f.itlMs !== undefined ? { ttftMs: f.ttftMs, itlMs: f.itlMs, tokensPerChunk: f.tokensPerChunk ?? 1 } : undefined,
+    fixedDelay:
+      f.ttftMs !== undefined && f.itlMs !== undefined
+        ? { ttftMs: f.ttftMs, itlMs: f.itlMs, tokensPerChunk: f.tokensPerChunk ?? 1 }
+        : undefined,
     accuracy: f.accuracy,
     faults,
     prefill: f.prefill ?? [],
