@@ -112,6 +112,8 @@ export const EvalResult = z
     strict: z.object({ exactMatch: num, stderr: num }).strict(),
     flexible: z.object({ exactMatch: num, stderr: num }).strict(),
     failedRequests: z.number().int().nonnegative(),
+    /** answers that came back empty (counted as wrong) */
+    emptyResponses: z.number().int().nonnegative().optional(),
     threshold: num,
     passed: z.boolean(),
     durationS: num,
