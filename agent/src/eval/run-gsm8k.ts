@@ -5,6 +5,7 @@
  * empty answers count as wrong and are reported. With `harness: "lm-eval"` lm-evaluation-harness
  * runs instead (it must be installed on the node).
  */
+import { setMaxListeners } from "node:events";
 import { type EvalResult, EvalResult as EvalResultSchema } from "@benchfleet/shared";
 import { Pool } from "undici";
 import { DEFAULT_GSM8K_DIR, type Gsm8kItem, loadGsm8k } from "./gsm8k-dataset.js";
@@ -78,6 +79,7 @@ export async function runGsm8k(opts: Gsm8kOptions): Promise<EvalResult> {
     const r = await runLmEval({ ...opts, threshold, dataset: opts.dataset ?? DEFAULT_GSM8K_DIR });
     return EvalResultSchema.parse({ ...r, emulated: opts.emulated ?? false });
   }
+  if (opts.signal) setMaxListeners(0, opts.signal);
   const data = loadGsm8k(opts.dataset);
   const nShots = opts.numFewshot ?? 5;
   if (nShots > data.fewshot.length) throw new RangeError(`${nShots}-shot needs ${nShots} exemplars; ${data.dir} has ${data.fewshot.length}`);

@@ -10,6 +10,7 @@
  * dispatch until the last request finishes (vLLM's `dur_s`).
  * Cancel with `signal`: in-flight requests are aborted and the promise rejects with the reason.
  */
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { type LoadPoint, PointResult } from "@benchfleet/shared";
@@ -120,7 +121,13 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
   const maxFail = opts.maxFailureFraction ?? 0.05;
   const satT = { ...DEFAULT_SATURATION, ...opts.saturation };
   const percentiles = opts.percentiles ?? [...DEFAULT_PERCENTILES];
-  const signal = opts.signal;
+  // one linked signal for all requests (each in-flight request listens on it)
+  const linked = new AbortController();
+  setMaxListeners(0, linked.signal);
+  const forward = () => linked.abort(opts.signal!.reason);
+  if (opts.signal?.aborted) forward();
+  else opts.signal?.addEventListener("abort", forward, { once: true });
+  const signal = opts.signal ? linked.signal : undefined;
   if (!Number.isInteger(numPrompts) || numPrompts < 1) throw new RangeError(`num prompts must be a positive integer (got ${numPrompts})`);
   if (!Number.isInteger(warmups) || warmups < 0) throw new RangeError(`warmups must be a non-negative integer (got ${warmups})`);
   if (chat && opts.promptFormat === "ids") throw new RangeError("token-id prompts need /v1/completions; chat endpoints take text");
@@ -485,6 +492,7 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
       emulated: opts.emulated ?? false,
     });
   } finally {
+    opts.signal?.removeEventListener("abort", forward);
     if (progressTimer) clearInterval(progressTimer);
     await Promise.all([pool, ...slotClients].map((c) => c.destroy().catch(() => {})));
   }

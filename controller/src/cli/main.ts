@@ -23,6 +23,8 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/results-analytics.js"),
   () => import("./commands/events.js"),
   () => import("./commands/up.js"),
+  () => import("./commands/load.js"),
+  () => import("./commands/eval.js"),
 ];
 
 export async function buildProgram(): Promise<Command> {
