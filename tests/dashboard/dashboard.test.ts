@@ -255,7 +255,7 @@ describe("dashboard in Chromium", () => {
   it("sweeps: a sweep started from the UI's plan preview appears, progresses live, streams a job's logs, and a failed job is retried from the UI", async () => {
     await page.goto(`${ctl.url}/#/sweeps`);
     await page.click('[data-testid="new-sweep"]');
-    await page.setInputFiles('[data-testid="config-files"]', join(ROOT, "configs/demo.yaml"));
+    await page.setInputFiles('[data-testid="config-files"]', join(ROOT, "tests/dashboard/fixtures/ui-sweep.yaml"));
     await page.fill('input[name="skus"]', "h100,h200");
     await page.fill('input[name="name"]', "demo h100+h200");
     await page.click('[data-testid="preview-plan"]');
