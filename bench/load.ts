@@ -22,14 +22,40 @@ const concs = (args.find((a) => /^\d+(,\d+)*$/.test(a)) ?? "64,256,1024").split(
 const osl = opt("--osl", 256);
 const isl = opt("--isl", 128);
 
-const server = await spawnFixture(["--ttft-ms", "0", "--itl-ms", "0", "--tokens-per-chunk", "1", "--usage-delay-ms", "0", "--role-chunk", "0"]);
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}; server: fixture process, ttft 0, itl 0, 1 token/chunk; ISL ${isl} (token ids), OSL ${osl}`);
-console.log("client | conc | requests | duration s | tok/s | req/s | client CPU µs/token | p99 send lag ms | event-loop p99 ms | saturated");
+const server = await spawnFixture([
+  "--ttft-ms",
+  "0",
+  "--itl-ms",
+  "0",
+  "--tokens-per-chunk",
+  "1",
+  "--usage-delay-ms",
+  "0",
+  "--role-chunk",
+  "0",
+]);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}; server: fixture process, ttft 0, itl 0, 1 token/chunk; ISL ${isl} (token ids), OSL ${osl}`,
+);
+console.log(
+  "client | conc | requests | duration s | tok/s | req/s | client CPU µs/token | p99 send lag ms | event-loop p99 ms | saturated",
+);
 try {
   for (const c of concs) {
     const n = Math.max(2048, 4 * c);
-    const r = await runLoadPoint({ baseUrl: server.url, model: "m", isl, osl, rangeRatio: 1, concurrency: c, numPrompts: n, warmups: c });
-    const b = r.bench as unknown as Record<string, number> & { benchfleet: { client: { cpuUsPerOutputToken: number } } };
+    const r = await runLoadPoint({
+      baseUrl: server.url,
+      model: "m",
+      isl,
+      osl,
+      rangeRatio: 1,
+      concurrency: c,
+      numPrompts: n,
+      warmups: c,
+    });
+    const b = r.bench as unknown as Record<string, number> & {
+      benchfleet: { client: { cpuUsPerOutputToken: number } };
+    };
     console.log(
       `benchfleet | ${c} | ${n} | ${b.duration.toFixed(2)} | ${b.output_throughput.toFixed(0)} | ${b.request_throughput.toFixed(1)} | ` +
         `${b.benchfleet.client.cpuUsPerOutputToken.toFixed(2)} | ${r.client?.sendLagP99Ms.toFixed(2)} | ${r.client?.eventLoopDelayP99Ms.toFixed(2)} | ${r.client?.saturated ? "yes" : "no"}` +
@@ -37,9 +63,20 @@ try {
     );
     if (flag("--python")) {
       const py = fileURLToPath(new URL("./py_stream_client.py", import.meta.url));
-      const out = execFileSync("python3", [py, server.url, String(c), String(n), String(isl), String(osl)], { encoding: "utf8", maxBuffer: 1 << 20 });
-      const j = JSON.parse(out) as { duration: number; tok_s: number; req_s: number; cpu_us_per_token: number; completed: number };
-      console.log(`python-asyncio | ${c} | ${n} | ${j.duration.toFixed(2)} | ${j.tok_s.toFixed(0)} | ${j.req_s.toFixed(1)} | ${j.cpu_us_per_token.toFixed(2)} | - | - | - (${j.completed} completed)`);
+      const out = execFileSync("python3", [py, server.url, String(c), String(n), String(isl), String(osl)], {
+        encoding: "utf8",
+        maxBuffer: 1 << 20,
+      });
+      const j = JSON.parse(out) as {
+        duration: number;
+        tok_s: number;
+        req_s: number;
+        cpu_us_per_token: number;
+        completed: number;
+      };
+      console.log(
+        `python-asyncio | ${c} | ${n} | ${j.duration.toFixed(2)} | ${j.tok_s.toFixed(0)} | ${j.req_s.toFixed(1)} | ${j.cpu_us_per_token.toFixed(2)} | - | - | - (${j.completed} completed)`,
+      );
     }
   }
 } finally {

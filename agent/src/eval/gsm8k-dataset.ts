@@ -9,7 +9,10 @@ import { fileURLToPath } from "node:url";
 import { ConfigError } from "@benchfleet/shared";
 import { z } from "zod";
 
-export const Gsm8kItem = z.object({ question: z.string().min(1), answer: z.string().regex(/####\s*\S+/, "answer must end with '#### <number>'") });
+export const Gsm8kItem = z.object({
+  question: z.string().min(1),
+  answer: z.string().regex(/####\s*\S+/, "answer must end with '#### <number>'"),
+});
 export type Gsm8kItem = z.infer<typeof Gsm8kItem>;
 
 export interface Gsm8kData {
@@ -26,7 +29,15 @@ export function readJsonl(file: string): Gsm8kItem[] {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError([{ file, line: 1, col: 1, path: "", message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+    throw new ConfigError([
+      {
+        file,
+        line: 1,
+        col: 1,
+        path: "",
+        message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      },
+    ]);
   }
   const out: Gsm8kItem[] = [];
   const lines = text.split("\n");
@@ -37,7 +48,9 @@ export function readJsonl(file: string): Gsm8kItem[] {
     try {
       raw = JSON.parse(line);
     } catch (err) {
-      throw new ConfigError([{ file, line: i + 1, col: 1, path: "", message: `invalid JSON: ${(err as Error).message}` }]);
+      throw new ConfigError([
+        { file, line: i + 1, col: 1, path: "", message: `invalid JSON: ${(err as Error).message}` },
+      ]);
     }
     const r = Gsm8kItem.safeParse(raw);
     if (!r.success) {
@@ -46,7 +59,8 @@ export function readJsonl(file: string): Gsm8kItem[] {
     }
     out.push(r.data);
   }
-  if (out.length === 0) throw new ConfigError([{ file, line: 1, col: 1, path: "", message: "no problems in this file" }]);
+  if (out.length === 0)
+    throw new ConfigError([{ file, line: 1, col: 1, path: "", message: "no problems in this file" }]);
   return out;
 }
 

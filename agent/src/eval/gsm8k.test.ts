@@ -105,7 +105,14 @@ describe("runGsm8k against a live server", () => {
     for (const endpoint of ["chat", "completions"] as const) {
       const r = await runGsm8k({ baseUrl: good.url, model: "m", endpoint, limit: 100, concurrency: 16 });
       expect(EvalResult.parse(r)).toEqual(r);
-      expect(r).toMatchObject({ n: 100, strict: { exactMatch: 1, stderr: 0 }, flexible: { exactMatch: 1 }, failedRequests: 0, threshold: 0.9, passed: true });
+      expect(r).toMatchObject({
+        n: 100,
+        strict: { exactMatch: 1, stderr: 0 },
+        flexible: { exactMatch: 1 },
+        failedRequests: 0,
+        threshold: 0.9,
+        passed: true,
+      });
       expect(() => assertEvalPassed(r)).not.toThrow();
     }
   });
@@ -119,7 +126,13 @@ describe("runGsm8k against a live server", () => {
   });
 
   it("fails non-retryably below the model's threshold, with the score", async () => {
-    const r = await runGsm8k({ baseUrl: poor.url, model: "deepseek-r1", modelPrefix: "dsr1", limit: 200, concurrency: 32 });
+    const r = await runGsm8k({
+      baseUrl: poor.url,
+      model: "deepseek-r1",
+      modelPrefix: "dsr1",
+      limit: 200,
+      concurrency: 32,
+    });
     expect(r.threshold).toBe(0.91);
     expect(r.strict.exactMatch).toBeGreaterThan(0.35);
     expect(r.strict.exactMatch).toBeLessThan(0.65);
@@ -131,14 +144,28 @@ describe("runGsm8k against a live server", () => {
   it("stops when its signal is aborted", async () => {
     const ac = new AbortController();
     ac.abort(new Error("attempt cancelled"));
-    await expect(runGsm8k({ baseUrl: good.url, model: "m", limit: 50, signal: ac.signal })).rejects.toThrow("attempt cancelled");
+    await expect(runGsm8k({ baseUrl: good.url, model: "m", limit: 50, signal: ac.signal })).rejects.toThrow(
+      "attempt cancelled",
+    );
   });
 });
 
 describe("lm-eval harness adapter", () => {
   it("runs local-chat-completions with tokenized_requests=False and our local 5-shot task", () => {
-    const args = lmEvalArgs({ baseUrl: "http://h:8000/", model: "m", threshold: 0.9, dataset: "d", limit: 50, concurrency: 8 }, "/inc", "/out");
-    expect(args).toEqual(expect.arrayContaining(["local-chat-completions", "--apply_chat_template", "--fewshot_as_multiturn", "--limit", "50"]));
+    const args = lmEvalArgs(
+      { baseUrl: "http://h:8000/", model: "m", threshold: 0.9, dataset: "d", limit: 50, concurrency: 8 },
+      "/inc",
+      "/out",
+    );
+    expect(args).toEqual(
+      expect.arrayContaining([
+        "local-chat-completions",
+        "--apply_chat_template",
+        "--fewshot_as_multiturn",
+        "--limit",
+        "50",
+      ]),
+    );
     expect(args[args.indexOf("--model_args") + 1]).toBe(
       "model=m,base_url=http://h:8000/v1/chat/completions,api_key=EMPTY,num_concurrent=8,max_retries=5,timeout=1800,tokenized_requests=False",
     );
@@ -159,12 +186,22 @@ describe("lm-eval harness adapter", () => {
       },
       "n-samples": { benchfleet_gsm8k: { original: 1319, effective: 1319 } },
     });
-    expect(s).toEqual({ n: 1319, strict: { exactMatch: 0.93, stderr: 0.007 }, flexible: { exactMatch: 0.94, stderr: 0.0065 } });
+    expect(s).toEqual({
+      n: 1319,
+      strict: { exactMatch: 0.93, stderr: 0.007 },
+      flexible: { exactMatch: 0.94, stderr: 0.0065 },
+    });
     expect(() => parseLmEvalResults({ results: { gsm8k: {} } })).toThrow(/no task benchfleet_gsm8k \(tasks: gsm8k\)/);
   });
   it("says so when lm_eval is not installed", async () => {
-    await expect(runLmEval({ baseUrl: "http://h", model: "m", threshold: 0.9, dataset: DEFAULT_GSM8K_DIR, command: "lm_eval_not_here" })).rejects.toThrow(
-      /lm_eval_not_here is not installed on this node/,
-    );
+    await expect(
+      runLmEval({
+        baseUrl: "http://h",
+        model: "m",
+        threshold: 0.9,
+        dataset: DEFAULT_GSM8K_DIR,
+        command: "lm_eval_not_here",
+      }),
+    ).rejects.toThrow(/lm_eval_not_here is not installed on this node/);
   });
 });

@@ -10,8 +10,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { passes } from "./thresholds.js";
 import { INSTRUCTION } from "./gsm8k-prompt.js";
+import { passes } from "./thresholds.js";
 
 export const LM_EVAL_TASK = "benchfleet_gsm8k";
 
@@ -118,9 +118,15 @@ export interface LmEvalScores {
 
 /** scores from an lm-eval results JSON */
 export function parseLmEvalResults(json: unknown, task = LM_EVAL_TASK): LmEvalScores {
-  const j = json as { results?: Record<string, Record<string, unknown>>; "n-samples"?: Record<string, { effective?: number }> };
+  const j = json as {
+    results?: Record<string, Record<string, unknown>>;
+    "n-samples"?: Record<string, { effective?: number }>;
+  };
   const r = j.results?.[task];
-  if (!r) throw new Error(`lm-eval results have no task ${task} (tasks: ${Object.keys(j.results ?? {}).join(", ") || "none"})`);
+  if (!r)
+    throw new Error(
+      `lm-eval results have no task ${task} (tasks: ${Object.keys(j.results ?? {}).join(", ") || "none"})`,
+    );
   const num = (k: string): number => {
     const v = r[k];
     if (typeof v === "number") return v;
@@ -165,7 +171,11 @@ export async function runLmEval(o: LmEvalOptions) {
       });
       child.on("error", (err) => {
         const e = err as NodeJS.ErrnoException;
-        reject(e.code === "ENOENT" ? new Error(`${cmd} is not installed on this node (--harness lm-eval needs lm-evaluation-harness)`) : err);
+        reject(
+          e.code === "ENOENT"
+            ? new Error(`${cmd} is not installed on this node (--harness lm-eval needs lm-evaluation-harness)`)
+            : err,
+        );
       });
       child.on("close", (c) => resolvePromise(c ?? 1));
     });

@@ -19,6 +19,8 @@ export interface Gsm8kOptions {
   baseUrl: string;
   model: string;
   endpoint?: "chat" | "completions";
+  /** alias of endpoint (the executor's EvalRunOptions name) */
+  api?: "chat" | "completions";
   limit?: number;
   concurrency?: number;
   numFewshot?: number;
@@ -76,16 +78,22 @@ export async function runGsm8k(opts: Gsm8kOptions): Promise<EvalResult> {
   const threshold = opts.threshold ?? thresholdFor(loadThresholds(opts.thresholdsFile), opts.model, opts.modelPrefix);
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be in [0, 1] (got ${threshold})`);
   if (opts.harness === "lm-eval") {
-    const r = await runLmEval({ ...opts, threshold, dataset: opts.dataset ?? DEFAULT_GSM8K_DIR });
+    const r = await runLmEval({
+      ...opts,
+      endpoint: opts.endpoint ?? opts.api,
+      threshold,
+      dataset: opts.dataset ?? DEFAULT_GSM8K_DIR,
+    });
     return EvalResultSchema.parse({ ...r, emulated: opts.emulated ?? false });
   }
   if (opts.signal) setMaxListeners(0, opts.signal);
   const data = loadGsm8k(opts.dataset);
   const nShots = opts.numFewshot ?? 5;
-  if (nShots > data.fewshot.length) throw new RangeError(`${nShots}-shot needs ${nShots} exemplars; ${data.dir} has ${data.fewshot.length}`);
+  if (nShots > data.fewshot.length)
+    throw new RangeError(`${nShots}-shot needs ${nShots} exemplars; ${data.dir} has ${data.fewshot.length}`);
   const shots = data.fewshot.slice(0, nShots);
   const items = opts.limit !== undefined ? data.test.slice(0, opts.limit) : data.test;
-  const chat = (opts.endpoint ?? "chat") === "chat";
+  const chat = (opts.endpoint ?? opts.api ?? "chat") === "chat";
   const concurrency = Math.max(1, Math.min(opts.concurrency ?? 64, items.length));
   const base = new URL(opts.baseUrl);
   const path = `${base.pathname.replace(/\/+$/, "")}${chat ? "/v1/chat/completions" : "/v1/completions"}`;
@@ -103,7 +111,13 @@ export async function runGsm8k(opts: Gsm8kOptions): Promise<EvalResult> {
   let next = 0;
 
   const ask = async (item: Gsm8kItem): Promise<string> => {
-    const body: Record<string, unknown> = { model: opts.model, max_tokens: opts.maxTokens ?? 2048, temperature: 0, top_p: 1, stop: STOP };
+    const body: Record<string, unknown> = {
+      model: opts.model,
+      max_tokens: opts.maxTokens ?? 2048,
+      temperature: 0,
+      top_p: 1,
+      stop: STOP,
+    };
     if (chat) body.messages = chatMessages(item, shots);
     else body.prompt = completionPrompt(item, shots);
     const res = await pool.request({
@@ -115,7 +129,9 @@ export async function runGsm8k(opts: Gsm8kOptions): Promise<EvalResult> {
     });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
-    const json = JSON.parse(text) as { choices?: Array<{ text?: string; message?: { content?: string | null; reasoning_content?: string | null } }> };
+    const json = JSON.parse(text) as {
+      choices?: Array<{ text?: string; message?: { content?: string | null; reasoning_content?: string | null } }>;
+    };
     const c = json.choices?.[0];
     if (!c) throw new Error("response without choices");
     return (chat ? c.message?.content : c.text) ?? "";
@@ -146,7 +162,16 @@ export async function runGsm8k(opts: Gsm8kOptions): Promise<EvalResult> {
       flexible[i] = flexibleOk ? 1 : 0;
       done++;
       if (strictOk) correct++;
-      opts.onSample?.({ index: i, reference, response, strict: s, flexible: f, strictOk, flexibleOk, ...(error ? { error } : {}) });
+      opts.onSample?.({
+        index: i,
+        reference,
+        response,
+        strict: s,
+        flexible: f,
+        strictOk,
+        flexibleOk,
+        ...(error ? { error } : {}),
+      });
       opts.onProgress?.(done, items.length, correct);
     }
   };

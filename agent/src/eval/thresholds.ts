@@ -14,14 +14,24 @@ const Score = z.number().min(0).max(1);
 export const EvalThresholds = z.object({ default: Score, models: z.record(z.string(), Score).default({}) }).strict();
 export type EvalThresholds = z.infer<typeof EvalThresholds>;
 
-export const DEFAULT_THRESHOLDS_FILE = resolve(fileURLToPath(new URL("../../../configs/eval-thresholds.yaml", import.meta.url)));
+export const DEFAULT_THRESHOLDS_FILE = resolve(
+  fileURLToPath(new URL("../../../configs/eval-thresholds.yaml", import.meta.url)),
+);
 
 export function loadThresholds(file: string = DEFAULT_THRESHOLDS_FILE): EvalThresholds {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError([{ file, line: 1, col: 1, path: "", message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+    throw new ConfigError([
+      {
+        file,
+        line: 1,
+        col: 1,
+        path: "",
+        message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      },
+    ]);
   }
   return loadYaml(text, file, EvalThresholds).value;
 }

@@ -8,9 +8,9 @@
  * token with their leading-space marker (Ġ / ▁). Nothing is downloaded.
  */
 import { readFileSync } from "node:fs";
-import { request, type Dispatcher } from "undici";
-import { buildBody, type Endpoint } from "./request-body.js";
+import { type Dispatcher, request } from "undici";
 import { textPrompt } from "./prompts.js";
+import { buildBody, type Endpoint } from "./request-body.js";
 
 export interface Calibration {
   overhead: number;
@@ -26,7 +26,8 @@ export function wordsForTokens(target: number, cal: Calibration): number {
 export function fitCalibration(a: number, pa: number, b: number, pb: number): Calibration {
   if (b === a) throw new Error("calibration needs two different probe lengths");
   const tokensPerWord = (pb - pa) / (b - a);
-  if (!(tokensPerWord > 0)) throw new Error(`server prompt token counts did not grow with the prompt (${pa} for ${a} words, ${pb} for ${b})`);
+  if (!(tokensPerWord > 0))
+    throw new Error(`server prompt token counts did not grow with the prompt (${pa} for ${a} words, ${pb} for ${b})`);
   return { overhead: pa - tokensPerWord * a, tokensPerWord };
 }
 
@@ -69,9 +70,11 @@ export async function probePromptTokens(
     signal,
   });
   const raw = await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`calibration probe: ${endpoint} answered HTTP ${res.statusCode}: ${raw.slice(0, 200)}`);
+  if (res.statusCode !== 200)
+    throw new Error(`calibration probe: ${endpoint} answered HTTP ${res.statusCode}: ${raw.slice(0, 200)}`);
   const usage = (JSON.parse(raw) as { usage?: { prompt_tokens?: number } }).usage;
-  if (typeof usage?.prompt_tokens !== "number") throw new Error(`calibration probe: ${endpoint} reported no usage.prompt_tokens`);
+  if (typeof usage?.prompt_tokens !== "number")
+    throw new Error(`calibration probe: ${endpoint} reported no usage.prompt_tokens`);
   return usage.prompt_tokens;
 }
 
@@ -86,7 +89,23 @@ export async function calibrate(
 ): Promise<Calibration> {
   const a = 64;
   const b = 512;
-  const pa = await probePromptTokens(dispatcher, baseUrl, endpoint, model, textPrompt(0x5eed, 1, a, words), headers, signal);
-  const pb = await probePromptTokens(dispatcher, baseUrl, endpoint, model, textPrompt(0x5eed, 2, b, words), headers, signal);
+  const pa = await probePromptTokens(
+    dispatcher,
+    baseUrl,
+    endpoint,
+    model,
+    textPrompt(0x5eed, 1, a, words),
+    headers,
+    signal,
+  );
+  const pb = await probePromptTokens(
+    dispatcher,
+    baseUrl,
+    endpoint,
+    model,
+    textPrompt(0x5eed, 2, b, words),
+    headers,
+    signal,
+  );
   return fitCalibration(a, pa, b, pb);
 }

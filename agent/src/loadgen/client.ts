@@ -7,7 +7,7 @@
  * Failures are classified (see FailureKind); nothing is thrown.
  */
 import type { Dispatcher } from "undici";
-import { interpretEvent, type FirstChunkRule, type Usage } from "./openai-stream.js";
+import { type FirstChunkRule, interpretEvent, type Usage } from "./openai-stream.js";
 import type { RequestRecord } from "./request-record.js";
 import { type SseEvent, SseParser } from "./sse-parser.js";
 
@@ -24,7 +24,10 @@ export interface StreamRequestOptions {
   signal?: AbortSignal;
 }
 
-export type RequestSeed = Pick<RequestRecord, "index" | "scheduledNs" | "queueNs" | "targetPromptTokens" | "targetOutputTokens"> &
+export type RequestSeed = Pick<
+  RequestRecord,
+  "index" | "scheduledNs" | "queueNs" | "targetPromptTokens" | "targetOutputTokens"
+> &
   Partial<Pick<RequestRecord, "conversation" | "turn">>;
 
 const ERROR_BODY_LIMIT = 2048;

@@ -269,10 +269,23 @@ export async function startFixtureServer(partial: Partial<FixtureOptions> = {}, 
     const chunk = (text: string) =>
       frame(
         chat
-          ? { id, object: "chat.completion.chunk", created: 0, model, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] }
-          : { id, object: "text_completion", created: 0, model, choices: [{ index: 0, text, logprobs: null, finish_reason: null }] },
+          ? {
+              id,
+              object: "chat.completion.chunk",
+              created: 0,
+              model,
+              choices: [{ index: 0, delta: { content: text }, finish_reason: null }],
+            }
+          : {
+              id,
+              object: "text_completion",
+              created: 0,
+              model,
+              choices: [{ index: 0, text, logprobs: null, finish_reason: null }],
+            },
       );
-    const failAt = every(o.faults.midStreamErrorEvery, n) || every(o.faults.dropEvery, n) ? Math.floor(nChunks / 2) : -1;
+    const failAt =
+      every(o.faults.midStreamErrorEvery, n) || every(o.faults.dropEvery, n) ? Math.floor(nChunks / 2) : -1;
     const drop = every(o.faults.dropEvery, n);
     let closed = false;
     res.on("close", () => {
@@ -305,7 +318,8 @@ export async function startFixtureServer(partial: Partial<FixtureOptions> = {}, 
         if (closed) return;
         if (k === failAt) {
           if (drop) res.socket?.destroy();
-          else res.end(frame({ error: { message: "injected mid-stream error", type: "InternalServerError", code: 500 } }));
+          else
+            res.end(frame({ error: { message: "injected mid-stream error", type: "InternalServerError", code: 500 } }));
           closed = true;
           return;
         }
@@ -382,23 +396,53 @@ function parseArgs(argv: string[]): { opts: Partial<FixtureOptions>; port: numbe
     const k = argv[i];
     const v = argv[i + 1];
     const num = Number(v);
-    if (v === undefined || (k !== "--gsm8k" && Number.isNaN(num))) throw new Error(`fixture-server: ${k} needs a numeric value`);
+    if (v === undefined || (k !== "--gsm8k" && Number.isNaN(num)))
+      throw new Error(`fixture-server: ${k} needs a numeric value`);
     switch (k) {
-      case "--port": port = num; break;
-      case "--ttft-ms": opts.ttftMs = num; break;
-      case "--itl-ms": opts.itlMs = num; break;
-      case "--tokens-per-chunk": opts.tokensPerChunk = num; break;
-      case "--role-chunk": opts.roleChunk = num !== 0; break;
-      case "--usage-delay-ms": opts.usageDelayMs = num; break;
-      case "--http503-every": faults.http503Every = num; break;
-      case "--mid-stream-error-every": faults.midStreamErrorEvery = num; break;
-      case "--drop-every": faults.dropEvery = num; break;
-      case "--slow-headers-every": faults.slowHeadersEvery = num; break;
-      case "--slow-headers-ms": faults.slowHeadersMs = num; break;
-      case "--stamp-text": opts.stampText = num !== 0; break;
-      case "--gsm8k": gsmFile = v; break;
-      case "--gsm8k-accuracy": gsmAcc = num; break;
-      default: throw new Error(`fixture-server: unknown option ${k}`);
+      case "--port":
+        port = num;
+        break;
+      case "--ttft-ms":
+        opts.ttftMs = num;
+        break;
+      case "--itl-ms":
+        opts.itlMs = num;
+        break;
+      case "--tokens-per-chunk":
+        opts.tokensPerChunk = num;
+        break;
+      case "--role-chunk":
+        opts.roleChunk = num !== 0;
+        break;
+      case "--usage-delay-ms":
+        opts.usageDelayMs = num;
+        break;
+      case "--http503-every":
+        faults.http503Every = num;
+        break;
+      case "--mid-stream-error-every":
+        faults.midStreamErrorEvery = num;
+        break;
+      case "--drop-every":
+        faults.dropEvery = num;
+        break;
+      case "--slow-headers-every":
+        faults.slowHeadersEvery = num;
+        break;
+      case "--slow-headers-ms":
+        faults.slowHeadersMs = num;
+        break;
+      case "--stamp-text":
+        opts.stampText = num !== 0;
+        break;
+      case "--gsm8k":
+        gsmFile = v;
+        break;
+      case "--gsm8k-accuracy":
+        gsmAcc = num;
+        break;
+      default:
+        throw new Error(`fixture-server: unknown option ${k}`);
     }
   }
   opts.faults = faults;

@@ -42,8 +42,24 @@ describe("numpy-compatible statistics", () => {
 
 describe("computeMetrics (vLLM calculate_metrics)", () => {
   const records = [
-    rec({ index: 0, startNs: 0, ttftNs: 10 * MS, itlNs: [5 * MS, 5 * MS, 5 * MS], latencyNs: 25 * MS, outputTokens: 4, promptTokens: 100 }),
-    rec({ index: 1, startNs: 1 * MS, ttftNs: 20 * MS, itlNs: [10 * MS], latencyNs: 30 * MS, outputTokens: 2, promptTokens: 50 }),
+    rec({
+      index: 0,
+      startNs: 0,
+      ttftNs: 10 * MS,
+      itlNs: [5 * MS, 5 * MS, 5 * MS],
+      latencyNs: 25 * MS,
+      outputTokens: 4,
+      promptTokens: 100,
+    }),
+    rec({
+      index: 1,
+      startNs: 1 * MS,
+      ttftNs: 20 * MS,
+      itlNs: [10 * MS],
+      latencyNs: 30 * MS,
+      outputTokens: 2,
+      promptTokens: 50,
+    }),
     rec({ index: 2, success: false, failure: "http_503", promptTokens: 70, outputTokens: 0 }),
     rec({ index: 3, startNs: 2 * MS, ttftNs: 5 * MS, latencyNs: 5 * MS, outputTokens: 1, promptTokens: 10 }),
   ];
@@ -103,7 +119,15 @@ describe("computeMetrics (vLLM calculate_metrics)", () => {
     expect(VllmBenchResult.safeParse(bench).success).toBe(true);
     expect(bench.date).toBe("20250102-030405");
     expect(bench.request_rate).toBe("inf");
-    for (const k of ["mean_ttft_ms", "median_tpot_ms", "std_itl_ms", "p90_e2el_ms", "p95_ttft_ms", "p99_itl_ms", "p99.9_tpot_ms"])
+    for (const k of [
+      "mean_ttft_ms",
+      "median_tpot_ms",
+      "std_itl_ms",
+      "p90_e2el_ms",
+      "p95_ttft_ms",
+      "p99_itl_ms",
+      "p99.9_tpot_ms",
+    ])
       expect(typeof bench[k], k).toBe("number");
     expect(bench.output_lens).toEqual([4, 2, 0, 1]);
     expect(bench.itls).toEqual([[0.005, 0.005, 0.005], [0.01], [], []]);

@@ -6,8 +6,14 @@ const j = (o: unknown) => JSON.stringify(o);
 describe("interpretEvent", () => {
   it("reads completion text and chat content, reasoning included", () => {
     expect(interpretEvent("message", j({ choices: [{ text: " hi" }] }))).toEqual({ kind: "token", text: " hi" });
-    expect(interpretEvent("message", j({ choices: [{ delta: { content: "x" } }] }))).toEqual({ kind: "token", text: "x" });
-    expect(interpretEvent("message", j({ choices: [{ delta: { reasoning_content: "think" } }] }))).toEqual({ kind: "token", text: "think" });
+    expect(interpretEvent("message", j({ choices: [{ delta: { content: "x" } }] }))).toEqual({
+      kind: "token",
+      text: "x",
+    });
+    expect(interpretEvent("message", j({ choices: [{ delta: { reasoning_content: "think" } }] }))).toEqual({
+      kind: "token",
+      text: "think",
+    });
   });
 
   it("does not count a role-only or empty delta as a token, unless the rule is 'any' (vLLM chat)", () => {

@@ -54,7 +54,8 @@ export function interpretEvent(event: string, data: string, rule: FirstChunkRule
   } catch {
     return { kind: "error", message: `invalid JSON in stream event: ${data.slice(0, 200)}` };
   }
-  if (!obj || typeof obj !== "object") return { kind: "error", message: `unexpected stream event: ${data.slice(0, 200)}` };
+  if (!obj || typeof obj !== "object")
+    return { kind: "error", message: `unexpected stream event: ${data.slice(0, 200)}` };
   const o = obj as Record<string, unknown>;
   if (o.error !== undefined && o.error !== null) {
     const e = o.error as Record<string, unknown> | string;

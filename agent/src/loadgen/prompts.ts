@@ -24,12 +24,14 @@ export interface LengthRange {
 }
 
 export function lengthRange(length: number, ratio: number, mode: RangeMode = "floor"): LengthRange {
-  if (!Number.isInteger(length) || length < 1) throw new RangeError(`length must be a positive integer (got ${length})`);
+  if (!Number.isInteger(length) || length < 1)
+    throw new RangeError(`length must be a positive integer (got ${length})`);
   if (mode === "floor") {
     if (!(ratio >= 0 && ratio <= 1)) throw new RangeError(`range ratio must be in [0, 1] (got ${ratio})`);
     return { min: Math.max(1, Math.floor(length * ratio)), max: length };
   }
-  if (!(ratio >= 0 && ratio < 1)) throw new RangeError(`range ratio must be in [0, 1) with --range-mode vllm (got ${ratio})`);
+  if (!(ratio >= 0 && ratio < 1))
+    throw new RangeError(`range ratio must be in [0, 1) with --range-mode vllm (got ${ratio})`);
   return { min: Math.max(1, Math.floor(length * (1 - ratio))), max: Math.max(1, Math.ceil(length * (1 + ratio))) };
 }
 
@@ -52,7 +54,8 @@ export function sampleLengths(
   const or = lengthRange(osl, ratio, mode);
   const rng = new Rng(seed, 0x1e9);
   const out: PromptSpec[] = [];
-  for (let i = 0; i < n; i++) out.push({ index: i, inputLen: rng.int(ir.min, ir.max), outputLen: rng.int(or.min, or.max) });
+  for (let i = 0; i < n; i++)
+    out.push({ index: i, inputLen: rng.int(ir.min, ir.max), outputLen: rng.int(or.min, or.max) });
   return out;
 }
 
@@ -66,7 +69,12 @@ export interface VocabRange {
 /** Token ids below any model's special tokens and above byte/control tokens. */
 export const DEFAULT_VOCAB: VocabRange = { lo: 1000, hi: 29999 };
 
-export function tokenIdPrompt(seed: number, index: number, length: number, vocab: VocabRange = DEFAULT_VOCAB): number[] {
+export function tokenIdPrompt(
+  seed: number,
+  index: number,
+  length: number,
+  vocab: VocabRange = DEFAULT_VOCAB,
+): number[] {
   const rng = Rng.forStream(seed, index);
   const ids = new Array<number>(length);
   for (let i = 0; i < length; i++) ids[i] = rng.int(vocab.lo, vocab.hi);
@@ -74,7 +82,12 @@ export function tokenIdPrompt(seed: number, index: number, length: number, vocab
 }
 
 /** `words` random words joined by spaces, from the given word list (default: single-token words). */
-export function textPrompt(seed: number, index: number, words: number, wordList: readonly string[] = SINGLE_TOKEN_WORDS): string {
+export function textPrompt(
+  seed: number,
+  index: number,
+  words: number,
+  wordList: readonly string[] = SINGLE_TOKEN_WORDS,
+): string {
   const rng = Rng.forStream(seed, index ^ 0x7e7);
   const parts = new Array<string>(words);
   for (let i = 0; i < words; i++) parts[i] = wordList[rng.int(0, wordList.length - 1)];

@@ -23,10 +23,14 @@ export function buildBody(o: BodyOptions, prompt: number[] | string | ChatMessag
   const body: Record<string, unknown> = { model: o.model };
   if (o.endpoint === "/v1/chat/completions") {
     body.messages = typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
-    if (Array.isArray(prompt) && typeof prompt[0] === "number") throw new Error("chat endpoints need text prompts, not token ids");
+    if (Array.isArray(prompt) && typeof prompt[0] === "number")
+      throw new Error("chat endpoints need text prompts, not token ids");
   } else {
     if (Array.isArray(prompt) && typeof prompt[0] === "object") {
-      body.prompt = (prompt as ChatMessage[]).map((m) => `${m.role === "assistant" ? "Assistant" : "User"}: ${m.content}`).join("\n") + "\nAssistant:";
+      const turns = (prompt as ChatMessage[]).map(
+        (m) => `${m.role === "assistant" ? "Assistant" : "User"}: ${m.content}`,
+      );
+      body.prompt = `${turns.join("\n")}\nAssistant:`;
     } else body.prompt = prompt;
   }
   body.max_tokens = o.outputLen;

@@ -4,7 +4,7 @@
  * prompt-length check, provenance). Pure.
  */
 import type { ClientStats, VllmBenchResult } from "@benchfleet/shared";
-import { percentileLabel, type PointMetrics, type Summary } from "./metrics.js";
+import { type PointMetrics, percentileLabel, type Summary } from "./metrics.js";
 import type { RequestRecord } from "./request-record.js";
 
 export interface ResultMeta {

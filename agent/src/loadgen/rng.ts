@@ -63,7 +63,8 @@ export class Rng {
 
   /** Gamma(shape k, scale θ) by Marsaglia-Tsang; mean kθ. */
   gamma(shape: number, scale: number): number {
-    if (!(shape > 0) || !(scale > 0)) throw new RangeError(`gamma needs shape > 0 and scale > 0 (got ${shape}, ${scale})`);
+    if (!(shape > 0) || !(scale > 0))
+      throw new RangeError(`gamma needs shape > 0 and scale > 0 (got ${shape}, ${scale})`);
     if (shape < 1) {
       // boost: Gamma(k) = Gamma(k+1) * U^(1/k)
       let u = 0;

@@ -17,11 +17,19 @@ import { type LoadPoint, PointResult } from "@benchfleet/shared";
 import { Client, Pool } from "undici";
 import { arrivalTimes } from "./arrivals.js";
 import { type Calibration, calibrate, wordsForTokens, wordsFromTokenizer } from "./chat-calibration.js";
-import { sendStreamingRequest, type RequestSeed } from "./client.js";
+import { type RequestSeed, sendStreamingRequest } from "./client.js";
 import { computeMetrics, DEFAULT_PERCENTILES, mean, percentile } from "./metrics.js";
 import { Conversation, conversationCount, type MultiTurnOptions, turnIndex } from "./multi-turn.js";
 import type { FirstChunkRule } from "./openai-stream.js";
-import { DEFAULT_VOCAB, type PromptSpec, type RangeMode, sampleLengths, textPrompt, tokenIdPrompt, type VocabRange } from "./prompts.js";
+import {
+  DEFAULT_VOCAB,
+  type PromptSpec,
+  type RangeMode,
+  sampleLengths,
+  textPrompt,
+  tokenIdPrompt,
+  type VocabRange,
+} from "./prompts.js";
 import { buildBody, type Endpoint } from "./request-body.js";
 import type { RequestRecord } from "./request-record.js";
 import { type BenchfleetBlock, buildBenchResult, type GpuCounts, perGpu, summaryRecord } from "./result.js";
@@ -107,7 +115,8 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
   const endpoint: Endpoint = opts.endpoint ?? "/v1/completions";
   const chat = endpoint === "/v1/chat/completions";
   const concurrency = opts.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer (got ${concurrency})`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`concurrency must be a positive integer (got ${concurrency})`);
   const numPrompts = opts.numPrompts ?? 10 * concurrency;
   const warmups = opts.warmups ?? 2 * concurrency;
   const rate = opts.requestRate ?? Number.POSITIVE_INFINITY;
@@ -128,9 +137,12 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
   if (opts.signal?.aborted) forward();
   else opts.signal?.addEventListener("abort", forward, { once: true });
   const signal = opts.signal ? linked.signal : undefined;
-  if (!Number.isInteger(numPrompts) || numPrompts < 1) throw new RangeError(`num prompts must be a positive integer (got ${numPrompts})`);
-  if (!Number.isInteger(warmups) || warmups < 0) throw new RangeError(`warmups must be a non-negative integer (got ${warmups})`);
-  if (chat && opts.promptFormat === "ids") throw new RangeError("token-id prompts need /v1/completions; chat endpoints take text");
+  if (!Number.isInteger(numPrompts) || numPrompts < 1)
+    throw new RangeError(`num prompts must be a positive integer (got ${numPrompts})`);
+  if (!Number.isInteger(warmups) || warmups < 0)
+    throw new RangeError(`warmups must be a non-negative integer (got ${warmups})`);
+  if (chat && opts.promptFormat === "ids")
+    throw new RangeError("token-id prompts need /v1/completions; chat endpoints take text");
   if (opts.multiTurn && opts.promptFormat === "ids") throw new RangeError("multi-turn conversations need text prompts");
   const base = new URL(opts.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, "");
@@ -168,14 +180,17 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
     // ---- prompts
     const words = opts.tokenizerPath ? wordsFromTokenizer(opts.tokenizerPath) : undefined;
     let cal: Calibration | undefined;
-    if (format === "text") cal = await calibrate(pool, origin, endpoint, opts.model, words, opts.headers, signal).catch((err) => {
-      if (signal?.aborted) throw abortError(signal);
-      throw new Error(`cannot calibrate text prompt length against ${origin}${path}: ${(err as Error).message}`);
-    });
+    if (format === "text")
+      cal = await calibrate(pool, origin, endpoint, opts.model, words, opts.headers, signal).catch((err) => {
+        if (signal?.aborted) throw abortError(signal);
+        throw new Error(`cannot calibrate text prompt length against ${origin}${path}: ${(err as Error).message}`);
+      });
     const specs = sampleLengths(numPrompts, opts.isl, opts.osl, ratio, mode, seed);
     const warmSpecs = sampleLengths(warmups, opts.isl, opts.osl, ratio, mode, seed + 0x77a);
     const promptFor = (s: PromptSpec, streamSeed: number): number[] | string =>
-      format === "ids" ? tokenIdPrompt(streamSeed, s.index, s.inputLen, vocab) : textPrompt(streamSeed, s.index, wordsForTokens(s.inputLen, cal!), words);
+      format === "ids"
+        ? tokenIdPrompt(streamSeed, s.index, s.inputLen, vocab)
+        : textPrompt(streamSeed, s.index, wordsForTokens(s.inputLen, cal!), words);
     const bodyOpts = (outputLen: number) => ({
       model: opts.model,
       endpoint,
@@ -329,7 +344,9 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
     };
 
     const run = (list: PromptSpec[], streamSeed: number, arrivalsS: number[], keepText: boolean) =>
-      opts.multiTurn ? runMultiTurn(list, streamSeed, opts.multiTurn) : runSingleTurn(list, streamSeed, arrivalsS, keepText);
+      opts.multiTurn
+        ? runMultiTurn(list, streamSeed, opts.multiTurn)
+        : runSingleTurn(list, streamSeed, arrivalsS, keepText);
 
     // ---- warmup
     let warm: { requests: number; failed: number } | undefined;

@@ -33,12 +33,15 @@ export function register(program: Command): void {
     .option("--result-file <file>", "write the result JSON here")
     .option("--json", "print the result JSON")
     .action(async (o) => {
-      if (o.endpoint !== "chat" && o.endpoint !== "completions") throw new CliError(`--endpoint must be chat or completions (got "${o.endpoint}")`);
-      if (o.harness !== "builtin" && o.harness !== "lm-eval") throw new CliError(`--harness must be builtin or lm-eval (got "${o.harness}")`);
+      if (o.endpoint !== "chat" && o.endpoint !== "completions")
+        throw new CliError(`--endpoint must be chat or completions (got "${o.endpoint}")`);
+      if (o.harness !== "builtin" && o.harness !== "lm-eval")
+        throw new CliError(`--harness must be builtin or lm-eval (got "${o.harness}")`);
       let threshold: number | undefined;
       if (o.threshold !== undefined) {
         threshold = Number(o.threshold);
-        if (!(threshold >= 0 && threshold <= 1)) throw new CliError(`--threshold must be in [0, 1] (got "${o.threshold}")`);
+        if (!(threshold >= 0 && threshold <= 1))
+          throw new CliError(`--threshold must be in [0, 1] (got "${o.threshold}")`);
       }
       const tty = process.stderr.isTTY && !o.json;
       const ac = new AbortController();
@@ -61,7 +64,9 @@ export function register(program: Command): void {
           harness: o.harness,
           headers: o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : undefined,
           signal: ac.signal,
-          onProgress: tty ? (d, t, c) => process.stderr.write(`\r\x1b[Kgsm8k ${d}/${t}  strict correct ${c}`) : undefined,
+          onProgress: tty
+            ? (d, t, c) => process.stderr.write(`\r\x1b[Kgsm8k ${d}/${t}  strict correct ${c}`)
+            : undefined,
         });
       } catch (err) {
         if (err instanceof ConfigError || err instanceof CliError) throw err;

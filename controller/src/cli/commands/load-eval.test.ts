@@ -9,9 +9,14 @@ const TEST_FILE = fileURLToPath(new URL("../../../../configs/datasets/gsm8k/test
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["--conditions=source", "--import", "tsx", MAIN, ...args],
+      { timeout: 30_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -25,11 +30,35 @@ describe("benchfleet load / eval", () => {
   });
 
   it("load --json prints the vLLM result JSON with the benchfleet block", async () => {
-    const r = await cli(["load", "--base-url", f.url, "--model", "m", "--isl", "64", "--osl", "16", "--concurrency", "4", "--num-prompts", "12", "--warmups", "2", "--json"]);
+    const r = await cli([
+      "load",
+      "--base-url",
+      f.url,
+      "--model",
+      "m",
+      "--isl",
+      "64",
+      "--osl",
+      "16",
+      "--concurrency",
+      "4",
+      "--num-prompts",
+      "12",
+      "--warmups",
+      "2",
+      "--json",
+    ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ completed: 12, failed: 0, max_concurrency: 4, num_prompts: 12, request_rate: "inf", model_id: "m" });
+    expect(j).toMatchObject({
+      completed: 12,
+      failed: 0,
+      max_concurrency: 4,
+      num_prompts: 12,
+      request_rate: "inf",
+      model_id: "m",
+    });
     expect(typeof j.p99_ttft_ms).toBe("number");
     expect(j.benchfleet.status).toBe("ok");
   });

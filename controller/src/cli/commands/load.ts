@@ -55,16 +55,34 @@ export function summary(b: Record<string, unknown>): string {
     ["Output token throughput (tok/s)", f2(b.output_throughput)],
     ["Total token throughput (tok/s)", f2(b.total_token_throughput)],
   ];
-  for (const [m, title] of [["ttft", "Time to First Token"], ["tpot", "Time per Output Token (excl. 1st token)"], ["itl", "Inter-token Latency"], ["e2el", "End-to-end Latency"]]) {
+  for (const [m, title] of [
+    ["ttft", "Time to First Token"],
+    ["tpot", "Time per Output Token (excl. 1st token)"],
+    ["itl", "Inter-token Latency"],
+    ["e2el", "End-to-end Latency"],
+  ]) {
     rows.push([`--- ${title} ---`, ""]);
-    for (const s of ["mean", "median", "p99"]) rows.push([`${s[0].toUpperCase()}${s.slice(1)} ${m.toUpperCase()} (ms)`, f2(b[`${s}_${m}_ms`])]);
+    for (const s of ["mean", "median", "p99"])
+      rows.push([`${s[0].toUpperCase()}${s.slice(1)} ${m.toUpperCase()} (ms)`, f2(b[`${s}_${m}_ms`])]);
   }
-  const bf = b.benchfleet as { interactivity?: Record<string, number>; client?: Record<string, unknown>; status?: string; failureReason?: string; failures?: Record<string, number> };
+  const bf = b.benchfleet as {
+    interactivity?: Record<string, number>;
+    client?: Record<string, unknown>;
+    status?: string;
+    failureReason?: string;
+    failures?: Record<string, number>;
+  };
   rows.push(["--- benchfleet ---", ""]);
   rows.push(["Interactivity median (tok/s/user)", f2(bf?.interactivity?.median)]);
   rows.push(["Client p99 send lag (ms)", f2(bf?.client?.sendLagP99Ms)]);
   rows.push(["Client saturated", bf?.client?.saturated ? `yes: ${bf.client.saturationReason}` : "no"]);
-  if (bf?.failures && Object.keys(bf.failures).length) rows.push(["Failures", Object.entries(bf.failures).map(([k, v]) => `${k}×${v}`).join(", ")]);
+  if (bf?.failures && Object.keys(bf.failures).length)
+    rows.push([
+      "Failures",
+      Object.entries(bf.failures)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(", "),
+    ]);
   rows.push(["Status", bf?.status === "failed" ? `FAILED: ${bf.failureReason}` : "ok"]);
   return rows.map(([k, v]) => (v === "" ? k : `${`${k}:`.padEnd(42)}${v}`)).join("\n");
 }
@@ -72,10 +90,17 @@ export function summary(b: Record<string, unknown>): string {
 export function register(program: Command): void {
   program
     .command("load")
-    .description("run one load point (concurrency × ISL × OSL) against an OpenAI-compatible server; vLLM bench serve metrics")
+    .description(
+      "run one load point (concurrency × ISL × OSL) against an OpenAI-compatible server; vLLM bench serve metrics",
+    )
     .requiredOption("--base-url <url>", "server, e.g. http://host:8000")
     .requiredOption("--model <name>", "model name the server serves")
-    .option("--endpoint <path>", "/v1/completions (token-id prompts) or /v1/chat/completions (text)", parseEndpoint, "/v1/completions")
+    .option(
+      "--endpoint <path>",
+      "/v1/completions (token-id prompts) or /v1/chat/completions (text)",
+      parseEndpoint,
+      "/v1/completions",
+    )
     .option("--isl <n>", "input length in tokens", int("--isl"), 1024)
     .option("--osl <n>", "output length in tokens", int("--osl"), 1024)
     .option("--range-ratio <r>", "length range ratio: lengths uniform in [floor(L*r), L]", num("--range-ratio"), 0.8)
@@ -83,8 +108,18 @@ export function register(program: Command): void {
     .option("--concurrency <n>", "requests kept in flight", int("--concurrency"), 64)
     .option("--num-prompts <n>", "measured requests (default 10 × concurrency)", int("--num-prompts"))
     .option("--warmups <n>", "warmup requests before measuring (default 2 × concurrency)", int("--warmups", 0))
-    .option("--request-rate <r>", "inf (closed loop) or requests/s with gamma arrivals", parseRate, Number.POSITIVE_INFINITY)
-    .option("--burstiness <b>", "gamma shape of inter-arrival times (1 = Poisson)", num("--burstiness", Number.MIN_VALUE), 1)
+    .option(
+      "--request-rate <r>",
+      "inf (closed loop) or requests/s with gamma arrivals",
+      parseRate,
+      Number.POSITIVE_INFINITY,
+    )
+    .option(
+      "--burstiness <b>",
+      "gamma shape of inter-arrival times (1 = Poisson)",
+      num("--burstiness", Number.MIN_VALUE),
+      1,
+    )
     .option("--seed <s>", "random seed of prompts and arrivals", int("--seed", 0), 0)
     .option("--prompt-format <f>", "ids (token-id prompts, completions only) or text")
     .option("--tokenizer <file>", "local tokenizer.json whose vocabulary supplies text-prompt words")
@@ -94,7 +129,11 @@ export function register(program: Command): void {
     .option("--gpus <n>", "GPUs serving the model, for per-GPU throughput", int("--gpus"), 1)
     .option("--prefill-gpus <n>", "disagg: prefill GPUs", int("--prefill-gpus", 0), 0)
     .option("--decode-gpus <n>", "disagg: decode GPUs", int("--decode-gpus", 0), 0)
-    .option("--first-chunk <rule>", "content (first chunk with text starts TTFT) or any (vLLM chat: any chunk with choices)", "content")
+    .option(
+      "--first-chunk <rule>",
+      "content (first chunk with text starts TTFT) or any (vLLM chat: any chunk with choices)",
+      "content",
+    )
     .option("--no-exact-output", "do not send ignore_eos/min_tokens")
     .option("--api-key <key>", "bearer token for the server")
     .option("--label <label>", "label written into the result")
@@ -103,10 +142,14 @@ export function register(program: Command): void {
     .option("--save-detailed", "keep per-request lists (input_lens, ttfts, itls, ...) in the result")
     .option("--json", "print the result JSON to stdout")
     .action(async (o) => {
-      if (o.rangeMode !== "floor" && o.rangeMode !== "vllm") throw new CliError(`--range-mode must be floor or vllm (got "${o.rangeMode}")`);
-      if (o.dataset !== "random" && o.dataset !== "multi-turn") throw new CliError(`--dataset must be random or multi-turn (got "${o.dataset}")`);
-      if (o.firstChunk !== "content" && o.firstChunk !== "any") throw new CliError(`--first-chunk must be content or any (got "${o.firstChunk}")`);
-      if (o.promptFormat !== undefined && o.promptFormat !== "ids" && o.promptFormat !== "text") throw new CliError(`--prompt-format must be ids or text (got "${o.promptFormat}")`);
+      if (o.rangeMode !== "floor" && o.rangeMode !== "vllm")
+        throw new CliError(`--range-mode must be floor or vllm (got "${o.rangeMode}")`);
+      if (o.dataset !== "random" && o.dataset !== "multi-turn")
+        throw new CliError(`--dataset must be random or multi-turn (got "${o.dataset}")`);
+      if (o.firstChunk !== "content" && o.firstChunk !== "any")
+        throw new CliError(`--first-chunk must be content or any (got "${o.firstChunk}")`);
+      if (o.promptFormat !== undefined && o.promptFormat !== "ids" && o.promptFormat !== "text")
+        throw new CliError(`--prompt-format must be ids or text (got "${o.promptFormat}")`);
       try {
         new URL(o.baseUrl);
       } catch {
