@@ -1,6 +1,6 @@
 /**
  * Interpretation of one streamed OpenAI-compatible SSE event (completions or chat completions),
- * as `vllm bench serve` reads them, with one deliberate choice (documented in bench/README.md):
+ * as `vllm bench serve` reads them, with one deliberate choice (the issue's "first chunk with content"):
  * a chunk counts as a token chunk only if its first choice carries content (`text`, `delta.content`,
  * `delta.reasoning_content` or `delta.reasoning`, non-empty), so a role-only or empty first delta
  * does not stop the TTFT clock. `firstChunk: "any"` restores vLLM's chat behaviour (any chunk
