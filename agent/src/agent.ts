@@ -41,7 +41,9 @@ export interface AgentOptions {
   launcher?: LauncherKind;
   dataDir: string;
   /** pose as a node of this SKU with this many GPUs (no GPU tools are read) */
-  emulate?: { sku: SkuName; gpus: number };
+  /** pose as a node of this SKU; `ip`: the address its engines bind and peers reach (127.0.0.N lets
+   * several emulated nodes share one host without port clashes) */
+  emulate?: { sku: SkuName; gpus: number; ip?: string };
   /** least free disk on the data dir for preflight (default 50 GiB real, 1 GiB emulated) */
   minDiskFreeBytes?: number;
   /** preflight while idle this often (default 60 s) */
@@ -55,8 +57,10 @@ export interface AgentOptions {
   buildPlan?: (deployment: Assignment["deployment"], placement: Placement) => LaunchPlan;
   runPoint?: PointRunner;
   runEval?: EvalRunner;
-  /** extra `benchfleet emulate` args for emulated engines (e.g. `--time-scale 0.01`) */
+  /** extra `benchfleet emulate` args for emulated engines */
   emulateExtraArgs?: string[];
+  /** emulated engines run on this compressed clock (wall s per emulated s) */
+  timeScale?: number;
   stopGraceMs?: number;
 }
 
@@ -74,8 +78,9 @@ export interface AgentHandle {
   stop(reason?: string): Promise<void>;
 }
 
-async function emulatedDiscovery(sku: SkuName, gpus: number): Promise<Discovery> {
-  const host = await discoverHost();
+async function emulatedDiscovery(sku: SkuName, gpus: number, ip?: string): Promise<Discovery> {
+  const found = await discoverHost();
+  const host = ip ? { ...found, primaryIp: ip } : found;
   const p = emulatedProduct(sku);
   return {
     host,
@@ -90,6 +95,11 @@ async function emulatedDiscovery(sku: SkuName, gpus: number): Promise<Discovery>
   };
 }
 
+/** emulated engines: latencies as the emulator timed them on its own clock (exact under --time-scale and load) */
+function withEngineTiming(run: PointRunner): PointRunner {
+  return (opts) => run({ ...opts, timing: "engine" });
+}
+
 function makeLauncher(kind: LauncherKind, o: AgentOptions, plan: () => LaunchPlan | undefined): Launcher {
   switch (kind) {
     case "process":
@@ -97,7 +107,11 @@ function makeLauncher(kind: LauncherKind, o: AgentOptions, plan: () => LaunchPla
     case "docker":
       return new DockerLauncher();
     case "emulated":
-      return new EmulatedLauncher({ plan, extraArgs: o.emulateExtraArgs });
+      return new EmulatedLauncher({
+        plan,
+        host: o.emulate?.ip,
+        extraArgs: [...(o.emulateExtraArgs ?? []), ...(o.timeScale ? ["--time-scale", String(o.timeScale)] : [])],
+      });
     case "slurm":
       throw new Error(
         "the slurm launcher is not implemented yet (its own issue); use --launcher process, docker or emulated",
@@ -110,7 +124,9 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   let currentPlan: LaunchPlan | undefined;
   const launcher = o.launcherImpl ?? makeLauncher(kind, o, () => currentPlan);
   const emulated = o.emulate !== undefined || kind === "emulated";
-  const d = o.discovery ?? (o.emulate ? await emulatedDiscovery(o.emulate.sku, o.emulate.gpus) : await discover());
+  const d =
+    o.discovery ??
+    (o.emulate ? await emulatedDiscovery(o.emulate.sku, o.emulate.gpus, o.emulate.ip) : await discover());
   const log = o.log ?? (() => {});
   mkdirSync(o.dataDir, { recursive: true });
   const spool = new Spool(join(o.dataDir, "spool"));
@@ -131,6 +147,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
       emulated: o.emulate !== undefined,
       dataDir: o.dataDir,
       ports,
+      portHost: o.emulate?.ip,
     });
     const h = evaluatePreflight(facts, { gpuCount: d.gpus.length, minDiskFreeBytes: minDisk, ownPids });
     if (d.sku.sku === "unknown") {
@@ -230,7 +247,8 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
         currentPlan = buildPlan(dep, placement);
         return currentPlan;
       },
-      runPoint: o.runPoint ?? loadgenPointRunner,
+      runPoint:
+        kind === "emulated" && !o.runPoint ? withEngineTiming(loadgenPointRunner) : (o.runPoint ?? loadgenPointRunner),
       runEval,
       sampler,
       preflight: (ports) => preflight(ports),

@@ -41,6 +41,8 @@ export interface PointRunOptions {
   numPrompts: number;
   gpus: { total: number; prefill: number; decode: number };
   emulated: boolean;
+  /** "engine": use the emulator's own request timing (see loadgen/engine-timing.ts) */
+  timing?: "client" | "engine";
   signal: AbortSignal;
 }
 export type PointRunner = (o: PointRunOptions) => Promise<PointResult>;
@@ -48,6 +50,8 @@ export type PointRunner = (o: PointRunOptions) => Promise<PointResult>;
 export interface EvalRunOptions {
   baseUrl: string;
   model: string;
+  /** model family (master-config `model-prefix`): picks the accuracy threshold */
+  modelPrefix: string;
   api: "completions" | "chat";
   limit?: number;
   emulated: boolean;
@@ -514,6 +518,7 @@ export class AttemptExecutor {
     const result = await this.deps.runEval({
       baseUrl: plan.endpoint.baseUrl,
       model: plan.endpoint.model,
+      modelPrefix: a.deployment.modelPrefix,
       api: plan.endpoint.api,
       limit: a.deployment.evalLimit,
       emulated: a.emulated,

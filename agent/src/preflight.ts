@@ -91,6 +91,8 @@ export interface GatherOptions {
   emulated: boolean;
   dataDir: string;
   ports: number[];
+  /** address the ports are checked on (default: all interfaces) */
+  portHost?: string;
 }
 
 export async function gatherPreflightFacts(o: GatherOptions): Promise<PreflightFacts> {
@@ -137,6 +139,6 @@ export async function gatherPreflightFacts(o: GatherOptions): Promise<PreflightF
     diskFreeBytes = Number.POSITIVE_INFINITY;
   }
   const portsInUse: number[] = [];
-  for (const p of o.ports) if (!(await portFree(p))) portsInUse.push(p);
+  for (const p of o.ports) if (!(await portFree(p, o.portHost))) portsInUse.push(p);
   return { gpuCount, gpuProcesses, gpuErrors, xids, diskFreeBytes, diskPath: o.dataDir, portsInUse, notChecked };
 }

@@ -13,6 +13,7 @@ export const loadgenPointRunner: PointRunner = (o) =>
     numPrompts: o.numPrompts,
     gpus: o.gpus,
     emulated: o.emulated,
+    timing: o.timing,
     signal: o.signal,
   });
 
@@ -26,7 +27,15 @@ export async function loadEvalRunner(): Promise<EvalRunner | undefined> {
     const run = mod.runGsm8k;
     if (!run) return undefined;
     return (o) =>
-      run({ baseUrl: o.baseUrl, model: o.model, api: o.api, limit: o.limit, emulated: o.emulated, signal: o.signal });
+      run({
+        baseUrl: o.baseUrl,
+        model: o.model,
+        modelPrefix: o.modelPrefix,
+        api: o.api,
+        limit: o.limit,
+        emulated: o.emulated,
+        signal: o.signal,
+      });
   } catch {
     return undefined;
   }

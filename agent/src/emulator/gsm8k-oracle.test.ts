@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { loadGsm8k } from "../eval/gsm8k-dataset.js";
+import { chatMessages, completionPrompt } from "../eval/gsm8k-prompt.js";
 import { Gsm8kOracle, normaliseQuestion, parseGsm8k } from "./gsm8k-oracle.js";
 import { configsDir } from "./model-spec.js";
 import { countTextTokens, planOutput, splitTokens } from "./tokens.js";
@@ -96,5 +98,17 @@ describe("word tokens and the planned output", () => {
     expect(generic.tokens.length).toBe(7);
     const stopped = planOutput({ answer, maxTokens: 100, minTokens: 0, ignoreEos: false, stop: [" ####"] });
     expect(stopped).toEqual({ tokens: ["one", " two", " three"], finishReason: "stop" });
+  });
+});
+
+describe("GSM8K oracle and the eval's own prompt", () => {
+  it("finds the question when an instruction line follows it (the eval's completion and chat prompts)", () => {
+    const data = loadGsm8k();
+    const oracle = Gsm8kOracle.load(1, 1);
+    const item = data.test[3]!;
+    const shots = data.fewshot.slice(0, 5);
+    expect(oracle.find(completionPrompt(item, shots))?.index).toBe(3);
+    const chat = chatMessages(item, shots);
+    expect(oracle.find(chat[chat.length - 1]!.content)?.index).toBe(3);
   });
 });

@@ -116,7 +116,13 @@ function wrongNumber(final: string, u: number): string {
 function* candidates(prompt: string): Generator<string> {
   const stripTail = (s: string, label: RegExp) => s.replace(label, "");
   const q = prompt.toLowerCase().lastIndexOf("question:");
-  if (q >= 0) yield stripTail(prompt.slice(q + "question:".length), /\n?\s*answer:[\s\S]*$/i);
+  if (q >= 0) {
+    const body = stripTail(prompt.slice(q + "question:".length), /\n?\s*answer:[\s\S]*$/i);
+    yield body;
+    // evals append instructions after the question ("End your response with …"): drop trailing lines
+    const lines = body.trim().split("\n");
+    for (let n = lines.length - 1; n >= 1; n--) yield lines.slice(0, n).join("\n");
+  }
   const q2 = prompt.lastIndexOf("Q:");
   if (q2 >= 0) yield stripTail(prompt.slice(q2 + 2), /\n?\s*A:[\s\S]*$/);
   const paras = prompt.trim().split(/\n\s*\n/);

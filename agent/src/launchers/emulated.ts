@@ -29,8 +29,8 @@ export function defaultEmulateCommand(): string[] {
 
 const INFRA_SCRIPT = `
 const net = require("node:net");
-const ports = process.argv.slice(1).map(Number);
-for (const p of ports) net.createServer((s) => s.on("error", () => {}).end()).listen(p, "0.0.0.0", () => console.log("infra listening on " + p));
+const [host, ...ports] = process.argv.slice(1);
+for (const p of ports.map(Number)) net.createServer((s) => s.on("error", () => {}).end()).listen(p, host, () => console.log("infra listening on " + p));
 process.on("SIGTERM", () => process.exit(0));
 `;
 
@@ -44,7 +44,13 @@ export class EmulatedLauncher implements Launcher {
     if (emulatedRole(spec) === "infra") {
       const ports = Object.values(spec.ports).map(String);
       return spawnGrouped(
-        { name: spec.name, file: process.execPath, args: ["-e", INFRA_SCRIPT, ...ports], env: {}, cwd: ctx.attemptDir },
+        {
+          name: spec.name,
+          file: process.execPath,
+          args: ["-e", INFRA_SCRIPT, this.o.host ?? "0.0.0.0", ...ports],
+          env: {},
+          cwd: ctx.attemptDir,
+        },
         ctx,
       );
     }

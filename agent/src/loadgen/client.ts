@@ -71,6 +71,7 @@ export function sendStreamingRequest(
         promptTokens: usage?.promptTokens ?? seed.targetPromptTokens,
         outputTokens: usage?.completionTokens ?? chunks,
         usageReported: usage?.completionTokens !== undefined,
+        ...(usage?.engineTiming ? { engineTiming: usage.engineTiming } : {}),
       };
       if (keepText) rec.generatedText = text;
       if (failure) {

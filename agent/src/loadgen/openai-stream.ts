@@ -17,6 +17,26 @@ export type StreamItem =
 export interface Usage {
   promptTokens?: number;
   completionTokens?: number;
+  /** the benchfleet emulator's own timing of the request, in emulated ms (usage trailer `benchfleet`) */
+  engineTiming?: EngineTiming;
+}
+
+export interface EngineTiming {
+  ttftMs: number;
+  e2elMs: number;
+  /** when the engine queued the request, on its emulated clock */
+  queuedAtMs?: number;
+}
+
+function readEngineTiming(b: unknown): EngineTiming | undefined {
+  if (!b || typeof b !== "object") return undefined;
+  const o = b as Record<string, unknown>;
+  if (typeof o.ttft_ms !== "number" || typeof o.e2el_ms !== "number") return undefined;
+  return {
+    ttftMs: o.ttft_ms,
+    e2elMs: o.e2el_ms,
+    ...(typeof o.queued_at_ms === "number" ? { queuedAtMs: o.queued_at_ms } : {}),
+  };
 }
 
 export type FirstChunkRule = "content" | "any";
@@ -63,7 +83,9 @@ export function interpretEvent(event: string, data: string, rule: FirstChunkRule
     return { kind: "error", message: msg.slice(0, 500) };
   }
   if (o.object === "error") return { kind: "error", message: String(o.message ?? data).slice(0, 500) };
-  const usage = readUsage(o.usage);
+  let usage = readUsage(o.usage);
+  const engineTiming = readEngineTiming(o.benchfleet);
+  if (usage && engineTiming) usage = { ...usage, engineTiming };
   const choices = o.choices;
   if (Array.isArray(choices) && choices.length > 0) {
     const text = choiceText(choices[0] as Record<string, unknown>);

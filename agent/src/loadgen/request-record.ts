@@ -12,6 +12,8 @@ export type FailureKind =
   | "no_token" // the stream ended without any token chunk
   | "aborted"; // cancelled by the caller
 
+import type { EngineTiming } from "./openai-stream.js";
+
 export interface RequestRecord {
   index: number;
   success: boolean;
@@ -37,6 +39,8 @@ export interface RequestRecord {
   targetOutputTokens: number;
   /** false when the server sent no usage and outputTokens counts chunks */
   usageReported: boolean;
+  /** the engine's own timing of this request (the benchfleet emulator reports it), emulated ms */
+  engineTiming?: EngineTiming;
   /** when the client finished processing the response (slot freed), from the run's start */
   endNs: number;
   /** time spent waiting for a concurrency slot after the scheduled arrival (rate mode) */

@@ -18,6 +18,7 @@ import { Client, Pool } from "undici";
 import { arrivalTimes } from "./arrivals.js";
 import { type Calibration, calibrate, wordsForTokens, wordsFromTokenizer } from "./chat-calibration.js";
 import { type RequestSeed, sendStreamingRequest } from "./client.js";
+import { applyEngineTiming } from "./engine-timing.js";
 import { computeMetrics, DEFAULT_PERCENTILES, mean, percentile } from "./metrics.js";
 import { Conversation, conversationCount, type MultiTurnOptions, turnIndex } from "./multi-turn.js";
 import type { FirstChunkRule } from "./openai-stream.js";
@@ -90,6 +91,8 @@ export interface LoadPointOptions {
   signal?: AbortSignal;
   onProgress?: (p: LoadProgress) => void;
   progressIntervalMs?: number;
+  /** "engine": latencies as the benchfleet emulator timed them on its emulated clock (see engine-timing.ts) */
+  timing?: "client" | "engine";
   /** receives the per-request records of the measured run and the hrtime they are relative to */
   onRecords?: (records: RequestRecord[], t0: bigint) => void;
 }
@@ -375,11 +378,14 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
     const finishedAt = new Date();
     if (progressTimer) clearInterval(progressTimer);
     if (signal?.aborted) throw abortError(signal);
-    const records = r.records;
-    opts.onRecords?.(records, t0);
+    opts.onRecords?.(r.records, t0);
 
     // ---- metrics and verdicts
-    const durationS = (r.endNs - r.startNs) / 1e9;
+    const wallDurationS = (r.endNs - r.startNs) / 1e9;
+    const { records, durationS } =
+      opts.timing === "engine"
+        ? applyEngineTiming(r.records, wallDurationS)
+        : { records: r.records, durationS: wallDurationS };
     const m = computeMetrics(records, durationS, percentiles);
     const lagsMs = records.map((x) => Math.max(0, x.startNs - x.scheduledNs) / 1e6);
     const sendLagP50Ms = percentile(lagsMs, 50);
@@ -458,6 +464,7 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
         startedAt: startedAt.toISOString(),
         finishedAt: finishedAt.toISOString(),
         emulated: opts.emulated ?? false,
+        timing: opts.timing ?? "client",
       },
       ...(warm ? { warmup: warm } : {}),
     };

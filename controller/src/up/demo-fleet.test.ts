@@ -10,7 +10,8 @@ describe("demo fleet", () => {
     const gb = f.filter((m) => m.sku === "gb200");
     expect(gb).toHaveLength(2);
     expect(gb.every((m) => m.gpus === 4 && m.domain === "gb200-nvl72-rack0")).toBe(true);
-    expect(f.find((m) => m.sku === "h100")).toMatchObject({ gpus: 8, domain: "h100-fabric0" });
+    expect(f.find((m) => m.sku === "h100")).toMatchObject({ gpus: 8, domain: "h100-fabric0", ip: "127.0.0.11" });
+    expect(new Set(f.map((m) => m.ip)).size).toBe(12);
   });
   it("starts a new rack after 18 GB200 nodes", () => {
     const f = demoFleet(19, ["gb200"], testCatalog);

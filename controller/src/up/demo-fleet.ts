@@ -10,10 +10,13 @@ export interface FleetMember {
   sku: SkuName;
   gpus: number;
   domain: string;
+  /** loopback address the emulated node's engines bind: 127.0.0.N, one per agent */
+  ip: string;
 }
 
 export function demoFleet(count: number, skus: SkuName[], catalog: SkuCatalog): FleetMember[] {
   if (!Number.isInteger(count) || count < 1) throw new Error(`--agents must be a positive integer, got ${count}`);
+  if (count > 240) throw new Error(`--agents: at most 240 emulated agents on one host, got ${count}`);
   if (!skus.length) throw new Error("--skus must name at least one SKU");
   const perSku = new Map<SkuName, number>();
   const out: FleetMember[] = [];
@@ -27,7 +30,7 @@ export function demoFleet(count: number, skus: SkuName[], catalog: SkuCatalog): 
       spec.scaleUpDomain > spec.gpusPerNode
         ? `${sku}-nvl${spec.scaleUpDomain}-rack${Math.floor(n / rackSize)}`
         : `${sku}-fabric0`;
-    out.push({ agentId: `emu-${sku}-${n}`, sku, gpus: spec.gpusPerNode, domain });
+    out.push({ agentId: `emu-${sku}-${n}`, sku, gpus: spec.gpusPerNode, domain, ip: `127.0.0.${11 + i}` });
   }
   return out;
 }

@@ -53,6 +53,8 @@ export function spawnAgent(args: {
       member.sku,
       "--emulate-gpus",
       String(member.gpus),
+      "--emulate-ip",
+      member.ip,
       "--domain",
       member.domain,
       "--data-dir",

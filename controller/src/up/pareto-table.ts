@@ -2,21 +2,12 @@
  * The Pareto table `benchfleet up` prints at the end: per group (SKU, framework, …) the frontier
  * points of throughput/GPU against interactivity, with cost per million tokens. Pure.
  */
-import type { SkuCatalog, SkuName } from "@benchfleet/shared";
+import type { GroupKey, SkuCatalog, SkuName } from "@benchfleet/shared";
 import { renderTable } from "../cli/table.js";
 
 export interface FrontierGroupView {
   key: string;
-  group: {
-    sku?: string;
-    framework?: string;
-    model?: string;
-    precision?: string;
-    isl?: number;
-    osl?: number;
-    spec?: string;
-    disagg?: boolean;
-  };
+  group: GroupKey;
   points: Array<{ x: number; y: number; concurrency: number; parallelism: string; gpus: number }>;
 }
 
@@ -27,13 +18,13 @@ export function costPerMillion(tputPerGpu: number, dollarsPerGpuHour: number): n
 export function renderParetoTables(groups: FrontierGroupView[], catalog: SkuCatalog): string {
   if (!groups.length) return "no results to draw a frontier from\n";
   const sorted = [...groups].sort(
-    (a, b) => (a.group.sku ?? "").localeCompare(b.group.sku ?? "") || a.key.localeCompare(b.key),
+    (a, b) => a.group.sku.localeCompare(b.group.sku) || a.key.localeCompare(b.key),
   );
   let out = "";
   for (const g of sorted) {
     const gr = g.group;
-    const rate = gr.sku && gr.sku in catalog ? catalog[gr.sku as SkuName].tco.hyperscaler : undefined;
-    out += `\n${gr.sku ?? "?"} · ${gr.framework ?? "?"} · ${gr.model ?? ""} ${gr.precision ?? ""} · ISL/OSL ${gr.isl}/${gr.osl}${gr.spec && gr.spec !== "none" ? ` · ${gr.spec}` : ""}${gr.disagg ? " · disagg" : ""}\n`;
+    const rate = gr.sku in catalog ? catalog[gr.sku as SkuName].tco.hyperscaler : undefined;
+    out += `\n${gr.sku} · ${gr.framework} · ${gr.model} ${gr.precision} · ISL/OSL ${gr.isl}/${gr.osl}${gr.specDecoding !== "none" ? ` · ${gr.specDecoding}` : ""}${gr.disagg ? " · disagg" : ""}\n`;
     out += renderTable(
       [...g.points]
         .sort((a, b) => a.x - b.x)

@@ -2,6 +2,7 @@
  * `benchfleet agent discover | start`: what this node is (GPUs → SKU, host, runtimes, Slurm,
  * RDMA), and the agent process that connects out to the controller and runs assigned attempts.
  */
+import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { startAgent } from "@benchfleet/agent/agent";
@@ -75,10 +76,16 @@ export function register(program: Command): void {
       "GPUs of the emulated node (default: the SKU's per-node count)",
       positiveInt("--emulate-gpus"),
     )
+    .option("--emulate-ip <ip>", "emulated node: address its engines bind and its peers use (e.g. 127.0.0.12)")
     .option("--time-scale <x>", "emulated engines: wall seconds per emulated second")
     .action(async (opts) => {
       const token = opts.token ?? process.env.BENCHFLEET_AGENT_TOKEN;
       if (!token) throw new CliError("an agent token is needed: --token or $BENCHFLEET_AGENT_TOKEN", 2);
+      if (opts.timeScale !== undefined && !(Number(opts.timeScale) > 0))
+        throw new CliError(`--time-scale must be a positive number, got "${opts.timeScale}"`, 2);
+      if (opts.emulateIp && !opts.emulateSku) throw new CliError("--emulate-ip needs --emulate-sku", 2);
+      if (opts.emulateIp && !isIP(opts.emulateIp))
+        throw new CliError(`--emulate-ip: "${opts.emulateIp}" is not an IP address`, 2);
       if (opts.emulateGpus && !opts.emulateSku) throw new CliError("--emulate-gpus needs --emulate-sku", 2);
       if (opts.launcher === "slurm")
         throw new CliError(
@@ -103,8 +110,8 @@ export function register(program: Command): void {
         domain: opts.domain,
         launcher: opts.launcher,
         dataDir: opts.dataDir,
-        emulate: sku ? { sku, gpus: gpus as number } : undefined,
-        emulateExtraArgs: opts.timeScale ? ["--time-scale", String(opts.timeScale)] : undefined,
+        emulate: sku ? { sku, gpus: gpus as number, ...(opts.emulateIp ? { ip: opts.emulateIp } : {}) } : undefined,
+        timeScale: opts.timeScale ? Number(opts.timeScale) : undefined,
         log,
       });
       const h = handle.health();

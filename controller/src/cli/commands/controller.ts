@@ -31,7 +31,8 @@ export function register(program: Command): void {
           insecureDev: o.insecureDev ? true : undefined,
         },
       });
-      if (handle.cfg.insecureDev) process.stderr.write("WARNING: --insecure-dev: no authentication; never expose this controller\n");
+      if (handle.cfg.insecureDev)
+        process.stderr.write("WARNING: --insecure-dev: no authentication; never expose this controller\n");
       if (o.json) process.stdout.write(`${JSON.stringify({ url: handle.url, port: handle.port })}\n`);
       else process.stdout.write(`benchfleet controller listening on ${handle.url}\n`);
       await new Promise<void>((resolve) => {

@@ -10,11 +10,22 @@ export interface Subscription {
 }
 
 /** Opens the events socket, subscribes, and calls onFrame for every frame until closed. */
-export async function followEvents(client: ApiClient, subs: Subscription[], onFrame: (f: any) => void, opts: { signal?: AbortSignal } = {}): Promise<void> {
+export async function followEvents(
+  client: ApiClient,
+  subs: Subscription[],
+  onFrame: (f: any) => void,
+  opts: { signal?: AbortSignal } = {},
+): Promise<void> {
   const ws = new WebSocket(client.wsUrl("/api/v1/events/ws"));
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
-    ws.once("unexpected-response", (_req, res) => reject(new CliError(`events: the controller answered ${res.statusCode}${res.statusCode === 401 ? " (set --token or BENCHFLEET_TOKEN)" : ""}`)));
+    ws.once("unexpected-response", (_req, res) =>
+      reject(
+        new CliError(
+          `events: the controller answered ${res.statusCode}${res.statusCode === 401 ? " (set --token or BENCHFLEET_TOKEN)" : ""}`,
+        ),
+      ),
+    );
     ws.once("error", (e) => reject(new CliError(`cannot reach the controller at ${client.url} (${e.message})`)));
   });
   for (const s of subs) ws.send(JSON.stringify({ type: "subscribe", ...s }));
@@ -36,9 +47,11 @@ export async function followEvents(client: ApiClient, subs: Subscription[], onFr
 export function describeFrame(f: any): string | undefined {
   if (f.type === "snapshot") {
     const d = f.data;
-    if (f.topic === "fleet") return `fleet: ${d.nodes.length} nodes (${d.nodes.filter((n: any) => n.state === "idle").length} idle, ${d.nodes.filter((n: any) => n.state === "busy").length} busy)`;
+    if (f.topic === "fleet")
+      return `fleet: ${d.nodes.length} nodes (${d.nodes.filter((n: any) => n.state === "idle").length} idle, ${d.nodes.filter((n: any) => n.state === "busy").length} busy)`;
     if (f.topic === "sweeps") return `sweeps: ${d.sweeps.length}`;
-    if (f.topic === "sweep") return `sweep ${d.sweep.sweepId} ${d.sweep.status}: ${d.sweep.counts.succeeded}/${d.sweep.jobCount} jobs done`;
+    if (f.topic === "sweep")
+      return `sweep ${d.sweep.sweepId} ${d.sweep.status}: ${d.sweep.counts.succeeded}/${d.sweep.jobCount} jobs done`;
     if (f.topic === "job") return `job ${d.job.jobId} ${d.job.status}`;
     if (f.topic === "job-logs") return d.lines.map((l: any) => `[${l.process}] ${l.line}`).join("\n") || undefined;
     return undefined;

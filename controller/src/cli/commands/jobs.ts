@@ -1,6 +1,6 @@
 /** `benchfleet jobs ls|show|cancel|retry`. */
 import type { Command } from "commander";
-import { ago, ApiClient, printJson, qs, withConn } from "../client.js";
+import { ApiClient, ago, printJson, qs, withConn } from "../client.js";
 import { renderTable } from "../table.js";
 
 interface Job {
@@ -52,32 +52,61 @@ export function register(program: Command): void {
         })),
       ),
     );
-    if (r.total > r.items.length) process.stdout.write(`(${r.items.length} of ${r.total} from offset ${r.offset}; use --offset/--limit)\n`);
+    if (r.total > r.items.length)
+      process.stdout.write(`(${r.items.length} of ${r.total} from offset ${r.offset}; use --offset/--limit)\n`);
   });
 
-  withConn(jobs.command("show <job>").description("one job with its attempts").option("--json", "JSON output")).action(async (id: string, o) => {
-    const j = await new ApiClient(o).get<Job & { attempts: Array<{ attemptId: string; state: string; gang: Array<{ agentId: string }>; reason?: string; createdAt: string }> }>(
-      `/api/v1/jobs/${encodeURIComponent(id)}`,
-    );
-    if (o.json) return printJson(j);
-    process.stdout.write(`${j.jobId}  ${j.configKey}  ${j.sku}  ${j.status}  points ${j.pointsDone}/${j.pointsTotal}\n`);
-    if (j.waitingReason) process.stdout.write(`waiting: ${j.waitingReason}\n`);
-    if (j.lastError) process.stdout.write(`last error: ${j.lastError}\n`);
-    if (j.excludedNodes.length) process.stdout.write(`excluded nodes: ${j.excludedNodes.join(", ")}\n`);
-    process.stdout.write(
-      renderTable(j.attempts.map((a) => ({ attempt: a.attemptId, state: a.state, nodes: a.gang.map((m) => m.agentId).join(","), started: ago(a.createdAt), reason: (a.reason ?? "").slice(0, 60) }))),
-    );
-  });
+  withConn(jobs.command("show <job>").description("one job with its attempts").option("--json", "JSON output")).action(
+    async (id: string, o) => {
+      const j = await new ApiClient(o).get<
+        Job & {
+          attempts: Array<{
+            attemptId: string;
+            state: string;
+            gang: Array<{ agentId: string }>;
+            reason?: string;
+            createdAt: string;
+          }>;
+        }
+      >(`/api/v1/jobs/${encodeURIComponent(id)}`);
+      if (o.json) return printJson(j);
+      process.stdout.write(
+        `${j.jobId}  ${j.configKey}  ${j.sku}  ${j.status}  points ${j.pointsDone}/${j.pointsTotal}\n`,
+      );
+      if (j.waitingReason) process.stdout.write(`waiting: ${j.waitingReason}\n`);
+      if (j.lastError) process.stdout.write(`last error: ${j.lastError}\n`);
+      if (j.excludedNodes.length) process.stdout.write(`excluded nodes: ${j.excludedNodes.join(", ")}\n`);
+      process.stdout.write(
+        renderTable(
+          j.attempts.map((a) => ({
+            attempt: a.attemptId,
+            state: a.state,
+            nodes: a.gang.map((m) => m.agentId).join(","),
+            started: ago(a.createdAt),
+            reason: (a.reason ?? "").slice(0, 60),
+          })),
+        ),
+      );
+    },
+  );
 
-  withConn(jobs.command("cancel <job>").description("cancel a queued or running job").option("--reason <text>").option("--json", "JSON output")).action(async (id: string, o) => {
+  withConn(
+    jobs
+      .command("cancel <job>")
+      .description("cancel a queued or running job")
+      .option("--reason <text>")
+      .option("--json", "JSON output"),
+  ).action(async (id: string, o) => {
     const j = await new ApiClient(o).post<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/cancel`, { reason: o.reason });
     if (o.json) return printJson(j);
     process.stdout.write(`${j.jobId}: ${j.status}\n`);
   });
 
-  withConn(jobs.command("retry <job>").description("re-queue a finished job").option("--json", "JSON output")).action(async (id: string, o) => {
-    const j = await new ApiClient(o).post<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/retry`);
-    if (o.json) return printJson(j);
-    process.stdout.write(`${j.jobId}: ${j.status}\n`);
-  });
+  withConn(jobs.command("retry <job>").description("re-queue a finished job").option("--json", "JSON output")).action(
+    async (id: string, o) => {
+      const j = await new ApiClient(o).post<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/retry`);
+      if (o.json) return printJson(j);
+      process.stdout.write(`${j.jobId}: ${j.status}\n`);
+    },
+  );
 }

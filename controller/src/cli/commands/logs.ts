@@ -30,7 +30,10 @@ export function register(program: Command): void {
         if (f.type !== "event" || f.event.kind !== "log") return;
         const e = f.event;
         if (o.process && e.process !== o.process) return;
-        for (const line of e.lines as string[]) process.stdout.write(o.json ? `${JSON.stringify({ process: e.process, line })}\n` : `[${e.process}] ${line}\n`);
+        for (const line of e.lines as string[])
+          process.stdout.write(
+            o.json ? `${JSON.stringify({ process: e.process, line })}\n` : `[${e.process}] ${line}\n`,
+          );
       },
       { signal: ac.signal },
     );

@@ -1,12 +1,20 @@
 /** `benchfleet nodes ls|show|drain|undrain|quarantine|release`. */
 import type { Command } from "commander";
-import { ago, ApiClient, printJson, qs, withConn } from "../client.js";
+import { ApiClient, ago, printJson, qs, withConn } from "../client.js";
 import { renderTable } from "../table.js";
 
 interface NodeView {
   id: string;
   state: string;
-  info: { sku: string; hostname: string; gpuCount: number; domain: string; labels: string[]; launcher: string; emulated: boolean };
+  info: {
+    sku: string;
+    hostname: string;
+    gpuCount: number;
+    domain: string;
+    labels: string[];
+    launcher: string;
+    emulated: boolean;
+  };
   attemptId?: string;
   adminReason?: string;
   healthy: boolean;
@@ -17,9 +25,16 @@ export function register(program: Command): void {
   const nodes = program.command("nodes").description("the fleet: list nodes, drain, quarantine, release");
 
   withConn(
-    nodes.command("ls").description("list nodes").option("--state <list>", "idle,busy,draining,drained,quarantined,offline").option("--sku <sku>").option("--json", "JSON output"),
+    nodes
+      .command("ls")
+      .description("list nodes")
+      .option("--state <list>", "idle,busy,draining,drained,quarantined,offline")
+      .option("--sku <sku>")
+      .option("--json", "JSON output"),
   ).action(async (o) => {
-    const r = await new ApiClient(o).get<{ items: NodeView[] }>(`/api/v1/nodes${qs({ state: o.state, sku: o.sku, limit: 1000 })}`);
+    const r = await new ApiClient(o).get<{ items: NodeView[] }>(
+      `/api/v1/nodes${qs({ state: o.state, sku: o.sku, limit: 1000 })}`,
+    );
     if (o.json) return printJson(r);
     process.stdout.write(
       renderTable(
@@ -38,7 +53,9 @@ export function register(program: Command): void {
     );
   });
 
-  withConn(nodes.command("show <node>").description("one node with its failures").option("--json", "JSON output")).action(async (id: string, o) => {
+  withConn(
+    nodes.command("show <node>").description("one node with its failures").option("--json", "JSON output"),
+  ).action(async (id: string, o) => {
     const n = await new ApiClient(o).get(`/api/v1/nodes/${encodeURIComponent(id)}`);
     printJson(n);
   });
@@ -47,7 +64,10 @@ export function register(program: Command): void {
     const cmd = nodes.command(`${name} <node>`).description(description).option("--json", "JSON output");
     if (withReason) cmd.option("--reason <text>");
     withConn(cmd).action(async (id: string, o) => {
-      const n = await new ApiClient(o).post<NodeView>(`/api/v1/nodes/${encodeURIComponent(id)}/${name}`, withReason ? { reason: o.reason } : undefined);
+      const n = await new ApiClient(o).post<NodeView>(
+        `/api/v1/nodes/${encodeURIComponent(id)}/${name}`,
+        withReason ? { reason: o.reason } : undefined,
+      );
       if (o.json) return printJson(n);
       process.stdout.write(`${n.id}: ${n.state}\n`);
     });

@@ -14,13 +14,27 @@ const filters = (cmd: Command) =>
     .option("--until <iso>", "received before (ISO date)")
     .option("--emulated <which>", "false (default), true or any", "false");
 
-const query = (o: any) => ({ sweep: o.sweep, job: o.job, configKey: o.configKey, sku: o.sku, since: o.since, until: o.until, emulated: o.emulated });
+const query = (o: any) => ({
+  sweep: o.sweep,
+  job: o.job,
+  configKey: o.configKey,
+  sku: o.sku,
+  since: o.since,
+  until: o.until,
+  emulated: o.emulated,
+});
 
 export function register(program: Command): void {
   const results = program.command("results").description("stored load-point results");
 
-  withConn(filters(results.command("ls").description("list point results")).option("--limit <n>", "at most", "100").option("--json", "JSON output")).action(async (o) => {
-    const r = await new ApiClient(o).get<{ total: number; items: any[] }>(`/api/v1/results${qs({ ...query(o), limit: o.limit })}`);
+  withConn(
+    filters(results.command("ls").description("list point results"))
+      .option("--limit <n>", "at most", "100")
+      .option("--json", "JSON output"),
+  ).action(async (o) => {
+    const r = await new ApiClient(o).get<{ total: number; items: any[] }>(
+      `/api/v1/results${qs({ ...query(o), limit: o.limit })}`,
+    );
     if (o.json) return printJson(r);
     process.stdout.write(
       renderTable(
@@ -39,15 +53,17 @@ export function register(program: Command): void {
     if (r.total > r.items.length) process.stdout.write(`(${r.items.length} of ${r.total})\n`);
   });
 
-  withConn(filters(results.command("export").description("export point results as JSON or CSV")).option("--format <f>", "json or csv", "json").option("-o, --out <file>", "write to a file instead of stdout")).action(
-    async (o) => {
-      const client = new ApiClient(o);
-      const data = await client.get(`/api/v1/results/export${qs({ ...query(o), format: o.format })}`);
-      const text = typeof data === "string" ? data : `${JSON.stringify(data, null, 2)}\n`;
-      if (o.out) {
-        writeFileSync(o.out, text);
-        process.stderr.write(`wrote ${o.out}\n`);
-      } else process.stdout.write(text);
-    },
-  );
+  withConn(
+    filters(results.command("export").description("export point results as JSON or CSV"))
+      .option("--format <f>", "json or csv", "json")
+      .option("-o, --out <file>", "write to a file instead of stdout"),
+  ).action(async (o) => {
+    const client = new ApiClient(o);
+    const data = await client.get(`/api/v1/results/export${qs({ ...query(o), format: o.format })}`);
+    const text = typeof data === "string" ? data : `${JSON.stringify(data, null, 2)}\n`;
+    if (o.out) {
+      writeFileSync(o.out, text);
+      process.stderr.write(`wrote ${o.out}\n`);
+    } else process.stdout.write(text);
+  });
 }

@@ -2,10 +2,16 @@
 import type { Command } from "commander";
 import { planFromFiles } from "../../config/config-files.js";
 import { CliError } from "../cli-error.js";
-import { ago, ApiClient, printJson, qs, withConn } from "../client.js";
+import { ApiClient, ago, printJson, qs, withConn } from "../client.js";
 import { renderTable } from "../table.js";
 
-const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+const list = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 interface SweepSummary {
   sweepId: string;
@@ -56,15 +62,37 @@ export function register(program: Command): void {
       .option("--wait", "follow progress until the sweep finishes")
       .option("--json", "JSON output"),
   ).action(async (o) => {
-    const plan = planFromFiles({ config: o.config, runners: o.runners, keys: o.keys, skus: o.sku, changelog: o.changelog, base: o.base, head: o.head });
+    const plan = planFromFiles({
+      config: o.config,
+      runners: o.runners,
+      keys: o.keys,
+      skus: o.sku,
+      changelog: o.changelog,
+      base: o.base,
+      head: o.head,
+    });
     if (plan.deployments.length === 0) throw new CliError("the plan has no deployments: nothing to run");
     const client = new ApiClient(o);
     const source = o.changelog
-      ? { kind: "changelog", changelog: { file: o.changelog, base: o.base, head: o.head }, skus: o.sku, configFiles: o.config }
+      ? {
+          kind: "changelog",
+          changelog: { file: o.changelog, base: o.base, head: o.head },
+          skus: o.sku,
+          configFiles: o.config,
+        }
       : { kind: o.keys ? "keys" : "config", keys: o.keys, skus: o.sku, configFiles: o.config };
-    const name = o.name ?? (o.keys ? `keys ${o.keys.join(",")}` : o.changelog ? `changelog ${o.base}..${o.head ?? "working tree"}` : `configs ${o.config.join(",")}`);
+    const name =
+      o.name ??
+      (o.keys
+        ? `keys ${o.keys.join(",")}`
+        : o.changelog
+          ? `changelog ${o.base}..${o.head ?? "working tree"}`
+          : `configs ${o.config.join(",")}`);
     let s = await client.post<SweepSummary>("/api/v1/sweeps", { name, deployments: plan.deployments, source });
-    if (!o.json) process.stdout.write(`created sweep ${s.sweepId}: ${s.jobCount} jobs, ${s.pointsTotal} points, ~${s.gpuHoursPlanned.toFixed(1)} GPU-h planned\n`);
+    if (!o.json)
+      process.stdout.write(
+        `created sweep ${s.sweepId}: ${s.jobCount} jobs, ${s.pointsTotal} points, ~${s.gpuHoursPlanned.toFixed(1)} GPU-h planned\n`,
+      );
     if (o.wait) s = await follow(client, s.sweepId, o.json);
     if (o.json) printJson(s);
     else if (o.wait) process.stdout.write(`${progressLine(s)}\n`);
@@ -79,7 +107,9 @@ export function register(program: Command): void {
       .option("--limit <n>", "at most this many", "50")
       .option("--json", "JSON output"),
   ).action(async (o) => {
-    const r = await new ApiClient(o).get<{ total: number; items: SweepSummary[] }>(`/api/v1/sweeps${qs({ status: o.status, limit: o.limit })}`);
+    const r = await new ApiClient(o).get<{ total: number; items: SweepSummary[] }>(
+      `/api/v1/sweeps${qs({ status: o.status, limit: o.limit })}`,
+    );
     if (o.json) return printJson(r);
     process.stdout.write(
       renderTable(
@@ -99,22 +129,36 @@ export function register(program: Command): void {
     );
   });
 
-  withConn(sweep.command("show <sweep>").description("status and counts of a sweep").option("-f, --follow", "follow until it finishes").option("--json", "JSON output")).action(
-    async (id: string, o) => {
-      const client = new ApiClient(o);
-      const s = o.follow ? await follow(client, id, o.json) : await client.get<SweepSummary>(`/api/v1/sweeps/${encodeURIComponent(id)}`);
-      if (o.json) return printJson(s);
-      process.stdout.write(`${s.name}\n${progressLine(s)}\ntriggered by ${s.triggeredBy} ${ago(s.createdAt)}; ${s.gpuHoursPlanned.toFixed(1)} GPU-h planned\n`);
-    },
-  );
+  withConn(
+    sweep
+      .command("show <sweep>")
+      .description("status and counts of a sweep")
+      .option("-f, --follow", "follow until it finishes")
+      .option("--json", "JSON output"),
+  ).action(async (id: string, o) => {
+    const client = new ApiClient(o);
+    const s = o.follow
+      ? await follow(client, id, o.json)
+      : await client.get<SweepSummary>(`/api/v1/sweeps/${encodeURIComponent(id)}`);
+    if (o.json) return printJson(s);
+    process.stdout.write(
+      `${s.name}\n${progressLine(s)}\ntriggered by ${s.triggeredBy} ${ago(s.createdAt)}; ${s.gpuHoursPlanned.toFixed(1)} GPU-h planned\n`,
+    );
+  });
 
-  withConn(sweep.command("cancel <sweep>").description("cancel the sweep's queued and running jobs").option("--reason <text>").option("--json", "JSON output")).action(
-    async (id: string, o) => {
-      const s = await new ApiClient(o).post<SweepSummary>(`/api/v1/sweeps/${encodeURIComponent(id)}/cancel`, { reason: o.reason });
-      if (o.json) return printJson(s);
-      process.stdout.write(`${progressLine(s)}\n`);
-    },
-  );
+  withConn(
+    sweep
+      .command("cancel <sweep>")
+      .description("cancel the sweep's queued and running jobs")
+      .option("--reason <text>")
+      .option("--json", "JSON output"),
+  ).action(async (id: string, o) => {
+    const s = await new ApiClient(o).post<SweepSummary>(`/api/v1/sweeps/${encodeURIComponent(id)}/cancel`, {
+      reason: o.reason,
+    });
+    if (o.json) return printJson(s);
+    process.stdout.write(`${progressLine(s)}\n`);
+  });
 
   withConn(
     sweep
@@ -124,10 +168,13 @@ export function register(program: Command): void {
       .option("--missing", "re-run only deployments with missing results")
       .option("--json", "JSON output"),
   ).action(async (id: string, o) => {
-    const r = await new ApiClient(o).post<{ requeued: string[]; sweep: SweepSummary }>(`/api/v1/sweeps/${encodeURIComponent(id)}/retry`, {
-      jobIds: o.jobs,
-      missingOnly: o.missing ? true : undefined,
-    });
+    const r = await new ApiClient(o).post<{ requeued: string[]; sweep: SweepSummary }>(
+      `/api/v1/sweeps/${encodeURIComponent(id)}/retry`,
+      {
+        jobIds: o.jobs,
+        missingOnly: o.missing ? true : undefined,
+      },
+    );
     if (o.json) return printJson(r);
     process.stdout.write(`re-queued ${r.requeued.length} jobs\n${progressLine(r.sweep)}\n`);
   });
