@@ -8,7 +8,16 @@ describe("up's Pareto table", () => {
     expect(costPerMillion(1000, 1.3)).toBeCloseTo(1.3 / 3.6);
   });
   it("prints one table per group, points by interactivity, with cost", () => {
-    const group = { model: "gptoss", precision: "fp4", isl: 1024, osl: 128, sku: "h100", framework: "vllm", specDecoding: "mtp", disagg: false };
+    const group = {
+      model: "gptoss",
+      precision: "fp4",
+      isl: 1024,
+      osl: 128,
+      sku: "h100",
+      framework: "vllm",
+      specDecoding: "mtp",
+      disagg: false,
+    };
     const out = renderParetoTables(
       [
         {

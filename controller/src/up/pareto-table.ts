@@ -17,9 +17,7 @@ export function costPerMillion(tputPerGpu: number, dollarsPerGpuHour: number): n
 
 export function renderParetoTables(groups: FrontierGroupView[], catalog: SkuCatalog): string {
   if (!groups.length) return "no results to draw a frontier from\n";
-  const sorted = [...groups].sort(
-    (a, b) => a.group.sku.localeCompare(b.group.sku) || a.key.localeCompare(b.key),
-  );
+  const sorted = [...groups].sort((a, b) => a.group.sku.localeCompare(b.group.sku) || a.key.localeCompare(b.key));
   let out = "";
   for (const g of sorted) {
     const gr = g.group;

@@ -102,7 +102,9 @@ async function up(o: UpOptions): Promise<number> {
 
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const marker = randomUUID();
+  // every process of this run carries the marker in its environment (BENCHFLEET_UP_RUN), so
+  // nothing is left behind; tests may choose it to check that by pid
+  const marker = process.env.BENCHFLEET_UP_MARKER || randomUUID();
   let redis: RedisHandle | undefined;
   let controller: ControllerHandle | undefined;
   let agents: AgentProcess[] = [];
@@ -231,6 +233,7 @@ async function up(o: UpOptions): Promise<number> {
           points: sweep.pointsTotal,
           succeeded: okPoints,
           failed: sweep.pointsTotal - okPoints,
+          pids: { up: process.pid, redis: redis?.pid ?? null, agents: agents.map((a) => a.child.pid ?? null) },
           results: results.items.map((r) => ({
             configKey: r.configKey,
             sku: r.sku,
