@@ -11,6 +11,7 @@ import { type Command, Option } from "commander";
 import { planFromFiles, REPO_ROOT, readSkuCatalog } from "../../config/config-files.js";
 import { type RedisHandle, startRedis } from "../../redis-server.js";
 import { type ControllerHandle, startController } from "../../server.js";
+import { dashboardBuilt, ensureDashboardBuilt } from "../../up/dashboard-build.js";
 import { demoFleet } from "../../up/demo-fleet.js";
 import { type AgentProcess, reapMarked, spawnAgent, stopAgents } from "../../up/fleet-processes.js";
 import { type FrontierGroupView, renderParetoTables } from "../../up/pareto-table.js";
@@ -144,6 +145,11 @@ async function up(o: UpOptions): Promise<number> {
       say(`redis: started redis-server pid ${redis.pid} on ${redis.url}`);
     }
 
+    if (!dashboardBuilt()) {
+      say("dashboard: building it once (vite)…");
+      const err = ensureDashboardBuilt();
+      say(err ? `dashboard: not available (${err}); the API and CLI work without it` : "dashboard: built");
+    }
     controller = await startController({
       config: {
         redisUrl,
