@@ -8,14 +8,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildLaunchPlan } from "@benchfleet/agent/recipes/index";
-import { loadPresets } from "@benchfleet/agent/recipes/preset-loader";
-import { PORT_BASES } from "@benchfleet/agent/recipes/ports";
-import { makeDeployment, makePlacement } from "@benchfleet/agent/recipes/test-support/deployments";
 import { EmulatedLauncher } from "@benchfleet/agent/launchers/emulated";
 import type { LaunchContext, RunningProcess } from "@benchfleet/agent/launchers/launcher";
-import { waitReady } from "@benchfleet/agent/ready-check";
 import { runLoadPoint } from "@benchfleet/agent/loadgen/run-load-point";
+import { waitReady } from "@benchfleet/agent/ready-check";
+import { buildLaunchPlan } from "@benchfleet/agent/recipes/index";
+import { PORT_BASES } from "@benchfleet/agent/recipes/ports";
+import { loadPresets } from "@benchfleet/agent/recipes/preset-loader";
+import { makeDeployment, makePlacement } from "@benchfleet/agent/recipes/test-support/deployments";
 import { afterAll, describe, expect, it } from "vitest";
 
 const presets = loadPresets(fileURLToPath(new URL("../configs/recipes/", import.meta.url)));
@@ -50,11 +50,22 @@ describe("recipe plan on the emulated engine", () => {
       n.ip = `127.0.0.${i + 1}`;
     });
     const plan = buildLaunchPlan(d, placement, { presets });
-    expect(plan.nodes.map((n) => n.processes.map((p) => p.role))).toEqual([["prefill", "router"], ["prefill"], ["decode"]]);
+    expect(plan.nodes.map((n) => n.processes.map((p) => p.role))).toEqual([
+      ["prefill", "router"],
+      ["prefill"],
+      ["decode"],
+    ]);
 
     const lines: string[] = [];
     // one launcher per node: each node's processes bind that node's address, as on separate hosts
-    const launchers = plan.nodes.map((n) => new EmulatedLauncher({ host: n.ip, plan: () => plan, extraArgs: ["--time-scale", "0.02", "--health-interval-ms", "100", "--quiet"] }));
+    const launchers = plan.nodes.map(
+      (n) =>
+        new EmulatedLauncher({
+          host: n.ip,
+          plan: () => plan,
+          extraArgs: ["--time-scale", "0.02", "--health-interval-ms", "100", "--quiet"],
+        }),
+    );
     const ctx = (node: number): LaunchContext => ({
       attemptId: "e2e-1",
       deployment: d,
@@ -64,7 +75,10 @@ describe("recipe plan on the emulated engine", () => {
     });
     const stages = [...new Set(plan.nodes.flatMap((n) => n.processes.map((p) => p.stage)))].sort();
     for (const stage of stages) {
-      const started: Array<{ proc: RunningProcess; health: (typeof plan.nodes)[number]["processes"][number]["health"] }> = [];
+      const started: Array<{
+        proc: RunningProcess;
+        health: (typeof plan.nodes)[number]["processes"][number]["health"];
+      }> = [];
       for (const n of plan.nodes) {
         for (const spec of n.processes.filter((p) => p.stage === stage)) {
           const proc = await launchers[n.rank]!.start(spec, ctx(n.rank));
@@ -74,7 +88,12 @@ describe("recipe plan on the emulated engine", () => {
       }
       await Promise.all(
         started.map(({ proc, health }) =>
-          waitReady(health, { name: proc.name, exited: () => proc.exit, tail: () => proc.tail() }, AbortSignal.timeout(20_000), 100),
+          waitReady(
+            health,
+            { name: proc.name, exited: () => proc.exit, tail: () => proc.tail() },
+            AbortSignal.timeout(20_000),
+            100,
+          ),
         ),
       );
     }

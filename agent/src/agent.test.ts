@@ -96,7 +96,10 @@ describe("agent against a controller-side fixture", () => {
     const fin = await c.waitFor(() => c.of("attempt-finished")[0], 20_000, "attempt-finished");
     expect(fin).toMatchObject({ status: "succeeded", attemptId: "att-1" });
     // a slow ack may let the resend timer send a result twice: the msgId makes that harmless
-    expect([...new Set(c.of("point-result").map((p) => `${p.msgId}:${p.result.point.concurrency}`))]).toEqual(["att-1.c2-i128-o16:2", "att-1.c4-i128-o16:4"]);
+    expect([...new Set(c.of("point-result").map((p) => `${p.msgId}:${p.result.point.concurrency}`))]).toEqual([
+      "att-1.c2-i128-o16:2",
+      "att-1.c4-i128-o16:4",
+    ]);
     expect(c.of("log").some((l) => l.process === "worker-0")).toBe(true);
     // a heartbeat during the attempt reported it running
     expect(c.of("heartbeat").some((h) => h.running?.attemptId === "att-1")).toBe(true);

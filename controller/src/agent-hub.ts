@@ -5,9 +5,10 @@
  * or the attempt supervisor. A malformed frame is answered with an `error` message and the
  * connection kept (closed only before a valid hello); nothing an agent sends can crash the controller.
  */
-import type { WebSocket } from "ws";
+
 import { AgentMessage, type ControllerMessage, decodeMessage, PROTOCOL_VERSION } from "@benchfleet/shared";
-import type { AttemptSupervisor, AgentSender, Logger } from "./attempt-supervisor.js";
+import type { WebSocket } from "ws";
+import type { AgentSender, AttemptSupervisor, Logger } from "./attempt-supervisor.js";
 import type { Auth } from "./auth.js";
 import type { ControllerConfig } from "./config.js";
 import type { NodeRegistry } from "./node-registry.js";
@@ -68,8 +69,15 @@ export class AgentHub implements AgentSender {
       chain = chain
         .then(() => this.onFrame(conn, isBinary ? raw : raw.toString("utf8")))
         .catch((e) => {
-          this.log.error({ err: (e as Error).stack ?? String(e), agentId: conn.agentId }, "agent message handling failed");
-          this.sendRaw(conn, { type: "error", code: "internal", message: "the controller could not process this message" });
+          this.log.error(
+            { err: (e as Error).stack ?? String(e), agentId: conn.agentId },
+            "agent message handling failed",
+          );
+          this.sendRaw(conn, {
+            type: "error",
+            code: "internal",
+            message: "the controller could not process this message",
+          });
         });
     });
     ws.on("error", () => {});
@@ -79,7 +87,9 @@ export class AgentHub implements AgentSender {
       chain = chain.then(async () => {
         if (conn.agentId && this.byAgent.get(conn.agentId) === conn) {
           this.byAgent.delete(conn.agentId);
-          await this.supervisor.onDisconnect(conn.agentId).catch((e) => this.log.error({ err: String(e) }, "disconnect handling failed"));
+          await this.supervisor
+            .onDisconnect(conn.agentId)
+            .catch((e) => this.log.error({ err: String(e) }, "disconnect handling failed"));
         }
       });
     });
@@ -116,7 +126,11 @@ export class AgentHub implements AgentSender {
     const msg = dec.msg;
     if (msg.type === "hello") {
       if (conn.agentId) {
-        this.sendRaw(conn, { type: "error", code: "bad-message", message: "hello already received on this connection" });
+        this.sendRaw(conn, {
+          type: "error",
+          code: "bad-message",
+          message: "hello already received on this connection",
+        });
         return;
       }
       if (msg.protocol !== PROTOCOL_VERSION) {
@@ -149,7 +163,12 @@ export class AgentHub implements AgentSender {
       });
       if (node.adminState === "drain") this.sendRaw(conn, { type: "drain", drain: true });
       if (running === "abort" && msg.running)
-        this.sendRaw(conn, { type: "cancel", attemptId: msg.running.attemptId, fencingToken: msg.running.fencingToken, reason: "attempt superseded or unknown" });
+        this.sendRaw(conn, {
+          type: "cancel",
+          attemptId: msg.running.attemptId,
+          fencingToken: msg.running.fencingToken,
+          reason: "attempt superseded or unknown",
+        });
       this.log.info({ agentId: id, sku: msg.agent.sku, running }, "agent connected");
       this.supervisor.onCapacityChange();
       return;

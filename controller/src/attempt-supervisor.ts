@@ -17,7 +17,14 @@ import type {
   PhaseMsg,
   RunningReport,
 } from "@benchfleet/shared";
-import { type AttemptRecord, type AttemptStore, checkFence, type FenceVerdict, isLive, portBaseFor } from "./attempts.js";
+import {
+  type AttemptRecord,
+  type AttemptStore,
+  checkFence,
+  type FenceVerdict,
+  isLive,
+  portBaseFor,
+} from "./attempts.js";
 import type { Bus } from "./bus.js";
 import type { ControllerConfig } from "./config.js";
 import { decideFailure, type FailureInput } from "./failure-policy.js";
@@ -26,7 +33,7 @@ import type { LogStore } from "./log-store.js";
 import type { NodeRegistry } from "./node-registry.js";
 import { quarantineVerdict } from "./quarantine-policy.js";
 import type { QueueSet } from "./queues.js";
-import { pointKey, type Provenance, type ResultsDb } from "./results-db.js";
+import { type Provenance, pointKey, type ResultsDb } from "./results-db.js";
 
 export interface AgentSender {
   send(agentId: string, msg: ControllerMessage): boolean;
@@ -106,13 +113,23 @@ export class AttemptSupervisor {
     const runEval = deployment.eval && !this.d.results.hasPassingOrFinalEval(job.jobId);
     if (points.length === 0 && !runEval) {
       // everything this job measures is already stored (rerun of missing results found nothing missing)
-      await this.d.queues.complete(job.queue, job.jobId, lockToken, { attemptId: null, note: "nothing left to measure" });
+      await this.d.queues.complete(job.queue, job.jobId, lockToken, {
+        attemptId: null,
+        note: "nothing left to measure",
+      });
       await this.d.jobs.update(job.jobId, { status: "succeeded", finishedAt: new Date(now).toISOString() });
       return undefined;
     }
     const gang: GangMember[] = nodeIds.map((id, rank) => {
       const n = this.d.registry.get(id)!;
-      return { agentId: id, hostname: n.info.hostname, ip: n.info.ip, rank, gpuCount: Math.max(1, n.info.gpuCount), rdmaDevices: n.info.rdmaDevices };
+      return {
+        agentId: id,
+        hostname: n.info.hostname,
+        ip: n.info.ip,
+        rank,
+        gpuCount: Math.max(1, n.info.gpuCount),
+        rdmaDevices: n.info.rdmaDevices,
+      };
     });
     const emulated = nodeIds.some((id) => this.d.registry.get(id)?.info.emulated);
     const t = deployment.timeouts;
@@ -169,7 +186,12 @@ export class AttemptSupervisor {
       });
       if (!ok) undelivered.push(m.agentId);
     }
-    if (undelivered.length) await this.fail(att, { kind: "assign-failed", reason: `assignment not delivered to ${undelivered.join(", ")}`, nodes: undelivered });
+    if (undelivered.length)
+      await this.fail(att, {
+        kind: "assign-failed",
+        reason: `assignment not delivered to ${undelivered.join(", ")}`,
+        nodes: undelivered,
+      });
     this.d.log.info({ attemptId, nodes: nodeIds, points: points.length, runEval }, "attempt dispatched");
     return att;
   }
@@ -204,7 +226,12 @@ export class AttemptSupervisor {
     if (!running) {
       // an agent that comes back without its live attempt lost it (agent restarted): the gang is broken
       const cur = node?.attemptId ? this.d.attempts.get(node.attemptId) : undefined;
-      if (cur && isLive(cur)) await this.fail(cur, { kind: "member-lost", reason: `${agentId} reconnected without the attempt (agent restarted)`, nodes: [agentId] });
+      if (cur && isLive(cur))
+        await this.fail(cur, {
+          kind: "member-lost",
+          reason: `${agentId} reconnected without the attempt (agent restarted)`,
+          nodes: [agentId],
+        });
       await this.d.registry.setAttempt(agentId, undefined);
       this.onCapacityChange();
       return "none";
@@ -231,14 +258,24 @@ export class AttemptSupervisor {
         await this.d.registry.setAttempt(agentId, undefined); // teardown done
         this.onCapacityChange();
       } else if (now - cur.startedAtMs > 3 * this.d.cfg.heartbeatIntervalMs && !cur.finishedMembers.includes(agentId)) {
-        await this.fail(cur, { kind: "member-lost", reason: `${agentId} no longer runs the attempt`, nodes: [agentId] });
+        await this.fail(cur, {
+          kind: "member-lost",
+          reason: `${agentId} no longer runs the attempt`,
+          nodes: [agentId],
+        });
       }
       return;
     }
     if (node.attemptId === running.attemptId) return;
     const att = this.d.attempts.get(running.attemptId);
     const verdict = checkFence(att, att ? this.d.jobs.get(att.jobId)?.currentAttemptId : undefined, running, agentId);
-    if (verdict !== "ok") this.send(agentId, { type: "cancel", attemptId: running.attemptId, fencingToken: running.fencingToken, reason: `attempt ${verdict}` });
+    if (verdict !== "ok")
+      this.send(agentId, {
+        type: "cancel",
+        attemptId: running.attemptId,
+        fencingToken: running.fencingToken,
+        reason: `attempt ${verdict}`,
+      });
     await this.d.registry.setAttempt(agentId, running.attemptId);
   }
 
@@ -251,7 +288,10 @@ export class AttemptSupervisor {
 
   // ---------------------------------------------------------------- attempt messages
 
-  private async fence(agentId: string, msg: { attemptId: string; fencingToken: number }): Promise<{ verdict: FenceVerdict; att?: AttemptRecord }> {
+  private async fence(
+    agentId: string,
+    msg: { attemptId: string; fencingToken: number },
+  ): Promise<{ verdict: FenceVerdict; att?: AttemptRecord }> {
     const att = this.d.attempts.get(msg.attemptId);
     const verdict = checkFence(att, att ? this.d.jobs.get(att.jobId)?.currentAttemptId : undefined, msg, agentId);
     if (verdict !== "ok" && verdict !== "finished") {
@@ -268,8 +308,14 @@ export class AttemptSupervisor {
         return this.onPhase(agentId, msg);
       case "log": {
         const { verdict, att } = await this.fence(agentId, msg);
-        if ((verdict === "ok" || verdict === "finished") && att) this.d.logs.append(att.jobId, att.attemptId, msg.process, msg.stream, msg.lines);
-        else this.send(agentId, { type: "error", code: "stale-attempt", message: `log lines of attempt ${msg.attemptId} rejected (${verdict})` });
+        if ((verdict === "ok" || verdict === "finished") && att)
+          this.d.logs.append(att.jobId, att.attemptId, msg.process, msg.stream, msg.lines);
+        else
+          this.send(agentId, {
+            type: "error",
+            code: "stale-attempt",
+            message: `log lines of attempt ${msg.attemptId} rejected (${verdict})`,
+          });
         return;
       }
       case "member-ready":
@@ -294,21 +340,41 @@ export class AttemptSupervisor {
   private async onPhase(agentId: string, msg: PhaseMsg): Promise<void> {
     const { verdict, att } = await this.fence(agentId, msg);
     if (verdict !== "ok" || !att) {
-      if (verdict !== "finished") this.send(agentId, { type: "error", code: "stale-attempt", message: `phase of attempt ${msg.attemptId} rejected (${verdict})` });
+      if (verdict !== "finished")
+        this.send(agentId, {
+          type: "error",
+          code: "stale-attempt",
+          message: `phase of attempt ${msg.attemptId} rejected (${verdict})`,
+        });
       return;
     }
     const rank = att.gang.find((m) => m.agentId === agentId)?.rank ?? 0;
     if (rank === 0 || !att.phase) att.phase = msg.phase;
-    att.phases[`${rank}:${msg.phase}`] = { status: msg.status, at: msg.at, durationMs: msg.durationMs, reason: msg.reason };
+    att.phases[`${rank}:${msg.phase}`] = {
+      status: msg.status,
+      at: msg.at,
+      durationMs: msg.durationMs,
+      reason: msg.reason,
+    };
     if (att.state === "dispatched") att.state = "running";
     await this.d.attempts.save(att);
-    this.d.bus.publish({ kind: "phase", jobId: att.jobId, sweepId: att.sweepId, attemptId: att.attemptId, data: { agentId, rank, ...msg } });
+    this.d.bus.publish({
+      kind: "phase",
+      jobId: att.jobId,
+      sweepId: att.sweepId,
+      attemptId: att.attemptId,
+      data: { agentId, rank, ...msg },
+    });
   }
 
   private async onMemberReady(agentId: string, msg: MemberReadyMsg): Promise<void> {
     const { verdict, att } = await this.fence(agentId, msg);
     if (verdict !== "ok" || !att) {
-      this.send(agentId, { type: "error", code: "stale-attempt", message: `member-ready of attempt ${msg.attemptId} rejected (${verdict})` });
+      this.send(agentId, {
+        type: "error",
+        code: "stale-attempt",
+        message: `member-ready of attempt ${msg.attemptId} rejected (${verdict})`,
+      });
       return;
     }
     const rank = att.gang.find((m) => m.agentId === agentId)!.rank;
@@ -328,7 +394,10 @@ export class AttemptSupervisor {
     await this.d.attempts.save(att);
   }
 
-  private async storeResult(att: AttemptRecord, msg: Extract<AgentMessage, { type: "point-result" | "eval-result" }>): Promise<void> {
+  private async storeResult(
+    att: AttemptRecord,
+    msg: Extract<AgentMessage, { type: "point-result" | "eval-result" }>,
+  ): Promise<void> {
     const deployment = await this.d.jobs.deployment(att.jobId);
     if (!deployment) throw new Error(`deployment of job ${att.jobId} missing`);
     const prov: Provenance = {
@@ -347,12 +416,24 @@ export class AttemptSupervisor {
       if (!inserted) return;
       const done = this.d.results.storedPointKeys(att.jobId).size;
       await this.d.jobs.update(att.jobId, { pointsDone: done });
-      this.d.bus.publish({ kind: "point", jobId: att.jobId, sweepId: att.sweepId, attemptId: att.attemptId, data: msg.result });
+      this.d.bus.publish({
+        kind: "point",
+        jobId: att.jobId,
+        sweepId: att.sweepId,
+        attemptId: att.attemptId,
+        data: msg.result,
+      });
     } else {
       const inserted = this.d.results.insertEval(prov, msg.result);
       if (!inserted) return;
       await this.d.jobs.update(att.jobId, { evalDone: true });
-      this.d.bus.publish({ kind: "eval", jobId: att.jobId, sweepId: att.sweepId, attemptId: att.attemptId, data: msg.result });
+      this.d.bus.publish({
+        kind: "eval",
+        jobId: att.jobId,
+        sweepId: att.sweepId,
+        attemptId: att.attemptId,
+        data: msg.result,
+      });
     }
   }
 
@@ -381,9 +462,19 @@ export class AttemptSupervisor {
       if (isLeader) att.phaseDurationsMs = msg.phaseDurationsMs;
       if (isLeader && msg.status === "succeeded") await this.succeed(att);
       else if (msg.status === "failed")
-        await this.fail(att, { kind: "reported", reason: msg.reason ?? `failed in ${msg.phase ?? "an unknown phase"}`, retryable: msg.retryable, nodes: [agentId] });
+        await this.fail(att, {
+          kind: "reported",
+          reason: msg.reason ?? `failed in ${msg.phase ?? "an unknown phase"}`,
+          retryable: msg.retryable,
+          nodes: [agentId],
+        });
       else if (isLeader && msg.status === "cancelled")
-        await this.fail(att, { kind: "reported", reason: msg.reason ?? "cancelled by the agent", retryable: msg.retryable ?? true, nodes: [] });
+        await this.fail(att, {
+          kind: "reported",
+          reason: msg.reason ?? "cancelled by the agent",
+          retryable: msg.retryable ?? true,
+          nodes: [],
+        });
     }
     await this.memberDone(att, agentId);
     await this.d.attempts.save(att);
@@ -408,7 +499,9 @@ export class AttemptSupervisor {
       j.finishedAt = att.finishedAt;
       j.gpuSeconds += (att.gpus * (now - att.startedAtMs)) / 1000;
     });
-    for (const m of att.gang) if (m.rank !== 0) this.send(m.agentId, { type: "release", attemptId: att.attemptId, fencingToken: att.fencingToken });
+    for (const m of att.gang)
+      if (m.rank !== 0)
+        this.send(m.agentId, { type: "release", attemptId: att.attemptId, fencingToken: att.fencingToken });
     this.d.log.info({ attemptId: att.attemptId }, "attempt succeeded");
   }
 
@@ -423,20 +516,32 @@ export class AttemptSupervisor {
     att.finishedAtMs = now;
     await this.d.attempts.save(att);
     this.recordAttemptRow(att);
-    this.d.log.warn({ attemptId: att.attemptId, reason: decision.reason, unrecoverable: decision.unrecoverable }, "attempt failed");
+    this.d.log.warn(
+      { attemptId: att.attemptId, reason: decision.reason, unrecoverable: decision.unrecoverable },
+      "attempt failed",
+    );
     for (const m of att.gang) {
       if (f.kind === "member-lost" && f.nodes.includes(m.agentId)) {
         // lost: it is offline; if it comes back still running the attempt it is told to abort
         const node = this.d.registry.get(m.agentId);
-        if (node?.attemptId === att.attemptId && !node.connected) await this.d.registry.setAttempt(m.agentId, undefined);
+        if (node?.attemptId === att.attemptId && !node.connected)
+          await this.d.registry.setAttempt(m.agentId, undefined);
         continue;
       }
       if (att.finishedMembers.includes(m.agentId)) continue;
-      this.send(m.agentId, { type: "cancel", attemptId: att.attemptId, fencingToken: att.fencingToken, reason: decision.reason });
+      this.send(m.agentId, {
+        type: "cancel",
+        attemptId: att.attemptId,
+        fencingToken: att.fencingToken,
+        reason: decision.reason,
+      });
     }
     for (const nodeId of decision.blame) {
       await this.d.registry.recordFailure({ nodeId, jobId: att.jobId, at: now, reason: decision.reason });
-      const v = quarantineVerdict(this.d.registry.failureHistory(), nodeId, now, { k: this.d.cfg.quarantineK, windowMs: this.d.cfg.quarantineWindowMs });
+      const v = quarantineVerdict(this.d.registry.failureHistory(), nodeId, now, {
+        k: this.d.cfg.quarantineK,
+        windowMs: this.d.cfg.quarantineWindowMs,
+      });
       const node = this.d.registry.get(nodeId);
       if (v.quarantine && node && node.adminState !== "quarantine") {
         await this.d.registry.setAdmin(nodeId, "quarantine", `auto: ${v.reason}`);
@@ -475,7 +580,12 @@ export class AttemptSupervisor {
     if (!job) return undefined;
     if (job.status === "queued") {
       await this.d.queues.remove(job.queue, jobId);
-      return this.d.jobs.update(jobId, { status: "cancelled", lastError: reason, finishedAt: new Date(now).toISOString(), retryAt: undefined });
+      return this.d.jobs.update(jobId, {
+        status: "cancelled",
+        lastError: reason,
+        finishedAt: new Date(now).toISOString(),
+        retryAt: undefined,
+      });
     }
     if (job.status !== "running" || !job.currentAttemptId) return job;
     const att = this.d.attempts.get(job.currentAttemptId);
@@ -486,7 +596,8 @@ export class AttemptSupervisor {
       att.finishedAtMs = now;
       await this.d.attempts.save(att);
       this.recordAttemptRow(att);
-      for (const m of att.gang) this.send(m.agentId, { type: "cancel", attemptId: att.attemptId, fencingToken: att.fencingToken, reason });
+      for (const m of att.gang)
+        this.send(m.agentId, { type: "cancel", attemptId: att.attemptId, fencingToken: att.fencingToken, reason });
       try {
         await this.d.queues.fail(att.queue, jobId, att.lockToken, `cancelled: ${reason}`, true);
       } catch (e) {
@@ -511,7 +622,12 @@ export class AttemptSupervisor {
         this.hub?.disconnect(node.id, 4008, "heartbeat timeout");
         await this.d.registry.disconnected(node.id, now);
         const att = node.attemptId ? this.d.attempts.get(node.attemptId) : undefined;
-        if (att && isLive(att)) await this.fail(att, { kind: "member-lost", reason: `heartbeat timeout of ${node.id}`, nodes: [node.id] }, now);
+        if (att && isLive(att))
+          await this.fail(
+            att,
+            { kind: "member-lost", reason: `heartbeat timeout of ${node.id}`, nodes: [node.id] },
+            now,
+          );
       }
     }
     for (const att of this.d.attempts.live()) {
@@ -522,16 +638,30 @@ export class AttemptSupervisor {
         return now > until;
       });
       if (lost.length) {
-        await this.fail(att, { kind: "member-lost", reason: `${lost.map((m) => m.agentId).join(", ")} disconnected beyond the grace period`, nodes: lost.map((m) => m.agentId) }, now);
+        await this.fail(
+          att,
+          {
+            kind: "member-lost",
+            reason: `${lost.map((m) => m.agentId).join(", ")} disconnected beyond the grace period`,
+            nodes: lost.map((m) => m.agentId),
+          },
+          now,
+        );
         continue;
       }
-      if (now > att.deadlineAtMs) await this.fail(att, { kind: "deadline", reason: "attempt ran past the sum of its phase timeouts", nodes: [] }, now);
+      if (now > att.deadlineAtMs)
+        await this.fail(
+          att,
+          { kind: "deadline", reason: "attempt ran past the sum of its phase timeouts", nodes: [] },
+          now,
+        );
     }
     if (now - this.lastLockExtend >= this.d.cfg.lockDurationMs / 4) {
       this.lastLockExtend = now;
       for (const att of this.d.attempts.live()) {
         const ok = await this.d.queues.extend(att.queue, att.jobId, att.lockToken).catch(() => false);
-        if (!ok && isLive(att)) await this.fail(att, { kind: "lock-lost", reason: "the BullMQ lock of the job was lost", nodes: [] }, now);
+        if (!ok && isLive(att))
+          await this.fail(att, { kind: "lock-lost", reason: "the BullMQ lock of the job was lost", nodes: [] }, now);
       }
     }
   }
@@ -547,7 +677,11 @@ export class AttemptSupervisor {
       const ok = await this.d.queues.extend(att.queue, att.jobId, att.lockToken).catch(() => false);
       if (!ok) {
         lost++;
-        await this.fail(att, { kind: "lock-lost", reason: "job lock lost while the controller was down", nodes: [] }, now);
+        await this.fail(
+          att,
+          { kind: "lock-lost", reason: "job lock lost while the controller was down", nodes: [] },
+          now,
+        );
         continue;
       }
       adopting++;

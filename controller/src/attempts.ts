@@ -99,7 +99,9 @@ export class AttemptStore {
   }
 
   ofJob(jobId: string): AttemptRecord[] {
-    return [...this.attempts.values()].filter((a) => a.jobId === jobId).sort((a, b) => a.attemptNumber - b.attemptNumber);
+    return [...this.attempts.values()]
+      .filter((a) => a.jobId === jobId)
+      .sort((a, b) => a.attemptNumber - b.attemptNumber);
   }
 
   async save(a: AttemptRecord): Promise<void> {

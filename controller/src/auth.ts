@@ -9,8 +9,8 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { z } from "zod";
 import { ConfigError, loadYaml } from "@benchfleet/shared";
+import { z } from "zod";
 import type { RedisState } from "./redis-state.js";
 
 export const ROLES = ["viewer", "operator", "admin"] as const;
@@ -43,7 +43,11 @@ function hashToken(t: string): string {
 }
 
 export function tokensFromEnv(env: NodeJS.ProcessEnv): TokensFile {
-  const split = (s: string | undefined) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  const split = (s: string | undefined) =>
+    (s ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
   const problems: string[] = [];
   const agents = split(env.BENCHFLEET_AGENT_TOKENS).map((p) => {
     const i = p.indexOf("=");
@@ -66,7 +70,9 @@ export function tokensFromFile(file: string): TokensFile {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new ConfigError([{ file, line: 0, col: 0, path: "", message: `cannot read tokens file: ${(e as Error).message}` }]);
+    throw new ConfigError([
+      { file, line: 0, col: 0, path: "", message: `cannot read tokens file: ${(e as Error).message}` },
+    ]);
   }
   return loadYaml(text, file, TokensFile).value;
 }
@@ -79,7 +85,9 @@ export function mergeTokens(...parts: TokensFile[]): TokensFile {
   };
 }
 
-export type AgentAuthResult = { ok: true; via: "agent-token" | "enrolment" | "insecure" } | { ok: false; reason: string };
+export type AgentAuthResult =
+  | { ok: true; via: "agent-token" | "enrolment" | "insecure" }
+  | { ok: false; reason: string };
 
 export class Auth {
   constructor(
@@ -94,7 +102,8 @@ export class Auth {
     if (!token) return undefined;
     let found: { name: string; role: Role } | undefined;
     // check every token (no early exit) so timing does not reveal which one matched
-    for (const o of this.tokens.operators) if (safeEqual(o.token, token) && !found) found = { name: o.name, role: o.role };
+    for (const o of this.tokens.operators)
+      if (safeEqual(o.token, token) && !found) found = { name: o.name, role: o.role };
     return found;
   }
 
@@ -110,13 +119,18 @@ export class Auth {
     if (perAgent) return { ok: true, via: "agent-token" };
     let enrol = false;
     for (const t of this.tokens.enrolment) if (safeEqual(t, token)) enrol = true;
-    if (!enrol) return { ok: false, reason: perAgentMismatch ? `wrong token for agent ${agentId}` : "unknown agent token" };
+    if (!enrol)
+      return { ok: false, reason: perAgentMismatch ? `wrong token for agent ${agentId}` : "unknown agent token" };
     const binding = { tokenHash: hashToken(token), hostname };
     const key = this.state.key("agent-bindings");
     const created = await this.state.redis.hsetnx(key, agentId, JSON.stringify(binding));
     if (created) return { ok: true, via: "enrolment" };
-    const prev = JSON.parse((await this.state.redis.hget(key, agentId)) ?? "{}") as { tokenHash?: string; hostname?: string };
-    if (prev.tokenHash && safeEqual(prev.tokenHash, binding.tokenHash) && prev.hostname === hostname) return { ok: true, via: "enrolment" };
+    const prev = JSON.parse((await this.state.redis.hget(key, agentId)) ?? "{}") as {
+      tokenHash?: string;
+      hostname?: string;
+    };
+    if (prev.tokenHash && safeEqual(prev.tokenHash, binding.tokenHash) && prev.hostname === hostname)
+      return { ok: true, via: "enrolment" };
     return { ok: false, reason: `agent id ${agentId} is bound to another host or enrolment token` };
   }
 }

@@ -2,8 +2,9 @@
  * Controller configuration: environment variables and CLI flags, validated with zod at the edge
  * (`loadConfig`), then passed around as a plain `ControllerConfig`. All durations are milliseconds.
  */
-import { z } from "zod";
+
 import { ConfigError } from "@benchfleet/shared";
+import { z } from "zod";
 
 const ms = z.coerce.number().int().positive();
 
@@ -12,7 +13,10 @@ export const ControllerConfig = z
     /** REDIS_URL; the controller is the only Redis client */
     redisUrl: z.string().regex(/^rediss?:\/\//, "expected redis://host:port or rediss://…"),
     /** prefix of every Redis key (BullMQ queues and controller state): isolates test runs */
-    keyPrefix: z.string().regex(/^[A-Za-z0-9_-]+$/).default("bf"),
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default("bf"),
     /** results DB, log files */
     dataDir: z.string().min(1),
     host: z.string().default("127.0.0.1"),
@@ -91,7 +95,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Controller
       res.error.issues.map((i) => {
         const key = String(i.path[0] ?? "");
         const env = reverse.get(key);
-        return { file: "(controller settings)", line: 0, col: 0, path: env ? `${key} (env ${env})` : key, message: i.message };
+        return {
+          file: "(controller settings)",
+          line: 0,
+          col: 0,
+          path: env ? `${key} (env ${env})` : key,
+          message: i.message,
+        };
       }),
     );
   }

@@ -1,8 +1,8 @@
 /** Everything a running controller is made of, handed to the API routes. */
 import type { Redis } from "ioredis";
 import type { AgentHub } from "./agent-hub.js";
-import type { AttemptStore } from "./attempts.js";
 import type { AttemptSupervisor, Logger } from "./attempt-supervisor.js";
+import type { AttemptStore } from "./attempts.js";
 import type { Auth } from "./auth.js";
 import type { Bus } from "./bus.js";
 import type { ControllerConfig } from "./config.js";

@@ -5,8 +5,8 @@
  * every `dispatchIntervalMs` and right after capacity changes (`kick`), never two at a time.
  */
 import { type AllocJob, type AllocNode, allocate, type Reservation } from "./allocator.js";
-import { isLive, type AttemptStore } from "./attempts.js";
 import type { AttemptSupervisor, Logger } from "./attempt-supervisor.js";
+import { type AttemptStore, isLive } from "./attempts.js";
 import type { ControllerConfig } from "./config.js";
 import type { JobStore } from "./jobs.js";
 import { type NodeRegistry, nodeLabels, nodeState } from "./node-registry.js";
@@ -115,7 +115,13 @@ export class Dispatcher {
       this.waitingReasons.clear();
       return 0;
     }
-    const decision = allocate({ now, jobs: allocJobs, nodes, reservations: this.reservations, agingMsPerPriorityStep: this.cfg.agingMsPerPriorityStep });
+    const decision = allocate({
+      now,
+      jobs: allocJobs,
+      nodes,
+      reservations: this.reservations,
+      agingMsPerPriorityStep: this.cfg.agingMsPerPriorityStep,
+    });
     this.reservations = decision.reservations;
     const holds = new Map<string, string>();
     for (const r of decision.reservations) for (const id of r.nodeIds) holds.set(id, r.jobId);

@@ -7,8 +7,8 @@
  */
 import type { WebSocket } from "ws";
 import { z } from "zod";
-import { type Bus, type BusEvent, isDroppable } from "./bus.js";
 import type { Logger } from "./attempt-supervisor.js";
+import { type Bus, type BusEvent, isDroppable } from "./bus.js";
 
 export const TOPICS = ["fleet", "sweeps", "sweep", "job", "job-logs"] as const;
 export type Topic = (typeof TOPICS)[number];
@@ -174,7 +174,11 @@ export class EventHub {
         continue;
       }
       if (sub.dropped > 0) {
-        this.write(sub, { type: "dropped", count: sub.dropped, note: "telemetry/log deltas dropped while this subscriber was slow" });
+        this.write(sub, {
+          type: "dropped",
+          count: sub.dropped,
+          note: "telemetry/log deltas dropped while this subscriber was slow",
+        });
         sub.dropped = 0;
       }
       const [topic, ...rest] = key.split(":");

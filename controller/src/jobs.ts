@@ -101,7 +101,10 @@ export class JobStore {
   private index(id: string, rec: JobRecord): void {
     this.jobs.set(id, rec);
     let s = this.bySweep.get(rec.sweepId);
-    if (!s) this.bySweep.set(rec.sweepId, (s = new Set()));
+    if (!s) {
+      s = new Set();
+      this.bySweep.set(rec.sweepId, s);
+    }
     s.add(id);
   }
 
@@ -157,7 +160,12 @@ export class JobStore {
   }
 
   /** Filtered, stable-ordered page (newest sweep first, then config key). */
-  list(f: JobFilter, offset: number, limit: number, nodeOfAttempt?: (attemptId: string) => string[]): { total: number; items: JobRecord[] } {
+  list(
+    f: JobFilter,
+    offset: number,
+    limit: number,
+    nodeOfAttempt?: (attemptId: string) => string[],
+  ): { total: number; items: JobRecord[] } {
     const src = f.sweepId ? this.ofSweep(f.sweepId) : [...this.jobs.values()];
     const out = src.filter(
       (j) =>
@@ -165,9 +173,12 @@ export class JobStore {
         (!f.sku || j.sku === f.sku) &&
         (!f.runner || j.runner === f.runner) &&
         (!f.configKey || j.configKey === f.configKey) &&
-        (!f.nodeId || (j.currentAttemptId !== undefined && (nodeOfAttempt?.(j.currentAttemptId) ?? []).includes(f.nodeId))),
+        (!f.nodeId ||
+          (j.currentAttemptId !== undefined && (nodeOfAttempt?.(j.currentAttemptId) ?? []).includes(f.nodeId))),
     );
-    out.sort((a, b) => b.enqueuedAt - a.enqueuedAt || a.configKey.localeCompare(b.configKey) || a.jobId.localeCompare(b.jobId));
+    out.sort(
+      (a, b) => b.enqueuedAt - a.enqueuedAt || a.configKey.localeCompare(b.configKey) || a.jobId.localeCompare(b.jobId),
+    );
     return { total: out.length, items: out.slice(offset, offset + limit) };
   }
 }

@@ -20,10 +20,15 @@ describe("log store", () => {
       if (e.kind === "log") seen.push(...e.lines);
     });
     const store = new LogStore(dir, bus, 4096, 2);
-    for (let i = 0; i < 500; i++) store.append("job1", "job1.a1-1", "server", i % 2 ? "stderr" : "stdout", [`line ${i} ${"x".repeat(40)}`]);
+    for (let i = 0; i < 500; i++)
+      store.append("job1", "job1.a1-1", "server", i % 2 ? "stderr" : "stdout", [`line ${i} ${"x".repeat(40)}`]);
     expect(seen).toHaveLength(500);
     const tail = store.tail("job1", "job1.a1-1", 3);
-    expect(tail.map((l) => l.line.split(" ").slice(0, 3).join(" "))).toEqual(["[stderr] line 497", "line 498 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "[stderr] line 499"]);
+    expect(tail.map((l) => l.line.split(" ").slice(0, 3).join(" "))).toEqual([
+      "[stderr] line 497",
+      "line 498 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+      "[stderr] line 499",
+    ]);
     const files = readdirSync(join(dir, "logs", "job1", "job1.a1-1")).sort();
     expect(files).toEqual(["server.log", "server.log.1", "server.log.2"]);
     for (const f of files) expect(statSync(join(dir, "logs", "job1", "job1.a1-1", f)).size).toBeLessThanOrEqual(4096);

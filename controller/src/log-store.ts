@@ -3,7 +3,18 @@
  * `<dataDir>/logs/<jobId>/<attemptId>/<process>.log`, bounded per file and rotated
  * (`.log.1`, `.log.2`, …). Lines are fanned out live on the bus; logs never go into Redis.
  */
-import { appendFileSync, existsSync, mkdirSync, openSync, readdirSync, readSync, closeSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Bus } from "./bus.js";
 
@@ -57,7 +68,8 @@ export class LogStore {
 
   private rotate(file: string): void {
     rmSync(`${file}.${this.rotations}`, { force: true });
-    for (let i = this.rotations - 1; i >= 1; i--) if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+    for (let i = this.rotations - 1; i >= 1; i--)
+      if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
     renameSync(file, `${file}.1`);
   }
 
@@ -84,7 +96,13 @@ export class LogStore {
   }
 
   /** Bytes [offset, offset+length) of one process log (current file); for paging through a log. */
-  range(jobId: string, attemptId: string, process: string, offset: number, length: number): { text: string; size: number } {
+  range(
+    jobId: string,
+    attemptId: string,
+    process: string,
+    offset: number,
+    length: number,
+  ): { text: string; size: number } {
     if (!SAFE.test(process)) throw new Error(`invalid process name ${JSON.stringify(process)}`);
     const file = join(this.dir(jobId, attemptId), `${process}.log`);
     if (!existsSync(file)) return { text: "", size: 0 };

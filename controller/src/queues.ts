@@ -7,9 +7,10 @@
  * an exponential backoff with jitter (`backoff.ts`, a BullMQ custom strategy). BullMQ's
  * stalled-job checker covers a controller that died holding locks.
  */
-import { Job, Queue, UnrecoverableError, Worker, type ConnectionOptions } from "bullmq";
-import type { Redis } from "ioredis";
+
 import type { Deployment } from "@benchfleet/shared";
+import { type ConnectionOptions, Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
 import { backoffStrategy } from "./backoff.js";
 
 export interface JobPayload {
@@ -33,7 +34,15 @@ export interface QueueSetOptions {
   backoffJitter: number;
 }
 
-export type BullState = "waiting" | "prioritized" | "delayed" | "active" | "completed" | "failed" | "unknown" | "waiting-children";
+export type BullState =
+  | "waiting"
+  | "prioritized"
+  | "delayed"
+  | "active"
+  | "completed"
+  | "failed"
+  | "unknown"
+  | "waiting-children";
 
 /** BullMQ priorities are 1..2^21 (lower first); ours are any integer. */
 export function bullPriority(priority: number): number {
@@ -75,7 +84,9 @@ export class QueueSet {
         lockDuration: this.opts.lockDurationMs,
         stalledInterval: this.opts.stalledIntervalMs,
         maxStalledCount: this.opts.maxStalledCount,
-        settings: { backoffStrategy: backoffStrategy({ baseMs: this.opts.backoffMs, jitter: this.opts.backoffJitter }) },
+        settings: {
+          backoffStrategy: backoffStrategy({ baseMs: this.opts.backoffMs, jitter: this.opts.backoffJitter }),
+        },
       });
       w.on("error", () => {});
       this.workers.set(name, w);
@@ -199,7 +210,13 @@ export class QueueSet {
   }
 
   /** Fails the active job; returns its state afterwards ("delayed"/"waiting" = will retry, "failed" = final). */
-  async fail(queueName: string, jobId: string, token: string, reason: string, unrecoverable: boolean): Promise<BullState> {
+  async fail(
+    queueName: string,
+    jobId: string,
+    token: string,
+    reason: string,
+    unrecoverable: boolean,
+  ): Promise<BullState> {
     // loaded through the Worker so BullMQ applies the worker's backoff strategy to the retry
     const job = (await Job.fromId<JobPayload>(this.worker(queueName), jobId)) ?? undefined;
     if (!job) return "unknown";

@@ -1,7 +1,7 @@
 /** Starts a private redis-server process on a free loopback port (tests and `benchfleet up`). */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -47,12 +47,27 @@ export async function startRedis(opts: { dataDir?: string; binary?: string } = {
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "bf-redis-"));
   const child = spawn(
     opts.binary ?? "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"],
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--maxmemory-policy",
+      "noeviction",
+    ],
     { stdio: "ignore" },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    child.once("error", (e) => reject(new Error(`cannot start redis-server: ${e.message} (install it: apt-get install -y redis-server)`)));
+    child.once("error", (e) =>
+      reject(new Error(`cannot start redis-server: ${e.message} (install it: apt-get install -y redis-server)`)),
+    );
     child.once("spawn", () => resolve());
   });
   await waitForPort(port, 10_000);

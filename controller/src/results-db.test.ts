@@ -47,11 +47,35 @@ describe("results DB", () => {
     expect(db.insertPoint(prov("a2"), r)).toBe(true); // another attempt measuring the same point is kept apart
     const rows = db.queryPoints({ emulated: true });
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatchObject({ sweepId: "s1", nodes: ["n1"], image: "example/engine:1.0", tputPerGpu: 1000, interactivity: 100, emulated: true });
+    expect(rows[0]).toMatchObject({
+      sweepId: "s1",
+      nodes: ["n1"],
+      image: "example/engine:1.0",
+      tputPerGpu: 1000,
+      interactivity: 100,
+      emulated: true,
+    });
     expect(db.queryPoints({ emulated: false })).toHaveLength(0);
     expect(db.storedPointKeys("s1.j")).toEqual(new Set(["c4-i8-o8"]));
-    db.recordAttempt({ attemptId: "a1", jobId: "s1.j", sweepId: "s1", fingerprint: "f", attemptNumber: 1, fencingToken: 3, nodes: ["n1"], state: "succeeded", engineVersion: "vllm 0.11", gpus: 8, startedAt: new Date().toISOString(), emulated: true });
-    expect(db.queryPoints({ emulated: true, fingerprint: prov("a1").deployment.fingerprint }).find((x) => x.attemptId === "a1")?.engineVersion).toBe("vllm 0.11");
+    db.recordAttempt({
+      attemptId: "a1",
+      jobId: "s1.j",
+      sweepId: "s1",
+      fingerprint: "f",
+      attemptNumber: 1,
+      fencingToken: 3,
+      nodes: ["n1"],
+      state: "succeeded",
+      engineVersion: "vllm 0.11",
+      gpus: 8,
+      startedAt: new Date().toISOString(),
+      emulated: true,
+    });
+    expect(
+      db
+        .queryPoints({ emulated: true, fingerprint: prov("a1").deployment.fingerprint })
+        .find((x) => x.attemptId === "a1")?.engineVersion,
+    ).toBe("vllm 0.11");
     db.close();
   });
 });

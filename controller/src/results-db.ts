@@ -6,10 +6,11 @@
  *
  * The analytics engineer adds query functions in `results-analytics.ts` against `ResultsDb.db`.
  */
-import Database from "better-sqlite3";
+
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Deployment, EvalResult, LoadPoint, PointResult } from "@benchfleet/shared";
+import Database from "better-sqlite3";
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE point_results (
@@ -324,14 +325,20 @@ export class ResultsDb {
         a.emulated ? 1 : 0,
       );
     if (a.engineVersion) {
-      this.db.prepare(`UPDATE point_results SET engine_version = ? WHERE attempt_id = ? AND engine_version IS NULL`).run(a.engineVersion, a.attemptId);
-      this.db.prepare(`UPDATE eval_results SET engine_version = ? WHERE attempt_id = ? AND engine_version IS NULL`).run(a.engineVersion, a.attemptId);
+      this.db
+        .prepare(`UPDATE point_results SET engine_version = ? WHERE attempt_id = ? AND engine_version IS NULL`)
+        .run(a.engineVersion, a.attemptId);
+      this.db
+        .prepare(`UPDATE eval_results SET engine_version = ? WHERE attempt_id = ? AND engine_version IS NULL`)
+        .run(a.engineVersion, a.attemptId);
     }
   }
 
   /** Point keys of a job already stored (ok status), by any attempt: later attempts skip them. */
   storedPointKeys(jobId: string): Set<string> {
-    const rows = this.db.prepare(`SELECT DISTINCT point_key FROM point_results WHERE job_id = ? AND status = 'ok'`).all(jobId) as Array<{ point_key: string }>;
+    const rows = this.db
+      .prepare(`SELECT DISTINCT point_key FROM point_results WHERE job_id = ? AND status = 'ok'`)
+      .all(jobId) as Array<{ point_key: string }>;
     return new Set(rows.map((r) => r.point_key));
   }
 
@@ -357,7 +364,14 @@ export class ResultsDb {
     const rows = this.db
       .prepare(`SELECT * FROM eval_results ${where} ORDER BY id LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit: q.limit ?? 1000, offset: q.offset ?? 0 }) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({ ...r, nodes: JSON.parse(String(r.nodes)), result: JSON.parse(String(r.result)), deployment: undefined, emulated: r.emulated === 1, passed: r.passed === 1 }));
+    return rows.map((r) => ({
+      ...r,
+      nodes: JSON.parse(String(r.nodes)),
+      result: JSON.parse(String(r.result)),
+      deployment: undefined,
+      emulated: r.emulated === 1,
+      passed: r.passed === 1,
+    }));
   }
 
   close(): void {

@@ -6,19 +6,19 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { MAX_MESSAGE_BYTES } from "@benchfleet/shared";
 import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger } from "fastify";
-import { MAX_MESSAGE_BYTES } from "@benchfleet/shared";
 import { AgentHub } from "./agent-hub.js";
 import { registerJobRoutes } from "./api/jobs.js";
 import { registerNodeRoutes } from "./api/nodes.js";
-import { registerResultsAnalyticsRoutes } from "./api/results-analytics.js";
 import { registerResultRoutes } from "./api/results.js";
-import { registerSessionRoutes } from "./api/session.js";
+import { registerResultsAnalyticsRoutes } from "./api/results-analytics.js";
 import { Api, errorBody } from "./api/route.js";
+import { registerSessionRoutes } from "./api/session.js";
 import { registerSweepRoutes } from "./api/sweeps.js";
-import { AttemptStore } from "./attempts.js";
 import { AttemptSupervisor } from "./attempt-supervisor.js";
+import { AttemptStore } from "./attempts.js";
 import { Auth, mergeTokens, tokensFromEnv, tokensFromFile } from "./auth.js";
 import { Bus } from "./bus.js";
 import { type ControllerConfig, type ControllerConfigInput, loadConfig } from "./config.js";
@@ -120,7 +120,9 @@ export async function startController(opts: StartOptions = {}): Promise<Controll
         }
         case "job": {
           const j = jobs.get(id!);
-          return j ? { job: j, attempts: attempts.ofJob(id!), waitingReason: dispatcher.waitingReason(id!) } : undefined;
+          return j
+            ? { job: j, attempts: attempts.ofJob(id!), waitingReason: dispatcher.waitingReason(id!) }
+            : undefined;
         }
         case "job-logs": {
           const j = jobs.get(id!);
@@ -134,7 +136,25 @@ export async function startController(opts: StartOptions = {}): Promise<Controll
     log,
   );
 
-  const ctx: ControllerContext = { cfg, redis, state, bus, queues, jobs, attempts, registry, results, logs, auth, supervisor, dispatcher, hub, events, sweeps, log };
+  const ctx: ControllerContext = {
+    cfg,
+    redis,
+    state,
+    bus,
+    queues,
+    jobs,
+    attempts,
+    registry,
+    results,
+    logs,
+    auth,
+    supervisor,
+    dispatcher,
+    hub,
+    events,
+    sweeps,
+    log,
+  };
 
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = errorBody(err);
@@ -160,20 +180,26 @@ export async function startController(opts: StartOptions = {}): Promise<Controll
     (socket) => events.handle(socket),
   );
 
-  api.route({ method: "GET", url: "/api/v1/health", role: "public", tag: "system", summary: "liveness" }, async () => ({ ok: true, version: CONTROLLER_VERSION }));
-  api.route({ method: "GET", url: "/api/v1/status", role: "viewer", tag: "system", summary: "controller counters" }, async () => ({
+  api.route({ method: "GET", url: "/api/v1/health", role: "public", tag: "system", summary: "liveness" }, async () => ({
+    ok: true,
     version: CONTROLLER_VERSION,
-    nodes: registry.list().length,
-    agentsConnected: registry.list().filter((n) => n.connected).length,
-    liveAttempts: attempts.live().length,
-    staleMessagesRejected: await attempts.staleCount(),
-    malformedAgentFrames: hub.malformed,
-    eventSubscribers: events.subscriberCount(),
-    eventDeltasDropped: events.droppedTotal,
-    dispatchRounds: dispatcher.rounds,
-    resultsSchemaVersion: results.schemaVersion(),
-    recovered,
   }));
+  api.route(
+    { method: "GET", url: "/api/v1/status", role: "viewer", tag: "system", summary: "controller counters" },
+    async () => ({
+      version: CONTROLLER_VERSION,
+      nodes: registry.list().length,
+      agentsConnected: registry.list().filter((n) => n.connected).length,
+      liveAttempts: attempts.live().length,
+      staleMessagesRejected: await attempts.staleCount(),
+      malformedAgentFrames: hub.malformed,
+      eventSubscribers: events.subscriberCount(),
+      eventDeltasDropped: events.droppedTotal,
+      dispatchRounds: dispatcher.rounds,
+      resultsSchemaVersion: results.schemaVersion(),
+      recovered,
+    }),
+  );
   registerSweepRoutes(api, ctx);
   registerJobRoutes(api, ctx);
   registerNodeRoutes(api, ctx);

@@ -62,7 +62,15 @@ export function summarize(rec: SweepRecord, jobs: JobRecord[], plannedGpuHours =
   else if (counts.failed > 0) status = "failed";
   else if (counts.cancelled > 0) status = "cancelled";
   else status = "succeeded";
-  return { ...rec, status, counts, pointsDone, pointsTotal, gpuHoursUsed: gpuSeconds / 3600, gpuHoursPlanned: plannedGpuHours };
+  return {
+    ...rec,
+    status,
+    counts,
+    pointsDone,
+    pointsTotal,
+    gpuHoursUsed: gpuSeconds / 3600,
+    gpuHoursPlanned: plannedGpuHours,
+  };
 }
 
 export function newSweepId(now = new Date()): string {
@@ -120,7 +128,13 @@ export class Sweeps {
   }
 
   /** Creates a sweep of these deployments (identical fingerprints merged) and queues its jobs. */
-  async create(args: { name: string; triggeredBy: string; source: SweepSource; deployments: Deployment[]; parentSweepId?: string }): Promise<SweepSummary> {
+  async create(args: {
+    name: string;
+    triggeredBy: string;
+    source: SweepSource;
+    deployments: Deployment[];
+    parentSweepId?: string;
+  }): Promise<SweepSummary> {
     if (args.deployments.length === 0) throw new SweepError("invalid", "the plan has no deployments");
     const sweepId = newSweepId();
     const byFp = new Map<string, Deployment>();
@@ -140,13 +154,24 @@ export class Sweeps {
     this.planned.set(sweepId, gpuHours);
     await this.state.putJson("sweeps", sweepId, rec);
     await this.state.putJson("sweep-gpuhours", sweepId, gpuHours);
-    const items = [...byFp.values()].map((d) => ({ rec: newJobRecord(jobIdFor(sweepId, d.fingerprint), sweepId, d, now), deployment: d }));
+    const items = [...byFp.values()].map((d) => ({
+      rec: newJobRecord(jobIdFor(sweepId, d.fingerprint), sweepId, d, now),
+      deployment: d,
+    }));
     await this.jobs.createMany(items);
-    const byQueue = new Map<string, Array<{ jobId: string; payload: { sweepId: string; deployment: Deployment; priority: number; enqueuedAt: number } }>>();
+    const byQueue = new Map<
+      string,
+      Array<{
+        jobId: string;
+        payload: { sweepId: string; deployment: Deployment; priority: number; enqueuedAt: number };
+      }>
+    >();
     for (const { rec: j, deployment } of items) {
       const q = queueNameForRunner(deployment.runner);
       if (!byQueue.has(q)) byQueue.set(q, []);
-      byQueue.get(q)!.push({ jobId: j.jobId, payload: { sweepId, deployment, priority: deployment.priority, enqueuedAt: now } });
+      byQueue
+        .get(q)!
+        .push({ jobId: j.jobId, payload: { sweepId, deployment, priority: deployment.priority, enqueuedAt: now } });
     }
     for (const [q, jobs] of byQueue) await this.queues.addBulk(q, jobs);
     this.bus.publish({ kind: "sweep", sweepId, data: this.get(sweepId) });
@@ -176,21 +201,28 @@ export class Sweeps {
     await this.state.putJson("sweeps", sweepId, rec);
     // queued ones first, so none of them starts while the running ones are being cancelled
     for (const status of ["queued", "running"] as const)
-      for (const j of this.jobs.ofSweep(sweepId)) if (j.status === status) await this.supervisor.cancelJob(j.jobId, reason);
+      for (const j of this.jobs.ofSweep(sweepId))
+        if (j.status === status) await this.supervisor.cancelJob(j.jobId, reason);
     return this.get(sweepId)!;
   }
 
   /** Points a job still lacks (not stored with status ok), and whether its eval is missing. */
   missing(job: JobRecord): { points: number; eval: boolean } {
     const stored = this.results.storedPointKeys(job.jobId).size;
-    return { points: Math.max(0, job.pointsTotal - stored), eval: job.evalWanted && !this.results.hasPassingOrFinalEval(job.jobId) };
+    return {
+      points: Math.max(0, job.pointsTotal - stored),
+      eval: job.evalWanted && !this.results.hasPassingOrFinalEval(job.jobId),
+    };
   }
 
   /**
    * Re-queues jobs of a sweep. Default: its failed and cancelled jobs. `jobIds`: those (any finished
    * state). `missingOnly`: finished jobs whose results are incomplete, whatever their status.
    */
-  async retry(sweepId: string, opts: { jobIds?: string[]; missingOnly?: boolean } = {}): Promise<{ requeued: string[]; sweep: SweepSummary }> {
+  async retry(
+    sweepId: string,
+    opts: { jobIds?: string[]; missingOnly?: boolean } = {},
+  ): Promise<{ requeued: string[]; sweep: SweepSummary }> {
     this.must(sweepId);
     const jobs = this.jobs.ofSweep(sweepId);
     let chosen: JobRecord[];
@@ -225,7 +257,12 @@ export class Sweeps {
     const deployment = await this.jobs.deployment(jobId);
     if (!deployment) throw new SweepError("conflict", `deployment of job ${jobId} is missing`);
     const now = Date.now();
-    await this.queues.requeue(j.queue, jobId, { sweepId: j.sweepId, deployment, priority: j.priority, enqueuedAt: now });
+    await this.queues.requeue(j.queue, jobId, {
+      sweepId: j.sweepId,
+      deployment,
+      priority: j.priority,
+      enqueuedAt: now,
+    });
     await this.jobs.update(jobId, (r) => {
       r.status = "queued";
       r.enqueuedAt = now;

@@ -183,11 +183,17 @@ dis:
 
   it("reads runners.yaml hardware with YAML-1.1 digit groups as the reference writes them", async () => {
     const { loadRunnersFile } = await import("./master-config-load.js");
-    const r = loadRunnersFile({ file: "runners.yaml", text: "labels:\n  h100: [n1]\nhardware:\n  h100:\n    available-cpu-dram-mib: 2_063_837\n    gpus-per-node: 8\n" });
+    const r = loadRunnersFile({
+      file: "runners.yaml",
+      text: "labels:\n  h100: [n1]\nhardware:\n  h100:\n    available-cpu-dram-mib: 2_063_837\n    gpus-per-node: 8\n",
+    });
     expect(r.hardware!.h100!["available-cpu-dram-mib"]).toBe(2063837);
-    expect(() => loadRunnersFile({ file: "runners.yaml", text: "labels:\n  h100: [n1]\nhardware:\n  h100:\n    available-cpu-dram-mib: lots\n    gpus-per-node: 8\n" })).toThrow(
-      /runners\.yaml:5:29: hardware\.h100\.available-cpu-dram-mib/,
-    );
+    expect(() =>
+      loadRunnersFile({
+        file: "runners.yaml",
+        text: "labels:\n  h100: [n1]\nhardware:\n  h100:\n    available-cpu-dram-mib: lots\n    gpus-per-node: 8\n",
+      }),
+    ).toThrow(/runners\.yaml:5:29: hardware\.h100\.available-cpu-dram-mib/);
   });
 
   it("infers the SKU from labels: gb200 is not b200, cluster: prefixes, suffixes", () => {

@@ -3,8 +3,9 @@
  * controller/src/allocator.test.ts): jobs are claimed only by agents carrying their runner label;
  * priority order; a gang of N starts all at once inside one topology domain, never across two.
  */
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+
 import type { Assignment } from "@benchfleet/shared";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestController, type TestController, TOKENS } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { ProtocolAgent } from "../helpers/protocol-agent.js";

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebSocket } from "@benchfleet/controller/ws-client";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestController, type TestController, TOKENS, until } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { ProtocolAgent } from "../helpers/protocol-agent.js";
@@ -58,9 +58,14 @@ describe("event hub", () => {
     const agent = new ProtocolAgent({ url: c.url, agentId: "ev-1", token: TOKENS.enrol, sku: "h100" });
     agents.push(agent);
     await agent.connect();
-    await s.find((f) => f.type === "event" && f.event.kind === "node" && f.event.nodeId === "ev-1" && f.event.data.state === "idle");
+    await s.find(
+      (f) =>
+        f.type === "event" && f.event.kind === "node" && f.event.nodeId === "ev-1" && f.event.data.state === "idle",
+    );
 
-    const sweep = (await c.api("POST", "/api/v1/sweeps", { deployments: [makeDeployment({ seed: "events" })] }, TOKENS.operator)).body;
+    const sweep = (
+      await c.api("POST", "/api/v1/sweeps", { deployments: [makeDeployment({ seed: "events" })] }, TOKENS.operator)
+    ).body;
     await s.find((f) => f.type === "event" && f.topic === "sweeps" && f.event.sweepId === sweep.sweepId);
     s.send({ type: "subscribe", topic: "sweep", id: sweep.sweepId });
     const snap = await s.find((f) => f.type === "snapshot" && f.topic === "sweep");
@@ -73,7 +78,13 @@ describe("event hub", () => {
     await s.find((f) => f.type === "event" && f.topic === "job-logs" && f.event.lines.includes("server ready"));
     await s.find((f) => f.type === "event" && f.event.kind === "point" && f.event.jobId === a.jobId);
     // an event is sent once per subscriber, under the first of its topics the subscriber follows
-    await s.find((f) => f.type === "event" && f.event.kind === "job" && f.event.jobId === a.jobId && f.event.data.status === "succeeded");
+    await s.find(
+      (f) =>
+        f.type === "event" &&
+        f.event.kind === "job" &&
+        f.event.jobId === a.jobId &&
+        f.event.data.status === "succeeded",
+    );
     await s.find((f) => f.type === "event" && f.event.kind === "sweep" && f.event.data.status === "succeeded");
 
     // bad frames: errors, connection kept
@@ -111,19 +122,46 @@ describe("event hub", () => {
   });
 
   it("`benchfleet events --json` follows the live stream", async () => {
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", join(ROOT, "controller/src/cli/main.ts"), "events", "--json", "--controller", c.url, "--token", TOKENS.viewer], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        "--conditions=source",
+        "--import",
+        "tsx",
+        join(ROOT, "controller/src/cli/main.ts"),
+        "events",
+        "--json",
+        "--controller",
+        c.url,
+        "--token",
+        TOKENS.viewer,
+      ],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
     try {
       await until(() => out.includes('"topic":"sweeps"'), 15_000, "snapshot from the CLI");
-      const sweep = (await c.api("POST", "/api/v1/sweeps", { name: "cli-follow", deployments: [makeDeployment({ seed: "events-cli", sku: "h200" })] }, TOKENS.operator)).body;
+      const sweep = (
+        await c.api(
+          "POST",
+          "/api/v1/sweeps",
+          { name: "cli-follow", deployments: [makeDeployment({ seed: "events-cli", sku: "h200" })] },
+          TOKENS.operator,
+        )
+      ).body;
       await until(() => out.includes(sweep.sweepId), 5000, "sweep event in CLI output");
-      const lines = out.trim().split("\n").map((l) => JSON.parse(l));
-      expect(lines.some((f) => f.type === "event" && f.event.kind === "sweep" && f.event.sweepId === sweep.sweepId)).toBe(true);
+      const lines = out
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(
+        lines.some((f) => f.type === "event" && f.event.kind === "sweep" && f.event.sweepId === sweep.sweepId),
+      ).toBe(true);
     } finally {
       child.kill("SIGINT");
       await new Promise((r) => child.once("exit", r));

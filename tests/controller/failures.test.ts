@@ -3,8 +3,9 @@
  * node excluded, results stored once), stale-attempt messages rejected and counted, duplicate
  * results stored once, non-retryable failures, quarantine after failures of K different jobs.
  */
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+
 import type { Assignment } from "@benchfleet/shared";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestController, type TestController, TOKENS, until } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { ProtocolAgent } from "../helpers/protocol-agent.js";
@@ -29,7 +30,12 @@ describe("failure handling", () => {
   it("a member killed mid-attempt: gang torn down, retried without it, results stored once, stale messages rejected", async () => {
     const [a, b, x] = [await agent("g-a"), await agent("g-b"), await agent("g-c")];
     const byId = new Map([a, b, x].map((p) => [p.id, p]));
-    const d = makeDeployment({ seed: "gang-kill", sku: "h200", nodes: 2, points: [1, 2, 4].map((n) => ({ concurrency: n, isl: 128, osl: 128 })) });
+    const d = makeDeployment({
+      seed: "gang-kill",
+      sku: "h200",
+      nodes: 2,
+      points: [1, 2, 4].map((n) => ({ concurrency: n, isl: 128, osl: 128 })),
+    });
     const sweep = (await c.api("POST", "/api/v1/sweeps", { deployments: [d] })).body;
 
     // first attempt: two of the three agents get it
@@ -53,7 +59,12 @@ describe("failure handling", () => {
     await leader1.waitFor((m) => m.type === "cancel" && m.attemptId === la.attemptId, 5000);
     const survivors = [a, b, x].filter((p) => p !== member1);
     const second = await Promise.any(survivors.map((p) => p.nextAssignment(8000, marks.get(p.id)))).catch(async (e) => {
-      console.log(JSON.stringify((await c.api("GET", `/api/v1/jobs?sweep=${sweep.sweepId}`)).body, null, 1), JSON.stringify((await c.api("GET", `/api/v1/nodes`)).body.items.map((n: any) => [n.id, n.state, n.attemptId, n.connected])));
+      console.log(
+        JSON.stringify((await c.api("GET", `/api/v1/jobs?sweep=${sweep.sweepId}`)).body, null, 1),
+        JSON.stringify(
+          (await c.api("GET", `/api/v1/nodes`)).body.items.map((n: any) => [n.id, n.state, n.attemptId, n.connected]),
+        ),
+      );
       throw e;
     });
     expect(second.attemptId).not.toBe(la.attemptId);
@@ -76,7 +87,11 @@ describe("failure handling", () => {
     // run the second attempt; send one result twice (a resend after a lost ack) — stored once
     const gang2 = second.gang.map((m) => byId.get(m.agentId)!);
     const assigns2: Assignment[] = await Promise.all(
-      gang2.map((p) => p.waitFor((m) => m.type === "assign" && m.assignment.attemptId === second.attemptId).then((m) => (m as { assignment: Assignment }).assignment)),
+      gang2.map((p) =>
+        p
+          .waitFor((m) => m.type === "assign" && m.assignment.attemptId === second.attemptId)
+          .then((m) => (m as { assignment: Assignment }).assignment),
+      ),
     );
     const lead2 = gang2[0]!;
     const runs = gang2.slice(1).map((p, i) => p.runAssignment(assigns2[i + 1]!));
@@ -87,7 +102,11 @@ describe("failure handling", () => {
     expect((await lead2.sendAcked({ ...dup, msgId: "resend-with-new-id" })).ok).toBe(true);
     await Promise.all([leaderRun, ...runs]);
 
-    await until(async () => (await c.api("GET", `/api/v1/jobs/${second.jobId}`)).body.status === "succeeded", 5000, "job succeeded");
+    await until(
+      async () => (await c.api("GET", `/api/v1/jobs/${second.jobId}`)).body.status === "succeeded",
+      5000,
+      "job succeeded",
+    );
     const results = (await c.api("GET", `/api/v1/results?sweep=${sweep.sweepId}&emulated=true`)).body;
     expect(results.total).toBe(3);
     expect(results.items.map((r: { concurrency: number }) => r.concurrency).sort()).toEqual([1, 2, 4]);
@@ -100,7 +119,9 @@ describe("failure handling", () => {
     await c.api("POST", "/api/v1/sweeps", { deployments: [d] });
     const a = await p.nextAssignment();
     p.accept(a);
-    const ack = await p.sendAcked(p.finished(a, "failed", { reason: "CUDA error: out of memory at tp=8", retryable: false }));
+    const ack = await p.sendAcked(
+      p.finished(a, "failed", { reason: "CUDA error: out of memory at tp=8", retryable: false }),
+    );
     expect(ack.ok).toBe(true);
     p.running = undefined;
     const job = (await c.api("GET", `/api/v1/jobs/${a.jobId}`)).body;

@@ -1,5 +1,5 @@
 /** Operator actions: cancel and retry of a sweep (and re-running only missing results); drain lets the current attempt finish. */
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestController, type TestController, TOKENS, until } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { ProtocolAgent } from "../helpers/protocol-agent.js";
@@ -23,7 +23,16 @@ describe("operator actions", () => {
 
   it("cancel stops queued and running jobs (agents tear down); retry re-queues them; --missing re-runs only missing points", async () => {
     const w = await agent("op-1", "b300");
-    const ds = [1, 2, 3].map((i) => makeDeployment({ seed: `cancel-${i}`, sku: "b300", points: [{ concurrency: 1, isl: 8, osl: 8 }, { concurrency: 2, isl: 8, osl: 8 }] }));
+    const ds = [1, 2, 3].map((i) =>
+      makeDeployment({
+        seed: `cancel-${i}`,
+        sku: "b300",
+        points: [
+          { concurrency: 1, isl: 8, osl: 8 },
+          { concurrency: 2, isl: 8, osl: 8 },
+        ],
+      }),
+    );
     const sweep = (await c.api("POST", "/api/v1/sweeps", { deployments: ds }, TOKENS.operator)).body;
     const a = await w.nextAssignment();
     w.accept(a);
@@ -31,7 +40,12 @@ describe("operator actions", () => {
     await w.waitFor((m) => m.type === "gang-ready");
     await w.sendAcked(w.pointResult(a, a.points[0]!)); // one point stored before the cancel
 
-    const cancelled = await c.api("POST", `/api/v1/sweeps/${sweep.sweepId}/cancel`, { reason: "wrong image" }, TOKENS.operator);
+    const cancelled = await c.api(
+      "POST",
+      `/api/v1/sweeps/${sweep.sweepId}/cancel`,
+      { reason: "wrong image" },
+      TOKENS.operator,
+    );
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.counts.cancelled).toBe(3);
     expect(cancelled.body.status).toBe("cancelled");
@@ -41,7 +55,10 @@ describe("operator actions", () => {
     await until(async () => (await c.api("GET", "/api/v1/nodes/op-1")).body.state === "idle", 3000, "node idle");
     await new Promise((r) => setTimeout(r, 300));
     expect(w.received.filter((m) => m.type === "assign")).toHaveLength(1);
-    for (const d of ds) expect(["failed", "unknown"]).toContain(await c.ctx.queues.state("deploy-b300", `${sweep.sweepId}.${d.fingerprint.slice(0, 16)}`));
+    for (const d of ds)
+      expect(["failed", "unknown"]).toContain(
+        await c.ctx.queues.state("deploy-b300", `${sweep.sweepId}.${d.fingerprint.slice(0, 16)}`),
+      );
 
     // retry: all three come back; the interrupted one measures only its missing point
     const retried = (await c.api("POST", `/api/v1/sweeps/${sweep.sweepId}/retry`, {}, TOKENS.operator)).body;
@@ -60,7 +77,8 @@ describe("operator actions", () => {
     expect(done.pointsDone).toBe(6);
 
     // nothing missing now: --missing re-queues nothing
-    const again = (await c.api("POST", `/api/v1/sweeps/${sweep.sweepId}/retry`, { missingOnly: true }, TOKENS.operator)).body;
+    const again = (await c.api("POST", `/api/v1/sweeps/${sweep.sweepId}/retry`, { missingOnly: true }, TOKENS.operator))
+      .body;
     expect(again.requeued).toEqual([]);
   });
 
@@ -80,7 +98,11 @@ describe("operator actions", () => {
     expect(w.received.some((m) => m.type === "cancel")).toBe(false);
     release();
     await run;
-    await until(async () => (await c.api("GET", `/api/v1/jobs/${a.jobId}`)).body.status === "succeeded", 3000, "first job succeeded");
+    await until(
+      async () => (await c.api("GET", `/api/v1/jobs/${a.jobId}`)).body.status === "succeeded",
+      3000,
+      "first job succeeded",
+    );
     await until(async () => (await c.api("GET", "/api/v1/nodes/dr-1")).body.state === "drained", 3000, "node drained");
     await new Promise((r) => setTimeout(r, 400));
     expect(w.received.filter((m) => m.type === "assign")).toHaveLength(1);

@@ -4,14 +4,15 @@
  * no result is lost or duplicated. The restart waits past the 2 s BullMQ lock, so the expired lock
  * is restored before the stalled checker could hand the job out again.
  */
+
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import { afterAll, describe, expect, it, inject } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../../controller/src/redis-server.js";
+import { TOKENS, testEnv, until } from "../helpers/controller.js";
 import { type ControllerProcess, spawnController } from "../helpers/controller-process.js";
-import { testEnv, TOKENS, until } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { ProtocolAgent } from "../helpers/protocol-agent.js";
 

@@ -4,8 +4,8 @@
  * connection is kept (or closed cleanly before hello); the controller keeps working afterwards.
  */
 import { WebSocket } from "@benchfleet/controller/ws-client";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { PROTOCOL_VERSION } from "@benchfleet/shared";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestController, type TestController, TOKENS, until } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { ProtocolAgent } from "../helpers/protocol-agent.js";
@@ -54,7 +54,11 @@ describe("auth and malformed input", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe("bad-request");
     expect(Array.isArray(bad.body.details)).toBe(true);
-    const notJson = await fetch(`${c.url}/api/v1/sweeps`, { method: "POST", headers: { authorization: `Bearer ${TOKENS.operator}`, "content-type": "application/json" }, body: "{oops" });
+    const notJson = await fetch(`${c.url}/api/v1/sweeps`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKENS.operator}`, "content-type": "application/json" },
+      body: "{oops",
+    });
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: string }).error).toBe("bad-request");
     expect((await c.api("GET", "/api/v1/jobs?status=bogus")).status).toBe(400);
@@ -101,7 +105,13 @@ describe("auth and malformed input", () => {
     const old = new ProtocolAgent({ url: c.url, agentId: "mal-v", token: TOKENS.enrol });
     agents.push(old);
     await old.open();
-    old.send({ type: "hello", protocol: PROTOCOL_VERSION + 1, token: TOKENS.enrol, agent: old.info(), health: { ok: true, reasons: [], checkedAt: new Date().toISOString() } });
+    old.send({
+      type: "hello",
+      protocol: PROTOCOL_VERSION + 1,
+      token: TOKENS.enrol,
+      agent: old.info(),
+      health: { ok: true, reasons: [], checkedAt: new Date().toISOString() },
+    });
     await until(() => old.closed, 2000, "closed");
     expect(old.closed!.code).toBe(4002);
 
@@ -113,16 +123,38 @@ describe("auth and malformed input", () => {
       "{not json",
       JSON.stringify({ type: "nope" }),
       JSON.stringify({ type: "point-result", msgId: "x" }),
-      JSON.stringify({ type: "log", attemptId: "a", fencingToken: 1, process: "../../etc/passwd", stream: "stdout", lines: ["x"] }),
+      JSON.stringify({
+        type: "log",
+        attemptId: "a",
+        fencingToken: 1,
+        process: "../../etc/passwd",
+        stream: "stdout",
+        lines: ["x"],
+      }),
       JSON.stringify([1, 2, 3]),
       JSON.stringify({ type: "heartbeat", seq: -1, health: {} }),
     ];
     for (const f of frames) p.sendRaw(f);
-    await until(() => p.received.filter((m) => m.type === "error").length >= frames.length, 3000, "an error per bad frame");
+    await until(
+      () => p.received.filter((m) => m.type === "error").length >= frames.length,
+      3000,
+      "an error per bad frame",
+    );
     expect(p.closed).toBeUndefined();
     // messages about attempts that do not exist: rejected and counted, no crash
-    p.send({ type: "phase", attemptId: "no-such-attempt", fencingToken: 7, phase: "load", status: "started", at: new Date().toISOString() });
-    await until(() => p.received.some((m) => m.type === "error" && m.code === "stale-attempt"), 3000, "stale-attempt error");
+    p.send({
+      type: "phase",
+      attemptId: "no-such-attempt",
+      fencingToken: 7,
+      phase: "load",
+      status: "started",
+      at: new Date().toISOString(),
+    });
+    await until(
+      () => p.received.some((m) => m.type === "error" && m.code === "stale-attempt"),
+      3000,
+      "stale-attempt error",
+    );
     // an oversized frame closes the socket (1009) without harming the controller
     const big = new ProtocolAgent({ url: c.url, agentId: "mal-big", token: TOKENS.enrol });
     agents.push(big);
@@ -135,7 +167,11 @@ describe("auth and malformed input", () => {
     await c.api("POST", "/api/v1/sweeps", { deployments: [d] }, TOKENS.operator);
     const a = await p.nextAssignment();
     await p.runAssignment(a);
-    await until(async () => (await c.api("GET", `/api/v1/jobs/${a.jobId}`)).body.status === "succeeded", 3000, "job succeeded");
+    await until(
+      async () => (await c.api("GET", `/api/v1/jobs/${a.jobId}`)).body.status === "succeeded",
+      3000,
+      "job succeeded",
+    );
     const status = (await c.api("GET", "/api/v1/status")).body;
     expect(status.malformedAgentFrames).toBeGreaterThanOrEqual(frames.length + 1);
   });

@@ -1,5 +1,5 @@
 /** The controller's spine: hello → assign → phases/logs/results (acked, stored) → finished → job succeeded. */
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestController, type TestController, TOKENS, until } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { ProtocolAgent } from "../helpers/protocol-agent.js";

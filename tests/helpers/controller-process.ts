@@ -13,17 +13,33 @@ export interface ControllerProcess {
 }
 
 export async function spawnController(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ControllerProcess> {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", join(ROOT, "controller/src/cli/main.ts"), "controller", "start", "--log-level", "warn"], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      "--conditions=source",
+      "--import",
+      "tsx",
+      join(ROOT, "controller/src/cli/main.ts"),
+      "controller",
+      "start",
+      "--log-level",
+      "warn",
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`controller did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const t = setTimeout(
+      () => reject(new Error(`controller did not start within ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    );
     const check = () => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {

@@ -60,6 +60,12 @@ export function makeDeployment(o: MakeDeployment): Deployment {
     recipeOverrides: {},
     priority: o.priority ?? 100,
     timeouts: { prepare: t, launch: t, ready: t, warmup: t, load: t, eval: t, teardown: t },
-    estimate: { launchSeconds: 60, loadSeconds: 120, evalSeconds: 0, wallSeconds: o.wallSeconds ?? 300, gpuHours: ((o.wallSeconds ?? 300) * nodes * gpusPerNode) / 3600 },
+    estimate: {
+      launchSeconds: 60,
+      loadSeconds: 120,
+      evalSeconds: 0,
+      wallSeconds: o.wallSeconds ?? 300,
+      gpuHours: ((o.wallSeconds ?? 300) * nodes * gpusPerNode) / 3600,
+    },
   });
 }

@@ -71,7 +71,11 @@ export class ProtocolAgent {
   readonly received: ControllerMessage[] = [];
   readonly errors: string[] = [];
   running: RunningReport | undefined;
-  private waiters: Array<{ pred: (m: ControllerMessage) => boolean; resolve: (m: ControllerMessage) => void; from: number }> = [];
+  private waiters: Array<{
+    pred: (m: ControllerMessage) => boolean;
+    resolve: (m: ControllerMessage) => void;
+    from: number;
+  }> = [];
   private hbTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   closed: { code: number; reason: string } | undefined;
@@ -119,7 +123,15 @@ export class ProtocolAgent {
       if (m.type === "cancel" && this.autoTeardown && this.running?.attemptId === m.attemptId) {
         // tear down like a real agent: stop reporting the attempt and confirm
         this.running = undefined;
-        this.send({ type: "attempt-finished", msgId: `c${++msgCounter}`, attemptId: m.attemptId, fencingToken: m.fencingToken, status: "cancelled", reason: m.reason, phaseDurationsMs: {} });
+        this.send({
+          type: "attempt-finished",
+          msgId: `c${++msgCounter}`,
+          attemptId: m.attemptId,
+          fencingToken: m.fencingToken,
+          status: "cancelled",
+          reason: m.reason,
+          phaseDurationsMs: {},
+        });
       }
       const idx = this.received.length - 1;
       this.waiters = this.waiters.filter((w) => {
@@ -178,7 +190,12 @@ export class ProtocolAgent {
   }
 
   heartbeat(): void {
-    this.send({ type: "heartbeat", seq: this.seq++, health: { ok: true, reasons: [], checkedAt: new Date().toISOString() }, running: this.running });
+    this.send({
+      type: "heartbeat",
+      seq: this.seq++,
+      health: { ok: true, reasons: [], checkedAt: new Date().toISOString() },
+      running: this.running,
+    });
   }
 
   startHeartbeats(ms: number): void {
@@ -193,22 +210,33 @@ export class ProtocolAgent {
   }
 
   /** Next message (from index `from`, default: any not yet seen by a previous wait) matching pred. */
-  waitFor<T extends ControllerMessage = ControllerMessage>(pred: (m: ControllerMessage) => boolean, timeoutMs = 5000, from = 0): Promise<T> {
-    for (let i = from; i < this.received.length; i++) if (pred(this.received[i]!)) return Promise.resolve(this.received[i] as T);
+  waitFor<T extends ControllerMessage = ControllerMessage>(
+    pred: (m: ControllerMessage) => boolean,
+    timeoutMs = 5000,
+    from = 0,
+  ): Promise<T> {
+    for (let i = from; i < this.received.length; i++)
+      if (pred(this.received[i]!)) return Promise.resolve(this.received[i] as T);
     return new Promise<T>((resolve, reject) => {
       const w = { pred, resolve: resolve as (m: ControllerMessage) => void, from };
       this.waiters.push(w);
       setTimeout(() => {
         if (this.waiters.includes(w)) {
           this.waiters = this.waiters.filter((x) => x !== w);
-          reject(new Error(`${this.id}: timed out waiting for a message; got ${this.received.map((m) => m.type).join(",")}`));
+          reject(
+            new Error(`${this.id}: timed out waiting for a message; got ${this.received.map((m) => m.type).join(",")}`),
+          );
         }
       }, timeoutMs);
     });
   }
 
   async nextAssignment(timeoutMs = 5000, from = 0): Promise<Assignment> {
-    const m = await this.waitFor<Extract<ControllerMessage, { type: "assign" }>>((x) => x.type === "assign" && (!this.running || x.assignment.attemptId !== this.running.attemptId), timeoutMs, from);
+    const m = await this.waitFor<Extract<ControllerMessage, { type: "assign" }>>(
+      (x) => x.type === "assign" && (!this.running || x.assignment.attemptId !== this.running.attemptId),
+      timeoutMs,
+      from,
+    );
     return m.assignment;
   }
 
@@ -217,28 +245,68 @@ export class ProtocolAgent {
     this.running = { attemptId: a.attemptId, jobId: a.jobId, fencingToken: a.fencingToken, phase: "prepare" };
   }
 
-  phase(a: Assignment, phase: "prepare" | "launch" | "ready" | "warmup" | "load" | "eval" | "teardown", status: "started" | "finished" | "failed" = "finished"): void {
+  phase(
+    a: Assignment,
+    phase: "prepare" | "launch" | "ready" | "warmup" | "load" | "eval" | "teardown",
+    status: "started" | "finished" | "failed" = "finished",
+  ): void {
     if (this.running) this.running.phase = phase;
-    this.send({ type: "phase", attemptId: a.attemptId, fencingToken: a.fencingToken, phase, status, at: new Date().toISOString(), durationMs: 1 });
+    this.send({
+      type: "phase",
+      attemptId: a.attemptId,
+      fencingToken: a.fencingToken,
+      phase,
+      status,
+      at: new Date().toISOString(),
+      durationMs: 1,
+    });
   }
 
   memberReady(a: Assignment): void {
-    this.send({ type: "member-ready", attemptId: a.attemptId, fencingToken: a.fencingToken, endpoints: { worker: `http://127.0.0.1:${a.portBase}` } });
+    this.send({
+      type: "member-ready",
+      attemptId: a.attemptId,
+      fencingToken: a.fencingToken,
+      endpoints: { worker: `http://127.0.0.1:${a.portBase}` },
+    });
   }
 
   /** Sends a message with a msgId and waits for its ack. */
-  async sendAcked(msg: AgentMessage & { msgId: string }, timeoutMs = 5000): Promise<Extract<ControllerMessage, { type: "ack" }>> {
+  async sendAcked(
+    msg: AgentMessage & { msgId: string },
+    timeoutMs = 5000,
+  ): Promise<Extract<ControllerMessage, { type: "ack" }>> {
     const from = this.received.length;
     this.send(msg);
     return this.waitFor((m) => m.type === "ack" && m.msgId === msg.msgId, timeoutMs, from);
   }
 
   pointResult(a: Assignment, point: LoadPoint, msgId = `m${++msgCounter}`) {
-    return { type: "point-result" as const, msgId, attemptId: a.attemptId, fencingToken: a.fencingToken, result: fakePointResult(point, a.deployment.gpus) };
+    return {
+      type: "point-result" as const,
+      msgId,
+      attemptId: a.attemptId,
+      fencingToken: a.fencingToken,
+      result: fakePointResult(point, a.deployment.gpus),
+    };
   }
 
-  finished(a: Assignment, status: "succeeded" | "failed" | "cancelled", extra: { reason?: string; retryable?: boolean } = {}, msgId = `f${++msgCounter}`) {
-    return { type: "attempt-finished" as const, msgId, attemptId: a.attemptId, fencingToken: a.fencingToken, status, phaseDurationsMs: { load: 1 }, engineVersion: "test-engine 1.0", ...extra };
+  finished(
+    a: Assignment,
+    status: "succeeded" | "failed" | "cancelled",
+    extra: { reason?: string; retryable?: boolean } = {},
+    msgId = `f${++msgCounter}`,
+  ) {
+    return {
+      type: "attempt-finished" as const,
+      msgId,
+      attemptId: a.attemptId,
+      fencingToken: a.fencingToken,
+      status,
+      phaseDurationsMs: { load: 1 },
+      engineVersion: "test-engine 1.0",
+      ...extra,
+    };
   }
 
   log(a: Assignment, lines: string[], process = "server"): void {

@@ -4,7 +4,7 @@
  * Tests isolate themselves with their own key prefixes / queue names.
  */
 import type { TestProject } from "vitest/node";
-import { startRedis, type RedisHandle } from "../../controller/src/redis-server.js";
+import { type RedisHandle, startRedis } from "../../controller/src/redis-server.js";
 
 let handle: RedisHandle | undefined;
 

@@ -14,11 +14,18 @@ export const ATOM_MTP_TOKENS = 3;
 
 export function atomRecipe(ctx: RecipeContext) {
   if (ctx.vendor !== "amd") throw new RecipeError(`${ctx.d.configKey}: ATOM runs on AMD GPUs only (SKU ${ctx.d.sku})`);
-  if (ctx.isDisagg) throw new RecipeError(`${ctx.d.configKey}: framework atom with prefill/decode pools: disaggregated ATOM is not supported yet`);
+  if (ctx.isDisagg)
+    throw new RecipeError(
+      `${ctx.d.configKey}: framework atom with prefill/decode pools: disaggregated ATOM is not supported yet`,
+    );
   const w = ctx.workers("worker")[0]!;
-  if (w.ranks.length > 1) throw new RecipeError(`${ctx.d.configKey}: ATOM is single-node only (the worker needs ${w.ranks.length} nodes)`);
+  if (w.ranks.length > 1)
+    throw new RecipeError(`${ctx.d.configKey}: ATOM is single-node only (the worker needs ${w.ranks.length} nodes)`);
   const p = ctx.par("worker")!;
-  if (p.pp > 1 || p.dcpSize > 1 || p.pcpSize > 1) throw new RecipeError(`${ctx.d.configKey}: ATOM recipe supports tensor/expert parallelism only (pp ${p.pp}, dcp ${p.dcpSize}, pcp ${p.pcpSize})`);
+  if (p.pp > 1 || p.dcpSize > 1 || p.pcpSize > 1)
+    throw new RecipeError(
+      `${ctx.d.configKey}: ATOM recipe supports tensor/expert parallelism only (pp ${p.pp}, dcp ${p.dcpSize}, pcp ${p.pcpSize})`,
+    );
   const entry: Flags = { "-tp": p.tp, "max-model-len": ctx.d.maxModelLen };
   if (p.ep > 1) entry["enable-expert-parallel"] = true;
   if (p.dpAttn) entry["enable-dp-attention"] = true;
@@ -34,7 +41,15 @@ export function atomRecipe(ctx: RecipeContext) {
     "worker",
     layer("engine-defaults:atom", []),
     layer("entry", [{ roles: ["worker"], settings: { flags: entry } }]),
-    fixedLayer([{ roles: ["worker"], settings: { flags: { model: ctx.d.model, host: "0.0.0.0", "server-port": port }, env: ctx.visibleDevices(r.gpus) } }]),
+    fixedLayer([
+      {
+        roles: ["worker"],
+        settings: {
+          flags: { model: ctx.d.model, host: "0.0.0.0", "server-port": port },
+          env: ctx.visibleDevices(r.gpus),
+        },
+      },
+    ]),
   );
   const spec: ProcessSpec = {
     name: processName(w, 0),
@@ -50,5 +65,9 @@ export function atomRecipe(ctx: RecipeContext) {
     stage: STAGE.workers,
     ownSession: false,
   };
-  return { processes: [{ nodeRank: r.nodeRank, spec }], endpoint: { ip: node.ip, port }, gangHealth: [ctx.canary(node.ip, port)] };
+  return {
+    processes: [{ nodeRank: r.nodeRank, spec }],
+    endpoint: { ip: node.ip, port },
+    gangHealth: [ctx.canary(node.ip, port)],
+  };
 }

@@ -12,12 +12,16 @@ import { layoutGang } from "./placement.js";
 import { loadPresets } from "./preset-loader.js";
 
 const configsDir = fileURLToPath(new URL("../../../configs/", import.meta.url));
-const files = readdirSync(configsDir).filter((n) => /master\.ya?ml$/.test(n)).sort();
+const files = readdirSync(configsDir)
+  .filter((n) => /master\.ya?ml$/.test(n))
+  .sort();
 const presets = loadPresets(`${configsDir}recipes`);
 
 describe("master configs in configs/", () => {
   it.skipIf(!files.length)("every deployment resolves to a plan or a RecipeError", () => {
-    const configs = loadMasterConfigs(files.map((f) => ({ file: `configs/${f}`, text: readFileSync(`${configsDir}${f}`, "utf8") })));
+    const configs = loadMasterConfigs(
+      files.map((f) => ({ file: `configs/${f}`, text: readFileSync(`${configsDir}${f}`, "utf8") })),
+    );
     const plan = buildPlan(configs, { catalog: testCatalog });
     expect(plan.deployments.length).toBeGreaterThan(0);
     const frameworks = new Set<string>();
@@ -26,7 +30,13 @@ describe("master configs in configs/", () => {
       const n = layoutGang(d).nodes;
       expect(n).toBe(d.nodes);
       const placement = {
-        nodes: Array.from({ length: n }, (_, i) => ({ rank: i, hostname: `n${i}`, ip: `10.0.0.${i + 1}`, gpuCount: d.gpusPerNode, rdmaDevices: ["mlx5_0"] })),
+        nodes: Array.from({ length: n }, (_, i) => ({
+          rank: i,
+          hostname: `n${i}`,
+          ip: `10.0.0.${i + 1}`,
+          gpuCount: d.gpusPerNode,
+          rdmaDevices: ["mlx5_0"],
+        })),
         portBase: 20480,
         vendor: d.sku.startsWith("mi") ? ("amd" as const) : ("nvidia" as const),
       };

@@ -3,15 +3,22 @@
  * concurrency that sizes batch-related flags, per-role parallelism, and the shared layers
  * (preset, additional-settings, overrides) that the layering merges around a recipe's own.
  */
-import { type Deployment, type HealthCheck, type LoadPoint, type Placement, type ProcessSpec, RecipeError } from "@benchfleet/shared";
+import {
+  type Deployment,
+  type HealthCheck,
+  type LoadPoint,
+  type Placement,
+  type ProcessSpec,
+  RecipeError,
+} from "@benchfleet/shared";
 import {
   additionalSettingsLayer,
   type EngineRole,
   type Layer,
   overridesLayer,
   type PoolDirectives,
-  refuseFixedOverrides,
   type Role,
+  refuseFixedOverrides,
   resolveSettings,
   type Settings,
 } from "./layering.js";
@@ -65,11 +72,13 @@ export class RecipeContext {
     this.layout = layoutFor(d, placement);
     this.vendor = placement.vendor;
     const skuVendor = d.sku.startsWith("mi") ? "amd" : "nvidia";
-    if (skuVendor !== this.vendor) throw new RecipeError(`${d.configKey}: SKU ${d.sku} is ${skuVendor} but the placement says ${this.vendor}`);
+    if (skuVendor !== this.vendor)
+      throw new RecipeError(`${d.configKey}: SKU ${d.sku} is ${skuVendor} but the placement says ${this.vendor}`);
     this.shared = sharedPorts(placement.portBase);
     this.preset = opts.presets?.[d.modelPrefix];
     if (!this.preset) this.notes.push(`no preset configs/recipes/${d.modelPrefix}.yaml: engine defaults only`);
-    this.moe = this.preset?.moe ?? [this.par("prefill"), this.par("decode"), this.par("worker")].some((p) => p && p.ep > 1);
+    this.moe =
+      this.preset?.moe ?? [this.par("prefill"), this.par("decode"), this.par("worker")].some((p) => p && p.ep > 1);
     if (opts.point) this.conc = opts.point.concurrency;
     else if (d.points.length) this.conc = Math.max(...d.points.map((p) => p.concurrency));
     else {
@@ -96,10 +105,14 @@ export class RecipeContext {
       this.directives[pool] = directives;
       const poolNodes = new Set(this.workers(pool).flatMap((w) => w.ranks.map((r) => r.nodeRank))).size;
       if (directives.nodes !== undefined && directives.nodes !== poolNodes) {
-        throw new RecipeError(`${d.configKey}: ${pool.toUpperCase()}_NODES=${directives.nodes} but the ${pool} pool is placed on ${poolNodes} node(s)`);
+        throw new RecipeError(
+          `${d.configKey}: ${pool.toUpperCase()}_NODES=${directives.nodes} but the ${pool} pool is placed on ${poolNodes} node(s)`,
+        );
       }
       if (directives.configFile) {
-        this.notes.push(`${pool}: CONFIG_FILE=${directives.configFile} (an srt-slurm recipe) is not read; flags come from the entry, preset and overrides`);
+        this.notes.push(
+          `${pool}: CONFIG_FILE=${directives.configFile} (an srt-slurm recipe) is not read; flags come from the entry, preset and overrides`,
+        );
       }
     }
     this.overrides = overridesLayer(d.recipeOverrides, `${d.configKey} benchfleet.recipe`);
@@ -118,10 +131,26 @@ export class RecipeContext {
     if (role === "prefill" || role === "decode") {
       const p = d[role];
       if (!p) return undefined;
-      return { tp: p.tp, ep: p.ep, pp: p.pp, dpAttn: p.dpAttn, dcpSize: p.dcpSize, pcpSize: p.pcpSize, numWorker: p.numWorker };
+      return {
+        tp: p.tp,
+        ep: p.ep,
+        pp: p.pp,
+        dpAttn: p.dpAttn,
+        dcpSize: p.dcpSize,
+        pcpSize: p.pcpSize,
+        numWorker: p.numWorker,
+      };
     }
     if (role === "worker" && !this.isDisagg) {
-      return { tp: d.tp!, ep: d.ep ?? 1, pp: d.pp ?? 1, dpAttn: d.dpAttn ?? false, dcpSize: d.dcpSize ?? 1, pcpSize: d.pcpSize ?? 1, numWorker: 1 };
+      return {
+        tp: d.tp!,
+        ep: d.ep ?? 1,
+        pp: d.pp ?? 1,
+        dpAttn: d.dpAttn ?? false,
+        dcpSize: d.dcpSize ?? 1,
+        pcpSize: d.pcpSize ?? 1,
+        numWorker: 1,
+      };
     }
     return undefined;
   }
@@ -154,13 +183,21 @@ export class RecipeContext {
   mtpSteps(role: EngineRole, engineDefault: number): number | undefined {
     const d = this.d;
     const own = role === "worker" ? undefined : this.directives[role]?.mtpSteps;
-    const other = role === "prefill" ? this.directives.decode?.mtpSteps : role === "decode" ? this.directives.prefill?.mtpSteps : undefined;
+    const other =
+      role === "prefill"
+        ? this.directives.decode?.mtpSteps
+        : role === "decode"
+          ? this.directives.prefill?.mtpSteps
+          : undefined;
     const fromPools = own ?? other;
     if (d.specDecoding === "draft_model") {
-      throw new RecipeError(`${d.configKey}: spec-decoding draft_model needs a draft model path, which the master config does not carry: not supported yet`);
+      throw new RecipeError(
+        `${d.configKey}: spec-decoding draft_model needs a draft model path, which the master config does not carry: not supported yet`,
+      );
     }
     if (d.specDecoding === "none") {
-      if (fromPools) throw new RecipeError(`${d.configKey}: ${role} MTP size ${fromPools} given but spec-decoding is none`);
+      if (fromPools)
+        throw new RecipeError(`${d.configKey}: ${role} MTP size ${fromPools} given but spec-decoding is none`);
       return undefined;
     }
     if (fromPools === 0) throw new RecipeError(`${d.configKey}: MTP size 0 contradicts spec-decoding: mtp`);

@@ -7,7 +7,15 @@
  * each pool, then a canary. reference/engines.md §2, §6 (srt-slurm setup_head.py, health.py).
  */
 import { type HealthCheck, type ProcessSpec, RecipeError } from "@benchfleet/shared";
-import { envStrings, fixedLayer, layer, type PlacedProcess, processName, type RecipeContext, STAGE } from "./context.js";
+import {
+  envStrings,
+  fixedLayer,
+  layer,
+  type PlacedProcess,
+  processName,
+  type RecipeContext,
+  STAGE,
+} from "./context.js";
 import type { Flags } from "./layering.js";
 import { renderFlags } from "./layering.js";
 import { sglangDefaults, sglangEntry, sglangWorkerProcesses } from "./sglang.js";
@@ -85,7 +93,8 @@ function dynamoEnv(ctx: RecipeContext): Record<string, string> {
 }
 
 function expectedInstances(ctx: RecipeContext): NonNullable<HealthCheck["expectInstances"]> {
-  if (!ctx.isDisagg) return [{ components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers("worker").length }];
+  if (!ctx.isDisagg)
+    return [{ components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers("worker").length }];
   return [
     { components: PREFILL_COMPONENTS, endpoint: "generate", count: ctx.workers("prefill").length },
     { components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers("decode").length },
@@ -95,7 +104,9 @@ function expectedInstances(ctx: RecipeContext): NonNullable<HealthCheck["expectI
 function kvNixl(ctx: RecipeContext, backend: DynamoBackend): void {
   const kv = ctx.d.kvP2pTransfer;
   if (backend !== "sglang" && kv && kv !== "nixl" && !(backend === "trtllm" && kv === "ucx")) {
-    throw new RecipeError(`${ctx.d.configKey}: dynamo-${backend === "trtllm" ? "trt" : backend} transfers KV with NIXL; kv-p2p-transfer "${kv}" is not supported`);
+    throw new RecipeError(
+      `${ctx.d.configKey}: dynamo-${backend === "trtllm" ? "trt" : backend} transfers KV with NIXL; kv-p2p-transfer "${kv}" is not supported`,
+    );
   }
 }
 
@@ -130,7 +141,11 @@ export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
         const slot = ctx.slot(r);
         const node = ctx.node(r.nodeRank);
         const name = processName(w, i);
-        const env: Record<string, string> = { ...common, ...ctx.visibleDevices(r.gpus), DYN_SYSTEM_PORT: String(slot.system) };
+        const env: Record<string, string> = {
+          ...common,
+          ...ctx.visibleDevices(r.gpus),
+          DYN_SYSTEM_PORT: String(slot.system),
+        };
         let flags: Flags;
         const files: ProcessSpec["files"] = [];
         let prefix: string[] = [];
@@ -148,7 +163,9 @@ export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
         } else {
           if (w.ranks.length > 1) {
             vllmRankFlags(ctx, w, i); // throws for TP across nodes
-            throw new RecipeError(`${ctx.d.configKey}: dynamo-vllm with a ${w.pool} worker spanning ${w.ranks.length} nodes: not supported yet`);
+            throw new RecipeError(
+              `${ctx.d.configKey}: dynamo-vllm with a ${w.pool} worker spanning ${w.ranks.length} nodes: not supported yet`,
+            );
           }
           flags = { model: ctx.d.model, "served-model-name": ctx.d.model };
           if (ctx.isDisagg) {
@@ -191,7 +208,9 @@ export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
     "frontend",
     layer("engine-defaults:frontend", []),
     layer("entry", []),
-    fixedLayer([{ roles: ["frontend"], settings: { flags: { "http-port": port, "request-plane": REQUEST_PLANE }, env: common } }]),
+    fixedLayer([
+      { roles: ["frontend"], settings: { flags: { "http-port": port, "request-plane": REQUEST_PLANE }, env: common } },
+    ]),
   );
   const frontend: ProcessSpec = {
     name: "frontend",

@@ -27,7 +27,8 @@ export function formatHealth(h: HealthCheck): string {
   switch (h.kind) {
     case "http": {
       let s = `GET ${h.url} → ${h.expectStatus ?? 200}`;
-      if (h.expectInstances) s += ` with instances ${h.expectInstances.map((e) => `${e.count}×${e.components.join("|")}/${e.endpoint}`).join(", ")}`;
+      if (h.expectInstances)
+        s += ` with instances ${h.expectInstances.map((e) => `${e.count}×${e.components.join("|")}/${e.endpoint}`).join(", ")}`;
       if (h.bodyIncludes) s += ` body includes ${h.bodyIncludes.join(", ")}`;
       return s;
     }
@@ -42,16 +43,23 @@ export function formatHealth(h: HealthCheck): string {
 
 export function formatLaunchPlan(plan: LaunchPlan): string {
   const out: string[] = [];
-  out.push(`framework ${plan.framework}; endpoint ${plan.endpoint.baseUrl} (${plan.endpoint.api}, model ${plan.endpoint.model})`);
+  out.push(
+    `framework ${plan.framework}; endpoint ${plan.endpoint.baseUrl} (${plan.endpoint.api}, model ${plan.endpoint.model})`,
+  );
   for (const n of plan.nodes) {
     out.push(`node ${n.rank}: ${n.hostname} (${n.ip})${n.rank === 0 ? " — leader" : ""}`);
     for (const p of n.processes) {
-      const ports = Object.entries(p.ports).map(([k, v]) => `${k}=${v}`).join(" ");
+      const ports = Object.entries(p.ports)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ");
       out.push(
         `  [${STAGES[p.stage] ?? `stage ${p.stage}`}] ${p.name}  role=${p.role}${p.gpus.length ? `  gpus=${p.gpus.join(",")}` : ""}${ports ? `  ports ${ports}` : ""}${p.ownSession ? "  own-session" : ""}`,
       );
       if (p.image) out.push(`    image: ${p.image}`);
-      if (p.mpi) out.push(`    mpi: node ${p.mpi.nodeIndex + 1}/${p.mpi.nodes} of job ${p.mpi.job}, ${p.mpi.tasksPerNode} ranks per node`);
+      if (p.mpi)
+        out.push(
+          `    mpi: node ${p.mpi.nodeIndex + 1}/${p.mpi.nodes} of job ${p.mpi.job}, ${p.mpi.tasksPerNode} ranks per node`,
+        );
       out.push(`    argv:  ${formatArgv(p.argv, "          ")}`);
       const env = Object.entries(p.env);
       if (env.length) out.push(`    env:   ${env.map(([k, v]) => `${k}=${shellWord(v)}`).join("\n           ")}`);

@@ -14,7 +14,9 @@ import { goldenCases } from "./test-support/golden-cases.js";
 
 const dir = fileURLToPath(new URL("./golden/", import.meta.url));
 const presets = loadPresets(fileURLToPath(new URL("../../../configs/recipes/", import.meta.url)));
-const plans = new Map<string, LaunchPlan>(goldenCases().map((c) => [c.name, buildLaunchPlan(c.deployment, c.placement, { presets })]));
+const plans = new Map<string, LaunchPlan>(
+  goldenCases().map((c) => [c.name, buildLaunchPlan(c.deployment, c.placement, { presets })]),
+);
 
 const procs = (p: LaunchPlan) => p.nodes.flatMap((n) => n.processes.map((pr) => ({ node: n, pr })));
 const byName = (p: LaunchPlan, name: string): ProcessSpec => procs(p).find((x) => x.pr.name === name)!.pr;
@@ -71,7 +73,11 @@ describe("golden facts (reference/engines.md)", () => {
 
   it("sglang-disagg b200 mooncake: modes, explicit bootstrap port (not 8998), ib devices, router in its own session", () => {
     const plan = plans.get("sglang-disagg-b200-2p1d-mooncake")!;
-    expect(plan.nodes.map((n) => n.processes.map((p) => p.name))).toEqual([["prefill-0-rank0", "router"], ["prefill-1-rank0"], ["decode-0-rank0"]]);
+    expect(plan.nodes.map((n) => n.processes.map((p) => p.name))).toEqual([
+      ["prefill-0-rank0", "router"],
+      ["prefill-1-rank0"],
+      ["decode-0-rank0"],
+    ]);
     for (const { pr } of procs(plan).filter((x) => x.pr.role !== "router")) {
       expect(flag(pr.argv, "--disaggregation-mode")).toBe(pr.role);
       expect(flag(pr.argv, "--disaggregation-transfer-backend")).toBe("mooncake");
@@ -123,7 +129,10 @@ describe("golden facts (reference/engines.md)", () => {
 
   it("vllm NIXL PD: NixlConnector on every instance, side channel env, proxy on the leader", () => {
     const plan = plans.get("vllm-b200-nixl-pd-2p1d")!;
-    expect(plan.nodes.map((n) => n.processes.map((p) => p.name))).toEqual([["prefill-0-rank0", "prefill-1-rank0", "router"], ["decode-0-rank0"]]);
+    expect(plan.nodes.map((n) => n.processes.map((p) => p.name))).toEqual([
+      ["prefill-0-rank0", "prefill-1-rank0", "router"],
+      ["decode-0-rank0"],
+    ]);
     const seen = new Set<string>();
     for (const { pr, node } of procs(plan).filter((x) => x.pr.role !== "router")) {
       expect(JSON.parse(flag(pr.argv, "--kv-transfer-config") as string).kv_connector).toBe("NixlConnector");
@@ -138,7 +147,15 @@ describe("golden facts (reference/engines.md)", () => {
 
   it("trt single node MTP: mpirun trtllm-serve pytorch, options YAML with attention DP, MTP, cuda graphs", () => {
     const w = byName(plans.get("trt-b200-dsr1-fp4-mtp")!, "worker-0-rank0");
-    expect(w.argv.slice(0, 7)).toEqual(["mpirun", "-n", "1", "--oversubscribe", "--allow-run-as-root", "trtllm-serve", "nvidia/DeepSeek-R1-0528-FP4-V2"]);
+    expect(w.argv.slice(0, 7)).toEqual([
+      "mpirun",
+      "-n",
+      "1",
+      "--oversubscribe",
+      "--allow-run-as-root",
+      "trtllm-serve",
+      "nvidia/DeepSeek-R1-0528-FP4-V2",
+    ]);
     expect(flag(w.argv, "--backend")).toBe("pytorch");
     expect(flag(w.argv, "--tp_size")).toBe("8");
     expect(flag(w.argv, "--ep_size")).toBe("8");
@@ -149,17 +166,32 @@ describe("golden facts (reference/engines.md)", () => {
     expect(yaml).toContain("enable_attention_dp: true");
     expect(yaml).toMatch(/speculative_config:\n\s+decoding_type: MTP\n\s+num_nextn_predict_layers: 3/);
     expect(yaml).toMatch(/cuda_graph_config:\n\s+enable_padding: true\n\s+max_batch_size: 32/);
-    expect(yaml).toMatch(/kv_cache_config:\n\s+enable_block_reuse: false\n\s+dtype: fp8\n\s+free_gpu_memory_fraction: 0.8/);
+    expect(yaml).toMatch(
+      /kv_cache_config:\n\s+enable_block_reuse: false\n\s+dtype: fp8\n\s+free_gpu_memory_fraction: 0.8/,
+    );
   });
 
   it("dynamo-trt gb200 1P4D: 4 GPUs/node, decode workers span 2 nodes as MPI jobs, infra + frontend on the leader", () => {
     const plan = plans.get("dynamo-trt-gb200-1p4d-mtp")!;
     expect(plan.nodes).toHaveLength(9);
-    expect(plan.nodes[0]!.processes.map((p) => p.name)).toEqual(["infra-etcd", "infra-nats", "prefill-0-rank0", "frontend"]);
+    expect(plan.nodes[0]!.processes.map((p) => p.name)).toEqual([
+      "infra-etcd",
+      "infra-nats",
+      "prefill-0-rank0",
+      "frontend",
+    ]);
     expect(plan.nodes[1]!.processes.map((p) => p.name)).toEqual(["decode-0-rank0"]);
     expect(plan.nodes[2]!.processes.map((p) => p.name)).toEqual(["decode-0-rank1"]);
     const d1 = byName(plan, "decode-0-rank1");
-    expect(d1.argv.slice(0, 7)).toEqual(["numactl", "-m", "0,1", "trtllm-llmapi-launch", "python3", "-m", "dynamo.trtllm"]);
+    expect(d1.argv.slice(0, 7)).toEqual([
+      "numactl",
+      "-m",
+      "0,1",
+      "trtllm-llmapi-launch",
+      "python3",
+      "-m",
+      "dynamo.trtllm",
+    ]);
     expect(d1.mpi).toEqual({ job: "decode-0", nodes: 2, nodeIndex: 1, tasksPerNode: 4 });
     expect(d1.gpus).toEqual([0, 1, 2, 3]);
     expect(flag(d1.argv, "--disaggregation-mode")).toBe("decode");

@@ -15,8 +15,8 @@ import { trtRecipe } from "./trt.js";
 import { vllmRecipe } from "./vllm.js";
 
 export type { RecipeOptions } from "./context.js";
-export { layoutGang, nodesNeeded, placeGang, poolShapes, type GangNode } from "./placement.js";
-export { portBaseForAttempt, PORT_BLOCK } from "./ports.js";
+export { type GangNode, layoutGang, nodesNeeded, placeGang, poolShapes } from "./placement.js";
+export { PORT_BLOCK, portBaseForAttempt } from "./ports.js";
 export type { RecipePreset } from "./preset.js";
 
 interface RecipeOutput {
@@ -52,7 +52,12 @@ export function buildLaunchPlan(deployment: Deployment, placement: Placement, op
   if (!recipe) throw new RecipeError(`no recipe for framework ${fw}`);
   const ctx = new RecipeContext(deployment, placement, recipe.engine, opts);
   const out = recipe.build(ctx);
-  const nodes: NodePlan[] = placement.nodes.map((n) => ({ rank: n.rank, hostname: n.hostname, ip: n.ip, processes: [] }));
+  const nodes: NodePlan[] = placement.nodes.map((n) => ({
+    rank: n.rank,
+    hostname: n.hostname,
+    ip: n.ip,
+    processes: [],
+  }));
   for (const p of out.processes) nodes[p.nodeRank]!.processes.push(p.spec);
   for (const n of nodes) n.processes.sort((a, b) => a.stage - b.stage);
   const names = new Set<string>();
@@ -63,7 +68,11 @@ export function buildLaunchPlan(deployment: Deployment, placement: Placement, op
   return LaunchPlan.parse({
     framework: fw,
     nodes,
-    endpoint: { baseUrl: `http://${out.endpoint.ip}:${out.endpoint.port}`, model: deployment.model, api: "completions" },
+    endpoint: {
+      baseUrl: `http://${out.endpoint.ip}:${out.endpoint.port}`,
+      model: deployment.model,
+      api: "completions",
+    },
     gangHealth: out.gangHealth,
     notes: ctx.notes,
   });

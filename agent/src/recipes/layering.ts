@@ -53,7 +53,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function deepMerge(into: Record<string, unknown>, from: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(from)) {
     if (v === null) delete into[k];
-    else if (isPlainObject(v) && isPlainObject(into[k])) into[k] = deepMerge({ ...(into[k] as Record<string, unknown>) }, v);
+    else if (isPlainObject(v) && isPlainObject(into[k]))
+      into[k] = deepMerge({ ...(into[k] as Record<string, unknown>) }, v);
     else if (isPlainObject(v)) into[k] = deepMerge({}, v);
     else into[k] = v;
   }
@@ -77,7 +78,8 @@ export function mergeSettings(into: Settings, from: Partial<Settings>): Settings
 /** The settings of one role after applying every layer in order. */
 export function resolveSettings(layers: Layer[], role: Role): Settings {
   const out = emptySettings();
-  for (const layer of layers) for (const part of layer.parts) if (appliesTo(part, role)) mergeSettings(out, part.settings);
+  for (const layer of layers)
+    for (const part of layer.parts) if (appliesTo(part, role)) mergeSettings(out, part.settings);
   return out;
 }
 
@@ -104,7 +106,9 @@ export function refuseFixedOverrides(overrides: Layer, fixed: Layer, role: Role,
   const fixedKeys = new Set(keysOf(fixed, role));
   for (const k of keysOf(overrides, role)) {
     if (fixedKeys.has(k)) {
-      throw new RecipeError(`${what}: recipe override of ${k.replace(/^flag:/, "--").replace(/^(env|config):/, "")} is not allowed: it is set from the placement (ports, hosts, ranks, devices)`);
+      throw new RecipeError(
+        `${what}: recipe override of ${k.replace(/^flag:/, "--").replace(/^(env|config):/, "")} is not allowed: it is set from the placement (ports, hosts, ranks, devices)`,
+      );
     }
   }
 }
@@ -144,7 +148,8 @@ export function overridesLayer(overrides: Record<string, FlagValue>, where: stri
     let settings: Partial<Settings>;
     if (key.startsWith("env.") || ENV_RE.test(key)) {
       const name = key.startsWith("env.") ? key.slice(4) : key;
-      if (!ENV_RE.test(name)) throw new RecipeError(`${where}: recipe override "${rawKey}": "${name}" is not an environment variable name`);
+      if (!ENV_RE.test(name))
+        throw new RecipeError(`${where}: recipe override "${rawKey}": "${name}" is not an environment variable name`);
       settings = { env: { [name]: value === null ? null : String(value) } };
     } else if (key.startsWith("config.")) {
       const path = key.slice(7).split(".");
@@ -157,7 +162,8 @@ export function overridesLayer(overrides: Record<string, FlagValue>, where: stri
       });
       settings = { config: obj };
     } else {
-      if (!/^-{0,2}[A-Za-z0-9][A-Za-z0-9_-]*$/.test(key)) throw new RecipeError(`${where}: recipe override "${rawKey}" is not a flag name`);
+      if (!/^-{0,2}[A-Za-z0-9][A-Za-z0-9_-]*$/.test(key))
+        throw new RecipeError(`${where}: recipe override "${rawKey}" is not a flag name`);
       settings = { flags: { [normFlag(key)]: value } };
     }
     parts.push(roles ? { roles, settings } : { settings });
@@ -194,7 +200,8 @@ export function additionalSettingsLayer(
     const value = item.slice(eq + 1);
     const upper = key.toUpperCase();
     const int = () => {
-      if (!/^\d+$/.test(value)) throw new RecipeError(`${where}: additional-settings ${key}=${value}: expected a whole number`);
+      if (!/^\d+$/.test(value))
+        throw new RecipeError(`${where}: additional-settings ${key}=${value}: expected a whole number`);
       return Number(value);
     };
     if (upper === "PREFILL_NODES" || upper === "DECODE_NODES") {
@@ -208,7 +215,9 @@ export function additionalSettingsLayer(
     } else if (ENV_RE.test(key)) {
       settings.env![key] = value;
     } else {
-      throw new RecipeError(`${where}: additional-settings "${item}": "${key}" is neither a flag (--name / lower-case) nor an environment variable (UPPER_CASE)`);
+      throw new RecipeError(
+        `${where}: additional-settings "${item}": "${key}" is neither a flag (--name / lower-case) nor an environment variable (UPPER_CASE)`,
+      );
     }
   }
   return { layer: { name: `additional-settings:${pool}`, parts: [{ roles: [pool], settings }] }, directives };

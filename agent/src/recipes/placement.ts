@@ -75,7 +75,12 @@ export function layoutGang(d: Deployment, gpusPerNode: number = d.gpusPerNode): 
     let slot = 0;
     for (const s of shapes) {
       for (let w = 0; w < s.numWorker; w++) {
-        workers.push({ pool: s.role, index: w, gpusPerWorker: s.gpusPerWorker, ranks: [{ nodeRank: 0, gpus: range(off, s.gpusPerWorker), slot }] });
+        workers.push({
+          pool: s.role,
+          index: w,
+          gpusPerWorker: s.gpusPerWorker,
+          ranks: [{ nodeRank: 0, gpus: range(off, s.gpusPerWorker), slot }],
+        });
         off += s.gpusPerWorker;
         slot++;
       }
@@ -93,7 +98,12 @@ export function layoutGang(d: Deployment, gpusPerNode: number = d.gpusPerNode): 
       }
       const span = s.gpusPerWorker / G;
       for (let w = 0; w < s.numWorker; w++) {
-        workers.push({ pool: s.role, index: w, gpusPerWorker: s.gpusPerWorker, ranks: range(next, span).map((n) => ({ nodeRank: n, gpus: range(0, G), slot: 0 })) });
+        workers.push({
+          pool: s.role,
+          index: w,
+          gpusPerWorker: s.gpusPerWorker,
+          ranks: range(next, span).map((n) => ({ nodeRank: n, gpus: range(0, G), slot: 0 })),
+        });
         next += span;
       }
     } else {
@@ -104,7 +114,9 @@ export function layoutGang(d: Deployment, gpusPerNode: number = d.gpusPerNode): 
           pool: s.role,
           index: w,
           gpusPerWorker: s.gpusPerWorker,
-          ranks: [{ nodeRank: next + Math.floor(w / perNode), gpus: range(slot * s.gpusPerWorker, s.gpusPerWorker), slot }],
+          ranks: [
+            { nodeRank: next + Math.floor(w / perNode), gpus: range(slot * s.gpusPerWorker, s.gpusPerWorker), slot },
+          ],
         });
       }
       next += Math.ceil(s.numWorker / perNode);
@@ -159,14 +171,17 @@ export function layoutFor(d: Deployment, placement: Placement): GangLayout {
     );
   }
   placement.nodes.forEach((n, i) => {
-    if (n.rank !== i) throw new RecipeError(`placement: node ${i} (${n.hostname}) has rank ${n.rank}; ranks must be 0..n-1 in order`);
+    if (n.rank !== i)
+      throw new RecipeError(`placement: node ${i} (${n.hostname}) has rank ${n.rank}; ranks must be 0..n-1 in order`);
   });
   for (const w of layout.workers) {
     for (const r of w.ranks) {
       const node = placement.nodes[r.nodeRank]!;
       const maxGpu = Math.max(...r.gpus);
       if (maxGpu >= node.gpuCount) {
-        throw new RecipeError(`${d.configKey}: ${w.pool} worker ${w.index} needs GPU ${maxGpu} on ${node.hostname}, which has ${node.gpuCount} GPU(s)`);
+        throw new RecipeError(
+          `${d.configKey}: ${w.pool} worker ${w.index} needs GPU ${maxGpu} on ${node.hostname}, which has ${node.gpuCount} GPU(s)`,
+        );
       }
     }
   }
@@ -176,5 +191,8 @@ export function layoutFor(d: Deployment, placement: Placement): GangLayout {
 export function describeLayout(layout: GangLayout): string {
   const by = new Map<string, number>();
   for (const w of layout.workers) by.set(w.pool, (by.get(w.pool) ?? 0) + 1);
-  return [...by.entries()].map(([pool, n]) => `${n} ${pool} worker(s)`).join(", ") + ` on ${layout.nodes} node(s) of ${layout.gpusPerNode} GPUs`;
+  return (
+    [...by.entries()].map(([pool, n]) => `${n} ${pool} worker(s)`).join(", ") +
+    ` on ${layout.nodes} node(s) of ${layout.gpusPerNode} GPUs`
+  );
 }

@@ -42,7 +42,14 @@ export interface SlotPorts {
 }
 
 export function sharedPorts(base: number): SharedPorts {
-  return { endpoint: base, etcdClient: base + 1, etcdPeer: base + 2, nats: base + 3, proxyPing: base + 4, dpRpc: base + 5 };
+  return {
+    endpoint: base,
+    etcdClient: base + 1,
+    etcdPeer: base + 2,
+    nats: base + 3,
+    proxyPing: base + 4,
+    dpRpc: base + 5,
+  };
 }
 
 export function slotPorts(base: number, slot: number): SlotPorts {
@@ -50,17 +57,29 @@ export function slotPorts(base: number, slot: number): SlotPorts {
     throw new RecipeError(`worker slot ${slot} out of range: at most ${MAX_SLOTS_PER_NODE} workers per node`);
   }
   const b = base + SLOT_BASE + slot * SLOT_STRIDE;
-  return { http: b, bootstrap: b + 1, system: b + 2, nccl: b + 3, kvEvents: b + 4, distInit: b + 8, nixlSideChannel: b + 24 };
+  return {
+    http: b,
+    bootstrap: b + 1,
+    system: b + 2,
+    nccl: b + 3,
+    kvEvents: b + 4,
+    distInit: b + 8,
+    nixlSideChannel: b + 24,
+  };
 }
 
 /** Throws RecipeError when the attempt's block is out of range or holds a reserved default port. */
 export function checkPortBase(base: number): void {
   if (!Number.isInteger(base) || base < 1024 || base + PORT_BLOCK - 1 > 65535) {
-    throw new RecipeError(`placement.portBase ${base} invalid: the block [base, base+${PORT_BLOCK}) must lie in 1024..65535`);
+    throw new RecipeError(
+      `placement.portBase ${base} invalid: the block [base, base+${PORT_BLOCK}) must lie in 1024..65535`,
+    );
   }
   const hit = RESERVED_PORTS.find((p) => p >= base && p < base + PORT_BLOCK);
   if (hit !== undefined) {
-    throw new RecipeError(`placement.portBase ${base} invalid: its block [${base}, ${base + PORT_BLOCK}) contains the engine default port ${hit}`);
+    throw new RecipeError(
+      `placement.portBase ${base} invalid: its block [${base}, ${base + PORT_BLOCK}) contains the engine default port ${hit}`,
+    );
   }
 }
 

@@ -9,9 +9,19 @@ export function loadPresets(dir: string): Record<string, RecipePreset> {
   const out: Record<string, RecipePreset> = {};
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith(".yaml") || n.endsWith(".yml")).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith(".yaml") || n.endsWith(".yml"))
+      .sort();
   } catch (e) {
-    throw new ConfigError([{ file: dir, line: 1, col: 1, path: "", message: `cannot read the recipe preset folder: ${(e as Error).message}` }]);
+    throw new ConfigError([
+      {
+        file: dir,
+        line: 1,
+        col: 1,
+        path: "",
+        message: `cannot read the recipe preset folder: ${(e as Error).message}`,
+      },
+    ]);
   }
   for (const name of names) {
     const file = join(dir, name);
@@ -19,7 +29,15 @@ export function loadPresets(dir: string): Record<string, RecipePreset> {
     const preset = parsePreset(readFileSync(file, "utf8"), shown);
     const prefix = basename(name).replace(/\.ya?ml$/, "");
     if (preset.family !== prefix) {
-      throw new ConfigError([{ file: shown, line: 1, col: 1, path: "family", message: `family "${preset.family}" must match the file name "${prefix}"` }]);
+      throw new ConfigError([
+        {
+          file: shown,
+          line: 1,
+          col: 1,
+          path: "family",
+          message: `family "${preset.family}" must match the file name "${prefix}"`,
+        },
+      ]);
     }
     out[prefix] = preset;
   }

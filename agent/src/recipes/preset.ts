@@ -40,7 +40,9 @@ export const PresetRule = z
     /** why: shown with the plan and in reviews */
     note: z.string().optional(),
     flags: z.record(z.string(), Scalar).optional(),
-    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "environment variable names are UPPER_CASE"), Scalar).optional(),
+    env: z
+      .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "environment variable names are UPPER_CASE"), Scalar)
+      .optional(),
     config: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
@@ -78,7 +80,8 @@ export interface PresetFacts {
   kvTransfer?: string;
 }
 
-const asList = <T>(v: T | T[] | undefined): T[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+const asList = <T>(v: T | T[] | undefined): T[] | undefined =>
+  v === undefined ? undefined : Array.isArray(v) ? v : [v];
 
 const ALL_ROLES: Role[] = ["prefill", "decode", "worker", "router", "frontend"];
 
@@ -105,10 +108,16 @@ export function presetLayer(preset: RecipePreset | undefined, engine: Engine, fa
     if (!roles.length) continue;
     const settings = {
       ...(rule.flags ? { flags: rule.flags } : {}),
-      ...(rule.env ? { env: Object.fromEntries(Object.entries(rule.env).map(([k, v]) => [k, v === null ? null : String(v)])) } : {}),
+      ...(rule.env
+        ? { env: Object.fromEntries(Object.entries(rule.env).map(([k, v]) => [k, v === null ? null : String(v)])) }
+        : {}),
       ...(rule.config ? { config: rule.config } : {}),
     };
-    parts.push(explicitRoles || w.dpAttn !== undefined || w.expertParallel !== undefined ? { roles: roles.filter((r) => ALL_ROLES.includes(r)), settings } : { settings });
+    parts.push(
+      explicitRoles || w.dpAttn !== undefined || w.expertParallel !== undefined
+        ? { roles: roles.filter((r) => ALL_ROLES.includes(r)), settings }
+        : { settings },
+    );
   }
   return { name: `preset:${preset?.family ?? "none"}`, parts };
 }

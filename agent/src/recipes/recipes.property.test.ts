@@ -18,7 +18,12 @@ const presets = loadPresets(fileURLToPath(new URL("../../../configs/recipes/", i
 const nvidiaSkus = ["h100", "h200", "b200", "gb200"] as const;
 const amdSkus = ["mi300x", "mi355x"] as const;
 const tpArb = fc.constantFrom(1, 2, 4, 8, 16);
-const poolArb = fc.record({ numWorker: fc.integer({ min: 1, max: 4 }), tp: tpArb, dpAttn: fc.boolean(), epEqTp: fc.boolean() });
+const poolArb = fc.record({
+  numWorker: fc.integer({ min: 1, max: 4 }),
+  tp: tpArb,
+  dpAttn: fc.boolean(),
+  epEqTp: fc.boolean(),
+});
 
 const caseArb = fc
   .record({
@@ -47,8 +52,20 @@ const caseArb = fc
         ? ["sglang", "vllm", "trt", "dynamo-sglang", "dynamo-trt", "dynamo-vllm"]
         : ["sglang", "vllm", "atom"];
     const framework = fws[c.fwIdx % fws.length]!;
-    const kv = c.vendor === "amd" ? (framework === "vllm" ? "mori" : "mori") : framework.startsWith("dynamo") || framework === "vllm" || framework === "trt" ? "nixl" : "mooncake";
-    const pool = (p: typeof c.prefill) => ({ numWorker: p.numWorker, tp: p.tp, ep: p.epEqTp ? p.tp : 1, dpAttn: p.dpAttn });
+    const kv =
+      c.vendor === "amd"
+        ? framework === "vllm"
+          ? "mori"
+          : "mori"
+        : framework.startsWith("dynamo") || framework === "vllm" || framework === "trt"
+          ? "nixl"
+          : "mooncake";
+    const pool = (p: typeof c.prefill) => ({
+      numWorker: p.numWorker,
+      tp: p.tp,
+      ep: p.epEqTp ? p.tp : 1,
+      dpAttn: p.dpAttn,
+    });
     return {
       d: makeDeployment({
         configKey: `prop-${framework}-${sku}`,
@@ -75,7 +92,7 @@ describe("recipe properties", () => {
     let refused = 0;
     fc.assert(
       fc.property(caseArb, ({ d, base, rdma }) => {
-        let plan;
+        let plan: ReturnType<typeof buildLaunchPlan>;
         try {
           plan = buildLaunchPlan(d, makePlacement(d, { portBase: base, rdma }), { presets });
         } catch (e) {
@@ -106,7 +123,8 @@ describe("recipe properties", () => {
         const roles = new Set(plan.nodes.flatMap((n) => n.processes.map((p) => p.role)));
         if (d.prefill && d.decode) {
           expect(roles.has("prefill") && roles.has("decode")).toBe(true);
-          const rank0 = (pool: string) => plan.nodes.flatMap((n) => n.processes).filter((p) => p.role === pool && p.name.endsWith("-rank0")).length;
+          const rank0 = (pool: string) =>
+            plan.nodes.flatMap((n) => n.processes).filter((p) => p.role === pool && p.name.endsWith("-rank0")).length;
           expect(rank0("prefill")).toBe(d.prefill.numWorker);
           expect(rank0("decode")).toBe(d.decode.numWorker);
           expect(roles.has("router") || roles.has("frontend")).toBe(true);
@@ -114,7 +132,8 @@ describe("recipe properties", () => {
           expect(roles.has("worker")).toBe(true);
         }
         // the router/frontend and infra run on the leader
-        for (const n of plan.nodes.slice(1)) for (const p of n.processes) expect(["router", "frontend", "infra"]).not.toContain(p.role);
+        for (const n of plan.nodes.slice(1))
+          for (const p of n.processes) expect(["router", "frontend", "infra"]).not.toContain(p.role);
         expect(plan.endpoint.baseUrl.startsWith("http://10.0.0.")).toBe(true);
       }),
       { numRuns: 300, seed: 4242 },

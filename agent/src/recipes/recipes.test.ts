@@ -43,7 +43,9 @@ describe("dispatch", () => {
     expect(err.message).toBe(`no recipe for framework ${fw}`);
   });
   it("atom-disagg → explicit not supported yet", () => {
-    expect(() => plan({ framework: "atom-disagg", sku: "mi355x" })).toThrow(/atom-disagg: disaggregated ATOM is not supported yet/);
+    expect(() => plan({ framework: "atom-disagg", sku: "mi355x" })).toThrow(
+      /atom-disagg: disaggregated ATOM is not supported yet/,
+    );
   });
   it("spec-decoding draft_model → not supported (no draft model path)", () => {
     expect(() => plan({ specDecoding: "draft_model" })).toThrow(/draft_model .* not supported yet/);
@@ -72,10 +74,15 @@ describe("layering", () => {
   });
 
   it("recipe overrides reach argv, env and the TensorRT-LLM YAML", () => {
-    const a = argvOf({ recipeOverrides: { "mem-fraction-static": 0.7, "--disable-radix-cache": null, "chunked-prefill-size": 8192 } });
+    const a = argvOf({
+      recipeOverrides: { "mem-fraction-static": 0.7, "--disable-radix-cache": null, "chunked-prefill-size": 8192 },
+    });
     expect(after(a, "--mem-fraction-static")).toBe("0.7");
     expect(a).not.toContain("--disable-radix-cache");
-    const t = plan({ framework: "trt", recipeOverrides: { "config.kv_cache_config.free_gpu_memory_fraction": 0.5, TRTLLM_ENABLE_PDL: null } });
+    const t = plan({
+      framework: "trt",
+      recipeOverrides: { "config.kv_cache_config.free_gpu_memory_fraction": 0.5, TRTLLM_ENABLE_PDL: null },
+    });
     const w = t.nodes[0]!.processes[0]!;
     expect(w.files[0]!.content).toMatch(/free_gpu_memory_fraction: 0.5/);
     expect(w.env.TRTLLM_ENABLE_PDL).toBeUndefined();
@@ -83,11 +90,15 @@ describe("layering", () => {
 
   it("an override of a placement-derived flag is refused", () => {
     expect(() => plan({ recipeOverrides: { port: 9000 } })).toThrow(/recipe override of --port is not allowed/);
-    expect(() => plan({ recipeOverrides: { CUDA_VISIBLE_DEVICES: "0" } })).toThrow(/CUDA_VISIBLE_DEVICES is not allowed/);
+    expect(() => plan({ recipeOverrides: { CUDA_VISIBLE_DEVICES: "0" } })).toThrow(
+      /CUDA_VISIBLE_DEVICES is not allowed/,
+    );
   });
 
   it("spec flags must stay all-or-none", () => {
-    expect(() => plan({ specDecoding: "mtp", recipeOverrides: { "speculative-eagle-topk": null } })).toThrow(/set all of .* or none/);
+    expect(() => plan({ specDecoding: "mtp", recipeOverrides: { "speculative-eagle-topk": null } })).toThrow(
+      /set all of .* or none/,
+    );
   });
 
   it("concurrency-tied flags follow the largest point, or the point of a per-point launch", () => {
@@ -98,20 +109,33 @@ describe("layering", () => {
   });
 
   it("bad additional-settings and bad overrides name what and where", () => {
-    expect(() => additionalSettingsLayer("prefill", ["NOEQUALS"], "key prefill")).toThrow(/key prefill: additional-settings "NOEQUALS": expected KEY=VALUE/);
-    expect(() => overridesLayer({ "bad key!": 1 }, "key benchfleet.recipe")).toThrow(/key benchfleet.recipe: recipe override "bad key!" is not a flag name/);
+    expect(() => additionalSettingsLayer("prefill", ["NOEQUALS"], "key prefill")).toThrow(
+      /key prefill: additional-settings "NOEQUALS": expected KEY=VALUE/,
+    );
+    expect(() => overridesLayer({ "bad key!": 1 }, "key benchfleet.recipe")).toThrow(
+      /key benchfleet.recipe: recipe override "bad key!" is not a flag name/,
+    );
     const pool = { numWorker: 1, tp: 8, ep: 8, dpAttn: true };
     expect(() =>
-      plan({ framework: "sglang-disagg", kvP2pTransfer: "mooncake", prefill: { ...pool, additionalSettings: ["PREFILL_NODES=3"] }, decode: pool }),
+      plan({
+        framework: "sglang-disagg",
+        kvP2pTransfer: "mooncake",
+        prefill: { ...pool, additionalSettings: ["PREFILL_NODES=3"] },
+        decode: pool,
+      }),
     ).toThrow(/PREFILL_NODES=3 but the prefill pool is placed on 1 node/);
-    expect(() => plan({ framework: "sglang-disagg", kvP2pTransfer: "tcp-magic", prefill: pool, decode: pool })).toThrow(/not an SGLang transfer backend/);
+    expect(() => plan({ framework: "sglang-disagg", kvP2pTransfer: "tcp-magic", prefill: pool, decode: pool })).toThrow(
+      /not an SGLang transfer backend/,
+    );
   });
 
   it("preset files are validated with file:line:col", () => {
-    expect(() => parsePreset("family: x\nmoe: true\nrules:\n  - engine: sglang\n    flagz: {}\n", "configs/recipes/x.yaml")).toThrow(ConfigError);
-    expect(() => parsePreset("family: x\nmoe: true\nrules:\n  - engine: sglang\n    flagz: {}\n", "configs/recipes/x.yaml")).toThrow(
-      /configs\/recipes\/x.yaml:5:5: .*flagz: unknown key/,
-    );
+    expect(() =>
+      parsePreset("family: x\nmoe: true\nrules:\n  - engine: sglang\n    flagz: {}\n", "configs/recipes/x.yaml"),
+    ).toThrow(ConfigError);
+    expect(() =>
+      parsePreset("family: x\nmoe: true\nrules:\n  - engine: sglang\n    flagz: {}\n", "configs/recipes/x.yaml"),
+    ).toThrow(/configs\/recipes\/x.yaml:5:5: .*flagz: unknown key/);
   });
 
   it("no preset for the model prefix: engine defaults only, said in the notes", () => {
@@ -122,8 +146,11 @@ describe("layering", () => {
 });
 
 describe("placement", () => {
-  const pd = (p: { numWorker: number; tp: number }, d: { numWorker: number; tp: number }, sku: DeploymentInput["sku"] = "b200") =>
-    makeDeployment({ ...base, sku, framework: "sglang-disagg", kvP2pTransfer: "nixl", prefill: p, decode: d });
+  const pd = (
+    p: { numWorker: number; tp: number },
+    d: { numWorker: number; tp: number },
+    sku: DeploymentInput["sku"] = "b200",
+  ) => makeDeployment({ ...base, sku, framework: "sglang-disagg", kvP2pTransfer: "nixl", prefill: p, decode: d });
 
   it("prefill first then decode; wide workers span consecutive nodes; GB200 has 4 GPUs per node", () => {
     const l = layoutGang(pd({ numWorker: 1, tp: 4 }, { numWorker: 2, tp: 8 }, "gb200"));
@@ -145,17 +172,23 @@ describe("placement", () => {
     expect(two.workers.map((w) => w.ranks[0]!.nodeRank)).toEqual([0, 1]);
   });
   it("a worker that cannot split evenly across nodes is refused; a gang of the wrong size too", () => {
-    expect(() => layoutGang(pd({ numWorker: 1, tp: 12 }, { numWorker: 1, tp: 8 }))).toThrow(/cannot span nodes of 8 GPUs evenly/);
+    expect(() => layoutGang(pd({ numWorker: 1, tp: 12 }, { numWorker: 1, tp: 8 }))).toThrow(
+      /cannot span nodes of 8 GPUs evenly/,
+    );
     const d = pd({ numWorker: 2, tp: 8 }, { numWorker: 1, tp: 8 });
     const nodes = makePlacement(d, { nodes: 2 }).nodes;
     expect(() => placeGang(d, nodes, 20480, "nvidia")).toThrow(/the gang has 2 node\(s\) but the deployment needs 3/);
     const small = makePlacement(makeDeployment({ ...base }));
     small.nodes[0]!.gpuCount = 4;
-    expect(() => buildLaunchPlan(makeDeployment({ ...base }), small)).toThrow(/needs GPU 7 on h200-node-00, which has 4 GPU/);
+    expect(() => buildLaunchPlan(makeDeployment({ ...base }), small)).toThrow(
+      /needs GPU 7 on h200-node-00, which has 4 GPU/,
+    );
   });
   it("vendor of the placement must match the SKU", () => {
     const d = makeDeployment(base);
-    expect(() => buildLaunchPlan(d, { ...makePlacement(d), vendor: "amd" })).toThrow(/SKU h200 is nvidia but the placement says amd/);
+    expect(() => buildLaunchPlan(d, { ...makePlacement(d), vendor: "amd" })).toThrow(
+      /SKU h200 is nvidia but the placement says amd/,
+    );
   });
 });
 

@@ -21,14 +21,18 @@ export const MORI_IO_ENV: Record<string, string> = {
 };
 
 export function sglangDisaggRecipe(ctx: RecipeContext) {
-  if (!ctx.isDisagg) throw new RecipeError(`${ctx.d.configKey}: framework sglang-disagg needs prefill and decode pools`);
+  if (!ctx.isDisagg)
+    throw new RecipeError(`${ctx.d.configKey}: framework sglang-disagg needs prefill and decode pools`);
   const kv = sglangKvBackend(ctx);
-  if (kv === "mori" && ctx.vendor !== "amd") throw new RecipeError(`${ctx.d.configKey}: kv-p2p-transfer mori is AMD-only (SKU ${ctx.d.sku})`);
+  if (kv === "mori" && ctx.vendor !== "amd")
+    throw new RecipeError(`${ctx.d.configKey}: kv-p2p-transfer mori is AMD-only (SKU ${ctx.d.sku})`);
 
   const base = sglangDefaults(ctx);
   const extraDefaults: LayerPart[] = [];
   if (kv === "mori") {
-    extraDefaults.push({ settings: { env: { ...MORI_IO_ENV, MORI_ENABLE_SDMA: "true", SGLANG_MORI_DISPATCH_DTYPE: "auto" } } });
+    extraDefaults.push({
+      settings: { env: { ...MORI_IO_ENV, MORI_ENABLE_SDMA: "true", SGLANG_MORI_DISPATCH_DTYPE: "auto" } },
+    });
   }
   if (kv === "mooncake" && (ctx.d.sku === "gb200" || ctx.d.sku === "gb300")) {
     // NVL72 with mooncake (engines.md §1.3)
@@ -70,7 +74,11 @@ export function sglangDisaggRecipe(ctx: RecipeContext) {
   const targets: string[] = [];
   for (const w of ctx.workers("prefill")) {
     const r0 = w.ranks[0]!;
-    targets.push("--prefill", `http://${ctx.node(r0.nodeRank).ip}:${ctx.slot(r0).http}`, String(ctx.slot(r0).bootstrap));
+    targets.push(
+      "--prefill",
+      `http://${ctx.node(r0.nodeRank).ip}:${ctx.slot(r0).http}`,
+      String(ctx.slot(r0).bootstrap),
+    );
   }
   for (const w of ctx.workers("decode")) {
     const r0 = w.ranks[0]!;
@@ -86,7 +94,14 @@ export function sglangDisaggRecipe(ctx: RecipeContext) {
     name: "router",
     role: "router",
     image: ctx.d.image,
-    argv: ["python3", "-m", "sglang_router.launch_router", "--pd-disaggregation", ...targets, ...renderFlags(routerSettings.flags)],
+    argv: [
+      "python3",
+      "-m",
+      "sglang_router.launch_router",
+      "--pd-disaggregation",
+      ...targets,
+      ...renderFlags(routerSettings.flags),
+    ],
     env: envStrings(routerSettings.env),
     mounts: [],
     files: [],

@@ -5,7 +5,15 @@
  * sglang-disagg.ts and dynamo.ts (dynamo.sglang takes the same flags).
  */
 import { type ProcessSpec, RecipeError } from "@benchfleet/shared";
-import { envStrings, fixedLayer, layer, type PlacedProcess, processName, type RecipeContext, STAGE } from "./context.js";
+import {
+  envStrings,
+  fixedLayer,
+  layer,
+  type PlacedProcess,
+  processName,
+  type RecipeContext,
+  STAGE,
+} from "./context.js";
 import type { EngineRole, Flags, Layer, LayerPart, Settings } from "./layering.js";
 import type { WorkerLayout } from "./placement.js";
 
@@ -25,7 +33,9 @@ export function sglangEntry(ctx: RecipeContext, kvFallback?: string): Layer {
   for (const role of ctx.engineRoles()) {
     const p = ctx.par(role)!;
     if (p.dcpSize > 1 || p.pcpSize > 1) {
-      throw new RecipeError(`${ctx.d.configKey}: SGLang recipe has no decode/prefill context parallelism (dcp-size ${p.dcpSize}, pcp-size ${p.pcpSize}): not supported`);
+      throw new RecipeError(
+        `${ctx.d.configKey}: SGLang recipe has no decode/prefill context parallelism (dcp-size ${p.dcpSize}, pcp-size ${p.pcpSize}): not supported`,
+      );
     }
     const flags: Flags = {
       "tensor-parallel-size": p.tp,
@@ -63,9 +73,12 @@ export function sglangEntry(ctx: RecipeContext, kvFallback?: string): Layer {
 
 export function sglangKvBackend(ctx: RecipeContext, fallback?: string): string {
   const kv = ctx.d.kvP2pTransfer ?? fallback;
-  if (!kv) throw new RecipeError(`${ctx.d.configKey}: disaggregated SGLang needs kv-p2p-transfer (mooncake, nixl or mori)`);
+  if (!kv)
+    throw new RecipeError(`${ctx.d.configKey}: disaggregated SGLang needs kv-p2p-transfer (mooncake, nixl or mori)`);
   if (!["mooncake", "nixl", "mori"].includes(kv)) {
-    throw new RecipeError(`${ctx.d.configKey}: kv-p2p-transfer "${kv}" is not an SGLang transfer backend (mooncake, nixl, mori)`);
+    throw new RecipeError(
+      `${ctx.d.configKey}: kv-p2p-transfer "${kv}" is not an SGLang transfer backend (mooncake, nixl, mori)`,
+    );
   }
   return kv;
 }
@@ -75,12 +88,19 @@ export function checkSpecFlags(ctx: RecipeContext, role: EngineRole, s: Settings
   const keys = ["speculative-num-steps", "speculative-eagle-topk", "speculative-num-draft-tokens"];
   const set = keys.filter((k) => s.flags[k] !== undefined && s.flags[k] !== false);
   if (set.length && set.length !== keys.length) {
-    throw new RecipeError(`${ctx.d.configKey}: ${role}: set all of --${keys.join(", --")} or none (got ${set.map((k) => `--${k}`).join(", ")})`);
+    throw new RecipeError(
+      `${ctx.d.configKey}: ${role}: set all of --${keys.join(", --")} or none (got ${set.map((k) => `--${k}`).join(", ")})`,
+    );
   }
 }
 
 /** Placement flags of one node of a worker: model, host/port, multi-node rank. */
-export function sglangRankFlags(ctx: RecipeContext, w: WorkerLayout, rankIndex: number, opts: { http: boolean }): Flags {
+export function sglangRankFlags(
+  ctx: RecipeContext,
+  w: WorkerLayout,
+  rankIndex: number,
+  opts: { http: boolean },
+): Flags {
   const r = w.ranks[rankIndex]!;
   const leader = w.ranks[0]!;
   const flags: Flags = { "model-path": ctx.d.model, "served-model-name": ctx.d.model, host: "0.0.0.0" };
@@ -123,7 +143,8 @@ export function sglangWorkerProcesses(ctx: RecipeContext, opts: SglangWorkerOpti
       const ports: Record<string, number> = {};
       if (opts.http) ports.http = slot.http;
       if (w.ranks.length > 1 && i === 0) ports.distInit = slot.distInit;
-      if (typeof s.flags["disaggregation-bootstrap-port"] === "number") ports.bootstrap = s.flags["disaggregation-bootstrap-port"] as number;
+      if (typeof s.flags["disaggregation-bootstrap-port"] === "number")
+        ports.bootstrap = s.flags["disaggregation-bootstrap-port"] as number;
       if (typeof s.flags["nccl-port"] === "number") ports.nccl = s.flags["nccl-port"] as number;
       if (s.env.DYN_SYSTEM_PORT) ports.system = Number(s.env.DYN_SYSTEM_PORT);
       const node = ctx.node(r.nodeRank);
@@ -161,9 +182,16 @@ function renderSglang(flags: Flags): string[] {
 /** framework `sglang`: aggregated server(s); the leader's rank 0 is the endpoint. */
 export function sglangRecipe(ctx: RecipeContext) {
   if (ctx.isDisagg) {
-    throw new RecipeError(`${ctx.d.configKey}: framework sglang with prefill/decode pools: use framework sglang-disagg or dynamo-sglang`);
+    throw new RecipeError(
+      `${ctx.d.configKey}: framework sglang with prefill/decode pools: use framework sglang-disagg or dynamo-sglang`,
+    );
   }
-  const processes = sglangWorkerProcesses(ctx, { module: "sglang.launch_server", http: true, defaults: sglangDefaults(ctx), entry: sglangEntry(ctx) });
+  const processes = sglangWorkerProcesses(ctx, {
+    module: "sglang.launch_server",
+    http: true,
+    defaults: sglangDefaults(ctx),
+    entry: sglangEntry(ctx),
+  });
   const w = ctx.workers("worker")[0]!;
   const port = ctx.slot(w.ranks[0]!).http;
   const ip = ctx.node(w.ranks[0]!.nodeRank).ip;

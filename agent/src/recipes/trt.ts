@@ -9,7 +9,15 @@
  */
 import { type ProcessSpec, RecipeError } from "@benchfleet/shared";
 import { stringify } from "yaml";
-import { envStrings, fixedLayer, layer, type PlacedProcess, processName, type RecipeContext, STAGE } from "./context.js";
+import {
+  envStrings,
+  fixedLayer,
+  layer,
+  type PlacedProcess,
+  processName,
+  type RecipeContext,
+  STAGE,
+} from "./context.js";
 import type { EngineRole, Layer, LayerPart, Settings } from "./layering.js";
 import { renderFlags } from "./layering.js";
 import type { WorkerLayout } from "./placement.js";
@@ -18,7 +26,9 @@ import type { WorkerLayout } from "./placement.js";
 export const TRT_MTP_LAYERS = 3;
 
 export function trtDefaults(ctx: RecipeContext): Layer {
-  const parts: LayerPart[] = [{ settings: { config: { kv_cache_config: { enable_block_reuse: false }, print_iter_log: false } } }];
+  const parts: LayerPart[] = [
+    { settings: { config: { kv_cache_config: { enable_block_reuse: false }, print_iter_log: false } } },
+  ];
   if (ctx.isDisagg) parts.push({ roles: ["prefill"], settings: { config: { disable_overlap_scheduler: true } } });
   return layer("engine-defaults:trt", parts);
 }
@@ -38,14 +48,17 @@ export function trtEntry(ctx: RecipeContext, inYaml: boolean): Layer {
   for (const role of ctx.engineRoles()) {
     const p = ctx.par(role)!;
     if (p.dcpSize > 1 || p.pcpSize > 1) {
-      throw new RecipeError(`${ctx.d.configKey}: TensorRT-LLM recipe has no context parallelism (dcp-size ${p.dcpSize}, pcp-size ${p.pcpSize}): not supported`);
+      throw new RecipeError(
+        `${ctx.d.configKey}: TensorRT-LLM recipe has no context parallelism (dcp-size ${p.dcpSize}, pcp-size ${p.pcpSize}): not supported`,
+      );
     }
     const steps = ctx.mtpSteps(role, TRT_MTP_LAYERS);
     const batch = ctx.concPerWorker(role);
     const config: Record<string, unknown> = { enable_attention_dp: p.dpAttn };
     if (role !== "prefill") config.cuda_graph_config = { enable_padding: true, max_batch_size: batch };
     if (steps !== undefined) config.speculative_config = { decoding_type: "MTP", num_nextn_predict_layers: steps };
-    if (ctx.isDisagg) config.cache_transceiver_config = { backend: trtTransceiver(ctx), max_tokens_in_buffer: ctx.d.maxModelLen };
+    if (ctx.isDisagg)
+      config.cache_transceiver_config = { backend: trtTransceiver(ctx), max_tokens_in_buffer: ctx.d.maxModelLen };
     const sizes = {
       tensor_parallel_size: p.tp,
       moe_expert_parallel_size: p.ep,
@@ -75,7 +88,10 @@ export function trtEntry(ctx: RecipeContext, inYaml: boolean): Layer {
 export function trtTransceiver(ctx: RecipeContext): string {
   const kv = (ctx.d.kvP2pTransfer ?? "nixl").toLowerCase();
   const map: Record<string, string> = { nixl: "NIXL", ucx: "UCX", mpi: "MPI", default: "DEFAULT" };
-  if (!map[kv]) throw new RecipeError(`${ctx.d.configKey}: kv-p2p-transfer "${kv}" is not a TensorRT-LLM cache transceiver backend (nixl, ucx, mpi, default)`);
+  if (!map[kv])
+    throw new RecipeError(
+      `${ctx.d.configKey}: kv-p2p-transfer "${kv}" is not a TensorRT-LLM cache transceiver backend (nixl, ucx, mpi, default)`,
+    );
   return map[kv]!;
 }
 
@@ -115,14 +131,24 @@ export function trtRecipe(ctx: RecipeContext) {
         fixedLayer([
           {
             roles: [w.pool],
-            settings: { flags: { host: "0.0.0.0", port: slot.http, backend: "pytorch", extra_llm_api_options: file }, env: ctx.visibleDevices(r.gpus) },
+            settings: {
+              flags: { host: "0.0.0.0", port: slot.http, backend: "pytorch", extra_llm_api_options: file },
+              env: ctx.visibleDevices(r.gpus),
+            },
           },
         ]),
       );
       const { prefix } = trtLaunchPrefix(ctx, w);
       const mpi = trtMpi(ctx, w, i);
-      const serve = ["trtllm-serve", ctx.d.model, ...renderFlags({ ...s.flags, ...(ctx.isDisagg ? {} : { trust_remote_code: true }) }, "equals")];
-      const argv = !ctx.isDisagg && !mpi ? ["mpirun", "-n", "1", "--oversubscribe", "--allow-run-as-root", ...serve] : [...prefix, ...serve];
+      const serve = [
+        "trtllm-serve",
+        ctx.d.model,
+        ...renderFlags({ ...s.flags, ...(ctx.isDisagg ? {} : { trust_remote_code: true }) }, "equals"),
+      ];
+      const argv =
+        !ctx.isDisagg && !mpi
+          ? ["mpirun", "-n", "1", "--oversubscribe", "--allow-run-as-root", ...serve]
+          : [...prefix, ...serve];
       const spec: ProcessSpec = {
         name,
         role: w.pool,
@@ -149,7 +175,8 @@ export function trtRecipe(ctx: RecipeContext) {
   }
   const leader = ctx.leader;
   const port = ctx.shared.endpoint;
-  const urls = (pool: "prefill" | "decode") => ctx.workers(pool).map((w) => `${ctx.node(w.ranks[0]!.nodeRank).ip}:${ctx.slot(w.ranks[0]!).http}`);
+  const urls = (pool: "prefill" | "decode") =>
+    ctx.workers(pool).map((w) => `${ctx.node(w.ranks[0]!.nodeRank).ip}:${ctx.slot(w.ranks[0]!).http}`);
   const disaggConfig = {
     hostname: "0.0.0.0",
     port,

@@ -5,7 +5,15 @@
  * MoRIIOConnector on AMD) and a proxy/router fronts them on the leader (reference/engines.md §4).
  */
 import { type HealthCheck, type ProcessSpec, RecipeError } from "@benchfleet/shared";
-import { envStrings, fixedLayer, layer, type PlacedProcess, processName, type RecipeContext, STAGE } from "./context.js";
+import {
+  envStrings,
+  fixedLayer,
+  layer,
+  type PlacedProcess,
+  processName,
+  type RecipeContext,
+  STAGE,
+} from "./context.js";
 import type { Flags, Layer, LayerPart } from "./layering.js";
 import { renderFlags } from "./layering.js";
 import type { WorkerLayout } from "./placement.js";
@@ -23,7 +31,10 @@ export function vllmEntry(ctx: RecipeContext): Layer {
   const parts: LayerPart[] = [];
   for (const role of ctx.engineRoles()) {
     const p = ctx.par(role)!;
-    if (p.pcpSize > 1) throw new RecipeError(`${ctx.d.configKey}: vLLM recipe has no prefill context parallelism (pcp-size ${p.pcpSize}): not supported`);
+    if (p.pcpSize > 1)
+      throw new RecipeError(
+        `${ctx.d.configKey}: vLLM recipe has no prefill context parallelism (pcp-size ${p.pcpSize}): not supported`,
+      );
     const flags: Flags = {};
     if (p.dpAttn) {
       flags["tensor-parallel-size"] = 1;
@@ -35,7 +46,8 @@ export function vllmEntry(ctx: RecipeContext): Layer {
     if (role !== "prefill") flags["max-num-seqs"] = ctx.concPerWorker(role);
     flags["max-model-len"] = ctx.d.maxModelLen;
     const steps = ctx.mtpSteps(role, VLLM_MTP_TOKENS);
-    if (steps !== undefined) flags["speculative-config"] = JSON.stringify({ method: "mtp", num_speculative_tokens: steps });
+    if (steps !== undefined)
+      flags["speculative-config"] = JSON.stringify({ method: "mtp", num_speculative_tokens: steps });
     parts.push({ roles: [role], settings: { flags } });
   }
   return layer("entry", parts);
@@ -67,16 +79,25 @@ export function vllmRankFlags(ctx: RecipeContext, w: WorkerLayout, i: number): F
 /** kv-transfer-config of a PD instance (per worker: MoRI-IO needs its own HTTP port). */
 export function kvTransferConfig(ctx: RecipeContext, w: WorkerLayout, httpPort: number): string {
   const kv = ctx.d.kvP2pTransfer ?? (ctx.vendor === "amd" ? "mori" : "nixl");
-  if (kv === "nixl") return JSON.stringify({ kv_connector: "NixlConnector", kv_role: "kv_both", kv_load_failure_policy: "fail" });
+  if (kv === "nixl")
+    return JSON.stringify({ kv_connector: "NixlConnector", kv_role: "kv_both", kv_load_failure_policy: "fail" });
   if (kv === "mori") {
-    if (ctx.vendor !== "amd") throw new RecipeError(`${ctx.d.configKey}: kv-p2p-transfer mori is AMD-only (SKU ${ctx.d.sku})`);
+    if (ctx.vendor !== "amd")
+      throw new RecipeError(`${ctx.d.configKey}: kv-p2p-transfer mori is AMD-only (SKU ${ctx.d.sku})`);
     return JSON.stringify({
       kv_connector: "MoRIIOConnector",
       kv_role: w.pool === "prefill" ? "kv_producer" : "kv_consumer",
-      kv_connector_extra_config: { proxy_ip: ctx.leader.ip, proxy_ping_port: ctx.shared.proxyPing, http_port: httpPort, read_mode: true },
+      kv_connector_extra_config: {
+        proxy_ip: ctx.leader.ip,
+        proxy_ping_port: ctx.shared.proxyPing,
+        http_port: httpPort,
+        read_mode: true,
+      },
     });
   }
-  throw new RecipeError(`${ctx.d.configKey}: kv-p2p-transfer "${kv}" has no vLLM connector in this recipe (nixl, mori)`);
+  throw new RecipeError(
+    `${ctx.d.configKey}: kv-p2p-transfer "${kv}" has no vLLM connector in this recipe (nixl, mori)`,
+  );
 }
 
 export function vllmRecipe(ctx: RecipeContext) {
@@ -88,7 +109,12 @@ export function vllmRecipe(ctx: RecipeContext) {
       const node = ctx.node(r.nodeRank);
       const slot = ctx.slot(r);
       const http = i === 0;
-      const flags: Flags = { "served-model-name": ctx.d.model, host: "0.0.0.0", port: slot.http, ...vllmRankFlags(ctx, w, i) };
+      const flags: Flags = {
+        "served-model-name": ctx.d.model,
+        host: "0.0.0.0",
+        port: slot.http,
+        ...vllmRankFlags(ctx, w, i),
+      };
       const env: Record<string, string> = { ...ctx.visibleDevices(r.gpus) };
       if (ctx.isDisagg) {
         flags["kv-transfer-config"] = kvTransferConfig(ctx, w, slot.http);
@@ -171,7 +197,9 @@ export function vllmRecipe(ctx: RecipeContext) {
       ...d.map((x) => String(x.port)),
     ];
     health = [{ kind: "tcp", host: leader.ip, port }];
-    ctx.notes.push(`the NIXL proxy is vLLM's ${VLLM_TOY_PROXY}: the image must hold the vLLM source tree in the working directory`);
+    ctx.notes.push(
+      `the NIXL proxy is vLLM's ${VLLM_TOY_PROXY}: the image must hold the vLLM source tree in the working directory`,
+    );
   }
   const routerSettings = ctx.resolve("router", layer("engine-defaults:router", []), layer("entry", []), fixedLayer([]));
   const router: ProcessSpec = {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ControllerContext } from "../context.js";
 import { JOB_STATUSES } from "../jobs.js";
 import { csv, IdParam, Paging } from "./common.js";
-import { Api, ApiError } from "./route.js";
+import { type Api, ApiError } from "./route.js";
 import { sweepError } from "./sweeps.js";
 
 export function registerJobRoutes(api: Api, c: ControllerContext): void {
@@ -35,7 +35,14 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
     },
     async ({ query }) => {
       const { total, items } = c.jobs.list(
-        { sweepId: query.sweep, status: query.status, sku: query.sku, runner: query.runner, configKey: query.configKey, nodeId: query.node },
+        {
+          sweepId: query.sweep,
+          status: query.status,
+          sku: query.sku,
+          runner: query.runner,
+          configKey: query.configKey,
+          nodeId: query.node,
+        },
         query.offset,
         query.limit,
         nodesOf,
@@ -44,46 +51,101 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
         total,
         offset: query.offset,
         limit: query.limit,
-        items: items.map((j) => ({ ...j, waitingReason: j.status === "queued" ? c.dispatcher.waitingReason(j.jobId) : undefined })),
+        items: items.map((j) => ({
+          ...j,
+          waitingReason: j.status === "queued" ? c.dispatcher.waitingReason(j.jobId) : undefined,
+        })),
       };
     },
   );
 
-  api.route({ method: "GET", url: "/api/v1/jobs/:id", role: "viewer", tag: "jobs", summary: "one job with its attempts and deployment", params: IdParam }, async ({ params }) => {
-    const j = mustJob(params.id);
-    return {
-      ...j,
-      waitingReason: j.status === "queued" ? c.dispatcher.waitingReason(j.jobId) : undefined,
-      attempts: c.attempts.ofJob(j.jobId),
-      deployment: await c.jobs.deployment(j.jobId),
-    };
-  });
+  api.route(
+    {
+      method: "GET",
+      url: "/api/v1/jobs/:id",
+      role: "viewer",
+      tag: "jobs",
+      summary: "one job with its attempts and deployment",
+      params: IdParam,
+    },
+    async ({ params }) => {
+      const j = mustJob(params.id);
+      return {
+        ...j,
+        waitingReason: j.status === "queued" ? c.dispatcher.waitingReason(j.jobId) : undefined,
+        attempts: c.attempts.ofJob(j.jobId),
+        deployment: await c.jobs.deployment(j.jobId),
+      };
+    },
+  );
 
   api.route(
-    { method: "POST", url: "/api/v1/jobs/:id/cancel", role: "operator", tag: "jobs", summary: "cancel a queued or running job", params: IdParam, body: z.object({ reason: z.string().max(500).optional() }).strict().default({}) },
+    {
+      method: "POST",
+      url: "/api/v1/jobs/:id/cancel",
+      role: "operator",
+      tag: "jobs",
+      summary: "cancel a queued or running job",
+      params: IdParam,
+      body: z
+        .object({ reason: z.string().max(500).optional() })
+        .strict()
+        .default({}),
+    },
     async ({ params, body, user }) => {
       mustJob(params.id);
       return c.supervisor.cancelJob(params.id, body.reason ?? `cancelled by ${user?.name ?? "operator"}`);
     },
   );
 
-  api.route({ method: "POST", url: "/api/v1/jobs/:id/retry", role: "operator", tag: "jobs", summary: "re-queue a finished job", params: IdParam }, async ({ params }) => {
-    const j = mustJob(params.id);
-    if (j.status === "queued" || j.status === "running") throw new ApiError(409, "conflict", `job ${j.jobId} is ${j.status}`);
-    await c.sweeps.requeueJob(j.jobId).catch(sweepError);
-    return c.jobs.get(j.jobId);
-  });
+  api.route(
+    {
+      method: "POST",
+      url: "/api/v1/jobs/:id/retry",
+      role: "operator",
+      tag: "jobs",
+      summary: "re-queue a finished job",
+      params: IdParam,
+    },
+    async ({ params }) => {
+      const j = mustJob(params.id);
+      if (j.status === "queued" || j.status === "running")
+        throw new ApiError(409, "conflict", `job ${j.jobId} is ${j.status}`);
+      await c.sweeps.requeueJob(j.jobId).catch(sweepError);
+      return c.jobs.get(j.jobId);
+    },
+  );
 
-  api.route({ method: "GET", url: "/api/v1/jobs/:id/attempts", role: "viewer", tag: "attempts", summary: "attempts of a job", params: IdParam }, async ({ params }) => {
-    mustJob(params.id);
-    return { items: c.attempts.ofJob(params.id) };
-  });
+  api.route(
+    {
+      method: "GET",
+      url: "/api/v1/jobs/:id/attempts",
+      role: "viewer",
+      tag: "attempts",
+      summary: "attempts of a job",
+      params: IdParam,
+    },
+    async ({ params }) => {
+      mustJob(params.id);
+      return { items: c.attempts.ofJob(params.id) };
+    },
+  );
 
-  api.route({ method: "GET", url: "/api/v1/attempts/:id", role: "viewer", tag: "attempts", summary: "one attempt", params: IdParam }, async ({ params }) => {
-    const a = c.attempts.get(params.id);
-    if (!a) throw new ApiError(404, "not-found", `attempt ${params.id} not found`);
-    return a;
-  });
+  api.route(
+    {
+      method: "GET",
+      url: "/api/v1/attempts/:id",
+      role: "viewer",
+      tag: "attempts",
+      summary: "one attempt",
+      params: IdParam,
+    },
+    async ({ params }) => {
+      const a = c.attempts.get(params.id);
+      if (!a) throw new ApiError(404, "not-found", `attempt ${params.id} not found`);
+      return a;
+    },
+  );
 
   api.route(
     {
@@ -96,10 +158,18 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
       query: z
         .object({
           attempt: z.string().optional(),
-          process: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+          process: z
+            .string()
+            .regex(/^[A-Za-z0-9._-]{1,64}$/)
+            .optional(),
           tail: z.coerce.number().int().min(0).max(100_000).default(200),
           offset: z.coerce.number().int().min(0).optional(),
-          length: z.coerce.number().int().min(1).max(4 * 1024 * 1024).default(256 * 1024),
+          length: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(4 * 1024 * 1024)
+            .default(256 * 1024),
         })
         .strict(),
     },
@@ -107,13 +177,25 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
       const j = mustJob(params.id);
       const attemptId = query.attempt ?? j.currentAttemptId ?? c.attempts.ofJob(j.jobId).at(-1)?.attemptId;
       if (!attemptId) return { jobId: j.jobId, attemptId: null, processes: [], lines: [] };
-      if (!c.attempts.ofJob(j.jobId).some((a) => a.attemptId === attemptId)) throw new ApiError(404, "not-found", `attempt ${attemptId} of job ${j.jobId} not found`);
+      if (!c.attempts.ofJob(j.jobId).some((a) => a.attemptId === attemptId))
+        throw new ApiError(404, "not-found", `attempt ${attemptId} of job ${j.jobId} not found`);
       const processes = c.logs.processes(j.jobId, attemptId);
       if (query.offset !== undefined) {
         if (!query.process) throw new ApiError(400, "bad-request", "a byte range (offset) needs process");
-        return { jobId: j.jobId, attemptId, process: query.process, offset: query.offset, ...c.logs.range(j.jobId, attemptId, query.process, query.offset, query.length) };
+        return {
+          jobId: j.jobId,
+          attemptId,
+          process: query.process,
+          offset: query.offset,
+          ...c.logs.range(j.jobId, attemptId, query.process, query.offset, query.length),
+        };
       }
-      return { jobId: j.jobId, attemptId, processes, lines: c.logs.tail(j.jobId, attemptId, query.tail, query.process) };
+      return {
+        jobId: j.jobId,
+        attemptId,
+        processes,
+        lines: c.logs.tail(j.jobId, attemptId, query.tail, query.process),
+      };
     },
   );
 }

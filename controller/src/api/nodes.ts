@@ -1,10 +1,11 @@
 /** /api/v1/nodes: list, get, drain, undrain, quarantine, release. */
-import { z } from "zod";
+
 import { NODE_STATES } from "@benchfleet/shared";
+import { z } from "zod";
 import type { ControllerContext } from "../context.js";
 import { nodeLabels, nodeState, nodeView } from "../node-registry.js";
 import { csv, IdParam, Paging } from "./common.js";
-import { Api, ApiError } from "./route.js";
+import { type Api, ApiError } from "./route.js";
 
 export function registerNodeRoutes(api: Api, c: ControllerContext): void {
   const must = (id: string) => {
@@ -12,7 +13,10 @@ export function registerNodeRoutes(api: Api, c: ControllerContext): void {
     if (!n) throw new ApiError(404, "not-found", `node ${id} not found`);
     return n;
   };
-  const Reason = z.object({ reason: z.string().max(500).optional() }).strict().default({});
+  const Reason = z
+    .object({ reason: z.string().max(500).optional() })
+    .strict()
+    .default({});
 
   api.route(
     {
@@ -21,49 +25,121 @@ export function registerNodeRoutes(api: Api, c: ControllerContext): void {
       role: "viewer",
       tag: "nodes",
       summary: "list nodes",
-      query: z.object({ state: csv.pipe(z.array(z.enum(NODE_STATES))).optional(), sku: z.string().optional(), label: z.string().optional(), ...Paging }).strict(),
+      query: z
+        .object({
+          state: csv.pipe(z.array(z.enum(NODE_STATES))).optional(),
+          sku: z.string().optional(),
+          label: z.string().optional(),
+          ...Paging,
+        })
+        .strict(),
     },
     async ({ query }) => {
       const all = c.registry
         .list()
-        .filter((n) => (!query.state || query.state.includes(nodeState(n))) && (!query.sku || n.info.sku === query.sku) && (!query.label || nodeLabels(n.info).includes(query.label)));
-      return { total: all.length, offset: query.offset, limit: query.limit, items: all.slice(query.offset, query.offset + query.limit).map(nodeView) };
+        .filter(
+          (n) =>
+            (!query.state || query.state.includes(nodeState(n))) &&
+            (!query.sku || n.info.sku === query.sku) &&
+            (!query.label || nodeLabels(n.info).includes(query.label)),
+        );
+      return {
+        total: all.length,
+        offset: query.offset,
+        limit: query.limit,
+        items: all.slice(query.offset, query.offset + query.limit).map(nodeView),
+      };
     },
   );
 
-  api.route({ method: "GET", url: "/api/v1/nodes/:id", role: "viewer", tag: "nodes", summary: "one node with its recent failures", params: IdParam }, async ({ params }) => {
-    const n = must(params.id);
-    return { ...nodeView(n), failures: c.registry.failureHistory().filter((f) => f.nodeId === n.id) };
-  });
+  api.route(
+    {
+      method: "GET",
+      url: "/api/v1/nodes/:id",
+      role: "viewer",
+      tag: "nodes",
+      summary: "one node with its recent failures",
+      params: IdParam,
+    },
+    async ({ params }) => {
+      const n = must(params.id);
+      return { ...nodeView(n), failures: c.registry.failureHistory().filter((f) => f.nodeId === n.id) };
+    },
+  );
 
-  api.route({ method: "POST", url: "/api/v1/nodes/:id/drain", role: "operator", tag: "nodes", summary: "take no new work; the current attempt finishes", params: IdParam, body: Reason }, async ({ params, body, user }) => {
-    must(params.id);
-    const n = await c.registry.setAdmin(params.id, "drain", body.reason ?? `drained by ${user?.name ?? "operator"}`);
-    c.hub.send(n.id, { type: "drain", drain: true });
-    return nodeView(n);
-  });
+  api.route(
+    {
+      method: "POST",
+      url: "/api/v1/nodes/:id/drain",
+      role: "operator",
+      tag: "nodes",
+      summary: "take no new work; the current attempt finishes",
+      params: IdParam,
+      body: Reason,
+    },
+    async ({ params, body, user }) => {
+      must(params.id);
+      const n = await c.registry.setAdmin(params.id, "drain", body.reason ?? `drained by ${user?.name ?? "operator"}`);
+      c.hub.send(n.id, { type: "drain", drain: true });
+      return nodeView(n);
+    },
+  );
 
-  api.route({ method: "POST", url: "/api/v1/nodes/:id/undrain", role: "operator", tag: "nodes", summary: "take work again", params: IdParam }, async ({ params }) => {
-    const n = must(params.id);
-    if (n.adminState !== "drain") throw new ApiError(409, "conflict", `node ${n.id} is not drained (it is ${nodeState(n)})`);
-    await c.registry.setAdmin(n.id, "active");
-    c.hub.send(n.id, { type: "drain", drain: false });
-    c.dispatcher.kick();
-    return nodeView(n);
-  });
+  api.route(
+    {
+      method: "POST",
+      url: "/api/v1/nodes/:id/undrain",
+      role: "operator",
+      tag: "nodes",
+      summary: "take work again",
+      params: IdParam,
+    },
+    async ({ params }) => {
+      const n = must(params.id);
+      if (n.adminState !== "drain")
+        throw new ApiError(409, "conflict", `node ${n.id} is not drained (it is ${nodeState(n)})`);
+      await c.registry.setAdmin(n.id, "active");
+      c.hub.send(n.id, { type: "drain", drain: false });
+      c.dispatcher.kick();
+      return nodeView(n);
+    },
+  );
 
-  api.route({ method: "POST", url: "/api/v1/nodes/:id/quarantine", role: "operator", tag: "nodes", summary: "quarantine: no new work until released", params: IdParam, body: Reason }, async ({ params, body, user }) => {
-    must(params.id);
-    return nodeView(await c.registry.setAdmin(params.id, "quarantine", body.reason ?? `quarantined by ${user?.name ?? "operator"}`));
-  });
+  api.route(
+    {
+      method: "POST",
+      url: "/api/v1/nodes/:id/quarantine",
+      role: "operator",
+      tag: "nodes",
+      summary: "quarantine: no new work until released",
+      params: IdParam,
+      body: Reason,
+    },
+    async ({ params, body, user }) => {
+      must(params.id);
+      return nodeView(
+        await c.registry.setAdmin(params.id, "quarantine", body.reason ?? `quarantined by ${user?.name ?? "operator"}`),
+      );
+    },
+  );
 
-  api.route({ method: "POST", url: "/api/v1/nodes/:id/release", role: "operator", tag: "nodes", summary: "release from quarantine or drain; clears its failure history", params: IdParam }, async ({ params }) => {
-    const n = must(params.id);
-    await c.registry.clearFailures(n.id);
-    const was = n.adminState;
-    await c.registry.setAdmin(n.id, "active");
-    if (was === "drain") c.hub.send(n.id, { type: "drain", drain: false });
-    c.dispatcher.kick();
-    return nodeView(n);
-  });
+  api.route(
+    {
+      method: "POST",
+      url: "/api/v1/nodes/:id/release",
+      role: "operator",
+      tag: "nodes",
+      summary: "release from quarantine or drain; clears its failure history",
+      params: IdParam,
+    },
+    async ({ params }) => {
+      const n = must(params.id);
+      await c.registry.clearFailures(n.id);
+      const was = n.adminState;
+      await c.registry.setAdmin(n.id, "active");
+      if (was === "drain") c.hub.send(n.id, { type: "drain", drain: false });
+      c.dispatcher.kick();
+      return nodeView(n);
+    },
+  );
 }

@@ -1,9 +1,10 @@
 /** Planning from config texts posted to the API (dry run, or a sweep made from a whole config). */
-import { z } from "zod";
+
 import { buildPlan, loadMasterConfigs, loadRunnersFile, type Plan, type SkuName } from "@benchfleet/shared";
+import { z } from "zod";
 import { readSkuCatalog } from "../config/config-files.js";
-import { ApiError } from "./route.js";
 import { TextFileSchema } from "./common.js";
+import { ApiError } from "./route.js";
 
 export const PlanBody = z
   .object({
@@ -18,7 +19,9 @@ export type PlanBody = z.infer<typeof PlanBody>;
 export function planFromBody(b: PlanBody): Plan {
   const catalog = readSkuCatalog();
   const skus = b.skus?.map((s) => s.toLowerCase());
-  for (const s of skus ?? []) if (!(s in catalog)) throw new ApiError(400, "bad-request", `unknown SKU "${s}" (known: ${Object.keys(catalog).join(", ")})`);
+  for (const s of skus ?? [])
+    if (!(s in catalog))
+      throw new ApiError(400, "bad-request", `unknown SKU "${s}" (known: ${Object.keys(catalog).join(", ")})`);
   return buildPlan(loadMasterConfigs(b.configs), {
     catalog,
     runners: b.runners ? loadRunnersFile(b.runners) : undefined,

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { ControllerContext } from "../context.js";
 import type { PointRow, ResultQuery } from "../results-db.js";
-import { Api } from "./route.js";
+import type { Api } from "./route.js";
 
 const Filters = {
   sweep: z.string().optional(),
@@ -15,7 +15,16 @@ const Filters = {
   emulated: z.enum(["true", "false", "any"]).default("false"),
 };
 
-function toQuery(q: { sweep?: string; job?: string; configKey?: string; sku?: string; fingerprint?: string; since?: string; until?: string; emulated: string }): ResultQuery {
+function toQuery(q: {
+  sweep?: string;
+  job?: string;
+  configKey?: string;
+  sku?: string;
+  fingerprint?: string;
+  since?: string;
+  until?: string;
+  emulated: string;
+}): ResultQuery {
   return {
     sweepId: q.sweep,
     jobId: q.job,
@@ -29,9 +38,32 @@ function toQuery(q: { sweep?: string; job?: string; configKey?: string; sku?: st
 }
 
 export const CSV_COLUMNS: Array<keyof PointRow> = [
-  "sweepId", "jobId", "attemptId", "configKey", "sku", "model", "framework", "precision", "image", "engineVersion",
-  "concurrency", "isl", "osl", "status", "gpusTotal", "totalTokenThroughput", "outputThroughput", "tputPerGpu",
-  "medianTtftMs", "medianTpotMs", "interactivity", "startedAt", "finishedAt", "receivedAt", "emulated", "fingerprint",
+  "sweepId",
+  "jobId",
+  "attemptId",
+  "configKey",
+  "sku",
+  "model",
+  "framework",
+  "precision",
+  "image",
+  "engineVersion",
+  "concurrency",
+  "isl",
+  "osl",
+  "status",
+  "gpusTotal",
+  "totalTokenThroughput",
+  "outputThroughput",
+  "tputPerGpu",
+  "medianTtftMs",
+  "medianTpotMs",
+  "interactivity",
+  "startedAt",
+  "finishedAt",
+  "receivedAt",
+  "emulated",
+  "fingerprint",
 ];
 
 function csvCell(v: unknown): string {
@@ -54,21 +86,55 @@ export function registerResultRoutes(api: Api, c: ControllerContext): void {
       role: "viewer",
       tag: "results",
       summary: "point results by sweep / job / config / SKU / date",
-      query: z.object({ ...Filters, offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(5000).default(500) }).strict(),
+      query: z
+        .object({
+          ...Filters,
+          offset: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(5000).default(500),
+        })
+        .strict(),
     },
     async ({ query }) => {
       const q = toQuery(query);
-      return { total: c.results.countPoints(q), offset: query.offset, limit: query.limit, items: c.results.queryPoints({ ...q, offset: query.offset, limit: query.limit }) };
+      return {
+        total: c.results.countPoints(q),
+        offset: query.offset,
+        limit: query.limit,
+        items: c.results.queryPoints({ ...q, offset: query.offset, limit: query.limit }),
+      };
     },
   );
 
   api.route(
-    { method: "GET", url: "/api/v1/results/evals", role: "viewer", tag: "results", summary: "eval results", query: z.object({ ...Filters, offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(5000).default(500) }).strict() },
-    async ({ query }) => ({ items: c.results.queryEvals({ ...toQuery(query), offset: query.offset, limit: query.limit }) }),
+    {
+      method: "GET",
+      url: "/api/v1/results/evals",
+      role: "viewer",
+      tag: "results",
+      summary: "eval results",
+      query: z
+        .object({
+          ...Filters,
+          offset: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(5000).default(500),
+        })
+        .strict(),
+    },
+    async ({ query }) => ({
+      items: c.results.queryEvals({ ...toQuery(query), offset: query.offset, limit: query.limit }),
+    }),
   );
 
   api.route(
-    { method: "GET", url: "/api/v1/results/export", role: "viewer", tag: "results", summary: "export point results as JSON or CSV", produces: "text/csv", query: z.object({ ...Filters, format: z.enum(["json", "csv"]).default("json") }).strict() },
+    {
+      method: "GET",
+      url: "/api/v1/results/export",
+      role: "viewer",
+      tag: "results",
+      summary: "export point results as JSON or CSV",
+      produces: "text/csv",
+      query: z.object({ ...Filters, format: z.enum(["json", "csv"]).default("json") }).strict(),
+    },
     async ({ query, reply }) => {
       const rows: PointRow[] = [];
       for (let offset = 0; ; offset += 5000) {
@@ -78,7 +144,9 @@ export function registerResultRoutes(api: Api, c: ControllerContext): void {
       }
       const name = `benchfleet-results${query.sweep ? `-${query.sweep}` : ""}`;
       if (query.format === "csv") {
-        reply.header("content-type", "text/csv; charset=utf-8").header("content-disposition", `attachment; filename="${name}.csv"`);
+        reply
+          .header("content-type", "text/csv; charset=utf-8")
+          .header("content-disposition", `attachment; filename="${name}.csv"`);
         return reply.send(toCsv(rows));
       }
       reply.header("content-disposition", `attachment; filename="${name}.json"`);

@@ -3,9 +3,10 @@
  * params/query/body, the role check, JSON errors `{error, message, details}` and the route's entry
  * in the OpenAPI document served at `/api/v1/openapi.json`.
  */
+
+import { ConfigError } from "@benchfleet/shared";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { ConfigError } from "@benchfleet/shared";
 import { type Auth, type Role, roleAtLeast } from "../auth.js";
 
 export class ApiError extends Error {
@@ -69,15 +70,18 @@ export class Api {
   authorize(req: FastifyRequest, role: Role | "public"): { name: string; role: Role } | undefined {
     if (role === "public") return undefined;
     const user = this.auth.operator(bearer(req));
-    if (!user) throw new ApiError(401, "unauthorized", "a valid operator token is required (Authorization: Bearer <token>)");
-    if (!roleAtLeast(user.role, role)) throw new ApiError(403, "forbidden", `this call needs role ${role}; token ${user.name} has ${user.role}`);
+    if (!user)
+      throw new ApiError(401, "unauthorized", "a valid operator token is required (Authorization: Bearer <token>)");
+    if (!roleAtLeast(user.role, role))
+      throw new ApiError(403, "forbidden", `this call needs role ${role}; token ${user.name} has ${user.role}`);
     return user;
   }
 
-  route<P extends z.ZodType = z.ZodType<Record<string, never>>, Q extends z.ZodType = z.ZodType<Record<string, never>>, B extends z.ZodType = z.ZodType<undefined>>(
-    spec: RouteSpec<P, Q, B>,
-    handler: (ctx: RouteCtx<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown>,
-  ): void {
+  route<
+    P extends z.ZodType = z.ZodType<Record<string, never>>,
+    Q extends z.ZodType = z.ZodType<Record<string, never>>,
+    B extends z.ZodType = z.ZodType<undefined>,
+  >(spec: RouteSpec<P, Q, B>, handler: (ctx: RouteCtx<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown>): void {
     this.document(spec);
     this.app.route({
       method: spec.method,
@@ -87,7 +91,13 @@ export class Api {
         const parse = <T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): unknown => {
           if (!schema) return value;
           const r = schema.safeParse(value ?? {});
-          if (!r.success) throw new ApiError(400, "bad-request", `invalid ${where}: ${r.error.issues[0]?.path.join(".") || "(root)"}: ${r.error.issues[0]?.message}`, zodDetails(r.error));
+          if (!r.success)
+            throw new ApiError(
+              400,
+              "bad-request",
+              `invalid ${where}: ${r.error.issues[0]?.path.join(".") || "(root)"}: ${r.error.issues[0]?.message}`,
+              zodDetails(r.error),
+            );
           return r.data;
         };
         const query = { ...((req.query as Record<string, unknown>) ?? {}) };
@@ -117,7 +127,10 @@ export class Api {
         return {};
       }
     };
-    for (const [where, schema] of [["path", spec.params], ["query", spec.query]] as const) {
+    for (const [where, schema] of [
+      ["path", spec.params],
+      ["query", spec.query],
+    ] as const) {
       if (!schema) continue;
       const js = json(schema) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, s] of Object.entries(js.properties ?? {}))
@@ -129,24 +142,39 @@ export class Api {
       parameters: params,
       responses: {
         "200": { description: "OK", content: { [spec.produces ?? "application/json"]: {} } },
-        "400": { description: "invalid input", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        "400": {
+          description: "invalid input",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
         ...(spec.role === "public"
           ? {}
           : {
-              "401": { description: "no or unknown token", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-              "403": { description: `role below ${spec.role}`, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+              "401": {
+                description: "no or unknown token",
+                content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+              },
+              "403": {
+                description: `role below ${spec.role}`,
+                content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+              },
             }),
       },
       ...(spec.role === "public" ? {} : { security: [{ bearer: [] }], "x-role": spec.role }),
     };
     if (spec.body) op.requestBody = { required: true, content: { "application/json": { schema: json(spec.body) } } };
-    (this.paths[path] ??= {})[spec.method.toLowerCase()] = op;
+    this.paths[path] ??= {};
+    this.paths[path][spec.method.toLowerCase()] = op;
   }
 
   openapi(version: string): unknown {
     return {
       openapi: "3.1.0",
-      info: { title: "benchfleet controller", version, description: "REST API of the benchfleet controller. WebSockets: /api/v1/agents/ws (agent protocol v1), /api/v1/events/ws (live events)." },
+      info: {
+        title: "benchfleet controller",
+        version,
+        description:
+          "REST API of the benchfleet controller. WebSockets: /api/v1/agents/ws (agent protocol v1), /api/v1/events/ws (live events).",
+      },
       servers: [{ url: "/" }],
       paths: this.paths,
       components: {
@@ -164,11 +192,22 @@ export class Api {
 }
 
 /** Maps any thrown error to the API's JSON error shape. */
-export function errorBody(err: unknown): { status: number; body: { error: string; message: string; details?: unknown } } {
-  if (err instanceof ApiError) return { status: err.status, body: { error: err.code, message: err.message, details: err.details } };
-  if (err instanceof ConfigError) return { status: 400, body: { error: "config-error", message: err.message, details: err.problems } };
+export function errorBody(err: unknown): {
+  status: number;
+  body: { error: string; message: string; details?: unknown };
+} {
+  if (err instanceof ApiError)
+    return { status: err.status, body: { error: err.code, message: err.message, details: err.details } };
+  if (err instanceof ConfigError)
+    return { status: 400, body: { error: "config-error", message: err.message, details: err.problems } };
   const e = err as { statusCode?: number; code?: string; message?: string; name?: string };
   if (e && typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500)
-    return { status: e.statusCode, body: { error: e.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? "payload-too-large" : "bad-request", message: e.message ?? "bad request" } };
+    return {
+      status: e.statusCode,
+      body: {
+        error: e.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? "payload-too-large" : "bad-request",
+        message: e.message ?? "bad request",
+      },
+    };
   return { status: 500, body: { error: "internal", message: "internal error" } };
 }

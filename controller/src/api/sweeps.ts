@@ -1,11 +1,12 @@
 /** /api/v1/plan and /api/v1/sweeps: dry-run plans; create, list, get, cancel, retry sweeps. */
-import { z } from "zod";
+
 import { Deployment } from "@benchfleet/shared";
+import { z } from "zod";
 import type { ControllerContext } from "../context.js";
 import { SweepError } from "../sweeps.js";
 import { IdParam, Paging } from "./common.js";
 import { PlanBody, planFromBody } from "./plan-request.js";
-import { Api, ApiError } from "./route.js";
+import { type Api, ApiError } from "./route.js";
 
 const CreateSweep = z
   .object({
@@ -19,14 +20,19 @@ const CreateSweep = z
         kind: z.enum(["plan", "keys", "changelog", "config"]),
         keys: z.array(z.string()).optional(),
         skus: z.array(z.string()).optional(),
-        changelog: z.object({ file: z.string().optional(), base: z.string().optional(), head: z.string().optional() }).strict().optional(),
+        changelog: z
+          .object({ file: z.string().optional(), base: z.string().optional(), head: z.string().optional() })
+          .strict()
+          .optional(),
         configFiles: z.array(z.string()).optional(),
       })
       .strict()
       .optional(),
   })
   .strict()
-  .refine((b) => (b.deployments ? 1 : 0) + (b.plan ? 1 : 0) === 1, { message: "give exactly one of deployments or plan" });
+  .refine((b) => (b.deployments ? 1 : 0) + (b.plan ? 1 : 0) === 1, {
+    message: "give exactly one of deployments or plan",
+  });
 
 const RetryBody = z
   .object({ jobIds: z.array(z.string()).min(1).optional(), missingOnly: z.boolean().optional() })
@@ -34,24 +40,57 @@ const RetryBody = z
   .default({});
 
 export function sweepError(e: unknown): never {
-  if (e instanceof SweepError) throw new ApiError(e.code === "not-found" ? 404 : e.code === "conflict" ? 409 : 400, e.code, e.message);
+  if (e instanceof SweepError)
+    throw new ApiError(e.code === "not-found" ? 404 : e.code === "conflict" ? 409 : 400, e.code, e.message);
   throw e;
 }
 
 export function registerSweepRoutes(api: Api, c: ControllerContext): void {
-  api.route({ method: "POST", url: "/api/v1/plan", role: "viewer", tag: "plan", summary: "plan a sweep from config texts (dry run)", body: PlanBody }, async ({ body }) =>
-    planFromBody(body),
+  api.route(
+    {
+      method: "POST",
+      url: "/api/v1/plan",
+      role: "viewer",
+      tag: "plan",
+      summary: "plan a sweep from config texts (dry run)",
+      body: PlanBody,
+    },
+    async ({ body }) => planFromBody(body),
   );
 
-  api.route({ method: "POST", url: "/api/v1/sweeps", role: "operator", tag: "sweeps", summary: "create a sweep from a plan or config texts", body: CreateSweep }, async ({ body, user, reply }) => {
-    const deployments = body.deployments ?? planFromBody(body.plan!).deployments;
-    const source = body.source ?? (body.plan ? { kind: "config" as const, keys: body.plan.keys, skus: body.plan.skus, configFiles: body.plan.configs.map((f) => f.file) } : { kind: "plan" as const });
-    const sweep = await c.sweeps
-      .create({ name: body.name ?? `sweep of ${deployments.length} deployments`, triggeredBy: user?.name ?? "anonymous", source, deployments })
-      .catch(sweepError);
-    reply.code(201);
-    return sweep;
-  });
+  api.route(
+    {
+      method: "POST",
+      url: "/api/v1/sweeps",
+      role: "operator",
+      tag: "sweeps",
+      summary: "create a sweep from a plan or config texts",
+      body: CreateSweep,
+    },
+    async ({ body, user, reply }) => {
+      const deployments = body.deployments ?? planFromBody(body.plan!).deployments;
+      const source =
+        body.source ??
+        (body.plan
+          ? {
+              kind: "config" as const,
+              keys: body.plan.keys,
+              skus: body.plan.skus,
+              configFiles: body.plan.configs.map((f) => f.file),
+            }
+          : { kind: "plan" as const });
+      const sweep = await c.sweeps
+        .create({
+          name: body.name ?? `sweep of ${deployments.length} deployments`,
+          triggeredBy: user?.name ?? "anonymous",
+          source,
+          deployments,
+        })
+        .catch(sweepError);
+      reply.code(201);
+      return sweep;
+    },
+  );
 
   api.route(
     {
@@ -60,27 +99,64 @@ export function registerSweepRoutes(api: Api, c: ControllerContext): void {
       role: "viewer",
       tag: "sweeps",
       summary: "list sweeps (newest first)",
-      query: z.object({ status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]).optional(), ...Paging }).strict(),
+      query: z
+        .object({ status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]).optional(), ...Paging })
+        .strict(),
     },
     async ({ query }) => {
       const all = c.sweeps.list().filter((s) => !query.status || s.status === query.status);
-      return { total: all.length, offset: query.offset, limit: query.limit, items: all.slice(query.offset, query.offset + query.limit) };
+      return {
+        total: all.length,
+        offset: query.offset,
+        limit: query.limit,
+        items: all.slice(query.offset, query.offset + query.limit),
+      };
     },
   );
 
-  api.route({ method: "GET", url: "/api/v1/sweeps/:id", role: "viewer", tag: "sweeps", summary: "one sweep with status and counts", params: IdParam }, async ({ params }) => {
-    const s = c.sweeps.get(params.id);
-    if (!s) throw new ApiError(404, "not-found", `sweep ${params.id} not found`);
-    return s;
-  });
-
   api.route(
-    { method: "POST", url: "/api/v1/sweeps/:id/cancel", role: "operator", tag: "sweeps", summary: "cancel a sweep's queued and running jobs", params: IdParam, body: z.object({ reason: z.string().max(500).optional() }).strict().default({}) },
-    async ({ params, body, user }) => c.sweeps.cancel(params.id, body.reason ?? `cancelled by ${user?.name ?? "operator"}`).catch(sweepError),
+    {
+      method: "GET",
+      url: "/api/v1/sweeps/:id",
+      role: "viewer",
+      tag: "sweeps",
+      summary: "one sweep with status and counts",
+      params: IdParam,
+    },
+    async ({ params }) => {
+      const s = c.sweeps.get(params.id);
+      if (!s) throw new ApiError(404, "not-found", `sweep ${params.id} not found`);
+      return s;
+    },
   );
 
   api.route(
-    { method: "POST", url: "/api/v1/sweeps/:id/retry", role: "operator", tag: "sweeps", summary: "re-queue failed/cancelled (or chosen, or incomplete) jobs", params: IdParam, body: RetryBody },
+    {
+      method: "POST",
+      url: "/api/v1/sweeps/:id/cancel",
+      role: "operator",
+      tag: "sweeps",
+      summary: "cancel a sweep's queued and running jobs",
+      params: IdParam,
+      body: z
+        .object({ reason: z.string().max(500).optional() })
+        .strict()
+        .default({}),
+    },
+    async ({ params, body, user }) =>
+      c.sweeps.cancel(params.id, body.reason ?? `cancelled by ${user?.name ?? "operator"}`).catch(sweepError),
+  );
+
+  api.route(
+    {
+      method: "POST",
+      url: "/api/v1/sweeps/:id/retry",
+      role: "operator",
+      tag: "sweeps",
+      summary: "re-queue failed/cancelled (or chosen, or incomplete) jobs",
+      params: IdParam,
+      body: RetryBody,
+    },
     async ({ params, body }) => c.sweeps.retry(params.id, body).catch(sweepError),
   );
 }

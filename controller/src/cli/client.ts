@@ -42,7 +42,9 @@ export class ApiClient {
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new CliError(`cannot reach the controller at ${this.url} (${cause}); is it running? (--controller or BENCHFLEET_URL)`);
+      throw new CliError(
+        `cannot reach the controller at ${this.url} (${cause}); is it running? (--controller or BENCHFLEET_URL)`,
+      );
     }
     const text = await res.text();
     let data: unknown = text;
@@ -79,7 +81,9 @@ export function printJson(v: unknown): void {
 }
 
 export function qs(params: Record<string, string | number | undefined | null>): string {
-  const e = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== "") as Array<[string, string | number]>;
+  const e = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== "") as Array<
+    [string, string | number]
+  >;
   return e.length ? `?${e.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join("&")}` : "";
 }
 

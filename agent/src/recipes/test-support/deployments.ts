@@ -2,7 +2,13 @@
  * Deployment and gang builders for recipe tests: every field of the Deployment schema, with the
  * planner's derived values (pool GPUs/nodes, max-model-len) computed the same way.
  */
-import { type Deployment, type Placement, type PoolSpec, Deployment as DeploymentSchema, type SkuName } from "@benchfleet/shared";
+import {
+  type Deployment,
+  Deployment as DeploymentSchema,
+  type Placement,
+  type PoolSpec,
+  type SkuName,
+} from "@benchfleet/shared";
 import { layoutGang } from "../placement.js";
 
 const GPUS_PER_NODE: Record<string, number> = { gb200: 4, gb300: 4 };
@@ -99,7 +105,10 @@ export function makeDeployment(i: DeploymentInput): Deployment {
 }
 
 /** A gang of `n` nodes 10.0.0.1.. with the SKU's GPU count and (optionally) RDMA devices. */
-export function makePlacement(d: Deployment, opts: { portBase?: number; rdma?: string[]; netIfname?: string; nodes?: number } = {}): Placement {
+export function makePlacement(
+  d: Deployment,
+  opts: { portBase?: number; rdma?: string[]; netIfname?: string; nodes?: number } = {},
+): Placement {
   const n = opts.nodes ?? layoutGang(d).nodes;
   return {
     nodes: Array.from({ length: n }, (_, i) => ({
