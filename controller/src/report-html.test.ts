@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ResultRow } from "@benchfleet/shared";
 import { makeRow, TEST_SKUS } from "@benchfleet/shared/analytics/test-support";
-import { chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../../tests/helpers/chromium.js";
 import { gpuHoursFromRows, renderReport } from "./report-html.js";
 
 const SCREENSHOT = fileURLToPath(new URL("../../docs/screenshots/report.png", import.meta.url));
@@ -118,18 +118,7 @@ describe("HTML report", () => {
     tmp.push(dir);
     const file = join(dir, "report.html");
     await writeFile(file, html);
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const requests: string[] = [];

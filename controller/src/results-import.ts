@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
+  canonicalJson,
   type EnergySummary,
   type PointResult,
   type ResultConfig,
@@ -57,17 +58,6 @@ export interface ImportOutcome {
 
 /** A problem with one source object, named by file and (for arrays) index. */
 export class ImportError extends Error {}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 

@@ -8,37 +8,16 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { buildDashboard as buildDashboardFiles } from "../../controller/src/up/dashboard-build.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOTS = join(ROOT, "docs/screenshots");
-export const CHROMIUM = process.env.BENCHFLEET_CHROMIUM ?? "/usr/bin/chromium";
+export { CHROMIUM, launchChromium } from "../helpers/chromium.js";
 
-/** Builds controller/dashboard → controller/public with the workspace's Vite (before the controller starts: it serves public/ only if present). */
+/** Builds controller/dashboard → controller/public (before the controller starts: it serves public/ only if present). */
 export function buildDashboard(): void {
-  const vite = join(ROOT, "controller/node_modules/vite/bin/vite.js");
-  execFileSync(process.execPath, [vite, "build", "--config", "dashboard/vite.config.ts"], {
-    cwd: join(ROOT, "controller"),
-    stdio: "pipe",
-  });
-  if (!existsSync(join(ROOT, "controller/public/index.html")))
-    throw new Error("dashboard build produced no controller/public/index.html");
-}
-
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium (scripts/bootstrap.sh does)`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const err = buildDashboardFiles();
+  if (err) throw new Error(err);
 }
 
 /** A page already signed in with `token` (stored as the dashboard's login does). */

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadGsm8k } from "../eval/gsm8k-dataset.js";
+import { loadGsm8k, readJsonl } from "../eval/gsm8k-dataset.js";
 import { chatMessages, completionPrompt } from "../eval/gsm8k-prompt.js";
-import { Gsm8kOracle, normaliseQuestion, parseGsm8k } from "./gsm8k-oracle.js";
+import { Gsm8kOracle, normaliseQuestion, toOracleItems } from "./gsm8k-oracle.js";
 import { configsDir } from "./model-spec.js";
 import { countTextTokens, planOutput, splitTokens } from "./tokens.js";
 
 const file = `${configsDir()}datasets/gsm8k/test.jsonl`;
-const items = parseGsm8k(readFileSync(file, "utf8"), file);
+const items = toOracleItems(readJsonl(file));
 const fewshot = readFileSync(`${configsDir()}datasets/gsm8k/fewshot.jsonl`, "utf8")
   .trim()
   .split("\n")

@@ -7,12 +7,9 @@
  * last `Q:` (up to `A:`), the last paragraph, the whole text. That covers the lm-eval-harness
  * 5-shot completions prompt and chat prompts whose last user turn holds the question.
  */
-import { readFileSync } from "node:fs";
-import { z } from "zod";
+import { readJsonl } from "../eval/gsm8k-dataset.js";
 import { hashUnit, sha256Hex } from "./deterministic.js";
 import { configsDir } from "./model-spec.js";
-
-const Row = z.object({ question: z.string(), answer: z.string() });
 
 export interface Gsm8kItem {
   index: number;
@@ -56,7 +53,7 @@ export class Gsm8kOracle {
   }
 
   static load(accuracy: number, seed: number, file = `${configsDir()}datasets/gsm8k/test.jsonl`): Gsm8kOracle {
-    return new Gsm8kOracle(parseGsm8k(readFileSync(file, "utf8"), file), accuracy, seed);
+    return new Gsm8kOracle(toOracleItems(readJsonl(file)), accuracy, seed);
   }
 
   /** The test item whose question ends the prompt, if any. */
@@ -84,26 +81,15 @@ export class Gsm8kOracle {
   }
 }
 
-export function parseGsm8k(text: string, file: string): Gsm8kItem[] {
-  const items: Gsm8kItem[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (!line.trim()) return;
-    let row: z.infer<typeof Row>;
-    try {
-      row = Row.parse(JSON.parse(line));
-    } catch (err) {
-      throw new Error(`${file}:${i + 1}: not a GSM8K row (${(err as Error).message.split("\n")[0]})`);
-    }
+/** Oracle items from GSM8K rows (read and validated by the eval's dataset loader). */
+export function toOracleItems(rows: Array<{ question: string; answer: string }>): Gsm8kItem[] {
+  return rows.map((row, index) => {
     const m = /####\s*(.+)\s*$/.exec(row.answer);
-    if (!m) throw new Error(`${file}:${i + 1}: answer has no "#### N" line`);
-    const final = m[1]!.trim();
-    const solution = `${row.answer
-      .slice(0, m.index)
-      .replace(/<<[^>]*>>/g, "")
-      .trimEnd()}\n#### ${final}`;
-    items.push({ index: items.length, question: row.question, solution, final });
+    const final = (m?.[1] ?? "").trim();
+    const body = m ? row.answer.slice(0, m.index) : row.answer;
+    const solution = `${body.replace(/<<[^>]*>>/g, "").trimEnd()}\n#### ${final}`;
+    return { index, question: row.question, solution, final };
   });
-  return items;
 }
 
 function wrongNumber(final: string, u: number): string {

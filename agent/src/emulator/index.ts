@@ -2,7 +2,7 @@
 
 export { BatchEngine, defaultEngineOptions, type EngineOptions } from "./batch-engine.js";
 export { FaultSpec } from "./faults.js";
-export { Gsm8kOracle, normaliseQuestion, parseGsm8k } from "./gsm8k-oracle.js";
+export { Gsm8kOracle, normaliseQuestion, toOracleItems } from "./gsm8k-oracle.js";
 export {
   configsDir,
   EmulatorConfigError,

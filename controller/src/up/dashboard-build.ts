@@ -1,4 +1,4 @@
-/** Builds the dashboard (Vite) into controller/public/ when it is not there yet, so `up` serves it. */
+/** Builds the dashboard (Vite) into controller/public/, which the controller serves at `/`. */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -13,7 +13,11 @@ export function dashboardBuilt(): boolean {
 
 /** returns an error message, or undefined when the dashboard is (now) built */
 export function ensureDashboardBuilt(): string | undefined {
-  if (dashboardBuilt()) return undefined;
+  return dashboardBuilt() ? undefined : buildDashboard();
+}
+
+/** (re)builds controller/dashboard → controller/public; returns an error message or undefined */
+export function buildDashboard(): string | undefined {
   let viteBin: string;
   try {
     const pkg = createRequire(import.meta.url).resolve("vite/package.json");
