@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { Plan, SkuName } from "@benchfleet/shared";
 import { type Command, Option } from "commander";
 import { planFromFiles, REPO_ROOT, readSkuCatalog } from "../../config/config-files.js";
@@ -181,7 +181,7 @@ async function up(o: UpOptions): Promise<number> {
     const client = new ApiClient({ controller: controller.url });
     await waitForAgents(client, fleet.length, interruptedP);
     let sweep = await client.post<SweepView>("/api/v1/sweeps", {
-      name: `demo ${o.sweep}`,
+      name: `demo ${relative(process.cwd(), resolve(o.sweep)) || o.sweep}`,
       deployments: runnable,
       source: { kind: "config", configFiles: [o.sweep] },
     });
