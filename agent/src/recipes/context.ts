@@ -229,6 +229,14 @@ export class RecipeContext {
   canary(ip: string, port: number): HealthCheck {
     return { kind: "canary", url: `http://${ip}:${port}`, path: "/v1/completions", model: this.d.model };
   }
+
+  /** aggregated serving: the first worker's rank-0 HTTP port is the endpoint, checked by a canary */
+  aggregatedEndpoint(): { endpoint: { ip: string; port: number }; gangHealth: HealthCheck[] } {
+    const r0 = this.workers("worker")[0]!.ranks[0]!;
+    const ip = this.node(r0.nodeRank).ip;
+    const port = this.slot(r0).http;
+    return { endpoint: { ip, port }, gangHealth: [this.canary(ip, port)] };
+  }
 }
 
 /** A process placed on a node. */

@@ -146,12 +146,7 @@ export function vllmRecipe(ctx: RecipeContext) {
       processes.push({ nodeRank: r.nodeRank, spec });
     });
   }
-  if (!ctx.isDisagg) {
-    const r0 = ctx.workers("worker")[0]!.ranks[0]!;
-    const ip = ctx.node(r0.nodeRank).ip;
-    const port = ctx.slot(r0).http;
-    return { processes, endpoint: { ip, port }, gangHealth: [ctx.canary(ip, port)] };
-  }
+  if (!ctx.isDisagg) return { processes, ...ctx.aggregatedEndpoint() };
   const leader = ctx.leader;
   const port = ctx.shared.endpoint;
   const heads = (pool: "prefill" | "decode") =>
