@@ -78,6 +78,14 @@ export function toCsv(rows: PointRow[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+const PagedFilters = z
+  .object({
+    ...Filters,
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(5000).default(500),
+  })
+  .strict();
+
 export function registerResultRoutes(api: Api, c: ControllerContext): void {
   api.route(
     {
@@ -86,13 +94,7 @@ export function registerResultRoutes(api: Api, c: ControllerContext): void {
       role: "viewer",
       tag: "results",
       summary: "point results by sweep / job / config / SKU / date",
-      query: z
-        .object({
-          ...Filters,
-          offset: z.coerce.number().int().min(0).default(0),
-          limit: z.coerce.number().int().min(1).max(5000).default(500),
-        })
-        .strict(),
+      query: PagedFilters,
     },
     async ({ query }) => {
       const q = toQuery(query);
@@ -112,13 +114,7 @@ export function registerResultRoutes(api: Api, c: ControllerContext): void {
       role: "viewer",
       tag: "results",
       summary: "eval results",
-      query: z
-        .object({
-          ...Filters,
-          offset: z.coerce.number().int().min(0).default(0),
-          limit: z.coerce.number().int().min(1).max(5000).default(500),
-        })
-        .strict(),
+      query: PagedFilters,
     },
     async ({ query }) => ({
       items: c.results.queryEvals({ ...toQuery(query), offset: query.offset, limit: query.limit }),
