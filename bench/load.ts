@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:load [concurrencies] [--osl N] [--python]`: the load generator against the fastest
+ * `pnpm bench:load [concurrencies] [--osl N] [--workers N] [--python]`: the load generator against the fastest
  * fixture-server configuration (a separate process: zero TTFT and ITL, every token its own SSE
  * chunk, written as fast as the server can) at concurrency 64, 256 and 1024. Reports streamed
  * tokens/s, requests/s, client CPU µs per token and p99 send lag. With --python, the same load is
@@ -21,6 +21,7 @@ const opt = (name: string, dflt: number) => {
 const concs = (args.find((a) => /^\d+(,\d+)*$/.test(a)) ?? "64,256,1024").split(",").map(Number);
 const osl = opt("--osl", 256);
 const isl = opt("--isl", 128);
+const workers = opt("--workers", 1);
 
 const server = await spawnFixture([
   "--ttft-ms",
@@ -52,12 +53,13 @@ try {
       concurrency: c,
       numPrompts: n,
       warmups: c,
+      workers,
     });
     const b = r.bench as unknown as Record<string, number> & {
       benchfleet: { client: { cpuUsPerOutputToken: number } };
     };
     console.log(
-      `benchfleet | ${c} | ${n} | ${b.duration.toFixed(2)} | ${b.output_throughput.toFixed(0)} | ${b.request_throughput.toFixed(1)} | ` +
+      `benchfleet${workers > 1 ? ` (${workers} workers)` : ""} | ${c} | ${n} | ${b.duration.toFixed(2)} | ${b.output_throughput.toFixed(0)} | ${b.request_throughput.toFixed(1)} | ` +
         `${b.benchfleet.client.cpuUsPerOutputToken.toFixed(2)} | ${r.client?.sendLagP99Ms.toFixed(2)} | ${r.client?.eventLoopDelayP99Ms.toFixed(2)} | ${r.client?.saturated ? "yes" : "no"}` +
         `${r.bench.failed ? ` (${r.bench.failed} failed)` : ""}`,
     );

@@ -35,6 +35,7 @@ import { buildBody, type Endpoint } from "./request-body.js";
 import type { RequestRecord } from "./request-record.js";
 import { type BenchfleetBlock, buildBenchResult, type GpuCounts, perGpu, summaryRecord } from "./result.js";
 import { assessSaturation, DEFAULT_SATURATION, type SaturationThresholds } from "./saturation.js";
+import { runInWorkers } from "./worker-shards.js";
 
 export interface LoadProgress {
   done: number;
@@ -91,6 +92,13 @@ export interface LoadPointOptions {
   signal?: AbortSignal;
   onProgress?: (p: LoadProgress) => void;
   progressIntervalMs?: number;
+  /** worker threads sharing the in-flight requests (default 1: this event loop); the prompts are the
+   * same either way, each thread sends every n-th one with its share of the concurrency */
+  workers?: number;
+  /** internal (worker threads): send only the prompts i with i % count === index */
+  shard?: { index: number; count: number };
+  /** internal (worker threads): awaited between warmup and the measured run (a barrier) */
+  beforeMeasured?: () => Promise<void>;
   /** "engine": latencies as the benchfleet emulator timed them on its emulated clock (see engine-timing.ts) */
   timing?: "client" | "engine";
   /** receives the per-request records of the measured run and the hrtime they are relative to */
@@ -147,6 +155,12 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
   if (chat && opts.promptFormat === "ids")
     throw new RangeError("token-id prompts need /v1/completions; chat endpoints take text");
   if (opts.multiTurn && opts.promptFormat === "ids") throw new RangeError("multi-turn conversations need text prompts");
+  const threads = opts.shard ? 1 : (opts.workers ?? 1);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`workers must be a positive integer (got ${threads})`);
+  if (threads > concurrency)
+    throw new RangeError(`workers (${threads}) must not exceed the concurrency (${concurrency})`);
+  if (threads > 1 && opts.multiTurn) throw new RangeError("multi-turn conversations run on one thread (workers 1)");
   const base = new URL(opts.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, "");
   const path = `${prefix}${endpoint}`;
@@ -244,18 +258,27 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
     };
 
     // ---- closed loop over prepared single-turn prompts
+    const shard = opts.shard;
+    const mine = (i: number) => !shard || i % shard.count === shard.index;
+    const concShare = shard
+      ? Math.floor(concurrency / shard.count) + (shard.index < concurrency % shard.count ? 1 : 0)
+      : concurrency;
     const runSingleTurn = async (list: PromptSpec[], streamSeed: number, arrivalsS: number[], keepText: boolean) => {
       const n = list.length;
       const records = new Array<RequestRecord>(n);
+      const order = shard ? list.map((_, i) => i).filter(mine) : undefined;
       const bodies = new Map<number, string>();
       let preparedUpTo = 0;
+      /** bodies of the next prompts this thread sends, built ahead (upTo counts its own prompts) */
       const prepare = (upTo: number) => {
-        for (; preparedUpTo < Math.min(n, upTo); preparedUpTo++) {
-          const s = list[preparedUpTo];
-          bodies.set(preparedUpTo, buildBody(bodyOpts(s.outputLen), promptFor(s, streamSeed)));
+        const count = order ? order.length : n;
+        for (; preparedUpTo < Math.min(count, upTo); preparedUpTo++) {
+          const idx = order ? order[preparedUpTo]! : preparedUpTo;
+          const s = list[idx];
+          bodies.set(idx, buildBody(bodyOpts(s.outputLen), promptFor(s, streamSeed)));
         }
       };
-      const slots = Math.min(concurrency, n);
+      const slots = Math.max(0, Math.min(concShare, order ? order.length : n));
       prepare(slots + 1);
       let next = 0;
       const startNs = nowNs(t0);
@@ -264,7 +287,8 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
         let freedNs = startNs;
         for (;;) {
           if (signal?.aborted) return;
-          const i = next++;
+          const k2 = next++;
+          const i = order ? (order[k2] ?? n) : k2;
           if (i >= n) return;
           const arrivalNs = startNs + Math.round(arrivalsS[i] * 1e9);
           if (arrivalNs > nowNs(t0)) await sleepUntilNs(t0, arrivalNs, signal);
@@ -289,7 +313,7 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
         }
       };
       await Promise.all(Array.from({ length: slots }, slot));
-      return { records, startNs, endNs: nowNs(t0) };
+      return { records: order ? order.map((i) => records[i]!).filter(Boolean) : records, startNs, endNs: nowNs(t0) };
     };
 
     // ---- multi-turn conversations
@@ -353,12 +377,12 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
 
     // ---- warmup
     let warm: { requests: number; failed: number } | undefined;
-    if (warmups > 0) {
+    if (warmups > 0 && threads === 1) {
       progressPhase.phase = "warmup";
       phaseTotal = warmups;
       const w = await run(warmSpecs, seed + 0x77a, new Array(warmups).fill(0), false);
       if (signal?.aborted) throw abortError(signal);
-      warm = { requests: warmups, failed: w.records.filter((r) => r && !r.success).length };
+      warm = { requests: w.records.length, failed: w.records.filter((r) => r && !r.success).length };
     }
 
     // ---- measured run
@@ -372,7 +396,13 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
     const startedAt = new Date();
     const cpu0 = process.cpuUsage();
     eld.enable();
-    const r = await run(specs, seed, arrivals, opts.saveDetailed ?? false);
+    await opts.beforeMeasured?.();
+    let r: { records: RequestRecord[]; startNs: number; endNs: number };
+    if (threads > 1) {
+      const w = await runInWorkers(opts, threads, t0, signal);
+      r = w;
+      if (warmups > 0) warm = w.warm;
+    } else r = await run(specs, seed, arrivals, opts.saveDetailed ?? false);
     eld.disable();
     const cpu = process.cpuUsage(cpu0);
     const finishedAt = new Date();
@@ -413,7 +443,7 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
       eventLoopDelayP99Ms,
       cpuUserMs: cpu.user / 1000,
       cpuSystemMs: cpu.system / 1000,
-      workers: 1,
+      workers: threads,
       saturated: sat.saturated,
       ...(sat.reason ? { saturationReason: sat.reason } : {}),
     };

@@ -121,6 +121,12 @@ export function register(program: Command): void {
       1,
     )
     .option("--seed <s>", "random seed of prompts and arrivals", int("--seed", 0), 0)
+    .option(
+      "--workers <n>",
+      "worker threads sharing the in-flight requests (when one event loop saturates)",
+      int("--workers"),
+      1,
+    )
     .option("--prompt-format <f>", "ids (token-id prompts, completions only) or text")
     .option("--tokenizer <file>", "local tokenizer.json whose vocabulary supplies text-prompt words")
     .option("--dataset <kind>", "random or multi-turn", "random")
@@ -176,6 +182,7 @@ export function register(program: Command): void {
           requestRate: o.requestRate,
           burstiness: o.burstiness,
           seed: o.seed,
+          workers: o.workers,
           promptFormat: o.promptFormat,
           tokenizerPath: o.tokenizer,
           multiTurn: o.dataset === "multi-turn" ? { turns: o.turns, thinkTimeMs: o.thinkTime } : undefined,

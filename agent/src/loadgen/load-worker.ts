@@ -1,0 +1,37 @@
+/** Worker-thread side of worker-shards.ts: one shard of a load point, records posted back. */
+import { parentPort, workerData } from "node:worker_threads";
+import type { RequestRecord } from "./request-record.js";
+import { type LoadPointOptions, runLoadPoint } from "./run-load-point.js";
+
+const port = parentPort!;
+const { opts, shard } = workerData as { opts: LoadPointOptions; shard: { index: number; count: number } };
+const ac = new AbortController();
+let go!: () => void;
+const started = new Promise<void>((r) => {
+  go = r;
+});
+port.on("message", (m: { type: string }) => {
+  if (m.type === "abort") ac.abort(new Error("load point aborted"));
+  else if (m.type === "go") go();
+});
+
+let captured: { records: RequestRecord[]; t0: string } | undefined;
+try {
+  const res = await runLoadPoint({
+    ...opts,
+    shard,
+    signal: ac.signal,
+    beforeMeasured: async () => {
+      port.postMessage({ type: "ready" });
+      await started;
+    },
+    onRecords: (records, t0) => {
+      captured = { records, t0: t0.toString() };
+    },
+  });
+  const warm = (res.bench as { benchfleet?: { warmup?: { requests: number; failed: number } } }).benchfleet?.warmup;
+  port.postMessage({ type: "records", ...captured!, warm: warm ?? { requests: 0, failed: 0 } });
+} catch (e) {
+  port.postMessage({ type: "error", message: (e as Error).message });
+}
+port.close();

@@ -1,0 +1,75 @@
+/**
+ * Runs a load point's measured requests on several worker threads when one event loop cannot keep
+ * up. Every thread generates the same prompts from the seed and sends every n-th one with its share
+ * of the concurrency (load-worker.ts); each does its warmup, then all start the measured run together
+ * (a barrier). Their records come back on this thread's clock (hrtime is process-wide) and are
+ * summarised here exactly as a single-thread run's.
+ */
+import { Worker } from "node:worker_threads";
+import type { RequestRecord } from "./request-record.js";
+import type { LoadPointOptions } from "./run-load-point.js";
+
+type WorkerMsg =
+  | { type: "ready" }
+  | { type: "records"; records: RequestRecord[]; t0: string; warm: { requests: number; failed: number } }
+  | { type: "error"; message: string };
+
+/** the options a worker can receive (functions and signals stay on this thread) */
+function serialisable(o: LoadPointOptions): LoadPointOptions {
+  const { signal: _s, onProgress: _p, onRecords: _r, beforeMeasured: _b, timing: _t, ...rest } = o;
+  return { ...rest, workers: 1 };
+}
+
+export async function runInWorkers(
+  opts: LoadPointOptions,
+  threads: number,
+  t0: bigint,
+  signal?: AbortSignal,
+): Promise<{ records: RequestRecord[]; startNs: number; endNs: number; warm: { requests: number; failed: number } }> {
+  const url = new URL("./load-worker-entry.mjs", import.meta.url);
+  const workers = Array.from(
+    { length: threads },
+    (_, index) =>
+      new Worker(url, {
+        workerData: { opts: serialisable(opts), shard: { index, count: threads } },
+      }),
+  );
+  const onAbort = () => {
+    for (const w of workers) w.postMessage({ type: "abort" });
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let ready = 0;
+  try {
+    const results = await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<Extract<WorkerMsg, { type: "records" }>>((resolve, reject) => {
+            w.on("message", (m: WorkerMsg) => {
+              if (m.type === "ready" && ++ready === threads) for (const x of workers) x.postMessage({ type: "go" });
+              else if (m.type === "records") resolve(m);
+              else if (m.type === "error") reject(new Error(`load worker: ${m.message}`));
+            });
+            w.on("error", reject);
+            w.on("exit", (code) => reject(new Error(`load worker exited (code ${code}) before sending its records`)));
+          }),
+      ),
+    );
+    const records: RequestRecord[] = [];
+    const warm = { requests: 0, failed: 0 };
+    for (const r of results) {
+      const shift = Number(BigInt(r.t0) - t0);
+      for (const x of r.records) {
+        records.push({ ...x, scheduledNs: x.scheduledNs + shift, startNs: x.startNs + shift, endNs: x.endNs + shift });
+      }
+      warm.requests += r.warm.requests;
+      warm.failed += r.warm.failed;
+    }
+    records.sort((a, b) => a.index - b.index);
+    const startNs = Math.min(...records.map((x) => x.scheduledNs));
+    const endNs = Math.max(...records.map((x) => x.endNs));
+    return { records, startNs, endNs, warm };
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
