@@ -1,6 +1,12 @@
 /** The executor's load and eval runners, backed by the load generator and (when present) the eval module. */
+import { availableParallelism } from "node:os";
 import type { EvalRunner, PointRunner } from "./executor.js";
 import { runLoadPoint } from "./loadgen/run-load-point.js";
+
+/** one worker thread per 256 streams, as far as the node has cores to spare (one event loop stays enough below that) */
+export function workersFor(concurrency: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(cores - 1, Math.floor(concurrency / 256), concurrency));
+}
 
 export const loadgenPointRunner: PointRunner = (o) =>
   runLoadPoint({
@@ -10,6 +16,7 @@ export const loadgenPointRunner: PointRunner = (o) =>
     isl: o.point.isl,
     osl: o.point.osl,
     concurrency: o.point.concurrency,
+    workers: workersFor(o.point.concurrency),
     numPrompts: o.numPrompts,
     gpus: o.gpus,
     emulated: o.emulated,
