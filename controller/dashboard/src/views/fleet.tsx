@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";
 import { confirmAction } from "../components/confirm.js";
+import { FilterSelect } from "../components/filter-select.js";
 import { Sparkline } from "../components/sparkline.js";
 import type { LiveEvent } from "../events.js";
 import { setParams, useFrameRefresh, useLive } from "../hooks.js";
@@ -133,24 +134,6 @@ export function FleetView(props: {
       run: () => api(`/nodes/${encodeURIComponent(n.id)}/${a.action}`, { method: "POST", body: {} }).then(load),
     });
 
-  const filter = (key: string, label: string, values: string[]) => (
-    <label>
-      {label}{" "}
-      <select
-        value={p[key] ?? ""}
-        onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })}
-        data-testid={`filter-${key}`}
-      >
-        <option value="">all</option>
-        {values.map((v) => (
-          <option key={v} value={v}>
-            {v}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-
   const counts: Record<string, number> = {};
   for (const n of all) counts[n.state] = (counts[n.state] ?? 0) + 1;
 
@@ -166,21 +149,9 @@ export function FleetView(props: {
         ))}
       </div>
       <div class="filters">
-        {filter(
-          "sku",
-          "SKU",
-          distinct(all, (n) => n.info.sku),
-        )}
-        {filter(
-          "state",
-          "State",
-          distinct(all, (n) => n.state),
-        )}
-        {filter(
-          "domain",
-          "Domain",
-          distinct(all, (n) => n.info.domain),
-        )}
+        <FilterSelect route={props.route} param="sku" label="SKU" values={distinct(all, (n) => n.info.sku)} />
+        <FilterSelect route={props.route} param="state" label="State" values={distinct(all, (n) => n.state)} />
+        <FilterSelect route={props.route} param="domain" label="Domain" values={distinct(all, (n) => n.info.domain)} />
         <input
           type="search"
           placeholder="search id, host, label"

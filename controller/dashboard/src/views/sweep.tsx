@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";
 import { confirmAction } from "../components/confirm.js";
+import { FilterSelect } from "../components/filter-select.js";
 import { type Column, VirtualTable } from "../components/virtual-table.js";
 import type { LiveEvent } from "../events.js";
 import { navigate, setParams, useFrameRefresh, useLive } from "../hooks.js";
@@ -148,23 +149,6 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
 
   const onSort = (key: string) =>
     setParams(props.route, { sort: key, dir: p.sort === key && p.dir !== "desc" ? "desc" : "asc" });
-  const select = (key: string, label: string, values: string[]) => (
-    <label>
-      {label}{" "}
-      <select
-        value={p[key] ?? ""}
-        onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })}
-        data-testid={`filter-${key}`}
-      >
-        <option value="">all</option>
-        {values.map((v) => (
-          <option key={v} value={v}>
-            {v}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
   const failed = counts.failed ?? 0;
   const live = (counts.queued ?? 0) + (counts.running ?? 0);
 
@@ -238,9 +222,9 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
         )}
       </div>
       <div class="filters">
-        {select("sku", "SKU", skus)}
-        {select("framework", "Framework", frameworks)}
-        {select("state", "State", STATES)}
+        <FilterSelect route={props.route} param="sku" label="SKU" values={skus} />
+        <FilterSelect route={props.route} param="framework" label="Framework" values={frameworks} />
+        <FilterSelect route={props.route} param="state" label="State" values={STATES} />
         <input
           type="search"
           placeholder="search config key, model, error"
