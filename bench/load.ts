@@ -1,42 +1,95 @@
 /**
- * `pnpm bench:load [concurrencies] [--osl N] [--workers N] [--python]`: the load generator against the fastest
- * fixture-server configuration (a separate process: zero TTFT and ITL, every token its own SSE
- * chunk, written as fast as the server can) at concurrency 64, 256 and 1024. Reports streamed
- * tokens/s, requests/s, client CPU µs per token and p99 send lag. With --python, the same load is
- * also driven by bench/py_stream_client.py (a single-asyncio-loop Python client built like
- * `vllm bench serve`'s request function, standard library only) for comparison.
+ * `pnpm bench:load [concurrencies] [--osl N] [--isl N] [--workers N] [--server URL] [--python] [--vllm PATH] [--out FILE]`:
+ * the load generator against the fastest fixture-server configuration (a separate process: zero
+ * TTFT and ITL, every token its own SSE chunk, written as fast as the server can) at concurrency
+ * 64, 256 and 1024. Reports streamed tokens/s, requests/s, client CPU µs per token and p99 send lag.
+ *  --server URL   use a server already running (e.g. `fixture-server.ts --processes 8` on a many-core host)
+ *  --python       also drive the same load with bench/py_stream_client.py (stdlib asyncio, shaped like vLLM's)
+ *  --vllm PATH    also drive it with vLLM's own request function (bench/vllm_client.py; PATH is
+ *                 vllm/benchmarks/lib/endpoint_request_func.py of a vLLM checkout, not part of benchfleet)
+ *  --out FILE     write the rows as JSON
  */
 import { execFileSync } from "node:child_process";
-import { cpus } from "node:os";
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { spawnFixture } from "../agent/src/loadgen/fixture-process.js";
+import { type FixtureProcess, spawnFixture } from "../agent/src/loadgen/fixture-process.js";
 import { runLoadPoint } from "../agent/src/loadgen/run-load-point.js";
 
 const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const opt = (name: string, dflt: number) => {
+const opt = (name: string): string | undefined => {
   const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
+  return i >= 0 ? args[i + 1] : undefined;
 };
+const num = (name: string, dflt: number) => Number(opt(name) ?? dflt);
 const concs = (args.find((a) => /^\d+(,\d+)*$/.test(a)) ?? "64,256,1024").split(",").map(Number);
-const osl = opt("--osl", 256);
-const isl = opt("--isl", 128);
-const workers = opt("--workers", 1);
+const osl = num("--osl", 256);
+const isl = num("--isl", 128);
+const workers = num("--workers", 1);
+const vllm = opt("--vllm");
 
-const server = await spawnFixture([
-  "--ttft-ms",
-  "0",
-  "--itl-ms",
-  "0",
-  "--tokens-per-chunk",
-  "1",
-  "--usage-delay-ms",
-  "0",
-  "--role-chunk",
-  "0",
-]);
+interface Row {
+  client: string;
+  concurrency: number;
+  requests: number;
+  durationS: number;
+  tokS: number;
+  reqS: number;
+  cpuUsPerToken: number;
+  sendLagP99Ms?: number;
+  eventLoopP99Ms?: number;
+  saturated?: boolean;
+  failed: number;
+}
+const rows: Row[] = [];
+const show = (r: Row) => {
+  rows.push(r);
+  const f = (x: number | undefined, d = 2) => (x === undefined ? "–" : x.toFixed(d));
+  console.log(
+    `${r.client} | ${r.concurrency} | ${r.requests} | ${f(r.durationS)} | ${f(r.tokS, 0)} | ${f(r.reqS, 1)} | ${f(r.cpuUsPerToken)} | ` +
+      `${f(r.sendLagP99Ms)} | ${f(r.eventLoopP99Ms)} | ${r.saturated === undefined ? "–" : r.saturated ? "yes" : "no"}${r.failed ? ` (${r.failed} failed)` : ""}`,
+  );
+};
+
+/** a Python client run as a child process; prints one JSON line */
+function python(client: string, script: string, argv: string[]): void {
+  const j = JSON.parse(
+    execFileSync(process.env.PYTHON ?? "python3", [fileURLToPath(new URL(script, import.meta.url)), ...argv], {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    }),
+  ) as { duration: number; tok_s: number; req_s: number; cpu_us_per_token: number; completed: number; failed?: number };
+  show({
+    client,
+    concurrency: Number(argv.at(-4)),
+    requests: Number(argv.at(-3)),
+    durationS: j.duration,
+    tokS: j.tok_s,
+    reqS: j.req_s,
+    cpuUsPerToken: j.cpu_us_per_token,
+    failed: j.failed ?? Number(argv.at(-3)) - j.completed,
+  });
+}
+
+const external = opt("--server");
+const server: FixtureProcess | undefined = external
+  ? undefined
+  : await spawnFixture([
+      "--ttft-ms",
+      "0",
+      "--itl-ms",
+      "0",
+      "--tokens-per-chunk",
+      "1",
+      "--usage-delay-ms",
+      "0",
+      "--role-chunk",
+      "0",
+    ]);
+const serverUrl = external ?? server!.url;
 console.log(
-  `machine: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}; server: fixture process, ttft 0, itl 0, 1 token/chunk; ISL ${isl} (token ids), OSL ${osl}`,
+  `machine: ${cpus().length} × ${cpus()[0]?.model}, load average ${loadavg()[0]?.toFixed(2)}, node ${process.version}; ` +
+    `server: ${server ? "one fixture process" : serverUrl}, ttft 0, itl 0, 1 token/chunk; ISL ${isl} (token ids), OSL ${osl}`,
 );
 console.log(
   "client | conc | requests | duration s | tok/s | req/s | client CPU µs/token | p99 send lag ms | event-loop p99 ms | saturated",
@@ -45,7 +98,7 @@ try {
   for (const c of concs) {
     const n = Math.max(2048, 4 * c);
     const r = await runLoadPoint({
-      baseUrl: server.url,
+      baseUrl: serverUrl,
       model: "m",
       isl,
       osl,
@@ -58,29 +111,25 @@ try {
     const b = r.bench as unknown as Record<string, number> & {
       benchfleet: { client: { cpuUsPerOutputToken: number } };
     };
-    console.log(
-      `benchfleet${workers > 1 ? ` (${workers} workers)` : ""} | ${c} | ${n} | ${b.duration.toFixed(2)} | ${b.output_throughput.toFixed(0)} | ${b.request_throughput.toFixed(1)} | ` +
-        `${b.benchfleet.client.cpuUsPerOutputToken.toFixed(2)} | ${r.client?.sendLagP99Ms.toFixed(2)} | ${r.client?.eventLoopDelayP99Ms.toFixed(2)} | ${r.client?.saturated ? "yes" : "no"}` +
-        `${r.bench.failed ? ` (${r.bench.failed} failed)` : ""}`,
-    );
-    if (flag("--python")) {
-      const py = fileURLToPath(new URL("./py_stream_client.py", import.meta.url));
-      const out = execFileSync("python3", [py, server.url, String(c), String(n), String(isl), String(osl)], {
-        encoding: "utf8",
-        maxBuffer: 1 << 20,
-      });
-      const j = JSON.parse(out) as {
-        duration: number;
-        tok_s: number;
-        req_s: number;
-        cpu_us_per_token: number;
-        completed: number;
-      };
-      console.log(
-        `python-asyncio | ${c} | ${n} | ${j.duration.toFixed(2)} | ${j.tok_s.toFixed(0)} | ${j.req_s.toFixed(1)} | ${j.cpu_us_per_token.toFixed(2)} | - | - | - (${j.completed} completed)`,
-      );
-    }
+    show({
+      client: `benchfleet${workers > 1 ? ` (${workers} workers)` : ""}`,
+      concurrency: c,
+      requests: n,
+      durationS: b.duration,
+      tokS: b.output_throughput,
+      reqS: b.request_throughput,
+      cpuUsPerToken: b.benchfleet.client.cpuUsPerOutputToken,
+      sendLagP99Ms: r.client?.sendLagP99Ms,
+      eventLoopP99Ms: r.client?.eventLoopDelayP99Ms,
+      saturated: r.client?.saturated,
+      failed: r.bench.failed ?? 0,
+    });
+    const common = [serverUrl, String(c), String(n), String(isl), String(osl)];
+    if (args.includes("--python")) python("python-asyncio", "./py_stream_client.py", common);
+    if (vllm) python("vllm", "./vllm_client.py", [vllm, ...common]);
   }
 } finally {
-  await server.stop();
+  await server?.stop();
 }
+const out = opt("--out");
+if (out) writeFileSync(out, `${JSON.stringify({ machine: cpus()[0]?.model, cores: cpus().length, rows }, null, 2)}\n`);

@@ -4,6 +4,7 @@ import { type EmulatorProcess, spawnEmulator } from "./spawn-emulator.js";
 import { streamRequest } from "./stream-client.js";
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describe("fixed-delay mode", () => {
   // a real process (as the load generator sees it), so client and server do not share an event loop
@@ -40,9 +41,12 @@ describe("fixed-delay mode", () => {
       expect(r.ttftMs!).toBeGreaterThanOrEqual(49.5);
       const gaps = r.tokenTimes.slice(1).map((t, i) => t - r.tokenTimes[i]!);
       expect(Math.abs(mean(gaps) - 20)).toBeLessThan(0.5);
-      // absolute schedule: the last token lands at ttft + (n-1)·itl, lateness does not accumulate
-      // (chained timers would be ≥ n × ~1 ms = 40 ms late)
-      expect(r.e2elMs! - (50 + (n - 1) * 20)).toBeLessThan(10);
+      // absolute schedule: token k is due at ttft + k·itl and lateness does not accumulate. Chained
+      // timers would drift by ≥ ~1 ms a token (≥ 30 ms between the first and last ten tokens); the
+      // medians keep one scheduler stall of a busy host from deciding the check.
+      const late = r.tokenTimes.map((t, k) => t - (50 + k * 20));
+      expect(median(late.slice(-10)) - median(late.slice(0, 10))).toBeLessThan(5);
+      expect(median(late.slice(-10))).toBeLessThan(10);
     }
     // on average the first token is at most a few ms late (timer granularity, loopback, a busy CI box)
     expect(mean(runs.map((r) => r.ttftMs!)) - 50).toBeLessThan(5);

@@ -12,11 +12,15 @@ export interface FixtureProcess {
   stop(): Promise<void>;
 }
 
-const SCRIPT = fileURLToPath(new URL("./fixture-server.ts", import.meta.url));
+// From source the server is run through tsx; in a bundle (bench/bundle.sh) it is the sibling
+// fixture-server.mjs.
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
+const SCRIPT = fileURLToPath(new URL(FROM_SOURCE ? "./fixture-server.ts" : "./fixture-server.mjs", import.meta.url));
+const NODE_ARGS = FROM_SOURCE ? ["--conditions=source", "--import", "tsx", SCRIPT] : [SCRIPT];
 
 /** args: fixture-server CLI flags, e.g. ["--ttft-ms", "20", "--itl-ms", "5"] */
 export function spawnFixture(args: string[], timeoutMs = 20_000): Promise<FixtureProcess> {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", SCRIPT, ...args], {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

@@ -17,6 +17,7 @@
  * Run standalone: `node --conditions=source --import tsx agent/src/loadgen/fixture-server.ts --ttft-ms 20 --itl-ms 5`
  * prints `{"port":N}` on stdout when listening.
  */
+import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -386,10 +387,11 @@ export async function startFixtureServer(partial: Partial<FixtureOptions> = {}, 
   };
 }
 
-function parseArgs(argv: string[]): { opts: Partial<FixtureOptions>; port: number } {
+function parseArgs(argv: string[]): { opts: Partial<FixtureOptions>; port: number; processes: number } {
   const opts: Partial<FixtureOptions> = {};
   const faults: FixtureFaults = {};
   let port = 0;
+  let processes = 1;
   let gsmFile: string | undefined;
   let gsmAcc = 1;
   for (let i = 0; i < argv.length; i += 2) {
@@ -401,6 +403,9 @@ function parseArgs(argv: string[]): { opts: Partial<FixtureOptions>; port: numbe
     switch (k) {
       case "--port":
         port = num;
+        break;
+      case "--processes":
+        processes = num;
         break;
       case "--ttft-ms":
         opts.ttftMs = num;
@@ -447,14 +452,42 @@ function parseArgs(argv: string[]): { opts: Partial<FixtureOptions>; port: numbe
   }
   opts.faults = faults;
   if (gsmFile) opts.gsm8k = { testFile: gsmFile, accuracy: gsmAcc };
-  return { opts, port };
+  if (!Number.isInteger(processes) || processes < 1)
+    throw new Error("fixture-server: --processes needs an integer ≥ 1");
+  return { opts, port, processes };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { opts, port } = parseArgs(process.argv.slice(2));
+/**
+ * `--processes N` (N > 1): N server processes share one port through node:cluster (the primary
+ * accepts connections and hands them round-robin to the workers), so the fixture can outpace a
+ * client on a many-core host; fault counters and /stats are then per process.
+ */
+async function main(): Promise<void> {
+  const { opts, port, processes } = parseArgs(process.argv.slice(2));
+  if (processes > 1 && cluster.isPrimary) {
+    const workers = Array.from({ length: processes }, () => cluster.fork());
+    const stop = () => {
+      for (const w of workers) w.process.kill("SIGTERM");
+      process.exit(0);
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+    let listening = 0;
+    cluster.on("listening", (_w, addr) => {
+      if (++listening === processes)
+        process.stdout.write(`${JSON.stringify({ port: addr.port, url: `http://127.0.0.1:${addr.port}` })}\n`);
+    });
+    cluster.on("exit", (_w, code) => {
+      process.stderr.write(`fixture-server: a worker process exited (${code})\n`);
+      stop();
+    });
+    return;
+  }
   const srv = await startFixtureServer(opts, port);
-  process.stdout.write(`${JSON.stringify({ port: srv.port, url: srv.url })}\n`);
+  if (cluster.isPrimary) process.stdout.write(`${JSON.stringify({ port: srv.port, url: srv.url })}\n`);
   const stop = () => void srv.close().then(() => process.exit(0));
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();

@@ -8,6 +8,7 @@ import { type FixtureProcess, spawnFixture } from "./fixture-process.js";
 import { percentile } from "./metrics.js";
 import type { RequestRecord } from "./request-record.js";
 import { runLoadPoint } from "./run-load-point.js";
+import { checkTiming, describeTiming } from "./timing-check.js";
 
 const MS = 1e6;
 const fixtures: FixtureProcess[] = [];
@@ -23,36 +24,6 @@ afterAll(async () => {
 async function stats(f: FixtureProcess): Promise<{ requests: number; connections: number }> {
   return (await (await fetch(`${f.url}/stats`)).json()) as { requests: number; connections: number };
 }
-
-interface Decomposed {
-  /** client send (st) → server received the request */
-  requestTransit: number[];
-  /** server emitted the first chunk → client stamped it */
-  firstChunk: number[];
-  /** |client ITL − server's actual gap| */
-  itlError: number[];
-  /** server lateness of the first chunk vs its schedule */
-  serverLate: number[];
-}
-
-/** splits measured times using the server's ` @<arrival>:<emission>` stamps (one host clock) */
-function decompose(records: RequestRecord[], t0: bigint, ttftMs: number): Decomposed {
-  const d: Decomposed = { requestTransit: [], firstChunk: [], itlError: [], serverLate: [] };
-  for (const r of records) {
-    const s = [...(r.generatedText ?? "").matchAll(/@(\d+):(\d+)/g)].map((m) => [
-      Number(BigInt(m[1]) - t0) / MS,
-      Number(BigInt(m[2]) - t0) / MS,
-    ]);
-    expect(s).toHaveLength(r.itlNs.length + 1);
-    d.requestTransit.push(s[0][0] - r.startNs / MS);
-    d.serverLate.push(s[0][1] - s[0][0] - ttftMs);
-    d.firstChunk.push((r.startNs + r.ttftNs) / MS - s[0][1]);
-    r.itlNs.forEach((g, k) => d.itlError.push(Math.abs(g / MS - (s[k + 1][1] - s[k][1]))));
-  }
-  return d;
-}
-
-const q = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(2)} p99 ${percentile(xs, 99).toFixed(2)}`;
 
 // The issue's bounds (1 ms at p50, 2 ms at p99, at concurrency 256) hold for the client's own
 // measurement only on a quiet machine. On the shared 2-core VM the fixture process, the client and
@@ -75,33 +46,11 @@ describe("timing against a server with known delays", () => {
   });
 
   const measure = async (concurrency: number) => {
-    let records: RequestRecord[] = [];
-    let t0 = 0n;
-    const res = await runLoadPoint({
-      baseUrl: f.url,
-      model: "m",
-      isl: 32,
-      osl: 16,
-      rangeRatio: 1,
-      concurrency,
-      numPrompts: Math.max(48, 2 * concurrency),
-      warmups: 2 * concurrency,
-      saveDetailed: true,
-      onRecords: (r, t) => {
-        records = r;
-        t0 = t;
-      },
-    });
-    expect(res.status).toBe("ok");
-    for (const r of records) expect(r.latencyNs - r.ttftNs - r.itlNs.reduce((a, b) => a + b, 0)).toBe(0);
-    const d = decompose(records, t0, 40);
-    const b = res.bench as unknown as Record<string, number>;
-    console.info(
-      `c=${concurrency}: TTFT ${b.median_ttft_ms?.toFixed(2)}/${b.p99_ttft_ms?.toFixed(2)} ITL ${b.median_itl_ms?.toFixed(2)}/${b.p99_itl_ms?.toFixed(2)} ms (p50/p99; injected 40/20); ` +
-        `request transit ${q(d.requestTransit)}; server lateness ${q(d.serverLate)}; first chunk server→client ${q(d.firstChunk)}; ` +
-        `client ITL error ${q(d.itlError)}; send lag p99 ${res.client?.sendLagP99Ms.toFixed(2)} ms`,
-    );
-    return { res, d };
+    const c = await checkTiming(f.url, concurrency, 40);
+    expect(c.result.status).toBe("ok");
+    expect(c.inexactSums).toBe(0);
+    console.info(describeTiming(c, concurrency, { ttftMs: 40, itlMs: 20 }));
+    return { res: c.result, d: c.d };
   };
 
   it(`at concurrency ${PRECISION_CONC}: the client's TTFT/ITL match the server's actual emissions and the injected values`, async () => {
