@@ -7,7 +7,7 @@
  * Failures are classified (see FailureKind); nothing is thrown.
  */
 import type { Dispatcher } from "undici";
-import { type FirstChunkRule, interpretEvent, type Usage } from "./openai-stream.js";
+import { type FirstChunkRule, StreamInterpreter, type Usage } from "./openai-stream.js";
 import type { RequestRecord } from "./request-record.js";
 import { type SseEvent, SseParser } from "./sse-parser.js";
 
@@ -88,8 +88,11 @@ export function sendStreamingRequest(
       resolve(rec);
     };
 
-    const onEvent = (now: number) => (ev: SseEvent) => {
-      const item = interpretEvent(ev.event, ev.data, rule);
+    const interpreter = new StreamInterpreter(rule);
+    /** arrival time of the bytes being parsed */
+    let now = 0;
+    const onEvent = (ev: SseEvent) => {
+      const item = interpreter.interpret(ev.event, ev.data);
       switch (item.kind) {
         case "token":
           if (firstNs < 0) firstNs = now;
@@ -131,12 +134,12 @@ export function sendStreamingRequest(
         status = statusCode;
       },
       onResponseData(_c, chunk) {
-        const now = Number(process.hrtime.bigint() - t0);
+        now = Number(process.hrtime.bigint() - t0);
         if (status !== 200) {
           if (errorBody.length < ERROR_BODY_LIMIT) errorBody += chunk.toString("utf8", 0, ERROR_BODY_LIMIT);
           return;
         }
-        parser.push(chunk, onEvent(now));
+        parser.push(chunk, onEvent);
       },
       onResponseEnd() {
         if (status !== 200) {

@@ -29,8 +29,20 @@ try {
       captured = { records, t0: t0.toString() };
     },
   });
-  const warm = (res.bench as { benchfleet?: { warmup?: { requests: number; failed: number } } }).benchfleet?.warmup;
-  port.postMessage({ type: "records", ...captured!, warm: warm ?? { requests: 0, failed: 0 } });
+  const block = (
+    res.bench as {
+      benchfleet?: {
+        warmup?: { requests: number; failed: number };
+        client?: { eventLoopDelayP99Ms?: number; eventLoopDelayMaxMs?: number };
+      };
+    }
+  ).benchfleet;
+  port.postMessage({
+    type: "records",
+    ...captured!,
+    warm: block?.warmup ?? { requests: 0, failed: 0 },
+    loop: { p99Ms: block?.client?.eventLoopDelayP99Ms ?? 0, maxMs: block?.client?.eventLoopDelayMaxMs ?? 0 },
+  });
 } catch (e) {
   port.postMessage({ type: "error", message: (e as Error).message });
 }

@@ -95,3 +95,85 @@ export function interpretEvent(event: string, data: string, rule: FirstChunkRule
   if (usage) return { kind: "usage", usage };
   return { kind: "ignore" };
 }
+
+/**
+ * interpretEvent for one stream, with a fast path for the hot case: a server's token chunks are
+ * byte-identical except for the token text (same id, model, created, finish_reason null). After a
+ * token chunk has been fully parsed, its bytes before and after the text's string literal become a
+ * template; a later chunk that starts and ends with exactly those bytes and has a well-formed
+ * string literal in between is the same JSON object with another text, so its interpretation is
+ * known without JSON.parse. Anything else (usage, errors, empty text, escapes that do not parse,
+ * a changed field) goes through interpretEvent. Results are identical to interpretEvent's.
+ */
+export class StreamInterpreter {
+  private prefix = "";
+  private suffix = "";
+
+  constructor(private readonly rule: FirstChunkRule = "content") {}
+
+  interpret(event: string, data: string): StreamItem {
+    if (this.prefix && event === "message") {
+      const text = this.templateText(data);
+      if (text !== undefined) return { kind: "token", text };
+    }
+    const item = interpretEvent(event, data, this.rule);
+    if (item.kind === "token" && !item.usage && item.text.length > 0) this.learn(data);
+    return item;
+  }
+
+  /** the text of a chunk matching the template, undefined when it does not match */
+  private templateText(data: string): string | undefined {
+    const end = data.length - this.suffix.length;
+    // slice-and-compare: V8 compares flat strings with memcmp; startsWith/endsWith measured up to 10× slower here
+    if (
+      end <= this.prefix.length ||
+      data.slice(0, this.prefix.length) !== this.prefix ||
+      data.slice(end) !== this.suffix
+    )
+      return undefined;
+    let escaped = false;
+    for (let i = this.prefix.length; i < end; i++) {
+      const c = data.charCodeAt(i);
+      if (c === 34 /* " */ || c < 32) return undefined;
+      if (c === 92 /* \ */) {
+        escaped = true;
+        i++;
+      }
+    }
+    if (!escaped) return data.slice(this.prefix.length, end);
+    try {
+      const text = JSON.parse(`"${data.slice(this.prefix.length, end)}"`) as string;
+      return text.length > 0 ? text : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Makes a template of a fully parsed token chunk whose text is one `"text"` or `"content"` string
+   * literal: the literal is replaced by a probe and the chunk interpreted again; only if the probe
+   * comes back as the whole text is the rest of the chunk a template (so a text assembled from
+   * several fields, or a literal that is not the one read, never makes one).
+   */
+  private learn(data: string): void {
+    this.prefix = "";
+    for (const key of ['"text":"', '"content":"']) {
+      const at = data.indexOf(key);
+      if (at < 0 || data.indexOf(key, at + 1) >= 0) continue;
+      const start = at + key.length;
+      let i = start;
+      while (i < data.length && data.charCodeAt(i) !== 34) i += data.charCodeAt(i) === 92 ? 2 : 1;
+      if (i >= data.length) return;
+      const prefix = data.slice(0, start);
+      const suffix = data.slice(i);
+      const probe = interpretEvent("message", `${prefix}${PROBE}${suffix}`, this.rule);
+      if (probe.kind === "token" && !probe.usage && probe.text === PROBE) {
+        this.prefix = prefix;
+        this.suffix = suffix;
+      }
+      return;
+    }
+  }
+}
+
+const PROBE = "\u00a7benchfleet-probe\u00a7";

@@ -15,7 +15,9 @@ export interface SseEvent {
 export class SseParser {
   private readonly decoder = new StringDecoder("utf8");
   private pending = "";
-  private data: string[] = [];
+  /** the event's data lines joined by "\n"; meaningful only while hasData */
+  private data = "";
+  private hasData = false;
   private eventType = "";
   private lastWasCR = false;
 
@@ -62,23 +64,24 @@ export class SseParser {
   end(): boolean {
     const rest = this.pending + this.decoder.end();
     this.pending = "";
-    const leftover = rest.length > 0 || this.data.length > 0;
-    this.data = [];
+    const leftover = rest.length > 0 || this.hasData;
+    this.data = "";
+    this.hasData = false;
     this.eventType = "";
     return leftover;
   }
 
   private line(line: string, emit: (ev: SseEvent) => void): void {
     if (line.length === 0) {
-      if (this.data.length > 0) {
-        const data = this.data.length === 1 ? this.data[0] : this.data.join("\n");
-        emit({ event: this.eventType || "message", data });
-      }
-      this.data = [];
+      if (this.hasData) emit({ event: this.eventType || "message", data: this.data });
+      this.data = "";
+      this.hasData = false;
       this.eventType = "";
       return;
     }
     if (line.charCodeAt(0) === 58 /* : */) return; // comment
+    // the hot case first: "data: …"
+    if (line.startsWith("data:")) return this.addData(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
     const colon = line.indexOf(":");
     let field: string;
     let value: string;
@@ -89,8 +92,13 @@ export class SseParser {
       field = line.slice(0, colon);
       value = line.charCodeAt(colon + 1) === 32 ? line.slice(colon + 2) : line.slice(colon + 1);
     }
-    if (field === "data") this.data.push(value);
+    if (field === "data") this.addData(value);
     else if (field === "event") this.eventType = value;
     // id and retry are irrelevant to a benchmark client
+  }
+
+  private addData(value: string): void {
+    this.data = this.hasData ? `${this.data}\n${value}` : value;
+    this.hasData = true;
   }
 }

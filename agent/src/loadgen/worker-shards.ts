@@ -11,7 +11,14 @@ import type { LoadPointOptions } from "./run-load-point.js";
 
 type WorkerMsg =
   | { type: "ready" }
-  | { type: "records"; records: RequestRecord[]; t0: string; warm: { requests: number; failed: number } }
+  | {
+      type: "records";
+      records: RequestRecord[];
+      t0: string;
+      warm: { requests: number; failed: number };
+      /** this thread's own event-loop delay in its measured run, ms */
+      loop: { p99Ms: number; maxMs: number };
+    }
   | { type: "error"; message: string };
 
 /** the options a worker can receive (functions and signals stay on this thread) */
@@ -25,7 +32,16 @@ export async function runInWorkers(
   threads: number,
   t0: bigint,
   signal?: AbortSignal,
-): Promise<{ records: RequestRecord[]; startNs: number; endNs: number; warm: { requests: number; failed: number } }> {
+): Promise<{
+  records: RequestRecord[];
+  startNs: number;
+  endNs: number;
+  warm: { requests: number; failed: number };
+  /** the process's CPU from the barrier to the last records (the measured run of all threads) */
+  cpu: NodeJS.CpuUsage;
+  /** the worst thread's event-loop delay, ms */
+  loop: { p99Ms: number; maxMs: number };
+}> {
   const url = new URL("./load-worker-entry.mjs", import.meta.url);
   const workers = Array.from(
     { length: threads },
@@ -39,14 +55,17 @@ export async function runInWorkers(
   };
   signal?.addEventListener("abort", onAbort, { once: true });
   let ready = 0;
+  let cpu0: NodeJS.CpuUsage | undefined;
   try {
     const results = await Promise.all(
       workers.map(
         (w) =>
           new Promise<Extract<WorkerMsg, { type: "records" }>>((resolve, reject) => {
             w.on("message", (m: WorkerMsg) => {
-              if (m.type === "ready" && ++ready === threads) for (const x of workers) x.postMessage({ type: "go" });
-              else if (m.type === "records") resolve(m);
+              if (m.type === "ready" && ++ready === threads) {
+                cpu0 = process.cpuUsage();
+                for (const x of workers) x.postMessage({ type: "go" });
+              } else if (m.type === "records") resolve(m);
               else if (m.type === "error") reject(new Error(`load worker: ${m.message}`));
             });
             w.on("error", reject);
@@ -54,8 +73,10 @@ export async function runInWorkers(
           }),
       ),
     );
+    const cpu = process.cpuUsage(cpu0);
     const records: RequestRecord[] = [];
     const warm = { requests: 0, failed: 0 };
+    const loop = { p99Ms: 0, maxMs: 0 };
     for (const r of results) {
       const shift = Number(BigInt(r.t0) - t0);
       for (const x of r.records) {
@@ -63,11 +84,13 @@ export async function runInWorkers(
       }
       warm.requests += r.warm.requests;
       warm.failed += r.warm.failed;
+      loop.p99Ms = Math.max(loop.p99Ms, r.loop.p99Ms);
+      loop.maxMs = Math.max(loop.maxMs, r.loop.maxMs);
     }
     records.sort((a, b) => a.index - b.index);
     const startNs = Math.min(...records.map((x) => x.scheduledNs));
     const endNs = Math.max(...records.map((x) => x.endNs));
-    return { records, startNs, endNs, warm };
+    return { records, startNs, endNs, warm, cpu, loop };
   } finally {
     signal?.removeEventListener("abort", onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
