@@ -8,6 +8,12 @@
  *  --vllm PATH    also drive it with vLLM's own request function (bench/vllm_client.py; PATH is
  *                 vllm/benchmarks/lib/endpoint_request_func.py of a vLLM checkout, not part of benchfleet)
  *  --out FILE     write the rows as JSON
+ *  --itl-ms X     a paced server instead (its own fixture only): every stream gets a token every X ms,
+ *                 so the offered load is concurrency / X tokens per ms — for send lag below saturation
+ *  --range-ratio R  output (and input) lengths uniform in [floor(L·R), L] (default 1: all equal,
+ *                 which keeps a paced run's streams in lockstep)
+ * Send lag is reported over all requests and without the first wave (the `concurrency` requests sent
+ * at once at the start, whose lag is the time to issue them all, printed as "first wave ms").
  */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -26,6 +32,8 @@ const concs = (args.find((a) => /^\d+(,\d+)*$/.test(a)) ?? "64,256,1024").split(
 const osl = num("--osl", 256);
 const isl = num("--isl", 128);
 const workers = num("--workers", 1);
+const itlMs = num("--itl-ms", 0);
+const rangeRatio = num("--range-ratio", 1);
 const vllm = opt("--vllm");
 
 interface Row {
@@ -37,6 +45,10 @@ interface Row {
   reqS: number;
   cpuUsPerToken: number;
   sendLagP99Ms?: number;
+  /** p99 send lag of the requests after the first wave (slots refilled, or open-loop arrivals) */
+  steadyLagP99Ms?: number;
+  /** start of the run → the last request of the first wave sent */
+  firstWaveMs?: number;
   eventLoopP99Ms?: number;
   saturated?: boolean;
   failed: number;
@@ -47,7 +59,7 @@ const show = (r: Row) => {
   const f = (x: number | undefined, d = 2) => (x === undefined ? "–" : x.toFixed(d));
   console.log(
     `${r.client} | ${r.concurrency} | ${r.requests} | ${f(r.durationS)} | ${f(r.tokS, 0)} | ${f(r.reqS, 1)} | ${f(r.cpuUsPerToken)} | ` +
-      `${f(r.sendLagP99Ms)} | ${f(r.eventLoopP99Ms)} | ${r.saturated === undefined ? "–" : r.saturated ? "yes" : "no"}${r.failed ? ` (${r.failed} failed)` : ""}`,
+      `${f(r.sendLagP99Ms)} | ${f(r.steadyLagP99Ms)} | ${f(r.firstWaveMs)} | ${f(r.eventLoopP99Ms)} | ${r.saturated === undefined ? "–" : r.saturated ? "yes" : "no"}${r.failed ? ` (${r.failed} failed)` : ""}`,
   );
 };
 
@@ -78,7 +90,7 @@ const server: FixtureProcess | undefined = external
       "--ttft-ms",
       "0",
       "--itl-ms",
-      "0",
+      String(itlMs),
       "--tokens-per-chunk",
       "1",
       "--usage-delay-ms",
@@ -89,10 +101,10 @@ const server: FixtureProcess | undefined = external
 const serverUrl = external ?? server!.url;
 console.log(
   `machine: ${cpus().length} × ${cpus()[0]?.model}, load average ${loadavg()[0]?.toFixed(2)}, node ${process.version}; ` +
-    `server: ${server ? "one fixture process" : serverUrl}, ttft 0, itl 0, 1 token/chunk; ISL ${isl} (token ids), OSL ${osl}`,
+    `server: ${server ? "one fixture process" : serverUrl}, ttft 0, itl ${server ? itlMs : "(the server's)"}, 1 token/chunk; ISL ${isl} (token ids), OSL ${osl}, range ratio ${rangeRatio}`,
 );
 console.log(
-  "client | conc | requests | duration s | tok/s | req/s | client CPU µs/token | p99 send lag ms | event-loop p99 ms | saturated",
+  "client | conc | requests | duration s | tok/s | req/s | client CPU µs/token | p99 send lag ms | p99 steady send lag ms | first wave ms | event-loop p99 ms | saturated",
 );
 try {
   for (const c of concs) {
@@ -102,7 +114,7 @@ try {
       model: "m",
       isl,
       osl,
-      rangeRatio: 1,
+      rangeRatio,
       concurrency: c,
       numPrompts: n,
       warmups: c,
@@ -120,6 +132,8 @@ try {
       reqS: b.request_throughput,
       cpuUsPerToken: b.benchfleet.client.cpuUsPerOutputToken,
       sendLagP99Ms: r.client?.sendLagP99Ms,
+      steadyLagP99Ms: r.client?.sendLagSteadyP99Ms,
+      firstWaveMs: r.client?.firstWaveMs,
       eventLoopP99Ms: r.client?.eventLoopDelayP99Ms,
       saturated: r.client?.saturated,
       failed: r.bench.failed ?? 0,

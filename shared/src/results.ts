@@ -69,6 +69,10 @@ export const ClientStats = z
   .object({
     sendLagP50Ms: num,
     sendLagP99Ms: num,
+    /** p99 send lag without the first wave (the requests due at once at the start of a closed-loop run) */
+    sendLagSteadyP99Ms: num.optional(),
+    /** start of the run → the last first-wave request sent */
+    firstWaveMs: num.optional(),
     eventLoopDelayP99Ms: num,
     cpuUserMs: num,
     cpuSystemMs: num,

@@ -28,7 +28,7 @@ export type RequestSeed = Pick<
   RequestRecord,
   "index" | "scheduledNs" | "queueNs" | "targetPromptTokens" | "targetOutputTokens"
 > &
-  Partial<Pick<RequestRecord, "conversation" | "turn">>;
+  Partial<Pick<RequestRecord, "conversation" | "turn" | "firstWave">>;
 
 const ERROR_BODY_LIMIT = 2048;
 

@@ -152,4 +152,14 @@ describe("client saturation", () => {
     expect(s.saturated).toBe(true);
     expect(s.reason).toMatch(/event-loop delay 50.00 ms/);
   });
+
+  it("judges the first wave by its share of the run: a 20 ms ramp in a 2 s run is fine, in a 0.5 s run it is not", () => {
+    const base = { sendLagP99Ms: 0.2, eventLoopDelayP99Ms: 1, meanTtftMs: 100 };
+    expect(assessSaturation({ ...base, firstWaveMs: 20, durationMs: 2000 }).saturated).toBe(false);
+    const s = assessSaturation({ ...base, firstWaveMs: 20, durationMs: 500 });
+    expect(s.saturated).toBe(true);
+    expect(s.reason).toMatch(/first wave took 20.00 ms to send > 10.00 ms \(2 % of the run's 500 ms\)/);
+    // never stricter than the send-lag limit
+    expect(assessSaturation({ ...base, firstWaveMs: 1.5, durationMs: 10 }).saturated).toBe(false);
+  });
 });

@@ -22,6 +22,8 @@ export interface RequestRecord {
   error?: string;
   /** scheduled send time (arrival time or slot-free time) */
   scheduledNs: number;
+  /** one of the requests due at the run's start, one per concurrency slot (closed loop) */
+  firstWave?: boolean;
   /** when the client started the request (vLLM's `st`) */
   startNs: number;
   /** time to the first token chunk (from startNs) */

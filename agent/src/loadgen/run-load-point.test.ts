@@ -114,6 +114,11 @@ describe("correctness at concurrency 256", () => {
       expect(r.targetPromptTokens).toBeGreaterThanOrEqual(100);
       expect(r.targetOutputTokens).toBeGreaterThanOrEqual(20);
     }
+    // one first-wave request per slot; the send-lag figures split accordingly
+    const wave = records.filter((r) => r.firstWave);
+    expect(wave).toHaveLength(256);
+    expect(res.client!.firstWaveMs).toBe(Math.max(...wave.map((r) => (r.startNs - r.scheduledNs) / MS)));
+    expect(res.client!.sendLagSteadyP99Ms).toBeGreaterThanOrEqual(0);
     const totalOut = records.reduce((a, r) => a + r.targetOutputTokens, 0);
     expect(res.bench.total_output_tokens).toBe(totalOut);
     expect(res.bench.total_input_tokens).toBe(records.reduce((a, r) => a + r.targetPromptTokens, 0));

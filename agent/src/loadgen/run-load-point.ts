@@ -297,6 +297,7 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
           bodies.delete(i);
           const seedRec: RequestSeed = {
             index: i,
+            ...(freedNs === startNs && arrivalNs <= startNs ? { firstWave: true } : {}),
             scheduledNs: Math.max(arrivalNs, freedNs),
             queueNs: Math.max(0, freedNs - arrivalNs),
             targetPromptTokens: list[i].inputLen,
@@ -420,11 +421,25 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
         ? applyEngineTiming(r.records, wallDurationS)
         : { records: r.records, durationS: wallDurationS };
     const m = computeMetrics(records, durationS, percentiles);
-    const lagsMs = records.map((x) => Math.max(0, x.startNs - x.scheduledNs) / 1e6);
+    const lagMs = (x: RequestRecord) => Math.max(0, x.startNs - x.scheduledNs) / 1e6;
+    const lagsMs = records.map(lagMs);
     const sendLagP50Ms = percentile(lagsMs, 50);
     const sendLagP99Ms = percentile(lagsMs, 99);
+    const steadyLagsMs = records.filter((x) => !x.firstWave).map(lagMs);
+    const sendLagSteadyP99Ms = steadyLagsMs.length ? percentile(steadyLagsMs, 99) : 0;
+    const firstWave = records.filter((x) => x.firstWave);
+    const firstWaveMs = firstWave.length ? Math.max(...firstWave.map(lagMs)) : 0;
     const eventLoopDelayP99Ms = Math.max(0, eld.percentile(99) / 1e6 - 1, fromWorkers?.loop.p99Ms ?? 0);
-    const sat = assessSaturation({ sendLagP99Ms, eventLoopDelayP99Ms, meanTtftMs: m.ttftMs.mean }, satT);
+    const sat = assessSaturation(
+      {
+        sendLagP99Ms: sendLagSteadyP99Ms,
+        eventLoopDelayP99Ms,
+        meanTtftMs: m.ttftMs.mean,
+        firstWaveMs,
+        durationMs: wallDurationS * 1000,
+      },
+      satT,
+    );
     const failedFrac = m.failed / Math.max(1, records.length);
     let status: "ok" | "failed" = "ok";
     let failureReason: string | undefined;
@@ -443,6 +458,8 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
     const client = {
       sendLagP50Ms,
       sendLagP99Ms,
+      sendLagSteadyP99Ms,
+      firstWaveMs,
       eventLoopDelayP99Ms,
       cpuUserMs: cpu.user / 1000,
       cpuSystemMs: cpu.system / 1000,
