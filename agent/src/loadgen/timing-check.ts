@@ -53,7 +53,12 @@ export interface TimingCheck {
 }
 
 /** one load point (ISL 32, OSL 16) against a stamping fixture whose injected TTFT is `ttftMs` */
-export async function checkTiming(baseUrl: string, concurrency: number, ttftMs: number): Promise<TimingCheck> {
+export async function checkTiming(
+  baseUrl: string,
+  concurrency: number,
+  ttftMs: number,
+  workers = 1,
+): Promise<TimingCheck> {
   let records: RequestRecord[] = [];
   let t0 = 0n;
   const result = await runLoadPoint({
@@ -65,6 +70,7 @@ export async function checkTiming(baseUrl: string, concurrency: number, ttftMs: 
     concurrency,
     numPrompts: Math.max(48, 2 * concurrency),
     warmups: 2 * concurrency,
+    workers,
     saveDetailed: true,
     onRecords: (r, t) => {
       records = r;
