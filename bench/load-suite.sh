@@ -7,7 +7,7 @@
 #    stdlib asyncio client at concurrency 64/256/1024, server at full speed; 3. benchfleet with
 #    2/4/8 worker threads at 1024; 4. paced: 1024 streams of a token every PACED_ITL_MS (default 2)
 #    each — 512k tokens/s offered — lengths ±20 %, on 1/4/8 threads, for the send lag below
-#    saturation; 5. the strict timing validation at concurrency 256 (one thread and 4) and 64.
+#    saturation; 5. the strict timing validation at concurrency 256 (the agent's thread count, and one) and 64.
 # NODE (default: node) names the node binary.
 set -uo pipefail
 bundle=$(cd "$1" && pwd); out=$2; vllm=${3:-}
@@ -41,5 +41,5 @@ for w in 1 4 8; do
 done
 kill $fx 2>/dev/null
 "$node" "$bundle/load-timing.mjs" 256 3
-"$node" "$bundle/load-timing.mjs" 256 2 --workers 4
+"$node" "$bundle/load-timing.mjs" 256 2 --workers 1
 "$node" "$bundle/load-timing.mjs" 64 2

@@ -5,18 +5,20 @@
  * A stamping fixture (TTFT 40 ms, ITL 20 ms) in its own process; per run, the client's own error
  * (server write → client stamp; |client ITL − server gap|) must be ≤ 1 ms at p50 and ≤ 2 ms at p99,
  * and the measured ITL/TPOT within 1 ms (p50) and 2 ms (p99) of the injected value.
- * Exit status 1 when a bound is missed.
+ * Client threads: the agent's choice for the concurrency on this host (agent/src/workloads.ts) unless
+ * --workers is given. Exit status 1 when a bound is missed.
  */
 import { cpus, loadavg } from "node:os";
 import { spawnFixture } from "../agent/src/loadgen/fixture-process.js";
 import { percentile } from "../agent/src/loadgen/metrics.js";
 import { checkTiming, describeTiming } from "../agent/src/loadgen/timing-check.js";
+import { workersFor } from "../agent/src/workloads.js";
 
 const [concArg, runsArg] = process.argv.slice(2).filter((a, i, all) => /^\d+$/.test(a) && all[i - 1] !== "--workers");
 const concurrency = Number(concArg ?? 256);
 const runs = Number(runsArg ?? 3);
 const wi = process.argv.indexOf("--workers");
-const workers = wi > 0 ? Number(process.argv[wi + 1]) : 1;
+const workers = wi > 0 ? Number(process.argv[wi + 1]) : workersFor(concurrency);
 const TTFT = 40;
 const ITL = 20;
 

@@ -117,7 +117,6 @@ try {
       rangeRatio,
       concurrency: c,
       numPrompts: n,
-      warmups: c,
       workers,
     });
     const b = r.bench as unknown as Record<string, number> & {
