@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { type LoadProgress, runLoadPoint } from "@benchfleet/agent/loadgen/run-load-point";
+import { workersFor } from "@benchfleet/agent/workloads";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
 
@@ -123,9 +124,8 @@ export function register(program: Command): void {
     .option("--seed <s>", "random seed of prompts and arrivals", int("--seed", 0), 0)
     .option(
       "--workers <n>",
-      "worker threads sharing the in-flight requests (when one event loop saturates)",
+      "threads sharing the in-flight requests (default: the agent's choice, one per 64 streams up to a quarter of the cores)",
       int("--workers"),
-      1,
     )
     .option("--prompt-format <f>", "ids (token-id prompts, completions only) or text")
     .option("--tokenizer <file>", "local tokenizer.json whose vocabulary supplies text-prompt words")
@@ -182,7 +182,7 @@ export function register(program: Command): void {
           requestRate: o.requestRate,
           burstiness: o.burstiness,
           seed: o.seed,
-          workers: o.workers,
+          workers: o.workers ?? (o.dataset === "multi-turn" ? 1 : workersFor(o.concurrency)),
           promptFormat: o.promptFormat,
           tokenizerPath: o.tokenizer,
           multiTurn: o.dataset === "multi-turn" ? { turns: o.turns, thinkTimeMs: o.thinkTime } : undefined,
