@@ -138,6 +138,23 @@ describe("allocate: gangs", () => {
     ]);
   });
 
+  it("next round: the held idle nodes (state reserved) start the gang once the busy ones free up", () => {
+    const busy = nodes("x", 2, "rackA", { state: "busy", freeAt: T0 + 5 * MIN });
+    const first = allocate(input({ nodes: [...nodes("a", 2, "rackA"), ...busy], jobs: [job("g4", { nodes: 4 })] }));
+    expect(first.reservations).toHaveLength(1);
+    // what the registry now shows for a0/a1 (idle, held) and x0/x1 after their attempts ended
+    const held = nodes("a", 2, "rackA", { state: "reserved" });
+    const later = allocate(
+      input({
+        now: T0 + 5 * MIN,
+        nodes: [...held, ...nodes("x", 2, "rackA")],
+        jobs: [job("g4", { nodes: 4 })],
+        reservations: first.reservations,
+      }),
+    );
+    expect(started(later, "g4")?.nodeIds).toEqual(["a0", "a1", "x0", "x1"]);
+  });
+
   it("lets a Slurm-partition agent (capacity) take a gang alone", () => {
     const d = allocate(
       input({
@@ -455,7 +472,7 @@ function checkInvariants(inp: AllocInput, d: AllocDecision): void {
     const j = jobs.get(s.jobId)!;
     const ns = s.nodeIds.map((id) => byId.get(id)!);
     for (const n of ns) {
-      expect(n.state).toBe("idle");
+      expect(["idle", "reserved"]).toContain(n.state); // reserved: idle, held by a reservation
       expect(n.healthy).toBe(true);
       expect(n.labels).toContain(j.runner);
       expect(n.domain).toBe(s.domain);

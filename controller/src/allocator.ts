@@ -212,7 +212,8 @@ export function allocate(input: AllocInput): AllocDecision {
   const sortedNodes = [...input.nodes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const node of sortedNodes) {
     if (!node.healthy || !SCHEDULABLE.has(node.state)) continue;
-    const free = node.state === "idle";
+    // reserved = idle but held by an earlier round's reservation (input.reservations decides holds)
+    const free = node.state === "idle" || node.state === "reserved";
     const rec: NodeRec = {
       node,
       cap: node.capacity ?? 1,

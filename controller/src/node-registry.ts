@@ -35,6 +35,8 @@ export function nodeState(n: NodeRecord): NodeState {
   if (n.adminState === "quarantine") return "quarantined";
   if (n.adminState === "drain") return n.attemptId ? "draining" : "drained";
   if (n.attemptId) return "busy";
+  // idle, but held by the allocator for a waiting gang (see Dispatcher / allocator reservations)
+  if (n.heldFor) return "reserved";
   return "idle";
 }
 
@@ -141,7 +143,7 @@ export class NodeRegistry {
     return n;
   }
 
-  /** Marks the nodes the allocator holds for waiting gangs (display only). */
+  /** Marks the nodes the allocator holds for waiting gangs: their state shows as `reserved`. */
   setHolds(byNode: Map<string, string>): void {
     for (const n of this.nodes.values()) {
       const r = byNode.get(n.id);

@@ -1,12 +1,13 @@
 /**
  * Allocation through the real controller (the decisions themselves are unit-tested in
  * controller/src/allocator.test.ts): jobs are claimed only by agents carrying their runner label;
- * priority order; a gang of N starts all at once inside one topology domain, never across two.
+ * priority order; a gang of N starts all at once inside one topology domain, never across two; idle
+ * nodes held for a waiting gang show as `reserved`.
  */
 
 import type { Assignment } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestController, type TestController, TOKENS } from "../helpers/controller.js";
+import { startTestController, type TestController, TOKENS, until } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { ProtocolAgent } from "../helpers/protocol-agent.js";
 
@@ -73,5 +74,37 @@ describe("allocation through the controller", () => {
     expect(jobs.items[0].status).toBe("queued");
     expect(typeof jobs.items[0].waitingReason).toBe("string");
     for (const p of [a1, b1, b2]) expect(p.received.filter((m) => m.type === "assign").length).toBeLessThanOrEqual(1);
+  });
+
+  it("an idle node held for a waiting gang shows as reserved; the gang starts there when its partner frees up", async () => {
+    const ids = ["res-c1", "res-c2"];
+    const byId = new Map<string, ProtocolAgent>();
+    for (const id of ids) byId.set(id, await agent(id, { sku: "b300", gpuCount: 8, domain: "rack-C" }));
+    const state = async (id: string) =>
+      (await c.api("GET", `/api/v1/nodes/${id}`)).body as { state: string; heldFor?: string };
+    const single = makeDeployment({ seed: "res-single", sku: "b300", gpusPerNode: 8, nodes: 1 });
+    await c.api("POST", "/api/v1/sweeps", { deployments: [single] }, TOKENS.operator);
+    let busyId = "";
+    await until(async () => {
+      for (const id of ids) if ((await state(id)).state === "busy") busyId = id;
+      return busyId !== "";
+    });
+    const busy = byId.get(busyId)!;
+    const freeId = ids.find((id) => id !== busyId)!;
+    const running = await busy.nextAssignment();
+    busy.accept(running);
+    const gang = makeDeployment({ seed: "res-gang", sku: "b300", gpusPerNode: 8, nodes: 2 });
+    const s = (await c.api("POST", "/api/v1/sweeps", { deployments: [gang] }, TOKENS.operator)).body;
+    const gangJob = (await c.api("GET", `/api/v1/jobs?sweep=${s.sweepId}`)).body.items[0].jobId as string;
+    await until(async () => (await state(freeId)).state === "reserved");
+    expect((await state(freeId)).heldFor).toBe(gangJob);
+    const nodes = (await c.api("GET", "/api/v1/nodes?state=reserved")).body;
+    expect((Array.isArray(nodes) ? nodes : nodes.items).map((n: { id: string }) => n.id)).toEqual([freeId]);
+    // the single job ends: the gang takes both nodes of the domain
+    const from = Object.fromEntries(ids.map((id) => [id, byId.get(id)!.received.length]));
+    await busy.runAssignment(running);
+    const [x, y] = await Promise.all(ids.map((id) => byId.get(id)!.nextAssignment(5000, from[id])));
+    expect(x!.jobId).toBe(gangJob);
+    expect(x!.attemptId).toBe(y!.attemptId);
   });
 });

@@ -48,7 +48,7 @@ export function describeFrame(f: any): string | undefined {
   if (f.type === "snapshot") {
     const d = f.data;
     if (f.topic === "fleet")
-      return `fleet: ${d.nodes.length} nodes (${d.nodes.filter((n: any) => n.state === "idle").length} idle, ${d.nodes.filter((n: any) => n.state === "busy").length} busy)`;
+      return `fleet: ${d.nodes.length} nodes (${d.nodes.filter((n: any) => n.state === "idle").length} idle, ${d.nodes.filter((n: any) => n.state === "reserved").length} reserved, ${d.nodes.filter((n: any) => n.state === "busy").length} busy)`;
     if (f.topic === "sweeps") return `sweeps: ${d.sweeps.length}`;
     if (f.topic === "sweep")
       return `sweep ${d.sweep.sweepId} ${d.sweep.status}: ${d.sweep.counts.succeeded}/${d.sweep.jobCount} jobs done`;
