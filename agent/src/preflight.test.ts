@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -87,6 +87,47 @@ describe("preflight verdict", () => {
       ]);
     } finally {
       srv.close();
+    }
+  });
+
+  it("on an AMD node reads amd-smi: GPU count, processes holding VRAM, uncorrectable/deferred RAS errors", async () => {
+    // no AMD GPU here: a stand-in amd-smi on PATH prints what the real one prints (formats in discovery/amd-health.ts)
+    const dir = mkdtempSync(join(tmpdir(), "amd-smi-"));
+    const script = (ecc: string) =>
+      [
+        "#!/bin/sh",
+        'case "$*" in',
+        `  "list --json") echo '[{"gpu":0},{"gpu":1}]' ;;`,
+        `  "process --json") echo '[{"gpu":0,"process_list":[{"process_info":"No running processes detected"}]},{"gpu":1,"process_list":[{"process_info":{"name":"python3","pid":999999,"mem_usage":{"value":1048576,"unit":"B"}}}]}]' ;;`,
+        `  "metric --ecc --json") echo '${ecc}' ;;`,
+        "  *) exit 2 ;;",
+        "esac",
+      ].join("\n");
+    const path = process.env.PATH;
+    try {
+      writeFileSync(
+        join(dir, "amd-smi"),
+        script(
+          '{"gpu_data":[{"gpu":0,"ecc":{"total_uncorrectable_count":0}},{"gpu":1,"ecc":{"total_uncorrectable_count":1,"total_deferred_count":1}}]}',
+        ),
+        { mode: 0o755 },
+      );
+      process.env.PATH = `${dir}:${path}`;
+      const facts = await gatherPreflightFacts({ vendor: "amd", emulated: false, dataDir: tmpdir(), ports: [] });
+      expect(facts.gpuCount).toBe(2);
+      expect(facts.notChecked).toEqual([]);
+      expect(evaluatePreflight(facts, { gpuCount: 2, minDiskFreeBytes: 1 }).reasons).toEqual([
+        "foreign processes hold GPU memory: pid 999999 python3 (1 MiB)",
+        "GPU 1: 2 uncorrected ECC errors since boot",
+      ]);
+      // output it cannot read is reported as not checked, never taken as healthy silently
+      writeFileSync(join(dir, "amd-smi"), script("not json"), { mode: 0o755 });
+      const broken = await gatherPreflightFacts({ vendor: "amd", emulated: false, dataDir: tmpdir(), ports: [] });
+      expect(broken.notChecked).toHaveLength(1);
+      expect(broken.notChecked[0]).toMatch(/^ECC \/ RAS state \(amd-smi output did not parse/);
+    } finally {
+      process.env.PATH = path;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -6,6 +6,7 @@
 import { statfs } from "node:fs/promises";
 import { createServer } from "node:net";
 import type { Health } from "@benchfleet/shared";
+import { AMD_ECC_ARGS, AMD_PROCESS_ARGS, parseAmdEcc, parseAmdProcesses } from "./discovery/amd-health.js";
 import { runTool } from "./discovery/discover.js";
 import {
   CRITICAL_XIDS,
@@ -117,16 +118,30 @@ export async function gatherPreflightFacts(o: GatherOptions): Promise<PreflightF
     if (dmesg.ok) xids = parseXidLines(dmesg.stdout);
     else notChecked.push("XID errors (kernel log not readable)");
   } else if (!o.emulated && o.vendor === "amd") {
-    const list = await runTool("amd-smi", ["list", "--json"]);
-    if (list.ok) {
-      try {
-        const parsed = JSON.parse(list.stdout) as unknown;
-        if (Array.isArray(parsed)) gpuCount = parsed.length;
-      } catch {
-        notChecked.push("GPU count (amd-smi list output did not parse)");
+    const [list, procs, ecc] = await Promise.all([
+      runTool("amd-smi", ["list", "--json"]),
+      runTool("amd-smi", AMD_PROCESS_ARGS),
+      runTool("amd-smi", AMD_ECC_ARGS),
+    ]);
+    /** parses one amd-smi JSON output; what cannot be read is reported as not checked */
+    const read = <T>(r: typeof list, what: string, parse: (doc: unknown) => T): T | undefined => {
+      if (!r.ok) {
+        notChecked.push(`${what} (${r.error})`);
+        return undefined;
       }
-    } else notChecked.push(`GPU count (${list.error})`);
-    notChecked.push("AMD GPU processes and RAS errors (not implemented)");
+      try {
+        return parse(JSON.parse(r.stdout) as unknown);
+      } catch (e) {
+        notChecked.push(`${what} (amd-smi output did not parse: ${(e as Error).message.slice(0, 120)})`);
+        return undefined;
+      }
+    };
+    gpuCount = read(list, "GPU count", (doc) => {
+      if (!Array.isArray(doc)) throw new Error("expected a list");
+      return doc.length;
+    });
+    gpuProcesses = read(procs, "GPU processes", parseAmdProcesses) ?? [];
+    gpuErrors = read(ecc, "ECC / RAS state", parseAmdEcc) ?? [];
   } else if (!o.emulated) {
     gpuCount = 0;
   }
