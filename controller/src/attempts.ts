@@ -4,46 +4,12 @@
  * re-adopts running attempts when their agents reconnect. `checkFence` decides whether a message
  * naming an attempt may act on it.
  */
-import type { GangMember, Phase } from "@benchfleet/shared";
+import type { AttemptRecord, AttemptState } from "@benchfleet/shared";
 import type { Bus } from "./bus.js";
 import type { RedisState } from "./redis-state.js";
 
-export type AttemptState = "dispatched" | "running" | "succeeded" | "failed" | "cancelled";
+export type { AttemptRecord, AttemptState } from "@benchfleet/shared";
 export const LIVE_ATTEMPT_STATES: ReadonlySet<AttemptState> = new Set(["dispatched", "running"]);
-
-export interface AttemptRecord {
-  attemptId: string;
-  jobId: string;
-  sweepId: string;
-  queue: string;
-  /** 1-based try number of this job */
-  attemptNumber: number;
-  fencingToken: number;
-  /** BullMQ lock token of the job while this attempt holds it */
-  lockToken: string;
-  gang: GangMember[];
-  state: AttemptState;
-  phase?: Phase;
-  phases: Record<string, { status: string; at: string; durationMs?: number; reason?: string }>;
-  /** rank → endpoints of members that reported ready */
-  ready: Record<string, Record<string, string>>;
-  gangReadySent: boolean;
-  /** members that reported their teardown done (attempt-finished) */
-  finishedMembers: string[];
-  portBase: number;
-  emulated: boolean;
-  gpus: number;
-  createdAt: string;
-  startedAtMs: number;
-  finishedAt?: string;
-  finishedAtMs?: number;
-  deadlineAtMs: number;
-  reason?: string;
-  /** nodes blamed for a failure */
-  failedNodes?: string[];
-  engineVersion?: string;
-  phaseDurationsMs?: Record<string, number>;
-}
 
 export function isLive(a: AttemptRecord): boolean {
   return LIVE_ATTEMPT_STATES.has(a.state);

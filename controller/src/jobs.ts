@@ -3,48 +3,12 @@
  * kept in memory and written through to Redis. The BullMQ job is the queue entry; this record is what
  * the API, CLI and dashboard show, and what sweep status is derived from.
  */
-import type { Deployment } from "@benchfleet/shared";
+import type { Deployment, JobRecord, JobStatus } from "@benchfleet/shared";
 import { queueNameForRunner } from "@benchfleet/shared";
 import type { Bus } from "./bus.js";
 import type { RedisState } from "./redis-state.js";
 
-export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-
-export interface JobRecord {
-  jobId: string;
-  sweepId: string;
-  queue: string;
-  runner: string;
-  sku: string;
-  fingerprint: string;
-  configKey: string;
-  model: string;
-  framework: string;
-  nodes: number;
-  gpus: number;
-  priority: number;
-  estimatedSeconds: number;
-  pointsTotal: number;
-  pointsDone: number;
-  evalWanted: boolean;
-  evalDone: boolean;
-  status: JobStatus;
-  /** attempts dispatched so far */
-  attempts: number;
-  currentAttemptId?: string;
-  lastError?: string;
-  excludedNodes: string[];
-  createdAt: string;
-  enqueuedAt: number;
-  updatedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  /** GPU-seconds used by all attempts */
-  gpuSeconds: number;
-  /** earliest start of the next try (backoff) */
-  retryAt?: number;
-}
+export { JOB_STATUSES, type JobRecord, type JobStatus } from "@benchfleet/shared";
 
 export function newJobRecord(jobId: string, sweepId: string, d: Deployment, now = Date.now()): JobRecord {
   const iso = new Date(now).toISOString();

@@ -9,7 +9,7 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Deployment, EvalResult, LoadPoint, PointResult } from "@benchfleet/shared";
+import type { Deployment, EvalResult, LoadPoint, PointResult, PointRow } from "@benchfleet/shared";
 import Database from "better-sqlite3";
 
 const MIGRATIONS: string[] = [
@@ -133,38 +133,7 @@ export interface ResultQuery {
   offset?: number;
 }
 
-export interface PointRow {
-  id: number;
-  fingerprint: string;
-  pointKey: string;
-  attemptId: string;
-  sweepId: string;
-  jobId: string;
-  configKey: string;
-  sku: string;
-  model: string;
-  framework: string;
-  precision: string;
-  image: string;
-  engineVersion: string | null;
-  concurrency: number;
-  isl: number;
-  osl: number;
-  status: string;
-  nodes: string[];
-  gpusTotal: number;
-  totalTokenThroughput: number | null;
-  outputThroughput: number | null;
-  tputPerGpu: number | null;
-  medianTtftMs: number | null;
-  medianTpotMs: number | null;
-  interactivity: number | null;
-  startedAt: string;
-  finishedAt: string;
-  receivedAt: string;
-  emulated: boolean;
-  result: PointResult;
-}
+export type { PointRow } from "@benchfleet/shared";
 
 export class ResultsDb {
   readonly db: Database.Database;

@@ -5,7 +5,15 @@
  * whose results are missing (each attempt measures only the points not stored yet).
  */
 import { randomBytes } from "node:crypto";
-import { type Deployment, jobIdFor, queueNameForRunner } from "@benchfleet/shared";
+import {
+  type Deployment,
+  jobIdFor,
+  queueNameForRunner,
+  type SweepRecord,
+  type SweepSource,
+  type SweepStatus,
+  type SweepSummary,
+} from "@benchfleet/shared";
 import type { AttemptSupervisor } from "./attempt-supervisor.js";
 import type { Bus } from "./bus.js";
 import { type JobRecord, type JobStatus, type JobStore, newJobRecord } from "./jobs.js";
@@ -13,36 +21,7 @@ import type { QueueSet } from "./queues.js";
 import type { RedisState } from "./redis-state.js";
 import type { ResultsDb } from "./results-db.js";
 
-export interface SweepSource {
-  kind: "plan" | "keys" | "changelog" | "config";
-  keys?: string[];
-  skus?: string[];
-  changelog?: { file?: string; base?: string; head?: string };
-  configFiles?: string[];
-}
-
-export interface SweepRecord {
-  sweepId: string;
-  name: string;
-  triggeredBy: string;
-  createdAt: string;
-  source: SweepSource;
-  jobCount: number;
-  cancelledAt?: string;
-  /** re-runs: the sweep this one was created from */
-  parentSweepId?: string;
-}
-
-export type SweepStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
-
-export interface SweepSummary extends SweepRecord {
-  status: SweepStatus;
-  counts: Record<JobStatus, number>;
-  pointsDone: number;
-  pointsTotal: number;
-  gpuHoursUsed: number;
-  gpuHoursPlanned: number;
-}
+export type { SweepRecord, SweepSource, SweepStatus, SweepSummary } from "@benchfleet/shared";
 
 /** Derives a sweep's status and counts from its jobs (pure). */
 export function summarize(rec: SweepRecord, jobs: JobRecord[], plannedGpuHours = 0): SweepSummary {

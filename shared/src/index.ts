@@ -1,4 +1,5 @@
 export * from "./analytics/index.js";
+export * from "./api-records.js";
 export * from "./changelog.js";
 export * from "./config-error.js";
 export * from "./deployment.js";

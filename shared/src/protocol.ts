@@ -5,6 +5,7 @@
  * Results and final states carry a `msgId`; the agent spools and resends them until acked.
  */
 import { z } from "zod";
+import { GangMember, Phase } from "./attempt-parts.js";
 import { Deployment, LoadPoint } from "./deployment.js";
 import { EvalResult, PointResult } from "./results.js";
 import { SkuName } from "./skus.js";
@@ -13,9 +14,7 @@ export const PROTOCOL_VERSION = 1;
 /** Largest message either side accepts (bytes). */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-export const PHASES = ["prepare", "launch", "ready", "warmup", "load", "eval", "teardown"] as const;
-export const Phase = z.enum(PHASES);
-export type Phase = z.infer<typeof Phase>;
+export { GangMember, PHASES, Phase } from "./attempt-parts.js";
 
 export const NODE_STATES = ["idle", "reserved", "busy", "draining", "drained", "quarantined", "offline"] as const;
 export const NodeState = z.enum(NODE_STATES);
@@ -221,19 +220,6 @@ export type EvalResultMsg = z.infer<typeof EvalResultMsg>;
 export type AttemptFinishedMsg = z.infer<typeof AttemptFinishedMsg>;
 
 // ---------- controller → agent ----------
-
-export const GangMember = z
-  .object({
-    agentId: z.string(),
-    hostname: z.string(),
-    ip: z.string(),
-    /** 0 = leader: runs router/frontend, load generator and eval */
-    rank: z.number().int().nonnegative(),
-    gpuCount: z.number().int().positive(),
-    rdmaDevices: z.array(z.string()),
-  })
-  .strict();
-export type GangMember = z.infer<typeof GangMember>;
 
 export const Assignment = z
   .object({

@@ -3,6 +3,8 @@
  * process, GPU telemetry of the gang, the points measured so far (as they arrive), accuracy,
  * failure reason, attempts history, and operator retry / cancel.
  */
+
+import type { AttemptRecord, JobRecord } from "@benchfleet/shared/api-records";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { api, itemsOf } from "../api.js";
@@ -15,7 +17,6 @@ import { navigate, useLive } from "../hooks.js";
 import { fmtDuration, fmtNum, fmtTime, gpuHours } from "../lib/format.js";
 import { type PhaseSegment, phaseSegmentsByRank } from "../lib/phases.js";
 import { summarizeTelemetry, type TelemetrySample } from "../lib/series.js";
-import type { AttemptRecord, JobRecord } from "../lib/sweep-types.js";
 import type { Route } from "../lib/url-state.js";
 
 interface JobDetail extends Omit<JobRecord, "attempts"> {

@@ -3,6 +3,8 @@
  * framework and state, sort and search (all in the URL), counts by state, and operator actions
  * retry failed / cancel. Live from the `sweep` topic; table work is coalesced per animation frame.
  */
+
+import type { JobRecord, SweepSummary } from "@benchfleet/shared/api-records";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";
@@ -12,7 +14,7 @@ import { type Column, VirtualTable } from "../components/virtual-table.js";
 import type { LiveEvent } from "../events.js";
 import { navigate, setParams, useFrameRefresh, useLive } from "../hooks.js";
 import { fmtDuration, fmtNum, fmtTime } from "../lib/format.js";
-import { type JobRecord, type SweepSummary, sweepTrigger } from "../lib/sweep-types.js";
+import { sweepTrigger } from "../lib/sweep-trigger.js";
 import { countBy, distinct, queryRows, type SortDir } from "../lib/table-model.js";
 import type { Route } from "../lib/url-state.js";
 import { Progress } from "./sweeps.js";

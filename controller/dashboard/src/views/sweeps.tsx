@@ -3,13 +3,15 @@
  * live from the `sweeps` topic; and (operators) starting a sweep from a plan preview — the dry run
  * first (deployments, nodes, GPU-hours by SKU), then "Start".
  */
+
+import type { SweepSummary } from "@benchfleet/shared/api-records";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";
 import type { LiveEvent } from "../events.js";
 import { navigate, useFrameRefresh, useLive } from "../hooks.js";
 import { fmtNum, fmtTime } from "../lib/format.js";
-import { type SweepSummary, sweepTrigger } from "../lib/sweep-types.js";
+import { sweepTrigger } from "../lib/sweep-trigger.js";
 import type { Route } from "../lib/url-state.js";
 
 interface PlanTotals {

@@ -1,0 +1,147 @@
+/**
+ * Records the controller keeps and its API returns as they are: sweeps (with their derived
+ * summary), jobs, attempts and stored point results. One copy, used by the controller (which
+ * stores and serves them) and the dashboard (which reads them, with type-only imports). Types and
+ * the list of job statuses; no I/O.
+ */
+import type { GangMember, Phase } from "./attempt-parts.js";
+import type { PointResult } from "./results.js";
+
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export interface JobRecord {
+  jobId: string;
+  sweepId: string;
+  queue: string;
+  runner: string;
+  sku: string;
+  fingerprint: string;
+  configKey: string;
+  model: string;
+  framework: string;
+  nodes: number;
+  gpus: number;
+  priority: number;
+  estimatedSeconds: number;
+  pointsTotal: number;
+  pointsDone: number;
+  evalWanted: boolean;
+  evalDone: boolean;
+  status: JobStatus;
+  /** attempts dispatched so far */
+  attempts: number;
+  currentAttemptId?: string;
+  lastError?: string;
+  excludedNodes: string[];
+  createdAt: string;
+  enqueuedAt: number;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** GPU-seconds used by all attempts */
+  gpuSeconds: number;
+  /** earliest start of the next try (backoff) */
+  retryAt?: number;
+}
+
+export interface SweepSource {
+  kind: "plan" | "keys" | "changelog" | "config";
+  keys?: string[];
+  skus?: string[];
+  changelog?: { file?: string; base?: string; head?: string };
+  configFiles?: string[];
+}
+
+export interface SweepRecord {
+  sweepId: string;
+  name: string;
+  triggeredBy: string;
+  createdAt: string;
+  source: SweepSource;
+  jobCount: number;
+  cancelledAt?: string;
+  /** re-runs: the sweep this one was created from */
+  parentSweepId?: string;
+}
+
+export type SweepStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export interface SweepSummary extends SweepRecord {
+  status: SweepStatus;
+  counts: Record<JobStatus, number>;
+  pointsDone: number;
+  pointsTotal: number;
+  gpuHoursUsed: number;
+  gpuHoursPlanned: number;
+}
+
+export type AttemptState = "dispatched" | "running" | "succeeded" | "failed" | "cancelled";
+
+export interface AttemptRecord {
+  attemptId: string;
+  jobId: string;
+  sweepId: string;
+  queue: string;
+  /** 1-based try number of this job */
+  attemptNumber: number;
+  fencingToken: number;
+  /** BullMQ lock token of the job while this attempt holds it */
+  lockToken: string;
+  gang: GangMember[];
+  state: AttemptState;
+  phase?: Phase;
+  phases: Record<string, { status: string; at: string; durationMs?: number; reason?: string }>;
+  /** rank → endpoints of members that reported ready */
+  ready: Record<string, Record<string, string>>;
+  gangReadySent: boolean;
+  /** members that reported their teardown done (attempt-finished) */
+  finishedMembers: string[];
+  portBase: number;
+  emulated: boolean;
+  gpus: number;
+  createdAt: string;
+  startedAtMs: number;
+  finishedAt?: string;
+  finishedAtMs?: number;
+  deadlineAtMs: number;
+  reason?: string;
+  /** nodes blamed for a failure */
+  failedNodes?: string[];
+  engineVersion?: string;
+  phaseDurationsMs?: Record<string, number>;
+}
+
+/** One stored point result as GET /api/v1/results lists it. */
+export interface PointRow {
+  id: number;
+  fingerprint: string;
+  pointKey: string;
+  attemptId: string;
+  sweepId: string;
+  jobId: string;
+  configKey: string;
+  sku: string;
+  model: string;
+  framework: string;
+  precision: string;
+  image: string;
+  engineVersion: string | null;
+  concurrency: number;
+  isl: number;
+  osl: number;
+  status: string;
+  nodes: string[];
+  gpusTotal: number;
+  totalTokenThroughput: number | null;
+  outputThroughput: number | null;
+  tputPerGpu: number | null;
+  medianTtftMs: number | null;
+  medianTpotMs: number | null;
+  interactivity: number | null;
+  startedAt: string;
+  finishedAt: string;
+  receivedAt: string;
+  emulated: boolean;
+  result: PointResult;
+}
