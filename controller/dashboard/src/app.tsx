@@ -6,6 +6,7 @@ import { type ConnState, events } from "./events.js";
 import { navigate, useRoute } from "./hooks.js";
 import type { Route } from "./lib/url-state.js";
 import { canOperate, type Identity, whoami } from "./session.js";
+import { CompareView } from "./views/compare.js";
 import { FleetView } from "./views/fleet.js";
 import { JobView } from "./views/job.js";
 import { LoginView } from "./views/login.js";
@@ -17,6 +18,7 @@ const NAV: Array<{ view: Route["view"]; label: string }> = [
   { view: "fleet", label: "Fleet" },
   { view: "sweeps", label: "Sweeps" },
   { view: "results", label: "Results" },
+  { view: "compare", label: "Compare" },
 ];
 
 export function App() {
@@ -117,6 +119,7 @@ export function App() {
         {route.view === "sweep" && <SweepView key={route.id} route={route} operator={operator} onError={onError} />}
         {route.view === "job" && <JobView key={route.id} route={route} operator={operator} onError={onError} />}
         {route.view === "results" && <ResultsView route={route} onError={onError} />}
+        {route.view === "compare" && <CompareView route={route} onError={onError} />}
       </main>
       <ConfirmHost onError={onError} />
     </div>

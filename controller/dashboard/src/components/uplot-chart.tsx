@@ -1,4 +1,8 @@
-/** uPlot wrapper: builds the chart once per options change, feeds new data with setData. */
+/**
+ * uPlot wrapper: builds the chart once per options change, feeds new data with setData. The
+ * instance is kept on the container element as `uplot`, so a test in the page can read the
+ * series and data the chart draws.
+ */
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 
@@ -18,6 +22,7 @@ export function UPlotChart(props: {
     const width = Math.max(300, el.clientWidth || 600);
     const u = new uPlot({ ...props.options, width, height } as uPlot.Options, props.data, el);
     plot.current = u;
+    (el as HTMLDivElement & { uplot?: uPlot }).uplot = u;
     const ro = new ResizeObserver(() => {
       const w = Math.max(300, el.clientWidth);
       if (Math.abs(w - u.width) > 2) u.setSize({ width: w, height });
@@ -27,6 +32,7 @@ export function UPlotChart(props: {
       ro.disconnect();
       u.destroy();
       plot.current = undefined;
+      delete (el as HTMLDivElement & { uplot?: uPlot }).uplot;
     };
   }, [props.optionsKey, height]);
   useEffect(() => {

@@ -1,40 +1,53 @@
 /**
- * Turns result rows into what the results explorer draws: points grouped (by SKU, framework,
- * precision, spec decoding …), each group's Pareto frontier (the shared analytics code), and
- * uPlot's aligned data (one x column with one entry per point; per group a scatter series and a
- * frontier series). Pure.
+ * Turns result rows into what the frontier charts draw: points grouped (by SKU, framework,
+ * precision, spec decoding …, or by sweep when sweeps are compared), each group's Pareto frontier
+ * (the shared analytics code), and uPlot's aligned data (one x column with one entry per point;
+ * per group a scatter series and a frontier series). Pure.
  */
 
 import { valueAt } from "@benchfleet/shared/analytics/interpolate";
 import { paretoFrontier } from "@benchfleet/shared/analytics/pareto";
+import type { PointRow } from "@benchfleet/shared/api-records";
 
-export interface ChartRow {
+/** A stored point result as GET /api/v1/results lists it (the fields the charts read). */
+export type ChartRow = Pick<
+  PointRow,
+  | "sweepId"
+  | "jobId"
+  | "configKey"
+  | "sku"
+  | "model"
+  | "framework"
+  | "precision"
+  | "concurrency"
+  | "isl"
+  | "osl"
+  | "status"
+  | "gpusTotal"
+  | "tputPerGpu"
+  | "interactivity"
+  | "medianTtftMs"
+  | "emulated"
+  | "receivedAt"
+> & {
   id: number | string;
-  sweepId: string;
-  jobId: string;
-  configKey: string;
-  sku: string;
-  model: string;
-  framework: string;
-  precision: string;
-  concurrency: number;
-  isl: number;
-  osl: number;
-  status: string;
-  gpusTotal: number;
-  tputPerGpu: number | null;
-  interactivity: number | null;
-  medianTtftMs: number | null;
-  emulated: boolean;
-  receivedAt: string;
+  outputThroughput?: number | null;
   result?: { energy?: { joulesPerTotalToken: number | null } };
   /** optional: from the deployment (spec decoding, parallelism) */
   specDecoding?: string;
   parallelism?: string;
-}
+};
 
 export const Y_METRICS = {
   tputPerGpu: { label: "Throughput per GPU (tok/s/GPU)", better: "max" as const, get: (r: ChartRow) => r.tputPerGpu },
+  outputTputPerGpu: {
+    label: "Output throughput per GPU (tok/s/GPU)",
+    better: "max" as const,
+    get: (r: ChartRow) =>
+      r.outputThroughput !== null && r.outputThroughput !== undefined && r.gpusTotal > 0
+        ? r.outputThroughput / r.gpusTotal
+        : null,
+  },
   energy: {
     label: "Energy per token (J/token)",
     better: "min" as const,
@@ -68,20 +81,37 @@ export function groupKeyOf(r: ChartRow, by: GroupBy): string {
   return v === undefined || v === "" ? "(none)" : String(v);
 }
 
+/** A point the chart can draw: a successful one with both coordinates. */
+export function usableRow(r: ChartRow, y: YMetric): boolean {
+  const v = Y_METRICS[y].get(r);
+  return r.status === "ok" && r.interactivity !== null && v !== null && Number.isFinite(v);
+}
+
 export function buildChart(rows: readonly ChartRow[], y: YMetric, by: GroupBy): ChartModel {
+  return buildChartBy(rows, y, (r) => groupKeyOf(r, by));
+}
+
+/**
+ * The chart model with groups keyed by `keyOf`; groups are ordered by `order` (default: by key).
+ * Each group's frontier is the Pareto frontier of interactivity (max) and the y metric.
+ */
+export function buildChartBy(
+  rows: readonly ChartRow[],
+  y: YMetric,
+  keyOf: (r: ChartRow) => string,
+  order: (a: string, b: string) => number = (a, b) => a.localeCompare(b),
+): ChartModel {
   const metric = Y_METRICS[y];
-  const usable = rows.filter(
-    (r) => r.status === "ok" && r.interactivity !== null && metric.get(r) !== null && Number.isFinite(metric.get(r)!),
-  );
+  const usable = rows.filter((r) => usableRow(r, y));
   const byKey = new Map<string, ChartRow[]>();
   for (const r of usable) {
-    const k = groupKeyOf(r, by);
+    const k = keyOf(r);
     const list = byKey.get(k);
     if (list) list.push(r);
     else byKey.set(k, [r]);
   }
   const groups: ChartGroup[] = [...byKey.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => order(a, b))
     .map(([key, points]) => {
       const frontier = paretoFrontier(
         points,
@@ -101,6 +131,52 @@ export function buildChart(rows: readonly ChartRow[], y: YMetric, by: GroupBy): 
     data.push(scatter, line);
   }
   return { groups, data, rowAt, emulated: usable.some((r) => r.emulated) };
+}
+
+/** One sweep of a comparison: its id, how the legend names it, and its stored point results. */
+export interface CompareSweep {
+  sweepId: string;
+  label: string;
+  rows: readonly ChartRow[];
+}
+
+export interface CompareChart extends ChartModel {
+  /** the group key of each group: its sweep (and its deployment group when grouped) */
+  sweepOf: Map<string, string>;
+  /** sweeps (in the order given) with no successful point to draw */
+  empty: CompareSweep[];
+}
+
+/**
+ * Frontiers of several sweeps on one chart: one group per sweep, or per sweep × deployment group
+ * when `by` is given; groups keep the order of the sweeps given (the first is the baseline).
+ */
+export function buildCompareChart(sweeps: readonly CompareSweep[], y: YMetric, by: GroupBy | "none"): CompareChart {
+  const rank = new Map(sweeps.map((s, i) => [s.sweepId, i]));
+  const label = new Map(sweeps.map((s) => [s.sweepId, s.label]));
+  const sweepOf = new Map<string, string>();
+  const keyOf = (r: ChartRow) => {
+    const k =
+      by === "none"
+        ? (label.get(r.sweepId) ?? r.sweepId)
+        : `${label.get(r.sweepId) ?? r.sweepId} · ${groupKeyOf(r, by)}`;
+    sweepOf.set(k, r.sweepId);
+    return k;
+  };
+  const rows = sweeps.flatMap((s) => s.rows.filter((r) => r.sweepId === s.sweepId));
+  const chart = buildChartBy(
+    rows,
+    y,
+    keyOf,
+    (a, b) => (rank.get(sweepOf.get(a)!) ?? 0) - (rank.get(sweepOf.get(b)!) ?? 0) || a.localeCompare(b),
+  );
+  const drawn = new Set(chart.rowAt.map((r) => r.sweepId));
+  return { ...chart, sweepOf, empty: sweeps.filter((s) => !drawn.has(s.sweepId)) };
+}
+
+/** How the legend names a sweep: its name and id when the controller knows it, else its id. */
+export function sweepLabel(sweepId: string, name: string | undefined): string {
+  return name && name !== sweepId ? `${name} (${sweepId})` : sweepId;
 }
 
 /** Throughput per GPU at target interactivities along each group's throughput frontier. */

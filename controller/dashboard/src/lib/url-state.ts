@@ -2,7 +2,7 @@
  * The view and its filters live in the URL hash (`#/sweeps/s1?sku=h100&state=failed`), so any
  * view can be linked and reloaded. Pure: parse and format only.
  */
-export type ViewName = "fleet" | "sweeps" | "sweep" | "job" | "results" | "login";
+export type ViewName = "fleet" | "sweeps" | "sweep" | "job" | "results" | "compare" | "login";
 
 export interface Route {
   view: ViewName;
@@ -11,7 +11,13 @@ export interface Route {
   params: Record<string, string>;
 }
 
-const LIST_VIEWS: Record<string, ViewName> = { fleet: "fleet", sweeps: "sweeps", results: "results", login: "login" };
+const LIST_VIEWS: Record<string, ViewName> = {
+  fleet: "fleet",
+  sweeps: "sweeps",
+  results: "results",
+  compare: "compare",
+  login: "login",
+};
 
 export function parseRoute(hash: string): Route {
   const h = hash.replace(/^#/, "");

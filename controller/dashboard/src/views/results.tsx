@@ -4,10 +4,12 @@
  * shows the configuration behind a point, a table at target interactivities, and the analytics
  * API's cost frontier, history and sweep comparison. Emulated results are badged everywhere.
  */
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { ApiError, api, itemsOf } from "../api.js";
 import { EmulatedBadge } from "../components/badge.js";
+import { FrontierChart } from "../components/frontier-chart.js";
+import { SweepComparison } from "../components/sweep-comparison.js";
 import { UPlotChart } from "../components/uplot-chart.js";
 import { setParams } from "../hooks.js";
 import { fmtNum } from "../lib/format.js";
@@ -22,24 +24,6 @@ import {
   type YMetric,
 } from "../lib/frontier-chart.js";
 import type { Route } from "../lib/url-state.js";
-
-function Tooltip(props: { row: ChartRow | undefined; left: number; top: number }) {
-  const r = props.row;
-  if (!r) return null;
-  return (
-    <div
-      class="tooltip"
-      style={{ left: `${props.left + 12}px`, top: `${props.top + 12}px` }}
-      data-testid="chart-tooltip"
-    >
-      {`${r.configKey}${r.emulated ? "  [emulated]" : ""}
-${r.sku} · ${r.framework} · ${r.precision}${r.parallelism ? ` · ${r.parallelism}` : ""}
-conc ${r.concurrency} · ISL/OSL ${r.isl}/${r.osl} · ${r.gpusTotal} GPUs
-${fmtNum(r.tputPerGpu)} tok/s/GPU at ${fmtNum(r.interactivity)} tok/s/user
-sweep ${r.sweepId}`}
-    </div>
-  );
-}
 
 /** A JSON answer of the analytics API shown as a table (its rows' scalar fields). */
 function GenericTable(props: { rows: Array<Record<string, unknown>>; testId: string }) {
@@ -240,7 +224,6 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
     .split(",")
     .map(Number)
     .filter((n) => Number.isFinite(n) && n > 0);
-  const [hover, setHover] = useState<{ row?: ChartRow; left: number; top: number }>({ left: 0, top: 0 });
 
   useEffect(() => {
     const qs = new URLSearchParams({ emulated: p.emulated === "false" ? "false" : "any", limit: "5000" });
@@ -263,47 +246,6 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
     [rows, p.model, p.isl, p.osl, p.framework],
   );
   const chart = useMemo(() => buildChart(filtered, y, by), [filtered, y, by]);
-  const rowAt = useRef(chart.rowAt);
-  rowAt.current = chart.rowAt;
-
-  const optionsKey = `${y}|${by}|${log}|${chart.groups.map((g) => g.key).join(",")}`;
-  const options = useMemo<Omit<uPlot.Options, "width" | "height">>(() => {
-    const series: uPlot.Series[] = [{ label: "interactivity" }];
-    chart.groups.forEach((g, i) => {
-      const color = PALETTE[i % PALETTE.length]!;
-      series.push({
-        label: `${g.key}${g.emulated ? " (emulated)" : ""}`,
-        stroke: color,
-        paths: () => null,
-        points: { show: true, size: 6, stroke: color, fill: `${color}55` },
-      });
-      series.push({
-        label: `${g.key} frontier`,
-        stroke: color,
-        width: 2,
-        spanGaps: true,
-        points: { show: true, size: 8, stroke: color, fill: color },
-      });
-    });
-    return {
-      mode: 1,
-      scales: { x: { time: false, distr: log ? 3 : 1 }, y: { distr: log ? 3 : 1 } },
-      axes: [{ label: "Interactivity (tok/s/user)" }, { label: Y_METRICS[y].label, size: 70 }],
-      series,
-      legend: { live: false },
-      cursor: { points: { show: false } },
-      hooks: {
-        setCursor: [
-          (u: uPlot) => {
-            const idx = u.cursor.idx;
-            const r = idx === null || idx === undefined ? undefined : rowAt.current[idx];
-            setHover({ row: r, left: u.cursor.left ?? 0, top: u.cursor.top ?? 0 });
-          },
-        ],
-      },
-    };
-  }, [optionsKey]);
-
   const distinct = (f: (r: ChartRow) => string | number) =>
     [...new Set((rows ?? []).map(f).map(String))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   const select = (key: string, label: string, values: readonly string[], allLabel = "all", fallback = "") => (
@@ -386,7 +328,7 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
           log scale
         </label>
       </div>
-      <div class="card" style={{ position: "relative" }}>
+      <div class="card">
         <h3>
           {Y_METRICS[y].label} vs interactivity{" "}
           <span
@@ -404,14 +346,7 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
         ) : chart.rowAt.length === 0 ? (
           <p class="muted">no successful points match</p>
         ) : null}
-        <UPlotChart
-          options={options}
-          data={chart.data as uPlot.AlignedData}
-          optionsKey={optionsKey}
-          height={380}
-          testId="frontier-chart"
-        />
-        <Tooltip row={hover.row} left={hover.left} top={hover.top + 40} />
+        <FrontierChart chart={chart} y={y} log={log} testId="frontier-chart" />
       </div>
       <div class="card">
         <h3>
@@ -476,16 +411,22 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
           distinct((r) => r.sweepId),
         )}
       </div>
-      <AnalyticsSection
-        title="Compare two sweeps"
-        path={
-          p.a && p.b
-            ? `/results/compare?a=${encodeURIComponent(p.a)}&b=${encodeURIComponent(p.b)}&emulated=${emulatedQ}`
-            : undefined
-        }
-        testId="compare"
-        hint="pick sweeps A and B"
-      />
+      {p.a && p.b ? (
+        <SweepComparison
+          sweepIds={[p.a, p.b]}
+          y={y}
+          by="none"
+          log={log}
+          filters={{ model: p.model, isl: p.isl, osl: p.osl }}
+        />
+      ) : (
+        <div class="card">
+          <h3>Compare two sweeps</h3>
+          <p class="muted small">
+            pick sweeps A and B, or open <a href="#/compare">Compare</a> for more than two
+          </p>
+        </div>
+      )}
     </section>
   );
 }

@@ -1,0 +1,355 @@
+/**
+ * Comparison of two or more sweeps: their Pareto frontiers overlaid on one frontier chart (one
+ * series per sweep, or per sweep × deployment group), then per sweep against the first (the
+ * baseline) the analytics API's comparison table: per-point and per-frontier deltas with the
+ * regression flags. A sweep with no successful point is named in a message, not drawn.
+ */
+import type { Comparison, FrontierDelta, PointDelta } from "@benchfleet/shared/analytics/compare";
+import type { SweepSummary } from "@benchfleet/shared/api-records";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { ApiError, api, fetchAllPages } from "../api.js";
+import { setParams } from "../hooks.js";
+import { fmtNum } from "../lib/format.js";
+import {
+  buildCompareChart,
+  type ChartRow,
+  type CompareSweep,
+  GROUP_BY,
+  type GroupBy,
+  sweepLabel,
+  Y_METRICS,
+  type YMetric,
+} from "../lib/frontier-chart.js";
+import type { Route } from "../lib/url-state.js";
+import { EmulatedBadge } from "./badge.js";
+import { FrontierChart } from "./frontier-chart.js";
+
+export interface CompareFilters {
+  model?: string;
+  isl?: string;
+  osl?: string;
+}
+
+const pct = (v: number | null) => (v === null ? "–" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`);
+
+function PointsTable(props: { points: PointDelta[] }) {
+  if (props.points.length === 0) return <p class="muted small">no load point measured in both sweeps</p>;
+  return (
+    <table class="grid" data-testid="compare-points">
+      <thead>
+        <tr>
+          <th>Group</th>
+          <th>Parallelism</th>
+          <th>Conc</th>
+          <th>ISL/OSL</th>
+          <th>total tok/s/GPU A</th>
+          <th>total tok/s/GPU B</th>
+          <th>Δ</th>
+          <th>tok/s/user A</th>
+          <th>tok/s/user B</th>
+          <th>Δ</th>
+          <th>Regression</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.points.slice(0, 500).map((p, i) => (
+          <tr key={i} class={p.regression ? "regression" : ""}>
+            <td>{p.group}</td>
+            <td>{p.parallelism}</td>
+            <td>{p.concurrency}</td>
+            <td>
+              {p.isl}/{p.osl}
+            </td>
+            <td>{fmtNum(p.a.tputPerGpu)}</td>
+            <td>{fmtNum(p.b.tputPerGpu)}</td>
+            <td>{pct(p.tputDelta)}</td>
+            <td>{fmtNum(p.a.interactivity)}</td>
+            <td>{fmtNum(p.b.interactivity)}</td>
+            <td>{pct(p.interactivityDelta)}</td>
+            <td>{p.regression ? p.reasons.join("; ") : "no"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function FrontiersTable(props: { frontiers: FrontierDelta[] }) {
+  if (props.frontiers.length === 0) return null;
+  return (
+    <table class="grid" data-testid="compare-frontiers">
+      <thead>
+        <tr>
+          <th>Frontier group</th>
+          <th>Common interactivities</th>
+          <th>Worst Δ total tok/s/GPU</th>
+          <th>Best Δ total tok/s/GPU</th>
+          <th>Regression</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.frontiers.map((f) => {
+          const ds = f.at.map((d) => d.delta);
+          return (
+            <tr key={f.group} class={f.regression ? "regression" : ""}>
+              <td>{f.group}</td>
+              <td>
+                {f.at.length
+                  ? `${f.at.length} (${fmtNum(f.at[0]!.interactivity)}–${fmtNum(f.at[f.at.length - 1]!.interactivity)} tok/s/user)`
+                  : (f.message ?? "none")}
+              </td>
+              <td>{ds.length ? pct(Math.min(...ds)) : "–"}</td>
+              <td>{ds.length ? pct(Math.max(...ds)) : "–"}</td>
+              <td>{f.regression ? "yes" : "no"}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** The analytics API's comparison of sweep b against baseline a, as tables. */
+function CompareTables(props: { a: string; b: string; labelA: string; labelB: string; filters: CompareFilters }) {
+  const [state, setState] = useState<{ cmp?: Comparison; error?: string }>({});
+  const qs = new URLSearchParams({ a: props.a, b: props.b, emulated: "any" });
+  for (const k of ["model", "isl", "osl"] as const) if (props.filters[k]) qs.set(k, props.filters[k]!);
+  const path = `/results/compare?${qs}`;
+  useEffect(() => {
+    let live = true;
+    setState({});
+    api<Comparison>(path)
+      .then((cmp) => live && setState({ cmp }))
+      .catch(
+        (e) =>
+          live &&
+          setState({
+            error:
+              e instanceof ApiError && e.status === 404 ? `nothing to compare: ${e.message}` : (e as Error).message,
+          }),
+      );
+    return () => {
+      live = false;
+    };
+  }, [path]);
+  const c = state.cmp;
+  return (
+    <div class="card" data-testid="compare-table" data-a={props.a} data-b={props.b}>
+      <h3>
+        {props.labelB} <span class="muted">against</span> {props.labelA}
+      </h3>
+      {state.error ? (
+        <p class="muted" data-testid="compare-table-error">
+          {state.error}
+        </p>
+      ) : !c ? (
+        <p class="muted">loading…</p>
+      ) : (
+        <>
+          <p class="small" data-testid="compare-summary">
+            {c.points.length} load points in both, {c.onlyInA} only in A, {c.onlyInB} only in B; regressions beyond{" "}
+            {(c.tolerance * 100).toFixed(0)}%: {c.regressions.points} points, {c.regressions.frontiers} frontiers
+          </p>
+          <PointsTable points={c.points} />
+          <FrontiersTable frontiers={c.frontiers} />
+        </>
+      )}
+    </div>
+  );
+}
+
+/** The chart's controls, kept in the URL: y metric, grouping, log scale, model and ISL/OSL filters. */
+function Controls(props: { route: Route; rows: ChartRow[] }) {
+  const p = props.route.params;
+  const distinct = (f: (r: ChartRow) => string | number) =>
+    [...new Set(props.rows.map(f).map(String))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const select = (
+    key: string,
+    label: string,
+    values: readonly string[],
+    allLabel: string,
+    fallback = "",
+    text: (v: string) => string = (v) => v,
+  ) => (
+    <label>
+      {label}{" "}
+      <select
+        value={p[key] ?? fallback}
+        onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })}
+        data-testid={`compare-${key}`}
+      >
+        {allLabel && <option value="">{allLabel}</option>}
+        {values.map((v) => (
+          <option key={v} value={v}>
+            {text(v)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  return (
+    <div class="filters">
+      {select(
+        "y",
+        "Y",
+        ["outputTputPerGpu", "tputPerGpu"],
+        "",
+        "outputTputPerGpu",
+        (v) => Y_METRICS[v as YMetric].label,
+      )}
+      {select("group", "Series per sweep and", GROUP_BY, "sweep only")}
+      {select(
+        "model",
+        "Model",
+        distinct((r) => r.model),
+        "all",
+      )}
+      {select(
+        "isl",
+        "ISL",
+        distinct((r) => r.isl),
+        "all",
+      )}
+      {select(
+        "osl",
+        "OSL",
+        distinct((r) => r.osl),
+        "all",
+      )}
+      <label>
+        <input
+          type="checkbox"
+          checked={p.log === "1"}
+          onChange={(e) => setParams(props.route, { log: (e.target as HTMLInputElement).checked ? "1" : undefined })}
+        />{" "}
+        log scale
+      </label>
+    </div>
+  );
+}
+
+export function SweepComparison(props: {
+  sweepIds: string[];
+  y: YMetric;
+  by: GroupBy | "none";
+  log: boolean;
+  filters: CompareFilters;
+  /** when given, the chart's controls show above it, kept in this route's URL */
+  route?: Route;
+}) {
+  const key = props.sweepIds.join(",");
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  const [loaded, setLoaded] = useState<{ key: string; rows: Map<string, ChartRow[]>; errors: Map<string, string> }>();
+  useEffect(() => {
+    fetchAllPages<SweepSummary>("/sweeps", 1000)
+      .then((list) => setNames(new Map(list.map((s) => [s.sweepId, s.name]))))
+      .catch(() => setNames(new Map()));
+  }, []);
+  useEffect(() => {
+    let live = true;
+    const rows = new Map<string, ChartRow[]>();
+    const errors = new Map<string, string>();
+    Promise.all(
+      props.sweepIds.map((id) =>
+        fetchAllPages<ChartRow>(`/results?sweep=${encodeURIComponent(id)}&emulated=any`, 5000)
+          .then((r) => rows.set(id, r))
+          .catch((e) => errors.set(id, (e as Error).message)),
+      ),
+    ).then(() => live && setLoaded({ key, rows, errors }));
+    return () => {
+      live = false;
+    };
+  }, [key]);
+
+  const label = (id: string) => sweepLabel(id, names.get(id));
+  const f = props.filters;
+  const sweeps: CompareSweep[] = useMemo(
+    () =>
+      props.sweepIds.map((id) => ({
+        sweepId: id,
+        label: label(id),
+        rows: (loaded?.rows.get(id) ?? []).filter(
+          (r) =>
+            (!f.model || r.model === f.model) &&
+            (!f.isl || String(r.isl) === f.isl) &&
+            (!f.osl || String(r.osl) === f.osl),
+        ),
+      })),
+    [loaded, names, f.model, f.isl, f.osl],
+  );
+  const chart = useMemo(() => buildCompareChart(sweeps, props.y, props.by), [sweeps, props.y, props.by]);
+
+  if (props.sweepIds.length < 2)
+    return (
+      <p class="muted" data-testid="compare-hint">
+        Pick two or more sweeps to compare.
+      </p>
+    );
+  if (!loaded || loaded.key !== key) return <p class="muted">loading…</p>;
+  const filtered = f.model || f.isl || f.osl ? " matching the filters" : "";
+  const frontierPoints = chart.groups.reduce((s, g) => s + g.frontier.length, 0);
+  return (
+    <>
+      {props.route && <Controls route={props.route} rows={[...loaded.rows.values()].flat()} />}
+      <div class="card">
+        <h3>
+          Pareto frontiers of {props.sweepIds.length} sweeps {chart.emulated && <EmulatedBadge />}{" "}
+          <span
+            class="muted small"
+            data-testid="compare-stats"
+            data-series={chart.groups.length}
+            data-points={chart.rowAt.length}
+            data-frontier={frontierPoints}
+          >
+            {chart.rowAt.length} points, {chart.groups.length} series, {frontierPoints} on frontiers
+          </span>
+        </h3>
+        <ul class="compare-sweeps small">
+          {sweeps.map((s) => {
+            const drawn = chart.rowAt.filter((r) => r.sweepId === s.sweepId).length;
+            const onFrontier = chart.groups
+              .filter((g) => chart.sweepOf.get(g.key) === s.sweepId)
+              .reduce((n, g) => n + g.frontier.length, 0);
+            return (
+              <li key={s.sweepId} data-sweep={s.sweepId} data-points={drawn} data-frontier={onFrontier}>
+                {s.sweepId === props.sweepIds[0] ? <b>baseline </b> : null}
+                {s.label}: {drawn} successful points, {onFrontier} on the frontier
+                {s.rows.length > drawn ? ` (${s.rows.length - drawn} failed or incomplete)` : ""}
+              </li>
+            );
+          })}
+        </ul>
+        {[...loaded.errors].map(([id, msg]) => (
+          <p key={id} class="notice" data-testid="compare-error">
+            Sweep {label(id)}: {msg}
+          </p>
+        ))}
+        {chart.empty.length > 0 && (
+          <p class="notice" data-testid="compare-empty">
+            {chart.empty.length === sweeps.length
+              ? `None of these sweeps has a successful point${filtered}: there is no frontier to draw.`
+              : `${chart.empty.map((s) => s.label).join(", ")} ${chart.empty.length === 1 ? "has" : "have"} no successful point${filtered}: only ${chart.empty.length === sweeps.length - 1 ? "one sweep is" : "the others are"} drawn.`}
+          </p>
+        )}
+        {chart.rowAt.length > 0 && (
+          <FrontierChart chart={chart} y={props.y} log={props.log} testId="compare-chart" compare />
+        )}
+        <p class="muted small">
+          Solid: each sweep's Pareto frontier (interactivity ↑, {Y_METRICS[props.y].label}{" "}
+          {Y_METRICS[props.y].better === "max" ? "↑" : "↓"}); faint: its dominated points. Hover a point for its
+          configuration and load.
+        </p>
+      </div>
+      {props.sweepIds.slice(1).map((b) => (
+        <CompareTables
+          key={`${props.sweepIds[0]}|${b}`}
+          a={props.sweepIds[0]!}
+          b={b}
+          labelA={label(props.sweepIds[0]!)}
+          labelB={label(b)}
+          filters={f}
+        />
+      ))}
+    </>
+  );
+}

@@ -1,0 +1,234 @@
+/**
+ * The sweep comparison in a real browser (Debian's Chromium via playwright-core) against a running
+ * controller (real Redis, real SQLite results DB) holding three sweeps: last week's, this week's
+ * (faster, one more load point, one failed point) and one whose points all failed. The compare
+ * page overlays the sweeps' Pareto frontiers on one uPlot chart (read back from the page: series,
+ * legend, frontier points), shows the analytics API's table below it, and names a sweep with
+ * nothing to draw instead of drawing a broken chart. Screenshot: docs/screenshots/compare.png.
+ */
+import type { Deployment } from "@benchfleet/shared";
+import { makeRow } from "@benchfleet/shared/analytics/test-support";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startTestController, type TestController, TOKENS } from "../helpers/controller.js";
+import { makeDeployment } from "../helpers/deployments.js";
+import { buildDashboard, launchChromium, screenshot, signedInPage } from "./browser.js";
+
+const redisUrl = inject("redisUrl");
+
+/** [concurrency, total tok/s of the deployment (output = half of it), median TPOT ms] */
+type Curve = Array<[number, number, number]>;
+
+// last week: config X on 8 GPUs (3 points, all on the frontier) and config Y on 4 GPUs (2 points, both dominated by X)
+const A_X: Curve = [
+  [4, 1600, 10], // 100 tok/s/user, 100 output tok/s/GPU
+  [16, 6400, 20], // 50, 400
+  [64, 16000, 40], // 25, 1000
+];
+const A_Y: Curve = [
+  [16, 2400, 25], // 40, 300: below (50, 400)
+  [64, 6400, 50], // 20, 800: below (25, 1000)
+];
+// this week: config X faster everywhere, one more load point; plus a failed point
+const B_X: Curve = [
+  [4, 2400, 8], // 125, 150
+  [16, 8000, 16], // 62.5, 500
+  [64, 19200, 32], // 31.25, 1200
+  [256, 32000, 80], // 12.5, 2000
+];
+
+describe("sweep comparison in Chromium", () => {
+  let ctl: TestController;
+  let browser: Browser;
+  let page: Page;
+  const ids = { a: "", b: "", c: "" };
+  const deployment = (seed: string, gpus = 8): Deployment => ({
+    ...makeDeployment({
+      seed,
+      gpusPerNode: gpus,
+      points: [4, 16, 64, 256].map((c) => ({ concurrency: c, isl: 1024, osl: 1024 })),
+    }),
+    configKey: `dsr1-fp8-h200-sglang-${seed}`,
+    configKeys: [`dsr1-fp8-h200-sglang-${seed}`],
+    modelPrefix: "dsr1",
+    sku: "h200",
+    runner: "h200",
+    framework: "sglang",
+  });
+
+  function store(sweepId: string, d: Deployment, curve: Curve, day: string, status: "ok" | "failed" = "ok"): void {
+    const prov = {
+      sweepId,
+      jobId: `${sweepId}.${d.fingerprint.slice(0, 16)}`,
+      attemptId: `${sweepId}-${d.fingerprint.slice(0, 8)}-1`,
+      attemptNumber: 1,
+      fencingToken: 1,
+      nodes: ["n1"],
+      hostnames: ["host1"],
+      deployment: d,
+    };
+    curve.forEach(([concurrency, totalTput, medianTpotMs], i) => {
+      const r = makeRow({
+        concurrency,
+        totalTput,
+        medianTpotMs,
+        status,
+        tp: d.gpus,
+        date: `${day}T0${i}:00:00.000Z`,
+      }).result;
+      ctl.ctx.results.insertPoint(prov, {
+        ...r,
+        ...(status === "failed" ? { failureReason: "server died (emulated)" } : {}),
+        emulated: true,
+      });
+    });
+  }
+
+  beforeAll(async () => {
+    buildDashboard();
+    ctl = await startTestController(redisUrl);
+    const x = deployment("x");
+    const y = deployment("y", 4);
+    const sweep = async (name: string, deployments: Deployment[]) =>
+      (await ctl.ctx.sweeps.create({ name, triggeredBy: "test", source: { kind: "plan" }, deployments })).sweepId;
+    ids.a = await sweep("sglang last week", [x, y]);
+    ids.b = await sweep("sglang this week", [x]);
+    ids.c = await sweep("broken image", [x]);
+    store(ids.a, x, A_X, "2025-06-01");
+    store(ids.a, y, A_Y, "2025-06-01");
+    store(ids.b, x, B_X, "2025-06-08");
+    store(ids.b, x, [[512, 1, 1000]], "2025-06-08", "failed");
+    store(ids.c, x, A_X, "2025-06-09", "failed");
+    browser = await launchChromium();
+    page = await signedInPage(browser, ctl.url, TOKENS.viewer, "#/compare");
+    page.on("pageerror", (e) => console.log("page error:", e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await ctl?.stop();
+  });
+
+  /** What the chart draws, read from the uPlot instance in the page. */
+  const chartSeries = () =>
+    page.evaluate(() => {
+      const el = document.querySelector('[data-testid="compare-chart"]') as
+        | (HTMLElement & { uplot?: { series: Array<{ label?: string }>; data: Array<Array<number | null>> } })
+        | null;
+      const u = el?.uplot;
+      if (!u) return null;
+      return u.series.slice(1).map((s, i) => ({
+        label: s.label ?? "",
+        ys: (u.data[i + 1] ?? []).filter((v): v is number => v !== null),
+      }));
+    });
+
+  it("two sweeps picked in the page: their frontiers overlaid, one legend entry per sweep, the table below", async () => {
+    await page.waitForSelector('[data-testid="compare-hint"]');
+    await page.selectOption('[data-testid="compare-add"]', ids.a);
+    await page.waitForURL(new RegExp(`sweeps=${ids.a}`));
+    await page.selectOption('[data-testid="compare-add"]', ids.b);
+    await page.waitForURL(new RegExp(`sweeps=${ids.a}(%2C|,)${ids.b}`));
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="compare-stats"]')?.getAttribute("data-series") === "2",
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.waitForSelector('[data-testid="compare-chart"] canvas');
+
+    // the legend names each sweep once (its frontier); the per-sweep scatter rows are not listed
+    const legend = await page
+      .locator('[data-testid="compare-chart"] .u-legend .u-series.bf-frontier .u-label')
+      .allTextContents();
+    expect(legend).toEqual([`sglang last week (${ids.a}) (emulated)`, `sglang this week (${ids.b}) (emulated)`]);
+    expect(await page.locator('[data-testid="compare-chart"] .u-legend .u-series.bf-scatter').first().isVisible()).toBe(
+      false,
+    );
+
+    // uPlot's series: per sweep all successful points (faint) and the frontier (joined)
+    const series = (await chartSeries())!;
+    expect(series.map((s) => s.label)).toEqual([
+      `sglang last week (${ids.a}) (emulated) (all points)`,
+      `sglang last week (${ids.a}) (emulated)`,
+      `sglang this week (${ids.b}) (emulated) (all points)`,
+      `sglang this week (${ids.b}) (emulated)`,
+    ]);
+    expect(series.map((s) => s.ys.length)).toEqual([5, 3, 4, 4]); // A: 2 dominated points off its frontier; B's failed point not drawn
+    expect(series[1]!.ys.slice().sort((p, q) => p - q)).toEqual([100, 400, 1000]); // output tok/s/GPU on A's frontier
+    expect(series[3]!.ys.slice().sort((p, q) => p - q)).toEqual([150, 500, 1200, 2000]);
+    expect(await page.getAttribute(`li[data-sweep="${ids.a}"]`, "data-frontier")).toBe("3");
+    expect(await page.getAttribute(`li[data-sweep="${ids.b}"]`, "data-points")).toBe("4");
+    expect(await page.textContent(`li[data-sweep="${ids.b}"]`)).toContain("1 failed or incomplete");
+    expect(await page.locator('[data-testid="compare-empty"]').count()).toBe(0);
+
+    // hover: the point's sweep, whether it is on the frontier, its configuration and load
+    const box = (await page.locator('[data-testid="compare-chart"] .u-over').boundingBox())!;
+    for (let x = 0.02; x < 1; x += 0.02) {
+      await page.mouse.move(box.x + box.width * x, box.y + box.height / 2);
+      if (await page.locator('[data-testid="chart-tooltip"]').count()) break;
+    }
+    const tip = await page.textContent('[data-testid="chart-tooltip"]');
+    expect(tip).toMatch(/sglang (last|this) week .* · (on the frontier|dominated)/);
+    expect(tip).toMatch(/conc \d+ · ISL\/OSL 1024\/1024 · [48] GPUs/);
+    expect(tip).toContain("dsr1-fp8-h200-sglang-");
+    expect(tip).toMatch(/[\d.,]+ output tok\/s\/GPU \([\d.,]+ total\) at [\d.,]+ tok\/s\/user/);
+
+    // the analytics API's comparison, below the chart
+    const table = page.locator(`[data-testid="compare-table"][data-a="${ids.a}"][data-b="${ids.b}"]`);
+    await table.locator('[data-testid="compare-points"]').waitFor();
+    expect(await table.locator('[data-testid="compare-points"] tbody tr').count()).toBe(3); // config X at 4, 16, 64
+    expect(await table.locator('[data-testid="compare-summary"]').textContent()).toMatch(
+      /3 load points in both, 2 only in A/,
+    );
+    const chartBox = (await page.locator('[data-testid="compare-chart"]').boundingBox())!;
+    expect((await table.boundingBox())!.y).toBeGreaterThan(chartBox.y + chartBox.height);
+
+    // grouping by configuration: one series per sweep × config
+    await page.selectOption('[data-testid="compare-group"]', "configKey");
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="compare-stats"]')?.getAttribute("data-series") === "3",
+    );
+    await page.selectOption('[data-testid="compare-group"]', "");
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="compare-stats"]')?.getAttribute("data-series") === "2",
+    );
+    await page.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.35);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, "compare");
+  });
+
+  it("a sweep with no successful point is named in a message; with nothing to draw there is no chart", async () => {
+    await page.goto(`${ctl.url}/#/compare?sweeps=${ids.a},${ids.c}`);
+    await page.waitForSelector('[data-testid="compare-empty"]');
+    expect(await page.textContent('[data-testid="compare-empty"]')).toBe(
+      `broken image (${ids.c}) has no successful point: only one sweep is drawn.`,
+    );
+    await page.waitForSelector('[data-testid="compare-chart"] canvas');
+    expect((await chartSeries())!.map((s) => s.ys.length)).toEqual([5, 3]);
+    expect(await page.getAttribute(`li[data-sweep="${ids.c}"]`, "data-points")).toBe("0");
+    expect(await page.textContent('[data-testid="compare-table-error"]')).toContain(ids.c);
+
+    await page.goto(`${ctl.url}/#/compare?sweeps=${ids.c},no-such-sweep`);
+    await page.waitForSelector('[data-testid="compare-empty"]');
+    expect(await page.textContent('[data-testid="compare-empty"]')).toMatch(
+      /None of these sweeps has a successful point: there is no frontier to draw/,
+    );
+    expect(await page.locator('[data-testid="compare-chart"]').count()).toBe(0);
+
+    await page.goto(`${ctl.url}/#/compare?sweeps=${ids.b}`);
+    await page.waitForSelector('[data-testid="compare-hint"]');
+    expect(await page.locator('[data-testid="compare-chart"]').count()).toBe(0);
+  });
+
+  it("the results explorer's two-sweep comparison draws the same chart", async () => {
+    await page.goto(`${ctl.url}/#/results?a=${ids.a}&b=${ids.b}`);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="compare-stats"]')?.getAttribute("data-series") === "2",
+      undefined,
+      { timeout: 10_000 },
+    );
+    // the results view's y metric (total throughput per GPU): 2 × the output figures
+    const series = (await chartSeries())!;
+    expect(series[3]!.ys.slice().sort((p, q) => p - q)).toEqual([300, 1000, 2400, 4000]);
+  });
+});
