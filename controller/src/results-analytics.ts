@@ -15,6 +15,8 @@ import {
   compareResults,
   Deployment,
   EvalResult,
+  type FrontierPointView,
+  type FrontierView,
   type GroupFrontier,
   groupFrontiers,
   groupKeyOf,
@@ -178,36 +180,7 @@ export function loadRows(results: ResultsDb, f: RowFilter = {}): ResultRow[] {
   return out;
 }
 
-export interface FrontierPointView {
-  x: number;
-  y: number;
-  rowId: string;
-  sweepId: string;
-  date: string;
-  concurrency: number;
-  parallelism: string;
-  gpus: number;
-  nodes?: number;
-  image: string;
-  provenance: string;
-  /** rows at exactly the same coordinates */
-  ties: string[];
-  tputPerGpu: number;
-  interactivity: number | null;
-  costPerMillion: number | null;
-  joulesPerToken: number | null;
-  medianTtftMs: number | null;
-  medianE2elMs: number | null;
-}
-
-export interface FrontierView {
-  key: string;
-  group: GroupFrontier["group"];
-  x: AxisName;
-  y: AxisName;
-  measured: number;
-  points: FrontierPointView[];
-}
+export type { FrontierPointView, FrontierView } from "@benchfleet/shared";
 
 function view(f: GroupFrontier): FrontierView {
   return {

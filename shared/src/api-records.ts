@@ -4,6 +4,8 @@
  * stores and serves them) and the dashboard (which reads them, with type-only imports). Types and
  * the list of job statuses; no I/O.
  */
+import type { AxisName } from "./analytics/axes.js";
+import type { GroupKey } from "./analytics/grouping.js";
 import type { GangMember, Phase } from "./attempt-parts.js";
 import type { PointResult } from "./results.js";
 
@@ -144,4 +146,37 @@ export interface PointRow {
   receivedAt: string;
   emulated: boolean;
   result: PointResult;
+}
+
+/** One point of a frontier as GET /api/v1/results/frontier (and history) lists it. */
+export interface FrontierPointView {
+  x: number;
+  y: number;
+  rowId: string;
+  sweepId: string;
+  date: string;
+  concurrency: number;
+  parallelism: string;
+  gpus: number;
+  nodes?: number;
+  image: string;
+  provenance: string;
+  /** rows at exactly the same coordinates */
+  ties: string[];
+  tputPerGpu: number;
+  interactivity: number | null;
+  costPerMillion: number | null;
+  joulesPerToken: number | null;
+  medianTtftMs: number | null;
+  medianE2elMs: number | null;
+}
+
+/** One group's frontier as GET /api/v1/results/frontier lists it. */
+export interface FrontierView {
+  key: string;
+  group: GroupKey;
+  x: AxisName;
+  y: AxisName;
+  measured: number;
+  points: FrontierPointView[];
 }

@@ -1,6 +1,11 @@
 /** Pure logic of the sweep comparison chart: series per sweep (or sweep × group) in the order given, empty sweeps named. */
 import { describe, expect, it } from "vitest";
-import { buildCompareChart, type ChartRow, sweepLabel } from "../../controller/dashboard/src/lib/frontier-chart.js";
+import {
+  buildCompareChart,
+  type ChartRow,
+  sweepLabel,
+  Y_METRICS,
+} from "../../controller/dashboard/src/lib/frontier-chart.js";
 
 const row = (
   id: number,
@@ -68,6 +73,19 @@ describe("sweep comparison chart", () => {
     expect(c.groups.map((g) => g.key)).toEqual(["zeta · k1", "zeta · k2", "this week (alpha) · k1"]);
     expect(c.groups[1]!.frontier.map((r) => r.id)).toEqual([3]); // alone in its group, (40, 300) is its frontier
     expect(c.rowAt.some((r) => r.id === 9)).toBe(false);
+  });
+
+  it("output throughput per GPU of a disaggregated point counts its decode GPUs only", () => {
+    const disagg = {
+      ...row(1, "d", "k", 50, 0),
+      outputThroughput: 3000,
+      gpusTotal: 12,
+      result: { gpus: { total: 12, prefill: 4, decode: 8 } },
+    };
+    expect(Y_METRICS.outputTputPerGpu.get(disagg)).toBe(375);
+    expect(Y_METRICS.outputTputPerGpu.get({ ...disagg, result: { gpus: { total: 12, prefill: 0, decode: 0 } } })).toBe(
+      250,
+    );
   });
 
   it("labels a sweep by name and id, or by id alone", () => {

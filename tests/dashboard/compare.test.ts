@@ -220,6 +220,34 @@ describe("sweep comparison in Chromium", () => {
     expect(await page.locator('[data-testid="compare-chart"]').count()).toBe(0);
   });
 
+  it("an imported sweep (no measured point) is drawn from the analytics API's frontier", async () => {
+    const rows = (
+      [
+        [4, 4000, 8], // 125 tok/s/user, 250 output tok/s/GPU
+        [16, 12800, 16], // 62.5, 800
+        [64, 32000, 40], // 25, 2000
+        [32, 9600, 40], // 25, 600: dominated, not on the API's frontier
+      ] as Curve
+    ).map(([concurrency, totalTput, medianTpotMs]) => ({
+      ...makeRow({ concurrency, totalTput, medianTpotMs, sku: "b200", sweepId: "imported-b200" }),
+      provenance: { kind: "imported" as const, source: "b200.json", format: "inferencex-agg" as const },
+    }));
+    const res = await ctl.api("POST", "/api/v1/results/import", { rows }, TOKENS.operator);
+    expect(res.status).toBe(200);
+    await page.goto(`${ctl.url}/#/compare?sweeps=${ids.a},imported-b200`);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="compare-stats"]')?.getAttribute("data-series") === "2",
+      undefined,
+      { timeout: 10_000 },
+    );
+    const series = (await chartSeries())!;
+    expect(series[3]!.label).toBe("imported-b200");
+    expect(series[3]!.ys.slice().sort((p, q) => p - q)).toEqual([250, 800, 2000]);
+    expect(await page.textContent('li[data-sweep="imported-b200"]')).toContain(
+      "3 successful points, 3 on the frontier (imported results: frontier points only)",
+    );
+  });
+
   it("the results explorer's two-sweep comparison draws the same chart", async () => {
     await page.goto(`${ctl.url}/#/results?a=${ids.a}&b=${ids.b}`);
     await page.waitForFunction(

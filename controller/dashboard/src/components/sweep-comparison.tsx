@@ -5,7 +5,7 @@
  * regression flags. A sweep with no successful point is named in a message, not drawn.
  */
 import type { Comparison, FrontierDelta, PointDelta } from "@benchfleet/shared/analytics/compare";
-import type { SweepSummary } from "@benchfleet/shared/api-records";
+import type { FrontierView, SweepSummary } from "@benchfleet/shared/api-records";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, api, fetchAllPages } from "../api.js";
 import { setParams } from "../hooks.js";
@@ -28,6 +28,39 @@ export interface CompareFilters {
   model?: string;
   isl?: string;
   osl?: string;
+}
+
+/**
+ * Rows of a sweep that only the analytics API holds (imported results): its frontier points on
+ * interactivity vs output throughput per GPU, as chart rows (no dominated points).
+ */
+function frontierRows(groups: FrontierView[]): ChartRow[] {
+  return groups.flatMap((g) =>
+    g.points.map((p) => ({
+      id: p.rowId,
+      sweepId: p.sweepId,
+      jobId: "",
+      configKey: g.key,
+      sku: g.group.sku,
+      model: g.group.model,
+      framework: g.group.framework,
+      precision: g.group.precision,
+      specDecoding: g.group.specDecoding,
+      parallelism: p.parallelism,
+      concurrency: p.concurrency,
+      isl: g.group.isl,
+      osl: g.group.osl,
+      status: "ok",
+      gpusTotal: p.gpus,
+      tputPerGpu: p.tputPerGpu,
+      // y is output tok/s per GPU (per decode GPU when disaggregated), so this divides back to it
+      outputThroughput: p.y * p.gpus,
+      interactivity: p.interactivity,
+      medianTtftMs: p.medianTtftMs,
+      emulated: false,
+      receivedAt: p.date,
+    })),
+  );
 }
 
 const pct = (v: number | null) => (v === null ? "–" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`);
@@ -239,7 +272,13 @@ export function SweepComparison(props: {
 }) {
   const key = props.sweepIds.join(",");
   const [names, setNames] = useState<Map<string, string>>(new Map());
-  const [loaded, setLoaded] = useState<{ key: string; rows: Map<string, ChartRow[]>; errors: Map<string, string> }>();
+  const [loaded, setLoaded] = useState<{
+    key: string;
+    rows: Map<string, ChartRow[]>;
+    errors: Map<string, string>;
+    /** sweeps drawn from the analytics API's frontier (imported results) */
+    frontierOnly: Set<string>;
+  }>();
   useEffect(() => {
     fetchAllPages<SweepSummary>("/sweeps", 1000)
       .then((list) => setNames(new Map(list.map((s) => [s.sweepId, s.name]))))
@@ -249,13 +288,22 @@ export function SweepComparison(props: {
     let live = true;
     const rows = new Map<string, ChartRow[]>();
     const errors = new Map<string, string>();
-    Promise.all(
-      props.sweepIds.map((id) =>
-        fetchAllPages<ChartRow>(`/results?sweep=${encodeURIComponent(id)}&emulated=any`, 5000)
-          .then((r) => rows.set(id, r))
-          .catch((e) => errors.set(id, (e as Error).message)),
-      ),
-    ).then(() => live && setLoaded({ key, rows, errors }));
+    const frontierOnly = new Set<string>();
+    const q = encodeURIComponent;
+    const load = async (id: string) => {
+      const measured = await fetchAllPages<ChartRow>(`/results?sweep=${q(id)}&emulated=any`, 5000);
+      if (measured.length) return rows.set(id, measured);
+      // no measured point: imported results live in the analytics API only
+      const f = await api<{ groups: FrontierView[] }>(
+        `/results/frontier?sweep=${q(id)}&emulated=any&x=interactivity&y=outputTputPerGpu`,
+      );
+      const imported = frontierRows(f.groups);
+      if (imported.length) frontierOnly.add(id);
+      rows.set(id, imported);
+    };
+    Promise.all(props.sweepIds.map((id) => load(id).catch((e) => errors.set(id, (e as Error).message)))).then(
+      () => live && setLoaded({ key, rows, errors, frontierOnly }),
+    );
     return () => {
       live = false;
     };
@@ -315,6 +363,7 @@ export function SweepComparison(props: {
                 {s.sweepId === props.sweepIds[0] ? <b>baseline </b> : null}
                 {s.label}: {drawn} successful points, {onFrontier} on the frontier
                 {s.rows.length > drawn ? ` (${s.rows.length - drawn} failed or incomplete)` : ""}
+                {loaded.frontierOnly.has(s.sweepId) ? " (imported results: frontier points only)" : ""}
               </li>
             );
           })}

@@ -32,7 +32,10 @@ export type ChartRow = Pick<
 > & {
   id: number | string;
   outputThroughput?: number | null;
-  result?: { energy?: { joulesPerTotalToken: number | null } };
+  result?: {
+    energy?: { joulesPerTotalToken: number | null };
+    gpus?: { total: number; prefill: number; decode: number };
+  };
   /** optional: from the deployment (spec decoding, parallelism) */
   specDecoding?: string;
   parallelism?: string;
@@ -43,10 +46,14 @@ export const Y_METRICS = {
   outputTputPerGpu: {
     label: "Output throughput per GPU (tok/s/GPU)",
     better: "max" as const,
-    get: (r: ChartRow) =>
-      r.outputThroughput !== null && r.outputThroughput !== undefined && r.gpusTotal > 0
-        ? r.outputThroughput / r.gpusTotal
-        : null,
+    /** output tok/s ÷ GPUs, disaggregated: ÷ decode GPUs (as the shared per-point metrics) */
+    get: (r: ChartRow) => {
+      const decode = r.result?.gpus?.decode ?? 0;
+      const gpus = decode > 0 ? decode : r.gpusTotal;
+      return r.outputThroughput !== null && r.outputThroughput !== undefined && gpus > 0
+        ? r.outputThroughput / gpus
+        : null;
+    },
   },
   energy: {
     label: "Energy per token (J/token)",

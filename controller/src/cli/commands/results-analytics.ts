@@ -5,7 +5,7 @@
  * BENCHFLEET_URL / BENCHFLEET_TOKEN); `import` parses the files here and posts the rows.
  */
 import { writeFile } from "node:fs/promises";
-import { SKU_NAMES, type SkuName } from "@benchfleet/shared";
+import { type FrontierPointView, SKU_NAMES, type SkuName } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { toCsv } from "../../results-export.js";
 import { type ImportContext, ImportError, importPath } from "../../results-import.js";
@@ -132,20 +132,6 @@ function print(o: { json?: boolean; csv?: boolean }, json: unknown, rows: Array<
   } else process.stdout.write(renderTable(rows));
 }
 
-interface FrontierPointView {
-  x: number;
-  y: number;
-  concurrency: number;
-  parallelism: string;
-  gpus: number;
-  image: string;
-  sweepId: string;
-  tputPerGpu: number;
-  interactivity: number | null;
-  costPerMillion: number | null;
-  provenance: string;
-  ties: string[];
-}
 interface AtView {
   ok: boolean;
   tputPerGpu?: number;
