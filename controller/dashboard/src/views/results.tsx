@@ -4,6 +4,7 @@
  * shows the configuration behind a point, a table at target interactivities, and the analytics
  * API's cost frontier, history and sweep comparison. Emulated results are badged everywhere.
  */
+import type { FrontierView } from "@benchfleet/shared/api-records";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { ApiError, api, itemsOf } from "../api.js";
@@ -133,10 +134,7 @@ function AnalyticsSection(props: { title: string; path: string | undefined; test
   );
 }
 
-interface ServerFrontierGroup {
-  key: string;
-  points: Array<{ x: number; y: number; parallelism: string; concurrency: number }>;
-}
+type ServerFrontierGroup = Pick<FrontierView, "key" | "points">;
 
 /** The analytics API's frontiers on a second axis pair (cost or energy vs interactivity), with the SKU catalog's rates applied server-side. */
 function ServerFrontier(props: { path: string; log: boolean }) {
