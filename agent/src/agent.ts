@@ -23,6 +23,11 @@ import { DockerLauncher } from "./launchers/docker.js";
 import { EmulatedLauncher } from "./launchers/emulated.js";
 import type { Launcher } from "./launchers/launcher.js";
 import { ProcessLauncher } from "./launchers/process.js";
+import { markPrefix } from "./leftovers/marker.js";
+import { bootId } from "./leftovers/proc-identity.js";
+import { type ReapReport, reapLeftovers, unreapedReasons } from "./leftovers/reaper.js";
+import { RecordingLauncher } from "./leftovers/recording-launcher.js";
+import { LeftoverStore } from "./leftovers/state-file.js";
 import { evaluatePreflight, gatherPreflightFacts } from "./preflight.js";
 import { ProtocolClient } from "./protocol-client.js";
 import { Spool } from "./spool.js";
@@ -68,6 +73,8 @@ export interface AgentHandle {
   readonly agentId: string;
   readonly client: ProtocolClient;
   readonly discovery: Discovery;
+  /** what this agent found left running by its previous incarnation, and reaped, at start */
+  readonly leftovers: ReapReport;
   /** the attempt running now */
   current(): AttemptExecutor | undefined;
   /** outcomes of finished attempts, in order */
@@ -122,7 +129,7 @@ function makeLauncher(kind: LauncherKind, o: AgentOptions, plan: () => LaunchPla
 export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   const kind: LauncherKind = o.launcher ?? (o.emulate ? "emulated" : "process");
   let currentPlan: LaunchPlan | undefined;
-  const launcher = o.launcherImpl ?? makeLauncher(kind, o, () => currentPlan);
+  const baseLauncher = o.launcherImpl ?? makeLauncher(kind, o, () => currentPlan);
   const emulated = o.emulate !== undefined || kind === "emulated";
   const d =
     o.discovery ??
@@ -140,6 +147,16 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
     onError: (m) => log(`telemetry: ${m}`),
   });
   sampler.start();
+  // before registering: stop what a previous incarnation of this agent left running
+  const boot = bootId();
+  const store = new LeftoverStore(o.dataDir, boot);
+  const prefix = markPrefix(agentId, o.dataDir);
+  const leftovers = await reapLeftovers({ store, prefix, boot, graceMs: o.stopGraceMs, log });
+  const launcher = new RecordingLauncher(baseLauncher, {
+    store,
+    prefix,
+    ...(baseLauncher instanceof DockerLauncher ? { dockerBinary: baseLauncher.bin } : {}),
+  });
   const minDisk = o.minDiskFreeBytes ?? (emulated ? 2 ** 30 : 50 * 2 ** 30);
   const preflight = async (ports: number[], ownPids?: Set<number>): Promise<Health> => {
     const facts = await gatherPreflightFacts({
@@ -150,13 +167,19 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
       portHost: o.emulate?.ip,
     });
     const h = evaluatePreflight(facts, { gpuCount: d.gpus.length, minDiskFreeBytes: minDisk, ownPids });
+    const unreaped = unreapedReasons(leftovers.failures);
+    if (unreaped.length) {
+      h.reasons.push(...unreaped);
+      h.ok = false;
+    }
     if (d.sku.sku === "unknown") {
       h.reasons.push(`unknown GPU SKU: ${d.sku.reason}`);
       h.ok = false;
     }
     return h;
   };
-  let health: Health = await preflight([]);
+  // the ports the leftovers held must be free again before this node claims work
+  let health: Health = await preflight(leftovers.ports);
   let draining = false;
   let current: AttemptExecutor | undefined;
   let stopping = false;
@@ -302,6 +325,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
     agentId,
     client,
     discovery: d,
+    leftovers,
     current: () => current,
     outcomes,
     health: () => health,

@@ -28,6 +28,11 @@ export function containerName(attemptId: string, processName: string): string {
 
 export const ATTEMPT_LABEL = "benchfleet.attempt";
 
+/** the `docker rm --force` argv (without the binary) that removes a container, running or not */
+export function dockerRemoveArgs(name: string): string[] {
+  return ["rm", "--force", name];
+}
+
 /** host path where a plan file of this spec is written before it is mounted */
 export function hostFilePath(attemptDir: string, spec: ProcessSpec, path: string): string {
   return join(attemptDir, "files", spec.name, path.replace(/^\/+/, ""));
@@ -71,7 +76,8 @@ export function dockerRunArgs(
 
 export class DockerLauncher implements Launcher {
   readonly kind = "docker" as const;
-  private readonly bin: string;
+  /** the docker CLI this launcher runs (recorded so a restarted agent removes containers with it) */
+  readonly bin: string;
 
   constructor(private readonly o: DockerOptions = {}) {
     this.bin = o.binary ?? "docker";
@@ -123,7 +129,7 @@ export class DockerLauncher implements Launcher {
   async stop(proc: RunningProcess, graceMs: number): Promise<void> {
     const name = proc.handle.replace(/^container /, "");
     await execa(this.bin, ["stop", "--time", String(Math.ceil(graceMs / 1000)), name], { reject: false });
-    await execa(this.bin, ["rm", "--force", name], { reject: false });
+    await execa(this.bin, dockerRemoveArgs(name), { reject: false });
     await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 5000))]);
   }
 }

@@ -11,6 +11,8 @@ export interface LaunchContext {
   vendor: "nvidia" | "amd";
   /** per-attempt scratch dir on this node (files the plan asks for are written under it) */
   attemptDir: string;
+  /** added to every process's environment (the agent's leftover marker, see leftovers/marker.ts) */
+  env?: Record<string, string>;
   /** each complete output line of a process */
   onLine: (process: string, stream: "stdout" | "stderr", line: string) => void;
 }

@@ -38,7 +38,7 @@ export async function spawnGrouped(s: SpawnSpec, ctx: LaunchContext, handlePrefi
     ctx.onLine(s.name, stream, line);
   };
   const child = execa(s.file, s.args, {
-    env: s.env,
+    env: { ...s.env, ...ctx.env },
     extendEnv: true,
     cwd: s.cwd,
     detached: true,
