@@ -29,13 +29,22 @@ describe("results DB", () => {
 
   it("migrates at start, uses WAL, and survives a reopen", () => {
     const { dir, db } = open();
-    expect(db.schemaVersion()).toBe(1);
+    expect(db.schemaVersion()).toBe(2);
     expect(db.db.pragma("journal_mode", { simple: true })).toBe("wal");
     db.insertPoint(prov("a1"), fakePointResult({ concurrency: 4, isl: 8, osl: 8 }));
     db.close();
     const again = new ResultsDb(dir);
-    expect(again.schemaVersion()).toBe(1);
+    expect(again.schemaVersion()).toBe(2);
     expect(again.countPoints({ emulated: "any" })).toBe(1);
+    // finishing an attempt stamps its results by attempt id: an index lookup, not a table scan
+    for (const table of ["point_results", "eval_results"]) {
+      const plan = again.db
+        .prepare(
+          `EXPLAIN QUERY PLAN UPDATE ${table} SET engine_version = ? WHERE attempt_id = ? AND engine_version IS NULL`,
+        )
+        .all("v", "a1") as Array<{ detail: string }>;
+      expect(plan.map((r) => r.detail).join(" ")).toMatch(/USING INDEX \w+_attempt/);
+    }
     again.close();
   });
 

@@ -100,6 +100,10 @@ const MIGRATIONS: string[] = [
      emulated INTEGER NOT NULL
    );
    CREATE INDEX attempts_job ON attempts (job_id);`,
+  // v2: finishing an attempt stamps its results with the engine version by attempt id; without
+  // these indexes that was a scan of every stored result per attempt (bench/fleet.ts)
+  `CREATE INDEX point_results_attempt ON point_results (attempt_id);
+   CREATE INDEX eval_results_attempt ON eval_results (attempt_id);`,
 ];
 
 export function pointKey(p: LoadPoint): string {
@@ -137,6 +141,17 @@ export type { PointRow } from "@benchfleet/shared";
 
 export class ResultsDb {
   readonly db: Database.Database;
+  /** prepared statements of the fixed SQL of the write paths (preparing costs more than running) */
+  private readonly stmts = new Map<string, Database.Statement>();
+
+  private stmt(sql: string): Database.Statement {
+    let st = this.stmts.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.stmts.set(sql, st);
+    }
+    return st;
+  }
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -166,87 +181,83 @@ export class ResultsDb {
     const b = r.bench;
     const tpot = typeof b.median_tpot_ms === "number" ? b.median_tpot_ms : null;
     const d = p.deployment;
-    const info = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO point_results (fingerprint, point_key, attempt_id, sweep_id, job_id, attempt_number, fencing_token,
+    const info = this.stmt(
+      `INSERT OR IGNORE INTO point_results (fingerprint, point_key, attempt_id, sweep_id, job_id, attempt_number, fencing_token,
            config_key, config_keys, sku, runner, model, framework, precision, image, engine_version, concurrency, isl, osl, status,
            nodes, hostnames, gpus_total, total_token_throughput, output_throughput, tput_per_gpu, median_ttft_ms, median_tpot_ms,
            interactivity, started_at, finished_at, received_at, emulated, deployment, result, telemetry)
          VALUES (@fingerprint, @pointKey, @attemptId, @sweepId, @jobId, @attemptNumber, @fencingToken, @configKey, @configKeys, @sku,
            @runner, @model, @framework, @precision, @image, @engineVersion, @concurrency, @isl, @osl, @status, @nodes, @hostnames,
            @gpusTotal, @tot, @out, @perGpu, @ttft, @tpot, @inter, @startedAt, @finishedAt, @receivedAt, @emulated, @deployment, @result, @telemetry)`,
-      )
-      .run({
-        fingerprint: d.fingerprint,
-        pointKey: pointKey(r.point),
-        attemptId: p.attemptId,
-        sweepId: p.sweepId,
-        jobId: p.jobId,
-        attemptNumber: p.attemptNumber,
-        fencingToken: p.fencingToken,
-        configKey: d.configKey,
-        configKeys: JSON.stringify(d.configKeys),
-        sku: d.sku,
-        runner: d.runner,
-        model: d.model,
-        framework: d.framework,
-        precision: d.precision,
-        image: d.image,
-        engineVersion: p.engineVersion ?? null,
-        concurrency: r.point.concurrency,
-        isl: r.point.isl,
-        osl: r.point.osl,
-        status: r.status,
-        nodes: JSON.stringify(p.nodes),
-        hostnames: JSON.stringify(p.hostnames),
-        gpusTotal: r.gpus.total,
-        tot: b.total_token_throughput,
-        out: b.output_throughput,
-        perGpu: r.gpus.total > 0 ? b.total_token_throughput / r.gpus.total : null,
-        ttft: typeof b.median_ttft_ms === "number" ? b.median_ttft_ms : null,
-        tpot,
-        inter: tpot && tpot > 0 ? 1000 / tpot : null,
-        startedAt: r.startedAt,
-        finishedAt: r.finishedAt,
-        receivedAt: receivedAt.toISOString(),
-        emulated: r.emulated ? 1 : 0,
-        deployment: JSON.stringify(d),
-        result: JSON.stringify(r),
-        telemetry: r.energy || r.client ? JSON.stringify({ energy: r.energy, client: r.client }) : null,
-      });
+    ).run({
+      fingerprint: d.fingerprint,
+      pointKey: pointKey(r.point),
+      attemptId: p.attemptId,
+      sweepId: p.sweepId,
+      jobId: p.jobId,
+      attemptNumber: p.attemptNumber,
+      fencingToken: p.fencingToken,
+      configKey: d.configKey,
+      configKeys: JSON.stringify(d.configKeys),
+      sku: d.sku,
+      runner: d.runner,
+      model: d.model,
+      framework: d.framework,
+      precision: d.precision,
+      image: d.image,
+      engineVersion: p.engineVersion ?? null,
+      concurrency: r.point.concurrency,
+      isl: r.point.isl,
+      osl: r.point.osl,
+      status: r.status,
+      nodes: JSON.stringify(p.nodes),
+      hostnames: JSON.stringify(p.hostnames),
+      gpusTotal: r.gpus.total,
+      tot: b.total_token_throughput,
+      out: b.output_throughput,
+      perGpu: r.gpus.total > 0 ? b.total_token_throughput / r.gpus.total : null,
+      ttft: typeof b.median_ttft_ms === "number" ? b.median_ttft_ms : null,
+      tpot,
+      inter: tpot && tpot > 0 ? 1000 / tpot : null,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      receivedAt: receivedAt.toISOString(),
+      emulated: r.emulated ? 1 : 0,
+      deployment: JSON.stringify(d),
+      result: JSON.stringify(r),
+      telemetry: r.energy || r.client ? JSON.stringify({ energy: r.energy, client: r.client }) : null,
+    });
     return info.changes > 0;
   }
 
   insertEval(p: Provenance, r: EvalResult, receivedAt = new Date()): boolean {
     const d = p.deployment;
-    const info = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO eval_results (fingerprint, attempt_id, sweep_id, job_id, config_key, sku, model, framework, image,
+    const info = this.stmt(
+      `INSERT OR IGNORE INTO eval_results (fingerprint, attempt_id, sweep_id, job_id, config_key, sku, model, framework, image,
            engine_version, task, strict_em, flexible_em, threshold, passed, nodes, received_at, emulated, deployment, result)
          VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-      )
-      .run(
-        d.fingerprint,
-        p.attemptId,
-        p.sweepId,
-        p.jobId,
-        d.configKey,
-        d.sku,
-        d.model,
-        d.framework,
-        d.image,
-        p.engineVersion ?? null,
-        r.task,
-        r.strict.exactMatch,
-        r.flexible.exactMatch,
-        r.threshold,
-        r.passed ? 1 : 0,
-        JSON.stringify(p.nodes),
-        receivedAt.toISOString(),
-        r.emulated ? 1 : 0,
-        JSON.stringify(d),
-        JSON.stringify(r),
-      );
+    ).run(
+      d.fingerprint,
+      p.attemptId,
+      p.sweepId,
+      p.jobId,
+      d.configKey,
+      d.sku,
+      d.model,
+      d.framework,
+      d.image,
+      p.engineVersion ?? null,
+      r.task,
+      r.strict.exactMatch,
+      r.flexible.exactMatch,
+      r.threshold,
+      r.passed ? 1 : 0,
+      JSON.stringify(p.nodes),
+      receivedAt.toISOString(),
+      r.emulated ? 1 : 0,
+      JSON.stringify(d),
+      JSON.stringify(r),
+    );
     return info.changes > 0;
   }
 
@@ -268,51 +279,51 @@ export class ResultsDb {
     finishedAt?: string;
     emulated: boolean;
   }): void {
-    this.db
-      .prepare(
-        `INSERT INTO attempts (attempt_id, job_id, sweep_id, fingerprint, attempt_number, fencing_token, nodes, state, reason,
+    this.stmt(
+      `INSERT INTO attempts (attempt_id, job_id, sweep_id, fingerprint, attempt_number, fencing_token, nodes, state, reason,
            engine_version, phase_durations, gpus, started_at, finished_at, emulated)
          VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
          ON CONFLICT (attempt_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
            engine_version = excluded.engine_version, phase_durations = excluded.phase_durations, finished_at = excluded.finished_at`,
-      )
-      .run(
-        a.attemptId,
-        a.jobId,
-        a.sweepId,
-        a.fingerprint,
-        a.attemptNumber,
-        a.fencingToken,
-        JSON.stringify(a.nodes),
-        a.state,
-        a.reason ?? null,
-        a.engineVersion ?? null,
-        a.phaseDurationsMs ? JSON.stringify(a.phaseDurationsMs) : null,
-        a.gpus,
-        a.startedAt,
-        a.finishedAt ?? null,
-        a.emulated ? 1 : 0,
-      );
+    ).run(
+      a.attemptId,
+      a.jobId,
+      a.sweepId,
+      a.fingerprint,
+      a.attemptNumber,
+      a.fencingToken,
+      JSON.stringify(a.nodes),
+      a.state,
+      a.reason ?? null,
+      a.engineVersion ?? null,
+      a.phaseDurationsMs ? JSON.stringify(a.phaseDurationsMs) : null,
+      a.gpus,
+      a.startedAt,
+      a.finishedAt ?? null,
+      a.emulated ? 1 : 0,
+    );
     if (a.engineVersion) {
-      this.db
-        .prepare(`UPDATE point_results SET engine_version = ? WHERE attempt_id = ? AND engine_version IS NULL`)
-        .run(a.engineVersion, a.attemptId);
-      this.db
-        .prepare(`UPDATE eval_results SET engine_version = ? WHERE attempt_id = ? AND engine_version IS NULL`)
-        .run(a.engineVersion, a.attemptId);
+      this.stmt(`UPDATE point_results SET engine_version = ? WHERE attempt_id = ? AND engine_version IS NULL`).run(
+        a.engineVersion,
+        a.attemptId,
+      );
+      this.stmt(`UPDATE eval_results SET engine_version = ? WHERE attempt_id = ? AND engine_version IS NULL`).run(
+        a.engineVersion,
+        a.attemptId,
+      );
     }
   }
 
   /** Point keys of a job already stored (ok status), by any attempt: later attempts skip them. */
   storedPointKeys(jobId: string): Set<string> {
-    const rows = this.db
-      .prepare(`SELECT DISTINCT point_key FROM point_results WHERE job_id = ? AND status = 'ok'`)
-      .all(jobId) as Array<{ point_key: string }>;
+    const rows = this.stmt(`SELECT DISTINCT point_key FROM point_results WHERE job_id = ? AND status = 'ok'`).all(
+      jobId,
+    ) as Array<{ point_key: string }>;
     return new Set(rows.map((r) => r.point_key));
   }
 
   hasPassingOrFinalEval(jobId: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM eval_results WHERE job_id = ? LIMIT 1`).get(jobId) !== undefined;
+    return this.stmt(`SELECT 1 FROM eval_results WHERE job_id = ? LIMIT 1`).get(jobId) !== undefined;
   }
 
   countPoints(q: ResultQuery): number {
