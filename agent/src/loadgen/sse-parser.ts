@@ -81,7 +81,10 @@ export class SseParser {
     }
     if (line.charCodeAt(0) === 58 /* : */) return; // comment
     // the hot case first: "data: …"
-    if (line.startsWith("data:")) return this.addData(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
+    if (line.startsWith("data:")) {
+      this.addData(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
+      return;
+    }
     const colon = line.indexOf(":");
     let field: string;
     let value: string;
