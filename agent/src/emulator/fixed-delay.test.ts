@@ -45,8 +45,9 @@ describe("fixed-delay mode", () => {
       // timers would drift by ≥ ~1 ms a token (≥ 30 ms between the first and last ten tokens); the
       // medians keep one scheduler stall of a busy host from deciding the check.
       const late = r.tokenTimes.map((t, k) => t - (50 + k * 20));
+      // (a stream's constant offset — its request reached the server late — is not drift; the mean
+      // TTFT check below bounds offsets)
       expect(median(late.slice(-10)) - median(late.slice(0, 10))).toBeLessThan(5);
-      expect(median(late.slice(-10))).toBeLessThan(10);
     }
     // on average the first token is at most a few ms late (timer granularity, loopback, a busy CI box)
     expect(mean(runs.map((r) => r.ttftMs!)) - 50).toBeLessThan(5);
