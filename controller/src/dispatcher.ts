@@ -8,6 +8,7 @@ import { type AllocJob, type AllocNode, allocate, type Reservation } from "./all
 import type { AttemptSupervisor, Logger } from "./attempt-supervisor.js";
 import { type AttemptStore, isLive } from "./attempts.js";
 import type { ControllerConfig } from "./config.js";
+import { DurationHistogram } from "./duration-histogram.js";
 import type { JobStore } from "./jobs.js";
 import { type NodeRegistry, nodeLabels, nodeState } from "./node-registry.js";
 import type { QueueSet } from "./queues.js";
@@ -20,6 +21,10 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   rounds = 0;
+  /** wall time of each round (allocation decision plus the claims and assignments it starts) */
+  readonly roundMs = new DurationHistogram();
+  /** time of the pure allocation decision within a round (rounds with ready jobs only) */
+  readonly allocateMs = new DurationHistogram();
 
   constructor(
     private readonly cfg: ControllerConfig,
@@ -80,6 +85,15 @@ export class Dispatcher {
   /** One allocation round; returns the attempts started. */
   async round(now = Date.now()): Promise<number> {
     this.rounds++;
+    const t0 = performance.now();
+    try {
+      return await this.roundAt(now);
+    } finally {
+      this.roundMs.observe(performance.now() - t0);
+    }
+  }
+
+  private async roundAt(now: number): Promise<number> {
     const allocJobs: AllocJob[] = [];
     for (const q of this.queues.names()) await this.queues.promoteDue(q, now);
     for (const rec of this.jobs.all()) {
@@ -115,6 +129,7 @@ export class Dispatcher {
       this.waitingReasons.clear();
       return 0;
     }
+    const ta = performance.now();
     const decision = allocate({
       now,
       jobs: allocJobs,
@@ -122,6 +137,7 @@ export class Dispatcher {
       reservations: this.reservations,
       agingMsPerPriorityStep: this.cfg.agingMsPerPriorityStep,
     });
+    this.allocateMs.observe(performance.now() - ta);
     this.reservations = decision.reservations;
     const holds = new Map<string, string>();
     for (const r of decision.reservations) for (const id of r.nodeIds) holds.set(id, r.jobId);

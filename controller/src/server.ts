@@ -196,6 +196,9 @@ export async function startController(opts: StartOptions = {}): Promise<Controll
       eventSubscribers: events.subscriberCount(),
       eventDeltasDropped: events.droppedTotal,
       dispatchRounds: dispatcher.rounds,
+      // cumulative histograms (see duration-histogram.ts): two snapshots give quantiles in between
+      dispatchRoundMs: dispatcher.roundMs.snapshot(),
+      allocateMs: dispatcher.allocateMs.snapshot(),
       resultsSchemaVersion: results.schemaVersion(),
       recovered,
     }),
