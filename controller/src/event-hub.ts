@@ -155,8 +155,21 @@ export class EventHub {
     this.write(sub, { type: "snapshot", topic: f.topic, id: f.id, data: snap });
   }
 
+  /** Sends a frame serialised once for all its subscribers (a text frame, as `write` sends). */
+  private writeFrame(sub: Sub, frame: Buffer): void {
+    if (sub.ws.readyState !== sub.ws.OPEN) return;
+    try {
+      sub.ws.send(frame, { binary: false });
+    } catch {
+      /* closed */
+    }
+  }
+
   private fanOut(e: BusEvent): void {
+    if (this.subs.size === 0) return;
     const keys = topicsOf(e);
+    // the frame of one topic key is the same for every subscriber: serialise it once
+    const frames = new Map<string, Buffer>();
     for (const sub of this.subs) {
       const key = keys.find((k) => sub.topics.has(k));
       if (!key) continue;
@@ -181,8 +194,15 @@ export class EventHub {
         });
         sub.dropped = 0;
       }
-      const [topic, ...rest] = key.split(":");
-      this.write(sub, { type: "event", topic, id: rest.length ? rest.join(":") : undefined, event: e });
+      let frame = frames.get(key);
+      if (!frame) {
+        const [topic, ...rest] = key.split(":");
+        frame = Buffer.from(
+          JSON.stringify({ type: "event", topic, id: rest.length ? rest.join(":") : undefined, event: e }),
+        );
+        frames.set(key, frame);
+      }
+      this.writeFrame(sub, frame);
     }
   }
 

@@ -96,6 +96,31 @@ describe("event hub", () => {
     await s.find((f) => f.type === "pong");
   });
 
+  it("subscribers of one topic get the same event as a text frame (serialised once, sent to each)", async () => {
+    const raw: Array<{ text: string; isBinary: boolean }[]> = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await Sub.open(c.url);
+      subs.push(s);
+      const mine: { text: string; isBinary: boolean }[] = [];
+      raw.push(mine);
+      s.ws.on("message", (d: Buffer, isBinary: boolean) => mine.push({ text: d.toString("utf8"), isBinary }));
+      s.send({ type: "subscribe", topic: "fleet" });
+      await s.find((f) => f.type === "snapshot" && f.topic === "fleet");
+    }
+    c.ctx.bus.publish({ kind: "telemetry", nodeId: "ev-1", data: { marker: "same-frame", gpus: [1, 2] } });
+    await until(() => raw.every((r) => r.some((m) => m.text.includes("same-frame"))), 5000, "telemetry at all three");
+    const got = raw.map((r) => r.find((m) => m.text.includes("same-frame"))!);
+    for (const g of got) {
+      expect(g.isBinary).toBe(false);
+      expect(g.text).toBe(got[0]!.text);
+    }
+    expect(JSON.parse(got[0]!.text)).toEqual({
+      type: "event",
+      topic: "fleet",
+      event: { kind: "telemetry", nodeId: "ev-1", data: { marker: "same-frame", gpus: [1, 2] } },
+    });
+  });
+
   it("a slow subscriber loses telemetry but never state changes", async () => {
     const slow = await Sub.open(c.url);
     subs.push(slow);
