@@ -39,6 +39,7 @@ const num = (name: string, dflt: number) => {
 };
 const N = num("--agents", 250);
 const M = num("--jobs", 5000);
+if (N < 1 || M < 1) throw new Error("--agents and --jobs need at least 1");
 const HB = num("--heartbeat-ms", 5000);
 const S = num("--subscribers", 4);
 const JSON_OUT = args.includes("--json");
@@ -317,6 +318,8 @@ try {
 
   // ---- agents play every assignment through
   const assignedAt = new Map<string, number>();
+  /** agent → its first assignment: when every agent has one, the fleet is filled */
+  const firstAssignAt = new Map<string, number>();
   let done = 0;
   const loops = agents.map(async (a) => {
     let from = 0;
@@ -329,6 +332,7 @@ try {
       }
       from = a.received.findIndex((m) => m.type === "assign" && m.assignment.attemptId === asg.attemptId) + 1;
       if (asg.rank === 0 && !assignedAt.has(asg.jobId)) assignedAt.set(asg.jobId, performance.now());
+      if (!firstAssignAt.has(a.id)) firstAssignAt.set(a.id, performance.now());
       await a.runAssignment(asg);
       if (asg.rank === 0) done++;
     }
@@ -375,6 +379,8 @@ try {
     if (s > 600) throw new Error(`only ${done}/${M} jobs finished in 600 s`);
   }
   const runS = (performance.now() - submitStart) / 1000;
+  // every agent busy once (the first rounds), when there are jobs enough for all of them
+  const fillS = firstAssignAt.size >= N ? (Math.max(...firstAssignAt.values()) - submitStart) / 1000 : undefined;
   allAssignedS ??= (Math.max(...assignedAt.values()) - submitStart) / 1000;
   const busy1 = procStat(ctl.pid!);
   const status1 = (await api<Status>("GET", "/api/v1/status")).body;
@@ -385,6 +391,7 @@ try {
     quantileBetween(status0[h] as HistogramSnapshot, status1[h] as HistogramSnapshot, p) ?? 0;
   const rounds = status1.dispatchRounds - status0.dispatchRounds;
   Object.assign(summary, {
+    fleetFilledS: fillS,
     allAssignedS,
     allFinishedS: runS,
     jobsPerS: M / runS,
@@ -406,7 +413,9 @@ try {
   });
   const d = summary.dispatch as Record<string, number>;
   log(
-    `ran ${M} jobs (${2 * M} point results): all assigned after ${allAssignedS.toFixed(1)} s, all finished after ` +
+    `ran ${M} jobs (${2 * M} point results): ` +
+      (fillS !== undefined ? `every agent assigned once after ${fillS.toFixed(1)} s, ` : "") +
+      `all assigned after ${allAssignedS.toFixed(1)} s, all finished after ` +
       `${runS.toFixed(1)} s: ${f1(M / runS)} jobs/s, ${f1((2 * M) / runS)} results/s; controller CPU ` +
       `${(busyCpu * 100).toFixed(0)} % of a core, ${(summary.cpuMsPerJob as number).toFixed(2)} ms CPU per job, peak RSS ${peakRss.toFixed(0)} MiB`,
   );

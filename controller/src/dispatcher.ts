@@ -96,7 +96,7 @@ export class Dispatcher {
   private async roundAt(now: number): Promise<number> {
     const allocJobs: AllocJob[] = [];
     for (const q of this.queues.names()) await this.queues.promoteDue(q, now);
-    for (const rec of this.jobs.all()) {
+    for (const rec of this.jobs.queued()) {
       if (rec.status !== "queued" || (rec.retryAt !== undefined && rec.retryAt > now)) continue;
       allocJobs.push({
         jobId: rec.jobId,

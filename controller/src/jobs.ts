@@ -52,6 +52,8 @@ export interface JobFilter {
 export class JobStore {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly bySweep = new Map<string, Set<string>>();
+  /** ids of the jobs in status `queued`: the dispatcher reads these, not every record ever made */
+  private readonly queuedIds = new Set<string>();
 
   constructor(
     private readonly state: RedisState,
@@ -70,6 +72,12 @@ export class JobStore {
       this.bySweep.set(rec.sweepId, s);
     }
     s.add(id);
+    this.trackStatus(id, rec);
+  }
+
+  private trackStatus(id: string, rec: JobRecord): void {
+    if (rec.status === "queued") this.queuedIds.add(id);
+    else this.queuedIds.delete(id);
   }
 
   get(jobId: string): JobRecord | undefined {
@@ -82,6 +90,14 @@ export class JobStore {
 
   all(): IterableIterator<JobRecord> {
     return this.jobs.values();
+  }
+
+  /** Jobs in status `queued` (ready or waiting out a retry backoff). */
+  *queued(): IterableIterator<JobRecord> {
+    for (const id of this.queuedIds) {
+      const rec = this.jobs.get(id);
+      if (rec) yield rec;
+    }
   }
 
   async create(rec: JobRecord, deployment: Deployment): Promise<void> {
@@ -117,6 +133,7 @@ export class JobStore {
     if (!rec) return undefined;
     if (typeof change === "function") change(rec);
     else Object.assign(rec, change);
+    this.trackStatus(jobId, rec);
     rec.updatedAt = new Date().toISOString();
     await this.state.putJson("jobs", jobId, rec);
     this.bus.publish({ kind: "job", jobId, sweepId: rec.sweepId, data: rec });
