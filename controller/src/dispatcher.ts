@@ -9,7 +9,7 @@ import type { AttemptSupervisor, Logger } from "./attempt-supervisor.js";
 import { type AttemptStore, isLive } from "./attempts.js";
 import type { ControllerConfig } from "./config.js";
 import { DurationHistogram } from "./duration-histogram.js";
-import type { JobStore } from "./jobs.js";
+import type { JobRecord, JobStore } from "./jobs.js";
 import { type NodeRegistry, nodeLabels, nodeState } from "./node-registry.js";
 import type { QueueSet } from "./queues.js";
 
@@ -144,12 +144,32 @@ export class Dispatcher {
     this.registry.setHolds(holds);
     this.waitingReasons.clear();
     for (const w of decision.waiting) this.waitingReasons.set(w.jobId, w.reason);
-    let started = 0;
+    // A claim takes the head of its BullMQ queue, so the starts of one queue go one after the other,
+    // in the allocator's order; queues are independent (their own jobs, disjoint nodes), so they go
+    // side by side: a round that fills a fleet of several SKUs waits for the longest queue, not the sum.
+    const byQueue = new Map<string, Array<{ rec: JobRecord; nodeIds: string[] }>>();
     for (const s of decision.start) {
       const rec = this.jobs.get(s.jobId);
       if (!rec) continue;
-      const att = await this.supervisor.launch(rec, s.nodeIds, now);
-      if (att) started++;
+      let list = byQueue.get(rec.queue);
+      if (!list) {
+        list = [];
+        byQueue.set(rec.queue, list);
+      }
+      list.push({ rec, nodeIds: s.nodeIds });
+    }
+    const outcomes = await Promise.allSettled(
+      [...byQueue.values()].map(async (list) => {
+        let n = 0;
+        for (const { rec, nodeIds } of list) if (await this.supervisor.launch(rec, nodeIds, now)) n++;
+        return n;
+      }),
+    );
+    // the round ends only when every queue's launches have settled; then the first error is the round's
+    let started = 0;
+    for (const o of outcomes) {
+      if (o.status === "rejected") throw o.reason;
+      started += o.value;
     }
     return started;
   }
