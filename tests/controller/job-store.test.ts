@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { makeDeployment } from "../../tests/helpers/deployments.js";
-import { Bus } from "./bus.js";
-import { JobStore, newJobRecord } from "./jobs.js";
-import { connectRedis, RedisState } from "./redis-state.js";
+import { Bus } from "../../controller/src/bus.js";
+import { JobStore, newJobRecord } from "../../controller/src/jobs.js";
+import { connectRedis, RedisState } from "../../controller/src/redis-state.js";
+import { makeDeployment } from "../helpers/deployments.js";
 
 describe("JobStore queued index", () => {
   const redis = connectRedis(inject("redisUrl"));
