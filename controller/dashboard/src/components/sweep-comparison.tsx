@@ -22,6 +22,7 @@ import {
 } from "../lib/frontier-chart.js";
 import type { Route } from "../lib/url-state.js";
 import { EmulatedBadge } from "./badge.js";
+import { FilterSelect } from "./filter-select.js";
 import { FrontierChart } from "./frontier-chart.js";
 
 export interface CompareFilters {
@@ -202,23 +203,18 @@ function Controls(props: { route: Route; rows: ChartRow[] }) {
     values: readonly string[],
     allLabel: string,
     fallback = "",
-    text: (v: string) => string = (v) => v,
+    text?: (v: string) => string,
   ) => (
-    <label>
-      {label}{" "}
-      <select
-        value={p[key] ?? fallback}
-        onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })}
-        data-testid={`compare-${key}`}
-      >
-        {allLabel && <option value="">{allLabel}</option>}
-        {values.map((v) => (
-          <option key={v} value={v}>
-            {text(v)}
-          </option>
-        ))}
-      </select>
-    </label>
+    <FilterSelect
+      route={props.route}
+      param={key}
+      label={label}
+      values={values}
+      allLabel={allLabel}
+      fallback={fallback}
+      text={text}
+      testId={`compare-${key}`}
+    />
   );
   return (
     <div class="filters">

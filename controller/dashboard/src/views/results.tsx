@@ -9,6 +9,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { ApiError, api, itemsOf } from "../api.js";
 import { EmulatedBadge } from "../components/badge.js";
+import { FilterSelect } from "../components/filter-select.js";
 import { FrontierChart } from "../components/frontier-chart.js";
 import { SweepComparison } from "../components/sweep-comparison.js";
 import { UPlotChart } from "../components/uplot-chart.js";
@@ -247,21 +248,15 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
   const distinct = (f: (r: ChartRow) => string | number) =>
     [...new Set((rows ?? []).map(f).map(String))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   const select = (key: string, label: string, values: readonly string[], allLabel = "all", fallback = "") => (
-    <label>
-      {label}{" "}
-      <select
-        value={p[key] ?? fallback}
-        onChange={(e) => setParams(props.route, { [key]: (e.target as HTMLSelectElement).value })}
-        data-testid={`results-${key}`}
-      >
-        {allLabel && <option value="">{allLabel}</option>}
-        {values.map((v) => (
-          <option key={v} value={v}>
-            {v}
-          </option>
-        ))}
-      </select>
-    </label>
+    <FilterSelect
+      route={props.route}
+      param={key}
+      label={label}
+      values={values}
+      allLabel={allLabel}
+      fallback={fallback}
+      testId={`results-${key}`}
+    />
   );
   const table = useMemo(() => tableAtTargets(chart.groups, targets), [chart, p.targets]);
   const emulatedQ = p.emulated === "false" ? "false" : "any";
