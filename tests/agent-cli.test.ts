@@ -3,12 +3,11 @@
  * and `agent start --emulate-sku` registers with the real controller, runs a job, and on SIGTERM
  * stops cleanly.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CLI_MAIN, REPO_ROOT, runCli } from "./helpers/cli.js";
+import { runCli, spawnCli } from "./helpers/cli.js";
 import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
 
@@ -43,13 +42,8 @@ describe("benchfleet agent CLI", () => {
     afterAll(async () => c.stop());
 
     it("registers, runs an emulated job to success, and exits cleanly on SIGTERM", async () => {
-      const child = spawn(
-        process.execPath,
+      const child = spawnCli(
         [
-          "--conditions=source",
-          "--import",
-          "tsx",
-          CLI_MAIN,
           "agent",
           "start",
           "--controller",
@@ -67,10 +61,10 @@ describe("benchfleet agent CLI", () => {
           "--labels",
           "demo,cli",
         ],
-        { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+        { stdio: ["ignore", "pipe", "pipe"] },
       );
       let stderr = "";
-      child.stderr.on("data", (b) => (stderr += b.toString()));
+      child.stderr!.on("data", (b) => (stderr += b.toString()));
       const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
       try {
         const node = await until(

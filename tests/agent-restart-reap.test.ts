@@ -13,7 +13,8 @@ import { groupMembers, isSameLiveProcess, procIdentity } from "../agent/src/left
 import { LeftoverState, STATE_FILE } from "../agent/src/leftovers/state-file.js";
 import { makeAssignment } from "../agent/src/test-support/assignment.js";
 import { FakeController } from "../agent/src/test-support/fake-controller.js";
-import { CLI_MAIN, REPO_ROOT } from "./helpers/cli.js";
+import { spawnCli } from "./helpers/cli.js";
+import { until } from "./helpers/controller.js";
 
 const cleanups: Array<() => void> = [];
 afterAll(() => {
@@ -29,13 +30,8 @@ const killGroup = (pgid: number | undefined) => {
 };
 
 function startAgentProcess(o: { controller: string; agentId: string; ip: string; dataDir: string }) {
-  const child = spawn(
-    process.execPath,
+  const child = spawnCli(
     [
-      "--conditions=source",
-      "--import",
-      "tsx",
-      CLI_MAIN,
       "agent",
       "start",
       "--controller",
@@ -53,23 +49,13 @@ function startAgentProcess(o: { controller: string; agentId: string; ip: string;
       "--data-dir",
       o.dataDir,
     ],
-    { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"], detached: true },
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
   const out = { stderr: "" };
   child.stderr?.on("data", (b: Buffer) => (out.stderr += b.toString()));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   cleanups.push(() => killGroup(child.pid));
   return { child, out, exited };
-}
-
-async function until<T>(fn: () => T | undefined | false, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const stopped = async (c: ChildProcess, exited: Promise<number | null>) => {
@@ -140,7 +126,7 @@ describe("an agent restarted after SIGKILL", () => {
     const second = startAgentProcess({ controller: c.url, agentId, ip, dataDir });
     const hello = await c.waitFor(() => c.hellos[1], 30_000, "second agent registered");
     const log = await until(
-      () => second.out.stderr.includes(`registered as ${agentId}`) && second.out.stderr,
+      () => (second.out.stderr.includes(`registered as ${agentId}`) ? second.out.stderr : undefined),
       5000,
       "registered logged",
     );

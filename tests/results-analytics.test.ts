@@ -3,7 +3,6 @@
  * sweeps of measured points (the second with a planted regression), the analytics routes, and the
  * real CLI as a child process (frontier, at, history, compare, import twice, report).
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { Deployment } from "@benchfleet/shared";
 import { makeRow } from "@benchfleet/shared/analytics/test-support";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CLI_MAIN, REPO_ROOT } from "./helpers/cli.js";
+import { spawnCli } from "./helpers/cli.js";
 import { startTestController, type TestController, TOKENS } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
 
@@ -28,14 +27,11 @@ function runCli(
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CLI_MAIN, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-    });
+    const child = spawnCli(args, { env: { ...process.env, ...env } });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -1,15 +1,22 @@
 /** Runs the real `benchfleet` CLI as a child process (the same entry `pnpm benchfleet` uses). */
-import { spawnSync } from "node:child_process";
+import { type SpawnOptions, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const CLI_MAIN = fileURLToPath(new URL("../../controller/src/cli/main.ts", import.meta.url));
+/** node's arguments that run the CLI from source */
+const CLI_NODE_ARGS = ["--conditions=source", "--import", "tsx", CLI_MAIN];
+
+/** Starts the CLI as a long-running child process (cwd: the repository root unless given). */
+export function spawnCli(args: string[], opts: SpawnOptions = {}) {
+  return spawn(process.execPath, [...CLI_NODE_ARGS, ...args], { cwd: REPO_ROOT, ...opts });
+}
 
 export function runCli(
   args: string[],
   opts: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
 ) {
-  const res = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", CLI_MAIN, ...args], {
+  const res = spawnSync(process.execPath, [...CLI_NODE_ARGS, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: { ...process.env, ...opts.env },
     input: opts.input,
