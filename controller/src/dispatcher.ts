@@ -97,7 +97,7 @@ export class Dispatcher {
     const allocJobs: AllocJob[] = [];
     for (const q of this.queues.names()) await this.queues.promoteDue(q, now);
     for (const rec of this.jobs.queued()) {
-      if (rec.status !== "queued" || (rec.retryAt !== undefined && rec.retryAt > now)) continue;
+      if (rec.retryAt !== undefined && rec.retryAt > now) continue;
       allocJobs.push({
         jobId: rec.jobId,
         runner: rec.runner,

@@ -104,9 +104,14 @@ export class EventHub {
   }
 
   private write(sub: Sub, obj: unknown): void {
+    this.send(sub, JSON.stringify(obj));
+  }
+
+  /** Sends one text frame (a Buffer lets a frame serialised once go to many subscribers). */
+  private send(sub: Sub, frame: string | Buffer): void {
     if (sub.ws.readyState !== sub.ws.OPEN) return;
     try {
-      sub.ws.send(JSON.stringify(obj));
+      sub.ws.send(frame, { binary: false });
     } catch {
       /* closed */
     }
@@ -155,16 +160,6 @@ export class EventHub {
     this.write(sub, { type: "snapshot", topic: f.topic, id: f.id, data: snap });
   }
 
-  /** Sends a frame serialised once for all its subscribers (a text frame, as `write` sends). */
-  private writeFrame(sub: Sub, frame: Buffer): void {
-    if (sub.ws.readyState !== sub.ws.OPEN) return;
-    try {
-      sub.ws.send(frame, { binary: false });
-    } catch {
-      /* closed */
-    }
-  }
-
   private fanOut(e: BusEvent): void {
     if (this.subs.size === 0) return;
     const keys = topicsOf(e);
@@ -202,7 +197,7 @@ export class EventHub {
         );
         frames.set(key, frame);
       }
-      this.writeFrame(sub, frame);
+      this.send(sub, frame);
     }
   }
 
