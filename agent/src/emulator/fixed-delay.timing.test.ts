@@ -49,8 +49,9 @@ describe("fixed-delay mode", () => {
       // TTFT check below bounds offsets)
       expect(median(late.slice(-10)) - median(late.slice(0, 10))).toBeLessThan(5);
     }
-    // on average the first token is at most a few ms late (timer granularity, loopback, a busy CI box)
-    expect(mean(runs.map((r) => r.ttftMs!)) - 50).toBeLessThan(5);
+    // the typical first token is at most a few ms late (timer granularity, loopback transit); the
+    // median keeps one stream whose request reached the server late from deciding the check
+    expect(median(runs.map((r) => r.ttftMs!)) - 50).toBeLessThan(5);
   });
 
   it("groups tokens into chunks of K", async () => {
