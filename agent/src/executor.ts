@@ -25,7 +25,7 @@ import type {
   RunningReport,
 } from "@benchfleet/shared";
 import { classifyEngineExit } from "./engine-failure.js";
-import type { Launcher, RunningProcess } from "./launchers/launcher.js";
+import type { LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
 import { LogForwarder } from "./log-forwarder.js";
 import { CancelledError, PhaseError, toPhaseError } from "./phase-error.js";
 import { waitReady } from "./ready-check.js";
@@ -123,7 +123,10 @@ export class AttemptExecutor {
   private phaseNow: Phase = "prepare";
   private readonly started: RunningProcess[] = [];
   private plan: LaunchPlan | undefined;
-  private nodePlan: NodePlan | undefined;
+  /** the plan nodes this agent runs: its own rank, or every node when the launcher allocates them (Slurm) */
+  private ownNodes: NodePlan[] = [];
+  /** process name → the plan node it runs on */
+  private readonly nodeOf = new Map<string, NodePlan>();
   private gangReady: { promise: Promise<GangReadyMsg>; resolve: (m: GangReadyMsg) => void };
   private released: { promise: Promise<void>; resolve: () => void };
   private readonly logs: LogForwarder;
@@ -337,26 +340,62 @@ export class AttemptExecutor {
   private async prepare(signal: AbortSignal): Promise<void> {
     const a = this.assignment;
     mkdirSync(this.attemptDir, { recursive: true });
+    const launcher = this.deps.launcher;
+    const preflight = async (ports: number[]) => {
+      const health = await this.deps.preflight([...new Set(ports)]);
+      if (!health.ok) throw new PhaseError(`preflight: ${health.reasons.join("; ")}`, true);
+    };
+    let placement = placementOf(a, this.deps.vendor);
+    if (launcher.allocate) {
+      // the launcher allocates the nodes (Slurm): this agent's preflight is of its partition, no ports
+      await preflight([]);
+      const member = a.gang[0]!;
+      const nodes = await launcher.allocate(a.deployment.nodes, this.ctx(), signal);
+      placement = {
+        ...placement,
+        nodes: nodes.map((n, rank) => ({
+          rank,
+          hostname: n.hostname,
+          ip: n.ip,
+          gpuCount: member.gpuCount,
+          rdmaDevices: member.rdmaDevices,
+        })),
+      };
+    }
     let plan: LaunchPlan;
     try {
-      plan = this.deps.buildPlan(a.deployment, placementOf(a, this.deps.vendor));
+      plan = this.deps.buildPlan(a.deployment, placement);
     } catch (e) {
       const err = e as Error & { retryable?: boolean };
       throw new PhaseError(`recipe: ${err.message}`, err.retryable ?? false);
     }
-    const node = plan.nodes.find((n) => n.rank === a.rank);
-    if (!node) throw new PhaseError(`the launch plan has no node of rank ${a.rank}`, false);
     this.plan = plan;
-    this.nodePlan = node;
-    const ports = node.processes.flatMap((p) => Object.values(p.ports));
-    const health = await this.deps.preflight([...new Set(ports)]);
-    if (!health.ok) throw new PhaseError(`preflight: ${health.reasons.join("; ")}`, true);
-    await this.deps.launcher.prepare?.(node.processes, this.ctx(), signal);
+    this.ownNodes = launcher.allocate ? plan.nodes : plan.nodes.filter((n) => n.rank === a.rank);
+    if (this.ownNodes.length === 0) throw new PhaseError(`the launch plan has no node of rank ${a.rank}`, false);
+    for (const n of this.ownNodes) for (const p of n.processes) this.nodeOf.set(p.name, n);
+    if (!launcher.allocate) await preflight(this.ownProcesses().flatMap((p) => Object.values(p.ports)));
+    await launcher.prepare?.(this.ownProcesses(), this.ctx(), signal);
   }
 
-  private ctx() {
+  private ownProcesses(): ProcessSpec[] {
+    return this.ownNodes.flatMap((n) => n.processes);
+  }
+
+  /** the launch context, for one process: with the node it runs on (and its MPI job's nodes) */
+  private ctx(spec?: ProcessSpec): LaunchContext {
+    const ref = (n: NodePlan): NodeRef => ({ rank: n.rank, hostname: n.hostname, ip: n.ip });
+    const node = spec ? this.nodeOf.get(spec.name) : undefined;
+    const mpi = spec?.mpi;
+    const mpiNodes = mpi
+      ? (this.plan?.nodes ?? [])
+          .flatMap((n) => n.processes.filter((p) => p.mpi?.job === mpi.job).map((p) => ({ n, i: p.mpi!.nodeIndex })))
+          .sort((x, y) => x.i - y.i)
+          .map((x) => ref(x.n))
+      : undefined;
     return {
       attemptId: this.assignment.attemptId,
+      ...(node ? { node: ref(node) } : {}),
+      ...(mpiNodes ? { mpiNodes } : {}),
       deployment: this.assignment.deployment,
       vendor: this.deps.vendor,
       attemptDir: this.attemptDir,
@@ -372,14 +411,14 @@ export class AttemptExecutor {
 
   private stages(): ProcessSpec[][] {
     const byStage = new Map<number, ProcessSpec[]>();
-    for (const p of this.nodePlan?.processes ?? []) byStage.set(p.stage, [...(byStage.get(p.stage) ?? []), p]);
+    for (const p of this.ownProcesses()) byStage.set(p.stage, [...(byStage.get(p.stage) ?? []), p]);
     return [...byStage.entries()].sort((x, y) => x[0] - y[0]).map(([, ps]) => ps);
   }
 
   private async startAndWait(specs: ProcessSpec[], signal: AbortSignal, wait: boolean): Promise<void> {
     for (const spec of specs) {
       if (signal.aborted) throw signal.reason;
-      const proc = await this.deps.launcher.start(spec, this.ctx());
+      const proc = await this.deps.launcher.start(spec, this.ctx(spec));
       this.started.push(proc);
       this.agentLog(`started ${spec.name} (${proc.handle})`);
     }
@@ -416,9 +455,9 @@ export class AttemptExecutor {
     if (stages.length) await this.waitSpecs(stages[stages.length - 1], signal);
     const a = this.assignment;
     const endpoints: Record<string, string> = {};
-    for (const p of this.nodePlan?.processes ?? []) {
+    for (const p of this.ownProcesses()) {
       const port = Object.values(p.ports)[0];
-      if (port !== undefined) endpoints[p.name] = `http://${this.nodePlan?.ip}:${port}`;
+      if (port !== undefined) endpoints[p.name] = `http://${this.nodeOf.get(p.name)?.ip}:${port}`;
     }
     this.deps.io.send({ type: "member-ready", attemptId: a.attemptId, fencingToken: a.fencingToken, endpoints });
     this.agentLog("member ready; waiting for the gang");
@@ -489,8 +528,10 @@ export class AttemptExecutor {
     const b = r.bench;
     const t0 = b.benchmark_start_time_unix !== undefined ? b.benchmark_start_time_unix * 1000 : Date.parse(r.startedAt);
     const t1 = b.benchmark_end_time_unix !== undefined ? b.benchmark_end_time_unix * 1000 : Date.parse(r.finishedAt);
-    const localGpus = [...new Set((this.nodePlan?.processes ?? []).flatMap((p) => p.gpus))].sort((x, y) => x - y);
-    const sampler = this.deps.sampler;
+    // a launcher that allocates nodes runs them elsewhere (Slurm): this agent samples no GPU of them
+    const remote = this.deps.launcher.allocate !== undefined;
+    const localGpus = remote ? [] : [...new Set(this.ownProcesses().flatMap((p) => p.gpus))].sort((x, y) => x - y);
+    const sampler = remote ? undefined : this.deps.sampler;
     const e = sampler
       ? sampler.energy(localGpus, t0, t1, b.total_output_tokens, b.total_input_tokens + b.total_output_tokens)
       : {
@@ -500,7 +541,9 @@ export class AttemptExecutor {
           totalEnergyJ: null,
           joulesPerOutputToken: null,
           joulesPerTotalToken: null,
-          note: "no GPU telemetry on this node",
+          note: remote
+            ? "GPU power of the allocated nodes is not sampled by a Slurm agent"
+            : "no GPU telemetry on this node",
         };
     const total = gpuCounts(this.assignment).total;
     if (localGpus.length < total && e.totalEnergyJ !== null) {
@@ -558,6 +601,11 @@ export class AttemptExecutor {
       } catch (e) {
         problems.push(`cannot stop ${p.name} (${p.handle}): ${(e as Error).message}`);
       }
+    }
+    try {
+      await this.deps.launcher.release?.(this.ctx());
+    } catch (e) {
+      problems.push(`cannot release the allocation: ${(e as Error).message}`);
     }
     if (this.deps.verifyGpusFree) {
       const busy = await this.deps.verifyGpusFree();

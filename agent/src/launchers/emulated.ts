@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { LaunchPlan, ProcessSpec } from "@benchfleet/shared";
 import { emulateArgs, emulatedRole } from "./emulated-args.js";
 import type { LaunchContext, Launcher, RunningProcess } from "./launcher.js";
-import { spawnGrouped } from "./process.js";
+import { type SpawnSpec, spawnGrouped } from "./process.js";
 import { killTree } from "./process-group.js";
 
 export interface EmulatedLauncherOptions {
@@ -34,6 +34,27 @@ for (const p of ports.map(Number)) net.createServer((s) => s.on("error", () => {
 process.on("SIGTERM", () => process.exit(0));
 `;
 
+/** what runs in place of a plan's process: the emulated engine, or a TCP listener for infra */
+export function emulatedCommand(spec: ProcessSpec, ctx: LaunchContext, o: EmulatedLauncherOptions): SpawnSpec {
+  if (emulatedRole(spec) === "infra") {
+    const ports = Object.values(spec.ports).map(String);
+    return {
+      name: spec.name,
+      file: process.execPath,
+      args: ["-e", INFRA_SCRIPT, o.host ?? "0.0.0.0", ...ports],
+      env: {},
+      cwd: ctx.attemptDir,
+    };
+  }
+  const cmd = o.command ?? defaultEmulateCommand();
+  const args = [
+    ...cmd.slice(1),
+    ...emulateArgs({ spec, deployment: ctx.deployment, plan: o.plan?.(), host: o.host }),
+    ...(o.extraArgs ?? []),
+  ];
+  return { name: spec.name, file: cmd[0], args, env: { BENCHFLEET_EMULATED: "1" }, cwd: ctx.attemptDir };
+}
+
 export class EmulatedLauncher implements Launcher {
   readonly kind = "emulated" as const;
 
@@ -41,29 +62,7 @@ export class EmulatedLauncher implements Launcher {
 
   async start(spec: ProcessSpec, ctx: LaunchContext): Promise<RunningProcess> {
     mkdirSync(ctx.attemptDir, { recursive: true });
-    if (emulatedRole(spec) === "infra") {
-      const ports = Object.values(spec.ports).map(String);
-      return spawnGrouped(
-        {
-          name: spec.name,
-          file: process.execPath,
-          args: ["-e", INFRA_SCRIPT, this.o.host ?? "0.0.0.0", ...ports],
-          env: {},
-          cwd: ctx.attemptDir,
-        },
-        ctx,
-      );
-    }
-    const cmd = this.o.command ?? defaultEmulateCommand();
-    const args = [
-      ...cmd.slice(1),
-      ...emulateArgs({ spec, deployment: ctx.deployment, plan: this.o.plan?.(), host: this.o.host }),
-      ...(this.o.extraArgs ?? []),
-    ];
-    return spawnGrouped(
-      { name: spec.name, file: cmd[0], args, env: { BENCHFLEET_EMULATED: "1" }, cwd: ctx.attemptDir },
-      ctx,
-    );
+    return spawnGrouped(emulatedCommand(spec, ctx, this.o), ctx);
   }
 
   async stop(proc: RunningProcess, graceMs: number): Promise<void> {

@@ -5,6 +5,22 @@
  */
 import type { Deployment, LauncherKind, ProcessSpec } from "@benchfleet/shared";
 
+/** a node the launcher allocated itself (Slurm): where a plan's rank runs */
+export interface AllocatedNode {
+  /** the scheduler's node name (srun --nodelist) */
+  name: string;
+  hostname: string;
+  /** the address engines bind and peers reach */
+  ip: string;
+}
+
+/** the plan node a process runs on */
+export interface NodeRef {
+  rank: number;
+  hostname: string;
+  ip: string;
+}
+
 export interface LaunchContext {
   attemptId: string;
   deployment: Deployment;
@@ -13,6 +29,10 @@ export interface LaunchContext {
   attemptDir: string;
   /** added to every process's environment (the agent's leftover marker, see leftovers/marker.ts) */
   env?: Record<string, string>;
+  /** the plan node of the process being started (set by the executor) */
+  node?: NodeRef;
+  /** for a process that is one node of an MPI job (`ProcessSpec.mpi`): every node of that job, by nodeIndex */
+  mpiNodes?: NodeRef[];
   /** each complete output line of a process */
   onLine: (process: string, stream: "stdout" | "stderr", line: string) => void;
 }
@@ -40,6 +60,13 @@ export interface Launcher {
   readonly kind: LauncherKind;
   /** before launch: pull images and such (prepare phase) */
   prepare?(specs: ProcessSpec[], ctx: LaunchContext, signal: AbortSignal): Promise<void>;
+  /**
+   * Launchers that place processes on nodes they allocate themselves (Slurm): in prepare, before the
+   * plan is built, take `nodes` nodes for the attempt; the agent then runs every node of the plan.
+   */
+  allocate?(nodes: number, ctx: LaunchContext, signal: AbortSignal): Promise<AllocatedNode[]>;
+  /** gives back what allocate took (teardown, after every process is stopped) */
+  release?(ctx: LaunchContext): Promise<void>;
   start(spec: ProcessSpec, ctx: LaunchContext): Promise<RunningProcess>;
   /** stops it and everything it spawned: SIGTERM, then SIGKILL after graceMs */
   stop(proc: RunningProcess, graceMs: number): Promise<void>;

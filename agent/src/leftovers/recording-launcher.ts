@@ -5,7 +5,7 @@
  * stopped it (kept when the group outlived the stop, so the next start reaps it).
  */
 import type { LauncherKind, ProcessSpec } from "@benchfleet/shared";
-import type { LaunchContext, Launcher, RunningProcess } from "../launchers/launcher.js";
+import type { AllocatedNode, LaunchContext, Launcher, RunningProcess } from "../launchers/launcher.js";
 import { MARK_ENV, markValue } from "./marker.js";
 import { groupMembers, procIdentity } from "./proc-identity.js";
 import type { LeftoverEntry, LeftoverStore } from "./state-file.js";
@@ -21,12 +21,23 @@ export interface RecordingOptions {
 export class RecordingLauncher implements Launcher {
   readonly kind: LauncherKind;
   private readonly entries = new Map<RunningProcess, LeftoverEntry>();
+  /** present when the wrapped launcher allocates nodes (Slurm: its jobs carry the marker as their comment) */
+  readonly allocate?: (nodes: number, ctx: LaunchContext, signal: AbortSignal) => Promise<AllocatedNode[]>;
+  readonly release?: (ctx: LaunchContext) => Promise<void>;
 
   constructor(
     private readonly inner: Launcher,
     private readonly o: RecordingOptions,
   ) {
     this.kind = inner.kind;
+    if (inner.allocate) {
+      const allocate = inner.allocate.bind(inner);
+      this.allocate = (nodes, ctx, signal) => allocate(nodes, this.withMark(ctx), signal);
+    }
+    if (inner.release) {
+      const release = inner.release.bind(inner);
+      this.release = (ctx) => release(this.withMark(ctx));
+    }
   }
 
   private withMark(ctx: LaunchContext): LaunchContext {
