@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian 12 machine with Node 20 for benchfleet: pnpm (pinned), the Debian
-# packages the tests and the demo need (redis-server, chromium), and the workspace dependencies.
+# packages the tests and the demo need (redis-server, chromium, slurm-wlm + munge), and the workspace dependencies.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,11 @@ fi
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# the Slurm launcher's tests run a real Slurm cluster on this host (slurmctld, slurmd, munge)
+if ! command -v slurmctld >/dev/null 2>&1 || ! command -v slurmd >/dev/null 2>&1 || ! command -v sbatch >/dev/null 2>&1; then
+  need+=(slurm-wlm)
+fi
+command -v munged >/dev/null 2>&1 || need+=(munge)
 if [ "${BENCHFLEET_SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${need[*]}"

@@ -18,15 +18,18 @@ import type {
 import { type Discovery, discover, discoverHost, emulatedGpus, runTool, toGpuInfo } from "./discovery/discover.js";
 import { NVIDIA_APPS_ARGS, parseNvidiaComputeApps } from "./discovery/gpu-health.js";
 import { emulatedProduct } from "./discovery/sku-map.js";
+import { discoverPartition, type PartitionInfo } from "./discovery/slurm-partition.js";
 import { AttemptExecutor, type AttemptOutcome, type EvalRunner, type PointRunner } from "./executor.js";
 import { DockerLauncher } from "./launchers/docker.js";
 import { EmulatedLauncher } from "./launchers/emulated.js";
 import type { Launcher } from "./launchers/launcher.js";
 import { ProcessLauncher } from "./launchers/process.js";
+import { SlurmLauncher } from "./launchers/slurm.js";
 import { markPrefix } from "./leftovers/marker.js";
 import { bootId } from "./leftovers/proc-identity.js";
 import { type ReapReport, reapLeftovers, unreapedReasons } from "./leftovers/reaper.js";
 import { RecordingLauncher } from "./leftovers/recording-launcher.js";
+import { reapSlurmJobs } from "./leftovers/slurm-jobs.js";
 import { LeftoverStore } from "./leftovers/state-file.js";
 import { evaluatePreflight, gatherPreflightFacts } from "./preflight.js";
 import { ProtocolClient } from "./protocol-client.js";
@@ -45,10 +48,14 @@ export interface AgentOptions {
   domain?: string;
   launcher?: LauncherKind;
   dataDir: string;
-  /** pose as a node of this SKU with this many GPUs (no GPU tools are read) */
   /** pose as a node of this SKU; `ip`: the address its engines bind and peers reach (127.0.0.N lets
    * several emulated nodes share one host without port clashes) */
   emulate?: { sku: SkuName; gpus: number; ip?: string };
+  /**
+   * `launcher: "slurm"`: this agent runs on a login node and stands for a Slurm partition; `sku` (or
+   * `emulate.sku`) names its nodes' SKU, GPUs per node come from `gpusPerNode` or the partition's Gres.
+   */
+  slurm?: SlurmAgentOptions;
   /** least free disk on the data dir for preflight (default 50 GiB real, 1 GiB emulated) */
   minDiskFreeBytes?: number;
   /** preflight while idle this often (default 60 s) */
@@ -67,6 +74,19 @@ export interface AgentOptions {
   /** emulated engines run on this compressed clock (wall s per emulated s) */
   timeScale?: number;
   stopGraceMs?: number;
+}
+
+export interface SlurmAgentOptions {
+  partition: string;
+  sku?: SkuName;
+  gpusPerNode?: number;
+  account?: string;
+  /** extra sbatch flags */
+  extraArgs?: string[];
+  container?: "pyxis" | "none";
+  mpiType?: string;
+  /** environment of the Slurm commands (e.g. SLURM_CONF) */
+  env?: Record<string, string>;
 }
 
 export interface AgentHandle {
@@ -107,6 +127,23 @@ function withEngineTiming(run: PointRunner): PointRunner {
   return (opts) => run({ ...opts, timing: "engine" });
 }
 
+/** the partition a Slurm agent stands for; refuses to start without a SKU or a GPU count per node */
+async function slurmPartition(o: AgentOptions): Promise<{ info: PartitionInfo; sku: SkuName; gpusPerNode: number }> {
+  if (!o.slurm) throw new Error("the slurm launcher needs a partition (--slurm-partition)");
+  const info = await discoverPartition(o.slurm.partition, o.slurm.env);
+  if (info.nodes.length === 0) throw new Error(info.problems.join("; "));
+  const sku = o.slurm.sku ?? o.emulate?.sku;
+  if (!sku) throw new Error(`Slurm partition ${info.partition}: name its nodes' SKU (--sku)`);
+  const gpusPerNode = o.slurm.gpusPerNode ?? (info.gpusPerNode || o.emulate?.gpus || 0);
+  if (gpusPerNode < 1)
+    throw new Error(`Slurm partition ${info.partition}: its nodes have no GPU Gres; give --gpus-per-node`);
+  return { info, sku, gpusPerNode };
+}
+
+function emulatedExtraArgs(o: AgentOptions): string[] {
+  return [...(o.emulateExtraArgs ?? []), ...(o.timeScale ? ["--time-scale", String(o.timeScale)] : [])];
+}
+
 function makeLauncher(kind: LauncherKind, o: AgentOptions, plan: () => LaunchPlan | undefined): Launcher {
   switch (kind) {
     case "process":
@@ -114,15 +151,22 @@ function makeLauncher(kind: LauncherKind, o: AgentOptions, plan: () => LaunchPla
     case "docker":
       return new DockerLauncher();
     case "emulated":
-      return new EmulatedLauncher({
-        plan,
-        host: o.emulate?.ip,
-        extraArgs: [...(o.emulateExtraArgs ?? []), ...(o.timeScale ? ["--time-scale", String(o.timeScale)] : [])],
+      return new EmulatedLauncher({ plan, host: o.emulate?.ip, extraArgs: emulatedExtraArgs(o) });
+    case "slurm": {
+      if (!o.slurm) throw new Error("the slurm launcher needs a partition (--slurm-partition)");
+      const s = o.slurm;
+      return new SlurmLauncher({
+        partition: s.partition,
+        ...(s.account ? { account: s.account } : {}),
+        ...(s.gpusPerNode && !o.emulate ? { gpusPerNode: s.gpusPerNode } : {}),
+        extraArgs: s.extraArgs ?? [],
+        container: s.container ?? "pyxis",
+        ...(s.mpiType ? { mpiType: s.mpiType } : {}),
+        ...(s.env ? { env: s.env } : {}),
+        // emulated engines in the job steps (no GPU): the same engines the emulated launcher runs
+        ...(o.emulate ? { emulate: { plan, extraArgs: emulatedExtraArgs(o) } } : {}),
       });
-    case "slurm":
-      throw new Error(
-        "the slurm launcher is not implemented yet (its own issue); use --launcher process, docker or emulated",
-      );
+    }
   }
 }
 
@@ -131,19 +175,27 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   let currentPlan: LaunchPlan | undefined;
   const baseLauncher = o.launcherImpl ?? makeLauncher(kind, o, () => currentPlan);
   const emulated = o.emulate !== undefined || kind === "emulated";
-  const d =
+  const found =
     o.discovery ??
     (o.emulate ? await emulatedDiscovery(o.emulate.sku, o.emulate.gpus, o.emulate.ip) : await discover());
   const log = o.log ?? (() => {});
+  // a Slurm agent stands for its partition: the SKU and GPUs per node are its nodes', not the login node's
+  const slurm = kind === "slurm" ? await slurmPartition(o) : undefined;
+  const d: Discovery = slurm
+    ? { ...found, sku: { sku: slurm.sku, reason: `nodes of Slurm partition ${slurm.info.partition}` } }
+    : found;
+  const gpuCount = slurm ? slurm.gpusPerNode : d.gpus.length;
   mkdirSync(o.dataDir, { recursive: true });
   const spool = new Spool(join(o.dataDir, "spool"));
   const vendor = d.vendor === "none" ? "nvidia" : d.vendor;
-  const agentId = (o.agentId ?? (o.emulate ? `${d.host.hostname}-${o.emulate.sku}` : d.host.hostname)).replace(
-    /[^A-Za-z0-9._-]/g,
-    "-",
-  );
+  const defaultId = slurm
+    ? `${d.host.hostname}-slurm-${slurm.info.partition}`
+    : o.emulate
+      ? `${d.host.hostname}-${o.emulate.sku}`
+      : d.host.hostname;
+  const agentId = (o.agentId ?? defaultId).replace(/[^A-Za-z0-9._-]/g, "-");
   const sampler = new TelemetrySampler({
-    tool: emulated || d.gpuTool === "none" ? "none" : d.vendor === "amd" ? "amd-smi" : "nvidia-smi",
+    tool: emulated || slurm || d.gpuTool === "none" ? "none" : d.vendor === "amd" ? "amd-smi" : "nvidia-smi",
     onError: (m) => log(`telemetry: ${m}`),
   });
   sampler.start();
@@ -152,6 +204,11 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   const store = new LeftoverStore(o.dataDir, boot);
   const prefix = markPrefix(agentId, o.dataDir);
   const leftovers = await reapLeftovers({ store, prefix, boot, graceMs: o.stopGraceMs, log });
+  if (slurm) {
+    const jobs = await reapSlurmJobs({ prefix, env: o.slurm?.env, log });
+    leftovers.reaped.push(...jobs.reaped);
+    leftovers.failures.push(...jobs.failures);
+  }
   const launcher = new RecordingLauncher(baseLauncher, {
     store,
     prefix,
@@ -167,6 +224,13 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
       portHost: o.emulate?.ip,
     });
     const h = evaluatePreflight(facts, { gpuCount: d.gpus.length, minDiskFreeBytes: minDisk, ownPids });
+    if (slurm) {
+      const p = await discoverPartition(slurm.info.partition, o.slurm?.env);
+      if (p.problems.length) {
+        h.reasons.push(...p.problems);
+        h.ok = false;
+      }
+    }
     const unreaped = unreapedReasons(leftovers.failures);
     if (unreaped.length) {
       h.reasons.push(...unreaped);
@@ -201,13 +265,14 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
         ip: d.host.primaryIp,
         sku: d.sku.sku,
         gpus: d.gpus.map(toGpuInfo),
-        gpuCount: d.gpus.length,
+        gpuCount,
         ...(d.driver ? { driver: d.driver } : {}),
         runtimes: d.runtimes,
         rdmaDevices: d.rdmaDevices,
         labels: o.labels ?? [],
-        domain: o.domain ?? "default",
+        domain: o.domain ?? (slurm ? `slurm:${slurm.info.partition}` : "default"),
         launcher: kind,
+        ...(slurm ? { slurm: { partition: slurm.info.partition, nodes: slurm.info.nodes.length } } : {}),
         emulated,
         version: AGENT_VERSION,
       },
@@ -227,7 +292,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   });
 
   const verifyGpusFree = async (): Promise<string | undefined> => {
-    if (o.emulate || d.vendor !== "nvidia") return undefined;
+    if (o.emulate || slurm || d.vendor !== "nvidia") return undefined;
     const deadline = Date.now() + 30_000;
     for (;;) {
       const r = await runTool("nvidia-smi", NVIDIA_APPS_ARGS);
@@ -270,8 +335,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
         currentPlan = buildPlan(dep, placement);
         return currentPlan;
       },
-      runPoint:
-        kind === "emulated" && !o.runPoint ? withEngineTiming(loadgenPointRunner) : (o.runPoint ?? loadgenPointRunner),
+      runPoint: emulated && !o.runPoint ? withEngineTiming(loadgenPointRunner) : (o.runPoint ?? loadgenPointRunner),
       runEval,
       sampler,
       preflight: (ports) => preflight(ports),

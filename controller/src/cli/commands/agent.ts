@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .option("--token <token>", "agent token (default: $BENCHFLEET_AGENT_TOKEN)")
     .option("--agent-id <id>", "agent id (default: the hostname)")
     .option("--labels <labels>", "extra labels, comma separated", list)
-    .option("--domain <domain>", "topology domain: NVL72 rack, IB fabric, Slurm partition", "default")
+    .option("--domain <domain>", "topology domain: NVL72 rack, IB fabric (default: default; slurm: slurm:<partition>)")
     .addOption(new Option("--launcher <kind>", "how engines are started").choices(LauncherKind.options))
     .option("--data-dir <dir>", "spool, attempt scratch files", join(homedir(), ".benchfleet", "agent"))
     .addOption(
@@ -78,6 +78,28 @@ export function register(program: Command): void {
     )
     .option("--emulate-ip <ip>", "emulated node: address its engines bind and its peers use (e.g. 127.0.0.12)")
     .option("--time-scale <x>", "emulated engines: wall seconds per emulated second")
+    .option(
+      "--slurm-partition <name>",
+      "--launcher slurm: the partition this agent stands for (run it on a login node)",
+    )
+    .addOption(new Option("--sku <sku>", "--launcher slurm: the SKU of the partition's nodes").choices(SkuName.options))
+    .option(
+      "--gpus-per-node <n>",
+      "--launcher slurm: GPUs per node (default: the partition's GPU Gres); also requested as --gpus-per-node",
+      positiveInt("--gpus-per-node"),
+    )
+    .option("--slurm-account <account>", "--launcher slurm: sbatch --account")
+    .option(
+      "--slurm-arg <flag>",
+      "--launcher slurm: an extra sbatch flag, e.g. --slurm-arg=--qos=high (repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .addOption(
+      new Option("--slurm-container <kind>", "--launcher slurm: run images with pyxis, or bare on the nodes")
+        .choices(["pyxis", "none"])
+        .default("pyxis"),
+    )
+    .option("--slurm-mpi <type>", "--launcher slurm: srun --mpi for processes spanning nodes", "pmix")
     .action(async (opts) => {
       const token = opts.token ?? process.env.BENCHFLEET_AGENT_TOKEN;
       if (!token) throw new CliError("an agent token is needed: --token or $BENCHFLEET_AGENT_TOKEN", 2);
@@ -87,11 +109,18 @@ export function register(program: Command): void {
       if (opts.emulateIp && !isIP(opts.emulateIp))
         throw new CliError(`--emulate-ip: "${opts.emulateIp}" is not an IP address`, 2);
       if (opts.emulateGpus && !opts.emulateSku) throw new CliError("--emulate-gpus needs --emulate-sku", 2);
-      if (opts.launcher === "slurm")
+      if (opts.launcher === "slurm" && !opts.slurmPartition)
+        throw new CliError("--launcher slurm needs --slurm-partition (the partition this agent stands for)", 2);
+      const slurmOnly = ["slurmPartition", "sku", "gpusPerNode", "slurmAccount", "slurmArg"].filter(
+        (k) => opts[k] !== undefined,
+      );
+      if (opts.launcher !== "slurm" && slurmOnly.length)
         throw new CliError(
-          "the slurm launcher is not implemented yet (its own issue); use --launcher process, docker or emulated",
+          `--${slurmOnly[0]!.replace(/[A-Z]/g, (c: string) => `-${c.toLowerCase()}`)} is for --launcher slurm`,
           2,
         );
+      if (opts.launcher === "slurm" && !opts.sku && !opts.emulateSku)
+        throw new CliError("--launcher slurm needs --sku (the SKU of the partition's nodes)", 2);
       try {
         new URL(opts.controller);
       } catch {
@@ -111,6 +140,19 @@ export function register(program: Command): void {
         launcher: opts.launcher,
         dataDir: opts.dataDir,
         emulate: sku ? { sku, gpus: gpus as number, ...(opts.emulateIp ? { ip: opts.emulateIp } : {}) } : undefined,
+        ...(opts.launcher === "slurm"
+          ? {
+              slurm: {
+                partition: opts.slurmPartition,
+                ...(opts.sku ? { sku: opts.sku } : {}),
+                ...(opts.gpusPerNode ? { gpusPerNode: opts.gpusPerNode } : {}),
+                ...(opts.slurmAccount ? { account: opts.slurmAccount } : {}),
+                extraArgs: opts.slurmArg ?? [],
+                container: opts.slurmContainer,
+                mpiType: opts.slurmMpi,
+              },
+            }
+          : {}),
         timeScale: opts.timeScale ? Number(opts.timeScale) : undefined,
         log,
       });

@@ -1,0 +1,166 @@
+/**
+ * End to end on a real Slurm cluster: the real controller, a Slurm-mode agent (`--launcher slurm`,
+ * on the "login node") standing for a 3-node partition, emulated engines as job steps. A 2-node
+ * disaggregated deployment is allocated with sbatch, every process of the plan runs on its node by
+ * srun, the leader's load and results flow back, and the allocation is gone afterwards. Then a fault:
+ * an engine killed on its node fails the attempt; the retry runs on the same partition with that
+ * node excluded, and the job succeeds.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeDeployment } from "@benchfleet/agent/recipes/test-support/deployments";
+import { jobIdFor } from "@benchfleet/shared";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type AgentHandle, startAgent } from "../agent/src/agent.js";
+import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
+import { type SlurmCluster, startSlurmCluster } from "./helpers/slurm-cluster.js";
+
+const AGENT = "login-gpu";
+
+function deployment(seed: string) {
+  const d = makeDeployment({
+    configKey: `dsr1-fp8-h200-sglang-disagg-slurm-${seed}`,
+    sku: "h200",
+    framework: "sglang-disagg",
+    model: "deepseek-ai/DeepSeek-R1-0528",
+    modelPrefix: "dsr1",
+    precision: "fp8",
+    image: "lmsysorg/sglang:v0.5.16-cu129",
+    isl: 256,
+    osl: 16,
+    concs: [4],
+    kvP2pTransfer: "nixl",
+    prefill: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
+    decode: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
+  });
+  const t = 60;
+  return {
+    ...d,
+    fingerprint: createHash("sha256").update(seed).digest("hex"),
+    promptsPerConc: 2,
+    timeouts: { prepare: t, launch: t, ready: t, warmup: t, load: t, eval: t, teardown: t },
+  };
+}
+
+describe("Slurm-mode agent end to end", () => {
+  let c: TestController;
+  let cluster: SlurmCluster;
+  let agent: AgentHandle | undefined;
+  beforeAll(async () => {
+    [c, cluster] = await Promise.all([startTestController(inject("redisUrl")), startSlurmCluster({ nodes: 3 })]);
+    agent = await startAgent({
+      controller: c.url.replace(/^http/, "ws"),
+      token: TOKENS.enrol,
+      agentId: AGENT,
+      dataDir: mkdtempSync(join(tmpdir(), "bf-slurm-agent-")),
+      launcher: "slurm",
+      emulate: { sku: "h200", gpus: 8 },
+      slurm: { partition: cluster.partition, env: cluster.env },
+      emulateExtraArgs: ["--time-scale", "0.02", "--quiet"],
+      backoff: { initialMs: 50, maxMs: 500 },
+      stopGraceMs: 3000,
+    });
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await Promise.all([c?.stop(), cluster?.stop()]);
+  });
+
+  const queue = () => cluster.cmd("squeue", ["-h", "-o", "%i|%j|%T"]).trim();
+  const sweepDone = (sweepId: string) =>
+    until(
+      async () => {
+        const r = await c.api("GET", `/api/v1/sweeps/${sweepId}`, undefined, TOKENS.viewer);
+        return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
+      },
+      90_000,
+      "sweep finished",
+    );
+
+  it("registers as the partition; runs a 2-node disaggregated deployment as job steps; leaves nothing queued", async () => {
+    const node = await until(async () => {
+      const r = await c.api("GET", `/api/v1/nodes/${AGENT}`);
+      return r.body?.state === "idle" ? r.body : undefined;
+    }, 15_000);
+    expect(node.info).toMatchObject({
+      launcher: "slurm",
+      slurm: { partition: "gpu", nodes: 3 },
+      domain: "slurm:gpu",
+      sku: "h200",
+      gpuCount: 8,
+    });
+
+    const d = deployment("ok");
+    expect(d.nodes).toBe(2);
+    const created = await c.api("POST", "/api/v1/sweeps", { name: "slurm-e2e", deployments: [d] }, TOKENS.operator);
+    expect(created.status).toBe(201);
+    const sweepId = created.body.sweepId as string;
+    const done = await sweepDone(sweepId);
+    expect(done.status).toBe("succeeded");
+    const results = await c.api("GET", `/api/v1/results?sweep=${sweepId}&emulated=true`, undefined, TOKENS.viewer);
+    expect(results.body.total).toBe(1);
+
+    const jobId = jobIdFor(sweepId, d.fingerprint);
+    const logs = await c.api("GET", `/api/v1/jobs/${jobId}/logs?tail=2000`, undefined, TOKENS.viewer);
+    const lines = (logs.body.lines ?? []) as Array<{ process: string; line: string }>;
+    const slurmLines = lines.filter((l) => l.process === "slurm").map((l) => l.line);
+    const running = slurmLines.find((l) => /allocation job \d+ running on/.test(l));
+    expect(running).toMatch(/running on node\d \(127\.[\d.]+\), node\d \(127\.[\d.]+\)$/);
+    expect(slurmLines.some((l) => /allocation job \d+ cancelled/.test(l))).toBe(true);
+    // every process of the plan was a step of the allocation, on its node
+    const started = lines
+      .filter((l) => l.process === "agent")
+      .map((l) => l.line.replace(/^\[agent\] /, ""))
+      .filter((l) => l.startsWith("started "));
+    expect(started.length).toBeGreaterThanOrEqual(3);
+    for (const s of started) expect(s).toMatch(/\(slurm job \d+ step \S+ on node\d\)$/);
+    expect(new Set(started.map((s) => /on (node\d)\)$/.exec(s)![1])).size).toBe(2);
+    // the emulated engines' own output came back through srun
+    expect((logs.body.processes as string[]).some((p) => p.startsWith("prefill"))).toBe(true);
+    expect(queue()).toBe("");
+  }, 120_000);
+
+  it("an engine killed on its node fails the attempt; the retry avoids that node on the same partition", async () => {
+    const d = deployment("fault");
+    const created = await c.api("POST", "/api/v1/sweeps", { name: "slurm-fault", deployments: [d] }, TOKENS.operator);
+    const sweepId = created.body.sweepId as string;
+    const jobId = jobIdFor(sweepId, d.fingerprint);
+    // wait until the decode engine runs as a step, then kill its process on the node (not through Slurm)
+    const step = await until(() => {
+      const out = cluster.cmd("squeue", ["-h", "-s", "-o", "%i|%j|%N"]);
+      return out.split("\n").find((l) => /\|decode[^|]*\|node\d$/.test(l.trim()));
+    }, 60_000);
+    const victimNode = step.trim().split("|")[2]!;
+    const addr = cluster.nodes.find((n) => n.name === victimNode)!.addr;
+    const engine = await until(() => {
+      try {
+        const pattern = `emulate --role decode .*--host ${addr.replace(/\./g, "\\.")} `;
+        return execFileSync("pgrep", ["-f", "--", pattern], { encoding: "utf8" }).trim().split("\n")[0];
+      } catch {
+        return undefined;
+      }
+    }, 30_000);
+    process.kill(Number(engine), "SIGKILL");
+
+    const done = await sweepDone(sweepId);
+    expect(done.status).toBe("succeeded");
+    const attempts = await c.api("GET", `/api/v1/jobs/${jobId}/attempts`, undefined, TOKENS.viewer);
+    const list = attempts.body.items ?? attempts.body;
+    expect(list.map((a: { state: string }) => a.state)).toEqual(["failed", "succeeded"]);
+    // the same partition agent ran the retry; the controller did not exclude or quarantine it
+    for (const a of list) expect(a.gang.map((m: { agentId: string }) => m.agentId)).toEqual([AGENT]);
+    const job = await c.api("GET", `/api/v1/jobs/${jobId}`, undefined, TOKENS.viewer);
+    expect(job.body.excludedNodes ?? []).not.toContain(AGENT);
+    expect((await c.api("GET", `/api/v1/nodes/${AGENT}`)).body.state).not.toBe("quarantined");
+    // the agent excluded the node the engine died on from the retry's allocation
+    const logs = await c.api("GET", `/api/v1/jobs/${jobId}/logs?process=slurm&tail=2000`, undefined, TOKENS.viewer);
+    const slurmLines = (logs.body.lines as Array<{ line: string }>).map((l) => l.line);
+    expect(slurmLines.some((l) => l.includes(`excluding ${victimNode}`))).toBe(true);
+    const retryRunning = slurmLines.filter((l) => /allocation job \d+ running on/.test(l)).at(-1)!;
+    expect(retryRunning).not.toContain(`${victimNode} (`);
+    expect(queue()).toBe("");
+  }, 150_000);
+});
