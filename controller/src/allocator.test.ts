@@ -195,6 +195,18 @@ describe("allocate: exclusion", () => {
     expect(d2.reservations).toEqual([]);
   });
 
+  it("counts a Slurm partition agent's nodes in the waiting reason, and none once it is excluded for the job", () => {
+    const ns = [node("part-gpu", "slurm", { capacity: 3 })];
+    const big = allocate(input({ nodes: ns, jobs: [job("g4", { nodes: 4 })] }));
+    expect(reasonOf(big, "g4")).toBe(
+      'needs 4 node(s) of label "h100" in one domain; the largest domain has 3 schedulable node(s)',
+    );
+    // excluded after its agent itself was lost
+    const lost = allocate(input({ nodes: ns, jobs: [job("g2", { nodes: 2, excludedNodes: ["part-gpu"] })] }));
+    expect(lost.start).toEqual([]);
+    expect(reasonOf(lost, "g2")).toMatch(/largest domain has 0 schedulable node\(s\) not excluded for this job/);
+  });
+
   it("does not reserve excluded nodes, and the next job still may use them", () => {
     const ns = [node("a0", "A"), node("a1", "A", { state: "busy", freeAt: T0 + MIN }), node("a2", "A")];
     const d = allocate(

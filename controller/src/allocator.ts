@@ -391,8 +391,10 @@ export function allocate(input: AllocInput): AllocDecision {
     let everFits = false;
     for (const g of groups) {
       const singles = g.totalSingles - (excludedAll?.get(g) ?? 0);
-      largest = Math.max(largest, singles);
-      if (singles >= N || g.multis.some((m) => m.cap >= N && !(excluded?.has(m.node.id) ?? false))) {
+      // a gang takes single nodes or one partition agent, never both
+      const partitions = g.multis.filter((m) => !(excluded?.has(m.node.id) ?? false)).map((m) => m.cap);
+      largest = Math.max(largest, singles, ...partitions);
+      if (singles >= N || partitions.some((cap) => cap >= N)) {
         everFits = true;
         break;
       }

@@ -508,7 +508,12 @@ export class AttemptSupervisor {
   /** Fails a live attempt: cancels the gang, applies the failure policy, moves the BullMQ job on. */
   async fail(att: AttemptRecord, f: FailureInput, now = Date.now()): Promise<void> {
     if (!isLive(att)) return;
-    const decision = decideFailure(f);
+    // the fact the policy needs from the registry: which of the failed nodes are Slurm partition agents
+    const partitionAgents = f.nodes.filter((id) => {
+      const info = this.d.registry.get(id)?.info;
+      return info?.launcher === "slurm" && info.slurm !== undefined;
+    });
+    const decision = decideFailure({ ...f, partitionAgents });
     att.state = "failed";
     att.reason = decision.reason;
     att.failedNodes = f.nodes;

@@ -30,6 +30,64 @@ describe("failure policy", () => {
         .unrecoverable,
     ).toBe(false);
   });
+  it("a Slurm partition agent is neither excluded nor blamed for a failure of the work it ran", () => {
+    // the same partition takes the retry; its agent excludes the bad Slurm node itself
+    expect(
+      decideFailure({
+        kind: "reported",
+        reason: "engine crashed (segfault)",
+        retryable: true,
+        nodes: ["part-gpu"],
+        partitionAgents: ["part-gpu"],
+      }),
+    ).toEqual({ unrecoverable: false, exclude: [], blame: [], reason: "engine crashed (segfault)" });
+    expect(
+      decideFailure({ kind: "deadline", reason: "too slow", nodes: ["part-gpu", "n1"], partitionAgents: ["part-gpu"] }),
+    ).toMatchObject({ unrecoverable: false, exclude: ["n1"], blame: ["n1"] });
+    // a non-retryable error still fails the job at once
+    expect(
+      decideFailure({
+        kind: "reported",
+        reason: "CUDA error: out of memory",
+        nodes: ["part-gpu"],
+        partitionAgents: ["part-gpu"],
+      }),
+    ).toMatchObject({ unrecoverable: true, exclude: [], blame: [] });
+  });
+  it("a Slurm partition agent that is itself lost or unreachable is excluded and blamed like any node", () => {
+    expect(
+      decideFailure({
+        kind: "member-lost",
+        reason: "heartbeat timeout of part-gpu",
+        nodes: ["part-gpu"],
+        partitionAgents: ["part-gpu"],
+      }),
+    ).toEqual({
+      unrecoverable: false,
+      exclude: ["part-gpu"],
+      blame: ["part-gpu"],
+      reason: "member-lost: heartbeat timeout of part-gpu",
+    });
+    expect(
+      decideFailure({
+        kind: "assign-failed",
+        reason: "assignment not delivered to part-gpu",
+        nodes: ["part-gpu"],
+        partitionAgents: ["part-gpu"],
+      }),
+    ).toMatchObject({ exclude: ["part-gpu"], blame: ["part-gpu"] });
+  });
+  it("a retryable reported failure on a normal node excludes and blames it", () => {
+    expect(
+      decideFailure({
+        kind: "reported",
+        reason: "engine crashed",
+        retryable: true,
+        nodes: ["n1"],
+        partitionAgents: [],
+      }),
+    ).toEqual({ unrecoverable: false, exclude: ["n1"], blame: ["n1"], reason: "engine crashed" });
+  });
   it("a lost lock neither excludes nor blames", () => {
     expect(decideFailure({ kind: "lock-lost", reason: "x", nodes: ["n1"] })).toMatchObject({
       unrecoverable: false,

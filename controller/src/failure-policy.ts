@@ -3,6 +3,9 @@
  * - Any gang member lost (heartbeat timeout, disconnect beyond the grace period, agent restarted
  *   without its attempt) or a reported crash → the whole gang is cancelled and the job retried
  *   elsewhere with the failing node(s) excluded for this job; those nodes are blamed (quarantine count).
+ * - A Slurm partition agent (one agent standing for a whole partition) is excluded and blamed only
+ *   when the agent itself failed (lost, assignment undeliverable): a failure of the work it ran is
+ *   retried on the same partition, whose agent excludes the bad Slurm node itself.
  * - Non-retryable errors (bad config, OOM at this parallelism, accuracy below threshold) fail the
  *   job at once (BullMQ UnrecoverableError), without blaming the node.
  */
@@ -25,6 +28,8 @@ export interface FailureInput {
   retryable?: boolean;
   /** nodes the failure is attributed to (lost members, the reporting node) */
   nodes: string[];
+  /** those of `nodes` that are Slurm partition agents (launcher "slurm": one agent for a whole partition) */
+  partitionAgents?: string[];
 }
 
 export interface FailureDecision {
@@ -49,14 +54,18 @@ export function isNonRetryableReason(reason: string): boolean {
   return NON_RETRYABLE.some((re) => re.test(reason));
 }
 
+/** Failures of the agent itself, not of the work it ran: they count against a partition agent too. */
+const AGENT_FAULTS: ReadonlySet<FailureKind> = new Set<FailureKind>(["member-lost", "assign-failed"]);
+
 export function decideFailure(f: FailureInput): FailureDecision {
   const label = f.kind === "reported" ? f.reason : `${f.kind}: ${f.reason}`;
   if (f.kind === "reported") {
     const unrecoverable = f.retryable === false || (f.retryable === undefined && isNonRetryableReason(f.reason));
     if (unrecoverable) return { unrecoverable: true, exclude: [], blame: [], reason: label };
-    return { unrecoverable: false, exclude: [...f.nodes], blame: [...f.nodes], reason: label };
   }
   if (f.kind === "lock-lost") return { unrecoverable: false, exclude: [], blame: [], reason: label };
-  // member lost, deadline, undeliverable assignment: the nodes involved are suspect
-  return { unrecoverable: false, exclude: [...f.nodes], blame: [...f.nodes], reason: label };
+  // the nodes involved are suspect; a partition agent only when the agent itself is what failed
+  const partition = new Set(f.partitionAgents ?? []);
+  const suspect = AGENT_FAULTS.has(f.kind) ? [...f.nodes] : f.nodes.filter((n) => !partition.has(n));
+  return { unrecoverable: false, exclude: suspect, blame: [...suspect], reason: label };
 }

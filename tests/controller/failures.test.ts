@@ -132,6 +132,47 @@ describe("failure handling", () => {
     expect(c.ctx.registry.failureHistory().filter((f) => f.nodeId === "nr-1")).toHaveLength(0);
   });
 
+  it("a retryable failure on a Slurm partition agent is retried on the same partition, without excluding or blaming it", async () => {
+    // one agent stands for the 3-node partition "gpu"; the agent excludes the bad Slurm node itself
+    const part = await agent("slurm-gpu", {
+      sku: "gb200",
+      domain: "slurm-gpu",
+      launcher: "slurm",
+      slurm: { partition: "gpu", nodes: 3 },
+    });
+    const d = makeDeployment({ seed: "slurm-partition-retry", sku: "gb200", nodes: 2 });
+    await c.api("POST", "/api/v1/sweeps", { deployments: [d] });
+    const a1 = await part.nextAssignment();
+    expect(a1.gang.map((m) => m.agentId)).toEqual([part.id]);
+    part.accept(a1);
+    const mark = part.received.length;
+    const ack = await part.sendAcked(
+      part.finished(a1, "failed", { reason: "engine crashed on Slurm node gpu-2 (segfault)", retryable: true }),
+    );
+    expect(ack.ok).toBe(true);
+    part.running = undefined;
+    part.heartbeat();
+
+    // the retry goes to the same partition agent: it is not excluded for the job, nor blamed
+    const a2 = await part.nextAssignment(5000, mark);
+    expect(a2.jobId).toBe(a1.jobId);
+    expect(a2.attemptId).not.toBe(a1.attemptId);
+    expect(a2.gang.map((m) => m.agentId)).toEqual([part.id]);
+    const job = (await c.api("GET", `/api/v1/jobs/${a1.jobId}`)).body;
+    expect(job.excludedNodes).toEqual([]);
+    expect(job.attempts[0].state).toBe("failed");
+    expect(job.attempts[0].reason).toMatch(/engine crashed on Slurm node gpu-2/);
+    expect(c.ctx.registry.failureHistory().filter((f) => f.nodeId === part.id)).toHaveLength(0);
+    expect((await c.api("GET", `/api/v1/nodes/${part.id}`)).body.state).not.toBe("quarantined");
+
+    await part.runAssignment(a2);
+    await until(
+      async () => (await c.api("GET", `/api/v1/jobs/${a1.jobId}`)).body.status === "succeeded",
+      5000,
+      "job succeeded",
+    );
+  });
+
   it("a node failing attempts of K different jobs is quarantined and gets no more work", async () => {
     const bad = await agent("q-bad", { sku: "mi300x", domain: "amd1" });
     const ds = [1, 2, 3].map((i) => makeDeployment({ seed: `quarantine-${i}`, sku: "mi300x", gpusPerNode: 8 }));
@@ -144,6 +185,8 @@ describe("failure handling", () => {
       bad.running = undefined;
       bad.heartbeat();
       failed.add(a.jobId);
+      // a normal node is excluded for the job it failed (contrast with the Slurm partition agent above)
+      expect((await c.api("GET", `/api/v1/jobs/${a.jobId}`)).body.excludedNodes).toEqual([bad.id]);
     }
     expect(failed.size).toBe(2);
     const node = await until(async () => {

@@ -30,6 +30,9 @@ export interface ProtocolAgentOptions {
   emulated?: boolean;
   heartbeatMs?: number;
   hostname?: string;
+  /** default "emulated"; "slurm" with `slurm` registers a Slurm partition agent */
+  launcher?: AgentInfo["launcher"];
+  slurm?: AgentInfo["slurm"];
 }
 
 let msgCounter = 0;
@@ -101,7 +104,8 @@ export class ProtocolAgent {
       rdmaDevices: [],
       labels: this.opts.labels ?? [],
       domain: this.opts.domain ?? "d1",
-      launcher: "emulated",
+      launcher: this.opts.launcher ?? "emulated",
+      ...(this.opts.slurm ? { slurm: this.opts.slurm } : {}),
       emulated: this.opts.emulated ?? true,
       version: "test",
     };
