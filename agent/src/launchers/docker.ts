@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, posix } from "node:path";
 import type { ProcessSpec } from "@benchfleet/shared";
 import { execa } from "execa";
-import { type LaunchContext, LaunchError, type Launcher, type RunningProcess } from "./launcher.js";
+import { type LaunchContext, LaunchError, type Launcher, type RunningProcess, refuseMpi } from "./launcher.js";
 import { spawnGrouped } from "./process.js";
 
 export interface DockerOptions {
@@ -105,6 +105,7 @@ export class DockerLauncher implements Launcher {
   }
 
   async start(spec: ProcessSpec, ctx: LaunchContext): Promise<RunningProcess> {
+    refuseMpi(spec, this.kind);
     for (const f of spec.files) {
       const p = hostFilePath(ctx.attemptDir, spec, f.path);
       mkdirSync(dirname(p), { recursive: true });

@@ -81,3 +81,13 @@ export class LaunchError extends Error {
     this.name = "LaunchError";
   }
 }
+
+/** launchers that start one node's processes cannot start a process that is one node of an MPI job */
+export function refuseMpi(spec: ProcessSpec, launcher: LauncherKind): void {
+  if (!spec.mpi) return;
+  throw new LaunchError(
+    `process ${spec.name} is node ${spec.mpi.nodeIndex + 1} of MPI job ${spec.mpi.job} spanning ${spec.mpi.nodes} nodes: ` +
+      `the ${launcher} launcher cannot start it (run this deployment on a Slurm partition agent, --launcher slurm)`,
+    false,
+  );
+}

@@ -325,5 +325,17 @@ describe("process launcher", () => {
     await expect(l.start(processSpec({ name: "nope", argv: ["/nonexistent/engine"] }), ctx)).rejects.toThrow(
       /cannot start nope/,
     );
+    // one node of an MPI job spanning nodes needs srun: refused, not retryable, nothing started
+    const mpi = processSpec({
+      name: "trt-1",
+      argv: ["sh", "-c", "echo started"],
+      mpi: { job: "ctx-0", nodes: 2, nodeIndex: 1, tasksPerNode: 4 },
+    });
+    const err = await l.start(mpi, ctx).catch((e) => e);
+    expect(err.message).toMatch(
+      /trt-1 is node 2 of MPI job ctx-0 spanning 2 nodes: the process launcher cannot start it/,
+    );
+    expect(err.retryable).toBe(false);
+    expect(lines.some((x) => x.includes("echo started"))).toBe(false);
   });
 });

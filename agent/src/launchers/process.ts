@@ -7,7 +7,14 @@ import { dirname, isAbsolute, join } from "node:path";
 import type { ProcessSpec } from "@benchfleet/shared";
 import { execa } from "execa";
 import { LineSplitter } from "../telemetry/line-splitter.js";
-import { type ExitInfo, type LaunchContext, LaunchError, type Launcher, type RunningProcess } from "./launcher.js";
+import {
+  type ExitInfo,
+  type LaunchContext,
+  LaunchError,
+  type Launcher,
+  type RunningProcess,
+  refuseMpi,
+} from "./launcher.js";
 import { killTree } from "./process-group.js";
 
 export interface SpawnSpec {
@@ -85,6 +92,7 @@ export class ProcessLauncher implements Launcher {
   readonly kind = "process" as const;
 
   async start(spec: ProcessSpec, ctx: LaunchContext): Promise<RunningProcess> {
+    refuseMpi(spec, this.kind);
     const cwd = spec.cwd ?? ctx.attemptDir;
     mkdirSync(cwd, { recursive: true });
     writePlanFiles(spec, cwd);
