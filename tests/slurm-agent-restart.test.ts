@@ -1,0 +1,307 @@
+/**
+ * Fault, with real processes: a Slurm-mode agent (`benchfleet agent start --launcher slurm`, a
+ * child process on the "login node") is SIGKILLed while its 2-node allocation runs the attempt's
+ * engines as job steps. Nothing cleans them up: the allocation, its steps and the engines outlive
+ * the agent. A new agent process with the same agent id and data dir cancels that allocation
+ * (found by the marker in its job comment) before it registers, leaves alone the jobs whose comment
+ * carries another agent's marker, and the controller's retry of the job runs and succeeds on it
+ * (that last part is a known failure today: see the second test).
+ */
+import { type ChildProcess, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeDeployment } from "@benchfleet/agent/recipes/test-support/deployments";
+import { jobIdFor } from "@benchfleet/shared";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { MARK_ENV, markPrefix } from "../agent/src/leftovers/marker.js";
+import { spawnCli } from "./helpers/cli.js";
+import { startTestController, type TestController, TOKENS, testEnv, until } from "./helpers/controller.js";
+import { type SlurmCluster, startSlurmCluster } from "./helpers/slurm-cluster.js";
+
+const AGENT = `login-gpu-restart-${process.pid}`;
+
+function deployment(seed: string) {
+  const d = makeDeployment({
+    configKey: `dsr1-fp8-h200-sglang-disagg-slurm-restart-${seed}`,
+    sku: "h200",
+    framework: "sglang-disagg",
+    model: "deepseek-ai/DeepSeek-R1-0528",
+    modelPrefix: "dsr1",
+    precision: "fp8",
+    image: "lmsysorg/sglang:v0.5.16-cu129",
+    isl: 256,
+    osl: 256,
+    concs: [4],
+    kvP2pTransfer: "nixl",
+    prefill: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
+    decode: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
+  });
+  const t = 60;
+  return {
+    ...d,
+    fingerprint: createHash("sha256").update(seed).digest("hex"),
+    // a load of a few seconds at --time-scale 0.02: the engines are busy when the agent dies
+    promptsPerConc: 8,
+    timeouts: { prepare: t, launch: t, ready: t, warmup: t, load: t, eval: t, teardown: t },
+  };
+}
+
+const killGroup = (pgid: number | undefined, signal: NodeJS.Signals = "SIGKILL") => {
+  try {
+    if (pgid) process.kill(-pgid, signal);
+  } catch {
+    /* gone */
+  }
+};
+
+/** `until` for conditions that run Slurm commands or pgrep: every 200 ms, not every 25 ms */
+const poll = <T>(fn: () => T | Promise<T>, timeoutMs: number, what: string) =>
+  until(
+    async () => {
+      const v = await fn();
+      if (!v) await new Promise((r) => setTimeout(r, 200));
+      return v;
+    },
+    timeoutMs,
+    what,
+  );
+
+/** the environment of a process (empty once it is gone) */
+function environ(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+  } catch {
+    return [];
+  }
+}
+
+describe("a Slurm-mode agent restarted after SIGKILL", () => {
+  let c: TestController;
+  let cluster: SlurmCluster;
+  const children: ChildProcess[] = [];
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    [c, cluster] = await Promise.all([startTestController(inject("redisUrl")), startSlurmCluster({ nodes: 3 })]);
+  });
+  afterAll(async () => {
+    for (const ch of children) killGroup(ch.pid, "SIGTERM");
+    await new Promise((r) => setTimeout(r, 500));
+    for (const ch of children) killGroup(ch.pid);
+    await Promise.all([c?.stop(), cluster?.stop()]);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  function startAgentProcess(dataDir: string) {
+    const child = spawnCli(
+      [
+        "agent",
+        "start",
+        "--controller",
+        c.url.replace(/^http/, "ws"),
+        "--token",
+        TOKENS.enrol,
+        "--agent-id",
+        AGENT,
+        "--data-dir",
+        dataDir,
+        "--launcher",
+        "slurm",
+        "--slurm-partition",
+        cluster.partition,
+        "--emulate-sku",
+        "h200",
+        "--time-scale",
+        "0.02",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"], detached: true, env: { ...process.env, ...testEnv(), ...cluster.env } },
+    );
+    children.push(child);
+    const out = { stderr: "" };
+    child.stderr?.on("data", (b: Buffer) => (out.stderr += b.toString()));
+    const exited = new Promise<NodeJS.Signals | number | null>((r) =>
+      child.once("exit", (code, signal) => r(signal ?? code)),
+    );
+    return { child, out, exited };
+  }
+
+  /** `id|comment|state` of every job of the cluster */
+  const jobs = () =>
+    cluster
+      .cmd("squeue", ["-h", "-o", "%i|%k|%T"])
+      .split("\n")
+      .map((l) => l.trim().split("|"))
+      .filter((f) => f.length === 3)
+      .map(([id, comment, state]) => ({ id: id!, comment: comment!, state: state! }));
+  /** `J.S|name` of every job step of the cluster */
+  const steps = (jobId: string) =>
+    cluster
+      .cmd("squeue", ["-h", "-s", "-o", "%i|%j"])
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith(`${jobId}.`));
+  /** pids of emulated engines bound to one of the cluster's node addresses (srun clients excluded) */
+  const engines = () => {
+    const hosts = cluster.nodes.map((n) => n.addr.replace(/\./g, "\\.")).join("|");
+    let out = "";
+    try {
+      out = execFileSync("pgrep", ["-a", "-f", "--", `emulate --role .*--host (${hosts})( |$)`], { encoding: "utf8" });
+    } catch {
+      return []; // pgrep: nothing matched
+    }
+    return out
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => {
+        const [pid, bin] = l.trim().split(/\s+/);
+        return { pid: Number(pid), bin: bin ?? "" };
+      })
+      .filter((p) => !/(^|\/)srun$/.test(p.bin));
+  };
+  const sweepDone = (sweepId: string) =>
+    until(
+      async () => {
+        const r = await c.api("GET", `/api/v1/sweeps/${sweepId}`, undefined, TOKENS.viewer);
+        return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
+      },
+      40_000,
+      "sweep finished",
+    );
+
+  /** what the first test leaves for the second: the sweep and the attempt the dead agent ran */
+  let run: { sweepId: string; jobId: string; attemptId: string; tReaped: number } | undefined;
+
+  it("the restarted agent cancels its predecessor's allocation before it registers, and only its own", async () => {
+    const t0 = Date.now();
+    const dataDir = mkdtempSync(join(tmpdir(), "bf-slurm-restart-"));
+    dirs.push(dataDir);
+    const prefix = markPrefix(AGENT, dataDir);
+    // jobs of others on the same cluster, pinned to node3: another agent's, and one with our agent id
+    // but another data dir (another agent of that name on this login node)
+    const foreignComments = ["other-agent:abc:att-1", `${AGENT}:000000000000:att-1`];
+    expect(prefix).not.toBe(`${AGENT}:000000000000:`);
+    const foreign = foreignComments.map((comment) =>
+      cluster
+        .cmd("sbatch", [
+          "--parsable",
+          `--partition=${cluster.partition}`,
+          "--nodelist=node3",
+          "--ntasks=1",
+          "--mem=100M",
+          `--comment=${comment}`,
+          `--chdir=${cluster.dir}`,
+          "--output=/dev/null",
+          "--wrap",
+          "sleep 300",
+        ])
+        .trim(),
+    );
+    for (const id of foreign) expect(id).toMatch(/^\d+$/);
+
+    const first = startAgentProcess(dataDir);
+    await until(
+      async () => {
+        const r = await c.api("GET", `/api/v1/nodes/${AGENT}`);
+        return r.body?.state === "idle" ? r.body : undefined;
+      },
+      20_000,
+      "first agent registered",
+    );
+
+    const d = deployment(`restart-${process.pid}`);
+    expect(d.nodes).toBe(2);
+    const created = await c.api("POST", "/api/v1/sweeps", { name: "slurm-restart", deployments: [d] }, TOKENS.operator);
+    expect(created.status).toBe(201);
+    const sweepId = created.body.sweepId as string;
+    const jobId = jobIdFor(sweepId, d.fingerprint);
+
+    // the allocation runs, with the plan's processes as steps, and their engines are up on the nodes
+    const alloc = await poll(
+      () => {
+        const j = jobs().find((x) => x.comment.startsWith(prefix) && x.state === "RUNNING");
+        return j && steps(j.id).length >= 3 && engines().length >= 3 ? j : undefined;
+      },
+      30_000,
+      "allocation running with steps and engines",
+    );
+    const attemptId = alloc.comment.slice(prefix.length);
+    expect(attemptId.startsWith(`${jobId}.`)).toBe(true);
+    await poll(
+      () => foreign.every((id) => jobs().find((j) => j.id === id)?.state === "RUNNING"),
+      10_000,
+      "the others' jobs running",
+    );
+    const ours = engines().filter((p) => environ(p.pid).includes(`${MARK_ENV}=${prefix}${attemptId}`));
+    expect(ours.length).toBeGreaterThanOrEqual(3);
+    const stepsBefore = steps(alloc.id);
+    const tRunning = Date.now();
+
+    killGroup(first.child.pid);
+    expect(await first.exited).toBe("SIGKILL");
+    await new Promise((r) => setTimeout(r, 1000));
+    // nothing cleaned up after the dead agent: its allocation, steps and engines are all still there
+    expect(jobs().find((j) => j.id === alloc.id)?.state).toBe("RUNNING");
+    expect(steps(alloc.id)).toEqual(stepsBefore);
+    const alive = new Set(engines().map((p) => p.pid));
+    for (const p of ours) expect(alive.has(p.pid)).toBe(true);
+
+    const tRestart = Date.now();
+    const second = startAgentProcess(dataDir);
+    const log = await until(
+      () => (second.out.stderr.includes(`registered as ${AGENT}`) ? second.out.stderr : undefined),
+      20_000,
+      "second agent registered",
+    );
+    const cancelled = `leftovers: cancelled Slurm job ${alloc.id} (attempt ${attemptId}) left by the previous run`;
+    expect(log).toContain(cancelled);
+    expect(log.indexOf(cancelled)).toBeLessThan(log.indexOf(`registered as ${AGENT}`));
+    // the allocation and its steps are gone from the queue, its engines from the nodes
+    await poll(() => !jobs().some((j) => j.id === alloc.id), 10_000, `job ${alloc.id} gone from squeue`);
+    expect(steps(alloc.id)).toEqual([]);
+    await poll(
+      () =>
+        !engines().some(
+          (p) => ours.some((o) => o.pid === p.pid) || environ(p.pid).includes(`${MARK_ENV}=${prefix}${attemptId}`),
+        ),
+      10_000,
+      "engines of the killed attempt gone",
+    );
+    const tReaped = Date.now();
+    // the others' jobs were not touched
+    const now = jobs();
+    for (const id of foreign) expect(now.find((j) => j.id === id)?.state).toBe("RUNNING");
+    expect(log.match(/leftovers: cancelled Slurm job/g)).toHaveLength(1);
+    for (const id of foreign) expect(log).not.toContain(`Slurm job ${id} `);
+    cluster.cmd("scancel", foreign);
+    run = { sweepId, jobId, attemptId, tReaped };
+    console.log(
+      `allocation running ${tRunning - t0} ms after the start; reaped ${tReaped - tRestart} ms after the restart`,
+    );
+  }, 60_000);
+
+  // KNOWN BUG, hence `it.fails`: the attempt fails as member-lost (the agent disconnected beyond the
+  // grace, or came back without it), and controller/src/failure-policy.ts (AGENT_FAULTS) excludes a
+  // partition agent for the job on member-lost like any node. The partition's only agent is then
+  // excluded, and the retry waits forever ("0 schedulable node(s) not excluded for this job").
+  // With partition agents not excluded on member-lost this test passes (retry ~12 s): drop `.fails`
+  // once the policy is fixed.
+  it.fails("the controller retries the job on the restarted agent and it succeeds", async () => {
+    expect(run).toBeDefined();
+    const { sweepId, jobId, attemptId, tReaped } = run!;
+    const attempts = async () => {
+      const r = await c.api("GET", `/api/v1/jobs/${jobId}/attempts`, undefined, TOKENS.viewer);
+      return (r.body.items ?? r.body) as Array<{ attemptId: string; state: string; gang: Array<{ agentId: string }> }>;
+    };
+    // the retry is dispatched soon after the agent is back (controller backoff 100 ms)
+    await until(async () => (await attempts()).length >= 2, 10_000, "the retry dispatched");
+    const done = await sweepDone(sweepId);
+    expect(done.status).toBe("succeeded");
+    const list = await attempts();
+    expect(list.map((a) => a.state)).toEqual(["failed", "succeeded"]);
+    expect(list[0]!.attemptId).toBe(attemptId);
+    for (const a of list) expect(a.gang.map((m) => m.agentId)).toEqual([AGENT]);
+    await poll(() => jobs().length === 0, 10_000, "queue empty");
+    console.log(`retry done ${Date.now() - tReaped} ms after the reap`);
+  }, 60_000);
+});
