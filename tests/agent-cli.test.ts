@@ -3,7 +3,7 @@
  * and `agent start --emulate-sku` registers with the real controller, runs a job, and on SIGTERM
  * stops cleanly.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -23,11 +23,34 @@ describe("benchfleet agent CLI", () => {
   });
 
   it("refuses bad flags with one line and no stack", () => {
-    const slurm = runCli(["agent", "start", "--controller", "ws://127.0.0.1:1", "--token", "x", "--launcher", "slurm"]);
+    const slurmStart = ["agent", "start", "--controller", "ws://127.0.0.1:1", "--token", "x", "--launcher", "slurm"];
+    const slurm = runCli(slurmStart);
     expect(slurm.code).toBe(2);
     expect(slurm.stderr.trim()).toBe(
-      "error: the slurm launcher is not implemented yet (its own issue); use --launcher process, docker or emulated",
+      "error: --launcher slurm needs --slurm-partition (the partition this agent stands for)",
     );
+    const sku = runCli([...slurmStart, "--slurm-partition", "gpu"]);
+    expect(sku.stderr.trim()).toBe("error: --launcher slurm needs --sku (the SKU of the partition's nodes)");
+    const notSlurm = runCli([
+      "agent",
+      "start",
+      "--controller",
+      "ws://127.0.0.1:1",
+      "--token",
+      "x",
+      "--slurm-account",
+      "a",
+    ]);
+    expect(notSlurm.stderr.trim()).toBe("error: --slurm-account is for --launcher slurm");
+    // Slurm cannot answer (here: a config without a controller): one line, no stack
+    const conf = join(mkdtempSync(join(tmpdir(), "bf-cli-slurm-")), "slurm.conf");
+    writeFileSync(conf, "ClusterName=broken\n");
+    const unknown = runCli([...slurmStart, "--slurm-partition", "nope", "--sku", "h100"], {
+      env: { SLURM_CONF: conf },
+    });
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
+    expect(unknown.stderr).toMatch(/^error: sinfo for partition nope failed: /);
     const url = runCli(["agent", "start", "--controller", "http://c:1", "--token", "x"]);
     expect(url.stderr.trim()).toBe('error: --controller: expected ws:// or wss://, got "http://c:1"');
     const tok = runCli(["agent", "start", "--controller", "ws://c:1"], { env: { BENCHFLEET_AGENT_TOKEN: "" } });

@@ -8,9 +8,10 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { makeDeployment } from "@benchfleet/agent/recipes/test-support/deployments";
 import { jobIdFor } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -19,6 +20,7 @@ import { startTestController, type TestController, TOKENS, until } from "./helpe
 import { type SlurmCluster, startSlurmCluster } from "./helpers/slurm-cluster.js";
 
 const AGENT = "login-gpu";
+const FAKE_GPU_TOOLS = fileURLToPath(new URL("./fixtures/gpu-tools", import.meta.url));
 
 function deployment(seed: string) {
   const d = makeDeployment({
@@ -49,16 +51,22 @@ describe("Slurm-mode agent end to end", () => {
   let c: TestController;
   let cluster: SlurmCluster;
   let agent: AgentHandle | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), "bf-slurm-agent-"));
   beforeAll(async () => {
     [c, cluster] = await Promise.all([startTestController(inject("redisUrl")), startSlurmCluster({ nodes: 3 })]);
     agent = await startAgent({
       controller: c.url.replace(/^http/, "ws"),
       token: TOKENS.enrol,
       agentId: AGENT,
-      dataDir: mkdtempSync(join(tmpdir(), "bf-slurm-agent-")),
+      dataDir,
       launcher: "slurm",
       emulate: { sku: "h200", gpus: 8 },
-      slurm: { partition: cluster.partition, env: cluster.env },
+      // GPU power of the "nodes" comes from a stand-in nvidia-smi on the steps' PATH (no GPU here)
+      slurm: {
+        partition: cluster.partition,
+        env: { ...cluster.env, PATH: `${FAKE_GPU_TOOLS}:${process.env.PATH}` },
+        gpuTelemetry: "nvidia-smi",
+      },
       emulateExtraArgs: ["--time-scale", "0.02", "--quiet"],
       backoff: { initialMs: 50, maxMs: 500 },
       stopGraceMs: 3000,
@@ -67,6 +75,7 @@ describe("Slurm-mode agent end to end", () => {
   afterAll(async () => {
     await agent?.stop();
     await Promise.all([c?.stop(), cluster?.stop()]);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const queue = () => cluster.cmd("squeue", ["-h", "-o", "%i|%j|%T"]).trim();
@@ -102,6 +111,11 @@ describe("Slurm-mode agent end to end", () => {
     expect(done.status).toBe("succeeded");
     const results = await c.api("GET", `/api/v1/results?sweep=${sweepId}&emulated=true`, undefined, TOKENS.viewer);
     expect(results.body.total).toBe(1);
+    // energy of the whole deployment: both nodes' 8 GPUs sampled on their nodes (400 W each, stand-in tool)
+    const energy = results.body.items[0].result.energy;
+    expect(energy).toMatchObject({ gpus: 16, complete: true });
+    expect(energy.avgPowerW).toBeCloseTo(16 * 400, 0);
+    expect(energy.joulesPerOutputToken).toBeGreaterThan(0);
 
     const jobId = jobIdFor(sweepId, d.fingerprint);
     const logs = await c.api("GET", `/api/v1/jobs/${jobId}/logs?tail=2000`, undefined, TOKENS.viewer);

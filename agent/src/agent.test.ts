@@ -180,7 +180,7 @@ describe("agent against a controller-side fixture", () => {
     expect(a.outcomes[0].outcome).toMatchObject({ status: "cancelled" });
   });
 
-  it("refuses the slurm launcher clearly", async () => {
+  it("refuses a slurm launcher without a partition clearly", async () => {
     await expect(
       startAgent({
         controller: "ws://127.0.0.1:1",
@@ -189,6 +189,6 @@ describe("agent against a controller-side fixture", () => {
         discovery,
         launcher: "slurm",
       }),
-    ).rejects.toThrow(/slurm launcher is not implemented yet/);
+    ).rejects.toThrow("the slurm launcher needs a partition (--slurm-partition)");
   });
 });

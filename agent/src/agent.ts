@@ -34,7 +34,7 @@ import { LeftoverStore } from "./leftovers/state-file.js";
 import { evaluatePreflight, gatherPreflightFacts } from "./preflight.js";
 import { ProtocolClient } from "./protocol-client.js";
 import { Spool } from "./spool.js";
-import { TelemetrySampler } from "./telemetry/sampler.js";
+import { type GpuTool, TelemetrySampler } from "./telemetry/sampler.js";
 import { loadEvalRunner, loadgenPointRunner } from "./workloads.js";
 
 export const AGENT_VERSION = "0.1.0";
@@ -85,8 +85,10 @@ export interface SlurmAgentOptions {
   extraArgs?: string[];
   container?: "pyxis" | "none";
   mpiType?: string;
-  /** environment of the Slurm commands (e.g. SLURM_CONF) */
+  /** environment of the Slurm commands and their steps (e.g. SLURM_CONF) */
   env?: Record<string, string>;
+  /** GPU power sampling on the allocated nodes (default: the SKU vendor's tool; none when emulating) */
+  gpuTelemetry?: GpuTool;
 }
 
 export interface AgentHandle {
@@ -175,6 +177,8 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   let currentPlan: LaunchPlan | undefined;
   const baseLauncher = o.launcherImpl ?? makeLauncher(kind, o, () => currentPlan);
   const emulated = o.emulate !== undefined || kind === "emulated";
+  /** the engines are the emulator (not just an emulated node running some other process) */
+  const emulatedEngines = kind === "emulated" || (kind === "slurm" && o.emulate !== undefined);
   const found =
     o.discovery ??
     (o.emulate ? await emulatedDiscovery(o.emulate.sku, o.emulate.gpus, o.emulate.ip) : await discover());
@@ -187,7 +191,10 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   const gpuCount = slurm ? slurm.gpusPerNode : d.gpus.length;
   mkdirSync(o.dataDir, { recursive: true });
   const spool = new Spool(join(o.dataDir, "spool"));
-  const vendor = d.vendor === "none" ? "nvidia" : d.vendor;
+  const vendor = slurm ? (slurm.sku.startsWith("mi") ? "amd" : "nvidia") : d.vendor === "none" ? "nvidia" : d.vendor;
+  const nodeTelemetry: GpuTool = slurm
+    ? (o.slurm?.gpuTelemetry ?? (o.emulate ? "none" : vendor === "amd" ? "amd-smi" : "nvidia-smi"))
+    : "none";
   const defaultId = slurm
     ? `${d.host.hostname}-slurm-${slurm.info.partition}`
     : o.emulate
@@ -335,9 +342,11 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
         currentPlan = buildPlan(dep, placement);
         return currentPlan;
       },
-      runPoint: emulated && !o.runPoint ? withEngineTiming(loadgenPointRunner) : (o.runPoint ?? loadgenPointRunner),
+      runPoint:
+        emulatedEngines && !o.runPoint ? withEngineTiming(loadgenPointRunner) : (o.runPoint ?? loadgenPointRunner),
       runEval,
       sampler,
+      ...(nodeTelemetry !== "none" ? { remoteTelemetry: { tool: nodeTelemetry } } : {}),
       preflight: (ports) => preflight(ports),
       verifyGpusFree,
       io: { send: (m) => client.send(m), sendReliable: (m) => client.sendReliable(m) },

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type {
   AgentMessage,
   Assignment,
+  EnergySummary,
   EvalResult,
   GangReadyMsg,
   Health,
@@ -30,7 +31,8 @@ import { LogForwarder } from "./log-forwarder.js";
 import { CancelledError, PhaseError, toPhaseError } from "./phase-error.js";
 import { waitReady } from "./ready-check.js";
 import type { SpooledMessage } from "./spool.js";
-import type { TelemetrySampler } from "./telemetry/sampler.js";
+import { combineNodeEnergy } from "./telemetry/energy.js";
+import { type GpuTool, gpuToolCommand, TelemetrySampler } from "./telemetry/sampler.js";
 import { warmup } from "./warmup.js";
 
 export interface PointRunOptions {
@@ -72,6 +74,11 @@ export interface ExecutorDeps {
   runPoint?: PointRunner;
   runEval?: EvalRunner;
   sampler?: TelemetrySampler;
+  /**
+   * A launcher that allocates nodes (Slurm): sample GPU power on each of them with this tool, run
+   * there through the launcher (`srun … nvidia-smi -lms`), for the energy of the whole deployment.
+   */
+  remoteTelemetry?: { tool: Exclude<GpuTool, "none">; intervalMs?: number };
   /** preflight of this node for the given ports */
   preflight: (ports: number[]) => Promise<Health>;
   /** after teardown: undefined when GPUs are free, else what still holds them */
@@ -134,6 +141,8 @@ export class AttemptExecutor {
   private readonly attemptDir: string;
   private readonly lines = new Map<string, string[]>();
   private pointsSent = 0;
+  /** GPU samplers on the allocated nodes (Slurm), by plan rank */
+  private readonly nodeSamplers = new Map<number, TelemetrySampler>();
   private finished: Promise<AttemptOutcome> | undefined;
 
   constructor(
@@ -446,6 +455,7 @@ export class AttemptExecutor {
 
   /** starts every stage in order; all but the last must be healthy before the next starts */
   private async launch(signal: AbortSignal): Promise<void> {
+    this.startNodeSamplers();
     const stages = this.stages();
     for (let i = 0; i < stages.length; i++) await this.startAndWait(stages[i], signal, i < stages.length - 1);
   }
@@ -508,7 +518,7 @@ export class AttemptExecutor {
       });
       const withEnergy: PointResult = {
         ...result,
-        energy: this.energyOf(result),
+        energy: await this.energyOf(result),
         emulated: a.emulated || result.emulated,
       };
       const msgId = `${safeId(a.attemptId)}.c${point.concurrency}-i${point.isl}-o${point.osl}`;
@@ -524,10 +534,44 @@ export class AttemptExecutor {
     }
   }
 
-  private energyOf(r: PointResult) {
+  /** one GPU sampler per allocated node, started before the engines so every window is covered */
+  private startNodeSamplers(): void {
+    const t = this.deps.remoteTelemetry;
+    const launcher = this.deps.launcher;
+    if (!t || !launcher.remoteCommand) return;
+    const intervalMs = t.intervalMs ?? 500;
+    const tool = gpuToolCommand(t.tool, intervalMs);
+    for (const n of this.ownNodes) {
+      const ref = { rank: n.rank, hostname: n.hostname, ip: n.ip };
+      const command = launcher.remoteCommand(this.ctx(), ref, `gpu-telemetry-${n.rank}`, [tool.file, ...tool.args]);
+      const sampler = new TelemetrySampler({
+        tool: t.tool,
+        intervalMs,
+        command,
+        hostStats: false,
+        onError: (m) => this.agentLog(`GPU telemetry of node ${n.rank} (${n.hostname}): ${m}`),
+      });
+      sampler.start();
+      this.nodeSamplers.set(n.rank, sampler);
+    }
+  }
+
+  private async energyOf(r: PointResult): Promise<EnergySummary> {
     const b = r.bench;
     const t0 = b.benchmark_start_time_unix !== undefined ? b.benchmark_start_time_unix * 1000 : Date.parse(r.startedAt);
     const t1 = b.benchmark_end_time_unix !== undefined ? b.benchmark_end_time_unix * 1000 : Date.parse(r.finishedAt);
+    const samplers = this.nodeSamplers.size > 0 ? [...this.nodeSamplers.values()] : [this.deps.sampler];
+    await Promise.all(samplers.map((s) => s?.sampledPast(t1)));
+    if (this.nodeSamplers.size > 0) {
+      const parts = this.ownNodes.map((n) => {
+        const gpus = [...new Set(n.processes.flatMap((p) => p.gpus))].sort((x, y) => x - y);
+        const energy = this.nodeSamplers
+          .get(n.rank)!
+          .energy(gpus, t0, t1, b.total_output_tokens, b.total_input_tokens + b.total_output_tokens);
+        return { node: `node ${n.rank} (${n.ip})`, energy };
+      });
+      return combineNodeEnergy(parts, t1 - t0, b.total_output_tokens, b.total_input_tokens + b.total_output_tokens);
+    }
     // a launcher that allocates nodes runs them elsewhere (Slurm): this agent samples no GPU of them
     const remote = this.deps.launcher.allocate !== undefined;
     const localGpus = remote ? [] : [...new Set(this.ownProcesses().flatMap((p) => p.gpus))].sort((x, y) => x - y);
@@ -602,6 +646,7 @@ export class AttemptExecutor {
         problems.push(`cannot stop ${p.name} (${p.handle}): ${(e as Error).message}`);
       }
     }
+    for (const s of this.nodeSamplers.values()) s.stop();
     try {
       await this.deps.launcher.release?.(this.ctx());
     } catch (e) {

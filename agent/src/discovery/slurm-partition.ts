@@ -15,10 +15,14 @@ export interface PartitionInfo {
 }
 
 export async function discoverPartition(partition: string, env: Record<string, string> = {}): Promise<PartitionInfo> {
-  const run = (args: string[]) => execa("sinfo", args, { env: { ...process.env, ...env }, reject: false });
+  // sinfo retries for a minute when its config cannot be read: bound it
+  const run = (args: string[]) =>
+    execa("sinfo", args, { env: { ...process.env, ...env }, reject: false, timeout: 15_000 });
   const r = await run(["-h", "-N", "-p", partition, "-o", "%N|%G|%T"]);
   if (r.exitCode !== 0 || r.failed) {
-    const why = `${r.stderr || r.shortMessage}`.trim().split("\n").pop();
+    const why = [r.timedOut ? "no answer in 15 s" : "", `${r.stderr || r.shortMessage}`.trim().split("\n").pop()]
+      .filter(Boolean)
+      .join(": ");
     return { partition, nodes: [], gpusPerNode: 0, problems: [`sinfo for partition ${partition} failed: ${why}`] };
   }
   const nodes = parseSinfoNodes(String(r.stdout));

@@ -67,6 +67,13 @@ export interface Launcher {
   allocate?(nodes: number, ctx: LaunchContext, signal: AbortSignal): Promise<AllocatedNode[]>;
   /** gives back what allocate took (teardown, after every process is stopped) */
   release?(ctx: LaunchContext): Promise<void>;
+  /** with allocate: how to run a helper command (a GPU telemetry tool) on one allocated node */
+  remoteCommand?(
+    ctx: LaunchContext,
+    node: NodeRef,
+    name: string,
+    argv: string[],
+  ): { file: string; args: string[]; env?: Record<string, string> };
   start(spec: ProcessSpec, ctx: LaunchContext): Promise<RunningProcess>;
   /** stops it and everything it spawned: SIGTERM, then SIGKILL after graceMs */
   stop(proc: RunningProcess, graceMs: number): Promise<void>;

@@ -79,18 +79,23 @@ export interface StepOptions {
   cwd: string;
 }
 
-/** the `srun` argv (without the binary) that starts one process of the plan as a job step */
-export function srunStepArgs(spec: ProcessSpec, o: StepOptions): string[] {
-  const a = [
-    `--jobid=${o.jobId}`,
-    `--job-name=${spec.name}`,
-    `--nodes=${o.nodes.length}`,
-    `--nodelist=${o.nodes.join(",")}`,
+/** the srun flags of every step of an allocation: named, on these nodes, sharing them with the other steps */
+export function stepPrefix(jobId: string, name: string, nodes: string[]): string[] {
+  return [
+    `--jobid=${jobId}`,
+    `--job-name=${name}`,
+    `--nodes=${nodes.length}`,
+    `--nodelist=${nodes.join(",")}`,
     "--overlap",
     "--kill-on-bad-exit=1",
     // the environment (including secrets) travels in srun's own environment, never in argv
     "--export=ALL",
   ];
+}
+
+/** the `srun` argv (without the binary) that starts one process of the plan as a job step */
+export function srunStepArgs(spec: ProcessSpec, o: StepOptions): string[] {
+  const a = stepPrefix(o.jobId, spec.name, o.nodes);
   if (o.mpi) a.push(`--ntasks-per-node=${o.mpi.tasksPerNode}`, `--mpi=${o.mpi.type}`);
   else a.push("--ntasks=1");
   if (o.container === "pyxis" && spec.image) {

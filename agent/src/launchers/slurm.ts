@@ -26,6 +26,7 @@ import {
   parseSqueueJob,
   sbatchArgs,
   srunStepArgs,
+  stepPrefix,
   TERMINAL_JOB_STATES,
 } from "./slurm-args.js";
 
@@ -292,6 +293,18 @@ export class SlurmLauncher implements Launcher {
       );
     });
     return proc;
+  }
+
+  /** a helper command as a step on one allocated node (the GPU telemetry tool: `nvidia-smi -lms`) */
+  remoteCommand(ctx: LaunchContext, node: NodeRef, name: string, argv: string[]) {
+    const alloc = this.allocs.get(ctx.attemptId);
+    const n = alloc?.nodes[node.rank];
+    if (!alloc || !n) throw new LaunchError(`${name}: no allocated node for plan rank ${node.rank}`, false);
+    return {
+      file: "srun",
+      args: [...stepPrefix(alloc.jobId, name, [n.name]), "--ntasks=1", ...argv],
+      env: { ...this.o.env },
+    };
   }
 
   /** a node of an MPI job whose step already runs: it lives and dies with that step */

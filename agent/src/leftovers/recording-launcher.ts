@@ -24,6 +24,7 @@ export class RecordingLauncher implements Launcher {
   /** present when the wrapped launcher allocates nodes (Slurm: its jobs carry the marker as their comment) */
   readonly allocate?: (nodes: number, ctx: LaunchContext, signal: AbortSignal) => Promise<AllocatedNode[]>;
   readonly release?: (ctx: LaunchContext) => Promise<void>;
+  readonly remoteCommand?: Launcher["remoteCommand"];
 
   constructor(
     private readonly inner: Launcher,
@@ -38,6 +39,7 @@ export class RecordingLauncher implements Launcher {
       const release = inner.release.bind(inner);
       this.release = (ctx) => release(this.withMark(ctx));
     }
+    if (inner.remoteCommand) this.remoteCommand = inner.remoteCommand.bind(inner);
   }
 
   private withMark(ctx: LaunchContext): LaunchContext {

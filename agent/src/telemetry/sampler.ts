@@ -18,7 +18,7 @@ export interface SamplerOptions {
   tool: GpuTool;
   intervalMs?: number;
   /** override the command (tests replay a recorded stream through a real child process) */
-  command?: { file: string; args: string[] };
+  command?: { file: string; args: string[]; env?: Record<string, string> };
   /** how long samples are kept (default 2 h) */
   retainMs?: number;
   /** read CPU/memory with systeminformation (default true) */
@@ -26,10 +26,19 @@ export interface SamplerOptions {
   onError?: (message: string) => void;
 }
 
+/** the long-lived command that streams a GPU tool's samples */
+export function gpuToolCommand(tool: Exclude<GpuTool, "none">, intervalMs: number): { file: string; args: string[] } {
+  return tool === "nvidia-smi"
+    ? { file: "nvidia-smi", args: nvidiaStreamArgs(intervalMs) }
+    : { file: "amd-smi", args: amdSmiMetricArgs(intervalMs) };
+}
+
 export class TelemetrySampler {
   private child: ChildProcess | undefined;
   private readonly samples = new Map<number, GpuSample[]>();
   private stopped = false;
+  /** newest sample time (epoch ms) */
+  private latestT = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly intervalMs: number;
   private readonly retainMs: number;
@@ -48,14 +57,11 @@ export class TelemetrySampler {
 
   start(): void {
     if (this.opts.tool === "none" || this.child) return;
-    const cmd =
-      this.opts.command ??
-      (this.opts.tool === "nvidia-smi"
-        ? { file: "nvidia-smi", args: nvidiaStreamArgs(this.intervalMs) }
-        : { file: "amd-smi", args: amdSmiMetricArgs(this.intervalMs) });
+    const cmd = this.opts.command ?? gpuToolCommand(this.opts.tool, this.intervalMs);
     const splitter = new LineSplitter();
     const amd = new AmdSmiMetricParser();
-    const child = spawn(cmd.file, cmd.args, { stdio: ["ignore", "pipe", "pipe"] });
+    const env = "env" in cmd && cmd.env ? { ...process.env, ...cmd.env } : process.env;
+    const child = spawn(cmd.file, cmd.args, { stdio: ["ignore", "pipe", "pipe"], env });
     this.child = child;
     child.on("error", (e) => {
       this.unavailable = `${cmd.file}: ${e.message}`;
@@ -88,6 +94,7 @@ export class TelemetrySampler {
 
   /** adds a sample (the stream parsers call this; tests may too) */
   add(s: GpuSample): void {
+    if (s.t > this.latestT) this.latestT = s.t;
     let list = this.samples.get(s.index);
     if (!list) {
       list = [];
@@ -113,6 +120,16 @@ export class TelemetrySampler {
     return (this.samples.get(index) ?? [])
       .filter((s) => s.powerW !== null)
       .map((s) => ({ t: s.t, w: s.powerW as number }));
+  }
+
+  /**
+   * Resolves once a sample at or after `t` has arrived (so a window ending at `t` is closed by a
+   * real sample, not cut at the last one before it), or after about two intervals without one.
+   */
+  async sampledPast(t: number): Promise<void> {
+    if (!this.gpuTelemetry) return;
+    const deadline = Date.now() + 2 * this.intervalMs + 500;
+    while (this.latestT < t && Date.now() < deadline && this.gpuTelemetry) await new Promise((r) => setTimeout(r, 25));
   }
 
   /** energy of [t0, t1] on the given GPUs */
