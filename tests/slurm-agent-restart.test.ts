@@ -280,13 +280,9 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
     );
   }, 60_000);
 
-  // KNOWN BUG, hence `it.fails`: the attempt fails as member-lost (the agent disconnected beyond the
-  // grace, or came back without it), and controller/src/failure-policy.ts (AGENT_FAULTS) excludes a
-  // partition agent for the job on member-lost like any node. The partition's only agent is then
-  // excluded, and the retry waits forever ("0 schedulable node(s) not excluded for this job").
-  // With partition agents not excluded on member-lost this test passes (retry ~12 s): drop `.fails`
-  // once the policy is fixed.
-  it.fails("the controller retries the job on the restarted agent and it succeeds", async () => {
+  // the attempt failed as member-lost (the agent disconnected beyond the grace, or came back without
+  // it); the partition agent is not excluded for the job, so the retry comes back to it
+  it("the controller retries the job on the restarted agent and it succeeds", async () => {
     expect(run).toBeDefined();
     const { sweepId, jobId, attemptId, tReaped } = run!;
     const attempts = async () => {

@@ -54,7 +54,7 @@ describe("failure policy", () => {
       }),
     ).toMatchObject({ unrecoverable: true, exclude: [], blame: [] });
   });
-  it("a Slurm partition agent that is itself lost or unreachable is excluded and blamed like any node", () => {
+  it("a Slurm partition agent that is itself lost or unreachable is blamed, but not excluded from the job's retry", () => {
     expect(
       decideFailure({
         kind: "member-lost",
@@ -64,7 +64,7 @@ describe("failure policy", () => {
       }),
     ).toEqual({
       unrecoverable: false,
-      exclude: ["part-gpu"],
+      exclude: [],
       blame: ["part-gpu"],
       reason: "member-lost: heartbeat timeout of part-gpu",
     });
@@ -75,7 +75,7 @@ describe("failure policy", () => {
         nodes: ["part-gpu"],
         partitionAgents: ["part-gpu"],
       }),
-    ).toMatchObject({ exclude: ["part-gpu"], blame: ["part-gpu"] });
+    ).toMatchObject({ exclude: [], blame: ["part-gpu"] });
   });
   it("a retryable reported failure on a normal node excludes and blames it", () => {
     expect(

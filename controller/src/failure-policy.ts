@@ -3,9 +3,11 @@
  * - Any gang member lost (heartbeat timeout, disconnect beyond the grace period, agent restarted
  *   without its attempt) or a reported crash → the whole gang is cancelled and the job retried
  *   elsewhere with the failing node(s) excluded for this job; those nodes are blamed (quarantine count).
- * - A Slurm partition agent (one agent standing for a whole partition) is excluded and blamed only
- *   when the agent itself failed (lost, assignment undeliverable): a failure of the work it ran is
- *   retried on the same partition, whose agent excludes the bad Slurm node itself.
+ * - A Slurm partition agent (one agent standing for a whole partition) is never excluded for the job:
+ *   the job's retry goes back to the same partition, whose agent excludes the bad Slurm node itself
+ *   (and where it is often the only agent of its SKU: an exclusion would leave the job waiting
+ *   forever). It is blamed (quarantine count) only when the agent itself failed (lost, assignment
+ *   undeliverable), not for a failure of the work it ran.
  * - Non-retryable errors (bad config, OOM at this parallelism, accuracy below threshold) fail the
  *   job at once (BullMQ UnrecoverableError), without blaming the node.
  */
@@ -64,8 +66,10 @@ export function decideFailure(f: FailureInput): FailureDecision {
     if (unrecoverable) return { unrecoverable: true, exclude: [], blame: [], reason: label };
   }
   if (f.kind === "lock-lost") return { unrecoverable: false, exclude: [], blame: [], reason: label };
-  // the nodes involved are suspect; a partition agent only when the agent itself is what failed
+  // the nodes involved are suspect; a partition agent is blamed only when the agent itself failed,
+  // and never excluded (its retry belongs on the same partition)
   const partition = new Set(f.partitionAgents ?? []);
-  const suspect = AGENT_FAULTS.has(f.kind) ? [...f.nodes] : f.nodes.filter((n) => !partition.has(n));
-  return { unrecoverable: false, exclude: suspect, blame: [...suspect], reason: label };
+  const nodes = f.nodes.filter((n) => !partition.has(n));
+  const blame = AGENT_FAULTS.has(f.kind) ? [...f.nodes] : nodes;
+  return { unrecoverable: false, exclude: nodes, blame, reason: label };
 }
