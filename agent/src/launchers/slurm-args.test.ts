@@ -43,7 +43,7 @@ describe("sbatch allocation", () => {
         account: "bench",
         gpusPerNode: 8,
         exclude: ["node7", "node3"],
-        extraArgs: ["--qos=high"],
+        extraArgs: ["--qos=high", "--segment={nodes}"],
         comment: "login-1:abcdef:sw1.abc.a2-7",
       }),
     ).toEqual([
@@ -59,6 +59,7 @@ describe("sbatch allocation", () => {
       "--exclude=node3,node7",
       "--comment=login-1:abcdef:sw1.abc.a2-7",
       "--qos=high",
+      "--segment=2",
       "--wrap",
       "exec sleep infinity",
     ]);

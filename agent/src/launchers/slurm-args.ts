@@ -30,7 +30,10 @@ export interface AllocationRequest {
   gpusPerNode?: number;
   /** nodes not to use (failed in an earlier attempt) */
   exclude: string[];
-  /** operator's extra sbatch flags (`--qos=high`, `--reservation=bench`, `--constraint=…`) */
+  /**
+   * operator's extra sbatch flags (`--qos=high`, `--reservation=bench`, `--constraint=…`); `{nodes}`
+   * stands for the gang's node count (`--segment={nodes}` keeps a gang inside one NVL72 block)
+   */
   extraArgs: string[];
   /** the agent's marker (leftovers/marker.ts): a restarted agent finds and cancels its own jobs by it */
   comment?: string;
@@ -50,7 +53,7 @@ export function sbatchArgs(r: AllocationRequest): string[] {
   if (r.gpusPerNode) a.push(`--gpus-per-node=${r.gpusPerNode}`);
   if (r.exclude.length) a.push(`--exclude=${[...r.exclude].sort().join(",")}`);
   if (r.comment) a.push(`--comment=${r.comment}`);
-  a.push(...r.extraArgs, "--wrap", "exec sleep infinity");
+  a.push(...r.extraArgs.map((x) => x.replaceAll("{nodes}", String(r.nodes))), "--wrap", "exec sleep infinity");
   return a;
 }
 

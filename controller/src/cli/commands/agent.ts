@@ -91,7 +91,7 @@ export function register(program: Command): void {
     .option("--slurm-account <account>", "--launcher slurm: sbatch --account")
     .option(
       "--slurm-arg <flag>",
-      "--launcher slurm: an extra sbatch flag, e.g. --slurm-arg=--qos=high (repeatable)",
+      "--launcher slurm: an extra sbatch flag, e.g. --slurm-arg=--qos=high (repeatable; {nodes} = the gang's node count, e.g. --slurm-arg=--segment={nodes})",
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .addOption(
