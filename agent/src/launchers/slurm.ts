@@ -11,6 +11,7 @@ import { lookup } from "node:dns/promises";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import type { ProcessSpec } from "@benchfleet/shared";
 import { execa } from "execa";
 import { MARK_ENV } from "../leftovers/marker.js";
@@ -59,18 +60,10 @@ interface Allocation {
   fingerprint: string;
 }
 
+/** waits; an abort rejects with the signal's reason (the attempt's cancellation) */
 const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+  delay(ms, undefined, signal ? { signal } : undefined).catch((e) => {
+    throw signal?.aborted ? signal.reason : e;
   });
 
 /** sbatch refusals that no retry elsewhere can fix */
@@ -99,10 +92,12 @@ export class SlurmLauncher implements Launcher {
     return this.allocs.get(attemptId)?.jobId;
   }
 
+  /** a Slurm command; bounded, as Slurm's clients retry for minutes while slurmctld does not answer */
   private async slurm(bin: string, args: string[], signal?: AbortSignal) {
     return execa(bin, args, {
       env: { ...process.env, ...this.o.env },
       reject: false,
+      timeout: 60_000,
       ...(signal ? { cancelSignal: signal } : {}),
     });
   }
