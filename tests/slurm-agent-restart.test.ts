@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { MARK_ENV, markPrefix } from "../agent/src/leftovers/marker.js";
 import { spawnCli } from "./helpers/cli.js";
 import { startTestController, type TestController, TOKENS, testEnv, until } from "./helpers/controller.js";
-import { type SlurmCluster, startSlurmCluster } from "./helpers/slurm-cluster.js";
+import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
 
 const AGENT = `login-gpu-restart-${process.pid}`;
 

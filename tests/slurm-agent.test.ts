@@ -17,7 +17,7 @@ import { jobIdFor } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type AgentHandle, startAgent } from "../agent/src/agent.js";
 import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
-import { type SlurmCluster, startSlurmCluster } from "./helpers/slurm-cluster.js";
+import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
 
 const AGENT = "login-gpu";
 const FAKE_GPU_TOOLS = fileURLToPath(new URL("./fixtures/gpu-tools", import.meta.url));

@@ -15,7 +15,7 @@ import type { ProcessSpec } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
-import { type SlurmCluster, startSlurmCluster } from "./helpers/slurm-cluster.js";
+import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
 
 const NODE_SCRIPT = `
 const net = require("node:net");

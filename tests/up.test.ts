@@ -1,9 +1,12 @@
 /**
- * `benchfleet up` end to end as a real process: a private redis-server, the controller, 4 emulated
- * agent processes and a tiny sweep; it must finish with every point stored and leave nothing running.
+ * `benchfleet up` end to end as a real process: a private redis-server, the controller, emulated agent
+ * processes, a local Slurm cluster with a partition agent (`--slurm`), and a tiny sweep; it must finish
+ * with every point stored and leave nothing running.
  */
+
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -24,7 +27,7 @@ function alive(pid: number): boolean {
 }
 
 describe("benchfleet up", () => {
-  it("runs a tiny sweep on 4 emulated agents to the end and leaves no process behind", () => {
+  it("runs a tiny sweep on emulated agents and a Slurm partition to the end and leaves no process behind", () => {
     const marker = randomUUID();
     // REDIS_URL empty: up must start its own redis-server
     const env: Record<string, string> = { BENCHFLEET_UP_MARKER: marker, REDIS_URL: "" };
@@ -32,9 +35,11 @@ describe("benchfleet up", () => {
       [
         "up",
         "--agents",
-        "4",
+        "2",
         "--skus",
-        "h100,mi300x",
+        "h100",
+        "--slurm",
+        "mi300x:2",
         "--sweep",
         "tests/fixtures/up-tiny.yaml",
         "--port",
@@ -69,6 +74,8 @@ describe("benchfleet up", () => {
       const rows = db.queryPoints({ sweepId: summary.sweep, emulated: true });
       expect(rows).toHaveLength(4);
       expect(new Set(rows.map((x) => x.sku))).toEqual(new Set(["h100", "mi300x"]));
+      // the MI300X deployment ran on the Slurm partition agent (as sbatch/srun job steps)
+      for (const row of rows.filter((x) => x.sku === "mi300x")) expect(row.nodes).toEqual(["slurm-mi300x"]);
     } finally {
       db.db.close();
     }
@@ -77,6 +84,13 @@ describe("benchfleet up", () => {
     expect(alive(summary.pids.redis)).toBe(false);
     for (const pid of summary.pids.agents) expect(alive(pid)).toBe(false);
     expect(findMarkedProcesses(marker)).toEqual([]);
+    // the Slurm daemons are gone with their directory
+    const slurmDir = /slurm: local cluster \(munge, slurmctld, 2 slurmd\) in (\S+), partition mi300x/.exec(
+      r.stderr,
+    )?.[1];
+    expect(slurmDir).toBeDefined();
+    expect(existsSync(slurmDir!)).toBe(false);
+    expect(spawnSync("pgrep", ["-f", slurmDir!]).status).toBe(1);
   }, 300_000);
 
   it("says how to install Redis when redis-server is missing", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { testCatalog } from "../../../shared/src/test-support/catalog.js";
-import { demoFleet } from "./demo-fleet.js";
+import { demoFleet, parseSlurmSpec } from "./demo-fleet.js";
 
 describe("demo fleet", () => {
   it("spreads agents over SKUs; GB200 nodes have 4 GPUs and share an NVL72 rack", () => {
@@ -20,5 +20,19 @@ describe("demo fleet", () => {
   });
   it("rejects a bad count", () => {
     expect(() => demoFleet(0, ["h100"], testCatalog)).toThrow(/--agents/);
+  });
+});
+
+describe("--slurm sku:nodes", () => {
+  const catalog = testCatalog;
+  it("parses a SKU and a node count", () => {
+    expect(parseSlurmSpec("mi300x:2", catalog)).toEqual({ sku: "mi300x", nodes: 2 });
+    expect(parseSlurmSpec(" GB200:4 ", catalog)).toEqual({ sku: "gb200", nodes: 4 });
+  });
+  it("refuses a bad form, an unknown SKU and node counts one host cannot hold, naming the flag", () => {
+    expect(() => parseSlurmSpec("h200", catalog)).toThrow('--slurm: expected <sku>:<nodes> (e.g. h200:3), got "h200"');
+    expect(() => parseSlurmSpec("a100:2", catalog)).toThrow(/--slurm: unknown SKU "a100" \(known: .*h100/);
+    expect(() => parseSlurmSpec("h200:0", catalog)).toThrow("--slurm: 1 to 8 nodes on one host, got 0");
+    expect(() => parseSlurmSpec("h200:9", catalog)).toThrow("--slurm: 1 to 8 nodes on one host, got 9");
   });
 });

@@ -12,6 +12,19 @@ export interface FleetMember {
   domain: string;
   /** loopback address the emulated node's engines bind: 127.0.0.N, one per agent */
   ip: string;
+  /** a Slurm partition agent instead of a node: its partition and the cluster's environment (SLURM_CONF) */
+  slurm?: { partition: string; env: Record<string, string> };
+}
+
+/** `--slurm sku:nodes` → the partition's SKU and node count */
+export function parseSlurmSpec(v: string, catalog: SkuCatalog): { sku: SkuName; nodes: number } {
+  const m = /^([a-z0-9]+):(\d+)$/.exec(v.trim().toLowerCase());
+  if (!m) throw new Error(`--slurm: expected <sku>:<nodes> (e.g. h200:3), got "${v}"`);
+  const [, sku, n] = m as unknown as [string, string, string];
+  if (!(sku in catalog)) throw new Error(`--slurm: unknown SKU "${sku}" (known: ${Object.keys(catalog).join(", ")})`);
+  const nodes = Number(n);
+  if (nodes < 1 || nodes > 8) throw new Error(`--slurm: 1 to 8 nodes on one host, got ${nodes}`);
+  return { sku: sku as SkuName, nodes };
 }
 
 export function demoFleet(count: number, skus: SkuName[], catalog: SkuCatalog): FleetMember[] {

@@ -47,22 +47,23 @@ export function spawnAgent(args: {
       args.token,
       "--agent-id",
       member.agentId,
-      "--launcher",
-      "emulated",
+      ...(member.slurm
+        ? ["--launcher", "slurm", "--slurm-partition", member.slurm.partition]
+        : ["--launcher", "emulated", "--emulate-ip", member.ip, "--domain", member.domain]),
       "--emulate-sku",
       member.sku,
       "--emulate-gpus",
       String(member.gpus),
-      "--emulate-ip",
-      member.ip,
-      "--domain",
-      member.domain,
       "--data-dir",
       dir,
       "--time-scale",
       String(args.timeScale),
     ],
-    { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, [MARKER_ENV]: args.marker } },
+    {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...member.slurm?.env, [MARKER_ENV]: args.marker },
+    },
   );
   child.stdout?.pipe(out, { end: false });
   child.stderr?.pipe(out, { end: false });

@@ -12,9 +12,10 @@ import { planFromFiles, REPO_ROOT, readSkuCatalog } from "../../config/config-fi
 import { type RedisHandle, startRedis } from "../../redis-server.js";
 import { type ControllerHandle, startController } from "../../server.js";
 import { dashboardBuilt, ensureDashboardBuilt } from "../../up/dashboard-build.js";
-import { demoFleet } from "../../up/demo-fleet.js";
+import { demoFleet, type FleetMember, parseSlurmSpec } from "../../up/demo-fleet.js";
 import { type AgentProcess, reapMarked, spawnAgent, stopAgents } from "../../up/fleet-processes.js";
 import { type FrontierGroupView, renderParetoTables } from "../../up/pareto-table.js";
+import { type SlurmCluster, slurmInstalled, startSlurmCluster } from "../../up/slurm-cluster.js";
 import { CliError } from "../cli-error.js";
 import { ApiClient } from "../client.js";
 import { progressLine } from "./sweep.js";
@@ -43,6 +44,7 @@ interface UpOptions {
   untilDone?: boolean;
   json?: boolean;
   timeoutS: number;
+  slurm?: string;
 }
 
 const int = (name: string) => (v: string) => {
@@ -73,6 +75,10 @@ export function register(program: Command): void {
     .option("--data-dir <dir>", "controller data, agent spools, Redis data", ".benchfleet/up")
     .option("--until-done", "exit when the sweep finishes: status 0 if every point succeeded")
     .option("--json", "with --until-done: print a JSON summary as the last line")
+    .option(
+      "--slurm <sku:nodes>",
+      "also run a local Slurm cluster of that many nodes (slurm-wlm + munge, as root) and one partition agent posing as those SKU nodes; its jobs run as sbatch/srun job steps",
+    )
     .addOption(
       new Option("--timeout-s <s>", "give up (non-zero exit) after this long")
         .argParser(positive("--timeout-s"))
@@ -94,7 +100,29 @@ async function up(o: UpOptions): Promise<number> {
     if (!(s in catalog))
       throw new CliError(`--skus: unknown SKU "${s}" (known: ${Object.keys(catalog).join(", ")})`, 2);
   const plan: Plan = planFromFiles({ config: [o.sweep] });
-  const fleet = demoFleet(o.agents, skus as SkuName[], catalog);
+  let slurmSpec: { sku: SkuName; nodes: number } | undefined;
+  if (o.slurm) {
+    try {
+      slurmSpec = parseSlurmSpec(o.slurm, catalog);
+    } catch (e) {
+      throw new CliError((e as Error).message, 2);
+    }
+    if (!slurmInstalled())
+      throw new CliError("--slurm: Slurm is not installed (Debian: apt-get install -y slurm-wlm munge)", 2);
+    if (process.getuid?.() !== 0) throw new CliError("--slurm: the local Slurm daemons must run as root", 2);
+  }
+  const fleet: FleetMember[] = o.agents > 0 ? demoFleet(o.agents, skus as SkuName[], catalog) : [];
+  if (slurmSpec)
+    fleet.push({
+      agentId: `slurm-${slurmSpec.sku}`,
+      sku: slurmSpec.sku,
+      gpus: catalog[slurmSpec.sku].gpusPerNode,
+      domain: `slurm:${slurmSpec.sku}`,
+      ip: "",
+      // the cluster's environment is set once it runs (below)
+      slurm: { partition: slurmSpec.sku, env: {} },
+    });
+  if (fleet.length === 0) throw new CliError("--agents 0 needs --slurm (no agent would run anything)", 2);
   const fleetSkus = new Set(fleet.map((m) => m.sku));
   const runnable = plan.deployments.filter((d) => fleetSkus.has(d.sku));
   if (!runnable.length)
@@ -109,12 +137,14 @@ async function up(o: UpOptions): Promise<number> {
   let redis: RedisHandle | undefined;
   let controller: ControllerHandle | undefined;
   let agents: AgentProcess[] = [];
+  let slurmCluster: SlurmCluster | undefined;
   let stopping: Promise<void> | undefined;
   const stopAll = () => {
     stopping ??= (async () => {
       await stopAgents(agents);
       const orphans = reapMarked(marker);
       if (orphans.length) say(`stopped ${orphans.length} leftover engine process(es): ${orphans.join(", ")}`);
+      await slurmCluster?.stop();
       await controller?.close();
       await redis?.stop();
     })();
@@ -166,6 +196,14 @@ async function up(o: UpOptions): Promise<number> {
     });
     say(`controller: ${controller.url} (dashboard at ${controller.url}/, --insecure-dev: no auth, local demo only)`);
     const ws = `${controller.url.replace(/^http/, "ws")}/api/v1/agents/ws`;
+    const partitionAgent = fleet.find((m) => m.slurm);
+    if (slurmSpec && partitionAgent?.slurm) {
+      slurmCluster = await startSlurmCluster({ nodes: slurmSpec.nodes, partition: slurmSpec.sku });
+      partitionAgent.slurm.env = slurmCluster.env;
+      say(
+        `slurm: local cluster (munge, slurmctld, ${slurmSpec.nodes} slurmd) in ${slurmCluster.dir}, partition ${slurmSpec.sku}: ${slurmCluster.nodes.map((n) => `${n.name}@${n.addr}`).join(" ")}`,
+      );
+    }
     agents = fleet.map((member) =>
       spawnAgent({
         member,

@@ -1,5 +1,5 @@
 /**
- * A real Slurm cluster on this host for tests: its own munged (own key and socket), a slurmctld and
+ * A real Slurm cluster on this host, for tests and `benchfleet up --slurm`: its own munged (own key and socket), a slurmctld and
  * one `slurmd -N nodeK` per node, all from Debian's slurm-wlm 22.05 + munge, configured in a fresh
  * temp dir (../shared/reference/slurm-local-example.conf). Each node has its own loopback address
  * (NodeAddr 127.x.y.K), so processes of different "nodes" can listen on the same port, as on real
@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../controller/src/redis-server.js";
+import { freePort } from "../redis-server.js";
 
 export interface SlurmCluster {
   dir: string;
