@@ -17,14 +17,8 @@ import type {
   PhaseMsg,
   RunningReport,
 } from "@benchfleet/shared";
-import {
-  type AttemptRecord,
-  type AttemptStore,
-  checkFence,
-  type FenceVerdict,
-  isLive,
-  portBaseFor,
-} from "./attempts.js";
+import { portBaseForAttempt } from "@benchfleet/shared";
+import { type AttemptRecord, type AttemptStore, checkFence, type FenceVerdict, isLive } from "./attempts.js";
 import type { Bus } from "./bus.js";
 import type { ControllerConfig } from "./config.js";
 import { decideFailure, type FailureInput } from "./failure-policy.js";
@@ -148,7 +142,7 @@ export class AttemptSupervisor {
       ready: {},
       gangReadySent: false,
       finishedMembers: [],
-      portBase: portBaseFor(fencingToken),
+      portBase: portBaseForAttempt(attemptId),
       emulated,
       gpus: deployment.gpus,
       createdAt: new Date(now).toISOString(),

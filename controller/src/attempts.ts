@@ -35,11 +35,6 @@ export function checkFence(
   return "ok";
 }
 
-/** Deterministic port block per attempt: 100 ports from 20000 up, cycling. */
-export function portBaseFor(fencingToken: number): number {
-  return 20_000 + (fencingToken % 400) * 100;
-}
-
 export class AttemptStore {
   private readonly attempts = new Map<string, AttemptRecord>();
 

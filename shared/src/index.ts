@@ -8,6 +8,7 @@ export * from "./master-config.js";
 export * from "./master-config-load.js";
 export * from "./plan-estimate.js";
 export * from "./planner.js";
+export * from "./port-blocks.js";
 export * from "./protocol.js";
 export * from "./results.js";
 export * from "./skus.js";
