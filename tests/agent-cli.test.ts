@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCli, spawnCli } from "./helpers/cli.js";
 import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
+import { randomLoopback } from "./helpers/loopback.js";
 
 describe("benchfleet agent CLI", () => {
   it("discover --json reports host, GPUs and the SKU verdict", () => {
@@ -77,6 +78,8 @@ describe("benchfleet agent CLI", () => {
           "cli-mi300x",
           "--emulate-sku",
           "mi300x",
+          "--emulate-ip",
+          randomLoopback(),
           "--data-dir",
           mkdtempSync(join(tmpdir(), "bf-agent-cli-")),
           "--time-scale",

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type AgentHandle, startAgent } from "../agent/src/agent.js";
 import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
+import { randomLoopback } from "./helpers/loopback.js";
 
 describe("agent end to end against the real controller", () => {
   let c: TestController;
@@ -32,7 +33,7 @@ describe("agent end to end against the real controller", () => {
       agentId: "e2e-h100-a",
       dataDir,
       launcher: "emulated",
-      emulate: { sku: "h100", gpus: 8 },
+      emulate: { sku: "h100", gpus: 8, ip: randomLoopback() },
       emulateExtraArgs: ["--time-scale", "0.02", "--quiet"],
       backoff: { initialMs: 50, maxMs: 500 },
       stopGraceMs: 2000,

@@ -8,45 +8,18 @@
  * (that last part is a known failure today: see the second test).
  */
 import { type ChildProcess, execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeDeployment } from "@benchfleet/agent/recipes/test-support/deployments";
 import { jobIdFor } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { MARK_ENV, markPrefix } from "../agent/src/leftovers/marker.js";
+import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
 import { spawnCli } from "./helpers/cli.js";
 import { startTestController, type TestController, TOKENS, testEnv, until } from "./helpers/controller.js";
-import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
+import { twoNodeDisagg } from "./helpers/deployments.js";
 
 const AGENT = `login-gpu-restart-${process.pid}`;
-
-function deployment(seed: string) {
-  const d = makeDeployment({
-    configKey: `dsr1-fp8-h200-sglang-disagg-slurm-restart-${seed}`,
-    sku: "h200",
-    framework: "sglang-disagg",
-    model: "deepseek-ai/DeepSeek-R1-0528",
-    modelPrefix: "dsr1",
-    precision: "fp8",
-    image: "lmsysorg/sglang:v0.5.16-cu129",
-    isl: 256,
-    osl: 256,
-    concs: [4],
-    kvP2pTransfer: "nixl",
-    prefill: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
-    decode: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
-  });
-  const t = 60;
-  return {
-    ...d,
-    fingerprint: createHash("sha256").update(seed).digest("hex"),
-    // a load of a few seconds at --time-scale 0.02: the engines are busy when the agent dies
-    promptsPerConc: 8,
-    timeouts: { prepare: t, launch: t, ready: t, warmup: t, load: t, eval: t, teardown: t },
-  };
-}
 
 const killGroup = (pgid: number | undefined, signal: NodeJS.Signals = "SIGKILL") => {
   try {
@@ -209,7 +182,8 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
       "first agent registered",
     );
 
-    const d = deployment(`restart-${process.pid}`);
+    // a load of a few seconds at --time-scale 0.02: the engines are busy when the agent dies
+    const d = twoNodeDisagg(`slurm-restart-${process.pid}`, { osl: 256, promptsPerConc: 8 });
     expect(d.nodes).toBe(2);
     const created = await c.api("POST", "/api/v1/sweeps", { name: "slurm-restart", deployments: [d] }, TOKENS.operator);
     expect(created.status).toBe(201);
@@ -217,13 +191,15 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
     const jobId = jobIdFor(sweepId, d.fingerprint);
 
     // the allocation runs, with the plan's processes as steps, and their engines are up on the nodes
+    const marked = (attemptId: string) =>
+      engines().filter((p) => environ(p.pid).includes(`${MARK_ENV}=${prefix}${attemptId}`));
     const alloc = await poll(
       () => {
         const j = jobs().find((x) => x.comment.startsWith(prefix) && x.state === "RUNNING");
-        return j && steps(j.id).length >= 3 && engines().length >= 3 ? j : undefined;
+        return j && steps(j.id).length >= 3 && marked(j.comment.slice(prefix.length)).length >= 3 ? j : undefined;
       },
       30_000,
-      "allocation running with steps and engines",
+      "allocation running with steps and this attempt's engines",
     );
     const attemptId = alloc.comment.slice(prefix.length);
     expect(attemptId.startsWith(`${jobId}.`)).toBe(true);
@@ -232,7 +208,7 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
       10_000,
       "the others' jobs running",
     );
-    const ours = engines().filter((p) => environ(p.pid).includes(`${MARK_ENV}=${prefix}${attemptId}`));
+    const ours = marked(attemptId);
     expect(ours.length).toBeGreaterThanOrEqual(3);
     const stepsBefore = steps(alloc.id);
     const tRunning = Date.now();

@@ -7,45 +7,19 @@
  * node excluded, and the job succeeds.
  */
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeDeployment } from "@benchfleet/agent/recipes/test-support/deployments";
 import { jobIdFor } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type AgentHandle, startAgent } from "../agent/src/agent.js";
-import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
+import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
+import { twoNodeDisagg } from "./helpers/deployments.js";
 
 const AGENT = "login-gpu";
 const FAKE_GPU_TOOLS = fileURLToPath(new URL("./fixtures/gpu-tools", import.meta.url));
-
-function deployment(seed: string) {
-  const d = makeDeployment({
-    configKey: `dsr1-fp8-h200-sglang-disagg-slurm-${seed}`,
-    sku: "h200",
-    framework: "sglang-disagg",
-    model: "deepseek-ai/DeepSeek-R1-0528",
-    modelPrefix: "dsr1",
-    precision: "fp8",
-    image: "lmsysorg/sglang:v0.5.16-cu129",
-    isl: 256,
-    osl: 16,
-    concs: [4],
-    kvP2pTransfer: "nixl",
-    prefill: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
-    decode: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
-  });
-  const t = 60;
-  return {
-    ...d,
-    fingerprint: createHash("sha256").update(seed).digest("hex"),
-    promptsPerConc: 2,
-    timeouts: { prepare: t, launch: t, ready: t, warmup: t, load: t, eval: t, teardown: t },
-  };
-}
 
 describe("Slurm-mode agent end to end", () => {
   let c: TestController;
@@ -102,7 +76,7 @@ describe("Slurm-mode agent end to end", () => {
       gpuCount: 8,
     });
 
-    const d = deployment("ok");
+    const d = twoNodeDisagg("slurm-ok");
     expect(d.nodes).toBe(2);
     const created = await c.api("POST", "/api/v1/sweeps", { name: "slurm-e2e", deployments: [d] }, TOKENS.operator);
     expect(created.status).toBe(201);
@@ -138,7 +112,7 @@ describe("Slurm-mode agent end to end", () => {
   }, 120_000);
 
   it("an engine killed on its node fails the attempt; the retry avoids that node on the same partition", async () => {
-    const d = deployment("fault");
+    const d = twoNodeDisagg("slurm-fault");
     const created = await c.api("POST", "/api/v1/sweeps", { name: "slurm-fault", deployments: [d] }, TOKENS.operator);
     const sweepId = created.body.sweepId as string;
     const jobId = jobIdFor(sweepId, d.fingerprint);

@@ -13,9 +13,9 @@ import { allocationJobName } from "@benchfleet/agent/launchers/slurm-args";
 import { MARK_ENV } from "@benchfleet/agent/leftovers/marker";
 import type { ProcessSpec } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
 import { until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
-import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
 
 const NODE_SCRIPT = `
 const net = require("node:net");

@@ -1,5 +1,6 @@
 /** Test helper: valid `Deployment` objects made by hand (no planner needed). */
 import { createHash } from "node:crypto";
+import { makeDeployment as makeRecipeDeployment } from "@benchfleet/agent/recipes/test-support/deployments";
 import { Deployment, type LoadPoint, type SkuName } from "@benchfleet/shared";
 
 export interface MakeDeployment {
@@ -68,4 +69,34 @@ export function makeDeployment(o: MakeDeployment): Deployment {
       gpuHours: ((o.wallSeconds ?? 300) * nodes * gpusPerNode) / 3600,
     },
   });
+}
+
+/**
+ * A 2-node disaggregated SGLang deployment (one prefill and one decode worker, TP8 each, DeepSeek-R1
+ * FP8 on H200) with short phase timeouts, for gang and Slurm tests; distinct seeds give distinct
+ * fingerprints.
+ */
+export function twoNodeDisagg(seed: string, o: { osl?: number; promptsPerConc?: number } = {}): Deployment {
+  const d = makeRecipeDeployment({
+    configKey: `dsr1-fp8-h200-sglang-disagg-${seed}`,
+    sku: "h200",
+    framework: "sglang-disagg",
+    model: "deepseek-ai/DeepSeek-R1-0528",
+    modelPrefix: "dsr1",
+    precision: "fp8",
+    image: "lmsysorg/sglang:v0.5.16-cu129",
+    isl: 256,
+    osl: o.osl ?? 16,
+    concs: [4],
+    kvP2pTransfer: "nixl",
+    prefill: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
+    decode: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
+  });
+  const t = 60;
+  return {
+    ...d,
+    fingerprint: createHash("sha256").update(seed).digest("hex"),
+    promptsPerConc: o.promptsPerConc ?? 2,
+    timeouts: { prepare: t, launch: t, ready: t, warmup: t, load: t, eval: t, teardown: t },
+  };
 }

@@ -1,3 +1,7 @@
+/**
+ * Fault injection of the emulated engine (crash after N seconds, hang, slow headers, 503s), seen by a
+ * real HTTP client. Faults are scheduled in wall-clock time: a timing test (run alone, vitest.config.ts).
+ */
 import { request } from "undici";
 import { describe, expect, it } from "vitest";
 import { startEmulator } from "./server.js";
