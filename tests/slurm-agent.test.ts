@@ -24,14 +24,15 @@ const FAKE_GPU_TOOLS = fileURLToPath(new URL("./fixtures/gpu-tools", import.meta
 describe("Slurm-mode agent end to end", () => {
   let c: TestController;
   let cluster: SlurmCluster;
-  let agent: AgentHandle | undefined;
-  const dataDir = mkdtempSync(join(tmpdir(), "bf-slurm-agent-"));
-  beforeAll(async () => {
-    [c, cluster] = await Promise.all([startTestController(inject("redisUrl")), startSlurmCluster({ nodes: 3 })]);
-    agent = await startAgent({
+  const agents: AgentHandle[] = [];
+  const dataDirs: string[] = [];
+  const partitionAgent = (agentId: string) => {
+    const dataDir = mkdtempSync(join(tmpdir(), "bf-slurm-agent-"));
+    dataDirs.push(dataDir);
+    return startAgent({
       controller: c.url.replace(/^http/, "ws"),
       token: TOKENS.enrol,
-      agentId: AGENT,
+      agentId,
       dataDir,
       launcher: "slurm",
       emulate: { sku: "h200", gpus: 8 },
@@ -44,12 +45,19 @@ describe("Slurm-mode agent end to end", () => {
       emulateExtraArgs: ["--time-scale", "0.02", "--quiet"],
       backoff: { initialMs: 50, maxMs: 500 },
       stopGraceMs: 3000,
+    }).then((a) => {
+      agents.push(a);
+      return a;
     });
+  };
+  beforeAll(async () => {
+    [c, cluster] = await Promise.all([startTestController(inject("redisUrl")), startSlurmCluster({ nodes: 3 })]);
+    await partitionAgent(AGENT);
   });
   afterAll(async () => {
-    await agent?.stop();
+    await Promise.all(agents.map((a) => a.stop()));
     await Promise.all([c?.stop(), cluster?.stop()]);
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
   });
 
   const queue = () => cluster.cmd("squeue", ["-h", "-o", "%i|%j|%T"]).trim();
@@ -149,6 +157,35 @@ describe("Slurm-mode agent end to end", () => {
     expect(slurmLines.some((l) => l.includes(`excluding ${victimNode}`))).toBe(true);
     const retryRunning = slurmLines.filter((l) => /allocation job \d+ running on/.test(l)).at(-1)!;
     expect(retryRunning).not.toContain(`${victimNode} (`);
+    expect(queue()).toBe("");
+  }, 150_000);
+
+  it("two agents on one partition run two jobs side by side; Slurm holds the one the free nodes cannot take yet", async () => {
+    await partitionAgent(`${AGENT}-b`);
+    await until(async () => (await c.api("GET", `/api/v1/nodes/${AGENT}-b`)).body?.state === "idle", 15_000);
+    // two 2-node gangs on a 3-node partition: both agents take one; the second allocation waits in
+    // Slurm's queue until the first job's nodes are released, then runs
+    const ds = [twoNodeDisagg("slurm-two-a", { osl: 64 }), twoNodeDisagg("slurm-two-b", { osl: 64 })];
+    const created = await c.api("POST", "/api/v1/sweeps", { name: "slurm-two", deployments: ds }, TOKENS.operator);
+    const sweepId = created.body.sweepId as string;
+    const done = await sweepDone(sweepId);
+    expect(done.status).toBe("succeeded");
+    const ran = await Promise.all(
+      ds.map(async (d) => {
+        const jobId = jobIdFor(sweepId, d.fingerprint);
+        const attempts = (await c.api("GET", `/api/v1/jobs/${jobId}/attempts`, undefined, TOKENS.viewer)).body.items;
+        const logs = await c.api("GET", `/api/v1/jobs/${jobId}/logs?process=slurm&tail=500`, undefined, TOKENS.viewer);
+        return {
+          agents: attempts.map((a: { gang: Array<{ agentId: string }> }) => a.gang[0]!.agentId),
+          lines: (logs.body.lines as Array<{ line: string }>).map((l) => l.line),
+        };
+      }),
+    );
+    // each job ran once, on a different agent of the same partition
+    expect(ran.map((r) => r.agents.length)).toEqual([1, 1]);
+    expect(new Set(ran.flatMap((r) => r.agents))).toEqual(new Set([AGENT, `${AGENT}-b`]));
+    // one of them waited for nodes in Slurm's queue (and was not failed for it)
+    expect(ran.some((r) => r.lines.some((l) => /allocation job \d+ pending: Resources/.test(l)))).toBe(true);
     expect(queue()).toBe("");
   }, 150_000);
 });
