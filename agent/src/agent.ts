@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type {
   Assignment,
   ControllerMessage,
+  EnergyRequestMsg,
   Health,
   LauncherKind,
   LaunchPlan,
@@ -56,6 +57,8 @@ export interface AgentOptions {
    * `emulate.sku`) names its nodes' SKU, GPUs per node come from `gpusPerNode` or the partition's Gres.
    */
   slurm?: SlurmAgentOptions;
+  /** this node's GPU telemetry tool (default: the vendor's when found; none when emulating or on a Slurm login node) */
+  gpuTelemetry?: GpuTool;
   /** least free disk on the data dir for preflight (default 50 GiB real, 1 GiB emulated) */
   minDiskFreeBytes?: number;
   /** preflight while idle this often (default 60 s) */
@@ -202,7 +205,9 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
       : d.host.hostname;
   const agentId = (o.agentId ?? defaultId).replace(/[^A-Za-z0-9._-]/g, "-");
   const sampler = new TelemetrySampler({
-    tool: emulated || slurm || d.gpuTool === "none" ? "none" : d.vendor === "amd" ? "amd-smi" : "nvidia-smi",
+    tool:
+      o.gpuTelemetry ??
+      (emulated || slurm || d.gpuTool === "none" ? "none" : d.vendor === "amd" ? "amd-smi" : "nvidia-smi"),
     onError: (m) => log(`telemetry: ${m}`),
   });
   sampler.start();
@@ -253,6 +258,8 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   let health: Health = await preflight(leftovers.ports);
   let draining = false;
   let current: AttemptExecutor | undefined;
+  /** the last attempts of this agent (a member answers energy requests after its attempt ended) */
+  const recent = new Map<string, AttemptExecutor>();
   let stopping = false;
   const outcomes: AgentHandle["outcomes"] = [];
   const runEval = o.runEval ?? (await loadEvalRunner());
@@ -355,6 +362,8 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
       stopGraceMs: o.stopGraceMs,
     });
     current = ex;
+    recent.set(a.attemptId, ex);
+    for (const k of recent.keys()) if (recent.size > 4) recent.delete(k);
     log(`attempt ${a.attemptId} of job ${a.jobId}: rank ${a.rank} of ${a.gang.length}`);
     void ex.run().then(async (outcome) => {
       outcomes.push({ attemptId: a.attemptId, outcome });
@@ -362,6 +371,24 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
       currentPlan = undefined;
       health = await preflight([]);
       if (current === ex) current = undefined;
+    });
+  }
+
+  /**
+   * A member's part of a load point's energy: this node's GPUs of the attempt over the leader's
+   * window, from this node's sampler (also after the attempt ended: the samples outlive it).
+   */
+  async function reportEnergy(m: EnergyRequestMsg): Promise<void> {
+    const ex = recent.get(m.attemptId);
+    if (!ex) return log(`energy-request for unknown attempt ${m.attemptId}: ignored`);
+    const energy = await ex.nodeEnergy(m.startMs, m.endMs, m.outputTokens, m.totalTokens);
+    client.sendReliable({
+      type: "energy-report",
+      msgId: `${m.attemptId.replace(/[^A-Za-z0-9._-]/g, "_")}.energy.${m.pointKey}`,
+      attemptId: m.attemptId,
+      fencingToken: m.fencingToken,
+      pointKey: m.pointKey,
+      energy,
     });
   }
 
@@ -378,6 +405,9 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
         return;
       case "release":
         if (current?.attemptId === m.attemptId) current.onRelease();
+        return;
+      case "energy-request":
+        void reportEnergy(m);
         return;
       case "drain":
         draining = m.drain;

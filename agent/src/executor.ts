@@ -9,21 +9,23 @@
 
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type {
-  AgentMessage,
-  Assignment,
-  EnergySummary,
-  EvalResult,
-  GangReadyMsg,
-  Health,
-  LaunchPlan,
-  LoadPoint,
-  NodePlan,
-  Phase,
-  Placement,
-  PointResult,
-  ProcessSpec,
-  RunningReport,
+import {
+  type AgentMessage,
+  type Assignment,
+  combineNodeEnergy,
+  type EnergySummary,
+  type EvalResult,
+  type GangReadyMsg,
+  type Health,
+  type LaunchPlan,
+  type LoadPoint,
+  type NodePlan,
+  type Phase,
+  type Placement,
+  type PointResult,
+  type ProcessSpec,
+  pointWindow,
+  type RunningReport,
 } from "@benchfleet/shared";
 import { classifyEngineExit } from "./engine-failure.js";
 import type { LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
@@ -31,7 +33,6 @@ import { LogForwarder } from "./log-forwarder.js";
 import { CancelledError, PhaseError, toPhaseError } from "./phase-error.js";
 import { waitReady } from "./ready-check.js";
 import type { SpooledMessage } from "./spool.js";
-import { combineNodeEnergy } from "./telemetry/energy.js";
 import { type GpuTool, gpuToolCommand, TelemetrySampler } from "./telemetry/sampler.js";
 import { warmup } from "./warmup.js";
 
@@ -123,6 +124,23 @@ export function gpuCounts(a: Assignment): { total: number; prefill: number; deco
   if (d.disagg && d.prefill && d.decode)
     return { total: d.prefill.gpus + d.decode.gpus, prefill: d.prefill.gpus, decode: d.decode.gpus };
   return { total: d.gpus, prefill: 0, decode: 0 };
+}
+
+/** the GPU indices the given processes use on their node */
+function gpusOf(processes: ProcessSpec[]): number[] {
+  return [...new Set(processes.flatMap((p) => p.gpus))].sort((x, y) => x - y);
+}
+
+function noEnergy(gpus: number, note: string): EnergySummary {
+  return {
+    complete: false,
+    gpus,
+    avgPowerW: null,
+    totalEnergyJ: null,
+    joulesPerOutputToken: null,
+    joulesPerTotalToken: null,
+    note,
+  };
 }
 
 export class AttemptExecutor {
@@ -557,43 +575,36 @@ export class AttemptExecutor {
   }
 
   private async energyOf(r: PointResult): Promise<EnergySummary> {
-    const b = r.bench;
-    const t0 = b.benchmark_start_time_unix !== undefined ? b.benchmark_start_time_unix * 1000 : Date.parse(r.startedAt);
-    const t1 = b.benchmark_end_time_unix !== undefined ? b.benchmark_end_time_unix * 1000 : Date.parse(r.finishedAt);
-    const samplers = this.nodeSamplers.size > 0 ? [...this.nodeSamplers.values()] : [this.deps.sampler];
-    await Promise.all(samplers.map((s) => s?.sampledPast(t1)));
+    const { startMs: t0, endMs: t1, ...tokens } = pointWindow(r);
+    const window = { windowMs: t1 - t0, ...tokens };
     if (this.nodeSamplers.size > 0) {
-      const parts = this.ownNodes.map((n) => {
-        const gpus = [...new Set(n.processes.flatMap((p) => p.gpus))].sort((x, y) => x - y);
-        const energy = this.nodeSamplers
-          .get(n.rank)!
-          .energy(gpus, t0, t1, b.total_output_tokens, b.total_input_tokens + b.total_output_tokens);
-        return { node: `node ${n.rank} (${n.ip})`, energy };
-      });
-      return combineNodeEnergy(parts, t1 - t0, b.total_output_tokens, b.total_input_tokens + b.total_output_tokens);
+      // the launcher's nodes (Slurm), each sampled there
+      const parts = await Promise.all(
+        this.ownNodes.map(async (n) => {
+          const sampler = this.nodeSamplers.get(n.rank)!;
+          await sampler.sampledPast(t1);
+          const energy = sampler.energy(gpusOf(n.processes), t0, t1, tokens.outputTokens, tokens.totalTokens);
+          return { node: `node ${n.rank} (${n.ip})`, energy };
+        }),
+      );
+      return combineNodeEnergy(parts, { ...window, expectedNodes: this.ownNodes.length });
     }
-    // a launcher that allocates nodes runs them elsewhere (Slurm): this agent samples no GPU of them
-    const remote = this.deps.launcher.allocate !== undefined;
-    const localGpus = remote ? [] : [...new Set(this.ownProcesses().flatMap((p) => p.gpus))].sort((x, y) => x - y);
-    const sampler = remote ? undefined : this.deps.sampler;
-    const e = sampler
-      ? sampler.energy(localGpus, t0, t1, b.total_output_tokens, b.total_input_tokens + b.total_output_tokens)
-      : {
-          complete: false,
-          gpus: localGpus.length,
-          avgPowerW: null,
-          totalEnergyJ: null,
-          joulesPerOutputToken: null,
-          joulesPerTotalToken: null,
-          note: remote
-            ? "GPU power of the allocated nodes is not sampled by a Slurm agent"
-            : "no GPU telemetry on this node",
-        };
-    const total = gpuCounts(this.assignment).total;
-    if (localGpus.length < total && e.totalEnergyJ !== null) {
-      return { ...e, complete: false, note: `covers the leader's ${localGpus.length} of ${total} GPUs` };
-    }
-    return e;
+    if (this.deps.launcher.allocate) return noEnergy(0, "GPU power of the allocated nodes is not sampled");
+    const own = await this.nodeEnergy(t0, t1, tokens.outputTokens, tokens.totalTokens);
+    const gang = this.assignment.gang;
+    if (gang.length === 1) return own;
+    // the other members' parts come from them, through the controller (energy-request)
+    const me = gang.find((m) => m.rank === this.assignment.rank)!.agentId;
+    return combineNodeEnergy([{ node: me, energy: own }], { ...window, expectedNodes: gang.length });
+  }
+
+  /** this node's GPU energy of the attempt over a window: the leader's part, or a member's answer to an energy-request */
+  async nodeEnergy(t0: number, t1: number, outputTokens: number, totalTokens: number): Promise<EnergySummary> {
+    const gpus = gpusOf(this.ownProcesses());
+    const sampler = this.deps.sampler;
+    if (!sampler) return noEnergy(gpus.length, "no GPU telemetry on this node");
+    await sampler.sampledPast(t1);
+    return sampler.energy(gpus, t0, t1, outputTokens, totalTokens);
   }
 
   private async evaluate(

@@ -15,9 +15,9 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { AttemptFinishedMsg, EvalResultMsg, PointResultMsg } from "@benchfleet/shared";
+import type { AttemptFinishedMsg, EnergyReportMsg, EvalResultMsg, PointResultMsg } from "@benchfleet/shared";
 
-export type SpooledMessage = PointResultMsg | EvalResultMsg | AttemptFinishedMsg;
+export type SpooledMessage = PointResultMsg | EvalResultMsg | EnergyReportMsg | AttemptFinishedMsg;
 
 const SAFE = /^[A-Za-z0-9._-]{1,200}$/;
 

@@ -17,7 +17,7 @@ import type {
   PhaseMsg,
   RunningReport,
 } from "@benchfleet/shared";
-import { portBaseForAttempt } from "@benchfleet/shared";
+import { pointWindow, portBaseForAttempt } from "@benchfleet/shared";
 import { type AttemptRecord, type AttemptStore, checkFence, type FenceVerdict, isLive } from "./attempts.js";
 import type { Bus } from "./bus.js";
 import type { ControllerConfig } from "./config.js";
@@ -326,6 +326,31 @@ export class AttemptSupervisor {
         this.send(agentId, { type: "ack", msgId: msg.msgId, ok: true });
         return;
       }
+      case "energy-report": {
+        // a member's part of a stored point's energy: valid for that attempt's rows even after it
+        // finished or was superseded; only a stranger or a stale token is refused
+        const { verdict, att } = await this.fence(agentId, msg);
+        const accept = att && (verdict === "ok" || verdict === "finished" || verdict === "superseded");
+        const merged =
+          accept &&
+          this.d.results.mergeNodeEnergy(
+            att.attemptId,
+            msg.pointKey,
+            { node: agentId, energy: msg.energy },
+            att.gang.length,
+          );
+        this.send(agentId, {
+          type: "ack",
+          msgId: msg.msgId,
+          ok: !!merged,
+          ...(merged
+            ? {}
+            : {
+                reason: accept ? `no stored point ${msg.pointKey} of ${msg.attemptId}` : `stale attempt (${verdict})`,
+              }),
+        });
+        return;
+      }
       case "attempt-finished":
         return this.onFinished(agentId, msg);
     }
@@ -408,6 +433,17 @@ export class AttemptSupervisor {
     if (msg.type === "point-result") {
       const inserted = this.d.results.insertPoint(prov, msg.result);
       if (!inserted) return;
+      // the leader sampled only its own GPUs: every other member reports its part of the energy
+      const w = pointWindow(msg.result);
+      for (const m of att.gang)
+        if (m.rank !== 0)
+          this.send(m.agentId, {
+            type: "energy-request",
+            attemptId: att.attemptId,
+            fencingToken: att.fencingToken,
+            pointKey: pointKey(msg.result.point),
+            ...w,
+          });
       const done = this.d.results.storedPointKeys(att.jobId).size;
       await this.d.jobs.update(att.jobId, { pointsDone: done });
       this.d.bus.publish({

@@ -9,7 +9,16 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Deployment, EvalResult, LoadPoint, PointResult, PointRow } from "@benchfleet/shared";
+import {
+  type Deployment,
+  type EvalResult,
+  type LoadPoint,
+  type NodeEnergy,
+  type PointResult,
+  type PointRow,
+  pointWindow,
+  withNodeEnergy,
+} from "@benchfleet/shared";
 import Database from "better-sqlite3";
 
 const MIGRATIONS: string[] = [
@@ -228,6 +237,34 @@ export class ResultsDb {
       telemetry: r.energy || r.client ? JSON.stringify({ energy: r.energy, client: r.client }) : null,
     });
     return info.changes > 0;
+  }
+
+  /**
+   * Adds (or replaces) one gang member's part of a stored point's GPU energy and re-sums it over the
+   * gang's `members` nodes; returns false when the attempt stored no such point.
+   */
+  mergeNodeEnergy(attemptId: string, key: string, part: NodeEnergy, members: number): boolean {
+    return this.db.transaction(() => {
+      const row = this.stmt(`SELECT id, result FROM point_results WHERE attempt_id = ? AND point_key = ?`).get(
+        attemptId,
+        key,
+      ) as { id: number; result: string } | undefined;
+      if (!row) return false;
+      const r = JSON.parse(row.result) as PointResult;
+      const w = pointWindow(r);
+      r.energy = withNodeEnergy(r.energy, part, {
+        windowMs: w.endMs - w.startMs,
+        outputTokens: w.outputTokens,
+        totalTokens: w.totalTokens,
+        expectedNodes: members,
+      });
+      this.stmt(`UPDATE point_results SET result = ?, telemetry = ? WHERE id = ?`).run(
+        JSON.stringify(r),
+        JSON.stringify({ energy: r.energy, client: r.client }),
+        row.id,
+      );
+      return true;
+    })();
   }
 
   insertEval(p: Provenance, r: EvalResult, receivedAt = new Date()): boolean {

@@ -3,6 +3,7 @@ export * from "./api-records.js";
 export * from "./changelog.js";
 export * from "./config-error.js";
 export * from "./deployment.js";
+export * from "./energy-merge.js";
 export * from "./launch-plan.js";
 export * from "./master-config.js";
 export * from "./master-config-load.js";

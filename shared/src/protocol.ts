@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { GangMember, Phase } from "./attempt-parts.js";
 import { Deployment, LoadPoint } from "./deployment.js";
-import { EvalResult, PointResult } from "./results.js";
+import { EnergySummary, EvalResult, PointResult } from "./results.js";
 import { SkuName } from "./skus.js";
 
 export const PROTOCOL_VERSION = 1;
@@ -183,6 +183,17 @@ export const EvalResultMsg = z
   })
   .strict();
 
+/** a gang member's GPU energy over a load point's window (answer to an energy-request) */
+export const EnergyReportMsg = z
+  .object({
+    type: z.literal("energy-report"),
+    msgId: z.string(),
+    ...attemptRef,
+    pointKey: z.string(),
+    energy: EnergySummary,
+  })
+  .strict();
+
 export const AttemptFinishedMsg = z
   .object({
     type: z.literal("attempt-finished"),
@@ -207,6 +218,7 @@ export const AgentMessage = z.discriminatedUnion("type", [
   MemberReadyMsg,
   PointResultMsg,
   EvalResultMsg,
+  EnergyReportMsg,
   AttemptFinishedMsg,
 ]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
@@ -217,6 +229,7 @@ export type LogMsg = z.infer<typeof LogMsg>;
 export type MemberReadyMsg = z.infer<typeof MemberReadyMsg>;
 export type PointResultMsg = z.infer<typeof PointResultMsg>;
 export type EvalResultMsg = z.infer<typeof EvalResultMsg>;
+export type EnergyReportMsg = z.infer<typeof EnergyReportMsg>;
 export type AttemptFinishedMsg = z.infer<typeof AttemptFinishedMsg>;
 
 // ---------- controller → agent ----------
@@ -265,6 +278,22 @@ export const GangReadyMsg = z
     members: z.array(z.object({ rank: z.number().int(), endpoints: z.record(z.string(), z.string()) }).strict()),
   })
   .strict();
+/**
+ * The leader measured a load point over [startMs, endMs]: a non-leader member reports the energy of
+ * its GPUs of the deployment over that window (the leader samples only its own).
+ */
+export const EnergyRequestMsg = z
+  .object({
+    type: z.literal("energy-request"),
+    ...attemptRef,
+    pointKey: z.string(),
+    startMs: z.number(),
+    endMs: z.number(),
+    outputTokens: z.number().int().nonnegative(),
+    totalTokens: z.number().int().nonnegative(),
+  })
+  .strict();
+
 /** the leader finished: non-leaders tear down */
 export const ReleaseMsg = z.object({ type: z.literal("release"), ...attemptRef }).strict();
 export const AckMsg = z
@@ -281,6 +310,7 @@ export const ControllerMessage = z.discriminatedUnion("type", [
   CancelMsg,
   GangReadyMsg,
   ReleaseMsg,
+  EnergyRequestMsg,
   AckMsg,
   DrainMsg,
   ErrorMsg,
@@ -291,6 +321,7 @@ export type AssignMsg = z.infer<typeof AssignMsg>;
 export type CancelMsg = z.infer<typeof CancelMsg>;
 export type GangReadyMsg = z.infer<typeof GangReadyMsg>;
 export type ReleaseMsg = z.infer<typeof ReleaseMsg>;
+export type EnergyRequestMsg = z.infer<typeof EnergyRequestMsg>;
 export type AckMsg = z.infer<typeof AckMsg>;
 export type ErrorMsg = z.infer<typeof ErrorMsg>;
 

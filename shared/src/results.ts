@@ -51,16 +51,26 @@ export const VllmBenchResult = z
   .passthrough();
 export type VllmBenchResult = z.infer<typeof VllmBenchResult>;
 
+const energyFields = {
+  /** power samples covered the whole window for every GPU */
+  complete: z.boolean(),
+  gpus: z.number().int().nonnegative(),
+  avgPowerW: num.nullable(),
+  totalEnergyJ: num.nullable(),
+  joulesPerOutputToken: num.nullable(),
+  joulesPerTotalToken: num.nullable(),
+  note: z.string().optional(),
+};
+
+/** the energy of one node's GPUs of a deployment */
+export const NodeEnergy = z.object({ node: z.string(), energy: z.object(energyFields).strict() }).strict();
+export type NodeEnergy = z.infer<typeof NodeEnergy>;
+
 export const EnergySummary = z
   .object({
-    /** power samples covered the whole window for every GPU */
-    complete: z.boolean(),
-    gpus: z.number().int().nonnegative(),
-    avgPowerW: num.nullable(),
-    totalEnergyJ: num.nullable(),
-    joulesPerOutputToken: num.nullable(),
-    joulesPerTotalToken: num.nullable(),
-    note: z.string().optional(),
+    ...energyFields,
+    /** a deployment over several nodes: each node's part (the figures above are their sum) */
+    nodes: z.array(NodeEnergy).optional(),
   })
   .strict();
 export type EnergySummary = z.infer<typeof EnergySummary>;

@@ -78,42 +78,6 @@ export interface EnergyInput {
 }
 
 /**
- * Energy of a deployment over several nodes: the sum of each node's summary (each already covers
- * that node's GPUs of the deployment). A node without a figure leaves the total unknown.
- */
-export function combineNodeEnergy(
-  parts: Array<{ node: string; energy: EnergySummary }>,
-  windowMs: number,
-  outputTokens: number,
-  totalTokens: number,
-): EnergySummary {
-  const gpus = parts.reduce((a, p) => a + p.energy.gpus, 0);
-  const notes = parts.filter((p) => p.energy.note).map((p) => `${p.node}: ${p.energy.note}`);
-  const missing = parts.filter((p) => p.energy.totalEnergyJ === null);
-  if (parts.length === 0 || missing.length > 0 || windowMs <= 0)
-    return {
-      complete: false,
-      gpus,
-      avgPowerW: null,
-      totalEnergyJ: null,
-      joulesPerOutputToken: null,
-      joulesPerTotalToken: null,
-      note: notes.join("; ") || "no power samples",
-    };
-  const total = parts.reduce((a, p) => a + (p.energy.totalEnergyJ as number), 0);
-  const out: EnergySummary = {
-    complete: parts.every((p) => p.energy.complete),
-    gpus,
-    avgPowerW: total / (windowMs / 1000),
-    totalEnergyJ: total,
-    joulesPerOutputToken: outputTokens > 0 ? total / outputTokens : null,
-    joulesPerTotalToken: totalTokens > 0 ? total / totalTokens : null,
-  };
-  if (notes.length) out.note = notes.join("; ");
-  return out;
-}
-
-/**
  * Energy summary of a load point. Complete windows give exact integrals; with gaps, covered time
  * of at least half the window gives an estimate from the average covered power (complete: false,
  * and the note says so); less gives nulls.

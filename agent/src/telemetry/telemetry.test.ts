@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AmdSmiMetricParser } from "./amd-smi.js";
-import { combineNodeEnergy, integrateGpu, summarizeEnergy } from "./energy.js";
+import { integrateGpu, summarizeEnergy } from "./energy.js";
 import { LineSplitter } from "./line-splitter.js";
 import { parseNvidiaSmiStreamLine, parseSmiTimestamp } from "./nvidia-smi-stream.js";
 import { TelemetrySampler } from "./sampler.js";
@@ -201,58 +201,5 @@ describe("sampler", () => {
     expect(new TelemetrySampler({ tool: "none" }).energy([0], 0, 1000, 1, 1).note).toBe(
       "no GPU telemetry on this node",
     );
-  });
-});
-
-describe("energy of a deployment over several nodes", () => {
-  const node = (gpus: number, joules: number | null, complete = true, note?: string) => ({
-    complete,
-    gpus,
-    avgPowerW: joules === null ? null : joules / 10,
-    totalEnergyJ: joules,
-    joulesPerOutputToken: null,
-    joulesPerTotalToken: null,
-    ...(note ? { note } : {}),
-  });
-
-  it("sums the nodes: energy, power over the window, per-token figures; complete only if every node is", () => {
-    const e = combineNodeEnergy(
-      [
-        { node: "node 0", energy: node(8, 40_000) },
-        { node: "node 1", energy: node(8, 30_000, false, "power samples cover 80% of the window") },
-      ],
-      10_000,
-      1000,
-      5000,
-    );
-    expect(e).toEqual({
-      complete: false,
-      gpus: 16,
-      avgPowerW: 7000,
-      totalEnergyJ: 70_000,
-      joulesPerOutputToken: 70,
-      joulesPerTotalToken: 14,
-      note: "node 1: power samples cover 80% of the window",
-    });
-  });
-
-  it("a node without a figure leaves the total unknown, saying which and why", () => {
-    const e = combineNodeEnergy(
-      [
-        { node: "node 0", energy: node(8, 40_000) },
-        { node: "node 1", energy: node(4, null, false, "no power samples for GPU 0 in the window") },
-      ],
-      10_000,
-      1000,
-      5000,
-    );
-    expect(e).toMatchObject({
-      complete: false,
-      gpus: 12,
-      totalEnergyJ: null,
-      avgPowerW: null,
-      joulesPerOutputToken: null,
-    });
-    expect(e.note).toBe("node 1: no power samples for GPU 0 in the window");
   });
 });

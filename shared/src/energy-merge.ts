@@ -1,0 +1,66 @@
+/**
+ * Energy of a deployment over several nodes: the sum of each node's summary (each covers that node's
+ * GPUs of the deployment). Complete only when every expected node reported a complete figure; a node
+ * without a figure leaves the total unknown. Pure.
+ */
+import type { EnergySummary, NodeEnergy, PointResult } from "./results.js";
+
+export function combineNodeEnergy(
+  parts: NodeEnergy[],
+  o: { windowMs: number; outputTokens: number; totalTokens: number; expectedNodes: number },
+): EnergySummary {
+  const gpus = parts.reduce((a, p) => a + p.energy.gpus, 0);
+  const notes = parts.filter((p) => p.energy.note).map((p) => `${p.node}: ${p.energy.note}`);
+  const missing = o.expectedNodes - parts.length;
+  if (missing > 0) notes.push(`${missing} of ${o.expectedNodes} nodes not reported yet`);
+  const nodes = parts.map((p) => ({ node: p.node, energy: p.energy }));
+  if (parts.length === 0 || parts.some((p) => p.energy.totalEnergyJ === null) || o.windowMs <= 0)
+    return {
+      complete: false,
+      gpus,
+      avgPowerW: null,
+      totalEnergyJ: null,
+      joulesPerOutputToken: null,
+      joulesPerTotalToken: null,
+      note: notes.join("; ") || "no power samples",
+      nodes,
+    };
+  const total = parts.reduce((a, p) => a + (p.energy.totalEnergyJ as number), 0);
+  const out: EnergySummary = {
+    complete: missing <= 0 && parts.every((p) => p.energy.complete),
+    gpus,
+    avgPowerW: total / (o.windowMs / 1000),
+    totalEnergyJ: total,
+    joulesPerOutputToken: o.outputTokens > 0 ? total / o.outputTokens : null,
+    joulesPerTotalToken: o.totalTokens > 0 ? total / o.totalTokens : null,
+  };
+  if (notes.length) out.note = notes.join("; ");
+  out.nodes = nodes;
+  return out;
+}
+
+/** a node's part replaced (or added) in a combined summary; the others kept */
+export function withNodeEnergy(
+  current: EnergySummary | undefined,
+  part: NodeEnergy,
+  o: { windowMs: number; outputTokens: number; totalTokens: number; expectedNodes: number },
+): EnergySummary {
+  const parts = (current?.nodes ?? []).filter((p) => p.node !== part.node);
+  return combineNodeEnergy([...parts, part], o);
+}
+
+/** a load point's measured window (epoch ms) and token counts, as its energy is figured over them */
+export function pointWindow(r: PointResult): {
+  startMs: number;
+  endMs: number;
+  outputTokens: number;
+  totalTokens: number;
+} {
+  const b = r.bench;
+  return {
+    startMs: b.benchmark_start_time_unix !== undefined ? b.benchmark_start_time_unix * 1000 : Date.parse(r.startedAt),
+    endMs: b.benchmark_end_time_unix !== undefined ? b.benchmark_end_time_unix * 1000 : Date.parse(r.finishedAt),
+    outputTokens: b.total_output_tokens,
+    totalTokens: b.total_input_tokens + b.total_output_tokens,
+  };
+}
