@@ -20,6 +20,7 @@ import {
   type LaunchPlan,
   type LoadPoint,
   type NodePlan,
+  noEnergy,
   type Phase,
   type Placement,
   type PointResult,
@@ -129,18 +130,6 @@ export function gpuCounts(a: Assignment): { total: number; prefill: number; deco
 /** the GPU indices the given processes use on their node */
 function gpusOf(processes: ProcessSpec[]): number[] {
   return [...new Set(processes.flatMap((p) => p.gpus))].sort((x, y) => x - y);
-}
-
-function noEnergy(gpus: number, note: string): EnergySummary {
-  return {
-    complete: false,
-    gpus,
-    avgPowerW: null,
-    totalEnergyJ: null,
-    joulesPerOutputToken: null,
-    joulesPerTotalToken: null,
-    note,
-  };
 }
 
 export class AttemptExecutor {

@@ -5,6 +5,19 @@
  */
 import type { EnergySummary, NodeEnergy, PointResult } from "./results.js";
 
+/** an energy summary without a figure, saying why */
+export function noEnergy(gpus: number, note: string): EnergySummary {
+  return {
+    complete: false,
+    gpus,
+    avgPowerW: null,
+    totalEnergyJ: null,
+    joulesPerOutputToken: null,
+    joulesPerTotalToken: null,
+    note,
+  };
+}
+
 export function combineNodeEnergy(
   parts: NodeEnergy[],
   o: { windowMs: number; outputTokens: number; totalTokens: number; expectedNodes: number },
@@ -15,16 +28,7 @@ export function combineNodeEnergy(
   if (missing > 0) notes.push(`${missing} of ${o.expectedNodes} nodes not reported yet`);
   const nodes = parts.map((p) => ({ node: p.node, energy: p.energy }));
   if (parts.length === 0 || parts.some((p) => p.energy.totalEnergyJ === null) || o.windowMs <= 0)
-    return {
-      complete: false,
-      gpus,
-      avgPowerW: null,
-      totalEnergyJ: null,
-      joulesPerOutputToken: null,
-      joulesPerTotalToken: null,
-      note: notes.join("; ") || "no power samples",
-      nodes,
-    };
+    return { ...noEnergy(gpus, notes.join("; ") || "no power samples"), nodes };
   const total = parts.reduce((a, p) => a + (p.energy.totalEnergyJ as number), 0);
   const out: EnergySummary = {
     complete: missing <= 0 && parts.every((p) => p.energy.complete),

@@ -2,7 +2,7 @@
  * Energy of a measured window: the trapezoidal integral of each GPU's power over [t0, t1], with
  * linear interpolation at the window edges. Pure.
  */
-import type { EnergySummary } from "@benchfleet/shared";
+import { type EnergySummary, noEnergy } from "@benchfleet/shared";
 
 export interface PowerPoint {
   /** epoch ms */
@@ -85,15 +85,7 @@ export interface EnergyInput {
 export function summarizeEnergy(input: EnergyInput): EnergySummary {
   const { t0, t1, gpuIndices } = input;
   const maxGap = input.maxGapMs ?? 2000;
-  const empty = (note: string): EnergySummary => ({
-    complete: false,
-    gpus: gpuIndices.length,
-    avgPowerW: null,
-    totalEnergyJ: null,
-    joulesPerOutputToken: null,
-    joulesPerTotalToken: null,
-    note,
-  });
+  const empty = (note: string): EnergySummary => noEnergy(gpuIndices.length, note);
   if (!input.telemetry) return empty("no GPU telemetry on this node");
   if (gpuIndices.length === 0) return empty("no GPUs in the deployment on this node");
   if (t1 <= t0) return empty("empty measurement window");
