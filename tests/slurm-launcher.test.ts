@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { discoverPartition } from "@benchfleet/agent/discovery/slurm-partition";
 import type { AllocatedNode, LaunchContext, RunningProcess } from "@benchfleet/agent/launchers/launcher";
 import { SlurmLauncher } from "@benchfleet/agent/launchers/slurm";
 import { allocationJobName } from "@benchfleet/agent/launchers/slurm-args";
@@ -160,5 +161,70 @@ describe("slurm launcher on a real Slurm cluster", () => {
     const err = await wrong.allocate(1, ctx("att-8"), new AbortController().signal).catch((e) => e);
     expect(err.message).toMatch(/sbatch for 1 node\(s\) of partition nope failed: .*invalid partition/i);
     expect(err.retryable).toBe(false);
+  });
+});
+
+describe("slurm launcher on a cluster whose nodes have GPUs as GRES", () => {
+  let cluster: SlurmCluster;
+  let dir: string;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    cluster = await startSlurmCluster({ nodes: 2, gpus: 4 });
+    dir = mkdtempSync(join(tmpdir(), "bf-slurm-gres-"));
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reads GPUs per node from the Gres, requests them, and pins each process to the plan's GPUs of its node", async () => {
+    const p = await discoverPartition("gpu", cluster.env);
+    expect(p).toMatchObject({ gpusPerNode: 4, problems: [] });
+    expect(p.nodes.map((n) => n.gpus)).toEqual([4, 4]);
+    const deployment = makeDeployment({ seed: "slurm-gres", nodes: 1, gpusPerNode: 4, phaseTimeoutS: 60 });
+    const ctx = (attemptId: string, node?: AllocatedNode): LaunchContext => ({
+      attemptId,
+      deployment,
+      vendor: "nvidia",
+      attemptDir: join(dir, attemptId),
+      ...(node ? { node: { rank: 0, hostname: node.hostname, ip: node.ip } } : {}),
+      onLine: (proc, _s, l) => lines.push(`${proc}: ${l}`),
+    });
+    const l = new SlurmLauncher({ partition: "gpu", env: cluster.env, pollMs: 100, gpusPerNode: 4, container: "none" });
+    const [node] = await l.allocate(1, ctx("gres-1"), new AbortController().signal);
+    const jobId = l.jobIdOf("gres-1")!;
+    expect(cluster.cmd("squeue", ["-h", "-j", jobId, "-o", "%b"]).trim()).toBe("gres:gpu:4");
+    // two processes on one node, each with its half of the node's GPUs
+    for (const [name, gpus] of [
+      ["decode-0", "0,1"],
+      ["decode-1", "2,3"],
+    ] as const) {
+      const proc = await l.start(
+        {
+          name,
+          role: "decode",
+          argv: ["sh", "-c", 'echo "gpus=$CUDA_VISIBLE_DEVICES slurm=$SLURM_GPUS_ON_NODE"'],
+          env: { CUDA_VISIBLE_DEVICES: gpus },
+          mounts: [],
+          files: [],
+          gpus: gpus.split(",").map(Number),
+          ports: {},
+          health: [],
+          stage: 0,
+          ownSession: false,
+        },
+        ctx("gres-1", node),
+      );
+      expect((await proc.exited).code).toBe(0);
+    }
+    expect(lines).toContain("decode-0: gpus=0,1 slurm=4");
+    expect(lines).toContain("decode-1: gpus=2,3 slurm=4");
+    await l.release(ctx("gres-1"));
+    // more GPUs than a node has: refused at once, not retried elsewhere
+    const greedy = new SlurmLauncher({ partition: "gpu", env: cluster.env, gpusPerNode: 8 });
+    const err = await greedy.allocate(1, ctx("gres-2"), new AbortController().signal).catch((e) => e);
+    expect(err.message).toMatch(/requested node configuration is not available/i);
+    expect(err.retryable).toBe(false);
+    expect(cluster.cmd("squeue", ["-h"]).trim()).toBe("");
   });
 });

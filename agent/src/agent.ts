@@ -132,8 +132,14 @@ function withEngineTiming(run: PointRunner): PointRunner {
   return (opts) => run({ ...opts, timing: "engine" });
 }
 
+interface SlurmPartition {
+  info: PartitionInfo;
+  sku: SkuName;
+  gpusPerNode: number;
+}
+
 /** the partition a Slurm agent stands for; refuses to start without a SKU or a GPU count per node */
-async function slurmPartition(o: AgentOptions): Promise<{ info: PartitionInfo; sku: SkuName; gpusPerNode: number }> {
+async function slurmPartition(o: AgentOptions): Promise<SlurmPartition> {
   if (!o.slurm) throw new Error("the slurm launcher needs a partition (--slurm-partition)");
   const info = await discoverPartition(o.slurm.partition, o.slurm.env);
   if (info.nodes.length === 0) throw new Error(info.problems.join("; "));
@@ -149,7 +155,12 @@ function emulatedExtraArgs(o: AgentOptions): string[] {
   return [...(o.emulateExtraArgs ?? []), ...(o.timeScale ? ["--time-scale", String(o.timeScale)] : [])];
 }
 
-function makeLauncher(kind: LauncherKind, o: AgentOptions, plan: () => LaunchPlan | undefined): Launcher {
+function makeLauncher(
+  kind: LauncherKind,
+  o: AgentOptions,
+  plan: () => LaunchPlan | undefined,
+  slurm: SlurmPartition | undefined,
+): Launcher {
   switch (kind) {
     case "process":
       return new ProcessLauncher();
@@ -158,12 +169,13 @@ function makeLauncher(kind: LauncherKind, o: AgentOptions, plan: () => LaunchPla
     case "emulated":
       return new EmulatedLauncher({ plan, host: o.emulate?.ip, extraArgs: emulatedExtraArgs(o) });
     case "slurm": {
-      if (!o.slurm) throw new Error("the slurm launcher needs a partition (--slurm-partition)");
+      if (!o.slurm || !slurm) throw new Error("the slurm launcher needs a partition (--slurm-partition)");
       const s = o.slurm;
       return new SlurmLauncher({
         partition: s.partition,
         ...(s.account ? { account: s.account } : {}),
-        ...(s.gpusPerNode && !o.emulate ? { gpusPerNode: s.gpusPerNode } : {}),
+        // real nodes: their GPUs are requested as GRES (emulated nodes have none to request)
+        ...(o.emulate ? {} : { gpusPerNode: slurm.gpusPerNode }),
         extraArgs: s.extraArgs ?? [],
         container: s.container ?? "pyxis",
         ...(s.mpiType ? { mpiType: s.mpiType } : {}),
@@ -178,7 +190,9 @@ function makeLauncher(kind: LauncherKind, o: AgentOptions, plan: () => LaunchPla
 export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   const kind: LauncherKind = o.launcher ?? (o.emulate ? "emulated" : "process");
   let currentPlan: LaunchPlan | undefined;
-  const baseLauncher = o.launcherImpl ?? makeLauncher(kind, o, () => currentPlan);
+  // a Slurm agent stands for its partition: the SKU and GPUs per node are its nodes', not the login node's
+  const slurm = kind === "slurm" ? await slurmPartition(o) : undefined;
+  const baseLauncher = o.launcherImpl ?? makeLauncher(kind, o, () => currentPlan, slurm);
   const emulated = o.emulate !== undefined || kind === "emulated";
   /** the engines are the emulator (not just an emulated node running some other process) */
   const emulatedEngines = kind === "emulated" || (kind === "slurm" && o.emulate !== undefined);
@@ -186,8 +200,6 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
     o.discovery ??
     (o.emulate ? await emulatedDiscovery(o.emulate.sku, o.emulate.gpus, o.emulate.ip) : await discover());
   const log = o.log ?? (() => {});
-  // a Slurm agent stands for its partition: the SKU and GPUs per node are its nodes', not the login node's
-  const slurm = kind === "slurm" ? await slurmPartition(o) : undefined;
   const d: Discovery = slurm
     ? { ...found, sku: { sku: slurm.sku, reason: `nodes of Slurm partition ${slurm.info.partition}` } }
     : found;

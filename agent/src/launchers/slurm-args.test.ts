@@ -112,6 +112,8 @@ describe("srun job steps", () => {
       "--container-mounts=/models:/models:ro,/shared/att/files/prefill-0-rank0/conf/extra.yaml:/workspace/conf/extra.yaml:ro",
       "--container-workdir=/workspace",
       "--no-container-mount-home",
+      "env",
+      "CUDA_VISIBLE_DEVICES=0,1,2,3,4,5,6,7",
       "python3",
       "-m",
       "sglang.launch_server",
@@ -131,7 +133,32 @@ describe("srun job steps", () => {
     });
     expect(a.filter((x) => x.startsWith("--container"))).toEqual([]);
     expect(a).toContain("--chdir=/s/procs/p");
-    expect(a.slice(-5)).toEqual(["python3", "-m", "sglang.launch_server", "--tp", "8"]);
+    expect(a.slice(-7)).toEqual([
+      "env",
+      "CUDA_VISIBLE_DEVICES=0,1,2,3,4,5,6,7",
+      "python3",
+      "-m",
+      "sglang.launch_server",
+      "--tp",
+      "8",
+    ]);
+    // a process without a device selection runs as it is
+    const plain = srunStepArgs(spec({ env: { HF_TOKEN: "secret" } }), {
+      jobId: "1",
+      nodes: ["n1"],
+      container: "none",
+      attemptDir: "/s",
+      cwd: "/c",
+    });
+    expect(plain).not.toContain("env");
+    const amd = srunStepArgs(spec({ env: { HIP_VISIBLE_DEVICES: "4,5,6,7" } }), {
+      jobId: "1",
+      nodes: ["n1"],
+      container: "none",
+      attemptDir: "/s",
+      cwd: "/c",
+    });
+    expect(amd).toContain("HIP_VISIBLE_DEVICES=4,5,6,7");
     expect(
       srunStepArgs(spec({ image: undefined }), {
         jobId: "1",

@@ -114,9 +114,16 @@ export function srunStepArgs(spec: ProcessSpec, o: StepOptions): string[] {
   } else {
     a.push(`--chdir=${o.cwd}`);
   }
+  // Slurm sets the step's visible devices from its GRES binding; the plan's own split of a node's
+  // GPUs between processes (prefill on 0-3, decode on 4-7) is applied after that
+  const pinned = DEVICE_VARS.filter((k) => spec.env[k] !== undefined).map((k) => `${k}=${spec.env[k]}`);
+  if (pinned.length) a.push("env", ...pinned);
   a.push(...spec.argv);
   return a;
 }
+
+/** the environment variables that select a process's GPUs */
+const DEVICE_VARS = ["CUDA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES"] as const;
 
 // ---------- parsers ----------
 

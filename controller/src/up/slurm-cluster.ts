@@ -61,7 +61,13 @@ const alive = (pid: number | undefined) => {
 };
 
 export async function startSlurmCluster(
-  o: { nodes?: number; partition?: string; cpus?: number } = {},
+  o: {
+    nodes?: number;
+    partition?: string;
+    cpus?: number;
+    /** configure this many GPUs per node as GRES (counted only: there are no devices behind them) */
+    gpus?: number;
+  } = {},
 ): Promise<SlurmCluster> {
   if (!slurmInstalled())
     throw new Error("Slurm is not installed: run scripts/bootstrap.sh (installs slurm-wlm and munge from Debian)");
@@ -112,6 +118,7 @@ export async function startSlurmCluster(
       "SchedulerType=sched/backfill",
       "SelectType=select/cons_tres",
       "MpiDefault=none",
+      ...(o.gpus ? ["GresTypes=gpu"] : []),
       "ReturnToService=2",
       // quick reaction to dead steps and nodes (defaults are minutes)
       "KillWait=5",
@@ -119,12 +126,18 @@ export async function startSlurmCluster(
       "MessageTimeout=5",
       ...nodes.map(
         (n, i) =>
-          `NodeName=${n.name} NodeAddr=${n.addr} NodeHostname=${host} Port=${nodePorts[i]} CPUs=${o.cpus ?? 2} RealMemory=2000 State=UNKNOWN`,
+          `NodeName=${n.name} NodeAddr=${n.addr} NodeHostname=${host} Port=${nodePorts[i]} CPUs=${o.cpus ?? 2} RealMemory=2000${o.gpus ? ` Gres=gpu:${o.gpus}` : ""} State=UNKNOWN`,
       ),
       `PartitionName=${partition} Nodes=node[1-${count}] Default=YES MaxTime=INFINITE State=UP`,
       "",
     ].join("\n"),
   );
+  if (o.gpus) {
+    // stand-in device files: Slurm's gpu plugin counts GPUs by their files
+    mkdirSync(join(dir, "dev"));
+    for (let g = 0; g < o.gpus; g++) writeFileSync(join(dir, "dev", `gpu${g}`), "");
+    writeFileSync(join(dir, "gres.conf"), `AutoDetect=off\nName=gpu File=${dir}/dev/gpu[0-${o.gpus - 1}]\n`);
+  }
   const env = { SLURM_CONF: conf };
   const cmd = (bin: string, args: string[]) =>
     execFileSync(bin, args, { env: { ...process.env, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
