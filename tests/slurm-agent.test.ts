@@ -15,6 +15,7 @@ import { jobIdFor } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type AgentHandle, startAgent } from "../agent/src/agent.js";
 import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
+import { runCliAsync } from "./helpers/cli.js";
 import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { twoNodeDisagg } from "./helpers/deployments.js";
 
@@ -83,6 +84,12 @@ describe("Slurm-mode agent end to end", () => {
       sku: "h200",
       gpuCount: 8,
     });
+    // the CLI shows what the agent stands for
+    const ls = await runCliAsync(["nodes", "ls", "--controller", c.url, "--token", TOKENS.viewer]);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout.split("\n").find((l) => l.startsWith(AGENT))).toMatch(
+      /h200\s+8 × 3 nodes\s+slurm:gpu\s+idle\s+ok/,
+    );
 
     const d = twoNodeDisagg("slurm-ok");
     expect(d.nodes).toBe(2);

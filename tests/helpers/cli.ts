@@ -26,3 +26,16 @@ export function runCli(
   });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
+
+/** Runs the CLI to its end without blocking this process (use it when the controller runs in this process). */
+export function runCliAsync(
+  args: string[],
+  opts: { env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnCli(args, { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (b: Buffer) => (stdout += b.toString()));
+  child.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}

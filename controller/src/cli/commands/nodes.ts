@@ -13,6 +13,8 @@ interface NodeView {
     domain: string;
     labels: string[];
     launcher: string;
+    /** a Slurm partition agent: its partition and node count */
+    slurm?: { partition: string; nodes: number };
     emulated: boolean;
   };
   attemptId?: string;
@@ -41,7 +43,8 @@ export function register(program: Command): void {
         r.items.map((n) => ({
           node: n.id,
           sku: n.info.sku,
-          gpus: String(n.info.gpuCount),
+          // a Slurm partition agent stands for several nodes of that many GPUs
+          gpus: n.info.slurm ? `${n.info.gpuCount} × ${n.info.slurm.nodes} nodes` : String(n.info.gpuCount),
           domain: n.info.domain,
           state: n.state,
           health: n.healthy ? "ok" : "BAD",
