@@ -162,6 +162,36 @@ describe("slurm launcher on a real Slurm cluster", () => {
     expect(err.message).toMatch(/sbatch for 1 node\(s\) of partition nope failed: .*invalid partition/i);
     expect(err.retryable).toBe(false);
   });
+  it("a release that fails while slurmctld is down is retried: before the next allocation and on the health check", async () => {
+    const l = launcher();
+    await l.allocate(1, ctx("att-9"), new AbortController().signal);
+    const jobId = l.jobIdOf("att-9")!;
+    await cluster.stopController();
+    try {
+      await expect(l.release(ctx("att-9"))).rejects.toThrow(
+        new RegExp(
+          `scancel ${jobId}: .*Unable to contact slurm controller.*\\(cancelled again before the next allocation\\)`,
+        ),
+      );
+      expect(await l.retryReleases()).toEqual([jobId]);
+      // a new allocation is refused (retryable) while the old one cannot be cancelled
+      const err = await l.allocate(1, ctx("att-10"), new AbortController().signal).catch((e) => e);
+      expect(err.message).toBe(
+        `allocation job(s) ${jobId} of earlier attempts cannot be cancelled (is slurmctld reachable?)`,
+      );
+      expect(err.retryable).toBe(true);
+    } finally {
+      await cluster.startController();
+    }
+    // the job survived the controller restart (the nodes kept it); the next allocation cancels it first
+    expect(cluster.cmd("squeue", ["-h", "-j", jobId, "-o", "%T"]).trim()).toBe("RUNNING");
+    await l.allocate(1, ctx("att-11"), new AbortController().signal);
+    expect(lines).toContain(`slurm: allocation job ${jobId} of an earlier attempt cancelled now`);
+    await until(() => !cluster.cmd("squeue", ["-h", "-o", "%i"]).split("\n").includes(jobId), 10_000, "old job gone");
+    await l.release(ctx("att-11"));
+    expect(await l.retryReleases()).toEqual([]);
+    expect(squeue()).toBe("");
+  });
 });
 
 describe("slurm launcher on a cluster whose nodes have GPUs as GRES", () => {

@@ -250,6 +250,9 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
     const h = evaluatePreflight(facts, { gpuCount: d.gpus.length, minDiskFreeBytes: minDisk, ownPids });
     if (slurm) {
       const p = await discoverPartition(slurm.info.partition, o.slurm?.env);
+      // an allocation whose release failed holds nodes until it is cancelled: try again now
+      const stuck = baseLauncher instanceof SlurmLauncher ? await baseLauncher.retryReleases(log) : [];
+      if (stuck.length) p.problems.push(`Slurm allocation(s) ${stuck.join(", ")} not cancelled yet`);
       if (p.problems.length) {
         h.reasons.push(...p.problems);
         h.ok = false;

@@ -77,6 +77,8 @@ export class SlurmLauncher implements Launcher {
   private readonly failedNodes = new Map<string, Set<string>>();
   /** steps stopped on purpose (their end is not a node failure) */
   private readonly stopping = new WeakSet<RunningProcess>();
+  /** allocations whose scancel failed at teardown */
+  private readonly unreleased = new Set<string>();
   /** step → its job and step name (stop signals it through Slurm) */
   private readonly stepOf = new WeakMap<RunningProcess, { jobId: string; name: string }>();
 
@@ -138,6 +140,12 @@ export class SlurmLauncher implements Launcher {
     mkdirSync(ctx.attemptDir, { recursive: true });
     const fingerprint = ctx.deployment.fingerprint;
     const say = (line: string) => ctx.onLine("slurm", "stdout", line);
+    const stuck = await this.retryReleases(say);
+    if (stuck.length)
+      throw new LaunchError(
+        `allocation job(s) ${stuck.join(", ")} of earlier attempts cannot be cancelled (is slurmctld reachable?)`,
+        true,
+      );
     let exclude = this.excludedFor(fingerprint);
     let jobId: string;
     try {
@@ -347,12 +355,37 @@ export class SlurmLauncher implements Launcher {
     return undefined;
   }
 
+  /** scancel of one job; undefined when done (or the job is gone already), else why not */
+  private async cancel(jobId: string): Promise<string | undefined> {
+    const r = await this.slurm("scancel", [jobId]);
+    if (r.exitCode === 0 || /invalid job id|already completing or completed/i.test(String(r.stderr))) return undefined;
+    return String(r.stderr).trim() || r.shortMessage;
+  }
+
+  /**
+   * Cancels again the allocations whose release failed (slurmctld unreachable): before every new
+   * allocation and on the agent's health checks. Returns the job ids still not cancelled.
+   */
+  async retryReleases(say?: (line: string) => void): Promise<string[]> {
+    for (const jobId of [...this.unreleased]) {
+      const why = await this.cancel(jobId);
+      if (why === undefined) {
+        this.unreleased.delete(jobId);
+        say?.(`allocation job ${jobId} of an earlier attempt cancelled now`);
+      }
+    }
+    return [...this.unreleased];
+  }
+
   async release(ctx: LaunchContext): Promise<void> {
     const alloc = this.allocs.get(ctx.attemptId);
     if (!alloc) return;
-    const r = await this.slurm("scancel", [alloc.jobId]);
-    if (r.exitCode !== 0 && !/invalid job id|already completing or completed/i.test(String(r.stderr)))
-      throw new Error(`scancel ${alloc.jobId}: ${String(r.stderr).trim() || r.shortMessage}`);
+    this.allocs.delete(ctx.attemptId);
+    const why = await this.cancel(alloc.jobId);
+    if (why !== undefined) {
+      this.unreleased.add(alloc.jobId);
+      throw new Error(`scancel ${alloc.jobId}: ${why} (cancelled again before the next allocation)`);
+    }
     const deadline = Date.now() + (this.o.releaseTimeoutMs ?? 120_000);
     for (;;) {
       const job = await this.job(alloc.jobId);
@@ -361,7 +394,6 @@ export class SlurmLauncher implements Launcher {
         throw new Error(`allocation job ${alloc.jobId} still ${job?.state ?? "listed"} after scancel`);
       await sleep(200);
     }
-    this.allocs.delete(ctx.attemptId);
     ctx.onLine("slurm", "stdout", `allocation job ${alloc.jobId} cancelled`);
   }
 }

@@ -21,6 +21,10 @@ export interface SlurmCluster {
   env: Record<string, string>;
   /** runs a Slurm command against this cluster; returns stdout */
   cmd(bin: string, args: string[]): string;
+  /** stops slurmctld (the nodes and their jobs keep running), for fault tests */
+  stopController(): Promise<void>;
+  /** starts slurmctld again from its saved state and waits until it answers */
+  startController(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -148,6 +152,19 @@ export async function startSlurmCluster(
     nodes,
     env,
     cmd,
+    async stopController() {
+      const pid = readPid(join(dir, "slurmctld.pid"));
+      kill(pid);
+      for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
+    },
+    async startController() {
+      execFileSync("slurmctld", ["-f", conf], { env: { ...process.env, ...env } });
+      for (let i = 0; ; i++) {
+        if (spawnSync("squeue", ["-h"], { env: { ...process.env, ...env } }).status === 0) return;
+        if (i > 150) throw new Error("slurmctld did not come back");
+        await sleep(100);
+      }
+    },
     async stop() {
       // cancel every job of this cluster first (their steps are slurmstepd processes, not children of slurmd)
       spawnSync("scancel", ["--partition", partition], { env: { ...process.env, ...env } });
