@@ -19,6 +19,29 @@ import { type PhaseSegment, phaseSegmentsByRank } from "../lib/phases.js";
 import { summarizeTelemetry, type TelemetrySample } from "../lib/series.js";
 import type { Route } from "../lib/url-state.js";
 
+/** a point's GPU energy: the sum over the deployment's nodes, each node's part listed */
+interface PointEnergy {
+  complete: boolean;
+  gpus: number;
+  totalEnergyJ: number | null;
+  joulesPerTotalToken: number | null;
+  note?: string;
+  nodes?: Array<{ node: string; energy: { gpus: number; totalEnergyJ: number | null; complete: boolean } }>;
+}
+
+function energyTitle(e: PointEnergy | undefined): string | undefined {
+  if (!e) return undefined;
+  const lines = [
+    `${e.gpus} GPUs${e.totalEnergyJ !== null ? `, ${fmtNum(e.totalEnergyJ)} J` : ""}${e.complete ? "" : " (partial)"}`,
+  ];
+  for (const n of e.nodes ?? [])
+    lines.push(
+      `${n.node}: ${n.energy.gpus} GPUs, ${n.energy.totalEnergyJ === null ? "no figure" : `${fmtNum(n.energy.totalEnergyJ)} J`}`,
+    );
+  if (e.note) lines.push(e.note);
+  return lines.join("\n");
+}
+
 interface JobDetail extends Omit<JobRecord, "attempts"> {
   /** tries dispatched so far are `attempts.length` */
   attempts: AttemptRecord[];
@@ -50,7 +73,7 @@ interface PointRow {
   interactivity: number | null;
   emulated: boolean;
   receivedAt: string;
-  result: { failureReason?: string; energy?: { joulesPerTotalToken: number | null }; client?: { saturated: boolean } };
+  result: { failureReason?: string; energy?: PointEnergy; client?: { saturated: boolean } };
 }
 
 interface EvalRow {
@@ -462,7 +485,12 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
                   <td>{fmtNum(p.interactivity)}</td>
                   <td>{fmtNum(p.medianTtftMs)}</td>
                   <td>{fmtNum(p.medianTpotMs, 2)}</td>
-                  <td>{fmtNum(p.result.energy?.joulesPerTotalToken ?? null, 3)}</td>
+                  <td title={energyTitle(p.result.energy)}>
+                    {fmtNum(p.result.energy?.joulesPerTotalToken ?? null, 3)}
+                    {p.result.energy && !p.result.energy.complete && p.result.energy.totalEnergyJ !== null && (
+                      <span class="muted small"> partial</span>
+                    )}
+                  </td>
                   <td class="small">{fmtTime(p.receivedAt)}</td>
                 </tr>
               ))}
