@@ -331,14 +331,23 @@ export class AttemptSupervisor {
         // finished or was superseded; only a stranger or a stale token is refused
         const { verdict, att } = await this.fence(agentId, msg);
         const accept = att && (verdict === "ok" || verdict === "finished" || verdict === "superseded");
-        const merged =
-          accept &&
-          this.d.results.mergeNodeEnergy(
-            att.attemptId,
-            msg.pointKey,
-            { node: agentId, energy: msg.energy },
-            att.gang.length,
-          );
+        const merged = accept
+          ? this.d.results.mergeNodeEnergy(
+              att.attemptId,
+              msg.pointKey,
+              { node: agentId, energy: msg.energy },
+              att.gang.length,
+            )
+          : undefined;
+        // the point changed: live views fetch it again
+        if (att && merged)
+          this.d.bus.publish({
+            kind: "point",
+            jobId: att.jobId,
+            sweepId: att.sweepId,
+            attemptId: att.attemptId,
+            data: merged,
+          });
         this.send(agentId, {
           type: "ack",
           msgId: msg.msgId,

@@ -241,15 +241,15 @@ export class ResultsDb {
 
   /**
    * Adds (or replaces) one gang member's part of a stored point's GPU energy and re-sums it over the
-   * gang's `members` nodes; returns false when the attempt stored no such point.
+   * gang's `members` nodes; returns the updated result, or undefined when the attempt stored no such point.
    */
-  mergeNodeEnergy(attemptId: string, key: string, part: NodeEnergy, members: number): boolean {
+  mergeNodeEnergy(attemptId: string, key: string, part: NodeEnergy, members: number): PointResult | undefined {
     return this.db.transaction(() => {
       const row = this.stmt(`SELECT id, result FROM point_results WHERE attempt_id = ? AND point_key = ?`).get(
         attemptId,
         key,
       ) as { id: number; result: string } | undefined;
-      if (!row) return false;
+      if (!row) return undefined;
       const r = JSON.parse(row.result) as PointResult;
       const w = pointWindow(r);
       r.energy = withNodeEnergy(r.energy, part, {
@@ -263,7 +263,7 @@ export class ResultsDb {
         JSON.stringify({ energy: r.energy, client: r.client }),
         row.id,
       );
-      return true;
+      return r;
     })();
   }
 

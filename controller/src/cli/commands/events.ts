@@ -75,7 +75,7 @@ export function describeFrame(f: any): string | undefined {
     case "phase":
       return `${t} ${e.attemptId} rank ${e.data.rank} ${e.data.phase} ${e.data.status}`;
     case "point":
-      return `${t} point ${e.jobId} conc ${e.data.point.concurrency}: ${Math.round(e.data.bench.total_token_throughput)} tok/s`;
+      return `${t} point ${e.jobId} conc ${e.data.point.concurrency}: ${Math.round(e.data.bench.total_token_throughput)} tok/s${energyText(e.data.energy)}`;
     case "eval":
       return `${t} eval ${e.jobId}: ${e.data.flexible.exactMatch.toFixed(3)} (${e.data.passed ? "passed" : "FAILED"})`;
     case "log":
@@ -83,6 +83,12 @@ export function describeFrame(f: any): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** `, 0.42 J/token` (`(partial)` while not every node's energy is in) */
+function energyText(e: { joulesPerTotalToken: number | null; complete: boolean } | undefined): string {
+  if (!e || e.joulesPerTotalToken === null) return "";
+  return `, ${e.joulesPerTotalToken.toPrecision(3)} J/token${e.complete ? "" : " (partial)"}`;
 }
 
 export function register(program: Command): void {
