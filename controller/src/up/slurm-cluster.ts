@@ -95,7 +95,8 @@ export async function startSlurmCluster(
   ]);
   // a loopback /24 of its own, so clusters of test files running side by side never share addresses
   const net = `127.${10 + Math.floor(Math.random() * 240)}.${Math.floor(Math.random() * 250)}`;
-  const host = hostname();
+  // Slurm matches SlurmctldHost and NodeHostname against the short hostname (`hostname -s`)
+  const host = hostname().split(".")[0]!;
   const ctldPort = await freePort();
   const nodes = Array.from({ length: count }, (_, i) => ({ name: `node${i + 1}`, addr: `${net}.${i + 1}` }));
   const nodePorts: number[] = [];
