@@ -422,7 +422,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
         if (current?.attemptId === m.attemptId) current.onRelease();
         return;
       case "energy-request":
-        void reportEnergy(m);
+        reportEnergy(m).catch((e) => log(`energy-request ${m.attemptId} ${m.pointKey}: ${(e as Error).message}`));
         return;
       case "drain":
         draining = m.drain;

@@ -183,13 +183,16 @@ export const EvalResultMsg = z
   })
   .strict();
 
+/** a load point's key in the results (`c64-i1024-o1024`) */
+const PointKey = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
+
 /** a gang member's GPU energy over a load point's window (answer to an energy-request) */
 export const EnergyReportMsg = z
   .object({
     type: z.literal("energy-report"),
     msgId: z.string(),
     ...attemptRef,
-    pointKey: z.string(),
+    pointKey: PointKey,
     energy: EnergySummary,
   })
   .strict();
@@ -286,7 +289,7 @@ export const EnergyRequestMsg = z
   .object({
     type: z.literal("energy-request"),
     ...attemptRef,
-    pointKey: z.string(),
+    pointKey: PointKey,
     startMs: z.number(),
     endMs: z.number(),
     outputTokens: z.number().int().nonnegative(),
