@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCli, spawnCli } from "./helpers/cli.js";
-import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
+import { startTestController, sweepFinished, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
 import { randomLoopback } from "./helpers/loopback.js";
 
@@ -118,14 +118,7 @@ describe("benchfleet agent CLI", () => {
         };
         const created = await c.api("POST", "/api/v1/sweeps", { name: "agent-cli", deployments: [d] }, TOKENS.operator);
         const sweepId = created.body.sweepId as string;
-        const sweep = await until(
-          async () => {
-            const r = await c.api("GET", `/api/v1/sweeps/${sweepId}`);
-            return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
-          },
-          60_000,
-          "sweep finished",
-        );
+        const sweep = await sweepFinished(c, sweepId, 60_000);
         expect(sweep.status, stderr).toBe("succeeded");
         expect(stderr).toMatch(/attempt \S+ succeeded/);
       } finally {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { jobIdFor } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type AgentHandle, startAgent } from "../agent/src/agent.js";
-import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
+import { startTestController, sweepFinished, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
 import { randomLoopback } from "./helpers/loopback.js";
 
@@ -64,14 +64,7 @@ describe("agent end to end against the real controller", () => {
     expect(created.status).toBe(201);
     const sweepId = created.body.sweepId as string;
 
-    const job = await until(
-      async () => {
-        const r = await c.api("GET", `/api/v1/sweeps/${sweepId}`, undefined, TOKENS.viewer);
-        return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
-      },
-      60_000,
-      "sweep finished",
-    );
+    const job = await sweepFinished(c, sweepId, 60_000);
     expect(agent.outcomes.map((o) => o.outcome.status)).toEqual(["succeeded"]);
     expect(job.status).toBe("succeeded");
     const results = await c.api("GET", `/api/v1/results?sweep=${sweepId}&emulated=true`, undefined, TOKENS.viewer);

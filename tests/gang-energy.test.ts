@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type AgentHandle, startAgent } from "../agent/src/agent.js";
-import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
+import { startTestController, sweepFinished, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { twoNodeDisagg } from "./helpers/deployments.js";
 import { randomLoopback } from "./helpers/loopback.js";
 
@@ -57,12 +57,7 @@ describe("energy of a multi-node gang of per-node agents", () => {
     );
     expect(created.status).toBe(201);
     const sweepId = created.body.sweepId as string;
-    await until(
-      async () =>
-        (await c.api("GET", `/api/v1/sweeps/${sweepId}`, undefined, TOKENS.viewer)).body?.status === "succeeded",
-      60_000,
-      "sweep succeeded",
-    );
+    expect((await sweepFinished(c, sweepId, 60_000)).status).toBe("succeeded");
     // the follower's part arrives after the leader's result: wait for the merged figure
     const energy = await until(
       async () => {

@@ -16,7 +16,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { MARK_ENV, markPrefix } from "../agent/src/leftovers/marker.js";
 import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
 import { spawnCli } from "./helpers/cli.js";
-import { startTestController, type TestController, TOKENS, testEnv, until } from "./helpers/controller.js";
+import {
+  startTestController,
+  sweepFinished,
+  type TestController,
+  TOKENS,
+  testEnv,
+  until,
+} from "./helpers/controller.js";
 import { twoNodeDisagg } from "./helpers/deployments.js";
 
 const AGENT = `login-gpu-restart-${process.pid}`;
@@ -132,15 +139,7 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
       })
       .filter((p) => !/(^|\/)srun$/.test(p.bin));
   };
-  const sweepDone = (sweepId: string) =>
-    until(
-      async () => {
-        const r = await c.api("GET", `/api/v1/sweeps/${sweepId}`, undefined, TOKENS.viewer);
-        return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
-      },
-      40_000,
-      "sweep finished",
-    );
+  const sweepDone = (sweepId: string) => sweepFinished(c, sweepId, 40_000);
 
   /** what the first test leaves for the second: the sweep and the attempt the dead agent ran */
   let run: { sweepId: string; jobId: string; attemptId: string; tReaped: number } | undefined;

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type AgentHandle, startAgent } from "../agent/src/agent.js";
 import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
 import { runCliAsync } from "./helpers/cli.js";
-import { startTestController, type TestController, TOKENS, until } from "./helpers/controller.js";
+import { startTestController, sweepFinished, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { twoNodeDisagg } from "./helpers/deployments.js";
 
 const AGENT = "login-gpu";
@@ -62,15 +62,7 @@ describe("Slurm-mode agent end to end", () => {
   });
 
   const queue = () => cluster.cmd("squeue", ["-h", "-o", "%i|%j|%T"]).trim();
-  const sweepDone = (sweepId: string) =>
-    until(
-      async () => {
-        const r = await c.api("GET", `/api/v1/sweeps/${sweepId}`, undefined, TOKENS.viewer);
-        return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
-      },
-      90_000,
-      "sweep finished",
-    );
+  const sweepDone = (sweepId: string) => sweepFinished(c, sweepId, 90_000);
 
   it("registers as the partition; runs a 2-node disaggregated deployment as job steps; leaves nothing queued", async () => {
     const node = await until(async () => {

@@ -97,3 +97,15 @@ export async function until<T>(
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
 }
+
+/** Polls a sweep until it has ended (succeeded, failed or cancelled); returns its view. */
+export function sweepFinished(c: TestController, sweepId: string, timeoutMs: number) {
+  return until(
+    async () => {
+      const r = await c.api("GET", `/api/v1/sweeps/${sweepId}`, undefined, TOKENS.viewer);
+      return ["succeeded", "failed", "cancelled"].includes(r.body?.status) ? r.body : undefined;
+    },
+    timeoutMs,
+    `sweep ${sweepId} finished`,
+  );
+}
