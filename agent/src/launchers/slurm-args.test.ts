@@ -10,6 +10,7 @@ import {
   parseScontrolNodes,
   parseSinfoNodes,
   parseSqueueJob,
+  type StepOptions,
   sbatchArgs,
   srunStepArgs,
 } from "./slurm-args.js";
@@ -90,6 +91,9 @@ describe("sbatch allocation", () => {
   });
 });
 
+/** a bare step on one node */
+const bare: StepOptions = { jobId: "1", nodes: ["n1"], container: "none", attemptDir: "/s", cwd: "/c" };
+
 describe("srun job steps", () => {
   it("pyxis: the image in enroot form, mounts including the plan's files, the working dir; env never in argv", () => {
     const a = srunStepArgs(spec(), {
@@ -143,41 +147,18 @@ describe("srun job steps", () => {
       "8",
     ]);
     // a process without a device selection runs as it is
-    const plain = srunStepArgs(spec({ env: { HF_TOKEN: "secret" } }), {
-      jobId: "1",
-      nodes: ["n1"],
-      container: "none",
-      attemptDir: "/s",
-      cwd: "/c",
-    });
+    const plain = srunStepArgs(spec({ env: { HF_TOKEN: "secret" } }), bare);
     expect(plain).not.toContain("env");
-    const amd = srunStepArgs(spec({ env: { HIP_VISIBLE_DEVICES: "4,5,6,7" } }), {
-      jobId: "1",
-      nodes: ["n1"],
-      container: "none",
-      attemptDir: "/s",
-      cwd: "/c",
-    });
+    const amd = srunStepArgs(spec({ env: { HIP_VISIBLE_DEVICES: "4,5,6,7" } }), bare);
     expect(amd).toContain("HIP_VISIBLE_DEVICES=4,5,6,7");
-    expect(
-      srunStepArgs(spec({ image: undefined }), {
-        jobId: "1",
-        nodes: ["n1"],
-        container: "pyxis",
-        attemptDir: "/s",
-        cwd: "/c",
-      }),
-    ).toContain("--chdir=/c");
+    expect(srunStepArgs(spec({ image: undefined }), { ...bare, container: "pyxis" })).toContain("--chdir=/c");
   });
 
   it("MPI: one step over the job's nodes with ranks per node and the MPI plugin", () => {
     const a = srunStepArgs(spec({ image: undefined }), {
-      jobId: "42",
+      ...bare,
       nodes: ["n1", "n2", "n3"],
       mpi: { tasksPerNode: 4, type: "pmix" },
-      container: "none",
-      attemptDir: "/s",
-      cwd: "/c",
     });
     expect(a).toContain("--nodes=3");
     expect(a).toContain("--nodelist=n1,n2,n3");

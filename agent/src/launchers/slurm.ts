@@ -89,7 +89,7 @@ export class SlurmLauncher implements Launcher {
     return [...(this.failedNodes.get(fingerprint) ?? [])].sort();
   }
 
-  /** the job id an attempt holds (tests, leftovers) */
+  /** the job id an attempt holds (tests) */
   jobIdOf(attemptId: string): string | undefined {
     return this.allocs.get(attemptId)?.jobId;
   }
