@@ -35,7 +35,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: "timing",
-          include: ["agent/src/**/" + TIMING.slice(3)],
+          include: [TIMING],
+          exclude: ["**/node_modules/**"],
           fileParallelism: false,
           retry: 1,
           sequence: { groupOrder: 1 },
