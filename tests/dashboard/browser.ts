@@ -1,13 +1,7 @@
-/**
- * Test helpers for the dashboard's browser tests: build the dashboard (Vite) into
- * controller/public, launch Debian's Chromium through playwright-core (never a downloaded
- * browser), log a page in with a token, and measure frame times in the page.
- */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { buildDashboard as buildDashboardFiles } from "../../controller/src/up/dashboard-build.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
