@@ -109,19 +109,39 @@ describe("sweep comparison in Chromium", () => {
     await ctl?.stop();
   });
 
-  /** What the chart draws, read from the uPlot instance in the page. */
-  const chartSeries = () =>
-    page.evaluate(() => {
-      const el = document.querySelector('[data-testid="compare-chart"]') as
-        | (HTMLElement & { uplot?: { series: Array<{ label?: string }>; data: Array<Array<number | null>> } })
-        | null;
-      const u = el?.uplot;
-      if (!u) return null;
+  /**
+   * What the chart draws, read from the uPlot instance in the page once it draws exactly these
+   * sweeps. The instance is built in an effect after the render that shows the stats, and on a
+   * route change the previous sweeps' instance stays on the element until then: reading it right
+   * after the stats change can see no chart or the old one.
+   */
+  const chartOf = async (...sweepIds: string[]) => {
+    await page.waitForFunction(
+      (ids) => {
+        const el = document.querySelector('[data-testid="compare-chart"]') as
+          | (HTMLElement & { uplot?: { series: Array<{ label?: string }> } })
+          | null;
+        const labels = (el?.uplot?.series.slice(1) ?? []).map((s) => s.label ?? "");
+        return (
+          labels.length > 0 &&
+          labels.every((l) => ids.some((id) => l.includes(id))) &&
+          ids.every((id) => labels.some((l) => l.includes(id)))
+        );
+      },
+      sweepIds,
+      { timeout: 10_000 },
+    );
+    return page.evaluate(() => {
+      const el = document.querySelector('[data-testid="compare-chart"]') as HTMLElement & {
+        uplot: { series: Array<{ label?: string }>; data: Array<Array<number | null>> };
+      };
+      const u = el.uplot;
       return u.series.slice(1).map((s, i) => ({
         label: s.label ?? "",
         ys: (u.data[i + 1] ?? []).filter((v): v is number => v !== null),
       }));
     });
+  };
 
   it("two sweeps picked in the page: their frontiers overlaid, one legend entry per sweep, the table below", async () => {
     await page.waitForSelector('[data-testid="compare-hint"]');
@@ -146,7 +166,7 @@ describe("sweep comparison in Chromium", () => {
     );
 
     // uPlot's series: per sweep all successful points (faint) and the frontier (joined)
-    const series = (await chartSeries())!;
+    const series = await chartOf(ids.a, ids.b);
     expect(series.map((s) => s.label)).toEqual([
       `sglang last week (${ids.a}) (emulated) (all points)`,
       `sglang last week (${ids.a}) (emulated)`,
@@ -204,7 +224,7 @@ describe("sweep comparison in Chromium", () => {
       `broken image (${ids.c}) has no successful point: only one sweep is drawn.`,
     );
     await page.waitForSelector('[data-testid="compare-chart"] canvas');
-    expect((await chartSeries())!.map((s) => s.ys.length)).toEqual([5, 3]);
+    expect((await chartOf(ids.a)).map((s) => s.ys.length)).toEqual([5, 3]);
     expect(await page.getAttribute(`li[data-sweep="${ids.c}"]`, "data-points")).toBe("0");
     expect(await page.textContent('[data-testid="compare-table-error"]')).toContain(ids.c);
 
@@ -240,7 +260,7 @@ describe("sweep comparison in Chromium", () => {
       undefined,
       { timeout: 10_000 },
     );
-    const series = (await chartSeries())!;
+    const series = await chartOf(ids.a, "imported-b200");
     expect(series[3]!.label).toBe("imported-b200");
     expect(series[3]!.ys.slice().sort((p, q) => p - q)).toEqual([250, 800, 2000]);
     expect(await page.textContent('li[data-sweep="imported-b200"]')).toContain(
@@ -256,7 +276,7 @@ describe("sweep comparison in Chromium", () => {
       { timeout: 10_000 },
     );
     // the results view's y metric (total throughput per GPU): 2 × the output figures
-    const series = (await chartSeries())!;
+    const series = await chartOf(ids.a, ids.b);
     expect(series[3]!.ys.slice().sort((p, q) => p - q)).toEqual([300, 1000, 2400, 4000]);
   });
 });
