@@ -243,7 +243,7 @@ describe("dashboard in Chromium", () => {
     // filter by state is in the URL
     await page.selectOption('[data-testid="filter-state"]', "drained");
     expect(page.url()).toContain("state=drained");
-    expect(await page.locator("[data-node]").count()).toBe(1);
+    await expect.poll(() => page.locator("[data-node]").count(), { timeout: 10_000 }).toBe(1);
     await page.click('[data-node="h100-b"] [data-action="undrain"]');
     await page.click('[data-testid="confirm"]');
     await until(async () => (await ctl.api("GET", "/api/v1/nodes/h100-b")).body.state === "idle", 5000, "undrained");
@@ -414,15 +414,20 @@ describe("dashboard in Chromium", () => {
     );
     const frontier = Number(await page.getAttribute('[data-testid="chart-stats"]', "data-frontier"));
     expect(frontier).toBeGreaterThanOrEqual(2);
-    // the canvas has coloured pixels (points and frontier lines drawn)
-    const painted = await page.evaluate(() => {
-      const c = document.querySelector('[data-testid="frontier-chart"] canvas') as HTMLCanvasElement;
-      const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 0 && Math.abs(d[i]! - d[i + 2]!) > 60) n++;
-      return n;
-    });
-    expect(painted).toBeGreaterThan(200);
+    // the canvas has coloured pixels (points and frontier lines drawn). uPlot is built in an effect
+    // after the render that shows the stats and paints after that: poll, do not read once.
+    await page.waitForFunction(
+      () => {
+        const c = document.querySelector('[data-testid="frontier-chart"] canvas') as HTMLCanvasElement | null;
+        if (!c) return false;
+        const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 0 && Math.abs(d[i]! - d[i + 2]!) > 60) n++;
+        return n > 200;
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(await page.locator("h2 .badge.emulated").count()).toBe(1);
     const box = (await page.locator('[data-testid="frontier-chart"] .u-over').boundingBox())!;
     for (let x = 0.1; x < 1; x += 0.1) {
@@ -433,13 +438,16 @@ describe("dashboard in Chromium", () => {
       /demo-dsr1-fp8-h[12]00-sglang[\s\S]*conc \d+/,
     );
     await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.3);
-    expect(await page.locator('[data-testid="at-table"] tbody tr').count()).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => page.locator('[data-testid="at-table"] tbody tr').count(), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(2);
     // the analytics API's cost frontier (SKU catalog rates applied by the controller) draws too
     await page.waitForFunction(
       () => Number(document.querySelector('[data-testid="server-frontier-stats"]')?.getAttribute("data-groups")) >= 2,
       undefined,
       { timeout: 10_000 },
     );
+    await page.waitForSelector('[data-testid="server-frontier-chart"] canvas'); // built in an effect after the stats render
     expect(await page.locator('[data-testid="server-frontier-chart"] canvas').count()).toBe(1);
     // history of one configuration (frontier per sweep date) from the analytics API
     await page.selectOption('[data-testid="results-configKey"]', "demo-dsr1-fp8-h100-sglang");
