@@ -2,12 +2,14 @@
  * Node registry: every agent that ever said hello, its info (SKU, GPUs, labels, topology domain,
  * launcher), operator state (drain / quarantine), the attempt it runs, connectivity and health.
  * The displayed state (idle, reserved, busy, draining, drained, quarantined, offline) is derived.
- * Records live in Redis (write-through on every state change; telemetry stays in memory).
+ * Records live in Redis (write-through on every state change; telemetry and its recent history stay
+ * in memory).
  */
 import type { AgentInfo, Health, NodeState, Telemetry } from "@benchfleet/shared";
 import type { Bus } from "./bus.js";
 import type { NodeFailure } from "./quarantine-policy.js";
 import type { RedisState } from "./redis-state.js";
+import { TelemetryHistory } from "./telemetry-history.js";
 
 export type AdminState = "active" | "drain" | "quarantine";
 
@@ -57,6 +59,8 @@ export function nodeLabels(info: AgentInfo): string[] {
 export class NodeRegistry {
   private readonly nodes = new Map<string, NodeRecord>();
   private failures: NodeFailure[] = [];
+  /** the last minutes of every node's summarised telemetry, for a dashboard opened now */
+  readonly telemetryHistory = new TelemetryHistory();
 
   constructor(
     private readonly state: RedisState,
@@ -114,6 +118,7 @@ export class NodeRegistry {
     n.health = health;
     if (telemetry) {
       n.telemetry = telemetry;
+      this.telemetryHistory.add(id, telemetry);
       this.bus.publish({ kind: "telemetry", nodeId: id, data: telemetry });
     }
     if (healthChanged) await this.save(n);

@@ -236,6 +236,28 @@ describe("dashboard in Chromium", () => {
       5000,
       "power figure",
     );
+    // the controller keeps each node's recent telemetry: a page opened now draws the last minutes at
+    // once. h200-a stops heartbeating; after a reload its sparkline still has its history.
+    const h200 = agents.get("h200-a")!;
+    clearInterval(h200.timer);
+    const hist = await ctl.api("GET", "/api/v1/telemetry?node=h200-a", undefined, TOKENS.viewer);
+    expect(hist.status).toBe(200);
+    const points = hist.body.nodes[0].points as Array<{ at: number; powerW: number; utilPct: number }>;
+    expect(points.length).toBeGreaterThanOrEqual(2);
+    expect(points.every((p, i) => i === 0 || p.at > points[i - 1]!.at)).toBe(true);
+    expect(points.at(-1)!.powerW).toBeGreaterThan(8 * 120); // 8 GPUs summed
+    const since = await ctl.api("GET", `/api/v1/telemetry?node=h200-a&since=${points.at(-2)!.at}`);
+    expect(since.body.nodes[0].points).toEqual([points.at(-1)]);
+    expect((await ctl.api("GET", "/api/v1/telemetry?node=nope")).status).toBe(404);
+    expect((await ctl.api("GET", "/api/v1/telemetry?since=-1")).status).toBe(400);
+    await page.reload();
+    const spark = page.locator('[data-node="h200-a"] canvas.spark').first();
+    await spark.waitFor();
+    await expect
+      .poll(async () => Number(await spark.getAttribute("data-points")), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(points.length); // (a heartbeat sent just before the timer stopped may add one)
+    h200.timer = setInterval(() => beat(h200), 200);
+
     await page.click('[data-node="h100-b"] [data-action="drain"]');
     await page.click('[data-testid="confirm"]');
     await page.waitForSelector('[data-node="h100-b"] .st-drained');

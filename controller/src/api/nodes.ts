@@ -1,4 +1,4 @@
-/** /api/v1/nodes: list, get, drain, undrain, quarantine, release. */
+/** /api/v1/nodes: list, get, drain, undrain, quarantine, release; /api/v1/telemetry: recent telemetry. */
 
 import { NODE_STATES } from "@benchfleet/shared";
 import { z } from "zod";
@@ -48,6 +48,35 @@ export function registerNodeRoutes(api: Api, c: ControllerContext): void {
         offset: query.offset,
         limit: query.limit,
         items: all.slice(query.offset, query.offset + query.limit).map(nodeView),
+      };
+    },
+  );
+
+  api.route(
+    {
+      method: "GET",
+      url: "/api/v1/telemetry",
+      role: "viewer",
+      tag: "nodes",
+      summary:
+        "the last minutes of each node's GPU telemetry, summarised per sample (power summed over its GPUs, utilisation averaged, memory summed in GiB; `at` in ms since the epoch)",
+      query: z
+        .object({
+          node: csv.optional(),
+          since: z.coerce.number().int().min(0).optional(),
+        })
+        .strict(),
+    },
+    async ({ query }) => {
+      const h = c.registry.telemetryHistory;
+      const ids = query.node ?? h.nodeIds();
+      for (const id of ids) must(id);
+      return {
+        capacity: h.capacity,
+        nodes: ids.map((nodeId) => ({
+          nodeId,
+          points: h.points(nodeId).filter((p) => query.since === undefined || p.at > query.since),
+        })),
       };
     },
   );

@@ -35,5 +35,13 @@ export function Sparkline(props: {
     });
     ctx.stroke();
   });
-  return <canvas ref={ref} class="spark" style={{ width: `${w}px`, height: `${h}px` }} title={props.title} />;
+  return (
+    <canvas
+      ref={ref}
+      class="spark"
+      style={{ width: `${w}px`, height: `${h}px` }}
+      title={props.title}
+      data-points={props.values.length}
+    />
+  );
 }

@@ -1,39 +1,53 @@
-/** A short fixed-length history of numbers (telemetry sparklines). Pure. */
-export class Series {
-  private readonly values: number[] = [];
+/**
+ * A node's recent GPU telemetry for its sparklines: summarised samples ordered by time, merged
+ * from the controller's history (fetched when the fleet view opens) and live heartbeats, so a
+ * sample that arrives both ways is drawn once and none that arrived meanwhile is lost.
+ */
+import {
+  type GpuReadings,
+  mergeTelemetryPoints,
+  type TelemetryPoint,
+  type TelemetrySummary,
+  telemetryPoint,
+} from "@benchfleet/shared/telemetry-summary";
+
+export type TelemetrySample = GpuReadings & { at: string };
+type Figure = keyof TelemetrySummary;
+
+export class TelemetrySeries {
+  private points: TelemetryPoint[] = [];
+  private cache = new Map<Figure, number[]>();
+
   constructor(readonly capacity = 60) {}
-  push(v: number | null | undefined): void {
-    if (v === null || v === undefined || !Number.isFinite(v)) return;
-    this.values.push(v);
-    if (this.values.length > this.capacity) this.values.splice(0, this.values.length - this.capacity);
-  }
-  get data(): readonly number[] {
-    return this.values;
-  }
-  get last(): number | undefined {
-    return this.values[this.values.length - 1];
-  }
-}
 
-export interface TelemetrySample {
-  gpus?: Array<{ powerW: number | null; utilPct: number | null; memUsedMiB: number | null }>;
-}
+  /** a live heartbeat's sample */
+  add(t: TelemetrySample): void {
+    const p = telemetryPoint(t);
+    if (p) this.merge([p]);
+  }
 
-/** Sum of power, mean utilisation and sum of memory over a node's GPUs (null when none reported). */
-export function summarizeTelemetry(t: TelemetrySample | undefined): {
-  powerW: number | null;
-  utilPct: number | null;
-  memUsedGiB: number | null;
-} {
-  const gpus = t?.gpus ?? [];
-  const vals = (f: (g: (typeof gpus)[number]) => number | null) =>
-    gpus.map(f).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
-  const p = vals((g) => g.powerW);
-  const u = vals((g) => g.utilPct);
-  const m = vals((g) => g.memUsedMiB);
-  return {
-    powerW: p.length ? p.reduce((a, b) => a + b, 0) : null,
-    utilPct: u.length ? u.reduce((a, b) => a + b, 0) / u.length : null,
-    memUsedGiB: m.length ? m.reduce((a, b) => a + b, 0) / 1024 : null,
-  };
+  /** samples from the controller's history (or any overlapping run of samples) */
+  merge(points: readonly TelemetryPoint[]): void {
+    this.points = mergeTelemetryPoints(this.points, points, this.capacity);
+    this.cache.clear();
+  }
+
+  get size(): number {
+    return this.points.length;
+  }
+
+  /** the figure's values, oldest first, samples without it skipped (same array until the next change) */
+  values(f: Figure): readonly number[] {
+    let v = this.cache.get(f);
+    if (!v) {
+      v = this.points.map((p) => p[f]).filter((x): x is number => x !== null && Number.isFinite(x));
+      this.cache.set(f, v);
+    }
+    return v;
+  }
+
+  last(f: Figure): number | undefined {
+    const v = this.values(f);
+    return v[v.length - 1];
+  }
 }

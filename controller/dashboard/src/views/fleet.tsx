@@ -3,6 +3,8 @@
  * power / utilisation / memory sparklines from heartbeats, filters by SKU / state / domain, and
  * operator actions (drain, undrain, quarantine, release) behind a confirmation.
  */
+
+import type { TelemetryPoint } from "@benchfleet/shared/telemetry-summary";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";
@@ -12,7 +14,7 @@ import { Sparkline } from "../components/sparkline.js";
 import type { LiveEvent } from "../events.js";
 import { setParams, useFrameRefresh, useLive } from "../hooks.js";
 import { fmtNum } from "../lib/format.js";
-import { Series, summarizeTelemetry, type TelemetrySample } from "../lib/series.js";
+import { type TelemetrySample, TelemetrySeries } from "../lib/series.js";
 import { distinct, queryRows } from "../lib/table-model.js";
 import type { Route } from "../lib/url-state.js";
 
@@ -36,12 +38,6 @@ export interface NodeView {
   telemetry?: TelemetrySample;
 }
 
-interface NodeSeries {
-  power: Series;
-  util: Series;
-  mem: Series;
-}
-
 const ACTIONS: Array<{ action: string; label: string; when: (n: NodeView) => boolean; danger?: boolean }> = [
   { action: "drain", label: "Drain", when: (n) => ["idle", "busy", "reserved"].includes(n.state) },
   { action: "undrain", label: "Undrain", when: (n) => n.state === "draining" || n.state === "drained" },
@@ -56,36 +52,39 @@ export function FleetView(props: {
   onJob: (attemptId: string) => void;
 }) {
   const nodes = useRef(new Map<string, NodeView>());
-  const series = useRef(new Map<string, NodeSeries>());
+  const series = useRef(new Map<string, TelemetrySeries>());
   const [loaded, setLoaded] = useState(false);
   const refresh = useFrameRefresh();
 
-  const seriesOf = (id: string): NodeSeries => {
+  const seriesOf = (id: string): TelemetrySeries => {
     let s = series.current.get(id);
     if (!s) {
-      s = { power: new Series(), util: new Series(), mem: new Series() };
+      s = new TelemetrySeries();
       series.current.set(id, s);
     }
     return s;
   };
-  const addTelemetry = (id: string, t: TelemetrySample | undefined) => {
-    const sum = summarizeTelemetry(t);
-    const s = seriesOf(id);
-    s.power.push(sum.powerW);
-    s.util.push(sum.utilPct);
-    s.mem.push(sum.memUsedGiB);
-  };
   const replaceAll = (list: NodeView[]) => {
     nodes.current = new Map(list.map((n) => [n.id, n]));
-    for (const n of list)
-      if (n.telemetry && !series.current.get(n.id)?.power.data.length) addTelemetry(n.id, n.telemetry);
+    for (const n of list) if (n.telemetry) seriesOf(n.id).add(n.telemetry);
     setLoaded(true);
     refresh();
   };
+  // the last minutes of every node's telemetry, so the sparklines do not start empty
+  const loadHistory = () =>
+    api<{ nodes: Array<{ nodeId: string; points: TelemetryPoint[] }> }>("/telemetry")
+      .then((h) => {
+        for (const n of h.nodes) seriesOf(n.nodeId).merge(n.points);
+        refresh();
+      })
+      .catch((e) => props.onError(`telemetry history: ${(e as Error).message}`));
   const load = () =>
-    fetchAllPages<NodeView>("/nodes")
-      .then(replaceAll)
-      .catch((e) => props.onError(`nodes: ${(e as Error).message}`));
+    Promise.all([
+      fetchAllPages<NodeView>("/nodes")
+        .then(replaceAll)
+        .catch((e) => props.onError(`nodes: ${(e as Error).message}`)),
+      loadHistory(),
+    ]);
   useEffect(() => {
     load();
   }, []);
@@ -103,7 +102,7 @@ export function FleetView(props: {
         nodes.current.delete(e.nodeId);
         refresh();
       } else if (e.kind === "telemetry" && e.nodeId) {
-        addTelemetry(e.nodeId, e.data as TelemetrySample);
+        seriesOf(e.nodeId).add(e.data as TelemetrySample);
         refresh();
       }
     },
@@ -212,16 +211,16 @@ export function FleetView(props: {
                   {n.adminReason && <div class="muted">{n.adminReason}</div>}
                 </td>
                 <td>
-                  <Sparkline values={s.power.data} color="#dc2626" title="GPU power (sum)" />{" "}
-                  <span class="small">{fmtNum(s.power.last, 0)}</span>
+                  <Sparkline values={s.values("powerW")} color="#dc2626" title="GPU power (sum)" />{" "}
+                  <span class="small">{fmtNum(s.last("powerW"), 0)}</span>
                 </td>
                 <td>
-                  <Sparkline values={s.util.data} max={100} color="#16a34a" title="GPU utilisation (mean)" />{" "}
-                  <span class="small">{fmtNum(s.util.last, 0)}</span>
+                  <Sparkline values={s.values("utilPct")} max={100} color="#16a34a" title="GPU utilisation (mean)" />{" "}
+                  <span class="small">{fmtNum(s.last("utilPct"), 0)}</span>
                 </td>
                 <td>
-                  <Sparkline values={s.mem.data} color="#7c3aed" title="GPU memory used (sum)" />{" "}
-                  <span class="small">{fmtNum(s.mem.last, 0)}</span>
+                  <Sparkline values={s.values("memUsedGiB")} color="#7c3aed" title="GPU memory used (sum)" />{" "}
+                  <span class="small">{fmtNum(s.last("memUsedGiB"), 0)}</span>
                 </td>
                 {props.operator && (
                   <td class="actions">

@@ -5,6 +5,7 @@
  */
 
 import type { AttemptRecord, JobRecord } from "@benchfleet/shared/api-records";
+import { summarizeTelemetry } from "@benchfleet/shared/telemetry-summary";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { api, itemsOf } from "../api.js";
@@ -16,7 +17,7 @@ import type { LiveEvent } from "../events.js";
 import { navigate, useLive } from "../hooks.js";
 import { fmtDuration, fmtNum, fmtTime, gpuHours } from "../lib/format.js";
 import { type PhaseSegment, phaseSegmentsByRank } from "../lib/phases.js";
-import { summarizeTelemetry, type TelemetrySample } from "../lib/series.js";
+import type { TelemetrySample } from "../lib/series.js";
 import type { Route } from "../lib/url-state.js";
 
 /** a point's GPU energy: the sum over the deployment's nodes, each node's part listed */
