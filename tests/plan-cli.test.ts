@@ -54,6 +54,24 @@ describe("benchfleet plan (CLI)", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("names the deployments no recipe can launch, by reason, without failing the dry run", () => {
+    const f = join(dir, "tilert-master.yaml");
+    const src = readFileSync(join(REPO_ROOT, "configs/nvidia-master.yaml"), "utf8");
+    // a framework the reference lab uses that benchfleet has no recipe for
+    writeFileSync(f, src.replace("  framework: sglang\n", "  framework: tilert\n"));
+    const text = runCli(["plan", "--config", f, "--sku", "h200"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      /(\d+) of \1 deployments cannot be launched by any recipe \(their jobs would fail at launch\):\n {2}- no recipe for framework tilert\n {6}dsr1-fp8-h200-sglang\n/,
+    );
+    const json = runCli(["plan", "--config", f, "--sku", "h200", "--json"]);
+    expect(json.code).toBe(0);
+    expect(Plan.parse(JSON.parse(json.stdout)).deployments.every((d) => d.framework === "tilert")).toBe(true);
+    expect(json.stderr).toMatch(/cannot be launched by any recipe[\s\S]*no recipe for framework tilert/);
+    // the example configs are all launchable: nothing said (the first test also checks its stderr is empty)
+    expect(runCli(["plan", "--config", "configs/"]).stdout).not.toMatch(/cannot be launched/);
+  });
+
   it("reports an unknown runner label", () => {
     const f = join(dir, "runner-master.yaml");
     writeFileSync(

@@ -1,8 +1,10 @@
 /** `benchfleet plan`: dry-run a sweep — deployments, nodes, points and estimated GPU-hours. */
 
+import { formatUnlaunchable } from "@benchfleet/agent/recipes/launchable";
 import type { Plan } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { planFromFiles } from "../../config/config-files.js";
+import { checkRecipes } from "../../config/recipe-check.js";
 import { renderTable } from "../table.js";
 
 const list = (v: string, prev: string[] = []) => [
@@ -25,7 +27,8 @@ export function register(program: Command): void {
     .option("--head <rev>", "git revision of the changelog (default: the working tree)")
     .option("--sku <skus>", "only these SKUs, comma separated", list)
     .option("--sku-catalog <file>", "SKU catalog (default configs/skus.yaml)")
-    .option("--json", "print the plan as JSON")
+    .option("--presets <dir>", "model-family recipe presets for the recipe check (default configs/recipes)")
+    .option("--json", "print the plan as JSON (the recipe check's findings go to stderr)")
     .action((opts) => {
       const plan = planFromFiles({
         config: opts.config,
@@ -37,8 +40,12 @@ export function register(program: Command): void {
         head: opts.head,
         skuCatalog: opts.skuCatalog,
       });
-      if (opts.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
-      else process.stdout.write(formatPlan(plan));
+      // every deployment is built by its recipe on a stand-in gang: what no recipe can launch is named now
+      const unlaunchable = formatUnlaunchable(checkRecipes(plan, opts.presets), plan.deployments.length);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+        process.stderr.write(unlaunchable);
+      } else process.stdout.write(formatPlan(plan) + (unlaunchable ? `\n${unlaunchable}` : ""));
     });
 }
 

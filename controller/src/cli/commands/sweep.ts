@@ -1,6 +1,8 @@
 /** `benchfleet sweep start|ls|show|cancel|retry`. */
+import { formatUnlaunchable } from "@benchfleet/agent/recipes/launchable";
 import type { Command } from "commander";
 import { planFromFiles } from "../../config/config-files.js";
+import { checkRecipes } from "../../config/recipe-check.js";
 import { CliError } from "../cli-error.js";
 import { ApiClient, ago, printJson, qs, withConn } from "../client.js";
 import { renderTable } from "../table.js";
@@ -72,6 +74,8 @@ export function register(program: Command): void {
       head: o.head,
     });
     if (plan.deployments.length === 0) throw new CliError("the plan has no deployments: nothing to run");
+    // submitted anyway (each such job fails at launch with this reason), but the operator hears it now
+    process.stderr.write(formatUnlaunchable(checkRecipes(plan), plan.deployments.length));
     const client = new ApiClient(o);
     const source = o.changelog
       ? {

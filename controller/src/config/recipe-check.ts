@@ -1,0 +1,10 @@
+/** The recipe check of a plan on the operator's machine: the repo's model-family presets + findUnlaunchable. */
+import { join } from "node:path";
+import { findUnlaunchable, type Unlaunchable } from "@benchfleet/agent/recipes/launchable";
+import { loadPresets } from "@benchfleet/agent/recipes/preset-loader";
+import type { Plan } from "@benchfleet/shared";
+import { REPO_ROOT } from "./config-files.js";
+
+export function checkRecipes(plan: Plan, presetsDir = join(REPO_ROOT, "configs", "recipes")): Unlaunchable[] {
+  return findUnlaunchable(plan.deployments, { presets: loadPresets(presetsDir) });
+}

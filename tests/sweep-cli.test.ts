@@ -1,0 +1,68 @@
+/**
+ * `benchfleet sweep start` against a running controller (real Redis, the CLI as its own process):
+ * the sweep is created from the master config, and deployments no recipe can launch are named on
+ * stderr before they are queued (they are still submitted: each fails at launch with that reason).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { REPO_ROOT, runCliAsync } from "./helpers/cli.js";
+import { startTestController, type TestController, TOKENS } from "./helpers/controller.js";
+
+const redisUrl = inject("redisUrl");
+
+describe("benchfleet sweep start (CLI)", () => {
+  let ctl: TestController;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "bf-sweep-cli-"));
+    ctl = await startTestController(redisUrl);
+  });
+  afterAll(async () => {
+    await ctl?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("creates the sweep and warns about the deployments no recipe can launch", async () => {
+    const f = join(dir, "tilert-master.yaml");
+    const src = readFileSync(join(REPO_ROOT, "configs/nvidia-master.yaml"), "utf8");
+    writeFileSync(f, src.replace("  framework: sglang\n", "  framework: tilert\n"));
+    const conn = ["--controller", ctl.url, "--token", TOKENS.operator];
+    const r = await runCliAsync([
+      "sweep",
+      "start",
+      "--config",
+      f,
+      "--sku",
+      "h200",
+      "--name",
+      "tilert",
+      "--json",
+      ...conn,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const created = JSON.parse(r.stdout) as { sweepId: string; jobCount: number };
+    expect(created.jobCount).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `${created.jobCount} of ${created.jobCount} deployments cannot be launched by any recipe[\\s\\S]*no recipe for framework tilert\\n +dsr1-fp8-h200-sglang`,
+      ),
+    );
+    const sweep = await ctl.api("GET", `/api/v1/sweeps/${created.sweepId}`, undefined, TOKENS.viewer);
+    expect(sweep.body.name).toBe("tilert");
+
+    const clean = await runCliAsync([
+      "sweep",
+      "start",
+      "--config",
+      "configs/nvidia-master.yaml",
+      "--sku",
+      "h200",
+      "--json",
+      ...conn,
+    ]);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stderr).not.toMatch(/cannot be launched/);
+  });
+});
