@@ -2,6 +2,7 @@
  * `benchfleet sweep start` against a running controller (real Redis, the CLI as its own process):
  * the sweep is created from the master config, and deployments no recipe can launch are named on
  * stderr before they are queued (they are still submitted: each fails at launch with that reason).
+ * The plan API's dry run (the dashboard's preview) names them too.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -64,5 +65,29 @@ describe("benchfleet sweep start (CLI)", () => {
     ]);
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stderr).not.toMatch(/cannot be launched/);
+  });
+
+  it("the plan API's dry run lists them with fingerprint, framework, SKU and reason", async () => {
+    const src = readFileSync(join(REPO_ROOT, "configs/nvidia-master.yaml"), "utf8");
+    const body = (text: string) => ({ configs: [{ file: "nvidia-master.yaml", text }], skus: ["h200"] });
+    const bad = await ctl.api(
+      "POST",
+      "/api/v1/plan",
+      body(src.replace("  framework: sglang\n", "  framework: tilert\n")),
+    );
+    expect(bad.status).toBe(200);
+    const tilert = bad.body.deployments.filter((d: { framework: string }) => d.framework === "tilert");
+    expect(tilert.length).toBeGreaterThan(0);
+    expect(bad.body.unlaunchable).toEqual(
+      tilert.map((d: { fingerprint: string }) => ({
+        fingerprint: d.fingerprint,
+        configKey: "dsr1-fp8-h200-sglang",
+        framework: "tilert",
+        sku: "h200",
+        reason: "no recipe for framework tilert",
+      })),
+    );
+    const good = await ctl.api("POST", "/api/v1/plan", body(src));
+    expect(good.body.unlaunchable).toEqual([]);
   });
 });

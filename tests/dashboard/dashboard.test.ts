@@ -6,7 +6,7 @@
  * frontier chart, a 10,000-job sweep table scrolled under a frame budget, and the reconnect banner.
  * Screenshots of each view go to docs/screenshots/.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Assignment, EvalResult, LoadPoint, PointResult, Telemetry } from "@benchfleet/shared";
@@ -277,12 +277,24 @@ describe("dashboard in Chromium", () => {
   it("sweeps: a sweep started from the UI's plan preview appears, progresses live, streams a job's logs, and a failed job is retried from the UI", async () => {
     await page.goto(`${ctl.url}/#/sweeps`);
     await page.click('[data-testid="new-sweep"]');
-    await page.setInputFiles('[data-testid="config-files"]', join(ROOT, "tests/dashboard/fixtures/ui-sweep.yaml"));
+    // a config with a framework no recipe can launch: the preview names it before anything is queued
+    const fixture = join(ROOT, "tests/dashboard/fixtures/ui-sweep.yaml");
+    const tilert = join(dataDir, "tilert-sweep.yaml");
+    writeFileSync(tilert, readFileSync(fixture, "utf8").replace("  framework: sglang\n", "  framework: tilert\n"));
+    await page.setInputFiles('[data-testid="config-files"]', tilert);
+    await page.click('[data-testid="preview-plan"]');
+    await page.waitForSelector('[data-testid="plan-unlaunchable"]');
+    expect(await page.textContent('[data-testid="plan-unlaunchable"]')).toMatch(
+      /^1 of 3 deployments cannot be launched by any recipe.*no recipe for framework tilert: demo-dsr1-fp8-h100-sglang$/,
+    );
+    await page.setInputFiles('[data-testid="config-files"]', fixture);
+    await page.waitForSelector('[data-testid="plan-preview"]', { state: "detached" }); // the new files are read
     await page.fill('input[name="skus"]', "h100,h200");
     await page.fill('input[name="name"]', "demo h100+h200");
     await page.click('[data-testid="preview-plan"]');
     await page.waitForSelector('[data-testid="plan-preview"]');
     expect(await page.textContent('[data-testid="plan-preview"]')).toMatch(/3\s*deployments/);
+    expect(await page.locator('[data-testid="plan-unlaunchable"]').count()).toBe(0);
     await screenshot(page, "sweeps-plan-preview");
 
     // agents: the h100 job is held (to stream logs into the open page), the first h200 job fails hard
@@ -537,7 +549,7 @@ describe("dashboard in Chromium", () => {
     expect(page.url()).toContain("sort=estimatedSeconds");
     await screenshot(page, "sweep-10k");
     writeFileSync(join(ROOT, "docs/screenshots/figures.json"), `${JSON.stringify(figures, null, 2)}\n`);
-  });
+  }, 60_000); // 9 s here; creating and paging 10,000 jobs took over 30 s once with the host at load 18
 
   it("live updates: when the controller goes away a reconnect banner shows, and it clears once the controller is back", async () => {
     await page.goto(`${ctl.url}/#/fleet`);

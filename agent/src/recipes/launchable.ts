@@ -5,17 +5,12 @@
  * the layout and the parallelism, not from host names or addresses).
  */
 import { type Deployment, RecipeError } from "@benchfleet/shared";
+import { type Unlaunchable, unlaunchableByReason } from "@benchfleet/shared/unlaunchable";
 import type { RecipeOptions } from "./context.js";
 import { buildLaunchPlan } from "./index.js";
 import { layoutGang } from "./placement.js";
 
-export interface Unlaunchable {
-  fingerprint: string;
-  configKey: string;
-  framework: string;
-  sku: string;
-  reason: string;
-}
+export type { Unlaunchable };
 
 const STAND_IN_PORT_BASE = 20480;
 
@@ -51,9 +46,8 @@ export function findUnlaunchable(deployments: readonly Deployment[], opts: Recip
 /** Lines for a terminal: one per distinct reason, with the config keys it affects. */
 export function formatUnlaunchable(list: readonly Unlaunchable[], total: number): string {
   if (!list.length) return "";
-  const byReason = new Map<string, Set<string>>();
-  for (const u of list) byReason.set(u.reason, (byReason.get(u.reason) ?? new Set()).add(u.configKey));
   let out = `${list.length} of ${total} deployments cannot be launched by any recipe (their jobs would fail at launch):\n`;
-  for (const [reason, keys] of byReason) out += `  - ${reason}\n      ${[...keys].join(", ")}\n`;
+  for (const { reason, configKeys } of unlaunchableByReason(list))
+    out += `  - ${reason}\n      ${configKeys.join(", ")}\n`;
   return out;
 }

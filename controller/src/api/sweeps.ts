@@ -2,6 +2,7 @@
 
 import { Deployment } from "@benchfleet/shared";
 import { z } from "zod";
+import { checkRecipes } from "../config/recipe-check.js";
 import type { ControllerContext } from "../context.js";
 import { SweepError } from "../sweeps.js";
 import { IdParam, Paging } from "./common.js";
@@ -52,10 +53,14 @@ export function registerSweepRoutes(api: Api, c: ControllerContext): void {
       url: "/api/v1/plan",
       role: "viewer",
       tag: "plan",
-      summary: "plan a sweep from config texts (dry run)",
+      summary:
+        "plan a sweep from config texts (dry run); `unlaunchable` names the deployments no engine recipe can launch, with the reason",
       body: PlanBody,
     },
-    async ({ body }) => planFromBody(body),
+    async ({ body }) => {
+      const plan = planFromBody(body);
+      return { ...plan, unlaunchable: checkRecipes(plan) };
+    },
   );
 
   api.route(

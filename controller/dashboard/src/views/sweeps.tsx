@@ -5,6 +5,7 @@
  */
 
 import type { SweepSummary } from "@benchfleet/shared/api-records";
+import { type Unlaunchable, unlaunchableByReason } from "@benchfleet/shared/unlaunchable";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";
@@ -28,6 +29,8 @@ interface PlanPreview {
   bySku: Record<string, PlanTotals>;
   deployments?: Array<{ nodes: number; sku: string }>;
   nodes?: Record<string, number>;
+  /** deployments no recipe can launch (the controller builds each on a stand-in gang) */
+  unlaunchable?: Unlaunchable[];
 }
 
 export function Progress(props: { done: number; total: number }) {
@@ -63,8 +66,13 @@ function StartSweep(props: { route: Route; onError: (m: string) => void }) {
   const body = () => ({ configs: files, ...selectionOf({ keys, skus }) });
   const pick = async (e: Event) => {
     const list = [...((e.target as HTMLInputElement).files ?? [])];
-    setFiles(await Promise.all(list.map(async (f) => ({ file: f.name, text: await f.text() }))));
-    setPlan(undefined);
+    setBusy(true); // no preview of the previous files while the new ones are read
+    try {
+      setFiles(await Promise.all(list.map(async (f) => ({ file: f.name, text: await f.text() }))));
+      setPlan(undefined);
+    } finally {
+      setBusy(false);
+    }
   };
   const preview = async () => {
     setBusy(true);
@@ -160,6 +168,21 @@ function StartSweep(props: { route: Route; onError: (m: string) => void }) {
               ))}
             </tbody>
           </table>
+          {plan.unlaunchable?.length ? (
+            <div class="notice" data-testid="plan-unlaunchable">
+              <b>
+                {plan.unlaunchable.length} of {plan.totals.deployments}
+              </b>{" "}
+              deployments cannot be launched by any recipe; their jobs would fail at launch:
+              <ul>
+                {unlaunchableByReason(plan.unlaunchable).map(({ reason, configKeys }) => (
+                  <li key={reason}>
+                    {reason}: <span class="small">{configKeys.join(", ")}</span>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           <p>
             <button
               type="button"
