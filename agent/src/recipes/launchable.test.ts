@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { findUnlaunchable, formatUnlaunchable } from "./launchable.js";
-import { type DeploymentInput, makeDeployment } from "./test-support/deployments.js";
+import { type DeploymentInput, DSR1_H200_SGLANG, makeDeployment } from "./test-support/deployments.js";
 
-const base: DeploymentInput = {
-  configKey: "dsr1-fp8-h200-sglang",
-  sku: "h200",
-  framework: "sglang",
-  model: "deepseek-ai/DeepSeek-R1-0528",
-  modelPrefix: "dsr1",
-  precision: "fp8",
-  image: "img",
-  concs: [4, 64],
-  tp: 8,
-};
+const base: DeploymentInput = DSR1_H200_SGLANG;
 
 describe("findUnlaunchable", () => {
   const ok = makeDeployment(base);

@@ -8,20 +8,10 @@ import { layoutGang, placeGang } from "./placement.js";
 import { checkPortBase, PORT_BASES, PORT_BLOCK, portBaseForAttempt, RESERVED_PORTS } from "./ports.js";
 import { parsePreset } from "./preset.js";
 import { loadPresets } from "./preset-loader.js";
-import { type DeploymentInput, makeDeployment, makePlacement } from "./test-support/deployments.js";
+import { type DeploymentInput, DSR1_H200_SGLANG, makeDeployment, makePlacement } from "./test-support/deployments.js";
 
 const presets = loadPresets(fileURLToPath(new URL("../../../configs/recipes/", import.meta.url)));
-const base: DeploymentInput = {
-  configKey: "dsr1-fp8-h200-sglang",
-  sku: "h200",
-  framework: "sglang",
-  model: "deepseek-ai/DeepSeek-R1-0528",
-  modelPrefix: "dsr1",
-  precision: "fp8",
-  image: "img",
-  concs: [4, 64],
-  tp: 8,
-};
+const base: DeploymentInput = DSR1_H200_SGLANG;
 const plan = (i: Partial<DeploymentInput>, p: Parameters<typeof makePlacement>[1] = {}) => {
   const d = makeDeployment({ ...base, ...i });
   return buildLaunchPlan(d, makePlacement(d, p), { presets });

@@ -55,6 +55,19 @@ export interface DeploymentInput {
   recipeOverrides?: Deployment["recipeOverrides"];
 }
 
+/** A single-node SGLang DeepSeek-R1 FP8 deployment on 8×H200: the base most recipe tests vary. */
+export const DSR1_H200_SGLANG: DeploymentInput = {
+  configKey: "dsr1-fp8-h200-sglang",
+  sku: "h200",
+  framework: "sglang",
+  model: "deepseek-ai/DeepSeek-R1-0528",
+  modelPrefix: "dsr1",
+  precision: "fp8",
+  image: "img",
+  concs: [4, 64],
+  tp: 8,
+};
+
 export function makeDeployment(i: DeploymentInput): Deployment {
   const gpn = GPUS_PER_NODE[i.sku] ?? 8;
   const isl = i.isl ?? 1024;
