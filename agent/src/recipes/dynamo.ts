@@ -5,6 +5,35 @@
  * `--disaggregation-mode` and NIXL KV transfer. The request plane is always explicit (its default
  * changed across releases). Ready = frontend /health lists the expected `generate` instances of
  * each pool, then a canary. reference/engines.md §2, §6 (srt-slurm setup_head.py, health.py).
+ *
+ * dynamo-vllm workers wider than a node (GB200/GB300: 4 GPUs a node, so DEP8, TP8, DEP16 span
+ * 2-4 nodes) run one `python3 -m dynamo.vllm` per node with the flags of vllmRankFlags (vllm.ts):
+ * - TP/PP across nodes: `--tensor-parallel-size N --nnodes K --node-rank r --master-addr <rank-0 ip>`,
+ *   `--headless` on ranks > 0 (ai-dynamo/dynamo tests/serve/launch/multi_node_tp_headless.sh; NVIDIA/srt-slurm
+ *   src/srtctl/backends/vllm.py build_worker_command, "Standard TP+PP multi-node coordination flags"),
+ *   plus `--master-port` from the attempt's port block (vLLM vllm/engine/arg_utils.py).
+ * - DP (dp-attn): rank 0 `--data-parallel-size D --data-parallel-size-local L --data-parallel-address
+ *   <rank-0 ip> --data-parallel-rpc-port P`, the others `--headless --data-parallel-start-rank i*L`
+ *   (reference/engines.md §4, vLLM's data_parallel_deployment.md). dynamo.vllm runs `--headless` as
+ *   "vLLM workers only — no engine core, no scheduler, no Dynamo endpoints ... no NATS/etcd", for
+ *   multi-node TP/PP and `mp` data parallelism (ai-dynamo/dynamo components/src/dynamo/vllm/headless.py),
+ *   so a headless rank gets no DYN_SYSTEM_PORT and no health check, and only rank 0 registers:
+ *   the frontend expects one `generate` instance per worker. The rank-0 engine then balances over
+ *   all D ranks (vLLM's internal DP load balancing, which dynamo vllm/dp_topology.py accepts).
+ *   srt-slurm differs here: its default `dp_launch_mode: per_node` gives every node's process
+ *   `--data-parallel-size-local L --data-parallel-start-rank R --data-parallel-address
+ *   --data-parallel-rpc-port --data-parallel-hybrid-lb` with no `--headless`, so every node
+ *   registers and its health check expects one instance per node process (backends/vllm.py,
+ *   cli/mixins/benchmark_stage.py _vllm_health_entries). We keep one registration per worker.
+ * - every process: CUDA_VISIBLE_DEVICES of its node's GPUs, and its own NIXL side channel
+ *   (VLLM_NIXL_SIDE_CHANNEL_HOST = its node's ip, _PORT = its slot's port; vLLM adds the DP rank):
+ *   srt-slurm get_process_environment / core/topology.py endpoints_to_processes give every node
+ *   process its own side-channel port and host.
+ * - a disagg entry with decode num-worker 0 is aggregated serving written as a prefill pool (the
+ *   reference configs' "Aggregate low latency: TP=8", CONFIG_FILE agg-*.yaml): the worker runs
+ *   without `--disaggregation-mode` and without `--kv-transfer-config` (srt-slurm backends/vllm.py
+ *   mode "agg"; recipes/vllm/deepseek-v4-pro/8k1k/agg-gb200-tep8.yaml `connector: null`) and
+ *   registers as `backend` (srt-slurm core/health.py). Only dynamo-vllm accepts that shape.
  */
 import { type HealthCheck, type ProcessSpec, RecipeError } from "@benchfleet/shared";
 import {
@@ -20,7 +49,7 @@ import type { Flags } from "./layering.js";
 import { renderFlags } from "./layering.js";
 import { sglangDefaults, sglangEntry, sglangWorkerProcesses } from "./sglang.js";
 import { trtDefaults, trtEntry, trtLaunchPrefix, trtMpi, trtOptionsYaml } from "./trt.js";
-import { vllmDefaults, vllmEntry, vllmRankFlags } from "./vllm.js";
+import { vllmDefaults, vllmEntry, vllmHeadless, vllmRankFlags, vllmRankPorts } from "./vllm.js";
 
 export const REQUEST_PLANE = "tcp";
 /** srtctl counts `generate` instances of these components (src/srtctl/core/health.py) */
@@ -92,9 +121,19 @@ function dynamoEnv(ctx: RecipeContext): Record<string, string> {
   };
 }
 
+/**
+ * A disagg entry whose decode pool has no worker is aggregated serving written as a prefill pool
+ * (the reference configs' "Aggregate low latency: TP=8" entries, CONFIG_FILE agg-*.yaml).
+ */
+export function aggregatedInPrefillPool(ctx: RecipeContext): boolean {
+  return ctx.isDisagg && ctx.workers("decode").length === 0;
+}
+
 function expectedInstances(ctx: RecipeContext): NonNullable<HealthCheck["expectInstances"]> {
-  if (!ctx.isDisagg)
-    return [{ components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers("worker").length }];
+  if (!ctx.isDisagg || aggregatedInPrefillPool(ctx)) {
+    const pool = ctx.isDisagg ? "prefill" : "worker";
+    return [{ components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers(pool).length }];
+  }
   return [
     { components: PREFILL_COMPONENTS, endpoint: "generate", count: ctx.workers("prefill").length },
     { components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers("decode").length },
@@ -112,6 +151,12 @@ function kvNixl(ctx: RecipeContext, backend: DynamoBackend): void {
 
 export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
   kvNixl(ctx, backend);
+  const agg = aggregatedInPrefillPool(ctx);
+  if (agg && backend !== "vllm") {
+    throw new RecipeError(
+      `${ctx.d.configKey}: decode num-worker 0 (aggregated serving written as a prefill pool): dynamo-${backend === "trtllm" ? "trt" : backend} does not support it yet`,
+    );
+  }
   const common = dynamoEnv(ctx);
   let workers: PlacedProcess[] = [];
   if (backend === "sglang") {
@@ -141,10 +186,12 @@ export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
         const slot = ctx.slot(r);
         const node = ctx.node(r.nodeRank);
         const name = processName(w, i);
+        // a headless dynamo.vllm rank runs vLLM workers only, no Dynamo runtime (dynamo vllm/headless.py): no system port
+        const headless = backend === "vllm" && vllmHeadless(w, i);
         const env: Record<string, string> = {
           ...common,
           ...ctx.visibleDevices(r.gpus),
-          DYN_SYSTEM_PORT: String(slot.system),
+          ...(headless ? {} : { DYN_SYSTEM_PORT: String(slot.system) }),
         };
         let flags: Flags;
         const files: ProcessSpec["files"] = [];
@@ -161,14 +208,8 @@ export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
           flags = s.flags;
           Object.assign(env, envStrings(s.env));
         } else {
-          if (w.ranks.length > 1) {
-            vllmRankFlags(ctx, w, i); // throws for TP across nodes
-            throw new RecipeError(
-              `${ctx.d.configKey}: dynamo-vllm with a ${w.pool} worker spanning ${w.ranks.length} nodes: not supported yet`,
-            );
-          }
-          flags = { model: ctx.d.model, "served-model-name": ctx.d.model };
-          if (ctx.isDisagg) {
+          flags = { model: ctx.d.model, "served-model-name": ctx.d.model, ...vllmRankFlags(ctx, w, i) };
+          if (ctx.isDisagg && !agg) {
             flags["disaggregation-mode"] = w.pool;
             flags["kv-transfer-config"] = JSON.stringify({ kv_connector: "NixlConnector", kv_role: "kv_both" });
             env.VLLM_NIXL_SIDE_CHANNEL_HOST = node.ip;
@@ -179,13 +220,14 @@ export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
           Object.assign(env, envStrings(s.env));
         }
         const module = backend === "trtllm" ? "dynamo.trtllm" : "dynamo.vllm";
-        const ports: Record<string, number> = { system: slot.system };
+        const ports: Record<string, number> = headless ? {} : { system: slot.system };
+        if (backend === "vllm") Object.assign(ports, vllmRankPorts(ctx, w, i));
         if (env.VLLM_NIXL_SIDE_CHANNEL_PORT) ports.nixlSideChannel = slot.nixlSideChannel;
         workers.push({
           nodeRank: r.nodeRank,
           spec: {
             name,
-            role: w.pool,
+            role: agg ? "worker" : w.pool,
             image: ctx.d.image,
             argv: [...prefix, "python3", "-m", module, ...renderFlags(flags)],
             env: Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),

@@ -138,8 +138,9 @@ describe("recipe properties", () => {
       }),
       { numRuns: 300, seed: 4242 },
     );
-    // the generator must exercise real plans, not only refusals
+    // the generator must exercise real plans, not only refusals (since multi-node vLLM workers build,
+    // the shapes it draws are all launchable: refusals are counted but no longer required)
     expect(planned).toBeGreaterThan(150);
-    expect(refused).toBeGreaterThan(0);
+    expect(planned + refused).toBe(300);
   });
 });

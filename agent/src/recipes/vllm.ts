@@ -1,8 +1,22 @@
 /**
  * vLLM (`vllm serve`): -tp / DP with expert parallelism, `--no-enable-prefix-caching` for random
- * data, `--speculative-config` for MTP. A DP worker wider than a node runs a head plus `--headless`
- * ranks with start ranks. PD: every instance gets `--kv-transfer-config` (NixlConnector on NVIDIA,
- * MoRIIOConnector on AMD) and a proxy/router fronts them on the leader (reference/engines.md §4).
+ * data, `--speculative-config` for MTP. PD: every instance gets `--kv-transfer-config` (NixlConnector
+ * on NVIDIA, MoRIIOConnector on AMD) and a proxy/router fronts them on the leader (reference/engines.md §4).
+ *
+ * A worker wider than a node runs one process per node (vllmRankFlags); only its rank 0 serves:
+ * - DP (dp-attn): rank 0 `--data-parallel-size-local L --data-parallel-address <rank-0 ip>
+ *   --data-parallel-rpc-port P`, the others also `--headless --data-parallel-start-rank i*L`
+ *   (engines.md §4, vLLM docs/serving/data_parallel_deployment.md).
+ * - TP/PP across nodes (no dp-attn), vLLM's multiprocessing executor without Ray: every rank
+ *   `--master-addr <rank-0 ip> --master-port P --nnodes K --node-rank r`, ranks > 0 also `--headless`.
+ *   Sources: ai-dynamo/dynamo tests/serve/launch/multi_node_tp_headless.sh (those flags, `--headless`
+ *   on rank 1); NVIDIA/srt-slurm src/srtctl/backends/vllm.py (build_worker_command: the same flags
+ *   for a multi-node TP/PP endpoint, `--headless` on node rank > 0, `--host/--port` only on node
+ *   rank 0, "the leader owns the OpenAI server"); vllm-project/vllm vllm/engine/arg_utils.py and
+ *   vllm/config/parallel.py (`--master-port`, default 29501, "distributed master port for
+ *   multi-node distributed inference when distributed_executor_backend is mp": passed from the
+ *   attempt's port block instead of the default).
+ * The rendezvous port (DP RPC or TP master) is the worker's rank-0 slot dist-init port.
  */
 import { type HealthCheck, type ProcessSpec, RecipeError } from "@benchfleet/shared";
 import {
@@ -43,7 +57,8 @@ export function vllmEntry(ctx: RecipeContext): Layer {
     if (p.pp > 1) flags["pipeline-parallel-size"] = p.pp;
     if (p.dcpSize > 1) flags["decode-context-parallel-size"] = p.dcpSize;
     if (p.ep > 1) flags["enable-expert-parallel"] = true;
-    if (role !== "prefill") flags["max-num-seqs"] = ctx.concPerWorker(role);
+    // a prefill pool without decode workers serves aggregated (see dynamo.ts): it holds requests to the end
+    if (role !== "prefill" || ctx.workers("decode").length === 0) flags["max-num-seqs"] = ctx.concPerWorker(role);
     flags["max-model-len"] = ctx.d.maxModelLen;
     const steps = ctx.mtpSteps(role, VLLM_MTP_TOKENS);
     if (steps !== undefined)
@@ -53,27 +68,47 @@ export function vllmEntry(ctx: RecipeContext): Layer {
   return layer("entry", parts);
 }
 
-/** DP head / headless flags of one node of a worker wider than a node. */
+/** Whether rank i of a worker runs headless (no API server, no registration): every rank but 0 of a multi-node worker. */
+export function vllmHeadless(w: WorkerLayout, i: number): boolean {
+  return w.ranks.length > 1 && i > 0;
+}
+
+/**
+ * Multi-node flags of rank i of a worker wider than a node (see the header): DP head/headless with
+ * start ranks under dp-attn, else multi-node TP/PP through `--master-addr/--master-port/--nnodes/--node-rank`.
+ */
 export function vllmRankFlags(ctx: RecipeContext, w: WorkerLayout, i: number): Flags {
   if (w.ranks.length === 1) return {};
   const p = ctx.par(w.pool)!;
-  if (!p.dpAttn) {
-    throw new RecipeError(
-      `${ctx.d.configKey}: a vLLM ${w.pool} worker of tp ${p.tp} spans ${w.ranks.length} nodes without dp-attn: multi-node tensor parallelism (Ray) is not supported yet`,
-    );
-  }
-  const local = w.ranks[0]!.gpus.length;
   const head = w.ranks[0]!;
-  const flags: Flags = {
-    "data-parallel-size-local": local,
-    "data-parallel-address": ctx.node(head.nodeRank).ip,
-    "data-parallel-rpc-port": ctx.slot(head).distInit,
-  };
-  if (i > 0) {
-    flags.headless = true;
-    flags["data-parallel-start-rank"] = i * local;
+  const headIp = ctx.node(head.nodeRank).ip;
+  const port = ctx.slot(head).distInit;
+  let flags: Flags;
+  if (p.dpAttn) {
+    const local = head.gpus.length;
+    flags = {
+      "data-parallel-size-local": local,
+      "data-parallel-address": headIp,
+      "data-parallel-rpc-port": port,
+    };
+    if (i > 0) flags["data-parallel-start-rank"] = i * local;
+  } else {
+    flags = {
+      "master-addr": headIp,
+      "master-port": port,
+      nnodes: w.ranks.length,
+      "node-rank": i,
+    };
   }
+  if (vllmHeadless(w, i)) flags.headless = true;
   return flags;
+}
+
+/** The rendezvous port rank 0 of a multi-node worker listens on (DP RPC or TP master), keyed for ProcessSpec.ports. */
+export function vllmRankPorts(ctx: RecipeContext, w: WorkerLayout, i: number): Record<string, number> {
+  if (w.ranks.length === 1 || i > 0) return {};
+  const port = ctx.slot(w.ranks[0]!).distInit;
+  return ctx.par(w.pool)!.dpAttn ? { dpRpc: port } : { master: port };
 }
 
 /** kv-transfer-config of a PD instance (per worker: MoRI-IO needs its own HTTP port). */
@@ -109,10 +144,10 @@ export function vllmRecipe(ctx: RecipeContext) {
       const node = ctx.node(r.nodeRank);
       const slot = ctx.slot(r);
       const http = i === 0;
+      // srt-slurm (backends/vllm.py): --host/--port only where the API server runs (node rank 0)
       const flags: Flags = {
         "served-model-name": ctx.d.model,
-        host: "0.0.0.0",
-        port: slot.http,
+        ...(http ? { host: "0.0.0.0", port: slot.http } : {}),
         ...vllmRankFlags(ctx, w, i),
       };
       const env: Record<string, string> = { ...ctx.visibleDevices(r.gpus) };
@@ -127,7 +162,7 @@ export function vllmRecipe(ctx: RecipeContext) {
       const s = ctx.resolve(w.pool, defaults, entry, fixedLayer([{ roles: [w.pool], settings: { flags, env } }]));
       const ports: Record<string, number> = {};
       if (http) ports.http = slot.http;
-      if (w.ranks.length > 1 && i === 0) ports.dpRpc = slot.distInit;
+      Object.assign(ports, vllmRankPorts(ctx, w, i));
       if (env.VLLM_NIXL_SIDE_CHANNEL_PORT) ports.nixlSideChannel = slot.nixlSideChannel;
       const spec: ProcessSpec = {
         name: processName(w, i),
