@@ -231,6 +231,66 @@ describe("golden facts (reference/engines.md)", () => {
     expect(flag(d1.argv, "--node-rank")).toBe("1");
   });
 
+  it("dynamo-vllm gb200 DEP8 prefill + TP8 decode: each worker spans 2 nodes, rank 0 registers, rank 1 headless", () => {
+    const plan = plans.get("dynamo-vllm-gb200-dep8-tp8")!;
+    expect(plan.nodes.map((n) => n.processes.map((p) => p.name))).toEqual([
+      ["infra-etcd", "infra-nats", "prefill-0-rank0", "frontend"],
+      ["prefill-0-rank1"],
+      ["decode-0-rank0"],
+      ["decode-0-rank1"],
+    ]);
+    const [p0, p1, d0, d1] = ["prefill-0-rank0", "prefill-0-rank1", "decode-0-rank0", "decode-0-rank1"].map((n) =>
+      byName(plan, n),
+    ) as [ProcessSpec, ProcessSpec, ProcessSpec, ProcessSpec];
+    // DEP8 = 8 DP ranks of tp 1, 4 per GB200 node: head + headless with start rank 4 (engines.md §4)
+    for (const p of [p0, p1]) {
+      expect(p.argv.slice(0, 3)).toEqual(["python3", "-m", "dynamo.vllm"]);
+      expect(flag(p.argv, "--tensor-parallel-size")).toBe("1");
+      expect(flag(p.argv, "--data-parallel-size")).toBe("8");
+      expect(flag(p.argv, "--data-parallel-size-local")).toBe("4");
+      expect(flag(p.argv, "--data-parallel-address")).toBe("10.0.0.1");
+      expect(Number(flag(p.argv, "--data-parallel-rpc-port"))).toBe(p0.ports.dpRpc);
+      expect(flag(p.argv, "--enable-expert-parallel")).toBe(true);
+      expect(flag(p.argv, "--disaggregation-mode")).toBe("prefill");
+      expect(p.argv).not.toContain("--data-parallel-hybrid-lb");
+    }
+    expect(flag(p0.argv, "--headless")).toBeUndefined();
+    expect(flag(p0.argv, "--data-parallel-start-rank")).toBeUndefined();
+    expect(flag(p1.argv, "--headless")).toBe(true);
+    expect(flag(p1.argv, "--data-parallel-start-rank")).toBe("4");
+    // TP8 across 2 nodes: --nnodes/--node-rank/--master-addr (dynamo multi_node_tp_headless.sh), port from the block
+    for (const [i, p] of [d0, d1].entries()) {
+      expect(flag(p.argv, "--tensor-parallel-size")).toBe("8");
+      expect(flag(p.argv, "--nnodes")).toBe("2");
+      expect(flag(p.argv, "--node-rank")).toBe(String(i));
+      expect(flag(p.argv, "--master-addr")).toBe("10.0.0.3");
+      expect(Number(flag(p.argv, "--master-port"))).toBe(d0.ports.master);
+      expect(flag(p.argv, "--disaggregation-mode")).toBe("decode");
+      expect(p.argv).not.toContain("--data-parallel-size");
+    }
+    expect(flag(d0.argv, "--headless")).toBeUndefined();
+    expect(flag(d1.argv, "--headless")).toBe(true);
+    // every process: its node's GPUs and its own NIXL side channel; only rank 0 gets a Dynamo system port
+    for (const { pr, node } of procs(plan).filter((x) => x.pr.role === "prefill" || x.pr.role === "decode")) {
+      expect(pr.gpus).toEqual([0, 1, 2, 3]);
+      expect(pr.env.CUDA_VISIBLE_DEVICES).toBe("0,1,2,3");
+      expect(pr.env.VLLM_NIXL_SIDE_CHANNEL_HOST).toBe(node.ip);
+      expect(Number(pr.env.VLLM_NIXL_SIDE_CHANNEL_PORT)).toBe(pr.ports.nixlSideChannel);
+      expect(JSON.parse(flag(pr.argv, "--kv-transfer-config") as string).kv_connector).toBe("NixlConnector");
+      const head = pr.name.endsWith("-rank0");
+      expect(pr.env.DYN_SYSTEM_PORT).toBe(head ? String(pr.ports.system) : undefined);
+      expect(Object.keys(pr.ports).sort()).toEqual(
+        head ? ["nixlSideChannel", pr.role === "prefill" ? "dpRpc" : "master", "system"].sort() : ["nixlSideChannel"],
+      );
+      expect(pr.health).toEqual([]);
+      expect(pr.argv.join(" ")).not.toMatch(/\b(29501|29550|8000|5600)\b/);
+    }
+    expect(byName(plan, "frontend").health[0]!.expectInstances).toEqual([
+      { components: ["prefill"], endpoint: "generate", count: 1 },
+      { components: ["decode", "tensorrt_llm", "backend"], endpoint: "generate", count: 1 },
+    ]);
+  });
+
   it("atom mi355x MTP: openai_server with -tp, server port, MTP method", () => {
     const w = byName(plans.get("atom-mi355x-dsr1-mtp")!, "worker-0-rank0");
     expect(w.argv.slice(0, 3)).toEqual(["python3", "-m", "atom.entrypoints.openai_server"]);

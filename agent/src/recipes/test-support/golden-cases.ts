@@ -189,6 +189,24 @@ export function goldenCases(): GoldenCase[] {
       { rdma: MLX },
     ),
     c(
+      "dynamo-vllm-gb200-dep8-tp8",
+      makeDeployment({
+        configKey: "dsv4-fp4-gb200-dynamo-vllm",
+        sku: "gb200",
+        framework: "dynamo-vllm",
+        model: "deepseek-ai/DeepSeek-V4-Pro",
+        modelPrefix: "dsv4",
+        precision: "fp4",
+        image: "vllm/vllm-openai:v0.25.1",
+        isl: 8192,
+        concs: [1],
+        kvP2pTransfer: "nixl",
+        router: { name: "dynamo-router", version: "1.2.0.dev20260426" },
+        prefill: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
+        decode: { numWorker: 1, tp: 8, ep: 1, dpAttn: false },
+      }),
+    ),
+    c(
       "atom-mi355x-dsr1-mtp",
       makeDeployment({
         configKey: "dsr1-fp8-mi355x-atom",
