@@ -1,8 +1,11 @@
 /**
- * End to end: a disaggregated SGLang plan (2 prefill + 1 decode worker on three "nodes" plus the
- * router) built by the recipe is run with the emulated engine standing in for each process — the
- * plan's argv handed to the emulated launcher, real child processes on 127.0.0.1..3 — through
- * per-process readiness, the gang readiness (router /readiness + canary) and one load point.
+ * End to end: recipe plans run with the emulated engine standing in for each process — the plan's
+ * argv handed to the emulated launcher, real child processes on 127.0.0.1..N — through per-process
+ * readiness, the gang readiness (router/frontend health + canary) and one load point:
+ * - a disaggregated SGLang plan (2 prefill + 1 decode worker on three "nodes" plus the router);
+ * - a dynamo-vllm gb200 plan whose DEP8 prefill and TP8 decode workers each span 2 nodes (4 "nodes"):
+ *   etcd/NATS stand-ins, rank-0 workers, `--headless` ranks that stay up serving nothing, and the
+ *   frontend whose /health must list one `generate` instance per worker.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,13 +19,79 @@ import { buildLaunchPlan } from "@benchfleet/agent/recipes/index";
 import { PORT_BASES } from "@benchfleet/agent/recipes/ports";
 import { loadPresets } from "@benchfleet/agent/recipes/preset-loader";
 import { makeDeployment, makePlacement } from "@benchfleet/agent/recipes/test-support/deployments";
+import type { Deployment, LaunchPlan } from "@benchfleet/shared";
 import { afterAll, describe, expect, it } from "vitest";
 
 const presets = loadPresets(fileURLToPath(new URL("../configs/recipes/", import.meta.url)));
 
+const running: Array<{ launcher: EmulatedLauncher; proc: RunningProcess }> = [];
+const dir = mkdtempSync(join(tmpdir(), "bf-recipes-e2e-"));
+
+/**
+ * Runs every process of the plan on the emulated launcher (one launcher per node, each binding its
+ * node's address), stage by stage with per-process readiness, then the gang readiness, then one load
+ * point of `concurrency` 4 and 12 prompts.
+ */
+async function launchAndLoad(plan: LaunchPlan, d: Deployment, attemptId: string) {
+  const lines: string[] = [];
+  // one launcher per node: each node's processes bind that node's address, as on separate hosts
+  const launchers = plan.nodes.map(
+    (n) =>
+      new EmulatedLauncher({
+        host: n.ip,
+        plan: () => plan,
+        extraArgs: ["--time-scale", "0.02", "--health-interval-ms", "100", "--quiet"],
+      }),
+  );
+  const ctx = (node: number): LaunchContext => ({
+    attemptId,
+    deployment: d,
+    vendor: "nvidia",
+    attemptDir: join(dir, attemptId, `node${node}`),
+    onLine: (name, _s, line) => lines.push(`${name}: ${line}`),
+  });
+  const stages = [...new Set(plan.nodes.flatMap((n) => n.processes.map((p) => p.stage)))].sort();
+  for (const stage of stages) {
+    const started: Array<{
+      proc: RunningProcess;
+      health: (typeof plan.nodes)[number]["processes"][number]["health"];
+    }> = [];
+    for (const n of plan.nodes) {
+      for (const spec of n.processes.filter((p) => p.stage === stage)) {
+        const proc = await launchers[n.rank]!.start(spec, ctx(n.rank));
+        running.push({ launcher: launchers[n.rank]!, proc });
+        started.push({ proc, health: spec.health });
+      }
+    }
+    await Promise.all(
+      started.map(({ proc, health }) =>
+        waitReady(
+          health,
+          { name: proc.name, exited: () => proc.exit, tail: () => proc.tail() },
+          AbortSignal.timeout(20_000),
+          100,
+        ),
+      ),
+    );
+  }
+  await waitReady(plan.gangHealth, { name: "gang" }, AbortSignal.timeout(20_000), 100);
+
+  const res = await runLoadPoint({
+    baseUrl: plan.endpoint.baseUrl,
+    model: plan.endpoint.model,
+    isl: d.isl,
+    osl: d.osl,
+    concurrency: 4,
+    numPrompts: 12,
+    warmups: 2,
+    rangeRatio: 1,
+    seed: 1,
+    emulated: true,
+  });
+  return { res, lines };
+}
+
 describe("recipe plan on the emulated engine", () => {
-  const running: Array<{ launcher: EmulatedLauncher; proc: RunningProcess }> = [];
-  const dir = mkdtempSync(join(tmpdir(), "bf-recipes-e2e-"));
   afterAll(async () => {
     await Promise.all(running.map(({ launcher, proc }) => launcher.stop(proc, 2000)));
     rmSync(dir, { recursive: true, force: true });
@@ -56,61 +125,7 @@ describe("recipe plan on the emulated engine", () => {
       ["decode"],
     ]);
 
-    const lines: string[] = [];
-    // one launcher per node: each node's processes bind that node's address, as on separate hosts
-    const launchers = plan.nodes.map(
-      (n) =>
-        new EmulatedLauncher({
-          host: n.ip,
-          plan: () => plan,
-          extraArgs: ["--time-scale", "0.02", "--health-interval-ms", "100", "--quiet"],
-        }),
-    );
-    const ctx = (node: number): LaunchContext => ({
-      attemptId: "e2e-1",
-      deployment: d,
-      vendor: "nvidia",
-      attemptDir: join(dir, `node${node}`),
-      onLine: (name, _s, line) => lines.push(`${name}: ${line}`),
-    });
-    const stages = [...new Set(plan.nodes.flatMap((n) => n.processes.map((p) => p.stage)))].sort();
-    for (const stage of stages) {
-      const started: Array<{
-        proc: RunningProcess;
-        health: (typeof plan.nodes)[number]["processes"][number]["health"];
-      }> = [];
-      for (const n of plan.nodes) {
-        for (const spec of n.processes.filter((p) => p.stage === stage)) {
-          const proc = await launchers[n.rank]!.start(spec, ctx(n.rank));
-          running.push({ launcher: launchers[n.rank]!, proc });
-          started.push({ proc, health: spec.health });
-        }
-      }
-      await Promise.all(
-        started.map(({ proc, health }) =>
-          waitReady(
-            health,
-            { name: proc.name, exited: () => proc.exit, tail: () => proc.tail() },
-            AbortSignal.timeout(20_000),
-            100,
-          ),
-        ),
-      );
-    }
-    await waitReady(plan.gangHealth, { name: "gang" }, AbortSignal.timeout(20_000), 100);
-
-    const res = await runLoadPoint({
-      baseUrl: plan.endpoint.baseUrl,
-      model: plan.endpoint.model,
-      isl: d.isl,
-      osl: d.osl,
-      concurrency: 4,
-      numPrompts: 12,
-      warmups: 2,
-      rangeRatio: 1,
-      seed: 1,
-      emulated: true,
-    });
+    const { res, lines } = await launchAndLoad(plan, d, "e2e-1");
     expect(res.status, lines.slice(-10).join("\n")).toBe("ok");
     expect(res.bench.completed).toBe(12);
     expect(res.bench.failed).toBe(0);
@@ -118,5 +133,52 @@ describe("recipe plan on the emulated engine", () => {
     // the router reached both prefill workers' addresses from the plan's argv
     const router = plan.nodes[0]!.processes.find((p) => p.role === "router")!;
     expect(router.argv.filter((a) => a.startsWith("http://127.0.0."))).toHaveLength(3);
+  }, 60_000);
+
+  it("dynamo-vllm gb200 DEP8 prefill + TP8 decode spanning 2 nodes each: headless ranks, frontend, one load point", async () => {
+    const d = makeDeployment({
+      configKey: "dsr1-fp4-gb200-dynamo-vllm-e2e",
+      sku: "gb200",
+      framework: "dynamo-vllm",
+      model: "deepseek-ai/DeepSeek-R1-0528",
+      modelPrefix: "dsr1",
+      precision: "fp4",
+      image: "vllm/vllm-openai:v0.25.1",
+      isl: 256,
+      osl: 16,
+      concs: [4],
+      kvP2pTransfer: "nixl",
+      prefill: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
+      decode: { numWorker: 1, tp: 8, ep: 1, dpAttn: false },
+    });
+    const placement = makePlacement(d, { portBase: PORT_BASES[30 + (process.pid % 20)]! });
+    placement.nodes.forEach((n, i) => {
+      n.ip = `127.0.0.${i + 1}`;
+    });
+    const plan = buildLaunchPlan(d, placement, { presets });
+    expect(plan.nodes.map((n) => n.processes.map((p) => p.name))).toEqual([
+      ["infra-etcd", "infra-nats", "prefill-0-rank0", "frontend"],
+      ["prefill-0-rank1"],
+      ["decode-0-rank0"],
+      ["decode-0-rank1"],
+    ]);
+    const headless = plan.nodes.flatMap((n) => n.processes).filter((p) => p.argv.includes("--headless"));
+    expect(headless.map((p) => p.name)).toEqual(["prefill-0-rank1", "decode-0-rank1"]);
+
+    const { res, lines } = await launchAndLoad(plan, d, "e2e-dynamo-vllm");
+    expect(res.status, lines.slice(-10).join("\n")).toBe("ok");
+    expect(res.bench.completed).toBe(12);
+    expect(res.bench.failed).toBe(0);
+    expect(res.bench.total_output_tokens).toBe(12 * d.osl);
+    // the headless ranks ran as idle stand-ins (still up, no server), the emulated engines as rank 0 only
+    for (const name of ["prefill-0-rank1", "decode-0-rank1"]) {
+      expect(lines).toContain(`${name}: headless rank: serves nothing; its worker's rank 0 serves`);
+      const r = running.find((x) => x.proc.name === name)!;
+      expect(r.proc.exit).toBeUndefined();
+    }
+    // the frontend's readiness held: one prefill and one decode `generate` instance listed
+    const fe = plan.nodes[0]!.processes.find((p) => p.role === "frontend")!;
+    const health = (await (await fetch(fe.health[0]!.url!)).json()) as { instances: Array<{ component: string }> };
+    expect(health.instances.map((i) => i.component).sort()).toEqual(["decode", "prefill"]);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 /**
  * The emulated PD router/frontend (`--role router --prefill URL… --decode URL…`): polls every
  * worker's /health, answers /health and /readiness 503 until all prefill and all decode workers
- * are healthy, and serves a request by prefilling it on a prefill worker (`/internal/prefill`),
+ * are healthy (then 200 with the workers as Dynamo-style `instances`), and serves a request by prefilling it on a prefill worker (`/internal/prefill`),
  * waiting the KV-transfer delay that worker reports (∝ ISL), then streaming the decode worker's
  * response to the client unchanged. Workers are picked round-robin among the healthy ones.
  */
@@ -88,7 +88,10 @@ export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): 
 
   const readiness = (res: ServerResponse) => {
     if (ready()) {
-      json(res, 200, { status: "ready", workers: workers.length });
+      // `instances` in the Dynamo frontend's /health shape (reference/engines.md §2), so a dynamo-* plan's
+      // readiness check (expected `generate` instances per component) holds against the emulated frontend
+      const instances = workers.map((w) => ({ component: w.pool, endpoint: "generate", url: w.url }));
+      json(res, 200, { status: "ready", workers: workers.length, instances });
       return;
     }
     const down = workers.filter((w) => !w.healthy).map((w) => `${w.pool} ${w.url}`);

@@ -28,15 +28,23 @@ export function flagValues(argv: string[], name: string): string[] {
 
 const has = (argv: string[], names: string[]) => argv.some((a) => names.includes(a));
 
+/** `vllm serve …` or `python3 -m dynamo.vllm …` */
+const isVllm = (argv: string[]) => argv[0] === "vllm" || argv.includes("dynamo.vllm");
+
 function int(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-export type EmulatedRole = "both" | "prefill" | "decode" | "router" | "infra";
+export type EmulatedRole = "both" | "prefill" | "decode" | "router" | "infra" | "headless";
 
+/**
+ * What stands in for a process. A `--headless` rank of a vLLM / dynamo.vllm worker spanning nodes
+ * serves nothing (its worker's rank 0 serves and registers), so it becomes a process that stays up.
+ */
 export function emulatedRole(spec: ProcessSpec): EmulatedRole {
+  if (["prefill", "decode", "worker"].includes(spec.role) && spec.argv.includes("--headless")) return "headless";
   switch (spec.role) {
     case "prefill":
     case "decode":
@@ -80,7 +88,7 @@ export interface EmulateArgsInput {
   servedModelName?: string;
 }
 
-/** `benchfleet emulate` arguments for one process (not for infra: see emulatedRole) */
+/** `benchfleet emulate` arguments for one process (not for infra or headless ranks: see emulatedRole) */
 export function emulateArgs(i: EmulateArgsInput): string[] {
   const { spec, deployment: d } = i;
   const argv = spec.argv;
@@ -102,8 +110,11 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
     return out;
   }
   const pool = role === "prefill" ? d.prefill : role === "decode" ? d.decode : undefined;
+  // vLLM writes DEP as tp 1 × dp D (`vllm serve` / dynamo.vllm); the emulated worker's tp is its GPU count
+  const vllmDp = isVllm(argv) ? int(flagValue(argv, ["--data-parallel-size", "-dp"])) : undefined;
+  const argTp = int(flagValue(argv, ["--tp", "--tp-size", "--tensor-parallel-size", "--tensor_parallel_size"]));
   const tp =
-    int(flagValue(argv, ["--tp", "--tp-size", "--tensor-parallel-size", "--tensor_parallel_size"])) ??
+    (argTp !== undefined && vllmDp !== undefined ? argTp * vllmDp : argTp) ??
     pool?.tp ??
     d.tp ??
     Math.max(1, spec.gpus.length);
@@ -121,4 +132,25 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
   if (dpAttn) out.push("--dp-attn");
   if (mtp) out.push("--spec", "mtp");
   return out;
+}
+
+/**
+ * Where the emulated engine that works a process's GPUs answers (`/control/state`), for the emulated
+ * GPU power model; undefined for processes holding no GPU (routers, infra). A worker spanning nodes
+ * serves from its first rank only: its other ranks' GPUs follow that rank's engine (found in the plan).
+ */
+export function gpuEngineUrl(spec: ProcessSpec, plan: LaunchPlan | undefined, host: string): string | undefined {
+  const role = emulatedRole(spec);
+  if (spec.gpus.length === 0 || role === "router" || role === "infra") return undefined;
+  const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  const rank = /^(.*)-rank([1-9]\d*)$/.exec(spec.name);
+  if (rank && plan) {
+    for (const node of plan.nodes) {
+      const first = node.processes.find((p) => p.name === `${rank[1]}-rank0`);
+      const port = first ? mainPort(first) : undefined;
+      if (port !== undefined) return `http://${node.ip}:${port}`;
+    }
+  }
+  const port = mainPort(spec);
+  return port === undefined ? undefined : `http://${local}:${port}`;
 }
