@@ -35,7 +35,8 @@ import { LeftoverStore } from "./leftovers/state-file.js";
 import { evaluatePreflight, gatherPreflightFacts } from "./preflight.js";
 import { ProtocolClient } from "./protocol-client.js";
 import { Spool } from "./spool.js";
-import { type GpuTool, TelemetrySampler } from "./telemetry/sampler.js";
+import { EmulatedGpuSource } from "./telemetry/emulated-gpus.js";
+import { type GpuTool, type SmiTool, TelemetrySampler } from "./telemetry/sampler.js";
 import { loadEvalRunner, loadgenPointRunner } from "./workloads.js";
 
 export const AGENT_VERSION = "0.1.0";
@@ -57,7 +58,10 @@ export interface AgentOptions {
    * `emulate.sku`) names its nodes' SKU, GPUs per node come from `gpusPerNode` or the partition's Gres.
    */
   slurm?: SlurmAgentOptions;
-  /** this node's GPU telemetry tool (default: the vendor's when found; none when emulating or on a Slurm login node) */
+  /**
+   * this node's GPU telemetry tool (default: the vendor's when found; with the emulated launcher the emulated GPU
+   * power model over its engines; none on other emulated nodes or on a Slurm login node)
+   */
   gpuTelemetry?: GpuTool;
   /** least free disk on the data dir for preflight (default 50 GiB real, 1 GiB emulated) */
   minDiskFreeBytes?: number;
@@ -91,7 +95,7 @@ export interface SlurmAgentOptions {
   /** environment of the Slurm commands and their steps (e.g. SLURM_CONF) */
   env?: Record<string, string>;
   /** GPU power sampling on the allocated nodes (default: the SKU vendor's tool; none when emulating) */
-  gpuTelemetry?: GpuTool;
+  gpuTelemetry?: SmiTool | "none";
 }
 
 export interface AgentHandle {
@@ -207,7 +211,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   mkdirSync(o.dataDir, { recursive: true });
   const spool = new Spool(join(o.dataDir, "spool"));
   const vendor = slurm ? (slurm.sku.startsWith("mi") ? "amd" : "nvidia") : d.vendor === "none" ? "nvidia" : d.vendor;
-  const nodeTelemetry: GpuTool = slurm
+  const nodeTelemetry: SmiTool | "none" = slurm
     ? (o.slurm?.gpuTelemetry ?? (o.emulate ? "none" : vendor === "amd" ? "amd-smi" : "nvidia-smi"))
     : "none";
   const defaultId = slurm
@@ -216,10 +220,27 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
       ? `${d.host.hostname}-${o.emulate.sku}`
       : d.host.hostname;
   const agentId = (o.agentId ?? defaultId).replace(/[^A-Za-z0-9._-]/g, "-");
+  // emulated engines started here: their node's GPUs follow the emulated GPU power model
+  const emulatedGpus =
+    baseLauncher instanceof EmulatedLauncher && d.sku.sku !== "unknown"
+      ? new EmulatedGpuSource({
+          sku: d.sku.sku,
+          gpuCount: d.gpus.length,
+          engines: () => baseLauncher.engines(),
+          onError: (m) => log(`telemetry: ${m}`),
+        })
+      : undefined;
   const sampler = new TelemetrySampler({
     tool:
       o.gpuTelemetry ??
-      (emulated || slurm || d.gpuTool === "none" ? "none" : d.vendor === "amd" ? "amd-smi" : "nvidia-smi"),
+      (emulatedGpus
+        ? "emulated"
+        : emulated || slurm || d.gpuTool === "none"
+          ? "none"
+          : d.vendor === "amd"
+            ? "amd-smi"
+            : "nvidia-smi"),
+    ...(emulatedGpus ? { source: emulatedGpus } : {}),
     onError: (m) => log(`telemetry: ${m}`),
   });
   sampler.start();

@@ -34,7 +34,7 @@ import { LogForwarder } from "./log-forwarder.js";
 import { CancelledError, PhaseError, toPhaseError } from "./phase-error.js";
 import { waitReady } from "./ready-check.js";
 import type { SpooledMessage } from "./spool.js";
-import { type GpuTool, gpuToolCommand, TelemetrySampler } from "./telemetry/sampler.js";
+import { gpuToolCommand, type SmiTool, TelemetrySampler } from "./telemetry/sampler.js";
 import { warmup } from "./warmup.js";
 
 export interface PointRunOptions {
@@ -80,7 +80,7 @@ export interface ExecutorDeps {
    * A launcher that allocates nodes (Slurm): sample GPU power on each of them with this tool, run
    * there through the launcher (`srun … nvidia-smi -lms`), for the energy of the whole deployment.
    */
-  remoteTelemetry?: { tool: Exclude<GpuTool, "none">; intervalMs?: number };
+  remoteTelemetry?: { tool: SmiTool; intervalMs?: number };
   /** preflight of this node for the given ports */
   preflight: (ports: number[]) => Promise<Health>;
   /** after teardown: undefined when GPUs are free, else what still holds them */

@@ -79,4 +79,18 @@ describe("energy of a deployment over several nodes", () => {
     });
     expect(e.nodes?.map((n) => n.node)).toEqual(["gb200-a", "gb200-b", "gb200-c"]);
   });
+
+  it("a sum that includes an emulated node's part is labelled emulated", () => {
+    const e = combineNodeEnergy(
+      [
+        { node: "emu-a", energy: { ...part(8, 10_000), emulated: true } },
+        { node: "emu-b", energy: { ...part(8, 12_000), emulated: true } },
+      ],
+      { ...window, expectedNodes: 2 },
+    );
+    expect(e).toMatchObject({ complete: true, gpus: 16, totalEnergyJ: 22_000, emulated: true });
+    expect(combineNodeEnergy([{ node: "real", energy: part(8, 1) }], { ...window, expectedNodes: 1 }).emulated).toBe(
+      undefined,
+    );
+  });
 });

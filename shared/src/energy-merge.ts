@@ -28,7 +28,11 @@ export function combineNodeEnergy(
   if (missing > 0) notes.push(`${missing} of ${o.expectedNodes} nodes not reported yet`);
   const nodes = parts.map((p) => ({ node: p.node, energy: p.energy }));
   if (parts.length === 0 || parts.some((p) => p.energy.totalEnergyJ === null) || o.windowMs <= 0)
-    return { ...noEnergy(gpus, notes.join("; ") || "no power samples"), nodes };
+    return {
+      ...noEnergy(gpus, notes.join("; ") || "no power samples"),
+      ...(parts.some((p) => p.energy.emulated) ? { emulated: true } : {}),
+      nodes,
+    };
   const total = parts.reduce((a, p) => a + (p.energy.totalEnergyJ as number), 0);
   const out: EnergySummary = {
     complete: missing <= 0 && parts.every((p) => p.energy.complete),
@@ -39,6 +43,7 @@ export function combineNodeEnergy(
     joulesPerTotalToken: o.totalTokens > 0 ? total / o.totalTokens : null,
   };
   if (notes.length) out.note = notes.join("; ");
+  if (parts.some((p) => p.energy.emulated)) out.emulated = true;
   out.nodes = nodes;
   return out;
 }

@@ -62,6 +62,8 @@ export const Telemetry = z
     cpuPct: z.number().nullable(),
     memUsedMiB: z.number().nullable(),
     memTotalMiB: z.number().nullable(),
+    /** the GPU figures come from the emulated GPU power model (an emulated agent), not from a GPU */
+    emulated: z.boolean().optional(),
   })
   .strict();
 export type Telemetry = z.infer<typeof Telemetry>;

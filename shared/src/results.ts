@@ -60,6 +60,8 @@ const energyFields = {
   joulesPerOutputToken: num.nullable(),
   joulesPerTotalToken: num.nullable(),
   note: z.string().optional(),
+  /** the power figures come from the emulated GPU power model (emulated agents), not from a GPU */
+  emulated: z.boolean().optional(),
 };
 
 /** the energy of one node's GPUs of a deployment */

@@ -64,6 +64,8 @@ export interface EngineStats {
   draftTokens: number;
   acceptedDraftTokens: number;
   steps: number;
+  /** emulated ms of all steps planned so far (prefill and decode work: the engine's GPUs were busy) */
+  busyMs: number;
 }
 
 export class BatchEngine {
@@ -71,7 +73,14 @@ export class BatchEngine {
   private readonly running = new Map<number, Running>();
   private kvReserved = 0;
   private readonly rand: () => number;
-  private counters = { promptTokens: 0, generationTokens: 0, draftTokens: 0, acceptedDraftTokens: 0, steps: 0 };
+  private counters = {
+    promptTokens: 0,
+    generationTokens: 0,
+    draftTokens: 0,
+    acceptedDraftTokens: 0,
+    steps: 0,
+    busyMs: 0,
+  };
 
   constructor(
     readonly model: PerfModel,
@@ -211,6 +220,7 @@ export class BatchEngine {
       prefillAttnPairs: attnPairs,
     });
     this.counters.steps++;
+    this.counters.busyMs += cost.ms;
     return { ms: cost.ms, emissions, decodeRequests: decoding.length, prefillTokens };
   }
 

@@ -60,6 +60,19 @@ export class Scheduler {
     return this.engine.stats();
   }
 
+  /**
+   * How busy the engine has been since it started, in wall ms on this process's clock: time spent
+   * in steps (the running step counts up to now) and time elapsed. Utilisation over an interval is
+   * Δbusy ÷ Δwall of two readings.
+   */
+  busy(): { busyWallMs: number; wallMs: number } {
+    const now = performance.now();
+    let busyEmu = this.engine.stats().busyMs;
+    // the planned step is counted whole by the engine: take off what has not elapsed yet
+    if (this.pending) busyEmu -= Math.min(this.pending.ms, Math.max(0, this.pending.endEmu - this.toEmu(now)));
+    return { busyWallMs: busyEmu * this.timeScale, wallMs: now - this.t0 };
+  }
+
   /** Stops emitting (hang fault); resume() continues from the current time. */
   pause(): void {
     this.paused = true;
@@ -86,7 +99,7 @@ export class Scheduler {
     this.loop();
   }
 
-  private pending: { endEmu: number; emissions: ReturnType<BatchEngine["step"]>["emissions"] } | undefined;
+  private pending: { endEmu: number; ms: number; emissions: ReturnType<BatchEngine["step"]>["emissions"] } | undefined;
 
   private loop(): void {
     this.timer = undefined;
@@ -100,7 +113,7 @@ export class Scheduler {
         let start = this.lastEndEmu;
         if (this.engine.runningCount === 0) start = Math.max(start, this.engine.oldestQueuedAt() ?? start);
         const step = this.engine.step(start);
-        this.pending = { endEmu: start + step.ms, emissions: step.emissions };
+        this.pending = { endEmu: start + step.ms, ms: step.ms, emissions: step.emissions };
       }
       const waitMs = (this.pending.endEmu - this.nowEmu()) * this.timeScale;
       if (waitMs > 0) {

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { defaultEngineOptions } from "./batch-engine.js";
 import { FaultSpec, FaultState } from "./faults.js";
+import { type EngineGpuLoad, gpuMemoryUsedMiB, InFlightBusyClock } from "./gpu-load.js";
 import { Gsm8kOracle } from "./gsm8k-oracle.js";
 import { findModel, findSku, loadModelCatalog, loadSkuCatalog, parsePrecision } from "./model-spec.js";
 import {
@@ -127,6 +128,9 @@ class EngineServer {
   private readonly fixedTimers = new Set<NodeJS.Timeout>();
   private reqSeq = 0;
   private inFlight = 0;
+  /** fixed-delay mode's busy time (busy while a request is in flight); model mode counts steps */
+  private readonly fixedBusy = new InFlightBusyClock();
+  private readonly startedAt = performance.now();
   private counters = { success: 0, prompt: 0, generation: 0 };
   private resolveCrashed!: () => void;
   private readonly crashed = new Promise<void>((r) => {
@@ -187,6 +191,23 @@ class EngineServer {
       faults: this.faults.snapshot(),
       engine: this.s.scheduler?.stats(),
       inFlight: this.inFlight,
+      gpu: this.gpuLoad(),
+    };
+  }
+
+  /** how busy this engine keeps its GPUs (the emulated agent's GPU power model reads it) */
+  private gpuLoad(): EngineGpuLoad {
+    const { scheduler, perf } = this.s;
+    const busy = scheduler
+      ? scheduler.busy()
+      : { busyWallMs: this.fixedBusy.busyWallMs(), wallMs: performance.now() - this.startedAt };
+    const st = scheduler?.stats();
+    return {
+      gpus: perf?.gpus ?? this.opts.tp,
+      ...busy,
+      memUsedMiB: perf && st ? gpuMemoryUsedMiB(perf, st.kvUsedTokens) : null,
+      memTotalMiB: perf ? Math.round((perf.sku.hbmGB * 1e9) / 1048576) : null,
+      timeScale: this.opts.timeScale,
     };
   }
 
@@ -355,6 +376,11 @@ class EngineServer {
       st ? st.generationTokens : this.counters.generation,
     );
     metric("vllm:request_success_total", "counter", "Requests finished", this.counters.success);
+    const load = this.gpuLoad();
+    metric("benchfleet_busy_seconds_total", "counter", "wall seconds spent in engine steps", load.busyWallMs / 1000);
+    metric("benchfleet_uptime_seconds", "counter", "wall seconds since the engine started", load.wallMs / 1000);
+    if (load.memUsedMiB !== null)
+      metric("benchfleet_gpu_memory_used_bytes", "gauge", "memory in use on each GPU", load.memUsedMiB * 1048576);
     if (st && this.s.perf && this.s.perf.draftTokens > 0) {
       metric("vllm:spec_decode_num_draft_tokens_total", "counter", "Draft tokens proposed", st.draftTokens);
       metric("vllm:spec_decode_num_accepted_tokens_total", "counter", "Draft tokens accepted", st.acceptedDraftTokens);
@@ -462,11 +488,13 @@ class EngineServer {
 
     const writer = new ResponseWriter(res, p, plan, meta, this.faults.dropFor(), this.opts.timeScale, this.headers());
     this.inFlight++;
+    if (!this.s.scheduler) this.fixedBusy.change(1);
     let finished = false;
     const finish = (ok: boolean) => {
       if (finished) return;
       finished = true;
       this.inFlight--;
+      if (!this.s.scheduler) this.fixedBusy.change(-1);
       if (ok) {
         this.counters.success++;
         this.faults.requestCompleted();

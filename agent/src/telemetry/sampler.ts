@@ -1,18 +1,31 @@
 /**
  * Telemetry sampler of one node: one long-lived GPU tool child (nvidia-smi `-lms`, or amd-smi
  * watch mode) parsed as a stream into a ring buffer per GPU, plus CPU/memory from
- * systeminformation on demand. With no GPU tool it reports `gpuTelemetry: false`.
+ * systeminformation on demand. With no GPU tool it reports `gpuTelemetry: false`. An emulated
+ * node's samples come from a GpuSampleSource instead (tool "emulated": the emulated GPU power model
+ * over its emulated engines); its telemetry and energy are labelled emulated.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import type { EnergySummary, Telemetry } from "@benchfleet/shared";
 import si from "systeminformation";
 import { AmdSmiMetricParser, amdSmiMetricArgs } from "./amd-smi.js";
+import { emulatedEnergy } from "./emulated-power.js";
 import { type PowerPoint, summarizeEnergy } from "./energy.js";
 import type { GpuSample } from "./gpu-sample.js";
 import { LineSplitter } from "./line-splitter.js";
 import { nvidiaStreamArgs, parseNvidiaSmiStreamLine } from "./nvidia-smi-stream.js";
 
-export type GpuTool = "nvidia-smi" | "amd-smi" | "none";
+/** a vendor tool run as a child process */
+export type SmiTool = "nvidia-smi" | "amd-smi";
+export type GpuTool = SmiTool | "emulated" | "none";
+
+/** samples produced in-process rather than by a GPU tool child (the emulated GPU power model) */
+export interface GpuSampleSource {
+  start(add: (s: GpuSample) => void): void;
+  stop(): void;
+  /** wall seconds per emulated second of the engines sampled: energy is put on their clock */
+  timeScale(): number;
+}
 
 export interface SamplerOptions {
   tool: GpuTool;
@@ -23,11 +36,13 @@ export interface SamplerOptions {
   retainMs?: number;
   /** read CPU/memory with systeminformation (default true) */
   hostStats?: boolean;
+  /** tool "emulated": where the samples come from */
+  source?: GpuSampleSource;
   onError?: (message: string) => void;
 }
 
 /** the long-lived command that streams a GPU tool's samples */
-export function gpuToolCommand(tool: Exclude<GpuTool, "none">, intervalMs: number): { file: string; args: string[] } {
+export function gpuToolCommand(tool: SmiTool, intervalMs: number): { file: string; args: string[] } {
   return tool === "nvidia-smi"
     ? { file: "nvidia-smi", args: nvidiaStreamArgs(intervalMs) }
     : { file: "amd-smi", args: amdSmiMetricArgs(intervalMs) };
@@ -49,6 +64,12 @@ export class TelemetrySampler {
     this.intervalMs = opts.intervalMs ?? 500;
     this.retainMs = opts.retainMs ?? 2 * 3600_000;
     if (opts.tool === "none") this.unavailable = "no GPU tool (nvidia-smi / amd-smi) on this node";
+    if (opts.tool === "emulated" && !opts.source) this.unavailable = "emulated GPU telemetry without a sample source";
+  }
+
+  /** the samples come from the emulated GPU power model */
+  get emulated(): boolean {
+    return this.opts.tool === "emulated";
   }
 
   get gpuTelemetry(): boolean {
@@ -57,6 +78,10 @@ export class TelemetrySampler {
 
   start(): void {
     if (this.opts.tool === "none" || this.child) return;
+    if (this.opts.tool === "emulated") {
+      this.opts.source?.start((s) => this.add(s));
+      return;
+    }
     const cmd = this.opts.command ?? gpuToolCommand(this.opts.tool, this.intervalMs);
     const splitter = new LineSplitter();
     const amd = new AmdSmiMetricParser();
@@ -88,6 +113,7 @@ export class TelemetrySampler {
   stop(): void {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.opts.source?.stop();
     this.child?.kill("SIGTERM");
     this.child = undefined;
   }
@@ -136,7 +162,7 @@ export class TelemetrySampler {
   energy(gpuIndices: number[], t0: number, t1: number, outputTokens: number, totalTokens: number): EnergySummary {
     const samplesByGpu = new Map<number, PowerPoint[]>();
     for (const i of gpuIndices) samplesByGpu.set(i, this.powerSeries(i));
-    return summarizeEnergy({
+    const summary = summarizeEnergy({
       telemetry: this.gpuTelemetry,
       samplesByGpu,
       gpuIndices,
@@ -146,6 +172,7 @@ export class TelemetrySampler {
       totalTokens,
       maxGapMs: Math.max(2000, this.intervalMs * 4),
     });
+    return this.emulated && this.opts.source ? emulatedEnergy(summary, this.opts.source.timeScale()) : summary;
   }
 
   /** the summary a heartbeat carries */
@@ -173,6 +200,14 @@ export class TelemetrySampler {
           smClockMHz: s.smClockMHz,
         }))
       : [];
-    return { at: new Date().toISOString(), gpuTelemetry: this.gpuTelemetry, gpus, cpuPct, memUsedMiB, memTotalMiB };
+    return {
+      at: new Date().toISOString(),
+      gpuTelemetry: this.gpuTelemetry,
+      gpus,
+      cpuPct,
+      memUsedMiB,
+      memTotalMiB,
+      ...(this.emulated ? { emulated: true } : {}),
+    };
   }
 }
