@@ -21,6 +21,11 @@ import type { Bus } from "./bus.js";
 /** a single path segment: no separators, not "." or ".." */
 const SAFE = /^(?!\.+$)[A-Za-z0-9._-]{1,200}$/;
 
+/** A line as the log files hold it (and the tail API returns it): stderr and agent lines tagged. */
+export function storedLogLine(stream: string | undefined, line: string): string {
+  return stream === "stderr" ? `[stderr] ${line}` : stream === "agent" ? `[agent] ${line}` : line;
+}
+
 export interface LogLine {
   process: string;
   line: string;
@@ -50,7 +55,7 @@ export class LogStore {
     if (lines.length === 0) return;
     const dir = this.dir(jobId, attemptId);
     const file = join(dir, `${process}.log`);
-    const text = `${lines.map((l) => (stream === "stderr" ? `[stderr] ${l}` : stream === "agent" ? `[agent] ${l}` : l)).join("\n")}\n`;
+    const text = `${lines.map((l) => storedLogLine(stream, l)).join("\n")}\n`;
     const bytes = Buffer.byteLength(text);
     let size = this.sizes.get(file);
     if (size === undefined) {

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import WebSocket from "ws";
 import { CliError } from "../cli-error.js";
 import { ApiClient, withConn } from "../client.js";
+import { printedLiveLogLine, printedLogLine } from "../log-line.js";
 
 export interface Subscription {
   topic: "fleet" | "sweeps" | "sweep" | "job" | "job-logs";
@@ -53,7 +54,8 @@ export function describeFrame(f: any): string | undefined {
     if (f.topic === "sweep")
       return `sweep ${d.sweep.sweepId} ${d.sweep.status}: ${d.sweep.counts.succeeded}/${d.sweep.jobCount} jobs done`;
     if (f.topic === "job") return `job ${d.job.jobId} ${d.job.status}`;
-    if (f.topic === "job-logs") return d.lines.map((l: any) => `[${l.process}] ${l.line}`).join("\n") || undefined;
+    if (f.topic === "job-logs")
+      return d.lines.map((l: any) => printedLogLine(l.process, l.line)).join("\n") || undefined;
     return undefined;
   }
   if (f.type === "dropped") return `(${f.count} telemetry/log events dropped: this client was slow)`;
@@ -79,7 +81,7 @@ export function describeFrame(f: any): string | undefined {
     case "eval":
       return `${t} eval ${e.jobId}: ${e.data.flexible.exactMatch.toFixed(3)} (${e.data.passed ? "passed" : "FAILED"})`;
     case "log":
-      return e.lines.map((l: string) => `[${e.process}] ${l}`).join("\n");
+      return e.lines.map((l: string) => printedLiveLogLine(e.process, e.stream, l)).join("\n");
     default:
       return undefined;
   }

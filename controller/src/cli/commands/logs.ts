@@ -1,6 +1,8 @@
 /** `benchfleet logs <job> [-f]`: tail a job's logs; -f follows live. */
 import type { Command } from "commander";
+import { storedLogLine } from "../../log-store.js";
 import { ApiClient, printJson, qs, withConn } from "../client.js";
+import { printedLiveLogLine, printedLogLine } from "../log-line.js";
 import { followEvents } from "./events.js";
 
 export function register(program: Command): void {
@@ -19,7 +21,8 @@ export function register(program: Command): void {
       `/api/v1/jobs/${encodeURIComponent(job)}/logs${qs({ attempt: o.attempt, process: o.process, tail: o.tail })}`,
     );
     if (o.json && !o.follow) return printJson(r);
-    for (const l of r.lines) process.stdout.write(o.json ? `${JSON.stringify(l)}\n` : `[${l.process}] ${l.line}\n`);
+    for (const l of r.lines)
+      process.stdout.write(o.json ? `${JSON.stringify(l)}\n` : `${printedLogLine(l.process, l.line)}\n`);
     if (!o.follow) return;
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());
@@ -30,10 +33,15 @@ export function register(program: Command): void {
         if (f.type !== "event" || f.event.kind !== "log") return;
         const e = f.event;
         if (o.process && e.process !== o.process) return;
-        for (const line of e.lines as string[])
+        // the same line as the tail above and a later `logs <job>` print (stream tag included)
+        for (const raw of e.lines as string[]) {
+          const line = storedLogLine(e.stream, raw);
           process.stdout.write(
-            o.json ? `${JSON.stringify({ process: e.process, line })}\n` : `[${e.process}] ${line}\n`,
+            o.json
+              ? `${JSON.stringify({ process: e.process, line })}\n`
+              : `${printedLiveLogLine(e.process, e.stream, raw)}\n`,
           );
+        }
       },
       { signal: ac.signal },
     );
