@@ -42,7 +42,18 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`redis-server did not listen on port ${port} within ${timeoutMs} ms`);
 }
 
-export async function startRedis(opts: { dataDir?: string; binary?: string } = {}): Promise<RedisHandle> {
+export interface StartRedisOptions {
+  dataDir?: string;
+  binary?: string;
+  /**
+   * own process group: a terminal's Ctrl-C (SIGINT to the foreground group) then reaches only the
+   * owner, which stops Redis last, after the clients that need it (`benchfleet up`); otherwise
+   * Redis dies first and a closing controller waits for it forever
+   */
+  detached?: boolean;
+}
+
+export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHandle> {
   const port = await freePort();
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "bf-redis-"));
   const child = spawn(
@@ -61,7 +72,7 @@ export async function startRedis(opts: { dataDir?: string; binary?: string } = {
       "--maxmemory-policy",
       "noeviction",
     ],
-    { stdio: "ignore" },
+    { stdio: "ignore", detached: opts.detached ?? false },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {

@@ -164,7 +164,8 @@ async function up(o: UpOptions): Promise<number> {
     else {
       mkdirSync(join(dataDir, "redis"), { recursive: true });
       try {
-        redis = await startRedis({ dataDir: join(dataDir, "redis") });
+        // its own process group, as the agents: Ctrl-C stops it through stopAll, after the controller
+        redis = await startRedis({ dataDir: join(dataDir, "redis"), detached: true });
       } catch (e) {
         throw new CliError(
           `${(e as Error).message}. Install Redis (Debian/Ubuntu: apt-get install -y redis-server) or set REDIS_URL=redis://host:port`,
