@@ -12,7 +12,8 @@ const Filters = {
   fingerprint: z.string().optional(),
   since: z.string().datetime({ offset: true }).optional(),
   until: z.string().datetime({ offset: true }).optional(),
-  emulated: z.enum(["true", "false", "any"]).default("false"),
+  /** default: real results only, unless a sweep or job is named (then whatever it holds, as the analytics routes) */
+  emulated: z.enum(["true", "false", "any"]).optional(),
 };
 
 function toQuery(q: {
@@ -23,8 +24,9 @@ function toQuery(q: {
   fingerprint?: string;
   since?: string;
   until?: string;
-  emulated: string;
+  emulated?: string;
 }): ResultQuery {
+  const emulated = q.emulated ?? (q.sweep || q.job ? "any" : "false");
   return {
     sweepId: q.sweep,
     jobId: q.job,
@@ -33,7 +35,7 @@ function toQuery(q: {
     fingerprint: q.fingerprint,
     since: q.since ? new Date(q.since).toISOString() : undefined,
     until: q.until ? new Date(q.until).toISOString() : undefined,
-    emulated: q.emulated === "any" ? "any" : q.emulated === "true",
+    emulated: emulated === "any" ? "any" : emulated === "true",
   };
 }
 

@@ -11,6 +11,7 @@ import { toCsv } from "../../results-export.js";
 import { type ImportContext, ImportError, importPath } from "../../results-import.js";
 import { CliError } from "../cli-error.js";
 import { renderTable } from "../table.js";
+import { noteHiddenEmulated } from "./results.js";
 
 const DEFAULT_URL = "http://127.0.0.1:8480";
 
@@ -171,7 +172,8 @@ export function register(program: Command): void {
           group: g.key,
           [o.x]: n1(p.x),
           [o.y]: o.y.startsWith("cost") || o.y.toLowerCase().includes("joules") ? n3(p.y) : n0(p.y),
-          "tok/s/GPU": n0(p.tputPerGpu),
+          // the y column already is throughput/GPU by default
+          ...(o.y === "tputPerGpu" ? {} : { "tok/s/GPU": n0(p.tputPerGpu) }),
           "$/M": n3(p.costPerMillion),
           conc: String(p.concurrency),
           parallelism: p.parallelism + (p.ties.length ? ` (+${p.ties.length})` : ""),
@@ -181,6 +183,7 @@ export function register(program: Command): void {
           source: p.provenance,
         })),
       );
+      noteHiddenEmulated(o, rows.length === 0);
       print(o, r, rows);
     });
 
@@ -200,6 +203,7 @@ export function register(program: Command): void {
         });
         return row;
       });
+      noteHiddenEmulated(o, rows.length === 0);
       print(o, r, rows);
     });
 
@@ -235,6 +239,7 @@ export function register(program: Command): void {
           return row;
         }),
       );
+      noteHiddenEmulated(o, rows.length === 0);
       print(o, r, rows);
     });
 

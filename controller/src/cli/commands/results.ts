@@ -12,7 +12,18 @@ const filters = (cmd: Command) =>
     .option("--sku <sku>")
     .option("--since <iso>", "received at or after (ISO date)")
     .option("--until <iso>", "received before (ISO date)")
-    .option("--emulated <which>", "false (default), true or any", "false");
+    .option(
+      "--emulated <which>",
+      "true | false | any (default: real results, or whatever the named sweep or job holds)",
+    );
+
+/** An empty answer whose filter left emulated results out by default says so (on stderr): the demo fleet's are all emulated. */
+export function noteHiddenEmulated(o: { emulated?: string; sweep?: string; job?: string }, empty: boolean): void {
+  if (empty && o.emulated === undefined && !o.sweep && !o.job)
+    process.stderr.write(
+      "(no real results; emulated ones are left out unless --emulated true|any or --sweep names them)\n",
+    );
+}
 
 const query = (o: any) => ({
   sweep: o.sweep,
@@ -35,6 +46,7 @@ export function register(program: Command): void {
     const r = await new ApiClient(o).get<{ total: number; items: any[] }>(
       `/api/v1/results${qs({ ...query(o), limit: o.limit })}`,
     );
+    noteHiddenEmulated(o, r.total === 0);
     if (o.json) return printJson(r);
     process.stdout.write(
       renderTable(
@@ -61,6 +73,8 @@ export function register(program: Command): void {
     const client = new ApiClient(o);
     const data = await client.get(`/api/v1/results/export${qs({ ...query(o), format: o.format })}`);
     const text = typeof data === "string" ? data : `${JSON.stringify(data, null, 2)}\n`;
+    // CSV: the header line only; JSON: { count: 0 }
+    noteHiddenEmulated(o, typeof data === "string" ? data.trim().split("\n").length <= 1 : data.count === 0);
     if (o.out) {
       writeFileSync(o.out, text);
       process.stderr.write(`wrote ${o.out}\n`);
