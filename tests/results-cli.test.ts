@@ -45,64 +45,39 @@ afterAll(async () => {
 });
 
 describe("results CLI and emulated results", () => {
-  it("results ls --sweep / --job list a named emulated sweep's points (was: '(none)')", async () => {
-    // the CLI runs side by side (each start costs seconds on a small machine)
-    const [bySweep, table, csv, real] = await Promise.all([
-      runCliAsync(["results", "ls", "--sweep", SWEEP, "--json"], { env }),
+  it("the results API lists a named emulated sweep or job, keeps emulated results out of unnamed queries", async () => {
+    const get = async (q: string) => (await ctl.api("GET", `/api/v1/results${q}`, undefined, TOKENS.viewer)).body;
+    expect((await get(`?sweep=${SWEEP}`)).total).toBe(2); // was 0: emulated=false by default
+    expect((await get(`?job=${encodeURIComponent(jobId)}`)).total).toBe(2);
+    expect((await get(`?sweep=${SWEEP}&emulated=false`)).total).toBe(0); // an explicit filter still wins
+    expect((await get("")).total).toBe(0);
+    expect((await get("?emulated=any")).total).toBe(2);
+    const csv = await ctl.api("GET", `/api/v1/results/export?format=csv&sweep=${SWEEP}`, undefined, TOKENS.viewer);
+    expect(String(csv.body).trim().split("\n")).toHaveLength(3);
+  });
+
+  it("the CLI: results ls --job shows them; an empty unnamed export says why on stderr; frontier prints tput/GPU once", async () => {
+    // side by side: each CLI start costs seconds on a small machine
+    const [table, csv, frontier, cost] = await Promise.all([
       runCliAsync(["results", "ls", "--job", jobId], { env }),
-      runCliAsync(["results", "export", "--format", "csv", "--sweep", SWEEP], { env }),
-      runCliAsync(["results", "ls", "--sweep", SWEEP, "--emulated", "false", "--json"], { env }),
-    ]);
-    expect(bySweep.code).toBe(0);
-    const r = JSON.parse(bySweep.stdout);
-    expect(r.total).toBe(2);
-    expect(r.items.every((p: { emulated: boolean; sweepId: string }) => p.emulated && p.sweepId === SWEEP)).toBe(true);
-    expect(bySweep.stderr).not.toContain(HINT);
-
-    expect(table.code).toBe(0);
-    const rows = table.stdout.trim().split("\n");
-    expect(rows).toHaveLength(4); // header, rule, two points
-    expect(rows.slice(2).every((l) => l.trimEnd().endsWith("yes"))).toBe(true); // the emulated column
-
-    expect(csv.code).toBe(0);
-    expect(csv.stdout.trim().split("\n")).toHaveLength(3);
-
-    // an explicit filter still wins over the default
-    expect(JSON.parse(real.stdout).total).toBe(0);
-  });
-
-  it("unnamed queries leave emulated results out and say so on stderr; stdout stays parseable", async () => {
-    const [ls, csv, frontier, all] = await Promise.all([
-      runCliAsync(["results", "ls", "--json"], { env }),
       runCliAsync(["results", "export", "--format", "csv"], { env }),
-      runCliAsync(["results", "frontier", "--json"], { env }),
-      runCliAsync(["results", "export", "--emulated", "any"], { env }),
-    ]);
-    expect(ls.code).toBe(0);
-    expect(JSON.parse(ls.stdout).total).toBe(0);
-    expect(ls.stderr).toContain(HINT);
-
-    expect(csv.code).toBe(0);
-    expect(csv.stdout.trim().split("\n")).toHaveLength(1); // the header
-    expect(csv.stderr).toContain(HINT);
-
-    expect(frontier.code).toBe(0);
-    expect(JSON.parse(frontier.stdout).groups).toEqual([]);
-    expect(frontier.stderr).toContain(HINT);
-
-    expect(JSON.parse(all.stdout).count).toBe(2);
-    expect(all.stderr).not.toContain(HINT);
-  });
-
-  it("results frontier prints throughput/GPU once (the y column), other axes keep it beside", async () => {
-    const [byDefault, cost] = await Promise.all([
       runCliAsync(["results", "frontier", "--sweep", SWEEP, "--csv"], { env }),
       runCliAsync(["results", "frontier", "--sweep", SWEEP, "--y", "cost", "--csv"], { env }),
     ]);
-    expect(byDefault.code).toBe(0);
-    const header = byDefault.stdout.split("\n")[0].split(",");
+    expect(table.code, table.stderr).toBe(0);
+    const rows = table.stdout.trim().split("\n");
+    expect(rows).toHaveLength(4); // header, rule, two points (was "(none)")
+    expect(rows.slice(2).every((l) => l.trimEnd().endsWith("yes"))).toBe(true); // the emulated column
+    expect(table.stderr).not.toContain(HINT);
+
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.trim().split("\n")).toHaveLength(1); // the header only, stdout stays CSV
+    expect(csv.stderr).toContain(HINT);
+
+    expect(frontier.code, frontier.stderr).toBe(0);
+    const header = frontier.stdout.split("\n")[0].split(",");
     expect(header.slice(0, 3)).toEqual(["group", "interactivity", "tputPerGpu"]);
-    expect(header).not.toContain("tok/s/GPU");
+    expect(header).not.toContain("tok/s/GPU"); // was printed twice: tputPerGpu and tok/s/GPU
     expect(cost.stdout.split("\n")[0].split(",")).toContain("tok/s/GPU");
-  });
+  }, 60_000); // four CLI processes on a shared 2-core host
 });
