@@ -89,6 +89,16 @@ describe("energy of a deployment over several nodes", () => {
       { ...window, expectedNodes: 2 },
     );
     expect(e).toMatchObject({ complete: true, gpus: 16, totalEnergyJ: 22_000, emulated: true });
+    // emulated energy is on the engines' clock (here 2× the wall window): power is the nodes' sum, not energy ÷ window
+    const onEngineClock = (j: number) => ({ ...part(8, j), avgPowerW: j / 20, emulated: true });
+    const scaled = combineNodeEnergy(
+      [
+        { node: "emu-a", energy: onEngineClock(10_000) },
+        { node: "emu-b", energy: onEngineClock(12_000) },
+      ],
+      { ...window, expectedNodes: 2 },
+    );
+    expect(scaled.avgPowerW).toBe(1100);
     expect(combineNodeEnergy([{ node: "real", energy: part(8, 1) }], { ...window, expectedNodes: 1 }).emulated).toBe(
       undefined,
     );

@@ -34,10 +34,15 @@ export function combineNodeEnergy(
       nodes,
     };
   const total = parts.reduce((a, p) => a + (p.energy.totalEnergyJ as number), 0);
+  // power adds up across nodes over the same window; each node's own figure also holds where its
+  // energy is on another clock than the window (emulated nodes: energy on the engines' clock)
+  const powers = parts.map((p) => p.energy.avgPowerW);
   const out: EnergySummary = {
     complete: missing <= 0 && parts.every((p) => p.energy.complete),
     gpus,
-    avgPowerW: total / (o.windowMs / 1000),
+    avgPowerW: powers.every((w) => w !== null)
+      ? powers.reduce((a: number, w) => a + (w as number), 0)
+      : total / (o.windowMs / 1000),
     totalEnergyJ: total,
     joulesPerOutputToken: o.outputTokens > 0 ? total / o.outputTokens : null,
     joulesPerTotalToken: o.totalTokens > 0 ? total / o.totalTokens : null,
