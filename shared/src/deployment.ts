@@ -37,6 +37,26 @@ export const PoolSpec = z
   .strict();
 export type PoolSpec = z.infer<typeof PoolSpec>;
 
+/**
+ * Most GPUs one deployment may use (a whole rack-scale system is a few hundred). Anything larger is
+ * a typo (`tp: 100000000`): refused at planning and at the API, before a recipe lays out a stand-in
+ * gang of millions of nodes and runs the process out of memory.
+ */
+export const MAX_DEPLOYMENT_GPUS = 16_384;
+
+/** GPUs a deployment's parallelism asks for: tp*pp*pcp, or the sum over its pools of num-worker*tp*pp*pcp. */
+export function parallelismGpus(d: {
+  tp?: number;
+  pp?: number;
+  pcpSize?: number;
+  prefill?: { numWorker: number; tp: number; pp: number; pcpSize: number };
+  decode?: { numWorker: number; tp: number; pp: number; pcpSize: number };
+}): number {
+  const pools = [d.prefill, d.decode].filter((p) => p !== undefined);
+  if (pools.length) return pools.reduce((s, p) => s + p.numWorker * p.tp * p.pp * p.pcpSize, 0);
+  return (d.tp ?? 1) * (d.pp ?? 1) * (d.pcpSize ?? 1);
+}
+
 export const PhaseTimeouts = z
   .object({
     prepare: z.number().positive(),
@@ -107,7 +127,16 @@ export const Deployment = z
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    const gpus = Math.max(d.gpus, d.nodes, parallelismGpus(d));
+    if (gpus > MAX_DEPLOYMENT_GPUS)
+      ctx.addIssue({
+        code: "custom",
+        path: ["gpus"],
+        message: `the deployment needs ${gpus} GPUs; at most ${MAX_DEPLOYMENT_GPUS} are allowed`,
+      });
+  });
 export type Deployment = z.infer<typeof Deployment>;
 
 export const PlanTotals = z

@@ -165,6 +165,56 @@ dis:
     expect(() => Deployment.parse(d)).not.toThrow();
   });
 
+  it("refuses a row asking for more GPUs than any deployment may use, at its file:line, before any layout", () => {
+    const text = single(
+      "huge",
+      `    - isl: 1024
+      osl: 1024
+      search-space:
+      - { tp: 8, conc-list: [4] }
+      - { tp: 100000000, conc-list: [4] }
+`,
+    );
+    expect(() => plan(text)).toThrow(
+      /^m\.yaml:16:9: huge\.scenarios\.fixed-seq-len\[0\]\.search-space\[1\]: needs 100000000 GPUs \(12500000 nodes of 8\); a deployment may use at most 16384$/,
+    );
+    const pools = `
+dis:
+  image: img
+  model: m
+  model-prefix: dsr1
+  runner: gb200
+  precision: fp4
+  framework: dynamo-trt
+  multinode: true
+  disagg: true
+  kv-p2p-transfer: nixl
+  scenarios:
+    fixed-seq-len:
+    - isl: 8192
+      osl: 1024
+      search-space:
+      - conc-list: [8]
+        prefill: { num-worker: 100000, tp: 4, ep: 4, dp-attn: false }
+        decode: { num-worker: 1, tp: 4, ep: 4, dp-attn: false }
+`;
+    expect(() => plan(pools)).toThrow(
+      /m\.yaml:17:9: dis\..*search-space\[0\]: needs 400004 GPUs \(100001 nodes of 4\)/,
+    );
+  });
+
+  it("the Deployment schema refuses parallelism beyond the GPU limit even when nodes/gpus understate it", () => {
+    const d = plan(single("ok", `    - { isl: 1024, osl: 1024, search-space: [ { tp: 8, conc-list: [4] } ] }\n`))
+      .deployments[0]!;
+    expect(Deployment.safeParse(d).success).toBe(true);
+    const res = Deployment.safeParse({ ...d, tp: 100_000_000 });
+    expect(res.success).toBe(false);
+    expect(res.error!.issues[0]).toMatchObject({
+      path: ["gpus"],
+      message: "the deployment needs 100000000 GPUs; at most 16384 are allowed",
+    });
+  });
+
   it("uses runners.yaml gpus-per-node and rejects labels it does not know", () => {
     const text = single(
       "a",

@@ -4,8 +4,16 @@
  * their points unioned. Pure: inputs are already-loaded configs, the SKU catalog and runners.
  */
 import { createHash } from "node:crypto";
-import { ConfigError, type ConfigProblem } from "./config-error.js";
-import type { Deployment, LoadPoint, PhaseTimeouts, Plan, PlanTotals, PoolSpec } from "./deployment.js";
+import { ConfigError, type ConfigProblem, formatPath } from "./config-error.js";
+import {
+  type Deployment,
+  type LoadPoint,
+  MAX_DEPLOYMENT_GPUS,
+  type PhaseTimeouts,
+  type Plan,
+  type PlanTotals,
+  type PoolSpec,
+} from "./deployment.js";
 import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPool } from "./master-config.js";
 import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import { estimateDeployment } from "./plan-estimate.js";
@@ -162,7 +170,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       continue;
     }
     if (opts.skus && !opts.skus.includes(runner.sku)) continue;
-    for (const d of expandEntry(le, runner, sel)) {
+    for (const d of expandEntry(le, runner, sel, problems)) {
       const prev = drafts.get(d.fingerprint);
       if (!prev) {
         drafts.set(d.fingerprint, d);
@@ -227,6 +235,7 @@ function* expandEntry(
   le: LoadedEntry,
   runner: { sku: SkuName; gpusPerNode: number },
   sel: Selection,
+  problems: ConfigProblem[],
 ): Generator<Draft> {
   const e = le.entry;
   const bf = e.benchfleet ?? {};
@@ -268,15 +277,15 @@ function* expandEntry(
   if (evalsOnly) sched.eval = true;
 
   const want = (s: "fixed-seq-len" | "agentic-coding") => !sel.scenarioTypes || sel.scenarioTypes.has(s);
-  const scenarios: Array<{ scenario: "fixed-seq-len"; isl: number; osl: number; space: unknown[] }> = [];
+  const scenarios: Array<{ scenario: "fixed-seq-len"; index: number; isl: number; osl: number; space: unknown[] }> = [];
   if (want("fixed-seq-len")) {
-    for (const s of e.scenarios["fixed-seq-len"] ?? [])
-      scenarios.push({ scenario: "fixed-seq-len", isl: s.isl, osl: s.osl, space: s["search-space"] });
+    for (const [index, s] of (e.scenarios["fixed-seq-len"] ?? []).entries())
+      scenarios.push({ scenario: "fixed-seq-len", index, isl: s.isl, osl: s.osl, space: s["search-space"] });
   }
   // agentic-coding scenarios are parsed and carried in the config but not planned yet (no trace replay).
 
   for (const sc of scenarios) {
-    for (const raw of sc.space) {
+    for (const [row, raw] of sc.space.entries()) {
       let spec: Spec;
       let concs: number[];
       if (!e.multinode) {
@@ -324,6 +333,16 @@ function* expandEntry(
           gpus: prefill.gpus + decode.gpus,
         };
         concs = expandConcurrency(m);
+      }
+      if (spec.gpus > MAX_DEPLOYMENT_GPUS) {
+        const path = [le.key, "scenarios", sc.scenario, sc.index, "search-space", row];
+        problems.push({
+          file: le.file,
+          ...le.src.locate(path),
+          path: formatPath(path),
+          message: `needs ${spec.gpus} GPUs (${spec.nodes} nodes of ${runner.gpusPerNode}); a deployment may use at most ${MAX_DEPLOYMENT_GPUS}`,
+        });
+        continue;
       }
       const groups = common.launchPerPoint ? concs.map((c) => [c]) : [concs];
       for (const g of groups) {
