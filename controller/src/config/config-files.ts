@@ -84,10 +84,10 @@ export function readChangelogSelection(args: {
 }): ChangelogSelection {
   const file = resolve(args.changelog);
   const cwd = dirname(file);
-  const git = (gitArgs: string[]) => {
+  const git = (gitArgs: string[], at = cwd) => {
     try {
       return execFileSync("git", gitArgs, {
-        cwd,
+        cwd: at,
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,
         stdio: ["ignore", "pipe", "pipe"],
@@ -100,7 +100,9 @@ export function readChangelogSelection(args: {
   const top = git(["rev-parse", "--show-toplevel"]).trim();
   const relPath = relative(top, file);
   const range = args.head ? [args.base, args.head] : [args.base];
-  const diff = git(["diff", "--no-color", "--unified=0", ...range, "--", relPath]);
+  // from the top: a pathspec is relative to git's working directory, and relPath to the top (from
+  // the changelog's own folder, configs/perf-changelog.yaml named configs/configs/…: an empty diff)
+  const diff = git(["diff", "--no-color", "--unified=0", ...range, "--", relPath], top);
   const headText = args.head ? git(["show", `${args.head}:${relPath}`]) : readFileSync(file, "utf8");
   return selectFromChangelog({
     file: displayPath(file),
