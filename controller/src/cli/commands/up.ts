@@ -14,7 +14,7 @@ import { type ControllerHandle, startController } from "../../server.js";
 import { dashboardBuilt, ensureDashboardBuilt } from "../../up/dashboard-build.js";
 import { demoFleet, type FleetMember, parseSlurmSpec } from "../../up/demo-fleet.js";
 import { type AgentProcess, reapMarked, spawnAgent, stopAgents } from "../../up/fleet-processes.js";
-import { type FrontierGroupView, renderParetoTables } from "../../up/pareto-table.js";
+import { type FrontierGroupView, pointEnergy, renderParetoTables } from "../../up/pareto-table.js";
 import { type SlurmCluster, slurmInstalled, startSlurmCluster } from "../../up/slurm-cluster.js";
 import { CliError } from "../cli-error.js";
 import { ApiClient } from "../client.js";
@@ -288,6 +288,7 @@ async function up(o: UpOptions): Promise<number> {
             tputPerGpu: r.tputPerGpu,
             interactivity: r.interactivity,
             medianTtftMs: r.medianTtftMs,
+            ...pointEnergy(r.result),
             emulated: r.emulated,
           })),
         };
