@@ -1,5 +1,6 @@
 /** `benchfleet nodes ls|show|drain|undrain|quarantine|release`. */
 import type { Command } from "commander";
+import type { NodeFailure } from "../../quarantine-policy.js";
 import { ApiClient, ago, printJson, qs, withConn } from "../client.js";
 import { renderTable } from "../table.js";
 
@@ -21,6 +22,33 @@ interface NodeView {
   adminReason?: string;
   healthy: boolean;
   lastSeenAt: number;
+}
+
+interface NodeDetail extends NodeView {
+  info: NodeView["info"] & { ip?: string; version?: string; runtimes?: string[] };
+  health?: { ok: boolean; reasons: string[]; checkedAt?: string };
+  connected?: boolean;
+  failures?: NodeFailure[];
+}
+
+/** `nodes show` without --json: what an operator reads before draining or releasing a node. */
+export function describeNode(n: NodeDetail): string {
+  const i = n.info;
+  const gpus = i.slurm
+    ? `${i.gpuCount} × ${i.slurm.nodes} nodes (Slurm partition ${i.slurm.partition})`
+    : `${i.gpuCount}`;
+  const lines = [
+    `${n.id}  ${i.sku}  ${n.state}${n.adminReason ? ` (${n.adminReason})` : ""}`,
+    `host      ${i.hostname}${i.ip ? ` (${i.ip})` : ""}${n.connected === false ? ", disconnected" : ""}, seen ${ago(new Date(n.lastSeenAt).toISOString())}`,
+    `gpus      ${gpus}; domain ${i.domain}; launcher ${i.launcher}${i.emulated ? " (emulated)" : ""}`,
+    `labels    ${i.labels.length ? i.labels.join(", ") : "(none)"}`,
+    `health    ${n.healthy ? "ok" : "BAD"}${n.health?.reasons.length ? `: ${n.health.reasons.join("; ")}` : ""}`,
+    `attempt   ${n.attemptId ?? "(none)"}`,
+  ];
+  const failures = n.failures ?? [];
+  lines.push(failures.length ? "failures" : "failures  (none)");
+  for (const f of failures) lines.push(`  ${new Date(f.at).toISOString().slice(0, 19)}Z  ${f.jobId}  ${f.reason}`);
+  return `${lines.join("\n")}\n`;
 }
 
 export function register(program: Command): void {
@@ -59,8 +87,9 @@ export function register(program: Command): void {
   withConn(
     nodes.command("show <node>").description("one node with its failures").option("--json", "JSON output"),
   ).action(async (id: string, o) => {
-    const n = await new ApiClient(o).get(`/api/v1/nodes/${encodeURIComponent(id)}`);
-    printJson(n);
+    const n = await new ApiClient(o).get<NodeDetail>(`/api/v1/nodes/${encodeURIComponent(id)}`);
+    if (o.json) return printJson(n);
+    process.stdout.write(describeNode(n));
   });
 
   const action = (name: string, description: string, withReason: boolean) => {
