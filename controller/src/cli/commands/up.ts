@@ -196,6 +196,8 @@ async function up(o: UpOptions): Promise<number> {
       },
     });
     say(`controller: ${controller.url} (dashboard at ${controller.url}/, --insecure-dev: no auth, local demo only)`);
+    // the CLI's default controller is :8480, not up's port
+    say(`cli: BENCHFLEET_URL=${controller.url} pnpm benchfleet sweep ls   (no token needed)`);
     const ws = `${controller.url.replace(/^http/, "ws")}/api/v1/agents/ws`;
     const partitionAgent = fleet.find((m) => m.slurm);
     if (slurmSpec && partitionAgent?.slurm) {
