@@ -38,10 +38,17 @@ describe("emulated GPU samples from a real emulated engine", () => {
     const idle = await source.poll();
     expect(idle.map((s) => s.powerW)).toEqual([70, 70, 70, 70]);
     expect(source.timeScale()).toBe(0.2);
-    const body = { model: "m", prompt: "hello ".repeat(2000), max_tokens: 64, ignore_eos: true, stream: true };
-    const load = Promise.all(Array.from({ length: 32 }, () => streamRequest(`${emu.url}/v1/completions`, body)));
-    await new Promise((r) => setTimeout(r, 300));
-    const busy = await source.poll();
+    const body = { model: "m", prompt: "hello ".repeat(2000), max_tokens: 256, ignore_eos: true, stream: true };
+    let done = false;
+    const load = Promise.all(Array.from({ length: 32 }, () => streamRequest(`${emu.url}/v1/completions`, body))).then(
+      () => (done = true),
+    );
+    // each poll covers the time since the last one: poll while the load runs until a busy interval shows
+    let busy = await source.poll();
+    while (!done && (busy[0].utilPct ?? 0) <= 80) {
+      await new Promise((r) => setTimeout(r, 100));
+      busy = await source.poll();
+    }
     await load;
     expect(busy[0].utilPct).toBeGreaterThan(80);
     expect(busy[0].powerW).toBeGreaterThan(0.8 * 700);
