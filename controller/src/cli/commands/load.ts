@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { type LoadProgress, runLoadPoint } from "@benchfleet/agent/loadgen/run-load-point";
 import { workersFor } from "@benchfleet/agent/workloads";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { CliError } from "../cli-error.js";
 
 function int(name: string, min = 1) {
@@ -109,11 +109,11 @@ export function register(program: Command): void {
     .option("--concurrency <n>", "requests kept in flight", int("--concurrency"), 64)
     .option("--num-prompts <n>", "measured requests (default 10 × concurrency)", int("--num-prompts"))
     .option("--warmups <n>", "warmup requests before measuring (default 2 × concurrency)", int("--warmups", 0))
-    .option(
-      "--request-rate <r>",
-      "inf (closed loop) or requests/s with gamma arrivals",
-      parseRate,
-      Number.POSITIVE_INFINITY,
+    .addOption(
+      new Option("--request-rate <r>", "inf (closed loop) or requests/s with gamma arrivals")
+        .argParser(parseRate)
+        // shown as "inf" (commander prints Infinity as JSON: "null")
+        .default(Number.POSITIVE_INFINITY, "inf"),
     )
     .option(
       "--burstiness <b>",
