@@ -56,6 +56,8 @@ export const ControllerConfig = z
     /** … and the connection closed above this */
     eventHardLimitBytes: ms.default(32 * 1024 * 1024),
     pingIntervalMs: ms.default(15_000),
+    /** at startup, give up (a one-line error) when Redis has not answered within this long */
+    redisStartupTimeoutMs: ms.default(30_000),
   })
   .strict();
 export type ControllerConfig = z.infer<typeof ControllerConfig>;
@@ -80,6 +82,7 @@ const ENV: Record<string, keyof ControllerConfig> = {
   BENCHFLEET_QUARANTINE_WINDOW_MS: "quarantineWindowMs",
   BENCHFLEET_AGING_MS: "agingMsPerPriorityStep",
   BENCHFLEET_DISPATCH_INTERVAL_MS: "dispatchIntervalMs",
+  BENCHFLEET_REDIS_STARTUP_TIMEOUT_MS: "redisStartupTimeoutMs",
 };
 
 /** Builds the config from env (see ENV) overlaid with explicit values (flags); throws ConfigError naming the bad setting. */

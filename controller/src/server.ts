@@ -63,18 +63,68 @@ const MIME: Record<string, string> = {
   ".map": "application/json",
 };
 
+/** Redis URL without its password, for messages. */
+function redisForDisplay(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Starts the controller. When startup fails (Redis unreachable within `redisStartupTimeoutMs`, a bad
+ * tokens file, a data dir that cannot be made, an address it cannot listen on) whatever was already
+ * opened is closed again, so the error reaches the caller and the process can exit.
+ */
 export async function startController(opts: StartOptions = {}): Promise<ControllerHandle> {
+  const closers: Array<() => unknown> = [];
+  try {
+    return await start(opts, closers);
+  } catch (e) {
+    for (const close of closers.reverse())
+      await Promise.resolve()
+        .then(close)
+        .catch(() => {});
+    throw e;
+  }
+}
+
+async function start(opts: StartOptions, closers: Array<() => unknown>): Promise<ControllerHandle> {
   const env = opts.env ?? process.env;
   const cfg = loadConfig(env, opts.config ?? {});
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
   const log = app.log as FastifyBaseLogger;
+  closers.push(() => app.close());
 
   const redis = connectRedis(cfg.redisUrl);
-  redis.on("error", (e) => log.error({ err: e.message }, "redis error"));
-  await redis.ping();
+  closers.push(() => redis.disconnect());
+  let redisError = "";
+  redis.on("error", (e) => {
+    redisError = e.message;
+    log.error({ err: e.message }, "redis error");
+  });
+  let waited: NodeJS.Timeout | undefined;
+  await Promise.race([
+    redis.ping().finally(() => clearTimeout(waited)),
+    new Promise((_, reject) => {
+      waited = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `cannot reach Redis at ${redisForDisplay(cfg.redisUrl)} (waited ${cfg.redisStartupTimeoutMs / 1000} s${redisError ? `: ${redisError}` : ""}); is it running? (--redis-url or REDIS_URL)`,
+            ),
+          ),
+        cfg.redisStartupTimeoutMs,
+      );
+    }),
+  ]);
   const state = new RedisState(redis, cfg.keyPrefix);
   const bus = new Bus();
   const results = new ResultsDb(cfg.dataDir);
+  closers.push(() => results.close());
   const logs = new LogStore(cfg.dataDir, bus, cfg.logMaxBytes, cfg.logRotations);
   const queues = new QueueSet({
     connection: connectionFromUrl(cfg.redisUrl),
@@ -87,6 +137,7 @@ export async function startController(opts: StartOptions = {}): Promise<Controll
     backoffMs: cfg.backoffMs,
     backoffJitter: cfg.backoffJitter,
   });
+  closers.push(() => queues.close());
   await queues.loadKnown();
   const jobs = new JobStore(state, bus);
   const attempts = new AttemptStore(state, bus);
@@ -98,6 +149,7 @@ export async function startController(opts: StartOptions = {}): Promise<Controll
   const dispatcher = new Dispatcher(cfg, queues, jobs, attempts, registry, supervisor, log);
   supervisor.onCapacityChange = () => dispatcher.kick();
   const hub = new AgentHub(cfg, auth, registry, supervisor, log);
+  closers.push(() => hub.close());
   supervisor.attachHub(hub);
   const sweeps = new Sweeps(state, bus, jobs, queues, supervisor, results, () => dispatcher.kick());
   await sweeps.load();
@@ -135,6 +187,7 @@ export async function startController(opts: StartOptions = {}): Promise<Controll
     { softBytes: cfg.eventSoftLimitBytes, hardBytes: cfg.eventHardLimitBytes, pingIntervalMs: cfg.pingIntervalMs },
     log,
   );
+  closers.push(() => events.close());
 
   const ctx: ControllerContext = {
     cfg,
