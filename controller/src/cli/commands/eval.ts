@@ -4,6 +4,7 @@ import { runGsm8k } from "@benchfleet/agent/eval/run-gsm8k";
 import { ConfigError } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
+import { checkHttpUrl, checkWritableFile } from "../option-checks.js";
 
 function int(name: string, min = 1) {
   return (v: string) => {
@@ -37,6 +38,8 @@ export function register(program: Command): void {
         throw new CliError(`--endpoint must be chat or completions (got "${o.endpoint}")`);
       if (o.harness !== "builtin" && o.harness !== "lm-eval")
         throw new CliError(`--harness must be builtin or lm-eval (got "${o.harness}")`);
+      checkHttpUrl("--base-url", o.baseUrl);
+      if (o.resultFile) checkWritableFile("--result-file", o.resultFile);
       let threshold: number | undefined;
       if (o.threshold !== undefined) {
         threshold = Number(o.threshold);

@@ -75,4 +75,30 @@ describe("benchfleet load / eval", () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('error: --request-rate must be "inf" or a number > 0 (got "fast")');
   });
+
+  it("a --result-file that cannot be written or a --base-url without http(s) is refused up front (exit 2, one line)", async () => {
+    const [load, evalRun, url] = await Promise.all([
+      cli(["load", "--base-url", f.url, "--model", "m", "--result-file", "/nonexistent-dir/r.json"]),
+      cli([
+        "eval",
+        "--base-url",
+        f.url,
+        "--model",
+        "m",
+        "--dataset",
+        TEST_FILE,
+        "--result-file",
+        "/nonexistent-dir/r.json",
+      ]),
+      cli(["eval", "--base-url", "localhost:8000", "--model", "m"]),
+    ]);
+    expect(load.code).toBe(2);
+    expect(load.stderr.trim()).toBe(
+      "error: --result-file /nonexistent-dir/r.json: folder /nonexistent-dir does not exist",
+    );
+    expect(evalRun.code).toBe(2);
+    expect(evalRun.stderr.trim()).toBe(load.stderr.trim());
+    expect(url.code).toBe(2);
+    expect(url.stderr.trim()).toBe('error: --base-url must be an http:// or https:// URL, got "localhost:8000"');
+  });
 });

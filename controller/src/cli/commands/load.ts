@@ -7,6 +7,7 @@ import { type LoadProgress, runLoadPoint } from "@benchfleet/agent/loadgen/run-l
 import { workersFor } from "@benchfleet/agent/workloads";
 import { type Command, Option } from "commander";
 import { CliError } from "../cli-error.js";
+import { checkHttpUrl, checkWritableFile } from "../option-checks.js";
 
 function int(name: string, min = 1) {
   return (v: string) => {
@@ -156,11 +157,8 @@ export function register(program: Command): void {
         throw new CliError(`--first-chunk must be content or any (got "${o.firstChunk}")`);
       if (o.promptFormat !== undefined && o.promptFormat !== "ids" && o.promptFormat !== "text")
         throw new CliError(`--prompt-format must be ids or text (got "${o.promptFormat}")`);
-      try {
-        new URL(o.baseUrl);
-      } catch {
-        throw new CliError(`--base-url is not a URL: "${o.baseUrl}"`);
-      }
+      checkHttpUrl("--base-url", o.baseUrl);
+      if (o.resultFile) checkWritableFile("--result-file", o.resultFile);
       const total = o.prefillGpus + o.decodeGpus > 0 ? o.prefillGpus + o.decodeGpus : o.gpus;
       const tty = process.stderr.isTTY && !o.json;
       const ac = new AbortController();
