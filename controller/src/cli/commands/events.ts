@@ -114,10 +114,21 @@ export function register(program: Command): void {
     }
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());
+    // every subscribe is answered by a snapshot or an error: when all were refused (unknown sweep or
+    // job) there is nothing to follow, so say so and exit instead of waiting forever
+    let answered = 0;
+    const refused: string[] = [];
     await followEvents(
       new ApiClient(o),
       subs,
       (f) => {
+        if (answered < subs.length && (f.type === "snapshot" || f.type === "error")) {
+          answered++;
+          if (f.type === "error") refused.push(String(f.message));
+          if (refused.length === subs.length) return ac.abort();
+          if (answered === subs.length && refused.length) process.stderr.write(`error: ${refused.join("; ")}\n`);
+          if (f.type === "error") return;
+        }
         if (o.json) process.stdout.write(`${JSON.stringify(f)}\n`);
         else {
           const line = describeFrame(f);
@@ -126,5 +137,6 @@ export function register(program: Command): void {
       },
       { signal: ac.signal },
     );
+    if (refused.length === subs.length) throw new CliError(refused.join("; "));
   });
 }
