@@ -45,6 +45,14 @@ describe("benchfleet controller start: startup failures", () => {
     expect(badHost.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("--log-level outside pino's levels is refused by name (was pino's 'default level:verbose must be included in custom levels')", async () => {
+    const r = await cli(["controller", "start", "--log-level", "verbose", "--data-dir", join(dir, "d3")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n")[0]).toBe(
+      "error: option '--log-level <level>' argument 'verbose' is invalid. Allowed choices are fatal, error, warn, info, debug, trace, silent.",
+    );
+  });
+
   it("Redis that does not answer: gives up after redisStartupTimeoutMs with one line naming the URL (no password)", async () => {
     const r = await cli(
       [

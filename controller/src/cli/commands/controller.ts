@@ -1,5 +1,5 @@
 /** `benchfleet controller start`: runs the controller in the foreground until SIGINT/SIGTERM. */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { startController } from "../../server.js";
 
 export function register(program: Command): void {
@@ -14,7 +14,11 @@ export function register(program: Command): void {
     .option("--tokens-file <file>", "agent/enrolment/operator tokens, YAML or JSON (env BENCHFLEET_TOKENS_FILE)")
     .option("--key-prefix <prefix>", "prefix of all Redis keys (env BENCHFLEET_KEY_PREFIX, default bf)")
     .option("--insecure-dev", "no authentication at all: local demo only")
-    .option("--log-level <level>", "info, warn, error, debug", "info")
+    .addOption(
+      new Option("--log-level <level>", "log level")
+        .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+        .default("info"),
+    )
     .option("--json", "print the start line as JSON")
     .action(async (o) => {
       const env = process.env;
