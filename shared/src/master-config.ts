@@ -4,6 +4,7 @@
  * settings live under one optional `benchfleet:` block per entry so files stay compatible.
  */
 import { z } from "zod";
+import { SkuName } from "./skus.js";
 
 const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
@@ -369,7 +370,7 @@ export const RunnersFile = z
                 .transform((v) => Number(v.replaceAll("_", ""))),
             ]),
             /** benchfleet addition: the SKU of this label when its name does not say */
-            sku: z.string().optional(),
+            sku: SkuName.optional(),
           })
           .strict(),
       )

@@ -246,6 +246,16 @@ dis:
     ).toThrow(/runners\.yaml:5:29: hardware\.h100\.available-cpu-dram-mib/);
   });
 
+  it("a runners.yaml sku that is no SKU is an error at its own line (not 'cannot tell its SKU' at the master config)", async () => {
+    const { loadRunnersFile } = await import("./master-config-load.js");
+    const text = (sku: string) =>
+      `labels:\n  lab-x: [n1]\nhardware:\n  lab-x:\n    gpus-per-node: 8\n    available-cpu-dram-mib: 1\n    sku: ${sku}\n`;
+    expect(loadRunnersFile({ file: "runners.yaml", text: text("b200") }).hardware!["lab-x"]!.sku).toBe("b200");
+    expect(() => loadRunnersFile({ file: "runners.yaml", text: text("b2000") })).toThrow(
+      /^runners\.yaml:7:10: hardware\.lab-x\.sku: Invalid option: expected one of "h100"\|/,
+    );
+  });
+
   it("infers the SKU from labels: gb200 is not b200, cluster: prefixes, suffixes", () => {
     const mk = (runner: string) =>
       plan(single("a", `    - { isl: 1, osl: 1, search-space: [ { tp: 1, conc-list: [1] } ] }\n`, runner))
