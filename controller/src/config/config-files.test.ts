@@ -1,51 +1,45 @@
+/** The changelog diff read from git: files git cannot compare are named, never read as "no new entries". */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readChangelogSelection } from "./config-files.js";
 
-const repo = mkdtempSync(join(tmpdir(), "bf-changelog-"));
-afterAll(() => rmSync(repo, { recursive: true, force: true }));
-
-const git = (...a: string[]) =>
-  execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...a], { cwd: repo, encoding: "utf8" });
-const entry = (key: string, pr: string) => `- config-keys: ["${key}"]\n  description: ["d"]\n  pr-link: ${pr}\n`;
+const ENTRY = (key: string) => `- config-keys: [${key}]\n  description: ["x"]\n  pr-link: https://x/1\n`;
 
 describe("readChangelogSelection", () => {
-  it("reads the added entries of a changelog in a folder of the repository (configs/perf-changelog.yaml)", () => {
-    // the README's own example: `--changelog configs/perf-changelog.yaml`; the diff came back empty
-    mkdirSync(join(repo, "configs"));
-    const file = join(repo, "configs", "perf-changelog.yaml");
-    git("init", "-q");
-    git("commit", "-q", "--allow-empty", "-m", "before the changelog");
-    writeFileSync(file, entry("dsr1-fp8-h200-sglang", "l1"));
-    git("add", ".");
-    git("commit", "-qm", "one");
-    writeFileSync(file, `${entry("dsr1-fp8-h200-sglang", "l1")}\n${entry("gptoss-*", "l2")}`);
-    const configKeys = ["dsr1-fp8-h200-sglang", "gptoss-fp4-h100-vllm", "gptoss-fp4-b200-trt"];
+  const dir = mkdtempSync(join(tmpdir(), "bf-changelog-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
+  git("init", "-q");
+  writeFileSync(join(dir, "cl.yaml"), ENTRY("a"));
+  git("add", "cl.yaml");
+  git("commit", "-q", "-m", "init");
+  const keys = ["a", "b"];
 
-    // against the working tree
-    expect(readChangelogSelection({ changelog: file, base: "HEAD", configKeys }).keys).toEqual([
-      "gptoss-fp4-h100-vllm",
-      "gptoss-fp4-b200-trt",
+  it("reads the entries added since --base", () => {
+    writeFileSync(join(dir, "cl.yaml"), ENTRY("a") + ENTRY("b"));
+    expect(readChangelogSelection({ changelog: join(dir, "cl.yaml"), base: "HEAD", configKeys: keys }).keys).toEqual([
+      "b",
     ]);
-    // between two revisions
-    git("commit", "-qam", "two");
-    expect(readChangelogSelection({ changelog: file, base: "HEAD~1", head: "HEAD", configKeys }).keys).toEqual([
-      "gptoss-fp4-h100-vllm",
-      "gptoss-fp4-b200-trt",
-    ]);
-    // the file itself added in the range: every entry counts
-    expect(readChangelogSelection({ changelog: file, base: "HEAD~2", head: "HEAD", configKeys }).keys).toEqual([
-      "dsr1-fp8-h200-sglang",
-      "gptoss-fp4-h100-vllm",
-      "gptoss-fp4-b200-trt",
-    ]);
-    // a deletion in the subfolder file is still refused, naming the line
-    writeFileSync(file, entry("gptoss-*", "l2"));
-    expect(() => readChangelogSelection({ changelog: file, base: "HEAD", configKeys })).toThrow(
-      /HEAD:configs\/perf-changelog\.yaml:1:1: deleted or modified line/,
+  });
+
+  it("a missing changelog is named (was a raw ENOENT, exit 1)", () => {
+    expect(() => readChangelogSelection({ changelog: join(dir, "nope.yaml"), base: "HEAD", configKeys: keys })).toThrow(
+      `changelog not found: ${join(dir, "nope.yaml")}`,
     );
+  });
+
+  it("an untracked changelog is refused (git diff shows nothing for it: its entries were silently none)", () => {
+    writeFileSync(join(dir, "new.yaml"), ENTRY("b"));
+    expect(() => readChangelogSelection({ changelog: join(dir, "new.yaml"), base: "HEAD", configKeys: keys })).toThrow(
+      `changelog ${join(dir, "new.yaml")} is not tracked by git (git add it to compare it with HEAD)`,
+    );
+    git("add", "new.yaml");
+    expect(readChangelogSelection({ changelog: join(dir, "new.yaml"), base: "HEAD", configKeys: keys }).keys).toEqual([
+      "b",
+    ]);
   });
 });

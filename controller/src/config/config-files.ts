@@ -83,6 +83,8 @@ export function readChangelogSelection(args: {
   configKeys: Iterable<string>;
 }): ChangelogSelection {
   const file = resolve(args.changelog);
+  if (!args.head && !statSync(file, { throwIfNoEntry: false })?.isFile())
+    throw new CliError(`changelog not found: ${args.changelog}`, 2);
   const cwd = dirname(file);
   const git = (gitArgs: string[], at = cwd) => {
     try {
@@ -99,6 +101,12 @@ export function readChangelogSelection(args: {
   };
   const top = git(["rev-parse", "--show-toplevel"]).trim();
   const relPath = relative(top, file);
+  // git diff ignores an untracked file: all its entries would silently count as none
+  if (!args.head && !git(["ls-files", "--", relPath]).trim())
+    throw new CliError(
+      `changelog ${args.changelog} is not tracked by git (git add it to compare it with ${args.base})`,
+      2,
+    );
   const range = args.head ? [args.base, args.head] : [args.base];
   // from the top: a pathspec is relative to git's working directory, and relPath to the top (from
   // the changelog's own folder, configs/perf-changelog.yaml named configs/configs/…: an empty diff)
