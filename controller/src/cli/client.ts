@@ -26,7 +26,8 @@ export class ApiClient {
   constructor(o: ConnOpts, env: NodeJS.ProcessEnv = process.env) {
     this.url = (o.controller ?? env.BENCHFLEET_URL ?? DEFAULT_URL).replace(/\/+$/, "");
     this.token = o.token ?? env.BENCHFLEET_TOKEN;
-    if (!/^https?:\/\//.test(this.url)) throw new CliError(`--controller must be an http(s) URL, got "${this.url}"`, 2);
+    if (!/^https?:\/\//.test(this.url) || !URL.canParse(this.url))
+      throw new CliError(`--controller must be an http(s) URL, got "${this.url}"`, 2);
   }
 
   async request<T = any>(method: string, path: string, body?: unknown): Promise<T> {
@@ -41,7 +42,9 @@ export class ApiClient {
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      // undici's "fetch failed" says nothing; its cause does (ECONNREFUSED, ENOTFOUND, "bad port": fetch refuses ports such as 6000)
+      const c = (e as { cause?: { code?: string; message?: string } }).cause;
+      const cause = c?.code ?? c?.message ?? (e as Error).message;
       throw new CliError(
         `cannot reach the controller at ${this.url} (${cause}); is it running? (--controller or BENCHFLEET_URL)`,
       );
