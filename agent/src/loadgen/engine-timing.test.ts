@@ -43,8 +43,14 @@ describe("engine timing", () => {
     // first queued at 1000 ms, last finished at max(1000 + 130, 1010 + 81) ms
     expect(durationS).toBeCloseTo(0.13);
   });
-  it("keeps the wall duration when the engine gave no queue times", () => {
+  it("keeps the wall duration when the engine gave no queue times, on the engine's clock when it gave its time scale", () => {
     expect(applyEngineTiming([rec(0, { engineTiming: { ttftMs: 1, e2elMs: 2 } })], 7).durationS).toBe(7);
+    // one request without a queue time: 0.5 wall s at time scale 0.05 = 10 emulated s
+    const mixed = [
+      rec(0, { engineTiming: { ttftMs: 1, e2elMs: 2, queuedAtMs: 5, timeScale: 0.05 } }),
+      rec(1, { engineTiming: { ttftMs: 1, e2elMs: 2, timeScale: 0.05 } }),
+    ];
+    expect(applyEngineTiming(mixed, 0.5).durationS).toBeCloseTo(10);
   });
   it("refuses records without engine timing", () => {
     expect(() => applyEngineTiming([rec(0, {})], 1)).toThrow(MissingEngineTimingError);

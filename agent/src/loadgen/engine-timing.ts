@@ -7,7 +7,10 @@
  *
  * TTFT and E2EL come from the engine; the chunk gaps are spread evenly over (E2EL − TTFT) so that
  * `(e2el − ttft) − Σ ITL = 0` still holds; the duration runs from the first request the engine
- * queued to the last one it finished.
+ * queued to the last one it finished. Where some request carries no queue time, the client's wall
+ * duration is used, put on the engine's clock (÷ its time scale): latencies and duration must be on
+ * one clock, or throughput comes out 1/time-scale too high (seen once in the demo: 5,523 tok/s/GPU
+ * where its own latencies allowed ≈ 1,700).
  */
 import type { RequestRecord } from "./request-record.js";
 
@@ -41,7 +44,9 @@ export function applyEngineTiming(
     return { ...r, ttftNs, latencyNs, itlNs };
   });
   const timed = ok.map((r) => r.engineTiming!).filter((t) => t.queuedAtMs !== undefined);
-  let durationS = wallDurationS;
+  const scales = new Set(ok.map((r) => r.engineTiming!.timeScale));
+  const scale = scales.size === 1 ? [...scales][0] : undefined;
+  let durationS = scale ? wallDurationS / scale : wallDurationS;
   if (timed.length && timed.length === ok.length) {
     const start = Math.min(...timed.map((t) => t.queuedAtMs!));
     const end = Math.max(...timed.map((t) => t.queuedAtMs! + t.e2elMs));

@@ -26,6 +26,8 @@ export interface EngineTiming {
   e2elMs: number;
   /** when the engine queued the request, on its emulated clock */
   queuedAtMs?: number;
+  /** wall seconds per emulated second of the engine's clock */
+  timeScale?: number;
 }
 
 function readEngineTiming(b: unknown): EngineTiming | undefined {
@@ -36,6 +38,7 @@ function readEngineTiming(b: unknown): EngineTiming | undefined {
     ttftMs: o.ttft_ms,
     e2elMs: o.e2el_ms,
     ...(typeof o.queued_at_ms === "number" ? { queuedAtMs: o.queued_at_ms } : {}),
+    ...(typeof o.time_scale === "number" && o.time_scale > 0 ? { timeScale: o.time_scale } : {}),
   };
 }
 
