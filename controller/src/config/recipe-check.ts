@@ -1,4 +1,8 @@
-/** The recipe check of a plan on the operator's machine: the repo's model-family presets + findUnlaunchable. */
+/**
+ * The recipe check of a plan (`plan`, `sweep start`, the plan API's dry run): findUnlaunchable with
+ * the repo's model-family presets, read on each call so an edited preset counts at once (a few small
+ * files; a dry run is rare).
+ */
 import { join } from "node:path";
 import { findUnlaunchable, type Unlaunchable } from "@benchfleet/agent/recipes/launchable";
 import { loadPresets } from "@benchfleet/agent/recipes/preset-loader";
