@@ -28,8 +28,10 @@ export default defineConfig({
           name: "suite",
           include: [
             "shared/src/**/*.test.ts",
-            "controller/src/**/*.test.ts",
+            "recipes/src/**/*.test.ts",
             "agent/src/**/*.test.ts",
+            "controller/src/**/*.test.ts",
+            "cli/src/**/*.test.ts",
             "tests/**/*.test.ts",
           ],
           exclude: [TIMING, "**/node_modules/**"],

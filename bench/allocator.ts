@@ -4,7 +4,7 @@
  * Scenarios: the first round on an idle fleet (many starts), a steady state with 95% of nodes busy
  * (reservations, backfill checks, a reason per waiting job) and a fully busy fleet (nothing starts).
  */
-import { type AllocInput, type AllocJob, type AllocNode, allocate } from "@benchfleet/controller/allocator";
+import { type AllocInput, type AllocJob, type AllocNode, allocate } from "@benchfleet/controller";
 
 const NOW = Date.UTC(2026, 0, 1);
 const MIN = 60_000;

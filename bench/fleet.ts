@@ -22,10 +22,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { WebSocket } from "@benchfleet/controller/ws-client";
+import { type HistogramSnapshot, quantileBetween, startRedis } from "@benchfleet/controller";
 import type { Deployment, SkuName, Telemetry } from "@benchfleet/shared";
-import { type HistogramSnapshot, quantileBetween } from "../controller/src/duration-histogram.js";
-import { freePort, startRedis } from "../controller/src/redis-server.js";
+import { freePort } from "@benchfleet/shared";
+import { WebSocket } from "ws";
 import { TOKENS, testEnv } from "../tests/helpers/controller.js";
 import { makeDeployment } from "../tests/helpers/deployments.js";
 import { ProtocolAgent, type ProtocolAgentOptions } from "../tests/helpers/protocol-agent.js";
@@ -187,7 +187,7 @@ const f1 = (x: number) => x.toFixed(1);
 const redis = await startRedis();
 const dataDir = mkdtempSync(join(tmpdir(), "bf-fleet-"));
 const port = await freePort();
-const main = fileURLToPath(new URL("../controller/src/cli/main.ts", import.meta.url));
+const main = fileURLToPath(new URL("../cli/src/main.ts", import.meta.url));
 const ctl = spawn(
   process.execPath,
   [

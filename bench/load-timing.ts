@@ -9,10 +9,7 @@
  * --workers is given. Exit status 1 when a bound is missed.
  */
 import { cpus, loadavg } from "node:os";
-import { spawnFixture } from "../agent/src/loadgen/fixture-process.js";
-import { percentile } from "../agent/src/loadgen/metrics.js";
-import { checkTiming, describeTiming } from "../agent/src/loadgen/timing-check.js";
-import { workersFor } from "../agent/src/workloads.js";
+import { checkTiming, describeTiming, percentile, spawnFixture, workersFor } from "@benchfleet/agent";
 
 const [concArg, runsArg] = process.argv.slice(2).filter((a, i, all) => /^\d+$/.test(a) && all[i - 1] !== "--workers");
 const concurrency = Number(concArg ?? 256);

@@ -19,8 +19,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { type FixtureProcess, spawnFixture } from "../agent/src/loadgen/fixture-process.js";
-import { runLoadPoint } from "../agent/src/loadgen/run-load-point.js";
+import { type FixtureProcess, runLoadPoint, spawnFixture } from "@benchfleet/agent";
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => {

@@ -7,9 +7,9 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type AgentHandle, startAgent } from "@benchfleet/agent";
 import { jobIdFor } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type AgentHandle, startAgent } from "../agent/src/agent.js";
 import { startTestController, sweepFinished, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
 import { randomLoopback } from "./helpers/loopback.js";

@@ -8,11 +8,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { groupMembers, isSameLiveProcess, LeftoverState, procIdentity, STATE_FILE } from "@benchfleet/agent";
+import { FakeController, makeAssignment } from "@benchfleet/agent/test-support";
 import { afterAll, describe, expect, it } from "vitest";
-import { groupMembers, isSameLiveProcess, procIdentity } from "../agent/src/leftovers/proc-identity.js";
-import { LeftoverState, STATE_FILE } from "../agent/src/leftovers/state-file.js";
-import { makeAssignment } from "../agent/src/test-support/assignment.js";
-import { FakeController } from "../agent/src/test-support/fake-controller.js";
 import { spawnCli } from "./helpers/cli.js";
 import { until } from "./helpers/controller.js";
 

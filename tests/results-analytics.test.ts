@@ -8,13 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Deployment } from "@benchfleet/shared";
-import { makeRow } from "@benchfleet/shared/analytics/test-support";
+import { makeRow } from "@benchfleet/shared/test-support";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { spawnCli } from "./helpers/cli.js";
 import { startTestController, type TestController, TOKENS } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
 
-const FIXTURES = fileURLToPath(new URL("../controller/src/fixtures/import/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../controller/src/results/fixtures/import/", import.meta.url));
 const CURVE: Array<[number, number, number]> = [
   [4, 1600, 9],
   [16, 5200, 14],

@@ -4,7 +4,7 @@
  * sweep or job shows its results whatever they are; an unnamed query keeps emulated results out
  * and says so on stderr (stdout stays the table, CSV or JSON).
  */
-import { makeRow } from "@benchfleet/shared/analytics/test-support";
+import { makeRow } from "@benchfleet/shared/test-support";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCliAsync } from "./helpers/cli.js";
 import { startTestController, type TestController, TOKENS } from "./helpers/controller.js";

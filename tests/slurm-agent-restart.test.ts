@@ -11,10 +11,10 @@ import { type ChildProcess, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MARK_ENV, markPrefix } from "@benchfleet/agent";
+import { type SlurmCluster, startSlurmCluster } from "@benchfleet/cli";
 import { jobIdFor } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { MARK_ENV, markPrefix } from "../agent/src/leftovers/marker.js";
-import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
 import { spawnCli } from "./helpers/cli.js";
 import {
   startTestController,

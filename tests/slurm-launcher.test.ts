@@ -7,14 +7,11 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { discoverPartition } from "@benchfleet/agent/discovery/slurm-partition";
-import type { AllocatedNode, LaunchContext, RunningProcess } from "@benchfleet/agent/launchers/launcher";
-import { SlurmLauncher } from "@benchfleet/agent/launchers/slurm";
-import { allocationJobName } from "@benchfleet/agent/launchers/slurm-args";
-import { MARK_ENV } from "@benchfleet/agent/leftovers/marker";
+import type { AllocatedNode, LaunchContext, RunningProcess } from "@benchfleet/agent";
+import { allocationJobName, discoverPartition, MARK_ENV, SlurmLauncher } from "@benchfleet/agent";
+import { type SlurmCluster, startSlurmCluster } from "@benchfleet/cli";
 import type { ProcessSpec } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SlurmCluster, startSlurmCluster } from "../controller/src/up/slurm-cluster.js";
 import { until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
 

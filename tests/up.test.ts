@@ -9,9 +9,9 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { findMarkedProcesses } from "@benchfleet/cli";
+import { ResultsDb } from "@benchfleet/controller";
 import { afterAll, describe, expect, it } from "vitest";
-import { ResultsDb } from "../controller/src/results-db.js";
-import { findMarkedProcesses } from "../controller/src/up/fleet-processes.js";
 import { runCli } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bf-up-"));

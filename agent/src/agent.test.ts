@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@benchfleet/shared";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../../controller/src/redis-server.js";
 import { type AgentHandle, startAgent } from "./agent.js";
 import type { Discovery } from "./discovery/discover.js";
 import { fixtureEngineArgv, makeAssignment, onePlan, processSpec } from "./test-support/assignment.js";

@@ -299,7 +299,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   let stopping = false;
   const outcomes: AgentHandle["outcomes"] = [];
   const runEval = o.runEval ?? (await loadEvalRunner());
-  const buildPlan = o.buildPlan ?? (await import("./recipes/index.js")).buildLaunchPlan;
+  const buildPlan = o.buildPlan ?? (await import("@benchfleet/recipes")).buildLaunchPlan;
 
   const client: ProtocolClient = new ProtocolClient({
     url: o.controller,

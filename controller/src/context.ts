@@ -1,20 +1,20 @@
 /** Everything a running controller is made of, handed to the API routes. */
 import type { Redis } from "ioredis";
-import type { AgentHub } from "./agent-hub.js";
-import type { AttemptSupervisor, Logger } from "./attempt-supervisor.js";
-import type { AttemptStore } from "./attempts.js";
-import type { Auth } from "./auth.js";
-import type { Bus } from "./bus.js";
-import type { ControllerConfig } from "./config.js";
-import type { Dispatcher } from "./dispatcher.js";
-import type { EventHub } from "./event-hub.js";
-import type { JobStore } from "./jobs.js";
-import type { LogStore } from "./log-store.js";
-import type { NodeRegistry } from "./node-registry.js";
-import type { QueueSet } from "./queues.js";
-import type { RedisState } from "./redis-state.js";
-import type { ResultsDb } from "./results-db.js";
-import type { Sweeps } from "./sweeps.js";
+import type { Auth } from "./api/auth.js";
+import type { EventHub } from "./api/event-hub.js";
+import type { AgentHub } from "./fleet/agent-hub.js";
+import type { NodeRegistry } from "./fleet/node-registry.js";
+import type { Bus } from "./infra/bus.js";
+import type { LogStore } from "./infra/log-store.js";
+import type { RedisState } from "./infra/redis-state.js";
+import type { AttemptStore } from "./jobs/attempts.js";
+import type { JobStore } from "./jobs/jobs.js";
+import type { Sweeps } from "./jobs/sweeps.js";
+import type { ResultsDb } from "./results/results-db.js";
+import type { AttemptSupervisor, Logger } from "./scheduling/attempt-supervisor.js";
+import type { Dispatcher } from "./scheduling/dispatcher.js";
+import type { QueueSet } from "./scheduling/queues.js";
+import type { ControllerConfig } from "./settings.js";
 
 export interface ControllerContext {
   cfg: ControllerConfig;

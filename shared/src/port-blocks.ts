@@ -2,7 +2,7 @@
  * Which block of ports an attempt owns on every node of its gang: PORT_BLOCK ports from a base
  * chosen from the attempt id, below the Linux ephemeral range and never holding an engine's default
  * port. The controller assigns it (Assignment.portBase); the recipes lay their ports out inside it
- * (agent/src/recipes/ports.ts). Pure.
+ * (recipes/src/ports.ts). Pure.
  */
 
 export const PORT_BLOCK = 512;

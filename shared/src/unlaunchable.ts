@@ -1,6 +1,6 @@
 /**
  * A planned deployment that no engine recipe can launch, with the recipe's reason: found before a
- * sweep is queued (agent/src/recipes/launchable.ts) and shown by `plan`, `sweep start`, the plan
+ * sweep is queued (recipes/src/launchable.ts) and shown by `plan`, `sweep start`, the plan
  * API and the dashboard's plan preview.
  */
 export interface Unlaunchable {

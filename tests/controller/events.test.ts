@@ -6,8 +6,8 @@
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { WebSocket } from "@benchfleet/controller/ws-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { WebSocket } from "ws";
 import { startTestController, type TestController, TOKENS, until } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { ProtocolAgent } from "../helpers/protocol-agent.js";
@@ -153,7 +153,7 @@ describe("event hub", () => {
         "--conditions=source",
         "--import",
         "tsx",
-        join(ROOT, "controller/src/cli/main.ts"),
+        join(ROOT, "cli/src/main.ts"),
         "events",
         "--json",
         "--controller",

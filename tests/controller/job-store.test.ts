@@ -1,8 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { Bus, connectRedis, JobStore, newJobRecord, RedisState } from "@benchfleet/controller";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { Bus } from "../../controller/src/bus.js";
-import { JobStore, newJobRecord } from "../../controller/src/jobs.js";
-import { connectRedis, RedisState } from "../../controller/src/redis-state.js";
 import { makeDeployment } from "../helpers/deployments.js";
 
 describe("JobStore queued index", () => {

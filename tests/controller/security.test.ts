@@ -3,9 +3,10 @@
  * token (per-agent or enrolment, bound at first hello); malformed frames get an error message and the
  * connection is kept (or closed cleanly before hello); the controller keeps working afterwards.
  */
-import { WebSocket } from "@benchfleet/controller/ws-client";
+
 import { PROTOCOL_VERSION } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { WebSocket } from "ws";
 import { startTestController, type TestController, TOKENS, until } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { ProtocolAgent } from "../helpers/protocol-agent.js";

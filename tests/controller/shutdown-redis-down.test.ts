@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startRedis } from "@benchfleet/controller/redis-server";
+import { startRedis } from "@benchfleet/controller";
+import { freePort } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
 import { spawnController } from "../helpers/controller-process.js";
 

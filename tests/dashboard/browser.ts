@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildDashboard as buildDashboardFiles } from "@benchfleet/cli";
 import type { Browser, Page } from "playwright-core";
-import { buildDashboard as buildDashboardFiles } from "../../controller/src/up/dashboard-build.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOTS = join(ROOT, "docs/screenshots");

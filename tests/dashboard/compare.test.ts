@@ -7,7 +7,7 @@
  * nothing to draw instead of drawing a broken chart. Screenshot: docs/screenshots/compare.png.
  */
 import type { Deployment } from "@benchfleet/shared";
-import { makeRow } from "@benchfleet/shared/analytics/test-support";
+import { makeRow } from "@benchfleet/shared/test-support";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestController, type TestController, TOKENS } from "../helpers/controller.js";

@@ -3,7 +3,7 @@ import { type SpawnOptions, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const CLI_MAIN = fileURLToPath(new URL("../../controller/src/cli/main.ts", import.meta.url));
+export const CLI_MAIN = fileURLToPath(new URL("../../cli/src/main.ts", import.meta.url));
 /** node's arguments that run the CLI from source */
 const CLI_NODE_ARGS = ["--conditions=source", "--import", "tsx", CLI_MAIN];
 

@@ -19,7 +19,7 @@ export async function spawnController(env: NodeJS.ProcessEnv, timeoutMs = 30_000
       "--conditions=source",
       "--import",
       "tsx",
-      join(ROOT, "controller/src/cli/main.ts"),
+      join(ROOT, "cli/src/main.ts"),
       "controller",
       "start",
       "--log-level",

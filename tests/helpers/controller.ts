@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ControllerConfigInput } from "../../controller/src/config.js";
-import { type ControllerHandle, startController } from "../../controller/src/server.js";
+import type { ControllerConfigInput } from "@benchfleet/controller";
+import { type ControllerHandle, startController } from "@benchfleet/controller";
 
 export const TOKENS = {
   admin: "admin-token-0123456789",

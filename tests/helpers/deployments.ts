@@ -1,6 +1,6 @@
 /** Test helper: valid `Deployment` objects made by hand (no planner needed). */
 import { createHash } from "node:crypto";
-import { makeDeployment as makeRecipeDeployment } from "@benchfleet/agent/recipes/test-support/deployments";
+import { makeDeployment as makeRecipeDeployment } from "@benchfleet/recipes/test-support";
 import { Deployment, type LoadPoint, type SkuName } from "@benchfleet/shared";
 
 export interface MakeDeployment {

@@ -1,7 +1,7 @@
 /**
  * A loopback address of its own for a test's emulated node (Linux routes all of 127/8 to lo): engines
  * of test files running side by side then never contend for one port, whatever port block their
- * controllers pick. Slurm test clusters take whole /24s the same way (controller/src/up/slurm-cluster.ts).
+ * controllers pick. Slurm test clusters take whole /24s the same way (cli/src/up/slurm-cluster.ts).
  */
 export function randomLoopback(): string {
   const r = (lo: number, n: number) => lo + Math.floor(Math.random() * n);

@@ -4,7 +4,7 @@
  * gang barrier, point results with acks, attempt-finished). Tests drive it step by step or let
  * `runAssignment` do the whole attempt; `kill()` drops the socket like a dead machine.
  */
-import { WebSocket } from "@benchfleet/controller/ws-client";
+
 import {
   type AgentInfo,
   type AgentMessage,
@@ -17,6 +17,7 @@ import {
   type RunningReport,
   type SkuName,
 } from "@benchfleet/shared";
+import { WebSocket } from "ws";
 
 export interface ProtocolAgentOptions {
   /** controller base URL, http://host:port */

@@ -3,8 +3,9 @@
  * and hands its URL to the tests (`inject("redisUrl")`, also REDIS_URL for child processes).
  * Tests isolate themselves with their own key prefixes / queue names.
  */
+
+import { type RedisHandle, startRedis } from "@benchfleet/controller";
 import type { TestProject } from "vitest/node";
-import { type RedisHandle, startRedis } from "../../controller/src/redis-server.js";
 
 let handle: RedisHandle | undefined;
 

@@ -1,10 +1,10 @@
+import { freePort } from "@benchfleet/shared";
 import { request } from "undici";
 import { describe, expect, it } from "vitest";
 import { findModel, findSku, loadModelCatalog, loadSkuCatalog } from "./model-spec.js";
 import { PerfModel } from "./perf-model.js";
 import { type EmulatorHandle, startEmulator } from "./server.js";
 import { streamRequest } from "./stream-client.js";
-import { freePort } from "./test-ports.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const status = async (url: string) => {

@@ -1,5 +1,5 @@
 /**
- * Runs `benchfleet emulate …` as a real child process and waits for its `listening on` line.
+ * Runs `benchfleet-agent emulate …` (agent/src/main.ts) as a real child process and waits for its `listening on` line.
  * For tests and tools that need the emulator out of their own event loop.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -16,8 +16,8 @@ export interface EmulatorProcess {
 }
 
 export async function spawnEmulator(args: string[], timeoutMs = 20_000): Promise<EmulatorProcess> {
-  const cli = fileURLToPath(new URL("../../../controller/src/cli/main.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", cli, "emulate", ...args], {
+  const entry = fileURLToPath(new URL("../main.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", entry, "emulate", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";

@@ -14,7 +14,7 @@ import { type SpawnSpec, spawnGrouped } from "./process.js";
 import { killTree } from "./process-group.js";
 
 export interface EmulatedLauncherOptions {
-  /** command that runs `benchfleet emulate` (default: this repo's CLI through tsx) */
+  /** command that runs the emulator (default: this package's entry, `main.ts emulate`, through tsx) */
   command?: string[];
   /** extra args for every emulated engine (e.g. `--time-scale 10`, faults) */
   extraArgs?: string[];
@@ -24,8 +24,8 @@ export interface EmulatedLauncherOptions {
 }
 
 export function defaultEmulateCommand(): string[] {
-  const cli = fileURLToPath(new URL("../../../controller/src/cli/main.ts", import.meta.url));
-  return [process.execPath, "--conditions=source", "--import", import.meta.resolve("tsx"), cli, "emulate"];
+  const entry = fileURLToPath(new URL("../main.ts", import.meta.url));
+  return [process.execPath, "--conditions=source", "--import", import.meta.resolve("tsx"), entry, "emulate"];
 }
 
 /** infra stand-in: accepts TCP (nats' tcp check) and answers any request with HTTP 200 (etcd's GET /health) */

@@ -1,7 +1,7 @@
 /** /api/v1/jobs and /api/v1/attempts: list with filters and paging, get, cancel, retry, attempts, logs. */
 import { z } from "zod";
 import type { ControllerContext } from "../context.js";
-import { JOB_STATUSES } from "../jobs.js";
+import { JOB_STATUSES } from "../jobs/jobs.js";
 import { csv, IdParam, Paging } from "./common.js";
 import { type Api, ApiError } from "./route.js";
 import { sweepError } from "./sweeps.js";

@@ -3,7 +3,7 @@
 import { NODE_STATES } from "@benchfleet/shared";
 import { z } from "zod";
 import type { ControllerContext } from "../context.js";
-import { nodeLabels, nodeState, nodeView } from "../node-registry.js";
+import { nodeLabels, nodeState, nodeView } from "../fleet/node-registry.js";
 import { csv, IdParam, Paging } from "./common.js";
 import { type Api, ApiError } from "./route.js";
 

@@ -7,7 +7,7 @@ import { AXIS_NAMES, type AxisName, type RatesCatalog, ResultRow } from "@benchf
 import { z } from "zod";
 import { readSkuCatalog } from "../config/config-files.js";
 import type { ControllerContext } from "../context.js";
-import { renderReport } from "../report-html.js";
+import { renderReport } from "../results/report-html.js";
 import {
   atQuery,
   compareQuery,
@@ -16,7 +16,7 @@ import {
   insertImportedRows,
   type RowFilter,
   reportInput,
-} from "../results-analytics.js";
+} from "../results/results-analytics.js";
 import { csv } from "./common.js";
 import { type Api, ApiError, notFound } from "./route.js";
 

@@ -1,7 +1,7 @@
 /** /api/v1/results: query point and eval results; export JSON or CSV. */
 import { z } from "zod";
 import type { ControllerContext } from "../context.js";
-import type { PointRow, ResultQuery } from "../results-db.js";
+import type { PointRow, ResultQuery } from "../results/results-db.js";
 import type { Api } from "./route.js";
 
 const Filters = {

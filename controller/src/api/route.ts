@@ -7,7 +7,7 @@
 import { ConfigError } from "@benchfleet/shared";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { type Auth, type Role, roleAtLeast } from "../auth.js";
+import { type Auth, type Role, roleAtLeast } from "./auth.js";
 
 export class ApiError extends Error {
   constructor(

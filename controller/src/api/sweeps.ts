@@ -4,7 +4,7 @@ import { Deployment } from "@benchfleet/shared";
 import { z } from "zod";
 import { checkRecipes } from "../config/recipe-check.js";
 import type { ControllerContext } from "../context.js";
-import { SweepError } from "../sweeps.js";
+import { SweepError } from "../jobs/sweeps.js";
 import { IdParam, Paging } from "./common.js";
 import { PlanBody, planFromBody } from "./plan-request.js";
 import { type Api, ApiError } from "./route.js";

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import {
   buildPlan,
   type ChangelogSelection,
+  CliError,
   ConfigError,
   type LoadedConfigs,
   loadMasterConfigs,
@@ -22,7 +23,6 @@ import {
   selectFromChangelog,
   type TextFile,
 } from "@benchfleet/shared";
-import { CliError } from "../cli/cli-error.js";
 
 /** Repository root (configs/ lives there). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -4,9 +4,8 @@
  * files; a dry run is rare).
  */
 import { join } from "node:path";
-import { findUnlaunchable, type Unlaunchable } from "@benchfleet/agent/recipes/launchable";
-import { loadPresets } from "@benchfleet/agent/recipes/preset-loader";
-import type { Plan } from "@benchfleet/shared";
+import { findUnlaunchable, loadPresets } from "@benchfleet/recipes";
+import type { Plan, Unlaunchable } from "@benchfleet/shared";
 import { REPO_ROOT } from "./config-files.js";
 
 export function checkRecipes(plan: Plan, presetsDir = join(REPO_ROOT, "configs", "recipes")): Unlaunchable[] {

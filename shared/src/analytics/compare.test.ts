@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { makeRow, TEST_SKUS } from "../test-support/result-rows.js";
 import { compareResults } from "./compare.js";
 import { analyzeRows, groupFrontiers, tableAt } from "./row-frontier.js";
-import { makeRow, TEST_SKUS } from "./test-support.js";
 
 // a sweep of one H100 TP8 configuration over concurrency: (conc, total tok/s, median TPOT ms)
 const CURVE: Array<[number, number, number]> = [

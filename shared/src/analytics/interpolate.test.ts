@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { TEST_SKUS } from "../test-support/result-rows.js";
 import { atInteractivity, valueAt } from "./interpolate.js";
-import { TEST_SKUS } from "./test-support.js";
 
 describe("interpolation at a target interactivity", () => {
   it("is exact on linear data", () => {

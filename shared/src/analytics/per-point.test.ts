@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { makeRow, TEST_SKUS } from "../test-support/result-rows.js";
 import { costPerMillionTokens, interactivityFromTpot, pointMetrics } from "./per-point.js";
-import { makeRow, TEST_SKUS } from "./test-support.js";
 
 describe("per-point metrics (hand-computed, H100 $1.30/GPU-hr hyperscaler)", () => {
   it("normalises throughput by all GPUs and prices it for every TCO rate", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { TEST_SKUS } from "../test-support/result-rows.js";
 import { ratioAt, ratioTable } from "./ratios.js";
-import { TEST_SKUS } from "./test-support.js";
 
 const line = (a: number, b: number, xs: number[]) => xs.map((x) => ({ x, y: a + b * x }));
 

@@ -4,8 +4,7 @@
  * baseline) the analytics API's comparison table: per-point and per-frontier deltas with the
  * regression flags. A sweep with no successful point is named in a message, not drawn.
  */
-import type { Comparison, FrontierDelta, PointDelta } from "@benchfleet/shared/analytics/compare";
-import type { FrontierView, SweepSummary } from "@benchfleet/shared/api-records";
+import type { Comparison, FrontierDelta, FrontierView, PointDelta, SweepSummary } from "@benchfleet/shared/browser";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, api, fetchAllPages } from "../api.js";
 import { setParams } from "../hooks.js";

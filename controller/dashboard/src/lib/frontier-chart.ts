@@ -5,9 +5,8 @@
  * per group a scatter series and a frontier series). Pure.
  */
 
-import { valueAt } from "@benchfleet/shared/analytics/interpolate";
-import { paretoFrontier } from "@benchfleet/shared/analytics/pareto";
-import type { PointRow } from "@benchfleet/shared/api-records";
+import type { PointRow } from "@benchfleet/shared/browser";
+import { paretoFrontier, valueAt } from "@benchfleet/shared/browser";
 
 /** A stored point result as GET /api/v1/results lists it (the fields the charts read). */
 export type ChartRow = Pick<

@@ -9,7 +9,7 @@ import {
   type TelemetryPoint,
   type TelemetrySummary,
   telemetryPoint,
-} from "@benchfleet/shared/telemetry-summary";
+} from "@benchfleet/shared/browser";
 
 export type TelemetrySample = GpuReadings & { at: string };
 type Figure = keyof TelemetrySummary;

@@ -1,5 +1,5 @@
 /** One line saying what started a sweep (plan, keys, changelog range, SKUs). Pure. */
-import type { SweepSummary } from "@benchfleet/shared/api-records";
+import type { SweepSummary } from "@benchfleet/shared/browser";
 
 export function sweepTrigger(s: Pick<SweepSummary, "source">): string {
   const src = s.source ?? { kind: "?" };

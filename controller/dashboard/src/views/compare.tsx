@@ -3,7 +3,7 @@
  * overlaid on one chart, then each sweep's comparison table against the baseline. The sweeps and
  * the chart's settings live in the URL (`#/compare?sweeps=a,b&isl=1024`).
  */
-import type { SweepSummary } from "@benchfleet/shared/api-records";
+import type { SweepSummary } from "@benchfleet/shared/browser";
 import { useEffect, useState } from "preact/hooks";
 import { fetchAllPages } from "../api.js";
 import { SweepComparison } from "../components/sweep-comparison.js";

@@ -4,7 +4,7 @@
  * operator actions (drain, undrain, quarantine, release) behind a confirmation.
  */
 
-import type { TelemetryPoint } from "@benchfleet/shared/telemetry-summary";
+import type { TelemetryPoint } from "@benchfleet/shared/browser";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";

@@ -4,8 +4,8 @@
  * failure reason, attempts history, and operator retry / cancel.
  */
 
-import type { AttemptRecord, JobRecord } from "@benchfleet/shared/api-records";
-import { summarizeTelemetry } from "@benchfleet/shared/telemetry-summary";
+import type { AttemptRecord, JobRecord } from "@benchfleet/shared/browser";
+import { summarizeTelemetry } from "@benchfleet/shared/browser";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { api, itemsOf } from "../api.js";

@@ -4,7 +4,7 @@
  * shows the configuration behind a point, a table at target interactivities, and the analytics
  * API's cost frontier, history and sweep comparison. Emulated results are badged everywhere.
  */
-import type { FrontierView } from "@benchfleet/shared/api-records";
+import type { FrontierView } from "@benchfleet/shared/browser";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { ApiError, api, itemsOf } from "../api.js";

@@ -4,7 +4,7 @@
  * retry failed / cancel. Live from the `sweep` topic; table work is coalesced per animation frame.
  */
 
-import type { JobRecord, SweepSummary } from "@benchfleet/shared/api-records";
+import type { JobRecord, SweepSummary } from "@benchfleet/shared/browser";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";

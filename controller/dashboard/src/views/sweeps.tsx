@@ -4,8 +4,8 @@
  * first (deployments, nodes, GPU-hours by SKU), then "Start".
  */
 
-import type { SweepSummary } from "@benchfleet/shared/api-records";
-import { type Unlaunchable, unlaunchableByReason } from "@benchfleet/shared/unlaunchable";
+import type { SweepSummary } from "@benchfleet/shared/browser";
+import { type Unlaunchable, unlaunchableByReason } from "@benchfleet/shared/browser";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";

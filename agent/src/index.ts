@@ -1,0 +1,24 @@
+/**
+ * @benchfleet/agent: what runs on a GPU node. Its own entry is `main.ts` (`benchfleet-agent start |
+ * discover | emulate`); this index is what the CLI and the cross-package tests use.
+ */
+export { AGENT_VERSION, type AgentHandle, type AgentOptions, startAgent } from "./agent.js";
+export { registerAgentCommands } from "./commands/agent.js";
+export { registerEmulate } from "./commands/emulate.js";
+export { type Discovery, discover } from "./discovery/discover.js";
+export { discoverPartition } from "./discovery/slurm-partition.js";
+export { type EmulatorProcess, spawnEmulator } from "./emulator/spawn-emulator.js";
+export { runGsm8k } from "./eval/run-gsm8k.js";
+export { EmulatedLauncher } from "./launchers/emulated.js";
+export type { AllocatedNode, LaunchContext, Launcher, RunningProcess } from "./launchers/launcher.js";
+export { SlurmLauncher } from "./launchers/slurm.js";
+export { allocationJobName } from "./launchers/slurm-args.js";
+export { MARK_ENV, markPrefix } from "./leftovers/marker.js";
+export { groupMembers, isSameLiveProcess, procIdentity } from "./leftovers/proc-identity.js";
+export { LeftoverState, STATE_FILE } from "./leftovers/state-file.js";
+export { type FixtureProcess, spawnFixture } from "./loadgen/fixture-process.js";
+export { percentile } from "./loadgen/metrics.js";
+export { type LoadProgress, runLoadPoint } from "./loadgen/run-load-point.js";
+export { checkTiming, describeTiming } from "./loadgen/timing-check.js";
+export { waitReady } from "./ready-check.js";
+export { workersFor } from "./workloads.js";

@@ -1,0 +1,82 @@
+/** `benchfleet plan`: dry-run a sweep — deployments, nodes, points and estimated GPU-hours. */
+
+import { checkRecipes, planFromFiles } from "@benchfleet/controller";
+import { formatUnlaunchable } from "@benchfleet/recipes";
+import type { Plan } from "@benchfleet/shared";
+import type { Command } from "commander";
+import { renderTable } from "../table.js";
+
+const list = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
+export function register(program: Command): void {
+  program
+    .command("plan")
+    .description("plan a sweep from master configs (dry run): deployments, nodes, points, GPU-hours by SKU")
+    .requiredOption("-c, --config <path...>", "master config files or folders (folders: every *master.yaml)")
+    .option("--runners <file>", "runners.yaml mapping runner labels to nodes and hardware")
+    .option("--keys <patterns>", "config keys to plan, comma separated, * wildcards", list)
+    .option("--changelog <file>", "perf-changelog.yaml: plan only the entries added between --base and --head")
+    .option("--base <rev>", "git revision the changelog is compared against")
+    .option("--head <rev>", "git revision of the changelog (default: the working tree)")
+    .option("--sku <skus>", "only these SKUs, comma separated", list)
+    .option("--sku-catalog <file>", "SKU catalog (default configs/skus.yaml)")
+    .option("--presets <dir>", "model-family recipe presets for the recipe check (default configs/recipes)")
+    .option("--json", "print the plan as JSON (the recipe check's findings go to stderr)")
+    .action((opts) => {
+      const plan = planFromFiles({
+        config: opts.config,
+        runners: opts.runners,
+        keys: opts.keys,
+        skus: opts.sku,
+        changelog: opts.changelog,
+        base: opts.base,
+        head: opts.head,
+        skuCatalog: opts.skuCatalog,
+      });
+      // every deployment is built by its recipe on a stand-in gang: what no recipe can launch is named now
+      const unlaunchable = formatUnlaunchable(checkRecipes(plan, opts.presets), plan.deployments.length);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+        process.stderr.write(unlaunchable);
+      } else process.stdout.write(formatPlan(plan) + (unlaunchable ? `\n${unlaunchable}` : ""));
+    });
+}
+
+export function formatPlan(plan: Plan): string {
+  const rows = plan.deployments.map((d) => ({
+    sku: d.sku,
+    config: d.configKey,
+    framework: d.framework,
+    "isl/osl": `${d.isl}/${d.osl}`,
+    parallelism: d.multinode
+      ? `P ${d.prefill!.numWorker}x tp${d.prefill!.tp}${d.prefill!.dpAttn ? " dpa" : ""} / D ${d.decode!.numWorker}x tp${d.decode!.tp}${d.decode!.dpAttn ? " dpa" : ""}`
+      : `tp${d.tp} ep${d.ep}${d.dpAttn ? " dpa" : ""}${d.pp! > 1 ? ` pp${d.pp}` : ""}`,
+    spec: d.specDecoding,
+    nodes: String(d.nodes),
+    gpus: String(d.gpus),
+    conc: d.evalsOnly ? "eval only" : d.points.map((p) => p.concurrency).join(","),
+    "gpu-h": d.estimate.gpuHours.toFixed(1),
+  }));
+  let out = renderTable(rows);
+  out += "\nBy SKU:\n";
+  out += renderTable(
+    Object.entries(plan.bySku).map(([sku, t]) => ({
+      sku,
+      deployments: String(t.deployments),
+      "single-node": String(t.singleNodeDeployments),
+      "multi-node": String(t.multiNodeDeployments),
+      points: String(t.points),
+      evals: String(t.evals),
+      "gpu-h": t.gpuHours.toFixed(1),
+    })),
+  );
+  const t = plan.totals;
+  out += `\nTotal: ${t.deployments} deployments (${t.singleNodeDeployments} single-node, ${t.multiNodeDeployments} multi-node), ${t.points} load points, ${t.evals} evals, ≈${t.gpuHours.toFixed(1)} GPU-hours\n`;
+  return out;
+}

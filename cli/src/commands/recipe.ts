@@ -1,0 +1,108 @@
+/** `benchfleet recipe show`: the resolved launch plan of a config key's deployments. */
+import { join } from "node:path";
+import { planFromFiles, REPO_ROOT } from "@benchfleet/controller";
+import { buildLaunchPlan, formatLaunchPlan, type GangNode, layoutGang, loadPresets } from "@benchfleet/recipes";
+import { CliError, type Deployment, type LaunchPlan, RecipeError } from "@benchfleet/shared";
+import type { Command } from "commander";
+
+const list = (v: string) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+const DEFAULT_PORT_BASE = 20480;
+
+function describe(d: Deployment): string {
+  const par =
+    d.prefill && d.decode
+      ? `prefill ${d.prefill.numWorker}x tp${d.prefill.tp} ep${d.prefill.ep}${d.prefill.dpAttn ? " dpa" : ""} / decode ${d.decode.numWorker}x tp${d.decode.tp} ep${d.decode.ep}${d.decode.dpAttn ? " dpa" : ""}`
+      : `tp${d.tp} ep${d.ep}${d.dpAttn ? " dpa" : ""}`;
+  return `${d.configKey}: ${d.framework} on ${d.sku}, ${par}, spec ${d.specDecoding}, isl ${d.isl} osl ${d.osl}, points ${d.points.map((p) => p.concurrency).join(",") || "(eval only)"}`;
+}
+
+/** `--nodes a,b=10.0.0.2,…`: hostname[=ip]; absent → node-00.. placeholders. */
+function gangNodes(
+  d: Deployment,
+  spec: string[] | undefined,
+  rdma: string[],
+  netIfname: string | undefined,
+): GangNode[] {
+  const need = layoutGang(d).nodes;
+  const names = spec ?? Array.from({ length: need }, (_, i) => `node-${String(i).padStart(2, "0")}`);
+  if (names.length < need)
+    throw new CliError(`${d.configKey}: --nodes gives ${names.length} node(s) but this deployment needs ${need}`, 2);
+  return names.slice(0, need).map((n) => {
+    const [hostname, ip] = n.split("=", 2) as [string, string | undefined];
+    return {
+      hostname,
+      ip: ip || hostname,
+      gpuCount: d.gpusPerNode,
+      rdmaDevices: rdma,
+      ...(netIfname ? { netIfname } : {}),
+    };
+  });
+}
+
+export function register(program: Command): void {
+  const recipe = program.command("recipe").description("engine recipes: launch plans built from master-config entries");
+  recipe
+    .command("show <config-key>")
+    .description(
+      "print the resolved launch plan (every node's processes, argv, env, files, health) of a config key's deployments",
+    )
+    .requiredOption("-c, --config <path...>", "master config files or folders (folders: every *master.yaml)")
+    .option("--runners <file>", "runners.yaml mapping runner labels to nodes and hardware")
+    .option("--point <conc>", "only deployments with this concurrency, sized for it (as a launch-per-point launch)")
+    .option(
+      "--nodes <list>",
+      "gang nodes in order, comma separated: hostname or hostname=ip (default node-00, node-01, …)",
+      list,
+    )
+    .option("--rdma <devices>", "RDMA devices of every node, comma separated (e.g. mlx5_0,mlx5_1)", list)
+    .option("--net-ifname <name>", "default-route network interface of every node")
+    .option("--port-base <port>", "first port of the attempt's block", String(DEFAULT_PORT_BASE))
+    .option("--presets <dir>", "model-family recipe presets (default configs/recipes)")
+    .option("--sku-catalog <file>", "SKU catalog (default configs/skus.yaml)")
+    .option("--json", "print the plans as JSON")
+    .action((key: string, opts) => {
+      const plan = planFromFiles({
+        config: opts.config,
+        runners: opts.runners,
+        keys: [key],
+        skuCatalog: opts.skuCatalog,
+      });
+      let deployments = plan.deployments.filter((d) => d.configKeys.includes(key) || d.configKey === key);
+      if (!deployments.length) throw new CliError(`config key ${key} plans no deployment`, 2);
+      let point: number | undefined;
+      if (opts.point !== undefined) {
+        point = Number(opts.point);
+        if (!Number.isInteger(point) || point <= 0)
+          throw new CliError(`--point ${opts.point}: expected a positive whole number (a concurrency)`, 2);
+        deployments = deployments.filter((d) => d.points.some((p) => p.concurrency === point));
+        if (!deployments.length) throw new CliError(`config key ${key} has no deployment with concurrency ${point}`, 2);
+      }
+      const portBase = Number(opts.portBase);
+      if (!Number.isInteger(portBase)) throw new CliError(`--port-base ${opts.portBase}: expected a port number`, 2);
+      const presets = loadPresets(opts.presets ?? join(REPO_ROOT, "configs", "recipes"));
+      const results: Array<{ deployment: string; fingerprint: string; plan?: LaunchPlan; error?: string }> = [];
+      let text = "";
+      deployments.forEach((d, i) => {
+        const header = `== [${i + 1}/${deployments.length}] ${describe(d)}`;
+        try {
+          const vendor = d.sku.startsWith("mi") ? "amd" : "nvidia";
+          const nodes = gangNodes(d, opts.nodes, opts.rdma ?? [], opts.netIfname);
+          const placement = { nodes: nodes.map((n, rank) => ({ rank, ...n })), portBase, vendor } as const;
+          const pointSpec = point !== undefined ? d.points.find((p) => p.concurrency === point) : undefined;
+          const lp = buildLaunchPlan(d, placement, { presets, ...(pointSpec ? { point: pointSpec } : {}) });
+          results.push({ deployment: describe(d), fingerprint: d.fingerprint, plan: lp });
+          text += `${header}\n${formatLaunchPlan(lp)}\n`;
+        } catch (e) {
+          if (!(e instanceof RecipeError)) throw e;
+          results.push({ deployment: describe(d), fingerprint: d.fingerprint, error: e.message });
+          text += `${header}\nerror: ${e.message}\n\n`;
+        }
+      });
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : text);
+      if (results.some((r) => r.error)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,737 @@
+/**
+ * Attempt supervisor: everything that happens to an attempt after the allocator chose its gang.
+ * It claims the BullMQ job, creates the attempt (fencing token, roles, ports) and sends the
+ * assignments; handles the agents' messages about it (fenced: stale attempts are rejected and
+ * counted); relays the gang-ready barrier to the leader; stores results idempotently and acks them;
+ * keeps the BullMQ lock alive while the gang lives; detects lost members (heartbeat timeout,
+ * disconnect beyond grace, agent back without the attempt) and applies the failure policy; finishes,
+ * fails or cancels the job; and after a controller restart re-adopts attempts whose agents report them.
+ */
+import type {
+  AgentMessage,
+  AttemptFinishedMsg,
+  ControllerMessage,
+  Deployment,
+  GangMember,
+  MemberReadyMsg,
+  PhaseMsg,
+  RunningReport,
+} from "@benchfleet/shared";
+import { pointWindow, portBaseForAttempt } from "@benchfleet/shared";
+import type { NodeRegistry } from "../fleet/node-registry.js";
+import type { Bus } from "../infra/bus.js";
+import type { LogStore } from "../infra/log-store.js";
+import { type AttemptRecord, type AttemptStore, checkFence, type FenceVerdict, isLive } from "../jobs/attempts.js";
+import type { JobRecord, JobStore } from "../jobs/jobs.js";
+import { type Provenance, pointKey, type ResultsDb } from "../results/results-db.js";
+import type { ControllerConfig } from "../settings.js";
+import { decideFailure, type FailureInput } from "./failure-policy.js";
+import { quarantineVerdict } from "./quarantine-policy.js";
+import type { QueueSet } from "./queues.js";
+
+export interface AgentSender {
+  send(agentId: string, msg: ControllerMessage): boolean;
+  isConnected(agentId: string): boolean;
+  disconnect(agentId: string, code: number, reason: string): void;
+}
+
+export interface Logger {
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+export interface SupervisorDeps {
+  cfg: ControllerConfig;
+  queues: QueueSet;
+  jobs: JobStore;
+  attempts: AttemptStore;
+  registry: NodeRegistry;
+  results: ResultsDb;
+  logs: LogStore;
+  bus: Bus;
+  log: Logger;
+}
+
+export type AdoptVerdict = "adopt" | "abort" | "none";
+
+export class AttemptSupervisor {
+  private hub: AgentSender | undefined;
+  /** agentId → epoch ms until which a disconnected member may come back */
+  private readonly graceUntil = new Map<string, number>();
+  private lastLockExtend = 0;
+  /** launches in progress, so a cancel of the same job waits for the claim to settle */
+  private readonly launching = new Map<string, Promise<unknown>>();
+  /** messages rejected by fencing (also counted in Redis) */
+  staleRejected = 0;
+  /** called when nodes free up or jobs become ready, to run the allocator soon */
+  onCapacityChange: () => void = () => {};
+
+  constructor(private readonly d: SupervisorDeps) {}
+
+  attachHub(hub: AgentSender): void {
+    this.hub = hub;
+  }
+
+  private send(agentId: string, msg: ControllerMessage): boolean {
+    return this.hub?.send(agentId, msg) ?? false;
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  /**
+   * Claims `job` from BullMQ and starts an attempt on `nodeIds` (rank 0 = first = leader).
+   * Returns the attempt, or undefined when the job was no longer ready.
+   */
+  async launch(job: JobRecord, nodeIds: string[], now = Date.now()): Promise<AttemptRecord | undefined> {
+    const p = this.launchNow(job, nodeIds, now);
+    this.launching.set(job.jobId, p);
+    try {
+      return await p;
+    } finally {
+      this.launching.delete(job.jobId);
+    }
+  }
+
+  private async launchNow(job: JobRecord, nodeIds: string[], now: number): Promise<AttemptRecord | undefined> {
+    if (this.d.jobs.get(job.jobId)?.status !== "queued") return undefined;
+    const fencingToken = await this.d.attempts.nextFencingToken();
+    const attemptNumber = job.attempts + 1;
+    const attemptId = `${job.jobId}.a${attemptNumber}-${fencingToken}`;
+    const lockToken = attemptId;
+    const claimed = await this.d.queues.claim(job.queue, job.jobId, lockToken);
+    if (!claimed) return undefined;
+    const deployment: Deployment = claimed.data.deployment;
+    const stored = this.d.results.storedPointKeys(job.jobId);
+    const points = deployment.evalsOnly ? [] : deployment.points.filter((p) => !stored.has(pointKey(p)));
+    const runEval = deployment.eval && !this.d.results.hasPassingOrFinalEval(job.jobId);
+    if (points.length === 0 && !runEval) {
+      // everything this job measures is already stored (rerun of missing results found nothing missing)
+      await this.d.queues.complete(job.queue, job.jobId, lockToken, {
+        attemptId: null,
+        note: "nothing left to measure",
+      });
+      await this.d.jobs.update(job.jobId, { status: "succeeded", finishedAt: new Date(now).toISOString() });
+      return undefined;
+    }
+    const gang: GangMember[] = nodeIds.map((id, rank) => {
+      const n = this.d.registry.get(id)!;
+      return {
+        agentId: id,
+        hostname: n.info.hostname,
+        ip: n.info.ip,
+        rank,
+        gpuCount: Math.max(1, n.info.gpuCount),
+        rdmaDevices: n.info.rdmaDevices,
+      };
+    });
+    const emulated = nodeIds.some((id) => this.d.registry.get(id)?.info.emulated);
+    const t = deployment.timeouts;
+    const totalS = t.prepare + t.launch + t.ready + t.warmup + t.load + t.eval + t.teardown;
+    const att: AttemptRecord = {
+      attemptId,
+      jobId: job.jobId,
+      sweepId: job.sweepId,
+      queue: job.queue,
+      attemptNumber,
+      fencingToken,
+      lockToken,
+      gang,
+      state: "dispatched",
+      phases: {},
+      ready: {},
+      gangReadySent: false,
+      finishedMembers: [],
+      portBase: portBaseForAttempt(attemptId),
+      emulated,
+      gpus: deployment.gpus,
+      createdAt: new Date(now).toISOString(),
+      startedAtMs: now,
+      deadlineAtMs: now + totalS * 1000 + this.d.cfg.attemptDeadlineSlackMs,
+    };
+    await this.d.attempts.save(att);
+    await this.d.jobs.update(job.jobId, (j) => {
+      j.status = "running";
+      j.attempts = attemptNumber;
+      j.currentAttemptId = attemptId;
+      j.startedAt ??= new Date(now).toISOString();
+      j.retryAt = undefined;
+    });
+    for (const id of nodeIds) await this.d.registry.setAttempt(id, attemptId);
+    this.recordAttemptRow(att, deployment);
+    const undelivered: string[] = [];
+    for (const m of gang) {
+      const ok = this.send(m.agentId, {
+        type: "assign",
+        assignment: {
+          attemptId,
+          fencingToken,
+          attemptNumber,
+          jobId: job.jobId,
+          sweepId: job.sweepId,
+          deployment,
+          points,
+          runEval,
+          gang,
+          rank: m.rank,
+          portBase: att.portBase,
+          emulated,
+        },
+      });
+      if (!ok) undelivered.push(m.agentId);
+    }
+    if (undelivered.length)
+      await this.fail(att, {
+        kind: "assign-failed",
+        reason: `assignment not delivered to ${undelivered.join(", ")}`,
+        nodes: undelivered,
+      });
+    this.d.log.info({ attemptId, nodes: nodeIds, points: points.length, runEval }, "attempt dispatched");
+    return att;
+  }
+
+  private recordAttemptRow(att: AttemptRecord, deployment?: { fingerprint: string }): void {
+    const job = this.d.jobs.get(att.jobId);
+    this.d.results.recordAttempt({
+      attemptId: att.attemptId,
+      jobId: att.jobId,
+      sweepId: att.sweepId,
+      fingerprint: deployment?.fingerprint ?? job?.fingerprint ?? "",
+      attemptNumber: att.attemptNumber,
+      fencingToken: att.fencingToken,
+      nodes: att.gang.map((m) => m.agentId),
+      state: att.state,
+      reason: att.reason,
+      engineVersion: att.engineVersion,
+      phaseDurationsMs: att.phaseDurationsMs,
+      gpus: att.gpus,
+      startedAt: att.createdAt,
+      finishedAt: att.finishedAt,
+      emulated: att.emulated,
+    });
+  }
+
+  // ---------------------------------------------------------------- agent connection events
+
+  /** An agent said hello: decide what it should do with the attempt it reports running. */
+  async onHello(agentId: string, running: RunningReport | undefined): Promise<AdoptVerdict> {
+    this.graceUntil.delete(agentId);
+    const node = this.d.registry.get(agentId);
+    if (!running) {
+      // an agent that comes back without its live attempt lost it (agent restarted): the gang is broken
+      const cur = node?.attemptId ? this.d.attempts.get(node.attemptId) : undefined;
+      if (cur && isLive(cur))
+        await this.fail(cur, {
+          kind: "member-lost",
+          reason: `${agentId} reconnected without the attempt (agent restarted)`,
+          nodes: [agentId],
+        });
+      await this.d.registry.setAttempt(agentId, undefined);
+      this.onCapacityChange();
+      return "none";
+    }
+    const att = this.d.attempts.get(running.attemptId);
+    const verdict = checkFence(att, att ? this.d.jobs.get(att.jobId)?.currentAttemptId : undefined, running, agentId);
+    if (verdict === "ok" && att) {
+      await this.d.registry.setAttempt(agentId, att.attemptId);
+      this.d.log.info({ agentId, attemptId: att.attemptId }, "attempt re-adopted");
+      return "adopt";
+    }
+    // it still runs something we no longer want: it must tear down; the node stays busy until it reports done
+    await this.d.registry.setAttempt(agentId, running.attemptId);
+    return "abort";
+  }
+
+  async onHeartbeat(agentId: string, running: RunningReport | undefined, now = Date.now()): Promise<void> {
+    const node = this.d.registry.get(agentId);
+    if (!node) return;
+    const cur = node.attemptId ? this.d.attempts.get(node.attemptId) : undefined;
+    if (!running) {
+      if (!node.attemptId) return;
+      if (!cur || !isLive(cur)) {
+        await this.d.registry.setAttempt(agentId, undefined); // teardown done
+        this.onCapacityChange();
+      } else if (now - cur.startedAtMs > 3 * this.d.cfg.heartbeatIntervalMs && !cur.finishedMembers.includes(agentId)) {
+        await this.fail(cur, {
+          kind: "member-lost",
+          reason: `${agentId} no longer runs the attempt`,
+          nodes: [agentId],
+        });
+      }
+      return;
+    }
+    if (node.attemptId === running.attemptId) return;
+    const att = this.d.attempts.get(running.attemptId);
+    const verdict = checkFence(att, att ? this.d.jobs.get(att.jobId)?.currentAttemptId : undefined, running, agentId);
+    if (verdict !== "ok")
+      this.send(agentId, {
+        type: "cancel",
+        attemptId: running.attemptId,
+        fencingToken: running.fencingToken,
+        reason: `attempt ${verdict}`,
+      });
+    await this.d.registry.setAttempt(agentId, running.attemptId);
+  }
+
+  async onDisconnect(agentId: string, now = Date.now()): Promise<void> {
+    await this.d.registry.disconnected(agentId, now);
+    const node = this.d.registry.get(agentId);
+    const att = node?.attemptId ? this.d.attempts.get(node.attemptId) : undefined;
+    if (att && isLive(att)) this.graceUntil.set(agentId, now + this.d.cfg.disconnectGraceMs);
+  }
+
+  // ---------------------------------------------------------------- attempt messages
+
+  private async fence(
+    agentId: string,
+    msg: { attemptId: string; fencingToken: number },
+  ): Promise<{ verdict: FenceVerdict; att?: AttemptRecord }> {
+    const att = this.d.attempts.get(msg.attemptId);
+    const verdict = checkFence(att, att ? this.d.jobs.get(att.jobId)?.currentAttemptId : undefined, msg, agentId);
+    if (verdict !== "ok" && verdict !== "finished") {
+      this.staleRejected++;
+      await this.d.attempts.countStale();
+      this.d.log.warn({ agentId, attemptId: msg.attemptId, verdict }, "stale attempt message rejected");
+    }
+    return { verdict, att };
+  }
+
+  async onMessage(agentId: string, msg: Exclude<AgentMessage, { type: "hello" | "heartbeat" }>): Promise<void> {
+    switch (msg.type) {
+      case "phase":
+        return this.onPhase(agentId, msg);
+      case "log": {
+        const { verdict, att } = await this.fence(agentId, msg);
+        if ((verdict === "ok" || verdict === "finished") && att)
+          this.d.logs.append(att.jobId, att.attemptId, msg.process, msg.stream, msg.lines);
+        else
+          this.send(agentId, {
+            type: "error",
+            code: "stale-attempt",
+            message: `log lines of attempt ${msg.attemptId} rejected (${verdict})`,
+          });
+        return;
+      }
+      case "member-ready":
+        return this.onMemberReady(agentId, msg);
+      case "point-result":
+      case "eval-result": {
+        const { verdict, att } = await this.fence(agentId, msg);
+        const accept = att && (verdict === "ok" || (verdict === "finished" && att.state === "succeeded"));
+        if (!accept) {
+          this.send(agentId, { type: "ack", msgId: msg.msgId, ok: false, reason: `stale attempt (${verdict})` });
+          return;
+        }
+        await this.storeResult(att, msg);
+        this.send(agentId, { type: "ack", msgId: msg.msgId, ok: true });
+        return;
+      }
+      case "energy-report": {
+        // a member's part of a stored point's energy: valid for that attempt's rows even after it
+        // finished or was superseded; only a stranger or a stale token is refused
+        const { verdict, att } = await this.fence(agentId, msg);
+        const accept = att && (verdict === "ok" || verdict === "finished" || verdict === "superseded");
+        const merged = accept
+          ? this.d.results.mergeNodeEnergy(
+              att.attemptId,
+              msg.pointKey,
+              { node: agentId, energy: msg.energy },
+              att.gang.length,
+            )
+          : undefined;
+        // the point changed: live views fetch it again
+        if (att && merged)
+          this.d.bus.publish({
+            kind: "point",
+            jobId: att.jobId,
+            sweepId: att.sweepId,
+            attemptId: att.attemptId,
+            data: merged,
+          });
+        this.send(agentId, {
+          type: "ack",
+          msgId: msg.msgId,
+          ok: !!merged,
+          ...(merged
+            ? {}
+            : {
+                reason: accept ? `no stored point ${msg.pointKey} of ${msg.attemptId}` : `stale attempt (${verdict})`,
+              }),
+        });
+        return;
+      }
+      case "attempt-finished":
+        return this.onFinished(agentId, msg);
+    }
+  }
+
+  private async onPhase(agentId: string, msg: PhaseMsg): Promise<void> {
+    const { verdict, att } = await this.fence(agentId, msg);
+    if (verdict !== "ok" || !att) {
+      if (verdict !== "finished")
+        this.send(agentId, {
+          type: "error",
+          code: "stale-attempt",
+          message: `phase of attempt ${msg.attemptId} rejected (${verdict})`,
+        });
+      return;
+    }
+    const rank = att.gang.find((m) => m.agentId === agentId)?.rank ?? 0;
+    if (rank === 0 || !att.phase) att.phase = msg.phase;
+    att.phases[`${rank}:${msg.phase}`] = {
+      status: msg.status,
+      at: msg.at,
+      durationMs: msg.durationMs,
+      reason: msg.reason,
+    };
+    if (att.state === "dispatched") att.state = "running";
+    await this.d.attempts.save(att);
+    this.d.bus.publish({
+      kind: "phase",
+      jobId: att.jobId,
+      sweepId: att.sweepId,
+      attemptId: att.attemptId,
+      data: { agentId, rank, ...msg },
+    });
+  }
+
+  private async onMemberReady(agentId: string, msg: MemberReadyMsg): Promise<void> {
+    const { verdict, att } = await this.fence(agentId, msg);
+    if (verdict !== "ok" || !att) {
+      this.send(agentId, {
+        type: "error",
+        code: "stale-attempt",
+        message: `member-ready of attempt ${msg.attemptId} rejected (${verdict})`,
+      });
+      return;
+    }
+    const rank = att.gang.find((m) => m.agentId === agentId)!.rank;
+    att.ready[String(rank)] = msg.endpoints;
+    if (att.state === "dispatched") att.state = "running";
+    const all = att.gang.every((m) => att.ready[String(m.rank)] !== undefined);
+    if (all && !att.gangReadySent) {
+      att.gangReadySent = true;
+      const leader = att.gang.find((m) => m.rank === 0)!;
+      this.send(leader.agentId, {
+        type: "gang-ready",
+        attemptId: att.attemptId,
+        fencingToken: att.fencingToken,
+        members: att.gang.map((m) => ({ rank: m.rank, endpoints: att.ready[String(m.rank)] ?? {} })),
+      });
+    }
+    await this.d.attempts.save(att);
+  }
+
+  private async storeResult(
+    att: AttemptRecord,
+    msg: Extract<AgentMessage, { type: "point-result" | "eval-result" }>,
+  ): Promise<void> {
+    const deployment = await this.d.jobs.deployment(att.jobId);
+    if (!deployment) throw new Error(`deployment of job ${att.jobId} missing`);
+    const prov: Provenance = {
+      sweepId: att.sweepId,
+      jobId: att.jobId,
+      attemptId: att.attemptId,
+      attemptNumber: att.attemptNumber,
+      fencingToken: att.fencingToken,
+      nodes: att.gang.map((m) => m.agentId),
+      hostnames: att.gang.map((m) => m.hostname),
+      deployment,
+      engineVersion: att.engineVersion,
+    };
+    if (msg.type === "point-result") {
+      const inserted = this.d.results.insertPoint(prov, msg.result);
+      if (!inserted) return;
+      // the leader sampled only its own GPUs: every other member reports its part of the energy
+      const w = pointWindow(msg.result);
+      for (const m of att.gang)
+        if (m.rank !== 0)
+          this.send(m.agentId, {
+            type: "energy-request",
+            attemptId: att.attemptId,
+            fencingToken: att.fencingToken,
+            pointKey: pointKey(msg.result.point),
+            ...w,
+          });
+      const done = this.d.results.storedPointKeys(att.jobId).size;
+      await this.d.jobs.update(att.jobId, { pointsDone: done });
+      this.d.bus.publish({
+        kind: "point",
+        jobId: att.jobId,
+        sweepId: att.sweepId,
+        attemptId: att.attemptId,
+        data: msg.result,
+      });
+    } else {
+      const inserted = this.d.results.insertEval(prov, msg.result);
+      if (!inserted) return;
+      await this.d.jobs.update(att.jobId, { evalDone: true });
+      this.d.bus.publish({
+        kind: "eval",
+        jobId: att.jobId,
+        sweepId: att.sweepId,
+        attemptId: att.attemptId,
+        data: msg.result,
+      });
+    }
+  }
+
+  private async memberDone(att: AttemptRecord, agentId: string): Promise<void> {
+    if (!att.finishedMembers.includes(agentId)) att.finishedMembers.push(agentId);
+    const node = this.d.registry.get(agentId);
+    if (node?.attemptId === att.attemptId) await this.d.registry.setAttempt(agentId, undefined);
+    this.onCapacityChange();
+  }
+
+  private async onFinished(agentId: string, msg: AttemptFinishedMsg): Promise<void> {
+    const { verdict, att } = await this.fence(agentId, msg);
+    if (!att || (verdict !== "ok" && verdict !== "finished")) {
+      // a superseded attempt's agent finished tearing down: the node is free, but nothing else changes
+      const node = this.d.registry.get(agentId);
+      if (node?.attemptId === msg.attemptId) {
+        await this.d.registry.setAttempt(agentId, undefined);
+        this.onCapacityChange();
+      }
+      this.send(agentId, { type: "ack", msgId: msg.msgId, ok: false, reason: `stale attempt (${verdict})` });
+      return;
+    }
+    const isLeader = att.gang.find((m) => m.agentId === agentId)?.rank === 0;
+    if (verdict === "ok") {
+      if (msg.engineVersion) att.engineVersion = msg.engineVersion;
+      if (isLeader) att.phaseDurationsMs = msg.phaseDurationsMs;
+      if (isLeader && msg.status === "succeeded") await this.succeed(att);
+      else if (msg.status === "failed")
+        await this.fail(att, {
+          kind: "reported",
+          reason: msg.reason ?? `failed in ${msg.phase ?? "an unknown phase"}`,
+          retryable: msg.retryable,
+          nodes: [agentId],
+        });
+      else if (isLeader && msg.status === "cancelled")
+        await this.fail(att, {
+          kind: "reported",
+          reason: msg.reason ?? "cancelled by the agent",
+          retryable: msg.retryable ?? true,
+          nodes: [],
+        });
+    }
+    await this.memberDone(att, agentId);
+    await this.d.attempts.save(att);
+    this.send(agentId, { type: "ack", msgId: msg.msgId, ok: true });
+  }
+
+  // ---------------------------------------------------------------- outcomes
+
+  private async succeed(att: AttemptRecord, now = Date.now()): Promise<void> {
+    att.state = "succeeded";
+    att.finishedAt = new Date(now).toISOString();
+    att.finishedAtMs = now;
+    await this.d.attempts.save(att);
+    this.recordAttemptRow(att);
+    try {
+      await this.d.queues.complete(att.queue, att.jobId, att.lockToken, { attemptId: att.attemptId });
+    } catch (e) {
+      this.d.log.error({ err: (e as Error).message, attemptId: att.attemptId }, "moveToCompleted failed");
+    }
+    await this.d.jobs.update(att.jobId, (j) => {
+      j.status = "succeeded";
+      j.finishedAt = att.finishedAt;
+      j.gpuSeconds += (att.gpus * (now - att.startedAtMs)) / 1000;
+    });
+    for (const m of att.gang)
+      if (m.rank !== 0)
+        this.send(m.agentId, { type: "release", attemptId: att.attemptId, fencingToken: att.fencingToken });
+    this.d.log.info({ attemptId: att.attemptId }, "attempt succeeded");
+  }
+
+  /** Fails a live attempt: cancels the gang, applies the failure policy, moves the BullMQ job on. */
+  async fail(att: AttemptRecord, f: FailureInput, now = Date.now()): Promise<void> {
+    if (!isLive(att)) return;
+    // the fact the policy needs from the registry: which of the failed nodes are Slurm partition agents
+    const partitionAgents = f.nodes.filter((id) => {
+      const info = this.d.registry.get(id)?.info;
+      return info?.launcher === "slurm" && info.slurm !== undefined;
+    });
+    const decision = decideFailure({ ...f, partitionAgents });
+    att.state = "failed";
+    att.reason = decision.reason;
+    att.failedNodes = f.nodes;
+    att.finishedAt = new Date(now).toISOString();
+    att.finishedAtMs = now;
+    await this.d.attempts.save(att);
+    this.recordAttemptRow(att);
+    this.d.log.warn(
+      { attemptId: att.attemptId, reason: decision.reason, unrecoverable: decision.unrecoverable },
+      "attempt failed",
+    );
+    for (const m of att.gang) {
+      if (f.kind === "member-lost" && f.nodes.includes(m.agentId)) {
+        // lost: it is offline; if it comes back still running the attempt it is told to abort
+        const node = this.d.registry.get(m.agentId);
+        if (node?.attemptId === att.attemptId && !node.connected)
+          await this.d.registry.setAttempt(m.agentId, undefined);
+        continue;
+      }
+      if (att.finishedMembers.includes(m.agentId)) continue;
+      this.send(m.agentId, {
+        type: "cancel",
+        attemptId: att.attemptId,
+        fencingToken: att.fencingToken,
+        reason: decision.reason,
+      });
+    }
+    for (const nodeId of decision.blame) {
+      await this.d.registry.recordFailure({ nodeId, jobId: att.jobId, at: now, reason: decision.reason });
+      const v = quarantineVerdict(this.d.registry.failureHistory(), nodeId, now, {
+        k: this.d.cfg.quarantineK,
+        windowMs: this.d.cfg.quarantineWindowMs,
+      });
+      const node = this.d.registry.get(nodeId);
+      if (v.quarantine && node && node.adminState !== "quarantine") {
+        await this.d.registry.setAdmin(nodeId, "quarantine", `auto: ${v.reason}`);
+        this.d.log.warn({ nodeId, reason: v.reason }, "node quarantined");
+      }
+    }
+    let state: string;
+    try {
+      state = await this.d.queues.fail(att.queue, att.jobId, att.lockToken, decision.reason, decision.unrecoverable);
+    } catch (e) {
+      // lock already gone (lock-lost): BullMQ moved the job itself
+      this.d.log.warn({ err: (e as Error).message, attemptId: att.attemptId }, "moveToFailed failed");
+      state = await this.d.queues.state(att.queue, att.jobId);
+    }
+    const retrying = state === "delayed" || state === "waiting" || state === "prioritized";
+    let retryAt: number | undefined;
+    if (state === "delayed") {
+      const score = await this.d.queues.delayedScore(att.queue, att.jobId);
+      if (score !== undefined) retryAt = Math.floor(score / 0x1000);
+    }
+    await this.d.jobs.update(att.jobId, (j) => {
+      j.status = retrying ? "queued" : "failed";
+      j.lastError = decision.reason;
+      j.gpuSeconds += (att.gpus * (now - att.startedAtMs)) / 1000;
+      for (const n of decision.exclude) if (!j.excludedNodes.includes(n)) j.excludedNodes.push(n);
+      j.retryAt = retrying ? retryAt : undefined;
+      if (!retrying) j.finishedAt = att.finishedAt;
+    });
+    this.onCapacityChange();
+  }
+
+  /** Operator cancel of one job: queued → removed; running → gang cancelled, job failed as cancelled. */
+  async cancelJob(jobId: string, reason: string, now = Date.now()): Promise<JobRecord | undefined> {
+    await this.launching.get(jobId)?.catch(() => {});
+    const job = this.d.jobs.get(jobId);
+    if (!job) return undefined;
+    if (job.status === "queued") {
+      await this.d.queues.remove(job.queue, jobId);
+      return this.d.jobs.update(jobId, {
+        status: "cancelled",
+        lastError: reason,
+        finishedAt: new Date(now).toISOString(),
+        retryAt: undefined,
+      });
+    }
+    if (job.status !== "running" || !job.currentAttemptId) return job;
+    const att = this.d.attempts.get(job.currentAttemptId);
+    if (att && isLive(att)) {
+      att.state = "cancelled";
+      att.reason = reason;
+      att.finishedAt = new Date(now).toISOString();
+      att.finishedAtMs = now;
+      await this.d.attempts.save(att);
+      this.recordAttemptRow(att);
+      for (const m of att.gang)
+        this.send(m.agentId, { type: "cancel", attemptId: att.attemptId, fencingToken: att.fencingToken, reason });
+      try {
+        await this.d.queues.fail(att.queue, jobId, att.lockToken, `cancelled: ${reason}`, true);
+      } catch (e) {
+        this.d.log.warn({ err: (e as Error).message, jobId }, "moveToFailed on cancel failed");
+      }
+    }
+    return this.d.jobs.update(jobId, (j) => {
+      j.status = "cancelled";
+      j.lastError = reason;
+      j.finishedAt = new Date(now).toISOString();
+      if (att) j.gpuSeconds += (att.gpus * (now - att.startedAtMs)) / 1000;
+    });
+  }
+
+  // ---------------------------------------------------------------- periodic checks, restart
+
+  /** Heartbeat timeouts, disconnect grace, attempt deadlines, lock extension. */
+  async tick(now = Date.now()): Promise<void> {
+    for (const node of this.d.registry.list()) {
+      if (node.connected && now - node.lastSeenAt > this.d.cfg.heartbeatTimeoutMs) {
+        this.d.log.warn({ nodeId: node.id }, "heartbeat timeout");
+        this.hub?.disconnect(node.id, 4008, "heartbeat timeout");
+        await this.d.registry.disconnected(node.id, now);
+        const att = node.attemptId ? this.d.attempts.get(node.attemptId) : undefined;
+        if (att && isLive(att))
+          await this.fail(
+            att,
+            { kind: "member-lost", reason: `heartbeat timeout of ${node.id}`, nodes: [node.id] },
+            now,
+          );
+      }
+    }
+    for (const att of this.d.attempts.live()) {
+      const lost = att.gang.filter((m) => {
+        const n = this.d.registry.get(m.agentId);
+        if (!n || n.connected) return false;
+        const until = this.graceUntil.get(m.agentId) ?? (n.disconnectedAt ?? now) + this.d.cfg.disconnectGraceMs;
+        return now > until;
+      });
+      if (lost.length) {
+        await this.fail(
+          att,
+          {
+            kind: "member-lost",
+            reason: `${lost.map((m) => m.agentId).join(", ")} disconnected beyond the grace period`,
+            nodes: lost.map((m) => m.agentId),
+          },
+          now,
+        );
+        continue;
+      }
+      if (now > att.deadlineAtMs)
+        await this.fail(
+          att,
+          { kind: "deadline", reason: "attempt ran past the sum of its phase timeouts", nodes: [] },
+          now,
+        );
+    }
+    if (now - this.lastLockExtend >= this.d.cfg.lockDurationMs / 4) {
+      this.lastLockExtend = now;
+      for (const att of this.d.attempts.live()) {
+        const ok = await this.d.queues.extend(att.queue, att.jobId, att.lockToken).catch(() => false);
+        if (!ok && isLive(att))
+          await this.fail(att, { kind: "lock-lost", reason: "the BullMQ lock of the job was lost", nodes: [] }, now);
+      }
+    }
+  }
+
+  /**
+   * After a restart: keep the locks of live attempts (restoring expired ones) before the stalled
+   * checker runs, and give their agents `reconnectGraceMs` to come back and report them.
+   */
+  async recover(now = Date.now()): Promise<{ adopting: number; lost: number }> {
+    let adopting = 0;
+    let lost = 0;
+    for (const att of this.d.attempts.live()) {
+      const ok = await this.d.queues.extend(att.queue, att.jobId, att.lockToken).catch(() => false);
+      if (!ok) {
+        lost++;
+        await this.fail(
+          att,
+          { kind: "lock-lost", reason: "job lock lost while the controller was down", nodes: [] },
+          now,
+        );
+        continue;
+      }
+      adopting++;
+      for (const m of att.gang) this.graceUntil.set(m.agentId, now + this.d.cfg.reconnectGraceMs);
+    }
+    this.lastLockExtend = now;
+    return { adopting, lost };
+  }
+}

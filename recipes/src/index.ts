@@ -1,0 +1,13 @@
+/**
+ * @benchfleet/recipes: pure launch plans. A deployment and its placement on a gang become the exact
+ * processes to start (argv, env, ports, health checks) for each framework; presets are read from
+ * configs/recipes/. No processes, no network.
+ */
+export { buildLaunchPlan, SUPPORTED_FRAMEWORKS } from "./build-launch-plan.js";
+export type { RecipeOptions } from "./context.js";
+export { formatLaunchPlan } from "./format.js";
+export { findUnlaunchable, formatUnlaunchable } from "./launchable.js";
+export { type GangNode, layoutGang, nodesNeeded, placeGang, poolShapes } from "./placement.js";
+export { checkPortBase } from "./ports.js";
+export { RecipePreset } from "./preset.js";
+export { loadPresets } from "./preset-loader.js";

@@ -1,0 +1,10 @@
+/**
+ * What the dashboard (a browser bundle) may take from this package: record types, analytics and
+ * summaries that import nothing from Node.
+ */
+export * from "./analytics/compare.js";
+export * from "./analytics/interpolate.js";
+export * from "./analytics/pareto.js";
+export * from "./api-records.js";
+export * from "./telemetry-summary.js";
+export * from "./unlaunchable.js";
