@@ -8,7 +8,7 @@
 import type { WebSocket } from "ws";
 import { z } from "zod";
 import { type Bus, type BusEvent, isDroppable } from "../infra/bus.js";
-import type { Logger } from "../scheduling/attempt-supervisor.js";
+import type { Logger } from "../infra/logger.js";
 
 export const TOPICS = ["fleet", "sweeps", "sweep", "job", "job-logs"] as const;
 export type Topic = (typeof TOPICS)[number];

@@ -9,7 +9,8 @@
 import { AgentMessage, type ControllerMessage, decodeMessage, PROTOCOL_VERSION } from "@benchfleet/shared";
 import type { WebSocket } from "ws";
 import type { Auth } from "../api/auth.js";
-import type { AgentSender, AttemptSupervisor, Logger } from "../scheduling/attempt-supervisor.js";
+import type { Logger } from "../infra/logger.js";
+import type { AgentSender, AttemptSupervisor } from "../scheduling/attempt-supervisor.js";
 import type { ControllerConfig } from "../settings.js";
 import type { NodeRegistry } from "./node-registry.js";
 

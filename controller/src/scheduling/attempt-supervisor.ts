@@ -21,6 +21,7 @@ import { pointWindow, portBaseForAttempt } from "@benchfleet/shared";
 import type { NodeRegistry } from "../fleet/node-registry.js";
 import type { Bus } from "../infra/bus.js";
 import type { LogStore } from "../infra/log-store.js";
+import type { Logger } from "../infra/logger.js";
 import { type AttemptRecord, type AttemptStore, checkFence, type FenceVerdict, isLive } from "../jobs/attempts.js";
 import type { JobRecord, JobStore } from "../jobs/jobs.js";
 import { type Provenance, pointKey, type ResultsDb } from "../results/results-db.js";
@@ -33,12 +34,6 @@ export interface AgentSender {
   send(agentId: string, msg: ControllerMessage): boolean;
   isConnected(agentId: string): boolean;
   disconnect(agentId: string, code: number, reason: string): void;
-}
-
-export interface Logger {
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
 }
 
 export interface SupervisorDeps {

@@ -7,11 +7,12 @@
 
 import { type NodeRegistry, nodeLabels, nodeState } from "../fleet/node-registry.js";
 import { DurationHistogram } from "../infra/duration-histogram.js";
+import type { Logger } from "../infra/logger.js";
 import { type AttemptStore, isLive } from "../jobs/attempts.js";
 import type { JobRecord, JobStore } from "../jobs/jobs.js";
 import type { ControllerConfig } from "../settings.js";
 import { type AllocJob, type AllocNode, allocate, type Reservation } from "./allocator.js";
-import type { AttemptSupervisor, Logger } from "./attempt-supervisor.js";
+import type { AttemptSupervisor } from "./attempt-supervisor.js";
 import type { QueueSet } from "./queues.js";
 
 export class Dispatcher {
