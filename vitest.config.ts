@@ -10,6 +10,8 @@ import { defineConfig } from "vitest/config";
  * rendering a frame late, is not a defect; a wrong result fails twice. Tests that passed only on
  * their retry are listed at the end of the run (tests/setup/flaky-reporter.ts) so flakes stay
  * visible and get fixed.
+ *
+ * Each test file runs with a private TMPDIR that is removed when it ends (tests/setup/private-tmp.ts).
  */
 const TIMING = "**/*.timing.test.ts";
 
@@ -21,6 +23,7 @@ export default defineConfig({
     pool: "forks",
     retry: 1,
     reporters: ["default", "./tests/setup/flaky-reporter.ts"],
+    setupFiles: ["tests/setup/private-tmp.ts"],
     projects: [
       {
         extends: true,
