@@ -7,6 +7,14 @@ export { registerAgentCommands } from "./commands/agent.js";
 export { registerEmulate } from "./commands/emulate.js";
 export { type Discovery, discover } from "./discovery/discover.js";
 export { discoverPartition } from "./discovery/slurm-partition.js";
+export {
+  EmulatorConfigError,
+  type EmulatorControl,
+  type EmulatorHandle,
+  type EmulatorOptionsInput,
+  FaultSpec,
+  startEmulator,
+} from "./emulator/index.js";
 export { type EmulatorProcess, spawnEmulator } from "./emulator/spawn-emulator.js";
 export { runGsm8k } from "./eval/run-gsm8k.js";
 export { EmulatedLauncher } from "./launchers/emulated.js";

@@ -32,8 +32,7 @@ export const loadgenPointRunner: PointRunner = (o) =>
 /** the GSM8K runner, loaded lazily so the agent starts where the eval module is absent */
 export async function loadEvalRunner(): Promise<EvalRunner | undefined> {
   try {
-    const spec = "./eval/index.js";
-    const mod = (await import(/* @vite-ignore */ spec)) as {
+    const mod = (await import("./eval/index.js")) as unknown as {
       runGsm8k?: (o: Record<string, unknown>) => ReturnType<EvalRunner>;
     };
     const run = mod.runGsm8k;

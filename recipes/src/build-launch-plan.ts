@@ -14,11 +14,6 @@ import { sglangDisaggRecipe } from "./sglang-disagg.js";
 import { trtRecipe } from "./trt.js";
 import { vllmRecipe } from "./vllm.js";
 
-export type { RecipeOptions } from "./context.js";
-export { type GangNode, layoutGang, nodesNeeded, placeGang, poolShapes } from "./placement.js";
-export { PORT_BLOCK, portBaseForAttempt } from "./ports.js";
-export type { RecipePreset } from "./preset.js";
-
 interface RecipeOutput {
   processes: PlacedProcess[];
   endpoint: { ip: string; port: number };

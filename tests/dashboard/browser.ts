@@ -6,7 +6,7 @@ import type { Browser, Page } from "playwright-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOTS = join(ROOT, "docs/screenshots");
-export { CHROMIUM, launchChromium } from "../helpers/chromium.js";
+export { launchChromium } from "../helpers/chromium.js";
 
 /** Builds controller/dashboard → controller/public (before the controller starts: it serves public/ only if present). */
 export function buildDashboard(): void {

@@ -3,7 +3,7 @@
  * `process.hrtime.bigint()`, relative to the run's start, so that
  * `(latency - ttft) - sum(itl) === 0` holds exactly.
  */
-export type FailureKind =
+type FailureKind =
   | "http_error" // non-200 status (reason is `http_<status>`)
   | "timeout" // headers or body timeout
   | "connection_error" // could not connect / socket closed before a response

@@ -19,7 +19,3 @@ export async function whoami(): Promise<Identity> {
 export function canOperate(id: Identity | undefined): boolean {
   return id?.role === "operator" || id?.role === "admin";
 }
-
-export function hasToken(): boolean {
-  return getToken() !== "";
-}

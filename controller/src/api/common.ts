@@ -13,11 +13,6 @@ export const csv = z
 
 export const IdParam = z.object({ id: z.string().min(1).max(300) }).strict();
 
-export const ReasonBody = z
-  .object({ reason: z.string().max(500).optional() })
-  .strict()
-  .default({});
-
 export const TextFileSchema = z
   .object({ file: z.string().min(1).max(500), text: z.string().max(8 * 1024 * 1024) })
   .strict();

@@ -185,5 +185,3 @@ export function planFromFiles(req: PlanRequest): Plan {
     },
   });
 }
-
-export { ConfigError };

@@ -47,7 +47,7 @@ export function nodeView(n: NodeRecord) {
   const { telemetry, ...rest } = n;
   return { ...rest, state: nodeState(n), healthy: n.health.ok, telemetry };
 }
-export type NodeView = ReturnType<typeof nodeView>;
+type NodeView = ReturnType<typeof nodeView>;
 
 /** Labels a node matches: its own plus its SKU. */
 export function nodeLabels(info: AgentInfo): string[] {

@@ -21,7 +21,7 @@ import type { AttemptSupervisor } from "../scheduling/attempt-supervisor.js";
 import type { QueueSet } from "../scheduling/queues.js";
 import { type JobRecord, type JobStatus, type JobStore, newJobRecord } from "./jobs.js";
 
-export type { SweepRecord, SweepSource, SweepStatus, SweepSummary } from "@benchfleet/shared";
+export type { SweepRecord, SweepSource, SweepSummary } from "@benchfleet/shared";
 
 /** Derives a sweep's status and counts from its jobs (pure). */
 export function summarize(rec: SweepRecord, jobs: JobRecord[], plannedGpuHours = 0): SweepSummary {
