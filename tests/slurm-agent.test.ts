@@ -14,9 +14,16 @@ import { fileURLToPath } from "node:url";
 import { type AgentHandle, startAgent } from "@benchfleet/agent";
 import { type SlurmCluster, startSlurmCluster } from "@benchfleet/cli";
 import { jobIdFor } from "@benchfleet/shared";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCliAsync } from "./helpers/cli.js";
-import { startTestController, sweepFinished, type TestController, TOKENS, until } from "./helpers/controller.js";
+import {
+  cancelUnfinishedSweeps,
+  startTestController,
+  sweepFinished,
+  type TestController,
+  TOKENS,
+  until,
+} from "./helpers/controller.js";
 import { twoNodeDisagg } from "./helpers/deployments.js";
 
 const AGENT = "login-gpu";
@@ -54,6 +61,11 @@ describe("Slurm-mode agent end to end", () => {
   beforeAll(async () => {
     [c, cluster] = await Promise.all([startTestController(inject("redisUrl")), startSlurmCluster({ nodes: 3 })]);
     await partitionAgent(AGENT);
+  });
+  // a test that failed halfway leaves no sweep running and no allocation queued for the next one
+  afterEach(async () => {
+    if (c) await cancelUnfinishedSweeps(c);
+    await cluster?.cancelAll();
   });
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.stop()));

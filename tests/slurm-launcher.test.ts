@@ -2,7 +2,9 @@
  * The `slurm` launcher against a real Slurm cluster on this host (slurmctld + three slurmd, munge):
  * allocation by sbatch, steps on the right nodes with the plan's environment and files, MPI steps
  * over several nodes, stop, exclusion of a node whose step died, cancelling a pending allocation,
- * refusals, and nothing of ours left in the queue afterwards.
+ * refusals, and nothing of ours left in the queue afterwards. Each test starts on an empty queue:
+ * after every test, passed or failed, all jobs of the cluster are cancelled (their steps and srun
+ * clients end with them) before the next one runs.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +13,7 @@ import type { AllocatedNode, LaunchContext, RunningProcess } from "@benchfleet/a
 import { allocationJobName, discoverPartition, MARK_ENV, SlurmLauncher } from "@benchfleet/agent";
 import { type SlurmCluster, startSlurmCluster } from "@benchfleet/cli";
 import type { ProcessSpec } from "@benchfleet/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
 
@@ -48,6 +50,12 @@ describe("slurm launcher on a real Slurm cluster", () => {
   beforeAll(async () => {
     cluster = await startSlurmCluster({ nodes: 3 });
     dir = mkdtempSync(join(tmpdir(), "bf-slurm-launcher-"));
+  });
+  beforeEach(() => {
+    lines.length = 0;
+  });
+  afterEach(async () => {
+    await cluster?.cancelAll();
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -87,7 +95,8 @@ describe("slurm launcher on a real Slurm cluster", () => {
       expect(lines).toContain(`worker-${rank}: file: for: worker-${rank}`);
       expect(procs[rank]!.handle).toBe(`slurm job ${jobId} step worker-${rank} on ${n.name}`);
     }
-    expect(steps()).toContain(`${jobId}.0|worker-0`);
+    // one step per process, named for it (Slurm numbers steps that start side by side in any order)
+    for (const rank of [0, 1]) expect(steps()).toMatch(new RegExp(`^${jobId}\\.\\d+\\|worker-${rank}$`, "m"));
     // the secret travels in the environment, never on srun's command line
     for (const p of procs) expect(readFileSync(`/proc/${p.pid}/cmdline`, "utf8")).not.toContain("s3cr3t");
     for (const p of procs) await l.stop(p, 3000);
@@ -198,6 +207,9 @@ describe("slurm launcher on a cluster whose nodes have GPUs as GRES", () => {
   beforeAll(async () => {
     cluster = await startSlurmCluster({ nodes: 2, gpus: 4 });
     dir = mkdtempSync(join(tmpdir(), "bf-slurm-gres-"));
+  });
+  afterEach(async () => {
+    await cluster?.cancelAll();
   });
   afterAll(async () => {
     await cluster?.stop();

@@ -99,6 +99,21 @@ export async function until<T>(
 }
 
 /** Polls a sweep until it has ended (succeeded, failed or cancelled); returns its view. */
+/**
+ * Cancels every sweep of the controller that has not finished and waits until each is, so a test that
+ * failed halfway leaves no job running for the next one.
+ */
+export async function cancelUnfinishedSweeps(c: TestController, timeoutMs = 30_000): Promise<void> {
+  const r = await c.api("GET", "/api/v1/sweeps?limit=1000", undefined, TOKENS.viewer);
+  const open = (r.body.items as Array<{ sweepId: string; status: string }>).filter(
+    (s) => !["succeeded", "failed", "cancelled"].includes(s.status),
+  );
+  for (const s of open) {
+    await c.api("POST", `/api/v1/sweeps/${s.sweepId}/cancel`, { reason: "test cleanup" }, TOKENS.operator);
+    await sweepFinished(c, s.sweepId, timeoutMs);
+  }
+}
+
 export function sweepFinished(c: TestController, sweepId: string, timeoutMs: number) {
   return until(
     async () => {

@@ -25,6 +25,11 @@ export interface SlurmCluster {
   stopController(): Promise<void>;
   /** starts slurmctld again from its saved state and waits until it answers */
   startController(): Promise<void>;
+  /**
+   * Cancels every job of the cluster and waits until its queue is empty (their steps are slurmstepd
+   * processes, not children of slurmd), so the next test finds all nodes free. Throws if jobs remain.
+   */
+  cancelAll(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -166,14 +171,21 @@ export async function startSlurmCluster(
         await sleep(100);
       }
     },
-    async stop() {
-      // cancel every job of this cluster first (their steps are slurmstepd processes, not children of slurmd)
-      spawnSync("scancel", ["--partition", partition], { env: { ...process.env, ...env } });
-      for (let i = 0; i < 50; i++) {
-        const q = spawnSync("squeue", ["-h", "-o", "%i"], { env: { ...process.env, ...env }, encoding: "utf8" });
-        if (q.status !== 0 || !q.stdout.trim()) break;
+    async cancelAll() {
+      let left = "";
+      for (let i = 0; i < 75; i++) {
+        spawnSync("scancel", ["--partition", partition], { env: { ...process.env, ...env } });
+        const q = spawnSync("squeue", ["-h", "-o", "%i %T"], { env: { ...process.env, ...env }, encoding: "utf8" });
+        if (q.status !== 0) throw new Error(`squeue failed: ${q.stderr.trim()}`);
+        left = q.stdout.trim();
+        if (!left) return;
         await sleep(200);
       }
+      throw new Error(`Slurm jobs still queued 15 s after scancel: ${left.replace(/\n/g, ", ")}`);
+    },
+    async stop() {
+      // killing the daemons below ends whatever cancelAll could not (e.g. slurmctld already down)
+      await cluster.cancelAll().catch(() => {});
       const pids = [
         readPid(join(dir, "slurmctld.pid")),
         ...nodes.map((n) => readPid(join(dir, `slurmd-${n.name}.pid`))),
