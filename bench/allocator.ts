@@ -5,21 +5,13 @@
  * (reservations, backfill checks, a reason per waiting job) and a fully busy fleet (nothing starts).
  */
 import { type AllocInput, type AllocJob, type AllocNode, allocate } from "@benchfleet/controller";
+import { Rng } from "@benchfleet/shared";
 
 const NOW = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
 
-/** deterministic PRNG (mulberry32) so every run measures the same input */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** deterministic PRNG so every run measures the same input */
+const rng = (seed: number): (() => number) => new Rng(seed).source();
 
 // sku, nodes, nodes per topology domain (NVL72 rack = 18 GB200 nodes; IB fabrics elsewhere)
 const FLEET: Array<[string, number, number]> = [

@@ -14,7 +14,7 @@ import {
   type WelcomeMsg,
 } from "@benchfleet/shared";
 import WebSocket from "ws";
-import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import { type ReconnectBackoff, reconnectDelay } from "./reconnect-delay.js";
 import type { Spool, SpooledMessage } from "./spool.js";
 
 type Outgoing = AgentMessage;
@@ -32,7 +32,7 @@ export interface ProtocolClientOptions {
   onMessage: (msg: Incoming) => void;
   onWelcome?: (msg: WelcomeMsg) => void;
   onLog?: (line: string) => void;
-  backoff?: BackoffOptions;
+  backoff?: ReconnectBackoff;
   /** resend unacknowledged spooled messages this often while connected (default 10 s) */
   resendIntervalMs?: number;
   /** give up waiting for welcome after this long and reconnect (default 10 s) */
@@ -167,7 +167,7 @@ export class ProtocolClient {
       this.ws = undefined;
       if (this.stopped) return;
       if (!wasRegistered) this.failures += 1;
-      const delay = backoffDelay(this.failures, this.o.backoff ?? { initialMs: 500, maxMs: 30_000 });
+      const delay = reconnectDelay(this.failures, this.o.backoff ?? { initialMs: 500, maxMs: 30_000 });
       this.log(`disconnected (${code}${reason.length ? ` ${reason.toString()}` : ""}); reconnecting in ${delay} ms`);
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     });

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { backoffDelay } from "./backoff.js";
 import { type LogBatch, LogForwarder } from "./log-forwarder.js";
 import { agentWsUrl } from "./protocol-client.js";
+import { reconnectDelay } from "./reconnect-delay.js";
 import { Spool, type SpooledMessage } from "./spool.js";
 
 const fin = (msgId: string): SpooledMessage => ({
@@ -42,11 +42,12 @@ describe("spool", () => {
   });
 });
 
-describe("backoff", () => {
-  it("doubles up to the cap, with jitter in [half, full]", () => {
+describe("reconnect delay", () => {
+  it("doubles up to the cap, with jitter in [half, full)", () => {
     const o = { initialMs: 100, maxMs: 1000 };
-    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, o, () => 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
-    expect([0, 1, 2, 3, 4].map((n) => backoffDelay(n, o, () => 0))).toEqual([50, 100, 200, 400, 500]);
+    const top = 1 - 1e-9;
+    expect([0, 1, 2, 3, 4, 10].map((n) => reconnectDelay(n, o, () => top))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([0, 1, 2, 3, 4].map((n) => reconnectDelay(n, o, () => 0))).toEqual([50, 100, 200, 400, 500]);
   });
 });
 

@@ -1,7 +1,9 @@
 export * from "./analytics/index.js";
 export * from "./api-records.js";
+export * from "./backoff.js";
 export * from "./changelog.js";
 export * from "./cli-error.js";
+export * from "./comma-list.js";
 export * from "./config-error.js";
 export * from "./deployment.js";
 export * from "./energy-merge.js";
@@ -14,6 +16,7 @@ export * from "./planner.js";
 export * from "./port-blocks.js";
 export * from "./protocol.js";
 export * from "./results.js";
+export * from "./rng.js";
 export * from "./skus.js";
 export * from "./telemetry-summary.js";
 export * from "./unlaunchable.js";

@@ -5,18 +5,10 @@
 import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { CliError, LauncherKind, SkuName } from "@benchfleet/shared";
+import { CliError, commaList, LauncherKind, SkuName } from "@benchfleet/shared";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { startAgent } from "../agent.js";
 import { type Discovery, discover } from "../discovery/discover.js";
-
-const list = (v: string, prev: string[] = []) => [
-  ...prev,
-  ...v
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
 
 function positiveInt(name: string) {
   return (v: string) => {
@@ -60,7 +52,7 @@ export function registerAgentCommands(parent: Command): void {
     .requiredOption("--controller <url>", "controller WebSocket URL, ws(s)://host:port")
     .option("--token <token>", "agent token (default: $BENCHFLEET_AGENT_TOKEN)")
     .option("--agent-id <id>", "agent id (default: the hostname)")
-    .option("--labels <labels>", "extra labels, comma separated", list)
+    .option("--labels <labels>", "extra labels, comma separated", commaList)
     .option("--domain <domain>", "topology domain: NVL72 rack, IB fabric (default: default; slurm: slurm:<partition>)")
     .addOption(new Option("--launcher <kind>", "how engines are started").choices(LauncherKind.options))
     .option("--data-dir <dir>", "spool, attempt scratch files", join(homedir(), ".benchfleet", "agent"))

@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM.
  */
 
-import { CliError } from "@benchfleet/shared";
+import { CliError, commaList } from "@benchfleet/shared";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { EmulatorOptionsInput, FaultSpec } from "../emulator/index.js";
 
@@ -20,7 +20,6 @@ const num = (what: string) => (v: string) => {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number for ${what}`);
   return n;
 };
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter(Boolean)];
 
 interface Flags {
   host: string;
@@ -85,8 +84,8 @@ export function registerEmulate(program: Command): void {
     .option("--itl-ms <ms>", "fixed-delay mode: then a chunk every this many ms", num("--itl-ms"))
     .option("--tokens-per-chunk <k>", "fixed-delay mode: tokens per chunk", int("--tokens-per-chunk", 1))
     .option("--accuracy <p>", "probability of answering a GSM8K question correctly", num("--accuracy"), 0.95)
-    .option("--prefill <url>", "router: prefill worker URL (repeat or comma-separate)", collect)
-    .option("--decode <url>", "router: decode worker URL (repeat or comma-separate)", collect)
+    .option("--prefill <url>", "router: prefill worker URL (repeat or comma-separate)", commaList)
+    .option("--decode <url>", "router: decode worker URL (repeat or comma-separate)", commaList)
     .option("--health-interval-ms <ms>", "router: worker health poll interval", int("--health-interval-ms", 1), 1000)
     .option("--crash-after-s <s>", "fault: exit after this many seconds", num("--crash-after-s"))
     .option(

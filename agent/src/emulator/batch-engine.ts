@@ -5,7 +5,7 @@
  * work and returns its duration and what each request receives when the step ends; a driver
  * (the real-time scheduler, or the offline simulator) advances the clock.
  */
-import { prng } from "./deterministic.js";
+import { Rng } from "@benchfleet/shared";
 import type { PerfModel } from "./perf-model.js";
 
 /** prefill tokens a step takes even when decode fills the budget, so prefill never starves */
@@ -86,7 +86,7 @@ export class BatchEngine {
     readonly model: PerfModel,
     readonly opts: EngineOptions,
   ) {
-    this.rand = prng(opts.seed);
+    this.rand = new Rng(opts.seed).source();
   }
 
   /** Queues a request; throws when it can never fit the KV cache. */

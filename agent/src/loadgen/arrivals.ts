@@ -4,7 +4,7 @@
  * then the cumulative times are rescaled so the last arrival lands exactly at N / rate.
  * With rate = Infinity every request is due at t = 0.
  */
-import { Rng } from "./rng.js";
+import { Rng } from "@benchfleet/shared";
 
 /** Arrival offsets in seconds from the start of the run, one per request. */
 export function arrivalTimes(n: number, rate: number, burstiness: number, seed: number): number[] {

@@ -13,8 +13,9 @@
  * calibration maps a token target to a word count.
  * Prompt i is built from its own random stream (seed, i), so it does not depend on build order.
  */
+
+import { Rng } from "@benchfleet/shared";
 import { SINGLE_TOKEN_WORDS } from "./prompt-words.js";
-import { Rng } from "./rng.js";
 
 export type RangeMode = "floor" | "vllm";
 

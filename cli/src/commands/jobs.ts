@@ -1,23 +1,8 @@
 /** `benchfleet jobs ls|show|cancel|retry`. */
+import type { JobDetail, JobView, Page } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { ApiClient, ago, printJson, qs, withConn } from "../client.js";
 import { renderTable } from "../table.js";
-
-interface Job {
-  jobId: string;
-  sweepId: string;
-  sku: string;
-  configKey: string;
-  status: string;
-  nodes: number;
-  attempts: number | unknown[];
-  pointsDone: number;
-  pointsTotal: number;
-  lastError?: string;
-  waitingReason?: string;
-  updatedAt: string;
-  excludedNodes: string[];
-}
 
 export function register(program: Command): void {
   const jobs = program.command("jobs").description("list and manage jobs (one deployment each)");
@@ -34,7 +19,7 @@ export function register(program: Command): void {
       .option("--limit <n>", "at most this many", "100")
       .option("--json", "JSON output"),
   ).action(async (o) => {
-    const r = await new ApiClient(o).get<{ total: number; offset: number; items: Job[] }>(
+    const r = await new ApiClient(o).get<Page<JobView>>(
       `/api/v1/jobs${qs({ sweep: o.sweep, status: o.status, sku: o.sku, node: o.node, offset: o.offset, limit: o.limit })}`,
     );
     if (o.json) return printJson(r);
@@ -58,17 +43,7 @@ export function register(program: Command): void {
 
   withConn(jobs.command("show <job>").description("one job with its attempts").option("--json", "JSON output")).action(
     async (id: string, o) => {
-      const j = await new ApiClient(o).get<
-        Job & {
-          attempts: Array<{
-            attemptId: string;
-            state: string;
-            gang: Array<{ agentId: string }>;
-            reason?: string;
-            createdAt: string;
-          }>;
-        }
-      >(`/api/v1/jobs/${encodeURIComponent(id)}`);
+      const j = await new ApiClient(o).get<JobDetail>(`/api/v1/jobs/${encodeURIComponent(id)}`);
       if (o.json) return printJson(j);
       process.stdout.write(
         `${j.jobId}  ${j.configKey}  ${j.sku}  ${j.status}  points ${j.pointsDone}/${j.pointsTotal}\n`,
@@ -97,14 +72,16 @@ export function register(program: Command): void {
       .option("--reason <text>")
       .option("--json", "JSON output"),
   ).action(async (id: string, o) => {
-    const j = await new ApiClient(o).post<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/cancel`, { reason: o.reason });
+    const j = await new ApiClient(o).post<JobView>(`/api/v1/jobs/${encodeURIComponent(id)}/cancel`, {
+      reason: o.reason,
+    });
     if (o.json) return printJson(j);
     process.stdout.write(`${j.jobId}: ${j.status}\n`);
   });
 
   withConn(jobs.command("retry <job>").description("re-queue a finished job").option("--json", "JSON output")).action(
     async (id: string, o) => {
-      const j = await new ApiClient(o).post<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/retry`);
+      const j = await new ApiClient(o).post<JobView>(`/api/v1/jobs/${encodeURIComponent(id)}/retry`);
       if (o.json) return printJson(j);
       process.stdout.write(`${j.jobId}: ${j.status}\n`);
     },

@@ -1,24 +1,36 @@
+import type { NodeDetail } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
 import { describeNode } from "./nodes.js";
 
-const base = {
+const base: NodeDetail = {
   id: "h100-node-07",
   state: "quarantined",
+  adminState: "quarantine",
   adminReason: "3 jobs failed within 1 h",
   healthy: false,
   connected: true,
+  registeredAt: "2025-06-01T09:00:00Z",
   lastSeenAt: Date.now() - 2000,
   info: {
+    agentId: "h100-node-07",
     sku: "h100",
     hostname: "gpu07",
     ip: "10.0.0.7",
+    gpus: [],
     gpuCount: 8,
+    runtimes: ["docker"],
+    rdmaDevices: [],
     domain: "ib-fabric-1",
     labels: ["h100", "h100-multinode"],
     launcher: "docker",
     emulated: false,
+    version: "0.1.0",
   },
-  health: { ok: false, reasons: ["GPU 3: uncorrected ECC errors", "Xid 79 in dmesg"] },
+  health: {
+    ok: false,
+    reasons: ["GPU 3: uncorrected ECC errors", "Xid 79 in dmesg"],
+    checkedAt: "2025-06-01T11:59:00Z",
+  },
   failures: [
     { nodeId: "h100-node-07", jobId: "s1.aaaa", at: Date.UTC(2025, 5, 1, 10, 0, 0), reason: "engine exited (code 1)" },
     { nodeId: "h100-node-07", jobId: "s1.bbbb", at: Date.UTC(2025, 5, 1, 11, 0, 0), reason: "ready timeout" },
@@ -49,7 +61,7 @@ describe("nodes show (text)", () => {
       adminReason: undefined,
       healthy: true,
       attemptId: "s2.cccc.a1-4",
-      health: { ok: true, reasons: [] },
+      health: { ok: true, reasons: [], checkedAt: "2025-06-01T11:59:00Z" },
       failures: [],
       info: { ...base.info, sku: "gb200", gpuCount: 4, slurm: { partition: "gb200", nodes: 18 }, launcher: "slurm" },
     });

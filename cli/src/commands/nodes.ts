@@ -1,36 +1,9 @@
 /** `benchfleet nodes ls|show|drain|undrain|quarantine|release`. */
 
-import type { NodeFailure } from "@benchfleet/controller";
+import type { NodeDetail, NodeView } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { ApiClient, ago, printJson, qs, withConn } from "../client.js";
 import { renderTable } from "../table.js";
-
-interface NodeView {
-  id: string;
-  state: string;
-  info: {
-    sku: string;
-    hostname: string;
-    gpuCount: number;
-    domain: string;
-    labels: string[];
-    launcher: string;
-    /** a Slurm partition agent: its partition and node count */
-    slurm?: { partition: string; nodes: number };
-    emulated: boolean;
-  };
-  attemptId?: string;
-  adminReason?: string;
-  healthy: boolean;
-  lastSeenAt: number;
-}
-
-interface NodeDetail extends NodeView {
-  info: NodeView["info"] & { ip?: string; version?: string; runtimes?: string[] };
-  health?: { ok: boolean; reasons: string[]; checkedAt?: string };
-  connected?: boolean;
-  failures?: NodeFailure[];
-}
 
 /** `nodes show` without --json: what an operator reads before draining or releasing a node. */
 export function describeNode(n: NodeDetail): string {

@@ -3,16 +3,9 @@
 import { checkRecipes, planFromFiles } from "@benchfleet/controller";
 import { formatUnlaunchable } from "@benchfleet/recipes";
 import type { Plan } from "@benchfleet/shared";
+import { commaList } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { renderTable } from "../table.js";
-
-const list = (v: string, prev: string[] = []) => [
-  ...prev,
-  ...v
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
 
 export function register(program: Command): void {
   program
@@ -20,11 +13,11 @@ export function register(program: Command): void {
     .description("plan a sweep from master configs (dry run): deployments, nodes, points, GPU-hours by SKU")
     .requiredOption("-c, --config <path...>", "master config files or folders (folders: every *master.yaml)")
     .option("--runners <file>", "runners.yaml mapping runner labels to nodes and hardware")
-    .option("--keys <patterns>", "config keys to plan, comma separated, * wildcards", list)
+    .option("--keys <patterns>", "config keys to plan, comma separated, * wildcards", commaList)
     .option("--changelog <file>", "perf-changelog.yaml: plan only the entries added between --base and --head")
     .option("--base <rev>", "git revision the changelog is compared against")
     .option("--head <rev>", "git revision of the changelog (default: the working tree)")
-    .option("--sku <skus>", "only these SKUs, comma separated", list)
+    .option("--sku <skus>", "only these SKUs, comma separated", commaList)
     .option("--sku-catalog <file>", "SKU catalog (default configs/skus.yaml)")
     .option("--presets <dir>", "model-family recipe presets for the recipe check (default configs/recipes)")
     .option("--json", "print the plan as JSON (the recipe check's findings go to stderr)")

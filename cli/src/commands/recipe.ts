@@ -2,14 +2,9 @@
 import { join } from "node:path";
 import { planFromFiles, REPO_ROOT } from "@benchfleet/controller";
 import { buildLaunchPlan, formatLaunchPlan, type GangNode, layoutGang, loadPresets } from "@benchfleet/recipes";
-import { CliError, type Deployment, type LaunchPlan, RecipeError } from "@benchfleet/shared";
+import { CliError, commaList, type Deployment, type LaunchPlan, RecipeError } from "@benchfleet/shared";
 import type { Command } from "commander";
 
-const list = (v: string) =>
-  v
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
 const DEFAULT_PORT_BASE = 20480;
 
 function describe(d: Deployment): string {
@@ -56,9 +51,9 @@ export function register(program: Command): void {
     .option(
       "--nodes <list>",
       "gang nodes in order, comma separated: hostname or hostname=ip (default node-00, node-01, …)",
-      list,
+      commaList,
     )
-    .option("--rdma <devices>", "RDMA devices of every node, comma separated (e.g. mlx5_0,mlx5_1)", list)
+    .option("--rdma <devices>", "RDMA devices of every node, comma separated (e.g. mlx5_0,mlx5_1)", commaList)
     .option("--net-ifname <name>", "default-route network interface of every node")
     .option("--port-base <port>", "first port of the attempt's block", String(DEFAULT_PORT_BASE))
     .option("--presets <dir>", "model-family recipe presets (default configs/recipes)")

@@ -2,32 +2,10 @@
 
 import { checkRecipes, planFromFiles } from "@benchfleet/controller";
 import { formatUnlaunchable } from "@benchfleet/recipes";
-import { CliError } from "@benchfleet/shared";
+import { CliError, commaList, type SweepSummary } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { ApiClient, ago, printJson, qs, withConn } from "../client.js";
 import { renderTable } from "../table.js";
-
-const list = (v: string, prev: string[] = []) => [
-  ...prev,
-  ...v
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
-
-interface SweepSummary {
-  sweepId: string;
-  name: string;
-  status: string;
-  triggeredBy: string;
-  createdAt: string;
-  jobCount: number;
-  counts: Record<string, number>;
-  pointsDone: number;
-  pointsTotal: number;
-  gpuHoursUsed: number;
-  gpuHoursPlanned: number;
-}
 
 export function progressLine(s: SweepSummary): string {
   const c = s.counts;
@@ -55,8 +33,8 @@ export function register(program: Command): void {
       .description("plan a sweep from master configs (locally) and submit it to the controller")
       .requiredOption("-c, --config <path...>", "master config files or folders")
       .option("--runners <file>", "runners.yaml")
-      .option("--keys <patterns>", "config keys, comma separated, * wildcards", list)
-      .option("--sku <skus>", "only these SKUs", list)
+      .option("--keys <patterns>", "config keys, comma separated, * wildcards", commaList)
+      .option("--sku <skus>", "only these SKUs", commaList)
       .option("--changelog <file>", "perf-changelog.yaml: entries added between --base and --head")
       .option("--base <rev>", "git revision the changelog is compared against")
       .option("--head <rev>", "git revision of the changelog (default: working tree)")
@@ -168,7 +146,7 @@ export function register(program: Command): void {
     sweep
       .command("retry <sweep>")
       .description("re-queue failed and cancelled jobs (or --jobs, or --missing: jobs whose results are incomplete)")
-      .option("--jobs <ids>", "only these jobs", list)
+      .option("--jobs <ids>", "only these jobs", commaList)
       .option("--missing", "re-run only deployments with missing results")
       .option("--json", "JSON output"),
   ).action(async (id: string, o) => {

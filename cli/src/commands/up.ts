@@ -15,8 +15,8 @@ import {
   startController,
   startRedis,
 } from "@benchfleet/controller";
-import type { Plan, SkuName } from "@benchfleet/shared";
-import { CliError } from "@benchfleet/shared";
+import type { Plan, SkuName, SweepSummary } from "@benchfleet/shared";
+import { CliError, commaList } from "@benchfleet/shared";
 import { type Command, Option } from "commander";
 import { ApiClient } from "../client.js";
 import { dashboardBuilt, ensureDashboardBuilt } from "../up/dashboard-build.js";
@@ -28,17 +28,6 @@ import { progressLine } from "./sweep.js";
 
 const DEFAULT_SKUS = "h100,h200,b200,gb200,mi300x,mi355x";
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
-
-interface SweepView {
-  sweepId: string;
-  status: string;
-  jobCount: number;
-  counts: Record<string, number>;
-  pointsDone: number;
-  pointsTotal: number;
-  gpuHoursUsed: number;
-  gpuHoursPlanned: number;
-}
 
 interface UpOptions {
   agents: number;
@@ -98,10 +87,7 @@ export function register(program: Command): void {
 async function up(o: UpOptions): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const catalog = readSkuCatalog();
-  const skus = o.skus
-    .split(",")
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
+  const skus = commaList(o.skus).map((s) => s.toLowerCase());
   for (const s of skus)
     if (!(s in catalog))
       throw new CliError(`--skus: unknown SKU "${s}" (known: ${Object.keys(catalog).join(", ")})`, 2);
@@ -227,7 +213,7 @@ async function up(o: UpOptions): Promise<number> {
 
     const client = new ApiClient({ controller: controller.url });
     await waitForAgents(client, fleet.length, interruptedP);
-    let sweep = await client.post<SweepView>("/api/v1/sweeps", {
+    let sweep = await client.post<SweepSummary>("/api/v1/sweeps", {
       name: `demo ${relative(process.cwd(), resolve(o.sweep)) || o.sweep}`,
       deployments: runnable,
       source: { kind: "config", configFiles: [o.sweep] },
@@ -240,7 +226,7 @@ async function up(o: UpOptions): Promise<number> {
     let last = "";
     const tty = process.stderr.isTTY;
     for (;;) {
-      sweep = await client.get<SweepView>(`/api/v1/sweeps/${sweep.sweepId}`);
+      sweep = await client.get<SweepSummary>(`/api/v1/sweeps/${sweep.sweepId}`);
       const line = progressLine(sweep as never);
       if (line !== last) tty ? process.stderr.write(`\r\x1b[2K${line}`) : say(line);
       last = line;

@@ -5,32 +5,21 @@
  * Records live in Redis (write-through on every state change; telemetry and its recent history stay
  * in memory).
  */
-import type { AgentInfo, Health, NodeState, Telemetry } from "@benchfleet/shared";
+import type {
+  AdminState,
+  AgentInfo,
+  Health,
+  NodeFailure,
+  NodeRecord,
+  NodeState,
+  NodeView,
+  Telemetry,
+} from "@benchfleet/shared";
 import type { Bus } from "../infra/bus.js";
 import type { RedisState } from "../infra/redis-state.js";
-import type { NodeFailure } from "../scheduling/quarantine-policy.js";
 import { TelemetryHistory } from "./telemetry-history.js";
 
-export type AdminState = "active" | "drain" | "quarantine";
-
-export interface NodeRecord {
-  id: string;
-  info: AgentInfo;
-  adminState: AdminState;
-  adminReason?: string;
-  /** attempt this node runs (set at dispatch, cleared when the agent reports it done or stops reporting it) */
-  attemptId?: string;
-  health: Health;
-  registeredAt: string;
-  lastSeenAt: number;
-  connected: boolean;
-  disconnectedAt?: number;
-  /** held by the allocator for a waiting gang (display only: the node stays idle for backfill; memory only) */
-  heldFor?: string;
-  telemetry?: Telemetry;
-}
-
-export type { NodeFailure };
+export type { AdminState, NodeFailure, NodeRecord };
 
 export function nodeState(n: NodeRecord): NodeState {
   if (!n.connected) return "offline";
@@ -43,11 +32,10 @@ export function nodeState(n: NodeRecord): NodeState {
 }
 
 /** What the API and event hub show. */
-export function nodeView(n: NodeRecord) {
+export function nodeView(n: NodeRecord): NodeView {
   const { telemetry, ...rest } = n;
   return { ...rest, state: nodeState(n), healthy: n.health.ok, telemetry };
 }
-type NodeView = ReturnType<typeof nodeView>;
 
 /** Labels a node matches: its own plus its SKU. */
 export function nodeLabels(info: AgentInfo): string[] {

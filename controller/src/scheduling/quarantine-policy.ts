@@ -5,13 +5,9 @@
  * failures of many jobs on one node point at the node.
  */
 
-export interface NodeFailure {
-  nodeId: string;
-  jobId: string;
-  /** epoch ms of the failure */
-  at: number;
-  reason: string;
-}
+import type { NodeFailure } from "@benchfleet/shared";
+
+export type { NodeFailure };
 
 export interface QuarantinePolicy {
   /** number of different jobs that must have failed on the node (>= 1) */

@@ -4,14 +4,14 @@
  * (`changePriority(lifo)` + `Worker.getNextJob(token)`, token = the attempt's lock token), keeps the
  * lock alive while the gang heartbeats (`extendLock`), and finishes it with
  * `moveToCompleted/moveToFailed` (`UnrecoverableError` for non-retryable failures); retries wait
- * an exponential backoff with jitter (`backoff.ts`, a BullMQ custom strategy). BullMQ's
+ * an exponential backoff with jitter (`backoffStrategy` of shared, a BullMQ custom strategy). BullMQ's
  * stalled-job checker covers a controller that died holding locks.
  */
 
 import type { Deployment } from "@benchfleet/shared";
+import { backoffStrategy } from "@benchfleet/shared";
 import { type ConnectionOptions, Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { backoffStrategy } from "./backoff.js";
 
 export interface JobPayload {
   sweepId: string;

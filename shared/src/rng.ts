@@ -1,7 +1,8 @@
 /**
- * Seeded pseudo-random numbers for the load generator: deterministic from a seed, independent
+ * The seeded pseudo-random numbers of the project (load generator prompts and arrivals, the
+ * emulator's speculative acceptance, benchmark inputs): deterministic from a seed, independent
  * streams per index (so prompt i is the same whatever order prompts are built in), and the
- * gamma distribution vLLM uses for request inter-arrival times.
+ * gamma distribution vLLM uses for request inter-arrival times. Pure.
  */
 
 /** splitmix32: a good 32-bit mixer to derive seeds. */
@@ -45,6 +46,11 @@ export class Rng {
   /** uniform in [0, 1) */
   next(): number {
     return this.nextU32() / 4294967296;
+  }
+
+  /** `next` as a plain function, for code that takes a random source like Math.random */
+  source(): () => number {
+    return () => this.next();
   }
 
   /** uniform integer in [lo, hi] (inclusive) */
