@@ -104,7 +104,7 @@ export function effectivePriority(job: AllocJob, now: number, agingMsPerPriority
 // ---------------------------------------------------------------------------------------------------
 // internal records
 
-interface Hold {
+export interface Hold {
   jobId: string;
   runner: string;
   domain: string;
@@ -113,7 +113,7 @@ interface Hold {
   startAt: number;
 }
 
-interface NodeRec {
+export interface NodeRec {
   node: AllocNode;
   cap: number;
   /** idle + healthy and not yet given to a start this round */
@@ -126,7 +126,7 @@ interface NodeRec {
 }
 
 /** The schedulable nodes of one runner label in one domain. */
-interface Group {
+export interface Group {
   label: string;
   domain: string;
   /** all nodes that can ever run work here (healthy, idle/busy/reserved), sorted by id */
@@ -193,7 +193,7 @@ function validate(input: AllocInput): void {
 }
 
 /** What a job could get in one group right now. */
-interface StartOption {
+export interface StartOption {
   group: Group;
   /** usable free capacity in the domain (strict: backfill rule applied) */
   usable: number;
@@ -205,11 +205,100 @@ interface StartOption {
 export function allocate(input: AllocInput): AllocDecision {
   validate(input);
   const { now, agingMsPerPriorityStep } = input;
+  const { recs, groupsOf } = indexNodes(input.nodes, now);
+  const previous = new Map(input.reservations.map((r) => [r.jobId, r]));
+  const holdsByLabel = new Map<string, Hold>();
+  const holds: Hold[] = [];
+  const start: AllocStart[] = [];
+  const waiting: Array<{ jobId: string; reason: string }> = [];
 
-  // --- index the nodes ------------------------------------------------------------------------
+  for (const job of orderJobs(input.jobs, now, agingMsPerPriorityStep)) {
+    const groups = groupsOf.get(job.runner);
+    if (!groups || groups.length === 0) {
+      waiting.push({ jobId: job.jobId, reason: `no healthy node carries label "${job.runner}"` });
+      continue;
+    }
+    const N = job.nodes;
+    const need: Need = {
+      N,
+      endsAt: now + job.estimatedSeconds * 1000,
+      excluded: job.excludedNodes.length > 0 ? new Set(job.excludedNodes) : null,
+    };
+    const excludedCounts = countExcludedSingles(job.runner, need.excluded, recs);
+
+    const { best, blockedByHold } = bestFitStart(groups, need, excludedCounts.free);
+    if (best) {
+      const chosen = chooseNodes(best, need);
+      for (const rec of chosen) takeNode(rec, need.endsAt);
+      start.push({ jobId: job.jobId, nodeIds: chosen.map((r) => r.node.id), domain: best.group.domain });
+      continue;
+    }
+
+    // it cannot start now: could it ever fit (ignoring what is busy or held now)?
+    const fit = everFits(groups, need, excludedCounts.all);
+    if (!fit.fits) {
+      waiting.push({
+        jobId: job.jobId,
+        reason:
+          `needs ${N} node(s) of label "${job.runner}" in one domain; the largest domain has ${fit.largest} ` +
+          `schedulable node(s)${need.excluded ? " not excluded for this job" : ""}`,
+      });
+      continue;
+    }
+    const labelHold = holdsByLabel.get(job.runner);
+    if (labelHold) {
+      waiting.push({ jobId: job.jobId, reason: behindHoldReason(job.runner, need.endsAt, labelHold, blockedByHold) });
+      continue;
+    }
+    const h = reserveSoonest(job, groups, need, previous.get(job.jobId));
+    if (!h) {
+      waiting.push({
+        jobId: job.jobId,
+        reason: `needs ${N} node(s) of label "${job.runner}" in one domain; the rest are held by other reservations`,
+      });
+      continue;
+    }
+    holdsByLabel.set(job.runner, h);
+    holds.push(h);
+    waiting.push({
+      jobId: job.jobId,
+      reason:
+        `reserved ${h.nodeIds.length} node(s) in ${h.domain} for label "${job.runner}"; ` +
+        `expected start ${isoOrUnknown(h.startAt)}`,
+    });
+  }
+
+  return {
+    start,
+    reservations: holds.map((h) => ({
+      jobId: h.jobId,
+      nodeIds: h.nodeIds,
+      domain: h.domain,
+      runner: h.runner,
+      expectedStartAt: Number.isFinite(h.startAt) ? h.startAt : null,
+    })),
+    waiting,
+  };
+}
+
+/** What one job asks for: its gang size, when it would end if started now, the nodes it excludes. */
+export interface Need {
+  N: number;
+  endsAt: number;
+  excluded: Set<string> | null;
+}
+
+export interface NodeIndex {
+  recs: Map<string, NodeRec>;
+  /** the groups of each runner label, in domain-name order (deterministic tie-breaks) */
+  groupsOf: Map<string, Group[]>;
+}
+
+/** The schedulable nodes (healthy; idle, busy or reserved) by runner label and domain. Pure. */
+export function indexNodes(nodes: readonly AllocNode[], now: number): NodeIndex {
   const recs = new Map<string, NodeRec>();
   const byLabel = new Map<string, Map<string, Group>>();
-  const sortedNodes = [...input.nodes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sortedNodes = [...nodes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const node of sortedNodes) {
     if (!node.healthy || !SCHEDULABLE.has(node.state)) continue;
     // reserved = idle but held by an earlier round's reservation (input.reservations decides holds)
@@ -252,7 +341,6 @@ export function allocate(input: AllocInput): AllocDecision {
       }
     }
   }
-  // groups of each label in domain-name order (deterministic tie-breaks)
   const groupsOf = new Map<string, Group[]>();
   for (const [label, domains] of byLabel) {
     groupsOf.set(
@@ -260,205 +348,174 @@ export function allocate(input: AllocInput): AllocDecision {
       [...domains.values()].sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0)),
     );
   }
+  return { recs, groupsOf };
+}
 
-  const previous = new Map<string, Reservation>();
-  for (const r of input.reservations) previous.set(r.jobId, r);
-
-  // --- order the jobs ---------------------------------------------------------------------------
-  const ordered = input.jobs
+/** Jobs in allocation order: effective priority (after aging), then enqueue time, then id. Pure. */
+export function orderJobs(jobs: readonly AllocJob[], now: number, agingMsPerPriorityStep: number): AllocJob[] {
+  return jobs
     .map((job) => ({ job, eff: effectivePriority(job, now, agingMsPerPriorityStep) }))
     .sort(
       (a, b) =>
         a.eff - b.eff ||
         a.job.enqueuedAt - b.job.enqueuedAt ||
         (a.job.jobId < b.job.jobId ? -1 : a.job.jobId > b.job.jobId ? 1 : 0),
-    );
+    )
+    .map((o) => o.job);
+}
 
-  const holdsByLabel = new Map<string, Hold>();
-  const holds: Hold[] = [];
-  const start: AllocStart[] = [];
-  const waiting: Array<{ jobId: string; reason: string }> = [];
-
-  const take = (rec: NodeRec, until: number): void => {
-    rec.free = false;
-    rec.availAt = until;
-    if (rec.cap !== 1) return;
-    for (const g of rec.groups) {
-      if (rec.heldBy) g.freeHeldSingles.delete(rec);
-      else g.freeUnheldSingles--;
-    }
-  };
-  const hold = (rec: NodeRec, h: Hold): void => {
-    rec.heldBy = h;
-    if (rec.cap !== 1 || !rec.free) return;
-    for (const g of rec.groups) {
-      g.freeUnheldSingles--;
-      g.freeHeldSingles.add(rec);
-    }
-  };
-
-  for (const { job } of ordered) {
-    const groups = groupsOf.get(job.runner);
-    if (!groups || groups.length === 0) {
-      waiting.push({ jobId: job.jobId, reason: `no healthy node carries label "${job.runner}"` });
-      continue;
-    }
-    const N = job.nodes;
-    const endsAt = now + job.estimatedSeconds * 1000;
-    const excluded = job.excludedNodes.length > 0 ? new Set(job.excludedNodes) : null;
-    /** may this job use this free node now? (a held node only as backfill that ends before the hold starts) */
-    const usableNow = (rec: NodeRec): boolean =>
-      rec.free && !(excluded?.has(rec.node.id) ?? false) && (rec.heldBy === null || endsBefore(endsAt, rec.heldBy));
-
-    // excluded single nodes per group of this label: all schedulable ones, and those the free counts include
-    let excludedAll: Map<Group, number> | null = null;
-    let excludedFree: Map<Group, number> | null = null;
-    if (excluded) {
-      excludedAll = new Map();
-      excludedFree = new Map();
-      for (const id of excluded) {
-        const rec = recs.get(id);
-        if (rec?.cap !== 1) continue;
-        for (const g of rec.groups) {
-          if (g.label !== job.runner) continue;
-          excludedAll.set(g, (excludedAll.get(g) ?? 0) + 1);
-          if (rec.free && rec.heldBy === null) excludedFree.set(g, (excludedFree.get(g) ?? 0) + 1);
-        }
-      }
-    }
-
-    // --- can it start now? best fit over domains --------------------------------------------
-    let best: StartOption | null = null;
-    let blockedByHold: Hold | null = null;
-    for (const g of groups) {
-      let backfillable = 0;
-      let heldBlocking = 0;
-      let blocker: Hold | null = null;
-      for (const rec of g.freeHeldSingles) {
-        if (excluded?.has(rec.node.id)) continue;
-        if (endsBefore(endsAt, rec.heldBy!)) backfillable++;
-        else {
-          heldBlocking++;
-          blocker = rec.heldBy;
-        }
-      }
-      const singles = g.freeUnheldSingles - (excludedFree?.get(g) ?? 0) + backfillable;
-      let multi: NodeRec | null = null;
-      let multiFree = 0;
-      let multiBlocker: Hold | null = null;
-      for (const m of g.multis) {
-        if (usableNow(m)) {
-          multiFree += m.cap;
-          if (m.cap >= N && (multi === null || m.cap < multi.cap)) multi = m;
-        } else if (m.free && m.heldBy && m.cap >= N && !(excluded?.has(m.node.id) ?? false)) {
-          multiBlocker = m.heldBy;
-        }
-      }
-      const usable = singles + multiFree;
-      if (singles >= N || multi) {
-        if (best === null || usable < best.usable) best = { group: g, usable, multi: singles >= N ? null : multi };
-      } else if (blockedByHold === null) {
-        // would it have started without the reservation's hold? then say so
-        if (singles + heldBlocking >= N && blocker) blockedByHold = blocker;
-        else if (multiBlocker) blockedByHold = multiBlocker;
-      }
-    }
-
-    if (best) {
-      const g = best.group;
-      let chosen: NodeRec[];
-      if (best.multi) {
-        chosen = [best.multi];
-      } else {
-        // unheld nodes first, then backfill onto held ones; ids in order
-        const unheld: NodeRec[] = [];
-        const held: NodeRec[] = [];
-        for (const rec of g.nodes) {
-          if (rec.cap !== 1 || !usableNow(rec)) continue;
-          (rec.heldBy ? held : unheld).push(rec);
-          if (unheld.length >= N) break;
-        }
-        chosen = unheld.concat(held).slice(0, N);
-      }
-      for (const rec of chosen) take(rec, endsAt);
-      start.push({ jobId: job.jobId, nodeIds: chosen.map((r) => r.node.id), domain: g.domain });
-      continue;
-    }
-
-    // --- it cannot start now ----------------------------------------------------------------
-    // could it ever fit (ignoring what is busy or held now)?
-    let largest = 0;
-    let everFits = false;
-    for (const g of groups) {
-      const singles = g.totalSingles - (excludedAll?.get(g) ?? 0);
-      // a gang takes single nodes or one partition agent, never both
-      const partitions = g.multis.filter((m) => !(excluded?.has(m.node.id) ?? false)).map((m) => m.cap);
-      largest = Math.max(largest, singles, ...partitions);
-      if (singles >= N || partitions.some((cap) => cap >= N)) {
-        everFits = true;
-        break;
-      }
-    }
-    if (!everFits) {
-      waiting.push({
-        jobId: job.jobId,
-        reason:
-          `needs ${N} node(s) of label "${job.runner}" in one domain; the largest domain has ${largest} ` +
-          `schedulable node(s)${excluded ? " not excluded for this job" : ""}`,
-      });
-      continue;
-    }
-
-    const labelHold = holdsByLabel.get(job.runner);
-    if (labelHold) {
-      const reason = blockedByHold
-        ? `backfill refused: would run until ${new Date(endsAt).toISOString()}, past the expected start ` +
-          `(${isoOrUnknown(blockedByHold.startAt)}) of reserved job ${blockedByHold.jobId}`
-        : `waiting behind job ${labelHold.jobId}, which holds the reservation for label "${job.runner}" ` +
-          `(${labelHold.nodeIds.length} node(s) in ${labelHold.domain}, expected start ${isoOrUnknown(labelHold.startAt)})`;
-      waiting.push({ jobId: job.jobId, reason });
-      continue;
-    }
-
-    // reserve the domain where it fits soonest
-    const prev = previous.get(job.jobId);
-    const plan = planReservation(groups, N, excluded, prev);
-    if (!plan) {
-      waiting.push({
-        jobId: job.jobId,
-        reason: `needs ${N} node(s) of label "${job.runner}" in one domain; the rest are held by other reservations`,
-      });
-      continue;
-    }
-    const h: Hold = {
-      jobId: job.jobId,
-      runner: job.runner,
-      domain: plan.group.domain,
-      nodeIds: plan.nodes.map((r) => r.node.id),
-      startAt: plan.startAt,
-    };
-    for (const rec of plan.nodes) hold(rec, h);
-    holdsByLabel.set(job.runner, h);
-    holds.push(h);
-    waiting.push({
-      jobId: job.jobId,
-      reason:
-        `reserved ${h.nodeIds.length} node(s) in ${h.domain} for label "${job.runner}"; ` +
-        `expected start ${isoOrUnknown(h.startAt)}`,
-    });
+/** The node leaves the free pool until `until` (a start this round). */
+function takeNode(rec: NodeRec, until: number): void {
+  rec.free = false;
+  rec.availAt = until;
+  if (rec.cap !== 1) return;
+  for (const g of rec.groups) {
+    if (rec.heldBy) g.freeHeldSingles.delete(rec);
+    else g.freeUnheldSingles--;
   }
+}
 
-  return {
-    start,
-    reservations: holds.map((h) => ({
-      jobId: h.jobId,
-      nodeIds: h.nodeIds,
-      domain: h.domain,
-      runner: h.runner,
-      expectedStartAt: Number.isFinite(h.startAt) ? h.startAt : null,
-    })),
-    waiting,
+/** The node is held for reservation `h`. */
+function holdNode(rec: NodeRec, h: Hold): void {
+  rec.heldBy = h;
+  if (rec.cap !== 1 || !rec.free) return;
+  for (const g of rec.groups) {
+    g.freeUnheldSingles--;
+    g.freeHeldSingles.add(rec);
+  }
+}
+
+/** May a job with this need use this free node now? (a held node only as backfill ending before the hold starts) */
+function usableNow(rec: NodeRec, need: Need): boolean {
+  return (
+    rec.free &&
+    !(need.excluded?.has(rec.node.id) ?? false) &&
+    (rec.heldBy === null || endsBefore(need.endsAt, rec.heldBy))
+  );
+}
+
+/** Excluded single nodes per group of the label: all schedulable ones, and those the free counts include. */
+function countExcludedSingles(
+  label: string,
+  excluded: Set<string> | null,
+  recs: Map<string, NodeRec>,
+): { all: Map<Group, number> | null; free: Map<Group, number> | null } {
+  if (!excluded) return { all: null, free: null };
+  const all = new Map<Group, number>();
+  const free = new Map<Group, number>();
+  for (const id of excluded) {
+    const rec = recs.get(id);
+    if (rec?.cap !== 1) continue;
+    for (const g of rec.groups) {
+      if (g.label !== label) continue;
+      all.set(g, (all.get(g) ?? 0) + 1);
+      if (rec.free && rec.heldBy === null) free.set(g, (free.get(g) ?? 0) + 1);
+    }
+  }
+  return { all, free };
+}
+
+/**
+ * Can the job start now? Best fit over domains: the group with the least usable free capacity that
+ * still fits the gang (single nodes, or one partition agent). When none fits, the reservation hold
+ * without which one would have (for the waiting reason). Pure apart from reading the records.
+ */
+export function bestFitStart(
+  groups: readonly Group[],
+  need: Need,
+  excludedFree: Map<Group, number> | null,
+): { best: StartOption | null; blockedByHold: Hold | null } {
+  const { N, endsAt, excluded } = need;
+  let best: StartOption | null = null;
+  let blockedByHold: Hold | null = null;
+  for (const g of groups) {
+    let backfillable = 0;
+    let heldBlocking = 0;
+    let blocker: Hold | null = null;
+    for (const rec of g.freeHeldSingles) {
+      if (excluded?.has(rec.node.id)) continue;
+      if (endsBefore(endsAt, rec.heldBy!)) backfillable++;
+      else {
+        heldBlocking++;
+        blocker = rec.heldBy;
+      }
+    }
+    const singles = g.freeUnheldSingles - (excludedFree?.get(g) ?? 0) + backfillable;
+    let multi: NodeRec | null = null;
+    let multiFree = 0;
+    let multiBlocker: Hold | null = null;
+    for (const m of g.multis) {
+      if (usableNow(m, need)) {
+        multiFree += m.cap;
+        if (m.cap >= N && (multi === null || m.cap < multi.cap)) multi = m;
+      } else if (m.free && m.heldBy && m.cap >= N && !(excluded?.has(m.node.id) ?? false)) {
+        multiBlocker = m.heldBy;
+      }
+    }
+    const usable = singles + multiFree;
+    if (singles >= N || multi) {
+      if (best === null || usable < best.usable) best = { group: g, usable, multi: singles >= N ? null : multi };
+    } else if (blockedByHold === null) {
+      // would it have started without the reservation's hold? then say so
+      if (singles + heldBlocking >= N && blocker) blockedByHold = blocker;
+      else if (multiBlocker) blockedByHold = multiBlocker;
+    }
+  }
+  return { best, blockedByHold };
+}
+
+/** The nodes of the chosen group: the partition agent, or unheld nodes first, then backfill onto held ones, in id order. */
+function chooseNodes(best: StartOption, need: Need): NodeRec[] {
+  if (best.multi) return [best.multi];
+  const unheld: NodeRec[] = [];
+  const held: NodeRec[] = [];
+  for (const rec of best.group.nodes) {
+    if (rec.cap !== 1 || !usableNow(rec, need)) continue;
+    (rec.heldBy ? held : unheld).push(rec);
+    if (unheld.length >= need.N) break;
+  }
+  return unheld.concat(held).slice(0, need.N);
+}
+
+/** Could the gang ever fit in one domain, with every schedulable node free? And the largest domain's size. */
+function everFits(
+  groups: readonly Group[],
+  need: Need,
+  excludedAll: Map<Group, number> | null,
+): { fits: boolean; largest: number } {
+  let largest = 0;
+  for (const g of groups) {
+    const singles = g.totalSingles - (excludedAll?.get(g) ?? 0);
+    // a gang takes single nodes or one partition agent, never both
+    const partitions = g.multis.filter((m) => !(need.excluded?.has(m.node.id) ?? false)).map((m) => m.cap);
+    largest = Math.max(largest, singles, ...partitions);
+    if (singles >= need.N || partitions.some((cap) => cap >= need.N)) return { fits: true, largest };
+  }
+  return { fits: false, largest };
+}
+
+/** Why a job waits while another job holds its label's reservation. */
+function behindHoldReason(runner: string, endsAt: number, labelHold: Hold, blockedByHold: Hold | null): string {
+  return blockedByHold
+    ? `backfill refused: would run until ${new Date(endsAt).toISOString()}, past the expected start ` +
+        `(${isoOrUnknown(blockedByHold.startAt)}) of reserved job ${blockedByHold.jobId}`
+    : `waiting behind job ${labelHold.jobId}, which holds the reservation for label "${runner}" ` +
+        `(${labelHold.nodeIds.length} node(s) in ${labelHold.domain}, expected start ${isoOrUnknown(labelHold.startAt)})`;
+}
+
+/** Reserve the domain where the gang fits soonest and hold its nodes; null when other holds leave no room. */
+function reserveSoonest(job: AllocJob, groups: Group[], need: Need, prev: Reservation | undefined): Hold | null {
+  const plan = planReservation(groups, need.N, need.excluded, prev);
+  if (!plan) return null;
+  const h: Hold = {
+    jobId: job.jobId,
+    runner: job.runner,
+    domain: plan.group.domain,
+    nodeIds: plan.nodes.map((r) => r.node.id),
+    startAt: plan.startAt,
   };
+  for (const rec of plan.nodes) holdNode(rec, h);
+  return h;
 }
 
 interface ReservationPlan {
