@@ -1,14 +1,13 @@
 /**
  * Records the controller keeps and its API returns as they are: sweeps (with their derived
- * summary), jobs, attempts, nodes and stored point results. One copy, used by the controller (which
- * stores and serves them), the CLI and the dashboard (which read them, with type-only imports).
- * Types and the list of job statuses; no I/O.
+ * summary), jobs, attempts and stored point results (nodes: node-records.ts). One copy, used by
+ * the controller (which stores and serves them), the CLI and the dashboard (which read them, with
+ * type-only imports). Types and the list of job statuses; no I/O.
  */
 import type { AxisName } from "./analytics/axes.js";
 import type { GroupKey } from "./analytics/grouping.js";
 import type { GangMember, Phase } from "./attempt-parts.js";
 import type { Deployment } from "./deployment.js";
-import type { AgentInfo, Health, NodeState, Telemetry } from "./protocol.js";
 import type { PointResult } from "./results.js";
 
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
@@ -200,44 +199,4 @@ export interface FrontierView {
   y: AxisName;
   measured: number;
   points: FrontierPointView[];
-}
-
-/** An attempt failure counted against a node (the quarantine policy's input). */
-export interface NodeFailure {
-  nodeId: string;
-  jobId: string;
-  /** epoch ms of the failure */
-  at: number;
-  reason: string;
-}
-
-export type AdminState = "active" | "drain" | "quarantine";
-
-/** A node as the controller keeps it: every agent that ever said hello. */
-export interface NodeRecord {
-  id: string;
-  info: AgentInfo;
-  adminState: AdminState;
-  adminReason?: string;
-  /** attempt this node runs (set at dispatch, cleared when the agent reports it done or stops reporting it) */
-  attemptId?: string;
-  health: Health;
-  registeredAt: string;
-  lastSeenAt: number;
-  connected: boolean;
-  disconnectedAt?: number;
-  /** held by the allocator for a waiting gang (display only: the node stays idle for backfill; memory only) */
-  heldFor?: string;
-  telemetry?: Telemetry;
-}
-
-/** A node as the API and event hub show it: the record with its derived state. */
-export interface NodeView extends NodeRecord {
-  state: NodeState;
-  healthy: boolean;
-}
-
-/** `GET /api/v1/nodes/:id`: the node with its recent failures. */
-export interface NodeDetail extends NodeView {
-  failures: NodeFailure[];
 }

@@ -11,6 +11,7 @@ export * from "./free-port.js";
 export * from "./launch-plan.js";
 export * from "./master-config.js";
 export * from "./master-config-load.js";
+export * from "./node-records.js";
 export * from "./plan-estimate.js";
 export * from "./planner.js";
 export * from "./port-blocks.js";
