@@ -337,6 +337,8 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
     onWelcome: (w: WelcomeMsg) => {
       log(`registered as ${w.agentId}`);
       if (current && w.running === "abort") current.cancel("the controller aborted this attempt after the reconnect");
+      // messages of the gang barrier sent while the controller was away may be lost: repeat them
+      if (current && w.running === "adopt") for (const m of current.barrierMessages()) client.send(m);
     },
     onMessage: (m: ControllerMessage) => onMessage(m),
   });

@@ -151,6 +151,9 @@ export class AttemptExecutor {
   /** GPU samplers on the allocated nodes (Slurm), by plan rank */
   private readonly nodeSamplers = new Map<number, TelemetrySampler>();
   private finished: Promise<AttemptOutcome> | undefined;
+  /** this member's ready report, kept to repeat it after a reconnect until the barrier is passed */
+  private memberReadyMsg: AgentMessage | undefined;
+  private barrierPassed = false;
 
   constructor(
     readonly assignment: Assignment,
@@ -190,10 +193,22 @@ export class AttemptExecutor {
   }
 
   onGangReady(msg: GangReadyMsg): void {
+    this.barrierPassed = true;
     this.gangReady.resolve(msg);
   }
 
+  /**
+   * What the controller must hear again after a reconnect for this attempt to progress: the
+   * member-ready report while the gang barrier may still be waiting for it (a leader until its
+   * gang-ready came; another member until it is released or the attempt ends).
+   */
+  barrierMessages(): AgentMessage[] {
+    if (!this.memberReadyMsg || this.barrierPassed) return [];
+    return [this.memberReadyMsg];
+  }
+
   onRelease(): void {
+    this.barrierPassed = true;
     this.released.resolve();
   }
 
@@ -324,6 +339,7 @@ export class AttemptExecutor {
       }
     }
     const failedPhase = this.phaseNow;
+    this.barrierPassed = true;
     try {
       await this.runPhase("teardown", () => this.teardown());
     } catch (e) {
@@ -476,7 +492,8 @@ export class AttemptExecutor {
       const port = Object.values(p.ports)[0];
       if (port !== undefined) endpoints[p.name] = `http://${this.nodeOf.get(p.name)?.ip}:${port}`;
     }
-    this.deps.io.send({ type: "member-ready", attemptId: a.attemptId, fencingToken: a.fencingToken, endpoints });
+    this.memberReadyMsg = { type: "member-ready", attemptId: a.attemptId, fencingToken: a.fencingToken, endpoints };
+    this.deps.io.send(this.memberReadyMsg);
     this.agentLog("member ready; waiting for the gang");
     if (!this.isLeader) return;
     await this.gangReady.promise;

@@ -24,6 +24,7 @@ import { NodeRegistry, nodeView } from "./fleet/node-registry.js";
 import { Bus } from "./infra/bus.js";
 import { LogStore } from "./infra/log-store.js";
 import { connectRedis, RedisState } from "./infra/redis-state.js";
+import { StallGuard } from "./infra/stall-guard.js";
 import { AttemptStore } from "./jobs/attempts.js";
 import { JobStore } from "./jobs/jobs.js";
 import { Sweeps } from "./jobs/sweeps.js";
@@ -145,7 +146,13 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
   await Promise.all([jobs.load(), attempts.load(), registry.load()]);
   const tokens = mergeTokens(tokensFromEnv(env), ...(cfg.tokensFile ? [tokensFromFile(cfg.tokensFile)] : []));
   const auth = new Auth(cfg.insecureDev, tokens, state);
-  const supervisor = new AttemptSupervisor({ cfg, queues, jobs, attempts, registry, results, logs, bus, log });
+  const tickMs = Math.max(50, Math.min(cfg.heartbeatIntervalMs, 1000));
+  const stall = new StallGuard({ probeMs: tickMs, maxLagMs: Math.max(1000, 2 * tickMs) });
+  redis.on("close", () => stall.redisDown());
+  redis.on("ready", () => stall.redisUp());
+  stall.start();
+  closers.push(() => stall.stop());
+  const supervisor = new AttemptSupervisor({ cfg, queues, jobs, attempts, registry, results, logs, bus, log, stall });
   const dispatcher = new Dispatcher(cfg, queues, jobs, attempts, registry, supervisor, log);
   supervisor.onCapacityChange = () => dispatcher.kick();
   const hub = new AgentHub(cfg, auth, registry, supervisor, log);
@@ -254,6 +261,7 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
       allocateMs: dispatcher.allocateMs.snapshot(),
       resultsSchemaVersion: results.schemaVersion(),
       recovered,
+      controllerStalls: stall.stalls,
     }),
   );
   registerSweepRoutes(api, ctx);
@@ -280,7 +288,6 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
   const addr = app.server.address();
   const port = typeof addr === "object" && addr ? addr.port : cfg.port;
   dispatcher.start();
-  const tickMs = Math.max(50, Math.min(cfg.heartbeatIntervalMs, 1000));
   let ticking = false;
   const tickTimer = setInterval(() => {
     if (ticking) return;
@@ -306,6 +313,7 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
       closed = true;
       dispatcher.stop();
       clearInterval(tickTimer);
+      stall.stop();
       await hub.close();
       await events.close();
       await app.close();

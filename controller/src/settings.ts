@@ -41,6 +41,11 @@ export const ControllerConfig = z
     /** exponential backoff base delay between tries (with jitter) */
     backoffMs: ms.default(30_000),
     backoffJitter: z.coerce.number().min(0).max(1).default(0.5),
+    /**
+     * a job whose every eligible node is excluded (each failed one of its attempts) goes back to an
+     * excluded node once this long has passed since that node's failure
+     */
+    exclusionBackoffMs: ms.default(300_000),
     /** quarantine a node after failures of K different jobs within the window */
     quarantineK: z.coerce.number().int().positive().default(3),
     quarantineWindowMs: ms.default(3_600_000),
@@ -78,6 +83,7 @@ const ENV: Record<string, keyof ControllerConfig> = {
   BENCHFLEET_STALLED_INTERVAL_MS: "stalledIntervalMs",
   BENCHFLEET_JOB_ATTEMPTS: "jobAttempts",
   BENCHFLEET_BACKOFF_MS: "backoffMs",
+  BENCHFLEET_EXCLUSION_BACKOFF_MS: "exclusionBackoffMs",
   BENCHFLEET_QUARANTINE_K: "quarantineK",
   BENCHFLEET_QUARANTINE_WINDOW_MS: "quarantineWindowMs",
   BENCHFLEET_AGING_MS: "agingMsPerPriorityStep",

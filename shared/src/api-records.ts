@@ -36,7 +36,10 @@ export interface JobRecord {
   attempts: number;
   currentAttemptId?: string;
   lastError?: string;
+  /** ids of the nodes in `exclusions` (kept for readers that need only the ids) */
   excludedNodes: string[];
+  /** nodes this job avoids after they failed one of its attempts, with why (see controller exclusions.ts) */
+  exclusions?: JobExclusion[];
   createdAt: string;
   enqueuedAt: number;
   updatedAt: string;
@@ -65,6 +68,22 @@ export interface Page<T> {
   offset: number;
   limit: number;
   items: T[];
+}
+
+/**
+ * A node a job avoids because an attempt of the job failed there. It is a preference, not a ban:
+ * when the job has no other node that could ever run it, the exclusion is lifted once `retryOnAt`
+ * has passed and the job retries on that node.
+ */
+export interface JobExclusion {
+  nodeId: string;
+  /** the failure that excluded the node */
+  reason: string;
+  attemptId: string;
+  /** epoch ms the exclusion was made */
+  at: number;
+  /** epoch ms from which the job may go back to this node when no other node can take it */
+  retryOnAt: number;
 }
 
 export interface SweepSource {
@@ -99,6 +118,7 @@ export interface SweepSummary extends SweepRecord {
 }
 
 export type AttemptState = "dispatched" | "running" | "succeeded" | "failed" | "cancelled";
+export type AttemptFailureKind = "member-lost" | "reported" | "deadline" | "assign-failed" | "lock-lost";
 
 export interface AttemptRecord {
   attemptId: string;
@@ -130,6 +150,8 @@ export interface AttemptRecord {
   reason?: string;
   /** nodes blamed for a failure */
   failedNodes?: string[];
+  /** who decided a failure: an agent's report, or the controller's judgement (lost member, deadline, lock) */
+  failureKind?: AttemptFailureKind;
   engineVersion?: string;
   phaseDurationsMs?: Record<string, number>;
 }

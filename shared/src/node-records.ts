@@ -8,6 +8,8 @@ import type { AgentInfo, Health, NodeState, Telemetry } from "./protocol.js";
 export interface NodeFailure {
   nodeId: string;
   jobId: string;
+  /** the attempt that failed (absent in records written before it was kept) */
+  attemptId?: string;
   /** epoch ms of the failure */
   at: number;
   reason: string;

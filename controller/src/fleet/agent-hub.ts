@@ -26,6 +26,7 @@ export class AgentHub implements AgentSender {
   private readonly byAgent = new Map<string, Conn>();
   private readonly conns = new Set<Conn>();
   private pingTimer: NodeJS.Timeout | undefined;
+  private lastPingAt = Date.now();
   /** frames rejected as malformed */
   malformed = 0;
 
@@ -40,9 +41,12 @@ export class AgentHub implements AgentSender {
     this.pingTimer.unref();
   }
 
-  private ping(): void {
+  private ping(now = Date.now()): void {
+    // a ping round far behind schedule means this process stalled: the pongs are still unread
+    const late = now - this.lastPingAt > 2 * this.cfg.pingIntervalMs;
+    this.lastPingAt = now;
     for (const c of this.conns) {
-      if (!c.alive) {
+      if (!c.alive && !late) {
         c.ws.terminate();
         continue;
       }
@@ -67,6 +71,8 @@ export class AgentHub implements AgentSender {
       conn.alive = true;
     });
     ws.on("message", (raw: Buffer, isBinary: boolean) => {
+      // liveness as frames arrive: a heartbeat waiting behind slow work (Redis) still counts now
+      if (conn.agentId && this.byAgent.get(conn.agentId) === conn) this.registry.touch(conn.agentId);
       chain = chain
         .then(() => this.onFrame(conn, isBinary ? raw : raw.toString("utf8")))
         .catch((e) => {

@@ -97,6 +97,12 @@ export class NodeRegistry {
     return rec;
   }
 
+  /** The agent was heard from (any frame, as it arrives, before it is processed): liveness only, in memory. */
+  touch(id: string, now = Date.now()): void {
+    const n = this.nodes.get(id);
+    if (n?.connected) n.lastSeenAt = Math.max(n.lastSeenAt, now);
+  }
+
   /** Heartbeat: refreshes liveness, health and telemetry; persists only when health changed. */
   async heartbeat(id: string, health: Health, telemetry: Telemetry | undefined, now = Date.now()): Promise<void> {
     const n = this.nodes.get(id);
@@ -159,12 +165,23 @@ export class NodeRegistry {
     return this.failures;
   }
 
-  /** Operator release clears the node's failure history, so it is not re-quarantined at once. */
-  async clearFailures(nodeId: string): Promise<void> {
-    this.failures = this.failures.filter((f) => f.nodeId !== nodeId);
+  /** Takes back the failures recorded for one attempt (it succeeded after all). */
+  async forgetFailures(attemptId: string): Promise<void> {
+    if (!this.failures.some((f) => f.attemptId === attemptId)) return;
+    this.failures = this.failures.filter((f) => f.attemptId !== attemptId);
+    await this.rewriteFailures();
+  }
+
+  private async rewriteFailures(): Promise<void> {
     const key = this.state.key("failures");
     const multi = this.state.redis.multi().del(key);
     for (const f of this.failures) multi.rpush(key, JSON.stringify(f));
     await multi.exec();
+  }
+
+  /** Operator release clears the node's failure history, so it is not re-quarantined at once. */
+  async clearFailures(nodeId: string): Promise<void> {
+    this.failures = this.failures.filter((f) => f.nodeId !== nodeId);
+    await this.rewriteFailures();
   }
 }

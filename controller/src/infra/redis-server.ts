@@ -39,10 +39,14 @@ export interface StartRedisOptions {
    * Redis dies first and a closing controller waits for it forever
    */
   detached?: boolean;
+  /** append-only file with fsync every second (default on: a restarted Redis keeps the queues and state) */
+  aof?: boolean;
+  /** listen here instead of a free port (a Redis restarted on the port its clients know) */
+  port?: number;
 }
 
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHandle> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "bf-redis-"));
   const child = spawn(
     opts.binary ?? "redis-server",
@@ -56,7 +60,9 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHan
       "--save",
       "",
       "--appendonly",
-      "no",
+      opts.aof === false ? "no" : "yes",
+      "--appendfsync",
+      "everysec",
       "--maxmemory-policy",
       "noeviction",
     ],

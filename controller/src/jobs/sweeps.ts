@@ -246,6 +246,7 @@ export class Sweeps {
       r.status = "queued";
       r.enqueuedAt = now;
       r.excludedNodes = [];
+      r.exclusions = [];
       r.retryAt = undefined;
       r.finishedAt = undefined;
       r.lastError = undefined;

@@ -22,10 +22,12 @@ import type { NodeRegistry } from "../fleet/node-registry.js";
 import type { Bus } from "../infra/bus.js";
 import type { LogStore } from "../infra/log-store.js";
 import type { Logger } from "../infra/logger.js";
+import type { StallGuard } from "../infra/stall-guard.js";
 import { type AttemptRecord, type AttemptStore, checkFence, type FenceVerdict, isLive } from "../jobs/attempts.js";
 import type { JobRecord, JobStore } from "../jobs/jobs.js";
 import { type Provenance, pointKey, type ResultsDb } from "../results/results-db.js";
 import type { ControllerConfig } from "../settings.js";
+import { addExclusions, dropExclusionsOf, liftExclusions } from "./exclusions.js";
 import { decideFailure, type FailureInput } from "./failure-policy.js";
 import { quarantineVerdict } from "./quarantine-policy.js";
 import type { QueueSet } from "./queues.js";
@@ -46,6 +48,8 @@ export interface SupervisorDeps {
   logs: LogStore;
   bus: Bus;
   log: Logger;
+  /** the controller's own stalls (Redis down, event loop held up): never counted against agents */
+  stall?: StallGuard;
 }
 
 export type AdoptVerdict = "adopt" | "abort" | "none";
@@ -151,6 +155,8 @@ export class AttemptSupervisor {
       j.currentAttemptId = attemptId;
       j.startedAt ??= new Date(now).toISOString();
       j.retryAt = undefined;
+      // back on a node it had excluded (none other could take it): a new failure excludes it anew
+      liftExclusions(j, nodeIds);
     });
     for (const id of nodeIds) await this.d.registry.setAttempt(id, attemptId);
     this.recordAttemptRow(att, deployment);
@@ -213,16 +219,15 @@ export class AttemptSupervisor {
     this.graceUntil.delete(agentId);
     const node = this.d.registry.get(agentId);
     if (!running) {
-      // an agent that comes back without its live attempt lost it (agent restarted): the gang is broken
+      // An agent back without its live attempt either finished it while it could not reach us (its
+      // spooled results and final state follow this hello on the same connection) or lost it (agent
+      // restarted). Nothing is decided here: the first heartbeat that still does not report the
+      // attempt, handled after those spooled messages, fails it (see onHeartbeat).
       const cur = node?.attemptId ? this.d.attempts.get(node.attemptId) : undefined;
-      if (cur && isLive(cur))
-        await this.fail(cur, {
-          kind: "member-lost",
-          reason: `${agentId} reconnected without the attempt (agent restarted)`,
-          nodes: [agentId],
-        });
-      await this.d.registry.setAttempt(agentId, undefined);
-      this.onCapacityChange();
+      if (!cur || !isLive(cur)) {
+        await this.d.registry.setAttempt(agentId, undefined);
+        this.onCapacityChange();
+      }
       return "none";
     }
     const att = this.d.attempts.get(running.attemptId);
@@ -230,6 +235,8 @@ export class AttemptSupervisor {
     if (verdict === "ok" && att) {
       await this.d.registry.setAttempt(agentId, att.attemptId);
       this.d.log.info({ agentId, attemptId: att.attemptId }, "attempt re-adopted");
+      // the gang barrier may have completed while the leader was away: tell it again (idempotent)
+      if (att.gang.find((m) => m.agentId === agentId)?.rank === 0) queueMicrotask(() => this.sendGangReady(att));
       return "adopt";
     }
     // it still runs something we no longer want: it must tear down; the node stays busy until it reports done
@@ -249,7 +256,7 @@ export class AttemptSupervisor {
       } else if (now - cur.startedAtMs > 3 * this.d.cfg.heartbeatIntervalMs && !cur.finishedMembers.includes(agentId)) {
         await this.fail(cur, {
           kind: "member-lost",
-          reason: `${agentId} no longer runs the attempt`,
+          reason: `${agentId} no longer runs the attempt (agent restarted without it)`,
           nodes: [agentId],
         });
       }
@@ -312,7 +319,9 @@ export class AttemptSupervisor {
       case "point-result":
       case "eval-result": {
         const { verdict, att } = await this.fence(agentId, msg);
-        const accept = att && (verdict === "ok" || (verdict === "finished" && att.state === "succeeded"));
+        // produced under a valid fencing token: accepted whenever it arrives, until a newer attempt
+        // of the job has started (then that attempt measures what is missing)
+        const accept = att && (verdict === "ok" || verdict === "finished");
         if (!accept) {
           this.send(agentId, { type: "ack", msgId: msg.msgId, ok: false, reason: `stale attempt (${verdict})` });
           return;
@@ -403,18 +412,25 @@ export class AttemptSupervisor {
     const rank = att.gang.find((m) => m.agentId === agentId)!.rank;
     att.ready[String(rank)] = msg.endpoints;
     if (att.state === "dispatched") att.state = "running";
-    const all = att.gang.every((m) => att.ready[String(m.rank)] !== undefined);
-    if (all && !att.gangReadySent) {
-      att.gangReadySent = true;
-      const leader = att.gang.find((m) => m.rank === 0)!;
-      this.send(leader.agentId, {
-        type: "gang-ready",
-        attemptId: att.attemptId,
-        fencingToken: att.fencingToken,
-        members: att.gang.map((m) => ({ rank: m.rank, endpoints: att.ready[String(m.rank)] ?? {} })),
-      });
-    }
     await this.d.attempts.save(att);
+    // a member-ready re-sent after a reconnect repeats the barrier for a leader that may have missed it
+    if (!att.gangReadySent || rank === 0) this.sendGangReady(att);
+  }
+
+  /** Sends gang-ready to the leader once every member is ready; idempotent on the agent. */
+  private sendGangReady(att: AttemptRecord): void {
+    if (!isLive(att) || !att.gang.every((m) => att.ready[String(m.rank)] !== undefined)) return;
+    const leader = att.gang.find((m) => m.rank === 0)!;
+    const sent = this.send(leader.agentId, {
+      type: "gang-ready",
+      attemptId: att.attemptId,
+      fencingToken: att.fencingToken,
+      members: att.gang.map((m) => ({ rank: m.rank, endpoints: att.ready[String(m.rank)] ?? {} })),
+    });
+    if (sent && !att.gangReadySent) {
+      att.gangReadySent = true;
+      void this.d.attempts.save(att).catch((e) => this.d.log.warn({ err: String(e) }, "saving the attempt failed"));
+    }
   }
 
   private async storeResult(
@@ -491,6 +507,7 @@ export class AttemptSupervisor {
       return;
     }
     const isLeader = att.gang.find((m) => m.agentId === agentId)?.rank === 0;
+    if (verdict === "finished" && isLeader && msg.status === "succeeded") await this.revive(att);
     if (verdict === "ok") {
       if (msg.engineVersion) att.engineVersion = msg.engineVersion;
       if (isLeader) att.phaseDurationsMs = msg.phaseDurationsMs;
@@ -539,6 +556,45 @@ export class AttemptSupervisor {
     this.d.log.info({ attemptId: att.attemptId }, "attempt succeeded");
   }
 
+  /**
+   * The leader reports success of an attempt the controller had failed on its own judgement (a member
+   * it took for lost, the deadline, the lock) and no newer attempt of the job has started: the work
+   * is done and its results are stored, so the attempt succeeds after all, the job's retry is
+   * withdrawn and the failure is no longer held against its nodes. Returns whether it revived.
+   */
+  private async revive(att: AttemptRecord, now = Date.now()): Promise<boolean> {
+    if (att.state !== "failed" || att.failureKind === undefined || att.failureKind === "reported") return false;
+    await this.launching.get(att.jobId)?.catch(() => {});
+    const job = this.d.jobs.get(att.jobId);
+    if (!job || job.currentAttemptId !== att.attemptId || (job.status !== "queued" && job.status !== "failed"))
+      return false;
+    const failedFor = att.reason;
+    await this.d.jobs.update(att.jobId, (j) => {
+      j.status = "succeeded";
+      j.finishedAt = new Date(now).toISOString();
+      j.retryAt = undefined;
+      j.lastError = undefined;
+      dropExclusionsOf(j, att.attemptId);
+    });
+    att.state = "succeeded";
+    att.reason = undefined;
+    att.failedNodes = undefined;
+    att.failureKind = undefined;
+    att.finishedAt = new Date(now).toISOString();
+    att.finishedAtMs = now;
+    await this.d.attempts.save(att);
+    this.recordAttemptRow(att);
+    try {
+      // the retry (delayed or waiting) or the final failure BullMQ holds for the job
+      await this.d.queues.remove(att.queue, att.jobId);
+    } catch (e) {
+      this.d.log.warn({ err: (e as Error).message, attemptId: att.attemptId }, "removing the retry failed");
+    }
+    await this.d.registry.forgetFailures(att.attemptId);
+    this.d.log.info({ attemptId: att.attemptId, failedFor }, "attempt succeeded after the controller had failed it");
+    return true;
+  }
+
   /** Fails a live attempt: cancels the gang, applies the failure policy, moves the BullMQ job on. */
   async fail(att: AttemptRecord, f: FailureInput, now = Date.now()): Promise<void> {
     if (!isLive(att)) return;
@@ -551,6 +607,7 @@ export class AttemptSupervisor {
     att.state = "failed";
     att.reason = decision.reason;
     att.failedNodes = f.nodes;
+    att.failureKind = f.kind;
     att.finishedAt = new Date(now).toISOString();
     att.finishedAtMs = now;
     await this.d.attempts.save(att);
@@ -576,7 +633,13 @@ export class AttemptSupervisor {
       });
     }
     for (const nodeId of decision.blame) {
-      await this.d.registry.recordFailure({ nodeId, jobId: att.jobId, at: now, reason: decision.reason });
+      await this.d.registry.recordFailure({
+        nodeId,
+        jobId: att.jobId,
+        attemptId: att.attemptId,
+        at: now,
+        reason: decision.reason,
+      });
       const v = quarantineVerdict(this.d.registry.failureHistory(), nodeId, now, {
         k: this.d.cfg.quarantineK,
         windowMs: this.d.cfg.quarantineWindowMs,
@@ -605,7 +668,12 @@ export class AttemptSupervisor {
       j.status = retrying ? "queued" : "failed";
       j.lastError = decision.reason;
       j.gpuSeconds += (att.gpus * (now - att.startedAtMs)) / 1000;
-      for (const n of decision.exclude) if (!j.excludedNodes.includes(n)) j.excludedNodes.push(n);
+      addExclusions(j, decision.exclude, {
+        reason: decision.reason,
+        attemptId: att.attemptId,
+        at: now,
+        backoffMs: this.d.cfg.exclusionBackoffMs,
+      });
       j.retryAt = retrying ? retryAt : undefined;
       if (!retrying) j.finishedAt = att.finishedAt;
     });
@@ -655,8 +723,13 @@ export class AttemptSupervisor {
 
   /** Heartbeat timeouts, disconnect grace, attempt deadlines, lock extension. */
   async tick(now = Date.now()): Promise<void> {
+    const stall = this.d.stall;
+    stall?.probe(now);
+    // while Redis is down the controller cannot hear or record anything reliably: no verdicts
+    if (stall?.stalled) return;
+    const silentSince = (t: number) => stall?.silentSince(t) ?? t;
     for (const node of this.d.registry.list()) {
-      if (node.connected && now - node.lastSeenAt > this.d.cfg.heartbeatTimeoutMs) {
+      if (node.connected && now - silentSince(node.lastSeenAt) > this.d.cfg.heartbeatTimeoutMs) {
         this.d.log.warn({ nodeId: node.id }, "heartbeat timeout");
         this.hub?.disconnect(node.id, 4008, "heartbeat timeout");
         await this.d.registry.disconnected(node.id, now);
@@ -673,7 +746,10 @@ export class AttemptSupervisor {
       const lost = att.gang.filter((m) => {
         const n = this.d.registry.get(m.agentId);
         if (!n || n.connected) return false;
-        const until = this.graceUntil.get(m.agentId) ?? (n.disconnectedAt ?? now) + this.d.cfg.disconnectGraceMs;
+        const until = Math.max(
+          this.graceUntil.get(m.agentId) ?? 0,
+          silentSince(n.disconnectedAt ?? now) + this.d.cfg.disconnectGraceMs,
+        );
         return now > until;
       });
       if (lost.length) {

@@ -13,6 +13,7 @@ import type { JobRecord, JobStore } from "../jobs/jobs.js";
 import type { ControllerConfig } from "../settings.js";
 import { type AllocJob, type AllocNode, allocate, type Reservation } from "./allocator.js";
 import type { AttemptSupervisor } from "./attempt-supervisor.js";
+import { type ExclusionNode, effectiveExclusions } from "./exclusions.js";
 import type { QueueSet } from "./queues.js";
 
 export class Dispatcher {
@@ -97,9 +98,22 @@ export class Dispatcher {
 
   private async roundAt(now: number): Promise<number> {
     const allocJobs: AllocJob[] = [];
+    const exclusionWaits = new Map<string, string>();
     for (const q of this.queues.names()) await this.queues.promoteDue(q, now);
+    const fleet: ExclusionNode[] = this.registry.list().map((n) => ({
+      id: n.id,
+      labels: nodeLabels(n.info),
+      domain: n.info.domain,
+      schedulable: n.connected && n.health.ok && n.adminState === "active",
+      capacity: n.info.launcher === "slurm" ? (n.info.slurm?.nodes ?? 1) : 1,
+    }));
     for (const rec of this.jobs.queued()) {
       if (rec.retryAt !== undefined && rec.retryAt > now) continue;
+      const ex = rec.excludedNodes.length ? effectiveExclusions(rec, fleet, now) : { excluded: [] };
+      if (ex.waiting) {
+        exclusionWaits.set(rec.jobId, ex.waiting);
+        continue;
+      }
       allocJobs.push({
         jobId: rec.jobId,
         runner: rec.runner,
@@ -107,7 +121,7 @@ export class Dispatcher {
         priority: rec.priority,
         enqueuedAt: rec.enqueuedAt,
         estimatedSeconds: rec.estimatedSeconds,
-        excludedNodes: rec.excludedNodes,
+        excludedNodes: ex.excluded,
       });
     }
     const nodes: AllocNode[] = this.registry.list().map((n) => {
@@ -129,6 +143,7 @@ export class Dispatcher {
         this.registry.setHolds(new Map());
       }
       this.waitingReasons.clear();
+      for (const [id, why] of exclusionWaits) this.waitingReasons.set(id, why);
       return 0;
     }
     const ta = performance.now();
@@ -146,6 +161,7 @@ export class Dispatcher {
     this.registry.setHolds(holds);
     this.waitingReasons.clear();
     for (const w of decision.waiting) this.waitingReasons.set(w.jobId, w.reason);
+    for (const [id, why] of exclusionWaits) this.waitingReasons.set(id, why);
     // A claim takes the head of its BullMQ queue, so the starts of one queue go one after the other,
     // in the allocator's order; queues are independent (their own jobs, disjoint nodes), so they go
     // side by side: a round that fills a fleet of several SKUs waits for the longest queue, not the sum.
