@@ -16,6 +16,7 @@ import type {
   SkuName,
   WelcomeMsg,
 } from "@benchfleet/shared";
+import { readCredential, writeCredential } from "./credential.js";
 import { type Discovery, discover, discoverHost, emulatedGpus, runTool, toGpuInfo } from "./discovery/discover.js";
 import { NVIDIA_APPS_ARGS, parseNvidiaComputeApps } from "./discovery/gpu-health.js";
 import { emulatedProduct } from "./discovery/sku-map.js";
@@ -301,6 +302,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
   const runEval = o.runEval ?? (await loadEvalRunner());
   const buildPlan = o.buildPlan ?? (await import("@benchfleet/recipes")).buildLaunchPlan;
 
+  let credential = readCredential(o.dataDir, agentId);
   const client: ProtocolClient = new ProtocolClient({
     url: o.controller,
     spool,
@@ -309,6 +311,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
     onLog: (l) => log(`protocol: ${l}`),
     hello: async () => ({
       token: o.token,
+      ...(credential ? { credential } : {}),
       agent: {
         agentId,
         hostname: d.host.hostname,
@@ -336,6 +339,11 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
     }),
     onWelcome: (w: WelcomeMsg) => {
       log(`registered as ${w.agentId}`);
+      if (w.credential) {
+        writeCredential(o.dataDir, agentId, w.credential);
+        credential = w.credential;
+        log("enrolled: the controller's credential for this agent id is kept in the data dir");
+      }
       if (current && w.running === "abort") current.cancel("the controller aborted this attempt after the reconnect");
       // messages of the gang barrier sent while the controller was away may be lost: repeat them
       if (current && w.running === "adopt") for (const m of current.barrierMessages()) client.send(m);

@@ -74,9 +74,12 @@ export class ApiClient {
   }
 
   wsUrl(path: string): string {
-    const u = new URL(`${this.url.replace(/^http/, "ws")}${path}`);
-    if (this.token) u.searchParams.set("token", this.token);
-    return u.toString();
+    return new URL(`${this.url.replace(/^http/, "ws")}${path}`).toString();
+  }
+
+  /** headers a WebSocket to the controller needs (the token travels in a header, never in the URL) */
+  wsHeaders(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
   }
 }
 

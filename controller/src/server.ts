@@ -9,13 +9,14 @@ import { fileURLToPath } from "node:url";
 import { MAX_MESSAGE_BYTES } from "@benchfleet/shared";
 import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger } from "fastify";
+import { registerAgentEnrolmentRoutes } from "./api/agent-enrolment.js";
 import { Auth, mergeTokens, tokensFromEnv, tokensFromFile } from "./api/auth.js";
 import { EventHub, type Topic } from "./api/event-hub.js";
 import { registerJobRoutes } from "./api/jobs.js";
 import { registerNodeRoutes } from "./api/nodes.js";
 import { registerResultRoutes } from "./api/results.js";
 import { registerResultsAnalyticsRoutes } from "./api/results-analytics.js";
-import { Api, errorBody } from "./api/route.js";
+import { Api, EVENTS_SUBPROTOCOL, errorBody, websocketBearer } from "./api/route.js";
 import { registerSessionRoutes } from "./api/session.js";
 import { registerSweepRoutes } from "./api/sweeps.js";
 import type { ControllerContext } from "./context.js";
@@ -226,7 +227,20 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
     void reply.code(404).send({ error: "not-found", message: `no route ${req.method} ${req.url.split("?")[0]}` });
   });
 
-  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: MAX_MESSAGE_BYTES,
+      // a browser's events socket offers its token as a subprotocol beside this one: answer with this one
+      handleProtocols: (offered: Set<string>) => (offered.has(EVENTS_SUBPROTOCOL) ? EVENTS_SUBPROTOCOL : false),
+    },
+  });
+  // a request for no route is refused before its body is read (and its connection closed, not drained)
+  app.addHook("onRequest", async (req, reply) => {
+    if (req.routeOptions.url !== undefined) return;
+    if (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined)
+      void reply.header("connection", "close");
+    return reply.code(404).send({ error: "not-found", message: `no route ${req.method} ${req.url.split("?")[0]}` });
+  });
   const api = new Api(app, auth);
   app.get("/api/v1/agents/ws", { websocket: true }, (socket) => hub.handle(socket));
   app.get(
@@ -234,7 +248,7 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
     {
       websocket: true,
       preValidation: async (req) => {
-        api.authorize(req, "viewer");
+        api.authorize(req, "viewer", websocketBearer(req));
       },
     },
     (socket) => events.handle(socket),
@@ -267,6 +281,7 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
   registerSweepRoutes(api, ctx);
   registerJobRoutes(api, ctx);
   registerNodeRoutes(api, ctx);
+  registerAgentEnrolmentRoutes(api, ctx);
   registerResultRoutes(api, ctx);
   registerResultsAnalyticsRoutes(api, ctx);
   registerSessionRoutes(api);

@@ -11,6 +11,8 @@ import { EnergySummary, EvalResult, PointResult } from "./results.js";
 import { SkuName } from "./skus.js";
 
 export const PROTOCOL_VERSION = 1;
+/** the longest an agent waits between reconnect tries (its back-off cap); a controller's reconnect grace must exceed it */
+export const AGENT_RECONNECT_MAX_MS = 30_000;
 /** Largest message either side accepts (bytes). */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
@@ -111,6 +113,8 @@ export const HelloMsg = z
     type: z.literal("hello"),
     protocol: z.number().int(),
     token: z.string(),
+    /** the credential the controller issued at this agent id's enrolment (enrolled agents only) */
+    credential: z.string().max(200).optional(),
     agent: AgentInfo,
     health: Health,
     /** the attempt this agent is running, re-reported after every reconnect */
@@ -269,6 +273,8 @@ export const WelcomeMsg = z
     serverTime: z.string(),
     /** what the controller wants done with the attempt the agent reported running */
     running: z.enum(["adopt", "abort", "none"]),
+    /** issued at enrolment: keep it (with the data dir) and send it in every later hello */
+    credential: z.string().optional(),
   })
   .strict();
 

@@ -20,7 +20,9 @@ class Sub {
     ws.on("message", (raw: Buffer) => this.frames.push(JSON.parse(raw.toString("utf8"))));
   }
   static async open(url: string, token = TOKENS.viewer): Promise<Sub> {
-    const ws = new WebSocket(`${url.replace("http", "ws")}/api/v1/events/ws?token=${token}`);
+    const ws = new WebSocket(`${url.replace("http", "ws")}/api/v1/events/ws`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     await new Promise((r, j) => {
       ws.once("open", r);
       ws.once("error", j);

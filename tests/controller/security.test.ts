@@ -68,7 +68,7 @@ describe("auth and malformed input", () => {
     expect((await c.api("GET", "/api/v1/nope")).body.error).toBe("not-found");
   });
 
-  it("agents: wrong or missing tokens are refused; an enrolment token binds the agent id to its host", async () => {
+  it("agents: wrong or missing tokens are refused; an enrolment token binds the agent id to a credential the controller issues", async () => {
     const wrong = new ProtocolAgent({ url: c.url, agentId: "sec-1", token: "wrong-token-0123456789" });
     agents.push(wrong);
     await expect(wrong.connect()).rejects.toThrow(/4003/);
@@ -81,14 +81,96 @@ describe("auth and malformed input", () => {
 
     const first = new ProtocolAgent({ url: c.url, agentId: "sec-bound", token: TOKENS.enrol, hostname: "host-a" });
     agents.push(first);
-    await first.connect();
+    const welcome = await first.connect();
+    expect(welcome.credential).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     await first.close();
-    const impostor = new ProtocolAgent({ url: c.url, agentId: "sec-bound", token: TOKENS.enrol, hostname: "host-b" });
+    // the same enrolment token and the same (self-stated) hostname are not enough without the credential
+    const impostor = new ProtocolAgent({ url: c.url, agentId: "sec-bound", token: TOKENS.enrol, hostname: "host-a" });
     agents.push(impostor);
     await expect(impostor.connect()).rejects.toThrow(/4003/);
-    const again = new ProtocolAgent({ url: c.url, agentId: "sec-bound", token: TOKENS.enrol, hostname: "host-a" });
+    impostor.credential = "a-guessed-credential-0123456789";
+    await expect(impostor.connect()).rejects.toThrow(/4003/);
+    // the enrolled agent comes back with its credential (from any host name)
+    const again = new ProtocolAgent({ url: c.url, agentId: "sec-bound", token: TOKENS.enrol, hostname: "host-b" });
+    again.credential = first.credential;
     agents.push(again);
-    expect((await again.connect()).agentId).toBe("sec-bound");
+    const back = await again.connect();
+    expect(back.agentId).toBe("sec-bound");
+    expect(back.credential).toBeUndefined();
+    await again.close();
+    // an operator forgets the enrolment of an agent that lost its data dir: it enrols anew
+    expect((await c.api("DELETE", "/api/v1/agents/sec-bound/enrolment", undefined, TOKENS.operator)).status).toBe(403);
+    expect((await c.api("DELETE", "/api/v1/agents/sec-bound/enrolment")).body).toEqual({
+      agentId: "sec-bound",
+      forgotten: true,
+    });
+    const fresh = new ProtocolAgent({ url: c.url, agentId: "sec-bound", token: TOKENS.enrol });
+    agents.push(fresh);
+    expect((await fresh.connect()).credential).toBeDefined();
+  });
+
+  it("an enrolment token cannot take over an agent id that has its own token, nor fail its attempt", async () => {
+    const owner = new ProtocolAgent({ url: c.url, agentId: "pinned-1", token: "pinned-agent-token-0123456789" });
+    agents.push(owner);
+    await owner.connect();
+    const d = makeDeployment({ seed: "takeover", points: [{ concurrency: 1, isl: 64, osl: 64 }] });
+    await c.api("POST", "/api/v1/sweeps", { deployments: [d] });
+    const a = await owner.nextAssignment(5000);
+    owner.accept(a);
+    const thief = new ProtocolAgent({ url: c.url, agentId: "pinned-1", token: TOKENS.enrol });
+    agents.push(thief);
+    await expect(thief.connect()).rejects.toThrow(/4003/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(owner.closed).toBeUndefined();
+    const job = (await c.api("GET", `/api/v1/jobs/${a.jobId}`)).body;
+    expect(job.status).toBe("running");
+    expect(job.attempts.map((x: { state: string }) => x.state)).toEqual([expect.stringMatching(/dispatched|running/)]);
+    await owner.runAssignment(a);
+  });
+
+  it("an unauthenticated request with a large body is refused before the body is read", async () => {
+    const { connect } = await import("node:net");
+    const port = Number(new URL(c.url).port);
+    for (const path of ["/api/v1/sweeps", "/api/v1/no-such-route"]) {
+      const sock = connect(port, "127.0.0.1");
+      let answer = "";
+      sock.on("data", (b) => (answer += b.toString("latin1")));
+      const closed = new Promise<void>((r) => sock.once("close", () => r()));
+      sock.on("error", () => {});
+      // headers announce 60 MiB; none of it is sent: the answer must not wait for it
+      sock.write(
+        `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${60 * 2 ** 20}\r\n\r\n{"a":`,
+      );
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 3000))]);
+      sock.destroy();
+      expect(answer, path).toMatch(path === "/api/v1/sweeps" ? /^HTTP\/1\.1 401/ : /^HTTP\/1\.1 404/);
+      expect(answer.toLowerCase(), path).toContain("connection: close");
+    }
+  });
+
+  it("tokens are not accepted in URLs; the events socket takes the header or a browser's subprotocol", async () => {
+    const q = await c.api("GET", `/api/v1/sweeps?token=${TOKENS.admin}`, undefined, "");
+    expect(q.status).toBe(401);
+    const ws = (url: string, o: ConstructorParameters<typeof WebSocket>[2], protocols?: string[]) =>
+      new Promise<number | string>((resolve) => {
+        const s = new WebSocket(url, protocols ?? [], o);
+        s.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+        s.once("open", () => {
+          resolve(`open ${s.protocol}`);
+          s.close();
+        });
+        s.once("error", () => resolve(-1));
+      });
+    const base = `${c.url.replace("http", "ws")}/api/v1/events/ws`;
+    expect(await ws(`${base}?token=${TOKENS.viewer}`, {})).toBe(401);
+    expect(await ws(base, { headers: { authorization: `Bearer ${TOKENS.viewer}` } })).toBe("open ");
+    const offered = ["benchfleet.events", `benchfleet.bearer.${Buffer.from(TOKENS.viewer).toString("base64url")}`];
+    expect(await ws(base, {}, offered)).toBe("open benchfleet.events");
+    const wrong = [
+      "benchfleet.events",
+      `benchfleet.bearer.${Buffer.from("nope-0123456789abcdef").toString("base64url")}`,
+    ];
+    expect(await ws(base, {}, wrong)).toBe(401);
   });
 
   it("malformed frames: error before hello closes cleanly; after hello the connection is kept; no crash", async () => {

@@ -83,6 +83,8 @@ export class ProtocolAgent {
   private hbTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   closed: { code: number; reason: string } | undefined;
+  /** the credential the controller issued at enrolment; sent in every later hello */
+  credential: string | undefined;
   /** on `cancel` of the running attempt: stop reporting it and send attempt-finished(cancelled) */
   autoTeardown = true;
 
@@ -166,6 +168,7 @@ export class ProtocolAgent {
       type: "hello",
       protocol: PROTOCOL_VERSION,
       token: extra.token ?? this.opts.token ?? "",
+      ...(this.credential ? { credential: this.credential } : {}),
       agent: this.info(),
       health: { ok: true, reasons: [], checkedAt: new Date().toISOString() },
       running: this.running,
@@ -182,6 +185,8 @@ export class ProtocolAgent {
         setTimeout(() => clearInterval(t), 5100);
       }),
     ]);
+    const w = welcome as Extract<ControllerMessage, { type: "welcome" }>;
+    if (w.credential) this.credential = w.credential;
     if (this.opts.heartbeatMs !== 0) this.startHeartbeats(this.opts.heartbeatMs ?? 100);
     return welcome as Extract<ControllerMessage, { type: "welcome" }>;
   }

@@ -18,7 +18,7 @@ export async function followEvents(
   onFrame: (f: any) => void,
   opts: { signal?: AbortSignal } = {},
 ): Promise<void> {
-  const ws = new WebSocket(client.wsUrl("/api/v1/events/ws"));
+  const ws = new WebSocket(client.wsUrl("/api/v1/events/ws"), { headers: client.wsHeaders() });
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
     ws.once("unexpected-response", (_req, res) =>

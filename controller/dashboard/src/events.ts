@@ -68,7 +68,8 @@ export class EventClient {
 
   private connect(): void {
     const token = getToken();
-    const ws = new WebSocket(token ? `${this.url}?token=${encodeURIComponent(token)}` : this.url);
+    // a browser cannot set headers on a WebSocket: the token is offered as a subprotocol, never put in the URL
+    const ws = new WebSocket(this.url, token ? ["benchfleet.events", `benchfleet.bearer.${base64url(token)}`] : []);
     this.ws = ws;
     ws.onopen = () => {
       this.retryMs = 250;
@@ -148,3 +149,10 @@ function defaultUrl(): string {
 }
 
 export const events = new EventClient();
+
+function base64url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}

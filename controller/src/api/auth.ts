@@ -1,13 +1,14 @@
 /**
  * Authentication and roles.
- * - Agents: a per-agent token (bound to that agent id), or an enrolment token: the first hello with
- *   it binds the agent id to that token and hostname; later hellos for the id must match both.
+ * - Agents: a per-agent token (bound to that agent id; nothing else opens that id), or an enrolment
+ *   token: the first hello with it binds the agent id to that token and to a credential the
+ *   controller issues in the welcome; later hellos for the id must bring both.
  * - Operators: tokens with roles viewer < operator < admin. Reads need viewer, mutations operator.
  * Tokens come from env (BENCHFLEET_AGENT_TOKENS="id=tok,…", BENCHFLEET_ENROLMENT_TOKENS="tok,…",
  * BENCHFLEET_OPERATOR_TOKENS="name:role:tok,…") and/or a YAML/JSON file; compared in constant time.
  * `insecureDev` turns all checks off (local demo only).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConfigError, loadYaml } from "@benchfleet/shared";
 import { z } from "zod";
@@ -86,8 +87,15 @@ export function mergeTokens(...parts: TokensFile[]): TokensFile {
 }
 
 export type AgentAuthResult =
-  | { ok: true; via: "agent-token" | "enrolment" | "insecure" }
-  | { ok: false; reason: string };
+  /** `issued`: a new credential for the agent to keep and present in its later hellos */
+  { ok: true; via: "agent-token" | "enrolment" | "insecure"; issued?: string } | { ok: false; reason: string };
+
+/** What an enrolled agent id is bound to (hashes only); `hostname`: bindings made before credentials */
+interface AgentBinding {
+  tokenHash?: string;
+  credentialHash?: string;
+  hostname?: string;
+}
 
 export class Auth {
   constructor(
@@ -107,30 +115,53 @@ export class Auth {
     return found;
   }
 
-  async agent(agentId: string, token: string, hostname: string): Promise<AgentAuthResult> {
+  /**
+   * Authenticates an agent's hello. An id listed with its own token accepts only that token (an
+   * enrolment token never opens it). Any other id may enrol with an enrolment token: the first
+   * hello binds the id to that token and to a credential the controller makes and hands out in the
+   * welcome (`issued`); every later hello for the id must bring both. The hostname an agent states is
+   * not part of the binding (anyone can state any hostname). Bindings made before credentials were
+   * issued (enrolment token + hostname) are upgraded on their next matching hello.
+   */
+  async agent(agentId: string, token: string, hostname: string, credential?: string): Promise<AgentAuthResult> {
     if (this.insecureDev) return { ok: true, via: "insecure" };
     let perAgent = false;
-    let perAgentMismatch = false;
+    let hasOwnToken = false;
     for (const a of this.tokens.agents) {
       if (a.id !== agentId) continue;
+      hasOwnToken = true;
       if (safeEqual(a.token, token)) perAgent = true;
-      else perAgentMismatch = true;
     }
     if (perAgent) return { ok: true, via: "agent-token" };
+    if (hasOwnToken) return { ok: false, reason: `agent ${agentId} has its own token; this is not it` };
     let enrol = false;
     for (const t of this.tokens.enrolment) if (safeEqual(t, token)) enrol = true;
-    if (!enrol)
-      return { ok: false, reason: perAgentMismatch ? `wrong token for agent ${agentId}` : "unknown agent token" };
-    const binding = { tokenHash: hashToken(token), hostname };
+    if (!enrol) return { ok: false, reason: "unknown agent token" };
     const key = this.state.key("agent-bindings");
-    const created = await this.state.redis.hsetnx(key, agentId, JSON.stringify(binding));
-    if (created) return { ok: true, via: "enrolment" };
-    const prev = JSON.parse((await this.state.redis.hget(key, agentId)) ?? "{}") as {
-      tokenHash?: string;
-      hostname?: string;
-    };
-    if (prev.tokenHash && safeEqual(prev.tokenHash, binding.tokenHash) && prev.hostname === hostname)
-      return { ok: true, via: "enrolment" };
-    return { ok: false, reason: `agent id ${agentId} is bound to another host or enrolment token` };
+    const issued = randomBytes(32).toString("base64url");
+    const tokenHash = hashToken(token);
+    const binding: AgentBinding = { tokenHash, credentialHash: hashToken(issued) };
+    if (await this.state.redis.hsetnx(key, agentId, JSON.stringify(binding)))
+      return { ok: true, via: "enrolment", issued };
+    const prev = JSON.parse((await this.state.redis.hget(key, agentId)) ?? "{}") as AgentBinding;
+    const sameToken = prev.tokenHash !== undefined && safeEqual(prev.tokenHash, tokenHash);
+    if (sameToken && prev.credentialHash !== undefined) {
+      if (credential !== undefined && safeEqual(prev.credentialHash, hashToken(credential)))
+        return { ok: true, via: "enrolment" };
+      return {
+        ok: false,
+        reason: `agent id ${agentId} is enrolled with another credential (an operator can forget its enrolment: DELETE /api/v1/agents/${agentId}/enrolment)`,
+      };
+    }
+    if (sameToken && prev.credentialHash === undefined && prev.hostname === hostname) {
+      await this.state.redis.hset(key, agentId, JSON.stringify(binding));
+      return { ok: true, via: "enrolment", issued };
+    }
+    return { ok: false, reason: `agent id ${agentId} is bound to another enrolment token` };
+  }
+
+  /** Forgets an agent id's enrolment (its data dir and credential were lost): the next enrolment binds it anew. */
+  async forgetEnrolment(agentId: string): Promise<boolean> {
+    return (await this.state.redis.hdel(this.state.key("agent-bindings"), agentId)) > 0;
   }
 }

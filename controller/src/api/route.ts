@@ -51,11 +51,33 @@ function zodDetails(err: z.ZodError): Array<{ path: string; message: string }> {
   return err.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
 }
 
+/**
+ * The operator token of a request: `Authorization: Bearer <token>` only. Tokens in URLs are never
+ * read (URLs end up in logs, proxies and browser history).
+ */
 export function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (h?.startsWith("Bearer ")) return h.slice(7).trim();
-  const q = (req.query as Record<string, unknown> | undefined)?.token;
-  return typeof q === "string" ? q : undefined;
+  return undefined;
+}
+
+/** The subprotocol a browser's events WebSocket names itself with (it offers the token beside it). */
+export const EVENTS_SUBPROTOCOL = "benchfleet.events";
+const BEARER_SUBPROTOCOL = "benchfleet.bearer.";
+
+/**
+ * The token of a WebSocket upgrade: the Authorization header (CLI, other programs) or, from a
+ * browser, which cannot set headers on a WebSocket, a `Sec-WebSocket-Protocol` entry
+ * `benchfleet.bearer.<base64url of the token>` offered beside `benchfleet.events`.
+ */
+export function websocketBearer(req: FastifyRequest): string | undefined {
+  const h = bearer(req);
+  if (h !== undefined) return h;
+  const offered = String(req.headers["sec-websocket-protocol"] ?? "")
+    .split(",")
+    .map((p) => p.trim());
+  const b = offered.find((p) => p.startsWith(BEARER_SUBPROTOCOL));
+  return b === undefined ? undefined : Buffer.from(b.slice(BEARER_SUBPROTOCOL.length), "base64url").toString("utf8");
 }
 
 export class Api {
@@ -67,9 +89,13 @@ export class Api {
   ) {}
 
   /** Checks the bearer token against a role; throws 401/403. */
-  authorize(req: FastifyRequest, role: Role | "public"): { name: string; role: Role } | undefined {
+  authorize(
+    req: FastifyRequest,
+    role: Role | "public",
+    token: string | undefined = bearer(req),
+  ): { name: string; role: Role } | undefined {
     if (role === "public") return undefined;
-    const user = this.auth.operator(bearer(req));
+    const user = this.auth.operator(token);
     if (!user)
       throw new ApiError(401, "unauthorized", "a valid operator token is required (Authorization: Bearer <token>)");
     if (!roleAtLeast(user.role, role))
@@ -83,11 +109,23 @@ export class Api {
     B extends z.ZodType = z.ZodType<undefined>,
   >(spec: RouteSpec<P, Q, B>, handler: (ctx: RouteCtx<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown>): void {
     this.document(spec);
+    const users = new WeakMap<FastifyRequest, { name: string; role: Role } | undefined>();
     this.app.route({
       method: spec.method,
       url: spec.url,
+      // before the body is read: an unauthenticated request is refused without buffering its body,
+      // and its connection is closed rather than drained
+      onRequest: async (req, reply) => {
+        try {
+          users.set(req, this.authorize(req, spec.role));
+        } catch (e) {
+          if (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined)
+            void reply.header("connection", "close");
+          throw e;
+        }
+      },
       handler: async (req, reply) => {
-        const user = this.authorize(req, spec.role);
+        const user = users.get(req);
         const parse = <T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): unknown => {
           if (!schema) return value;
           const r = schema.safeParse(value ?? {});
@@ -101,7 +139,6 @@ export class Api {
           return r.data;
         };
         const query = { ...((req.query as Record<string, unknown>) ?? {}) };
-        delete query.token;
         const ctx = {
           params: parse(spec.params, req.params, "path parameters"),
           query: parse(spec.query, query, "query"),

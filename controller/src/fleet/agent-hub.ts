@@ -145,7 +145,7 @@ export class AgentHub implements AgentSender {
         return;
       }
       const id = msg.agent.agentId;
-      const verdict = await this.auth.agent(id, msg.token, msg.agent.hostname);
+      const verdict = await this.auth.agent(id, msg.token, msg.agent.hostname, msg.credential);
       if (!verdict.ok) {
         this.log.warn({ agentId: id, reason: verdict.reason }, "agent authentication failed");
         this.closeWith(conn, 4003, "authentication failed");
@@ -167,6 +167,7 @@ export class AgentHub implements AgentSender {
         heartbeatIntervalMs: this.cfg.heartbeatIntervalMs,
         serverTime: new Date().toISOString(),
         running,
+        ...(verdict.issued ? { credential: verdict.issued } : {}),
       });
       if (node.adminState === "drain") this.sendRaw(conn, { type: "drain", drain: true });
       if (running === "abort" && msg.running)
