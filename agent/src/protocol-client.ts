@@ -4,6 +4,7 @@
  * attempt in every hello, and delivers spooled messages until they are acknowledged.
  */
 import {
+  AGENT_RECONNECT_MAX_MS,
   type AgentMessage,
   ControllerMessage,
   decodeMessage,
@@ -167,7 +168,7 @@ export class ProtocolClient {
       this.ws = undefined;
       if (this.stopped) return;
       if (!wasRegistered) this.failures += 1;
-      const delay = reconnectDelay(this.failures, this.o.backoff ?? { initialMs: 500, maxMs: 30_000 });
+      const delay = reconnectDelay(this.failures, this.o.backoff ?? { initialMs: 500, maxMs: AGENT_RECONNECT_MAX_MS });
       this.log(`disconnected (${code}${reason.length ? ` ${reason.toString()}` : ""}); reconnecting in ${delay} ms`);
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     });
@@ -194,7 +195,7 @@ export class ProtocolClient {
       case "ack": {
         // ok:false is a definitive rejection (e.g. a superseded attempt): resending cannot help
         if (!msg.ok) this.log(`controller rejected ${msg.msgId}: ${msg.reason ?? "no reason"}`);
-        this.o.spool.ack(msg.msgId);
+        if (this.o.spool.ack(msg.msgId) && msg.ok) this.log(`delivered ${msg.msgId}`);
         const waiters = this.ackWaiters.get(msg.msgId) ?? [];
         this.ackWaiters.delete(msg.msgId);
         for (const w of waiters) w(msg.ok);

@@ -3,7 +3,7 @@
  * (`loadConfig`), then passed around as a plain `ControllerConfig`. All durations are milliseconds.
  */
 
-import { ConfigError } from "@benchfleet/shared";
+import { AGENT_RECONNECT_MAX_MS, ConfigError } from "@benchfleet/shared";
 import { z } from "zod";
 
 const ms = z.coerce.number().int().positive();
@@ -32,6 +32,8 @@ export const ControllerConfig = z
     disconnectGraceMs: ms.default(30_000),
     /** after a controller restart, agents of running attempts have this long to reconnect */
     reconnectGraceMs: ms.default(60_000),
+    /** the agents' reconnect back-off cap (their longest wait between tries): the reconnect grace must exceed it */
+    agentReconnectMaxMs: ms.default(AGENT_RECONNECT_MAX_MS),
     /** BullMQ lock of an active job; extended while its gang heartbeats */
     lockDurationMs: ms.default(300_000),
     stalledIntervalMs: ms.default(30_000),
@@ -64,7 +66,12 @@ export const ControllerConfig = z
     /** at startup, give up (a one-line error) when Redis has not answered within this long */
     redisStartupTimeoutMs: ms.default(30_000),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.reconnectGraceMs > c.agentReconnectMaxMs, {
+    path: ["reconnectGraceMs"],
+    message:
+      "must exceed the agents' reconnect back-off cap (agentReconnectMaxMs, env BENCHFLEET_AGENT_RECONNECT_MAX_MS): an agent waiting out its back-off would come back after its running attempt was given up",
+  });
 export type ControllerConfig = z.infer<typeof ControllerConfig>;
 export type ControllerConfigInput = z.input<typeof ControllerConfig>;
 
@@ -79,6 +86,7 @@ const ENV: Record<string, keyof ControllerConfig> = {
   BENCHFLEET_HEARTBEAT_TIMEOUT_MS: "heartbeatTimeoutMs",
   BENCHFLEET_DISCONNECT_GRACE_MS: "disconnectGraceMs",
   BENCHFLEET_RECONNECT_GRACE_MS: "reconnectGraceMs",
+  BENCHFLEET_AGENT_RECONNECT_MAX_MS: "agentReconnectMaxMs",
   BENCHFLEET_LOCK_DURATION_MS: "lockDurationMs",
   BENCHFLEET_STALLED_INTERVAL_MS: "stalledIntervalMs",
   BENCHFLEET_JOB_ATTEMPTS: "jobAttempts",

@@ -19,6 +19,7 @@ export const FAST: Partial<ControllerConfigInput> = {
   heartbeatTimeoutMs: 1000,
   disconnectGraceMs: 500,
   reconnectGraceMs: 4000,
+  agentReconnectMaxMs: 2000,
   lockDurationMs: 2000,
   stalledIntervalMs: 1000,
   dispatchIntervalMs: 100,

@@ -67,6 +67,11 @@ export function registerAgentCommands(parent: Command): void {
     .option("--emulate-ip <ip>", "emulated node: address its engines bind and its peers use (e.g. 127.0.0.12)")
     .option("--time-scale <x>", "emulated engines: wall seconds per emulated second")
     .option(
+      "--reconnect-max-ms <ms>",
+      "longest wait between reconnect tries (default 30000; keep the controller's BENCHFLEET_AGENT_RECONNECT_MAX_MS in step)",
+      positiveInt("--reconnect-max-ms"),
+    )
+    .option(
       "--slurm-partition <name>",
       "--launcher slurm: the partition this agent stands for (run it on a login node)",
     )
@@ -142,6 +147,9 @@ export function registerAgentCommands(parent: Command): void {
             }
           : {}),
         timeScale: opts.timeScale ? Number(opts.timeScale) : undefined,
+        ...(opts.reconnectMaxMs
+          ? { backoff: { initialMs: Math.min(500, opts.reconnectMaxMs), maxMs: opts.reconnectMaxMs } }
+          : {}),
         log,
       });
       const h = handle.health();
