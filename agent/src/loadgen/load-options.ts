@@ -1,0 +1,77 @@
+/** The options of one load point (runLoadPoint) and the progress it reports. */
+
+import type { MultiTurnOptions } from "./multi-turn.js";
+import type { FirstChunkRule } from "./openai-stream.js";
+import type { RangeMode, VocabRange } from "./prompts.js";
+import type { Endpoint } from "./request-body.js";
+import type { RequestRecord } from "./request-record.js";
+import type { GpuCounts } from "./result.js";
+import type { SaturationThresholds } from "./saturation.js";
+
+export interface LoadProgress {
+  done: number;
+  total: number;
+  inFlight: number;
+  errors: number;
+  elapsedS: number;
+  requestsPerS: number;
+  outputTokensPerS: number;
+  phase: "calibrate" | "warmup" | "run";
+}
+
+export interface LoadPointOptions {
+  baseUrl: string;
+  model: string;
+  endpoint?: Endpoint;
+  isl: number;
+  osl: number;
+  /** default 0.8 (the reference lab's) */
+  rangeRatio?: number;
+  rangeMode?: RangeMode;
+  concurrency: number;
+  /** default 10 × concurrency */
+  numPrompts?: number;
+  /** default 2 × concurrency */
+  warmups?: number;
+  /** requests/s, default Infinity (closed loop only) */
+  requestRate?: number;
+  burstiness?: number;
+  seed?: number;
+  /** "ids" (default on /v1/completions) or "text" (always on chat) */
+  promptFormat?: "ids" | "text";
+  vocab?: VocabRange;
+  /** local tokenizer.json to pick single-token words for text prompts */
+  tokenizerPath?: string;
+  multiTurn?: MultiTurnOptions;
+  /** send ignore_eos + min_tokens (default true) */
+  exactOutput?: boolean;
+  extraBody?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  firstChunk?: FirstChunkRule;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  /** failed fraction above which the point fails (default 0.05) */
+  maxFailureFraction?: number;
+  saturation?: Partial<SaturationThresholds>;
+  percentiles?: number[];
+  gpus?: GpuCounts;
+  saveDetailed?: boolean;
+  backend?: string;
+  label?: string;
+  emulated?: boolean;
+  metadata?: Record<string, string>;
+  signal?: AbortSignal;
+  onProgress?: (p: LoadProgress) => void;
+  progressIntervalMs?: number;
+  /** worker threads sharing the in-flight requests (default 1: this event loop); the prompts are the
+   * same either way, each thread sends every n-th one with its share of the concurrency */
+  workers?: number;
+  /** internal (worker threads): send only the prompts i with i % count === index */
+  shard?: { index: number; count: number };
+  /** internal (worker threads): awaited between warmup and the measured run (a barrier) */
+  beforeMeasured?: () => Promise<void>;
+  /** "engine": latencies as the benchfleet emulator timed them on its emulated clock (see engine-timing.ts) */
+  timing?: "client" | "engine";
+  /** receives the per-request records of the measured run and the hrtime they are relative to */
+  onRecords?: (records: RequestRecord[], t0: bigint) => void;
+}

@@ -1,0 +1,86 @@
+/**
+ * A load point's options resolved: defaults filled in, combinations checked (RangeError naming the
+ * option), the server URL split into origin and request path. Pure.
+ */
+import type { LoadPointOptions } from "./load-options.js";
+import { DEFAULT_PERCENTILES } from "./metrics.js";
+import { DEFAULT_VOCAB, type RangeMode, type VocabRange } from "./prompts.js";
+import type { Endpoint } from "./request-body.js";
+import type { GpuCounts } from "./result.js";
+import { DEFAULT_SATURATION, type SaturationThresholds } from "./saturation.js";
+
+export interface LoadSettings {
+  endpoint: Endpoint;
+  chat: boolean;
+  concurrency: number;
+  numPrompts: number;
+  warmups: number;
+  /** requests/s; Infinity = closed loop only */
+  rate: number;
+  burstiness: number;
+  seed: number;
+  ratio: number;
+  mode: RangeMode;
+  format: "ids" | "text";
+  vocab: VocabRange;
+  gpus: GpuCounts;
+  maxFail: number;
+  saturation: SaturationThresholds;
+  percentiles: number[];
+  /** event loops sending requests: worker threads, or 1 (this one; always 1 inside a worker) */
+  threads: number;
+  origin: string;
+  /** the base URL's path without trailing slashes */
+  prefix: string;
+  /** request path: prefix + endpoint */
+  path: string;
+  backend: string;
+}
+
+export function resolveLoadSettings(opts: LoadPointOptions): LoadSettings {
+  const endpoint: Endpoint = opts.endpoint ?? "/v1/completions";
+  const chat = endpoint === "/v1/chat/completions";
+  const concurrency = opts.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`concurrency must be a positive integer (got ${concurrency})`);
+  const numPrompts = opts.numPrompts ?? 10 * concurrency;
+  const warmups = opts.warmups ?? 2 * concurrency;
+  if (!Number.isInteger(numPrompts) || numPrompts < 1)
+    throw new RangeError(`num prompts must be a positive integer (got ${numPrompts})`);
+  if (!Number.isInteger(warmups) || warmups < 0)
+    throw new RangeError(`warmups must be a non-negative integer (got ${warmups})`);
+  if (chat && opts.promptFormat === "ids")
+    throw new RangeError("token-id prompts need /v1/completions; chat endpoints take text");
+  if (opts.multiTurn && opts.promptFormat === "ids") throw new RangeError("multi-turn conversations need text prompts");
+  const threads = opts.shard ? 1 : (opts.workers ?? 1);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`workers must be a positive integer (got ${threads})`);
+  if (threads > concurrency)
+    throw new RangeError(`workers (${threads}) must not exceed the concurrency (${concurrency})`);
+  if (threads > 1 && opts.multiTurn) throw new RangeError("multi-turn conversations run on one thread (workers 1)");
+  const base = new URL(opts.baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, "");
+  return {
+    endpoint,
+    chat,
+    concurrency,
+    numPrompts,
+    warmups,
+    rate: opts.requestRate ?? Number.POSITIVE_INFINITY,
+    burstiness: opts.burstiness ?? 1,
+    seed: opts.seed ?? 0,
+    ratio: opts.rangeRatio ?? 0.8,
+    mode: opts.rangeMode ?? "floor",
+    format: chat || opts.multiTurn ? "text" : (opts.promptFormat ?? "ids"),
+    vocab: opts.vocab ?? DEFAULT_VOCAB,
+    gpus: opts.gpus ?? { total: 1, prefill: 0, decode: 0 },
+    maxFail: opts.maxFailureFraction ?? 0.05,
+    saturation: { ...DEFAULT_SATURATION, ...opts.saturation },
+    percentiles: opts.percentiles ?? [...DEFAULT_PERCENTILES],
+    threads,
+    origin: base.origin,
+    prefix,
+    path: `${prefix}${endpoint}`,
+    backend: opts.backend ?? (chat ? "openai-chat" : "openai"),
+  };
+}
