@@ -7,6 +7,7 @@
 import type { AttemptRecord, AttemptState } from "@benchfleet/shared";
 import type { Bus } from "../infra/bus.js";
 import type { RedisState } from "../infra/redis-state.js";
+import { closeOpenPhases } from "./attempt-phases.js";
 
 export type { AttemptRecord, AttemptState } from "@benchfleet/shared";
 export const LIVE_ATTEMPT_STATES: ReadonlySet<AttemptState> = new Set(["dispatched", "running"]);
@@ -44,7 +45,10 @@ export class AttemptStore {
   ) {}
 
   async load(): Promise<void> {
-    for (const [id, a] of await this.state.allJson<AttemptRecord>("attempts")) this.attempts.set(id, a);
+    for (const [id, a] of await this.state.allJson<AttemptRecord>("attempts")) {
+      closeOpenPhases(a, Date.now());
+      this.attempts.set(id, a);
+    }
   }
 
   async nextFencingToken(): Promise<number> {
@@ -66,6 +70,8 @@ export class AttemptStore {
   }
 
   async save(a: AttemptRecord): Promise<void> {
+    // every way an attempt ends passes here: no member's phase may stay `started` after it
+    closeOpenPhases(a, Date.now());
     this.attempts.set(a.attemptId, a);
     await this.state.putJson("attempts", a.attemptId, a);
     this.bus.publish({ kind: "attempt", jobId: a.jobId, sweepId: a.sweepId, attemptId: a.attemptId, data: a });

@@ -23,6 +23,7 @@ import type { Bus } from "../infra/bus.js";
 import type { LogStore } from "../infra/log-store.js";
 import type { Logger } from "../infra/logger.js";
 import type { StallGuard } from "../infra/stall-guard.js";
+import { recordPhase } from "../jobs/attempt-phases.js";
 import { type AttemptRecord, type AttemptStore, checkFence, type FenceVerdict, isLive } from "../jobs/attempts.js";
 import type { JobRecord, JobStore } from "../jobs/jobs.js";
 import { type Provenance, pointKey, type ResultsDb } from "../results/results-db.js";
@@ -371,23 +372,17 @@ export class AttemptSupervisor {
 
   private async onPhase(agentId: string, msg: PhaseMsg): Promise<void> {
     const { verdict, att } = await this.fence(agentId, msg);
-    if (verdict !== "ok" || !att) {
-      if (verdict !== "finished")
-        this.send(agentId, {
-          type: "error",
-          code: "stale-attempt",
-          message: `phase of attempt ${msg.attemptId} rejected (${verdict})`,
-        });
+    if ((verdict !== "ok" && verdict !== "finished") || !att) {
+      this.send(agentId, {
+        type: "error",
+        code: "stale-attempt",
+        message: `phase of attempt ${msg.attemptId} rejected (${verdict})`,
+      });
       return;
     }
     const rank = att.gang.find((m) => m.agentId === agentId)?.rank ?? 0;
-    if (rank === 0 || !att.phase) att.phase = msg.phase;
-    att.phases[`${rank}:${msg.phase}`] = {
-      status: msg.status,
-      at: msg.at,
-      durationMs: msg.durationMs,
-      reason: msg.reason,
-    };
+    // an ended attempt takes only the reports that close a member's phase (teardown after the end)
+    if (!recordPhase(att, rank, msg)) return;
     if (att.state === "dispatched") att.state = "running";
     await this.d.attempts.save(att);
     this.d.bus.publish({

@@ -136,7 +136,9 @@ function PhaseTimeline(props: { rank: number; segs: PhaseSegment[] }) {
               ? " (running)"
               : s.status === "failed"
                 ? ` (failed${s.reason ? `: ${s.reason}` : ""})`
-                : ""}
+                : s.status === "cancelled"
+                  ? " (cancelled)"
+                  : ""}
           </span>
         ))}
       </div>
@@ -277,7 +279,9 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
   const attemptPoints = points.filter(
     (p) => !attemptId || p.attemptId === attemptId || props.route.params.allPoints === "1",
   );
-  const ranks = attempt ? phaseSegmentsByRank(attempt.phases, Date.now()) : new Map<number, PhaseSegment[]>();
+  const ranks = attempt
+    ? phaseSegmentsByRank(attempt.phases, attempt.finishedAtMs ?? Date.now())
+    : new Map<number, PhaseSegment[]>();
   const canRetry = job.status === "failed" || job.status === "cancelled" || job.status === "succeeded";
   const canCancel = job.status === "queued" || job.status === "running";
   const d = job.deployment;
