@@ -28,7 +28,7 @@
  * Prints one outcome table (and JSON with --json); exits 1 when any promise was broken.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
@@ -129,6 +129,10 @@ let ctl: ControllerProcess | undefined;
 const ctlUrl = `http://127.0.0.1:${ctlPort}`;
 async function startCtl(): Promise<void> {
   ctl = await spawnController(ctlEnv, 90_000);
+}
+/** the controller's own output (warnings and errors), kept across its restarts */
+function saveCtlLog(): void {
+  if (ctl) appendFileSync(join(root, "controller.log"), ctl.output());
 }
 
 /** A TCP proxy in front of the controller for one agent: `partitioned` holds every byte both ways. */
@@ -372,6 +376,7 @@ async function inject(kind: FaultKind, n: number): Promise<Fault> {
     case "kill-controller":
       f.durationMs = between(300, 5000);
       await ctl?.kill("SIGKILL");
+      saveCtlLog();
       await sleep(f.durationMs);
       await startCtl();
       break;
@@ -662,6 +667,7 @@ async function cleanup(): Promise<void> {
     }
   ctl?.child.kill("SIGCONT");
   await ctl?.kill("SIGKILL").catch(() => {});
+  saveCtlLog();
   await redis?.stop().catch(() => {});
 }
 for (const sig of ["SIGINT", "SIGTERM"] as const)

@@ -105,6 +105,53 @@ describe("attempt executor", () => {
     expect(groupAlive(pid)).toBe(false);
   });
 
+  it("a load point spoiled by infrastructure errors (router 503s, resets) is measured again, never stored as measured", async () => {
+    const run = async (spoiledTries: number) => {
+      const port = await freePort();
+      const spec = processSpec({
+        name: "worker-0",
+        argv: fixtureEngineArgv(port),
+        ports: { http: port },
+        health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }],
+      });
+      let calls = 0;
+      const h = harness(onePlan(spec, port), {
+        infraRetryPauseMs: () => 10,
+        runPoint: async (o) => {
+          const r = await loadgenPointRunner(o);
+          calls++;
+          // the router in front of the engine is not ready yet: part of the requests get 503
+          return calls <= spoiledTries
+            ? { ...r, status: "failed", failures: { ...r.failures, http_503: 51, connection_error: 2 } }
+            : r;
+        },
+      });
+      const ex = new AttemptExecutor(makeAssignment(), h.deps);
+      const done = ex.run();
+      await waitUntil(() => h.sent.some((m) => m.type === "member-ready"));
+      ex.onGangReady({
+        type: "gang-ready",
+        attemptId: "att-1",
+        fencingToken: 1,
+        members: [{ rank: 0, endpoints: {} }],
+      });
+      return { out: await done, h, calls: () => calls };
+    };
+    // spoiled twice, clean on the third try: the clean run is the stored one
+    const once = await run(2);
+    expect(once.out.status).toBe("succeeded");
+    const stored = once.h.reliable.filter((m) => m.type === "point-result");
+    expect(stored).toHaveLength(2);
+    for (const p of stored) if (p.type === "point-result") expect(p.result.failures.http_503).toBeUndefined();
+    expect(once.calls()).toBe(4);
+    // spoiled every time: the attempt fails as retryable and nothing is stored for the point
+    const always = await run(99);
+    expect(always.out).toMatchObject({ status: "failed", retryable: true, phase: "load" });
+    expect(always.out.reason).toMatch(/infrastructure errors \(http_503×51, connection_error×2\) in each of 3 tries/);
+    expect(always.h.reliable.filter((m) => m.type === "point-result")).toHaveLength(0);
+    expect(always.calls()).toBe(3);
+  }, 60_000);
+
   it("fails a phase that exceeds its timeout, with the reason, and still tears down", async () => {
     const port = await freePort();
     // the engine listens on `port` but the health check asks a port nothing serves

@@ -29,6 +29,7 @@ import {
   type RunningReport,
 } from "@benchfleet/shared";
 import { classifyEngineExit } from "./engine-failure.js";
+import { infrastructureFailures, POINT_TRIES, retryPauseMs } from "./infra-failures.js";
 import type { LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
 import { LogForwarder } from "./log-forwarder.js";
 import { CancelledError, PhaseError, toPhaseError } from "./phase-error.js";
@@ -94,6 +95,8 @@ export interface ExecutorDeps {
   stopGraceMs?: number;
   /** warmup requests per lowest concurrency (default 2×, at most 64; 0 = none) */
   warmupFactor?: number;
+  /** pause before measuring a point spoiled by infrastructure errors again (default: 2 s, then 4 s) */
+  infraRetryPauseMs?: (tryNumber: number) => number;
   /** keep the attempt dir after teardown (default false) */
   keepAttemptDir?: boolean;
 }
@@ -530,16 +533,7 @@ export class AttemptExecutor {
     const gpus = gpuCounts(a);
     for (const point of a.points) {
       if (signal.aborted) throw signal.reason;
-      const result = await this.deps.runPoint({
-        baseUrl: plan.endpoint.baseUrl,
-        model: plan.endpoint.model,
-        api: plan.endpoint.api,
-        point,
-        numPrompts: point.concurrency * a.deployment.promptsPerConc,
-        gpus,
-        emulated: a.emulated,
-        signal,
-      });
+      const result = await this.measure(point, gpus, signal);
       const withEnergy: PointResult = {
         ...result,
         energy: await this.energyOf(result),
@@ -555,6 +549,38 @@ export class AttemptExecutor {
       });
       this.pointsSent++;
       this.agentLog(`point c=${point.concurrency} isl=${point.isl} osl=${point.osl}: ${result.status}`);
+    }
+  }
+
+  /**
+   * Runs one load point; a run spoiled by infrastructure errors (router not ready, connections
+   * reset) is run again, and when they persist the attempt fails as retryable: such a run never
+   * becomes the point's stored result.
+   */
+  private async measure(point: LoadPoint, gpus: PointRunOptions["gpus"], signal: AbortSignal): Promise<PointResult> {
+    const a = this.assignment;
+    const plan = this.plan as LaunchPlan;
+    const runPoint = this.deps.runPoint!;
+    const label = `c=${point.concurrency} isl=${point.isl} osl=${point.osl}`;
+    for (let tryNumber = 1; ; tryNumber++) {
+      const result = await runPoint({
+        baseUrl: plan.endpoint.baseUrl,
+        model: plan.endpoint.model,
+        api: plan.endpoint.api,
+        point,
+        numPrompts: point.concurrency * a.deployment.promptsPerConc,
+        gpus,
+        emulated: a.emulated,
+        signal,
+      });
+      const infra = infrastructureFailures(result.failures ?? {});
+      if (infra.count === 0) return result;
+      const total = result.bench.completed + result.bench.failed;
+      const what = `point ${label}: ${infra.count} of ${total} requests hit infrastructure errors (${infra.summary})`;
+      if (tryNumber >= POINT_TRIES)
+        throw new PhaseError(`${what} in each of ${POINT_TRIES} tries; not stored as a measurement`, true);
+      this.agentLog(`${what}; measuring it again (try ${tryNumber + 1} of ${POINT_TRIES})`);
+      await abortableSleep((this.deps.infraRetryPauseMs ?? retryPauseMs)(tryNumber), signal);
     }
   }
 
@@ -676,4 +702,19 @@ export class AttemptExecutor {
     if (!this.deps.keepAttemptDir) rmSync(this.attemptDir, { recursive: true, force: true });
     if (problems.length) throw new PhaseError(problems.join("; "), true, "teardown");
   }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }

@@ -106,6 +106,32 @@ describe("the controller's own faults", () => {
     expect((await failuresOf(c, "d1-r")).length).toBe(1);
   }, 20_000);
 
+  it("an assignment that reaches a busy agent late is not taken for a restart; one never taken up fails", async () => {
+    const c = await controller(inject("redisUrl"), { config: { heartbeatTimeoutMs: 2000 } });
+    const w = agent(c, "late-assign");
+    await w.connect();
+    const d = makeDeployment({ seed: "late-assign", points: [{ concurrency: 1, isl: 64, osl: 64 }] });
+    await c.api("POST", "/api/v1/sweeps", { deployments: [d] });
+    const a = await w.nextAssignment();
+    // heartbeats without the attempt for longer than 3 intervals: the agent has not got to it yet
+    await new Promise((r) => setTimeout(r, 1200));
+    w.accept(a);
+    await w.runAssignment(a);
+    const job = (await c.api("GET", `/api/v1/jobs/${a.jobId}`)).body;
+    expect(job.status).toBe("succeeded");
+    expect(job.attempts).toHaveLength(1);
+
+    const d2 = makeDeployment({ seed: "never-taken", points: [{ concurrency: 1, isl: 64, osl: 64 }] });
+    await c.api("POST", "/api/v1/sweeps", { deployments: [d2] });
+    const mark = w.received.length;
+    const b = await w.nextAssignment(5000, mark);
+    const att = await until(async () => {
+      const j = (await c.api("GET", `/api/v1/jobs/${b.jobId}`)).body;
+      return j.attempts[0]?.state === "failed" ? j.attempts[0] : undefined;
+    }, 6000);
+    expect(att.reason).toMatch(/did not take up its assignment within 2000 ms/);
+  }, 30_000);
+
   it("a success the controller had failed on its own judgement is taken back: job succeeded, no blame, no retry", async () => {
     const c = await controller(inject("redisUrl"), { config: { backoffMs: 3000 } });
     const w = agent(c, "d1-late");

@@ -62,6 +62,8 @@ export class AttemptSupervisor {
   private lastLockExtend = 0;
   /** launches in progress, so a cancel of the same job waits for the claim to settle */
   private readonly launching = new Map<string, Promise<unknown>>();
+  /** attemptId → members that have shown they run it (memory only; phases and readiness persist it too) */
+  private readonly takenUp = new Map<string, Set<string>>();
   /** messages rejected by fencing (also counted in Redis) */
   staleRejected = 0;
   /** called when nodes free up or jobs become ready, to run the allocator soon */
@@ -95,6 +97,7 @@ export class AttemptSupervisor {
 
   private async launchNow(job: JobRecord, nodeIds: string[], now: number): Promise<AttemptRecord | undefined> {
     if (this.d.jobs.get(job.jobId)?.status !== "queued") return undefined;
+    if (this.notActive(nodeIds).length) return undefined;
     const fencingToken = await this.d.attempts.nextFencingToken();
     const attemptNumber = job.attempts + 1;
     const attemptId = `${job.jobId}.a${attemptNumber}-${fencingToken}`;
@@ -161,6 +164,18 @@ export class AttemptSupervisor {
     });
     for (const id of nodeIds) await this.d.registry.setAttempt(id, attemptId);
     this.recordAttemptRow(att, deployment);
+    // a node drained (or quarantined) while this launch was claiming the job: its agent would refuse
+    // the assignment; the attempt ends before it starts, without blaming anyone. Nothing is awaited
+    // between this check and the sends, so a later drain reaches the agent after its assignment.
+    const inactive = this.notActive(nodeIds);
+    if (inactive.length) {
+      await this.fail(att, {
+        kind: "assign-failed",
+        reason: `${inactive.join(", ")} left active service while the attempt was being dispatched`,
+        nodes: [],
+      });
+      return att;
+    }
     const undelivered: string[] = [];
     for (const m of gang) {
       const ok = this.send(m.agentId, {
@@ -190,6 +205,11 @@ export class AttemptSupervisor {
       });
     this.d.log.info({ attemptId, nodes: nodeIds, points: points.length, runEval }, "attempt dispatched");
     return att;
+  }
+
+  /** nodes of `nodeIds` that are drained or quarantined now */
+  private notActive(nodeIds: string[]): string[] {
+    return nodeIds.filter((id) => this.d.registry.get(id)?.adminState !== "active");
   }
 
   private recordAttemptRow(att: AttemptRecord, deployment?: { fingerprint: string }): void {
@@ -236,6 +256,7 @@ export class AttemptSupervisor {
     if (verdict === "ok" && att) {
       await this.d.registry.setAttempt(agentId, att.attemptId);
       this.d.log.info({ agentId, attemptId: att.attemptId }, "attempt re-adopted");
+      this.markTakenUp(att.attemptId, agentId);
       // the gang barrier may have completed while the leader was away: tell it again (idempotent)
       if (att.gang.find((m) => m.agentId === agentId)?.rank === 0) queueMicrotask(() => this.sendGangReady(att));
       return "adopt";
@@ -254,16 +275,29 @@ export class AttemptSupervisor {
       if (!cur || !isLive(cur)) {
         await this.d.registry.setAttempt(agentId, undefined); // teardown done
         this.onCapacityChange();
-      } else if (now - cur.startedAtMs > 3 * this.d.cfg.heartbeatIntervalMs && !cur.finishedMembers.includes(agentId)) {
-        await this.fail(cur, {
-          kind: "member-lost",
-          reason: `${agentId} no longer runs the attempt (agent restarted without it)`,
-          nodes: [agentId],
-        });
+      } else if (!cur.finishedMembers.includes(agentId)) {
+        // An agent that had taken the attempt up and no longer reports it lost it (it restarted).
+        // One that never reported it may not have received its assignment yet (it is in flight, or
+        // the agent is slow): it gets the heartbeat timeout to take it up.
+        if (this.tookUp(cur, agentId))
+          await this.fail(cur, {
+            kind: "member-lost",
+            reason: `${agentId} no longer runs the attempt (agent restarted without it)`,
+            nodes: [agentId],
+          });
+        else if (now - cur.startedAtMs > this.d.cfg.heartbeatTimeoutMs)
+          await this.fail(cur, {
+            kind: "member-lost",
+            reason: `${agentId} did not take up its assignment within ${this.d.cfg.heartbeatTimeoutMs} ms`,
+            nodes: [agentId],
+          });
       }
       return;
     }
-    if (node.attemptId === running.attemptId) return;
+    if (node.attemptId === running.attemptId) {
+      this.markTakenUp(running.attemptId, agentId);
+      return;
+    }
     const att = this.d.attempts.get(running.attemptId);
     const verdict = checkFence(att, att ? this.d.jobs.get(att.jobId)?.currentAttemptId : undefined, running, agentId);
     if (verdict !== "ok")
@@ -274,6 +308,23 @@ export class AttemptSupervisor {
         reason: `attempt ${verdict}`,
       });
     await this.d.registry.setAttempt(agentId, running.attemptId);
+  }
+
+  private markTakenUp(attemptId: string, agentId: string): void {
+    let s = this.takenUp.get(attemptId);
+    if (!s) {
+      s = new Set();
+      this.takenUp.set(attemptId, s);
+    }
+    s.add(agentId);
+  }
+
+  /** Has `agentId` shown it runs the attempt (reported it, a phase of it, or its readiness)? */
+  private tookUp(att: AttemptRecord, agentId: string): boolean {
+    if (this.takenUp.get(att.attemptId)?.has(agentId)) return true;
+    const rank = att.gang.find((m) => m.agentId === agentId)?.rank;
+    if (rank === undefined) return false;
+    return att.ready[String(rank)] !== undefined || Object.keys(att.phases).some((k) => k.startsWith(`${rank}:`));
   }
 
   async onDisconnect(agentId: string, now = Date.now()): Promise<void> {
@@ -535,16 +586,17 @@ export class AttemptSupervisor {
     att.finishedAtMs = now;
     await this.d.attempts.save(att);
     this.recordAttemptRow(att);
-    try {
-      await this.d.queues.complete(att.queue, att.jobId, att.lockToken, { attemptId: att.attemptId });
-    } catch (e) {
-      this.d.log.error({ err: (e as Error).message, attemptId: att.attemptId }, "moveToCompleted failed");
-    }
+    // the job record first: it is what the sweep's status follows (a restart settles the queue entry)
     await this.d.jobs.update(att.jobId, (j) => {
       j.status = "succeeded";
       j.finishedAt = att.finishedAt;
       j.gpuSeconds += (att.gpus * (now - att.startedAtMs)) / 1000;
     });
+    try {
+      await this.d.queues.complete(att.queue, att.jobId, att.lockToken, { attemptId: att.attemptId });
+    } catch (e) {
+      this.d.log.error({ err: (e as Error).message, attemptId: att.attemptId }, "moveToCompleted failed");
+    }
     for (const m of att.gang)
       if (m.rank !== 0)
         this.send(m.agentId, { type: "release", attemptId: att.attemptId, fencingToken: att.fencingToken });
@@ -766,6 +818,10 @@ export class AttemptSupervisor {
           now,
         );
     }
+    for (const id of this.takenUp.keys()) {
+      const att = this.d.attempts.get(id);
+      if (!att || !isLive(att)) this.takenUp.delete(id);
+    }
     if (now - this.lastLockExtend >= this.d.cfg.lockDurationMs / 4) {
       this.lastLockExtend = now;
       for (const att of this.d.attempts.live()) {
@@ -797,7 +853,48 @@ export class AttemptSupervisor {
       adopting++;
       for (const m of att.gang) this.graceUntil.set(m.agentId, now + this.d.cfg.reconnectGraceMs);
     }
+    for (const job of [...this.d.jobs.all()]) {
+      const att = job.status === "running" && job.currentAttemptId ? this.d.attempts.get(job.currentAttemptId) : undefined;
+      if (att && !isLive(att)) await this.settleJob(att, now);
+    }
     this.lastLockExtend = now;
     return { adopting, lost };
+  }
+
+  /**
+   * A job still `running` whose attempt has ended: the controller died between ending the attempt
+   * and moving the job on. Finishes what the attempt's end started: the job succeeds, retries or
+   * fails as the attempt did.
+   */
+  private async settleJob(att: AttemptRecord, now: number): Promise<void> {
+    this.d.log.warn({ attemptId: att.attemptId, state: att.state }, "settling a job its ended attempt left running");
+    if (att.state === "succeeded") {
+      await this.d.jobs.update(att.jobId, (j) => {
+        j.status = "succeeded";
+        j.finishedAt = att.finishedAt;
+      });
+      await this.d.queues
+        .complete(att.queue, att.jobId, att.lockToken, { attemptId: att.attemptId })
+        .catch(() => this.d.queues.remove(att.queue, att.jobId))
+        .catch(() => {});
+      return;
+    }
+    if (att.state === "cancelled") {
+      await this.d.jobs.update(att.jobId, { status: "cancelled", finishedAt: att.finishedAt, lastError: att.reason });
+      return;
+    }
+    const reason = att.reason ?? "the attempt failed";
+    let state = await this.d.queues.state(att.queue, att.jobId);
+    if (state === "active")
+      state = await this.d.queues
+        .fail(att.queue, att.jobId, att.lockToken, reason, false)
+        .catch(() => this.d.queues.state(att.queue, att.jobId));
+    // still active: its lock is gone and the stalled checker hands it back to the queue
+    const retrying = ["delayed", "waiting", "prioritized", "active"].includes(state);
+    await this.d.jobs.update(att.jobId, (j) => {
+      j.status = retrying ? "queued" : "failed";
+      j.lastError = reason;
+      if (!retrying) j.finishedAt = att.finishedAt ?? new Date(now).toISOString();
+    });
   }
 }
