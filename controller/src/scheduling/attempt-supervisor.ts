@@ -854,7 +854,8 @@ export class AttemptSupervisor {
       for (const m of att.gang) this.graceUntil.set(m.agentId, now + this.d.cfg.reconnectGraceMs);
     }
     for (const job of [...this.d.jobs.all()]) {
-      const att = job.status === "running" && job.currentAttemptId ? this.d.attempts.get(job.currentAttemptId) : undefined;
+      const att =
+        job.status === "running" && job.currentAttemptId ? this.d.attempts.get(job.currentAttemptId) : undefined;
       if (att && !isLive(att)) await this.settleJob(att, now);
     }
     this.lastLockExtend = now;
