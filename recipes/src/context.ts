@@ -25,10 +25,13 @@ import {
 import { type GangLayout, layoutFor, type WorkerLayout, type WorkerRank } from "./placement.js";
 import { checkPortBase, type SharedPorts, type SlotPorts, sharedPorts, slotPorts } from "./ports.js";
 import { type Engine, presetLayer, type RecipePreset } from "./preset.js";
+import { dependsOnConc, findScriptPreset, type ScriptPreset, scriptLayer } from "./script-preset.js";
 
 export interface RecipeOptions {
   /** model-family presets keyed by model prefix (see preset-loader.ts) */
   presets?: Record<string, RecipePreset>;
+  /** per-script presets (see script-preset-loader.ts); a matching one replaces the family preset */
+  scripts?: readonly ScriptPreset[];
   /** launch for this one point (launch-per-point): concurrency-tied flags use it */
   point?: LoadPoint;
 }
@@ -58,6 +61,9 @@ export class RecipeContext {
   readonly conc: number;
   readonly notes: string[] = [];
   readonly presetLayer: Layer;
+  /** the lab script's settings for this launch (single node), above the entry */
+  readonly scriptLayer: Layer;
+  readonly script: ScriptPreset | undefined;
   readonly additional: Layer[] = [];
   readonly overrides: Layer;
   readonly directives: Partial<Record<"prefill" | "decode", PoolDirectives>> = {};
@@ -75,8 +81,10 @@ export class RecipeContext {
     if (skuVendor !== this.vendor)
       throw new RecipeError(`${d.configKey}: SKU ${d.sku} is ${skuVendor} but the placement says ${this.vendor}`);
     this.shared = sharedPorts(placement.portBase);
-    this.preset = opts.presets?.[d.modelPrefix];
-    if (!this.preset) this.notes.push(`no preset configs/recipes/${d.modelPrefix}.yaml: engine defaults only`);
+    this.script = findScriptPreset(opts.scripts, d);
+    this.preset = this.script ? undefined : opts.presets?.[d.modelPrefix];
+    if (this.script) this.notes.push(`settings of the lab script ${this.script.script}`);
+    else if (!this.preset) this.notes.push(`no preset configs/recipes/${d.modelPrefix}.yaml: engine defaults only`);
     this.moe =
       this.preset?.moe ?? [this.par("prefill"), this.par("decode"), this.par("worker")].some((p) => p && p.ep > 1);
     if (opts.point) this.conc = opts.point.concurrency;
@@ -86,6 +94,23 @@ export class RecipeContext {
       this.notes.push(`no load point (eval only): batch flags sized for concurrency ${EVAL_ONLY_CONCURRENCY}`);
     }
     const roles = this.engineRoles();
+    this.scriptLayer = this.script
+      ? scriptLayer(this.script, engine, {
+          isl: d.isl,
+          osl: d.osl,
+          tp: d.tp!,
+          ep: d.ep ?? 1,
+          dpAttn: d.dpAttn ?? false,
+          conc: this.conc,
+        })
+      : { name: "script:none", parts: [] };
+    if (
+      this.script &&
+      !opts.point &&
+      dependsOnConc(this.script) &&
+      new Set(d.points.map((p) => p.concurrency)).size > 1
+    )
+      this.notes.push(`${this.script.script} sets values by CONC: this launch is sized for concurrency ${this.conc}`);
     this.presetLayer = presetLayer(this.preset, engine, {
       vendor: this.vendor,
       sku: d.sku,
@@ -205,12 +230,15 @@ export class RecipeContext {
   }
 
   /**
-   * Resolves a role: defaults ← preset ← entry ← additional-settings ← overrides, then the fixed
+   * Resolves a role: defaults ← preset ← entry ← script ← additional-settings ← overrides, then the fixed
    * (placement) layer; fixed flags come first in the rendered order.
    */
   resolve(role: Role, defaults: Layer, entry: Layer, fixed: Layer): Settings {
     refuseFixedOverrides(this.overrides, fixed, role, this.d.configKey);
-    const rest = resolveSettings([defaults, this.presetLayer, entry, ...this.additional, this.overrides], role);
+    const rest = resolveSettings(
+      [defaults, this.presetLayer, entry, this.scriptLayer, ...this.additional, this.overrides],
+      role,
+    );
     const top = resolveSettings([fixed], role);
     const flags = { ...top.flags };
     for (const [k, v] of Object.entries(rest.flags)) if (!(k in top.flags)) flags[k] = v;

@@ -9,13 +9,15 @@ import { fileURLToPath } from "node:url";
 import type { LaunchPlan, ProcessSpec } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "./index.js";
-import { loadPresets } from "./preset-loader.js";
+import { loadPresets, loadScriptPresets } from "./preset-loader.js";
 import { goldenCases } from "./test-support/golden-cases.js";
 
 const dir = fileURLToPath(new URL("./golden/", import.meta.url));
-const presets = loadPresets(fileURLToPath(new URL("../../configs/recipes/", import.meta.url)));
+const recipeDir = fileURLToPath(new URL("../../configs/recipes/", import.meta.url));
+const presets = loadPresets(recipeDir);
+const scripts = loadScriptPresets(recipeDir);
 const plans = new Map<string, LaunchPlan>(
-  goldenCases().map((c) => [c.name, buildLaunchPlan(c.deployment, c.placement, { presets })]),
+  goldenCases().map((c) => [c.name, buildLaunchPlan(c.deployment, c.placement, { presets, scripts })]),
 );
 
 const procs = (p: LaunchPlan) => p.nodes.flatMap((n) => n.processes.map((pr) => ({ node: n, pr })));
@@ -40,16 +42,19 @@ describe("golden launch plans", () => {
 });
 
 describe("golden facts (reference/engines.md)", () => {
-  it("sglang h200 MTP: EAGLE with steps/topk/draft all set, radix cache off, batch flags from the largest point", () => {
+  it("sglang h200 MTP (dsr1_fp8_h200_mtp.sh): EAGLE 2/1/3, BF16 KV, flashinfer, stream interval 10, 256 at 8k/1k", () => {
     const w = byName(plans.get("sglang-h200-fp8-tp8-mtp")!, "worker-0-rank0");
     expect(w.argv.slice(0, 3)).toEqual(["python3", "-m", "sglang.launch_server"]);
     expect(flag(w.argv, "--speculative-algorithm")).toBe("EAGLE");
-    expect(flag(w.argv, "--speculative-num-steps")).toBe("3");
+    expect(flag(w.argv, "--speculative-num-steps")).toBe("2");
     expect(flag(w.argv, "--speculative-eagle-topk")).toBe("1");
-    expect(flag(w.argv, "--speculative-num-draft-tokens")).toBe("4");
+    expect(flag(w.argv, "--speculative-num-draft-tokens")).toBe("3");
+    expect(flag(w.argv, "--kv-cache-dtype")).toBeUndefined();
+    expect(flag(w.argv, "--attention-backend")).toBe("flashinfer");
+    expect(flag(w.argv, "--stream-interval")).toBe("10");
     expect(flag(w.argv, "--disable-radix-cache")).toBe(true);
-    expect(flag(w.argv, "--max-running-requests")).toBe("64");
-    expect(flag(w.argv, "--cuda-graph-max-bs")).toBe("64");
+    expect(flag(w.argv, "--max-running-requests")).toBe("256");
+    expect(flag(w.argv, "--cuda-graph-max-bs")).toBe("256");
     expect(flag(w.argv, "--host")).toBe("0.0.0.0");
     expect(flag(w.argv, "--tensor-parallel-size")).toBe("8");
     expect(w.argv).not.toContain("--enable-ep-moe");

@@ -10,4 +10,4 @@ export { findUnlaunchable, formatUnlaunchable } from "./launchable.js";
 export { type GangNode, layoutGang, nodesNeeded, placeGang, poolShapes } from "./placement.js";
 export { checkPortBase } from "./ports.js";
 export { RecipePreset } from "./preset.js";
-export { loadPresets } from "./preset-loader.js";
+export { loadPresets, loadScriptPresets } from "./preset-loader.js";

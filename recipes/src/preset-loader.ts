@@ -1,8 +1,12 @@
-/** Reads the model-family presets (`configs/recipes/*.yaml`) from disk: the I/O half of preset.ts. */
-import { readdirSync, readFileSync } from "node:fs";
+/**
+ * Reads the recipe presets from disk: model-family presets (`configs/recipes/*.yaml`, the I/O half
+ * of preset.ts) and script presets (`configs/recipes/scripts/*.yaml`, of script-preset.ts).
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { ConfigError } from "@benchfleet/shared";
 import { parsePreset, type RecipePreset } from "./preset.js";
+import { parseScriptPreset, type ScriptPreset } from "./script-preset.js";
 
 /** Presets keyed by model prefix (the file name without `.yaml`). */
 export function loadPresets(dir: string): Record<string, RecipePreset> {
@@ -40,6 +44,38 @@ export function loadPresets(dir: string): Record<string, RecipePreset> {
       ]);
     }
     out[prefix] = preset;
+  }
+  return out;
+}
+
+/**
+ * Script presets of a recipe folder (its `scripts/` subfolder; none when absent). Each file is named
+ * for its script: `dsr1_fp8_h200_mtp.yaml` holds `benchmarks/.../dsr1_fp8_h200_mtp.sh`.
+ */
+export function loadScriptPresets(recipeDir: string): ScriptPreset[] {
+  const dir = join(recipeDir, "scripts");
+  if (!existsSync(dir)) return [];
+  const out: ScriptPreset[] = [];
+  const names = readdirSync(dir)
+    .filter((n) => n.endsWith(".yaml") || n.endsWith(".yml"))
+    .sort();
+  for (const name of names) {
+    const file = join(dir, name);
+    const shown = relative(process.cwd(), file) || file;
+    const preset = parseScriptPreset(readFileSync(file, "utf8"), shown);
+    const stem = basename(name).replace(/\.ya?ml$/, "");
+    if (basename(preset.script, ".sh") !== stem) {
+      throw new ConfigError([
+        {
+          file: shown,
+          line: 1,
+          col: 1,
+          path: "script",
+          message: `script "${preset.script}" must be named like the file "${stem}.sh"`,
+        },
+      ]);
+    }
+    out.push(preset);
   }
   return out;
 }

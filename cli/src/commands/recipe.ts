@@ -1,7 +1,14 @@
 /** `benchfleet recipe show`: the resolved launch plan of a config key's deployments. */
 import { join } from "node:path";
 import { planFromFiles, REPO_ROOT } from "@benchfleet/controller";
-import { buildLaunchPlan, formatLaunchPlan, type GangNode, layoutGang, loadPresets } from "@benchfleet/recipes";
+import {
+  buildLaunchPlan,
+  formatLaunchPlan,
+  type GangNode,
+  layoutGang,
+  loadPresets,
+  loadScriptPresets,
+} from "@benchfleet/recipes";
 import { CliError, commaList, type Deployment, type LaunchPlan, RecipeError } from "@benchfleet/shared";
 import type { Command } from "commander";
 
@@ -78,7 +85,9 @@ export function register(program: Command): void {
       }
       const portBase = Number(opts.portBase);
       if (!Number.isInteger(portBase)) throw new CliError(`--port-base ${opts.portBase}: expected a port number`, 2);
-      const presets = loadPresets(opts.presets ?? join(REPO_ROOT, "configs", "recipes"));
+      const presetDir = opts.presets ?? join(REPO_ROOT, "configs", "recipes");
+      const presets = loadPresets(presetDir);
+      const scripts = loadScriptPresets(presetDir);
       const results: Array<{ deployment: string; fingerprint: string; plan?: LaunchPlan; error?: string }> = [];
       let text = "";
       deployments.forEach((d, i) => {
@@ -88,7 +97,7 @@ export function register(program: Command): void {
           const nodes = gangNodes(d, opts.nodes, opts.rdma ?? [], opts.netIfname);
           const placement = { nodes: nodes.map((n, rank) => ({ rank, ...n })), portBase, vendor } as const;
           const pointSpec = point !== undefined ? d.points.find((p) => p.concurrency === point) : undefined;
-          const lp = buildLaunchPlan(d, placement, { presets, ...(pointSpec ? { point: pointSpec } : {}) });
+          const lp = buildLaunchPlan(d, placement, { presets, scripts, ...(pointSpec ? { point: pointSpec } : {}) });
           results.push({ deployment: describe(d), fingerprint: d.fingerprint, plan: lp });
           text += `${header}\n${formatLaunchPlan(lp)}\n`;
         } catch (e) {

@@ -1,0 +1,161 @@
+/**
+ * Script presets against the InferenceX scripts they stand for: each case builds a launch for a
+ * script key at the script's conditions (ISL/OSL, TP, EP, DP attention, CONC) and checks the server
+ * command carries the flags and env the script passes there. Facts were read from the scripts named
+ * in configs/recipes/scripts/*.yaml.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigError, type LaunchPlan, RecipeError } from "@benchfleet/shared";
+import { describe, expect, it } from "vitest";
+import { buildLaunchPlan } from "./index.js";
+import { loadPresets, loadScriptPresets } from "./preset-loader.js";
+import { parseScriptPreset } from "./script-preset.js";
+import { type DeploymentInput, makeDeployment, makePlacement } from "./test-support/deployments.js";
+
+const recipeDir = fileURLToPath(new URL("../../configs/recipes/", import.meta.url));
+const presets = loadPresets(recipeDir);
+const scripts = loadScriptPresets(recipeDir);
+
+function plan(i: DeploymentInput, point?: number): LaunchPlan {
+  const d = makeDeployment(i);
+  const p = point === undefined ? undefined : { concurrency: point, isl: d.isl, osl: d.osl };
+  return buildLaunchPlan(d, makePlacement(d), { presets, scripts, ...(p ? { point: p } : {}) });
+}
+const worker = (p: LaunchPlan) => p.nodes[0]!.processes.find((x) => x.name === "worker-0-rank0")!;
+function flag(argv: string[], name: string): string | true | undefined {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  return argv[i + 1] === undefined || argv[i + 1]!.startsWith("--") ? true : argv[i + 1];
+}
+
+const DSR1_H200: DeploymentInput = {
+  configKey: "dsr1-fp8-h200-sglang",
+  sku: "h200",
+  framework: "sglang",
+  model: "deepseek-ai/DeepSeek-R1-0528",
+  modelPrefix: "dsr1",
+  precision: "fp8",
+  image: "lmsysorg/sglang:v0.5.9-cu130",
+  concs: [4, 64],
+  tp: 8,
+  ep: 1,
+};
+const DSR1_B200_FP4: DeploymentInput = {
+  ...DSR1_H200,
+  configKey: "dsr1-fp4-b200-sglang",
+  sku: "b200",
+  precision: "fp4",
+  model: "nvidia/DeepSeek-R1-0528-FP4-V2",
+};
+
+describe("script presets: dsr1_fp8_h200*.sh", () => {
+  it("dsr1_fp8_h200.sh 1k/1k: BF16 KV, flashinfer, stream interval 10, 512 running", () => {
+    const w = worker(plan({ ...DSR1_H200, isl: 1024, osl: 1024 }));
+    expect(w.argv).not.toContain("--kv-cache-dtype");
+    expect(flag(w.argv, "--attention-backend")).toBe("flashinfer");
+    expect(flag(w.argv, "--stream-interval")).toBe("10");
+    expect(flag(w.argv, "--max-running-requests")).toBe("512");
+    expect(flag(w.argv, "--cuda-graph-max-bs")).toBe("512");
+    expect(flag(w.argv, "--chunked-prefill-size")).toBe("32768");
+    expect(flag(w.argv, "--max-prefill-tokens")).toBe("32768");
+    expect(flag(w.argv, "--mem-fraction-static")).toBe("0.82");
+    expect(flag(w.argv, "--decode-log-interval")).toBe("1");
+    expect(flag(w.argv, "--disable-radix-cache")).toBe(true);
+    expect(flag(w.argv, "--data-parallel-size")).toBe("1");
+    expect(w.env.TORCH_CUDA_ARCH_LIST).toBe("9.0");
+    expect(w.env.PYTHONNOUSERSITE).toBe("1");
+  });
+
+  it("dsr1_fp8_h200.sh 8k/1k: the else branch, 256 running", () => {
+    const w = worker(plan({ ...DSR1_H200, isl: 8192, osl: 1024 }));
+    expect(flag(w.argv, "--max-running-requests")).toBe("256");
+    expect(flag(w.argv, "--cuda-graph-max-bs")).toBe("256");
+  });
+
+  it("dsr1_fp8_h200_mtp.sh: EAGLE 2 steps / 3 draft tokens / top-k 1, spec v2, BF16 KV", () => {
+    const p = plan({ ...DSR1_H200, specDecoding: "mtp", isl: 8192, osl: 1024 });
+    const w = worker(p);
+    expect(flag(w.argv, "--speculative-algorithm")).toBe("EAGLE");
+    expect(flag(w.argv, "--speculative-num-steps")).toBe("2");
+    expect(flag(w.argv, "--speculative-num-draft-tokens")).toBe("3");
+    expect(flag(w.argv, "--speculative-eagle-topk")).toBe("1");
+    expect(flag(w.argv, "--attention-backend")).toBe("flashinfer");
+    expect(flag(w.argv, "--stream-interval")).toBe("10");
+    expect(w.argv).not.toContain("--kv-cache-dtype");
+    expect(w.env.SGLANG_ENABLE_SPEC_V2).toBe("1");
+    expect(p.notes).toContain("settings of the lab script benchmarks/single_node/fixed_seq_len/dsr1_fp8_h200_mtp.sh");
+  });
+});
+
+describe("script presets: dsr1_fp4_b200.sh (conditions on CONC and DP attention)", () => {
+  it("CONC < 16: scheduler recv interval 10; radix cache by env, not flag", () => {
+    const w = worker(plan(DSR1_B200_FP4, 4));
+    expect(flag(w.argv, "--scheduler-recv-interval")).toBe("10");
+    expect(flag(w.argv, "--chunked-prefill-size")).toBe("16384");
+    expect(w.argv).not.toContain("--disable-radix-cache");
+    expect(w.env.SGLANG_RADIX_FORCE_MISS).toBe("1");
+    expect(flag(w.argv, "--kv-cache-dtype")).toBe("fp8_e4m3");
+    expect(flag(w.argv, "--quantization")).toBe("modelopt_fp4");
+    expect(flag(w.argv, "--moe-runner-backend")).toBe("flashinfer_trtllm");
+    expect(flag(w.argv, "--max-running-requests")).toBe("256");
+  });
+
+  it("CONC >= 16: scheduler recv interval 30", () => {
+    expect(flag(worker(plan(DSR1_B200_FP4, 16)).argv, "--scheduler-recv-interval")).toBe("30");
+  });
+
+  it("a launch for several concurrencies is sized for the largest and says so", () => {
+    const p = plan(DSR1_B200_FP4);
+    expect(flag(worker(p).argv, "--scheduler-recv-interval")).toBe("30");
+    expect(p.notes.some((n) => n.includes("sets values by CONC"))).toBe(true);
+  });
+
+  it("DP_ATTENTION=true: dp size = TP, recv interval 1, the script's DPA args, no a2a backend", () => {
+    const w = worker(plan({ ...DSR1_B200_FP4, ep: 8, dpAttn: true }, 64));
+    expect(flag(w.argv, "--data-parallel-size")).toBe("8");
+    expect(flag(w.argv, "--scheduler-recv-interval")).toBe("1");
+    expect(flag(w.argv, "--chunked-prefill-size")).toBe("32768");
+    expect(flag(w.argv, "--enable-dp-attention-local-control-broadcast")).toBe(true);
+    expect(flag(w.argv, "--schedule-conservativeness")).toBe("3.33");
+    expect(w.argv).not.toContain("--moe-a2a-backend");
+  });
+});
+
+describe("script presets: loading", () => {
+  it("every file is named for its script and parses", () => {
+    expect(scripts.length).toBeGreaterThanOrEqual(3);
+    for (const s of scripts) expect(s.script).toMatch(/^benchmarks\/single_node\/fixed_seq_len\/.+\.sh$/);
+  });
+
+  it("bad YAML is a ConfigError at file:line:col", () => {
+    const text =
+      "script: benchmarks/x.sh\nmodel: dsr1\nprecision: fp8\nsku: h200\nframework: sglang\nspec: eagle\nengine: sglang\nrules: [{}]\n";
+    expect(() => parseScriptPreset(text, "x.yaml")).toThrow(ConfigError);
+    expect(() => parseScriptPreset(text, "x.yaml")).toThrow(/x\.yaml:6:\d+/);
+  });
+
+  it("a file whose name differs from its script is refused", () => {
+    const dir = mkdtempSync(join(tmpdir(), "script-presets-"));
+    mkdirSync(join(dir, "scripts"));
+    writeFileSync(
+      join(dir, "scripts", "other.yaml"),
+      "script: benchmarks/single_node/fixed_seq_len/a.sh\nmodel: m\nprecision: fp8\nsku: h200\nframework: sglang\nspec: none\nengine: sglang\nrules: [{ flags: { a: 1 } }]\n",
+    );
+    expect(() => loadScriptPresets(dir)).toThrow(/must be named like the file "other\.sh"/);
+  });
+
+  it("an unknown $VAR in a value is a RecipeError naming the script", () => {
+    const bad = parseScriptPreset(
+      "script: benchmarks/single_node/fixed_seq_len/dsr1_fp8_h200.sh\nmodel: dsr1\nprecision: fp8\nsku: h200\nframework: sglang\nspec: none\nengine: sglang\nrules: [{ flags: { cuda-graph-max-bs: $MAXBS } }]\n",
+      "bad.yaml",
+    );
+    const d = makeDeployment(DSR1_H200);
+    expect(() => buildLaunchPlan(d, makePlacement(d), { scripts: [bad] })).toThrow(RecipeError);
+    expect(() => buildLaunchPlan(d, makePlacement(d), { scripts: [bad] })).toThrow(
+      /dsr1_fp8_h200\.sh: unknown script variable \$MAXBS/,
+    );
+  });
+});

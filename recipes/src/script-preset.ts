@@ -1,0 +1,168 @@
+/**
+ * Script presets (`configs/recipes/scripts/<script>.yaml`): one file per InferenceX single-node
+ * benchmark script (`benchmarks/single_node/fixed_seq_len/<model>_<precision>_<sku>[_<framework>][_mtp].sh`),
+ * holding the server flags and env that script passes, with the script's own conditions (ISL/OSL, TP,
+ * EP, DP attention, concurrency) as `when`. A reviewer reads a file beside its script; a lab updates
+ * it when the script changes. Values may name the script's variables (`$CONC`, `$TP`, `$EP_SIZE`,
+ * `$ISL`, `$OSL`), filled in per launch. Parsing and matching are pure; reading files is
+ * preset-loader.ts.
+ */
+import { type Deployment, loadYaml, RecipeError } from "@benchfleet/shared";
+import { z } from "zod";
+import type { Flags, Layer, LayerPart } from "./layering.js";
+import { ENGINES, type Engine } from "./preset.js";
+
+const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t)]);
+const PositiveInt = z.number().int().positive();
+
+const ScriptWhen = z
+  .object({
+    isl: oneOrMany(PositiveInt).optional(),
+    osl: oneOrMany(PositiveInt).optional(),
+    tp: oneOrMany(PositiveInt).optional(),
+    /** EP_SIZE */
+    ep: oneOrMany(PositiveInt).optional(),
+    /** DP_ATTENTION */
+    dpAttn: z.boolean().optional(),
+    /** CONC within [min, max] (inclusive) */
+    conc: z.object({ min: PositiveInt.optional(), max: PositiveInt.optional() }).strict().optional(),
+  })
+  .strict();
+type ScriptWhen = z.infer<typeof ScriptWhen>;
+
+const ScriptRule = z
+  .object({
+    when: ScriptWhen.optional(),
+    /** why, or the script lines this rule stands for */
+    note: z.string().optional(),
+    flags: z.record(z.string(), Scalar).optional(),
+    env: z
+      .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "environment variable names are UPPER_CASE"), Scalar)
+      .optional(),
+    /** TensorRT-LLM extra-LLM-API options the script writes */
+    config: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export const ScriptPreset = z
+  .object({
+    /** path of the script in the lab's repository */
+    script: z.string().regex(/^benchmarks\/.+\.sh$/, "a path under benchmarks/ ending in .sh"),
+    model: z.string().min(1),
+    precision: z.string().min(1),
+    sku: z.string().min(1),
+    framework: z.string().min(1),
+    spec: z.enum(["mtp", "none"]),
+    engine: z.enum(ENGINES),
+    /** what the script does that this preset does not reproduce, and why */
+    "not-reproduced": z.array(z.string()).optional(),
+    rules: z.array(ScriptRule).min(1),
+  })
+  .strict();
+export type ScriptPreset = z.infer<typeof ScriptPreset>;
+
+/** Parses one script preset's YAML text; errors are ConfigErrors located at file:line:col. */
+export function parseScriptPreset(text: string, file: string): ScriptPreset {
+  return loadYaml(text, file, ScriptPreset).value;
+}
+
+/** The script preset for a single-node deployment, if the lab has a script for its key. */
+export function findScriptPreset(
+  presets: readonly ScriptPreset[] | undefined,
+  d: Deployment,
+): ScriptPreset | undefined {
+  if (!presets || d.multinode || d.prefill || d.decode) return undefined;
+  const spec = d.specDecoding === "mtp" ? "mtp" : "none";
+  const found = presets.filter(
+    (p) =>
+      p.model === d.modelPrefix &&
+      p.precision === d.precision &&
+      p.sku === d.sku &&
+      p.framework === d.framework &&
+      p.spec === spec,
+  );
+  if (found.length > 1) {
+    throw new RecipeError(
+      `${d.configKey}: several script presets match (${found.map((p) => p.script).join(", ")}): keep one per script key`,
+    );
+  }
+  return found[0];
+}
+
+/** The values a script's conditions and `$VARS` are evaluated against, for one launch. */
+interface ScriptFacts {
+  isl: number;
+  osl: number;
+  tp: number;
+  ep: number;
+  dpAttn: boolean;
+  conc: number;
+}
+
+const asList = <T>(v: T | T[] | undefined): T[] | undefined =>
+  v === undefined ? undefined : Array.isArray(v) ? v : [v];
+
+function ruleApplies(when: ScriptWhen | undefined, f: ScriptFacts): boolean {
+  if (!when) return true;
+  const inList = (v: number | number[] | undefined, x: number) => v === undefined || asList(v)!.includes(x);
+  if (!inList(when.isl, f.isl) || !inList(when.osl, f.osl)) return false;
+  if (!inList(when.tp, f.tp) || !inList(when.ep, f.ep)) return false;
+  if (when.dpAttn !== undefined && when.dpAttn !== f.dpAttn) return false;
+  if (when.conc?.min !== undefined && f.conc < when.conc.min) return false;
+  if (when.conc?.max !== undefined && f.conc > when.conc.max) return false;
+  return true;
+}
+
+/** True when a rule's condition or value depends on the concurrency. */
+export function dependsOnConc(preset: ScriptPreset): boolean {
+  return preset.rules.some(
+    (r) =>
+      r.when?.conc !== undefined ||
+      JSON.stringify([r.flags ?? {}, r.env ?? {}, r.config ?? {}]).match(/\$\{?CONC\b/) !== null,
+  );
+}
+
+const VAR = /\$(?:\{([A-Z_]+)\}|([A-Z_]+))/g;
+
+function substitute(value: string, vars: Record<string, number>, where: string): string | number {
+  const out = value.replace(VAR, (_m, a: string | undefined, b: string | undefined) => {
+    const name = (a ?? b)!;
+    const v = vars[name];
+    if (v === undefined) {
+      throw new RecipeError(`${where}: unknown script variable $${name} (known: ${Object.keys(vars).join(", ")})`);
+    }
+    return String(v);
+  });
+  return /^-?\d+(\.\d+)?$/.test(out) && out !== value ? Number(out) : out;
+}
+
+function fill(v: unknown, vars: Record<string, number>, where: string): unknown {
+  if (typeof v === "string") return substitute(v, vars, where);
+  if (Array.isArray(v)) return v.map((x) => fill(x, vars, where));
+  if (v && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x, vars, where)]));
+  return v;
+}
+
+/** The preset's applicable rules, in file order, with `$VARS` filled in, as a layer for the worker. */
+export function scriptLayer(preset: ScriptPreset, engine: Engine, f: ScriptFacts): Layer {
+  if (preset.engine !== engine) {
+    throw new RecipeError(`${preset.script}: preset engine ${preset.engine} but the framework runs ${engine}`);
+  }
+  const vars = { CONC: f.conc, TP: f.tp, EP_SIZE: f.ep, ISL: f.isl, OSL: f.osl };
+  const parts: LayerPart[] = [];
+  for (const rule of preset.rules) {
+    if (!ruleApplies(rule.when, f)) continue;
+    const settings: LayerPart["settings"] = {};
+    if (rule.flags) settings.flags = fill(rule.flags, vars, preset.script) as Flags;
+    if (rule.env) {
+      settings.env = Object.fromEntries(
+        Object.entries(rule.env).map(([k, v]) => [k, v === null ? null : String(fill(v, vars, preset.script))]),
+      );
+    }
+    if (rule.config) settings.config = fill(rule.config, vars, preset.script) as Record<string, unknown>;
+    parts.push({ roles: ["worker"], settings });
+  }
+  return { name: `script:${preset.script}`, parts };
+}
