@@ -34,7 +34,20 @@ import { PerfModel } from "./perf-model.js";
 import { startRouter } from "./router.js";
 import { Scheduler } from "./scheduler.js";
 import { countTextTokens, type PlannedOutput, planOutput } from "./tokens.js";
-import { EMULATED_HEADER, OWNED_BY, PREFILLED_HEADER, TIME_SCALE_HEADER } from "./wire.js";
+import {
+  EMULATED_HEADER,
+  FOLLOW_UP_HEADER,
+  OWNED_BY,
+  PREFILLED_HEADER,
+  TIME_SCALE_HEADER,
+  WAVE_HEADER,
+} from "./wire.js";
+
+/** The wave-size header: a whole number from 1 to 65536, anything else counts as 1. */
+function waveSize(v: string | string[] | undefined): number {
+  const n = typeof v === "string" ? Number(v) : Number.NaN;
+  return Number.isInteger(n) && n >= 1 && n <= 65_536 ? n : 1;
+}
 
 export interface EmulatorControl {
   /** applies a fault as `POST /control/fault` would */
@@ -431,7 +444,10 @@ class EngineServer {
     } catch (err) {
       return this.error(res, err instanceof BadRequest ? err.status : 400, (err as Error).message);
     }
-    this.admitted(res, parsed, arrival, internalPrefill, req.headers[PREFILLED_HEADER] !== undefined);
+    this.admitted(res, parsed, arrival, internalPrefill, req.headers[PREFILLED_HEADER] !== undefined, {
+      followUp: req.headers[FOLLOW_UP_HEADER] === "1",
+      wave: waveSize(req.headers[WAVE_HEADER]),
+    });
   }
 
   private admitted(
@@ -440,11 +456,12 @@ class EngineServer {
     arrival: number,
     internalPrefill: boolean,
     prefilled: boolean,
+    closedLoop: { followUp: boolean; wave: number } = { followUp: false, wave: 1 },
   ): void {
     if (this.closed || res.destroyed) return;
     const adm = this.faults.admit();
     if (adm.kind === "hang") {
-      this.deferred.push(() => this.admitted(res, p, arrival, internalPrefill, prefilled));
+      this.deferred.push(() => this.admitted(res, p, arrival, internalPrefill, prefilled, closedLoop));
       return;
     }
     if (adm.kind === "unavailable") {
@@ -503,7 +520,7 @@ class EngineServer {
     };
     if (this.s.scheduler) {
       const sch = this.s.scheduler;
-      const arrivalEmu = sch.toEmu(arrival);
+      let arrivalEmu = sch.toEmu(arrival);
       let id = 0;
       try {
         ({ id, queuedAt: writer.queuedAtMs } = sch.submit(
@@ -517,7 +534,10 @@ class EngineServer {
               } else if (done) finish(true);
             },
           },
+          closedLoop,
         ));
+        // a promised follow-up counts from when its predecessor finished, the time it is queued at
+        arrivalEmu = Math.min(arrivalEmu, writer.queuedAtMs);
       } catch (err) {
         this.inFlight--;
         finished = true;

@@ -8,3 +8,10 @@ export const EMULATED_HEADER = "x-benchfleet-emulated";
 export const TIME_SCALE_HEADER = "x-benchfleet-time-scale";
 /** router → decode worker: the prompt's KV arrived from a prefill worker (value: prompt tokens) */
 export const PREFILLED_HEADER = "x-benchfleet-prefilled";
+/**
+ * client → engine: "1" when the client sends its next request as soon as this one completes (a
+ * closed loop); the engine holds its clock for that request (see scheduler.ts)
+ */
+export const FOLLOW_UP_HEADER = "x-benchfleet-follow-up";
+/** client → engine: the first request of a closed loop's first wave: how many it sends at once, itself included */
+export const WAVE_HEADER = "x-benchfleet-wave";

@@ -70,6 +70,11 @@ export interface LoadPointOptions {
   shard?: { index: number; count: number };
   /** internal (worker threads): awaited between warmup and the measured run (a barrier) */
   beforeMeasured?: () => Promise<void>;
+  /**
+   * tell the engine which requests a closed-loop slot follows at once (the benchfleet emulator then
+   * holds its clock for them); implied by timing "engine"
+   */
+  followUpHint?: boolean;
   /** "engine": latencies as the benchfleet emulator timed them on its emulated clock (see engine-timing.ts) */
   timing?: "client" | "engine";
   /** receives the per-request records of the measured run and the hrtime they are relative to */

@@ -23,8 +23,18 @@ export interface RunContext {
   promptFor(s: PromptSpec, streamSeed: number): number[] | string;
   /** a request body for these messages or prompt, asking for `outputLen` tokens */
   body(outputLen: number, prompt: number[] | string | ChatMessage[]): string;
-  /** the options of sendStreamingRequest for this body */
-  streamOptions(body: string, keepText: boolean): StreamRequestOptions;
+  /** tell the engine about the closed loop (see streamOptions) */
+  closedLoopHints: boolean;
+  /**
+   * the options of sendStreamingRequest for this body; `closedLoop` (told to an engine that times
+   * itself, see emulator/scheduler.ts): `followUp`, this slot sends its next request as soon as this
+   * one completes; `wave`, this request opens a wave of that many sent at once
+   */
+  streamOptions(
+    body: string,
+    keepText: boolean,
+    closedLoop?: { followUp: boolean; wave?: number },
+  ): StreamRequestOptions;
 }
 
 export const nowNs = (t0: bigint): number => Number(process.hrtime.bigint() - t0);

@@ -10,10 +10,12 @@
  * dispatch until the last request finishes (vLLM's `dur_s`).
  * Cancel with `signal`: in-flight requests are aborted and the promise rejects with the reason.
  */
+
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { PointResult } from "@benchfleet/shared";
+import { FOLLOW_UP_HEADER, WAVE_HEADER } from "../emulator/wire.js";
 import { arrivalTimes } from "./arrivals.js";
 import { type Calibration, calibrate, wordsForTokens, wordsFromTokenizer } from "./chat-calibration.js";
 import { LiveCounters } from "./live-counters.js";
@@ -170,11 +172,12 @@ function runContext(
         },
         prompt,
       ),
-    streamOptions: (body, keepText) => ({
+    closedLoopHints: opts.followUpHint ?? opts.timing === "engine",
+    streamOptions: (body, keepText, closedLoop) => ({
       t0,
       path: s.path,
       body,
-      headers: opts.headers,
+      headers: closedLoopHeaders(opts, closedLoop),
       rule: opts.firstChunk,
       keepText,
       headersTimeoutMs: opts.headersTimeoutMs,
@@ -182,4 +185,16 @@ function runContext(
       signal,
     }),
   };
+}
+
+/** The request's headers with the closed-loop hints, when the engine is to hear them. */
+function closedLoopHeaders(
+  opts: LoadPointOptions,
+  closedLoop: { followUp: boolean; wave?: number } | undefined,
+): Record<string, string> | undefined {
+  if (!closedLoop || !(opts.followUpHint ?? opts.timing === "engine")) return opts.headers;
+  const extra: Record<string, string> = {};
+  if (closedLoop.followUp) extra[FOLLOW_UP_HEADER] = "1";
+  if ((closedLoop.wave ?? 1) > 1) extra[WAVE_HEADER] = String(closedLoop.wave);
+  return Object.keys(extra).length ? { ...opts.headers, ...extra } : opts.headers;
 }

@@ -16,6 +16,7 @@ export async function runSingleTurn(
   keepText: boolean,
 ): Promise<PhaseRecords> {
   const { t0, signal, shard, counters } = ctx;
+  const hints = ctx.closedLoopHints;
   const n = list.length;
   const records = new Array<RequestRecord>(n);
   const mine = (i: number) => !shard || i % shard.count === shard.index;
@@ -37,14 +38,21 @@ export async function runSingleTurn(
   const slots = Math.max(0, Math.min(concShare, order ? order.length : n));
   prepare(slots + 1);
   let next = 0;
+  const indexOf = (k2: number) => (order ? (order[k2] ?? n) : k2);
+  const firstIndex = indexOf(0);
+  // the slots' first requests go out together when none waits for an arrival: one wave
+  const wave = arrivalsS.length && arrivalsS.every((a) => a === 0) ? slots : 1;
   const startNs = nowNs(t0);
   counters.phaseStartNs = startNs;
   const slot = async (_: unknown, k: number) => {
     let freedNs = startNs;
+    // with hints, each slot reserves its next prompt when it sends one, so that it can tell the
+    // engine that a follow-up comes as soon as this request completes (a closed loop, no arrival)
+    let k2 = hints ? next++ : -1;
     for (;;) {
       if (signal?.aborted) return;
-      const k2 = next++;
-      const i = order ? (order[k2] ?? n) : k2;
+      if (!hints) k2 = next++;
+      const i = indexOf(k2);
       if (i >= n) return;
       const arrivalNs = startNs + Math.round(arrivalsS[i]! * 1e9);
       if (arrivalNs > nowNs(t0)) await sleepUntilNs(t0, arrivalNs, signal);
@@ -59,8 +67,18 @@ export async function runSingleTurn(
         targetPromptTokens: list[i]!.inputLen,
         targetOutputTokens: list[i]!.outputLen,
       };
+      let followUp = false;
+      if (hints) {
+        k2 = next++;
+        const following = indexOf(k2);
+        followUp = following < n && arrivalsS[following] === 0;
+      }
       counters.inFlight++;
-      const p = sendStreamingRequest(ctx.connections.forSlot(k), seedRec, ctx.streamOptions(body, keepText));
+      const p = sendStreamingRequest(
+        ctx.connections.forSlot(k),
+        seedRec,
+        ctx.streamOptions(body, keepText, { followUp, ...(i === firstIndex && wave > 1 ? { wave } : {}) }),
+      );
       prepare(next + slots + 1);
       const rec = await p;
       counters.inFlight--;

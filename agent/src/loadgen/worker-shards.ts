@@ -24,7 +24,7 @@ type WorkerMsg =
 /** the options a worker can receive (functions and signals stay on this thread) */
 function serialisable(o: LoadPointOptions): LoadPointOptions {
   const { signal: _s, onProgress: _p, onRecords: _r, beforeMeasured: _b, timing: _t, ...rest } = o;
-  return { ...rest, workers: 1 };
+  return { ...rest, workers: 1, followUpHint: o.followUpHint ?? o.timing === "engine" };
 }
 
 export async function runInWorkers(
