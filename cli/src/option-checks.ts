@@ -29,3 +29,8 @@ export function checkWritableFile(flag: string, path: string): void {
     throw new CliError(`${flag} ${path}: not writable`, 2);
   }
 }
+
+/** commander collector of a repeatable directory option (`--srt-slurm A --srt-slurm B`), in order. */
+export function collectDirs(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

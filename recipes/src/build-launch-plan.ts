@@ -11,6 +11,8 @@ import { dynamoRecipe } from "./dynamo.js";
 import type { Engine } from "./preset.js";
 import { sglangRecipe } from "./sglang.js";
 import { sglangDisaggRecipe } from "./sglang-disagg.js";
+import { readSrtRecipe } from "./srt-slurm/read-srt-recipe.js";
+import { srtLaunch } from "./srt-slurm/srt-launch.js";
 import { trtRecipe } from "./trt.js";
 import { vllmRecipe } from "./vllm.js";
 
@@ -46,7 +48,16 @@ export function buildLaunchPlan(deployment: Deployment, placement: Placement, op
   const recipe = RECIPES[fw];
   if (!recipe) throw new RecipeError(`no recipe for framework ${fw}`);
   const ctx = new RecipeContext(deployment, placement, recipe.engine, opts);
-  const out = recipe.build(ctx);
+  // a row that names an srt-slurm recipe launches what the recipe says (srt-slurm/srt-launch.ts)
+  let model = deployment.model;
+  let out: RecipeOutput;
+  if (deployment.srtRecipe) {
+    const read = readSrtRecipe(deployment.srtRecipe, deployment);
+    const launch = srtLaunch(ctx, read);
+    ctx.notes.push(`launched from srt-slurm recipe ${deployment.srtRecipe.configFile} (variant ${read.variant})`);
+    model = launch.servedModel;
+    out = launch;
+  } else out = recipe.build(ctx);
   const nodes: NodePlan[] = placement.nodes.map((n) => ({
     rank: n.rank,
     hostname: n.hostname,
@@ -65,7 +76,7 @@ export function buildLaunchPlan(deployment: Deployment, placement: Placement, op
     nodes,
     endpoint: {
       baseUrl: `http://${out.endpoint.ip}:${out.endpoint.port}`,
-      model: deployment.model,
+      model,
       api: "completions",
     },
     gangHealth: out.gangHealth,

@@ -134,9 +134,9 @@ export class RecipeContext {
           `${d.configKey}: ${pool.toUpperCase()}_NODES=${directives.nodes} but the ${pool} pool is placed on ${poolNodes} node(s)`,
         );
       }
-      if (directives.configFile) {
+      if (directives.configFile && !d.srtRecipe) {
         this.notes.push(
-          `${pool}: CONFIG_FILE=${directives.configFile} (an srt-slurm recipe) is not read; flags come from the entry, preset and overrides`,
+          `${pool}: CONFIG_FILE=${directives.configFile} (an srt-slurm recipe) is not read (give --srt-slurm DIR); flags come from the entry, preset and overrides`,
         );
       }
     }

@@ -11,3 +11,7 @@ export { type GangNode, layoutGang, nodesNeeded, placeGang, poolShapes } from ".
 export { checkPortBase } from "./ports.js";
 export { RecipePreset } from "./preset.js";
 export { loadPresets, loadScriptPresets } from "./preset-loader.js";
+export { readSrtRecipe } from "./srt-slurm/read-srt-recipe.js";
+export { type CensusEntry, reasonKind, srtRecipeCensus } from "./srt-slurm/recipe-census.js";
+export { candidatePaths, SRT_SLURM_ENV, srtRecipeSource, srtSlurmDirsFromEnv } from "./srt-slurm/recipe-dirs.js";
+export { SrtRecipe } from "./srt-slurm/srt-recipe.js";

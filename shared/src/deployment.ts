@@ -70,6 +70,22 @@ export const PhaseTimeouts = z
   .strict();
 export type PhaseTimeouts = z.infer<typeof PhaseTimeouts>;
 
+/**
+ * The srt-slurm recipe a multi-node row names (`CONFIG_FILE=` in its additional-settings), stored
+ * with the deployment when the plan is made: a retry runs the same recipe. `configFile` and `text`
+ * are part of the fingerprint; `path` (where it was found) is not.
+ */
+export const SrtRecipeRef = z
+  .object({
+    /** as the row names it, with srtctl's variant selector if any: `recipes/x.yaml:override_y` */
+    configFile: z.string(),
+    /** where the file was found among the --srt-slurm directories */
+    path: z.string(),
+    text: z.string(),
+  })
+  .strict();
+export type SrtRecipeRef = z.infer<typeof SrtRecipeRef>;
+
 export const Deployment = z
   .object({
     fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
@@ -115,6 +131,7 @@ export const Deployment = z
     promptsPerConc: z.number().int().positive(),
     maxModelLen: z.number().int().positive(),
     recipeOverrides: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    srtRecipe: SrtRecipeRef.optional(),
     priority: z.number().int(),
     timeouts: PhaseTimeouts,
     estimate: z

@@ -19,6 +19,7 @@ export * from "./protocol.js";
 export * from "./results.js";
 export * from "./rng.js";
 export * from "./skus.js";
+export * from "./srt-recipe-source.js";
 export * from "./telemetry-summary.js";
 export * from "./unlaunchable.js";
 export * from "./wildcard.js";

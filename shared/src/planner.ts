@@ -18,6 +18,7 @@ import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPo
 import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import { estimateDeployment } from "./plan-estimate.js";
 import { type SkuCatalog, type SkuName, skuFromLabel } from "./skus.js";
+import { rowSrtRecipe, type SrtRecipeSource } from "./srt-recipe-source.js";
 import { expandPatterns } from "./wildcard.js";
 
 export const DEFAULT_PRIORITY = 100;
@@ -48,6 +49,11 @@ export interface PlanOptions {
   runnersFile?: string;
   selection?: Selection;
   skus?: SkuName[];
+  /**
+   * Finds the srt-slurm recipe a multi-node row names (CONFIG_FILE=, see srt-recipe-source.ts);
+   * absent: CONFIG_FILE is not read.
+   */
+  srtRecipes?: SrtRecipeSource;
 }
 
 /** Concurrency values of a search-space entry: doubling from conc-start to conc-end inclusive, or conc-list. */
@@ -130,7 +136,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function fingerprintOf(spec: Spec): string {
-  return createHash("sha256").update(canonicalJson(spec)).digest("hex");
+  // where a recipe was found is not part of what runs
+  const keyed = spec.srtRecipe ? { ...spec, srtRecipe: { ...spec.srtRecipe, path: undefined } } : spec;
+  return createHash("sha256").update(canonicalJson(keyed)).digest("hex");
 }
 
 interface Draft {
@@ -170,7 +178,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       continue;
     }
     if (opts.skus && !opts.skus.includes(runner.sku)) continue;
-    for (const d of expandEntry(le, runner, sel, problems)) {
+    for (const d of expandEntry(le, runner, sel, problems, opts.srtRecipes)) {
       const prev = drafts.get(d.fingerprint);
       if (!prev) {
         drafts.set(d.fingerprint, d);
@@ -236,6 +244,7 @@ function* expandEntry(
   runner: { sku: SkuName; gpusPerNode: number },
   sel: Selection,
   problems: ConfigProblem[],
+  srtRecipes?: SrtRecipeSource,
 ): Generator<Draft> {
   const e = le.entry;
   const bf = e.benchfleet ?? {};
@@ -318,7 +327,14 @@ function* expandEntry(
         const decode = pool(m.decode, runner.gpusPerNode);
         const router = m.router ?? e.router;
         const kv = m["kv-p2p-transfer"] ?? (e.multinode ? e["kv-p2p-transfer"] : undefined);
+        const rowPath = [le.key, "scenarios", sc.scenario, sc.index, "search-space", row];
+        const srt = srtRecipes ? rowSrtRecipe(m, srtRecipes, le, rowPath) : undefined;
+        if (srt && "problem" in srt) {
+          problems.push(srt.problem);
+          continue;
+        }
         spec = {
+          ...(srt ? { srtRecipe: srt.recipe } : {}),
           ...common,
           ...(router ? { router } : {}),
           ...(kv ? { kvP2pTransfer: kv } : {}),

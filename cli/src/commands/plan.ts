@@ -5,6 +5,7 @@ import { formatUnlaunchable } from "@benchfleet/recipes";
 import type { Plan } from "@benchfleet/shared";
 import { commaList } from "@benchfleet/shared";
 import type { Command } from "commander";
+import { collectDirs } from "../option-checks.js";
 import { renderTable } from "../table.js";
 
 export function register(program: Command): void {
@@ -20,6 +21,11 @@ export function register(program: Command): void {
     .option("--sku <skus>", "only these SKUs, comma separated", commaList)
     .option("--sku-catalog <file>", "SKU catalog (default configs/skus.yaml)")
     .option("--presets <dir>", "model-family recipe presets for the recipe check (default configs/recipes)")
+    .option(
+      "--srt-slurm <dir>",
+      "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
+      collectDirs,
+    )
     .option("--json", "print the plan as JSON (the recipe check's findings go to stderr)")
     .action((opts) => {
       const plan = planFromFiles({
@@ -31,6 +37,7 @@ export function register(program: Command): void {
         base: opts.base,
         head: opts.head,
         skuCatalog: opts.skuCatalog,
+        srtSlurm: opts.srtSlurm,
       });
       // every deployment is built by its recipe on a stand-in gang: what no recipe can launch is named now
       const unlaunchable = formatUnlaunchable(checkRecipes(plan, opts.presets), plan.deployments.length);

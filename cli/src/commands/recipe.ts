@@ -11,6 +11,7 @@ import {
 } from "@benchfleet/recipes";
 import { CliError, commaList, type Deployment, type LaunchPlan, RecipeError } from "@benchfleet/shared";
 import type { Command } from "commander";
+import { collectDirs } from "../option-checks.js";
 
 const DEFAULT_PORT_BASE = 20480;
 
@@ -65,6 +66,11 @@ export function register(program: Command): void {
     .option("--port-base <port>", "first port of the attempt's block", String(DEFAULT_PORT_BASE))
     .option("--presets <dir>", "model-family recipe presets (default configs/recipes)")
     .option("--sku-catalog <file>", "SKU catalog (default configs/skus.yaml)")
+    .option(
+      "--srt-slurm <dir>",
+      "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
+      collectDirs,
+    )
     .option("--json", "print the plans as JSON")
     .action((key: string, opts) => {
       const plan = planFromFiles({
@@ -72,6 +78,7 @@ export function register(program: Command): void {
         runners: opts.runners,
         keys: [key],
         skuCatalog: opts.skuCatalog,
+        srtSlurm: opts.srtSlurm,
       });
       let deployments = plan.deployments.filter((d) => d.configKeys.includes(key) || d.configKey === key);
       if (!deployments.length) throw new CliError(`config key ${key} plans no deployment`, 2);

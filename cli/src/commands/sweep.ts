@@ -5,6 +5,7 @@ import { formatUnlaunchable } from "@benchfleet/recipes";
 import { CliError, commaList, type SweepSummary } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { ApiClient, ago, printJson, qs, withConn } from "../client.js";
+import { collectDirs } from "../option-checks.js";
 import { renderTable } from "../table.js";
 
 export function progressLine(s: SweepSummary): string {
@@ -38,6 +39,11 @@ export function register(program: Command): void {
       .option("--changelog <file>", "perf-changelog.yaml: entries added between --base and --head")
       .option("--base <rev>", "git revision the changelog is compared against")
       .option("--head <rev>", "git revision of the changelog (default: working tree)")
+      .option(
+        "--srt-slurm <dir>",
+        "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
+        collectDirs,
+      )
       .option("--name <name>", "sweep name")
       .option("--wait", "follow progress until the sweep finishes")
       .option("--json", "JSON output"),
@@ -50,10 +56,21 @@ export function register(program: Command): void {
       changelog: o.changelog,
       base: o.base,
       head: o.head,
+      srtSlurm: o.srtSlurm,
     });
     if (plan.deployments.length === 0) throw new CliError("the plan has no deployments: nothing to run");
     // submitted anyway (each such job fails at launch with this reason), but the operator hears it now
-    process.stderr.write(formatUnlaunchable(checkRecipes(plan), plan.deployments.length));
+    const unlaunchable = checkRecipes(plan);
+    // a row whose srt-slurm recipe cannot be honoured is refused: its launch would not be the lab's
+    const fromRecipes = unlaunchable.filter(
+      (u) => plan.deployments.find((d) => d.fingerprint === u.fingerprint)?.srtRecipe,
+    );
+    if (fromRecipes.length)
+      throw new CliError(
+        `srt-slurm recipes that cannot be honoured:\n${fromRecipes.map((u) => u.reason).join("\n")}`,
+        2,
+      );
+    process.stderr.write(formatUnlaunchable(unlaunchable, plan.deployments.length));
     const client = new ApiClient(o);
     const source = o.changelog
       ? {

@@ -1,5 +1,6 @@
 /** Planning from config texts posted to the API (dry run, or a sweep made from a whole config). */
 
+import { srtRecipeSource, srtSlurmDirsFromEnv } from "@benchfleet/recipes";
 import { buildPlan, loadMasterConfigs, loadRunnersFile, type Plan, type SkuName } from "@benchfleet/shared";
 import { z } from "zod";
 import { readSkuCatalog } from "../config/config-files.js";
@@ -22,8 +23,17 @@ export function planFromBody(b: PlanBody): Plan {
   for (const s of skus ?? [])
     if (!(s in catalog))
       throw new ApiError(400, "bad-request", `unknown SKU "${s}" (known: ${Object.keys(catalog).join(", ")})`);
+  // the controller finds the rows' srt-slurm recipes where BENCHFLEET_SRT_SLURM says, as the CLI does
+  const dirs = srtSlurmDirsFromEnv();
+  let srtRecipes: ReturnType<typeof srtRecipeSource> | undefined;
+  try {
+    srtRecipes = dirs.length ? srtRecipeSource(dirs) : undefined;
+  } catch (e) {
+    throw new ApiError(500, "internal", `controller setting BENCHFLEET_SRT_SLURM: ${(e as Error).message}`);
+  }
   return buildPlan(loadMasterConfigs(b.configs), {
     catalog,
+    ...(srtRecipes ? { srtRecipes } : {}),
     runners: b.runners ? loadRunnersFile(b.runners) : undefined,
     runnersFile: b.runners?.file,
     selection: { keys: b.keys },

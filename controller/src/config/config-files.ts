@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { srtRecipeSource, srtSlurmDirsFromEnv } from "@benchfleet/recipes";
 import {
   buildPlan,
   type ChangelogSelection,
@@ -20,6 +21,7 @@ import {
   type RunnersFile,
   SkuCatalog,
   type SkuName,
+  type SrtRecipeSource,
   selectFromChangelog,
   type TextFile,
 } from "@benchfleet/shared";
@@ -130,6 +132,8 @@ export interface PlanRequest {
   base?: string;
   head?: string;
   skuCatalog?: string;
+  /** srt-slurm directories for the rows' CONFIG_FILE (later overlay earlier); default BENCHFLEET_SRT_SLURM */
+  srtSlurm?: string[];
 }
 
 export function planFromFiles(req: PlanRequest): Plan {
@@ -174,9 +178,11 @@ export function planFromFiles(req: PlanRequest): Plan {
       };
     }
   }
+  const srtRecipes = srtRecipesFor(req.srtSlurm);
   return buildPlan(configs, {
     catalog,
     runners,
+    ...(srtRecipes ? { srtRecipes } : {}),
     skus: skus as SkuName[] | undefined,
     selection: {
       ...(keys ? { keys } : {}),
@@ -184,4 +190,15 @@ export function planFromFiles(req: PlanRequest): Plan {
       ...(scenarioTypes ? { scenarioTypes } : {}),
     },
   });
+}
+
+/** The recipe source over `dirs` (or BENCHFLEET_SRT_SLURM); none when neither names a directory. */
+export function srtRecipesFor(dirs: string[] | undefined): SrtRecipeSource | undefined {
+  const list = dirs?.length ? dirs : srtSlurmDirsFromEnv();
+  if (!list.length) return undefined;
+  try {
+    return srtRecipeSource(list);
+  } catch (e) {
+    throw new CliError((e as Error).message, 2);
+  }
 }

@@ -1,0 +1,177 @@
+/**
+ * Reads one master-config row's srt-slurm recipe (pure: the text is already loaded): YAML →
+ * srtctl's variant (base/override/zip) → SrtRecipe → refusal of what benchfleet cannot honour →
+ * agreement with the row's topology. Every problem is a RecipeError whose lines read
+ * `recipe-file:line:col: field: message (row KEY)`.
+ */
+import {
+  type ConfigProblem,
+  type Deployment,
+  formatProblem,
+  parseYamlSource,
+  RecipeError,
+  type SrtRecipeRef,
+  zodProblems,
+} from "@benchfleet/shared";
+import { SrtRecipe } from "./srt-recipe.js";
+import { type RecipeVariant, selectVariants } from "./variants.js";
+
+export interface ReadRecipe {
+  recipe: SrtRecipe;
+  /** the variant taken: `base`, `override_x`, `zip_override_y[i]` */
+  variant: string;
+  file: string;
+}
+
+type Path = Array<string | number>;
+
+export function readSrtRecipe(ref: SrtRecipeRef, d: Deployment): ReadRecipe {
+  const row = `row ${d.configKey}`;
+  const fail = (problems: ConfigProblem[]): never => {
+    throw new RecipeError(problems.map((p) => `${formatProblem(p)} (${row})`).join("\n"));
+  };
+  let src: ReturnType<typeof parseYamlSource>;
+  try {
+    src = parseYamlSource(ref.text, ref.path);
+  } catch (e) {
+    throw new RecipeError(`${(e as Error).message} (${row})`);
+  }
+  const raw = src.doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  if (!raw || typeof raw !== "object" || Array.isArray(raw))
+    fail([{ file: ref.path, line: 1, col: 1, path: "", message: "a recipe is a YAML mapping" }]);
+  const [, selector] = splitConfigFile(ref.configFile);
+  let variants: RecipeVariant[] | { error: string };
+  try {
+    variants = selectVariants(raw as Record<string, unknown>, selector);
+  } catch (e) {
+    return fail([{ file: ref.path, line: 1, col: 1, path: "", message: (e as Error).message }]);
+  }
+  if ("error" in variants) return fail([{ file: ref.path, line: 1, col: 1, path: "", message: variants.error }]);
+
+  const locate = (v: RecipeVariant, path: Path, key: boolean) => {
+    for (const root of v.roots) {
+      const full = [...root, ...path];
+      const hit = key ? src.locateKey(full) : src.locate(full);
+      if (present(src.doc.toJS() as unknown, full)) return hit;
+    }
+    return key ? src.locateKey([...v.roots[0]!, ...path]) : src.locate([...v.roots[0]!, ...path]);
+  };
+  const located = (v: RecipeVariant, path: Path, message: string): ConfigProblem => ({
+    file: ref.path,
+    ...locate(v, path, true),
+    path: path.join("."),
+    message: v.selector === "base" ? message : `${message} [variant ${v.selector}]`,
+  });
+
+  const parsed: Array<{ v: RecipeVariant; recipe: SrtRecipe }> = [];
+  const problems: ConfigProblem[] = [];
+  for (const v of variants) {
+    const res = SrtRecipe.safeParse(v.value);
+    if (!res.success) {
+      for (const p of zodProblems(src, res.error.issues)) {
+        const path = p.path.split(/[.[\]]+/).filter(Boolean);
+        problems.push(located(v, path, p.message));
+      }
+      continue;
+    }
+    parsed.push({ v, recipe: res.data });
+  }
+  if (!parsed.length) fail(problems);
+  const matching = parsed.filter((p) => topologyMismatch(p.recipe, d) === undefined);
+  if (!matching.length) {
+    const p = parsed[0]!;
+    const why = topologyMismatch(p.recipe, d)!;
+    fail([located(p.v, ["resources"], parsed.length > 1 ? `no variant matches the row: ${why}` : why)]);
+  }
+  if (matching.length > 1 && new Set(matching.map((m) => JSON.stringify(m.recipe.backend))).size > 1) {
+    fail([
+      located(
+        matching[0]!.v,
+        [],
+        `variants ${matching.map((m) => m.v.selector).join(", ")} all match the row's topology; name one after the file (CONFIG_FILE=file.yaml:<variant>)`,
+      ),
+    ]);
+  }
+  const { v, recipe } = matching[0]!;
+  const refused = refusedFields(recipe);
+  if (refused.length) fail(refused.map(([path, why]) => located(v, path, `cannot be honoured: ${why}`)));
+  return { recipe, variant: v.selector, file: ref.path };
+}
+
+export function splitConfigFile(configFile: string): [string, string | undefined] {
+  const i = configFile.indexOf(":");
+  return i < 0 ? [configFile, undefined] : [configFile.slice(0, i), configFile.slice(i + 1)];
+}
+
+function present(obj: unknown, path: Path): boolean {
+  let cur = obj;
+  for (const seg of path) {
+    if (!cur || typeof cur !== "object") return false;
+    if (!(String(seg) in (cur as object))) return false;
+    cur = (cur as Record<string, unknown>)[String(seg)];
+  }
+  return true;
+}
+
+/** Fields srtctl honours that benchfleet cannot reproduce: [path, why]. */
+export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
+  const out: Array<[Path, string]> = [];
+  if (r.setup_script) out.push([["setup_script"], "it runs a script of the srt-slurm checkout inside each container"]);
+  if (r.profiling.type !== "none") out.push([["profiling", "type"], "benchfleet does not profile (nsys/torch)"]);
+  if (r.dynamo.install) {
+    if (r.dynamo.hash)
+      out.push([["dynamo", "hash"], "a source build of dynamo at a commit (maturin) is not supported"]);
+    if (r.dynamo.top_of_tree) out.push([["dynamo", "top_of_tree"], "a source build of dynamo is not supported"]);
+    if (r.dynamo.wheel)
+      out.push([["dynamo", "wheel"], "staged ai-dynamo wheels (srtctl-runtime dynamo_wheels.py) are not supported"]);
+  }
+  if (r.infra.etcd_nats_dedicated_node)
+    out.push([
+      ["infra", "etcd_nats_dedicated_node"],
+      "etcd/NATS on a node of their own needs one node beyond the row's",
+    ]);
+  if (r.frontend.type !== "dynamo") out.push([["frontend", "type"], `frontend ${r.frontend.type} is not supported`]);
+  if (r.frontend.dedicated_node) out.push([["frontend", "dedicated_node"], "a frontend node beyond the row's"]);
+  if (r.benchmark.command)
+    out.push([["benchmark", "command"], "a custom benchmark command; benchfleet runs its own load generator"]);
+  if (!["sa-bench", "manual"].includes(r.benchmark.type))
+    out.push([
+      ["benchmark", "type"],
+      `benchmark ${r.benchmark.type}: only sa-bench settings map onto benchfleet's load generator`,
+    ]);
+  const b = r.backend;
+  if (b.type !== "sglang")
+    out.push([["backend", "type"], `launching ${b.type} from an srt-slurm recipe is not built yet`]);
+  if (b.type === "sglang") {
+    if (b.mooncake_kv_store)
+      out.push([["backend", "mooncake_kv_store"], "mooncake_master on the infra node is not supported"]);
+    if (b.kv_events_config) out.push([["backend", "kv_events_config"], "KV events ports are not allocated"]);
+  }
+  if (r.resources.spread_workers) out.push([["resources", "spread_workers"], "workers spread across nodes"]);
+  return out;
+}
+
+/** Why the recipe's resources differ from the row's pools; undefined when they agree. */
+export function topologyMismatch(r: SrtRecipe, d: Deployment): string | undefined {
+  const res = r.resources;
+  if (!d.prefill || !d.decode) return "the row is not a disaggregated multi-node row";
+  if (res.gpus_per_node !== d.gpusPerNode)
+    return `gpus_per_node ${res.gpus_per_node} but the row's runner has ${d.gpusPerNode} GPUs a node`;
+  const agg = (res.agg_workers ?? 0) > 0;
+  const pools: Array<[string, number, number, number, number | undefined | null]> = agg
+    ? [["agg", res.agg_workers ?? 0, res.agg_nodes ?? 0, d.prefill.numWorker, res.gpus_per_agg]]
+    : [
+        ["prefill", res.prefill_workers ?? 0, res.prefill_nodes ?? 0, d.prefill.numWorker, res.gpus_per_prefill],
+        ["decode", res.decode_workers ?? 0, res.decode_nodes ?? 0, d.decode.numWorker, res.gpus_per_decode],
+      ];
+  if (agg && d.decode.numWorker !== 0)
+    return `an aggregated recipe (agg_workers) but the row has ${d.decode.numWorker} decode workers`;
+  for (const [name, workers, nodes, rowWorkers, gpusPer] of pools) {
+    if (workers !== rowWorkers) return `${name}_workers ${workers} but the row has ${rowWorkers}`;
+    const rowPool = name === "decode" ? d.decode : d.prefill;
+    const per = gpusPer ?? (workers ? (nodes * res.gpus_per_node) / workers : 0);
+    if (workers && per !== rowPool.gpusPerWorker)
+      return `${name}: ${per} GPUs a worker but the row's ${name} worker has ${rowPool.gpusPerWorker} (tp ${rowPool.tp})`;
+  }
+  return undefined;
+}

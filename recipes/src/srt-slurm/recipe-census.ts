@@ -1,0 +1,63 @@
+/**
+ * Which multi-node deployments of a plan build their launch from the srt-slurm recipe their row
+ * names, and why the others do not: the check over the lab's real checkouts (tests/lab/) and the
+ * figures in docs/srt-slurm.md. Deployments are planned without recipes; each one's CONFIG_FILE
+ * is then resolved and built on its own, so one row's problem does not hide the others'.
+ */
+import type { Deployment, SrtRecipeSource } from "@benchfleet/shared";
+import { RecipeError } from "@benchfleet/shared";
+import { findUnlaunchable } from "../launchable.js";
+
+export interface CensusEntry {
+  configKey: string;
+  fingerprint: string;
+  configFile?: string;
+  /** undefined: the plan builds from the recipe */
+  reason?: string;
+}
+
+export function configFileOf(d: Deployment): string | undefined {
+  for (const pool of [d.prefill, d.decode]) {
+    const s = pool?.additionalSettings.find((x) => x.startsWith("CONFIG_FILE="));
+    if (s) return s.slice("CONFIG_FILE=".length);
+  }
+  return undefined;
+}
+
+export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtRecipeSource): CensusEntry[] {
+  const out: CensusEntry[] = [];
+  for (const d of deployments) {
+    if (!d.multinode) continue;
+    const configFile = configFileOf(d);
+    const base = { configKey: d.configKey, fingerprint: d.fingerprint };
+    if (!configFile) {
+      out.push({ ...base, reason: "the row names no CONFIG_FILE" });
+      continue;
+    }
+    const found = source(configFile.split(":")[0]!);
+    if ("error" in found) {
+      out.push({ ...base, configFile, reason: found.error });
+      continue;
+    }
+    const withRecipe: Deployment = { ...d, srtRecipe: { configFile, path: found.path, text: found.text } };
+    let problem: string | undefined;
+    try {
+      problem = findUnlaunchable([withRecipe])[0]?.reason;
+    } catch (e) {
+      problem = `${e instanceof RecipeError ? "" : "internal error: "}${(e as Error).message}`;
+    }
+    out.push({ ...base, configFile, ...(problem ? { reason: problem } : {}) });
+  }
+  return out;
+}
+
+/** The reason with locations and names stripped, for counting alike failures together. */
+export function reasonKind(reason: string): string {
+  const first = reason.split("\n")[0]!;
+  return first
+    .replace(/^\S+:\d+:\d+: /, "")
+    .replace(/ \(row [^)]*\)$/, "")
+    .replace(/ \[variant [^\]]*\]/, "")
+    .replace(/recipe \S+ not found; searched .*/, "recipe file not found in the directories given")
+    .replace(/\d+/g, "N");
+}

@@ -1,0 +1,311 @@
+/**
+ * A launch plan from an srt-slurm recipe, as srtctl launches it (pure): etcd and NATS on the head
+ * node in their own containers (srtctl brings etcd v3.5.21 and NATS v2.10.28 binaries from its
+ * Makefile rather than the engine image), one `python3 -m dynamo.sglang` per node of each worker
+ * with srtctl's fixed flags then the recipe's engine config rendered by `_config_to_cli_args`
+ * (backends/sglang.py build_worker_command), the worker environment of cli/mixins/worker_stage.py
+ * (dynamo variables, the role's environment and the recipe's `environment`, `{node}` templating,
+ * CUDA_VISIBLE_DEVICES only for a partial node), the dynamo install preamble when `dynamo.install`,
+ * and the frontends of cli/mixins/frontend_stage.py (one on the head; or nginx on the head and
+ * `num_additional_frontends + 1` dynamo frontends on the other nodes).
+ *
+ * Ports are the attempt's block (ports.ts) in srtctl's roles, not srtctl's fixed numbers: several
+ * attempts share a node here. Values the recipe sets itself (e.g. a bootstrap port) come after
+ * srtctl's in argv and win, as with srtctl.
+ */
+import { type ProcessSpec, RecipeError } from "@benchfleet/shared";
+import { type PlacedProcess, type RecipeContext, STAGE } from "../context.js";
+import { DECODE_COMPONENTS, PREFILL_COMPONENTS } from "../dynamo.js";
+import type { WorkerLayout } from "../placement.js";
+import type { ReadRecipe } from "./read-srt-recipe.js";
+import { configToCliArgs, dynamoInstallCommand, frontendArgs, shellQuote, templateEnv } from "./render-config.js";
+import type { SrtRecipe } from "./srt-recipe.js";
+
+export const ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.21";
+export const NATS_IMAGE = "nats:2.10.28";
+const DEFAULT_WORKER_DYN_LOG = "info,dynamo_runtime::pipeline::network::ingress::push_handler=warn";
+
+type SglangRecipe = SrtRecipe & { backend: Extract<SrtRecipe["backend"], { type: "sglang" }> };
+type Mode = "prefill" | "decode" | "agg";
+
+export interface SrtLaunch {
+  processes: PlacedProcess[];
+  endpoint: { ip: string; port: number };
+  gangHealth: ReturnType<RecipeContext["canary"]>[];
+  servedModel: string;
+}
+
+export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
+  const r = read.recipe;
+  if (r.backend.type !== "sglang") throw new RecipeError(`${read.file}: backend ${r.backend.type}: not built yet`);
+  const recipe = r as SglangRecipe;
+  const agg = (recipe.resources.agg_workers ?? 0) > 0;
+  const served = servedModelName(recipe, ctx.d.model);
+  const head = ctx.leader.ip;
+  const frontendInternal = ctx.placement.portBase + 6;
+  const dyn = {
+    ETCD_ENDPOINTS: `http://${head}:${ctx.shared.etcdClient}`,
+    NATS_SERVER: `nats://${head}:${ctx.shared.nats}`,
+    DYN_REQUEST_PLANE: recipe.dynamo.request_plane,
+    DYN_SKIP_SGLANG_LOG_FORMATTING: "1",
+    ...(recipe.dynamo.event_plane ? { DYN_EVENT_PLANE: recipe.dynamo.event_plane } : {}),
+  };
+  const install =
+    recipe.dynamo.install && recipe.dynamo.version ? dynamoInstallCommand(recipe.dynamo.version) : undefined;
+  const wrap = (argv: string[]) =>
+    install ? ["bash", "-c", `${install} && exec ${argv.map(shellQuote).join(" ")}`] : argv;
+  const mounts = recipeMounts(recipe);
+
+  const processes: PlacedProcess[] = [...infra(ctx, recipe)];
+  const workerNodes = [...new Set(ctx.workers().flatMap((w) => w.ranks.map((x) => x.nodeRank)))].sort((a, b) => a - b);
+  for (const w of ctx.workers()) {
+    const mode: Mode = agg ? "agg" : (w.pool as "prefill" | "decode");
+    const config = { ...(engineConfig(recipe, mode) ?? {}) };
+    for (const k of ["model-path", "model_path", "served-model-name", "served_model_name", "nccl-port", "nccl_port"])
+      delete config[k];
+    const endpointNodes = w.ranks.map((x) => x.nodeRank);
+    const leaderIp = ctx.node(endpointNodes[0]!).ip;
+    w.ranks.forEach((rank, i) => {
+      const slot = ctx.slot(rank);
+      const node = ctx.node(rank.nodeRank);
+      const argv = ["python3", "-m", "dynamo.sglang", "--model-path", ctx.d.model, "--served-model-name", served];
+      argv.push("--host", "0.0.0.0", "--port", String(slot.http), "--nccl-port", String(slot.nccl));
+      if (mode !== "agg") {
+        argv.push("--disaggregation-mode", mode);
+        if (mode === "prefill") argv.push("--disaggregation-bootstrap-port", String(ctx.slot(w.ranks[0]!).bootstrap));
+      }
+      if (w.ranks.length > 1) {
+        argv.push("--dist-init-addr", `${leaderIp}:${ctx.slot(w.ranks[0]!).distInit}`);
+        argv.push("--nnodes", String(w.ranks.length), "--node-rank", String(i));
+      }
+      argv.push("--request-plane", recipe.dynamo.request_plane, ...configToCliArgs(config));
+      const vars = { node: node.hostname, node_id: workerNodes.indexOf(rank.nodeRank) };
+      const env: Record<string, string> = {
+        HEAD_NODE_IP: head,
+        ...dyn,
+        DYN_SYSTEM_PORT: String(slot.system),
+        DYN_LOG: DEFAULT_WORKER_DYN_LOG,
+        ...templateEnv(roleEnvironment(recipe, mode), vars),
+        ...templateEnv(recipe.environment, vars),
+      };
+      if (rank.gpus.length < ctx.placement.nodes[rank.nodeRank]!.gpuCount)
+        Object.assign(env, ctx.visibleDevices(rank.gpus));
+      const ports: Record<string, number> = { http: slot.http, system: slot.system, nccl: slot.nccl };
+      if (mode === "prefill" && i === 0) ports.bootstrap = slot.bootstrap;
+      if (w.ranks.length > 1 && i === 0) ports.distInit = slot.distInit;
+      processes.push({
+        nodeRank: rank.nodeRank,
+        spec: proc(
+          workerName(w, i, agg),
+          agg ? "worker" : w.pool,
+          ctx.d.image,
+          wrap(argv),
+          env,
+          mounts,
+          rank.gpus,
+          ports,
+          STAGE.workers,
+        ),
+      });
+    });
+  }
+
+  // frontends (cli/mixins/frontend_stage.py _compute_frontend_topology)
+  const fe = recipe.frontend;
+  const nodes = ctx.placement.nodes.length;
+  const instances = agg
+    ? [{ components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers("prefill").length }]
+    : [
+        { components: PREFILL_COMPONENTS, endpoint: "generate", count: ctx.workers("prefill").length },
+        { components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers("decode").length },
+      ];
+  const feEnv = { ...dyn, ...recipe.environment, ...(fe.env ?? {}) };
+  const port = ctx.shared.endpoint;
+  if (nodes === 1 || !fe.enable_multiple_frontends) {
+    const argv = ["python3", "-m", "dynamo.frontend", `--http-port=${port}`, ...frontendArgs(fe.args)];
+    const spec = proc("frontend", "frontend", ctx.d.image, wrap(argv), feEnv, mounts, [], { http: port }, STAGE.front);
+    spec.health = [ctx.httpHealth(head, port, "/health", { expectInstances: instances })];
+    processes.push({ nodeRank: 0, spec });
+  } else {
+    const feNodes = Array.from({ length: Math.min(fe.num_additional_frontends + 1, nodes - 1) }, (_, i) => i + 1);
+    feNodes.forEach((n, idx) => {
+      const ip = ctx.node(n).ip;
+      const argv = ["python3", "-m", "dynamo.frontend", `--http-port=${frontendInternal}`, ...frontendArgs(fe.args)];
+      const spec = proc(
+        `frontend-${idx}`,
+        "frontend",
+        ctx.d.image,
+        wrap(argv),
+        feEnv,
+        mounts,
+        [],
+        { http: frontendInternal },
+        STAGE.workers,
+      );
+      spec.health = [ctx.httpHealth(ip, frontendInternal, "/health", idx === 0 ? { expectInstances: instances } : {})];
+      processes.push({ nodeRank: n, spec });
+    });
+    const conf = nginxConf(
+      feNodes.map((n) => ctx.node(n).ip),
+      frontendInternal,
+      port,
+      recipe,
+    );
+    const nginx = proc(
+      "nginx",
+      "router",
+      fe.nginx_container,
+      ["nginx", "-c", "nginx/nginx.conf", "-g", "daemon off;"],
+      {},
+      [],
+      [],
+      { http: port },
+      STAGE.front,
+    );
+    nginx.files = [{ path: "nginx/nginx.conf", content: conf }];
+    nginx.health = [{ kind: "tcp", host: head, port }];
+    processes.push({ nodeRank: 0, spec: nginx });
+  }
+  return { processes, endpoint: { ip: head, port }, gangHealth: [ctx.canary(head, port)], servedModel: served };
+}
+
+function proc(
+  name: string,
+  role: ProcessSpec["role"],
+  image: string,
+  argv: string[],
+  env: Record<string, string>,
+  mounts: ProcessSpec["mounts"],
+  gpus: number[],
+  ports: Record<string, number>,
+  stage: number,
+): ProcessSpec {
+  const sorted = Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { name, role, image, argv, env: sorted, mounts, files: [], gpus, ports, health: [], stage, ownSession: false };
+}
+
+function workerName(w: WorkerLayout, i: number, agg: boolean): string {
+  return `${agg ? "agg" : w.pool}-${w.index}-rank${i}`;
+}
+
+function engineConfig(r: SglangRecipe, mode: Mode): Record<string, unknown> | null | undefined {
+  const c = r.backend.sglang_config;
+  return mode === "agg" ? c?.aggregated : c?.[mode];
+}
+
+function roleEnvironment(r: SglangRecipe, mode: Mode): Record<string, string> {
+  return mode === "agg" ? r.backend.aggregated_environment : r.backend[`${mode}_environment`];
+}
+
+/** backends/sglang.py get_served_model_name: prefill, aggregated, then decode config */
+export function servedModelName(r: SglangRecipe, fallback: string): string {
+  const c = r.backend.sglang_config;
+  for (const cfg of [c?.prefill, c?.aggregated, c?.decode]) {
+    const name = cfg?.["served-model-name"] ?? cfg?.served_model_name;
+    if (typeof name === "string" && name) return name;
+  }
+  return fallback;
+}
+
+function recipeMounts(r: SrtRecipe): ProcessSpec["mounts"] {
+  const out: ProcessSpec["mounts"] = [];
+  for (const [host, container] of Object.entries(r.container_mounts ?? {})) out.push({ host, container });
+  for (const m of r.extra_mount ?? []) {
+    const [host, container, mode] = m.split(":");
+    if (!host || !container) throw new RecipeError(`extra_mount ${m}: expected HOST:CONTAINER[:ro]`);
+    out.push({ host, container, ...(mode === "ro" ? { readOnly: true } : {}) });
+  }
+  return out;
+}
+
+function infra(ctx: RecipeContext, r: SrtRecipe): PlacedProcess[] {
+  const ip = ctx.leader.ip;
+  const { etcdClient, etcdPeer, nats } = ctx.shared;
+  const etcd = proc(
+    "infra-etcd",
+    "infra",
+    ETCD_IMAGE,
+    [
+      "etcd",
+      "--data-dir",
+      `/tmp/benchfleet-etcd-${etcdClient}`,
+      "--listen-client-urls",
+      `http://0.0.0.0:${etcdClient}`,
+      "--advertise-client-urls",
+      `http://${ip}:${etcdClient}`,
+      "--listen-peer-urls",
+      `http://0.0.0.0:${etcdPeer}`,
+      "--initial-advertise-peer-urls",
+      `http://${ip}:${etcdPeer}`,
+      "--initial-cluster",
+      `default=http://${ip}:${etcdPeer}`,
+    ],
+    {},
+    [],
+    [],
+    { client: etcdClient, peer: etcdPeer },
+    STAGE.infra,
+  );
+  etcd.health = [ctx.httpHealth(ip, etcdClient, "/health")];
+  const store = `/tmp/benchfleet-nats-${nats}`;
+  const mb = r.infra.nats_max_payload_mb;
+  const natsServer = proc(
+    "infra-nats",
+    "infra",
+    NATS_IMAGE,
+    mb
+      ? ["nats-server", "-c", "nats/nats.conf", "-p", String(nats)]
+      : ["nats-server", "-js", "-sd", store, "-p", String(nats)],
+    {},
+    [],
+    [],
+    { client: nats },
+    STAGE.infra,
+  );
+  if (mb)
+    natsServer.files = [
+      { path: "nats/nats.conf", content: `max_payload: ${mb * 1024 * 1024}\njetstream { store_dir: "${store}" }\n` },
+    ];
+  natsServer.health = [{ kind: "tcp", host: ip, port: nats }];
+  return [
+    { nodeRank: 0, spec: etcd },
+    { nodeRank: 0, spec: natsServer },
+  ];
+}
+
+/** srt-slurm templates/nginx.conf.j2 */
+function nginxConf(hosts: string[], backendPort: number, listenPort: number, r: SrtRecipe): string {
+  const fe = r.frontend;
+  const key = `$http_${fe.nginx_session_affinity_header.toLowerCase().replace(/-/g, "_")}`;
+  const lines = ["worker_processes auto;"];
+  if (fe.nginx_raise_ulimit) lines.push("worker_rlimit_nofile 1048576;");
+  lines.push("http {", "    client_max_body_size 45m;", "    access_log off;");
+  if (fe.nginx_session_affinity)
+    lines.push(`    map ${key} $frontend_hash_key {`, `        default ${key};`, '        "" $request_id;', "    }");
+  lines.push(`    keepalive_timeout ${fe.nginx_keepalive_timeout};`, "    upstream backend_servers {");
+  if (fe.nginx_session_affinity) lines.push("        hash $frontend_hash_key consistent;");
+  for (const h of hosts) lines.push(`        server ${h}:${backendPort};`);
+  lines.push("        keepalive 512;", `        keepalive_timeout ${fe.nginx_keepalive_timeout};`, "    }");
+  lines.push(
+    "    server {",
+    `        listen ${listenPort};`,
+    "        location / {",
+    "            proxy_pass http://backend_servers;",
+  );
+  lines.push(
+    "            proxy_buffering off;",
+    "            proxy_read_timeout 24h;",
+    "            proxy_send_timeout 24h;",
+  );
+  lines.push(
+    "            proxy_http_version 1.1;",
+    '            proxy_set_header Connection "";',
+    "        }",
+    "    }",
+    "}",
+    "events {",
+    "    worker_connections 65535;",
+    "}",
+  );
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { loadMasterConfigs } from "./master-config-load.js";
+import { buildPlan } from "./planner.js";
+import type { SrtRecipeSource } from "./srt-recipe-source.js";
+import { testCatalog as catalog } from "./test-support/catalog.js";
+
+const text = `
+dis:
+  image: img
+  model: m
+  model-prefix: dsr1
+  runner: gb200
+  precision: fp8
+  framework: dynamo-sglang
+  multinode: true
+  disagg: true
+  kv-p2p-transfer: nixl
+  scenarios:
+    fixed-seq-len:
+    - isl: 1024
+      osl: 1024
+      search-space:
+      - conc-list: [8]
+        prefill: { num-worker: 1, tp: 4, ep: 1, dp-attn: false, additional-settings: ["CONFIG_FILE=recipes/a.yaml"] }
+        decode: { num-worker: 1, tp: 8, ep: 1, dp-attn: false, additional-settings: ["CONFIG_FILE=recipes/a.yaml"] }
+`;
+const plan = (srtRecipes?: SrtRecipeSource) =>
+  buildPlan(loadMasterConfigs([{ file: "m.yaml", text }]), { catalog, ...(srtRecipes ? { srtRecipes } : {}) });
+const source =
+  (files: Record<string, string>, where = "/dir"): SrtRecipeSource =>
+  (f) =>
+    f in files
+      ? { path: `${where}/${f}`, text: files[f]! }
+      : { error: `recipe ${f} not found; searched ${where}/${f}` };
+
+describe("the srt-slurm recipe a row names", () => {
+  it("is stored with the deployment; its content, not where it was found, is part of the fingerprint", () => {
+    const a = plan(source({ "recipes/a.yaml": "name: a\n" })).deployments[0]!;
+    expect(a.srtRecipe).toEqual({ configFile: "recipes/a.yaml", path: "/dir/recipes/a.yaml", text: "name: a\n" });
+    const moved = plan(source({ "recipes/a.yaml": "name: a\n" }, "/elsewhere")).deployments[0]!;
+    expect(moved.fingerprint).toBe(a.fingerprint);
+    const edited = plan(source({ "recipes/a.yaml": "name: b\n" })).deployments[0]!;
+    expect(edited.fingerprint).not.toBe(a.fingerprint);
+    const unread = plan().deployments[0]!;
+    expect(unread.srtRecipe).toBeUndefined();
+    expect(unread.fingerprint).not.toBe(a.fingerprint);
+  });
+
+  it("not found: one line naming the row's setting (file:line:col) and the paths searched", () => {
+    expect(() => plan(source({}))).toThrow(
+      /^m\.yaml:18:87: dis\.scenarios\.fixed-seq-len\[0\]\.search-space\[0\]\.prefill\.additional-settings\[0\]: recipe recipes\/a\.yaml not found; searched \/dir\/recipes\/a\.yaml$/,
+    );
+  });
+});

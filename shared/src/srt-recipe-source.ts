@@ -1,0 +1,44 @@
+/**
+ * The srt-slurm recipe of a multi-node row: the `CONFIG_FILE=` of its pools' additional-settings,
+ * found by a SrtRecipeSource (the I/O lives with the caller: --srt-slurm directories). Pure.
+ */
+import { type ConfigProblem, formatPath } from "./config-error.js";
+import type { SrtRecipeRef } from "./deployment.js";
+import type { MultiNodeSearchEntry } from "./master-config.js";
+import type { LoadedEntry } from "./master-config-load.js";
+
+/** Finds `configFile` (without its `:variant` selector); an error names the paths searched. */
+export type SrtRecipeSource = (configFile: string) => { path: string; text: string } | { error: string };
+
+export function rowConfigFile(m: MultiNodeSearchEntry): { value: string; pool: "prefill" | "decode"; index: number }[] {
+  const out: { value: string; pool: "prefill" | "decode"; index: number }[] = [];
+  for (const pool of ["prefill", "decode"] as const) {
+    for (const [index, s] of (m[pool]["additional-settings"] ?? []).entries()) {
+      if (s.startsWith("CONFIG_FILE=")) out.push({ value: s.slice("CONFIG_FILE=".length), pool, index });
+    }
+  }
+  return out;
+}
+
+export function rowSrtRecipe(
+  m: MultiNodeSearchEntry,
+  source: SrtRecipeSource,
+  le: LoadedEntry,
+  rowPath: Array<string | number>,
+): { recipe: SrtRecipeRef } | { problem: ConfigProblem } | undefined {
+  const named = rowConfigFile(m);
+  if (!named.length) return undefined;
+  const at = (n: (typeof named)[number]) => {
+    const path = [...rowPath, n.pool, "additional-settings", n.index];
+    return { file: le.file, ...le.src.locate(path), path: formatPath(path) };
+  };
+  const values = new Set(named.map((n) => n.value));
+  if (values.size > 1) {
+    return { problem: { ...at(named[1]!), message: `the pools name different recipes: ${[...values].join(", ")}` } };
+  }
+  const configFile = named[0]!.value;
+  const file = configFile.split(":")[0]!;
+  const found = source(file);
+  if ("error" in found) return { problem: { ...at(named[0]!), message: found.error } };
+  return { recipe: { configFile, path: found.path, text: found.text } };
+}

@@ -1,0 +1,48 @@
+/**
+ * Against the reference lab's real checkouts (skipped without them): every multi-node deployment
+ * of InferenceX's master configs either builds its launch plan from the srt-slurm recipe its row
+ * names, or is refused with a reason. BENCHFLEET_LAB_CHECKOUTS is a directory holding `InferenceX`
+ * (SemiAnalysisAI/InferenceX) and `srt-slurm` (NVIDIA/srt-slurm) checkouts; the recipes are looked
+ * up as the lab's runners do: srt-slurm's tree, then InferenceX's own, then its overlay of recipes.
+ * The census is printed; docs/srt-slurm.md records it.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readSkuCatalog } from "@benchfleet/controller";
+import { reasonKind, srtRecipeCensus, srtRecipeSource } from "@benchfleet/recipes";
+import { buildPlan, loadMasterConfigs } from "@benchfleet/shared";
+import { describe, expect, it } from "vitest";
+
+const LAB = process.env.BENCHFLEET_LAB_CHECKOUTS;
+const IX = LAB ? join(LAB, "InferenceX") : "";
+
+describe.skipIf(!LAB || !existsSync(join(IX, "configs")))("srt-slurm recipes of the lab's master configs", () => {
+  it("builds every multi-node deployment from its recipe or names why not", () => {
+    const files = readdirSync(join(IX, "configs"))
+      .filter((f) => f.endsWith("master.yaml"))
+      .map((f) => ({ file: join(IX, "configs", f), text: readFileSync(join(IX, "configs", f), "utf8") }));
+    const catalog = readSkuCatalog();
+    const plan = buildPlan(loadMasterConfigs(files), { catalog });
+    const source = srtRecipeSource([
+      join(LAB!, "srt-slurm"),
+      IX,
+      join(IX, "benchmarks", "multi_node", "srt-slurm-recipes"),
+    ]);
+    const census = srtRecipeCensus(plan.deployments, source);
+    const built = census.filter((c) => !c.reason);
+    const kinds = new Map<string, number>();
+    for (const c of census) if (c.reason) kinds.set(reasonKind(c.reason), (kinds.get(reasonKind(c.reason)) ?? 0) + 1);
+    const lines = [...kinds.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${String(n).padStart(4)}  ${k}`);
+    if (process.env.BENCHFLEET_CENSUS_DUMP)
+      for (const c of census) process.stdout.write(`${c.configKey}\t${c.configFile}\t${c.reason ?? "BUILDS"}\n`);
+    process.stdout.write(
+      `srt-slurm census: ${built.length} of ${census.length} multi-node deployments build\n${lines.join("\n")}\n`,
+    );
+    expect(census.length).toBe(plan.totals.multiNodeDeployments);
+    // a refusal is a reason, never an internal error
+    expect(census.filter((c) => c.reason?.startsWith("internal error"))).toEqual([]);
+    // a recipe the row's file reads is located: file:line:col
+    for (const c of census)
+      if (c.reason && !c.reason.includes("not found")) expect(c.reason).toMatch(/:\d+:\d+: |CONFIG_FILE/);
+  });
+});
