@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { LoadPoint } from "./deployment.js";
+import { EngineMetrics } from "./engine-metrics.js";
 
 const num = z.number();
 const METRICS = ["ttft", "tpot", "itl", "e2el"] as const;
@@ -107,6 +108,8 @@ export const PointResult = z
     failures: z.record(z.string(), z.number().int()).default({}),
     client: ClientStats.optional(),
     energy: EnergySummary.optional(),
+    /** the engines' own metrics over the point, per role (absent: not scraped) */
+    engineMetrics: EngineMetrics.optional(),
     /** GPUs the throughput is normalised by */
     gpus: z
       .object({
