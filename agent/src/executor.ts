@@ -13,6 +13,7 @@ import {
   type AgentMessage,
   type Assignment,
   combineNodeEnergy,
+  type EndpointRef,
   type EnergySummary,
   type EvalResult,
   type GangReadyMsg,
@@ -29,6 +30,8 @@ import {
   type RunningReport,
 } from "@benchfleet/shared";
 import { classifyEngineExit } from "./engine-failure.js";
+import { EngineMetricsScraper } from "./engine-metrics/scraper.js";
+import { engineMetricsTargets } from "./engine-metrics/targets.js";
 import { infrastructureFailures, POINT_TRIES, retryPauseMs } from "./infra-failures.js";
 import type { LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
 import { LogForwarder } from "./log-forwarder.js";
@@ -99,6 +102,8 @@ export interface ExecutorDeps {
   infraRetryPauseMs?: (tryNumber: number) => number;
   /** keep the attempt dir after teardown (default false) */
   keepAttemptDir?: boolean;
+  /** how often the engines' metrics endpoints are read during a point (default 1000 ms) */
+  engineMetricsIntervalMs?: number;
 }
 
 export interface AttemptOutcome {
@@ -531,9 +536,12 @@ export class AttemptExecutor {
     if (a.points.length === 0) return;
     if (!this.deps.runPoint) throw new PhaseError("no load generator is available on this agent", false);
     const gpus = gpuCounts(a);
+    const gang = await this.gangReady.promise;
+    const endpoints = Object.assign({}, ...gang.members.map((m) => m.endpoints)) as Record<string, string>;
+    const targets = engineMetricsTargets(plan, endpoints);
     for (const point of a.points) {
       if (signal.aborted) throw signal.reason;
-      const result = await this.measure(point, gpus, signal);
+      const result = await this.measure(point, gpus, signal, targets);
       const withEnergy: PointResult = {
         ...result,
         energy: await this.energyOf(result),
@@ -557,22 +565,40 @@ export class AttemptExecutor {
    * reset) is run again, and when they persist the attempt fails as retryable: such a run never
    * becomes the point's stored result.
    */
-  private async measure(point: LoadPoint, gpus: PointRunOptions["gpus"], signal: AbortSignal): Promise<PointResult> {
+  private async measure(
+    point: LoadPoint,
+    gpus: PointRunOptions["gpus"],
+    signal: AbortSignal,
+    engines: EndpointRef[],
+  ): Promise<PointResult> {
     const a = this.assignment;
     const plan = this.plan as LaunchPlan;
     const runPoint = this.deps.runPoint!;
     const label = `c=${point.concurrency} isl=${point.isl} osl=${point.osl}`;
     for (let tryNumber = 1; ; tryNumber++) {
-      const result = await runPoint({
-        baseUrl: plan.endpoint.baseUrl,
-        model: plan.endpoint.model,
-        api: plan.endpoint.api,
-        point,
-        numPrompts: point.concurrency * a.deployment.promptsPerConc,
-        gpus,
-        emulated: a.emulated,
-        signal,
-      });
+      const scraper =
+        engines.length > 0
+          ? new EngineMetricsScraper(engines, { intervalMs: this.deps.engineMetricsIntervalMs })
+          : undefined;
+      scraper?.start();
+      let measured: PointResult;
+      try {
+        measured = await runPoint({
+          baseUrl: plan.endpoint.baseUrl,
+          model: plan.endpoint.model,
+          api: plan.endpoint.api,
+          point,
+          numPrompts: point.concurrency * a.deployment.promptsPerConc,
+          gpus,
+          emulated: a.emulated,
+          signal,
+        });
+      } catch (e) {
+        scraper?.cancel();
+        throw e;
+      }
+      const engineMetrics = await scraper?.stop();
+      const result: PointResult = engineMetrics ? { ...measured, engineMetrics } : measured;
       const infra = infrastructureFailures(result.failures ?? {});
       if (infra.count === 0) return result;
       const total = result.bench.completed + result.bench.failed;

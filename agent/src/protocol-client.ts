@@ -218,7 +218,7 @@ export class ProtocolClient {
         .heartbeat(seq)
         .then((hb) => {
           if (this.ws === ws && this.registered && ws.readyState === WebSocket.OPEN)
-            ws.send(JSON.stringify({ type: "heartbeat", seq, ...hb }));
+            ws.send(JSON.stringify({ type: "heartbeat", seq, ...hb, spoolDepth: this.o.spool.size }));
         })
         .catch((e) => this.log(`heartbeat failed: ${(e as Error).message}`));
     };

@@ -9,11 +9,13 @@ import { fileURLToPath } from "node:url";
 import { MAX_MESSAGE_BYTES } from "@benchfleet/shared";
 import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger } from "fastify";
+import { Registry } from "prom-client";
 import { registerAgentEnrolmentRoutes } from "./api/agent-enrolment.js";
 import { Auth, mergeTokens, tokensFromEnv, tokensFromFile } from "./api/auth.js";
 import { EventHub, type Topic } from "./api/event-hub.js";
 import { registerJobRoutes } from "./api/jobs.js";
 import { registerNodeRoutes } from "./api/nodes.js";
+import { ControllerMetrics } from "./api/prometheus.js";
 import { registerResultRoutes } from "./api/results.js";
 import { registerResultsAnalyticsRoutes } from "./api/results-analytics.js";
 import { Api, EVENTS_SUBPROTOCOL, errorBody, websocketBearer } from "./api/route.js";
@@ -154,7 +156,8 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
   stall.start();
   closers.push(() => stall.stop());
   const supervisor = new AttemptSupervisor({ cfg, queues, jobs, attempts, registry, results, logs, bus, log, stall });
-  const dispatcher = new Dispatcher(cfg, queues, jobs, attempts, registry, supervisor, log);
+  const metricsRegistry = new Registry();
+  const dispatcher = new Dispatcher(cfg, queues, jobs, attempts, registry, supervisor, log, metricsRegistry);
   supervisor.onCapacityChange = () => dispatcher.kick();
   const hub = new AgentHub(cfg, auth, registry, supervisor, log);
   closers.push(() => hub.close());
@@ -216,6 +219,7 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
     sweeps,
     log,
   };
+  const metrics = new ControllerMetrics(metricsRegistry, ctx, stall);
 
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = errorBody(err);
@@ -260,22 +264,25 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
   }));
   api.route(
     { method: "GET", url: "/api/v1/status", role: "viewer", tag: "system", summary: "controller counters" },
+    // the figures of /metrics (one registry), as JSON
     async () => ({
       version: CONTROLLER_VERSION,
-      nodes: registry.list().length,
-      agentsConnected: registry.list().filter((n) => n.connected).length,
-      liveAttempts: attempts.live().length,
-      staleMessagesRejected: await attempts.staleCount(),
-      malformedAgentFrames: hub.malformed,
-      eventSubscribers: events.subscriberCount(),
-      eventDeltasDropped: events.droppedTotal,
-      dispatchRounds: dispatcher.rounds,
+      nodes: await metrics.value("benchfleet_agents"),
+      agentsConnected: await metrics.value("benchfleet_agents_connected"),
+      liveAttempts:
+        (await metrics.value("benchfleet_attempts", { state: "dispatched" })) +
+        (await metrics.value("benchfleet_attempts", { state: "running" })),
+      staleMessagesRejected: await metrics.value("benchfleet_stale_messages_rejected_total"),
+      malformedAgentFrames: await metrics.value("benchfleet_agent_ws_frames_malformed_total"),
+      eventSubscribers: await metrics.value("benchfleet_event_subscribers"),
+      eventDeltasDropped: await metrics.value("benchfleet_event_deltas_dropped_total"),
+      dispatchRounds: await metrics.value("benchfleet_dispatch_rounds_total"),
       // cumulative histograms (see duration-histogram.ts): two snapshots give quantiles in between
-      dispatchRoundMs: dispatcher.roundMs.snapshot(),
-      allocateMs: dispatcher.allocateMs.snapshot(),
+      dispatchRoundMs: await dispatcher.roundMs.snapshot(),
+      allocateMs: await dispatcher.allocateMs.snapshot(),
       resultsSchemaVersion: results.schemaVersion(),
       recovered,
-      controllerStalls: stall.stalls,
+      controllerStalls: await metrics.value("benchfleet_controller_stalls_total"),
     }),
   );
   registerSweepRoutes(api, ctx);
@@ -286,6 +293,17 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
   registerResultsAnalyticsRoutes(api, ctx);
   registerSessionRoutes(api);
   app.get("/api/v1/openapi.json", async () => api.openapi(CONTROLLER_VERSION));
+  // Prometheus text exposition; a viewer token (Prometheus: `authorization: {credentials_file: …}`)
+  app.get(
+    "/metrics",
+    {
+      onRequest: async (req) => {
+        api.authorize(req, "viewer");
+      },
+    },
+    async (_req, reply) =>
+      reply.header("content-type", metricsRegistry.contentType).send(await metricsRegistry.metrics()),
+  );
 
   if (existsSync(PUBLIC_DIR)) {
     app.get("/*", async (req, reply) => {

@@ -29,8 +29,14 @@ export const EngineRoleMetrics = z
     kvCacheUsage: GaugeStats.nullable(),
     requestsRunning: GaugeStats.nullable(),
     requestsWaiting: GaugeStats.nullable(),
-    /** prefix-cache hits over the point: token counters where served, else the engine's hit-rate gauge */
-    prefixCache: z.object({ hitRate: num, hitTokens: num.nullable(), queryTokens: num.nullable() }).strict().nullable(),
+    /**
+     * prefix-cache hits over the point: hits / looked-up tokens where the engine counts them (null
+     * when it looked up none), else the mean of its hit-rate gauge
+     */
+    prefixCache: z
+      .object({ hitRate: num.nullable(), hitTokens: num.nullable(), queryTokens: num.nullable() })
+      .strict()
+      .nullable(),
     /**
      * speculative decoding (MTP, EAGLE): acceptance length = tokens per verification step
      * including the bonus token (vLLM: 1 + accepted/drafts; SGLang: sglang:spec_accept_length);
@@ -173,11 +179,9 @@ export function summarizeEngineScrapes(
   const hitRateGauge = gauge(scrapes, "prefixHitRateGauge", true);
   const tokenRate = ratio(hits, queries);
   const prefixCache =
-    tokenRate !== null
-      ? { hitRate: tokenRate, hitTokens: hits, queryTokens: queries }
-      : hitRateGauge !== null
-        ? { hitRate: hitRateGauge.mean, hitTokens: hits, queryTokens: queries }
-        : null;
+    hits !== null || queries !== null || hitRateGauge !== null
+      ? { hitRate: tokenRate ?? hitRateGauge?.mean ?? null, hitTokens: hits, queryTokens: queries }
+      : null;
   const externalHitTokens = increase(scrapes, "externalHits");
   const externalQueryTokens = increase(scrapes, "externalQueries");
   const loadedTokens = increase(scrapes, "loadedTokens");

@@ -129,6 +129,8 @@ export const HeartbeatMsg = z
     health: Health,
     telemetry: Telemetry.optional(),
     running: RunningReport.optional(),
+    /** results spooled on the agent and not yet acknowledged */
+    spoolDepth: z.number().int().nonnegative().optional(),
   })
   .strict();
 

@@ -63,6 +63,8 @@ export interface EngineStats {
   generationTokens: number;
   draftTokens: number;
   acceptedDraftTokens: number;
+  /** verification steps that carried draft tokens (one per decoding request and step) */
+  drafts: number;
   steps: number;
   /** emulated ms of all steps planned so far (prefill and decode work: the engine's GPUs were busy) */
   busyMs: number;
@@ -78,6 +80,7 @@ export class BatchEngine {
     generationTokens: 0,
     draftTokens: 0,
     acceptedDraftTokens: 0,
+    drafts: 0,
     steps: 0,
     busyMs: 0,
   };
@@ -204,6 +207,7 @@ export class BatchEngine {
         if (this.rand() < a) n++;
         else break;
       }
+      if (this.model.draftTokens > 0) this.counters.drafts++;
       this.counters.draftTokens += this.model.draftTokens;
       this.counters.acceptedDraftTokens += n - 1;
       n = Math.min(n, r.req.outputTokens - r.generated);

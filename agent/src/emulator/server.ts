@@ -389,12 +389,18 @@ class EngineServer {
       st ? st.generationTokens : this.counters.generation,
     );
     metric("vllm:request_success_total", "counter", "Requests finished", this.counters.success);
+    // the emulated engine has no prefix cache and never preempts (it reserves KV up front)
+    const prompt = st ? st.promptTokens : this.counters.prompt;
+    metric("vllm:prefix_cache_queries_total", "counter", "Prompt tokens looked up in the prefix cache", prompt);
+    metric("vllm:prefix_cache_hits_total", "counter", "Prompt tokens found in the prefix cache", 0);
+    metric("vllm:num_preemptions_total", "counter", "Requests preempted", 0);
     const load = this.gpuLoad();
     metric("benchfleet_busy_seconds_total", "counter", "wall seconds spent in engine steps", load.busyWallMs / 1000);
     metric("benchfleet_uptime_seconds", "counter", "wall seconds since the engine started", load.wallMs / 1000);
     if (load.memUsedMiB !== null)
       metric("benchfleet_gpu_memory_used_bytes", "gauge", "memory in use on each GPU", load.memUsedMiB * 1048576);
     if (st && this.s.perf && this.s.perf.draftTokens > 0) {
+      metric("vllm:spec_decode_num_drafts_total", "counter", "Verification steps with drafts", st.drafts);
       metric("vllm:spec_decode_num_draft_tokens_total", "counter", "Draft tokens proposed", st.draftTokens);
       metric("vllm:spec_decode_num_accepted_tokens_total", "counter", "Draft tokens accepted", st.acceptedDraftTokens);
     }

@@ -60,6 +60,8 @@ export class EventHub {
   private readonly pingTimer: NodeJS.Timeout;
   /** deltas dropped for slow subscribers */
   droppedTotal = 0;
+  /** frames written to subscribers (snapshots, deltas, answers) */
+  framesSent = 0;
 
   constructor(
     bus: Bus,
@@ -112,6 +114,7 @@ export class EventHub {
     if (sub.ws.readyState !== sub.ws.OPEN) return;
     try {
       sub.ws.send(frame, { binary: false });
+      this.framesSent++;
     } catch {
       /* closed */
     }

@@ -29,6 +29,11 @@ export class AgentHub implements AgentSender {
   private lastPingAt = Date.now();
   /** frames rejected as malformed */
   malformed = 0;
+  /** WebSocket frames received from and sent to agents */
+  framesIn = 0;
+  framesOut = 0;
+  /** agent id → messages its spool held unacknowledged at its last heartbeat */
+  readonly spoolDepth = new Map<string, number>();
 
   constructor(
     private readonly cfg: ControllerConfig,
@@ -71,6 +76,7 @@ export class AgentHub implements AgentSender {
       conn.alive = true;
     });
     ws.on("message", (raw: Buffer, isBinary: boolean) => {
+      this.framesIn++;
       // liveness as frames arrive: a heartbeat waiting behind slow work (Redis) still counts now
       if (conn.agentId && this.byAgent.get(conn.agentId) === conn) this.registry.touch(conn.agentId);
       chain = chain
@@ -106,6 +112,7 @@ export class AgentHub implements AgentSender {
     if (conn.ws.readyState !== conn.ws.OPEN) return false;
     try {
       conn.ws.send(JSON.stringify(msg));
+      this.framesOut++;
       return true;
     } catch {
       return false;
@@ -186,6 +193,7 @@ export class AgentHub implements AgentSender {
       return;
     }
     if (msg.type === "heartbeat") {
+      if (msg.spoolDepth !== undefined) this.spoolDepth.set(conn.agentId, msg.spoolDepth);
       await this.registry.heartbeat(conn.agentId, msg.health, msg.telemetry);
       await this.supervisor.onHeartbeat(conn.agentId, msg.running);
       return;

@@ -1,9 +1,11 @@
 /**
- * A cumulative histogram of durations (ms) with fixed geometric buckets (each 25 % wider than the
- * one before, 0.05 ms to ~100 s): constant memory however long the controller runs. `/api/v1/status`
- * exposes snapshots; a reader takes two and gets quantiles of what happened between them
- * (`quantileBetween`), to within one bucket (±12.5 %).
+ * A duration (ms in, seconds out) kept as a prom-client histogram with fixed geometric buckets
+ * (each 25 % wider than the one before, 0.05 ms to ~100 s) and a gauge of the largest value seen:
+ * constant memory however long the controller runs. `/metrics` serves both; `/api/v1/status`
+ * serves `snapshot()`s of the same histogram, and a reader takes two and gets quantiles of what
+ * happened between them (`quantileBetween`), to within one bucket (±12.5 %).
  */
+import { Gauge, Histogram, type Registry } from "prom-client";
 
 const FIRST_MS = 0.05;
 const GROWTH = 1.25;
@@ -20,24 +22,44 @@ export interface HistogramSnapshot {
   counts: number[];
 }
 
-export class DurationHistogram {
-  private readonly counts = new Array<number>(BUCKETS + 1).fill(0);
-  private count = 0;
-  private sumMs = 0;
+export class DurationMetric {
+  private readonly histogram: Histogram;
+  private readonly max: Gauge;
   private maxMs = 0;
+
+  /** `name` without unit: the histogram is `<name>_seconds`, the largest value `<name>_max_seconds` */
+  constructor(name: string, help: string, registry: Registry) {
+    this.histogram = new Histogram({
+      name: `${name}_seconds`,
+      help,
+      buckets: BUCKET_BOUNDS_MS.map((ms) => ms / 1000),
+      registers: [registry],
+    });
+    this.max = new Gauge({ name: `${name}_max_seconds`, help: `largest of: ${help}`, registers: [registry] });
+  }
 
   observe(ms: number): void {
     const v = Math.max(0, ms);
-    let i = v <= FIRST_MS ? 0 : Math.ceil(Math.log(v / FIRST_MS) / Math.log(GROWTH));
-    if (i > 0 && BUCKET_BOUNDS_MS[i - 1]! >= v) i--; // float edge: v exactly on a bound
-    this.counts[Math.min(i, BUCKETS)]!++;
-    this.count++;
-    this.sumMs += v;
-    if (v > this.maxMs) this.maxMs = v;
+    this.histogram.observe(v / 1000);
+    if (v > this.maxMs) {
+      this.maxMs = v;
+      this.max.set(v / 1000);
+    }
   }
 
-  snapshot(): HistogramSnapshot {
-    return { count: this.count, sumMs: this.sumMs, maxMs: this.maxMs, counts: [...this.counts] };
+  async snapshot(): Promise<HistogramSnapshot> {
+    const { values } = await this.histogram.get();
+    const cumulative: number[] = [];
+    let count = 0;
+    let sumS = 0;
+    for (const v of values) {
+      if (v.metricName?.endsWith("_bucket") && v.labels.le !== "+Inf") cumulative.push(v.value);
+      else if (v.metricName?.endsWith("_count")) count = v.value;
+      else if (v.metricName?.endsWith("_sum")) sumS = v.value;
+    }
+    const counts = cumulative.map((c, i) => c - (i === 0 ? 0 : cumulative[i - 1]!));
+    counts.push(count - (cumulative.at(-1) ?? 0));
+    return { count, sumMs: sumS * 1000, maxMs: this.maxMs, counts };
   }
 }
 

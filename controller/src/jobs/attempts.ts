@@ -59,6 +59,10 @@ export class AttemptStore {
     return this.attempts.get(id);
   }
 
+  all(): IterableIterator<AttemptRecord> {
+    return this.attempts.values();
+  }
+
   live(): AttemptRecord[] {
     return [...this.attempts.values()].filter(isLive);
   }

@@ -5,8 +5,9 @@
  * every `dispatchIntervalMs` and right after capacity changes (`kick`), never two at a time.
  */
 
+import type { Registry } from "prom-client";
 import { type NodeRegistry, nodeLabels, nodeState } from "../fleet/node-registry.js";
-import { DurationHistogram } from "../infra/duration-histogram.js";
+import { DurationMetric } from "../infra/duration-histogram.js";
 import type { Logger } from "../infra/logger.js";
 import { type AttemptStore, isLive } from "../jobs/attempts.js";
 import type { JobRecord, JobStore } from "../jobs/jobs.js";
@@ -25,9 +26,9 @@ export class Dispatcher {
   private stopped = false;
   rounds = 0;
   /** wall time of each round (allocation decision plus the claims and assignments it starts) */
-  readonly roundMs = new DurationHistogram();
+  readonly roundMs: DurationMetric;
   /** time of the pure allocation decision within a round (rounds with ready jobs only) */
-  readonly allocateMs = new DurationHistogram();
+  readonly allocateMs: DurationMetric;
 
   constructor(
     private readonly cfg: ControllerConfig,
@@ -37,7 +38,19 @@ export class Dispatcher {
     private readonly registry: NodeRegistry,
     private readonly supervisor: AttemptSupervisor,
     private readonly log: Logger,
-  ) {}
+    metrics: Registry,
+  ) {
+    this.roundMs = new DurationMetric(
+      "benchfleet_dispatch_round",
+      "wall time of a dispatch round (allocation decision, claims and assignments)",
+      metrics,
+    );
+    this.allocateMs = new DurationMetric(
+      "benchfleet_allocation",
+      "time of the allocation decision within a dispatch round with ready jobs",
+      metrics,
+    );
+  }
 
   start(): void {
     const loop = () => {
