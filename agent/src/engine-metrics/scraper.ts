@@ -16,7 +16,7 @@ import {
 export interface ScraperOptions {
   /** default 1000 */
   intervalMs?: number;
-  /** one scrape's limit (default 2000, at most intervalMs × 2) */
+  /** one scrape's limit (default 2000); a slower endpoint misses rounds rather than piling up */
   timeoutMs?: number;
 }
 
@@ -52,7 +52,7 @@ export class EngineMetricsScraper {
 
   constructor(refs: readonly EndpointRef[], opts: ScraperOptions = {}) {
     this.intervalMs = opts.intervalMs ?? 1000;
-    this.timeoutMs = Math.min(opts.timeoutMs ?? 2000, this.intervalMs * 2);
+    this.timeoutMs = opts.timeoutMs ?? 2000;
     this.targets = refs.map((ref) => ({ ref, scrapes: [], failures: [], inFlight: undefined }));
   }
 
@@ -90,7 +90,9 @@ export class EngineMetricsScraper {
         })
         .catch((e: unknown) => {
           const err = e as Error & { cause?: { code?: string; message?: string } };
-          t.failures.push(err.cause?.message ?? err.message);
+          t.failures.push(
+            err.name === "TimeoutError" ? `no answer within ${this.timeoutMs} ms` : (err.cause?.message ?? err.message),
+          );
         })
         .finally(() => {
           t.inFlight = undefined;
