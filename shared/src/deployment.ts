@@ -174,6 +174,8 @@ export const Plan = z
     deployments: z.array(Deployment),
     totals: PlanTotals,
     bySku: z.record(z.string(), PlanTotals),
+    /** one line each: inputs accepted the way the reference generator accepts them */
+    warnings: z.array(z.string()).optional(),
   })
   .strict();
 export type Plan = z.infer<typeof Plan>;

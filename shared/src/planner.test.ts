@@ -215,7 +215,7 @@ dis:
     });
   });
 
-  it("uses runners.yaml gpus-per-node and rejects labels it does not know", () => {
+  it("uses runners.yaml gpus-per-node; a label it does not list runs as the reference does, with one warning", () => {
     const text = single(
       "a",
       `    - { isl: 1024, osl: 1024, search-space: [ { tp: 8, conc-list: [4] } ] }\n`,
@@ -227,8 +227,24 @@ dis:
     };
     const d = plan(text, { runners }).deployments[0]!;
     expect(d).toMatchObject({ sku: "h100", gpusPerNode: 4, nodes: 2 });
-    const other = single("a", `    - { isl: 1024, osl: 1024, search-space: [ { tp: 8, conc-list: [4] } ] }\n`, "h200");
-    expect(() => plan(other, { runners })).toThrow(/m\.yaml:6:11: a\.runner: unknown runner label "h200"/);
+    expect(plan(text, { runners }).warnings).toBeUndefined();
+    const other =
+      single("a", `    - { isl: 1024, osl: 1024, search-space: [ { tp: 8, conc-list: [4] } ] }\n`, "h200-dgxc") +
+      single("b", `    - { isl: 8192, osl: 1024, search-space: [ { tp: 8, conc-list: [4] } ] }\n`, "h200-dgxc");
+    const p = plan(other, { runners });
+    expect(p.deployments.map((x) => [x.sku, x.runner, x.gpusPerNode])).toEqual([
+      ["h200", "h200-dgxc", 8],
+      ["h200", "h200-dgxc", 8],
+    ]);
+    expect(p.warnings).toEqual(['runner label "h200-dgxc" is not in runners.yaml: SKU h200 read from the label']);
+    const unknown = single(
+      "a",
+      `    - { isl: 1024, osl: 1024, search-space: [ { tp: 8, conc-list: [4] } ] }\n`,
+      "lab-x",
+    );
+    expect(() => plan(unknown, { runners })).toThrow(
+      /m\.yaml:6:11: a\.runner: unknown runner label "lab-x": cannot tell its SKU/,
+    );
   });
 
   it("reads runners.yaml hardware with YAML-1.1 digit groups as the reference writes them", async () => {

@@ -70,11 +70,10 @@ export function expandConcurrency(e: { "conc-start"?: number; "conc-end"?: numbe
 export function resolveRunner(
   label: string,
   opts: Pick<PlanOptions, "catalog" | "runners">,
-): { sku: SkuName; gpusPerNode: number } | { error: string } {
+): { sku: SkuName; gpusPerNode: number; warning?: string } | { error: string } {
   const hw = opts.runners?.hardware?.[label];
-  if (opts.runners?.labels && !(label in opts.runners.labels)) {
-    return { error: `unknown runner label "${label}": not among the labels of runners.yaml` };
-  }
+  // the reference generator runs a label runners.yaml does not list on the label itself
+  const unlisted = !!opts.runners?.labels && !(label in opts.runners.labels);
   const skuName = (hw?.sku as SkuName | undefined) ?? skuFromLabel(label);
   if (!skuName || !(skuName in opts.catalog)) {
     return {
@@ -82,6 +81,13 @@ export function resolveRunner(
     };
   }
   const gpusPerNode = hw?.["gpus-per-node"] ?? opts.catalog[skuName].gpusPerNode;
+  if (unlisted) {
+    return {
+      sku: skuName,
+      gpusPerNode,
+      warning: `runner label "${label}" is not in runners.yaml: SKU ${skuName} read from the label`,
+    };
+  }
   return { sku: skuName, gpusPerNode };
 }
 
@@ -169,6 +175,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
     keys = matched;
   }
   const drafts = new Map<string, Draft>();
+  const warnings = new Set<string>();
   for (const key of keys) {
     const le = configs.get(key)!;
     const runner = resolveRunner(le.entry.runner, opts);
@@ -177,6 +184,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       problems.push({ file: le.file, ...pos, path: `${key}.runner`, message: runner.error });
       continue;
     }
+    if (runner.warning) warnings.add(runner.warning);
     if (opts.skus && !opts.skus.includes(runner.sku)) continue;
     for (const d of expandEntry(le, runner, sel, problems, opts.srtRecipes)) {
       const prev = drafts.get(d.fingerprint);
@@ -232,7 +240,12 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       a.osl - b.osl ||
       cmp(a.fingerprint, b.fingerprint),
   );
-  return { deployments, totals: totalsOf(deployments), bySku: groupTotals(deployments) };
+  return {
+    deployments,
+    totals: totalsOf(deployments),
+    bySku: groupTotals(deployments),
+    ...(warnings.size ? { warnings: [...warnings] } : {}),
+  };
 }
 
 function cmp(a: string, b: string): number {

@@ -39,6 +39,7 @@ export function register(program: Command): void {
         skuCatalog: opts.skuCatalog,
         srtSlurm: opts.srtSlurm,
       });
+      for (const w of plan.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
       // every deployment is built by its recipe on a stand-in gang: what no recipe can launch is named now
       const unlaunchable = formatUnlaunchable(checkRecipes(plan, opts.presets), plan.deployments.length);
       if (opts.json) {
