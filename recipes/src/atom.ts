@@ -26,7 +26,9 @@ export function atomRecipe(ctx: RecipeContext) {
     throw new RecipeError(
       `${ctx.d.configKey}: ATOM recipe supports tensor/expert parallelism only (pp ${p.pp}, dcp ${p.dcpSize}, pcp ${p.pcpSize})`,
     );
-  const entry: Flags = { "-tp": p.tp, "max-model-len": ctx.d.maxModelLen };
+  const entry: Flags = { "-tp": p.tp };
+  // agentic deployments keep the model's native context (no cap planned)
+  if (ctx.d.maxModelLen !== undefined) entry["max-model-len"] = ctx.d.maxModelLen;
   if (p.ep > 1) entry["enable-expert-parallel"] = true;
   if (p.dpAttn) entry["enable-dp-attention"] = true;
   const steps = ctx.mtpSteps("worker", ATOM_MTP_TOKENS);

@@ -22,6 +22,15 @@ import type { EngineRole, Layer, LayerPart, Settings } from "./layering.js";
 import { renderFlags } from "./layering.js";
 import type { WorkerLayout } from "./placement.js";
 
+/** max_seq_len of an agentic deployment (no context cap planned): the reference's agentic TRT script's */
+export const TRT_AGENTIC_MAX_SEQ_LEN = 1_048_576;
+/** max_num_tokens of an agentic prefill/aggregated server (chunked prefill), the reference's value */
+export const TRT_AGENTIC_MAX_NUM_TOKENS = 16_384;
+
+function maxSeqLen(ctx: RecipeContext): number {
+  return ctx.d.maxModelLen ?? TRT_AGENTIC_MAX_SEQ_LEN;
+}
+
 /** MTP layers when neither preset nor pool says (engines.md: 1..3) */
 export const TRT_MTP_LAYERS = 3;
 
@@ -36,7 +45,7 @@ export function trtDefaults(ctx: RecipeContext): Layer {
 /** max_num_tokens: a whole prompt on prefill/aggregated servers; batch × (1 + draft) on decode */
 function maxNumTokens(ctx: RecipeContext, role: EngineRole, steps: number | undefined): number {
   if (role === "decode") return Math.max(256, ctx.concPerWorker(role) * (1 + (steps ?? 0)));
-  return ctx.d.maxModelLen;
+  return ctx.d.maxModelLen ?? TRT_AGENTIC_MAX_NUM_TOKENS;
 }
 
 /**
@@ -58,14 +67,14 @@ export function trtEntry(ctx: RecipeContext, inYaml: boolean): Layer {
     if (role !== "prefill") config.cuda_graph_config = { enable_padding: true, max_batch_size: batch };
     if (steps !== undefined) config.speculative_config = { decoding_type: "MTP", num_nextn_predict_layers: steps };
     if (ctx.isDisagg)
-      config.cache_transceiver_config = { backend: trtTransceiver(ctx), max_tokens_in_buffer: ctx.d.maxModelLen };
+      config.cache_transceiver_config = { backend: trtTransceiver(ctx), max_tokens_in_buffer: maxSeqLen(ctx) };
     const sizes = {
       tensor_parallel_size: p.tp,
       moe_expert_parallel_size: p.ep,
       pipeline_parallel_size: p.pp,
       max_batch_size: batch,
       max_num_tokens: maxNumTokens(ctx, role, steps),
-      max_seq_len: ctx.d.maxModelLen,
+      max_seq_len: maxSeqLen(ctx),
     };
     const settings: Partial<Settings> = inYaml
       ? { config: { ...sizes, ...config } }

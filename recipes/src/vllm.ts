@@ -59,7 +59,7 @@ export function vllmEntry(ctx: RecipeContext): Layer {
     if (p.ep > 1) flags["enable-expert-parallel"] = true;
     // a prefill pool without decode workers serves aggregated (see dynamo.ts): it holds requests to the end
     if (role !== "prefill" || ctx.workers("decode").length === 0) flags["max-num-seqs"] = ctx.concPerWorker(role);
-    flags["max-model-len"] = ctx.d.maxModelLen;
+    if (ctx.d.maxModelLen !== undefined) flags["max-model-len"] = ctx.d.maxModelLen;
     const steps = ctx.mtpSteps(role, VLLM_MTP_TOKENS);
     if (steps !== undefined)
       flags["speculative-config"] = JSON.stringify({ method: "mtp", num_speculative_tokens: steps });

@@ -9,8 +9,11 @@ import { SkuName } from "./skus.js";
 export const LoadPoint = z
   .object({
     concurrency: z.number().int().positive(),
-    isl: z.number().int().positive(),
-    osl: z.number().int().positive(),
+    /** 0 for an agentic point: the trace sets every request's input and output */
+    isl: z.number().int().nonnegative(),
+    osl: z.number().int().nonnegative(),
+    /** agentic points: the measured duration in seconds (trace replay runs for a fixed time) */
+    durationS: z.number().int().positive().optional(),
   })
   .strict();
 export type LoadPoint = z.infer<typeof LoadPoint>;
@@ -56,6 +59,22 @@ export function parallelismGpus(d: {
   if (pools.length) return pools.reduce((s, p) => s + p.numWorker * p.tp * p.pp * p.pcpSize, 0);
   return (d.tp ?? 1) * (d.pp ?? 1) * (d.pcpSize ?? 1);
 }
+
+/** The agentic-coding part of a deployment: trace replay with optional KV offload to host DRAM. */
+export const AgenticSpec = z
+  .object({
+    /** measured seconds per load point (the reference's default is 3600) */
+    durationS: z.number().int().positive(),
+    kvOffloading: z.enum(["none", "dram"]),
+    kvOffloadBackend: z
+      .object({ name: z.string().min(1), version: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    /** host DRAM for offloaded KV per server process, in GB (10^9 bytes); 0 without offload */
+    dramOffloadGb: z.number().int().nonnegative(),
+  })
+  .strict();
+export type AgenticSpec = z.infer<typeof AgenticSpec>;
 
 export const PhaseTimeouts = z
   .object({
@@ -104,8 +123,9 @@ export const Deployment = z
     framework: z.string(),
     router: z.object({ name: z.string(), version: z.string().optional() }).optional(),
     kvP2pTransfer: z.string().optional(),
-    isl: z.number().int().positive(),
-    osl: z.number().int().positive(),
+    /** 0 for agentic deployments (the trace sets lengths) */
+    isl: z.number().int().nonnegative(),
+    osl: z.number().int().nonnegative(),
     specDecoding: z.enum(["mtp", "draft_model", "none"]),
     multinode: z.boolean(),
     disagg: z.boolean(),
@@ -118,6 +138,8 @@ export const Deployment = z
     dcpSize: z.number().int().positive().optional(),
     pcpSize: z.number().int().positive().optional(),
     kvOffloading: z.string().optional(),
+    /** agentic-coding deployments only */
+    agentic: AgenticSpec.optional(),
     /** multi-node pools */
     prefill: PoolSpec.optional(),
     decode: PoolSpec.optional(),
@@ -129,7 +151,8 @@ export const Deployment = z
     evalsOnly: z.boolean(),
     launchPerPoint: z.boolean(),
     promptsPerConc: z.number().int().positive(),
-    maxModelLen: z.number().int().positive(),
+    /** absent for agentic deployments: the server keeps the model's native context limit */
+    maxModelLen: z.number().int().positive().optional(),
     recipeOverrides: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
     srtRecipe: SrtRecipeRef.optional(),
     priority: z.number().int(),
@@ -176,6 +199,8 @@ export const Plan = z
     bySku: z.record(z.string(), PlanTotals),
     /** one line each: inputs accepted the way the reference generator accepts them */
     warnings: z.array(z.string()).optional(),
+    /** totals per scenario type (fixed-seq-len, agentic-coding) */
+    byScenario: z.record(z.string(), PlanTotals).optional(),
   })
   .strict();
 export type Plan = z.infer<typeof Plan>;

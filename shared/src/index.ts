@@ -1,3 +1,4 @@
+export * from "./agentic-plan.js";
 export * from "./analytics/index.js";
 export * from "./api-records.js";
 export * from "./backoff.js";

@@ -70,6 +70,8 @@ export const BenchfleetBlock = z
     recipe: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
     /** one server launch per load point instead of one per deployment */
     "launch-per-point": z.boolean().optional(),
+    /** agentic-coding: measured seconds of trace replay per point (default 3600, the reference's) */
+    "agentic-duration": posInt.optional(),
     /** prompts per point as a multiple of concurrency (default 10, the reference lab's) */
     "prompts-per-conc": posInt.optional(),
   })
@@ -238,7 +240,17 @@ export const AgenticScenario = z
     "search-space": z.array(AgenticSearchEntry).min(1),
     "dram-utilization": z.number().gt(0).lte(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    const row = v["search-space"].findIndex((e) => e["kv-offloading"] === "dram");
+    if (row >= 0 && v["dram-utilization"] === undefined)
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "kv-offloading: dram needs the scenario's dram-utilization (with the runner's hardware in runners.yaml)",
+        path: ["search-space", row, "kv-offloading"],
+      });
+  });
 
 const entryBase = {
   image: z.string().min(1),

@@ -7,6 +7,7 @@
  *  - a load point at concurrency c: (promptsPerConc·c + 2·c warmups) requests in c parallel streams,
  *    each request ≈ osl × tpot(c) with tpot(c) = 20 ms × (1 + c/128) plus isl/20000 s of prefill,
  *    + 15 s of per-point overhead;
+ *  - an agentic point: its fixed measured duration + the per-point overhead;
  *  - eval    = 300 s when the GSM8K gate runs (≈ 1319 questions at high concurrency);
  *  - GPU-hours = gpus × (launch + load + eval) / 3600.
  */
@@ -23,6 +24,7 @@ export const ESTIMATE = {
 } as const;
 
 export function estimatePointSeconds(p: LoadPoint, promptsPerConc: number): number {
+  if (p.durationS !== undefined) return p.durationS + ESTIMATE.perPointOverheadS;
   const requests = promptsPerConc * p.concurrency + 2 * p.concurrency;
   const waves = requests / p.concurrency;
   const tpot = ESTIMATE.tpotBaseS * (1 + p.concurrency / ESTIMATE.tpotKneeConcurrency);

@@ -4,6 +4,7 @@
  * their points unioned. Pure: inputs are already-loaded configs, the SKU catalog and runners.
  */
 import { createHash } from "node:crypto";
+import { agenticConcurrencies, agenticSpec, dramOffloadGb } from "./agentic-plan.js";
 import { ConfigError, type ConfigProblem, formatPath } from "./config-error.js";
 import {
   type Deployment,
@@ -33,13 +34,16 @@ export const DEFAULT_TIMEOUTS_S: PhaseTimeouts = {
   teardown: 120,
 };
 
+export type ScenarioType = "fixed-seq-len" | "agentic-coding";
+export const SCENARIO_TYPES: readonly ScenarioType[] = ["fixed-seq-len", "agentic-coding"];
+
 export interface Selection {
   /** config-key patterns (`*` wildcards); all keys when absent */
   keys?: string[];
   /** keys (exact) whose deployments run the eval only, no load points (changelog `evals-only`) */
   evalsOnlyKeys?: Set<string>;
   /** restrict to these scenario types (changelog `scenario-type`) */
-  scenarioTypes?: Set<"fixed-seq-len" | "agentic-coding">;
+  scenarioTypes?: Set<ScenarioType>;
 }
 
 export interface PlanOptions {
@@ -178,6 +182,9 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
   const warnings = new Set<string>();
   for (const key of keys) {
     const le = configs.get(key)!;
+    // an entry with none of the selected scenario types plans nothing, so its runner is not looked up
+    const types = Object.keys(le.entry.scenarios).filter((t) => le.entry.scenarios[t as ScenarioType]?.length);
+    if (sel.scenarioTypes && !types.some((t) => sel.scenarioTypes!.has(t as ScenarioType))) continue;
     const runner = resolveRunner(le.entry.runner, opts);
     if ("error" in runner) {
       const pos = le.src.locate([key, "runner"]);
@@ -186,7 +193,10 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
     }
     if (runner.warning) warnings.add(runner.warning);
     if (opts.skus && !opts.skus.includes(runner.sku)) continue;
-    for (const d of expandEntry(le, runner, sel, problems, opts.srtRecipes)) {
+    for (const d of [
+      ...expandEntry(le, runner, sel, problems, opts.srtRecipes),
+      ...expandAgentic(le, runner, sel, opts, problems),
+    ]) {
       const prev = drafts.get(d.fingerprint);
       if (!prev) {
         drafts.set(d.fingerprint, d);
@@ -245,6 +255,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
     totals: totalsOf(deployments),
     bySku: groupTotals(deployments),
     ...(warnings.size ? { warnings: [...warnings] } : {}),
+    byScenario: groupTotals(deployments, (d) => d.scenario),
   };
 }
 
@@ -252,13 +263,8 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function* expandEntry(
-  le: LoadedEntry,
-  runner: { sku: SkuName; gpusPerNode: number },
-  sel: Selection,
-  problems: ConfigProblem[],
-  srtRecipes?: SrtRecipeSource,
-): Generator<Draft> {
+/** The parts of a draft every scenario of an entry shares: server identity and scheduling settings. */
+function entryBasics(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: number }, sel: Selection) {
   const e = le.entry;
   const bf = e.benchfleet ?? {};
   const evalsOnly = sel.evalsOnlyKeys?.has(le.key) ?? false;
@@ -297,14 +303,24 @@ function* expandEntry(
     promptsPerConc: bf["prompts-per-conc"] ?? DEFAULT_PROMPTS_PER_CONC,
   };
   if (evalsOnly) sched.eval = true;
+  return { common, sched, bf, evalsOnly };
+}
 
+function* expandEntry(
+  le: LoadedEntry,
+  runner: { sku: SkuName; gpusPerNode: number },
+  sel: Selection,
+  problems: ConfigProblem[],
+  srtRecipes?: SrtRecipeSource,
+): Generator<Draft> {
+  const e = le.entry;
+  const { common, sched } = entryBasics(le, runner, sel);
   const want = (s: "fixed-seq-len" | "agentic-coding") => !sel.scenarioTypes || sel.scenarioTypes.has(s);
   const scenarios: Array<{ scenario: "fixed-seq-len"; index: number; isl: number; osl: number; space: unknown[] }> = [];
   if (want("fixed-seq-len")) {
     for (const [index, s] of (e.scenarios["fixed-seq-len"] ?? []).entries())
       scenarios.push({ scenario: "fixed-seq-len", index, isl: s.isl, osl: s.osl, space: s["search-space"] });
   }
-  // agentic-coding scenarios are parsed and carried in the config but not planned yet (no trace replay).
 
   for (const sc of scenarios) {
     for (const [row, raw] of sc.space.entries()) {
@@ -390,6 +406,145 @@ function* expandEntry(
   }
 }
 
+/**
+ * Agentic-coding scenarios: one deployment per concurrency by default (the reference gives each
+ * point a fresh server so no point starts on another's warm prefix cache), each point a fixed
+ * measured duration of trace replay; KV offload to DRAM sized by {@link dramOffloadGb}.
+ */
+function* expandAgentic(
+  le: LoadedEntry,
+  runner: { sku: SkuName; gpusPerNode: number },
+  sel: Selection,
+  opts: PlanOptions,
+  problems: ConfigProblem[],
+): Generator<Draft> {
+  if (sel.scenarioTypes && !sel.scenarioTypes.has("agentic-coding")) return;
+  const e = le.entry;
+  const { common, sched, bf, evalsOnly } = entryBasics(le, runner, sel);
+  const launchPerPoint = bf["launch-per-point"] ?? true;
+  // the reference's agentic evals are opt-in
+  const evalOn = evalsOnly || bf.eval === true;
+  for (const [index, sc] of (e.scenarios["agentic-coding"] ?? []).entries()) {
+    for (const [row, r] of sc["search-space"].entries()) {
+      const path = [le.key, "scenarios", "agentic-coding", index, "search-space", row];
+      const problem = (message: string, at: (string | number)[] = path) =>
+        problems.push({ file: le.file, ...le.src.locate(at), path: formatPath(at), message });
+      const kvOffloading = r["kv-offloading"] ?? "none";
+      let spec: Spec;
+      if (!e.multinode) {
+        if (r.tp === undefined) {
+          problem("a multinode: false entry's agentic rows must give tp (prefill/decode need multinode: true)");
+          continue;
+        }
+        const pp = r.pp ?? 1;
+        const pcpSize = r["pcp-size"] ?? 1;
+        const gpus = r.tp * pp * pcpSize;
+        const dram = dramOffloadGb({
+          kvOffloading,
+          utilization: sc["dram-utilization"],
+          runner: e.runner,
+          runners: opts.runners,
+          gpus,
+        });
+        if (typeof dram === "string") {
+          problem(dram);
+          continue;
+        }
+        spec = {
+          ...common,
+          launchPerPoint,
+          scenario: "agentic-coding",
+          isl: 0,
+          osl: 0,
+          specDecoding: r["spec-decoding"] ?? "none",
+          tp: r.tp,
+          ep: r.ep ?? 1,
+          pp,
+          dpAttn: r["dp-attn"] ?? false,
+          dcpSize: r["dcp-size"] ?? 1,
+          pcpSize,
+          ...((r.router ?? e.router) ? { router: r.router ?? e.router } : {}),
+          kvOffloading,
+          agentic: agenticSpec({
+            durationS: bf["agentic-duration"],
+            kvOffloading,
+            kvOffloadBackend: r["kv-offload-backend"],
+            dramOffloadGb: dram,
+          }),
+          nodes: Math.ceil(gpus / runner.gpusPerNode),
+          gpus,
+        };
+      } else {
+        if (!r.prefill || !r.decode) {
+          problem("a multinode: true entry's agentic rows must give prefill and decode, not tp");
+          continue;
+        }
+        const single = (["pp", "dcp-size", "pcp-size"] as const).filter((k) => r[k] !== undefined);
+        if (single.length) {
+          problem(`multi-node agentic rows cannot give ${single.join(", ")} (set them per pool)`);
+          continue;
+        }
+        const dram = dramOffloadGb({
+          kvOffloading,
+          utilization: sc["dram-utilization"],
+          runner: e.runner,
+          runners: opts.runners,
+          prefill: r.prefill,
+        });
+        if (typeof dram === "string") {
+          problem(dram);
+          continue;
+        }
+        const prefill = pool(r.prefill, runner.gpusPerNode);
+        const decode = pool(r.decode, runner.gpusPerNode);
+        const router = r.router ?? e.router;
+        const kv = r["kv-p2p-transfer"] ?? e["kv-p2p-transfer"];
+        spec = {
+          ...common,
+          launchPerPoint,
+          ...(router ? { router } : {}),
+          ...(kv ? { kvP2pTransfer: kv } : {}),
+          scenario: "agentic-coding",
+          isl: 0,
+          osl: 0,
+          specDecoding: r["spec-decoding"] ?? "none",
+          prefill,
+          decode,
+          kvOffloading,
+          agentic: agenticSpec({
+            durationS: bf["agentic-duration"],
+            kvOffloading,
+            kvOffloadBackend: r["kv-offload-backend"],
+            dramOffloadGb: dram,
+          }),
+          nodes: prefill.nodes + decode.nodes,
+          gpus: prefill.gpus + decode.gpus,
+        };
+      }
+      if (spec.gpus > MAX_DEPLOYMENT_GPUS) {
+        problem(
+          `needs ${spec.gpus} GPUs (${spec.nodes} nodes of ${runner.gpusPerNode}); a deployment may use at most ${MAX_DEPLOYMENT_GPUS}`,
+        );
+        continue;
+      }
+      const concs = agenticConcurrencies(r);
+      const durationS = spec.agentic!.durationS;
+      for (const g of launchPerPoint ? concs.map((c) => [c]) : [concs]) {
+        const s = launchPerPoint ? { ...spec, launchPoint: g[0] } : spec;
+        yield {
+          spec: s,
+          fingerprint: fingerprintOf(s),
+          points: new Map(g.map((c) => [c, { concurrency: c, isl: 0, osl: 0, durationS }])),
+          ...sched,
+          eval: evalOn,
+          configKeys: [...sched.configKeys],
+          sourceFiles: [...sched.sourceFiles],
+        };
+      }
+    }
+  }
+}
+
 export function totalsOf(ds: Deployment[]): PlanTotals {
   return {
     deployments: ds.length,
@@ -402,8 +557,8 @@ export function totalsOf(ds: Deployment[]): PlanTotals {
   };
 }
 
-function groupTotals(ds: Deployment[]): Record<string, PlanTotals> {
+function groupTotals(ds: Deployment[], keyOf: (d: Deployment) => string = (d) => d.sku): Record<string, PlanTotals> {
   const by = new Map<string, Deployment[]>();
-  for (const d of ds) by.set(d.sku, [...(by.get(d.sku) ?? []), d]);
+  for (const d of ds) by.set(keyOf(d), [...(by.get(keyOf(d)) ?? []), d]);
   return Object.fromEntries([...by.entries()].sort(([a], [b]) => cmp(a, b)).map(([k, v]) => [k, totalsOf(v)]));
 }

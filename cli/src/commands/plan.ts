@@ -2,8 +2,8 @@
 
 import { checkRecipes, planFromFiles } from "@benchfleet/controller";
 import { formatUnlaunchable } from "@benchfleet/recipes";
-import type { Plan } from "@benchfleet/shared";
-import { commaList } from "@benchfleet/shared";
+import type { Plan, PlanTotals, ScenarioType } from "@benchfleet/shared";
+import { CliError, commaList, SCENARIO_TYPES } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { collectDirs } from "../option-checks.js";
 import { renderTable } from "../table.js";
@@ -19,6 +19,11 @@ export function register(program: Command): void {
     .option("--base <rev>", "git revision the changelog is compared against")
     .option("--head <rev>", "git revision of the changelog (default: the working tree)")
     .option("--sku <skus>", "only these SKUs, comma separated", commaList)
+    .option(
+      "--scenario <types>",
+      `scenario types to plan, comma separated: ${SCENARIO_TYPES.join(", ")} (default both)`,
+      commaList,
+    )
     .option("--sku-catalog <file>", "SKU catalog (default configs/skus.yaml)")
     .option("--presets <dir>", "model-family recipe presets for the recipe check (default configs/recipes)")
     .option(
@@ -28,7 +33,9 @@ export function register(program: Command): void {
     )
     .option("--json", "print the plan as JSON (the recipe check's findings go to stderr)")
     .action((opts) => {
+      const scenarios = scenarioOption(opts.scenario);
       const plan = planFromFiles({
+        ...(scenarios ? { scenarios } : {}),
         config: opts.config,
         runners: opts.runners,
         keys: opts.keys,
@@ -49,12 +56,34 @@ export function register(program: Command): void {
     });
 }
 
+function scenarioOption(v: string[] | undefined): ScenarioType[] | undefined {
+  if (!v) return undefined;
+  for (const s of v)
+    if (!SCENARIO_TYPES.includes(s as ScenarioType))
+      throw new CliError(`unknown scenario "${s}" in --scenario (known: ${SCENARIO_TYPES.join(", ")})`, 2);
+  return v as ScenarioType[];
+}
+
+function totalsLine(t: PlanTotals): string {
+  return `${t.deployments} deployments (${t.singleNodeDeployments} single-node, ${t.multiNodeDeployments} multi-node), ${t.points} load points, ${t.evals} evals, ≈${t.gpuHours.toFixed(1)} GPU-hours`;
+}
+
+/** kv offload of an agentic deployment, e.g. `dram:lmcache 1199GB`; `-` for fixed-seq-len */
+function offloadCell(d: Plan["deployments"][number]): string {
+  const a = d.agentic;
+  if (!a) return "-";
+  if (a.kvOffloading === "none") return "none";
+  return `${a.kvOffloading}:${a.kvOffloadBackend?.name ?? "?"} ${a.dramOffloadGb}GB`;
+}
+
 export function formatPlan(plan: Plan): string {
   const rows = plan.deployments.map((d) => ({
     sku: d.sku,
     config: d.configKey,
     framework: d.framework,
-    "isl/osl": `${d.isl}/${d.osl}`,
+    scenario: d.scenario,
+    "isl/osl": d.agentic ? `trace ${d.agentic.durationS}s` : `${d.isl}/${d.osl}`,
+    offload: offloadCell(d),
     parallelism: d.multinode
       ? `P ${d.prefill!.numWorker}x tp${d.prefill!.tp}${d.prefill!.dpAttn ? " dpa" : ""} / D ${d.decode!.numWorker}x tp${d.decode!.tp}${d.decode!.dpAttn ? " dpa" : ""}`
       : `tp${d.tp} ep${d.ep}${d.dpAttn ? " dpa" : ""}${d.pp! > 1 ? ` pp${d.pp}` : ""}`,
@@ -77,7 +106,7 @@ export function formatPlan(plan: Plan): string {
       "gpu-h": t.gpuHours.toFixed(1),
     })),
   );
-  const t = plan.totals;
-  out += `\nTotal: ${t.deployments} deployments (${t.singleNodeDeployments} single-node, ${t.multiNodeDeployments} multi-node), ${t.points} load points, ${t.evals} evals, ≈${t.gpuHours.toFixed(1)} GPU-hours\n`;
+  for (const [scenario, t] of Object.entries(plan.byScenario ?? {})) out += `\n${scenario}: ${totalsLine(t)}`;
+  out += `\nTotal: ${totalsLine(plan.totals)}\n`;
   return out;
 }

@@ -19,6 +19,7 @@ import {
   type Plan,
   parseUnifiedDiff,
   type RunnersFile,
+  type ScenarioType,
   SkuCatalog,
   type SkuName,
   type SrtRecipeSource,
@@ -134,6 +135,8 @@ export interface PlanRequest {
   skuCatalog?: string;
   /** srt-slurm directories for the rows' CONFIG_FILE (later overlay earlier); default BENCHFLEET_SRT_SLURM */
   srtSlurm?: string[];
+  /** plan only these scenario types (intersected with a changelog's scenario-type) */
+  scenarios?: ScenarioType[];
 }
 
 export function planFromFiles(req: PlanRequest): Plan {
@@ -179,6 +182,10 @@ export function planFromFiles(req: PlanRequest): Plan {
     }
   }
   const srtRecipes = srtRecipesFor(req.srtSlurm);
+  if (req.scenarios) {
+    const only = new Set(req.scenarios);
+    scenarioTypes = new Set([...(scenarioTypes ?? only)].filter((t) => only.has(t)));
+  }
   return buildPlan(configs, {
     catalog,
     runners,
