@@ -19,6 +19,7 @@ import type { Plan, SkuName, SweepSummary } from "@benchfleet/shared";
 import { CliError, commaList } from "@benchfleet/shared";
 import { type Command, Option } from "commander";
 import { ApiClient } from "../client.js";
+import { collectDirs } from "../option-checks.js";
 import { dashboardBuilt, ensureDashboardBuilt } from "../up/dashboard-build.js";
 import { demoFleet, type FleetMember, parseSlurmSpec } from "../up/demo-fleet.js";
 import { type AgentProcess, reapMarked, spawnAgent, stopAgents } from "../up/fleet-processes.js";
@@ -40,6 +41,7 @@ interface UpOptions {
   json?: boolean;
   timeoutS: number;
   slurm?: string;
+  srtSlurm?: string[];
 }
 
 const int = (name: string) => (v: string) => {
@@ -60,6 +62,7 @@ export function register(program: Command): void {
     .option("--agents <n>", "emulated agents to start", int("--agents"), 12)
     .option("--skus <list>", "SKUs the agents pose as, round-robin", DEFAULT_SKUS)
     .option("--sweep <file>", "master config of the demo sweep", join(REPO_ROOT, "configs", "demo.yaml"))
+    .option("--srt-slurm <dir>", "srt-slurm recipes for the sweep's CONFIG_FILE rows (repeatable)", collectDirs)
     .option("--port <port>", "controller and dashboard port (0: any free port)", int("--port"), 8080)
     .option(
       "--time-scale <x>",
@@ -91,7 +94,10 @@ async function up(o: UpOptions): Promise<number> {
   for (const s of skus)
     if (!(s in catalog))
       throw new CliError(`--skus: unknown SKU "${s}" (known: ${Object.keys(catalog).join(", ")})`, 2);
-  const plan: Plan = planFromFiles({ config: [o.sweep] });
+  const plan: Plan = planFromFiles({
+    config: [o.sweep],
+    srtSlurm: o.srtSlurm ?? [join(REPO_ROOT, "configs", "srt-slurm-recipes")],
+  });
   let slurmSpec: { sku: SkuName; nodes: number } | undefined;
   if (o.slurm) {
     try {

@@ -14,25 +14,25 @@ import { candidatePaths, srtRecipeSource } from "./recipe-dirs.js";
 
 const RECIPES = fileURLToPath(new URL("../../../configs/srt-slurm-recipes/", import.meta.url));
 const GOLDEN = fileURLToPath(new URL("../golden/srt-dynamo-sglang-gb200-1p1d.json", import.meta.url));
-const CONFIG_FILE = "recipes/dsr1-fp8/gb200-disagg-1p1d.yaml";
+const CONFIG_FILE = "recipes/dsr1-fp4/gb200-disagg-1p1d.yaml";
 
-function row(configFile = CONFIG_FILE, text?: string): Deployment {
+function row(configFile = CONFIG_FILE, text?: string, decodeTp = 4): Deployment {
   const d = makeDeployment({
-    configKey: "demo-dsr1-fp8-gb200-dynamo-sglang",
+    configKey: "demo-dsr1-fp4-gb200-dynamo-sglang",
     sku: "gb200",
     framework: "dynamo-sglang",
-    model: "deepseek-ai/DeepSeek-R1-0528",
+    model: "nvidia/DeepSeek-R1-0528-FP4-V2",
     modelPrefix: "dsr1",
-    precision: "fp8",
+    precision: "fp4",
     image: "nvcr.io/nvidia/ai-dynamo/sglang-runtime:0.8.1",
     isl: 1024,
     concs: [4, 8],
     prefill: { numWorker: 1, tp: 4, additionalSettings: [`CONFIG_FILE=${configFile}`] },
-    decode: { numWorker: 1, tp: 8, additionalSettings: [`CONFIG_FILE=${configFile}`] },
+    decode: { numWorker: 1, tp: decodeTp, additionalSettings: [`CONFIG_FILE=${configFile}`] },
   });
   const found = srtRecipeSource([RECIPES])(configFile.split(":")[0]!);
   if ("error" in found) throw new Error(found.error);
-  return { ...d, srtRecipe: { configFile, path: "srt/dsr1-fp8/gb200-disagg-1p1d.yaml", text: text ?? found.text } };
+  return { ...d, srtRecipe: { configFile, path: "srt/dsr1-fp4/gb200-disagg-1p1d.yaml", text: text ?? found.text } };
 }
 
 const plan = (d: Deployment) => buildLaunchPlan(d, makePlacement(d));
@@ -50,7 +50,7 @@ const byName = (p: LaunchPlan, name: string): ProcessSpec => {
 /** the command inside the dynamo install wrapper */
 const command = (p: ProcessSpec) => (p.argv[0] === "bash" ? p.argv[2]!.split(" && exec ")[1]!.split(" ") : p.argv);
 
-describe("launch from an srt-slurm recipe (dynamo + sglang, GB200 1P1D)", () => {
+describe("launch from an srt-slurm recipe (dynamo + sglang, GB200 1P1D, TP4 each)", () => {
   const p = plan(row());
 
   it("matches golden/srt-dynamo-sglang-gb200-1p1d.json", () => {
@@ -66,7 +66,7 @@ describe("launch from an srt-slurm recipe (dynamo + sglang, GB200 1P1D)", () => 
       "-m",
       "dynamo.sglang",
       "--model-path",
-      "deepseek-ai/DeepSeek-R1-0528",
+      "nvidia/DeepSeek-R1-0528-FP4-V2",
       "--served-model-name",
       "deepseek-ai/DeepSeek-R1",
     ]);
@@ -97,6 +97,13 @@ describe("launch from an srt-slurm recipe (dynamo + sglang, GB200 1P1D)", () => 
   });
 
   it("spans the decode worker over two nodes with dist-init, templating {node_id} per node", () => {
+    const wide = readFileSync(`${RECIPES}dsr1-fp4/gb200-disagg-1p1d.yaml`, "utf8")
+      .replace("  decode_nodes: 1\n", "  decode_nodes: 2\n")
+      .replace(
+        "      tensor-parallel-size: 4\n      disaggregation-transfer-backend: nixl\n\nbenchmark",
+        "      tensor-parallel-size: 8\n      disaggregation-transfer-backend: nixl\n\nbenchmark",
+      );
+    const p = plan(row(CONFIG_FILE, wide, 8));
     const r0 = byName(p, "decode-0-rank0");
     const r1 = byName(p, "decode-0-rank1");
     const a0 = command(r0);
@@ -112,7 +119,7 @@ describe("launch from an srt-slurm recipe (dynamo + sglang, GB200 1P1D)", () => 
   });
 
   it("installs the recipe's dynamo version in the container before the worker and the frontends", () => {
-    for (const name of ["prefill-0-rank0", "decode-0-rank1", "frontend-0"]) {
+    for (const name of ["prefill-0-rank0", "decode-0-rank0", "frontend-0"]) {
       const pr = byName(p, name);
       expect(pr.argv[0]).toBe("bash");
       expect(pr.argv[2]).toContain("ai-dynamo-runtime==0.8.1 ai-dynamo==0.8.1");
@@ -125,22 +132,22 @@ describe("launch from an srt-slurm recipe (dynamo + sglang, GB200 1P1D)", () => 
     expect(nats.image).toBe("nats:2.10.28");
     expect(nats.files[0]!.content).toContain(`max_payload: ${24 * 1024 * 1024}`);
     const fronts = procs(p).filter((x) => x.pr.role === "frontend");
-    expect(fronts.map((x) => x.rank)).toEqual([1, 2]);
+    expect(fronts.map((x) => x.rank)).toEqual([1]);
     expect(command(fronts[0]!.pr)).toContain("--router-mode");
     const nginx = byName(p, "nginx");
     expect(nginx.files[0]!.content).toContain("server 10.0.0.2:");
-    expect(nginx.files[0]!.content).toContain("server 10.0.0.3:");
+    expect(nginx.files[0]!.content).not.toContain("server 10.0.0.1:");
     expect(nginx.ports.http).toBe(Number(new URL(p.endpoint.baseUrl).port));
   });
 });
 
 describe("reading srt-slurm recipes", () => {
-  const text = readFileSync(`${RECIPES}dsr1-fp8/gb200-disagg-1p1d.yaml`, "utf8");
+  const text = readFileSync(`${RECIPES}dsr1-fp4/gb200-disagg-1p1d.yaml`, "utf8");
 
   it("refuses a field benchfleet cannot honour at recipe-file:line:col with the row", () => {
     const bad = text.replace("  version: 0.8.1\n", '  hash: "abc123"\n');
     expect(() => plan(row(CONFIG_FILE, bad))).toThrow(
-      /^srt\/dsr1-fp8\/gb200-disagg-1p1d\.yaml:13:3: dynamo\.hash: cannot be honoured: .*\(row demo-dsr1-fp8-gb200-dynamo-sglang\)$/m,
+      /^srt\/dsr1-fp4\/gb200-disagg-1p1d\.yaml:13:3: dynamo\.hash: cannot be honoured: .*\(row demo-dsr1-fp4-gb200-dynamo-sglang\)$/m,
     );
   });
 
@@ -152,9 +159,9 @@ describe("reading srt-slurm recipes", () => {
   });
 
   it("refuses a recipe whose resources disagree with the row", () => {
-    const bad = text.replace("  decode_nodes: 2\n", "  decode_nodes: 4\n");
+    const bad = text.replace("  decode_nodes: 1\n", "  decode_nodes: 2\n");
     expect(() => plan(row(CONFIG_FILE, bad))).toThrow(
-      /resources: decode: 16 GPUs a worker but the row's decode worker has 8/,
+      /resources: decode: 8 GPUs a worker but the row's decode worker has 4/,
     );
   });
 
