@@ -24,8 +24,27 @@ export type LoadedConfigs = Map<string, LoadedEntry>;
 
 const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-export function loadMasterConfigs(files: TextFile[]): LoadedConfigs {
+export interface LoadOptions {
+  /**
+   * Validate and keep only these keys (a changelog's selection); the others are checked for YAML,
+   * key syntax and duplicates only, so an older commit whose untouched entries predate today's
+   * schema still plans what its changelog names, as the reference generator validates what it runs.
+   */
+  only?: ReadonlySet<string>;
+}
+
+export function loadMasterConfigs(files: TextFile[], opts: LoadOptions = {}): LoadedConfigs {
+  return load(files, opts).entries;
+}
+
+/** Every config key of the files (YAML, key syntax and duplicates checked; entries not validated). */
+export function masterConfigKeys(files: TextFile[]): string[] {
+  return load(files, { only: new Set() }).keys;
+}
+
+function load(files: TextFile[], opts: LoadOptions): { entries: LoadedConfigs; keys: string[] } {
   const out: LoadedConfigs = new Map();
+  const seen = new Map<string, { file: string; src: YamlSource }>();
   const problems: ConfigProblem[] = [];
   for (const { file, text } of files) {
     let src: YamlSource;
@@ -50,7 +69,7 @@ export function loadMasterConfigs(files: TextFile[]): LoadedConfigs {
         problems.push({ file, ...keyPos, path: key, message: "config key may hold only letters, digits, . _ -" });
         continue;
       }
-      const prev = out.get(key);
+      const prev = seen.get(key);
       if (prev) {
         const p = prev.src.locateKey([key]);
         problems.push({
@@ -61,6 +80,8 @@ export function loadMasterConfigs(files: TextFile[]): LoadedConfigs {
         });
         continue;
       }
+      seen.set(key, { file, src });
+      if (opts.only && !opts.only.has(key)) continue;
       const res = MasterConfigEntry.safeParse(value);
       if (!res.success) {
         problems.push(...zodProblems(src, res.error.issues, [key]));
@@ -70,7 +91,7 @@ export function loadMasterConfigs(files: TextFile[]): LoadedConfigs {
     }
   }
   if (problems.length) throw new ConfigError(problems);
-  return out;
+  return { entries: out, keys: [...seen.keys()] };
 }
 
 export function loadRunnersFile(f: TextFile): RunnersFile {

@@ -16,6 +16,7 @@ import {
   loadMasterConfigs,
   loadRunnersFile,
   loadYaml,
+  masterConfigKeys,
   type Plan,
   parseUnifiedDiff,
   type RunnersFile,
@@ -65,8 +66,11 @@ export function masterConfigFiles(paths: string[]): string[] {
   return out;
 }
 
-export function readMasterConfigs(paths: string[]): LoadedConfigs {
-  return loadMasterConfigs(masterConfigFiles(paths).map((p) => readText(resolve(p))));
+export function readMasterConfigs(paths: string[], only?: ReadonlySet<string>): LoadedConfigs {
+  return loadMasterConfigs(
+    masterConfigFiles(paths).map((p) => readText(resolve(p))),
+    only ? { only } : {},
+  );
 }
 
 export function readSkuCatalog(path = DEFAULT_SKU_CATALOG): SkuCatalog {
@@ -141,7 +145,8 @@ export interface PlanRequest {
 
 export function planFromFiles(req: PlanRequest): Plan {
   const catalog = readSkuCatalog(req.skuCatalog);
-  const configs = readMasterConfigs(req.config);
+  // with a changelog only the entries it names are validated (see LoadOptions.only)
+  let configs = req.changelog ? undefined : readMasterConfigs(req.config);
   const runners = readRunners(req.runners);
   const skus = req.skus?.map((s) => s.trim().toLowerCase()).filter(Boolean);
   for (const s of skus ?? []) {
@@ -157,7 +162,7 @@ export function planFromFiles(req: PlanRequest): Plan {
       changelog: req.changelog,
       base: req.base,
       head: req.head,
-      configKeys: configs.keys(),
+      configKeys: masterConfigKeys(masterConfigFiles(req.config).map((p) => readText(resolve(p)))),
     });
     if (keys) {
       throw new CliError("give either --keys or --changelog, not both", 2);
@@ -165,6 +170,7 @@ export function planFromFiles(req: PlanRequest): Plan {
     keys = sel.keys;
     evalsOnlyKeys = new Set(sel.evalsOnlyKeys);
     if (sel.scenarioTypes) scenarioTypes = new Set(sel.scenarioTypes);
+    configs = readMasterConfigs(req.config, new Set(keys));
     if (!keys.length) {
       return {
         deployments: [],
@@ -186,7 +192,7 @@ export function planFromFiles(req: PlanRequest): Plan {
     const only = new Set(req.scenarios);
     scenarioTypes = new Set([...(scenarioTypes ?? only)].filter((t) => only.has(t)));
   }
-  return buildPlan(configs, {
+  return buildPlan(configs ?? readMasterConfigs(req.config), {
     catalog,
     runners,
     ...(srtRecipes ? { srtRecipes } : {}),
