@@ -106,13 +106,19 @@ export interface SweepRecord {
   parentSweepId?: string;
 }
 
-export type SweepStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+/**
+ * "incomplete": finished without a failure, but jobs of it were cancelled one by one (their points
+ * are missing); "cancelled" is kept for a sweep cancelled as a whole.
+ */
+export type SweepStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "incomplete";
 
 export interface SweepSummary extends SweepRecord {
   status: SweepStatus;
   counts: Record<JobStatus, number>;
   pointsDone: number;
   pointsTotal: number;
+  /** points of finished jobs (failed or cancelled) that were never measured */
+  pointsMissing: number;
   gpuHoursUsed: number;
   gpuHoursPlanned: number;
 }

@@ -10,7 +10,7 @@ import { renderTable } from "../table.js";
 
 export function progressLine(s: SweepSummary): string {
   const c = s.counts;
-  return `${s.sweepId} ${s.status}: ${c.succeeded}/${s.jobCount} succeeded, ${c.running} running, ${c.queued} queued, ${c.failed} failed, ${c.cancelled} cancelled; points ${s.pointsDone}/${s.pointsTotal}; ${s.gpuHoursUsed.toFixed(2)} GPU-h used`;
+  return `${s.sweepId} ${s.status}: ${c.succeeded}/${s.jobCount} succeeded, ${c.running} running, ${c.queued} queued, ${c.failed} failed, ${c.cancelled} cancelled; points ${s.pointsDone}/${s.pointsTotal}${s.pointsMissing ? ` (${s.pointsMissing} missing: their jobs failed or were cancelled; \`sweep retry\` re-runs them)` : ""}; ${s.gpuHoursUsed.toFixed(2)} GPU-h used`;
 }
 
 async function follow(client: ApiClient, sweepId: string, json: boolean): Promise<SweepSummary> {

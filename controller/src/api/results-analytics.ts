@@ -163,6 +163,14 @@ export function registerResultsAnalyticsRoutes(api: Api, c: ControllerContext): 
     async ({ query, reply }) => {
       const input = reportInput(c.results, rates(), query.sweep, query.interactivity ?? [20, 35, 50, 100]);
       if (!input) throw notFound(`results of sweep ${query.sweep}`);
+      input.missing = c.jobs
+        .ofSweep(query.sweep)
+        .filter((j) => (j.status === "failed" || j.status === "cancelled") && j.pointsTotal > j.pointsDone)
+        .map((j) => ({
+          what: `${j.configKey} (${j.jobId})`,
+          status: `${j.status}${j.lastError ? `: ${j.lastError}` : ""}`,
+          points: j.pointsTotal - j.pointsDone,
+        }));
       reply.header("content-type", "text/html; charset=utf-8");
       return reply.send(renderReport(input));
     },

@@ -28,18 +28,20 @@ export function summarize(rec: SweepRecord, jobs: JobRecord[], plannedGpuHours =
   const counts: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
   let pointsDone = 0;
   let pointsTotal = 0;
+  let pointsMissing = 0;
   let gpuSeconds = 0;
   for (const j of jobs) {
     counts[j.status]++;
     pointsDone += j.pointsDone;
     pointsTotal += j.pointsTotal;
+    if (j.status === "failed" || j.status === "cancelled") pointsMissing += Math.max(0, j.pointsTotal - j.pointsDone);
     gpuSeconds += j.gpuSeconds;
   }
   let status: SweepStatus;
   if (counts.running > 0) status = "running";
   else if (counts.queued > 0) status = counts.succeeded + counts.failed + counts.cancelled > 0 ? "running" : "queued";
   else if (counts.failed > 0) status = "failed";
-  else if (counts.cancelled > 0) status = "cancelled";
+  else if (counts.cancelled > 0) status = rec.cancelledAt ? "cancelled" : "incomplete";
   else status = "succeeded";
   return {
     ...rec,
@@ -47,6 +49,7 @@ export function summarize(rec: SweepRecord, jobs: JobRecord[], plannedGpuHours =
     counts,
     pointsDone,
     pointsTotal,
+    pointsMissing,
     gpuHoursUsed: gpuSeconds / 3600,
     gpuHoursPlanned: plannedGpuHours,
   };

@@ -31,6 +31,14 @@ export interface ReportFailure {
   reason: string;
 }
 
+export interface ReportMissing {
+  /** the job: its configuration key and id */
+  what: string;
+  /** how it ended, e.g. "cancelled: operator" */
+  status: string;
+  points: number;
+}
+
 export interface ReportInput {
   title: string;
   sweepId: string;
@@ -39,6 +47,8 @@ export interface ReportInput {
   evals: readonly ReportEval[];
   /** failures beyond failed points (jobs and attempts that failed) */
   failures: readonly ReportFailure[];
+  /** points planned but never measured, per job that failed or was cancelled */
+  missing?: readonly ReportMissing[];
   /** GPU-hours spent; when absent, estimated from the points' timestamps */
   gpuHours?: { total: number; source: string };
   catalog: RatesCatalog;
@@ -129,7 +139,7 @@ export function renderReport(input: ReportInput): string {
     h.push(`<div class="banner">Emulated results: produced by the emulated engine, not by real GPUs.</div>`);
   const card = (label: string, value: string) => `<div class="card">${esc(label)}<b>${value}</b></div>`;
   h.push(
-    `<div class="cards">${card("deployments", String(deployments))}${card("points measured", String(input.rows.length - failedPoints.length))}${card("points failed", String(failedPoints.length))}${card("groups", String(tput.length))}${card("GPU-hours", gpuHours.total.toFixed(2))}</div>`,
+    `<div class="cards">${card("deployments", String(deployments))}${card("points measured", String(input.rows.length - failedPoints.length))}${card("points failed", String(failedPoints.length))}${card("points missing", String((input.missing ?? []).reduce((s, m) => s + m.points, 0)))}${card("groups", String(tput.length))}${card("GPU-hours", gpuHours.total.toFixed(2))}</div>`,
   );
   h.push(`<div class="meta">GPU-hours: ${esc(gpuHours.source)}</div>`);
 
@@ -207,6 +217,15 @@ export function renderReport(input: ReportInput): string {
       h.push(
         `<tr><td class="l">${esc(e.configKey)}</td><td class="l">${esc(e.sku)}</td><td class="l">${esc(e.parallelism)}</td><td class="l">${esc(e.image)}</td><td>${e.eval.n}</td><td>${f3(e.eval.strict.exactMatch)}</td><td>${f3(e.eval.flexible.exactMatch)}</td><td>${f3(e.eval.threshold)}</td><td class="l ${e.eval.passed ? "ok" : "bad"}">${e.eval.passed ? "passed" : "FAILED"}</td></tr>`,
       );
+    h.push(`</table>`);
+  }
+
+  if (input.missing?.length) {
+    h.push(
+      `<h2>Missing points</h2><table><tr><th class="l">job</th><th class="l">ended</th><th>points never measured</th></tr>`,
+    );
+    for (const m of input.missing)
+      h.push(`<tr><td class="l">${esc(m.what)}</td><td class="l bad">${esc(m.status)}</td><td>${m.points}</td></tr>`);
     h.push(`</table>`);
   }
 

@@ -213,10 +213,20 @@ export function AttemptCard(props: { attempt: AttemptRecord; ranks: Map<number, 
 }
 
 /** The points measured (as they arrive) and the accuracy verdict. */
-export function ResultsCard(props: { points: JobPointRow[]; evals: EvalRow[]; evalWanted: boolean }) {
+export function ResultsCard(props: {
+  points: JobPointRow[];
+  /** how many the job has over all its attempts */
+  jobPoints: number;
+  evals: EvalRow[];
+  evalWanted: boolean;
+}) {
+  const n = props.points.length;
   return (
     <div class="card">
-      <h3>Points measured ({props.points.length})</h3>
+      <h3 data-testid="points-heading">
+        Points measured ({n}
+        {n !== props.jobPoints ? ` of this attempt; ${props.jobPoints} of the job` : ""})
+      </h3>
       <table class="grid" data-testid="points">
         <thead>
           <tr>

@@ -46,6 +46,7 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
       {attempt && <AttemptCard attempt={attempt} ranks={ranks} />}
       <ResultsCard
         points={attemptPoints(points, attemptId, props.route.params.allPoints === "1")}
+        jobPoints={points.length}
         evals={evals}
         evalWanted={job.evalWanted}
       />

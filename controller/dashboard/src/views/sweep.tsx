@@ -151,7 +151,8 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
 
   const onSort = (key: string) =>
     setParams(props.route, { sort: key, dir: p.sort === key && p.dir !== "desc" ? "desc" : "asc" });
-  const failed = counts.failed ?? 0;
+  // what `sweep retry` re-queues by default: failed and cancelled jobs
+  const failed = (counts.failed ?? 0) + (counts.cancelled ?? 0);
   const live = (counts.queued ?? 0) + (counts.running ?? 0);
 
   return (
@@ -165,6 +166,12 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
           <span>
             points <Progress done={sweep.pointsDone} total={sweep.pointsTotal} />
           </span>
+          {sweep.pointsMissing > 0 && (
+            <span class="warn" data-testid="points-missing">
+              {sweep.pointsMissing} points missing ({sweep.counts.failed} failed, {sweep.counts.cancelled} cancelled
+              jobs)
+            </span>
+          )}
           <span>GPU-hours {fmtNum(sweep.gpuHoursUsed, 2)}</span>
           <span class="muted">{sweepTrigger(sweep)}</span>
           <span class="muted">
@@ -192,15 +199,15 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
               disabled={failed === 0}
               onClick={() =>
                 confirmAction({
-                  title: `Retry ${failed} failed jobs of ${sweepId}?`,
-                  confirmLabel: "Retry failed",
+                  title: `Retry ${failed} failed or cancelled jobs of ${sweepId}?`,
+                  confirmLabel: "Retry failed and cancelled",
                   run: () =>
                     api(`/sweeps/${encodeURIComponent(sweepId)}/retry`, { method: "POST", body: {} }).then(load),
                 })
               }
               data-testid="retry-failed"
             >
-              Retry failed
+              Retry failed/cancelled
             </button>
             <button
               type="button"
