@@ -24,9 +24,18 @@ export { allocationJobName } from "./launchers/slurm-args.js";
 export { MARK_ENV, markPrefix } from "./leftovers/marker.js";
 export { groupMembers, isSameLiveProcess, procIdentity } from "./leftovers/proc-identity.js";
 export { LeftoverState, STATE_FILE } from "./leftovers/state-file.js";
+export {
+  type AgenticTrace,
+  capGap,
+  parseMooncakeJsonl,
+  TraceError,
+  type TraceTurn,
+  type Trajectory,
+} from "./loadgen/agentic-trace.js";
 export { type FixtureProcess, spawnFixture } from "./loadgen/fixture-process.js";
 export { percentile } from "./loadgen/metrics.js";
 export { type LoadProgress, runLoadPoint } from "./loadgen/run-load-point.js";
+export { DEFAULT_SYNTHETIC_TRACE, type SyntheticTraceParams, syntheticTrace } from "./loadgen/synthetic-trace.js";
 export { checkTiming, describeTiming } from "./loadgen/timing-check.js";
 export { waitReady } from "./ready-check.js";
 export { workersFor } from "./workloads.js";
