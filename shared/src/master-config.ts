@@ -364,7 +364,7 @@ export type SingleNodeEntry = z.infer<typeof SingleNodeEntry>;
 export type MultiNodeEntry = z.infer<typeof MultiNodeEntry>;
 
 /** runners.yaml of the reference lab: labels → runner names, plus per-label hardware facts. */
-export const RunnersFile = z
+const RunnersFileNow = z
   .object({
     labels: z.record(z.string(), z.array(z.string()).min(1, "a runner label needs at least one runner")),
     hardware: z
@@ -389,4 +389,13 @@ export const RunnersFile = z
       .optional(),
   })
   .strict();
+/**
+ * Older lab commits write runners.yaml flat (label → runner names, no `labels:`/`hardware:`); that
+ * form is read as `labels`.
+ */
+export const RunnersFile = z.preprocess(
+  (v) =>
+    v && typeof v === "object" && !Array.isArray(v) && !("labels" in v) && !("hardware" in v) ? { labels: v } : v,
+  RunnersFileNow,
+);
 export type RunnersFile = z.infer<typeof RunnersFile>;
