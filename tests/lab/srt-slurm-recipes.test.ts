@@ -22,7 +22,11 @@ describe.skipIf(!LAB || !existsSync(join(IX, "configs")))("srt-slurm recipes of 
       .filter((f) => f.endsWith("master.yaml"))
       .map((f) => ({ file: join(IX, "configs", f), text: readFileSync(join(IX, "configs", f), "utf8") }));
     const catalog = readSkuCatalog();
-    const plan = buildPlan(loadMasterConfigs(files), { catalog });
+    // fixed-seq-len rows: the agentic ones need the lab runners' hardware entries to plan at all
+    const plan = buildPlan(loadMasterConfigs(files), {
+      catalog,
+      selection: { scenarioTypes: new Set(["fixed-seq-len"]) },
+    });
     const source = srtRecipeSource([
       join(LAB!, "srt-slurm"),
       IX,
