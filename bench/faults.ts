@@ -92,8 +92,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // controller timings: short, so a fault beyond them is a few seconds
 const HB_MS = 500;
-const HB_TIMEOUT_MS = 3000;
-const DISCONNECT_GRACE_MS = 3000;
+const HB_TIMEOUT_MS = 5000;
+const DISCONNECT_GRACE_MS = 5000;
 const RECONNECT_GRACE_MS = 8000;
 const AGENT_RECONNECT_MAX_MS = 2000;
 const SWEEP_DEADLINE_MS = 240_000;
@@ -398,14 +398,14 @@ async function inject(kind: FaultKind, n: number): Promise<Fault> {
     case "stop-agent": {
       const a = await busyAgent();
       f.target = a.id;
-      f.durationMs = between(HB_TIMEOUT_MS + 500, HB_TIMEOUT_MS + 4000);
+      f.durationMs = between(HB_TIMEOUT_MS + 500, HB_TIMEOUT_MS + 3000);
       a.child?.kill("SIGSTOP");
       await sleep(f.durationMs);
       a.child?.kill("SIGCONT");
       break;
     }
     case "stop-controller":
-      f.durationMs = between(HB_TIMEOUT_MS + 500, HB_TIMEOUT_MS + 4000);
+      f.durationMs = between(HB_TIMEOUT_MS + 500, HB_TIMEOUT_MS + 3000);
       ctl?.child.kill("SIGSTOP");
       await sleep(f.durationMs);
       ctl?.child.kill("SIGCONT");
@@ -422,7 +422,7 @@ async function inject(kind: FaultKind, n: number): Promise<Fault> {
     case "partition": {
       const a = await busyAgent();
       f.target = a.id;
-      f.durationMs = between(500, HB_TIMEOUT_MS + 4000);
+      f.durationMs = between(500, HB_TIMEOUT_MS + 3000);
       a.proxy.partitioned = true;
       await sleep(f.durationMs);
       a.proxy.heal();
@@ -645,7 +645,9 @@ const seenBlames = new Set<string>();
 async function checkOrphans(when: string): Promise<void> {
   const nodes = await api<NodeView[] | { items: NodeView[] }>("GET", "/api/v1/nodes");
   const list = Array.isArray(nodes) ? nodes : nodes.items;
-  const idle = new Set(list.filter((n) => !n.attemptId).map((n) => n.id));
+  // an agent still starting after a kill has not reaped its predecessor's engines yet: only a
+  // registered, idle agent's engines count
+  const idle = new Set(list.filter((n) => n.state === "idle").map((n) => n.id));
   await sleep(1500);
   for (const [pid, id] of markedProcesses()) {
     if (!idle.has(id)) continue;
@@ -749,7 +751,15 @@ try {
     say(`sweep ${sweep} ${ended ? "ended" : "DID NOT END"}; faults so far ${faults.length}; ${JSON.stringify(tally)}`);
     sweep++;
   }
-  // everything stops the way an operator stops it; nothing of our agents may be left running
+  // everything stops the way an operator stops it, once every agent is back (a restarted one reaps
+  // its predecessor's engines when it starts); nothing of our agents may be left running
+  const backBy = Date.now() + 120_000;
+  while (Date.now() < backBy) {
+    const nodes = await api<NodeView[] | { items: NodeView[] }>("GET", "/api/v1/nodes");
+    const list = Array.isArray(nodes) ? nodes : nodes.items;
+    if (list.filter((n) => n.state === "idle").length === AGENTS) break;
+    await sleep(1000);
+  }
   for (const a of agents) a.child?.kill("SIGTERM");
   await Promise.race([Promise.all(agents.map((a) => a.exited)), sleep(30_000)]);
   await sleep(1000);
