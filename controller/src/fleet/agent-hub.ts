@@ -165,7 +165,7 @@ export class AgentHub implements AgentSender {
       }
       conn.agentId = id;
       this.byAgent.set(id, conn);
-      const node = await this.registry.hello(msg.agent, msg.health);
+      const node = await this.registry.hello(msg.agent, msg.health, Date.now(), msg.running?.attemptId);
       const running = await this.supervisor.onHello(id, msg.running);
       this.sendRaw(conn, {
         type: "welcome",

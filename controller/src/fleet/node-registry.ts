@@ -78,14 +78,19 @@ export class NodeRegistry {
     this.bus.publish({ kind: "node", nodeId: n.id, data: nodeView(n) });
   }
 
-  async hello(info: AgentInfo, health: Health, now = Date.now()): Promise<NodeRecord> {
+  /**
+   * An agent (re)connected. `running`: the attempt it reports running; the node counts as busy with
+   * it from this moment (until the attempt supervisor has decided about it), so no allocation round
+   * in between can hand a node still running something a new assignment.
+   */
+  async hello(info: AgentInfo, health: Health, now = Date.now(), running?: string): Promise<NodeRecord> {
     const prev = this.nodes.get(info.agentId);
     const rec: NodeRecord = {
       id: info.agentId,
       info,
       adminState: prev?.adminState ?? "active",
       adminReason: prev?.adminReason,
-      attemptId: prev?.attemptId,
+      attemptId: running ?? prev?.attemptId,
       health,
       registeredAt: prev?.registeredAt ?? new Date(now).toISOString(),
       lastSeenAt: now,
