@@ -286,10 +286,12 @@ export class AttemptSupervisor {
             nodes: [agentId],
           });
         else if (now - cur.startedAtMs > this.d.cfg.heartbeatTimeoutMs)
+          // the assignment may have been lost with a connection, or the agent is starved: not proof
+          // against the node, so the job retries without blaming or excluding it
           await this.fail(cur, {
-            kind: "member-lost",
+            kind: "assign-failed",
             reason: `${agentId} did not take up its assignment within ${this.d.cfg.heartbeatTimeoutMs} ms`,
-            nodes: [agentId],
+            nodes: [],
           });
       }
       return;
