@@ -26,8 +26,9 @@ describe("concurrency expansion", () => {
     expect(expandConcurrency({ "conc-start": 4, "conc-end": 64 })).toEqual([4, 8, 16, 32, 64]);
     expect(expandConcurrency({ "conc-start": 1, "conc-end": 1 })).toEqual([1]);
   });
-  it("stops at the last doubling not above conc-end", () => {
-    expect(expandConcurrency({ "conc-start": 3, "conc-end": 20 })).toEqual([3, 6, 12]);
+  it("clamps a doubling past conc-end to conc-end, as the reference generator does", () => {
+    expect(expandConcurrency({ "conc-start": 3, "conc-end": 20 })).toEqual([3, 6, 12, 20]);
+    expect(expandConcurrency({ "conc-start": 4, "conc-end": 6 })).toEqual([4, 6]);
   });
   it("takes conc-list sorted and deduplicated", () => {
     expect(expandConcurrency({ "conc-list": [64, 8, 8, 16] })).toEqual([8, 16, 64]);

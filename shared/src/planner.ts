@@ -66,8 +66,9 @@ export function expandConcurrency(e: { "conc-start"?: number; "conc-end"?: numbe
   const out: number[] = [];
   const start = e["conc-start"]!;
   const end = e["conc-end"]!;
-  // the reference generator's rule: double while still ≤ conc-end (end included when reached)
-  for (let c = start; c <= end; c *= 2) out.push(c);
+  // the reference generator's rule (step 2): double, and a doubling past conc-end is clamped to
+  // conc-end, so conc-end is always a point
+  for (let c = start; c <= end; c = c === end ? end + 1 : Math.min(c * 2, end)) out.push(c);
   return out;
 }
 
