@@ -81,10 +81,12 @@ describe("fleet metrics: Prometheus /metrics, Grafana dashboard, engine metrics 
     for (const a of agents)
       await until(
         async () => (await c.api("GET", `/api/v1/nodes/${a.id}`)).body?.state === "idle",
-        30_000,
+        60_000,
         `agent ${a.id} registered`,
-      );
-  }, 60_000);
+      ).catch((e) => {
+        throw new Error(`${(e as Error).message}\n${a.stderr().slice(-3000)}`);
+      });
+  }, 90_000);
 
   afterAll(async () => {
     for (const a of agents) a.child.kill("SIGTERM");
@@ -143,6 +145,26 @@ describe("fleet metrics: Prometheus /metrics, Grafana dashboard, engine metrics 
     expect(decode.specDecode!.acceptanceRate).toBeGreaterThan(0);
     expect(decode.specDecode!.acceptanceRate).toBeLessThanOrEqual(1);
 
+    // ---- the point as the lab's aggregated row (agg_bmk.json): 8 prefill + 8 decode GPUs
+    const agg = await c.api(
+      "GET",
+      `/api/v1/results/lab-agg?sweep=${created.body.sweepId}&emulated=true`,
+      undefined,
+      TOKENS.viewer,
+    );
+    expect(agg.status, JSON.stringify(agg.body)).toBe(200);
+    expect(agg.body).toHaveLength(1);
+    expect(agg.body[0]).toMatchObject({
+      hw: "h200",
+      is_multinode: true,
+      spec_decoding: "mtp",
+      num_prefill_gpu: 8,
+      num_decode_gpu: 8,
+    });
+    expect(agg.body[0].tput_per_gpu).toBeCloseTo(point.bench.total_token_throughput / 16, 9);
+    expect(agg.body[0].output_tput_per_gpu).toBeCloseTo(point.bench.output_throughput / 8, 9);
+    expect(agg.body[0].median_intvty).toBeCloseTo(1000 / point.bench.median_tpot_ms, 9);
+
     // ---- the controller's scrape
     expect((await fetch(`${c.url}/metrics`)).status).toBe(401);
     const res = await fetch(`${c.url}/metrics`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
@@ -169,12 +191,25 @@ describe("fleet metrics: Prometheus /metrics, Grafana dashboard, engine metrics 
     expect(value("benchfleet_attempt_phase_duration_seconds_count", { phase: "load" })).toBeGreaterThanOrEqual(1);
     expect(value("benchfleet_agent_ws_frames_received_total")).toBeGreaterThan(0);
     for (const a of agents) {
-      expect(value("benchfleet_node_spool_depth", { node: a.id })).toBe(0);
+      expect(samples.some((s) => s.name === "benchfleet_node_spool_depth" && s.labels.node === a.id)).toBe(true);
       // the emulated GPU power model: 8 GPUs a node
       expect(
         samples.filter((s) => s.name === "benchfleet_node_gpu_power_watts" && s.labels.node === a.id),
       ).toHaveLength(8);
     }
+
+    // the agents' spools drain once the controller acknowledged their results (next heartbeat)
+    await until(
+      async () => {
+        const text = await (
+          await fetch(`${c.url}/metrics`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } })
+        ).text();
+        const depths = parsePrometheusText(text).filter((s) => s.name === "benchfleet_node_spool_depth");
+        return depths.length === 2 && depths.every((s) => s.value === 0);
+      },
+      5_000,
+      "spool depth 0 on both agents",
+    );
 
     // ---- /api/v1/status reads the same registry
     const status = (await c.api("GET", "/api/v1/status", undefined, TOKENS.viewer)).body;

@@ -7,6 +7,7 @@ import { AXIS_NAMES, type AxisName, type RatesCatalog, ResultRow } from "@benchf
 import { z } from "zod";
 import { readSkuCatalog } from "../config/config-files.js";
 import type { ControllerContext } from "../context.js";
+import { labAggRowOf } from "../results/lab-agg-export.js";
 import { renderReport } from "../results/report-html.js";
 import {
   atQuery,
@@ -14,6 +15,7 @@ import {
   frontierQuery,
   historyQuery,
   insertImportedRows,
+  loadRows,
   type RowFilter,
   reportInput,
 } from "../results/results-analytics.js";
@@ -77,6 +79,22 @@ export function registerResultsAnalyticsRoutes(api: Api, c: ControllerContext): 
     catalog ??= readSkuCatalog();
     return catalog;
   };
+
+  api.route(
+    {
+      method: "GET",
+      url: "/api/v1/results/lab-agg",
+      role: "viewer",
+      tag: "analytics",
+      summary:
+        "successful points as the reference lab's aggregated rows (an agg_bmk.json array: per-GPU throughputs, latencies in seconds, interactivity, power)",
+      query: FilterObject.strict(),
+    },
+    async ({ query }) =>
+      loadRows(c.results, toFilter(query))
+        .filter((r) => r.result.status === "ok")
+        .map(labAggRowOf),
+  );
 
   api.route(
     {
