@@ -29,6 +29,8 @@ export interface AgentOptions {
    * power model over its engines; none on other emulated nodes or on a Slurm login node)
    */
   gpuTelemetry?: GpuTool;
+  /** append every GPU sample, one JSON line each, to this file */
+  telemetryLog?: string;
   /** least free disk on the data dir for preflight (default 50 GiB real, 1 GiB emulated) */
   minDiskFreeBytes?: number;
   /** preflight while idle this often (default 60 s) */

@@ -3,7 +3,7 @@
  * telemetry, takes assignments and runs each through the attempt executor with the chosen
  * launcher. `startAgent` is used by the CLI (`benchfleet agent start`) and by tests.
  */
-import { mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ControllerMessage, Health, LauncherKind, LaunchPlan, SkuName, WelcomeMsg } from "@benchfleet/shared";
 import type { AgentOptions } from "./agent-options.js";
@@ -29,6 +29,7 @@ import { agentInfo, type NodeIdentity, nodeIdentity, type SlurmPartition, teleme
 import { ProtocolClient } from "./protocol-client.js";
 import { Spool } from "./spool.js";
 import { EmulatedGpuSource } from "./telemetry/emulated-gpus.js";
+import type { GpuSample } from "./telemetry/gpu-sample.js";
 import { TelemetrySampler } from "./telemetry/sampler.js";
 import { loadEvalRunner, loadgenPointRunner } from "./workloads.js";
 
@@ -146,9 +147,11 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
           onError: (m) => log(`telemetry: ${m}`),
         })
       : undefined;
+  const telemetryLog = o.telemetryLog ? createWriteStream(o.telemetryLog, { flags: "a" }) : undefined;
   const sampler = new TelemetrySampler({
     tool: telemetryTool(o, id, slurm, emulatedGpus !== undefined),
     ...(emulatedGpus ? { source: emulatedGpus } : {}),
+    ...(telemetryLog ? { onSample: (s: GpuSample) => telemetryLog.write(`${JSON.stringify(s)}\n`) } : {}),
     onError: (m) => log(`telemetry: ${m}`),
   });
   sampler.start();
@@ -200,6 +203,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
       clearInterval(healthTimer);
       await attempts.stop(reason);
       sampler.stop();
+      telemetryLog?.end();
       await client.stop();
     },
   };

@@ -33,6 +33,8 @@ export interface PreflightFacts {
   portsInUse: number[];
   /** facts that could not be gathered (tool failed): reported, not fatal */
   notChecked: string[];
+  /** the checks that ran */
+  checked?: string[];
 }
 
 export interface PreflightExpect {
@@ -74,7 +76,10 @@ export function evaluatePreflight(f: PreflightFacts, expect: PreflightExpect, no
     );
   }
   if (f.portsInUse.length > 0) reasons.push(`ports already in use: ${f.portsInUse.join(", ")}`);
-  return { ok: reasons.length === 0, reasons, checkedAt: now.toISOString() };
+  const h: Health = { ok: reasons.length === 0, reasons, checkedAt: now.toISOString() };
+  if (f.checked) h.checked = f.checked;
+  if (f.notChecked.length > 0) h.notChecked = f.notChecked;
+  return h;
 }
 
 /** true when nothing listens on the port (we can bind it) */
@@ -98,6 +103,7 @@ export interface GatherOptions {
 
 export async function gatherPreflightFacts(o: GatherOptions): Promise<PreflightFacts> {
   const notChecked: string[] = [];
+  const checked: string[] = [];
   let gpuCount: number | undefined;
   let gpuProcesses: GpuProcess[] = [];
   let gpuErrors: GpuErrorState[] = [];
@@ -109,14 +115,22 @@ export async function gatherPreflightFacts(o: GatherOptions): Promise<PreflightF
       runTool("nvidia-smi", NVIDIA_HEALTH_ARGS),
       runTool("dmesg", ["--level=err,crit,alert,emerg,warn"], 5000),
     ]);
-    if (list.ok) gpuCount = list.stdout.split("\n").filter((l) => l.trim()).length;
-    else notChecked.push(`GPU count (${list.error})`);
-    if (apps.ok) gpuProcesses = parseNvidiaComputeApps(apps.stdout);
-    else notChecked.push(`GPU processes (${apps.error})`);
-    if (health.ok) gpuErrors = parseNvidiaHealth(health.stdout);
-    else notChecked.push(`ECC state (${health.error})`);
-    if (dmesg.ok) xids = parseXidLines(dmesg.stdout);
-    else notChecked.push("XID errors (kernel log not readable)");
+    if (list.ok) {
+      gpuCount = list.stdout.split("\n").filter((l) => l.trim()).length;
+      checked.push("GPU count");
+    } else notChecked.push(`GPU count (${list.error})`);
+    if (apps.ok) {
+      gpuProcesses = parseNvidiaComputeApps(apps.stdout);
+      checked.push("GPU processes");
+    } else notChecked.push(`GPU processes (${apps.error})`);
+    if (health.ok) {
+      gpuErrors = parseNvidiaHealth(health.stdout);
+      checked.push("ECC / retired pages / row remapping");
+    } else notChecked.push(`ECC state (${health.error})`);
+    if (dmesg.ok) {
+      xids = parseXidLines(dmesg.stdout);
+      checked.push("XID errors in the kernel log");
+    } else notChecked.push("XID errors (kernel log not readable)");
   } else if (!o.emulated && o.vendor === "amd") {
     const [list, procs, ecc] = await Promise.all([
       runTool("amd-smi", ["list", "--json"]),
@@ -149,11 +163,23 @@ export async function gatherPreflightFacts(o: GatherOptions): Promise<PreflightF
   try {
     const s = await statfs(o.dataDir);
     diskFreeBytes = s.bavail * s.bsize;
+    checked.push("disk space");
   } catch (e) {
     notChecked.push(`disk space of ${o.dataDir} (${(e as Error).message})`);
     diskFreeBytes = Number.POSITIVE_INFINITY;
   }
   const portsInUse: number[] = [];
   for (const p of o.ports) if (!(await portFree(p, o.portHost))) portsInUse.push(p);
-  return { gpuCount, gpuProcesses, gpuErrors, xids, diskFreeBytes, diskPath: o.dataDir, portsInUse, notChecked };
+  if (o.ports.length > 0) checked.push("ports free");
+  return {
+    gpuCount,
+    gpuProcesses,
+    gpuErrors,
+    xids,
+    diskFreeBytes,
+    diskPath: o.dataDir,
+    portsInUse,
+    notChecked,
+    checked,
+  };
 }

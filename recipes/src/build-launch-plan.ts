@@ -7,6 +7,7 @@
 import { type Deployment, LaunchPlan, type NodePlan, type Placement, RecipeError } from "@benchfleet/shared";
 import { atomRecipe } from "./atom.js";
 import { type PlacedProcess, RecipeContext, type RecipeOptions } from "./context.js";
+import { customRecipe } from "./custom.js";
 import { dynamoRecipe } from "./dynamo.js";
 import type { Engine } from "./preset.js";
 import { sglangRecipe } from "./sglang.js";
@@ -33,6 +34,7 @@ const RECIPES: Record<string, Recipe> = {
   "dynamo-trt": { engine: "trt", build: (c) => dynamoRecipe(c, "trtllm") },
   "dynamo-vllm": { engine: "vllm", build: (c) => dynamoRecipe(c, "vllm") },
   atom: { engine: "atom", build: atomRecipe },
+  custom: { engine: "custom", build: customRecipe },
 };
 
 /** Frameworks the reference lab names that benchfleet knows but cannot launch yet. */

@@ -8,7 +8,7 @@ import { loadYaml } from "@benchfleet/shared";
 import { z } from "zod";
 import type { Layer, LayerPart, Role } from "./layering.js";
 
-export const ENGINES = ["sglang", "vllm", "trt", "atom"] as const;
+export const ENGINES = ["sglang", "vllm", "trt", "atom", "custom"] as const;
 export type Engine = (typeof ENGINES)[number];
 const EngineName = z.enum(ENGINES);
 const RoleName = z.enum(["prefill", "decode", "worker", "router", "frontend"]);

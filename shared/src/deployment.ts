@@ -3,7 +3,9 @@
  * Identity = fingerprint: sha256 of the canonical spec minus load points, config keys and
  * scheduling settings (priority, timeouts), so identical rows from several entries merge.
  */
+
 import { z } from "zod";
+import { CustomServer } from "./custom-server.js";
 import { SkuName } from "./skus.js";
 
 export const LoadPoint = z
@@ -155,6 +157,8 @@ export const Deployment = z
     maxModelLen: z.number().int().positive().optional(),
     recipeOverrides: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
     srtRecipe: SrtRecipeRef.optional(),
+    /** framework custom: the server to start (custom-server.ts) */
+    customServer: CustomServer.optional(),
     priority: z.number().int(),
     timeouts: PhaseTimeouts,
     estimate: z

@@ -6,6 +6,7 @@ export * from "./changelog.js";
 export * from "./cli-error.js";
 export * from "./comma-list.js";
 export * from "./config-error.js";
+export * from "./custom-server.js";
 export * from "./deployment.js";
 export * from "./energy-merge.js";
 export * from "./engine-metrics.js";

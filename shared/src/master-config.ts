@@ -3,7 +3,9 @@
  * unknown keys are rejected as the reference's pydantic `extra='forbid'` does. benchfleet-only
  * settings live under one optional `benchfleet:` block per entry so files stay compatible.
  */
+
 import { z } from "zod";
+import { CustomServer, customServerRule } from "./custom-server.js";
 import { SkuName } from "./skus.js";
 
 const posInt = z.number().int().positive();
@@ -74,6 +76,8 @@ export const BenchfleetBlock = z
     "agentic-duration": posInt.optional(),
     /** prompts per point as a multiple of concurrency (default 10, the reference lab's) */
     "prompts-per-conc": posInt.optional(),
+    /** framework custom: how to start the server (custom-server.ts) */
+    server: CustomServer.optional(),
   })
   .strict();
 export type BenchfleetBlock = z.infer<typeof BenchfleetBlock>;
@@ -358,7 +362,8 @@ export const MasterConfigEntry = z
   .discriminatedUnion("multinode", [SingleNodeEntry, MultiNodeEntry], {
     error: (iss) => (iss.code === "invalid_union" ? "multinode is required: true or false" : undefined),
   })
-  .superRefine(componentScopeRule);
+  .superRefine(componentScopeRule)
+  .superRefine(customServerRule);
 export type MasterConfigEntry = z.infer<typeof MasterConfigEntry>;
 export type SingleNodeEntry = z.infer<typeof SingleNodeEntry>;
 export type MultiNodeEntry = z.infer<typeof MultiNodeEntry>;

@@ -282,6 +282,7 @@ function entryBasics(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: numbe
     disagg: e.disagg ?? false,
     launchPerPoint: bf["launch-per-point"] ?? false,
     recipeOverrides: bf.recipe ?? {},
+    ...(bf.server ? { customServer: bf.server } : {}),
   };
   const t = bf.timeouts ?? {};
   const timeouts: PhaseTimeouts = {

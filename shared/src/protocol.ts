@@ -40,6 +40,10 @@ export const Health = z
     ok: z.boolean(),
     reasons: z.array(z.string()),
     checkedAt: z.string(),
+    /** the checks that ran (preflight on a real node) */
+    checked: z.array(z.string()).optional(),
+    /** the checks that could not run, each with why (e.g. the kernel log in a sandbox) */
+    notChecked: z.array(z.string()).optional(),
   })
   .strict();
 export type Health = z.infer<typeof Health>;

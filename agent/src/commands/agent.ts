@@ -56,6 +56,12 @@ export function registerAgentCommands(parent: Command): void {
     .option("--domain <domain>", "topology domain: NVL72 rack, IB fabric (default: default; slurm: slurm:<partition>)")
     .addOption(new Option("--launcher <kind>", "how engines are started").choices(LauncherKind.options))
     .option("--data-dir <dir>", "spool, attempt scratch files", join(homedir(), ".benchfleet", "agent"))
+    .option("--telemetry-log <file>", "append every GPU telemetry sample to this file (JSON lines)")
+    .option(
+      "--min-disk-gib <n>",
+      "preflight: least free disk on the data dir (default 50 real, 1 emulated)",
+      positiveInt("--min-disk-gib"),
+    )
     .addOption(
       new Option("--emulate-sku <sku>", "pose as a node of this SKU (no GPU tools are read)").choices(SkuName.options),
     )
@@ -132,6 +138,8 @@ export function registerAgentCommands(parent: Command): void {
         domain: opts.domain,
         launcher: opts.launcher,
         dataDir: opts.dataDir,
+        ...(opts.telemetryLog ? { telemetryLog: opts.telemetryLog } : {}),
+        ...(opts.minDiskGib ? { minDiskFreeBytes: opts.minDiskGib * 2 ** 30 } : {}),
         emulate: sku ? { sku, gpus: gpus as number, ...(opts.emulateIp ? { ip: opts.emulateIp } : {}) } : undefined,
         ...(opts.launcher === "slurm"
           ? {
@@ -156,6 +164,8 @@ export function registerAgentCommands(parent: Command): void {
       log(
         `agent ${handle.agentId}: ${handle.discovery.gpus.length} × ${handle.discovery.sku.sku}, health ${h.ok ? "ok" : `NOT ok: ${h.reasons.join("; ")}`}`,
       );
+      if (h.checked) log(`preflight checked: ${h.checked.join(", ")}`);
+      if (h.notChecked) log(`preflight could not check: ${h.notChecked.join("; ")}`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (sig: string) => {

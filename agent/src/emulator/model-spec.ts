@@ -3,10 +3,11 @@
  * catalog (configs/skus.yaml). Lookup accepts a model key (the master config's model-prefix)
  * or any HF model name containing one of the model's aliases.
  */
+
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { ConfigError, loadYaml, SkuCatalog, SkuName, type SkuSpec } from "@benchfleet/shared";
 import { z } from "zod";
+import { configsDir as repoConfigsDir } from "../configs-dir.js";
 
 export const Precision = z.enum(["fp4", "fp8", "bf16"]);
 export type Precision = z.infer<typeof Precision>;
@@ -54,7 +55,7 @@ export type ModelCatalog = Record<string, ModelSpec>;
 
 /** The repository's configs/ directory (models.yaml, skus.yaml, datasets/). */
 export function configsDir(): string {
-  return fileURLToPath(new URL("../../../configs/", import.meta.url));
+  return `${repoConfigsDir()}/`;
 }
 
 function readConfig(file: string): string {

@@ -2,8 +2,9 @@
  * Runs `benchfleet-agent emulate …` (agent/src/main.ts) as a real child process and waits for its `listening on` line.
  * For tests and tools that need the emulator out of their own event loop.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { selfCommand } from "../self-command.js";
 
 export interface EmulatorProcess {
   child: ChildProcess;
@@ -16,8 +17,8 @@ export interface EmulatorProcess {
 }
 
 export async function spawnEmulator(args: string[], timeoutMs = 20_000): Promise<EmulatorProcess> {
-  const entry = fileURLToPath(new URL("../main.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", entry, "emulate", ...args], {
+  const [file, ...prefix] = selfCommand("emulate", ...args);
+  const child = spawn(file!, prefix, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";

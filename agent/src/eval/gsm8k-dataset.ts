@@ -4,10 +4,10 @@
  * the answer's last line is `#### <number>`. Read from disk only; nothing is downloaded.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { ConfigError } from "@benchfleet/shared";
 import { z } from "zod";
+import { configsDir } from "../configs-dir.js";
 
 export const Gsm8kItem = z.object({
   question: z.string().min(1),
@@ -22,7 +22,7 @@ export interface Gsm8kData {
 }
 
 /** configs/datasets/gsm8k of this repository */
-export const DEFAULT_GSM8K_DIR = resolve(fileURLToPath(new URL("../../../configs/datasets/gsm8k", import.meta.url)));
+export const DEFAULT_GSM8K_DIR = join(configsDir(), "datasets", "gsm8k");
 
 export function readJsonl(file: string): Gsm8kItem[] {
   let text: string;

@@ -5,18 +5,16 @@
  * validate_scores.py checks.
  */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { ConfigError, loadYaml } from "@benchfleet/shared";
 import { z } from "zod";
+import { configsDir } from "../configs-dir.js";
 
 const Score = z.number().min(0).max(1);
 export const EvalThresholds = z.object({ default: Score, models: z.record(z.string(), Score).default({}) }).strict();
 export type EvalThresholds = z.infer<typeof EvalThresholds>;
 
-export const DEFAULT_THRESHOLDS_FILE = resolve(
-  fileURLToPath(new URL("../../../configs/eval-thresholds.yaml", import.meta.url)),
-);
+export const DEFAULT_THRESHOLDS_FILE = join(configsDir(), "eval-thresholds.yaml");
 
 export function loadThresholds(file: string = DEFAULT_THRESHOLDS_FILE): EvalThresholds {
   let text: string;

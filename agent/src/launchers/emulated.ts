@@ -5,9 +5,10 @@
  * clients still find them; a `--headless` rank of a worker spanning nodes becomes a process that stays
  * up and serves nothing (rank 0 serves for the worker). Processes are real children in their own process groups.
  */
+
 import { mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { LaunchPlan, ProcessSpec } from "@benchfleet/shared";
+import { selfCommand } from "../self-command.js";
 import { emulateArgs, emulatedRole, gpuEngineUrl } from "./emulated-args.js";
 import type { LaunchContext, Launcher, RunningProcess } from "./launcher.js";
 import { type SpawnSpec, spawnGrouped } from "./process.js";
@@ -24,8 +25,7 @@ export interface EmulatedLauncherOptions {
 }
 
 export function defaultEmulateCommand(): string[] {
-  const entry = fileURLToPath(new URL("../main.ts", import.meta.url));
-  return [process.execPath, "--conditions=source", "--import", import.meta.resolve("tsx"), entry, "emulate"];
+  return selfCommand("emulate");
 }
 
 /** infra stand-in: accepts TCP (nats' tcp check) and answers any request with HTTP 200 (etcd's GET /health) */

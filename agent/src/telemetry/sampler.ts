@@ -39,6 +39,8 @@ export interface SamplerOptions {
   /** tool "emulated": where the samples come from */
   source?: GpuSampleSource;
   onError?: (message: string) => void;
+  /** called with every sample as it arrives (the agent's telemetry log) */
+  onSample?: (s: GpuSample) => void;
 }
 
 /** the long-lived command that streams a GPU tool's samples */
@@ -120,6 +122,7 @@ export class TelemetrySampler {
 
   /** adds a sample (the stream parsers call this; tests may too) */
   add(s: GpuSample): void {
+    this.opts.onSample?.(s);
     if (s.t > this.latestT) this.latestT = s.t;
     let list = this.samples.get(s.index);
     if (!list) {

@@ -28,8 +28,10 @@ import {
   type TextFile,
 } from "@benchfleet/shared";
 
-/** Repository root (configs/ lives there). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+/** Repository root (configs/ lives there); $BENCHFLEET_ROOT when set (the bundled CLI sets its own folder). */
+export const REPO_ROOT = process.env.BENCHFLEET_ROOT
+  ? resolve(process.env.BENCHFLEET_ROOT)
+  : resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const DEFAULT_SKU_CATALOG = join(REPO_ROOT, "configs", "skus.yaml");
 
 function displayPath(p: string): string {
