@@ -2,8 +2,9 @@
  * The package boundaries, as data, and the pure check of one file's imports against them.
  *
  * - shared: imports no other package (everyone may import it).
- * - recipes: pure launch plans: only shared, and no I/O modules (reading preset files is the one
- *   exception, in preset-loader.ts).
+ * - recipes: pure launch plans: only shared, and no I/O modules. Reading launch definitions is the
+ *   one exception: preset files (preset-loader.ts) and the srt-slurm recipe files a row names
+ *   (srt-slurm/recipe-dirs.ts).
  * - agent: runs alone on a GPU node: shared and recipes, never the controller or the CLI.
  * - controller: shared and recipes, never the agent or the CLI.
  * - cli: the top; may import every package.
@@ -51,7 +52,7 @@ const IO_MODULES = [
 ];
 
 /** files of recipes allowed to read files */
-const RECIPES_FILE_READERS = ["recipes/src/preset-loader.ts"];
+const RECIPES_FILE_READERS = ["recipes/src/preset-loader.ts", "recipes/src/srt-slurm/recipe-dirs.ts"];
 
 export function areaOf(file: string): Area | undefined {
   if (file.startsWith("controller/dashboard/")) return "dashboard";
