@@ -122,6 +122,8 @@ export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
     if (r.dynamo.hash)
       out.push([["dynamo", "hash"], "a source build of dynamo at a commit (maturin) is not supported"]);
     if (r.dynamo.top_of_tree) out.push([["dynamo", "top_of_tree"], "a source build of dynamo is not supported"]);
+    if (!r.dynamo.version && !r.dynamo.hash && !r.dynamo.top_of_tree && !r.dynamo.wheel)
+      out.push([["dynamo", "version"], "no version: srtctl builds dynamo from source at HEAD, not supported"]);
     if (r.dynamo.wheel)
       out.push([["dynamo", "wheel"], "staged ai-dynamo wheels (srtctl-runtime dynamo_wheels.py) are not supported"]);
   }
@@ -140,8 +142,10 @@ export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
       `benchmark ${r.benchmark.type}: only sa-bench settings map onto benchfleet's load generator`,
     ]);
   const b = r.backend;
-  if (b.type !== "sglang")
+  if (b.type === "vllm")
     out.push([["backend", "type"], `launching ${b.type} from an srt-slurm recipe is not built yet`]);
+  if (b.type === "trtllm" && b.sequential_node_start > 0)
+    out.push([["backend", "sequential_node_start"], "batched worker start-up per node is not supported"]);
   if (b.type === "sglang") {
     if (b.mooncake_kv_store)
       out.push([["backend", "mooncake_kv_store"], "mooncake_master on the infra node is not supported"]);

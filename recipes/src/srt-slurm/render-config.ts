@@ -4,8 +4,10 @@
  * and null omitted, a list as the flag followed by each item), frontend args
  * (frontends/dynamo.py `get_frontend_args_list`: file order), `{node}` / `{node_id}` templating of
  * role environments (cli/mixins/worker_stage.py), and the dynamo install preamble
- * (core/schema.py DynamoConfig `get_install_commands`, version installs).
+ * (core/schema.py DynamoConfig `get_install_commands`, version installs), and the engine config
+ * files TensorRT-LLM workers read (backends/trtllm.py: PyYAML `safe_dump`).
  */
+import { stringify } from "yaml";
 
 /** Python's str() of a YAML value as srtctl passes it on the command line. */
 export function pyStr(v: unknown): string {
@@ -68,4 +70,9 @@ export function dynamoInstallCommand(version: string): string {
 
 export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:=,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/** PyYAML `safe_dump` of a config: keys sorted, block style, list items at their key's indent. */
+export function pyYamlDump(value: Record<string, unknown>): string {
+  return stringify(value, { sortMapEntries: true, indentSeq: false, lineWidth: 0, singleQuote: true });
 }

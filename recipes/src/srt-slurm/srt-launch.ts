@@ -7,26 +7,28 @@
  * (dynamo variables, the role's environment and the recipe's `environment`, `{node}` templating,
  * CUDA_VISIBLE_DEVICES only for a partial node), the dynamo install preamble when `dynamo.install`,
  * and the frontends of cli/mixins/frontend_stage.py (one on the head; or nginx on the head and
- * `num_additional_frontends + 1` dynamo frontends on the other nodes).
+ * `num_additional_frontends + 1` dynamo frontends on the other nodes). TensorRT-LLM workers are
+ * built by srt-trtllm.ts.
  *
  * Ports are the attempt's block (ports.ts) in srtctl's roles, not srtctl's fixed numbers: several
  * attempts share a node here. Values the recipe sets itself (e.g. a bootstrap port) come after
  * srtctl's in argv and win, as with srtctl.
  */
-import { type ProcessSpec, RecipeError } from "@benchfleet/shared";
+import { RecipeError } from "@benchfleet/shared";
 import { type PlacedProcess, type RecipeContext, STAGE } from "../context.js";
 import { DECODE_COMPONENTS, PREFILL_COMPONENTS } from "../dynamo.js";
 import type { WorkerLayout } from "../placement.js";
 import type { ReadRecipe } from "./read-srt-recipe.js";
 import { configToCliArgs, dynamoInstallCommand, frontendArgs, shellQuote, templateEnv } from "./render-config.js";
+import { type Mode, modelPathName, proc, recipeMounts, type SrtWorkerContext } from "./srt-process.js";
 import type { SrtRecipe } from "./srt-recipe.js";
+import { type TrtllmRecipe, trtllmWorkers } from "./srt-trtllm.js";
 
 export const ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.21";
 export const NATS_IMAGE = "nats:2.10.28";
 const DEFAULT_WORKER_DYN_LOG = "info,dynamo_runtime::pipeline::network::ingress::push_handler=warn";
 
 type SglangRecipe = SrtRecipe & { backend: Extract<SrtRecipe["backend"], { type: "sglang" }> };
-type Mode = "prefill" | "decode" | "agg";
 
 export interface SrtLaunch {
   processes: PlacedProcess[];
@@ -36,11 +38,12 @@ export interface SrtLaunch {
 }
 
 export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
-  const r = read.recipe;
-  if (r.backend.type !== "sglang") throw new RecipeError(`${read.file}: backend ${r.backend.type}: not built yet`);
-  const recipe = r as SglangRecipe;
+  const recipe = read.recipe;
   const agg = (recipe.resources.agg_workers ?? 0) > 0;
-  const served = servedModelName(recipe, ctx.d.model);
+  const served =
+    recipe.backend.type === "sglang"
+      ? servedModelName(recipe as SglangRecipe, modelPathName(ctx.d.model))
+      : modelPathName(ctx.d.model);
   const head = ctx.leader.ip;
   const frontendInternal = ctx.placement.portBase + 6;
   const dyn = {
@@ -55,60 +58,23 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
   const wrap = (argv: string[]) =>
     install ? ["bash", "-c", `${install} && exec ${argv.map(shellQuote).join(" ")}`] : argv;
   const mounts = recipeMounts(recipe);
+  const workerNodes = [...new Set(ctx.workers().flatMap((w) => w.ranks.map((x) => x.nodeRank)))].sort((a, b) => a - b);
+  const s: SrtWorkerContext = {
+    ctx,
+    head,
+    etcd: dyn.ETCD_ENDPOINTS,
+    nats: dyn.NATS_SERVER,
+    wrap,
+    mounts,
+    served,
+    workerNodes,
+    agg,
+  };
 
   const processes: PlacedProcess[] = [...infra(ctx, recipe)];
-  const workerNodes = [...new Set(ctx.workers().flatMap((w) => w.ranks.map((x) => x.nodeRank)))].sort((a, b) => a - b);
-  for (const w of ctx.workers()) {
-    const mode: Mode = agg ? "agg" : (w.pool as "prefill" | "decode");
-    const config = { ...(engineConfig(recipe, mode) ?? {}) };
-    for (const k of ["model-path", "model_path", "served-model-name", "served_model_name", "nccl-port", "nccl_port"])
-      delete config[k];
-    const endpointNodes = w.ranks.map((x) => x.nodeRank);
-    const leaderIp = ctx.node(endpointNodes[0]!).ip;
-    w.ranks.forEach((rank, i) => {
-      const slot = ctx.slot(rank);
-      const node = ctx.node(rank.nodeRank);
-      const argv = ["python3", "-m", "dynamo.sglang", "--model-path", ctx.d.model, "--served-model-name", served];
-      argv.push("--host", "0.0.0.0", "--port", String(slot.http), "--nccl-port", String(slot.nccl));
-      if (mode !== "agg") {
-        argv.push("--disaggregation-mode", mode);
-        if (mode === "prefill") argv.push("--disaggregation-bootstrap-port", String(ctx.slot(w.ranks[0]!).bootstrap));
-      }
-      if (w.ranks.length > 1) {
-        argv.push("--dist-init-addr", `${leaderIp}:${ctx.slot(w.ranks[0]!).distInit}`);
-        argv.push("--nnodes", String(w.ranks.length), "--node-rank", String(i));
-      }
-      argv.push("--request-plane", recipe.dynamo.request_plane, ...configToCliArgs(config));
-      const vars = { node: node.hostname, node_id: workerNodes.indexOf(rank.nodeRank) };
-      const env: Record<string, string> = {
-        HEAD_NODE_IP: head,
-        ...dyn,
-        DYN_SYSTEM_PORT: String(slot.system),
-        DYN_LOG: DEFAULT_WORKER_DYN_LOG,
-        ...templateEnv(roleEnvironment(recipe, mode), vars),
-        ...templateEnv(recipe.environment, vars),
-      };
-      if (rank.gpus.length < ctx.placement.nodes[rank.nodeRank]!.gpuCount)
-        Object.assign(env, ctx.visibleDevices(rank.gpus));
-      const ports: Record<string, number> = { http: slot.http, system: slot.system, nccl: slot.nccl };
-      if (mode === "prefill" && i === 0) ports.bootstrap = slot.bootstrap;
-      if (w.ranks.length > 1 && i === 0) ports.distInit = slot.distInit;
-      processes.push({
-        nodeRank: rank.nodeRank,
-        spec: proc(
-          workerName(w, i, agg),
-          agg ? "worker" : w.pool,
-          ctx.d.image,
-          wrap(argv),
-          env,
-          mounts,
-          rank.gpus,
-          ports,
-          STAGE.workers,
-        ),
-      });
-    });
-  }
+  if (recipe.backend.type === "sglang") processes.push(...sglangWorkers(s, recipe as SglangRecipe, dyn));
+  else if (recipe.backend.type === "trtllm") processes.push(...trtllmWorkers(s, recipe as TrtllmRecipe));
+  else throw new RecipeError(`${read.file}: backend ${recipe.backend.type}: not built yet`);
 
   // frontends (cli/mixins/frontend_stage.py _compute_frontend_topology)
   const fe = recipe.frontend;
@@ -166,22 +132,70 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
     nginx.health = [{ kind: "tcp", host: head, port }];
     processes.push({ nodeRank: 0, spec: nginx });
   }
-  return { processes, endpoint: { ip: head, port }, gangHealth: [ctx.canary(head, port)], servedModel: served };
+  return {
+    processes,
+    endpoint: { ip: head, port },
+    gangHealth: [{ ...ctx.canary(head, port), model: served }],
+    servedModel: served,
+  };
 }
 
-function proc(
-  name: string,
-  role: ProcessSpec["role"],
-  image: string,
-  argv: string[],
-  env: Record<string, string>,
-  mounts: ProcessSpec["mounts"],
-  gpus: number[],
-  ports: Record<string, number>,
-  stage: number,
-): ProcessSpec {
-  const sorted = Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { name, role, image, argv, env: sorted, mounts, files: [], gpus, ports, health: [], stage, ownSession: false };
+function sglangWorkers(s: SrtWorkerContext, r: SglangRecipe, dyn: Record<string, string>): PlacedProcess[] {
+  const { ctx, agg, served, head, wrap, mounts, workerNodes } = s;
+  const processes: PlacedProcess[] = [];
+  for (const w of ctx.workers()) {
+    const mode: Mode = agg ? "agg" : (w.pool as "prefill" | "decode");
+    const config = { ...(engineConfig(r, mode) ?? {}) };
+    for (const k of ["model-path", "model_path", "served-model-name", "served_model_name", "nccl-port", "nccl_port"])
+      delete config[k];
+    const endpointNodes = w.ranks.map((x) => x.nodeRank);
+    const leaderIp = ctx.node(endpointNodes[0]!).ip;
+    w.ranks.forEach((rank, i) => {
+      const slot = ctx.slot(rank);
+      const node = ctx.node(rank.nodeRank);
+      const argv = ["python3", "-m", "dynamo.sglang", "--model-path", ctx.d.model, "--served-model-name", served];
+      argv.push("--host", "0.0.0.0", "--port", String(slot.http), "--nccl-port", String(slot.nccl));
+      if (mode !== "agg") {
+        argv.push("--disaggregation-mode", mode);
+        if (mode === "prefill") argv.push("--disaggregation-bootstrap-port", String(ctx.slot(w.ranks[0]!).bootstrap));
+      }
+      if (w.ranks.length > 1) {
+        argv.push("--dist-init-addr", `${leaderIp}:${ctx.slot(w.ranks[0]!).distInit}`);
+        argv.push("--nnodes", String(w.ranks.length), "--node-rank", String(i));
+      }
+      argv.push("--request-plane", r.dynamo.request_plane, ...configToCliArgs(config));
+      const vars = { node: node.hostname, node_id: workerNodes.indexOf(rank.nodeRank) };
+      const env: Record<string, string> = {
+        HEAD_NODE_IP: head,
+        ...dyn,
+        DYN_SYSTEM_PORT: String(slot.system),
+        DYN_LOG: DEFAULT_WORKER_DYN_LOG,
+        ...templateEnv(roleEnvironment(r, mode), vars),
+        ...templateEnv(r.environment, vars),
+      };
+      if (rank.gpus.length < ctx.placement.nodes[rank.nodeRank]!.gpuCount)
+        Object.assign(env, ctx.visibleDevices(rank.gpus));
+      const ports: Record<string, number> = { http: slot.http, system: slot.system, nccl: slot.nccl };
+      if (mode === "prefill" && i === 0) ports.bootstrap = slot.bootstrap;
+      if (w.ranks.length > 1 && i === 0) ports.distInit = slot.distInit;
+      processes.push({
+        nodeRank: rank.nodeRank,
+        spec: proc(
+          workerName(w, i, agg),
+          agg ? "worker" : w.pool,
+          ctx.d.image,
+          wrap(argv),
+          env,
+          mounts,
+          rank.gpus,
+          ports,
+          STAGE.workers,
+        ),
+      });
+    });
+  }
+
+  return processes;
 }
 
 function workerName(w: WorkerLayout, i: number, agg: boolean): string {
@@ -205,17 +219,6 @@ export function servedModelName(r: SglangRecipe, fallback: string): string {
     if (typeof name === "string" && name) return name;
   }
   return fallback;
-}
-
-function recipeMounts(r: SrtRecipe): ProcessSpec["mounts"] {
-  const out: ProcessSpec["mounts"] = [];
-  for (const [host, container] of Object.entries(r.container_mounts ?? {})) out.push({ host, container });
-  for (const m of r.extra_mount ?? []) {
-    const [host, container, mode] = m.split(":");
-    if (!host || !container) throw new RecipeError(`extra_mount ${m}: expected HOST:CONTAINER[:ro]`);
-    out.push({ host, container, ...(mode === "ro" ? { readOnly: true } : {}) });
-  }
-  return out;
 }
 
 function infra(ctx: RecipeContext, r: SrtRecipe): PlacedProcess[] {

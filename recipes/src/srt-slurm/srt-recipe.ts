@@ -6,6 +6,9 @@
  */
 import { z } from "zod";
 
+/** srtctl's DynamoConfig.version default */
+export const DEFAULT_DYNAMO_VERSION = "0.8.0";
+
 const Env = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 /** one role's engine config: flag name → value, rendered by srtctl's `_config_to_cli_args` */
 const EngineConfig = z.record(z.string(), z.unknown());
@@ -158,7 +161,13 @@ export const SrtRecipe = z
         cargo_patches: z.array(z.string()).nullish(),
       })
       .strict()
-      .default({ install: true, top_of_tree: false, request_plane: "tcp" }),
+      .default({ install: true, top_of_tree: false, request_plane: "tcp" })
+      // DynamoConfig: version defaults to 0.8.0 unless another install source is named
+      .transform((d) =>
+        d.version === undefined && !d.hash && !d.top_of_tree && !d.wheel
+          ? { ...d, version: DEFAULT_DYNAMO_VERSION }
+          : d,
+      ),
     benchmark: z
       .object({
         type: z.string().default("manual"),
