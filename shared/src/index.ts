@@ -1,4 +1,5 @@
 export * from "./agentic-plan.js";
+export * from "./agentic-result.js";
 export * from "./analytics/index.js";
 export * from "./api-records.js";
 export * from "./backoff.js";

@@ -4,6 +4,7 @@
  * our additions live beside it.
  */
 import { z } from "zod";
+import { AgenticPointStats } from "./agentic-result.js";
 import { LoadPoint } from "./deployment.js";
 import { EngineMetrics } from "./engine-metrics.js";
 
@@ -110,6 +111,8 @@ export const PointResult = z
     energy: EnergySummary.optional(),
     /** the engines' own metrics over the point, per role (absent: not scraped) */
     engineMetrics: EngineMetrics.optional(),
+    /** agentic points: the trace replay's per-turn metrics */
+    agentic: AgenticPointStats.optional(),
     /** GPUs the throughput is normalised by */
     gpus: z
       .object({

@@ -32,6 +32,8 @@ export interface AgenticTrace {
   /** file name or `synthetic(seed=…)` */
   source: string;
   trajectories: Trajectory[];
+  /** tokens per hash-id block */
+  blockTokens: number;
 }
 
 /** A problem in a trace file, placed at file:line. */
@@ -50,6 +52,9 @@ export class TraceError extends Error {
 export function capGap(gapMs: number, capMs: number): number {
   return Math.max(0, Math.min(gapMs, capMs));
 }
+
+/** Mooncake's hash-id block size */
+const MOONCAKE_BLOCK_TOKENS = 512;
 
 const nonNegInt = z.number().int().nonnegative();
 const MooncakeLine = z
@@ -142,5 +147,5 @@ export function parseMooncakeJsonl(text: string, file: string): AgenticTrace {
     o.lastAt = l.timestamp;
   }
   if (!open.length) throw new TraceError(file, 1, "empty trace: no requests");
-  return { source: file, trajectories: open.map((o) => o.traj) };
+  return { source: file, trajectories: open.map((o) => o.traj), blockTokens: MOONCAKE_BLOCK_TOKENS };
 }

@@ -7,6 +7,26 @@ import type { Endpoint } from "./request-body.js";
 import type { RequestRecord } from "./request-record.js";
 import type { GpuCounts } from "./result.js";
 import type { SaturationThresholds } from "./saturation.js";
+import type { TraceSource } from "./trace-source.js";
+
+/** An agentic point: trace replay on the chat endpoint for a fixed duration (agentic-replay-run.ts). */
+export interface AgenticReplayOptions {
+  trace: TraceSource;
+  /** the measured duration, s */
+  durationS: number;
+  /** in-flight requests get this long to finish after the duration, s (default 30) */
+  graceS?: number;
+  /** per-turn idle cap, s (default 300, the lab's) */
+  gapCapS?: number;
+  /** warm-up start positions, fractions of a trajectory's turns (default [0.25, 0.75], the lab's) */
+  startRatio?: [number, number];
+  /** one-token warm-up requests per lane (default 1) */
+  warmupRequestsPerLane?: number;
+  /** live error ratio that stops the run early (default: maxFailureFraction) */
+  liveFailureThreshold?: number;
+  /** the server's context length: longer turns are counted failed without being sent */
+  maxContextTokens?: number;
+}
 
 export interface LoadProgress {
   done: number;
@@ -43,6 +63,8 @@ export interface LoadPointOptions {
   /** local tokenizer.json to pick single-token words for text prompts */
   tokenizerPath?: string;
   multiTurn?: MultiTurnOptions;
+  /** replay an agentic trace instead of drawn prompts (isl, osl, numPrompts and warmups do not apply) */
+  agentic?: AgenticReplayOptions;
   /** send ignore_eos + min_tokens (default true) */
   exactOutput?: boolean;
   extraBody?: Record<string, unknown>;
@@ -50,7 +72,7 @@ export interface LoadPointOptions {
   firstChunk?: FirstChunkRule;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
-  /** failed fraction above which the point fails (default 0.05) */
+  /** failed fraction above which the point fails (default 0.05; agentic 0.10, the lab's) */
   maxFailureFraction?: number;
   saturation?: Partial<SaturationThresholds>;
   percentiles?: number[];

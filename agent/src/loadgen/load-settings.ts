@@ -38,7 +38,7 @@ export interface LoadSettings {
 }
 
 export function resolveLoadSettings(opts: LoadPointOptions): LoadSettings {
-  const endpoint: Endpoint = opts.endpoint ?? "/v1/completions";
+  const endpoint: Endpoint = opts.endpoint ?? (opts.agentic ? "/v1/chat/completions" : "/v1/completions");
   const chat = endpoint === "/v1/chat/completions";
   const concurrency = opts.concurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1)
@@ -52,6 +52,7 @@ export function resolveLoadSettings(opts: LoadPointOptions): LoadSettings {
   if (chat && opts.promptFormat === "ids")
     throw new RangeError("token-id prompts need /v1/completions; chat endpoints take text");
   if (opts.multiTurn && opts.promptFormat === "ids") throw new RangeError("multi-turn conversations need text prompts");
+  if (opts.agentic) checkAgentic(opts, chat);
   const threads = opts.shard ? 1 : (opts.workers ?? 1);
   if (!Number.isInteger(threads) || threads < 1)
     throw new RangeError(`workers must be a positive integer (got ${threads})`);
@@ -74,7 +75,7 @@ export function resolveLoadSettings(opts: LoadPointOptions): LoadSettings {
     format: chat || opts.multiTurn ? "text" : (opts.promptFormat ?? "ids"),
     vocab: opts.vocab ?? DEFAULT_VOCAB,
     gpus: opts.gpus ?? { total: 1, prefill: 0, decode: 0 },
-    maxFail: opts.maxFailureFraction ?? 0.05,
+    maxFail: opts.maxFailureFraction ?? (opts.agentic ? AGENTIC_MAX_FAILURE_FRACTION : 0.05),
     saturation: { ...DEFAULT_SATURATION, ...opts.saturation },
     percentiles: opts.percentiles ?? [...DEFAULT_PERCENTILES],
     threads,
@@ -83,4 +84,25 @@ export function resolveLoadSettings(opts: LoadPointOptions): LoadSettings {
     path: `${prefix}${endpoint}`,
     backend: opts.backend ?? (chat ? "openai-chat" : "openai"),
   };
+}
+
+/** the lab's accepted error fraction for agentic replays (AIPERF_FAILED_REQUEST_THRESHOLD) */
+const AGENTIC_MAX_FAILURE_FRACTION = 0.1;
+
+function checkAgentic(opts: LoadPointOptions, chat: boolean): void {
+  const a = opts.agentic!;
+  if (!chat) throw new RangeError("agentic trace replay needs the chat endpoint (/v1/chat/completions)");
+  if (opts.multiTurn) throw new RangeError("agentic trace replay and multi-turn conversations exclude each other");
+  if (opts.promptFormat === "ids") throw new RangeError("agentic trace replay sends text, not token ids");
+  if ((opts.workers ?? 1) > 1) throw new RangeError("agentic trace replay runs on one thread (workers 1)");
+  if (!(a.durationS > 0)) throw new RangeError(`agentic duration must be positive (got ${a.durationS} s)`);
+  if (a.graceS !== undefined && !(a.graceS >= 0))
+    throw new RangeError(`agentic grace must be >= 0 (got ${a.graceS} s)`);
+  if (a.gapCapS !== undefined && !(a.gapCapS >= 0)) throw new RangeError(`gap cap must be >= 0 (got ${a.gapCapS} s)`);
+  const [lo, hi] = a.startRatio ?? [0, 1];
+  if (!(lo >= 0 && hi <= 1 && lo <= hi))
+    throw new RangeError(`start ratio must satisfy 0 <= min <= max <= 1 (got ${lo}..${hi})`);
+  const w = a.warmupRequestsPerLane;
+  if (w !== undefined && !(Number.isInteger(w) && w >= 0))
+    throw new RangeError(`warm-up requests per lane must be a non-negative integer (got ${w})`);
 }

@@ -10,7 +10,8 @@ type FailureKind =
   | "stream_aborted" // connection lost in the middle of the stream
   | "stream_error" // the server sent an error event in the stream
   | "no_token" // the stream ended without any token chunk
-  | "aborted"; // cancelled by the caller
+  | "aborted" // cancelled by the caller
+  | "context_too_long"; // trace replay: the turn exceeds the context length and is not sent
 
 import type { EngineTiming } from "./openai-stream.js";
 

@@ -16,6 +16,7 @@ import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { PointResult } from "@benchfleet/shared";
 import { FOLLOW_UP_HEADER, WAVE_HEADER } from "../emulator/wire.js";
+import { runAgenticPoint } from "./agentic-point.js";
 import { arrivalTimes } from "./arrivals.js";
 import { type Calibration, calibrate, wordsForTokens, wordsFromTokenizer } from "./chat-calibration.js";
 import { LiveCounters } from "./live-counters.js";
@@ -37,6 +38,7 @@ const WARMUP_STREAM = 0x77a;
 
 export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult> {
   const s = resolveLoadSettings(opts);
+  if (opts.agentic) return runAgenticPoint(opts, s);
   // one linked signal for all requests (each in-flight request listens on it)
   const linked = new AbortController();
   setMaxListeners(0, linked.signal);

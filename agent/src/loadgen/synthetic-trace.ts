@@ -80,5 +80,5 @@ export function syntheticTrace(p: SyntheticTraceParams): AgenticTrace {
     }
     trajectories.push({ id: `s${p.seed}-t${t}`, turns });
   }
-  return { source: `synthetic(seed=${p.seed})`, trajectories };
+  return { source: `synthetic(seed=${p.seed})`, trajectories, blockTokens: p.blockTokens };
 }

@@ -1,0 +1,178 @@
+/**
+ * Trace replay against the emulated engine (in this process): growing histories, capped gaps,
+ * warm-up, the fixed duration, the failure gates and bad traces.
+ */
+import { writeFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PointResult } from "@benchfleet/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type EmulatorHandle, startEmulator } from "../emulator/index.js";
+import type { RequestRecord } from "./request-record.js";
+import { runLoadPoint } from "./run-load-point.js";
+
+let emu: EmulatorHandle;
+let dir: string;
+beforeAll(async () => {
+  emu = await startEmulator({ sku: "h200", model: "llama3-8b", timeScale: 0.05 });
+  dir = await mkdtemp(join(tmpdir(), "agentic-"));
+});
+afterAll(async () => emu.close());
+
+const small = {
+  turns: { min: 4, max: 8 },
+  sharedPrefixTokens: 256,
+  firstTurnTokens: { median: 200, sigma: 0.3 },
+  newTokensPerTurn: { median: 100, sigma: 0.5 },
+  outputTokens: { median: 16, sigma: 0.3 },
+  gapMs: { median: 40, sigma: 0.5 },
+  blockTokens: 64,
+};
+
+function mooncake(name: string, lines: unknown[]): string {
+  const file = join(dir, name);
+  writeFileSync(file, lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n"));
+  return file;
+}
+
+describe("agentic trace replay", () => {
+  it("replays a synthetic trace for the duration with growing per-turn contexts and reports the agentic block", async () => {
+    let records: RequestRecord[] = [];
+    let t0 = 0n;
+    const startedAt = process.hrtime.bigint();
+    const res = await runLoadPoint({
+      baseUrl: emu.url,
+      model: "m",
+      isl: 0,
+      osl: 0,
+      concurrency: 4,
+      gpus: { total: 2, prefill: 0, decode: 0 },
+      agentic: { trace: { synthetic: { seed: 5, trajectories: 6, ...small } }, durationS: 2, graceS: 5 },
+      onRecords: (r, t) => {
+        records = r;
+        t0 = t;
+      },
+    });
+    expect(PointResult.parse(res)).toEqual(res);
+    expect(res.status).toBe("ok");
+    expect(res.point).toEqual({ concurrency: 4, isl: 0, osl: 0, durationS: 2 });
+    const a = res.agentic!;
+    expect(a.trace).toMatchObject({ source: "synthetic(seed=5)", trajectories: 6 });
+    expect(a.requests.completed).toBe(records.length);
+    expect(a.requests.completed).toBeGreaterThan(8);
+    expect(a.errorRatio).toBe(0);
+    expect(a.failureThreshold).toBe(0.1);
+    expect(a.warmup).toEqual({ requests: 4, failed: 0, startRatio: [0.25, 0.75], requestsPerLane: 1 });
+    expect(a.trajectories.started).toBeGreaterThanOrEqual(4);
+    expect(a.ttftMs.p99).toBeGreaterThan(0);
+    expect(a.itlMs.median).toBeGreaterThan(0);
+    expect(a.e2elMs.median).toBeGreaterThan(a.ttftMs.median!);
+    expect(a.throughput.totalTokensPerGpu).toBeCloseTo(a.throughput.totalTokensPerS / 2, 6);
+    expect(res.bench.completed).toBe(a.requests.completed);
+    // each turn is the trace's: the server counted the prompt the trace gives, the answer it asks for
+    for (const r of records) {
+      expect(r.promptTokens).toBe(r.targetPromptTokens);
+      expect(r.outputTokens).toBe(r.targetOutputTokens);
+    }
+    // within a trajectory replay, contexts grow and the recorded gap separates the turns
+    const byConv = new Map<number, RequestRecord[]>();
+    for (const r of records) byConv.set(r.conversation!, [...(byConv.get(r.conversation!) ?? []), r]);
+    let pairs = 0;
+    for (const rs of byConv.values()) {
+      rs.sort((x, y) => x.turn! - y.turn!);
+      for (let i = 1; i < rs.length; i++) {
+        expect(rs[i]!.turn).toBe(rs[i - 1]!.turn! + 1);
+        expect(rs[i]!.promptTokens).toBeGreaterThan(rs[i - 1]!.promptTokens + rs[i - 1]!.outputTokens - 1);
+        expect(rs[i]!.startNs).toBeGreaterThanOrEqual(rs[i - 1]!.endNs);
+        pairs++;
+      }
+    }
+    expect(pairs).toBeGreaterThan(4);
+    // nothing is sent after the measured duration
+    const firstSend = Math.min(...records.map((r) => r.startNs));
+    for (const r of records) expect(r.startNs - firstSend).toBeLessThan(2.05e9);
+    expect(Number(process.hrtime.bigint() - startedAt)).toBeLessThan(20e9);
+    expect(t0).toBeGreaterThan(0n);
+  }, 60_000);
+
+  it("replays a Mooncake JSONL file with its idle gaps capped", async () => {
+    const lines = [];
+    for (const s of [0, 1])
+      for (let t = 0; t < 6; t++)
+        lines.push({
+          timestamp: t * 400,
+          input_length: 300 + t * 100,
+          output_length: 8,
+          hash_ids: Array.from({ length: 4 + t }, (_, i) => (i < 2 ? i : 100 * (s + 1) + i)),
+          session_id: `s${s}`,
+        });
+    const res = await runLoadPoint({
+      baseUrl: emu.url,
+      model: "m",
+      isl: 0,
+      osl: 0,
+      concurrency: 2,
+      agentic: {
+        trace: { file: mooncake("gaps.jsonl", lines) },
+        durationS: 1.5,
+        gapCapS: 0.05,
+        startRatio: [0, 0],
+        warmupRequestsPerLane: 0,
+      },
+    });
+    const a = res.agentic!;
+    expect(res.status).toBe("ok");
+    expect(a.gaps.capMs).toBe(50);
+    expect(a.gaps.capped).toBeGreaterThan(0);
+    expect(a.gaps.meanSleptMs).toBeLessThanOrEqual(50);
+    expect(a.warmup.requests).toBe(0);
+    // turns of 400 ms recorded gaps at a 50 ms cap: whole trajectories complete within 1.5 s
+    expect(a.trajectories.completed).toBeGreaterThan(0);
+    expect(a.trace).toEqual({ source: expect.stringMatching(/gaps\.jsonl$/), trajectories: 2, turns: 12 });
+  }, 60_000);
+
+  it("counts turns longer than the context as failed with the reason and stops at the live error gate", async () => {
+    const res = await runLoadPoint({
+      baseUrl: emu.url,
+      model: "m",
+      isl: 0,
+      osl: 0,
+      concurrency: 2,
+      agentic: {
+        trace: { synthetic: { seed: 1, trajectories: 2, ...small, gapMs: { median: 1, sigma: 0 } } },
+        durationS: 30,
+        warmupRequestsPerLane: 0,
+        maxContextTokens: 10,
+      },
+    });
+    expect(res.status).toBe("failed");
+    expect(res.failures).toEqual({ context_too_long: expect.any(Number) });
+    expect(res.failureReason).toMatch(/stopped early: live error ratio \d+\/\d+ exceeded 10 %/);
+    expect(res.agentic!.stoppedEarly).toMatch(/live error ratio/);
+    expect(res.agentic!.errorRatio).toBe(1);
+    expect(res.agentic!.measuredS).toBeLessThan(5);
+  }, 60_000);
+
+  it("names the file and line of a bad trace, and an empty trace", async () => {
+    const base = { baseUrl: emu.url, model: "m", isl: 0, osl: 0, concurrency: 1 } as const;
+    const bad = mooncake("bad.jsonl", [{ timestamp: 0, input_length: 10, output_length: 2 }, "{not json"]);
+    await expect(runLoadPoint({ ...base, agentic: { trace: { file: bad }, durationS: 1 } })).rejects.toThrow(
+      /bad\.jsonl:2: not JSON/,
+    );
+    const neg = mooncake("neg.jsonl", [{ timestamp: 0, input_length: -4, output_length: 2 }]);
+    await expect(runLoadPoint({ ...base, agentic: { trace: { file: neg }, durationS: 1 } })).rejects.toThrow(
+      /neg\.jsonl:1: input_length/,
+    );
+    const empty = mooncake("empty.jsonl", ["", ""]);
+    await expect(runLoadPoint({ ...base, agentic: { trace: { file: empty }, durationS: 1 } })).rejects.toThrow(
+      /empty\.jsonl:1: empty trace/,
+    );
+    await expect(
+      runLoadPoint({ ...base, agentic: { trace: { file: join(dir, "missing.jsonl") }, durationS: 1 } }),
+    ).rejects.toThrow(/cannot read trace .*missing\.jsonl/);
+    await expect(
+      runLoadPoint({ ...base, endpoint: "/v1/completions", agentic: { trace: { file: bad }, durationS: 1 } }),
+    ).rejects.toThrow(/needs the chat endpoint/);
+  }, 60_000);
+});

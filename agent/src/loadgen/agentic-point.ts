@@ -1,0 +1,153 @@
+/**
+ * One agentic point: load the trace, calibrate text against the server, replay the trace for the
+ * measured duration (agentic-replay-run.ts) and return a PointResult whose `bench` keys cover the
+ * measured turns and whose `agentic` block has the replay's own figures. The point fails when more
+ * than the accepted fraction of turns failed (the lab's gate, 10 % by default) or when the live
+ * error gate stopped the run.
+ */
+import { setMaxListeners } from "node:events";
+import { hostname } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { PointResult } from "@benchfleet/shared";
+import { type ReplaySettings, runAgenticReplay } from "./agentic-replay-run.js";
+import { agenticStats } from "./agentic-stats.js";
+import { calibrate, wordsFromTokenizer } from "./chat-calibration.js";
+import { applyEngineTiming } from "./engine-timing.js";
+import { LiveCounters } from "./live-counters.js";
+import type { LoadPointOptions } from "./load-options.js";
+import type { LoadSettings } from "./load-settings.js";
+import { computeMetrics } from "./metrics.js";
+import { pointResult } from "./point-result.js";
+import { buildBody } from "./request-body.js";
+import { abortError, nowNs, type RunContext } from "./run-context.js";
+import { SlotConnections } from "./slot-connections.js";
+import { loadTrace } from "./trace-source.js";
+
+const DEFAULTS = { graceS: 30, gapCapS: 300, startRatio: [0.25, 0.75] as [number, number], warmupRequestsPerLane: 1 };
+
+export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): Promise<PointResult> {
+  const a = opts.agentic!;
+  const trace = loadTrace(a.trace);
+  // stops the replay: the caller's signal, the end of the grace period, the live error gate
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const forward = () => stop.abort(opts.signal!.reason);
+  if (opts.signal?.aborted) forward();
+  else opts.signal?.addEventListener("abort", forward, { once: true });
+  const connections = new SlotConnections(s.origin, opts);
+  const t0 = process.hrtime.bigint();
+  let counters: LiveCounters | undefined;
+  const aborted = () => {
+    if (opts.signal?.aborted) throw abortError(opts.signal);
+  };
+  try {
+    aborted();
+    const words = opts.tokenizerPath ? wordsFromTokenizer(opts.tokenizerPath) : undefined;
+    const cal = await calibrate(
+      connections.pool,
+      s.origin,
+      s.endpoint,
+      opts.model,
+      words,
+      opts.headers,
+      stop.signal,
+    ).catch((err) => {
+      aborted();
+      throw new Error(`cannot calibrate text prompt length against ${s.origin}${s.path}: ${(err as Error).message}`);
+    });
+    counters = new LiveCounters(() => nowNs(t0), opts.onProgress, opts.progressIntervalMs);
+    const r: ReplaySettings = {
+      durationMs: a.durationS * 1000,
+      graceMs: (a.graceS ?? DEFAULTS.graceS) * 1000,
+      gapCapMs: (a.gapCapS ?? DEFAULTS.gapCapS) * 1000,
+      startRatio: a.startRatio ?? DEFAULTS.startRatio,
+      warmupRequestsPerLane: a.warmupRequestsPerLane ?? DEFAULTS.warmupRequestsPerLane,
+      liveFailureThreshold: a.liveFailureThreshold ?? s.maxFail,
+      maxContextTokens: a.maxContextTokens,
+      seed: s.seed,
+      tokensPerWord: cal.tokensPerWord,
+      words,
+    };
+    const ctx: RunContext = {
+      t0,
+      signal: stop.signal,
+      concurrency: s.concurrency,
+      shard: undefined,
+      connections,
+      counters,
+      cal,
+      words,
+      promptFor: () => {
+        throw new Error("trace replay builds its prompts from the trace");
+      },
+      body: (outputLen, prompt) =>
+        buildBody(
+          {
+            model: opts.model,
+            endpoint: s.endpoint,
+            outputLen,
+            exactOutput: opts.exactOutput ?? true,
+            stream: true,
+            extraBody: opts.extraBody,
+          },
+          prompt,
+        ),
+      closedLoopHints: false,
+      streamOptions: (body, keepText) => ({
+        t0,
+        path: s.path,
+        body,
+        headers: opts.headers,
+        rule: opts.firstChunk,
+        keepText,
+        headersTimeoutMs: opts.headersTimeoutMs,
+        bodyTimeoutMs: opts.bodyTimeoutMs,
+        signal: stop.signal,
+      }),
+    };
+
+    const eld = monitorEventLoopDelay({ resolution: 1 });
+    const startedAt = new Date();
+    const cpu0 = process.cpuUsage();
+    eld.enable();
+    const out = await runAgenticReplay(ctx, trace, r, stop);
+    eld.disable();
+    const cpu = process.cpuUsage(cpu0);
+    const finishedAt = new Date();
+    counters.stop();
+    aborted();
+    opts.onRecords?.(out.records, t0);
+
+    const res = pointResult(opts, s, {
+      records: out.records,
+      startNs: out.startNs,
+      endNs: out.endNs,
+      startedAt,
+      finishedAt,
+      cpu,
+      loop: { p99Ms: Math.max(0, eld.percentile(99) / 1e6 - 1), maxMs: Math.max(0, eld.max / 1e6 - 1) },
+      warm: out.warm,
+      cal,
+      usedTokenizer: words !== undefined,
+      host: hostname(),
+      node: process.version,
+    });
+    const wallS = (out.endNs - out.startNs) / 1e9;
+    const timed =
+      opts.timing === "engine" ? applyEngineTiming(out.records, wallS) : { records: out.records, durationS: wallS };
+    const m = computeMetrics(timed.records, timed.durationS, s.percentiles);
+    const stopped = out.stoppedEarly
+      ? { status: "failed" as const, failureReason: `stopped early: ${out.stoppedEarly}` }
+      : {};
+    return PointResult.parse({
+      ...res,
+      ...stopped,
+      point: { concurrency: s.concurrency, isl: 0, osl: 0, durationS: Math.max(1, Math.round(a.durationS)) },
+      agentic: agenticStats(trace, r, out, m, s.concurrency, s.gpus, s.maxFail),
+    });
+  } finally {
+    opts.signal?.removeEventListener("abort", forward);
+    counters?.stop();
+    await connections.destroy();
+  }
+}

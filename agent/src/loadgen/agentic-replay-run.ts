@@ -1,0 +1,263 @@
+/**
+ * Trace replay, as the lab's AIPerf scenario runs it: `concurrency` lanes, each working through one
+ * trajectory at a time (concurrency = trajectories in flight). Each turn is one streamed chat
+ * request carrying the trajectory's history so far (see trace-context.ts); before a turn the lane
+ * idles for the trace's recorded gap, capped at `gapCapMs`.
+ *
+ * Warm-up: lane k starts on trajectory k (mod the trace's count) at a turn drawn uniformly from
+ * [startRatio[0], startRatio[1]] × its turns, then sends `warmupRequestsPerLane` one-token
+ * requests for the turns from there without idling (the first carries the whole history: it
+ * primes the cache). All lanes drain before measuring; the measured turns follow on from where
+ * warm-up left each lane, at least one per trajectory.
+ *
+ * Measured phase: runs for `durationMs`; no turn is sent after it. Requests in flight at its end
+ * get `graceMs` to finish, then are cut and not counted. A lane that finishes a trajectory takes the
+ * next one of the trace (cycling) from its first turn. A live error gate stops the run early once
+ * at least `LIVE_GATE_MIN` turns finished and more than `liveFailureThreshold` of them failed.
+ * A turn whose input and output exceed `maxContextTokens` is not sent: it counts as failed.
+ */
+
+import { Rng } from "@benchfleet/shared";
+import type { AgenticTrace, Trajectory } from "./agentic-trace.js";
+import { capGap } from "./agentic-trace.js";
+import { sendStreamingRequest } from "./client.js";
+import type { RequestRecord } from "./request-record.js";
+import { nowNs, type RunContext, sleepUntilNs } from "./run-context.js";
+import { TrajectoryContext } from "./trace-context.js";
+
+export interface ReplaySettings {
+  durationMs: number;
+  graceMs: number;
+  gapCapMs: number;
+  startRatio: [number, number];
+  warmupRequestsPerLane: number;
+  liveFailureThreshold: number;
+  maxContextTokens: number | undefined;
+  seed: number;
+  tokensPerWord: number;
+  words: readonly string[] | undefined;
+}
+
+/** finished turns the live error gate waits for before it judges */
+const LIVE_GATE_MIN = 20;
+
+export interface ReplayOutcome {
+  warm: { requests: number; failed: number };
+  /** measured turns, in completion order */
+  records: RequestRecord[];
+  startNs: number;
+  endNs: number;
+  cutAtEnd: number;
+  trajectoriesStarted: number;
+  trajectoriesCompleted: number;
+  gapsCapped: number;
+  sleptMs: number[];
+  stoppedEarly?: string;
+}
+
+interface Lane {
+  /** which lane, for its connection */
+  slot: number;
+  /** this replay of a trajectory, unique in the run */
+  instance: number;
+  traj: Trajectory;
+  history: TrajectoryContext;
+  turn: number;
+}
+
+/** the turn lane `k`'s first trajectory starts warm-up at, and how many warm-up turns it sends */
+export function warmStart(turns: number, rng: Rng, ratio: [number, number], perLane: number) {
+  const warmTurns = Math.max(0, Math.min(perLane, turns - 1));
+  const u = ratio[0] + rng.next() * (ratio[1] - ratio[0]);
+  const start = Math.max(0, Math.min(Math.floor(u * turns), turns - 1 - warmTurns));
+  return { start, warmTurns };
+}
+
+export async function runAgenticReplay(
+  ctx: RunContext,
+  trace: AgenticTrace,
+  r: ReplaySettings,
+  stop: AbortController,
+): Promise<ReplayOutcome> {
+  const { t0, counters } = ctx;
+  const n = trace.trajectories.length;
+  let instances = 0;
+  let index = 0;
+  const newLane = (slot: number, trajIndex: number, turn: number): Lane => {
+    const traj = trace.trajectories[trajIndex % n]!;
+    const instance = instances++;
+    const key = (r.seed * 0x10001 + instance) | 0;
+    return {
+      slot,
+      instance,
+      traj,
+      turn,
+      history: new TrajectoryContext(traj, trace.blockTokens, key, r.tokensPerWord, r.words),
+    };
+  };
+  const bodyOf = (lane: Lane, outputLen: number) => ctx.body(outputLen, lane.history.messagesFor(lane.turn));
+  const send = (lane: Lane, outputLen: number, scheduledNs: number, body: string) => {
+    const t = lane.traj.turns[lane.turn]!;
+    return sendStreamingRequest(
+      ctx.connections.forSlot(lane.slot),
+      {
+        index: index++,
+        scheduledNs,
+        queueNs: 0,
+        targetPromptTokens: t.inputTokens,
+        targetOutputTokens: outputLen,
+        conversation: lane.instance,
+        turn: lane.turn,
+      },
+      ctx.streamOptions(body, false),
+    );
+  };
+
+  // ---- warm-up: every lane to its start position, one-token requests, no idling
+  const lanes: Lane[] = [];
+  const warmPlan: number[] = [];
+  for (let k = 0; k < ctx.concurrency; k++) {
+    const traj = trace.trajectories[k % n]!;
+    const { start, warmTurns } = warmStart(
+      traj.turns.length,
+      Rng.forStream(r.seed, 0xa6e + k),
+      r.startRatio,
+      r.warmupRequestsPerLane,
+    );
+    const lane = newLane(k, k, start);
+    lanes.push(lane);
+    warmPlan.push(warmTurns);
+  }
+  let nextTraj = ctx.concurrency;
+  const warm = { requests: 0, failed: 0 };
+  counters.startPhase(
+    "warmup",
+    warmPlan.reduce((a, b) => a + b, 0),
+  );
+  await Promise.all(
+    lanes.map(async (lane, k) => {
+      for (let w = 0; w < warmPlan[k]!; w++) {
+        if (ctx.signal?.aborted) return;
+        counters.inFlight++;
+        const rec = await send(lane, 1, nowNs(t0), bodyOf(lane, 1));
+        counters.inFlight--;
+        counters.account(rec);
+        warm.requests++;
+        if (!rec.success) warm.failed++;
+        lane.turn++;
+      }
+    }),
+  );
+
+  // ---- measured phase
+  counters.startPhase("run", 0);
+  counters.resetCounts();
+  const startNs = nowNs(t0);
+  counters.phaseStartNs = startNs;
+  const deadlineNs = startNs + r.durationMs * 1e6;
+  const out: ReplayOutcome = {
+    warm,
+    records: [],
+    startNs,
+    endNs: startNs,
+    cutAtEnd: 0,
+    trajectoriesStarted: lanes.length,
+    trajectoriesCompleted: 0,
+    gapsCapped: 0,
+    sleptMs: [],
+  };
+  let ending = false;
+  let cutTimer: NodeJS.Timeout | undefined;
+  const endTimer = setTimeout(() => {
+    ending = true;
+    cutTimer = setTimeout(() => stop.abort(new Error("measured duration over")), r.graceMs);
+  }, r.durationMs);
+  let done = 0;
+  let failed = 0;
+  const finish = (rec: RequestRecord) => {
+    if (!rec.success && rec.failure === "aborted" && (ending || out.stoppedEarly)) {
+      out.cutAtEnd++;
+      return;
+    }
+    out.records.push(rec);
+    out.endNs = Math.max(out.endNs, rec.endNs);
+    counters.account(rec);
+    done++;
+    if (!rec.success) failed++;
+    if (!out.stoppedEarly && done >= LIVE_GATE_MIN && failed / done > r.liveFailureThreshold) {
+      out.stoppedEarly = `live error ratio ${failed}/${done} exceeded ${(r.liveFailureThreshold * 100).toFixed(0)} %`;
+      stop.abort(new Error(out.stoppedEarly));
+    }
+  };
+  const over = () =>
+    ending || out.stoppedEarly !== undefined || (ctx.signal?.aborted ?? false) || nowNs(t0) >= deadlineNs;
+
+  await Promise.all(
+    lanes.map(async (first) => {
+      let lane = first;
+      let freedNs = startNs;
+      for (;;) {
+        if (over()) return;
+        if (lane.turn >= lane.traj.turns.length) {
+          out.trajectoriesCompleted++;
+          lane = newLane(lane.slot, nextTraj++, 0);
+          out.trajectoriesStarted++;
+        }
+        const turn = lane.traj.turns[lane.turn]!;
+        const gapMs = capGap(turn.gapMs, r.gapCapMs);
+        if (gapMs < turn.gapMs) out.gapsCapped++;
+        out.sleptMs.push(gapMs);
+        const dueNs = freedNs + gapMs * 1e6;
+        if (dueNs >= deadlineNs) return;
+        const tooLong = r.maxContextTokens !== undefined && turn.inputTokens + turn.outputTokens > r.maxContextTokens;
+        // the body is built while the lane idles, so that building a long history never delays the send
+        const body = tooLong ? "" : bodyOf(lane, turn.outputTokens);
+        if (gapMs > 0) await sleepUntilNs(t0, dueNs, ctx.signal);
+        if (over()) return;
+        let rec: RequestRecord;
+        if (tooLong) {
+          rec = refused(
+            index++,
+            lane,
+            dueNs,
+            `turn ${lane.turn} of trajectory ${lane.traj.id} needs ${turn.inputTokens} + ${turn.outputTokens} tokens, more than the context length ${r.maxContextTokens}`,
+          );
+        } else {
+          counters.inFlight++;
+          rec = await send(lane, turn.outputTokens, dueNs, body);
+          counters.inFlight--;
+        }
+        finish(rec);
+        freedNs = rec.endNs;
+        lane.turn++;
+      }
+    }),
+  );
+  clearTimeout(endTimer);
+  clearTimeout(cutTimer);
+  return out;
+}
+
+function refused(index: number, lane: Lane, atNs: number, error: string): RequestRecord {
+  const t = lane.traj.turns[lane.turn]!;
+  return {
+    index,
+    conversation: lane.instance,
+    success: false,
+    failure: "context_too_long",
+    error,
+    scheduledNs: atNs,
+    startNs: atNs,
+    endNs: atNs,
+    ttftNs: 0,
+    itlNs: [],
+    latencyNs: 0,
+    promptTokens: t.inputTokens,
+    targetPromptTokens: t.inputTokens,
+    outputTokens: 0,
+    targetOutputTokens: t.outputTokens,
+    usageReported: false,
+    queueNs: 0,
+    turn: lane.turn,
+  };
+}
