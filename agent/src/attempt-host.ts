@@ -5,6 +5,7 @@
  */
 import type {
   Assignment,
+  AssignmentRefusal,
   ControllerMessage,
   EnergyRequestMsg,
   Health,
@@ -86,7 +87,7 @@ export class AttemptHost {
 
   private assign(a: Assignment): void {
     const { deps } = this;
-    const refuse = (reason: string) =>
+    const refuse = (reason: string, refused: AssignmentRefusal) =>
       deps.io.sendReliable({
         type: "attempt-finished",
         msgId: `${safeId(a.attemptId)}.final`,
@@ -97,16 +98,19 @@ export class AttemptHost {
         retryable: true,
         phase: "prepare",
         phaseDurationsMs: {},
+        refused,
       });
-    const busy = this.currentEx
-      ? `agent ${deps.agentId} is busy with attempt ${this.currentEx.attemptId}`
-      : this.stopping
-        ? `agent ${deps.agentId} is stopping`
-        : this.draining
-          ? `agent ${deps.agentId} is draining`
-          : undefined;
-    if (busy) {
-      refuse(busy);
+    if (this.currentEx) {
+      const busyWith = this.currentEx.attemptId;
+      refuse(`agent ${deps.agentId} is busy with attempt ${busyWith}`, { cause: "busy", attemptId: busyWith });
+      return;
+    }
+    if (this.stopping) {
+      refuse(`agent ${deps.agentId} is stopping`, { cause: "stopping" });
+      return;
+    }
+    if (this.draining) {
+      refuse(`agent ${deps.agentId} is draining`, { cause: "draining" });
       return;
     }
     const { agentId: _a, onHealth: _h, log: _l, ...executorDeps } = deps;

@@ -209,6 +209,20 @@ export const EnergyReportMsg = z
   })
   .strict();
 
+/**
+ * Why an agent refused an assignment: it still runs (or tears down) `attemptId`, it is stopping, or
+ * it is draining. None of them is a fault of the node's: the controller sent work to a node it
+ * should have seen as busy or leaving.
+ */
+export const AssignmentRefusal = z
+  .object({
+    cause: z.enum(["busy", "stopping", "draining"]),
+    /** the attempt the agent is busy with (cause busy) */
+    attemptId: z.string().optional(),
+  })
+  .strict();
+export type AssignmentRefusal = z.infer<typeof AssignmentRefusal>;
+
 export const AttemptFinishedMsg = z
   .object({
     type: z.literal("attempt-finished"),
@@ -222,6 +236,8 @@ export const AttemptFinishedMsg = z
     phaseDurationsMs: z.record(z.string(), z.number().nonnegative()),
     /** the engine's own version string where the agent could read it */
     engineVersion: z.string().optional(),
+    /** the agent refused the assignment without starting it (status failed) */
+    refused: AssignmentRefusal.optional(),
   })
   .strict();
 

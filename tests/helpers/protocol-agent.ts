@@ -9,6 +9,7 @@ import {
   type AgentInfo,
   type AgentMessage,
   type Assignment,
+  type AssignmentRefusal,
   ControllerMessage,
   decodeMessage,
   type LoadPoint,
@@ -304,7 +305,7 @@ export class ProtocolAgent {
   finished(
     a: Assignment,
     status: "succeeded" | "failed" | "cancelled",
-    extra: { reason?: string; retryable?: boolean } = {},
+    extra: { reason?: string; retryable?: boolean; refused?: AssignmentRefusal } = {},
     msgId = `f${++msgCounter}`,
   ) {
     return {

@@ -544,6 +544,7 @@ export class AttemptSupervisor {
 
   private async onFinished(agentId: string, msg: AttemptFinishedMsg): Promise<void> {
     const { verdict, att } = await this.fence(agentId, msg);
+    if (msg.refused) return this.onRefused(agentId, att, msg, verdict);
     if (!att || (verdict !== "ok" && verdict !== "finished")) {
       // a superseded attempt's agent finished tearing down: the node is free, but nothing else changes
       const node = this.d.registry.get(agentId);
@@ -577,6 +578,38 @@ export class AttemptSupervisor {
     }
     await this.memberDone(att, agentId);
     await this.d.attempts.save(att);
+    this.send(agentId, { type: "ack", msgId: msg.msgId, ok: true });
+  }
+
+  /**
+   * A member refused its assignment without starting it: it still runs or tears down an attempt the
+   * controller had given up (the controller saw the node free too early), it is stopping, or it is
+   * draining. The controller's race, not the node's fault: the attempt fails without blame or
+   * exclusion, and a busy node stays busy with what it reported until its teardown report (the old
+   * attempt's final state, or a heartbeat without it) frees it.
+   */
+  private async onRefused(
+    agentId: string,
+    att: AttemptRecord | undefined,
+    msg: AttemptFinishedMsg,
+    verdict: FenceVerdict,
+  ): Promise<void> {
+    const busyWith = msg.refused?.cause === "busy" ? msg.refused.attemptId : undefined;
+    const old = busyWith ? this.d.attempts.get(busyWith) : undefined;
+    const node = this.d.registry.get(agentId);
+    if (busyWith && node?.connected && !old?.finishedMembers.includes(agentId))
+      await this.d.registry.setAttempt(agentId, busyWith);
+    else if (node?.attemptId === msg.attemptId) await this.d.registry.setAttempt(agentId, undefined);
+    if (att && verdict === "ok")
+      await this.fail(att, {
+        kind: "assign-failed",
+        reason: msg.reason ?? `${agentId} refused the assignment (${msg.refused?.cause})`,
+        nodes: [],
+      });
+    if (att && (verdict === "ok" || verdict === "finished")) {
+      await this.memberDone(att, agentId);
+      await this.d.attempts.save(att);
+    } else this.onCapacityChange();
     this.send(agentId, { type: "ack", msgId: msg.msgId, ok: true });
   }
 
