@@ -13,6 +13,7 @@ import { type Discovery, discover, discoverHost, emulatedGpus } from "./discover
 import { emulatedProduct } from "./discovery/sku-map.js";
 import { discoverPartition } from "./discovery/slurm-partition.js";
 import type { AttemptExecutor, AttemptOutcome, PointRunner } from "./executor.js";
+import { readCpuStallMs } from "./host-cpu-stall.js";
 import { DockerLauncher } from "./launchers/docker.js";
 import { EmulatedLauncher } from "./launchers/emulated.js";
 import type { Launcher } from "./launchers/launcher.js";
@@ -178,6 +179,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
     vendor: id.vendor,
     dataDir: o.dataDir,
     stopGraceMs: o.stopGraceMs,
+    hostCpuStallMs: () => readCpuStallMs(),
     onHealth: (h) => (node.health = h),
     log,
   });

@@ -186,6 +186,46 @@ describe("attempt executor", () => {
     });
   });
 
+  it("a phase timeout does not count the host's CPU stall, up to the timeout once more", async () => {
+    const port = await freePort();
+    const dead = await freePort();
+    const spec = processSpec({
+      name: "worker-0",
+      argv: fixtureEngineArgv(port),
+      ports: { http: port },
+      health: [{ kind: "http", url: `http://127.0.0.1:${dead}/health` }],
+    });
+    const timeouts = { prepare: 5, launch: 5, ready: 0.8, warmup: 5, load: 5, eval: 5, teardown: 5 };
+    // a host starved 0.3 s during the phase: the ready timeout runs 0.3 s longer
+    let stall = 1000;
+    let readyAt = 0;
+    const some = harness(onePlan(spec, port), {
+      hostCpuStallMs: () => {
+        if (!readyAt && some.phases().includes("ready:started")) readyAt = Date.now();
+        // starved 0.3 s once the phase has run 0.5 s
+        return readyAt && Date.now() - readyAt > 500 ? stall + 300 : stall;
+      },
+    });
+    let t0 = Date.now();
+    const out = await new AttemptExecutor(makeAssignment({}, { timeouts }), some.deps).run();
+    expect(out.reason).toBe("ready timed out after 0.8 s (and 0.3 s the host was CPU-starved)");
+    const readyMs = (
+      some.sent.find((m) => m.type === "phase" && m.phase === "ready" && m.status === "failed") as PhaseMsg
+    ).durationMs!;
+    expect(readyMs).toBeGreaterThanOrEqual(1100);
+    // a host starved for good: the timeout at most doubles
+    stall = 0;
+    const always = harness(onePlan(spec, port), { hostCpuStallMs: () => (stall += 1000) });
+    t0 = Date.now();
+    const out2 = await new AttemptExecutor(makeAssignment({}, { timeouts }), always.deps).run();
+    expect(out2.reason).toBe("ready timed out after 0.8 s (and 0.8 s the host was CPU-starved)");
+    const ready2 = (
+      always.sent.find((m) => m.type === "phase" && m.phase === "ready" && m.status === "failed") as PhaseMsg
+    ).durationMs!;
+    expect(ready2).toBeGreaterThanOrEqual(1600);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  }, 40_000);
+
   it("teardown kills its own process tree (also a child that escaped with setsid) and spares a neighbour with the same name", async () => {
     const port = await freePort();
     // the engine forks a helper `sleep 3141` in its group and one in its own session, then serves

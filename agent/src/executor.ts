@@ -32,6 +32,7 @@ import {
 import { classifyEngineExit } from "./engine-failure.js";
 import { EngineMetricsScraper } from "./engine-metrics/scraper.js";
 import { engineMetricsTargets } from "./engine-metrics/targets.js";
+import { starvationCreditMs } from "./host-cpu-stall.js";
 import { infrastructureFailures, POINT_TRIES, retryPauseMs } from "./infra-failures.js";
 import type { LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
 import { LogForwarder } from "./log-forwarder.js";
@@ -104,6 +105,12 @@ export interface ExecutorDeps {
   keepAttemptDir?: boolean;
   /** how often the engines' metrics endpoints are read during a point (default 1000 ms) */
   engineMetricsIntervalMs?: number;
+  /**
+   * The host's CPU stall total in ms (readCpuStallMs). When given, a phase timeout does not count
+   * the time the host's tasks waited for a CPU, up to the timeout once more; when absent, phase
+   * timeouts are wall time.
+   */
+  hostCpuStallMs?: () => number | undefined;
 }
 
 export interface AttemptOutcome {
@@ -258,12 +265,28 @@ export class AttemptExecutor {
     const onAbort = () => ctrl.abort(this.abort.signal.reason);
     this.abort.signal.addEventListener("abort", onAbort, { once: true });
     try {
+      const stall = this.deps.hostCpuStallMs;
+      const stallAtStart = stall?.();
+      const limitMs = seconds * 1000;
+      let creditedMs = 0;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const err = new PhaseError(`${phase} timed out after ${seconds} s`, true, phase);
+        const expire = () => {
+          // the time the host could not run the phase's work is added to its timeout
+          const credit = starvationCreditMs(stallAtStart, stall?.(), limitMs);
+          if (credit - creditedMs >= 100) {
+            this.agentLog(
+              `phase ${phase}: timeout extended by ${Math.round(credit - creditedMs)} ms of host CPU stall`,
+            );
+            timer = setTimeout(expire, credit - creditedMs);
+            creditedMs = credit;
+            return;
+          }
+          const starved = creditedMs ? ` (and ${(creditedMs / 1000).toFixed(1)} s the host was CPU-starved)` : "";
+          const err = new PhaseError(`${phase} timed out after ${seconds} s${starved}`, true, phase);
           ctrl.abort(err);
           reject(err);
-        }, seconds * 1000);
+        };
+        timer = setTimeout(expire, limitMs);
       });
       const cancelled = new Promise<never>((_, reject) => {
         if (ctrl.signal.aborted) reject(ctrl.signal.reason);
