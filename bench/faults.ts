@@ -1,13 +1,15 @@
 /**
- * `pnpm bench:faults --seed S --faults N [--agents A] [--jobs J] [--per-sweep K] [--json]`: the
- * randomized fault suite. Does the promise "nothing run twice, nothing lost, nobody blamed wrongly"
+ * `pnpm bench:faults --seed S --faults N [--agents A] [--jobs J] [--per-sweep K] [--gang-pct P]
+ * [--timeout-scale F] [--json]`: the randomized fault suite. Does the promise "nothing run twice, nothing lost, nobody blamed wrongly"
  * hold while things die at random moments?
  *
  * Real components: a private Redis with AOF (appendfsync everysec, as deploy/README.md prescribes),
  * the controller as its own process (`benchfleet controller start`), A emulated agents as their own
- * processes (`benchfleet agent start --emulate-sku h100`, engines on a compressed clock), each
+ * processes (`benchfleet agent start --emulate-sku h200`, engines on a compressed clock), each
  * connected through a TCP proxy in this process that can partition it (stop forwarding both ways
- * without closing either socket). Sweeps of J small jobs run one after another; during each, K faults
+ * without closing either socket). Sweeps of J small jobs run one after another (P % of them 2-node
+ * disaggregated gangs, so faults hit gang members: the ready barrier, one member killed, stopped or
+ * partitioned); during each, K faults
  * are drawn from the seeded generator, one at a time at random moments: kill -9 of an agent, an
  * engine, the controller or Redis (each restarted after a random outage); SIGSTOP of an agent or of
  * the controller beyond the heartbeat timeout; drain then undrain of a busy node; a partition of an
@@ -23,7 +25,9 @@
  *   an agent-side fault (its agent killed, stopped or partitioned beyond the timeouts) cut it off;
  * - no job stuck: the sweep ends within a deadline after its last fault;
  * - nobody blamed wrongly: every failure recorded against a node (and so every quarantine) coincides
- *   with an agent-side fault on that node (kill, stop, partition, engine kill);
+ *   with an agent-side fault on that node (kill, stop, partition, engine kill); one that does not is
+ *   reported with the controller-side faults in its window (if any) and the share of the attempt the
+ *   host was CPU-starved (Linux PSI);
  * - no orphaned process: when the fleet is idle, and at the end, no engine marked by our agents lives.
  * Prints one outcome table (and JSON with --json); exits 1 when any promise was broken.
  */
@@ -40,14 +44,14 @@ import {
 } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RedisHandle, startRedis } from "@benchfleet/controller";
 import { type Deployment, freePort } from "@benchfleet/shared";
 import { TOKENS, testEnv } from "../tests/helpers/controller.js";
 import { type ControllerProcess, spawnController } from "../tests/helpers/controller-process.js";
-import { makeDeployment } from "../tests/helpers/deployments.js";
+import { makeDeployment, twoNodeDisagg } from "../tests/helpers/deployments.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI_MAIN = join(ROOT, "cli/src/main.ts");
@@ -70,6 +74,14 @@ const FAULTS = num("--faults", 20);
 const AGENTS = Math.max(2, num("--agents", 4));
 const JOBS = Math.max(1, num("--jobs", 6));
 const PER_SWEEP = Math.max(1, num("--per-sweep", 5));
+/** share of jobs that run on a 2-node gang (percent) */
+const GANG_PCT = Math.min(100, num("--gang-pct", 25));
+/**
+ * Multiplies the controller's heartbeat timeout and grace periods: on a small, shared host the
+ * agents' heartbeats miss a 5 s timeout when the host is starved. Default 2 on hosts with fewer
+ * than 4 CPUs, else 1.
+ */
+const TIMEOUT_SCALE = Math.max(1, num("--timeout-scale", availableParallelism() < 4 ? 2 : 1));
 const JSON_OUT = args.includes("--json");
 /** keep the run's directory (logs, results DB, Redis AOF) even when every promise held */
 const KEEP = args.includes("--keep");
@@ -92,9 +104,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // controller timings: short, so a fault beyond them is a few seconds
 const HB_MS = 500;
-const HB_TIMEOUT_MS = 5000;
-const DISCONNECT_GRACE_MS = 5000;
-const RECONNECT_GRACE_MS = 8000;
+const HB_TIMEOUT_MS = 5000 * TIMEOUT_SCALE;
+const DISCONNECT_GRACE_MS = 5000 * TIMEOUT_SCALE;
+const RECONNECT_GRACE_MS = 8000 * TIMEOUT_SCALE;
 const AGENT_RECONNECT_MAX_MS = 2000;
 const SWEEP_DEADLINE_MS = 240_000;
 
@@ -236,7 +248,7 @@ function startAgentProc(a: AgentProc): void {
       "--domain",
       "d1",
       "--emulate-sku",
-      "h100",
+      "h200",
       "--emulate-gpus",
       "8",
       "--emulate-ip",
@@ -435,7 +447,12 @@ async function inject(kind: FaultKind, n: number): Promise<Fault> {
 
 // ---------------------------------------------------------------- work
 
+/** one job of a sweep: mostly 1-node vLLM with 1–3 points, some 2-node disaggregated SGLang gangs */
 function deployment(sweep: number, j: number): Deployment {
+  const seed = `faults-${SEED}-${sweep}-${j}`;
+  if (rand() * 100 < GANG_PCT) {
+    return twoNodeDisagg(seed, { osl: 32 });
+  }
   const concs = [1, 2, 4, 8];
   const k = between(1, 3);
   const points = [...new Set(Array.from({ length: k }, () => pick(concs)))].map((c) => ({
@@ -444,7 +461,7 @@ function deployment(sweep: number, j: number): Deployment {
     osl: 32,
   }));
   return {
-    ...makeDeployment({ seed: `faults-${SEED}-${sweep}-${j}`, points, phaseTimeoutS: 60 }),
+    ...makeDeployment({ seed, sku: "h200", points, phaseTimeoutS: 60 }),
     model: "meta-llama/Llama-3.1-8B-Instruct",
     modelPrefix: "llama3-8b",
     framework: "vllm",
@@ -470,6 +487,8 @@ interface Tally {
   jobsStuck: number;
   blames: number;
   wrongfulBlames: number;
+  /** of the wrongful blames: those in the window of a controller-side fault (controller, Redis, drain) */
+  blamesInControllerFault: number;
   quarantines: number;
   wrongfulQuarantines: number;
   orphans: number;
@@ -488,6 +507,7 @@ const tally: Tally = {
   jobsStuck: 0,
   blames: 0,
   wrongfulBlames: 0,
+  blamesInControllerFault: 0,
   quarantines: 0,
   wrongfulQuarantines: 0,
   orphans: 0,
@@ -499,6 +519,36 @@ const problem = (line: string) => {
 };
 
 const safeId = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_");
+
+/** the controller-side faults (controller, Redis, drain of `node`) that overlap [from, to] */
+function controllerFaultsNear(node: string, from: number, to: number): Fault[] {
+  return faults.filter(
+    (f) =>
+      !AGENT_SIDE.has(f.kind) &&
+      (f.target === undefined || f.target === node) &&
+      f.startedAt <= to &&
+      f.endedAt >= from,
+  );
+}
+
+/** the host's CPU stall total (Linux PSI `some`, ms) sampled every 2 s: [epoch ms, stall ms] */
+const stallSamples: Array<[number, number]> = [];
+const stallTimer = setInterval(() => {
+  try {
+    const m = /^some\b.*\btotal=(\d+)/m.exec(readFileSync("/proc/pressure/cpu", "utf8"));
+    if (m) stallSamples.push([Date.now(), Number(m[1]) / 1000]);
+  } catch {
+    /* no pressure information on this kernel */
+  }
+}, 2000);
+stallTimer.unref();
+/** share of [from, to] during which the host had tasks waiting for a CPU, or undefined */
+function hostStallShare(from: number, to: number): number | undefined {
+  const a = stallSamples.find(([t]) => t >= from);
+  const b = stallSamples.findLast(([t]) => t <= to);
+  if (!a || !b || b[0] - a[0] < 2000) return undefined;
+  return (b[1] - a[1]) / (b[0] - a[0]);
+}
 
 /** the agent-side faults on `node` that overlap [from, to] */
 function agentFaultsOn(node: string, from: number, to: number): Fault[] {
@@ -630,7 +680,14 @@ async function verifyBlame(): Promise<void> {
       if (agentFaultsOn(n.id, from - 1000, f.at + 1000).length === 0) {
         wrongful = true;
         tally.wrongfulBlames++;
-        problem(`blamed wrongly: ${n.id} for ${f.attemptId ?? f.jobId}: ${f.reason}`);
+        const ctlFaults = controllerFaultsNear(n.id, from - 1000, f.at + 1000);
+        if (ctlFaults.length) tally.blamesInControllerFault++;
+        const share = hostStallShare(from, f.at);
+        const during = ctlFaults.length
+          ? `during ${ctlFaults.map((x) => `fault ${x.n} ${x.kind}`).join(", ")}`
+          : "with no fault in its window";
+        const load = share === undefined ? "" : `; host CPU-starved ${(share * 100).toFixed(0)} % of the attempt`;
+        problem(`blamed wrongly: ${n.id} for ${f.attemptId ?? f.jobId} ${during}: ${f.reason}${load}`);
       }
     }
     if (detail.adminState === "quarantine") {
@@ -714,6 +771,7 @@ try {
       throw new Error(`agents did not register: ${JSON.stringify(list.map((n) => [n.id, n.state]))}`);
     await sleep(500);
   }
+  say(`seed ${SEED}: timeouts ×${TIMEOUT_SCALE} (heartbeat ${HB_TIMEOUT_MS} ms), ${GANG_PCT} % 2-node gangs`);
   say(`seed ${SEED}: ${AGENTS} agents up in ${((Date.now() - t0) / 1000).toFixed(1)} s; data in ${root}`);
   let sweep = 0;
   while (faults.length < FAULTS) {
@@ -802,6 +860,7 @@ else {
   out += row("jobs stuck", tally.jobsStuck);
   out += row("failures blamed on nodes (all explained)", tally.blames - tally.wrongfulBlames);
   out += row("wrongful blames", tally.wrongfulBlames);
+  out += row("of which during a controller-side fault", tally.blamesInControllerFault);
   out += row("quarantines (wrongful)", `${tally.quarantines} (${tally.wrongfulQuarantines})`);
   out += row("orphaned processes", tally.orphans);
   process.stdout.write(out);
