@@ -23,6 +23,8 @@ export const ControllerConfig = z
     port: z.coerce.number().int().min(0).max(65535).default(8480),
     /** YAML/JSON tokens file (agents, enrolment, operators); merged with env tokens */
     tokensFile: z.string().optional(),
+    /** recipe presets stored with the deployments of new sweeps (default: the repository's configs/recipes) */
+    recipesDir: z.string().min(1).optional(),
     /** no auth at all: only for the local demo */
     insecureDev: z.boolean().default(false),
     heartbeatIntervalMs: ms.default(5_000),
@@ -82,6 +84,7 @@ const ENV: Record<string, keyof ControllerConfig> = {
   BENCHFLEET_HOST: "host",
   BENCHFLEET_PORT: "port",
   BENCHFLEET_TOKENS_FILE: "tokensFile",
+  BENCHFLEET_RECIPES_DIR: "recipesDir",
   BENCHFLEET_HEARTBEAT_INTERVAL_MS: "heartbeatIntervalMs",
   BENCHFLEET_HEARTBEAT_TIMEOUT_MS: "heartbeatTimeoutMs",
   BENCHFLEET_DISCONNECT_GRACE_MS: "disconnectGraceMs",

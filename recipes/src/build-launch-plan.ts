@@ -14,6 +14,7 @@ import { sglangRecipe } from "./sglang.js";
 import { sglangDisaggRecipe } from "./sglang-disagg.js";
 import { readSrtRecipe } from "./srt-slurm/read-srt-recipe.js";
 import { srtLaunch } from "./srt-slurm/srt-launch.js";
+import { launchOptions } from "./stored-settings.js";
 import { trtRecipe } from "./trt.js";
 import { vllmRecipe } from "./vllm.js";
 
@@ -44,12 +45,14 @@ const NOT_SUPPORTED: Record<string, string> = {
 
 export const SUPPORTED_FRAMEWORKS = Object.keys(RECIPES);
 
+/** The launch plan of `deployment` on `placement`, with the presets it carries (else those in `opts`). */
 export function buildLaunchPlan(deployment: Deployment, placement: Placement, opts: RecipeOptions = {}): LaunchPlan {
   const fw = deployment.framework;
   if (NOT_SUPPORTED[fw]) throw new RecipeError(`framework ${fw}: ${NOT_SUPPORTED[fw]}`);
   const recipe = RECIPES[fw];
   if (!recipe) throw new RecipeError(`no recipe for framework ${fw}`);
-  const ctx = new RecipeContext(deployment, placement, recipe.engine, opts);
+  // presets stored with the deployment when it was planned win over those passed in
+  const ctx = new RecipeContext(deployment, placement, recipe.engine, launchOptions(deployment, opts));
   // a row that names an srt-slurm recipe launches what the recipe says (srt-slurm/srt-launch.ts)
   let model = deployment.model;
   let out: RecipeOutput;

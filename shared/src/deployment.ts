@@ -107,6 +107,21 @@ export const SrtRecipeRef = z
   .strict();
 export type SrtRecipeRef = z.infer<typeof SrtRecipeRef>;
 
+/**
+ * The recipe presets a deployment launches with, as read from `configs/recipes/` when the plan was
+ * made (parsed by the recipes package) and stored with it, so every attempt — a retry days later
+ * included — launches the same server command (recipe-settings.ts).
+ */
+export const RecipeSettings = z
+  .object({
+    /** the model-family preset (`configs/recipes/<model-prefix>.yaml`) */
+    family: z.record(z.string(), z.unknown()).optional(),
+    /** the lab-script preset (`configs/recipes/scripts/<script>.yaml`); it replaces the family preset */
+    script: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type RecipeSettings = z.infer<typeof RecipeSettings>;
+
 export const Deployment = z
   .object({
     fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
@@ -157,6 +172,8 @@ export const Deployment = z
     maxModelLen: z.number().int().positive().optional(),
     recipeOverrides: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
     srtRecipe: SrtRecipeRef.optional(),
+    /** the presets this deployment launches with (absent: none applied, engine defaults) */
+    recipeSettings: RecipeSettings.optional(),
     /** framework custom: the server to start (custom-server.ts) */
     customServer: CustomServer.optional(),
     priority: z.number().int(),

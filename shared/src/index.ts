@@ -21,6 +21,7 @@ export * from "./planner.js";
 export * from "./port-blocks.js";
 export * from "./prometheus-text.js";
 export * from "./protocol.js";
+export * from "./recipe-settings.js";
 export * from "./results.js";
 export * from "./rng.js";
 export * from "./skus.js";

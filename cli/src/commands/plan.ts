@@ -25,7 +25,10 @@ export function register(program: Command): void {
       commaList,
     )
     .option("--sku-catalog <file>", "SKU catalog (default configs/skus.yaml)")
-    .option("--presets <dir>", "model-family recipe presets for the recipe check (default configs/recipes)")
+    .option(
+      "--presets <dir>",
+      "recipe presets stored with the deployments and used by the recipe check (default configs/recipes)",
+    )
     .option(
       "--srt-slurm <dir>",
       "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
@@ -45,6 +48,7 @@ export function register(program: Command): void {
         head: opts.head,
         skuCatalog: opts.skuCatalog,
         srtSlurm: opts.srtSlurm,
+        recipes: opts.presets,
       });
       for (const w of plan.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
       // every deployment is built by its recipe on a stand-in gang: what no recipe can launch is named now

@@ -1,14 +1,6 @@
 /** `benchfleet recipe show`: the resolved launch plan of a config key's deployments. */
-import { join } from "node:path";
-import { planFromFiles, REPO_ROOT } from "@benchfleet/controller";
-import {
-  buildLaunchPlan,
-  formatLaunchPlan,
-  type GangNode,
-  layoutGang,
-  loadPresets,
-  loadScriptPresets,
-} from "@benchfleet/recipes";
+import { planFromFiles } from "@benchfleet/controller";
+import { buildLaunchPlan, formatLaunchPlan, type GangNode, layoutGang } from "@benchfleet/recipes";
 import { CliError, commaList, type Deployment, type LaunchPlan, RecipeError } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { collectDirs } from "../option-checks.js";
@@ -64,7 +56,7 @@ export function register(program: Command): void {
     .option("--rdma <devices>", "RDMA devices of every node, comma separated (e.g. mlx5_0,mlx5_1)", commaList)
     .option("--net-ifname <name>", "default-route network interface of every node")
     .option("--port-base <port>", "first port of the attempt's block", String(DEFAULT_PORT_BASE))
-    .option("--presets <dir>", "model-family recipe presets (default configs/recipes)")
+    .option("--presets <dir>", "recipe presets stored with the deployments (default configs/recipes)")
     .option("--sku-catalog <file>", "SKU catalog (default configs/skus.yaml)")
     .option(
       "--srt-slurm <dir>",
@@ -79,6 +71,7 @@ export function register(program: Command): void {
         keys: [key],
         skuCatalog: opts.skuCatalog,
         srtSlurm: opts.srtSlurm,
+        recipes: opts.presets,
       });
       let deployments = plan.deployments.filter((d) => d.configKeys.includes(key) || d.configKey === key);
       if (!deployments.length) throw new CliError(`config key ${key} plans no deployment`, 2);
@@ -92,9 +85,6 @@ export function register(program: Command): void {
       }
       const portBase = Number(opts.portBase);
       if (!Number.isInteger(portBase)) throw new CliError(`--port-base ${opts.portBase}: expected a port number`, 2);
-      const presetDir = opts.presets ?? join(REPO_ROOT, "configs", "recipes");
-      const presets = loadPresets(presetDir);
-      const scripts = loadScriptPresets(presetDir);
       const results: Array<{ deployment: string; fingerprint: string; plan?: LaunchPlan; error?: string }> = [];
       let text = "";
       deployments.forEach((d, i) => {
@@ -104,7 +94,8 @@ export function register(program: Command): void {
           const nodes = gangNodes(d, opts.nodes, opts.rdma ?? [], opts.netIfname);
           const placement = { nodes: nodes.map((n, rank) => ({ rank, ...n })), portBase, vendor } as const;
           const pointSpec = point !== undefined ? d.points.find((p) => p.concurrency === point) : undefined;
-          const lp = buildLaunchPlan(d, placement, { presets, scripts, ...(pointSpec ? { point: pointSpec } : {}) });
+          // the presets the plan stored with the deployment, as an agent launches it
+          const lp = buildLaunchPlan(d, placement, pointSpec ? { point: pointSpec } : {});
           results.push({ deployment: describe(d), fingerprint: d.fingerprint, plan: lp });
           text += `${header}\n${formatLaunchPlan(lp)}\n`;
         } catch (e) {

@@ -4,6 +4,7 @@ import { srtRecipeSource, srtSlurmDirsFromEnv } from "@benchfleet/recipes";
 import { buildPlan, loadMasterConfigs, loadRunnersFile, type Plan, type SkuName } from "@benchfleet/shared";
 import { z } from "zod";
 import { readSkuCatalog } from "../config/config-files.js";
+import { storeRecipeSettings } from "../config/recipe-settings.js";
 import { TextFileSchema } from "./common.js";
 import { ApiError } from "./route.js";
 
@@ -17,7 +18,8 @@ export const PlanBody = z
   .strict();
 export type PlanBody = z.infer<typeof PlanBody>;
 
-export function planFromBody(b: PlanBody): Plan {
+/** The plan of the posted configs, with the presets of `recipesDir` (default configs/recipes) stored in it. */
+export function planFromBody(b: PlanBody, recipesDir?: string): Plan {
   const catalog = readSkuCatalog();
   const skus = b.skus?.map((s) => s.toLowerCase());
   for (const s of skus ?? [])
@@ -31,7 +33,7 @@ export function planFromBody(b: PlanBody): Plan {
   } catch (e) {
     throw new ApiError(500, "internal", `controller setting BENCHFLEET_SRT_SLURM: ${(e as Error).message}`);
   }
-  return buildPlan(loadMasterConfigs(b.configs), {
+  const plan = buildPlan(loadMasterConfigs(b.configs), {
     catalog,
     ...(srtRecipes ? { srtRecipes } : {}),
     runners: b.runners ? loadRunnersFile(b.runners) : undefined,
@@ -39,4 +41,5 @@ export function planFromBody(b: PlanBody): Plan {
     selection: { keys: b.keys },
     skus: skus as SkuName[] | undefined,
   });
+  return storeRecipeSettings(plan, recipesDir);
 }

@@ -3,6 +3,7 @@
 import { Deployment } from "@benchfleet/shared";
 import { z } from "zod";
 import { checkRecipes } from "../config/recipe-check.js";
+import { settleRecipeSettings } from "../config/recipe-settings.js";
 import type { ControllerContext } from "../context.js";
 import { SweepError } from "../jobs/sweeps.js";
 import { IdParam, Paging } from "./common.js";
@@ -58,8 +59,8 @@ export function registerSweepRoutes(api: Api, c: ControllerContext): void {
       body: PlanBody,
     },
     async ({ body }) => {
-      const plan = planFromBody(body);
-      return { ...plan, unlaunchable: checkRecipes(plan) };
+      const plan = planFromBody(body, c.cfg.recipesDir);
+      return { ...plan, unlaunchable: checkRecipes(plan, c.cfg.recipesDir) };
     },
   );
 
@@ -73,7 +74,10 @@ export function registerSweepRoutes(api: Api, c: ControllerContext): void {
       body: CreateSweep,
     },
     async ({ body, user, reply }) => {
-      const deployments = body.deployments ?? planFromBody(body.plan!).deployments;
+      // the presets each deployment launches with are stored with it now (a retry launches the same)
+      const deployments = body.deployments
+        ? settleRecipeSettings(body.deployments, c.cfg.recipesDir)
+        : planFromBody(body.plan!, c.cfg.recipesDir).deployments;
       const source =
         body.source ??
         (body.plan

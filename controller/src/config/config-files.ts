@@ -27,6 +27,7 @@ import {
   selectFromChangelog,
   type TextFile,
 } from "@benchfleet/shared";
+import { storeRecipeSettings } from "./recipe-settings.js";
 
 /** Repository root (configs/ lives there); $BENCHFLEET_ROOT when set (the bundled CLI sets its own folder). */
 export const REPO_ROOT = process.env.BENCHFLEET_ROOT
@@ -143,6 +144,8 @@ export interface PlanRequest {
   srtSlurm?: string[];
   /** plan only these scenario types (intersected with a changelog's scenario-type) */
   scenarios?: ScenarioType[];
+  /** recipe presets stored with the deployments (default configs/recipes) */
+  recipes?: string;
 }
 
 export function planFromFiles(req: PlanRequest): Plan {
@@ -194,7 +197,7 @@ export function planFromFiles(req: PlanRequest): Plan {
     const only = new Set(req.scenarios);
     scenarioTypes = new Set([...(scenarioTypes ?? only)].filter((t) => only.has(t)));
   }
-  return buildPlan(configs ?? readMasterConfigs(req.config), {
+  const plan = buildPlan(configs ?? readMasterConfigs(req.config), {
     catalog,
     runners,
     ...(srtRecipes ? { srtRecipes } : {}),
@@ -205,6 +208,7 @@ export function planFromFiles(req: PlanRequest): Plan {
       ...(scenarioTypes ? { scenarioTypes } : {}),
     },
   });
+  return storeRecipeSettings(plan, req.recipes);
 }
 
 /** The recipe source over `dirs` (or BENCHFLEET_SRT_SLURM); none when neither names a directory. */

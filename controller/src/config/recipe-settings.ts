@@ -1,0 +1,37 @@
+/**
+ * Recipe settings stored with deployments when a plan is made (`plan`, `sweep start`, the plan and
+ * sweep APIs): the presets of `configs/recipes/` that apply to each deployment, read on each call
+ * (a few small files) so an edited preset counts at once. Agents build launches from what is stored.
+ */
+import { join } from "node:path";
+import { loadPresets, loadScriptPresets, recipeSettingsFor } from "@benchfleet/recipes";
+import { type Deployment, type Plan, withRecipeSettings } from "@benchfleet/shared";
+import { REPO_ROOT } from "./config-files.js";
+
+function resolver(
+  dir = join(REPO_ROOT, "configs", "recipes"),
+): (d: Deployment) => ReturnType<typeof recipeSettingsFor> {
+  const presets = loadPresets(dir);
+  const scripts = loadScriptPresets(dir);
+  return (d) => recipeSettingsFor(d, { presets, scripts });
+}
+
+/** `plan` with each deployment's presets stored in it; the fingerprints of those with presets follow. */
+export function storeRecipeSettings(plan: Plan, dir?: string): Plan {
+  const settingsOf = resolver(dir);
+  return { ...plan, deployments: plan.deployments.map((d) => withRecipeSettings(d, settingsOf(d))) };
+}
+
+/**
+ * Deployments posted already planned: those without stored settings get the presets that apply
+ * now. Their fingerprint stays the one the client planned (it names the deployment to the client).
+ */
+export function settleRecipeSettings(deployments: Deployment[], dir?: string): Deployment[] {
+  if (deployments.every((d) => d.recipeSettings)) return deployments;
+  const settingsOf = resolver(dir);
+  return deployments.map((d) => {
+    if (d.recipeSettings) return d;
+    const s = settingsOf(d);
+    return s ? { ...d, recipeSettings: s } : d;
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * Recipe settings stored with a deployment (`Deployment.recipeSettings`): which presets to store
+ * for a deployment when its plan is made, and the stored ones read back as recipe options when it
+ * launches. Stored settings win over presets read from disk, so an attempt launches what was planned.
+ */
+import { type Deployment, RecipeError, type RecipeSettings } from "@benchfleet/shared";
+import type { z } from "zod";
+import type { RecipeOptions } from "./context.js";
+import { RecipePreset } from "./preset.js";
+import { findScriptPreset, ScriptPreset } from "./script-preset.js";
+
+/** The presets that apply to `d` (a matching script preset replaces the family preset); none: undefined. */
+export function recipeSettingsFor(
+  d: Deployment,
+  opts: Pick<RecipeOptions, "presets" | "scripts">,
+): RecipeSettings | undefined {
+  const script = findScriptPreset(opts.scripts, d);
+  if (script) return { script };
+  const family = opts.presets?.[d.modelPrefix];
+  return family ? { family } : undefined;
+}
+
+function parseStored<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new RecipeError(`${where}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+}
+
+/** The recipe options of a launch: the deployment's stored settings when it carries them, else `opts`. */
+export function launchOptions(d: Deployment, opts: RecipeOptions): RecipeOptions {
+  const s = d.recipeSettings;
+  if (!s) return opts;
+  const where = `${d.configKey}: the recipe settings stored with the deployment`;
+  const family = s.family ? parseStored(RecipePreset, s.family, `${where} (family preset)`) : undefined;
+  const script = s.script ? parseStored(ScriptPreset, s.script, `${where} (script preset)`) : undefined;
+  return { ...opts, presets: family ? { [d.modelPrefix]: family } : {}, scripts: script ? [script] : [] };
+}
