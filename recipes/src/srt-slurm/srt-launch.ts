@@ -7,8 +7,8 @@
  * (dynamo variables, the role's environment and the recipe's `environment`, `{node}` templating,
  * CUDA_VISIBLE_DEVICES only for a partial node), the dynamo install preamble when `dynamo.install`,
  * and the frontends of cli/mixins/frontend_stage.py (one on the head; or nginx on the head and
- * `num_additional_frontends + 1` dynamo frontends on the other nodes). TensorRT-LLM workers are
- * built by srt-trtllm.ts.
+ * `num_additional_frontends + 1` dynamo frontends on the other nodes). TensorRT-LLM and vLLM
+ * workers are built by srt-trtllm.ts and srt-vllm.ts.
  *
  * Ports are the attempt's block (ports.ts) in srtctl's roles, not srtctl's fixed numbers: several
  * attempts share a node here. Values the recipe sets itself (e.g. a bootstrap port) come after
@@ -23,6 +23,7 @@ import { configToCliArgs, dynamoInstallCommand, frontendArgs, shellQuote, templa
 import { type Mode, modelPathName, proc, recipeMounts, type SrtWorkerContext } from "./srt-process.js";
 import type { SrtRecipe } from "./srt-recipe.js";
 import { type TrtllmRecipe, trtllmWorkers } from "./srt-trtllm.js";
+import { type VllmRecipe, vllmServedModelName, vllmWorkers } from "./srt-vllm.js";
 
 export const ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.21";
 export const NATS_IMAGE = "nats:2.10.28";
@@ -40,10 +41,13 @@ export interface SrtLaunch {
 export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
   const recipe = read.recipe;
   const agg = (recipe.resources.agg_workers ?? 0) > 0;
+  const fallbackName = modelPathName(ctx.d.model);
   const served =
     recipe.backend.type === "sglang"
-      ? servedModelName(recipe as SglangRecipe, modelPathName(ctx.d.model))
-      : modelPathName(ctx.d.model);
+      ? servedModelName(recipe as SglangRecipe, fallbackName)
+      : recipe.backend.type === "vllm"
+        ? vllmServedModelName(recipe as VllmRecipe, fallbackName)
+        : fallbackName;
   const head = ctx.leader.ip;
   const frontendInternal = ctx.placement.portBase + 6;
   const dyn = {
@@ -74,7 +78,7 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
   const processes: PlacedProcess[] = [...infra(ctx, recipe)];
   if (recipe.backend.type === "sglang") processes.push(...sglangWorkers(s, recipe as SglangRecipe, dyn));
   else if (recipe.backend.type === "trtllm") processes.push(...trtllmWorkers(s, recipe as TrtllmRecipe));
-  else throw new RecipeError(`${read.file}: backend ${recipe.backend.type}: not built yet`);
+  else processes.push(...vllmWorkers(s, recipe as VllmRecipe, dyn));
 
   // frontends (cli/mixins/frontend_stage.py _compute_frontend_topology)
   const fe = recipe.frontend;
