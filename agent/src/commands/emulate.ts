@@ -53,6 +53,11 @@ interface Flags {
   slowStartS?: number;
   dropAfterTokens?: number;
   dropRequests?: number;
+  prefixCache?: boolean;
+  prefixBlockTokens: number;
+  cacheTokens?: number;
+  dramOffloadGb: number;
+  metricNames: "vllm" | "sglang";
   quiet?: boolean;
 }
 
@@ -112,6 +117,19 @@ export function registerEmulate(program: Command): void {
     )
     .option("--drop-after-tokens <n>", "fault: cut connections after this many tokens", int("--drop-after-tokens"))
     .option("--drop-requests <n>", "fault: only cut the next n requests (default all)", int("--drop-requests", 1))
+    .option("--prefix-cache", "cache prompt blocks: a prompt's cached prefix is not prefilled again")
+    .option("--prefix-block-tokens <n>", "tokens per prefix-cache block", int("--prefix-block-tokens", 1), 16)
+    .option(
+      "--cache-tokens <n>",
+      "GPU prefix-cache size in tokens (default: the KV capacity)",
+      int("--cache-tokens", 1),
+    )
+    .option("--dram-offload-gb <gb>", "host-DRAM KV offload tier, GB (0: none)", num("--dram-offload-gb"), 0)
+    .addOption(
+      new Option("--metric-names <engine>", "/metrics names: vLLM's or SGLang's")
+        .choices(["vllm", "sglang"])
+        .default("vllm"),
+    )
     .option("--quiet", "print only the listening line and errors")
     .addHelpText(
       "after",
@@ -198,5 +216,10 @@ export function toOptions(f: Flags): EmulatorOptionsInput {
     prefill: f.prefill ?? [],
     decode: f.decode ?? [],
     healthIntervalMs: f.healthIntervalMs,
+    prefixCache: f.prefixCache ?? false,
+    prefixBlockTokens: f.prefixBlockTokens,
+    cacheTokens: f.cacheTokens,
+    dramOffloadGb: f.dramOffloadGb,
+    metricNames: f.metricNames,
   };
 }

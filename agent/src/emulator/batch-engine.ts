@@ -18,6 +18,10 @@ export interface EngineRequest {
   outputTokens: number;
   /** decode role: the KV arrived from a prefill worker, skip prefill */
   prefilled?: boolean;
+  /** prompt tokens whose KV the prefix cache holds: prefill starts after them (the last token is always computed) */
+  cachedTokens?: number;
+  /** of those, tokens loaded back from host DRAM in the step that admits the request */
+  loadedTokens?: number;
   /** prefill role: done when the prompt is prefilled */
   prefillOnly?: boolean;
   /** emulated time it was queued: a step starting earlier does not admit it */
@@ -147,6 +151,7 @@ export class BatchEngine {
    */
   step(startAt = Number.POSITIVE_INFINITY): Step {
     // admit FCFS while batch slots and KV allow (no preemption: reserve prompt + output up front)
+    let loadMs = 0;
     while (this.waiting.length > 0 && this.running.size < this.opts.maxRunning) {
       const next = this.waiting[0]!;
       if ((next.queuedAt ?? Number.NEGATIVE_INFINITY) > startAt) break;
@@ -156,10 +161,11 @@ export class BatchEngine {
       this.kvReserved += need;
       this.running.set(next.id, {
         req: next,
-        prefilled: next.prefilled ? next.promptTokens : 0,
+        prefilled: next.prefilled ? next.promptTokens : Math.min(next.cachedTokens ?? 0, next.promptTokens - 1),
         generated: 0,
         reserved: need,
       });
+      if (next.loadedTokens) loadMs += this.model.hostLoadMs(next.loadedTokens);
     }
 
     const decoding: Running[] = [];
@@ -223,9 +229,11 @@ export class BatchEngine {
       prefillTokens,
       prefillAttnPairs: attnPairs,
     });
+    // loading KV back from host DRAM delays the step that admits the request
+    const ms = cost.ms + loadMs;
     this.counters.steps++;
-    this.counters.busyMs += cost.ms;
-    return { ms: cost.ms, emissions, decodeRequests: decoding.length, prefillTokens };
+    this.counters.busyMs += ms;
+    return { ms, emissions, decodeRequests: decoding.length, prefillTokens };
   }
 
   private finish(r: Running): void {

@@ -46,6 +46,8 @@ export interface ParsedRequest {
   kind: Kind;
   model: string | undefined;
   promptTokens: number;
+  /** the prompt as the prefix cache reads it: message texts in order, the prompt text, or token ids */
+  promptParts: readonly string[] | readonly number[];
   /** the text the GSM8K oracle looks at (prompt, or the last user message) */
   questionText: string | undefined;
   maxTokens: number | undefined;
@@ -82,10 +84,13 @@ export function parseBody(kind: Kind, raw: unknown, countText: (t: string) => nu
   }
   const b = res.data;
   let promptTokens: number;
+  let promptParts: readonly string[] | readonly number[];
   let questionText: string | undefined;
   if (kind === "chat") {
     const msgs = (b as ChatBody).messages;
-    promptTokens = msgs.reduce((n, m) => n + countText(messageText(m.content)), 0);
+    const texts = msgs.map((m) => messageText(m.content));
+    promptParts = texts;
+    promptTokens = texts.reduce((n, t) => n + countText(t), 0);
     const lastUser = [...msgs].reverse().find((m) => m.role === "user");
     questionText = lastUser ? messageText(lastUser.content) : undefined;
   } else {
@@ -94,9 +99,11 @@ export function parseBody(kind: Kind, raw: unknown, countText: (t: string) => nu
       p = p[0] as string | number[];
     if (typeof p === "string") {
       promptTokens = countText(p);
+      promptParts = [p];
       questionText = p;
     } else {
       promptTokens = (p as number[]).length;
+      promptParts = p as number[];
     }
   }
   if (promptTokens < 1) throw new BadRequest("invalid request: the prompt is empty");
@@ -106,6 +113,7 @@ export function parseBody(kind: Kind, raw: unknown, countText: (t: string) => nu
     kind,
     model: b.model ?? undefined,
     promptTokens,
+    promptParts,
     questionText,
     maxTokens,
     minTokens: b.min_tokens ?? 0,

@@ -42,6 +42,16 @@ export const EmulatorOptionsSchema = z
     prefill: z.array(z.string().url()).default([]),
     decode: z.array(z.string().url()).default([]),
     healthIntervalMs: z.number().int().positive().default(1000),
+    /** prefix caching of prompt blocks (prefix-cache.ts); model mode only */
+    prefixCache: z.boolean().default(false),
+    /** tokens per prefix-cache block */
+    prefixBlockTokens: z.number().int().positive().default(16),
+    /** the GPU tier's size in tokens (default: the KV capacity) */
+    cacheTokens: z.number().int().positive().optional(),
+    /** host-DRAM KV offload tier, GB (0: none) */
+    dramOffloadGb: z.number().nonnegative().default(0),
+    /** the /metrics names: vLLM's or SGLang's */
+    metricNames: z.enum(["vllm", "sglang"]).default("vllm"),
   })
   .strict()
   .superRefine((o, ctx) => {

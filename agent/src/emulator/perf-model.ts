@@ -44,6 +44,8 @@ export interface PerfConstants {
   kvTransferBaseMs: number;
   /** cost of one MTP draft pass relative to one full-model layer pass over the batch */
   mtpDraftLayers: number;
+  /** per-GPU host link (PCIe) bandwidth, GB/s, for KV loaded back from host DRAM */
+  hostLinkGBps: number;
 }
 
 export const DEFAULT_CONSTANTS: PerfConstants = {
@@ -58,6 +60,7 @@ export const DEFAULT_CONSTANTS: PerfConstants = {
   scaleOutGBps: 50,
   kvTransferBaseMs: 2,
   mtpDraftLayers: 1.5,
+  hostLinkGBps: 50,
 };
 
 /** The work of one scheduler step (all tokens across the worker's GPUs). */
@@ -225,6 +228,11 @@ export class PerfModel {
       ms += model.moeLayers * (2 * lat + (bytes / bw) * 1e3);
     }
     return ms;
+  }
+
+  /** Loading `tokens` tokens of KV back from host DRAM, every GPU over its own host link (emulated ms). */
+  hostLoadMs(tokens: number): number {
+    return ((tokens * this.kvBytesPerToken) / (this.c.hostLinkGBps * 1e9 * this.gpus)) * 1e3;
   }
 
   /** Prefill→decode KV transfer of `promptTokens` tokens (emulated ms). */

@@ -31,6 +31,7 @@ import {
   parseEmulatorOptions,
 } from "./options.js";
 import { PerfModel } from "./perf-model.js";
+import { blockHashes, PrefixCache } from "./prefix-cache.js";
 import { startRouter } from "./router.js";
 import { Scheduler } from "./scheduler.js";
 import { countTextTokens, type PlannedOutput, planOutput } from "./tokens.js";
@@ -42,6 +43,15 @@ import {
   TIME_SCALE_HEADER,
   WAVE_HEADER,
 } from "./wire.js";
+
+type MetricLine = (name: string, type: "gauge" | "counter", help: string, value: number) => void;
+interface MetricFigures {
+  running: number;
+  waiting: number;
+  kvUsage: number;
+  prompt: number;
+  generation: number;
+}
 
 /** The wave-size header: a whole number from 1 to 65536, anything else counts as 1. */
 function waveSize(v: string | string[] | undefined): number {
@@ -79,6 +89,7 @@ export async function startEmulator(input: EmulatorOptionsInput, hooks: Emulator
 interface Setup {
   perf?: PerfModel;
   scheduler?: Scheduler;
+  cache?: PrefixCache;
   servedModel: string;
   maxModelLen: number;
   describe: Record<string, unknown>;
@@ -107,8 +118,17 @@ function setup(opts: EmulatorOptions, hooks: EmulatorHooks): Setup {
     ...(opts.maxRunning ? { maxRunning: opts.maxRunning } : {}),
     ...(opts.maxBatchTokens ? { maxBatchTokens: opts.maxBatchTokens } : {}),
   });
+  const block = opts.prefixBlockTokens;
+  const cache = opts.prefixCache
+    ? new PrefixCache(
+        block,
+        (opts.cacheTokens ?? perf.kvCapacityTokens) / block,
+        (opts.dramOffloadGb * 1e9) / (perf.kvBytesPerToken * block),
+      )
+    : undefined;
   return {
     perf,
+    ...(cache ? { cache } : {}),
     scheduler: new Scheduler(perf, engineOpts, opts.timeScale),
     servedModel: opts.servedModelName ?? model.spec.name,
     maxModelLen: model.spec.maxModelLen,
@@ -124,6 +144,7 @@ function setup(opts: EmulatorOptions, hooks: EmulatorHooks): Setup {
       kv_capacity_tokens: perf.kvCapacityTokens,
       max_running: engineOpts.maxRunning,
       max_batch_tokens: engineOpts.maxBatchTokens,
+      prefix_cache: cache ? { block_tokens: block, dram_offload_gb: opts.dramOffloadGb } : null,
     },
   };
 }
@@ -145,6 +166,8 @@ class EngineServer {
   private readonly fixedBusy = new InFlightBusyClock();
   private readonly startedAt = performance.now();
   private counters = { success: 0, prompt: 0, generation: 0 };
+  /** prefix-cache counters, tokens: looked up, found (GPU or DRAM), looked up in and found in DRAM */
+  private cacheCounters = { queries: 0, hits: 0, dramQueries: 0, dramHits: 0 };
   private resolveCrashed!: () => void;
   private readonly crashed = new Promise<void>((r) => {
     this.resolveCrashed = r;
@@ -368,32 +391,15 @@ class EngineServer {
     };
     metric("benchfleet_emulated", "gauge", "1: this engine is the benchfleet emulator", 1);
     metric("benchfleet_time_scale", "gauge", "wall seconds per emulated second", this.opts.timeScale);
-    metric("vllm:num_requests_running", "gauge", "Requests in the running batch", st ? st.running : this.inFlight);
-    metric("vllm:num_requests_waiting", "gauge", "Requests waiting to be scheduled", st ? st.waiting : 0);
-    metric(
-      "vllm:kv_cache_usage_perc",
-      "gauge",
-      "KV-cache usage, 1 = full",
-      st ? st.kvUsedTokens / st.kvCapacityTokens : 0,
-    );
-    metric(
-      "vllm:prompt_tokens_total",
-      "counter",
-      "Prefill tokens processed",
-      st ? st.promptTokens : this.counters.prompt,
-    );
-    metric(
-      "vllm:generation_tokens_total",
-      "counter",
-      "Generation tokens produced",
-      st ? st.generationTokens : this.counters.generation,
-    );
-    metric("vllm:request_success_total", "counter", "Requests finished", this.counters.success);
-    // the emulated engine has no prefix cache and never preempts (it reserves KV up front)
-    const prompt = st ? st.promptTokens : this.counters.prompt;
-    metric("vllm:prefix_cache_queries_total", "counter", "Prompt tokens looked up in the prefix cache", prompt);
-    metric("vllm:prefix_cache_hits_total", "counter", "Prompt tokens found in the prefix cache", 0);
-    metric("vllm:num_preemptions_total", "counter", "Requests preempted", 0);
+    const figures = {
+      running: st ? st.running : this.inFlight,
+      waiting: st ? st.waiting : 0,
+      kvUsage: st ? st.kvUsedTokens / st.kvCapacityTokens : 0,
+      prompt: st ? st.promptTokens : this.counters.prompt,
+      generation: st ? st.generationTokens : this.counters.generation,
+    };
+    if (this.opts.metricNames === "sglang") this.sglangMetrics(metric, figures);
+    else this.vllmMetrics(metric, figures);
     const load = this.gpuLoad();
     metric("benchfleet_busy_seconds_total", "counter", "wall seconds spent in engine steps", load.busyWallMs / 1000);
     metric("benchfleet_uptime_seconds", "counter", "wall seconds since the engine started", load.wallMs / 1000);
@@ -407,6 +413,79 @@ class EngineServer {
     const text = `${lines.join("\n")}\n`;
     res.writeHead(200, this.headers({ "content-type": "text/plain; version=0.0.4" }));
     res.end(text);
+  }
+
+  private vllmMetrics(metric: MetricLine, f: MetricFigures): void {
+    metric("vllm:num_requests_running", "gauge", "Requests in the running batch", f.running);
+    metric("vllm:num_requests_waiting", "gauge", "Requests waiting to be scheduled", f.waiting);
+    metric("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage, 1 = full", f.kvUsage);
+    metric("vllm:prompt_tokens_total", "counter", "Prefill tokens processed", f.prompt);
+    metric("vllm:generation_tokens_total", "counter", "Generation tokens produced", f.generation);
+    metric("vllm:request_success_total", "counter", "Requests finished", this.counters.success);
+    // without a prefix cache every prompt token is looked up and none found
+    const c = this.cacheCounters;
+    const queries = this.s.cache ? c.queries : f.prompt;
+    metric("vllm:prefix_cache_queries_total", "counter", "Prompt tokens looked up in the prefix cache", queries);
+    metric("vllm:prefix_cache_hits_total", "counter", "Prompt tokens found in the prefix cache", c.hits);
+    if (this.opts.dramOffloadGb > 0 && this.s.cache) {
+      metric(
+        "vllm:external_prefix_cache_queries_total",
+        "counter",
+        "Prompt tokens looked up in the KV connector (host DRAM)",
+        c.dramQueries,
+      );
+      metric("vllm:external_prefix_cache_hits_total", "counter", "Prompt tokens found in host DRAM", c.dramHits);
+    }
+    // the emulated engine never preempts (it reserves KV up front)
+    metric("vllm:num_preemptions_total", "counter", "Requests preempted", 0);
+  }
+
+  private sglangMetrics(metric: MetricLine, f: MetricFigures): void {
+    metric("sglang:num_running_reqs", "gauge", "Requests in the running batch", f.running);
+    metric("sglang:num_queue_reqs", "gauge", "Requests waiting to be scheduled", f.waiting);
+    metric("sglang:token_usage", "gauge", "KV-cache usage, 1 = full", f.kvUsage);
+    metric("sglang:prompt_tokens_total", "counter", "Prefill tokens processed", f.prompt);
+    metric("sglang:generation_tokens_total", "counter", "Generation tokens produced", f.generation);
+    const c = this.cacheCounters;
+    metric(
+      "sglang:cache_hit_rate",
+      "gauge",
+      "Prompt tokens found in the prefix cache, share",
+      c.queries ? c.hits / c.queries : 0,
+    );
+    if (this.opts.dramOffloadGb > 0 && this.s.cache)
+      metric("sglang:load_back_tokens_total", "counter", "KV tokens loaded back from the host tier", c.dramHits);
+    metric("sglang:num_retracted_reqs_total", "counter", "Requests retracted", 0);
+  }
+
+  /**
+   * The prompt's cached prefix (model mode with a prefix cache): tokens the engine skips and, of
+   * those, tokens loaded back from DRAM. Counted as looked up; `commit` then stores the prompt.
+   */
+  private cacheLookup(p: ParsedRequest): { cachedTokens: number; loadedTokens: number; commit: () => void } {
+    const cache = this.s.cache;
+    if (!cache) return { cachedTokens: 0, loadedTokens: 0, commit: () => {} };
+    const hashes = blockHashes(p.promptParts, cache.blockTokens);
+    const m = cache.match(hashes);
+    const cachedTokens = Math.min((m.gpuBlocks + m.dramBlocks) * cache.blockTokens, p.promptTokens - 1);
+    const loadedTokens = Math.max(
+      0,
+      Math.min(m.dramBlocks * cache.blockTokens, cachedTokens - m.gpuBlocks * cache.blockTokens),
+    );
+    return {
+      cachedTokens,
+      loadedTokens,
+      commit: () => {
+        const c = this.cacheCounters;
+        c.queries += p.promptTokens;
+        c.hits += cachedTokens;
+        if (this.opts.dramOffloadGb > 0) {
+          c.dramQueries += Math.max(0, p.promptTokens - m.gpuBlocks * cache.blockTokens);
+          c.dramHits += loadedTokens;
+        }
+        cache.store(hashes);
+      },
+    };
   }
 
   private async controlFault(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -528,9 +607,15 @@ class EngineServer {
       const sch = this.s.scheduler;
       let arrivalEmu = sch.toEmu(arrival);
       let id = 0;
+      const cached = prefilled ? undefined : this.cacheLookup(p);
       try {
         ({ id, queuedAt: writer.queuedAtMs } = sch.submit(
-          { promptTokens: p.promptTokens, outputTokens: plan.tokens.length, prefilled },
+          {
+            promptTokens: p.promptTokens,
+            outputTokens: plan.tokens.length,
+            prefilled,
+            ...(cached ? { cachedTokens: cached.cachedTokens, loadedTokens: cached.loadedTokens } : {}),
+          },
           {
             onTokens: (n, done, emu) => {
               const r = writer.push(n, done, emu - arrivalEmu);
@@ -542,6 +627,7 @@ class EngineServer {
           },
           closedLoop,
         ));
+        cached?.commit();
         // a promised follow-up counts from when its predecessor finished, the time it is queued at
         arrivalEmu = Math.min(arrivalEmu, writer.queuedAtMs);
       } catch (err) {
@@ -625,9 +711,16 @@ class EngineServer {
     const arrivalEmu = sch.toEmu(arrival);
     let id = 0;
     let done = false;
+    const cached = this.cacheLookup(p);
     try {
       ({ id } = sch.submit(
-        { promptTokens: p.promptTokens, outputTokens: 1, prefillOnly: true },
+        {
+          promptTokens: p.promptTokens,
+          outputTokens: 1,
+          prefillOnly: true,
+          cachedTokens: cached.cachedTokens,
+          loadedTokens: cached.loadedTokens,
+        },
         {
           onTokens: (_n, _d, emu) => {
             done = true;
@@ -643,6 +736,7 @@ class EngineServer {
           },
         },
       ));
+      cached.commit();
     } catch (err) {
       this.error(res, 400, (err as Error).message);
       return;
