@@ -118,14 +118,13 @@ export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
   const out: Array<[Path, string]> = [];
   if (r.setup_script) out.push([["setup_script"], "it runs a script of the srt-slurm checkout inside each container"]);
   if (r.profiling.type !== "none") out.push([["profiling", "type"], "benchfleet does not profile (nsys/torch)"]);
-  if (r.dynamo.install) {
-    if (r.dynamo.hash)
-      out.push([["dynamo", "hash"], "a source build of dynamo at a commit (maturin) is not supported"]);
-    if (r.dynamo.top_of_tree) out.push([["dynamo", "top_of_tree"], "a source build of dynamo is not supported"]);
+  if (r.dynamo.install && r.frontend.type === "dynamo") {
+    if (r.dynamo.top_of_tree)
+      out.push([["dynamo", "top_of_tree"], "a source build of dynamo at HEAD is not reproducible"]);
+    if (r.dynamo.cargo_patches?.length)
+      out.push([["dynamo", "cargo_patches"], "patched source builds of dynamo are not supported"]);
     if (!r.dynamo.version && !r.dynamo.hash && !r.dynamo.top_of_tree && !r.dynamo.wheel)
-      out.push([["dynamo", "version"], "no version: srtctl builds dynamo from source at HEAD, not supported"]);
-    if (r.dynamo.wheel)
-      out.push([["dynamo", "wheel"], "staged ai-dynamo wheels (srtctl-runtime dynamo_wheels.py) are not supported"]);
+      out.push([["dynamo", "version"], "no version: srtctl builds dynamo from source at HEAD, not reproducible"]);
   }
   if (r.infra.etcd_nats_dedicated_node)
     out.push([

@@ -3,9 +3,8 @@
  * (backends/sglang.py `_config_to_cli_args`: keys sorted, `_` → `-`, `true` a bare flag, `false`
  * and null omitted, a list as the flag followed by each item), frontend args
  * (frontends/dynamo.py `get_frontend_args_list`: file order), `{node}` / `{node_id}` templating of
- * role environments (cli/mixins/worker_stage.py), and the dynamo install preamble
- * (core/schema.py DynamoConfig `get_install_commands`, version installs), and the engine config
- * files TensorRT-LLM workers read (backends/trtllm.py: PyYAML `safe_dump`).
+ * role environments (cli/mixins/worker_stage.py), and the engine config files TensorRT-LLM workers
+ * read (backends/trtllm.py: PyYAML `safe_dump`).
  */
 import { stringify } from "yaml";
 
@@ -60,12 +59,6 @@ export function templateEnv(
     out[k] = v.replace(/\{(node|node_id)\}/g, (_m, name: "node" | "node_id") => String(vars[name]));
   }
   return out;
-}
-
-/** `pip install` of ai-dynamo-runtime and ai-dynamo at `version`, once per node (flock). */
-export function dynamoInstallCommand(version: string): string {
-  const pip = `pip install --break-system-packages --quiet --extra-index-url https://pypi.nvidia.com ai-dynamo-runtime==${version} ai-dynamo==${version}`;
-  return `echo 'Installing dynamo ${version}...' && (flock -x 200 && ${pip}) 200>/tmp/benchfleet-dynamo-install.lock && echo 'Dynamo ${version} installed'`;
 }
 
 export function shellQuote(s: string): string {

@@ -145,9 +145,9 @@ describe("reading srt-slurm recipes", () => {
   const text = readFileSync(`${RECIPES}dsr1-fp4/gb200-disagg-1p1d.yaml`, "utf8");
 
   it("refuses a field benchfleet cannot honour at recipe-file:line:col with the row", () => {
-    const bad = text.replace("  version: 0.8.1\n", '  hash: "abc123"\n');
+    const bad = text.replace("  version: 0.8.1\n", "  top_of_tree: true\n");
     expect(() => plan(row(CONFIG_FILE, bad))).toThrow(
-      /^srt\/dsr1-fp4\/gb200-disagg-1p1d\.yaml:13:3: dynamo\.hash: cannot be honoured: .*\(row demo-dsr1-fp4-gb200-dynamo-sglang\)$/m,
+      /^srt\/dsr1-fp4\/gb200-disagg-1p1d\.yaml:13:3: dynamo\.top_of_tree: cannot be honoured: .*\(row demo-dsr1-fp4-gb200-dynamo-sglang\)$/m,
     );
   });
 

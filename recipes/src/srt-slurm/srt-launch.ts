@@ -18,8 +18,9 @@ import { RecipeError } from "@benchfleet/shared";
 import { type PlacedProcess, type RecipeContext, STAGE } from "../context.js";
 import { DECODE_COMPONENTS, PREFILL_COMPONENTS } from "../dynamo.js";
 import type { WorkerLayout } from "../placement.js";
+import { dynamoInstall } from "./dynamo-install.js";
 import type { ReadRecipe } from "./read-srt-recipe.js";
-import { configToCliArgs, dynamoInstallCommand, frontendArgs, shellQuote, templateEnv } from "./render-config.js";
+import { configToCliArgs, frontendArgs, shellQuote, templateEnv } from "./render-config.js";
 import { type Mode, modelPathName, proc, recipeMounts, type SrtWorkerContext } from "./srt-process.js";
 import type { SrtRecipe } from "./srt-recipe.js";
 import { type TrtllmRecipe, trtllmWorkers } from "./srt-trtllm.js";
@@ -50,29 +51,29 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
         : fallbackName;
   const head = ctx.leader.ip;
   const frontendInternal = ctx.placement.portBase + 6;
-  const dyn = {
+  const dyn: Record<string, string> = {
     ETCD_ENDPOINTS: `http://${head}:${ctx.shared.etcdClient}`,
     NATS_SERVER: `nats://${head}:${ctx.shared.nats}`,
     DYN_REQUEST_PLANE: recipe.dynamo.request_plane,
     DYN_SKIP_SGLANG_LOG_FORMATTING: "1",
     ...(recipe.dynamo.event_plane ? { DYN_EVENT_PLANE: recipe.dynamo.event_plane } : {}),
   };
-  const install =
-    recipe.dynamo.install && recipe.dynamo.version ? dynamoInstallCommand(recipe.dynamo.version) : undefined;
+  const install = dynamoInstall(recipe);
   const wrap = (argv: string[]) =>
-    install ? ["bash", "-c", `${install} && exec ${argv.map(shellQuote).join(" ")}`] : argv;
-  const mounts = recipeMounts(recipe);
+    install ? ["bash", "-c", `${install.preamble} && exec ${argv.map(shellQuote).join(" ")}`] : argv;
+  const mounts = [...recipeMounts(recipe), ...(install?.mounts ?? [])];
   const workerNodes = [...new Set(ctx.workers().flatMap((w) => w.ranks.map((x) => x.nodeRank)))].sort((a, b) => a - b);
   const s: SrtWorkerContext = {
     ctx,
     head,
-    etcd: dyn.ETCD_ENDPOINTS,
-    nats: dyn.NATS_SERVER,
+    etcd: dyn.ETCD_ENDPOINTS!,
+    nats: dyn.NATS_SERVER!,
     wrap,
     mounts,
     served,
     workerNodes,
     agg,
+    runtimeEnv: { ...(install?.env ?? {}), ...recipe.environment },
   };
 
   const processes: PlacedProcess[] = [...infra(ctx, recipe)];
@@ -89,7 +90,7 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
         { components: PREFILL_COMPONENTS, endpoint: "generate", count: ctx.workers("prefill").length },
         { components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers("decode").length },
       ];
-  const feEnv = { ...dyn, ...recipe.environment, ...(fe.env ?? {}) };
+  const feEnv = { ...dyn, ...s.runtimeEnv, ...(fe.env ?? {}) };
   const port = ctx.shared.endpoint;
   if (nodes === 1 || !fe.enable_multiple_frontends) {
     const argv = ["python3", "-m", "dynamo.frontend", `--http-port=${port}`, ...frontendArgs(fe.args)];
@@ -175,7 +176,7 @@ function sglangWorkers(s: SrtWorkerContext, r: SglangRecipe, dyn: Record<string,
         DYN_SYSTEM_PORT: String(slot.system),
         DYN_LOG: DEFAULT_WORKER_DYN_LOG,
         ...templateEnv(roleEnvironment(r, mode), vars),
-        ...templateEnv(r.environment, vars),
+        ...templateEnv(s.runtimeEnv, vars),
       };
       if (rank.gpus.length < ctx.placement.nodes[rank.nodeRank]!.gpuCount)
         Object.assign(env, ctx.visibleDevices(rank.gpus));

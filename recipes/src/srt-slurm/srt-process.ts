@@ -23,6 +23,8 @@ export interface SrtWorkerContext {
   /** node ranks holding workers, in order: `{node_id}` is an index into it */
   workerNodes: number[];
   agg: boolean;
+  /** srtctl's runtime environment: the dynamo wheel variables, then the recipe's `environment` */
+  runtimeEnv: Record<string, string>;
 }
 
 export function proc(

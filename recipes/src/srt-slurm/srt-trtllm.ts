@@ -71,7 +71,7 @@ export function trtllmWorkers(s: SrtWorkerContext, r: TrtllmRecipe): PlacedProce
       DYN_LOG: DEFAULT_WORKER_DYN_LOG,
       ...roleEnvironment(r, mode),
       TRTLLM_EPLB_SHM_NAME: eplbShmName(ctx.d.fingerprint, mode, w.index),
-      ...r.environment,
+      ...s.runtimeEnv,
     };
     const content = pyYamlDump(trtllmConfig(r, mode));
     w.ranks.forEach((rank, i) => {

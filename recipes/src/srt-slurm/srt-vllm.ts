@@ -162,7 +162,7 @@ export function vllmWorkers(s: SrtWorkerContext, r: VllmRecipe, dyn: Record<stri
         DYN_SYSTEM_PORT: String(slot.system),
         DYN_LOG: DEFAULT_WORKER_DYN_LOG,
         ...templateEnv(roleEnvironment(r, mode), vars),
-        ...templateEnv(r.environment, vars),
+        ...templateEnv(s.runtimeEnv, vars),
       };
       if (r.backend.set_cuda_visible_devices && rank.gpus.length < ctx.placement.nodes[rank.nodeRank]!.gpuCount)
         Object.assign(env, ctx.visibleDevices(rank.gpus));
