@@ -6,5 +6,6 @@ export * from "./analytics/compare.js";
 export * from "./analytics/interpolate.js";
 export * from "./analytics/pareto.js";
 export * from "./api-records.js";
+export * from "./engine-metrics-brief.js";
 export * from "./telemetry-summary.js";
 export * from "./unlaunchable.js";

@@ -11,6 +11,7 @@ export * from "./custom-server.js";
 export * from "./deployment.js";
 export * from "./energy-merge.js";
 export * from "./engine-metrics.js";
+export * from "./engine-metrics-brief.js";
 export * from "./free-port.js";
 export * from "./launch-plan.js";
 export * from "./master-config.js";

@@ -19,6 +19,7 @@ import {
   type RowFilter,
   reportInput,
 } from "../results/results-analytics.js";
+import { vllmFileName, vllmJsonForRow } from "../results/results-export.js";
 import { csv } from "./common.js";
 import { type Api, ApiError, notFound } from "./route.js";
 
@@ -79,6 +80,21 @@ export function registerResultsAnalyticsRoutes(api: Api, c: ControllerContext): 
     catalog ??= readSkuCatalog();
     return catalog;
   };
+
+  api.route(
+    {
+      method: "GET",
+      url: "/api/v1/results/vllm-bench",
+      role: "viewer",
+      tag: "analytics",
+      summary:
+        "every point as a `vllm bench serve` result JSON (its keys, our row under `benchfleet`), with the file name to save it under",
+      query: FilterObject.strict(),
+    },
+    async ({ query }) => ({
+      items: loadRows(c.results, toFilter(query)).map((r) => ({ file: vllmFileName(r), result: vllmJsonForRow(r) })),
+    }),
+  );
 
   api.route(
     {

@@ -47,6 +47,34 @@ const rows: ResultRow[] = [
     sweepId: "sweep-42",
   }),
 ];
+// the fastest per-user point of the h100 group is on its frontier; it carries engine metrics
+rows[0]!.result.engineMetrics = {
+  intervalMs: 1000,
+  roles: [
+    {
+      role: "worker",
+      process: "worker-0",
+      url: "http://10.0.0.1:8000/metrics",
+      engine: "sglang",
+      scrapes: 30,
+      failedScrapes: 0,
+      kvCacheUsage: { mean: 0.41, max: 0.62 },
+      requestsRunning: { mean: 3.9, max: 4 },
+      requestsWaiting: { mean: 0, max: 0 },
+      prefixCache: null,
+      specDecode: {
+        acceptanceLength: 2.41,
+        acceptanceRate: null,
+        drafts: null,
+        draftTokens: null,
+        acceptedTokens: null,
+      },
+      preemptions: null,
+      offload: null,
+    },
+  ],
+};
+
 const evalOf = (em: number, passed: boolean) => ({
   task: "gsm8k" as const,
   harness: "builtin" as const,
@@ -105,6 +133,7 @@ describe("HTML report", () => {
     expect(html).toContain("Energy per token vs interactivity (measured)");
     expect(html).toMatch(/out of range \(/); // 200 tok/s/user is beyond what was measured
     expect(html).toContain("Emulated results");
+    expect(html).toMatch(/<td>4<\/td>.*<td class="l">kv 62% · accept 2\.41<\/td><\/tr>/);
   });
 
   it("GPU-hours from point timestamps: first start to last finish × GPUs, per deployment", () => {

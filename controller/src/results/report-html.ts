@@ -7,6 +7,7 @@ import {
   type AnalyzedRow,
   analyzeRows,
   type EvalResult,
+  formatEngineMetrics,
   type GroupFrontier,
   groupFrontiers,
   groupKeyOf,
@@ -195,14 +196,14 @@ export function renderReport(input: ReportInput): string {
   h.push(`</table>`);
 
   h.push(
-    `<h2>Frontier points</h2><table><tr><th class="l">group</th><th class="l">parallelism</th><th>conc</th><th>tok/s/user</th><th>tok/s/GPU</th><th>$/M (hyperscaler)</th><th>TTFT p50 ms</th><th>E2EL p50 ms</th></tr>`,
+    `<h2>Frontier points</h2><table><tr><th class="l">group</th><th class="l">parallelism</th><th>conc</th><th>tok/s/user</th><th>tok/s/GPU</th><th>$/M (hyperscaler)</th><th>TTFT p50 ms</th><th>E2EL p50 ms</th><th class="l">engine</th></tr>`,
   );
   for (const f of tput)
     for (const p of f.points) {
       const m = p.item.metrics;
       const also = p.ties.length ? ` (+${p.ties.length} identical)` : "";
       h.push(
-        `<tr><td class="l">${esc(f.key)}</td><td class="l">${esc(parallelismLabel(p.item.row.config) + also)}</td><td>${m.concurrency}</td><td>${f1(m.interactivity)}</td><td>${f0(m.tputPerGpu)}</td><td>${f3(m.cost.hyperscaler.total)}</td><td>${f0(m.ttftMs.median)}</td><td>${f0(m.e2elMs.median)}</td></tr>`,
+        `<tr><td class="l">${esc(f.key)}</td><td class="l">${esc(parallelismLabel(p.item.row.config) + also)}</td><td>${m.concurrency}</td><td>${f1(m.interactivity)}</td><td>${f0(m.tputPerGpu)}</td><td>${f3(m.cost.hyperscaler.total)}</td><td>${f0(m.ttftMs.median)}</td><td>${f0(m.e2elMs.median)}</td><td class="l">${esc(formatEngineMetrics(p.item.row.result.engineMetrics))}</td></tr>`,
       );
     }
   h.push(`</table>`);
