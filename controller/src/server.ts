@@ -53,7 +53,14 @@ export interface ControllerHandle {
   port: number;
   cfg: ControllerConfig;
   ctx: ControllerContext;
+  /** every HTTP route the controller serves (HEAD left out) */
+  routes: readonly ControllerRoute[];
   close(): Promise<void>;
+}
+
+export interface ControllerRoute {
+  method: string;
+  url: string;
 }
 
 const MIME: Record<string, string> = {
@@ -100,6 +107,10 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
   const env = opts.env ?? process.env;
   const cfg = loadConfig(env, opts.config ?? {});
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
+  const routes: ControllerRoute[] = [];
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) if (method !== "HEAD") routes.push({ method, url: r.url });
+  });
   const log = app.log as FastifyBaseLogger;
   closers.push(() => app.close());
 
@@ -245,7 +256,7 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
       void reply.header("connection", "close");
     return reply.code(404).send({ error: "not-found", message: `no route ${req.method} ${req.url.split("?")[0]}` });
   });
-  const api = new Api(app, auth);
+  const api = new Api(app, auth, { checkResponses: env.BENCHFLEET_CHECK_RESPONSES === "1" });
   app.get("/api/v1/agents/ws", { websocket: true }, (socket) => hub.handle(socket));
   app.get(
     "/api/v1/events/ws",
@@ -341,6 +352,7 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
     port,
     cfg,
     ctx,
+    routes,
     async close() {
       if (closed) return;
       closed = true;

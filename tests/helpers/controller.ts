@@ -33,6 +33,8 @@ export function testEnv(): NodeJS.ProcessEnv {
     BENCHFLEET_OPERATOR_TOKENS: `alice:admin:${TOKENS.admin},bob:operator:${TOKENS.operator},carol:viewer:${TOKENS.viewer}`,
     BENCHFLEET_ENROLMENT_TOKENS: TOKENS.enrol,
     BENCHFLEET_AGENT_TOKENS: "pinned-1=pinned-agent-token-0123456789",
+    // every JSON answer is checked against its route's response schema (a mismatch is a 500)
+    BENCHFLEET_CHECK_RESPONSES: "1",
   };
 }
 

@@ -1,4 +1,5 @@
 /** /api/v1/jobs and /api/v1/attempts: list with filters and paging, get, cancel, retry, attempts, logs. */
+import { AttemptRecord, JobDetail, JobView, pageOf } from "@benchfleet/shared";
 import { z } from "zod";
 import type { ControllerContext } from "../context.js";
 import { JOB_STATUSES } from "../jobs/jobs.js";
@@ -32,6 +33,7 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
           ...Paging,
         })
         .strict(),
+      response: pageOf(JobView),
     },
     async ({ query }) => {
       const { total, items } = c.jobs.list(
@@ -67,6 +69,7 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
       tag: "jobs",
       summary: "one job with its attempts and deployment",
       params: IdParam,
+      response: JobDetail,
     },
     async ({ params }) => {
       const j = mustJob(params.id);
@@ -124,6 +127,7 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
       tag: "attempts",
       summary: "attempts of a job",
       params: IdParam,
+      response: z.object({ items: z.array(AttemptRecord) }).strict(),
     },
     async ({ params }) => {
       mustJob(params.id);
@@ -139,6 +143,7 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
       tag: "attempts",
       summary: "one attempt",
       params: IdParam,
+      response: AttemptRecord,
     },
     async ({ params }) => {
       const a = c.attempts.get(params.id);

@@ -1,6 +1,6 @@
 /** /api/v1/nodes: list, get, drain, undrain, quarantine, release; /api/v1/telemetry: recent telemetry. */
 
-import { NODE_STATES } from "@benchfleet/shared";
+import { NODE_STATES, NodeDetail, NodeView, pageOf } from "@benchfleet/shared";
 import { z } from "zod";
 import type { ControllerContext } from "../context.js";
 import { nodeLabels, nodeState, nodeView } from "../fleet/node-registry.js";
@@ -33,6 +33,7 @@ export function registerNodeRoutes(api: Api, c: ControllerContext): void {
           ...Paging,
         })
         .strict(),
+      response: pageOf(NodeView),
     },
     async ({ query }) => {
       const all = c.registry
@@ -89,6 +90,7 @@ export function registerNodeRoutes(api: Api, c: ControllerContext): void {
       tag: "nodes",
       summary: "one node with its recent failures",
       params: IdParam,
+      response: NodeDetail,
     },
     async ({ params }) => {
       const n = must(params.id);

@@ -1,7 +1,8 @@
 /** /api/v1/results: query point and eval results; export JSON or CSV. */
+import { PointRow, pageOf } from "@benchfleet/shared";
 import { z } from "zod";
 import type { ControllerContext } from "../context.js";
-import type { PointRow, ResultQuery } from "../results/results-db.js";
+import type { ResultQuery } from "../results/results-db.js";
 import type { Api } from "./route.js";
 
 const Filters = {
@@ -97,6 +98,7 @@ export function registerResultRoutes(api: Api, c: ControllerContext): void {
       tag: "results",
       summary: "point results by sweep / job / config / SKU / date",
       query: PagedFilters,
+      response: pageOf(PointRow),
     },
     async ({ query }) => {
       const q = toQuery(query);

@@ -1,10 +1,24 @@
 /**
  * Route helper for the REST API: one declaration gives the fastify route, zod validation of
  * params/query/body, the role check, JSON errors `{error, message, details}` and the route's entry
- * in the OpenAPI document served at `/api/v1/openapi.json`.
+ * in the OpenAPI document served at `/api/v1/openapi.json`, its response described by the zod
+ * schema the CLI and dashboard types are inferred from. With `checkResponses` (tests) every JSON
+ * response is checked against that schema and a mismatch is a 500 naming the field.
  */
 
-import { ConfigError } from "@benchfleet/shared";
+import {
+  AttemptRecord,
+  ConfigError,
+  Deployment,
+  EngineMetrics,
+  JobDetail,
+  JobView,
+  NodeDetail,
+  NodeView,
+  PointResult,
+  PointRow,
+  SweepSummary,
+} from "@benchfleet/shared";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { type Auth, type Role, roleAtLeast } from "./auth.js";
@@ -34,6 +48,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   params?: P;
   query?: Q;
   body?: B;
+  /** the JSON body of a 200 answer */
+  response?: z.ZodType;
   /** response is not JSON (CSV, text) */
   produces?: string;
 }
@@ -80,12 +96,31 @@ export function websocketBearer(req: FastifyRequest): string | undefined {
   return b === undefined ? undefined : Buffer.from(b.slice(BEARER_SUBPROTOCOL.length), "base64url").toString("utf8");
 }
 
+/** Schemas written once under `components.schemas` and referenced wherever a route uses them. */
+const NAMED = z.registry<{ id: string }>();
+for (const [id, schema] of Object.entries({
+  AttemptRecord,
+  Deployment,
+  EngineMetrics,
+  JobDetail,
+  JobView,
+  NodeDetail,
+  NodeView,
+  PointResult,
+  PointRow,
+  SweepSummary,
+}))
+  NAMED.add(schema, { id });
+
 export class Api {
   private readonly paths: Record<string, Record<string, unknown>> = {};
+  /** named schemas as answers (`X`) and as request input (`XInput`: defaults make fields optional) */
+  private readonly components: Record<string, unknown> = {};
 
   constructor(
     readonly app: FastifyInstance,
     readonly auth: Auth,
+    private readonly opts: { checkResponses?: boolean } = {},
   ) {}
 
   /** Checks the bearer token against a role; throws 401/403. */
@@ -149,21 +184,19 @@ export class Api {
         } as RouteCtx<z.infer<P>, z.infer<Q>, z.infer<B>>;
         const out = await handler(ctx);
         if (reply.sent) return reply;
+        if (this.opts.checkResponses && spec.response) checkResponse(spec, out);
         return out;
       },
     });
   }
 
   private document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>): void {
+    const json = (s: z.ZodType, io: "input" | "output" = "input") => this.jsonSchema(s, io);
+    const ok: Record<string, unknown> = spec.response
+      ? { "application/json": { schema: json(spec.response, "output") } }
+      : { [spec.produces ?? "application/json"]: {} };
     const path = spec.url.replace(/:([A-Za-z_]+)/g, "{$1}");
     const params: unknown[] = [];
-    const json = (s: z.ZodType) => {
-      try {
-        return z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
-      } catch {
-        return {};
-      }
-    };
     for (const [where, schema] of [
       ["path", spec.params],
       ["query", spec.query],
@@ -178,7 +211,7 @@ export class Api {
       tags: [spec.tag],
       parameters: params,
       responses: {
-        "200": { description: "OK", content: { [spec.produces ?? "application/json"]: {} } },
+        "200": { description: "OK", content: ok },
         "400": {
           description: "invalid input",
           content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
@@ -203,6 +236,29 @@ export class Api {
     this.paths[path][spec.method.toLowerCase()] = op;
   }
 
+  /** JSON Schema of a zod schema; the named schemas inside it go to `components` and are referenced. */
+  private jsonSchema(s: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+    const name = (id: string) => (io === "input" ? `${id}Input` : id);
+    const {
+      $schema: _,
+      $defs,
+      ...rest
+    } = z.toJSONSchema(s, {
+      io,
+      unrepresentable: "any",
+      metadata: NAMED,
+    }) as Record<string, unknown> & { $defs?: Record<string, unknown> };
+    const relink = (v: unknown): unknown =>
+      JSON.parse(
+        JSON.stringify(v).replace(
+          /"#\/\$defs\/([A-Za-z0-9_]+)"/g,
+          (_m, id: string) => `"#/components/schemas/${name(id)}"`,
+        ),
+      );
+    for (const [id, def] of Object.entries($defs ?? {})) this.components[name(id)] ??= relink(def);
+    return relink(rest) as Record<string, unknown>;
+  }
+
   openapi(version: string): unknown {
     return {
       openapi: "3.1.0",
@@ -217,6 +273,7 @@ export class Api {
       components: {
         securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
         schemas: {
+          ...this.components,
           Error: {
             type: "object",
             required: ["error", "message"],
@@ -226,6 +283,19 @@ export class Api {
       },
     };
   }
+}
+
+/** A JSON answer (as it is serialised) against its route's response schema. */
+function checkResponse(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, out: unknown): void {
+  const r = spec.response?.safeParse(JSON.parse(JSON.stringify(out ?? null)));
+  if (!r || r.success) return;
+  const i = r.error.issues[0];
+  throw new ApiError(
+    500,
+    "response-schema",
+    `${spec.method} ${spec.url}: the answer does not match its schema: ${i?.path.join(".") || "(root)"}: ${i?.message}`,
+    zodDetails(r.error),
+  );
 }
 
 /** Maps any thrown error to the API's JSON error shape. */

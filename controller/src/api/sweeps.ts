@@ -1,6 +1,6 @@
 /** /api/v1/plan and /api/v1/sweeps: dry-run plans; create, list, get, cancel, retry sweeps. */
 
-import { Deployment } from "@benchfleet/shared";
+import { Deployment, pageOf, SweepStatus, SweepSummary } from "@benchfleet/shared";
 import { z } from "zod";
 import { checkRecipes } from "../config/recipe-check.js";
 import { settleRecipeSettings } from "../config/recipe-settings.js";
@@ -72,6 +72,7 @@ export function registerSweepRoutes(api: Api, c: ControllerContext): void {
       tag: "sweeps",
       summary: "create a sweep from a plan or config texts",
       body: CreateSweep,
+      response: SweepSummary,
     },
     async ({ body, user, reply }) => {
       // the presets each deployment launches with are stored with it now (a retry launches the same)
@@ -108,9 +109,8 @@ export function registerSweepRoutes(api: Api, c: ControllerContext): void {
       role: "viewer",
       tag: "sweeps",
       summary: "list sweeps (newest first)",
-      query: z
-        .object({ status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]).optional(), ...Paging })
-        .strict(),
+      query: z.object({ status: SweepStatus.optional(), ...Paging }).strict(),
+      response: pageOf(SweepSummary),
     },
     async ({ query }) => {
       const all = c.sweeps.list().filter((s) => !query.status || s.status === query.status);
@@ -131,6 +131,7 @@ export function registerSweepRoutes(api: Api, c: ControllerContext): void {
       tag: "sweeps",
       summary: "one sweep with status and counts",
       params: IdParam,
+      response: SweepSummary,
     },
     async ({ params }) => {
       const s = c.sweeps.get(params.id);
