@@ -1,11 +1,19 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDashboard as buildDashboardFiles } from "@benchfleet/cli";
 import type { Browser, Page } from "playwright-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const SCREENSHOTS = join(ROOT, "docs/screenshots");
+/**
+ * Where screenshots and figures go: docs/screenshots with BENCHFLEET_SCREENSHOTS=1 (`pnpm
+ * screenshots`), else the test file's private temporary directory, so a test run leaves the
+ * committed images alone.
+ */
+export function screenshotDir(): string {
+  return process.env.BENCHFLEET_SCREENSHOTS === "1" ? join(ROOT, "docs/screenshots") : join(tmpdir(), "screenshots");
+}
 export { launchChromium } from "../helpers/chromium.js";
 
 /** Builds controller/dashboard → controller/public (before the controller starts: it serves public/ only if present). */
@@ -24,8 +32,14 @@ export async function signedInPage(browser: Browser, baseUrl: string, token: str
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
+  mkdirSync(screenshotDir(), { recursive: true });
+  await page.screenshot({ path: join(screenshotDir(), `${name}.png`), fullPage: false });
+}
+
+/** Writes a figures file beside the screenshots. */
+export function writeFigures(name: string, figures: unknown): void {
+  mkdirSync(screenshotDir(), { recursive: true });
+  writeFileSync(join(screenshotDir(), name), `${JSON.stringify(figures, null, 2)}\n`);
 }
 
 /** Starts recording animation-frame intervals in the page; `stop` returns them (ms). */

@@ -23,6 +23,7 @@ import {
   screenshot,
   signedInPage,
   startFrameMonitor,
+  writeFigures,
 } from "./browser.js";
 
 const redisUrl = inject("redisUrl");
@@ -548,7 +549,7 @@ describe("dashboard in Chromium", () => {
     figures.sort10kMs = Date.now() - t3;
     expect(page.url()).toContain("sort=estimatedSeconds");
     await screenshot(page, "sweep-10k");
-    writeFileSync(join(ROOT, "docs/screenshots/figures.json"), `${JSON.stringify(figures, null, 2)}\n`);
+    writeFigures("figures.json", figures);
   }, 60_000); // 9 s here; creating and paging 10,000 jobs took over 30 s once with the host at load 18
 
   it("live updates: when the controller goes away a reconnect banner shows, and it clears once the controller is back", async () => {

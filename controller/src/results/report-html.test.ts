@@ -8,7 +8,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../../../tests/helpers/chromium.js";
 import { gpuHoursFromRows, renderReport } from "./report-html.js";
 
-const SCREENSHOT = fileURLToPath(new URL("../../../docs/screenshots/report.png", import.meta.url));
+/** docs/screenshots/report.png with BENCHFLEET_SCREENSHOTS=1 (`pnpm screenshots`), else the test's private tmp */
+const SCREENSHOT =
+  process.env.BENCHFLEET_SCREENSHOTS === "1"
+    ? fileURLToPath(new URL("../../../docs/screenshots/report.png", import.meta.url))
+    : join(tmpdir(), "report.png");
 
 /** A concurrency sweep shaped like a real one: per-user speed falls as the batch grows. */
 function sweepRows(sku: "h100" | "gb200", tp: number, speed: number, start: number): ResultRow[] {
