@@ -5,7 +5,8 @@
  * `worker` pool); a worker of tp*pp*pcp GPUs larger than a node spans consecutive whole nodes,
  * its rank 0 first; smaller workers are packed onto a node, each on its own GPUs and worker slot;
  * pools never share a node unless every worker of both fits on one node. The router/frontend and
- * the load generator run on the leader (rank 0).
+ * the load generator run on the leader (rank 0). A deployment's infrastructure-only nodes
+ * (`infraNodes`) follow the workers' as its last ranks.
  */
 import { type Deployment, type Placement, RecipeError } from "@benchfleet/shared";
 import { MAX_SLOTS_PER_NODE } from "./ports.js";
@@ -86,7 +87,7 @@ export function layoutGang(d: Deployment, gpusPerNode: number = d.gpusPerNode): 
       }
     }
     checkSlots(d, workers);
-    return { gpusPerNode: G, nodes: 1, workers };
+    return { gpusPerNode: G, nodes: 1 + (d.infraNodes ?? 0), workers };
   }
   let next = 0;
   for (const s of shapes) {
@@ -123,7 +124,7 @@ export function layoutGang(d: Deployment, gpusPerNode: number = d.gpusPerNode): 
     }
   }
   checkSlots(d, workers);
-  return { gpusPerNode: G, nodes: next, workers };
+  return { gpusPerNode: G, nodes: next + (d.infraNodes ?? 0), workers };
 }
 
 function checkSlots(d: Deployment, workers: WorkerLayout[]): void {

@@ -161,6 +161,11 @@ export const Deployment = z
     prefill: PoolSpec.optional(),
     decode: PoolSpec.optional(),
     nodes: z.number().int().positive(),
+    /**
+     * nodes of `nodes` that hold infrastructure only, the gang's last ranks: etcd and NATS on a node
+     * of their own (an srt-slurm recipe's `infra.etcd_nats_dedicated_node`). Absent: none.
+     */
+    infraNodes: z.number().int().positive().optional(),
     gpus: z.number().int().positive(),
     points: z.array(LoadPoint),
     eval: z.boolean(),

@@ -364,8 +364,13 @@ function* expandEntry(
           problems.push(srt.problem);
           continue;
         }
+        const infraNodes =
+          srt && srtRecipes?.infraNodes
+            ? srtRecipes.infraNodes(srt.recipe, { configKey: le.key, gpusPerNode: runner.gpusPerNode, prefill, decode })
+            : 0;
         spec = {
           ...(srt ? { srtRecipe: srt.recipe } : {}),
+          ...(infraNodes ? { infraNodes } : {}),
           ...common,
           ...(router ? { router } : {}),
           ...(kv ? { kvP2pTransfer: kv } : {}),
@@ -376,7 +381,7 @@ function* expandEntry(
           specDecoding: m["spec-decoding"] ?? "none",
           prefill,
           decode,
-          nodes: prefill.nodes + decode.nodes,
+          nodes: prefill.nodes + decode.nodes + infraNodes,
           gpus: prefill.gpus + decode.gpus,
         };
         concs = expandConcurrency(m);

@@ -51,4 +51,20 @@ describe("the srt-slurm recipe a row names", () => {
       /^m\.yaml:18:87: dis\.scenarios\.fixed-seq-len\[0\]\.search-space\[0\]\.prefill\.additional-settings\[0\]: recipe recipes\/a\.yaml not found; searched \/dir\/recipes\/a\.yaml$/,
     );
   });
+
+  it("adds the nodes the recipe needs beyond the row's workers (a dedicated etcd/NATS node)", () => {
+    const plain = plan(source({ "recipes/a.yaml": "name: a\n" })).deployments[0]!;
+    const withInfra = source({ "recipes/a.yaml": "name: a\n" });
+    const seen: unknown[] = [];
+    withInfra.infraNodes = (ref, row) => {
+      seen.push([ref.configFile, row.configKey, row.gpusPerNode, row.prefill?.numWorker, row.decode?.tp]);
+      return 1;
+    };
+    const d = plan(withInfra).deployments[0]!;
+    expect(seen).toEqual([["recipes/a.yaml", "dis", 4, 1, 8]]);
+    expect(d.infraNodes).toBe(1);
+    expect(d.nodes).toBe(plain.nodes + 1);
+    expect(d.gpus).toBe(plain.gpus);
+    expect(plain.infraNodes).toBeUndefined();
+  });
 });

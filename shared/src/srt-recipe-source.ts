@@ -3,12 +3,21 @@
  * found by a SrtRecipeSource (the I/O lives with the caller: --srt-slurm directories). Pure.
  */
 import { type ConfigProblem, formatPath } from "./config-error.js";
-import type { SrtRecipeRef } from "./deployment.js";
+import type { Deployment, SrtRecipeRef } from "./deployment.js";
 import type { MultiNodeSearchEntry } from "./master-config.js";
 import type { LoadedEntry } from "./master-config-load.js";
 
-/** Finds `configFile` (without its `:variant` selector); an error names the paths searched. */
-export type SrtRecipeSource = (configFile: string) => { path: string; text: string } | { error: string };
+/**
+ * Finds `configFile` (without its `:variant` selector); an error names the paths searched.
+ * `infraNodes`, when given, says how many nodes beyond the row's workers the recipe needs for the
+ * row (its etcd/NATS node); 0 when the recipe cannot be read for it.
+ */
+export type SrtRecipeSource = ((configFile: string) => { path: string; text: string } | { error: string }) & {
+  infraNodes?: (ref: SrtRecipeRef, row: SrtRow) => number;
+};
+
+/** What of a deployment reading a recipe for it needs. */
+export type SrtRow = Pick<Deployment, "configKey" | "gpusPerNode" | "prefill" | "decode">;
 
 export function rowConfigFile(m: MultiNodeSearchEntry): { value: string; pool: "prefill" | "decode"; index: number }[] {
   const out: { value: string; pool: "prefill" | "decode"; index: number }[] = [];

@@ -85,6 +85,7 @@ export function hashInstall(hash: string): string {
     "git clone https://github.com/ai-dynamo/dynamo.git && " +
     `cd dynamo && git checkout ${hash} && ` +
     "cd lib/bindings/python/ && " +
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
     'export RUSTFLAGS="${RUSTFLAGS:-} -C target-cpu=native --cfg tokio_unstable" && ' +
     "rm -f /tmp/ai_dynamo_runtime*.whl && " +
     "maturin build --release -o /tmp && " +

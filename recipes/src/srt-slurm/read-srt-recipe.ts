@@ -6,11 +6,11 @@
  */
 import {
   type ConfigProblem,
-  type Deployment,
   formatProblem,
   parseYamlSource,
   RecipeError,
   type SrtRecipeRef,
+  type SrtRow,
   zodProblems,
 } from "@benchfleet/shared";
 import { SrtRecipe } from "./srt-recipe.js";
@@ -25,7 +25,7 @@ export interface ReadRecipe {
 
 type Path = Array<string | number>;
 
-export function readSrtRecipe(ref: SrtRecipeRef, d: Deployment): ReadRecipe {
+export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   const row = `row ${d.configKey}`;
   const fail = (problems: ConfigProblem[]): never => {
     throw new RecipeError(problems.map((p) => `${formatProblem(p)} (${row})`).join("\n"));
@@ -126,11 +126,6 @@ export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
     if (!r.dynamo.version && !r.dynamo.hash && !r.dynamo.top_of_tree && !r.dynamo.wheel)
       out.push([["dynamo", "version"], "no version: srtctl builds dynamo from source at HEAD, not reproducible"]);
   }
-  if (r.infra.etcd_nats_dedicated_node)
-    out.push([
-      ["infra", "etcd_nats_dedicated_node"],
-      "etcd/NATS on a node of their own needs one node beyond the row's",
-    ]);
   if (r.frontend.type !== "dynamo") out.push([["frontend", "type"], `frontend ${r.frontend.type} is not supported`]);
   if (r.frontend.dedicated_node) out.push([["frontend", "dedicated_node"], "a frontend node beyond the row's"]);
   if (r.benchmark.command)
@@ -168,7 +163,7 @@ export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
 }
 
 /** Why the recipe's resources differ from the row's pools; undefined when they agree. */
-export function topologyMismatch(r: SrtRecipe, d: Deployment): string | undefined {
+export function topologyMismatch(r: SrtRecipe, d: SrtRow): string | undefined {
   const res = r.resources;
   if (!d.prefill || !d.decode) return "the row is not a disaggregated multi-node row";
   if (res.gpus_per_node !== d.gpusPerNode)

@@ -7,6 +7,7 @@
 import type { Deployment, SrtRecipeSource } from "@benchfleet/shared";
 import { RecipeError } from "@benchfleet/shared";
 import { findUnlaunchable } from "../launchable.js";
+import { srtInfraNodes } from "./infra-nodes.js";
 
 export interface CensusEntry {
   configKey: string;
@@ -39,7 +40,13 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
       out.push({ ...base, configFile, reason: found.error });
       continue;
     }
-    const withRecipe: Deployment = { ...d, srtRecipe: { configFile, path: found.path, text: found.text } };
+    const ref = { configFile, path: found.path, text: found.text };
+    const infraNodes = srtInfraNodes(ref, d);
+    const withRecipe: Deployment = {
+      ...d,
+      srtRecipe: ref,
+      ...(infraNodes ? { infraNodes, nodes: d.nodes + infraNodes } : {}),
+    };
     let problem: string | undefined;
     try {
       problem = findUnlaunchable([withRecipe])[0]?.reason;

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { SrtRecipeSource } from "@benchfleet/shared";
+import { srtInfraNodes } from "./infra-nodes.js";
 
 export const SRT_SLURM_ENV = "BENCHFLEET_SRT_SLURM";
 
@@ -31,11 +32,13 @@ export function srtRecipeSource(dirs: string[]): SrtRecipeSource {
   for (const dir of dirs) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--srt-slurm ${dir}: no such directory`);
   }
-  return (configFile) => {
+  const source: SrtRecipeSource = (configFile) => {
     const searched = candidatePaths(dirs, configFile);
     for (const path of searched) {
       if (existsSync(path) && statSync(path).isFile()) return { path, text: readFileSync(path, "utf8") };
     }
     return { error: `recipe ${configFile} not found; searched ${searched.join(", ")}` };
   };
+  source.infraNodes = srtInfraNodes;
+  return source;
 }

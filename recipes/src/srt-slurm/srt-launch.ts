@@ -1,6 +1,7 @@
 /**
  * A launch plan from an srt-slurm recipe, as srtctl launches it (pure): etcd and NATS on the head
- * node in their own containers (srtctl brings etcd v3.5.21 and NATS v2.10.28 binaries from its
+ * node, or on a node of their own (`infra.etcd_nats_dedicated_node`: the gang's last rank, see
+ * Deployment.infraNodes), in their own containers (srtctl brings etcd v3.5.21 and NATS v2.10.28 binaries from its
  * Makefile rather than the engine image), one `python3 -m dynamo.sglang` per node of each worker
  * with srtctl's fixed flags then the recipe's engine config rendered by `_config_to_cli_args`
  * (backends/sglang.py build_worker_command), the worker environment of cli/mixins/worker_stage.py
@@ -50,10 +51,17 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
         ? vllmServedModelName(recipe as VllmRecipe, fallbackName)
         : fallbackName;
   const head = ctx.leader.ip;
+  const infraNodes = ctx.d.infraNodes ?? 0;
+  if (infraNodes !== (recipe.infra.etcd_nats_dedicated_node ? 1 : 0))
+    throw new RecipeError(
+      `${read.file}: infra.etcd_nats_dedicated_node is ${recipe.infra.etcd_nats_dedicated_node} but the deployment has ${infraNodes} infrastructure node(s): plan the row with its recipe (--srt-slurm)`,
+    );
+  const infraRank = infraNodes ? ctx.placement.nodes.length - 1 : 0;
+  const infraIp = ctx.node(infraRank).ip;
   const frontendInternal = ctx.placement.portBase + 6;
   const dyn: Record<string, string> = {
-    ETCD_ENDPOINTS: `http://${head}:${ctx.shared.etcdClient}`,
-    NATS_SERVER: `nats://${head}:${ctx.shared.nats}`,
+    ETCD_ENDPOINTS: `http://${infraIp}:${ctx.shared.etcdClient}`,
+    NATS_SERVER: `nats://${infraIp}:${ctx.shared.nats}`,
     DYN_REQUEST_PLANE: recipe.dynamo.request_plane,
     DYN_SKIP_SGLANG_LOG_FORMATTING: "1",
     ...(recipe.dynamo.event_plane ? { DYN_EVENT_PLANE: recipe.dynamo.event_plane } : {}),
@@ -76,14 +84,15 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
     runtimeEnv: { ...(install?.env ?? {}), ...recipe.environment },
   };
 
-  const processes: PlacedProcess[] = [...infra(ctx, recipe)];
+  const processes: PlacedProcess[] = [...infra(ctx, recipe, infraRank)];
   if (recipe.backend.type === "sglang") processes.push(...sglangWorkers(s, recipe as SglangRecipe, dyn));
   else if (recipe.backend.type === "trtllm") processes.push(...trtllmWorkers(s, recipe as TrtllmRecipe));
   else processes.push(...vllmWorkers(s, recipe as VllmRecipe, dyn));
 
   // frontends (cli/mixins/frontend_stage.py _compute_frontend_topology)
   const fe = recipe.frontend;
-  const nodes = ctx.placement.nodes.length;
+  // srtctl's frontends go on the worker nodes, never the infrastructure node
+  const nodes = ctx.placement.nodes.length - infraNodes;
   const instances = agg
     ? [{ components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers("prefill").length }]
     : [
@@ -226,8 +235,8 @@ export function servedModelName(r: SglangRecipe, fallback: string): string {
   return fallback;
 }
 
-function infra(ctx: RecipeContext, r: SrtRecipe): PlacedProcess[] {
-  const ip = ctx.leader.ip;
+function infra(ctx: RecipeContext, r: SrtRecipe, rank: number): PlacedProcess[] {
+  const ip = ctx.node(rank).ip;
   const { etcdClient, etcdPeer, nats } = ctx.shared;
   const etcd = proc(
     "infra-etcd",
@@ -276,8 +285,8 @@ function infra(ctx: RecipeContext, r: SrtRecipe): PlacedProcess[] {
     ];
   natsServer.health = [{ kind: "tcp", host: ip, port: nats }];
   return [
-    { nodeRank: 0, spec: etcd },
-    { nodeRank: 0, spec: natsServer },
+    { nodeRank: rank, spec: etcd },
+    { nodeRank: rank, spec: natsServer },
   ];
 }
 

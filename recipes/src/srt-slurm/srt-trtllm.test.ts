@@ -180,3 +180,40 @@ describe("launch from an srt-slurm recipe (dynamo + TensorRT-LLM, GB200, 1 prefi
     );
   });
 });
+
+describe("etcd and NATS on a node of their own (infra.etcd_nats_dedicated_node)", () => {
+  const text = `${TEXT}\ninfra:\n  etcd_nats_dedicated_node: true\n`;
+  const ref = { configFile: CONFIG_FILE, path: "srt/dsr1-fp4/gb200-trt-1p1d-mtp.yaml", text };
+
+  it("asks the planner for one node beyond the workers, and none for a recipe without it", () => {
+    const source = srtRecipeSource([RECIPES]);
+    expect(source.infraNodes?.(ref, row())).toBe(1);
+    expect(source.infraNodes?.({ ...ref, text: TEXT }, row())).toBe(0);
+    expect(source.infraNodes?.({ ...ref, text: "name: [" }, row())).toBe(0);
+  });
+
+  it("puts etcd and NATS alone on the gang's last node; workers and frontends on the others point at it", () => {
+    const d = { ...row(text), infraNodes: 1 };
+    d.nodes += 1;
+    const p = plan(d);
+    expect(p.nodes).toHaveLength(4);
+    const last = p.nodes[3]!;
+    expect(last.processes.map((x) => x.name).sort()).toEqual(["infra-etcd", "infra-nats"]);
+    for (const x of procs(p).filter((x) => x.pr.role !== "infra")) {
+      expect(x.rank).not.toBe(3);
+      if (x.pr.env.ETCD_ENDPOINTS)
+        expect(x.pr.env.ETCD_ENDPOINTS).toBe(`http://${last.ip}:${byName(p, "infra-etcd").ports.client}`);
+    }
+    expect(byName(p, "decode-0-rank0").env.NATS_SERVER).toBe(
+      `nats://${last.ip}:${byName(p, "infra-nats").ports.client}`,
+    );
+    expect(byName(p, "decode-0-rank0").env.HEAD_NODE_IP).toBe(p.nodes[0]!.ip);
+    expect(new URL(p.endpoint.baseUrl).hostname).toBe(p.nodes[0]!.ip);
+  });
+
+  it("refuses a deployment planned without the recipe's infrastructure node", () => {
+    expect(() => plan(row(text))).toThrow(
+      /infra\.etcd_nats_dedicated_node is true but the deployment has 0 infrastructure node\(s\)/,
+    );
+  });
+});
