@@ -102,6 +102,7 @@ export class RecipeContext {
           ep: d.ep ?? 1,
           dpAttn: d.dpAttn ?? false,
           conc: this.conc,
+          ...(d.maxModelLen !== undefined ? { maxModelLen: d.maxModelLen } : {}),
         })
       : { name: "script:none", parts: [] };
     if (

@@ -11,6 +11,16 @@ export { type GangNode, layoutGang, nodesNeeded, placeGang, poolShapes } from ".
 export { checkPortBase } from "./ports.js";
 export { RecipePreset } from "./preset.js";
 export { loadPresets, loadScriptPresets } from "./preset-loader.js";
+export { compareWithScript, type ScriptComparison, type ScriptDifference } from "./script-check.js";
+export { parseScriptPreset, ScriptPreset } from "./script-preset.js";
+export {
+  type DraftMeta,
+  draftScriptPreset,
+  renderScriptPresetYaml,
+  type ScriptObservation,
+  type ScriptPoint,
+} from "./script-preset-draft.js";
+export { canonicalFlag, parseServerArgv, type ServerCommand } from "./server-command.js";
 export { readSrtRecipe } from "./srt-slurm/read-srt-recipe.js";
 export { type CensusEntry, reasonKind, srtRecipeCensus } from "./srt-slurm/recipe-census.js";
 export { candidatePaths, SRT_SLURM_ENV, srtRecipeSource, srtSlurmDirsFromEnv } from "./srt-slurm/recipe-dirs.js";

@@ -4,7 +4,7 @@
  * holding the server flags and env that script passes, with the script's own conditions (ISL/OSL, TP,
  * EP, DP attention, concurrency) as `when`. A reviewer reads a file beside its script; a lab updates
  * it when the script changes. Values may name the script's variables (`$CONC`, `$TP`, `$EP_SIZE`,
- * `$ISL`, `$OSL`), filled in per launch. Parsing and matching are pure; reading files is
+ * `$ISL`, `$OSL`, `$MAX_MODEL_LEN`), filled in per launch. Parsing and matching are pure; reading files is
  * preset-loader.ts.
  */
 import { type Deployment, loadYaml, RecipeError } from "@benchfleet/shared";
@@ -98,6 +98,15 @@ interface ScriptFacts {
   ep: number;
   dpAttn: boolean;
   conc: number;
+  /** ISL + OSL + 256 as the lab's generator sets it; absent for agentic rows */
+  maxModelLen?: number;
+}
+
+/** The script variables a preset value may name, for one launch. */
+export function scriptVars(f: ScriptFacts): Record<string, number> {
+  const vars: Record<string, number> = { CONC: f.conc, TP: f.tp, EP_SIZE: f.ep, ISL: f.isl, OSL: f.osl };
+  if (f.maxModelLen !== undefined) vars.MAX_MODEL_LEN = f.maxModelLen;
+  return vars;
 }
 
 const asList = <T>(v: T | T[] | undefined): T[] | undefined =>
@@ -150,7 +159,7 @@ export function scriptLayer(preset: ScriptPreset, engine: Engine, f: ScriptFacts
   if (preset.engine !== engine) {
     throw new RecipeError(`${preset.script}: preset engine ${preset.engine} but the framework runs ${engine}`);
   }
-  const vars = { CONC: f.conc, TP: f.tp, EP_SIZE: f.ep, ISL: f.isl, OSL: f.osl };
+  const vars = scriptVars(f);
   const parts: LayerPart[] = [];
   for (const rule of preset.rules) {
     if (!ruleApplies(rule.when, f)) continue;

@@ -4,6 +4,7 @@ import { buildLaunchPlan, formatLaunchPlan, type GangNode, layoutGang } from "@b
 import { CliError, commaList, type Deployment, type LaunchPlan, RecipeError } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { collectDirs } from "../option-checks.js";
+import { registerLab } from "./recipe-lab.js";
 
 const DEFAULT_PORT_BASE = 20480;
 
@@ -107,4 +108,5 @@ export function register(program: Command): void {
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : text);
       if (results.some((r) => r.error)) process.exitCode = 1;
     });
+  registerLab(recipe);
 }

@@ -1,0 +1,214 @@
+/**
+ * Runs an InferenceX single-node benchmark script with every command that would touch a GPU, the
+ * network or the machine replaced by a stub, and records the server command it starts: its argv,
+ * the environment it inherits and, for TensorRT-LLM, the options file it names. The script runs
+ * under bash as the lab's workflow runs it (the same env contract: MODEL, TP, EP_SIZE, CONC, ...),
+ * in a scratch copy of its folder whose `benchmark_lib.sh` is a stub: `wait_for_server_ready`
+ * ends the script once the server has been recorded. So conditions on ISL/OSL/TP/EP/CONC, arrays,
+ * arithmetic and heredocs are evaluated by bash itself, not re-implemented.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { parseServerArgv, type ServerCommand } from "@benchfleet/recipes";
+
+/** The values the lab's workflow passes to a benchmark script for one point. */
+export interface ScriptInputs {
+  model: string;
+  isl: number;
+  osl: number;
+  tp: number;
+  ep: number;
+  dpAttn: boolean;
+  conc: number;
+  maxModelLen: number;
+  precision: string;
+  framework: string;
+  spec: "mtp" | "none";
+}
+
+export interface ScriptTrace {
+  command: ServerCommand;
+  /** the argv as the script ran it (wrappers such as mpirun included) */
+  argv: string[];
+}
+
+/** The stand-in for the script's scratch folder in traced values (paths into the copy of the lab tree). */
+export const LAB_ROOT_TOKEN = "$LAB";
+
+const RECORD = `#!/bin/bash
+# records the server command, its environment and its options file, then exits as if served
+out="$TRACE_OUT"
+printf '%s\\0' "$@" > "$out/argv"
+env -0 > "$out/env"
+prev=""
+for a in "$@"; do
+  case "$prev" in --config|--extra_llm_api_options|--extra-llm-api-options) [ -f "$a" ] && cp "$a" "$out/config.yaml";; esac
+  case "$a" in --config=*|--extra_llm_api_options=*) f="\${a#*=}"; [ -f "$f" ] && cp "$f" "$out/config.yaml";; esac
+  prev="$a"
+done
+exit 0
+`;
+
+const PYTHON = `#!/bin/bash
+if [ "$1" = "-m" ] && { [ "$2" = "sglang.launch_server" ] || [ "$2" = "atom.entrypoints.openai_server" ]; }; then
+  exec "$TRACE_BIN/.record" python3 "$@"
+fi
+exit 0
+`;
+
+const MPIRUN = `#!/bin/bash
+# drops mpirun's own options and runs the command it wraps
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n|-np|-N|-x|--bind-to|--map-by|--mca|-H|--host|--hostfile) shift 2;;
+    -*) shift;;
+    *) break;;
+  esac
+done
+exec "$@"
+`;
+
+const LIB = `# stand-in for benchmarks/benchmark_lib.sh: no GPU monitor, no download, no benchmark
+export PORT="\${PORT:-8888}"
+check_env_vars() { :; }
+start_gpu_monitor() { :; }
+stop_gpu_monitor() { :; }
+setup_eval_context() { EVAL_MAX_MODEL_LEN="$MAX_MODEL_LEN"; }
+compute_eval_context_length() { echo "$MAX_MODEL_LEN"; }
+get_native_max_context_length() { echo "$MAX_MODEL_LEN"; }
+wait_for_gpu_clean() { :; }
+wait_for_amd_gpu_clean() { :; }
+wait_for_server_ready() { wait; exit 0; }
+wait_for_ready() { wait; exit 0; }
+run_benchmark_serving() { wait; exit 0; }
+run_eval() { :; }
+append_lm_eval_summary() { :; }
+command_not_found_handle() { return 0; }
+`;
+
+const STUB_COMMANDS = [
+  "pip",
+  "pip3",
+  "hf",
+  "huggingface-cli",
+  "nvidia-smi",
+  "rocm-smi",
+  "amd-smi",
+  "curl",
+  "wget",
+  "sleep",
+];
+const SERVER_COMMANDS = ["vllm", "sglang", "trtllm-serve"];
+
+/**
+ * Traces `script` (a file in a lab checkout's `benchmarks/single_node/<subdir>/`) for one point.
+ * Throws when the script exits non-zero or starts no known server, with its stderr's tail.
+ */
+export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrace {
+  const root = mkdtempSync(join(tmpdir(), "benchfleet-trace-"));
+  try {
+    const bin = join(root, "bin");
+    const out = join(root, "out");
+    const sub = basename(dirname(script));
+    const scriptDir = join(root, "benchmarks", "single_node", sub);
+    const work = join(root, "workspace");
+    for (const d of [bin, out, scriptDir, work]) mkdirSync(d, { recursive: true });
+    const exe = (name: string, text: string) => {
+      writeFileSync(join(bin, name), text);
+      chmodSync(join(bin, name), 0o755);
+    };
+    exe(".record", RECORD);
+    for (const c of SERVER_COMMANDS) exe(c, `#!/bin/bash\nexec "$TRACE_BIN/.record" ${c} "$@"\n`);
+    for (const c of ["python", "python3"]) exe(c, PYTHON);
+    exe("mpirun", MPIRUN);
+    for (const c of STUB_COMMANDS) exe(c, "#!/bin/bash\nexit 0\n");
+    writeFileSync(join(root, "benchmarks", "benchmark_lib.sh"), LIB);
+    // the scripts write logs under /workspace: the scratch copy writes them in the scratch folder
+    const text = readFileSync(script, "utf8").replaceAll("/workspace", work);
+    const copy = join(scriptDir, basename(script));
+    writeFileSync(copy, text);
+    const envIn = scriptEnv(inputs, { PATH: `${bin}:/usr/bin:/bin`, HOME: root, TRACE_OUT: out, TRACE_BIN: bin });
+    const run = spawnSync("bash", [copy], { cwd: work, env: envIn, encoding: "utf8", timeout: 30_000 });
+    const argvFile = join(out, "argv");
+    if (run.status !== 0 || !existsSync(argvFile)) {
+      const tail = `${run.stderr ?? ""}${run.error ? String(run.error) : ""}`.trim().split("\n").slice(-6).join("\n");
+      throw new Error(
+        `${script}: ${run.status !== 0 ? `exited ${run.status ?? run.signal}` : "started no server"} for ${describe(inputs)}${tail ? `:\n${tail}` : ""}`,
+      );
+    }
+    const unroot = (s: string) => s.replaceAll(join(root, "benchmarks"), `${LAB_ROOT_TOKEN}/benchmarks`);
+    const argv = readFileSync(argvFile, "utf8").split("\0").slice(0, -1).map(unroot);
+    const envOut = Object.fromEntries(
+      readFileSync(join(out, "env"), "utf8")
+        .split("\0")
+        .filter((l) => l.includes("="))
+        .map((l) => [l.slice(0, l.indexOf("=")), unroot(l.slice(l.indexOf("=") + 1))] as const),
+    );
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(envOut))
+      if (!HARNESS_ENV.has(k) && !k.startsWith("BASH_FUNC_") && envIn[k] !== v) env[k] = v;
+    const configFile = join(out, "config.yaml");
+    const config = existsSync(configFile) ? readFileSync(configFile, "utf8") : undefined;
+    const command = parseServerArgv(argv, env, config);
+    if (!command) throw new Error(`${script}: the recorded command is not a known server: ${argv.join(" ")}`);
+    return { command, argv };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Env the harness or the shell sets, never the script's choice. */
+const HARNESS_ENV = new Set(["PWD", "OLDPWD", "SHLVL", "_", "TRACE_OUT", "TRACE_BIN", "PATH", "HOME", "PORT"]);
+
+function describe(i: ScriptInputs): string {
+  return `ISL=${i.isl} OSL=${i.osl} TP=${i.tp} EP_SIZE=${i.ep} DP_ATTENTION=${i.dpAttn} CONC=${i.conc}`;
+}
+
+/** The lab workflow's env contract (.github/workflows/benchmark-tmpl.yml) for one point. */
+function scriptEnv(i: ScriptInputs, extra: Record<string, string>): Record<string, string> {
+  return {
+    ...extra,
+    MODEL: i.model,
+    ISL: String(i.isl),
+    OSL: String(i.osl),
+    MAX_MODEL_LEN: String(i.maxModelLen),
+    TP: String(i.tp),
+    EP_SIZE: String(i.ep),
+    DP_ATTENTION: String(i.dpAttn),
+    CONC: String(i.conc),
+    PRECISION: i.precision,
+    FRAMEWORK: i.framework,
+    SPEC_DECODING: i.spec,
+    PP_SIZE: "1",
+    DCP_SIZE: "1",
+    PCP_SIZE: "1",
+    DISAGG: "false",
+    RUN_EVAL: "false",
+    EVAL_ONLY: "false",
+    RANDOM_RANGE_RATIO: "0.8",
+    RESULT_FILENAME: "result",
+    RESULT_DIR: "results",
+    SCENARIO_SUBDIR: "fixed_seq_len/",
+    IS_AGENTIC: "0",
+  };
+}
+
+/**
+ * The script a single-node row runs, as the lab's runner launchers pick it: first
+ * `<model>_<precision>_<sku>_<framework>[_mtp].sh`, then the older name with `_trt`/`_atom` only.
+ */
+export function labScriptFor(
+  scriptDir: string,
+  key: { model: string; precision: string; sku: string; framework: string; spec: string },
+): string | undefined {
+  const base = `${key.model}_${key.precision}_${key.sku}`;
+  const mtp = key.spec === "mtp" ? "_mtp" : "";
+  const legacy = key.framework === "trt" || key.framework === "atom" ? `_${key.framework}` : "";
+  for (const name of [`${base}_${key.framework}${mtp}.sh`, `${base}${legacy}${mtp}.sh`]) {
+    const p = join(scriptDir, name);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}

@@ -1,0 +1,207 @@
+/**
+ * Single-node rows of a lab checkout's master configs held against the lab's own benchmark
+ * scripts: which script each row runs, the script's server command at each of the row's points
+ * (traced, lab-script-trace.ts), benchfleet's launch at the same point, and the difference. Used by
+ * `benchfleet recipe import-script` (drafts presets) and `recipe check-scripts` (the census).
+ */
+import { join } from "node:path";
+import { planFromFiles } from "@benchfleet/controller";
+import {
+  buildLaunchPlan,
+  compareWithScript,
+  type DraftMeta,
+  draftScriptPreset,
+  parseServerArgv,
+  type RecipeOptions,
+  renderScriptPresetYaml,
+  type ScriptComparison,
+  type ScriptDifference,
+  type ScriptObservation,
+  type ScriptPoint,
+  type ServerCommand,
+} from "@benchfleet/recipes";
+import { type Deployment, RecipeError } from "@benchfleet/shared";
+import { labScriptFor, traceLabScript } from "./lab-script-trace.js";
+
+const SCRIPT_SUBDIR = join("benchmarks", "single_node", "fixed_seq_len");
+
+export interface LabRow {
+  d: Deployment;
+  /** the script the lab's runner picks for the row (absolute path); undefined when none exists */
+  script?: string;
+}
+
+/** The single-node fixed-seq-len deployments of the checkout's master configs and their scripts. */
+export function labSingleNodeRows(ix: string, runners?: string): LabRow[] {
+  const plan = planFromFiles({
+    config: [join(ix, "configs")],
+    ...(runners ? { runners } : {}),
+    scenarios: ["fixed-seq-len"],
+  });
+  return plan.deployments
+    .filter((d) => !d.multinode && !d.prefill && !d.decode && !d.agentic)
+    .map((d) => {
+      const script = labScriptFor(join(ix, SCRIPT_SUBDIR), {
+        model: d.modelPrefix,
+        precision: d.precision,
+        sku: d.sku,
+        framework: d.framework,
+        spec: d.specDecoding === "mtp" ? "mtp" : "none",
+      });
+      return script ? { d, script } : { d };
+    });
+}
+
+export function pointOf(d: Deployment, conc: number): ScriptPoint {
+  return {
+    isl: d.isl,
+    osl: d.osl,
+    tp: d.tp!,
+    ep: d.ep ?? 1,
+    dpAttn: d.dpAttn ?? false,
+    conc,
+    maxModelLen: d.maxModelLen ?? d.isl + d.osl + 256,
+  };
+}
+
+/** The script's server command at one point of a row. */
+export function traceRow(row: Required<LabRow>, conc: number): ServerCommand {
+  const p = pointOf(row.d, conc);
+  return traceLabScript(row.script, {
+    ...p,
+    model: row.d.model,
+    precision: row.d.precision,
+    framework: row.d.framework,
+    spec: row.d.specDecoding === "mtp" ? "mtp" : "none",
+  }).command;
+}
+
+/** benchfleet's worker command for one point of a deployment (launch-per-point sizing), on stand-in nodes. */
+export function launchCommand(d: Deployment, conc: number, opts: RecipeOptions): ServerCommand {
+  const point = d.points.find((p) => p.concurrency === conc);
+  if (!point) throw new Error(`${d.configKey}: no point with concurrency ${conc}`);
+  const nodes = [{ rank: 0, hostname: "node-00", ip: "10.0.0.1", gpuCount: d.gpusPerNode, rdmaDevices: [] }];
+  const vendor = d.sku.startsWith("mi") ? "amd" : "nvidia";
+  const lp = buildLaunchPlan(d, { nodes, portBase: 20480, vendor }, { ...opts, point });
+  const proc = lp.nodes.flatMap((n) => n.processes).find((p) => p.role === "worker");
+  if (!proc) throw new RecipeError(`${d.configKey}: the launch has no worker process`);
+  const optionsFile = proc.files.find((f) => f.path.endsWith(".yaml") || f.path.endsWith(".yml"));
+  const cmd = parseServerArgv(proc.argv, proc.env, optionsFile?.content);
+  if (!cmd) throw new RecipeError(`${d.configKey}: the worker's argv names no known server: ${proc.argv.join(" ")}`);
+  return cmd;
+}
+
+export interface PointCheck {
+  configKey: string;
+  script?: string;
+  conc: number;
+  point: ScriptPoint;
+  /** why the row could not be compared (no script, the launch refused, the trace failed) */
+  error?: string;
+  comparison?: ScriptComparison;
+  /** differences the row's preset names under not-reproduced (`--flag ...: why`) */
+  excused?: ScriptDifference[];
+}
+
+/** A difference a preset's not-reproduced note names: the note starts with `--<flag> ` or `<ENV>=`. */
+function isExcused(m: ScriptDifference, notes: readonly string[]): boolean {
+  const names =
+    m.kind === "flag" ? [`--${m.name} `, `--${m.name}:`] : m.kind === "env" ? [`${m.name}=`] : [`${m.name}:`];
+  return notes.some((n) => names.some((p) => n.startsWith(p)));
+}
+
+/** Every point of every row: the launch against the script. */
+export function checkLabRows(rows: readonly LabRow[], opts: RecipeOptions): PointCheck[] {
+  const out: PointCheck[] = [];
+  for (const row of rows) {
+    for (const conc of [...new Set(row.d.points.map((p) => p.concurrency))].sort((a, b) => a - b)) {
+      const base = { configKey: row.d.configKey, conc, point: pointOf(row.d, conc) };
+      if (!row.script) {
+        out.push({ ...base, error: "the lab has no script for this key" });
+        continue;
+      }
+      try {
+        const script = traceRow(row as Required<LabRow>, conc);
+        const ours = launchCommand(row.d, conc, opts);
+        const comparison = compareWithScript(script, ours);
+        const name = row.script.split("/").pop();
+        const notes = opts.scripts?.find((p) => p.script.split("/").pop() === name)?.["not-reproduced"] ?? [];
+        const excused = comparison.missing.filter((m) => isExcused(m, notes));
+        comparison.missing = comparison.missing.filter((m) => !isExcused(m, notes));
+        out.push({ ...base, script: row.script, comparison, ...(excused.length ? { excused } : {}) });
+      } catch (e) {
+        out.push({ ...base, script: row.script, error: (e as Error).message });
+      }
+    }
+  }
+  return out;
+}
+
+/** Drafts of script presets, one per script the rows run, from every point of every row using it. */
+export function draftPresets(
+  rows: readonly LabRow[],
+  opts: { existing: ReadonlyMap<string, { "not-reproduced"?: string[] }> },
+): { name: string; text: string }[] {
+  const byScript = new Map<string, Required<LabRow>[]>();
+  for (const r of rows)
+    if (r.script) byScript.set(r.script, [...(byScript.get(r.script) ?? []), r as Required<LabRow>]);
+  const out: { name: string; text: string }[] = [];
+  for (const [script, list] of [...byScript.entries()].sort()) {
+    const first = list[0]!.d;
+    const rel = `${SCRIPT_SUBDIR.replaceAll("\\", "/")}/${script.split("/").pop()}`;
+    const name = script.split("/").pop()!.replace(/\.sh$/, "");
+    const observations: ScriptObservation[] = [];
+    for (const row of list) {
+      for (const conc of [...new Set(row.d.points.map((p) => p.concurrency))]) {
+        observations.push({
+          point: pointOf(row.d, conc),
+          script: traceRow(row, conc),
+          entry: launchCommand(row.d, conc, { presets: {}, scripts: [] }),
+        });
+      }
+    }
+    const meta: DraftMeta = {
+      script: rel,
+      model: first.modelPrefix,
+      precision: first.precision,
+      sku: first.sku,
+      framework: first.framework,
+      spec: first.specDecoding === "mtp" ? "mtp" : "none",
+      engine: observations[0]!.script.engine,
+      ...(opts.existing.get(name)?.["not-reproduced"]
+        ? { "not-reproduced": opts.existing.get(name)!["not-reproduced"]! }
+        : {}),
+    };
+    const preset = draftScriptPreset(meta, observations);
+    out.push({
+      name,
+      text: renderScriptPresetYaml(
+        preset,
+        observations.map((o) => o.point),
+      ),
+    });
+  }
+  return out;
+}
+
+/** One line per failing point group: key, script, concurrencies, what differs. */
+export function formatChecks(checks: readonly PointCheck[]): { text: string; failing: number } {
+  const groups = new Map<string, { concs: number[]; what: string }>();
+  let ok = 0;
+  for (const c of checks) {
+    const what = c.error
+      ? `error: ${c.error.split("\n")[0]}`
+      : c
+          .comparison!.missing.map((m) => `${m.kind} ${m.name}: script ${m.script ?? "-"}, ours ${m.ours ?? "-"}`)
+          .join("; ");
+    if (!what) {
+      ok++;
+      continue;
+    }
+    const k = `${c.configKey} (${c.script?.split("/").pop() ?? "no script"}, ${c.point.isl}/${c.point.osl} tp${c.point.tp} ep${c.point.ep}${c.point.dpAttn ? " dpa" : ""})\n    ${what}`;
+    groups.set(k, { concs: [...(groups.get(k)?.concs ?? []), c.conc], what });
+  }
+  let text = `${ok} of ${checks.length} points launch with every flag, env and option their script passes\n`;
+  for (const [k, g] of groups) text += `  - conc ${g.concs.join(",")}: ${k}\n`;
+  return { text, failing: checks.length - ok };
+}
