@@ -82,7 +82,9 @@ export function launchCommand(d: Deployment, conc: number, opts: RecipeOptions):
   if (!point) throw new Error(`${d.configKey}: no point with concurrency ${conc}`);
   const nodes = [{ rank: 0, hostname: "node-00", ip: "10.0.0.1", gpuCount: d.gpusPerNode, rdmaDevices: [] }];
   const vendor = d.sku.startsWith("mi") ? "amd" : "nvidia";
-  const lp = buildLaunchPlan(d, { nodes, portBase: 20480, vendor }, { ...opts, point });
+  // the presets under test are `opts`, not those stored with the deployment when it was planned
+  const { recipeSettings: _stored, ...bare } = d;
+  const lp = buildLaunchPlan(bare, { nodes, portBase: 20480, vendor }, { ...opts, point });
   const proc = lp.nodes.flatMap((n) => n.processes).find((p) => p.role === "worker");
   if (!proc) throw new RecipeError(`${d.configKey}: the launch has no worker process`);
   const optionsFile = proc.files.find((f) => f.path.endsWith(".yaml") || f.path.endsWith(".yml"));

@@ -51,7 +51,7 @@ describe("recipe settings stored with a deployment", () => {
     const s = recipeSettingsFor(h200, { presets, scripts })!;
     expect(s.family).toBeUndefined();
     expect(s.script?.script).toBe("benchmarks/single_node/fixed_seq_len/dsr1_fp8_h200.sh");
-    const mi = { ...h200, sku: "mi300x" as const, configKey: "dsr1-fp8-mi300x-sglang" };
+    const mi = { ...h200, sku: "h100" as const, configKey: "dsr1-fp8-h100-sglang" };
     expect(recipeSettingsFor(mi, { presets, scripts })).toEqual({ family: presets.dsr1 });
     expect(recipeSettingsFor(vllmRow(), { presets, scripts })).toBeUndefined();
   });
