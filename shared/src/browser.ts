@@ -3,6 +3,7 @@
  * summaries that import nothing from Node.
  */
 export * from "./analytics/compare.js";
+export * from "./analytics/explorer-point.js";
 export * from "./analytics/interpolate.js";
 export * from "./analytics/pareto.js";
 export * from "./api-records.js";

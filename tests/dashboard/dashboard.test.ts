@@ -441,7 +441,7 @@ describe("dashboard in Chromium", () => {
   }, 90_000);
 
   it("results: the frontier chart draws the measured points, hover shows a point's configuration, emulated results are badged", async () => {
-    await page.goto(`${ctl.url}/#/results?group=sku`);
+    await page.goto(`${ctl.url}/#/results?series=sku`);
     await page.waitForFunction(
       () => Number(document.querySelector('[data-testid="chart-stats"]')?.getAttribute("data-points")) >= 9,
       undefined,
@@ -476,14 +476,16 @@ describe("dashboard in Chromium", () => {
     await expect
       .poll(() => page.locator('[data-testid="at-table"] tbody tr').count(), { timeout: 10_000 })
       .toBeGreaterThanOrEqual(2);
-    // the analytics API's cost frontier (SKU catalog rates applied by the controller) draws too
+    // the second chart (cost per M tokens from the SKU catalog's rates) draws the same points
     await page.waitForFunction(
-      () => Number(document.querySelector('[data-testid="server-frontier-stats"]')?.getAttribute("data-groups")) >= 2,
+      () =>
+        document.querySelector('[data-testid="second-chart-stats"]')?.getAttribute("data-points") ===
+        document.querySelector('[data-testid="chart-stats"]')?.getAttribute("data-points"),
       undefined,
       { timeout: 10_000 },
     );
-    await page.waitForSelector('[data-testid="server-frontier-chart"] canvas'); // built in an effect after the stats render
-    expect(await page.locator('[data-testid="server-frontier-chart"] canvas').count()).toBe(1);
+    await page.waitForSelector('[data-testid="second-chart"] canvas'); // built in an effect after the stats render
+    expect(await page.locator('[data-testid="second-chart"] canvas').count()).toBe(1);
     // history of one configuration (frontier per sweep date) from the analytics API
     await page.selectOption('[data-testid="results-configKey"]', "demo-dsr1-fp8-h100-sglang");
     await page.waitForSelector('[data-testid="history"] tbody tr');

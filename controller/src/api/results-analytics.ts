@@ -3,7 +3,14 @@
  * interactivities, history per sweep and image, comparison of two sweeps, the HTML report of a
  * sweep, and import of rows parsed by the CLI (`results import`).
  */
-import { AXIS_NAMES, type AxisName, type RatesCatalog, ResultRow } from "@benchfleet/shared";
+import {
+  AXIS_NAMES,
+  type AxisName,
+  analyzeRows,
+  explorerPointOf,
+  type RatesCatalog,
+  ResultRow,
+} from "@benchfleet/shared";
 import { z } from "zod";
 import { readSkuCatalog } from "../config/config-files.js";
 import type { ControllerContext } from "../context.js";
@@ -110,6 +117,19 @@ export function registerResultsAnalyticsRoutes(api: Api, c: ControllerContext): 
       loadRows(c.results, toFilter(query))
         .filter((r) => r.result.status === "ok")
         .map(labAggRowOf),
+  );
+
+  api.route(
+    {
+      method: "GET",
+      url: "/api/v1/results/points",
+      role: "viewer",
+      tag: "analytics",
+      summary:
+        "successful points for the results explorer: scenario and series fields, interactivity/E2E latency/TTFT, throughput per GPU, cost per M tokens, energy per token, engine metrics, job",
+      query: FilterObject.strict(),
+    },
+    async ({ query }) => ({ points: analyzeRows(loadRows(c.results, toFilter(query)), rates()).map(explorerPointOf) }),
   );
 
   api.route(

@@ -128,11 +128,12 @@ export function loadRows(results: ResultsDb, f: RowFilter = {}): ResultRow[] {
   const where = conds.length ? `WHERE ${conds.join(" AND ")}` : "";
   const measured = results.db
     .prepare(
-      `SELECT point_key, attempt_id, sweep_id, fingerprint, engine_version, deployment, result FROM point_results ${where} ORDER BY id`,
+      `SELECT point_key, attempt_id, job_id, sweep_id, fingerprint, engine_version, deployment, result FROM point_results ${where} ORDER BY id`,
     )
     .all(...params) as Array<{
     point_key: string;
     attempt_id: string;
+    job_id: string;
     sweep_id: string;
     fingerprint: string;
     engine_version: string | null;
@@ -160,6 +161,7 @@ export function loadRows(results: ResultsDb, f: RowFilter = {}): ResultRow[] {
       provenance: {
         kind: "measured",
         attemptId: m.attempt_id,
+        jobId: m.job_id,
         ...(m.engine_version ? { engineVersion: m.engine_version } : {}),
       },
       config: resultConfigFromDeployment(deployment),

@@ -1,5 +1,6 @@
 export * from "./axes.js";
 export * from "./compare.js";
+export * from "./explorer-point.js";
 export * from "./grouping.js";
 export * from "./interpolate.js";
 export * from "./monotone-spline.js";

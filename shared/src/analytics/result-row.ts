@@ -61,6 +61,8 @@ export const Provenance = z
     /** result keys the source did not have (filled with 0 in `bench`, never used by the math) */
     missing: z.array(z.string()).optional(),
     attemptId: z.string().optional(),
+    /** measured rows: the job that measured the point */
+    jobId: z.string().optional(),
     /** engine version the agent reported for the attempt */
     engineVersion: z.string().optional(),
   })

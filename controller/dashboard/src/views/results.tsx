@@ -1,30 +1,37 @@
 /**
- * Results explorer: frontier charts (throughput/GPU, energy per token or TTFT against
- * interactivity), grouped by SKU / framework / precision / spec / model, log-scale toggle, hover
- * shows the configuration behind a point, a table at target interactivities, and the analytics
- * API's cost frontier, history and sweep comparison. Emulated results are badged everywhere.
+ * Results explorer: one model family and one ISL/OSL at a time (never pooled), filtered by
+ * precision, SKU, framework, spec decoding and sweep; series by any combination of SKU ×
+ * framework × precision × spec decoding; x interactivity / E2E latency / TTFT against y throughput
+ * per GPU / cost per M tokens / energy per token, on a main and a second chart that both honour
+ * every filter; the table at target x values; history of a configuration. Emulated results are
+ * badged everywhere.
  */
-import type { FrontierView } from "@benchfleet/shared/browser";
+import type { ExplorerPoint } from "@benchfleet/shared/browser";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import type uPlot from "uplot";
-import { ApiError, api, itemsOf } from "../api.js";
+import { ApiError, api } from "../api.js";
 import { EmulatedBadge } from "../components/badge.js";
+import { ExplorerChart } from "../components/explorer-chart.js";
 import { FilterSelect } from "../components/filter-select.js";
-import { FrontierChart } from "../components/frontier-chart.js";
-import { SweepComparison } from "../components/sweep-comparison.js";
-import { UPlotChart } from "../components/uplot-chart.js";
 import { setParams } from "../hooks.js";
-import { fmtNum } from "../lib/format.js";
 import {
-  buildChart,
-  type ChartRow,
-  GROUP_BY,
-  type GroupBy,
-  PALETTE,
-  tableAtTargets,
-  Y_METRICS,
-  type YMetric,
-} from "../lib/frontier-chart.js";
+  buildExplorerChart,
+  defaultTargets,
+  type ExplorerChart as ExplorerChartModel,
+  type ExplorerFilter,
+  explorerTable,
+  listParam,
+  pooledDims,
+  type Scenario,
+  SERIES_DIMS,
+  scenarioKey,
+  scenarios,
+  selectPoints,
+  X_AXES,
+  type XAxis,
+  Y_AXES,
+  type YAxis,
+} from "../lib/explorer.js";
+import { fmtNum } from "../lib/format.js";
 import type { Route } from "../lib/url-state.js";
 
 /** A JSON answer of the analytics API shown as a table (its rows' scalar fields). */
@@ -135,78 +142,132 @@ function AnalyticsSection(props: { title: string; path: string | undefined; test
   );
 }
 
-type ServerFrontierGroup = Pick<FrontierView, "key" | "points">;
-
-/** The analytics API's frontiers on a second axis pair (cost or energy vs interactivity), with the SKU catalog's rates applied server-side. */
-function ServerFrontier(props: { path: string; log: boolean }) {
-  const [y, setY] = useState("cost");
-  const [groups, setGroups] = useState<ServerFrontierGroup[] | undefined>();
-  const [error, setError] = useState("");
-  useEffect(() => {
-    let live = true;
-    api<{ groups: ServerFrontierGroup[] }>(`${props.path}&x=interactivity&y=${y}`)
-      .then((d) => {
-        if (!live) return;
-        setGroups(d.groups);
-        setError("");
-      })
-      .catch((e) => live && setError((e as Error).message));
-    return () => {
-      live = false;
-    };
-  }, [props.path, y]);
-  const model = useMemo(() => {
-    const pts = (groups ?? [])
-      .flatMap((g, gi) => g.points.map((p) => ({ gi, x: p.x, y: p.y })))
-      .sort((a, b) => a.x - b.x);
-    const data: Array<Array<number | null>> = [pts.map((p) => p.x)];
-    (groups ?? []).forEach((_, gi) => data.push(pts.map((p) => (p.gi === gi ? p.y : null))));
-    return data;
-  }, [groups]);
-  const key = `${y}|${props.log}|${(groups ?? []).map((g) => g.key).join(",")}`;
-  const options = useMemo<Omit<uPlot.Options, "width" | "height">>(
-    () => ({
-      scales: { x: { time: false, distr: props.log ? 3 : 1 }, y: { distr: props.log ? 3 : 1 } },
-      axes: [
-        { label: "Interactivity (tok/s/user)" },
-        { label: y.startsWith("cost") ? "$ per M tokens" : y === "joulesPerToken" ? "J per token" : y, size: 70 },
-      ],
-      series: [
-        {},
-        ...(groups ?? []).map((g, i) => ({
-          label: g.key,
-          stroke: PALETTE[i % PALETTE.length],
-          width: 2,
-          spanGaps: true,
-          points: { show: true, size: 7 },
-        })),
-      ],
-      legend: { live: false },
-    }),
-    [key],
+/** Checkboxes over `values` kept in the URL as a comma list; unset means all. */
+function Checks(props: {
+  route: Route;
+  param: string;
+  label: string;
+  values: readonly string[];
+  text?: (v: string) => string;
+  /** unset: all values (the default) or none of them */
+  unsetMeans?: "all" | "none";
+}) {
+  const { route, param, values } = props;
+  const given = listParam(route.params[param]);
+  const chosen = given ?? (props.unsetMeans === "none" ? [] : values);
+  const toggle = (v: string, on: boolean) => {
+    const next = values.filter((x) => (x === v ? on : chosen.includes(x)));
+    setParams(route, {
+      [param]: next.length === values.length && props.unsetMeans !== "none" ? undefined : next.join(","),
+    });
+  };
+  return (
+    <span class="checks" data-testid={`results-${param}`}>
+      {props.label}:{" "}
+      {values.map((v) => (
+        <label key={v}>
+          <input
+            type="checkbox"
+            value={v}
+            checked={chosen.includes(v)}
+            onChange={(e) => toggle(v, (e.target as HTMLInputElement).checked)}
+          />
+          {props.text ? props.text(v) : v}{" "}
+        </label>
+      ))}
+    </span>
   );
+}
+
+const distinctOf = (points: readonly ExplorerPoint[], f: (p: ExplorerPoint) => string) =>
+  [...new Set(points.map(f))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+
+function TargetsTable(props: { chart: ExplorerChartModel; x: XAxis; y: YAxis; targets: number[]; route: Route }) {
+  const { chart, x, y, targets } = props;
+  const rows = explorerTable(chart, x, y, targets);
   return (
     <div class="card">
       <h3>
-        Frontier from the analytics API{" "}
-        <select value={y} onChange={(e) => setY((e.target as HTMLSelectElement).value)} data-testid="server-frontier-y">
-          <option value="cost">cost per M tokens (hyperscaler)</option>
-          <option value="costNeocloud">cost per M tokens (neocloud)</option>
-          <option value="costRental">cost per M tokens (rental)</option>
-          <option value="joulesPerToken">energy per token (J)</option>
-        </select>{" "}
-        <span class="muted small" data-testid="server-frontier-stats" data-groups={groups?.length ?? 0}>
-          {groups ? `${groups.length} groups` : ""}
+        {Y_AXES[y].label} at target {X_AXES[x].short}{" "}
+        <input
+          value={targets.join(",")}
+          size={22}
+          data-testid="at-targets"
+          onChange={(e) => setParams(props.route, { targets: (e.target as HTMLInputElement).value || undefined })}
+          title={`comma-separated ${X_AXES[x].short}`}
+        />
+      </h3>
+      <table class="grid" data-testid="at-table">
+        <thead>
+          <tr>
+            <th>Series</th>
+            {targets.map((t) => (
+              <th key={t}>
+                @ {fmtNum(t)} {X_AXES[x].short}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.key}>
+              <td>
+                {r.key}
+                {r.emulated && <EmulatedBadge />}
+              </td>
+              {r.cells.map((c, i) => (
+                <td key={i} title={c.message} data-ok={c.ok ? "1" : "0"}>
+                  {c.ok ? fmtNum(c.value, y === "tputPerGpu" ? 1 : 3) : <span class="muted small">out of range</span>}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="muted small">
+        Monotone cubic along each series' frontier; no extrapolation beyond the measured range. Default targets lie
+        inside the range the frontiers cover.
+      </p>
+    </div>
+  );
+}
+
+function ChartCard(props: {
+  title: string;
+  chart: ExplorerChartModel;
+  x: XAxis;
+  y: YAxis;
+  log: boolean;
+  testId: string;
+  statsId: string;
+  height?: number;
+}) {
+  const { chart } = props;
+  const frontier = chart.series.reduce((n, s) => n + s.frontier.length, 0);
+  return (
+    <div class="card">
+      <h3>
+        {props.title}{" "}
+        <span
+          class="muted small"
+          data-testid={props.statsId}
+          data-points={chart.pointAt.length}
+          data-series={chart.series.length}
+          data-frontier={frontier}
+        >
+          {chart.pointAt.length} points, {chart.series.length} series, {frontier} on frontiers
         </span>
       </h3>
-      {error ? <p class="muted">{error}</p> : groups && groups.length === 0 ? <p class="muted">no frontier</p> : null}
-      {groups && groups.length > 0 && (
-        <UPlotChart
-          options={options}
-          data={model as uPlot.AlignedData}
-          optionsKey={key}
-          height={300}
-          testId="server-frontier-chart"
+      {chart.pointAt.length === 0 ? (
+        <p class="muted">no successful point with both values matches</p>
+      ) : (
+        <ExplorerChart
+          chart={chart}
+          x={props.x}
+          y={props.y}
+          log={props.log}
+          testId={props.testId}
+          height={props.height}
         />
       )}
     </div>
@@ -215,93 +276,94 @@ function ServerFrontier(props: { path: string; log: boolean }) {
 
 export function ResultsView(props: { route: Route; onError: (m: string) => void }) {
   const p = props.route.params;
-  const [rows, setRows] = useState<ChartRow[] | undefined>();
-  const y = (p.y as YMetric) in Y_METRICS ? (p.y as YMetric) : "tputPerGpu";
-  const by = (GROUP_BY as readonly string[]).includes(p.group ?? "") ? (p.group as GroupBy) : "sku";
+  const [points, setPoints] = useState<ExplorerPoint[] | undefined>();
+  const emulatedQ = p.emulated === "false" ? "false" : "any";
+  useEffect(() => {
+    api<{ points: ExplorerPoint[] }>(`/results/points?emulated=${emulatedQ}`)
+      .then((d) => setPoints(d.points))
+      .catch((e) => props.onError(`results: ${(e as Error).message}`));
+  }, [emulatedQ]);
+
+  const all = points ?? [];
+  const list = scenarios(all);
+  const chosen = list.find((s) => s.family === p.model && String(s.isl) === p.isl && String(s.osl) === p.osl);
+  const scenario: Scenario | undefined = chosen ?? list[0];
+  const inScenario = useMemo(
+    () => (scenario ? selectPoints(all, scenario) : []),
+    [points, scenario && scenarioKey(scenario)],
+  );
+  const filter: ExplorerFilter = {
+    precisions: listParam(p.precision),
+    skus: listParam(p.sku),
+    frameworks: listParam(p.framework),
+    ...(p.spec === "on" || p.spec === "off" ? { spec: p.spec } : {}),
+    ...(p.sweep ? { sweep: p.sweep } : {}),
+  };
+  const selected = useMemo(
+    () => (scenario ? selectPoints(inScenario, scenario, filter) : []),
+    [inScenario, p.precision, p.sku, p.framework, p.spec, p.sweep],
+  );
+  const x: XAxis = p.x && p.x in X_AXES ? (p.x as XAxis) : "interactivity";
+  const y: YAxis = p.y && p.y in Y_AXES ? (p.y as YAxis) : "tputPerGpu";
+  const y2: YAxis = p.y2 && p.y2 in Y_AXES ? (p.y2 as YAxis) : y === "cost" ? "tputPerGpu" : "cost";
+  const dims = listParam(p.series, SERIES_DIMS) ?? [...SERIES_DIMS];
   const log = p.log === "1";
-  const targets = (p.targets ?? "20,35,50,100")
+  const chart = useMemo(() => buildExplorerChart(selected, x, y, dims), [selected, x, y, dims.join(",")]);
+  const chart2 = useMemo(() => buildExplorerChart(selected, x, y2, dims), [selected, x, y2, dims.join(",")]);
+  const given = (p.targets ?? "")
     .split(",")
     .map(Number)
     .filter((n) => Number.isFinite(n) && n > 0);
-
-  useEffect(() => {
-    const qs = new URLSearchParams({ emulated: p.emulated === "false" ? "false" : "any", limit: "5000" });
-    if (p.sweep) qs.set("sweep", p.sweep);
-    if (p.sku) qs.set("sku", p.sku);
-    api(`/results?${qs}`)
-      .then((d) => setRows(itemsOf<ChartRow>(d)))
-      .catch((e) => props.onError(`results: ${(e as Error).message}`));
-  }, [p.sweep, p.sku, p.emulated]);
-
-  const filtered = useMemo(
-    () =>
-      (rows ?? []).filter(
-        (r) =>
-          (!p.model || r.model === p.model) &&
-          (!p.isl || String(r.isl) === p.isl) &&
-          (!p.osl || String(r.osl) === p.osl) &&
-          (!p.framework || r.framework === p.framework),
-      ),
-    [rows, p.model, p.isl, p.osl, p.framework],
-  );
-  const chart = useMemo(() => buildChart(filtered, y, by), [filtered, y, by]);
-  const distinct = (f: (r: ChartRow) => string | number) =>
-    [...new Set((rows ?? []).map(f).map(String))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  const select = (key: string, label: string, values: readonly string[], allLabel = "all", fallback = "") => (
-    <FilterSelect
-      route={props.route}
-      param={key}
-      label={label}
-      values={values}
-      allLabel={allLabel}
-      fallback={fallback}
-      testId={`results-${key}`}
-    />
-  );
-  const table = useMemo(() => tableAtTargets(chart.groups, targets), [chart, p.targets]);
-  const emulatedQ = p.emulated === "false" ? "false" : "any";
-  const frontierQs = new URLSearchParams({ emulated: emulatedQ });
-  for (const k of ["model", "isl", "osl", "sku"] as const) if (p[k]) frontierQs.set(k === "sku" ? "skus" : k, p[k]!);
+  const targets = given.length ? given : defaultTargets(chart, x);
+  const pooled = pooledDims(selected, dims);
+  const setScenario = (v: string) => {
+    const s = list.find((c) => scenarioKey(c) === v);
+    if (s)
+      setParams(props.route, {
+        model: s.family,
+        isl: String(s.isl),
+        osl: String(s.osl),
+        precision: undefined,
+        sku: undefined,
+        framework: undefined,
+        targets: undefined,
+      });
+  };
+  const sweeps = distinctOf(inScenario, (q) => q.sweepId);
 
   return (
     <section>
       <h2>Results {chart.emulated && <EmulatedBadge />}</h2>
       <div class="filters">
-        {select(
-          "sweep",
-          "Sweep",
-          distinct((r) => r.sweepId),
-        )}
-        {select(
-          "model",
-          "Model",
-          distinct((r) => r.model),
-        )}
-        {select(
-          "isl",
-          "ISL",
-          distinct((r) => r.isl),
-        )}
-        {select(
-          "osl",
-          "OSL",
-          distinct((r) => r.osl),
-        )}
-        {select(
-          "sku",
-          "SKU",
-          distinct((r) => r.sku),
-        )}
-        {select(
-          "framework",
-          "Framework",
-          distinct((r) => r.framework),
-        )}
+        <label>
+          Model and ISL/OSL{" "}
+          <select
+            value={scenario ? scenarioKey(scenario) : ""}
+            onChange={(e) => setScenario((e.target as HTMLSelectElement).value)}
+            data-testid="results-scenario"
+          >
+            {list.map((s) => (
+              <option key={scenarioKey(s)} value={scenarioKey(s)}>
+                {s.family} · ISL/OSL {s.isl}/{s.osl} ({s.points} points)
+              </option>
+            ))}
+          </select>
+        </label>
+        <FilterSelect route={props.route} param="sweep" label="Sweep" values={sweeps} testId="results-sweep" />
+        <FilterSelect
+          route={props.route}
+          param="spec"
+          label="Spec decoding"
+          values={["on", "off"]}
+          text={(v) => (v === "on" ? "MTP / spec only" : "without spec only")}
+          allLabel="with and without"
+          testId="results-spec"
+        />
         <label>
           Emulated{" "}
           <select
             value={p.emulated ?? ""}
-            onChange={(e) => setParams(props.route, { emulated: (e.target as HTMLSelectElement).value })}
+            onChange={(e) => setParams(props.route, { emulated: (e.target as HTMLSelectElement).value || undefined })}
           >
             <option value="">included (badged)</option>
             <option value="false">excluded</option>
@@ -309,8 +371,48 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
         </label>
       </div>
       <div class="filters">
-        {select("y", "Y", Object.keys(Y_METRICS), "", "tputPerGpu")}
-        {select("group", "Group by", GROUP_BY, "", "sku")}
+        <Checks
+          route={props.route}
+          param="precision"
+          label="Precision"
+          values={distinctOf(inScenario, (q) => q.precision)}
+        />
+        <Checks route={props.route} param="sku" label="SKU" values={distinctOf(inScenario, (q) => q.sku)} />
+        <Checks
+          route={props.route}
+          param="framework"
+          label="Framework"
+          values={distinctOf(inScenario, (q) => q.framework)}
+        />
+      </div>
+      <div class="filters">
+        <Checks
+          route={props.route}
+          param="series"
+          label="Series by"
+          values={SERIES_DIMS}
+          text={(d) => (d === "spec" ? "spec decoding" : d)}
+        />
+        <FilterSelect
+          route={props.route}
+          param="x"
+          label="X"
+          values={Object.keys(X_AXES)}
+          allLabel=""
+          fallback="interactivity"
+          text={(v) => X_AXES[v as XAxis].label}
+          testId="results-x"
+        />
+        <FilterSelect
+          route={props.route}
+          param="y"
+          label="Y"
+          values={Object.keys(Y_AXES)}
+          allLabel=""
+          fallback="tputPerGpu"
+          text={(v) => Y_AXES[v as YAxis].label}
+          testId="results-y"
+        />
         <label>
           <input
             type="checkbox"
@@ -321,66 +423,48 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
           log scale
         </label>
       </div>
-      <div class="card">
-        <h3>
-          {Y_METRICS[y].label} vs interactivity{" "}
-          <span
-            class="muted small"
-            data-testid="chart-stats"
-            data-points={chart.rowAt.length}
-            data-frontier={chart.groups.reduce((s, g) => s + g.frontier.length, 0)}
-          >
-            {chart.rowAt.length} points, {chart.groups.length} groups,{" "}
-            {chart.groups.reduce((s, g) => s + g.frontier.length, 0)} on frontiers
-          </span>
-        </h3>
-        {rows === undefined ? (
-          <p class="muted">loading…</p>
-        ) : chart.rowAt.length === 0 ? (
-          <p class="muted">no successful points match</p>
-        ) : null}
-        <FrontierChart chart={chart} y={y} log={log} testId="frontier-chart" />
-      </div>
-      <div class="card">
-        <h3>
-          Throughput per GPU at target interactivity{" "}
-          <input
-            value={p.targets ?? "20,35,50,100"}
-            size={18}
-            onChange={(e) => setParams(props.route, { targets: (e.target as HTMLInputElement).value })}
-            title="comma-separated tok/s/user"
-          />
-        </h3>
-        <table class="grid" data-testid="at-table">
-          <thead>
-            <tr>
-              <th>Group</th>
-              {targets.map((t) => (
-                <th key={t}>@ {t} tok/s/user</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {table.map((r) => (
-              <tr key={r.key}>
-                <td>
-                  {r.key}
-                  {r.emulated && <EmulatedBadge />}
-                </td>
-                {r.cells.map((c, i) => (
-                  <td key={i} title={c.message}>
-                    {c.ok ? fmtNum(c.value) : <span class="muted small">out of range</span>}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <p class="muted small">
-          Monotone cubic along each group's frontier; no extrapolation beyond the measured range.
+      {pooled.length > 0 && (
+        <p class="notice small" data-testid="results-pooled">
+          Each series pools {pooled.join(", ")}: add {pooled.length === 1 ? "it" : "them"} to "Series by" to split.
         </p>
+      )}
+      {points === undefined ? (
+        <p class="muted">loading…</p>
+      ) : list.length === 0 ? (
+        <p class="muted">no successful points</p>
+      ) : null}
+      <ChartCard
+        title={`${Y_AXES[y].label} vs ${X_AXES[x].label}`}
+        chart={chart}
+        x={x}
+        y={y}
+        log={log}
+        testId="frontier-chart"
+        statsId="chart-stats"
+      />
+      <TargetsTable chart={chart} x={x} y={y} targets={targets} route={props.route} />
+      <div class="filters">
+        <FilterSelect
+          route={props.route}
+          param="y2"
+          label="Second chart"
+          values={Object.keys(Y_AXES)}
+          allLabel=""
+          fallback={y2}
+          text={(v) => Y_AXES[v as YAxis].label}
+          testId="results-y2"
+        />
       </div>
-      <ServerFrontier path={`/results/frontier?${frontierQs}`} log={log} />
+      <ChartCard
+        title={`${Y_AXES[y2].label} vs ${X_AXES[x].label}`}
+        chart={chart2}
+        x={x}
+        y={y2}
+        log={log}
+        testId="second-chart"
+        statsId="second-chart-stats"
+        height={300}
+      />
       <AnalyticsSection
         title="History (frontier per date)"
         path={
@@ -389,37 +473,25 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
             : undefined
         }
         testId="history"
-        hint="add configKey=<key> to the URL or pick a config key below"
+        hint="pick a config key below"
       />
       <div class="filters">
-        {select("configKey", "History of config key", [...new Set((rows ?? []).map((r) => r.configKey))].sort())}
-        {select(
-          "a",
-          "Compare sweep A",
-          distinct((r) => r.sweepId),
-        )}
-        {select(
-          "b",
-          "with sweep B",
-          distinct((r) => r.sweepId),
+        <FilterSelect
+          route={props.route}
+          param="configKey"
+          label="History of config key"
+          values={distinctOf(selected, (q) => q.configKey)}
+          testId="results-configKey"
+        />
+        {sweeps.length >= 2 && scenario && (
+          <a
+            href={`#/compare?sweeps=${sweeps.slice(-2).join(",")}&model=${encodeURIComponent(scenario.family)}&isl=${scenario.isl}&osl=${scenario.osl}`}
+            data-testid="results-compare-link"
+          >
+            compare the last two sweeps of this scenario
+          </a>
         )}
       </div>
-      {p.a && p.b ? (
-        <SweepComparison
-          sweepIds={[p.a, p.b]}
-          y={y}
-          by="none"
-          log={log}
-          filters={{ model: p.model, isl: p.isl, osl: p.osl }}
-        />
-      ) : (
-        <div class="card">
-          <h3>Compare two sweeps</h3>
-          <p class="muted small">
-            pick sweeps A and B, or open <a href="#/compare">Compare</a> for more than two
-          </p>
-        </div>
-      )}
     </section>
   );
 }

@@ -1,0 +1,128 @@
+/**
+ * The results explorer's chart: per series every point (scatter) and its Pareto frontier (joined)
+ * on the chosen x and y axes. Hovering shows the point's full configuration, latency, cost, energy
+ * and engine metrics; clicking a measured point opens its job.
+ */
+import type { ExplorerPoint } from "@benchfleet/shared/browser";
+import { useMemo, useRef, useState } from "preact/hooks";
+import type uPlot from "uplot";
+import { type ExplorerChart as Chart, X_AXES, type XAxis, Y_AXES, type YAxis } from "../lib/explorer.js";
+import { fmtNum } from "../lib/format.js";
+import { PALETTE } from "../lib/frontier-chart.js";
+import { UPlotChart } from "./uplot-chart.js";
+
+const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(0)}%`);
+
+/** The tooltip's text for one point. */
+export function explorerTooltipText(p: ExplorerPoint, series?: string): string {
+  const e = p.engine;
+  const lines = [
+    ...(series ? [series] : []),
+    `${p.configKey}  [${p.emulated ? "emulated" : p.imported ? "imported" : "measured"}]`,
+    `${p.model} · ${p.precision} · ${p.sku} · ${p.framework} · spec ${p.spec ? p.specDecoding : "off"}`,
+    `${p.parallelism}${p.disagg ? " (disagg)" : ""} · ${p.gpus} GPUs${p.nodes ? ` · ${p.nodes} nodes` : ""} · conc ${p.concurrency} · ISL/OSL ${p.isl}/${p.osl}`,
+    `${fmtNum(p.tputPerGpu)} tok/s/GPU (${fmtNum(p.outputTputPerGpu)} output) at ${fmtNum(p.interactivity)} tok/s/user`,
+    `TTFT ${fmtNum(p.ttftMs)} ms · E2E ${fmtNum(p.e2elMs)} ms`,
+    `cost $${fmtNum(p.costPerMillion, 3)}/M tokens · energy ${p.joulesPerToken === null ? "–" : `${fmtNum(p.joulesPerToken, 3)} J/token`}`,
+    e
+      ? `engine: KV cache ${pct(e.kvCacheUsage)} · prefix hits ${pct(e.prefixHitRate)} · MTP acceptance ${e.acceptanceLength === null ? "–" : fmtNum(e.acceptanceLength, 2)}`
+      : "engine: no metrics scraped",
+    `image ${p.image}${p.engineVersion ? ` · engine ${p.engineVersion}` : ""}`,
+    `sweep ${p.sweepId}${p.jobId ? ` · job ${p.jobId} (click to open)` : ""}`,
+  ];
+  return lines.join("\n");
+}
+
+export function ExplorerChart(props: {
+  chart: Chart;
+  x: XAxis;
+  y: YAxis;
+  log: boolean;
+  testId: string;
+  height?: number;
+}) {
+  const { chart, x, y, log } = props;
+  const [hover, setHover] = useState<{ point?: ExplorerPoint; left: number; top: number }>({ left: 0, top: 0 });
+  const wrap = useRef<HTMLDivElement>(null);
+  const pointAt = useRef(chart.pointAt);
+  pointAt.current = chart.pointAt;
+  const optionsKey = `${x}|${y}|${log}|${chart.series.map((s) => s.key).join(",")}`;
+  const options = useMemo<Omit<uPlot.Options, "width" | "height">>(() => {
+    const series: uPlot.Series[] = [{ label: X_AXES[x].label }];
+    chart.series.forEach((s, i) => {
+      const color = PALETTE[i % PALETTE.length]!;
+      const name = `${s.key}${s.emulated ? " (emulated)" : ""}`;
+      series.push({
+        label: `${name} (all points)`,
+        class: "bf-scatter",
+        stroke: color,
+        paths: () => null,
+        points: { show: true, size: 6, stroke: color, fill: `${color}55` },
+      });
+      series.push({
+        label: name,
+        class: "bf-frontier",
+        stroke: color,
+        width: 2,
+        spanGaps: true,
+        points: { show: true, size: 8, stroke: color, fill: color },
+      });
+    });
+    return {
+      mode: 1,
+      scales: { x: { time: false, distr: log ? 3 : 1 }, y: { distr: log ? 3 : 1 } },
+      axes: [{ label: X_AXES[x].label }, { label: Y_AXES[y].label, size: 70 }],
+      series,
+      legend: { live: false },
+      cursor: { points: { show: false } },
+      hooks: {
+        // a click opens the job of the point under the cursor
+        ready: [
+          (u: uPlot) =>
+            u.over.addEventListener("click", () => {
+              const idx = u.cursor.idx;
+              const jobId = idx === null || idx === undefined ? null : pointAt.current[idx]?.jobId;
+              if (jobId) location.hash = `#/jobs/${encodeURIComponent(jobId)}`;
+            }),
+        ],
+        setCursor: [
+          (u: uPlot) => {
+            const idx = u.cursor.idx;
+            const p = idx === null || idx === undefined ? undefined : pointAt.current[idx];
+            const o = u.over.getBoundingClientRect();
+            const w = wrap.current?.getBoundingClientRect() ?? o;
+            setHover({
+              point: p,
+              left: o.left - w.left + (u.cursor.left ?? 0),
+              top: o.top - w.top + (u.cursor.top ?? 0),
+            });
+          },
+        ],
+      },
+    };
+  }, [optionsKey]);
+  const p = hover.point;
+  const s = p ? chart.series.find((g) => g.points.includes(p)) : undefined;
+  const where = s && p ? `${s.key} · ${s.frontier.includes(p) ? "on the frontier" : "dominated"}` : undefined;
+  return (
+    <div ref={wrap} style={{ position: "relative" }}>
+      <UPlotChart
+        options={options}
+        data={chart.data as uPlot.AlignedData}
+        optionsKey={optionsKey}
+        height={props.height ?? 380}
+        testId={props.testId}
+      />
+      {p && (
+        <div
+          class="tooltip"
+          style={{ left: `${hover.left + 12}px`, top: `${hover.top + 12}px` }}
+          data-testid="chart-tooltip"
+          data-job={p.jobId ?? ""}
+        >
+          {explorerTooltipText(p, where)}
+        </div>
+      )}
+    </div>
+  );
+}
