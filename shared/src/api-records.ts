@@ -211,8 +211,12 @@ export const PointRow = z
     configKey: z.string(),
     sku: z.string(),
     model: z.string(),
+    /** the deployment's model family (`dsr1`, `gptoss`) */
+    modelPrefix: z.string(),
     framework: z.string(),
     precision: z.string(),
+    /** the deployment's speculative decoding (`none`, `mtp` …) */
+    specDecoding: z.string(),
     image: z.string(),
     engineVersion: z.string().nullable(),
     concurrency: z.number(),

@@ -416,6 +416,7 @@ function whereOf(q: ResultQuery): { where: string; params: Record<string, unknow
 }
 
 function toPointRow(r: Record<string, unknown>): PointRow {
+  const d = JSON.parse(r.deployment as string) as Pick<Deployment, "modelPrefix" | "specDecoding">;
   return {
     id: r.id as number,
     fingerprint: r.fingerprint as string,
@@ -426,8 +427,10 @@ function toPointRow(r: Record<string, unknown>): PointRow {
     configKey: r.config_key as string,
     sku: r.sku as string,
     model: r.model as string,
+    modelPrefix: d.modelPrefix,
     framework: r.framework as string,
     precision: r.precision as string,
+    specDecoding: d.specDecoding,
     image: r.image as string,
     engineVersion: (r.engine_version as string | null) ?? null,
     concurrency: r.concurrency as number,

@@ -43,6 +43,7 @@ function frontierRows(groups: FrontierView[]): ChartRow[] {
       configKey: g.key,
       sku: g.group.sku,
       model: g.group.model,
+      modelPrefix: g.group.model,
       framework: g.group.framework,
       precision: g.group.precision,
       specDecoding: g.group.specDecoding,
@@ -191,11 +192,34 @@ function CompareTables(props: { a: string; b: string; labelA: string; labelB: st
   );
 }
 
-/** The chart's controls, kept in the URL: y metric, grouping, log scale, model and ISL/OSL filters. */
-function Controls(props: { route: Route; rows: ChartRow[] }) {
+/** A model family with one ISL/OSL: what one comparison chart holds (never pooled). */
+interface CompareScenario {
+  model: string;
+  isl: string;
+  osl: string;
+  points: number;
+}
+
+const familyOf = (r: ChartRow) => r.modelPrefix || r.model;
+const scenarioText = (s: Pick<CompareScenario, "model" | "isl" | "osl">) => `${s.model} ${s.isl}/${s.osl}`;
+
+/** The scenarios of the rows' successful points, the largest first. */
+function compareScenarios(rows: readonly ChartRow[]): CompareScenario[] {
+  const m = new Map<string, CompareScenario>();
+  for (const r of rows) {
+    if (r.status !== "ok") continue;
+    const s = { model: familyOf(r), isl: String(r.isl), osl: String(r.osl), points: 1 };
+    const k = scenarioText(s);
+    const have = m.get(k);
+    if (have) have.points++;
+    else m.set(k, s);
+  }
+  return [...m.values()].sort((a, b) => b.points - a.points || scenarioText(a).localeCompare(scenarioText(b)));
+}
+
+/** The chart's controls, kept in the URL: y metric, series, log scale, the scenario (model family and ISL/OSL). */
+function Controls(props: { route: Route; scenarios: CompareScenario[]; scenario: CompareScenario | undefined }) {
   const p = props.route.params;
-  const distinct = (f: (r: ChartRow) => string | number) =>
-    [...new Set(props.rows.map(f).map(String))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   const select = (
     key: string,
     label: string,
@@ -225,25 +249,31 @@ function Controls(props: { route: Route; rows: ChartRow[] }) {
         "outputTputPerGpu",
         (v) => Y_METRICS[v as YMetric].label,
       )}
-      {select("group", "Series per sweep and", GROUP_BY, "sweep only")}
       {select(
-        "model",
-        "Model",
-        distinct((r) => r.model),
-        "all",
+        "group",
+        "Series per sweep and",
+        ["none", ...GROUP_BY],
+        "what differs (SKU × framework × precision × spec)",
+        "",
+        (v) => (v === "none" ? "nothing else (sweep only)" : v),
       )}
-      {select(
-        "isl",
-        "ISL",
-        distinct((r) => r.isl),
-        "all",
-      )}
-      {select(
-        "osl",
-        "OSL",
-        distinct((r) => r.osl),
-        "all",
-      )}
+      <label>
+        Model and ISL/OSL{" "}
+        <select
+          value={props.scenario ? scenarioText(props.scenario) : ""}
+          onChange={(e) => {
+            const s = props.scenarios.find((c) => scenarioText(c) === (e.target as HTMLSelectElement).value);
+            if (s) setParams(props.route, { model: s.model, isl: s.isl, osl: s.osl });
+          }}
+          data-testid="compare-scenario"
+        >
+          {props.scenarios.map((s) => (
+            <option key={scenarioText(s)} value={scenarioText(s)}>
+              {s.model} · ISL/OSL {s.isl}/{s.osl} ({s.points} points)
+            </option>
+          ))}
+        </select>
+      </label>
       <label>
         <input
           type="checkbox"
@@ -259,7 +289,7 @@ function Controls(props: { route: Route; rows: ChartRow[] }) {
 export function SweepComparison(props: {
   sweepIds: string[];
   y: YMetric;
-  by: GroupBy | "none";
+  by: GroupBy | "none" | readonly GroupBy[];
   log: boolean;
   filters: CompareFilters;
   /** when given, the chart's controls show above it, kept in this route's URL */
@@ -305,7 +335,17 @@ export function SweepComparison(props: {
   }, [key]);
 
   const label = (id: string) => sweepLabel(id, names.get(id));
-  const f = props.filters;
+  // one model family and one ISL/OSL: the one asked for, else the one with the most points
+  const scenarioList = useMemo(() => compareScenarios([...(loaded?.rows.values() ?? [])].flat()), [loaded]);
+  const asked = props.filters;
+  const scenario =
+    scenarioList.find(
+      (s) =>
+        (!asked.model || s.model === asked.model) &&
+        (!asked.isl || s.isl === asked.isl) &&
+        (!asked.osl || s.osl === asked.osl),
+    ) ?? scenarioList[0];
+  const f: CompareFilters = scenario ? { model: scenario.model, isl: scenario.isl, osl: scenario.osl } : asked;
   const sweeps: CompareSweep[] = useMemo(
     () =>
       props.sweepIds.map((id) => ({
@@ -313,7 +353,7 @@ export function SweepComparison(props: {
         label: label(id),
         rows: (loaded?.rows.get(id) ?? []).filter(
           (r) =>
-            (!f.model || r.model === f.model) &&
+            (!f.model || familyOf(r) === f.model || r.model === f.model) &&
             (!f.isl || String(r.isl) === f.isl) &&
             (!f.osl || String(r.osl) === f.osl),
         ),
@@ -329,11 +369,11 @@ export function SweepComparison(props: {
       </p>
     );
   if (!loaded || loaded.key !== key) return <p class="muted">loading…</p>;
-  const filtered = f.model || f.isl || f.osl ? " matching the filters" : "";
+  const filtered = scenario ? ` in ${scenarioText(scenario)}` : "";
   const frontierPoints = chart.groups.reduce((s, g) => s + g.frontier.length, 0);
   return (
     <>
-      {props.route && <Controls route={props.route} rows={[...loaded.rows.values()].flat()} />}
+      {props.route && <Controls route={props.route} scenarios={scenarioList} scenario={scenario} />}
       <div class="card">
         <h3>
           Pareto frontiers of {props.sweepIds.length} sweeps {chart.emulated && <EmulatedBadge />}{" "}

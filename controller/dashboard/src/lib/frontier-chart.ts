@@ -35,7 +35,8 @@ export type ChartRow = Pick<
     energy?: { joulesPerTotalToken: number | null };
     gpus?: { total: number; prefill: number; decode: number };
   };
-  /** optional: from the deployment (spec decoding, parallelism) */
+  /** optional: from the deployment (model family, spec decoding, parallelism) */
+  modelPrefix?: string;
   specDecoding?: string;
   parallelism?: string;
 };
@@ -153,23 +154,39 @@ export interface CompareChart extends ChartModel {
   empty: CompareSweep[];
 }
 
+/** The comparison's default series: per sweep × SKU × framework × precision × spec decoding. */
+export const COMPARE_SERIES: readonly GroupBy[] = ["sku", "framework", "precision", "specDecoding"];
+
 /**
  * Frontiers of several sweeps on one chart: one group per sweep, or per sweep × deployment group
- * when `by` is given; groups keep the order of the sweeps given (the first is the baseline).
+ * when `by` is given; a list of fields keys the group by those of them whose value differs among
+ * the drawn points of one sweep (a sweep is never pooled over them). Groups keep the order of the sweeps given (the first is the baseline).
  */
-export function buildCompareChart(sweeps: readonly CompareSweep[], y: YMetric, by: GroupBy | "none"): CompareChart {
+export function buildCompareChart(
+  sweeps: readonly CompareSweep[],
+  y: YMetric,
+  by: GroupBy | "none" | readonly GroupBy[],
+): CompareChart {
   const rank = new Map(sweeps.map((s, i) => [s.sweepId, i]));
   const label = new Map(sweeps.map((s) => [s.sweepId, s.label]));
   const sweepOf = new Map<string, string>();
+  const rows = sweeps.flatMap((s) => s.rows.filter((r) => r.sweepId === s.sweepId));
+  const usable = rows.filter((r) => usableRow(r, y));
+  const fields =
+    by === "none"
+      ? []
+      : typeof by === "string"
+        ? [by]
+        : by.filter((f) =>
+            sweeps.some(
+              (s) => new Set(usable.filter((r) => r.sweepId === s.sweepId).map((r) => groupKeyOf(r, f))).size > 1,
+            ),
+          );
   const keyOf = (r: ChartRow) => {
-    const k =
-      by === "none"
-        ? (label.get(r.sweepId) ?? r.sweepId)
-        : `${label.get(r.sweepId) ?? r.sweepId} · ${groupKeyOf(r, by)}`;
+    const k = [label.get(r.sweepId) ?? r.sweepId, ...fields.map((f) => groupKeyOf(r, f))].join(" · ");
     sweepOf.set(k, r.sweepId);
     return k;
   };
-  const rows = sweeps.flatMap((s) => s.rows.filter((r) => r.sweepId === s.sweepId));
   const chart = buildChartBy(
     rows,
     y,

@@ -8,7 +8,7 @@ import { useEffect, useState } from "preact/hooks";
 import { fetchAllPages } from "../api.js";
 import { SweepComparison } from "../components/sweep-comparison.js";
 import { setParams } from "../hooks.js";
-import { GROUP_BY, type GroupBy, sweepLabel, Y_METRICS, type YMetric } from "../lib/frontier-chart.js";
+import { COMPARE_SERIES, GROUP_BY, type GroupBy, sweepLabel, Y_METRICS, type YMetric } from "../lib/frontier-chart.js";
 import type { Route } from "../lib/url-state.js";
 
 export function CompareView(props: { route: Route; onError: (m: string) => void }) {
@@ -26,7 +26,10 @@ export function CompareView(props: { route: Route; onError: (m: string) => void 
   const setChosen = (ids: string[]) => setParams(props.route, { sweeps: ids.join(",") || undefined });
   const name = new Map(sweeps.map((s) => [s.sweepId, s.name]));
   const y: YMetric = p.y && p.y in Y_METRICS ? (p.y as YMetric) : "outputTputPerGpu";
-  const by: GroupBy | "none" = (GROUP_BY as readonly string[]).includes(p.group ?? "") ? (p.group as GroupBy) : "none";
+  // unset: per sweep × whichever of SKU, framework, precision and spec decoding differ; "none": per sweep only
+  const fields = (p.group ?? "").split(",").filter((g): g is GroupBy => (GROUP_BY as readonly string[]).includes(g));
+  const by: GroupBy | "none" | readonly GroupBy[] =
+    p.group === "none" ? "none" : fields.length === 1 ? fields[0]! : fields.length ? fields : COMPARE_SERIES;
   return (
     <section>
       <h2>Compare sweeps</h2>
