@@ -105,6 +105,44 @@ describe("attempt executor", () => {
     expect(groupAlive(pid)).toBe(false);
   });
 
+  it("reports the load generator's progress inside each point, naming the point", async () => {
+    const port = await freePort();
+    const spec = processSpec({
+      name: "worker-0",
+      argv: fixtureEngineArgv(port),
+      ports: { http: port },
+      health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }],
+    });
+    const intervals: Array<number | undefined> = [];
+    const h = harness(onePlan(spec, port), {
+      progressIntervalMs: 50,
+      runPoint: async (o) => {
+        intervals.push(o.progressIntervalMs);
+        // what the load generator reports: a calibration (not sent), then the measured run
+        const base = { inFlight: 1, errors: 0, elapsedS: 1.5, requestsPerS: 2, outputTokensPerS: 48 };
+        o.onProgress?.({ ...base, done: 0, total: 0, phase: "calibrate" });
+        o.onProgress?.({ ...base, done: 3, total: o.numPrompts, phase: "run" });
+        return loadgenPointRunner(o);
+      },
+    });
+    const ex = new AttemptExecutor(makeAssignment(), h.deps);
+    const run = ex.run();
+    await waitUntil(() => h.sent.some((m) => m.type === "member-ready"));
+    ex.onGangReady({ type: "gang-ready", attemptId: "att-1", fencingToken: 1, members: [{ rank: 0, endpoints: {} }] });
+    expect((await run).status).toBe("succeeded");
+    expect(intervals).toEqual([50, 50]);
+    const progress = h.sent.flatMap((m) => (m.type === "progress" ? [m] : []));
+    // the injected reports, in point order; the load generator's own (every 50 ms) come beside them
+    const injected = progress.filter((m) => m.elapsedS === 1.5 && m.done === 3);
+    expect(injected.map((m) => [m.pointIndex, m.points, m.concurrency, m.stage, m.done, m.total])).toEqual([
+      [0, 2, 2, "run", 3, 4],
+      [1, 2, 4, "run", 3, 8],
+    ]);
+    expect(progress.map((m) => m.pointIndex)).toEqual([...progress.map((m) => m.pointIndex)].sort());
+    for (const m of progress) expect(m.done).toBeLessThanOrEqual(m.total);
+    expect(injected[0]).toMatchObject({ attemptId: "att-1", fencingToken: 1, outputTokensPerS: 48, elapsedS: 1.5 });
+  });
+
   it("a load point spoiled by infrastructure errors (router 503s, resets) is measured again, never stored as measured", async () => {
     const run = async (spoiledTries: number) => {
       const port = await freePort();

@@ -35,6 +35,7 @@ import { engineMetricsTargets } from "./engine-metrics/targets.js";
 import { starvationCreditMs } from "./host-cpu-stall.js";
 import { infrastructureFailures, POINT_TRIES, retryPauseMs } from "./infra-failures.js";
 import type { LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
+import type { LoadProgress } from "./loadgen/load-options.js";
 import { LogForwarder } from "./log-forwarder.js";
 import { CancelledError, PhaseError, toPhaseError } from "./phase-error.js";
 import { waitReady } from "./ready-check.js";
@@ -53,6 +54,9 @@ export interface PointRunOptions {
   /** "engine": use the emulator's own request timing (see loadgen/engine-timing.ts) */
   timing?: "client" | "engine";
   signal: AbortSignal;
+  /** progress inside the point, every `progressIntervalMs` */
+  onProgress?: (p: LoadProgress) => void;
+  progressIntervalMs?: number;
 }
 export type PointRunner = (o: PointRunOptions) => Promise<PointResult>;
 
@@ -111,7 +115,12 @@ export interface ExecutorDeps {
    * timeouts are wall time.
    */
   hostCpuStallMs?: () => number | undefined;
+  /** how often the leader reports its progress inside a load point (default PROGRESS_INTERVAL_MS) */
+  progressIntervalMs?: number;
 }
+
+/** the leader's progress reports inside a load point, ms apart */
+const PROGRESS_INTERVAL_MS = 2000;
 
 export interface AttemptOutcome {
   status: "succeeded" | "failed" | "cancelled";
@@ -562,9 +571,9 @@ export class AttemptExecutor {
     const gang = await this.gangReady.promise;
     const endpoints = Object.assign({}, ...gang.members.map((m) => m.endpoints)) as Record<string, string>;
     const targets = engineMetricsTargets(plan, endpoints);
-    for (const point of a.points) {
+    for (const [index, point] of a.points.entries()) {
       if (signal.aborted) throw signal.reason;
-      const result = await this.measure(point, gpus, signal, targets);
+      const result = await this.measure(point, gpus, signal, targets, this.progressSender(index));
       const withEnergy: PointResult = {
         ...result,
         energy: await this.energyOf(result),
@@ -593,6 +602,7 @@ export class AttemptExecutor {
     gpus: PointRunOptions["gpus"],
     signal: AbortSignal,
     engines: EndpointRef[],
+    onProgress: (p: LoadProgress) => void,
   ): Promise<PointResult> {
     const a = this.assignment;
     const plan = this.plan as LaunchPlan;
@@ -615,6 +625,8 @@ export class AttemptExecutor {
           gpus,
           emulated: a.emulated,
           signal,
+          onProgress,
+          progressIntervalMs: this.deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS,
         });
       } catch (e) {
         scraper?.cancel();
@@ -631,6 +643,31 @@ export class AttemptExecutor {
       this.agentLog(`${what}; measuring it again (try ${tryNumber + 1} of ${POINT_TRIES})`);
       await abortableSleep((this.deps.infraRetryPauseMs ?? retryPauseMs)(tryNumber), signal);
     }
+  }
+
+  /** sends the load generator's progress in the attempt's `index`-th point to the controller (best effort) */
+  private progressSender(index: number): (p: LoadProgress) => void {
+    const a = this.assignment;
+    const point = a.points[index]!;
+    return (p) => {
+      if (p.phase === "calibrate") return;
+      this.deps.io.send({
+        type: "progress",
+        attemptId: a.attemptId,
+        fencingToken: a.fencingToken,
+        pointIndex: index,
+        points: a.points.length,
+        concurrency: point.concurrency,
+        isl: point.isl,
+        osl: point.osl,
+        stage: p.phase,
+        done: p.done,
+        total: p.total,
+        outputTokensPerS: Math.max(0, p.outputTokensPerS),
+        elapsedS: Math.max(0, p.elapsedS),
+        at: new Date().toISOString(),
+      });
+    };
   }
 
   /** one GPU sampler per allocated node, started before the engines so every window is covered */

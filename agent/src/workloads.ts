@@ -27,6 +27,8 @@ export const loadgenPointRunner: PointRunner = (o) =>
     emulated: o.emulated,
     timing: o.timing,
     signal: o.signal,
+    onProgress: o.onProgress,
+    progressIntervalMs: o.progressIntervalMs,
   });
 
 /** the GSM8K runner, loaded lazily so the agent starts where the eval module is absent */

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { AXIS_NAMES, type AxisName } from "./analytics/axes.js";
 import { GangMember, Phase } from "./attempt-parts.js";
 import { Deployment } from "./deployment.js";
+import { JobLive, JobTiming, PointProgress } from "./job-live.js";
 import { PointResult } from "./results.js";
 
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
@@ -48,6 +49,10 @@ export const JobRecord = z
     gpus: z.number(),
     priority: z.number(),
     estimatedSeconds: z.number(),
+    /** how the deployment runs: `TP4 EP4 DPA MTP` or `1P(TP4)+2D(TP8)` (job-layout.ts) */
+    parallelism: z.string().optional(),
+    /** the concurrencies of its load points, ascending */
+    concurrencies: z.array(z.number()).optional(),
     pointsTotal: z.number(),
     pointsDone: z.number(),
     evalWanted: z.boolean(),
@@ -74,8 +79,15 @@ export const JobRecord = z
   .strict();
 export type JobRecord = z.infer<typeof JobRecord>;
 
-/** A job as `GET /api/v1/jobs` lists it: the record and, while queued, why it waits. */
-export const JobView = JobRecord.extend({ waitingReason: z.string().optional() }).strict();
+/**
+ * A job as `GET /api/v1/jobs` lists it: the record; while queued, why it waits; while running, its
+ * phase, nodes and progress inside the load point; its elapsed and estimated remaining time.
+ */
+export const JobView = JobRecord.extend({
+  waitingReason: z.string().optional(),
+  live: JobLive.optional(),
+  timing: JobTiming.optional(),
+}).strict();
 export type JobView = z.infer<typeof JobView>;
 
 export const AttemptState = z.enum(["dispatched", "running", "succeeded", "failed", "cancelled"]);
@@ -128,6 +140,8 @@ export const AttemptRecord = z
     failureKind: AttemptFailureKind.optional(),
     engineVersion: z.string().optional(),
     phaseDurationsMs: z.record(z.string(), z.number()).optional(),
+    /** the leader's last progress report inside a load point (not a result: never stored in the results DB) */
+    progress: PointProgress.optional(),
   })
   .strict();
 export type AttemptRecord = z.infer<typeof AttemptRecord>;

@@ -8,5 +8,7 @@ export * from "./analytics/interpolate.js";
 export * from "./analytics/pareto.js";
 export * from "./api-records.js";
 export * from "./engine-metrics-brief.js";
+export * from "./job-layout.js";
+export * from "./job-live.js";
 export * from "./telemetry-summary.js";
 export * from "./unlaunchable.js";

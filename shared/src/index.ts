@@ -13,6 +13,8 @@ export * from "./energy-merge.js";
 export * from "./engine-metrics.js";
 export * from "./engine-metrics-brief.js";
 export * from "./free-port.js";
+export * from "./job-layout.js";
+export * from "./job-live.js";
 export * from "./launch-plan.js";
 export * from "./master-config.js";
 export * from "./master-config-load.js";

@@ -156,6 +156,29 @@ export const PhaseMsg = z
   })
   .strict();
 
+/**
+ * The leader's progress inside a load point, every few seconds while it runs: best effort, kept on
+ * the attempt and fanned out as an event, never stored as a result.
+ */
+export const ProgressMsg = z
+  .object({
+    type: z.literal("progress"),
+    ...attemptRef,
+    /** index of the point among the assignment's points (0-based) */
+    pointIndex: z.number().int().nonnegative(),
+    points: z.number().int().positive(),
+    concurrency: z.number().int().positive(),
+    isl: z.number().int().nonnegative(),
+    osl: z.number().int().nonnegative(),
+    stage: z.enum(["warmup", "run"]),
+    done: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+    outputTokensPerS: z.number().nonnegative(),
+    elapsedS: z.number().nonnegative(),
+    at: z.string(),
+  })
+  .strict();
+
 export const LogMsg = z
   .object({
     type: z.literal("log"),
@@ -245,6 +268,7 @@ export const AgentMessage = z.discriminatedUnion("type", [
   HelloMsg,
   HeartbeatMsg,
   PhaseMsg,
+  ProgressMsg,
   LogMsg,
   MemberReadyMsg,
   PointResultMsg,
@@ -256,6 +280,7 @@ export type AgentMessage = z.infer<typeof AgentMessage>;
 export type HelloMsg = z.infer<typeof HelloMsg>;
 export type HeartbeatMsg = z.infer<typeof HeartbeatMsg>;
 export type PhaseMsg = z.infer<typeof PhaseMsg>;
+export type ProgressMsg = z.infer<typeof ProgressMsg>;
 export type LogMsg = z.infer<typeof LogMsg>;
 export type MemberReadyMsg = z.infer<typeof MemberReadyMsg>;
 export type PointResultMsg = z.infer<typeof PointResultMsg>;

@@ -546,7 +546,7 @@ describe("dashboard in Chromium", () => {
     figures.search10kMs = Date.now() - t2;
     await page.fill('[data-testid="job-search"]', "");
     const t3 = Date.now();
-    await page.click('.vt-head .vt-cell:has-text("Est.")');
+    await page.click('.vt-head .vt-cell:has-text("Time")');
     await page.waitForURL(/sort=estimatedSeconds/);
     figures.sort10kMs = Date.now() - t3;
     expect(page.url()).toContain("sort=estimatedSeconds");

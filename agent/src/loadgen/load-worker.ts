@@ -21,6 +21,7 @@ try {
     ...opts,
     shard,
     signal: ac.signal,
+    onProgress: (progress) => port.postMessage({ type: "progress", progress }),
     beforeMeasured: async () => {
       port.postMessage({ type: "ready" });
       await started;

@@ -1,7 +1,7 @@
 /** The load generator on worker threads against a real fixture server process: same prompts, same counts. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FixtureProcess, spawnFixture } from "./fixture-process.js";
-import { runLoadPoint } from "./run-load-point.js";
+import { type LoadProgress, runLoadPoint } from "./run-load-point.js";
 
 let f: FixtureProcess;
 beforeAll(async () => {
@@ -39,6 +39,26 @@ describe("load generator on worker threads", () => {
     }
     const warm = (two.bench as { benchfleet?: { warmup?: { requests: number } } }).benchfleet?.warmup;
     expect(warm?.requests).toBe(8);
+  }, 60_000);
+
+  it("reports the threads' progress as one point's: done of the whole point's total", async () => {
+    const seen: LoadProgress[] = [];
+    const r = await runLoadPoint({
+      ...common,
+      baseUrl: f.url,
+      workers: 2,
+      progressIntervalMs: 20,
+      onProgress: (p) => seen.push(p),
+    });
+    expect(r.status).toBe("ok");
+    const run = seen.filter((p) => p.phase === "run");
+    expect(run.length).toBeGreaterThan(0);
+    for (const p of run) {
+      expect(p.total).toBe(64);
+      expect(p.done).toBeLessThanOrEqual(64);
+    }
+    // the sum of both threads' counts: past one thread's share (32) before the end
+    expect(Math.max(...run.map((p) => p.done))).toBeGreaterThan(32);
   }, 60_000);
 
   it("refuses more workers than concurrency, and multi-turn on workers", async () => {

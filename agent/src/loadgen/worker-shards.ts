@@ -6,11 +6,13 @@
  * summarised here exactly as a single-thread run's.
  */
 import { Worker } from "node:worker_threads";
+import type { LoadProgress } from "./load-options.js";
 import type { RequestRecord } from "./request-record.js";
 import type { LoadPointOptions } from "./run-load-point.js";
 
 type WorkerMsg =
   | { type: "ready" }
+  | { type: "progress"; progress: LoadProgress }
   | {
       type: "records";
       records: RequestRecord[];
@@ -20,6 +22,28 @@ type WorkerMsg =
       loop: { p99Ms: number; maxMs: number };
     }
   | { type: "error"; message: string };
+
+/**
+ * The threads' progress as one, once every thread has reported the same phase: counts and rates
+ * summed; the total is each thread's (every thread counts the whole point's prompts as its phase total).
+ */
+function sumProgress(parts: Array<LoadProgress | undefined>): LoadProgress | undefined {
+  const first = parts[0];
+  if (!first || parts.some((p) => p === undefined || p.phase !== first.phase)) return undefined;
+  const ps = parts as LoadProgress[];
+  const sum = (k: "done" | "inFlight" | "errors" | "requestsPerS" | "outputTokensPerS") =>
+    ps.reduce((s, p) => s + p[k], 0);
+  return {
+    done: sum("done"),
+    total: Math.max(...ps.map((p) => p.total)),
+    inFlight: sum("inFlight"),
+    errors: sum("errors"),
+    requestsPerS: sum("requestsPerS"),
+    outputTokensPerS: sum("outputTokensPerS"),
+    elapsedS: Math.max(...ps.map((p) => p.elapsedS)),
+    phase: first.phase,
+  };
+}
 
 /** the options a worker can receive (functions and signals stay on this thread) */
 function serialisable(o: LoadPointOptions): LoadPointOptions {
@@ -56,13 +80,18 @@ export async function runInWorkers(
   signal?.addEventListener("abort", onAbort, { once: true });
   let ready = 0;
   let cpu0: NodeJS.CpuUsage | undefined;
+  const progress = new Array<LoadProgress | undefined>(threads);
   try {
     const results = await Promise.all(
       workers.map(
-        (w) =>
+        (w, index) =>
           new Promise<Extract<WorkerMsg, { type: "records" }>>((resolve, reject) => {
             w.on("message", (m: WorkerMsg) => {
-              if (m.type === "ready" && ++ready === threads) {
+              if (m.type === "progress") {
+                progress[index] = m.progress;
+                const all = sumProgress(progress);
+                if (all) opts.onProgress?.(all);
+              } else if (m.type === "ready" && ++ready === threads) {
                 cpu0 = process.cpuUsage();
                 for (const x of workers) x.postMessage({ type: "go" });
               } else if (m.type === "records") resolve(m);

@@ -1,5 +1,5 @@
 /** `benchfleet jobs ls|show|cancel|retry`. */
-import type { JobDetail, JobView, Page } from "@benchfleet/shared";
+import { durationText, type JobDetail, type JobView, liveText, type Page, remainingText } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { ApiClient, ago, printJson, qs, withConn } from "../client.js";
 import { renderTable } from "../table.js";
@@ -29,10 +29,15 @@ export function register(program: Command): void {
           job: j.jobId,
           config: j.configKey.slice(0, 40),
           sku: j.sku,
-          nodes: String(j.nodes),
+          parallelism: j.parallelism ?? "",
+          conc: (j.concurrencies ?? []).join(","),
+          nodes: j.live ? j.live.nodes.join(",") : String(j.nodes),
           status: j.status,
           tries: String(j.attempts),
           points: `${j.pointsDone}/${j.pointsTotal}`,
+          elapsed: j.timing?.elapsedS !== undefined ? durationText(j.timing.elapsedS) : "",
+          left: j.timing && j.timing.basis !== "finished" ? `~${durationText(j.timing.remainingS)}` : "",
+          now: j.live ? liveText(j.live, j.pointsTotal) : "",
           note: (j.status === "queued" ? (j.waitingReason ?? "") : (j.lastError ?? "")).slice(0, 60),
         })),
       ),
@@ -48,6 +53,17 @@ export function register(program: Command): void {
       process.stdout.write(
         `${j.jobId}  ${j.configKey}  ${j.sku}  ${j.status}  points ${j.pointsDone}/${j.pointsTotal}\n`,
       );
+      if (j.parallelism)
+        process.stdout.write(`parallelism: ${j.parallelism}  concurrency: ${(j.concurrencies ?? []).join(",")}\n`);
+      if (j.live)
+        process.stdout.write(
+          `now: ${liveText(j.live, j.pointsTotal)} on ${j.live.nodes.join(", ")}, attempt ${j.live.attemptId} running ${durationText(j.live.elapsedS)}\n`,
+        );
+      if (j.timing) {
+        const ran = j.timing.elapsedS !== undefined ? `ran ${durationText(j.timing.elapsedS)}` : "";
+        const left = remainingText(j.timing);
+        if (ran || left) process.stdout.write(`time: ${[ran, left].filter(Boolean).join(", ")}\n`);
+      }
       if (j.waitingReason) process.stdout.write(`waiting: ${j.waitingReason}\n`);
       if (j.lastError) process.stdout.write(`last error: ${j.lastError}\n`);
       if (j.excludedNodes.length) process.stdout.write(`excluded nodes: ${j.excludedNodes.join(", ")}\n`);

@@ -33,6 +33,7 @@ export function topicsOf(e: BusEvent): string[] {
     case "job":
     case "attempt":
     case "phase":
+    case "progress":
     case "point":
     case "eval":
       return [`sweep:${e.sweepId}`, `job:${e.jobId}`];

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { ControllerContext } from "../context.js";
 import { JOB_STATUSES } from "../jobs/jobs.js";
 import { csv, IdParam, Paging } from "./common.js";
+import { jobViews } from "./job-views.js";
 import { type Api, ApiError } from "./route.js";
 import { sweepError } from "./sweeps.js";
 
@@ -53,10 +54,7 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
         total,
         offset: query.offset,
         limit: query.limit,
-        items: items.map((j) => ({
-          ...j,
-          waitingReason: j.status === "queued" ? c.dispatcher.waitingReason(j.jobId) : undefined,
-        })),
+        items: items.map(jobViews(c)),
       };
     },
   );
@@ -74,8 +72,7 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
     async ({ params }) => {
       const j = mustJob(params.id);
       return {
-        ...j,
-        waitingReason: j.status === "queued" ? c.dispatcher.waitingReason(j.jobId) : undefined,
+        ...jobViews(c)(j),
         attempts: c.attempts.ofJob(j.jobId),
         deployment: await c.jobs.deployment(j.jobId),
       };

@@ -11,14 +11,15 @@ export type BusEvent =
   | { kind: "job"; jobId: string; sweepId: string; data: unknown }
   | { kind: "attempt"; jobId: string; sweepId: string; attemptId: string; data: unknown }
   | { kind: "phase"; jobId: string; sweepId: string; attemptId: string; data: unknown }
+  | { kind: "progress"; jobId: string; sweepId: string; attemptId: string; data: unknown }
   | { kind: "point"; jobId: string; sweepId: string; attemptId: string; data: unknown }
   | { kind: "eval"; jobId: string; sweepId: string; attemptId: string; data: unknown }
   | { kind: "sweep"; sweepId: string; data: unknown }
   | { kind: "log"; jobId: string; attemptId: string; process: string; stream: string; lines: string[] };
 
-/** Telemetry and log lines may be dropped for slow subscribers; everything else is a state change. */
+/** Telemetry, progress and log lines may be dropped for slow subscribers; everything else is a state change. */
 export function isDroppable(e: BusEvent): boolean {
-  return e.kind === "telemetry" || e.kind === "log";
+  return e.kind === "telemetry" || e.kind === "progress" || e.kind === "log";
 }
 
 export class Bus {

@@ -4,7 +4,7 @@
  * the API, CLI and dashboard show, and what sweep status is derived from.
  */
 import type { Deployment, JobRecord, JobStatus } from "@benchfleet/shared";
-import { queueNameForRunner } from "@benchfleet/shared";
+import { concurrenciesOf, parallelismOf, queueNameForRunner } from "@benchfleet/shared";
 import type { Bus } from "../infra/bus.js";
 import type { RedisState } from "../infra/redis-state.js";
 
@@ -26,6 +26,8 @@ export function newJobRecord(jobId: string, sweepId: string, d: Deployment, now 
     gpus: d.gpus,
     priority: d.priority,
     estimatedSeconds: d.estimate.wallSeconds,
+    parallelism: parallelismOf(d),
+    concurrencies: concurrenciesOf(d.points),
     pointsTotal: d.evalsOnly ? 0 : d.points.length,
     pointsDone: 0,
     evalWanted: d.eval,

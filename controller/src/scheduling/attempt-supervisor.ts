@@ -15,6 +15,7 @@ import type {
   GangMember,
   MemberReadyMsg,
   PhaseMsg,
+  ProgressMsg,
   RunningReport,
 } from "@benchfleet/shared";
 import { pointWindow, portBaseForAttempt } from "@benchfleet/shared";
@@ -356,6 +357,8 @@ export class AttemptSupervisor {
     switch (msg.type) {
       case "phase":
         return this.onPhase(agentId, msg);
+      case "progress":
+        return this.onProgress(agentId, msg);
       case "log": {
         const { verdict, att } = await this.fence(agentId, msg);
         if ((verdict === "ok" || verdict === "finished") && att)
@@ -444,6 +447,21 @@ export class AttemptSupervisor {
       sweepId: att.sweepId,
       attemptId: att.attemptId,
       data: { agentId, rank, ...msg },
+    });
+  }
+
+  /** the leader's progress inside a load point: kept on the live attempt in memory and fanned out */
+  private async onProgress(agentId: string, msg: ProgressMsg): Promise<void> {
+    const { verdict, att } = await this.fence(agentId, msg);
+    if (verdict !== "ok" || !att || !isLive(att)) return;
+    const { type: _t, attemptId: _a, fencingToken: _f, ...progress } = msg;
+    att.progress = progress;
+    this.d.bus.publish({
+      kind: "progress",
+      jobId: att.jobId,
+      sweepId: att.sweepId,
+      attemptId: att.attemptId,
+      data: { agentId, ...progress },
     });
   }
 

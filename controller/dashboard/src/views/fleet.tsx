@@ -1,10 +1,11 @@
 /**
- * Fleet: every node with SKU, GPUs, labels, domain, state, current attempt and health, live GPU
+ * Fleet: every node with SKU, GPUs, labels, domain, state, the job it runs (configuration,
+ * parallelism, current point and progress) and health, live GPU
  * power / utilisation / memory sparklines from heartbeats, filters by SKU / state / domain, and
  * operator actions (drain, undrain, quarantine, release) behind a confirmation.
  */
 
-import type { TelemetryPoint } from "@benchfleet/shared/browser";
+import { durationText, type JobView, liveText, type TelemetryPoint } from "@benchfleet/shared/browser";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";
@@ -45,6 +46,9 @@ const ACTIONS: Array<{ action: string; label: string; when: (n: NodeView) => boo
   { action: "release", label: "Release", when: (n) => n.state === "quarantined" },
 ];
 
+/** running jobs are fetched this often (their progress reports come every ~2 s) */
+const LIVE_POLL_MS = 2000;
+
 export function FleetView(props: {
   route: Route;
   operator: boolean;
@@ -55,6 +59,8 @@ export function FleetView(props: {
   const series = useRef(new Map<string, TelemetrySeries>());
   const [loaded, setLoaded] = useState(false);
   const refresh = useFrameRefresh();
+  /** node id → the running job on it (its live part names the gang) */
+  const jobOfNode = useRef(new Map<string, JobView>());
 
   const seriesOf = (id: string): TelemetrySeries => {
     let s = series.current.get(id);
@@ -87,6 +93,22 @@ export function FleetView(props: {
     ]);
   useEffect(() => {
     load();
+  }, []);
+
+  // the running jobs, with their nodes and progress (reported every ~2 s)
+  const loadRunning = () =>
+    fetchAllPages<JobView>("/jobs?status=running")
+      .then((list) => {
+        const m = new Map<string, JobView>();
+        for (const j of list) for (const id of j.live?.nodes ?? []) m.set(id, j);
+        jobOfNode.current = m;
+        refresh();
+      })
+      .catch(() => undefined);
+  useEffect(() => {
+    loadRunning();
+    const timer = setInterval(loadRunning, LIVE_POLL_MS);
+    return () => clearInterval(timer);
   }, []);
 
   useLive(
@@ -168,7 +190,7 @@ export function FleetView(props: {
             <th>Labels</th>
             <th>Domain</th>
             <th>State</th>
-            <th>Attempt</th>
+            <th>Job</th>
             <th>Health</th>
             <th>Power W</th>
             <th>Util %</th>
@@ -197,14 +219,8 @@ export function FleetView(props: {
                   <StateBadge state={n.state} />
                   {n.heldFor && <div class="muted small">held for {n.heldFor}</div>}
                 </td>
-                <td class="small">
-                  {n.attemptId ? (
-                    <button type="button" class="link" onClick={() => props.onJob(n.attemptId!)}>
-                      {n.attemptId}
-                    </button>
-                  ) : (
-                    "–"
-                  )}
+                <td class="small" data-testid="node-job">
+                  <NodeJob node={n} job={jobOfNode.current.get(n.id)} onJob={props.onJob} />
                 </td>
                 <td class="small">
                   {n.health.ok ? "ok" : <span class="bad">{n.health.reasons.join("; ") || "unhealthy"}</span>}
@@ -243,5 +259,33 @@ export function FleetView(props: {
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** The job a node runs: its configuration, parallelism, point and progress; a link to the job. */
+function NodeJob(props: { node: NodeView; job: JobView | undefined; onJob: (attemptId: string) => void }) {
+  const { node, job } = props;
+  if (job?.live) {
+    const rank = job.live.nodes.indexOf(node.id);
+    return (
+      <>
+        <a href={`#/jobs/${encodeURIComponent(job.jobId)}`} title={job.jobId}>
+          {job.configKey}
+        </a>
+        <div>
+          {job.parallelism ?? ""} · conc {(job.concurrencies ?? []).join(",")}
+          {job.live.nodes.length > 1 ? ` · rank ${rank} of ${job.live.nodes.length}` : ""}
+        </div>
+        <div class="muted">
+          {liveText(job.live, job.pointsTotal)} · {durationText(job.live.elapsedS)}
+        </div>
+      </>
+    );
+  }
+  if (!node.attemptId) return <>–</>;
+  return (
+    <button type="button" class="link" onClick={() => props.onJob(node.attemptId!)}>
+      {node.attemptId}
+    </button>
   );
 }

@@ -2,7 +2,7 @@
  * The cards of the job view: summary with operator actions, configuration, attempts, the selected
  * attempt, points and accuracy, the gang's telemetry, logs.
  */
-import type { AttemptRecord, JobDetail } from "@benchfleet/shared/browser";
+import { type AttemptRecord, durationText, type JobDetail, liveText, remainingText } from "@benchfleet/shared/browser";
 import type uPlot from "uplot";
 import { api } from "../api.js";
 import { EmulatedBadge, StateBadge } from "../components/badge.js";
@@ -38,8 +38,20 @@ export function JobSummary(props: {
         <span>
           points {job.pointsDone}/{job.pointsTotal}
         </span>
+        {job.parallelism && (
+          <span data-testid="job-layout">
+            {job.parallelism} · conc {(job.concurrencies ?? []).join(",")}
+          </span>
+        )}
+        {job.timing && job.timing.elapsedS !== undefined && <span>ran {durationText(job.timing.elapsedS)}</span>}
+        {job.timing && job.timing.basis !== "finished" && <span class="muted">{remainingText(job.timing)}</span>}
         <span>GPU-hours {gpuHours(job.gpuSeconds)}</span>
         <span class="muted small">{job.jobId}</span>
+        {job.live && (
+          <span data-testid="job-live">
+            now: {liveText(job.live, job.pointsTotal)} on {job.live.nodes.join(", ")}
+          </span>
+        )}
         {props.operator && (
           <>
             <button

@@ -54,7 +54,7 @@ export function useJobData(jobId: string, onError: (m: string) => void) {
     { topic: "job", id: jobId },
     (e: LiveEvent) => {
       if (e.jobId !== jobId) return;
-      if (e.kind === "job" || e.kind === "attempt" || e.kind === "phase") refetchJob();
+      if (e.kind === "job" || e.kind === "attempt" || e.kind === "phase" || e.kind === "progress") refetchJob();
       if (e.kind === "point" || e.kind === "eval") refetchResults();
     },
     () => {

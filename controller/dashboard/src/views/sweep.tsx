@@ -4,7 +4,14 @@
  * retry failed / cancel. Live from the `sweep` topic; table work is coalesced per animation frame.
  */
 
-import type { JobRecord, SweepSummary } from "@benchfleet/shared/browser";
+import {
+  durationText,
+  type JobView,
+  jobTiming,
+  liveText,
+  type SweepSummary,
+  sweepPaceFactor,
+} from "@benchfleet/shared/browser";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";
@@ -13,7 +20,7 @@ import { FilterSelect } from "../components/filter-select.js";
 import { type Column, VirtualTable } from "../components/virtual-table.js";
 import type { LiveEvent } from "../events.js";
 import { navigate, setParams, useFrameRefresh, useLive } from "../hooks.js";
-import { fmtDuration, fmtNum, fmtTime } from "../lib/format.js";
+import { fmtNum, fmtTime } from "../lib/format.js";
 import { sweepTrigger } from "../lib/sweep-trigger.js";
 import { countBy, distinct, queryRows, type SortDir } from "../lib/table-model.js";
 import type { Route } from "../lib/url-state.js";
@@ -21,7 +28,18 @@ import { Progress } from "./sweeps.js";
 
 const STATES = ["queued", "running", "succeeded", "failed", "cancelled"];
 
-const COLUMNS: Column<JobRecord>[] = [
+/** running jobs' live part and timing are fetched this often (progress reports come every ~2 s) */
+const LIVE_POLL_MS = 2000;
+
+/** `4m 05s · ~2m 10s left`; queued: `~3m 00s (plan)`; finished: its wall time */
+function timeCell(j: JobView, pace: number | undefined): string {
+  const t = j.status === "running" && j.timing ? j.timing : jobTiming(j, undefined, pace, Date.now());
+  if (t.basis === "finished") return t.elapsedS !== undefined ? durationText(t.elapsedS) : "–";
+  const left = `~${durationText(t.remainingS)}${t.basis === "measured" ? " left" : ` (${t.basis})`}`;
+  return t.elapsedS !== undefined ? `${durationText(t.elapsedS)} · ${left}` : left;
+}
+
+const columns = (pace: number | undefined): Column<JobView>[] => [
   {
     key: "configKey",
     label: "Config key",
@@ -31,9 +49,41 @@ const COLUMNS: Column<JobRecord>[] = [
   },
   { key: "sku", label: "SKU", width: "70px", render: (j) => j.sku, sortable: true },
   { key: "framework", label: "Framework", width: "110px", render: (j) => j.framework, sortable: true },
-  { key: "model", label: "Model", width: "minmax(120px, 1fr)", render: (j) => j.model, sortable: true },
-  { key: "nodes", label: "Nodes", width: "56px", render: (j) => j.nodes, sortable: true },
+  { key: "model", label: "Model", width: "minmax(100px, 1fr)", render: (j) => j.model, sortable: true },
+  {
+    key: "parallelism",
+    label: "Parallelism",
+    width: "minmax(90px, 1fr)",
+    render: (j) => <span data-testid="job-parallelism">{j.parallelism ?? "–"}</span>,
+    sortable: true,
+  },
+  {
+    key: "concurrencies",
+    label: "Conc",
+    width: "minmax(70px, 1fr)",
+    render: (j) => (j.concurrencies ?? []).join(","),
+  },
+  {
+    key: "nodes",
+    label: "Nodes",
+    width: "minmax(56px, 1fr)",
+    render: (j) => (j.live ? <span title={j.live.nodes.join(", ")}>{j.live.nodes.join(", ")}</span> : j.nodes),
+    sortable: true,
+  },
   { key: "status", label: "State", width: "90px", render: (j) => <StateBadge state={j.status} />, sortable: true },
+  {
+    key: "live",
+    label: "Now",
+    width: "minmax(260px, 3fr)",
+    render: (j) =>
+      j.live ? (
+        <span class="small" data-testid="job-now" title={liveText(j.live, j.pointsTotal)}>
+          {liveText(j.live, j.pointsTotal)}
+        </span>
+      ) : (
+        ""
+      ),
+  },
   {
     key: "pointsDone",
     label: "Points",
@@ -45,9 +95,13 @@ const COLUMNS: Column<JobRecord>[] = [
   { key: "priority", label: "Prio", width: "50px", render: (j) => j.priority, sortable: true },
   {
     key: "estimatedSeconds",
-    label: "Est.",
-    width: "70px",
-    render: (j) => fmtDuration(j.estimatedSeconds * 1000),
+    label: "Time",
+    width: "minmax(150px, 1fr)",
+    render: (j) => (
+      <span data-testid="job-time" title={timeCell(j, pace)}>
+        {timeCell(j, pace)}
+      </span>
+    ),
     sortable: true,
   },
   {
@@ -65,7 +119,7 @@ const COLUMNS: Column<JobRecord>[] = [
 
 export function SweepView(props: { route: Route; operator: boolean; onError: (m: string) => void }) {
   const sweepId = props.route.id!;
-  const jobs = useRef(new Map<string, JobRecord>());
+  const jobs = useRef(new Map<string, JobView>());
   const [version, setVersion] = useState(0);
   const [sweep, setSweep] = useState<SweepSummary | undefined>();
   const [loading, setLoading] = useState(true);
@@ -79,7 +133,7 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
     try {
       const [s, list] = await Promise.all([
         api<SweepSummary | { sweep: SweepSummary }>(`/sweeps/${encodeURIComponent(sweepId)}`),
-        fetchAllPages<JobRecord>(`/jobs?sweep=${encodeURIComponent(sweepId)}`),
+        fetchAllPages<JobView>(`/jobs?sweep=${encodeURIComponent(sweepId)}`),
       ]);
       setSweep("sweep" in s ? s.sweep : s);
       jobs.current = new Map(list.map((j) => [j.jobId, j]));
@@ -95,18 +149,25 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
   }, [sweepId]);
 
   // job deltas arrive in bursts: apply them to the map at once, re-derive once per frame
-  const pendingJobs = useRef<JobRecord[]>([]);
+  const pendingJobs = useRef<JobView[]>([]);
   const flushScheduled = useRef(false);
   useLive(
     { topic: "sweep", id: sweepId },
     (e: LiveEvent) => {
       if (e.kind === "job" && e.sweepId === sweepId && e.data) {
-        pendingJobs.current.push(e.data as JobRecord);
+        pendingJobs.current.push(e.data as JobView);
         if (!flushScheduled.current) {
           flushScheduled.current = true;
           requestAnimationFrame(() => {
             flushScheduled.current = false;
-            for (const j of pendingJobs.current) jobs.current.set(j.jobId, j);
+            // a job event carries the record: a running job keeps its live part until the next poll
+            for (const j of pendingJobs.current) {
+              const prev = jobs.current.get(j.jobId);
+              jobs.current.set(
+                j.jobId,
+                j.status === "running" && prev ? { ...j, live: prev.live, timing: prev.timing } : j,
+              );
+            }
             pendingJobs.current = [];
             bump();
           });
@@ -122,7 +183,7 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
       } else if (e.kind === "snapshot" && e.topic === "sweep" && e.data) {
         const d = e.data as { sweep?: SweepSummary };
         if (d.sweep) setSweep(d.sweep);
-        const list = itemsOf<JobRecord>(e.data, "jobs");
+        const list = itemsOf<JobView>(e.data, "jobs");
         if (list.length) {
           for (const j of list) jobs.current.set(j.jobId, j);
           bump();
@@ -132,14 +193,30 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
     load,
   );
 
+  // while jobs run: their phase, nodes, progress in the load point and measured timing
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (![...jobs.current.values()].some((j) => j.status === "running")) return;
+      fetchAllPages<JobView>(`/jobs?sweep=${encodeURIComponent(sweepId)}&status=running`)
+        .then((list) => {
+          for (const j of list) jobs.current.set(j.jobId, j);
+          bump();
+        })
+        .catch(() => undefined);
+    }, LIVE_POLL_MS);
+    return () => clearInterval(timer);
+  }, [sweepId]);
+
   const p = props.route.params;
   const all = useMemo(() => [...jobs.current.values()], [version]);
+  const pace = useMemo(() => sweepPaceFactor(all), [all]);
+  const cols = useMemo(() => columns(pace), [pace]);
   const rows = useMemo(
     () =>
       queryRows(all, {
         filters: { sku: p.sku, framework: p.framework, status: p.state },
         search: p.q,
-        searchIn: (j) => `${j.configKey} ${j.model} ${j.jobId} ${j.runner} ${j.lastError ?? ""}`,
+        searchIn: (j) => `${j.configKey} ${j.parallelism ?? ""} ${j.model} ${j.jobId} ${j.runner} ${j.lastError ?? ""}`,
         sortKey: p.sort ?? "configKey",
         sortDir: (p.dir as SortDir) ?? "asc",
       }),
@@ -247,7 +324,7 @@ export function SweepView(props: { route: Route; operator: boolean; onError: (m:
       ) : (
         <VirtualTable
           rows={rows}
-          columns={COLUMNS}
+          columns={cols}
           rowKey={(j) => j.jobId}
           sortKey={p.sort ?? "configKey"}
           sortDir={(p.dir as SortDir) ?? "asc"}
