@@ -63,28 +63,101 @@ export function describeFrame(f: any): string | undefined {
   if (f.type === "error") return `error: ${f.message}`;
   if (f.type !== "event") return undefined;
   const e = f.event;
-  const t = new Date().toISOString().slice(11, 19);
+  const what = eventText(e);
+  // log lines carry their own prefixes; every other event gets the time it arrived
+  if (what === undefined || e.kind === "log") return what;
+  return `${new Date().toISOString().slice(11, 19)} ${what}`;
+}
+
+/** What an event says, without the time; undefined for events not printed (telemetry). */
+function eventText(e: any): string | undefined {
   switch (e.kind) {
     case "node":
-      return `${t} node ${e.nodeId} ${e.data.state}${e.data.attemptId ? ` (${e.data.attemptId})` : ""}`;
+      return `node ${e.nodeId} ${e.data.state}${e.data.attemptId ? ` (${e.data.attemptId})` : ""}`;
     case "telemetry":
       return undefined;
     case "sweep":
-      return `${t} sweep ${e.sweepId} ${e.data.status}: ${e.data.counts.succeeded}/${e.data.jobCount} succeeded, ${e.data.counts.running} running, ${e.data.counts.failed} failed; points ${e.data.pointsDone}/${e.data.pointsTotal}`;
+      return `sweep ${e.sweepId} ${e.data.status}: ${e.data.counts.succeeded}/${e.data.jobCount} succeeded, ${e.data.counts.running} running, ${e.data.counts.failed} failed; points ${e.data.pointsDone}/${e.data.pointsTotal}`;
     case "job":
-      return `${t} job ${e.jobId} ${e.data.status}${e.data.lastError && e.data.status !== "succeeded" ? ` (${e.data.lastError})` : ""}`;
+      return `job ${e.jobId} ${jobName(e.data)}${e.data.status}${e.data.lastError && e.data.status !== "succeeded" ? ` (${e.data.lastError})` : ""}`;
     case "attempt":
-      return `${t} attempt ${e.attemptId} ${e.data.state}${e.data.reason ? ` (${e.data.reason})` : ""}`;
+      return `attempt ${e.attemptId} ${e.data.state}${e.data.reason ? ` (${e.data.reason})` : ""}`;
     case "phase":
-      return `${t} ${e.attemptId} rank ${e.data.rank} ${e.data.phase} ${e.data.status}`;
+      return `${e.attemptId} rank ${e.data.rank} ${e.data.phase} ${e.data.status}`;
+    case "progress":
+      return `${e.attemptId} point ${e.data.pointIndex + 1}/${e.data.points} c=${e.data.concurrency} ${e.data.stage}: ${e.data.done}/${e.data.total} requests${perGpuText(e.data.outputTokensPerS, e.data.gpus, " output")}`;
     case "point":
-      return `${t} point ${e.jobId} conc ${e.data.point.concurrency}: ${Math.round(e.data.bench.total_token_throughput)} tok/s${energyText(e.data.energy)}`;
+      return `point ${e.jobId} c=${e.data.point.concurrency}:${perGpuText(e.data.bench.total_token_throughput, e.data.gpus?.total, "")}${energyText(e.data.energy)}`;
     case "eval":
-      return `${t} eval ${e.jobId}: ${e.data.flexible.exactMatch.toFixed(3)} (${e.data.passed ? "passed" : "FAILED"})`;
+      return `eval ${e.jobId}: ${e.data.flexible.exactMatch.toFixed(3)} (${e.data.passed ? "passed" : "FAILED"})`;
     case "log":
       return e.lines.map((l: string) => printedLiveLogLine(e.process, e.stream, l)).join("\n");
     default:
       return undefined;
+  }
+}
+
+/** `test-key TP8 ` from a job record (older records have no parallelism) */
+function jobName(j: { configKey?: string; parallelism?: string }): string {
+  return [j.configKey, j.parallelism]
+    .filter(Boolean)
+    .map((x) => `${x} `)
+    .join("");
+}
+
+/** ` 2,000 tok/s/GPU` (per GPU when the GPU count is known, else the total) */
+function perGpuText(tokPerS: number, gpus: number | undefined, kind: string): string {
+  const r = (x: number) => Math.round(x).toLocaleString("en-US");
+  return gpus && gpus > 0 ? ` ${r(tokPerS / gpus)}${kind} tok/s/GPU` : ` ${r(tokPerS)}${kind} tok/s`;
+}
+
+/**
+ * The identity and content of what a printed line says about one thing (node, job, attempt, a
+ * job's progress): `events` prints a line only when that content changed, so a job saved ten times
+ * while running prints "running" once. Progress prints once per point and stage.
+ */
+export function changeKey(e: any): { key: string; content: string } | undefined {
+  switch (e.kind) {
+    case "node":
+      return { key: `node:${e.nodeId}`, content: `${e.data.state}|${e.data.attemptId ?? ""}` };
+    case "sweep":
+      return { key: `sweep:${e.sweepId}`, content: eventText(e) ?? "" };
+    case "job":
+      return { key: `job:${e.jobId}`, content: `${e.data.status}|${e.data.lastError ?? ""}` };
+    case "attempt":
+      return { key: `attempt:${e.attemptId}`, content: `${e.data.state}|${e.data.reason ?? ""}` };
+    case "progress":
+      return { key: `progress:${e.attemptId}`, content: `${e.data.pointIndex}|${e.data.stage}` };
+    default:
+      return undefined;
+  }
+}
+
+/** Prints each frame's line unless it repeats what was last printed about the same thing. */
+export class ChangeFilter {
+  private readonly last = new Map<string, string>();
+
+  line(f: any): string | undefined {
+    // a snapshot says where things stand: the first event that repeats it prints nothing
+    if (f.type === "snapshot" && f.topic === "job" && f.data?.job)
+      this.seen({ kind: "job", jobId: f.data.job.jobId, data: f.data.job });
+    if (f.type === "snapshot" && f.topic === "sweep")
+      for (const j of f.data?.jobs ?? []) this.seen({ kind: "job", jobId: j.jobId, data: j });
+    if (f.type === "snapshot" && f.topic === "fleet")
+      for (const n of f.data?.nodes ?? []) this.seen({ kind: "node", nodeId: n.id, data: n });
+    if (f.type === "event") {
+      const k = changeKey(f.event);
+      if (k) {
+        if (this.last.get(k.key) === k.content) return undefined;
+        this.last.set(k.key, k.content);
+      }
+    }
+    return describeFrame(f);
+  }
+
+  private seen(e: any): void {
+    const k = changeKey(e);
+    if (k) this.last.set(k.key, k.content);
   }
 }
 
@@ -119,6 +192,7 @@ export function register(program: Command): void {
     // job) there is nothing to follow, so say so and exit instead of waiting forever
     let answered = 0;
     const refused: string[] = [];
+    const changes = new ChangeFilter();
     await followEvents(
       new ApiClient(o),
       subs,
@@ -132,7 +206,7 @@ export function register(program: Command): void {
         }
         if (o.json) process.stdout.write(`${JSON.stringify(f)}\n`);
         else {
-          const line = describeFrame(f);
+          const line = changes.line(f);
           if (line) process.stdout.write(`${line}\n`);
         }
       },

@@ -461,7 +461,7 @@ export class AttemptSupervisor {
       jobId: att.jobId,
       sweepId: att.sweepId,
       attemptId: att.attemptId,
-      data: { agentId, ...progress },
+      data: { agentId, gpus: att.gpus, ...progress },
     });
   }
 
