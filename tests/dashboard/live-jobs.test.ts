@@ -60,7 +60,8 @@ describe("live jobs: what runs where", () => {
     await x.connect();
     await y.connect();
     const points = [4, 8, 16].map((concurrency) => ({ concurrency, isl: 64, osl: 64 }));
-    const gang = makeDeployment({ seed: "lj-gang", sku: "h200", nodes: 2, points });
+    // the plan says two hours; the measured pace says a minute or two
+    const gang = makeDeployment({ seed: "lj-gang", sku: "h200", nodes: 2, points, wallSeconds: 7200 });
     // the same configuration at TP4 on a SKU without agents: it stays queued
     const tp4 = { ...makeDeployment({ seed: "lj-tp4", sku: "b200", points }), tp: 4 };
     const sweepId = (await c.api("POST", "/api/v1/sweeps", { name: "live", deployments: [gang, tp4] })).body
@@ -107,10 +108,10 @@ describe("live jobs: what runs where", () => {
     expect(j.live!.phase).toBe("load");
     expect(j.live!.pointNumber).toBe(2);
     expect(j.live!.tokPerSPerGpu).toBe(2000);
-    // 1.25 points in ~60 s: ~48 s a point, 1.75 points left (not the plan's estimate)
+    // 1.25 points in ~60 s (more on a busy host): ~48 s a point, 1.75 points left, not the plan's 2 h
     expect(j.timing!.basis).toBe("measured");
     expect(j.timing!.remainingS).toBeGreaterThan(70);
-    expect(j.timing!.remainingS).toBeLessThan(110);
+    expect(j.timing!.remainingS).toBeLessThan(200);
     const queued = live.items.find((i) => i.sku === "b200")!;
     expect(queued.parallelism).toBe("TP4");
     expect(queued.live).toBeUndefined();
@@ -131,7 +132,7 @@ describe("live jobs: what runs where", () => {
     expect(show.stdout).toMatch(
       new RegExp(`now: load · point 2/3 c=8 · run 20/80 req · 2,000 tok/s/GPU on ${leaderId}, ${memberId}, attempt`),
     );
-    expect(show.stdout).toMatch(/time: ran \d+s, ~1m \d\ds left \(measured\)/);
+    expect(show.stdout).toMatch(/time: ran (\d+m )?\d+s, ~(\d+m )?\d+s left \(measured\)/);
 
     // sweep detail: the two TP variants apart, the running one's point and progress
     page = await signedInPage(browser, c.url, TOKENS.viewer, `#/sweeps/${encodeURIComponent(sweepId)}`);
@@ -183,5 +184,5 @@ describe("live jobs: what runs where", () => {
     expect(done.live).toBeUndefined();
     expect(done.timing!.basis).toBe("finished");
     await c.api("POST", `/api/v1/sweeps/${sweepId}/cancel`, {});
-  });
+  }, 120_000);
 });
