@@ -121,7 +121,7 @@ describe("analytics API", () => {
       gpus: 8,
       image: "vllm/vllm-openai:v0.10.0",
       sweepId: "sweep-a",
-      provenance: "measured",
+      provenance: "emulated",
     });
     expect(g.points[0].tputPerGpu).toBeCloseTo(26000 / 8, 9);
     const bad = await ctl.api("GET", "/api/v1/results/frontier?x=speed", undefined, TOKENS.viewer);

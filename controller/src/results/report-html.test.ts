@@ -134,7 +134,11 @@ describe("HTML report", () => {
     expect(html).toContain("load: client timeout after 1800 s");
     expect(html).toContain("ready: health check timed out after 900 s");
     expect(html).toContain("FAILED");
-    expect(html).toContain("Energy per token vs interactivity (measured)");
+    // the rows are emulated: their energy is the emulated engine's, never called measured
+    expect(html).toContain("Energy per token vs interactivity (emulated power)");
+    expect(html).not.toContain("(measured)");
+    expect(html).toContain("points emulated");
+    expect(html).not.toContain("points measured");
     expect(html).toMatch(/out of range \(/); // 200 tok/s/user is beyond what was measured
     expect(html).toContain("Emulated results");
     expect(html).toMatch(/<td>4<\/td>.*<td class="l">kv 62% · accept 2\.41<\/td><\/tr>/);

@@ -140,7 +140,7 @@ export function renderReport(input: ReportInput): string {
     h.push(`<div class="banner">Emulated results: produced by the emulated engine, not by real GPUs.</div>`);
   const card = (label: string, value: string) => `<div class="card">${esc(label)}<b>${value}</b></div>`;
   h.push(
-    `<div class="cards">${card("deployments", String(deployments))}${card("points measured", String(input.rows.length - failedPoints.length))}${card("points failed", String(failedPoints.length))}${card("points missing", String((input.missing ?? []).reduce((s, m) => s + m.points, 0)))}${card("groups", String(tput.length))}${card("GPU-hours", gpuHours.total.toFixed(2))}</div>`,
+    `<div class="cards">${card("deployments", String(deployments))}${card(emulated ? "points emulated" : "points measured", String(input.rows.length - failedPoints.length))}${card("points failed", String(failedPoints.length))}${card("points missing", String((input.missing ?? []).reduce((s, m) => s + m.points, 0)))}${card("groups", String(tput.length))}${card("GPU-hours", gpuHours.total.toFixed(2))}</div>`,
   );
   h.push(`<div class="meta">GPU-hours: ${esc(gpuHours.source)}</div>`);
 
@@ -164,7 +164,7 @@ export function renderReport(input: ReportInput): string {
   h.push(
     svgChart({
       title: measuredEnergy
-        ? "Energy per token vs interactivity (measured)"
+        ? `Energy per token vs interactivity (${emulated ? "emulated power" : "measured"})`
         : "Energy per token vs interactivity (provisioned power)",
       xLabel: "interactivity (tok/s/user)",
       yLabel: "J per token",

@@ -205,7 +205,8 @@ function view(f: GroupFrontier): FrontierView {
         gpus: r.config.gpus,
         ...(r.config.nodes ? { nodes: r.config.nodes } : {}),
         image: r.config.image,
-        provenance: r.provenance.kind,
+        // an emulated row is labelled "emulated", never "measured"
+        provenance: r.result.emulated ? "emulated" : r.provenance.kind,
         ties: p.ties.map((t) => t.row.id),
         tputPerGpu: m.tputPerGpu,
         interactivity: m.interactivity,
