@@ -31,6 +31,8 @@ export interface AgentOptions {
   gpuTelemetry?: GpuTool;
   /** append every GPU sample, one JSON line each, to this file */
   telemetryLog?: string;
+  /** agentic points replay this trace file (Mooncake JSONL); default: the synthetic generator */
+  agenticTrace?: string;
   /** least free disk on the data dir for preflight (default 50 GiB real, 1 GiB emulated) */
   minDiskFreeBytes?: number;
   /** preflight while idle this often (default 60 s) */

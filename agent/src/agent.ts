@@ -74,6 +74,12 @@ function withEngineTiming(run: PointRunner): PointRunner {
   return (opts) => run({ ...opts, timing: "engine" });
 }
 
+/** agentic points replay the agent's trace file, when it was given one */
+function withAgenticTrace(run: PointRunner, file: string | undefined): PointRunner {
+  if (!file) return run;
+  return (opts) => run(opts.agentic ? { ...opts, agentic: { ...opts.agentic, trace: { file } } } : opts);
+}
+
 /** the partition a Slurm agent stands for; refuses to start without a SKU or a GPU count per node */
 async function slurmPartition(o: AgentOptions): Promise<SlurmPartition> {
   if (!o.slurm) throw new Error("the slurm launcher needs a partition (--slurm-partition)");
@@ -168,8 +174,10 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
     agentId,
     launcher,
     buildPlan,
-    runPoint:
+    runPoint: withAgenticTrace(
       id.emulatedEngines && !o.runPoint ? withEngineTiming(loadgenPointRunner) : (o.runPoint ?? loadgenPointRunner),
+      o.agenticTrace,
+    ),
     runEval,
     sampler,
     ...(id.nodeTelemetry !== "none" ? { remoteTelemetry: { tool: id.nodeTelemetry } } : {}),

@@ -36,6 +36,7 @@ import { starvationCreditMs } from "./host-cpu-stall.js";
 import { infrastructureFailures, POINT_TRIES, retryPauseMs } from "./infra-failures.js";
 import type { LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
 import type { LoadProgress } from "./loadgen/load-options.js";
+import type { TraceSource } from "./loadgen/trace-source.js";
 import { LogForwarder } from "./log-forwarder.js";
 import { CancelledError, PhaseError, toPhaseError } from "./phase-error.js";
 import { waitReady } from "./ready-check.js";
@@ -53,6 +54,8 @@ export interface PointRunOptions {
   emulated: boolean;
   /** "engine": use the emulator's own request timing (see loadgen/engine-timing.ts) */
   timing?: "client" | "engine";
+  /** an agentic point: trace replay for this long; `trace` as the agent was given it (default: synthetic) */
+  agentic?: { durationS: number; trace?: TraceSource };
   signal: AbortSignal;
   /** progress inside the point, every `progressIntervalMs` */
   onProgress?: (p: LoadProgress) => void;
@@ -624,6 +627,9 @@ export class AttemptExecutor {
           numPrompts: point.concurrency * a.deployment.promptsPerConc,
           gpus,
           emulated: a.emulated,
+          ...(a.deployment.agentic
+            ? { agentic: { durationS: point.durationS ?? a.deployment.agentic.durationS } }
+            : {}),
           signal,
           onProgress,
           progressIntervalMs: this.deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS,

@@ -2,6 +2,7 @@
 import { availableParallelism } from "node:os";
 import type { EvalRunner, PointRunner } from "./executor.js";
 import { runLoadPoint } from "./loadgen/run-load-point.js";
+import type { TraceSource } from "./loadgen/trace-source.js";
 
 /**
  * Load-generator threads for a point: one per 64 streams, at most a quarter of the node's cores (the
@@ -13,19 +14,30 @@ export function workersFor(concurrency: number, cores = availableParallelism()):
   return Math.max(1, Math.min(Math.floor(cores / 4), Math.floor(concurrency / 64)));
 }
 
+/**
+ * The trace of an agentic point when the agent was given none: the synthetic generator with the
+ * lab's replay seed (42) and as many trajectories as the lab's corpus loads (393).
+ */
+export const DEFAULT_AGENTIC_TRACE: TraceSource = { synthetic: { seed: 42, trajectories: 393 } };
+
 export const loadgenPointRunner: PointRunner = (o) =>
   runLoadPoint({
     baseUrl: o.baseUrl,
     model: o.model,
-    endpoint: o.api === "chat" ? "/v1/chat/completions" : "/v1/completions",
+    // the lab replays agentic traces on the chat endpoint whatever the recipe serves
+    endpoint: o.api === "chat" || o.agentic ? "/v1/chat/completions" : "/v1/completions",
     isl: o.point.isl,
     osl: o.point.osl,
     concurrency: o.point.concurrency,
-    workers: workersFor(o.point.concurrency),
+    // trace replay runs on one thread
+    workers: o.agentic ? 1 : workersFor(o.point.concurrency),
     numPrompts: o.numPrompts,
     gpus: o.gpus,
     emulated: o.emulated,
     timing: o.timing,
+    ...(o.agentic
+      ? { agentic: { trace: o.agentic.trace ?? DEFAULT_AGENTIC_TRACE, durationS: o.agentic.durationS } }
+      : {}),
     signal: o.signal,
     onProgress: o.onProgress,
     progressIntervalMs: o.progressIntervalMs,

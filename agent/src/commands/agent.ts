@@ -72,6 +72,7 @@ export function registerAgentCommands(parent: Command): void {
     )
     .option("--emulate-ip <ip>", "emulated node: address its engines bind and its peers use (e.g. 127.0.0.12)")
     .option("--time-scale <x>", "emulated engines: wall seconds per emulated second")
+    .option("--agentic-trace <file>", "agentic points replay this trace (Mooncake JSONL; default: synthetic)")
     .option(
       "--reconnect-max-ms <ms>",
       "longest wait between reconnect tries (default 30000; keep the controller's BENCHFLEET_AGENT_RECONNECT_MAX_MS in step)",
@@ -155,6 +156,7 @@ export function registerAgentCommands(parent: Command): void {
             }
           : {}),
         timeScale: opts.timeScale ? Number(opts.timeScale) : undefined,
+        ...(opts.agenticTrace ? { agenticTrace: opts.agenticTrace } : {}),
         ...(opts.reconnectMaxMs
           ? { backoff: { initialMs: Math.min(500, opts.reconnectMaxMs), maxMs: opts.reconnectMaxMs } }
           : {}),

@@ -131,6 +131,12 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
   out.push("--tp", String(tp), "--ep", String(ep));
   if (dpAttn) out.push("--dp-attn");
   if (mtp) out.push("--spec", "mtp");
+  // agentic deployments: the engine's prefix cache, and the host-DRAM tier when KV is offloaded
+  const a = d.agentic;
+  if (a) {
+    out.push("--prefix-cache");
+    if (a.kvOffloading === "dram" && a.dramOffloadGb > 0) out.push("--dram-offload-gb", String(a.dramOffloadGb));
+  }
   return out;
 }
 

@@ -55,11 +55,14 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
       aborted();
       throw new Error(`cannot calibrate text prompt length against ${s.origin}${s.path}: ${(err as Error).message}`);
     });
+    // an engine on a compressed clock (the emulator's time scale) replays the trace's time compressed alike
+    const scale = opts.timing === "engine" ? await engineTimeScale(connections, s) : 1;
     counters = new LiveCounters(() => nowNs(t0), opts.onProgress, opts.progressIntervalMs);
     const r: ReplaySettings = {
       durationMs: a.durationS * 1000,
       graceMs: (a.graceS ?? DEFAULTS.graceS) * 1000,
       gapCapMs: (a.gapCapS ?? DEFAULTS.gapCapS) * 1000,
+      clockScale: scale,
       startRatio: a.startRatio ?? DEFAULTS.startRatio,
       warmupRequestsPerLane: a.warmupRequestsPerLane ?? DEFAULTS.warmupRequestsPerLane,
       liveFailureThreshold: a.liveFailureThreshold ?? s.maxFail,
@@ -149,5 +152,17 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
     opts.signal?.removeEventListener("abort", forward);
     counters?.stop();
     await connections.destroy();
+  }
+}
+
+/** wall seconds per engine second, as the benchfleet emulator reports it in /v1/models (1 elsewhere) */
+async function engineTimeScale(connections: SlotConnections, s: LoadSettings): Promise<number> {
+  try {
+    const res = await connections.pool.request({ path: `${s.prefix}/v1/models`, method: "GET" });
+    const body = (await res.body.json()) as { data?: Array<{ benchfleet?: { time_scale?: unknown } }> };
+    const v = body.data?.[0]?.benchfleet?.time_scale;
+    return typeof v === "number" && v > 0 ? v : 1;
+  } catch {
+    return 1;
   }
 }

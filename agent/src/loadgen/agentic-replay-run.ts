@@ -15,6 +15,8 @@
  * next one of the trace (cycling) from its first turn. A live error gate stops the run early once
  * at least `LIVE_GATE_MIN` turns finished and more than `liveFailureThreshold` of them failed.
  * A turn whose input and output exceed `maxContextTokens` is not sent: it counts as failed.
+ * Times are the trace's; against an engine on a compressed clock (`clockScale` wall ms per trace
+ * ms, the emulator's time scale) the duration, grace and gaps are compressed alike.
  */
 
 import { Rng } from "@benchfleet/shared";
@@ -26,6 +28,7 @@ import { nowNs, type RunContext, sleepUntilNs } from "./run-context.js";
 import { TrajectoryContext } from "./trace-context.js";
 
 export interface ReplaySettings {
+  /** the trace's clock: duration, grace, gaps and the cap are in trace ms */
   durationMs: number;
   graceMs: number;
   gapCapMs: number;
@@ -33,6 +36,8 @@ export interface ReplaySettings {
   warmupRequestsPerLane: number;
   liveFailureThreshold: number;
   maxContextTokens: number | undefined;
+  /** wall ms per trace ms: an engine on a compressed clock gets the trace's time compressed alike */
+  clockScale: number;
   seed: number;
   tokensPerWord: number;
   words: readonly string[] | undefined;
@@ -154,7 +159,8 @@ export async function runAgenticReplay(
   counters.resetCounts();
   const startNs = nowNs(t0);
   counters.phaseStartNs = startNs;
-  const deadlineNs = startNs + r.durationMs * 1e6;
+  const wall = r.clockScale;
+  const deadlineNs = startNs + r.durationMs * wall * 1e6;
   const out: ReplayOutcome = {
     warm,
     records: [],
@@ -170,8 +176,8 @@ export async function runAgenticReplay(
   let cutTimer: NodeJS.Timeout | undefined;
   const endTimer = setTimeout(() => {
     ending = true;
-    cutTimer = setTimeout(() => stop.abort(new Error("measured duration over")), r.graceMs);
-  }, r.durationMs);
+    cutTimer = setTimeout(() => stop.abort(new Error("measured duration over")), r.graceMs * wall);
+  }, r.durationMs * wall);
   let done = 0;
   let failed = 0;
   const finish = (rec: RequestRecord) => {
@@ -207,7 +213,7 @@ export async function runAgenticReplay(
         const gapMs = capGap(turn.gapMs, r.gapCapMs);
         if (gapMs < turn.gapMs) out.gapsCapped++;
         out.sleptMs.push(gapMs);
-        const dueNs = freedNs + gapMs * 1e6;
+        const dueNs = freedNs + gapMs * wall * 1e6;
         if (dueNs >= deadlineNs) return;
         const tooLong = r.maxContextTokens !== undefined && turn.inputTokens + turn.outputTokens > r.maxContextTokens;
         // the body is built while the lane idles, so that building a long history never delays the send

@@ -1,13 +1,14 @@
 /**
- * `benchfleet results frontier|at|history|compare|import|report`: analytics over the controller's
+ * `benchfleet results frontier|agentic|at|history|compare|import|report`: analytics over the controller's
  * results DB. Attaches to the `results` command when another file registered it (`results ls|export`
  * live there), or creates it. Talks to the controller's REST API (`--controller`, `--token`, or
  * BENCHFLEET_URL / BENCHFLEET_TOKEN); `import` parses the files here and posts the rows.
  */
 import { writeFile } from "node:fs/promises";
 import { type ImportContext, ImportError, importPath, toCsv } from "@benchfleet/controller";
-import { CliError, type FrontierPointView, SKU_NAMES, type SkuName } from "@benchfleet/shared";
+import { type AgenticFrontier, CliError, type FrontierPointView, SKU_NAMES, type SkuName } from "@benchfleet/shared";
 import type { Command } from "commander";
+import { agenticTableRows } from "../agentic-table.js";
 import { renderTable } from "../table.js";
 import { noteHiddenEmulated } from "./results.js";
 
@@ -184,6 +185,30 @@ export function register(program: Command): void {
       noteHiddenEmulated(o, rows.length === 0);
       print(o, r, rows);
     });
+
+  withFilters(
+    results
+      .command("agentic")
+      .description("agentic points: frontier per group of throughput per GPU against interactivity, with hit rates"),
+  ).action(async (o: Filters & { json?: boolean; csv?: boolean }) => {
+    for (const [flag, v] of Object.entries({
+      isl: o.isl,
+      osl: o.osl,
+      precision: o.precision,
+      frameworks: o.frameworks,
+    }))
+      if (v !== undefined) throw new CliError(`results agentic: --${flag} does not apply to agentic points`, 2);
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries({ sweep: o.sweep, skus: o.skus, model: o.model, emulated: o.emulated }))
+      if (v) p.set(k, v);
+    const r = await getJson<{ groups: AgenticFrontier[] }>(
+      o,
+      `/api/v1/results/agentic-frontier${p.size ? `?${p}` : ""}`,
+    );
+    const rows = agenticTableRows(r.groups);
+    noteHiddenEmulated(o, rows.length === 0);
+    print(o, r, rows);
+  });
 
   withFilters(
     results.command("at").description("throughput per GPU and $/M tokens at target interactivities (no extrapolation)"),

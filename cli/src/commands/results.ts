@@ -56,7 +56,8 @@ export function register(program: Command): void {
           config: String(p.configKey).slice(0, 36),
           sku: p.sku,
           conc: String(p.concurrency),
-          "isl/osl": `${p.isl}/${p.osl}`,
+          // agentic points replay a trace for a duration: they have no ISL/OSL
+          "isl/osl": p.result?.agentic ? `agentic ${p.result.agentic.durationS}s` : `${p.isl}/${p.osl}`,
           "tok/s/gpu": p.tputPerGpu === null ? "" : p.tputPerGpu.toFixed(1),
           "tok/s/user": p.interactivity === null ? "" : p.interactivity.toFixed(1),
           engine: formatEngineMetrics(p.result?.engineMetrics),

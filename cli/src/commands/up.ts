@@ -15,11 +15,13 @@ import {
   startController,
   startRedis,
 } from "@benchfleet/controller";
-import type { Plan, SkuName, SweepSummary } from "@benchfleet/shared";
+import type { AgenticFrontier, Plan, SkuName, SweepSummary } from "@benchfleet/shared";
 import { CliError, commaList } from "@benchfleet/shared";
 import { type Command, Option } from "commander";
+import { agenticTableRows } from "../agentic-table.js";
 import { ApiClient } from "../client.js";
 import { collectDirs } from "../option-checks.js";
+import { renderTable } from "../table.js";
 import { dashboardBuilt, ensureDashboardBuilt } from "../up/dashboard-build.js";
 import { demoFleet, type FleetMember, parseSlurmSpec } from "../up/demo-fleet.js";
 import { type AgentProcess, reapMarked, spawnAgent, stopAgents } from "../up/fleet-processes.js";
@@ -34,6 +36,7 @@ interface UpOptions {
   agents: number;
   skus: string;
   sweep: string;
+  runners: string;
   port: number;
   timeScale: number;
   dataDir: string;
@@ -62,6 +65,11 @@ export function register(program: Command): void {
     .option("--agents <n>", "emulated agents to start", int("--agents"), 12)
     .option("--skus <list>", "SKUs the agents pose as, round-robin", DEFAULT_SKUS)
     .option("--sweep <file>", "master config of the demo sweep", join(REPO_ROOT, "configs", "demo.yaml"))
+    .option(
+      "--runners <file>",
+      "runners.yaml of the sweep's cluster:<name> labels (agentic rows)",
+      join(REPO_ROOT, "configs", "demo-runners.yaml"),
+    )
     .option("--srt-slurm <dir>", "srt-slurm recipes for the sweep's CONFIG_FILE rows (repeatable)", collectDirs)
     .option("--port <port>", "controller and dashboard port (0: any free port)", int("--port"), 8080)
     .option(
@@ -96,6 +104,7 @@ async function up(o: UpOptions): Promise<number> {
       throw new CliError(`--skus: unknown SKU "${s}" (known: ${Object.keys(catalog).join(", ")})`, 2);
   const plan: Plan = planFromFiles({
     config: [o.sweep],
+    runners: o.runners,
     srtSlurm: o.srtSlurm ?? [join(REPO_ROOT, "configs", "srt-slurm-recipes")],
   });
   let slurmSpec: { sku: SkuName; nodes: number } | undefined;
@@ -260,6 +269,13 @@ async function up(o: UpOptions): Promise<number> {
     process.stdout.write(
       `\nPareto frontiers (throughput/GPU vs interactivity; emulated results):\n${renderParetoTables(frontier.groups, catalog)}`,
     );
+    const agentic = await client.get<{ groups: AgenticFrontier[] }>(
+      `/api/v1/results/agentic-frontier?sweep=${sweep.sweepId}&emulated=true`,
+    );
+    if (agentic.groups.length)
+      process.stdout.write(
+        `\nAgentic points (trace replay; throughput/GPU vs interactivity, prefix-cache hit rate):\n${renderTable(agenticTableRows(agentic.groups))}`,
+      );
     const results = await client.get<{ total: number; items: Array<Record<string, unknown>> }>(
       `/api/v1/results?sweep=${sweep.sweepId}&emulated=true&limit=5000`,
     );

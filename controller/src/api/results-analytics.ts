@@ -14,6 +14,7 @@ import {
 import { z } from "zod";
 import { readSkuCatalog } from "../config/config-files.js";
 import type { ControllerContext } from "../context.js";
+import { agenticFrontierQuery } from "../results/agentic-results.js";
 import { labAggRowOf } from "../results/lab-agg-export.js";
 import { renderReport } from "../results/report-html.js";
 import {
@@ -146,6 +147,37 @@ export function registerResultsAnalyticsRoutes(api: Api, c: ControllerContext): 
       x: query.x,
       y: query.y,
       groups: frontierQuery(c.results, rates(), toFilter(query), { x: query.x, y: query.y }),
+    }),
+  );
+
+  api.route(
+    {
+      method: "GET",
+      url: "/api/v1/results/agentic-frontier",
+      role: "viewer",
+      tag: "analytics",
+      summary:
+        "agentic points as their own frontier per group (model, precision, SKU, framework, spec, KV offload): throughput per GPU against interactivity, with the prefix-cache hit rate of each point",
+      query: z
+        .object({
+          sweep: csv.optional(),
+          skus: csv.optional(),
+          model: z.string().optional(),
+          emulated: z.enum(["true", "false", "any"]).optional(),
+        })
+        .strict(),
+    },
+    async ({ query }) => ({
+      x: "interactivity",
+      y: "tputPerGpu",
+      groups: agenticFrontierQuery(c.results, {
+        ...(query.sweep?.length ? { sweeps: query.sweep } : {}),
+        ...(query.skus?.length ? { skus: query.skus } : {}),
+        ...(query.model ? { model: query.model } : {}),
+        ...(query.emulated
+          ? { emulated: query.emulated === "any" ? ("any" as const) : query.emulated === "true" }
+          : {}),
+      }),
     }),
   );
 

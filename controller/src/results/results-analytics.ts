@@ -152,6 +152,8 @@ export function loadRows(results: ResultsDb, f: RowFilter = {}): ResultRow[] {
   const out: ResultRow[] = [];
   for (const m of measured) {
     const deployment = Deployment.parse(JSON.parse(m.deployment));
+    // agentic points have no ISL/OSL: they have their own frontier (agentic-results.ts)
+    if (deployment.scenario === "agentic-coding") continue;
     const result = JSON.parse(m.result) as PointResult;
     const ev = evals.get(`${m.sweep_id}|${m.fingerprint}`);
     const row: ResultRow = {

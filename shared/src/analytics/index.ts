@@ -1,3 +1,4 @@
+export * from "./agentic-frontier.js";
 export * from "./axes.js";
 export * from "./compare.js";
 export * from "./explorer-point.js";
