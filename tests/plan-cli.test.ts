@@ -19,7 +19,15 @@ describe("benchfleet plan (CLI)", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const plan = Plan.parse(JSON.parse(r.stdout));
-    expect(plan.totals.deployments).toBe(plan.deployments.length);
+    // each deployment is one launch; a configuration launched in groups counts once as a deployment
+    expect(plan.totals.launches).toBe(plan.deployments.length);
+    expect(plan.totals.deployments).toBe(
+      new Set(
+        plan.deployments.map(
+          (d: { fingerprint: string; launchPart?: { of: string } }) => d.launchPart?.of ?? d.fingerprint,
+        ),
+      ).size,
+    );
     expect(plan.totals.singleNodeDeployments).toBeGreaterThan(0);
     expect(plan.totals.multiNodeDeployments).toBeGreaterThan(0);
     const skus = new Set(plan.deployments.map((d) => d.sku));

@@ -45,6 +45,11 @@ const NOT_SUPPORTED: Record<string, string> = {
 
 export const SUPPORTED_FRAMEWORKS = Object.keys(RECIPES);
 
+/** The engine a framework's recipe runs; undefined for a framework without a recipe. */
+export function engineOf(framework: string): Engine | undefined {
+  return RECIPES[framework]?.engine;
+}
+
 /** The launch plan of `deployment` on `placement`, with the presets it carries (else those in `opts`). */
 export function buildLaunchPlan(deployment: Deployment, placement: Placement, opts: RecipeOptions = {}): LaunchPlan {
   const fw = deployment.framework;

@@ -25,7 +25,7 @@ import {
 import { type GangLayout, layoutFor, type WorkerLayout, type WorkerRank } from "./placement.js";
 import { checkPortBase, type SharedPorts, type SlotPorts, sharedPorts, slotPorts } from "./ports.js";
 import { type Engine, presetLayer, type RecipePreset } from "./preset.js";
-import { dependsOnConc, findScriptPreset, type ScriptPreset, scriptLayer } from "./script-preset.js";
+import { dependsOnConc, findScriptPreset, type ScriptPreset, scriptLayer, scriptSettingsKey } from "./script-preset.js";
 
 export interface RecipeOptions {
   /** model-family presets keyed by model prefix (see preset-loader.ts) */
@@ -94,24 +94,25 @@ export class RecipeContext {
       this.notes.push(`no load point (eval only): batch flags sized for concurrency ${EVAL_ONLY_CONCURRENCY}`);
     }
     const roles = this.engineRoles();
+    const factsAt = (conc: number) => ({
+      isl: d.isl,
+      osl: d.osl,
+      tp: d.tp!,
+      ep: d.ep ?? 1,
+      dpAttn: d.dpAttn ?? false,
+      conc,
+      ...(d.maxModelLen !== undefined ? { maxModelLen: d.maxModelLen } : {}),
+    });
     this.scriptLayer = this.script
-      ? scriptLayer(this.script, engine, {
-          isl: d.isl,
-          osl: d.osl,
-          tp: d.tp!,
-          ep: d.ep ?? 1,
-          dpAttn: d.dpAttn ?? false,
-          conc: this.conc,
-          ...(d.maxModelLen !== undefined ? { maxModelLen: d.maxModelLen } : {}),
-        })
+      ? scriptLayer(this.script, engine, factsAt(this.conc))
       : { name: "script:none", parts: [] };
-    if (
-      this.script &&
-      !opts.point &&
-      dependsOnConc(this.script) &&
-      new Set(d.points.map((p) => p.concurrency)).size > 1
-    )
-      this.notes.push(`${this.script.script} sets values by CONC: this launch is sized for concurrency ${this.conc}`);
+    if (this.script && !opts.point && dependsOnConc(this.script)) {
+      // a plan launches such points apart (launch-groups.ts); a deployment posted whole may not be
+      const script = this.script;
+      const own = scriptSettingsKey(script, engine, factsAt(this.conc));
+      if (d.points.some((p) => scriptSettingsKey(script, engine, factsAt(p.concurrency)) !== own))
+        this.notes.push(`${script.script} sets values by CONC: this launch is sized for concurrency ${this.conc}`);
+    }
     this.presetLayer = presetLayer(this.preset, engine, {
       vendor: this.vendor,
       sku: d.sku,

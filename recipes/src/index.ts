@@ -6,6 +6,7 @@
 export { buildLaunchPlan, SUPPORTED_FRAMEWORKS } from "./build-launch-plan.js";
 export type { RecipeOptions } from "./context.js";
 export { formatLaunchPlan } from "./format.js";
+export { launchGroups } from "./launch-groups.js";
 export { findUnlaunchable, formatUnlaunchable } from "./launchable.js";
 export { type GangNode, layoutGang, nodesNeeded, placeGang, poolShapes } from "./placement.js";
 export { checkPortBase } from "./ports.js";

@@ -7,9 +7,9 @@
  * `$ISL`, `$OSL`, `$MAX_MODEL_LEN`), filled in per launch. Parsing and matching are pure; reading files is
  * preset-loader.ts.
  */
-import { type Deployment, loadYaml, RecipeError } from "@benchfleet/shared";
+import { canonicalJson, type Deployment, loadYaml, RecipeError } from "@benchfleet/shared";
 import { z } from "zod";
-import type { Flags, Layer, LayerPart } from "./layering.js";
+import { type Flags, type Layer, type LayerPart, resolveSettings } from "./layering.js";
 import { ENGINES, type Engine } from "./preset.js";
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -174,4 +174,9 @@ export function scriptLayer(preset: ScriptPreset, engine: Engine, f: ScriptFacts
     parts.push({ roles: ["worker"], settings });
   }
   return { name: `script:${preset.script}`, parts };
+}
+
+/** The settings the script gives the worker at `f`, as one comparable string (equal: the same server settings). */
+export function scriptSettingsKey(preset: ScriptPreset, engine: Engine, f: ScriptFacts): string {
+  return canonicalJson(resolveSettings([scriptLayer(preset, engine, f)], "worker"));
 }

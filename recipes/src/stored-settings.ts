@@ -20,9 +20,16 @@ export function recipeSettingsFor(
   return family ? { family } : undefined;
 }
 
-function parseStored<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+/** stored presets already parsed (the deployments of one plan share one stored object per preset) */
+const parsed = new WeakMap<object, unknown>();
+
+function parseStored<T extends z.ZodType>(schema: T, value: object, where: string): z.infer<T> {
+  if (parsed.has(value)) return parsed.get(value) as z.infer<T>;
   const r = schema.safeParse(value);
-  if (r.success) return r.data;
+  if (r.success) {
+    parsed.set(value, r.data);
+    return r.data;
+  }
   const issue = r.error.issues[0]!;
   throw new RecipeError(`${where}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
 }

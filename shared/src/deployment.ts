@@ -179,6 +179,14 @@ export const Deployment = z
     srtRecipe: SrtRecipeRef.optional(),
     /** the presets this deployment launches with (absent: none applied, engine defaults) */
     recipeSettings: RecipeSettings.optional(),
+    /**
+     * one launch of a server configuration whose points need different server settings (launch-groups.ts):
+     * `of` is the fingerprint of the whole configuration, `part` of `parts` this launch
+     */
+    launchPart: z
+      .object({ of: z.string(), part: z.number().int().positive(), parts: z.number().int().positive() })
+      .strict()
+      .optional(),
     /** framework custom: the server to start (custom-server.ts) */
     customServer: CustomServer.optional(),
     priority: z.number().int(),
@@ -207,7 +215,10 @@ export type Deployment = z.infer<typeof Deployment>;
 
 export const PlanTotals = z
   .object({
+    /** server configurations (the launches of one configuration count once) */
     deployments: z.number().int().nonnegative(),
+    /** server launches: one per deployment, or per group of points that need their own settings */
+    launches: z.number().int().nonnegative().optional(),
     singleNodeDeployments: z.number().int().nonnegative(),
     multiNodeDeployments: z.number().int().nonnegative(),
     points: z.number().int().nonnegative(),

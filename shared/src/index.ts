@@ -15,6 +15,7 @@ export * from "./engine-metrics-brief.js";
 export * from "./free-port.js";
 export * from "./job-layout.js";
 export * from "./job-live.js";
+export * from "./launch-groups.js";
 export * from "./launch-plan.js";
 export * from "./master-config.js";
 export * from "./master-config-load.js";

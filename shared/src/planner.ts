@@ -553,14 +553,27 @@ function* expandAgentic(
 }
 
 export function totalsOf(ds: Deployment[]): PlanTotals {
+  const configurations = (list: Deployment[]) => new Set(list.map((d) => d.launchPart?.of ?? d.fingerprint)).size;
   return {
-    deployments: ds.length,
-    singleNodeDeployments: ds.filter((d) => !d.multinode).length,
-    multiNodeDeployments: ds.filter((d) => d.multinode).length,
+    deployments: configurations(ds),
+    launches: ds.length,
+    singleNodeDeployments: configurations(ds.filter((d) => !d.multinode)),
+    multiNodeDeployments: configurations(ds.filter((d) => d.multinode)),
     points: ds.reduce((s, d) => s + d.points.length, 0),
     evals: ds.filter((d) => d.eval).length,
     gpuHours: Math.round(ds.reduce((s, d) => s + d.estimate.gpuHours, 0) * 100) / 100,
     wallSeconds: Math.round(ds.reduce((s, d) => s + d.estimate.wallSeconds, 0)),
+  };
+}
+
+/** `plan` with its deployments replaced by `deployments` and its totals counted again. */
+export function withDeployments(plan: Plan, deployments: Deployment[]): Plan {
+  return {
+    ...plan,
+    deployments,
+    totals: totalsOf(deployments),
+    bySku: groupTotals(deployments),
+    ...(plan.byScenario ? { byScenario: groupTotals(deployments, (d) => d.scenario) } : {}),
   };
 }
 

@@ -69,7 +69,8 @@ function scenarioOption(v: string[] | undefined): ScenarioType[] | undefined {
 }
 
 function totalsLine(t: PlanTotals): string {
-  return `${t.deployments} deployments (${t.singleNodeDeployments} single-node, ${t.multiNodeDeployments} multi-node), ${t.points} load points, ${t.evals} evals, ≈${t.gpuHours.toFixed(1)} GPU-hours`;
+  const launches = t.launches ?? t.deployments;
+  return `${t.deployments} deployments (${t.singleNodeDeployments} single-node, ${t.multiNodeDeployments} multi-node), ${launches} launches, ${t.points} load points, ${t.evals} evals, ≈${t.gpuHours.toFixed(1)} GPU-hours`;
 }
 
 /** kv offload of an agentic deployment, e.g. `dram:lmcache 1199GB`; `-` for fixed-seq-len */
@@ -95,6 +96,8 @@ export function formatPlan(plan: Plan): string {
     nodes: String(d.nodes),
     gpus: String(d.gpus),
     conc: d.evalsOnly ? "eval only" : d.points.map((p) => p.concurrency).join(","),
+    // a configuration whose points need their own server settings launches once per group
+    launch: d.launchPart ? `${d.launchPart.part}/${d.launchPart.parts}` : "1/1",
     "gpu-h": d.estimate.gpuHours.toFixed(1),
   }));
   let out = renderTable(rows);
@@ -103,6 +106,7 @@ export function formatPlan(plan: Plan): string {
     Object.entries(plan.bySku).map(([sku, t]) => ({
       sku,
       deployments: String(t.deployments),
+      launches: String(t.launches ?? t.deployments),
       "single-node": String(t.singleNodeDeployments),
       "multi-node": String(t.multiNodeDeployments),
       points: String(t.points),

@@ -4,8 +4,15 @@
  * (a few small files) so an edited preset counts at once. Agents build launches from what is stored.
  */
 import { join } from "node:path";
-import { loadPresets, loadScriptPresets, recipeSettingsFor } from "@benchfleet/recipes";
-import { type Deployment, type Plan, withRecipeSettings } from "@benchfleet/shared";
+import { launchGroups, loadPresets, loadScriptPresets, recipeSettingsFor } from "@benchfleet/recipes";
+import {
+  type Deployment,
+  type Plan,
+  type RecipeSettings,
+  splitLaunches,
+  withDeployments,
+  withRecipeSettings,
+} from "@benchfleet/shared";
 import { REPO_ROOT } from "./config-files.js";
 
 function resolver(
@@ -13,13 +20,28 @@ function resolver(
 ): (d: Deployment) => ReturnType<typeof recipeSettingsFor> {
   const presets = loadPresets(dir);
   const scripts = loadScriptPresets(dir);
-  return (d) => recipeSettingsFor(d, { presets, scripts });
+  // one settings object per preset, stored with every deployment it applies to
+  const seen = new Map<unknown, RecipeSettings>();
+  return (d) => {
+    const s = recipeSettingsFor(d, { presets, scripts });
+    const preset = s?.script ?? s?.family;
+    if (!s || !preset) return undefined;
+    if (!seen.has(preset)) seen.set(preset, s);
+    return seen.get(preset);
+  };
 }
 
-/** `plan` with each deployment's presets stored in it; the fingerprints of those with presets follow. */
+/**
+ * `plan` with each deployment's presets stored in it (the fingerprints of those with presets follow),
+ * and a deployment whose points need different server settings split into one launch per group.
+ */
 export function storeRecipeSettings(plan: Plan, dir?: string): Plan {
   const settingsOf = resolver(dir);
-  return { ...plan, deployments: plan.deployments.map((d) => withRecipeSettings(d, settingsOf(d))) };
+  const deployments = plan.deployments.flatMap((planned) => {
+    const d = withRecipeSettings(planned, settingsOf(planned));
+    return splitLaunches(d, launchGroups(d));
+  });
+  return withDeployments(plan, deployments);
 }
 
 /**

@@ -1,0 +1,101 @@
+/**
+ * Planning with presets (planFromFiles): the presets that apply are stored with each deployment, and
+ * a deployment whose points need different script settings launches once per group of points.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildLaunchPlan } from "@benchfleet/recipes";
+import { makePlacement } from "@benchfleet/recipes/test-support";
+import { describe, expect, it } from "vitest";
+import { planFromFiles } from "./config-files.js";
+
+const CONFIG = `dsr1-fp4-b200-sglang:
+  image: lmsysorg/sglang:v0.5.16-cu130
+  model: nvidia/DeepSeek-R1-0528-FP4-V2
+  model-prefix: dsr1
+  runner: b200
+  precision: fp4
+  framework: sglang
+  multinode: false
+  scenarios:
+    fixed-seq-len:
+      - isl: 8192
+        osl: 1024
+        search-space:
+          - { tp: 4, ep: 1, conc-start: 4, conc-end: 64 }
+          - { tp: 4, ep: 4, dp-attn: true, conc-start: 64, conc-end: 128 }
+`;
+
+// the shape of the lab's dsr1_fp4_b200.sh: a value set from a CONC threshold, overridden under DP attention
+const SCRIPT = `script: benchmarks/single_node/fixed_seq_len/dsr1_fp4_b200.sh
+model: dsr1
+precision: fp4
+sku: b200
+framework: sglang
+spec: none
+engine: sglang
+rules:
+  - flags: { scheduler-recv-interval: 10, stream-interval: 10 }
+  - when: { conc: { min: 16 } }
+    flags: { scheduler-recv-interval: 30 }
+  - when: { dpAttn: true }
+    flags: { scheduler-recv-interval: 1, enable-dp-attention: true }
+`;
+
+function setup(script = SCRIPT): { config: string; recipes: string } {
+  const dir = mkdtempSync(join(tmpdir(), "bf-recipe-settings-"));
+  writeFileSync(join(dir, "master.yaml"), CONFIG);
+  mkdirSync(join(dir, "recipes", "scripts"), { recursive: true });
+  writeFileSync(join(dir, "recipes", "dsr1.yaml"), "family: dsr1\nmoe: true\nrules: []\n");
+  writeFileSync(join(dir, "recipes", "scripts", "dsr1_fp4_b200.yaml"), script);
+  return { config: join(dir, "master.yaml"), recipes: join(dir, "recipes") };
+}
+
+describe("planning stores presets and launch groups", () => {
+  it("launches once per group of points with identical script settings", () => {
+    const { config, recipes } = setup();
+    const plan = planFromFiles({ config: [config], recipes });
+    const rows = plan.deployments.map((d) => ({
+      concs: d.points.map((p) => p.concurrency),
+      part: d.launchPart ? `${d.launchPart.part}/${d.launchPart.parts}` : "whole",
+      eval: d.eval,
+    }));
+    expect(rows).toEqual([
+      { concs: [4, 8], part: "1/2", eval: false },
+      { concs: [16, 32, 64], part: "2/2", eval: true },
+      // under DP attention the script's value no longer depends on CONC: one launch
+      { concs: [64, 128], part: "whole", eval: true },
+    ]);
+    const [a, b] = plan.deployments;
+    expect(a!.launchPart!.of).toBe(b!.launchPart!.of);
+    expect(new Set(plan.deployments.map((d) => d.fingerprint)).size).toBe(3);
+    for (const d of plan.deployments) expect(d.recipeSettings?.script?.script).toMatch(/dsr1_fp4_b200\.sh$/);
+    expect(plan.totals).toMatchObject({ deployments: 2, launches: 3, points: 7, singleNodeDeployments: 2 });
+    expect(plan.bySku.b200).toMatchObject({ deployments: 2, launches: 3 });
+    // each launch carries the script's value at its points, from the stored preset alone
+    const recvInterval = (i: number) => {
+      const lp = buildLaunchPlan(plan.deployments[i]!, makePlacement(plan.deployments[i]!));
+      expect(lp.notes.join("\n")).not.toContain("sets values by CONC");
+      const argv = lp.nodes[0]!.processes.find((p) => p.name === "worker-0-rank0")!.argv;
+      return argv[argv.indexOf("--scheduler-recv-interval") + 1];
+    };
+    expect([recvInterval(0), recvInterval(1), recvInterval(2)]).toEqual(["10", "30", "1"]);
+    // planned again: the same identities
+    expect(planFromFiles({ config: [config], recipes }).deployments.map((d) => d.fingerprint)).toEqual(
+      plan.deployments.map((d) => d.fingerprint),
+    );
+  });
+
+  it("a value of $CONC gives every point its own launch; without a CONC-dependent value one launch", () => {
+    const perPoint = setup(`${SCRIPT}  - when: { dpAttn: true }\n    flags: { cuda-graph-max-bs: $CONC }\n`);
+    const dpa = planFromFiles({ config: [perPoint.config], recipes: perPoint.recipes }).deployments.filter(
+      (d) => d.dpAttn,
+    );
+    expect(dpa.map((d) => d.points.map((p) => p.concurrency))).toEqual([[64], [128]]);
+    const flat = setup(SCRIPT.replace(/ {2}- when: \{ conc: \{ min: 16 \} \}\n.*\n/, ""));
+    const plan = planFromFiles({ config: [flat.config], recipes: flat.recipes });
+    expect(plan.deployments.every((d) => !d.launchPart)).toBe(true);
+    expect(plan.totals).toMatchObject({ deployments: 2, launches: 2 });
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * Launch groups: a server configuration whose load points need different server settings (a lab
+ * script setting `--cuda-graph-max-bs $CONC`, or values by concurrency range) is launched once per
+ * group of points with identical settings, not once per point. Each group becomes its own
+ * deployment (its own job), marked with `launchPart`. Pure: the groups come from the recipes.
+ */
+import { createHash } from "node:crypto";
+import type { Deployment, LoadPoint } from "./deployment.js";
+import { estimateDeployment } from "./plan-estimate.js";
+
+/**
+ * The deployments that launch `d` in `groups` (each a non-empty list of its points, together all of
+ * them): `d` itself for one group. The accuracy eval runs in the launch of the highest concurrency.
+ */
+export function splitLaunches(d: Deployment, groups: LoadPoint[][]): Deployment[] {
+  if (groups.length <= 1) return [d];
+  const highest = Math.max(...d.points.map((p) => p.concurrency));
+  return groups.map((points, i) => {
+    const concs = points.map((p) => p.concurrency);
+    const evalHere = d.eval && concs.includes(highest);
+    const fingerprint = createHash("sha256")
+      .update(`${d.fingerprint}\nlaunch:${points.map((p) => `${p.concurrency}/${p.isl}/${p.osl}`).join(",")}`)
+      .digest("hex");
+    return {
+      ...d,
+      fingerprint,
+      points,
+      eval: evalHere,
+      launchPart: { of: d.fingerprint, part: i + 1, parts: groups.length },
+      estimate: estimateDeployment({
+        nodes: d.nodes,
+        gpus: d.gpus,
+        points,
+        promptsPerConc: d.promptsPerConc,
+        eval: evalHere,
+      }),
+    };
+  });
+}
