@@ -103,6 +103,12 @@ export const SrtRecipeRef = z
     /** where the file was found among the --srt-slurm directories */
     path: z.string(),
     text: z.string(),
+    /**
+     * files of srt-slurm's `configs/` directory (srtctl mounts it at /configs) the recipe uses:
+     * its `setup_script` and the `/configs/...` paths of its engine configs; `path` is relative to
+     * configs/. Stored like the recipe's text.
+     */
+    configs: z.array(z.object({ path: z.string(), text: z.string() }).strict()).optional(),
   })
   .strict();
 export type SrtRecipeRef = z.infer<typeof SrtRecipeRef>;

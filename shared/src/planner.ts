@@ -359,15 +359,13 @@ function* expandEntry(
         const router = m.router ?? e.router;
         const kv = m["kv-p2p-transfer"] ?? (e.multinode ? e["kv-p2p-transfer"] : undefined);
         const rowPath = [le.key, "scenarios", sc.scenario, sc.index, "search-space", row];
-        const srt = srtRecipes ? rowSrtRecipe(m, srtRecipes, le, rowPath) : undefined;
+        const srtRow = { configKey: le.key, gpusPerNode: runner.gpusPerNode, prefill, decode };
+        const srt = srtRecipes ? rowSrtRecipe(m, srtRecipes, le, rowPath, srtRow) : undefined;
         if (srt && "problem" in srt) {
           problems.push(srt.problem);
           continue;
         }
-        const infraNodes =
-          srt && srtRecipes?.infraNodes
-            ? srtRecipes.infraNodes(srt.recipe, { configKey: le.key, gpusPerNode: runner.gpusPerNode, prefill, decode })
-            : 0;
+        const infraNodes = srt && srtRecipes?.infraNodes ? srtRecipes.infraNodes(srt.recipe, srtRow) : 0;
         spec = {
           ...(srt ? { srtRecipe: srt.recipe } : {}),
           ...(infraNodes ? { infraNodes } : {}),

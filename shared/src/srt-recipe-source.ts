@@ -14,6 +14,8 @@ import type { LoadedEntry } from "./master-config-load.js";
  */
 export type SrtRecipeSource = ((configFile: string) => { path: string; text: string } | { error: string }) & {
   infraNodes?: (ref: SrtRecipeRef, row: SrtRow) => number;
+  /** the files of srt-slurm's configs/ the recipe uses for the row (see SrtRecipeRef.configs) */
+  configs?: (ref: SrtRecipeRef, row: SrtRow) => NonNullable<SrtRecipeRef["configs"]> | { error: string };
 };
 
 /** What of a deployment reading a recipe for it needs. */
@@ -34,6 +36,7 @@ export function rowSrtRecipe(
   source: SrtRecipeSource,
   le: LoadedEntry,
   rowPath: Array<string | number>,
+  row?: SrtRow,
 ): { recipe: SrtRecipeRef } | { problem: ConfigProblem } | undefined {
   const named = rowConfigFile(m);
   if (!named.length) return undefined;
@@ -49,5 +52,8 @@ export function rowSrtRecipe(
   const file = configFile.split(":")[0]!;
   const found = source(file);
   if ("error" in found) return { problem: { ...at(named[0]!), message: found.error } };
-  return { recipe: { configFile, path: found.path, text: found.text } };
+  const recipe: SrtRecipeRef = { configFile, path: found.path, text: found.text };
+  const configs = row && source.configs ? source.configs(recipe, row) : [];
+  if ("error" in configs) return { problem: { ...at(named[0]!), message: configs.error } };
+  return { recipe: configs.length ? { ...recipe, configs } : recipe };
 }

@@ -116,7 +116,6 @@ function present(obj: unknown, path: Path): boolean {
 /** Fields srtctl honours that benchfleet cannot reproduce: [path, why]. */
 export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
   const out: Array<[Path, string]> = [];
-  if (r.setup_script) out.push([["setup_script"], "it runs a script of the srt-slurm checkout inside each container"]);
   if (r.profiling.type !== "none") out.push([["profiling", "type"], "benchfleet does not profile (nsys/torch)"]);
   if (r.dynamo.install && r.frontend.type === "dynamo") {
     if (r.dynamo.top_of_tree)

@@ -4,7 +4,7 @@
  * figures in docs/srt-slurm.md. Deployments are planned without recipes; each one's CONFIG_FILE
  * is then resolved and built on its own, so one row's problem does not hide the others'.
  */
-import type { Deployment, SrtRecipeSource } from "@benchfleet/shared";
+import type { Deployment, SrtRecipeRef, SrtRecipeSource } from "@benchfleet/shared";
 import { RecipeError } from "@benchfleet/shared";
 import { findUnlaunchable } from "../launchable.js";
 import { srtInfraNodes } from "./infra-nodes.js";
@@ -40,7 +40,13 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
       out.push({ ...base, configFile, reason: found.error });
       continue;
     }
-    const ref = { configFile, path: found.path, text: found.text };
+    const plain: SrtRecipeRef = { configFile, path: found.path, text: found.text };
+    const configs = source.configs ? source.configs(plain, d) : [];
+    if ("error" in configs) {
+      out.push({ ...base, configFile, reason: configs.error });
+      continue;
+    }
+    const ref = configs.length ? { ...plain, configs } : plain;
     const infraNodes = srtInfraNodes(ref, d);
     const withRecipe: Deployment = {
       ...d,

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { SrtRecipeSource } from "@benchfleet/shared";
 import { srtInfraNodes } from "./infra-nodes.js";
+import { srtRecipeConfigs } from "./recipe-configs.js";
 
 export const SRT_SLURM_ENV = "BENCHFLEET_SRT_SLURM";
 
@@ -40,5 +41,6 @@ export function srtRecipeSource(dirs: string[]): SrtRecipeSource {
     return { error: `recipe ${configFile} not found; searched ${searched.join(", ")}` };
   };
   source.infraNodes = srtInfraNodes;
+  source.configs = srtRecipeConfigs(dirs);
   return source;
 }

@@ -15,12 +15,13 @@
  * attempts share a node here. Values the recipe sets itself (e.g. a bootstrap port) come after
  * srtctl's in argv and win, as with srtctl.
  */
-import { RecipeError } from "@benchfleet/shared";
+import { RecipeError, type SrtRecipeRef } from "@benchfleet/shared";
 import { type PlacedProcess, type RecipeContext, STAGE } from "../context.js";
 import { DECODE_COMPONENTS, PREFILL_COMPONENTS } from "../dynamo.js";
 import type { WorkerLayout } from "../placement.js";
 import { dynamoInstall } from "./dynamo-install.js";
 import type { ReadRecipe } from "./read-srt-recipe.js";
+import { configDirectoryMounts, configPaths, isDirectoryPath } from "./recipe-configs.js";
 import { configToCliArgs, frontendArgs, shellQuote, templateEnv } from "./render-config.js";
 import { type Mode, modelPathName, proc, recipeMounts, type SrtWorkerContext } from "./srt-process.js";
 import type { SrtRecipe } from "./srt-recipe.js";
@@ -67,9 +68,14 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
     ...(recipe.dynamo.event_plane ? { DYN_EVENT_PLANE: recipe.dynamo.event_plane } : {}),
   };
   const install = dynamoInstall(recipe);
-  const wrap = (argv: string[]) =>
-    install ? ["bash", "-c", `${install.preamble} && exec ${argv.map(shellQuote).join(" ")}`] : argv;
-  const mounts = [...recipeMounts(recipe), ...(install?.mounts ?? [])];
+  const configFiles = storedConfigs(recipe, ctx.d.srtRecipe, read.file);
+  const preambled = (parts: string[]) => (argv: string[]) =>
+    parts.length ? ["bash", "-c", `${parts.join(" && ")} && exec ${argv.map(shellQuote).join(" ")}`] : argv;
+  const setup = recipe.setup_script ? [setupScriptPreamble(recipe.setup_script)] : [];
+  // srtctl's worker preamble: the setup script, then the dynamo install; frontends only install
+  const wrap = preambled([...setup, ...(install ? [install.preamble] : [])]);
+  const wrapFrontend = preambled(install ? [install.preamble] : []);
+  const mounts = [...recipeMounts(recipe), ...(install?.mounts ?? []), ...configDirectoryMounts(recipe, configFiles)];
   const workerNodes = [...new Set(ctx.workers().flatMap((w) => w.ranks.map((x) => x.nodeRank)))].sort((a, b) => a - b);
   const s: SrtWorkerContext = {
     ctx,
@@ -88,6 +94,9 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
   if (recipe.backend.type === "sglang") processes.push(...sglangWorkers(s, recipe as SglangRecipe, dyn));
   else if (recipe.backend.type === "trtllm") processes.push(...trtllmWorkers(s, recipe as TrtllmRecipe));
   else processes.push(...vllmWorkers(s, recipe as VllmRecipe, dyn));
+  for (const { spec } of processes)
+    if (spec.role !== "infra")
+      spec.files.push(...configFiles.map((f) => ({ path: `/configs/${f.path}`, content: f.text })));
 
   // frontends (cli/mixins/frontend_stage.py _compute_frontend_topology)
   const fe = recipe.frontend;
@@ -103,7 +112,17 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
   const port = ctx.shared.endpoint;
   if (nodes === 1 || !fe.enable_multiple_frontends) {
     const argv = ["python3", "-m", "dynamo.frontend", `--http-port=${port}`, ...frontendArgs(fe.args)];
-    const spec = proc("frontend", "frontend", ctx.d.image, wrap(argv), feEnv, mounts, [], { http: port }, STAGE.front);
+    const spec = proc(
+      "frontend",
+      "frontend",
+      ctx.d.image,
+      wrapFrontend(argv),
+      feEnv,
+      mounts,
+      [],
+      { http: port },
+      STAGE.front,
+    );
     spec.health = [ctx.httpHealth(head, port, "/health", { expectInstances: instances })];
     processes.push({ nodeRank: 0, spec });
   } else {
@@ -115,7 +134,7 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
         `frontend-${idx}`,
         "frontend",
         ctx.d.image,
-        wrap(argv),
+        wrapFrontend(argv),
         feEnv,
         mounts,
         [],
@@ -325,4 +344,40 @@ function nginxConf(hosts: string[], backendPort: number, listenPort: number, r: 
     "}",
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** srtctl's setup-script preamble (worker_stage.py): /configs/<script>, else /configs/patches/<script> */
+export function setupScriptPreamble(name: string): string {
+  return (
+    `setup_script=${shellQuote(name)} && ` +
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell expansions, not templates
+    'script_path="/configs/${setup_script}" && patch_script_path="/configs/patches/${setup_script}" && ' +
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell expansions, not templates
+    'echo "Running setup script: ${script_path} (fallback ${patch_script_path})" && ' +
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell expansions, not templates
+    'if [ -f "${script_path}" ]; then bash "${script_path}"; ' +
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell expansions, not templates
+    'elif [ -f "${patch_script_path}" ]; then bash "${patch_script_path}"; ' +
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell expansions, not templates
+    'else echo "WARNING: ${script_path} or ${patch_script_path} not found"; fi'
+  );
+}
+
+/** The configs/ files the recipe uses, as stored with the deployment; one missing is an error. */
+function storedConfigs(
+  r: SrtRecipe,
+  ref: SrtRecipeRef | undefined,
+  file: string,
+): NonNullable<SrtRecipeRef["configs"]> {
+  const stored = ref?.configs ?? [];
+  const missing: string[] = [];
+  if (r.setup_script && !stored.some((f) => f.path === r.setup_script || f.path === `patches/${r.setup_script}`))
+    missing.push(`setup_script ${r.setup_script}`);
+  for (const rel of configPaths(r))
+    if (!stored.some((f) => f.path === rel) && !isDirectoryPath(rel)) missing.push(`/configs/${rel}`);
+  if (missing.length)
+    throw new RecipeError(
+      `${file}: ${missing.join(", ")} (srt-slurm configs/) not stored with the deployment: plan the row with --srt-slurm`,
+    );
+  return stored;
 }
