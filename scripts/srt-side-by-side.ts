@@ -1,0 +1,204 @@
+/**
+ * Side-by-side tables, recipe vs plan, for master-config keys whose multi-node rows name an
+ * srt-slurm recipe: for the first deployment of each key, every setting of the recipe (resources,
+ * dynamo, etcd/NATS, frontend, each role's engine config and environment, benchmark) next to what
+ * benchfleet's launch plan does with it, read back from the plan (argv flags, engine config files,
+ * process environments). docs/srt-slurm.md holds its output.
+ *
+ *   node --conditions=source --import tsx scripts/srt-side-by-side.ts --lab <dir with InferenceX and srt-slurm> [KEY ...]
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readSkuCatalog } from "@benchfleet/controller";
+import { buildLaunchPlan, layoutGang, readSrtRecipe, srtRecipeSource } from "@benchfleet/recipes";
+import {
+  buildPlan,
+  type Deployment,
+  type LaunchPlan,
+  loadMasterConfigs,
+  type ProcessSpec,
+  parseYamlSource,
+} from "@benchfleet/shared";
+
+const DEFAULT_KEYS = [
+  "dsv4-fp4-gb200-dynamo-vllm",
+  "dsr1-fp4-gb200-dynamo-trt",
+  "dsr1-fp8-gb200-dynamo-sglang",
+  "qwen3.5-fp8-gb200-dynamo-sglang",
+  "dsr1-fp8-mi355x-sglang-disagg",
+];
+
+const args = process.argv.slice(2);
+const labAt = args.indexOf("--lab");
+if (labAt < 0 || !args[labAt + 1]) {
+  process.stderr.write("usage: srt-side-by-side.ts --lab <dir holding InferenceX and srt-slurm> [KEY ...]\n");
+  process.exit(2);
+}
+const lab = args[labAt + 1]!;
+const keys = args.filter((_, i) => i !== labAt && i !== labAt + 1);
+const IX = join(lab, "InferenceX");
+const dirs = [join(lab, "srt-slurm"), IX, join(IX, "benchmarks", "multi_node", "srt-slurm-recipes")];
+
+const files = readdirSync(join(IX, "configs"))
+  .filter((f) => f.endsWith("master.yaml"))
+  .map((f) => ({ file: join(IX, "configs", f), text: readFileSync(join(IX, "configs", f), "utf8") }));
+const wanted = keys.length ? keys : DEFAULT_KEYS;
+const plan = buildPlan(loadMasterConfigs(files, { only: new Set(wanted) }), {
+  catalog: readSkuCatalog(),
+  selection: { scenarioTypes: new Set(["fixed-seq-len"]) },
+  srtRecipes: srtRecipeSource(dirs),
+});
+
+const cell = (v: unknown): string => {
+  const s = typeof v === "string" ? v : JSON.stringify(v);
+  return s === undefined ? "—" : s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+};
+const rel = (p: string) => dirs.reduce((acc, d) => acc.replace(`${d}/`, ""), p);
+
+function launch(d: Deployment): LaunchPlan {
+  const nodes = Array.from({ length: layoutGang(d).nodes }, (_, rank) => ({
+    rank,
+    hostname: `node-${rank}`,
+    ip: `10.0.0.${rank + 1}`,
+    gpuCount: d.gpusPerNode,
+    rdmaDevices: [],
+  }));
+  return buildLaunchPlan(d, { nodes, portBase: 20480, vendor: d.sku.startsWith("mi") ? "amd" : "nvidia" });
+}
+
+/** the words of a worker's command, inside the install wrapper when there is one */
+function words(p: ProcessSpec): string[] {
+  if (p.argv[0] !== "bash") return p.argv;
+  const cmd = p.argv[2]!.slice(p.argv[2]!.lastIndexOf(" && exec ") + 9);
+  return [...cmd.matchAll(/(?:[^\s']+|'[^']*')+/g)].map((m) => m[0].replace(/'([^']*)'/g, "$1"));
+}
+
+/** JSON with object keys sorted, so YAML mappings compare regardless of key order */
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
+      : x,
+  );
+
+/** what the plan's process does with one engine setting */
+function planValue(p: ProcessSpec, key: string, value: unknown): string {
+  const file = p.files.find((f) => /trtllm_config_/.test(f.path));
+  if (file) {
+    const got = (parseYamlSource(file.content, file.path).doc.toJS() as Record<string, unknown>)[key];
+    return canonical(got) === canonical(value) ? `same (${file.path})` : `${cell(got)} (${file.path})`;
+  }
+  const w = words(p);
+  const flag = `--${key.replace(/_/g, "-")}`;
+  const at = w.lastIndexOf(flag);
+  if (value === false || value === null) return at < 0 ? "omitted, as srtctl does" : `${flag} present`;
+  if (at < 0) return "not passed";
+  if (value === true) return `${flag}`;
+  const vals: string[] = [];
+  for (let i = at + 1; i < w.length && !w[i]!.startsWith("--"); i++) vals.push(w[i]!);
+  const want = Array.isArray(value)
+    ? value.map(String)
+    : [typeof value === "object" ? JSON.stringify(value) : String(value)];
+  return vals.join(" ") === want.join(" ") ? `same (${flag})` : `${flag} ${vals.join(" ")}`;
+}
+
+const out: string[] = [];
+for (const key of wanted) {
+  const deps = plan.deployments.filter((d) => d.configKey === key);
+  out.push(`### ${key}`, "");
+  if (!deps.length) {
+    out.push("No deployment planned for this key.", "");
+    continue;
+  }
+  const d = deps[0]!;
+  if (!d.srtRecipe) {
+    out.push(
+      `${deps.length} deployment(s); the row names no CONFIG_FILE: launched by benchfleet's ${d.framework} recipe, not from an srt-slurm recipe (nothing to compare).`,
+      "",
+    );
+    continue;
+  }
+  let read: ReturnType<typeof readSrtRecipe>;
+  let lp: LaunchPlan;
+  try {
+    read = readSrtRecipe(d.srtRecipe, d);
+    lp = launch(d);
+  } catch (e) {
+    out.push(`${deps.length} deployment(s); the first is refused: ${cell((e as Error).message)}`, "");
+    continue;
+  }
+  const r = read.recipe;
+  const procs = lp.nodes.flatMap((n) => n.processes.map((p) => ({ rank: n.rank, p })));
+  const byRole = (role: string) => procs.find((x) => x.p.role === role)?.p;
+  out.push(
+    `${deps.length} deployment(s); the first: \`${d.srtRecipe.configFile}\` (variant ${read.variant}, ${rel(d.srtRecipe.path)}), ${d.nodes} nodes.`,
+    "",
+    "| setting | recipe | plan |",
+    "|---|---|---|",
+  );
+  const row = (a: string, b: unknown, c: unknown) => out.push(`| ${cell(a)} | ${cell(b)} | ${cell(c)} |`);
+  const res = r.resources;
+  row(
+    "resources",
+    `prefill ${res.prefill_workers ?? 0}×(${res.prefill_nodes ?? 0} nodes), decode ${res.decode_workers ?? 0}×(${res.decode_nodes ?? 0} nodes), ${res.gpus_per_node} GPUs/node`,
+    `prefill ${d.prefill?.numWorker}×${d.prefill?.gpusPerWorker} GPUs, decode ${d.decode?.numWorker}×${d.decode?.gpusPerWorker} GPUs; ${d.nodes} nodes`,
+  );
+  const worker = byRole("prefill") ?? byRole("worker");
+  const wrapped = worker?.argv[0] === "bash" ? worker.argv[2]! : "";
+  const install =
+    /ai-dynamo-runtime==(\S+)/.exec(wrapped)?.[1] ??
+    (/git checkout (\S+)/.exec(wrapped)?.[1] ? `source build ${/git checkout (\S+)/.exec(wrapped)![1]}` : "none");
+  row(
+    "dynamo",
+    `install ${r.dynamo.install}${r.dynamo.install && r.dynamo.version ? `, version ${r.dynamo.version}` : ""}${r.dynamo.wheel ? `, wheel ${r.dynamo.wheel}` : ""}${r.dynamo.hash ? `, hash ${r.dynamo.hash}` : ""}`,
+    `installed before each worker/frontend: ${install}`,
+  );
+  row(
+    "request plane",
+    r.dynamo.request_plane,
+    `--request-plane ${words(worker!)[words(worker!).indexOf("--request-plane") + 1]}`,
+  );
+  const etcd = procs.find((x) => x.p.name === "infra-etcd")!;
+  const alone = lp.nodes[etcd.rank]!.processes.every((p) => p.role === "infra");
+  row(
+    "etcd/NATS",
+    r.infra.etcd_nats_dedicated_node ? "dedicated node" : "head node",
+    `node ${etcd.rank}${alone ? " (infrastructure only)" : " (with workers)"}; etcd v3.5.21, NATS 2.10.28`,
+  );
+  const fronts = procs.filter((x) => x.p.role === "frontend");
+  row(
+    "frontend",
+    `${r.frontend.type}, multiple ${r.frontend.enable_multiple_frontends}, additional ${r.frontend.num_additional_frontends}`,
+    `${fronts.length} dynamo.frontend on nodes ${fronts.map((x) => x.rank).join(",")}${procs.some((x) => x.p.name === "nginx") ? " behind nginx on node 0" : ""}`,
+  );
+  if (r.setup_script)
+    row(
+      "setup_script",
+      r.setup_script,
+      `runs before each worker from /configs (${(d.srtRecipe.configs ?? []).map((c) => c.path).join(", ")})`,
+    );
+  const b = r.backend;
+  const cfgOf = (mode: "prefill" | "decode") =>
+    ((b.type === "sglang" ? b.sglang_config : b.type === "vllm" ? b.vllm_config : b.trtllm_config)?.[mode] ??
+      {}) as Record<string, unknown>;
+  for (const mode of ["prefill", "decode"] as const) {
+    const p = byRole(mode);
+    if (!p) continue;
+    for (const [k, v] of Object.entries(cfgOf(mode))) row(`${mode} ${k}`, v, planValue(p, k, v));
+    const env = mode === "prefill" ? b.prefill_environment : b.decode_environment;
+    for (const [k, v] of Object.entries(env))
+      row(`${mode} env ${k}`, v, p.env[k] === v || /\{node/.test(v) ? "same" : (p.env[k] ?? "not set"));
+  }
+  for (const [k, v] of Object.entries(r.environment))
+    row(`env ${k}`, v, worker?.env[k] === v ? "same" : (worker?.env[k] ?? "not set"));
+  const bm = r.benchmark;
+  row("benchmark isl/osl", `${bm.isl}/${bm.osl}`, `row ${d.isl}/${d.osl}`);
+  row("benchmark concurrencies", bm.concurrencies, `row's points ${d.points.map((x) => x.concurrency).join(", ")}`);
+  row(
+    "benchmark req_rate, chat template, tokenizer",
+    `${bm.req_rate}, ${bm.use_chat_template}, ${bm.custom_tokenizer ?? "—"}`,
+    "not applied (benchfleet's load generator settings)",
+  );
+  out.push("");
+}
+process.stdout.write(`${out.join("\n")}\n`);
