@@ -56,7 +56,7 @@ describe("agentic sweep on the emulated fleet", () => {
       isl: 0,
       osl: 0,
       scenario: "agentic-coding",
-      agentic: { durationS: 60, kvOffloading: "dram", kvOffloadBackend: { name: "native" }, dramOffloadGb: 40 },
+      agentic: { durationS: 60, kvOffloading: "dram", kvOffloadBackend: { name: "vllm-native" }, dramOffloadGb: 40 },
       promptsPerConc: 4,
     };
     const created = await c.api("POST", "/api/v1/sweeps", { name: "agentic", deployments: [d] }, TOKENS.operator);
@@ -85,7 +85,7 @@ describe("agentic sweep on the emulated fleet", () => {
     const f = await c.api("GET", `/api/v1/results/agentic-frontier?sweep=${sweepId}`, undefined, TOKENS.viewer);
     const groups = f.body.groups as AgenticFrontier[];
     expect(groups).toHaveLength(1);
-    expect(groups[0]!.group).toMatchObject({ sku: "h200", kvOffloading: "dram", kvOffloadBackend: "native" });
+    expect(groups[0]!.group).toMatchObject({ sku: "h200", kvOffloading: "dram", kvOffloadBackend: "vllm-native" });
     expect(groups[0]!.measured).toBe(2);
     for (const p of groups[0]!.points) expect(p.hitRate).toBeGreaterThan(0.3);
     // agentic points stay out of the fixed-sequence-length frontier

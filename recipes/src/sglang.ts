@@ -5,6 +5,7 @@
  * sglang-disagg.ts and dynamo.ts (dynamo.sglang takes the same flags).
  */
 import { type ProcessSpec, RecipeError } from "@benchfleet/shared";
+import { agenticKvSettings } from "./agentic-kv.js";
 import {
   envStrings,
   fixedLayer,
@@ -66,7 +67,8 @@ export function sglangEntry(ctx: RecipeContext, kvFallback?: string): Layer {
       flags["speculative-num-draft-tokens"] = steps + 1;
     }
     if (ctx.isDisagg) flags["disaggregation-transfer-backend"] = sglangKvBackend(ctx, kvFallback);
-    parts.push({ roles: [role], settings: { flags } });
+    const kv = agenticKvSettings(ctx, "sglang", role);
+    parts.push({ roles: [role], settings: kv ? { flags: { ...flags, ...kv.flags }, env: kv.env } : { flags } });
   }
   return layer("entry", parts);
 }

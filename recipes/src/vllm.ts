@@ -19,6 +19,7 @@
  * The rendezvous port (DP RPC or TP master) is the worker's rank-0 slot dist-init port.
  */
 import { type HealthCheck, type ProcessSpec, RecipeError } from "@benchfleet/shared";
+import { agenticKvSettings } from "./agentic-kv.js";
 import {
   envStrings,
   fixedLayer,
@@ -63,7 +64,8 @@ export function vllmEntry(ctx: RecipeContext): Layer {
     const steps = ctx.mtpSteps(role, VLLM_MTP_TOKENS);
     if (steps !== undefined)
       flags["speculative-config"] = JSON.stringify({ method: "mtp", num_speculative_tokens: steps });
-    parts.push({ roles: [role], settings: { flags } });
+    const kv = agenticKvSettings(ctx, "vllm", role);
+    parts.push({ roles: [role], settings: kv ? { flags: { ...flags, ...kv.flags }, env: kv.env } : { flags } });
   }
   return layer("entry", parts);
 }

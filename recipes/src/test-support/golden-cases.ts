@@ -11,6 +11,7 @@ export interface GoldenCase {
 const DSR1 = "deepseek-ai/DeepSeek-R1-0528";
 const DSR1_FP4 = "nvidia/DeepSeek-R1-0528-FP4-V2";
 const GPTOSS = "openai/gpt-oss-120b";
+const QWEN = "Qwen/Qwen3.5-397B-A17B-FP8";
 const MLX = ["mlx5_0", "mlx5_1", "mlx5_2", "mlx5_3"];
 
 function c(name: string, d: Deployment, p: Parameters<typeof makePlacement>[1] = {}): GoldenCase {
@@ -223,5 +224,76 @@ export function goldenCases(): GoldenCase[] {
         ep: 1,
       }),
     ),
+    c(
+      "sglang-h200-agentic-hicache",
+      agentic(
+        makeDeployment({
+          configKey: "qwen3.5-fp8-h200-sglang-agentic",
+          sku: "h200",
+          framework: "sglang",
+          model: QWEN,
+          modelPrefix: "qwen3.5",
+          precision: "fp8",
+          image: "lmsysorg/sglang:v0.5.16-cu129",
+          concs: [16],
+          tp: 8,
+        }),
+        { name: "hicache" },
+        1651,
+      ),
+    ),
+    c(
+      "vllm-h200-agentic-native",
+      agentic(
+        makeDeployment({
+          configKey: "qwen3.5-fp8-h200-vllm-agentic",
+          sku: "h200",
+          framework: "vllm",
+          model: QWEN,
+          modelPrefix: "qwen3.5",
+          precision: "fp8",
+          image: "vllm/vllm-openai:v0.25.1",
+          concs: [16],
+          tp: 4,
+        }),
+        { name: "vllm-native" },
+        825,
+      ),
+    ),
+    c(
+      "vllm-b200-agentic-simple",
+      agentic(
+        makeDeployment({
+          configKey: "dsv4-fp4-b200-vllm-agentic",
+          sku: "b200",
+          framework: "vllm",
+          model: "deepseek-ai/DeepSeek-V4-Pro",
+          modelPrefix: "dsv4",
+          precision: "fp4",
+          image: "vllm/vllm-openai:v0.25.1",
+          concs: [32],
+          tp: 8,
+          ep: 8,
+          dpAttn: true,
+        }),
+        { name: "vllm-simple" },
+        1651,
+      ),
+    ),
   ];
+}
+
+/** The deployment as the planner makes an agentic row of it: no ISL/OSL or context cap, DRAM offload. */
+function agentic(d: Deployment, backend: { name: string }, dramOffloadGb: number): Deployment {
+  const { maxModelLen: _, ...rest } = d;
+  return {
+    ...rest,
+    scenario: "agentic-coding",
+    isl: 0,
+    osl: 0,
+    eval: false,
+    points: d.points.map((p) => ({ concurrency: p.concurrency, isl: 0, osl: 0, durationS: 3600 })),
+    kvOffloading: "dram",
+    agentic: { durationS: 3600, kvOffloading: "dram", kvOffloadBackend: backend, dramOffloadGb },
+  };
 }

@@ -1,0 +1,81 @@
+/**
+ * Agentic deployments' KV-cache settings, as the reference lab's agentic scripts set them
+ * (benchmarks/single_node/agentic/): the engine's prefix cache stays on (trace replay reuses each
+ * trajectory's history), and with `kv-offloading: dram` the offload backend gets the deployment's
+ * host-DRAM budget (`agentic.dramOffloadGb`, already this server's share of its node's DRAM):
+ *
+ * - SGLang `hicache`: HiCache over RadixAttention, page size 64, `--hicache-size` = budget ÷ TP ÷ 2
+ *   host pools (GB per rank and pool), kernel I/O, page-first layout, write_through_selective.
+ * - vLLM `vllm-native` (`native` in master configs): `--kv_offloading_backend native --kv_offloading_size <budget GB>`.
+ * - vLLM `vllm-simple`: the SimpleCPUOffloadConnector with the budget split over the worker's GPUs,
+ *   and PYTHONHASHSEED=42 so that identical prefixes hash alike on every rank.
+ * Backends that need a process of their own beside the engine (Mooncake's master, the LMCache
+ * server) are refused with a RecipeError: benchfleet does not launch those yet. Pure.
+ */
+import { RecipeError } from "@benchfleet/shared";
+import type { RecipeContext } from "./context.js";
+import type { EngineRole, Settings } from "./layering.js";
+
+/** host pools SGLang's HiCache allocates per rank (one KV and one state pool for hybrid models) */
+const HICACHE_HOST_POOLS = 2;
+
+export function agenticKvSettings(
+  ctx: RecipeContext,
+  engine: "vllm" | "sglang",
+  role: EngineRole,
+): Pick<Settings, "flags" | "env"> | undefined {
+  const a = ctx.d.agentic;
+  if (!a) return undefined;
+  const flags: Settings["flags"] =
+    engine === "sglang" ? { "disable-radix-cache": null } : { "no-enable-prefix-caching": null };
+  const env: Settings["env"] = {};
+  if (a.kvOffloading !== "dram") return { flags, env };
+  const backend = a.kvOffloadBackend?.name;
+  const where = `${ctx.d.configKey}: kv-offloading dram with backend "${backend ?? "(none)"}"`;
+  const p = ctx.par(role)!;
+  if (engine === "sglang") {
+    if (backend !== "hicache") throw new RecipeError(`${where}: SGLang offloads KV to DRAM with hicache only`);
+    const perPool = Math.floor(a.dramOffloadGb / p.tp / HICACHE_HOST_POOLS);
+    if (perPool < 1)
+      throw new RecipeError(
+        `${where}: ${a.dramOffloadGb} GB over TP ${p.tp} × ${HICACHE_HOST_POOLS} host pools is under 1 GB per pool`,
+      );
+    Object.assign(flags, {
+      "page-size": 64,
+      "enable-hierarchical-cache": true,
+      "hicache-size": perPool,
+      "hicache-io-backend": "kernel",
+      "hicache-mem-layout": "page_first",
+      "hicache-write-policy": "write_through_selective",
+    });
+    return { flags, env };
+  }
+  switch (backend) {
+    // master configs name it `native`; the lab's scripts `vllm-native`
+    case "native":
+    case "vllm-native":
+      Object.assign(flags, { kv_offloading_backend: "native", kv_offloading_size: a.dramOffloadGb });
+      return { flags, env };
+    case "vllm-simple":
+      flags["kv-transfer-config"] = JSON.stringify({
+        kv_connector: "SimpleCPUOffloadConnector",
+        kv_role: "kv_both",
+        kv_connector_extra_config: {
+          cpu_bytes_to_use_per_rank: Math.floor((a.dramOffloadGb * 1e9) / p.tp),
+          enable_cross_layers_blocks: "true",
+          lazy_offload: false,
+        },
+      });
+      env.PYTHONHASHSEED = "42";
+      return { flags, env };
+    case "mooncake":
+    case "lmcache":
+      throw new RecipeError(
+        `${where}: needs its own server beside vLLM (${backend === "mooncake" ? "mooncake_master" : "the LMCache server"}), which benchfleet does not launch yet`,
+      );
+    default:
+      throw new RecipeError(
+        `${where}: not a vLLM offload backend (native/vllm-native, vllm-simple, mooncake, lmcache)`,
+      );
+  }
+}
