@@ -23,7 +23,8 @@
  * - none duplicated: no (job, point) stored twice;
  * - no finished attempt re-run: no attempt its leader logged as succeeded has a later attempt, unless
  *   an agent-side fault (its agent killed, stopped or partitioned beyond the timeouts) cut it off;
- * - no job stuck: the sweep ends within a deadline after its last fault;
+ * - no job stuck: after its last fault the sweep never goes 240 s without progress (a job changing
+ *   state or a point stored) before it ends;
  * - nobody blamed wrongly: every failure recorded against a node (and so every quarantine) coincides
  *   with an agent-side fault on that node (kill, stop, partition, engine kill); one that does not is
  *   reported with the controller-side faults in its window (if any) and the share of the attempt the
@@ -649,7 +650,7 @@ async function verifySweep(sweepId: string, finished: boolean): Promise<void> {
       say(`job ${j.jobId} ${j.status}: ${j.lastError}`);
     } else {
       tally.jobsStuck++;
-      problem(`stuck: job ${j.jobId} still ${j.status} ${SWEEP_DEADLINE_MS / 1000} s after its last fault`);
+      problem(`stuck: job ${j.jobId} still ${j.status}; its sweep made no progress for ${SWEEP_DEADLINE_MS / 1000} s`);
     }
     for (const a of j.attempts) {
       if (!logs.ledSucceeded.has(a.attemptId)) continue;
@@ -801,10 +802,21 @@ try {
       faults.push(f);
       say(`fault ${f.n} ${f.kind}${f.target ? ` ${f.target}` : ""} ${f.durationMs} ms${f.note ? ` (${f.note})` : ""}`);
     }
-    const until = Date.now() + SWEEP_DEADLINE_MS;
+    // a job is stuck when its sweep makes no progress (no job changes state, no point is stored)
+    // for SWEEP_DEADLINE_MS after the last fault: on a starved host queued jobs may start late
+    let until = Date.now() + SWEEP_DEADLINE_MS;
+    let progress = "";
     while (!ended && Date.now() < until) {
-      const s = await api<{ status: string }>("GET", `/api/v1/sweeps/${sweepId}`);
+      const s = await api<{ status: string; counts?: unknown; pointsDone?: number }>(
+        "GET",
+        `/api/v1/sweeps/${sweepId}`,
+      );
       ended = ["succeeded", "failed", "cancelled"].includes(s.status);
+      const now = JSON.stringify([s.counts, s.pointsDone]);
+      if (now !== progress) {
+        progress = now;
+        until = Date.now() + SWEEP_DEADLINE_MS;
+      }
       if (!ended) await sleep(500);
     }
     // the agents' last acks and teardowns settle
