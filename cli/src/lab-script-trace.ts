@@ -30,6 +30,8 @@ export interface ScriptInputs {
 
 export interface ScriptTrace {
   command: ServerCommand;
+  /** commands run before the server that change its image or are unknown here (`pip install ...`) */
+  setup: string[];
   /** the argv as the script ran it (wrappers such as mpirun included) */
   argv: string[];
 }
@@ -55,6 +57,7 @@ const PYTHON = `#!/bin/bash
 if [ "$1" = "-m" ] && { [ "$2" = "sglang.launch_server" ] || [ "$2" = "atom.entrypoints.openai_server" ]; }; then
   exec "$TRACE_BIN/.record" python3 "$@"
 fi
+echo "python3 $*" >> "$TRACE_OUT/setup"
 exit 0
 `;
 
@@ -85,21 +88,13 @@ wait_for_ready() { wait; exit 0; }
 run_benchmark_serving() { wait; exit 0; }
 run_eval() { :; }
 append_lm_eval_summary() { :; }
-command_not_found_handle() { return 0; }
+command_not_found_handle() { echo "(not a command here) $*" >> "$TRACE_OUT/setup"; return 0; }
 `;
 
-const STUB_COMMANDS = [
-  "pip",
-  "pip3",
-  "hf",
-  "huggingface-cli",
-  "nvidia-smi",
-  "rocm-smi",
-  "amd-smi",
-  "curl",
-  "wget",
-  "sleep",
-];
+/** stubs that do nothing: downloads, GPU tools, waits */
+const STUB_COMMANDS = ["hf", "huggingface-cli", "nvidia-smi", "rocm-smi", "amd-smi", "curl", "wget", "sleep"];
+/** stubs for commands that change the image before the server starts: recorded as setup */
+const SETUP_COMMANDS = ["pip", "pip3", "apt-get", "git"];
 const SERVER_COMMANDS = ["vllm", "sglang", "trtllm-serve"];
 
 /**
@@ -124,6 +119,7 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
     for (const c of ["python", "python3"]) exe(c, PYTHON);
     exe("mpirun", MPIRUN);
     for (const c of STUB_COMMANDS) exe(c, "#!/bin/bash\nexit 0\n");
+    for (const c of SETUP_COMMANDS) exe(c, `#!/bin/bash\necho "${c} $*" >> "$TRACE_OUT/setup"\nexit 0\n`);
     writeFileSync(join(root, "benchmarks", "benchmark_lib.sh"), LIB);
     // the scripts write logs under /workspace: the scratch copy writes them in the scratch folder
     const text = readFileSync(script, "utf8").replaceAll("/workspace", work);
@@ -153,7 +149,9 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
     const config = existsSync(configFile) ? readFileSync(configFile, "utf8") : undefined;
     const command = parseServerArgv(argv, env, config);
     if (!command) throw new Error(`${script}: the recorded command is not a known server: ${argv.join(" ")}`);
-    return { command, argv };
+    const setupFile = join(out, "setup");
+    const setup = existsSync(setupFile) ? readFileSync(setupFile, "utf8").split("\n").filter(Boolean).map(unroot) : [];
+    return { command, argv, setup };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

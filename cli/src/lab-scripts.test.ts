@@ -80,6 +80,7 @@ describe("traceLabScript", () => {
       "chat-template": "$LAB/benchmarks/single_node/fixed_seq_len/../chat_templates/demo.jinja",
     });
     expect(low.env).toEqual({ SGLANG_DEMO_FAST: "1" });
+    expect(traceLabScript(SGL, inputs).setup).toEqual(["pip install -q --upgrade transformers"]);
     const high = traceLabScript(SGL, { ...inputs, isl: 8192, conc: 64, dpAttn: true }).command;
     expect(high.flags).toMatchObject({
       "data-parallel-size": "8",
@@ -135,6 +136,7 @@ describe("drafted presets against their scripts", () => {
       engine: "sglang",
     });
     expect(preset["not-reproduced"]).toEqual([
+      "pip install -q --upgrade transformers: run by the script before the server; benchfleet runs the image as it is",
       "--chat-template $LAB/benchmarks/single_node/fixed_seq_len/../chat_templates/demo.jinja: a file of the lab checkout, not in the image",
     ]);
     // per-concurrency values are the script's variable, the recv interval a concurrency range

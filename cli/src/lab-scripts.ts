@@ -21,7 +21,7 @@ import {
   type ServerCommand,
 } from "@benchfleet/recipes";
 import { type Deployment, RecipeError } from "@benchfleet/shared";
-import { labScriptFor, traceLabScript } from "./lab-script-trace.js";
+import { labScriptFor, type ScriptTrace, traceLabScript } from "./lab-script-trace.js";
 
 const SCRIPT_SUBDIR = join("benchmarks", "single_node", "fixed_seq_len");
 
@@ -64,8 +64,8 @@ export function pointOf(d: Deployment, conc: number): ScriptPoint {
   };
 }
 
-/** The script's server command at one point of a row. */
-export function traceRow(row: Required<LabRow>, conc: number): ServerCommand {
+/** The script's server command (and setup commands) at one point of a row. */
+export function traceRow(row: Required<LabRow>, conc: number): ScriptTrace {
   const p = pointOf(row.d, conc);
   return traceLabScript(row.script, {
     ...p,
@@ -73,7 +73,7 @@ export function traceRow(row: Required<LabRow>, conc: number): ServerCommand {
     precision: row.d.precision,
     framework: row.d.framework,
     spec: row.d.specDecoding === "mtp" ? "mtp" : "none",
-  }).command;
+  });
 }
 
 /** benchfleet's worker command for one point of a deployment (launch-per-point sizing), on stand-in nodes. */
@@ -123,7 +123,7 @@ export function checkLabRows(rows: readonly LabRow[], opts: RecipeOptions): Poin
         continue;
       }
       try {
-        const script = traceRow(row as Required<LabRow>, conc);
+        const script = traceRow(row as Required<LabRow>, conc).command;
         const ours = launchCommand(row.d, conc, opts);
         const comparison = compareWithScript(script, ours);
         const name = row.script.split("/").pop();
@@ -153,15 +153,26 @@ export function draftPresets(
     const rel = `${SCRIPT_SUBDIR.replaceAll("\\", "/")}/${script.split("/").pop()}`;
     const name = script.split("/").pop()!.replace(/\.sh$/, "");
     const observations: ScriptObservation[] = [];
+    const setup = new Set<string>();
     for (const row of list) {
       for (const conc of [...new Set(row.d.points.map((p) => p.concurrency))]) {
+        const trace = traceRow(row, conc);
+        for (const c of trace.setup) setup.add(c);
         observations.push({
           point: pointOf(row.d, conc),
-          script: traceRow(row, conc),
+          script: trace.command,
           entry: launchCommand(row.d, conc, { presets: {}, scripts: [] }),
         });
       }
     }
+    const kept = opts.existing.get(name)?.["not-reproduced"] ?? [];
+    const setupNotes = [...setup]
+      .map((c) =>
+        c.startsWith("(not a command here) ")
+          ? `${c.slice(21)}: the script runs it as a command (a broken line continuation?); not run by benchfleet`
+          : `${c}: run by the script before the server; benchfleet runs the image as it is`,
+      )
+      .filter((n) => !kept.includes(n));
     const meta: DraftMeta = {
       script: rel,
       model: first.modelPrefix,
@@ -170,9 +181,7 @@ export function draftPresets(
       framework: first.framework,
       spec: first.specDecoding === "mtp" ? "mtp" : "none",
       engine: observations[0]!.script.engine,
-      ...(opts.existing.get(name)?.["not-reproduced"]
-        ? { "not-reproduced": opts.existing.get(name)!["not-reproduced"]! }
-        : {}),
+      ...(kept.length || setupNotes.length ? { "not-reproduced": [...kept, ...setupNotes] } : {}),
     };
     const preset = draftScriptPreset(meta, observations);
     out.push({
