@@ -12,7 +12,7 @@ import { parseScriptPreset, type ScriptPreset } from "@benchfleet/recipes";
 import { type DeploymentInput, makeDeployment } from "@benchfleet/recipes/test-support";
 import { describe, expect, it } from "vitest";
 import { labScriptFor, traceLabScript } from "./lab-script-trace.js";
-import { checkLabRows, draftPresets, type LabRow } from "./lab-scripts.js";
+import { checkLabRows, draftPresets, type LabRow, presetDoc } from "./lab-scripts.js";
 
 const SCRIPTS = fileURLToPath(new URL("./fixtures/lab/benchmarks/single_node/fixed_seq_len/", import.meta.url));
 const SGL = join(SCRIPTS, "demo_fp8_h200.sh");
@@ -192,5 +192,22 @@ describe("drafted presets against their scripts", () => {
         error: "the lab has no script for this key",
       }),
     ]);
+  });
+
+  it("the docs table has a line per script with its points passing and what it does not reproduce", () => {
+    const preset = draft(sglRows);
+    const wrong: ScriptPreset = { ...preset, rules: preset.rules.filter((r) => r.when?.conc?.min !== 32) };
+    const rows = [
+      ...sglRows,
+      { d: makeDeployment({ ...demo, configKey: "demo-vllm", framework: "vllm", concs: [4] }) },
+    ];
+    const doc = presetDoc(rows, checkLabRows(rows, { presets: {}, scripts: [wrong] }), [wrong], { head: "abc1234" });
+    expect(doc).toContain("from InferenceX abc1234");
+    expect(doc).toContain("**3 rows, 2 of 6 points carry everything their script passes**");
+    expect(doc).toMatch(
+      /\| demo \| fp8 \| h200 \| sglang \| none \| \[demo_fp8_h200\.sh\]\(\.\.\/configs\/recipes\/scripts\/demo_fp8_h200\.yaml\) \| 2 \| 2\/5 \| pip install .*; --chat-template /,
+    );
+    expect(doc).toContain("| demo | fp8 | h200 | vllm | none | (none) demo_fp8_h200_vllm (no preset) | 1 | 0/1 | - |");
+    expect(doc).toContain("flag scheduler-recv-interval: script 30, ours 10");
   });
 });

@@ -2,13 +2,14 @@
  * `benchfleet recipe import-script` and `recipe check-scripts`: single-node presets held against the
  * lab's own benchmark scripts (a lab checkout given by path; see cli/src/lab-scripts.ts).
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@benchfleet/controller";
 import { loadPresets, loadScriptPresets, parseScriptPreset } from "@benchfleet/recipes";
 import { CliError } from "@benchfleet/shared";
 import type { Command } from "commander";
-import { checkLabRows, draftPresets, formatChecks, type LabRow, labSingleNodeRows } from "../lab-scripts.js";
+import { checkLabRows, draftPresets, formatChecks, type LabRow, labSingleNodeRows, presetDoc } from "../lab-scripts.js";
 
 function rowsOf(lab: string, runners: string | undefined, only: string[] | undefined): LabRow[] {
   if (!existsSync(join(lab, "configs")) || !existsSync(join(lab, "benchmarks", "single_node")))
@@ -63,14 +64,20 @@ export function registerLab(recipe: Command): void {
     .option("--script <name...>", "only rows running these scripts")
     .option("--runners <file>", "runners.yaml mapping runner labels to nodes and hardware")
     .option("--presets <dir>", "recipe presets (default configs/recipes)")
+    .option("--markdown <file>", "also write the table of scripts and presets (docs/single-node-presets.md)")
     .action((opts) => {
       const presetDir = opts.presets ?? join(REPO_ROOT, "configs", "recipes");
-      const checks = checkLabRows(rowsOf(opts.lab, opts.runners, opts.script), {
-        presets: loadPresets(presetDir),
-        scripts: loadScriptPresets(presetDir),
-      });
+      const rows = rowsOf(opts.lab, opts.runners, opts.script);
+      const scripts = loadScriptPresets(presetDir);
+      const checks = checkLabRows(rows, { presets: loadPresets(presetDir), scripts });
       const { text, failing } = formatChecks(checks);
       process.stdout.write(text);
+      if (opts.markdown) {
+        const git = spawnSync("git", ["-C", opts.lab, "log", "-1", "--format=%h (%cs)"], { encoding: "utf8" });
+        const head = git.status === 0 ? git.stdout.trim() : "(not a git checkout)";
+        writeFileSync(opts.markdown, presetDoc(rows, checks, scripts, { head }));
+        process.stdout.write(`wrote ${opts.markdown}\n`);
+      }
       if (failing) process.exitCode = 1;
     });
 }
