@@ -135,6 +135,11 @@ async function up(o: UpOptions): Promise<number> {
   if (!runnable.length)
     throw new CliError(`no deployment of ${o.sweep} runs on the fleet's SKUs (${[...fleetSkus].join(", ")})`, 2);
   const skipped = plan.deployments.length - runnable.length;
+  // rows planned for a label other than their SKU (agentic rows' cluster:<name>) run on that SKU's agents
+  for (const m of fleet) {
+    const labels = new Set(runnable.filter((d) => d.sku === m.sku && d.runner !== m.sku).map((d) => d.runner));
+    if (labels.size) m.labels = [...labels];
+  }
 
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true });

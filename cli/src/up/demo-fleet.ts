@@ -14,6 +14,8 @@ export interface FleetMember {
   ip: string;
   /** a Slurm partition agent instead of a node: its partition and the cluster's environment (SLURM_CONF) */
   slurm?: { partition: string; env: Record<string, string> };
+  /** runner labels it carries besides its SKU (the sweep's `cluster:<name>` labels of its SKU) */
+  labels?: string[];
 }
 
 /** `--slurm sku:nodes` → the partition's SKU and node count */

@@ -58,6 +58,7 @@ export function spawnAgent(args: {
       dir,
       "--time-scale",
       String(args.timeScale),
+      ...(member.labels?.length ? ["--labels", member.labels.join(",")] : []),
     ],
     {
       detached: true,
