@@ -13,6 +13,7 @@ import {
   type AgentMessage,
   type Assignment,
   combineNodeEnergy,
+  combineRepeats,
   type EndpointRef,
   type EnergySummary,
   type EvalResult,
@@ -576,7 +577,7 @@ export class AttemptExecutor {
     const targets = engineMetricsTargets(plan, endpoints);
     for (const [index, point] of a.points.entries()) {
       if (signal.aborted) throw signal.reason;
-      const result = await this.measure(point, gpus, signal, targets, this.progressSender(index));
+      const result = await this.measureRepeated(point, gpus, signal, targets, this.progressSender(index));
       const withEnergy: PointResult = {
         ...result,
         energy: await this.energyOf(result),
@@ -593,6 +594,31 @@ export class AttemptExecutor {
       this.pointsSent++;
       this.agentLog(`point c=${point.concurrency} isl=${point.isl} osl=${point.osl}: ${result.status}`);
     }
+  }
+
+  /**
+   * Runs one load point as often as the deployment's `repeats` asks; the run with the median
+   * throughput stands for the point and carries the spread over all runs. A failed run ends the
+   * repeats: it is the point's result.
+   */
+  private async measureRepeated(
+    point: LoadPoint,
+    gpus: PointRunOptions["gpus"],
+    signal: AbortSignal,
+    engines: EndpointRef[],
+    onProgress: (p: LoadProgress) => void,
+  ): Promise<PointResult> {
+    const n = this.assignment.deployment.repeats ?? 1;
+    const runs: PointResult[] = [];
+    for (let i = 0; i < n; i++) {
+      if (signal.aborted) throw signal.reason;
+      const r = await this.measure(point, gpus, signal, engines, onProgress);
+      if (r.status !== "ok") return r;
+      runs.push(r);
+      if (n > 1) this.agentLog(`point c=${point.concurrency}: run ${i + 1} of ${n} done`);
+    }
+    const { run, repeats } = combineRepeats(runs);
+    return repeats ? { ...run, repeats } : run;
   }
 
   /**

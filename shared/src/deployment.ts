@@ -179,6 +179,8 @@ export const Deployment = z
     evalsOnly: z.boolean(),
     launchPerPoint: z.boolean(),
     promptsPerConc: z.number().int().positive(),
+    /** runs of each load point (absent: one); the point's result keeps the spread over them */
+    repeats: z.number().int().min(1).max(20).optional(),
     /** absent for agentic deployments: the server keeps the model's native context limit */
     maxModelLen: z.number().int().positive().optional(),
     recipeOverrides: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),

@@ -22,6 +22,7 @@ export * from "./master-config-load.js";
 export * from "./node-records.js";
 export * from "./plan-estimate.js";
 export * from "./planner.js";
+export * from "./point-repeats.js";
 export * from "./port-blocks.js";
 export * from "./prometheus-text.js";
 export * from "./protocol.js";

@@ -133,6 +133,7 @@ type Spec = Omit<
   | "timeouts"
   | "estimate"
   | "promptsPerConc"
+  | "repeats"
 > & { launchPoint?: number };
 
 export function canonicalJson(value: unknown): string {
@@ -164,6 +165,7 @@ interface Draft {
   priority: number;
   timeouts: PhaseTimeouts;
   promptsPerConc: number;
+  repeats: number;
 }
 
 export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
@@ -209,6 +211,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       prev.eval ||= d.eval;
       prev.evalsOnly &&= d.evalsOnly;
       prev.priority = Math.min(prev.priority, d.priority);
+      prev.repeats = Math.max(prev.repeats, d.repeats);
     }
   }
   if (problems.length) throw new ConfigError(problems);
@@ -221,7 +224,8 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       nodes: spec.nodes,
       gpus: spec.gpus,
       points,
-      promptsPerConc: d.promptsPerConc,
+      // each repeat sends the point's prompts again
+      promptsPerConc: d.promptsPerConc * d.repeats,
       eval: d.eval,
     });
     const timeouts = { ...d.timeouts };
@@ -238,6 +242,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       ...(d.evalLimit ? { evalLimit: d.evalLimit } : {}),
       evalsOnly: d.evalsOnly,
       promptsPerConc: d.promptsPerConc,
+      ...(d.repeats > 1 ? { repeats: d.repeats } : {}),
       priority: d.priority,
       timeouts,
       estimate,
@@ -303,6 +308,7 @@ function entryBasics(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: numbe
     priority: bf.priority ?? DEFAULT_PRIORITY,
     timeouts,
     promptsPerConc: bf["prompts-per-conc"] ?? DEFAULT_PROMPTS_PER_CONC,
+    repeats: bf.repeats ?? 1,
   };
   if (evalsOnly) sched.eval = true;
   return { common, sched, bf, evalsOnly };

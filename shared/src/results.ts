@@ -7,6 +7,7 @@ import { z } from "zod";
 import { AgenticPointStats } from "./agentic-result.js";
 import { LoadPoint } from "./deployment.js";
 import { EngineMetrics } from "./engine-metrics.js";
+import { PointRepeats } from "./point-repeats.js";
 
 const num = z.number();
 const METRICS = ["ttft", "tpot", "itl", "e2el"] as const;
@@ -111,6 +112,8 @@ export const PointResult = z
     energy: EnergySummary.optional(),
     /** the engines' own metrics over the point, per role (absent: not scraped) */
     engineMetrics: EngineMetrics.optional(),
+    /** a point run several times: how many, and the spread of its metrics over the runs */
+    repeats: PointRepeats.optional(),
     /** agentic points: the trace replay's per-turn metrics */
     agentic: AgenticPointStats.optional(),
     /** GPUs the throughput is normalised by */

@@ -269,9 +269,13 @@ export function register(program: Command): void {
   results
     .command("compare <a> <b>")
     .description(
-      "sweep b against baseline sweep a: per-point and per-frontier deltas, regressions beyond the tolerance",
+      "sweep b against baseline sweep a: per-point and per-frontier deltas, regressions beyond the noise, what changed",
     )
-    .option("--tolerance <fraction>", "relative drop that counts as a regression", "0.05")
+    .option(
+      "--tolerance <fraction>",
+      "relative drop that counts as a regression for points measured once (points with benchfleet.repeats use their runs' spread, at least 1 %)",
+      "0.05",
+    )
     .option("--fail-on-regression", "exit with status 3 when a regression is found")
     .option("--json", "print JSON")
     .option("--csv", "print CSV (per-point deltas)")
@@ -291,10 +295,11 @@ export function register(program: Command): void {
             group: string;
             parallelism: string;
             concurrency: number;
-            a: { tputPerGpu: number; image: string };
-            b: { tputPerGpu: number; image: string };
+            a: { tputPerGpu: number; image: string; runs: number };
+            b: { tputPerGpu: number; image: string; runs: number };
             tputDelta: number | null;
             interactivityDelta: number | null;
+            threshold: number;
             regression: boolean;
             reasons: string[];
           }>;
@@ -307,6 +312,7 @@ export function register(program: Command): void {
           regressions: { points: number; frontiers: number };
           onlyInA: number;
           onlyInB: number;
+          changes: Array<{ what: string; a: string[]; b: string[] }>;
         }>(o, `/api/v1/results/compare?${new URLSearchParams({ a, b, tolerance: String(tol) })}`);
         const rows = r.points.map((p) => ({
           group: p.group,
@@ -316,6 +322,8 @@ export function register(program: Command): void {
           [`${b} tok/s/GPU`]: n0(p.b.tputPerGpu),
           "Δ tput": pct(p.tputDelta),
           "Δ intvty": pct(p.interactivityDelta),
+          runs: `${p.a.runs}/${p.b.runs}`,
+          noise: `±${(p.threshold * 100).toFixed(1)}%`,
           flag: p.regression ? `REGRESSION ${p.reasons.join(", ")}` : "",
         }));
         print(o, r, rows);
@@ -328,6 +336,11 @@ export function register(program: Command): void {
           }
           process.stdout.write(
             `${r.regressions.points} point regression(s), ${r.regressions.frontiers} frontier regression(s); ${r.onlyInA} point(s) only in ${a}, ${r.onlyInB} only in ${b}\n`,
+          );
+          process.stdout.write(
+            r.changes.length
+              ? `changed between the runs:\n${r.changes.map((c) => `  ${c.what}: ${c.a.join(", ") || "–"} → ${c.b.join(", ") || "–"}\n`).join("")}`
+              : "changed between the runs: nothing (same image, engine version, deployment fingerprint, spec decoding)\n",
           );
         }
         if (o.failOnRegression && (r.regressions.points > 0 || r.regressions.frontiers > 0)) process.exitCode = 3;

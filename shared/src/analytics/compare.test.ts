@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { combineRepeats } from "../point-repeats.js";
 import { makeRow, TEST_SKUS } from "../test-support/result-rows.js";
-import { compareResults } from "./compare.js";
+import { compareResults, MIN_NOISE } from "./compare.js";
+import type { ResultRow } from "./result-row.js";
 import { analyzeRows, groupFrontiers, tableAt } from "./row-frontier.js";
 
 // a sweep of one H100 TP8 configuration over concurrency: (conc, total tok/s, median TPOT ms)
@@ -60,7 +62,7 @@ describe("compare", () => {
     const bad = cmp.points.filter((p) => p.regression);
     expect(bad.map((p) => p.concurrency)).toEqual([64]);
     expect(bad[0].tputDelta).toBeCloseTo(-0.2, 12);
-    expect(bad[0].reasons).toEqual(["throughput/GPU -20.0%"]);
+    expect(bad[0].reasons).toEqual(["throughput/GPU -20.0% (beyond 5.0% noise)"]);
     expect(bad[0].a.image).toBe("img:1");
     expect(bad[0].b.image).toBe("img:2");
     expect(cmp.regressions.points).toBe(1);
@@ -83,5 +85,67 @@ describe("compare", () => {
     expect(cmp.regressions).toEqual({ points: 0, frontiers: 0 });
     expect(cmp.points.every((p) => Math.abs((p.tputDelta ?? 0) + 0.03) < 1e-12)).toBe(true);
     expect(() => compareResults(a, b, 2)).toThrow(/tolerance/);
+  });
+
+  it("repeated points: a regression only beyond the runs' measured spread", () => {
+    // each point run 3 times with ±6 % scatter: the range is 12 % of the mean
+    const repeated = (rows: ResultRow[]) =>
+      rows.map((r) => {
+        const runs = [0.94, 1, 1.06].map((k) => ({
+          bench: { ...r.result.bench, total_token_throughput: r.result.bench.total_token_throughput * k },
+        }));
+        const { repeats } = combineRepeats(runs);
+        return { ...r, result: { ...r.result, repeats } };
+      });
+    const a = analyzeRows(repeated(sweep("a", "img:1", () => 1)), TEST_SKUS);
+    // 8 % slower: beyond the 5 % single-run minimum, within the 12 % spread
+    const within = compareResults(a, analyzeRows(repeated(sweep("b", "img:1", () => 0.92)), TEST_SKUS));
+    expect(within.regressions.points).toBe(0);
+    expect(within.points[0]!.threshold).toBeCloseTo(0.12, 9);
+    expect(within.points[0]!.a).toMatchObject({ runs: 3 });
+    expect(within.points[0]!.a.tputSpread).toBeCloseTo(0.12, 9);
+    // 20 % slower: beyond it
+    const beyond = compareResults(a, analyzeRows(repeated(sweep("b", "img:1", () => 0.8)), TEST_SKUS));
+    expect(beyond.regressions.points).toBe(4);
+    expect(beyond.points[0]!.reasons).toEqual(["throughput/GPU -20.0% (beyond 12.0% noise)"]);
+    // the same 8 % measured once on each side: the single-run minimum (5 %) applies
+    const once = compareResults(
+      analyzeRows(
+        sweep("a", "img:1", () => 1),
+        TEST_SKUS,
+      ),
+      analyzeRows(
+        sweep("b", "img:1", () => 0.92),
+        TEST_SKUS,
+      ),
+    );
+    expect(once.regressions.points).toBe(4);
+    expect(once.points[0]!.threshold).toBe(0.05);
+  });
+
+  it("identical repeated runs: the threshold never drops below the minimum noise", () => {
+    const still = (rows: ResultRow[]) =>
+      rows.map((r) => ({ ...r, result: { ...r.result, repeats: combineRepeats([r.result, r.result]).repeats } }));
+    const a = analyzeRows(still(sweep("a", "img:1", () => 1)), TEST_SKUS);
+    const b = analyzeRows(still(sweep("b", "img:1", () => 0.995)), TEST_SKUS);
+    const cmp = compareResults(a, b);
+    expect(cmp.points.every((p) => p.threshold === MIN_NOISE)).toBe(true);
+    expect(cmp.regressions.points).toBe(0);
+    expect(cmp.changes).toEqual([]);
+  });
+
+  it("lists what changed between the runs: image, engine version, fingerprint, spec decoding", () => {
+    const a = sweep("a", "img:1", () => 1);
+    const b = sweep("b", "img:2", () => 1).map((r) => ({
+      ...r,
+      provenance: { kind: "measured" as const, engineVersion: "0.6.0" },
+      config: { ...r.config, fingerprint: "fp-new-recipe-0000" },
+    }));
+    const cmp = compareResults(analyzeRows(a, TEST_SKUS), analyzeRows(b, TEST_SKUS));
+    expect(cmp.changes).toEqual([
+      { what: "image", a: ["img:1"], b: ["img:2"] },
+      { what: "engine version", a: ["(not reported)"], b: ["0.6.0"] },
+      { what: "deployment fingerprint", a: ["fp-h100-8-s"], b: ["fp-new-recip"] },
+    ]);
   });
 });

@@ -1,10 +1,17 @@
 /**
  * Comparison of two sets of results (sweep a = baseline, sweep b = candidate): per-point deltas
  * for the same configuration and load point, per-frontier deltas at the interactivities both
- * frontiers cover, and a regression flag where b is worse than a by more than the tolerance.
+ * frontiers cover, a regression flag where b is worse than a beyond the noise, and what changed
+ * between the two runs (image, engine version, deployment fingerprint, spec decoding).
  * Points are matched by configuration identity (image excluded, so a new engine image compares
  * with the old one) plus concurrency and ISL/OSL; of repeated rows the latest counts.
+ *
+ * Noise: a point measured several times (`benchfleet.repeats`) carries the range of its runs; a
+ * point's threshold is the wider of the two sides' ranges (relative to their mean), at least
+ * MIN_NOISE. A side measured once has no spread: the threshold is then at least `tolerance`
+ * (default 5 %), the minimum for single runs.
  */
+import type { PointResult } from "../results.js";
 import { configIdentity, groupKeyOf, parallelismLabel } from "./grouping.js";
 import { valueAt } from "./interpolate.js";
 import type { AnalyzedRow } from "./row-frontier.js";
@@ -15,6 +22,10 @@ export interface PointSide {
   image: string;
   tputPerGpu: number;
   interactivity: number | null;
+  /** runs of the point (1 without repeats) */
+  runs: number;
+  /** relative range of the runs' throughput, (max − min) ÷ mean; null for a single run */
+  tputSpread: number | null;
 }
 
 export interface PointDelta {
@@ -28,8 +39,19 @@ export interface PointDelta {
   /** (b − a) ÷ a */
   tputDelta: number | null;
   interactivityDelta: number | null;
+  /** the relative change a delta must exceed to count as a regression */
+  threshold: number;
   regression: boolean;
   reasons: string[];
+}
+
+/** A field whose values differ between the two sets of results. */
+export interface RunChange {
+  what: "image" | "engine version" | "deployment fingerprint" | "spec decoding";
+  /** values only in a */
+  a: string[];
+  /** values only in b */
+  b: string[];
 }
 
 export interface FrontierDeltaAt {
@@ -50,11 +72,46 @@ export interface FrontierDelta {
 
 export interface Comparison {
   tolerance: number;
+  minNoise: number;
   points: PointDelta[];
   onlyInA: number;
   onlyInB: number;
   frontiers: FrontierDelta[];
   regressions: { points: number; frontiers: number };
+  changes: RunChange[];
+}
+
+/** The least threshold of points measured several times on both sides. */
+export const MIN_NOISE = 0.01;
+
+const rangeOf = (s: { min: number; max: number; mean: number } | null | undefined) =>
+  s && s.mean !== 0 ? (s.max - s.min) / Math.abs(s.mean) : null;
+
+function threshold(ra: PointResult, rb: PointResult, metric: "tput" | "tpot", tolerance: number): number {
+  const spread = (r: PointResult) =>
+    rangeOf(metric === "tput" ? r.repeats?.totalTokenThroughput : r.repeats?.medianTpotMs);
+  const sa = spread(ra);
+  const sb = spread(rb);
+  const floor = sa === null || sb === null ? tolerance : MIN_NOISE;
+  return Math.max(floor, sa ?? 0, sb ?? 0);
+}
+
+function changesBetween(a: readonly AnalyzedRow[], b: readonly AnalyzedRow[]): RunChange[] {
+  const fields: Array<[RunChange["what"], (r: AnalyzedRow) => string]> = [
+    ["image", (r) => r.row.config.image],
+    ["engine version", (r) => r.row.provenance.engineVersion ?? "(not reported)"],
+    ["deployment fingerprint", (r) => r.row.config.fingerprint.slice(0, 12)],
+    ["spec decoding", (r) => r.row.config.specDecoding],
+  ];
+  const out: RunChange[] = [];
+  for (const [what, get] of fields) {
+    const va = new Set(a.map(get));
+    const vb = new Set(b.map(get));
+    const onlyA = [...va].filter((v) => !vb.has(v)).sort();
+    const onlyB = [...vb].filter((v) => !va.has(v)).sort();
+    if (onlyA.length || onlyB.length) out.push({ what, a: onlyA, b: onlyB });
+  }
+  return out;
 }
 
 const rel = (a: number | null, b: number | null) => (a !== null && b !== null && a !== 0 ? (b - a) / a : null);
@@ -75,6 +132,8 @@ const side = (r: AnalyzedRow): PointSide => ({
   image: r.row.config.image,
   tputPerGpu: r.metrics.tputPerGpu,
   interactivity: r.metrics.interactivity,
+  runs: r.row.result.repeats?.n ?? 1,
+  tputSpread: rangeOf(r.row.result.repeats?.totalTokenThroughput),
 });
 
 export function compareResults(a: readonly AnalyzedRow[], b: readonly AnalyzedRow[], tolerance = 0.05): Comparison {
@@ -88,9 +147,13 @@ export function compareResults(a: readonly AnalyzedRow[], b: readonly AnalyzedRo
     const tputDelta = rel(ra.metrics.tputPerGpu, rb.metrics.tputPerGpu);
     const interactivityDelta = rel(ra.metrics.interactivity, rb.metrics.interactivity);
     const reasons: string[] = [];
-    if (tputDelta !== null && tputDelta < -tolerance) reasons.push(`throughput/GPU ${(tputDelta * 100).toFixed(1)}%`);
-    if (interactivityDelta !== null && interactivityDelta < -tolerance)
-      reasons.push(`interactivity ${(interactivityDelta * 100).toFixed(1)}%`);
+    const tputNoise = threshold(ra.row.result, rb.row.result, "tput", tolerance);
+    const tpotNoise = threshold(ra.row.result, rb.row.result, "tpot", tolerance);
+    const beyond = (n: number) => `beyond ${(n * 100).toFixed(1)}% noise`;
+    if (tputDelta !== null && tputDelta < -tputNoise)
+      reasons.push(`throughput/GPU ${(tputDelta * 100).toFixed(1)}% (${beyond(tputNoise)})`);
+    if (interactivityDelta !== null && interactivityDelta < -tpotNoise)
+      reasons.push(`interactivity ${(interactivityDelta * 100).toFixed(1)}% (${beyond(tpotNoise)})`);
     const p = ra.row.result.point;
     points.push({
       group: groupKeyOf(ra.row.config),
@@ -102,6 +165,7 @@ export function compareResults(a: readonly AnalyzedRow[], b: readonly AnalyzedRo
       b: side(rb),
       tputDelta,
       interactivityDelta,
+      threshold: tputNoise,
       regression: reasons.length > 0,
       reasons,
     });
@@ -141,6 +205,7 @@ export function compareResults(a: readonly AnalyzedRow[], b: readonly AnalyzedRo
   }
   return {
     tolerance,
+    minNoise: MIN_NOISE,
     points,
     onlyInA,
     onlyInB,
@@ -149,5 +214,6 @@ export function compareResults(a: readonly AnalyzedRow[], b: readonly AnalyzedRo
       points: points.filter((p) => p.regression).length,
       frontiers: frontiers.filter((f) => f.regression).length,
     },
+    changes: changesBetween(a, b),
   };
 }

@@ -82,6 +82,8 @@ function PointsTable(props: { points: PointDelta[] }) {
           <th>tok/s/user A</th>
           <th>tok/s/user B</th>
           <th>Δ</th>
+          <th>Runs A/B</th>
+          <th>Noise</th>
           <th>Regression</th>
         </tr>
       </thead>
@@ -100,6 +102,10 @@ function PointsTable(props: { points: PointDelta[] }) {
             <td>{fmtNum(p.a.interactivity)}</td>
             <td>{fmtNum(p.b.interactivity)}</td>
             <td>{pct(p.interactivityDelta)}</td>
+            <td>
+              {p.a.runs}/{p.b.runs}
+            </td>
+            <td>±{(p.threshold * 100).toFixed(1)}%</td>
             <td>{p.regression ? p.reasons.join("; ") : "no"}</td>
           </tr>
         ))}
@@ -181,9 +187,27 @@ function CompareTables(props: { a: string; b: string; labelA: string; labelB: st
       ) : (
         <>
           <p class="small" data-testid="compare-summary">
-            {c.points.length} load points in both, {c.onlyInA} only in A, {c.onlyInB} only in B; regressions beyond{" "}
-            {(c.tolerance * 100).toFixed(0)}%: {c.regressions.points} points, {c.regressions.frontiers} frontiers
+            {c.points.length} load points in both, {c.onlyInA} only in A, {c.onlyInB} only in B; regressions beyond the
+            noise: {c.regressions.points} points, {c.regressions.frontiers} frontiers
           </p>
+          <p class="muted small">
+            Noise per point: the spread of its repeated runs (benchfleet.repeats), at least{" "}
+            {(c.minNoise * 100).toFixed(0)}
+            %; a point measured once needs a drop beyond {(c.tolerance * 100).toFixed(0)}%.
+          </p>
+          <ul class="small" data-testid="compare-changes" data-count={c.changes.length}>
+            {c.changes.length === 0 ? (
+              <li>
+                Nothing changed between the runs: same image, engine version, deployment fingerprint, spec decoding.
+              </li>
+            ) : (
+              c.changes.map((ch) => (
+                <li key={ch.what}>
+                  {ch.what} changed: {ch.a.join(", ") || "–"} → {ch.b.join(", ") || "–"}
+                </li>
+              ))
+            )}
+          </ul>
           <PointsTable points={c.points} />
           <FrontiersTable frontiers={c.frontiers} />
         </>
