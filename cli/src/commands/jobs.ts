@@ -1,5 +1,13 @@
-/** `benchfleet jobs ls|show|cancel|retry`. */
-import { durationText, type JobDetail, type JobView, liveText, type Page, remainingText } from "@benchfleet/shared";
+/** `benchfleet jobs ls|show|cancel|retry|lift-exclusion`. */
+import {
+  CliError,
+  durationText,
+  type JobDetail,
+  type JobView,
+  liveText,
+  type Page,
+  remainingText,
+} from "@benchfleet/shared";
 import type { Command } from "commander";
 import { ApiClient, ago, printJson, qs, withConn } from "../client.js";
 import { renderTable } from "../table.js";
@@ -66,7 +74,7 @@ export function register(program: Command): void {
       }
       if (j.waitingReason) process.stdout.write(`waiting: ${j.waitingReason}\n`);
       if (j.lastError) process.stdout.write(`last error: ${j.lastError}\n`);
-      if (j.excludedNodes.length) process.stdout.write(`excluded nodes: ${j.excludedNodes.join(", ")}\n`);
+      for (const line of exclusionLines(j)) process.stdout.write(`${line}\n`);
       process.stdout.write(
         renderTable(
           j.attempts.map((a) => ({
@@ -95,6 +103,22 @@ export function register(program: Command): void {
     process.stdout.write(`${j.jobId}: ${j.status}\n`);
   });
 
+  withConn(
+    jobs
+      .command("lift-exclusion <job> [nodes...]")
+      .description("let a job run again on nodes it excluded after they failed one of its attempts")
+      .option("--all", "every node the job excludes")
+      .option("--json", "JSON output"),
+  ).action(async (id: string, nodes: string[], o) => {
+    if (nodes.length === 0 && !o.all) throw new CliError("name the nodes to lift, or --all");
+    const j = await new ApiClient(o).post<JobView>(
+      `/api/v1/jobs/${encodeURIComponent(id)}/lift-exclusion`,
+      o.all ? {} : { nodes },
+    );
+    if (o.json) return printJson(j);
+    process.stdout.write(`${j.jobId}: excludes ${j.excludedNodes.join(", ") || "no node"}\n`);
+  });
+
   withConn(jobs.command("retry <job>").description("re-queue a finished job").option("--json", "JSON output")).action(
     async (id: string, o) => {
       const j = await new ApiClient(o).post<JobView>(`/api/v1/jobs/${encodeURIComponent(id)}/retry`);
@@ -102,4 +126,19 @@ export function register(program: Command): void {
       process.stdout.write(`${j.jobId}: ${j.status}\n`);
     },
   );
+}
+
+/** `excluded: node-a: <reason> (attempt …, since 12:01:02; may go back from 12:05:00)` per exclusion */
+function exclusionLines(j: JobDetail): string[] {
+  const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+  const list =
+    j.exclusions ?? j.excludedNodes.map((nodeId) => ({ nodeId, reason: "", attemptId: "", at: 0, retryOnAt: 0 }));
+  return list.map((e) => {
+    const when = [
+      e.attemptId ? `attempt ${e.attemptId}` : "",
+      e.at ? `since ${time(e.at)}` : "",
+      e.retryOnAt > Date.now() ? `may go back from ${time(e.retryOnAt)} if no other node can run it` : "",
+    ].filter(Boolean);
+    return `excluded: ${e.nodeId}${e.reason ? `: ${e.reason}` : ""}${when.length ? ` (${when.join("; ")})` : ""}`;
+  });
 }

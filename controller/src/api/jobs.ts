@@ -1,8 +1,12 @@
-/** /api/v1/jobs and /api/v1/attempts: list with filters and paging, get, cancel, retry, attempts, logs. */
+/**
+ * /api/v1/jobs and /api/v1/attempts: list with filters and paging, get, cancel, retry, lift a node's
+ * exclusion, attempts, logs.
+ */
 import { AttemptRecord, JobDetail, JobView, pageOf } from "@benchfleet/shared";
 import { z } from "zod";
 import type { ControllerContext } from "../context.js";
 import { JOB_STATUSES } from "../jobs/jobs.js";
+import { liftExclusions } from "../scheduling/exclusions.js";
 import { csv, IdParam, Paging } from "./common.js";
 import { jobViews } from "./job-views.js";
 import { type Api, ApiError } from "./route.js";
@@ -113,6 +117,39 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
         throw new ApiError(409, "conflict", `job ${j.jobId} is ${j.status}`);
       await c.sweeps.requeueJob(j.jobId).catch(sweepError);
       return c.jobs.get(j.jobId);
+    },
+  );
+
+  api.route(
+    {
+      method: "POST",
+      url: "/api/v1/jobs/:id/lift-exclusion",
+      role: "operator",
+      tag: "jobs",
+      summary: "let a job run on nodes it excluded after they failed one of its attempts (all nodes when none named)",
+      params: IdParam,
+      body: z
+        .object({ nodes: z.array(z.string().min(1).max(300)).max(1000).optional() })
+        .strict()
+        .default({}),
+      response: JobView,
+    },
+    async ({ params, body }) => {
+      const j = mustJob(params.id);
+      const excluded = j.excludedNodes;
+      const nodes = body.nodes ?? excluded;
+      const unknown = nodes.filter((n) => !excluded.includes(n));
+      if (unknown.length)
+        throw new ApiError(
+          409,
+          "conflict",
+          `job ${j.jobId} does not exclude ${unknown.join(", ")} (it excludes ${excluded.join(", ") || "no node"})`,
+        );
+      const lifted = await c.jobs.update(j.jobId, (rec) => {
+        liftExclusions(rec, nodes);
+      });
+      c.dispatcher.kick();
+      return jobViews(c)(lifted ?? j);
     },
   );
 

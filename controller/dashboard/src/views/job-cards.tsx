@@ -95,7 +95,45 @@ export function JobSummary(props: {
         </p>
       )}
       {job.waitingReason && <p class="muted">waiting: {job.waitingReason}</p>}
+      <Exclusions job={job} operator={props.operator} reload={props.reload} />
     </>
+  );
+}
+
+/** The nodes the job avoids after they failed one of its attempts, each with why; an operator lifts them. */
+function Exclusions(props: { job: JobDetail; operator: boolean; reload: () => void }) {
+  const { job } = props;
+  const list = job.exclusions ?? job.excludedNodes.map((nodeId) => ({ nodeId, reason: "", attemptId: "", at: 0 }));
+  if (list.length === 0) return null;
+  const lift = (nodeId: string) =>
+    confirmAction({
+      title: `Let ${job.configKey} run on ${nodeId} again?`,
+      body: "The job no longer avoids this node; it may be scheduled there at once.",
+      confirmLabel: "Lift exclusion",
+      run: () =>
+        api(`/jobs/${encodeURIComponent(job.jobId)}/lift-exclusion`, {
+          method: "POST",
+          body: { nodes: [nodeId] },
+        }).then(props.reload),
+    });
+  return (
+    <ul class="exclusions" data-testid="exclusions">
+      {list.map((e) => (
+        <li key={e.nodeId} data-excluded={e.nodeId}>
+          excluded <b>{e.nodeId}</b>
+          {e.reason ? `: ${e.reason}` : ""}
+          <span class="muted small">
+            {e.attemptId ? ` · attempt ${e.attemptId}` : ""}
+            {e.at ? ` · since ${fmtTime(e.at)}` : ""}
+          </span>{" "}
+          {props.operator && (
+            <button type="button" class="small" data-testid={`lift-${e.nodeId}`} onClick={() => lift(e.nodeId)}>
+              Lift
+            </button>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }
 
