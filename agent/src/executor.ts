@@ -71,6 +71,8 @@ export interface EvalRunOptions {
   modelPrefix: string;
   api: "completions" | "chat";
   limit?: number;
+  /** parallel requests of the eval client: the deployment's selected eval concurrency */
+  concurrency?: number;
   emulated: boolean;
   signal: AbortSignal;
 }
@@ -769,6 +771,7 @@ export class AttemptExecutor {
       modelPrefix: a.deployment.modelPrefix,
       api: plan.endpoint.api,
       limit: a.deployment.evalLimit,
+      ...(a.deployment.evalConc !== undefined ? { concurrency: a.deployment.evalConc } : {}),
       emulated: a.emulated,
       signal,
     });

@@ -58,6 +58,7 @@ export async function loadEvalRunner(): Promise<EvalRunner | undefined> {
         modelPrefix: o.modelPrefix,
         api: o.api,
         limit: o.limit,
+        ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
         emulated: o.emulated,
         signal: o.signal,
       });

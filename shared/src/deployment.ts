@@ -176,6 +176,8 @@ export const Deployment = z
     points: z.array(LoadPoint),
     eval: z.boolean(),
     evalLimit: z.number().int().positive().optional(),
+    /** the concurrency the eval runs at, in this launch (eval-selection.ts); absent: the eval client's default */
+    evalConc: z.number().int().positive().optional(),
     evalsOnly: z.boolean(),
     launchPerPoint: z.boolean(),
     promptsPerConc: z.number().int().positive(),

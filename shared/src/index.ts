@@ -12,6 +12,7 @@ export * from "./deployment.js";
 export * from "./energy-merge.js";
 export * from "./engine-metrics.js";
 export * from "./engine-metrics-brief.js";
+export * from "./eval-selection.js";
 export * from "./free-port.js";
 export * from "./job-layout.js";
 export * from "./job-live.js";

@@ -10,22 +10,25 @@ import { estimateDeployment } from "./plan-estimate.js";
 
 /**
  * The deployments that launch `d` in `groups` (each a non-empty list of its points, together all of
- * them): `d` itself for one group. The accuracy eval runs in the launch of the highest concurrency.
+ * them): `d` itself for one group. The accuracy eval runs in the launch holding its concurrency
+ * (`evalConc`, else the highest).
  */
 export function splitLaunches(d: Deployment, groups: LoadPoint[][]): Deployment[] {
   if (groups.length <= 1) return [d];
   const highest = Math.max(...d.points.map((p) => p.concurrency));
+  const { evalConc, ...whole } = d;
   return groups.map((points, i) => {
     const concs = points.map((p) => p.concurrency);
-    const evalHere = d.eval && concs.includes(highest);
+    const evalHere = d.eval && concs.includes(evalConc ?? highest);
     const fingerprint = createHash("sha256")
       .update(`${d.fingerprint}\nlaunch:${points.map((p) => `${p.concurrency}/${p.isl}/${p.osl}`).join(",")}`)
       .digest("hex");
     return {
-      ...d,
+      ...whole,
       fingerprint,
       points,
       eval: evalHere,
+      ...(evalHere && evalConc !== undefined ? { evalConc } : {}),
       launchPart: { of: d.fingerprint, part: i + 1, parts: groups.length },
       estimate: estimateDeployment({
         nodes: d.nodes,
@@ -33,6 +36,7 @@ export function splitLaunches(d: Deployment, groups: LoadPoint[][]): Deployment[
         points,
         promptsPerConc: d.promptsPerConc,
         eval: evalHere,
+        ...(evalHere && evalConc !== undefined ? { evalConc } : {}),
       }),
     };
   });

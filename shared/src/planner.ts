@@ -15,6 +15,7 @@ import {
   type PlanTotals,
   type PoolSpec,
 } from "./deployment.js";
+import { selectEvals } from "./eval-selection.js";
 import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPool } from "./master-config.js";
 import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import { estimateDeployment } from "./plan-estimate.js";
@@ -128,6 +129,7 @@ type Spec = Omit<
   | "points"
   | "eval"
   | "evalLimit"
+  | "evalConc"
   | "evalsOnly"
   | "priority"
   | "timeouts"
@@ -160,6 +162,8 @@ interface Draft {
   sourceFiles: string[];
   points: Map<number, LoadPoint>;
   eval: boolean;
+  evalAuto: boolean;
+  evalConc?: number;
   evalLimit?: number;
   evalsOnly: boolean;
   priority: number;
@@ -209,6 +213,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       for (const k of d.configKeys) if (!prev.configKeys.includes(k)) prev.configKeys.push(k);
       for (const f of d.sourceFiles) if (!prev.sourceFiles.includes(f)) prev.sourceFiles.push(f);
       prev.eval ||= d.eval;
+      prev.evalAuto &&= d.evalAuto;
       prev.evalsOnly &&= d.evalsOnly;
       prev.priority = Math.min(prev.priority, d.priority);
       prev.repeats = Math.max(prev.repeats, d.repeats);
@@ -217,7 +222,12 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
   if (problems.length) throw new ConfigError(problems);
 
   const deployments: Deployment[] = [];
-  for (const d of drafts.values()) {
+  const all = [...drafts.values()];
+  const choices = selectEvals(
+    all.map((d) => ({ ...d.spec, points: [...d.points.values()].sort((a, b) => a.concurrency - b.concurrency) })),
+  );
+  for (const [i, d] of all.entries()) {
+    if (d.evalAuto) Object.assign(d, { eval: choices[i]!.eval, evalConc: choices[i]!.evalConc });
     const points = d.evalsOnly ? [] : [...d.points.values()].sort((a, b) => a.concurrency - b.concurrency);
     const { launchPoint: _lp, ...spec } = d.spec;
     const estimate = estimateDeployment({
@@ -239,6 +249,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       ...spec,
       points,
       eval: d.eval,
+      ...(d.eval && d.evalConc !== undefined ? { evalConc: d.evalConc } : {}),
       ...(d.evalLimit ? { evalLimit: d.evalLimit } : {}),
       evalsOnly: d.evalsOnly,
       promptsPerConc: d.promptsPerConc,
@@ -303,6 +314,8 @@ function entryBasics(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: numbe
     configKeys: [le.key],
     sourceFiles: [le.file],
     eval: bf.eval ?? true,
+    /** no `benchfleet.eval`: the reference generator's selection decides (eval-selection.ts) */
+    evalAuto: bf.eval === undefined && !evalsOnly,
     ...(bf["eval-limit"] ? { evalLimit: bf["eval-limit"] } : {}),
     evalsOnly,
     priority: bf.priority ?? DEFAULT_PRIORITY,
@@ -548,6 +561,7 @@ function* expandAgentic(
           points: new Map(g.map((c) => [c, { concurrency: c, isl: 0, osl: 0, durationS }])),
           ...sched,
           eval: evalOn,
+          evalAuto: false,
           configKeys: [...sched.configKeys],
           sourceFiles: [...sched.sourceFiles],
         };

@@ -60,12 +60,14 @@ describe("planning stores presets and launch groups", () => {
       concs: d.points.map((p) => p.concurrency),
       part: d.launchPart ? `${d.launchPart.part}/${d.launchPart.parts}` : "whole",
       eval: d.eval,
+      evalConc: d.evalConc,
     }));
+    // evals as the lab selects them: highest (and median) eligible concurrency per group, in the launch holding it
     expect(rows).toEqual([
-      { concs: [4, 8], part: "1/2", eval: false },
-      { concs: [16, 32, 64], part: "2/2", eval: true },
+      { concs: [4, 8], part: "1/2", eval: false, evalConc: undefined },
+      { concs: [16, 32, 64], part: "2/2", eval: true, evalConc: 64 },
       // under DP attention the script's value no longer depends on CONC: one launch
-      { concs: [64, 128], part: "whole", eval: true },
+      { concs: [64, 128], part: "whole", eval: true, evalConc: 128 },
     ]);
     const [a, b] = plan.deployments;
     expect(a!.launchPart!.of).toBe(b!.launchPart!.of);

@@ -1,0 +1,48 @@
+/** The default eval selection against the reference generator's mark_eval_entries rules. */
+import { describe, expect, it } from "vitest";
+import { selectEvals } from "./eval-selection.js";
+
+const pts = (...c: number[]) => c.map((concurrency) => ({ concurrency, isl: 8192, osl: 1024 }));
+const single = (o: { tp?: number; concs: number[]; dpAttn?: boolean; isl?: number; framework?: string }) => ({
+  model: "org/m",
+  runner: "h200",
+  framework: o.framework ?? "sglang",
+  precision: "fp8",
+  isl: o.isl ?? 8192,
+  osl: 1024,
+  specDecoding: "none" as const,
+  dpAttn: o.dpAttn ?? false,
+  multinode: false,
+  scenario: "fixed-seq-len" as const,
+  points: pts(...o.concs),
+  tp: o.tp ?? 8,
+});
+
+describe("selectEvals (mark_eval_entries)", () => {
+  it("single node: the highest and the median eligible concurrency of a group, over every TP", () => {
+    // eligible concs of the group: 16, 32, 64, 128 → highest 128, median (index 2) 64
+    const out = selectEvals([
+      single({ tp: 4, concs: [4, 8, 16, 32, 64] }),
+      single({ tp: 8, concs: [4, 8, 16, 32, 64, 128] }),
+      single({ tp: 2, concs: [4, 8, 16, 32] }),
+    ]);
+    expect(out).toEqual([{ eval: true, evalConc: 64 }, { eval: true, evalConc: 128 }, { eval: false }]);
+  });
+
+  it("only 8k/1k and concurrency >= 16; DP attention and framework make their own groups", () => {
+    const out = selectEvals([
+      single({ concs: [4, 8] }),
+      single({ concs: [16, 64], isl: 1024 }),
+      single({ concs: [16, 32], dpAttn: true }),
+      single({ concs: [16, 32], framework: "vllm" }),
+    ]);
+    expect(out).toEqual([{ eval: false }, { eval: false }, { eval: true, evalConc: 32 }, { eval: true, evalConc: 32 }]);
+  });
+
+  it("multi node: each topology at its highest eligible concurrency; agentic rows never", () => {
+    const mn = { ...single({ concs: [8, 16, 64] }), multinode: true };
+    const low = { ...single({ concs: [4, 8] }), multinode: true };
+    const agentic = { ...single({ concs: [16, 32] }), scenario: "agentic-coding" as const };
+    expect(selectEvals([mn, low, agentic])).toEqual([{ eval: true, evalConc: 64 }, { eval: false }, { eval: false }]);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Which deployments run the accuracy eval, and at which concurrency, by default: the reference
+ * generator's `mark_eval_entries`. Only 8k/1k rows and concurrencies >= 16 are eligible.
+ * - single node: per (model, runner, framework, precision, spec decoding, DP attention), over every
+ *   parallelism: the highest and the median eligible concurrency are evaluated; each deployment
+ *   holding one of them evaluates at it (at the highest when it holds both: one eval per launch);
+ * - multi node: each topology evaluates at its highest eligible concurrency.
+ * A row's `benchfleet.eval` overrides the selection for its deployments. Pure.
+ */
+import type { Deployment } from "./deployment.js";
+
+export const EVAL_ISL = 8192;
+export const EVAL_OSL = 1024;
+export const MIN_EVAL_CONC = 16;
+
+/** The fields of a deployment the selection reads. */
+type Candidate = Pick<
+  Deployment,
+  "model" | "runner" | "framework" | "precision" | "isl" | "osl" | "specDecoding" | "dpAttn" | "multinode" | "points"
+> & { scenario?: Deployment["scenario"] };
+
+export interface EvalChoice {
+  eval: boolean;
+  /** the concurrency the eval runs at (absent: no eval) */
+  evalConc?: number;
+}
+
+const eligible = (d: Candidate) =>
+  d.scenario !== "agentic-coding" && d.isl === EVAL_ISL && d.osl === EVAL_OSL
+    ? d.points.map((p) => p.concurrency).filter((c) => c >= MIN_EVAL_CONC)
+    : [];
+
+/** The lab's eval selection over `ds` (all the deployments of one plan), index for index. */
+export function selectEvals(ds: readonly Candidate[]): EvalChoice[] {
+  const out: EvalChoice[] = ds.map(() => ({ eval: false }));
+  const groups = new Map<string, number[]>();
+  ds.forEach((d, i) => {
+    if (d.multinode || !eligible(d).length) return;
+    const key = JSON.stringify([d.model, d.runner, d.framework, d.precision, d.isl, d.osl, d.specDecoding, !!d.dpAttn]);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  for (const members of groups.values()) {
+    const concs = [...new Set(members.flatMap((i) => eligible(ds[i]!)))].sort((a, b) => a - b);
+    const targets = [concs[concs.length - 1]!, concs[Math.floor(concs.length / 2)]!];
+    for (const i of members) {
+      const at = targets.find((c) => eligible(ds[i]!).includes(c));
+      if (at !== undefined) out[i] = { eval: true, evalConc: at };
+    }
+  }
+  ds.forEach((d, i) => {
+    const concs = eligible(d);
+    if (d.multinode && concs.length) out[i] = { eval: true, evalConc: Math.max(...concs) };
+  });
+  return out;
+}
