@@ -3,8 +3,9 @@
  *
  * - shared: imports no other package (everyone may import it).
  * - recipes: pure launch plans: only shared, and no I/O modules. Reading launch definitions is the
- *   one exception: preset files (preset-loader.ts) and the srt-slurm recipe files a row names
- *   (srt-slurm/recipe-dirs.ts).
+ *   one exception: preset files (preset-loader.ts), the srt-slurm recipe files a row names
+ *   (srt-slurm/recipe-dirs.ts) and the srt-slurm `configs/` files those recipes use
+ *   (srt-slurm/recipe-configs.ts).
  * - agent: runs alone on a GPU node: shared and recipes, never the controller or the CLI.
  * - controller: shared and recipes, never the agent or the CLI.
  * - cli: the top; may import every package.
@@ -52,7 +53,11 @@ const IO_MODULES = [
 ];
 
 /** files of recipes allowed to read files */
-const RECIPES_FILE_READERS = ["recipes/src/preset-loader.ts", "recipes/src/srt-slurm/recipe-dirs.ts"];
+const RECIPES_FILE_READERS = [
+  "recipes/src/preset-loader.ts",
+  "recipes/src/srt-slurm/recipe-dirs.ts",
+  "recipes/src/srt-slurm/recipe-configs.ts",
+];
 
 export function areaOf(file: string): Area | undefined {
   if (file.startsWith("controller/dashboard/")) return "dashboard";
