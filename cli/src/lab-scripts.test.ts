@@ -203,7 +203,9 @@ describe("drafted presets against their scripts", () => {
     ];
     const doc = presetDoc(rows, checkLabRows(rows, { presets: {}, scripts: [wrong] }), [wrong], { head: "abc1234" });
     expect(doc).toContain("from InferenceX abc1234");
-    expect(doc).toContain("**3 rows, 2 of 6 points carry everything their script passes**");
+    expect(doc).toContain(
+      "**3 deployments (launch groups of the rows), 2 of 6 points carry everything their script passes**",
+    );
     expect(doc).toMatch(
       /\| demo \| fp8 \| h200 \| sglang \| none \| \[demo_fp8_h200\.sh\]\(\.\.\/configs\/recipes\/scripts\/demo_fp8_h200\.yaml\) \| 2 \| 2\/5 \| pip install .*; --chat-template /,
     );

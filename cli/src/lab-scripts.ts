@@ -258,10 +258,10 @@ export function presetDoc(
     "benchfleet's launch for the same point, and requires every flag, env var and TensorRT-LLM option",
     "the script passes to be in the launch with the same value.",
     "",
-    `**${rows.length} rows, ${passed} of ${checks.length} points carry everything their script passes**`,
+    `**${rows.length} deployments (launch groups of the rows), ${passed} of ${checks.length} points carry everything their script passes**`,
     "(differences a preset lists under not-reproduced are not counted as failures; they are listed below).",
     "",
-    "| family | precision | SKU | framework | spec | script | rows | points passing | not reproduced |",
+    "| family | precision | SKU | framework | spec | script | deployments | points passing | not reproduced |",
     "|---|---|---|---|---|---|---|---|---|",
   ];
   for (const [script, e] of [...byScript.entries()].sort()) {

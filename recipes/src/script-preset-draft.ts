@@ -237,18 +237,33 @@ function pick(c: Set<string>, name: string): string {
  * that, with concurrency ranges inside each group, leaves no conflict.
  */
 function explain(obs: readonly { point: ScriptPoint; value: string }[], name: string): Piece[] {
-  let best: { pieces: Piece[]; dims: number } | undefined;
+  // fewest rules; on a tie, the input the setting is named for (EP for --ep-size), then fewest inputs
+  // (so a concurrency range over a confounded input split)
+  const canonical = name.replaceAll("_", "-");
+  const hint = DIM_HINTS.find(([re]) => re.test(canonical))?.[1];
+  const everywhere = piecesFor(obs, [], name);
+  if (everywhere?.length === 1) return everywhere;
+  let best: { pieces: Piece[]; cost: [number, number, number] } | undefined;
   for (let mask = 0; mask < 1 << DIMS.length; mask++) {
     const dims = DIMS.filter((_, i) => mask & (1 << i));
     const pieces = piecesFor(obs, dims, name);
-    if (
-      pieces &&
-      (!best || pieces.length < best.pieces.length || (pieces.length === best.pieces.length && dims.length < best.dims))
-    )
-      best = { pieces, dims: dims.length };
+    if (!pieces) continue;
+    const cost: [number, number, number] = [pieces.length, hint && !dims.includes(hint) ? 1 : 0, dims.length];
+    if (!best || lexLess(cost, best.cost)) best = { pieces, cost };
   }
   if (!best) throw new Error("observations conflict at the same inputs: the script depends on something else");
   return best.pieces;
+}
+
+/** The input a setting is about, by its name: preferred when it explains the points as well as another. */
+const DIM_HINTS: [RegExp, Dim][] = [
+  [/^(ep-size|expert-parallel-size|enable-expert-parallel|moe-a2a-backend|moe-expert-parallel-size)$/, "ep"],
+  [/^(enable-dp-attention|data-parallel-size|enable-dp-lm-head|enable-attention-dp)$/, "dpAttn"],
+];
+
+function lexLess(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return false;
 }
 
 function piecesFor(
