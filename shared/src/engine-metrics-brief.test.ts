@@ -22,7 +22,7 @@ function role(over: Partial<EngineRoleMetrics>): EngineRoleMetrics {
 }
 
 describe("engineMetricsBrief", () => {
-  it("folds a disaggregated deployment's roles: kv max, token-weighted hit rate, decode acceptance", () => {
+  it("folds a disaggregated deployment's roles: kv max, token-weighted hit rate, the decode role's acceptance", () => {
     const b = engineMetricsBrief({
       intervalMs: 1000,
       roles: [
@@ -30,6 +30,8 @@ describe("engineMetricsBrief", () => {
           role: "prefill",
           kvCacheUsage: { mean: 0.2, max: 0.35 },
           prefixCache: { hitRate: 0.5, hitTokens: 500, queryTokens: 1000 },
+          // a prefill role's figure does not count while a decode role reports one
+          specDecode: { acceptanceLength: 1.1, acceptanceRate: 0.1, drafts: 1, draftTokens: 3, acceptedTokens: 0 },
           preemptions: 1,
         }),
         role({

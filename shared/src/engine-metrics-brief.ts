@@ -10,7 +10,10 @@ export interface EngineMetricsBrief {
   kvCacheUsageMax: number | null;
   /** prefix-cache hits over looked-up tokens summed over roles; else the mean of the roles' rates */
   prefixHitRate: number | null;
-  /** mean acceptance length of the roles that decode with a draft model or MTP head */
+  /**
+   * speculative decoding (MTP) acceptance length, tokens per verification step: the decode roles'
+   * mean where they report it (a disaggregated deployment's prefill does not decode), else all roles'
+   */
   acceptanceLength: number | null;
   acceptanceRate: number | null;
   /** requests preempted or retracted, summed over roles */
@@ -35,6 +38,12 @@ function hitRate(roles: readonly EngineRoleMetrics[]): number | null {
   return mean(defined(roles.map((r) => r.prefixCache?.hitRate)));
 }
 
+/** the decode roles' figure where any reports it, else the mean over all roles */
+function decodeFirst(roles: readonly EngineRoleMetrics[], pick: (r: EngineRoleMetrics) => number | null | undefined) {
+  const decode = defined(roles.filter((r) => r.role === "decode").map(pick));
+  return mean(decode.length ? decode : defined(roles.map(pick)));
+}
+
 export function engineMetricsBrief(m: EngineMetrics): EngineMetricsBrief {
   const roles = m.roles;
   const kv = defined(roles.map((r) => r.kvCacheUsage?.max));
@@ -42,8 +51,8 @@ export function engineMetricsBrief(m: EngineMetrics): EngineMetricsBrief {
   return {
     kvCacheUsageMax: kv.length ? Math.max(...kv) : null,
     prefixHitRate: hitRate(roles),
-    acceptanceLength: mean(defined(roles.map((r) => r.specDecode?.acceptanceLength))),
-    acceptanceRate: mean(defined(roles.map((r) => r.specDecode?.acceptanceRate))),
+    acceptanceLength: decodeFirst(roles, (r) => r.specDecode?.acceptanceLength),
+    acceptanceRate: decodeFirst(roles, (r) => r.specDecode?.acceptanceRate),
     preemptions: preemptions.length ? preemptions.reduce((a, b) => a + b, 0) : null,
     problems: roles.filter((r) => r.problem !== undefined).map((r) => `${r.role}: ${r.problem}`),
   };

@@ -5,7 +5,9 @@
  * cache hit rate over the point. Agentic points have no ISL/OSL, so they never join the
  * fixed-sequence-length frontiers. Pure.
  */
+
 import type { Deployment } from "../deployment.js";
+import { engineMetricsBrief } from "../engine-metrics-brief.js";
 import type { PointResult } from "../results.js";
 import { paretoFrontier } from "./pareto.js";
 
@@ -54,25 +56,9 @@ export interface AgenticFrontier {
   points: AgenticFrontierPoint[];
 }
 
-/**
- * The engines' hit rate over a point: hit tokens over looked-up tokens summed over the roles that
- * count them, else the mean of the roles' hit-rate gauges; null when no role reported either.
- */
+/** The engines' prefix-cache hit rate over a point (see engineMetricsBrief); null when none reported it. */
 export function agenticHitRate(r: PointResult): number | null {
-  const roles = r.engineMetrics?.roles ?? [];
-  let hits = 0;
-  let queries = 0;
-  const gauges: number[] = [];
-  for (const role of roles) {
-    const pc = role.prefixCache;
-    if (!pc) continue;
-    if (pc.hitTokens !== null && pc.queryTokens !== null && pc.queryTokens > 0) {
-      hits += pc.hitTokens;
-      queries += pc.queryTokens;
-    } else if (pc.hitRate !== null) gauges.push(pc.hitRate);
-  }
-  if (queries > 0) return hits / queries;
-  return gauges.length ? gauges.reduce((a, b) => a + b, 0) / gauges.length : null;
+  return r.engineMetrics ? engineMetricsBrief(r.engineMetrics).prefixHitRate : null;
 }
 
 /** tokens the engines took from outside their GPU cache over the point (host tier or KV connector) */

@@ -80,7 +80,8 @@ describe("explorer points", () => {
         }),
       ],
     } as never);
-    expect(s).toEqual({ kvCacheUsage: 0.7, prefixHitRate: 0.6, acceptanceLength: 2.5 });
+    // peak KV use, hits over looked-up tokens of both roles, the decode role's acceptance
+    expect(s).toEqual({ kvCacheUsage: 0.9, prefixHitRate: 610 / 1100, acceptanceLength: 2.5 });
     expect(engineSummary(undefined)).toBeNull();
     expect(engineSummary({ intervalMs: 1000, roles: [role({})] } as never)).toBeNull();
   });

@@ -5,16 +5,17 @@
  * tokens, energy per token) and what the tooltip shows (parallelism, engine metrics, job). Pure.
  */
 import type { EngineMetrics } from "../engine-metrics.js";
+import { engineMetricsBrief } from "../engine-metrics-brief.js";
 import { parallelismLabel } from "./grouping.js";
 import type { AnalyzedRow } from "./row-frontier.js";
 
 /** The engine metrics a point's tooltip shows, over all engine roles of the point. */
 export interface ExplorerEngineSummary {
-  /** highest mean KV-cache use of any role, 1 = full */
+  /** highest KV-cache use of any role during the point, 1 = full */
   kvCacheUsage: number | null;
-  /** prefix-cache hit rate of the role that looked up the most tokens */
+  /** prefix-cache hits over looked-up tokens, over the roles */
   prefixHitRate: number | null;
-  /** speculative decoding (MTP) acceptance length: tokens per verification step */
+  /** speculative decoding (MTP) acceptance length of the decode roles: tokens per verification step */
   acceptanceLength: number | null;
 }
 
@@ -59,21 +60,9 @@ export interface ExplorerPoint {
 /** The tooltip's summary of a point's engine metrics; null when none were scraped. */
 export function engineSummary(m: EngineMetrics | undefined): ExplorerEngineSummary | null {
   if (!m || m.roles.length === 0) return null;
-  let kv: number | null = null;
-  let prefix: { rate: number; weight: number } | null = null;
-  let accept: number | null = null;
-  for (const r of m.roles) {
-    if (r.kvCacheUsage && (kv === null || r.kvCacheUsage.mean > kv)) kv = r.kvCacheUsage.mean;
-    const pc = r.prefixCache;
-    if (pc && pc.hitRate !== null) {
-      const weight = pc.queryTokens ?? 0;
-      if (!prefix || weight > prefix.weight) prefix = { rate: pc.hitRate, weight };
-    }
-    const sd = r.specDecode;
-    if (sd && sd.acceptanceLength !== null && (accept === null || r.role === "decode")) accept = sd.acceptanceLength;
-  }
-  if (kv === null && prefix === null && accept === null) return null;
-  return { kvCacheUsage: kv, prefixHitRate: prefix?.rate ?? null, acceptanceLength: accept };
+  const b = engineMetricsBrief(m);
+  if (b.kvCacheUsageMax === null && b.prefixHitRate === null && b.acceptanceLength === null) return null;
+  return { kvCacheUsage: b.kvCacheUsageMax, prefixHitRate: b.prefixHitRate, acceptanceLength: b.acceptanceLength };
 }
 
 export function explorerPointOf(a: AnalyzedRow): ExplorerPoint {
