@@ -8,6 +8,7 @@
  *   frontend whose /health must list one `generate` instance per worker.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,35 @@ import { PORT_BASES } from "@benchfleet/shared";
 import { afterAll, describe, expect, it, vi } from "vitest";
 
 const presets = loadPresets(fileURLToPath(new URL("../configs/recipes/", import.meta.url)));
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The plan of `d` on nodes 127.0.0.1… in a port block none of whose ports is taken: other test
+ * files run emulated engines side by side, and a frontend answering on a port another test's
+ * frontend holds would be that test's.
+ */
+async function planOnFreePorts(d: Deployment, o: { rdma?: string[] } = {}): Promise<LaunchPlan> {
+  for (let tries = 0; tries < 50; tries++) {
+    const portBase = PORT_BASES[Math.floor(Math.random() * PORT_BASES.length)]!;
+    const placement = makePlacement(d, { portBase, ...o });
+    placement.nodes.forEach((n, i) => {
+      n.ip = `127.0.0.${i + 1}`;
+    });
+    const plan = buildLaunchPlan(d, placement, { presets });
+    const ports = plan.nodes.flatMap((n) =>
+      n.processes.flatMap((p) => Object.values(p.ports).map((port) => [n.ip, port] as const)),
+    );
+    if ((await Promise.all(ports.map(([ip, port]) => portFree(ip, port)))).every(Boolean)) return plan;
+  }
+  throw new Error("no port block with every port free");
+}
 
 const running: Array<{ launcher: EmulatedLauncher; proc: RunningProcess }> = [];
 const dir = mkdtempSync(join(tmpdir(), "bf-recipes-e2e-"));
@@ -111,11 +141,7 @@ describe("recipe plan on the emulated engine", () => {
       prefill: { numWorker: 2, tp: 8, ep: 8, dpAttn: true },
       decode: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
     });
-    const placement = makePlacement(d, { portBase: PORT_BASES[7 + (process.pid % 20)]!, rdma: ["mlx5_0"] });
-    placement.nodes.forEach((n, i) => {
-      n.ip = `127.0.0.${i + 1}`;
-    });
-    const plan = buildLaunchPlan(d, placement, { presets });
+    const plan = await planOnFreePorts(d, { rdma: ["mlx5_0"] });
     expect(plan.nodes.map((n) => n.processes.map((p) => p.role))).toEqual([
       ["prefill", "router"],
       ["prefill"],
@@ -148,11 +174,7 @@ describe("recipe plan on the emulated engine", () => {
       prefill: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
       decode: { numWorker: 1, tp: 8, ep: 1, dpAttn: false },
     });
-    const placement = makePlacement(d, { portBase: PORT_BASES[30 + (process.pid % 20)]! });
-    placement.nodes.forEach((n, i) => {
-      n.ip = `127.0.0.${i + 1}`;
-    });
-    const plan = buildLaunchPlan(d, placement, { presets });
+    const plan = await planOnFreePorts(d);
     expect(plan.nodes.map((n) => n.processes.map((p) => p.name))).toEqual([
       ["infra-etcd", "infra-nats", "prefill-0-rank0", "frontend"],
       ["prefill-0-rank1"],

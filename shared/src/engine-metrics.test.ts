@@ -17,6 +17,7 @@ describe("parsePrometheusText", () => {
         'vllm:num_requests_running{model_name="m",engine="0"} 3',
         'sglang:token_usage{model_name="a \\"q\\" b",tp_rank="0"} 2.5e-1',
         "plain_total 7 1700000000000",
+        "lag_seconds Nan",
         'x{le="+Inf"} +Inf',
         "",
       ].join("\n"),
@@ -25,6 +26,7 @@ describe("parsePrometheusText", () => {
       { name: "vllm:num_requests_running", labels: { model_name: "m", engine: "0" }, value: 3 },
       { name: "sglang:token_usage", labels: { model_name: 'a "q" b', tp_rank: "0" }, value: 0.25 },
       { name: "plain_total", labels: {}, value: 7 },
+      { name: "lag_seconds", labels: {}, value: Number.NaN },
       { name: "x", labels: { le: "+Inf" }, value: Number.POSITIVE_INFINITY },
     ]);
   });

@@ -23,10 +23,12 @@ export class PrometheusTextError extends Error {
 const NAME = /^[A-Za-z_:][A-Za-z0-9_:]*/;
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
+/** A sample value; NaN and Inf in any letter case, as Prometheus reads them (prom-client writes `Nan`). */
 function parseValue(s: string): number {
-  if (s === "+Inf" || s === "Inf") return Number.POSITIVE_INFINITY;
-  if (s === "-Inf") return Number.NEGATIVE_INFINITY;
-  if (s === "NaN") return Number.NaN;
+  const l = s.toLowerCase();
+  if (l === "+inf" || l === "inf") return Number.POSITIVE_INFINITY;
+  if (l === "-inf") return Number.NEGATIVE_INFINITY;
+  if (l === "nan") return Number.NaN;
   return s.trim() === "" ? Number.NaN : Number(s);
 }
 
@@ -89,7 +91,7 @@ export function parsePrometheusText(text: string): PromSample[] {
     }
     const fields = rest.trim().split(/\s+/);
     const value = parseValue(fields[0] ?? "");
-    if (fields.length === 0 || fields.length > 2 || (Number.isNaN(value) && fields[0] !== "NaN"))
+    if (fields.length === 0 || fields.length > 2 || (Number.isNaN(value) && fields[0]?.toLowerCase() !== "nan"))
       throw new PrometheusTextError(
         lineNo,
         col + 1,

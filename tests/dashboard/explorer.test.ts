@@ -239,7 +239,7 @@ describe("results explorer in Chromium", () => {
     expect(tip).toMatch(/TP8 · 8 GPUs · 1 nodes · conc \d+ · ISL\/OSL 1024\/1024/);
     expect(tip).toMatch(/TTFT 200\.0 ms · E2E [\d.,]+ ms/);
     expect(tip).toMatch(/cost \$[\d.]+\/M tokens · energy [\d.]+ J\/token/);
-    expect(tip).toMatch(/engine: (KV cache 42% · prefix hits 25% · MTP acceptance 2\.40|no metrics scraped)/);
+    expect(tip).toMatch(/engine: (KV cache 60% · prefix hits 25% · MTP acceptance 2\.40|no metrics scraped)/);
     expect(tip).toMatch(/job [^ ]+ \(click to open\)/);
     // the MTP series' points carry their engine metrics
     await page.goto(`${ctl.url}/#/results?sku=h200&spec=on`);
@@ -249,7 +249,7 @@ describe("results explorer in Chromium", () => {
     await labels("frontier-chart", 1);
     await hoverTooltip("frontier-chart");
     expect(await page.textContent('[data-testid="chart-tooltip"]')).toContain(
-      "engine: KV cache 42% · prefix hits 25% · MTP acceptance 2.40",
+      "engine: KV cache 60% · prefix hits 25% · MTP acceptance 2.40",
     );
     for (const [x, label] of [
       ["e2el", "E2E latency median (ms)"],
