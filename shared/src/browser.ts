@@ -2,6 +2,7 @@
  * What the dashboard (a browser bundle) may take from this package: record types, analytics and
  * summaries that import nothing from Node.
  */
+export * from "./analytics/agentic-frontier.js";
 export * from "./analytics/compare.js";
 export * from "./analytics/explorer-point.js";
 export * from "./analytics/interpolate.js";

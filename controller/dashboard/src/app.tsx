@@ -6,6 +6,7 @@ import { type ConnState, events } from "./events.js";
 import { navigate, useRoute } from "./hooks.js";
 import type { Route } from "./lib/url-state.js";
 import { canOperate, type Identity, whoami } from "./session.js";
+import { AgenticView } from "./views/agentic.js";
 import { CompareView } from "./views/compare.js";
 import { FleetView } from "./views/fleet.js";
 import { JobView } from "./views/job.js";
@@ -19,6 +20,7 @@ const NAV: Array<{ view: Route["view"]; label: string }> = [
   { view: "sweeps", label: "Sweeps" },
   { view: "results", label: "Results" },
   { view: "compare", label: "Compare" },
+  { view: "agentic", label: "Agentic" },
 ];
 
 export function App() {
@@ -120,6 +122,7 @@ export function App() {
         {route.view === "job" && <JobView key={route.id} route={route} operator={operator} onError={onError} />}
         {route.view === "results" && <ResultsView route={route} onError={onError} />}
         {route.view === "compare" && <CompareView route={route} onError={onError} />}
+        {route.view === "agentic" && <AgenticView route={route} onError={onError} />}
       </main>
       <ConfirmHost onError={onError} />
     </div>

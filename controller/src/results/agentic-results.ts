@@ -32,19 +32,21 @@ export function agenticRows(results: ResultsDb, f: AgenticFilter = {}): AgenticR
   }
   const rows = results.db
     .prepare(
-      `SELECT fingerprint, point_key, attempt_id, sweep_id, deployment, result FROM point_results WHERE ${conds.join(" AND ")} ORDER BY id`,
+      `SELECT fingerprint, point_key, attempt_id, sweep_id, job_id, deployment, result FROM point_results WHERE ${conds.join(" AND ")} ORDER BY id`,
     )
     .all(...params) as Array<{
     fingerprint: string;
     point_key: string;
     attempt_id: string;
     sweep_id: string;
+    job_id: string;
     deployment: string;
     result: string;
   }>;
   return rows.map((r) => ({
     id: `${r.fingerprint.slice(0, 16)}-${r.point_key}-${r.attempt_id}`,
     sweepId: r.sweep_id,
+    jobId: r.job_id || null,
     deployment: Deployment.parse(JSON.parse(r.deployment)),
     result: PointResult.parse(JSON.parse(r.result)),
   }));

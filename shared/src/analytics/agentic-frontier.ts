@@ -3,7 +3,8 @@
  * tokens/s per user over the replay's turns), one frontier per group (model, precision, SKU,
  * framework, spec decoding, KV offloading and its backend), each point with the engine's prefix
  * cache hit rate over the point. Agentic points have no ISL/OSL, so they never join the
- * fixed-sequence-length frontiers. Pure.
+ * fixed-sequence-length frontiers. Each point carries its per-turn latencies and its job, so a
+ * view can show what a turn cost and open the job behind the point. Pure.
  */
 
 import type { Deployment } from "../deployment.js";
@@ -15,8 +16,16 @@ import { paretoFrontier } from "./pareto.js";
 export interface AgenticRow {
   id: string;
   sweepId: string;
+  /** the job that measured the point (null: imported) */
+  jobId?: string | null;
   deployment: Deployment;
   result: PointResult;
+}
+
+/** median and p99 of one per-turn latency, ms (null: not measured) */
+export interface TurnLatency {
+  median: number | null;
+  p99: number | null;
 }
 
 export interface AgenticGroupKey {
@@ -34,6 +43,8 @@ export interface AgenticFrontierPoint {
   y: number;
   rowId: string;
   sweepId: string;
+  jobId: string | null;
+  emulated: boolean;
   concurrency: number;
   configKey: string;
   gpus: number;
@@ -43,6 +54,9 @@ export interface AgenticFrontierPoint {
   offloadTokens: number | null;
   dramOffloadGb: number;
   ttftP99Ms: number | null;
+  /** per-turn latencies: each turn is one streamed chat request */
+  turns: { ttftMs: TurnLatency; itlMs: TurnLatency; e2elMs: TurnLatency };
+  trace: string;
   errorRatio: number;
   requests: number;
   trajectoriesCompleted: number;
@@ -54,6 +68,8 @@ export interface AgenticFrontier {
   /** successful agentic points in the group */
   measured: number;
   points: AgenticFrontierPoint[];
+  /** the group's other successful points, under the frontier */
+  dominated: AgenticFrontierPoint[];
 }
 
 /** The engines' prefix-cache hit rate over a point (see engineMetricsBrief); null when none reported it. */
@@ -71,6 +87,8 @@ function offloadTokens(r: PointResult): number | null {
   }
   return total;
 }
+
+const turnLatency = (s: Record<string, number>): TurnLatency => ({ median: s.median ?? null, p99: s.p99 ?? null });
 
 function groupOf(d: Deployment): AgenticGroupKey {
   return {
@@ -100,6 +118,8 @@ export function agenticFrontiers(rows: readonly AgenticRow[]): AgenticFrontier[]
       y: a.throughput.totalTokensPerGpu,
       rowId: row.id,
       sweepId: row.sweepId,
+      jobId: row.jobId ?? null,
+      emulated: row.result.emulated === true,
       concurrency: a.concurrency,
       configKey: row.deployment.configKey,
       gpus: row.result.gpus.total,
@@ -107,6 +127,8 @@ export function agenticFrontiers(rows: readonly AgenticRow[]): AgenticFrontier[]
       offloadTokens: offloadTokens(row.result),
       dramOffloadGb: row.deployment.agentic?.dramOffloadGb ?? 0,
       ttftP99Ms: a.ttftMs.p99 ?? null,
+      turns: { ttftMs: turnLatency(a.ttftMs), itlMs: turnLatency(a.itlMs), e2elMs: turnLatency(a.e2elMs) },
+      trace: a.trace.source,
       errorRatio: a.errorRatio,
       requests: a.requests.completed,
       trajectoriesCompleted: a.trajectories.completed,
@@ -114,14 +136,13 @@ export function agenticFrontiers(rows: readonly AgenticRow[]): AgenticFrontier[]
   }
   return [...groups.entries()]
     .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([key, g]) => ({
-      key,
-      group: g.group,
-      measured: g.points.length,
-      points: paretoFrontier(
+    .map(([key, g]) => {
+      const points = paretoFrontier(
         g.points,
         { value: (p) => p.x, direction: "max" },
         { value: (p) => p.y, direction: "max" },
-      ).map((f) => f.item),
-    }));
+      ).map((f) => f.item);
+      const on = new Set(points);
+      return { key, group: g.group, measured: g.points.length, points, dominated: g.points.filter((p) => !on.has(p)) };
+    });
 }

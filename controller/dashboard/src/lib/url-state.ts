@@ -2,7 +2,7 @@
  * The view and its filters live in the URL hash (`#/sweeps/s1?sku=h100&state=failed`), so any
  * view can be linked and reloaded. Pure: parse and format only.
  */
-export type ViewName = "fleet" | "sweeps" | "sweep" | "job" | "results" | "compare" | "login";
+export type ViewName = "fleet" | "sweeps" | "sweep" | "job" | "results" | "compare" | "agentic" | "login";
 
 export interface Route {
   view: ViewName;
@@ -16,6 +16,7 @@ const LIST_VIEWS: Record<string, ViewName> = {
   sweeps: "sweeps",
   results: "results",
   compare: "compare",
+  agentic: "agentic",
   login: "login",
 };
 

@@ -1,0 +1,132 @@
+/**
+ * The agentic frontier chart: per group every point (scatter) and its frontier (joined), each
+ * frontier point labelled with its prefix-cache hit rate. Hovering shows the point's throughput,
+ * cache figures and per-turn latencies; clicking a point opens its job.
+ */
+import type { AgenticFrontierPoint } from "@benchfleet/shared/browser";
+import { useMemo, useRef, useState } from "preact/hooks";
+import type uPlot from "uplot";
+import { agenticTooltipText, type AgenticChart as Chart, hitRateText } from "../lib/agentic-chart.js";
+import { PALETTE } from "../lib/frontier-chart.js";
+import { UPlotChart } from "./uplot-chart.js";
+
+const X_LABEL = "Interactivity (tok/s/user, median over turns)";
+const Y_LABEL = "Throughput per GPU (tok/s/GPU)";
+
+const padded = (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => {
+  const pad = (max - min || Math.abs(max) || 1) * 0.08;
+  return [Math.max(0, min - pad), max + pad];
+};
+
+export function AgenticChart(props: { chart: Chart; testId: string; height?: number }) {
+  const { chart } = props;
+  const [hover, setHover] = useState<{ point?: AgenticFrontierPoint; left: number; top: number }>({
+    left: 0,
+    top: 0,
+  });
+  const wrap = useRef<HTMLDivElement>(null);
+  const current = useRef(chart);
+  current.current = chart;
+  const optionsKey = chart.series.map((s) => s.key).join(",");
+  const options = useMemo<Omit<uPlot.Options, "width" | "height">>(() => {
+    const series: uPlot.Series[] = [{ label: X_LABEL }];
+    chart.series.forEach((s, i) => {
+      const color = PALETTE[i % PALETTE.length]!;
+      const name = `${s.label}${s.emulated ? " (emulated)" : ""}`;
+      series.push({
+        label: `${name} (all points)`,
+        class: "bf-scatter",
+        stroke: color,
+        paths: () => null,
+        points: { show: true, size: 6, stroke: color, fill: `${color}55` },
+      });
+      series.push({
+        label: name,
+        class: "bf-frontier",
+        stroke: color,
+        width: 2,
+        spanGaps: true,
+        points: { show: true, size: 8, stroke: color, fill: color },
+      });
+    });
+    return {
+      mode: 1,
+      // a margin around the data, so the points at the ends keep room for their labels
+      scales: { x: { time: false, range: padded }, y: { range: padded } },
+      axes: [{ label: X_LABEL }, { label: Y_LABEL, size: 70 }],
+      series,
+      legend: { live: false },
+      cursor: { points: { show: false } },
+      hooks: {
+        ready: [
+          (u: uPlot) =>
+            u.over.addEventListener("click", () => {
+              const idx = u.cursor.idx;
+              const jobId = idx === null || idx === undefined ? null : current.current.pointAt[idx]?.jobId;
+              if (jobId) location.hash = `#/jobs/${encodeURIComponent(jobId)}`;
+            }),
+        ],
+        // each frontier point's hit rate beside it
+        draw: [
+          (u: uPlot) => {
+            const ctx = u.ctx;
+            ctx.save();
+            ctx.font = `${Math.round(10 * devicePixelRatio)}px sans-serif`;
+            ctx.fillStyle = "#334155";
+            ctx.textAlign = "left";
+            ctx.textBaseline = "alphabetic";
+            const gap = 6 * devicePixelRatio;
+            for (const s of current.current.series)
+              for (const p of s.frontier) {
+                const text = `hit ${hitRateText(p)}`;
+                const x = u.valToPos(p.x, "x", true);
+                const y = u.valToPos(p.y, "y", true);
+                const w = ctx.measureText(text).width;
+                // right of the point, or left of it where the plot ends
+                const left = x + gap + w > u.bbox.left + u.bbox.width ? x - gap - w : x + gap;
+                ctx.fillText(text, left, y - gap);
+              }
+            ctx.restore();
+          },
+        ],
+        setCursor: [
+          (u: uPlot) => {
+            const idx = u.cursor.idx;
+            const p = idx === null || idx === undefined ? undefined : current.current.pointAt[idx];
+            const o = u.over.getBoundingClientRect();
+            const w = wrap.current?.getBoundingClientRect() ?? o;
+            setHover({
+              point: p,
+              left: o.left - w.left + (u.cursor.left ?? 0),
+              top: o.top - w.top + (u.cursor.top ?? 0),
+            });
+          },
+        ],
+      },
+    };
+  }, [optionsKey]);
+  const p = hover.point;
+  const s = p ? chart.series.find((g) => g.points.includes(p)) : undefined;
+  const where = s && p ? `${s.label} · ${s.frontier.includes(p) ? "on the frontier" : "dominated"}` : undefined;
+  return (
+    <div ref={wrap} style={{ position: "relative" }}>
+      <UPlotChart
+        options={options}
+        data={chart.data as uPlot.AlignedData}
+        optionsKey={optionsKey}
+        height={props.height ?? 380}
+        testId={props.testId}
+      />
+      {p && (
+        <div
+          class="tooltip"
+          style={{ left: `${hover.left + 12}px`, top: `${hover.top + 12}px` }}
+          data-testid="agentic-tooltip"
+          data-job={p.jobId ?? ""}
+        >
+          {agenticTooltipText(p, where)}
+        </div>
+      )}
+    </div>
+  );
+}
