@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { MARK_ENV, markPrefix } from "@benchfleet/agent";
 import { type SlurmCluster, startSlurmCluster } from "@benchfleet/cli";
 import { jobIdFor } from "@benchfleet/shared";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { spawnCli } from "./helpers/cli.js";
 import {
   startTestController,
@@ -24,8 +24,6 @@ import {
   until,
 } from "./helpers/controller.js";
 import { twoNodeDisagg } from "./helpers/deployments.js";
-
-const AGENT = `login-gpu-restart-${process.pid}`;
 
 const killGroup = (pgid: number | undefined, signal: NodeJS.Signals = "SIGKILL") => {
   try {
@@ -64,10 +62,26 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
   beforeAll(async () => {
     [c, cluster] = await Promise.all([startTestController(inject("redisUrl")), startSlurmCluster({ nodes: 3 })]);
   });
-  afterAll(async () => {
+  /** stops the agents started so far, cancels their sweeps and empties the cluster's queue */
+  async function stopEverything() {
     for (const ch of children) killGroup(ch.pid, "SIGTERM");
     await new Promise((r) => setTimeout(r, 500));
-    for (const ch of children) killGroup(ch.pid);
+    for (const ch of children.splice(0)) killGroup(ch.pid);
+    for (const id of sweeps.splice(0)) await c.api("POST", `/api/v1/sweeps/${id}/cancel`, {}, TOKENS.operator);
+    cluster.cmd("scancel", [`--partition=${cluster.partition}`]);
+  }
+  const sweeps: string[] = [];
+  // the agent id is bound to its first data dir's per-agent token, so each try has its own
+  let tries = 0;
+  let agentId = "";
+  // a retried test starts from an empty queue, without the first try's agents, jobs or sweep
+  beforeEach(async () => {
+    agentId = `login-gpu-restart-${process.pid}-${++tries}`;
+    await stopEverything();
+    await poll(() => jobs().length === 0, 15_000, "queue empty before the test");
+  });
+  afterAll(async () => {
+    if (c && cluster) await stopEverything();
     await Promise.all([c?.stop(), cluster?.stop()]);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
@@ -82,7 +96,7 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
         "--token",
         TOKENS.enrol,
         "--agent-id",
-        AGENT,
+        agentId,
         "--data-dir",
         dataDir,
         "--launcher",
@@ -146,11 +160,11 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
     const t0 = Date.now();
     const dataDir = mkdtempSync(join(tmpdir(), "bf-slurm-restart-"));
     dirs.push(dataDir);
-    const prefix = markPrefix(AGENT, dataDir);
+    const prefix = markPrefix(agentId, dataDir);
     // jobs of others on the same cluster, pinned to node3: another agent's, and one with our agent id
     // but another data dir (another agent of that name on this login node)
-    const foreignComments = ["other-agent:abc:att-1", `${AGENT}:000000000000:att-1`];
-    expect(prefix).not.toBe(`${AGENT}:000000000000:`);
+    const foreignComments = ["other-agent:abc:att-1", `${agentId}:000000000000:att-1`];
+    expect(prefix).not.toBe(`${agentId}:000000000000:`);
     const foreign = foreignComments.map((comment) =>
       cluster
         .cmd("sbatch", [
@@ -168,11 +182,17 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
         .trim(),
     );
     for (const id of foreign) expect(id).toMatch(/^\d+$/);
+    // running before the attempt starts, so that waiting for them cannot eat into its load phase
+    await poll(
+      () => foreign.every((id) => jobs().find((j) => j.id === id)?.state === "RUNNING"),
+      20_000,
+      "the others' jobs running",
+    );
 
     const first = startAgentProcess(dataDir);
     await until(
       async () => {
-        const r = await c.api("GET", `/api/v1/nodes/${AGENT}`);
+        const r = await c.api("GET", `/api/v1/nodes/${agentId}`);
         return r.body?.state === "idle" ? r.body : undefined;
       },
       20_000,
@@ -180,34 +200,31 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
     );
 
     // a load of a few seconds at --time-scale 0.02: the engines are busy when the agent dies
-    const d = twoNodeDisagg(`slurm-restart-${process.pid}`, { osl: 256, promptsPerConc: 8 });
+    const d = twoNodeDisagg(`slurm-restart-${process.pid}`, { osl: 256, promptsPerConc: 16 });
     expect(d.nodes).toBe(2);
     const created = await c.api("POST", "/api/v1/sweeps", { name: "slurm-restart", deployments: [d] }, TOKENS.operator);
     expect(created.status).toBe(201);
     const sweepId = created.body.sweepId as string;
+    sweeps.push(sweepId);
     const jobId = jobIdFor(sweepId, d.fingerprint);
 
     // the allocation runs, with the plan's processes as steps, and their engines are up on the nodes
     const marked = (attemptId: string) =>
       engines().filter((p) => environ(p.pid).includes(`${MARK_ENV}=${prefix}${attemptId}`));
-    const alloc = await poll(
+    // the engines and steps are read in the same poll, so the ones killed below are the running ones
+    const { alloc, ours, stepsBefore } = await poll(
       () => {
         const j = jobs().find((x) => x.comment.startsWith(prefix) && x.state === "RUNNING");
-        return j && steps(j.id).length >= 3 && marked(j.comment.slice(prefix.length)).length >= 3 ? j : undefined;
+        if (!j) return undefined;
+        const st = steps(j.id);
+        const engs = marked(j.comment.slice(prefix.length));
+        return st.length >= 3 && engs.length >= 3 ? { alloc: j, ours: engs, stepsBefore: st } : undefined;
       },
       30_000,
       "allocation running with steps and this attempt's engines",
     );
     const attemptId = alloc.comment.slice(prefix.length);
     expect(attemptId.startsWith(`${jobId}.`)).toBe(true);
-    await poll(
-      () => foreign.every((id) => jobs().find((j) => j.id === id)?.state === "RUNNING"),
-      10_000,
-      "the others' jobs running",
-    );
-    const ours = marked(attemptId);
-    expect(ours.length).toBeGreaterThanOrEqual(3);
-    const stepsBefore = steps(alloc.id);
     const tRunning = Date.now();
 
     killGroup(first.child.pid);
@@ -222,13 +239,13 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
     const tRestart = Date.now();
     const second = startAgentProcess(dataDir);
     const log = await until(
-      () => (second.out.stderr.includes(`registered as ${AGENT}`) ? second.out.stderr : undefined),
+      () => (second.out.stderr.includes(`registered as ${agentId}`) ? second.out.stderr : undefined),
       20_000,
       "second agent registered",
     );
     const cancelled = `leftovers: cancelled Slurm job ${alloc.id} (attempt ${attemptId}) left by the previous run`;
     expect(log).toContain(cancelled);
-    expect(log.indexOf(cancelled)).toBeLessThan(log.indexOf(`registered as ${AGENT}`));
+    expect(log.indexOf(cancelled)).toBeLessThan(log.indexOf(`registered as ${agentId}`));
     // the allocation and its steps are gone from the queue, its engines from the nodes
     await poll(() => !jobs().some((j) => j.id === alloc.id), 10_000, `job ${alloc.id} gone from squeue`);
     expect(steps(alloc.id)).toEqual([]);
@@ -264,7 +281,7 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
     const list = await attempts();
     expect(list.map((a) => a.state)).toEqual(["failed", "succeeded"]);
     expect(list[0]!.attemptId).toBe(attemptId);
-    for (const a of list) expect(a.gang.map((m) => m.agentId)).toEqual([AGENT]);
+    for (const a of list) expect(a.gang.map((m) => m.agentId)).toEqual([agentId]);
     await poll(() => jobs().length === 0, 10_000, "queue empty");
     console.log(`retry done ${Date.now() - tReaped} ms after the reap`);
   }, 120_000);
