@@ -4,10 +4,11 @@
  * cache figures and per-turn latencies; clicking a point opens its job.
  */
 import type { AgenticFrontierPoint } from "@benchfleet/shared/browser";
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useMemo, useRef } from "preact/hooks";
 import type uPlot from "uplot";
 import { agenticTooltipText, type AgenticChart as Chart, hitRateText } from "../lib/agentic-chart.js";
 import { PALETTE } from "../lib/frontier-chart.js";
+import { scatterAndFrontier, useChartHover } from "./chart-hover.js";
 import { UPlotChart } from "./uplot-chart.js";
 
 const X_LABEL = "Interactivity (tok/s/user, median over turns)";
@@ -20,34 +21,14 @@ const padded = (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => {
 
 export function AgenticChart(props: { chart: Chart; testId: string; height?: number }) {
   const { chart } = props;
-  const [hover, setHover] = useState<{ point?: AgenticFrontierPoint; left: number; top: number }>({
-    left: 0,
-    top: 0,
-  });
-  const wrap = useRef<HTMLDivElement>(null);
+  const { hover, wrap, hooks } = useChartHover(chart.pointAt, (p) => p.jobId);
   const current = useRef(chart);
   current.current = chart;
   const optionsKey = chart.series.map((s) => s.key).join(",");
   const options = useMemo<Omit<uPlot.Options, "width" | "height">>(() => {
     const series: uPlot.Series[] = [{ label: X_LABEL }];
     chart.series.forEach((s, i) => {
-      const color = PALETTE[i % PALETTE.length]!;
-      const name = `${s.label}${s.emulated ? " (emulated)" : ""}`;
-      series.push({
-        label: `${name} (all points)`,
-        class: "bf-scatter",
-        stroke: color,
-        paths: () => null,
-        points: { show: true, size: 6, stroke: color, fill: `${color}55` },
-      });
-      series.push({
-        label: name,
-        class: "bf-frontier",
-        stroke: color,
-        width: 2,
-        spanGaps: true,
-        points: { show: true, size: 8, stroke: color, fill: color },
-      });
+      series.push(...scatterAndFrontier(`${s.label}${s.emulated ? " (emulated)" : ""}`, PALETTE[i % PALETTE.length]!));
     });
     return {
       mode: 1,
@@ -58,14 +39,7 @@ export function AgenticChart(props: { chart: Chart; testId: string; height?: num
       legend: { live: false },
       cursor: { points: { show: false } },
       hooks: {
-        ready: [
-          (u: uPlot) =>
-            u.over.addEventListener("click", () => {
-              const idx = u.cursor.idx;
-              const jobId = idx === null || idx === undefined ? null : current.current.pointAt[idx]?.jobId;
-              if (jobId) location.hash = `#/jobs/${encodeURIComponent(jobId)}`;
-            }),
-        ],
+        ...hooks,
         // each frontier point's hit rate beside it
         draw: [
           (u: uPlot) => {
@@ -87,19 +61,6 @@ export function AgenticChart(props: { chart: Chart; testId: string; height?: num
                 ctx.fillText(text, left, y - gap);
               }
             ctx.restore();
-          },
-        ],
-        setCursor: [
-          (u: uPlot) => {
-            const idx = u.cursor.idx;
-            const p = idx === null || idx === undefined ? undefined : current.current.pointAt[idx];
-            const o = u.over.getBoundingClientRect();
-            const w = wrap.current?.getBoundingClientRect() ?? o;
-            setHover({
-              point: p,
-              left: o.left - w.left + (u.cursor.left ?? 0),
-              top: o.top - w.top + (u.cursor.top ?? 0),
-            });
           },
         ],
       },

@@ -4,11 +4,12 @@
  * and engine metrics; clicking a measured point opens its job.
  */
 import type { ExplorerPoint } from "@benchfleet/shared/browser";
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useMemo } from "preact/hooks";
 import type uPlot from "uplot";
 import { type ExplorerChart as Chart, X_AXES, type XAxis, Y_AXES, type YAxis } from "../lib/explorer.js";
 import { fmtNum } from "../lib/format.js";
 import { PALETTE } from "../lib/frontier-chart.js";
+import { scatterAndFrontier, useChartHover } from "./chart-hover.js";
 import { UPlotChart } from "./uplot-chart.js";
 
 const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(0)}%`);
@@ -42,31 +43,12 @@ export function ExplorerChart(props: {
   height?: number;
 }) {
   const { chart, x, y, log } = props;
-  const [hover, setHover] = useState<{ point?: ExplorerPoint; left: number; top: number }>({ left: 0, top: 0 });
-  const wrap = useRef<HTMLDivElement>(null);
-  const pointAt = useRef(chart.pointAt);
-  pointAt.current = chart.pointAt;
+  const { hover, wrap, hooks } = useChartHover(chart.pointAt, (p) => p.jobId);
   const optionsKey = `${x}|${y}|${log}|${chart.series.map((s) => s.key).join(",")}`;
   const options = useMemo<Omit<uPlot.Options, "width" | "height">>(() => {
     const series: uPlot.Series[] = [{ label: X_AXES[x].label }];
     chart.series.forEach((s, i) => {
-      const color = PALETTE[i % PALETTE.length]!;
-      const name = `${s.key}${s.emulated ? " (emulated)" : ""}`;
-      series.push({
-        label: `${name} (all points)`,
-        class: "bf-scatter",
-        stroke: color,
-        paths: () => null,
-        points: { show: true, size: 6, stroke: color, fill: `${color}55` },
-      });
-      series.push({
-        label: name,
-        class: "bf-frontier",
-        stroke: color,
-        width: 2,
-        spanGaps: true,
-        points: { show: true, size: 8, stroke: color, fill: color },
-      });
+      series.push(...scatterAndFrontier(`${s.key}${s.emulated ? " (emulated)" : ""}`, PALETTE[i % PALETTE.length]!));
     });
     return {
       mode: 1,
@@ -75,30 +57,7 @@ export function ExplorerChart(props: {
       series,
       legend: { live: false },
       cursor: { points: { show: false } },
-      hooks: {
-        // a click opens the job of the point under the cursor
-        ready: [
-          (u: uPlot) =>
-            u.over.addEventListener("click", () => {
-              const idx = u.cursor.idx;
-              const jobId = idx === null || idx === undefined ? null : pointAt.current[idx]?.jobId;
-              if (jobId) location.hash = `#/jobs/${encodeURIComponent(jobId)}`;
-            }),
-        ],
-        setCursor: [
-          (u: uPlot) => {
-            const idx = u.cursor.idx;
-            const p = idx === null || idx === undefined ? undefined : pointAt.current[idx];
-            const o = u.over.getBoundingClientRect();
-            const w = wrap.current?.getBoundingClientRect() ?? o;
-            setHover({
-              point: p,
-              left: o.left - w.left + (u.cursor.left ?? 0),
-              top: o.top - w.top + (u.cursor.top ?? 0),
-            });
-          },
-        ],
-      },
+      hooks,
     };
   }, [optionsKey]);
   const p = hover.point;

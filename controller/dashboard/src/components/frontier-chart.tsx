@@ -4,10 +4,11 @@
  * explorer draws groups of one selection; the sweep comparison draws one group per sweep, with
  * dominated points faint and only the frontiers named in the legend.
  */
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useMemo } from "preact/hooks";
 import type uPlot from "uplot";
 import { fmtNum } from "../lib/format.js";
 import { type ChartModel, type ChartRow, PALETTE, Y_METRICS, type YMetric } from "../lib/frontier-chart.js";
+import { useChartHover } from "./chart-hover.js";
 import { UPlotChart } from "./uplot-chart.js";
 
 function Tooltip(props: { row: ChartRow | undefined; y: YMetric; left: number; top: number; extra?: string }) {
@@ -42,10 +43,7 @@ export function FrontierChart(props: {
   compare?: boolean;
 }) {
   const { chart, y, log } = props;
-  const [hover, setHover] = useState<{ row?: ChartRow; left: number; top: number }>({ left: 0, top: 0 });
-  const wrap = useRef<HTMLDivElement>(null);
-  const rowAt = useRef(chart.rowAt);
-  rowAt.current = chart.rowAt;
+  const { hover, wrap, hooks } = useChartHover(chart.rowAt);
 
   const optionsKey = `${y}|${log}|${props.compare ? "c" : "g"}|${chart.groups.map((g) => g.key).join(",")}`;
   const options = useMemo<Omit<uPlot.Options, "width" | "height">>(() => {
@@ -78,27 +76,13 @@ export function FrontierChart(props: {
       series,
       legend: { live: false },
       cursor: { points: { show: false } },
-      hooks: {
-        setCursor: [
-          (u: uPlot) => {
-            const idx = u.cursor.idx;
-            const r = idx === null || idx === undefined ? undefined : rowAt.current[idx];
-            const o = u.over.getBoundingClientRect();
-            const w = wrap.current?.getBoundingClientRect() ?? o;
-            setHover({
-              row: r,
-              left: o.left - w.left + (u.cursor.left ?? 0),
-              top: o.top - w.top + (u.cursor.top ?? 0),
-            });
-          },
-        ],
-      },
+      hooks,
     };
   }, [optionsKey]);
 
   let extra: string | undefined;
-  if (props.compare && hover.row) {
-    const row = hover.row;
+  if (props.compare && hover.point) {
+    const row = hover.point;
     const g = chart.groups.find((x) => x.points.includes(row));
     if (g) extra = `${g.key} · ${g.frontier.includes(row) ? "on the frontier" : "dominated"}`;
   }
@@ -111,7 +95,7 @@ export function FrontierChart(props: {
         height={props.height ?? 380}
         testId={props.testId}
       />
-      <Tooltip row={hover.row} y={y} left={hover.left} top={hover.top} extra={extra} />
+      <Tooltip row={hover.point} y={y} left={hover.left} top={hover.top} extra={extra} />
     </div>
   );
 }
