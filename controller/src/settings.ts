@@ -25,6 +25,8 @@ export const ControllerConfig = z
     tokensFile: z.string().optional(),
     /** recipe presets stored with the deployments of new sweeps (default: the repository's configs/recipes) */
     recipesDir: z.string().min(1).optional(),
+    /** a lab (InferenceX) checkout: the benchmark scripts script-mode deployments of new sweeps run */
+    labDir: z.string().min(1).optional(),
     /** no auth at all: only for the local demo */
     insecureDev: z.boolean().default(false),
     heartbeatIntervalMs: ms.default(5_000),
@@ -85,6 +87,7 @@ const ENV: Record<string, keyof ControllerConfig> = {
   BENCHFLEET_PORT: "port",
   BENCHFLEET_TOKENS_FILE: "tokensFile",
   BENCHFLEET_RECIPES_DIR: "recipesDir",
+  BENCHFLEET_LAB_DIR: "labDir",
   BENCHFLEET_HEARTBEAT_INTERVAL_MS: "heartbeatIntervalMs",
   BENCHFLEET_HEARTBEAT_TIMEOUT_MS: "heartbeatTimeoutMs",
   BENCHFLEET_DISCONNECT_GRACE_MS: "disconnectGraceMs",

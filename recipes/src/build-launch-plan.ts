@@ -9,6 +9,7 @@ import { atomRecipe } from "./atom.js";
 import { type PlacedProcess, RecipeContext, type RecipeOptions } from "./context.js";
 import { customRecipe } from "./custom.js";
 import { dynamoRecipe } from "./dynamo.js";
+import { labScriptPlan } from "./lab-script-plan.js";
 import type { Engine } from "./preset.js";
 import { sglangRecipe } from "./sglang.js";
 import { sglangDisaggRecipe } from "./sglang-disagg.js";
@@ -53,6 +54,8 @@ export function engineOf(framework: string): Engine | undefined {
 /** The launch plan of `deployment` on `placement`, with the presets it carries (else those in `opts`). */
 export function buildLaunchPlan(deployment: Deployment, placement: Placement, opts: RecipeOptions = {}): LaunchPlan {
   const fw = deployment.framework;
+  // script mode: the lab's own benchmark script runs each point (lab-script-plan.ts)
+  if (deployment.mode === "script" || deployment.labScript) return labScriptPlan(deployment, placement);
   if (NOT_SUPPORTED[fw]) throw new RecipeError(`framework ${fw}: ${NOT_SUPPORTED[fw]}`);
   const recipe = RECIPES[fw];
   if (!recipe) throw new RecipeError(`no recipe for framework ${fw}`);

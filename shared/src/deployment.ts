@@ -114,6 +114,20 @@ export const SrtRecipeRef = z
 export type SrtRecipeRef = z.infer<typeof SrtRecipeRef>;
 
 /**
+ * The lab's own benchmark script a script-mode deployment runs (`mode: "script"`), as found in a lab
+ * checkout when the plan was made: its path inside the checkout and the sha256 of its text, both part
+ * of the fingerprint. An agent runs it from its own checkout only when the text hashes the same.
+ */
+export const LabScriptRef = z
+  .object({
+    /** relative to the checkout's root: `benchmarks/single_node/fixed_seq_len/<key>.sh` */
+    path: z.string().regex(/^benchmarks\/[A-Za-z0-9._/-]+\.sh$/),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .strict();
+export type LabScriptRef = z.infer<typeof LabScriptRef>;
+
+/**
  * The recipe presets a deployment launches with, as read from `configs/recipes/` when the plan was
  * made (parsed by the recipes package) and stored with it, so every attempt — a retry days later
  * included — launches the same server command (recipe-settings.ts).
@@ -197,6 +211,12 @@ export const Deployment = z
       .object({ of: z.string(), part: z.number().int().positive(), parts: z.number().int().positive() })
       .strict()
       .optional(),
+    /**
+     * `script`: each point runs the lab's benchmark script for the row's key (`labScript`) with the
+     * lab's env contract, and its result JSON is the point (lab-script.ts). Absent: benchfleet's recipe.
+     */
+    mode: z.enum(["recipe", "script"]).optional(),
+    labScript: LabScriptRef.optional(),
     /** framework custom: the server to start (custom-server.ts) */
     customServer: CustomServer.optional(),
     priority: z.number().int(),

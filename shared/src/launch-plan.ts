@@ -57,6 +57,11 @@ export const ProcessSpec = z
     /** start in its own session/process group (router forks) */
     ownSession: z.boolean(),
     /**
+     * `lab-script`: the lab's benchmark script for one point (script mode): it starts the engine and
+     * runs the lab's client itself, then exits; launchers build its command as the lab's runner does.
+     */
+    kind: z.literal("lab-script").optional(),
+    /**
      * This process is node `nodeIndex` of one MPI job (`job`) spanning `nodes` nodes: the launcher
      * starts argv as `tasksPerNode` MPI ranks (Slurm: `srun --mpi=pmix`), e.g. a TensorRT-LLM worker
      * wider than one node. Absent: a plain process.
@@ -93,6 +98,11 @@ export const LaunchPlan = z
     /** final readiness check on the leader after all processes are healthy (router readiness + canary) */
     gangHealth: z.array(HealthCheck),
     notes: z.array(z.string()),
+    /**
+     * script mode: the plan's one process is the lab's script, run once per load point with that
+     * point's CONC and RESULT_FILENAME (lab-script.ts); its result JSON is the point
+     */
+    script: z.object({ path: z.string(), sha256: z.string() }).strict().optional(),
   })
   .strict();
 export type LaunchPlan = z.infer<typeof LaunchPlan>;

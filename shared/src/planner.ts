@@ -299,6 +299,7 @@ function entryBasics(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: numbe
     launchPerPoint: bf["launch-per-point"] ?? false,
     recipeOverrides: bf.recipe ?? {},
     ...(bf.server ? { customServer: bf.server } : {}),
+    ...(bf.script ? { mode: "script" as const } : {}),
   };
   const t = bf.timeouts ?? {};
   const timeouts: PhaseTimeouts = {

@@ -125,6 +125,11 @@ export const PointResult = z
       })
       .strict(),
     emulated: z.boolean(),
+    /**
+     * who measured the point: `lab-script`, the lab's own benchmark client run by its script (script
+     * mode; `bench` is that client's result JSON). Absent: benchfleet's load generator.
+     */
+    measuredBy: z.literal("lab-script").optional(),
   })
   .strict();
 export type PointResult = z.infer<typeof PointResult>;

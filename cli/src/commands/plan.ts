@@ -34,6 +34,10 @@ export function register(program: Command): void {
       "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
       collectDirs,
     )
+    .option(
+      "--lab <dir>",
+      "InferenceX checkout: script-mode rows (benchfleet.script, or no recipe for the framework) run its benchmark scripts (default BENCHFLEET_LAB_DIR)",
+    )
     .option("--json", "print the plan as JSON (the recipe check's findings go to stderr)")
     .action((opts) => {
       const scenarios = scenarioOption(opts.scenario);
@@ -49,6 +53,7 @@ export function register(program: Command): void {
         skuCatalog: opts.skuCatalog,
         srtSlurm: opts.srtSlurm,
         recipes: opts.presets,
+        lab: opts.lab ?? process.env.BENCHFLEET_LAB_DIR,
       });
       for (const w of plan.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
       // every deployment is built by its recipe on a stand-in gang: what no recipe can launch is named now
@@ -98,6 +103,12 @@ export function formatPlan(plan: Plan): string {
     conc: d.evalsOnly ? "eval only" : d.points.map((p) => p.concurrency).join(","),
     // a configuration whose points need their own server settings launches once per group
     launch: d.launchPart ? `${d.launchPart.part}/${d.launchPart.parts}` : "1/1",
+    // script mode: each point runs the lab's own script (its name), else benchfleet's recipe
+    mode: d.labScript
+      ? `script ${d.labScript.path.split("/").pop()}`
+      : d.mode === "script"
+        ? "script (no script)"
+        : "recipe",
     "gpu-h": d.estimate.gpuHours.toFixed(1),
   }));
   let out = renderTable(rows);

@@ -44,6 +44,7 @@ export function register(program: Command): void {
         "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
         collectDirs,
       )
+      .option("--lab <dir>", "InferenceX checkout for script-mode rows (default BENCHFLEET_LAB_DIR)")
       .option("--name <name>", "sweep name")
       .option("--wait", "follow progress until the sweep finishes")
       .option("--json", "JSON output"),
@@ -57,6 +58,7 @@ export function register(program: Command): void {
       base: o.base,
       head: o.head,
       srtSlurm: o.srtSlurm,
+      lab: o.lab ?? process.env.BENCHFLEET_LAB_DIR,
     });
     if (plan.deployments.length === 0) throw new CliError("the plan has no deployments: nothing to run");
     // submitted anyway (each such job fails at launch with this reason), but the operator hears it now

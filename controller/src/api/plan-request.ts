@@ -18,8 +18,11 @@ export const PlanBody = z
   .strict();
 export type PlanBody = z.infer<typeof PlanBody>;
 
-/** The plan of the posted configs, with the presets of `recipesDir` (default configs/recipes) stored in it. */
-export function planFromBody(b: PlanBody, recipesDir?: string): Plan {
+/**
+ * The plan of the posted configs, with the presets of `recipesDir` (default configs/recipes) stored
+ * in it, and the lab scripts of `labDir` with its script-mode deployments.
+ */
+export function planFromBody(b: PlanBody, recipesDir?: string, labDir?: string): Plan {
   const catalog = readSkuCatalog();
   const skus = b.skus?.map((s) => s.toLowerCase());
   for (const s of skus ?? [])
@@ -41,5 +44,5 @@ export function planFromBody(b: PlanBody, recipesDir?: string): Plan {
     selection: { keys: b.keys },
     skus: skus as SkuName[] | undefined,
   });
-  return storeRecipeSettings(plan, recipesDir);
+  return storeRecipeSettings(plan, recipesDir, labDir);
 }

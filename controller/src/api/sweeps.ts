@@ -59,7 +59,7 @@ export function registerSweepRoutes(api: Api, c: ControllerContext): void {
       body: PlanBody,
     },
     async ({ body }) => {
-      const plan = planFromBody(body, c.cfg.recipesDir);
+      const plan = planFromBody(body, c.cfg.recipesDir, c.cfg.labDir);
       return { ...plan, unlaunchable: checkRecipes(plan, c.cfg.recipesDir) };
     },
   );
@@ -78,7 +78,7 @@ export function registerSweepRoutes(api: Api, c: ControllerContext): void {
       // the presets each deployment launches with are stored with it now (a retry launches the same)
       const deployments = body.deployments
         ? settleRecipeSettings(body.deployments, c.cfg.recipesDir)
-        : planFromBody(body.plan!, c.cfg.recipesDir).deployments;
+        : planFromBody(body.plan!, c.cfg.recipesDir, c.cfg.labDir).deployments;
       const source =
         body.source ??
         (body.plan

@@ -146,6 +146,8 @@ export interface PlanRequest {
   scenarios?: ScenarioType[];
   /** recipe presets stored with the deployments (default configs/recipes) */
   recipes?: string;
+  /** a lab (InferenceX) checkout: the benchmark scripts of script-mode deployments */
+  lab?: string;
 }
 
 export function planFromFiles(req: PlanRequest): Plan {
@@ -208,7 +210,7 @@ export function planFromFiles(req: PlanRequest): Plan {
       ...(scenarioTypes ? { scenarioTypes } : {}),
     },
   });
-  return storeRecipeSettings(plan, req.recipes);
+  return storeRecipeSettings(plan, req.recipes, req.lab);
 }
 
 /** The recipe source over `dirs` (or BENCHFLEET_SRT_SLURM); none when neither names a directory. */

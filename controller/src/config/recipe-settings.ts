@@ -14,6 +14,7 @@ import {
   withRecipeSettings,
 } from "@benchfleet/shared";
 import { REPO_ROOT } from "./config-files.js";
+import { labScriptResolver } from "./lab-scripts.js";
 
 function resolver(
   dir = join(REPO_ROOT, "configs", "recipes"),
@@ -34,10 +35,15 @@ function resolver(
 /**
  * `plan` with each deployment's presets stored in it (the fingerprints of those with presets follow),
  * and a deployment whose points need different server settings split into one launch per group.
+ * With a lab checkout (`labDir`), script-mode deployments get their lab script stored instead
+ * (lab-scripts.ts); each of their points is a run of its own, so they are not split.
  */
-export function storeRecipeSettings(plan: Plan, dir?: string): Plan {
+export function storeRecipeSettings(plan: Plan, dir?: string, labDir?: string): Plan {
   const settingsOf = resolver(dir);
+  const scripted = labScriptResolver(labDir);
   const deployments = plan.deployments.flatMap((planned) => {
+    const s = scripted(planned);
+    if (s.labScript) return [s];
     const d = withRecipeSettings(planned, settingsOf(planned));
     return splitLaunches(d, launchGroups(d));
   });
