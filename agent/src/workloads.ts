@@ -24,11 +24,15 @@ export const loadgenPointRunner: PointRunner = (o) =>
   runLoadPoint({
     baseUrl: o.baseUrl,
     model: o.model,
-    // the lab replays agentic traces on the chat endpoint whatever the recipe serves
-    endpoint: o.api === "chat" || o.agentic ? "/v1/chat/completions" : "/v1/completions",
+    // the lab replays agentic traces on the chat endpoint whatever the recipe serves; a point whose
+    // prompts go through the chat template is sent there too: the server applies its template
+    endpoint: o.api === "chat" || o.agentic || o.point.useChatTemplate ? "/v1/chat/completions" : "/v1/completions",
     isl: o.point.isl,
     osl: o.point.osl,
     concurrency: o.point.concurrency,
+    ...(o.point.requestRate !== undefined ? { requestRate: o.point.requestRate } : {}),
+    ...(o.point.rangeRatio !== undefined ? { rangeRatio: o.point.rangeRatio } : {}),
+    ...(o.point.warmupsPerConc !== undefined ? { warmups: o.point.warmupsPerConc * o.point.concurrency } : {}),
     // trace replay runs on one thread
     workers: o.agentic ? 1 : workersFor(o.point.concurrency),
     numPrompts: o.numPrompts,

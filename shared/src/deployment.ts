@@ -16,6 +16,14 @@ export const LoadPoint = z
     osl: z.number().int().nonnegative(),
     /** agentic points: the measured duration in seconds (trace replay runs for a fixed time) */
     durationS: z.number().int().positive().optional(),
+    /** requests/s of the measured prompts (Poisson arrivals under the concurrency cap); absent: unlimited */
+    requestRate: z.number().positive().optional(),
+    /** prompts go through the model's chat template (the chat endpoint), as sa-bench's --use-chat-template */
+    useChatTemplate: z.boolean().optional(),
+    /** drawn lengths lie in [ratio × isl, isl] and [ratio × osl, osl]; absent: the load generator's 0.8 */
+    rangeRatio: z.number().min(0).max(1).optional(),
+    /** warm-up requests per unit of concurrency; absent: the load generator's 2 */
+    warmupsPerConc: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type LoadPoint = z.infer<typeof LoadPoint>;

@@ -4,9 +4,10 @@
  *
  *  - launch  = 240 s (image present, weights from local disk) + 120 s per extra node (gang barrier)
  *              + 60 s per 100 GB of weights read per GPU group is ignored (unknown model size);
- *  - a load point at concurrency c: (promptsPerConc·c + 2·c warmups) requests in c parallel streams,
- *    each request ≈ osl × tpot(c) with tpot(c) = 20 ms × (1 + c/128) plus isl/20000 s of prefill,
- *    + 15 s of per-point overhead;
+ *  - a load point at concurrency c: (promptsPerConc·c + w·c warmups, w = the point's warmups per
+ *    unit of concurrency, 2 when unset) requests in c parallel streams, each request ≈ osl × tpot(c)
+ *    with tpot(c) = 20 ms × (1 + c/128) plus isl/20000 s of prefill, but no faster than the point's
+ *    request rate lets the measured prompts start, + 15 s of per-point overhead;
  *  - an agentic point: its fixed measured duration + the per-point overhead;
  *  - eval    = 300 s when the GSM8K gate runs (≈ 1319 questions at high concurrency);
  *  - GPU-hours = gpus × (launch + load + eval) / 3600.
@@ -25,11 +26,13 @@ export const ESTIMATE = {
 
 export function estimatePointSeconds(p: LoadPoint, promptsPerConc: number): number {
   if (p.durationS !== undefined) return p.durationS + ESTIMATE.perPointOverheadS;
-  const requests = promptsPerConc * p.concurrency + 2 * p.concurrency;
+  const measured = promptsPerConc * p.concurrency;
+  const requests = measured + (p.warmupsPerConc ?? 2) * p.concurrency;
   const waves = requests / p.concurrency;
   const tpot = ESTIMATE.tpotBaseS * (1 + p.concurrency / ESTIMATE.tpotKneeConcurrency);
   const perRequest = p.osl * tpot + p.isl / ESTIMATE.prefillTokensPerS;
-  return waves * perRequest + ESTIMATE.perPointOverheadS;
+  const paced = p.requestRate ? measured / p.requestRate : 0;
+  return Math.max(waves * perRequest, paced) + ESTIMATE.perPointOverheadS;
 }
 
 export function estimateDeployment(args: {

@@ -20,7 +20,7 @@ import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPo
 import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import { estimateDeployment } from "./plan-estimate.js";
 import { type SkuCatalog, type SkuName, skuFromLabel } from "./skus.js";
-import { rowSrtRecipe, type SrtRecipeSource } from "./srt-recipe-source.js";
+import { rowSrtRecipe, type SrtBenchmark, type SrtRecipeSource } from "./srt-recipe-source.js";
 import { expandPatterns } from "./wildcard.js";
 
 export const DEFAULT_PRIORITY = 100;
@@ -336,7 +336,7 @@ function* expandEntry(
   srtRecipes?: SrtRecipeSource,
 ): Generator<Draft> {
   const e = le.entry;
-  const { common, sched } = entryBasics(le, runner, sel);
+  const { common, sched, bf } = entryBasics(le, runner, sel);
   const want = (s: "fixed-seq-len" | "agentic-coding") => !sel.scenarioTypes || sel.scenarioTypes.has(s);
   const scenarios: Array<{ scenario: "fixed-seq-len"; index: number; isl: number; osl: number; space: unknown[] }> = [];
   if (want("fixed-seq-len")) {
@@ -348,6 +348,8 @@ function* expandEntry(
     for (const [row, raw] of sc.space.entries()) {
       let spec: Spec;
       let concs: number[];
+      // the load settings of the row's srt-slurm recipe (its `benchmark:` section)
+      let bench: SrtBenchmark | undefined;
       if (!e.multinode) {
         const s = raw as SingleNodeSearchEntry;
         const tp = s.tp;
@@ -403,6 +405,26 @@ function* expandEntry(
           gpus: prefill.gpus + decode.gpus,
         };
         concs = expandConcurrency(m);
+        if (srt && srtRecipes?.benchmark) {
+          const at = `${le.file}:${le.src.locate(rowPath).line}`;
+          const b = srtRecipes.benchmark(srt.recipe, srtRow, { isl: sc.isl, osl: sc.osl, concurrencies: concs, at });
+          if (b && "problems" in b) {
+            problems.push(...b.problems);
+            continue;
+          }
+          const own = bf["prompts-per-conc"];
+          if (b?.promptsPerConc !== undefined && own !== undefined && own !== b.promptsPerConc) {
+            const path = [le.key, "benchfleet", "prompts-per-conc"];
+            problems.push({
+              file: le.file,
+              ...le.src.locate(path),
+              path: formatPath(path),
+              message: `${own} but the row's srt-slurm recipe ${srt.recipe.path} runs ${b.promptsPerConc} prompts per unit of concurrency (benchmark.num_prompts_mult); leave it out or make them agree`,
+            });
+            continue;
+          }
+          bench = b;
+        }
       }
       if (spec.gpus > MAX_DEPLOYMENT_GPUS) {
         const path = [le.key, "scenarios", sc.scenario, sc.index, "search-space", row];
@@ -417,12 +439,15 @@ function* expandEntry(
       const groups = common.launchPerPoint ? concs.map((c) => [c]) : [concs];
       for (const g of groups) {
         const s = common.launchPerPoint ? { ...spec, launchPoint: g[0] } : spec;
-        const points = new Map<number, LoadPoint>(g.map((c) => [c, { concurrency: c, isl: sc.isl, osl: sc.osl }]));
+        const points = new Map<number, LoadPoint>(
+          g.map((c) => [c, { concurrency: c, isl: sc.isl, osl: sc.osl, ...bench?.point }]),
+        );
         yield {
           spec: s,
           fingerprint: fingerprintOf(s),
           points,
           ...sched,
+          ...(bench?.promptsPerConc !== undefined ? { promptsPerConc: bench.promptsPerConc } : {}),
           configKeys: [...sched.configKeys],
           sourceFiles: [...sched.sourceFiles],
         };

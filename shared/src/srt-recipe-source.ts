@@ -3,7 +3,7 @@
  * found by a SrtRecipeSource (the I/O lives with the caller: --srt-slurm directories). Pure.
  */
 import { type ConfigProblem, formatPath } from "./config-error.js";
-import type { Deployment, SrtRecipeRef } from "./deployment.js";
+import type { Deployment, LoadPoint, SrtRecipeRef } from "./deployment.js";
 import type { MultiNodeSearchEntry } from "./master-config.js";
 import type { LoadedEntry } from "./master-config-load.js";
 
@@ -16,7 +16,33 @@ export type SrtRecipeSource = ((configFile: string) => { path: string; text: str
   infraNodes?: (ref: SrtRecipeRef, row: SrtRow) => number;
   /** the files of srt-slurm's configs/ the recipe uses for the row (see SrtRecipeRef.configs) */
   configs?: (ref: SrtRecipeRef, row: SrtRow) => NonNullable<SrtRecipeRef["configs"]> | { error: string };
+  /**
+   * The load settings of the recipe's `benchmark:` section for the row, or the problems (at
+   * recipe-file:line:col) where it disagrees with the row or cannot be honoured; none when the
+   * recipe cannot be read for the row (the launch plan says why).
+   */
+  benchmark?: (
+    ref: SrtRecipeRef,
+    row: SrtRow,
+    load: SrtRowLoad,
+  ) => SrtBenchmark | { problems: ConfigProblem[] } | undefined;
 };
+
+/** A master-config row's load as planned: what its recipe's `benchmark:` section must agree with. */
+export interface SrtRowLoad {
+  isl: number;
+  osl: number;
+  concurrencies: number[];
+  /** where the row is (`file:line`), for messages */
+  at?: string;
+}
+
+/** What a recipe's `benchmark:` section (srtctl's sa-bench) gives the row's load points. */
+export interface SrtBenchmark {
+  point: Pick<LoadPoint, "requestRate" | "useChatTemplate" | "rangeRatio" | "warmupsPerConc">;
+  /** measured prompts per unit of concurrency (sa-bench's num_prompts_mult) */
+  promptsPerConc?: number;
+}
 
 /** What of a deployment reading a recipe for it needs. */
 export type SrtRow = Pick<Deployment, "configKey" | "gpusPerNode" | "prefill" | "decode">;

@@ -21,6 +21,8 @@ export interface ReadRecipe {
   /** the variant taken: `base`, `override_x`, `zip_override_y[i]` */
   variant: string;
   file: string;
+  /** a problem at `path` of the variant taken (recipe-file:line:col), the row not yet named */
+  at: (path: Array<string | number>, message: string) => ConfigProblem;
 }
 
 type Path = Array<string | number>;
@@ -95,7 +97,7 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   const { v, recipe } = matching[0]!;
   const refused = refusedFields(recipe);
   if (refused.length) fail(refused.map(([path, why]) => located(v, path, `cannot be honoured: ${why}`)));
-  return { recipe, variant: v.selector, file: ref.path };
+  return { recipe, variant: v.selector, file: ref.path, at: (path, message) => located(v, path, message) };
 }
 
 export function splitConfigFile(configFile: string): [string, string | undefined] {
@@ -129,6 +131,16 @@ export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
   if (r.frontend.dedicated_node) out.push([["frontend", "dedicated_node"], "a frontend node beyond the row's"]);
   if (r.benchmark.command)
     out.push([["benchmark", "command"], "a custom benchmark command; benchfleet runs its own load generator"]);
+  if (r.benchmark.client_placement !== "head")
+    out.push([
+      ["benchmark", "client_placement"],
+      `the client on ${r.benchmark.client_placement}: benchfleet's load generator runs on the gang's head node (rank 0)`,
+    ]);
+  if (r.benchmark.type === "sa-bench" && Object.keys(r.benchmark.env).length)
+    out.push([
+      ["benchmark", "env"],
+      "environment for srtctl's benchmark script; benchfleet runs its own load generator",
+    ]);
   if (!["sa-bench", "manual"].includes(r.benchmark.type))
     out.push([
       ["benchmark", "type"],

@@ -2,12 +2,14 @@
  * Which multi-node deployments of a plan build their launch from the srt-slurm recipe their row
  * names, and why the others do not: the check over the lab's real checkouts (tests/lab/) and the
  * figures in docs/srt-slurm.md. Deployments are planned without recipes; each one's CONFIG_FILE
- * is then resolved and built on its own, so one row's problem does not hide the others'.
+ * is then resolved, its benchmark section checked against the deployment's load points
+ * (srt-benchmark.ts) and its launch built on its own, so one row's problem does not hide the others'.
  */
 import type { Deployment, SrtRecipeRef, SrtRecipeSource } from "@benchfleet/shared";
-import { RecipeError } from "@benchfleet/shared";
+import { formatProblem, RecipeError } from "@benchfleet/shared";
 import { findUnlaunchable } from "../launchable.js";
 import { srtInfraNodes } from "./infra-nodes.js";
+import { srtBenchmark } from "./srt-benchmark.js";
 
 export interface CensusEntry {
   configKey: string;
@@ -55,7 +57,12 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
     };
     let problem: string | undefined;
     try {
-      problem = findUnlaunchable([withRecipe])[0]?.reason;
+      const load = { isl: d.isl, osl: d.osl, concurrencies: d.points.map((p) => p.concurrency) };
+      const bench = srtBenchmark(ref, d, load);
+      problem =
+        bench && "problems" in bench
+          ? bench.problems.map(formatProblem).join("\n")
+          : findUnlaunchable([withRecipe])[0]?.reason;
     } catch (e) {
       problem = `${e instanceof RecipeError ? "" : "internal error: "}${(e as Error).message}`;
     }

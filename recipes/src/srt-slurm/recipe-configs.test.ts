@@ -54,8 +54,10 @@ function row(): Deployment {
     modelPrefix: "dsr1",
     precision: "fp4",
     image: "nvcr.io/nvidia/ai-dynamo/sglang-runtime:0.8.1",
+    // the demo row's load, which the recipe's benchmark section repeats
     isl: 1024,
-    concs: [4],
+    osl: 128,
+    concs: [4, 8],
     prefill: { numWorker: 1, tp: 4, additionalSettings: [`CONFIG_FILE=${CONFIG_FILE}`] },
     decode: { numWorker: 1, tp: 4, additionalSettings: [`CONFIG_FILE=${CONFIG_FILE}`] },
   });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { SrtRecipeSource } from "@benchfleet/shared";
 import { srtInfraNodes } from "./infra-nodes.js";
 import { srtRecipeConfigs } from "./recipe-configs.js";
+import { srtBenchmark } from "./srt-benchmark.js";
 
 export const SRT_SLURM_ENV = "BENCHFLEET_SRT_SLURM";
 
@@ -42,5 +43,6 @@ export function srtRecipeSource(dirs: string[]): SrtRecipeSource {
   };
   source.infraNodes = srtInfraNodes;
   source.configs = srtRecipeConfigs(dirs);
+  source.benchmark = srtBenchmark;
   return source;
 }

@@ -1,0 +1,223 @@
+/**
+ * A recipe's `benchmark:` section → the row's load points, planned through the real recipe source
+ * over a directory of recipe files we write in srt-slurm's format: sa-bench's settings on every
+ * point, srtctl's defaults, and plan errors at recipe-file:line:col naming the master-config row.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildPlan, ConfigError, loadMasterConfigs } from "@benchfleet/shared";
+import { testCatalog as catalog } from "@benchfleet/shared/test-support";
+import { afterAll, describe, expect, it } from "vitest";
+import { readSrtRecipe } from "./read-srt-recipe.js";
+import { srtRecipeCensus } from "./recipe-census.js";
+import { srtRecipeSource } from "./recipe-dirs.js";
+
+const dir = mkdtempSync(join(tmpdir(), "srt-benchmark-"));
+mkdirSync(join(dir, "recipes"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** one prefill worker of TP4 (a node) and one decode worker of TP8 (two nodes), GB200 */
+const master = (file: string, extra = "") => `
+dis:
+  image: img
+  model: m
+  model-prefix: dsr1
+  runner: gb200
+  precision: fp8
+  framework: dynamo-sglang
+  multinode: true
+  disagg: true
+  kv-p2p-transfer: nixl
+${extra}  scenarios:
+    fixed-seq-len:
+    - isl: 1024
+      osl: 128
+      search-space:
+      - conc-list: [8, 4]
+        prefill: { num-worker: 1, tp: 4, ep: 1, dp-attn: false, additional-settings: ["CONFIG_FILE=recipes/${file}"] }
+        decode: { num-worker: 1, tp: 8, ep: 1, dp-attn: false, additional-settings: ["CONFIG_FILE=recipes/${file}"] }
+`;
+/** the benchmark section starts on line 13 of every recipe */
+const recipe = (benchmark: string) => `name: t
+model:
+  path: dsr1
+  container: dynamo-sglang
+  precision: fp8
+resources:
+  gpu_type: gb200
+  prefill_nodes: 1
+  prefill_workers: 1
+  decode_nodes: 2
+  decode_workers: 1
+benchmark:
+${benchmark}`;
+
+let n = 0;
+function plan(benchmark: string, extra = "") {
+  const file = `r${n++}.yaml`;
+  writeFileSync(join(dir, "recipes", file), recipe(benchmark));
+  const configs = loadMasterConfigs([{ file: "m.yaml", text: master(file, extra) }]);
+  return {
+    file: join(dir, "recipes", file),
+    plan: () => buildPlan(configs, { catalog, srtRecipes: srtRecipeSource([dir]) }),
+  };
+}
+const problems = (run: () => unknown): string[] => {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message.split("\n");
+    throw e;
+  }
+  throw new Error("planned without an error");
+};
+
+describe("a recipe's sa-bench settings on the row's load points", () => {
+  it("request rate, chat template, range ratio, warm-ups and prompts per concurrency come from the recipe", () => {
+    const { plan: p } = plan(`  type: sa-bench
+  isl: 1024
+  osl: 128
+  concurrencies: "4x8"
+  req_rate: 300
+  use_chat_template: false
+  random_range_ratio: 1.0
+  num_prompts_mult: 16
+  num_warmup_mult: 0
+  custom_tokenizer: sa_bench_tokenizers.vllm_deepseek_v4.VLLMDeepseekV4Tokenizer
+`);
+    const d = p().deployments[0]!;
+    const settings = { requestRate: 300, useChatTemplate: false, rangeRatio: 1, warmupsPerConc: 0 };
+    expect(d.points).toEqual([
+      { concurrency: 4, isl: 1024, osl: 128, ...settings },
+      { concurrency: 8, isl: 1024, osl: 128, ...settings },
+    ]);
+    expect(d.promptsPerConc).toBe(16);
+    // 128 measured prompts at 300/s take at least 0.43 s; the estimate follows the rate
+    const unpaced = plan(`  type: sa-bench
+  concurrencies: [4, 8]
+  num_prompts_mult: 16
+  num_warmup_mult: 0
+`).plan().deployments[0]!;
+    expect(unpaced.promptsPerConc).toBe(16);
+    expect(unpaced.points[0]!.requestRate).toBeUndefined();
+  });
+
+  it("srtctl's defaults when the recipe leaves them out: chat template on, 0.8, 2 warm-ups, 10 prompts, no pacing", () => {
+    const d = plan(`  type: sa-bench
+  isl: 1024
+  osl: 128
+  concurrencies: [8, 4]
+  req_rate: inf
+`).plan().deployments[0]!;
+    expect(d.points.map((x) => x.concurrency)).toEqual([4, 8]);
+    for (const x of d.points)
+      expect(x).toEqual({
+        concurrency: x.concurrency,
+        isl: 1024,
+        osl: 128,
+        useChatTemplate: true,
+        rangeRatio: 0.8,
+        warmupsPerConc: 2,
+      });
+    expect(d.promptsPerConc).toBe(10);
+  });
+
+  it("a slow request rate lengthens the load estimate and the load timeout", () => {
+    const fast = plan("  type: sa-bench\n  req_rate: inf\n").plan().deployments[0]!;
+    const slow = plan("  type: sa-bench\n  req_rate: '2'\n").plan().deployments[0]!;
+    expect(slow.points[0]!.requestRate).toBe(2);
+    // 10 × 8 measured prompts at 2 requests/s: at least 40 s for the c=8 point alone
+    expect(slow.estimate.loadSeconds).toBeGreaterThanOrEqual(40 + 20);
+    expect(slow.estimate.loadSeconds).toBeGreaterThan(fast.estimate.loadSeconds);
+  });
+
+  it("a manual benchmark gives no settings: srtctl runs no client", () => {
+    const d = plan("  type: manual\n").plan().deployments[0]!;
+    expect(d.points).toEqual([
+      { concurrency: 4, isl: 1024, osl: 128 },
+      { concurrency: 8, isl: 1024, osl: 128 },
+    ]);
+    expect(d.promptsPerConc).toBe(10);
+  });
+});
+
+describe("a recipe whose benchmark disagrees with its row is a plan error at recipe-file:line:col", () => {
+  it("ISL, OSL and concurrencies each name the recipe's field and the master-config row (file:line)", () => {
+    const { file, plan: p } = plan(`  type: sa-bench
+  isl: 8192
+  osl: 128
+  concurrencies: "4x8x16"
+`);
+    expect(problems(p)).toEqual([
+      `${file}:14:3: benchmark.isl: isl 8192 but the master-config row dis (m.yaml:17) has isl 1024`,
+      `${file}:16:3: benchmark.concurrencies: concurrencies 4, 8, 16 but the master-config row dis (m.yaml:17) has 4, 8 (conc-list / conc-start..conc-end)`,
+    ]);
+  });
+
+  it("a request rate that is not one", () => {
+    const { file, plan: p } = plan("  type: sa-bench\n  req_rate: fast\n");
+    expect(problems(p)).toEqual([
+      `${file}:14:3: benchmark.req_rate: req_rate "fast" is neither a positive number of requests/s nor "inf"`,
+    ]);
+  });
+
+  it("a concurrency list that is not one", () => {
+    const { file, plan: p } = plan('  type: sa-bench\n  concurrencies: "4xeight"\n');
+    expect(problems(p)).toEqual([
+      `${file}:14:3: benchmark.concurrencies: concurrencies "4xeight": "eight" is not a positive integer`,
+    ]);
+  });
+
+  it("the entry's prompts-per-conc against the recipe's num_prompts_mult: the entry's setting, naming the recipe", () => {
+    const { file, plan: p } = plan(
+      "  type: sa-bench\n  num_prompts_mult: 16\n",
+      "  benchfleet: { prompts-per-conc: 3 }\n",
+    );
+    expect(problems(p)).toEqual([
+      `m.yaml:12:35: dis.benchfleet.prompts-per-conc: 3 but the row's srt-slurm recipe ${file} runs 16 prompts per unit of concurrency (benchmark.num_prompts_mult); leave it out or make them agree`,
+    ]);
+    // agreeing is fine
+    const same = plan("  type: sa-bench\n  num_prompts_mult: 3\n", "  benchfleet: { prompts-per-conc: 3 }\n");
+    expect(same.plan().deployments[0]!.promptsPerConc).toBe(3);
+  });
+});
+
+describe("benchmark fields benchfleet cannot honour are refused with the row", () => {
+  const read = (benchmark: string) => {
+    const { file } = plan(benchmark);
+    const ref = { configFile: "recipes/x.yaml", path: file, text: recipe(benchmark) };
+    const row = srtRowOf(buildPlan(loadMasterConfigs([{ file: "m.yaml", text: master("none.yaml") }]), { catalog }));
+    return { file, run: () => readSrtRecipe(ref, row) };
+  };
+
+  it("a client placed on another node than the head", () => {
+    const { file, run } = read("  type: sa-bench\n  client_placement: last_decode\n");
+    expect(run).toThrow(
+      `${file}:14:3: benchmark.client_placement: cannot be honoured: the client on last_decode: benchfleet's load generator runs on the gang's head node (rank 0) (row dis)`,
+    );
+  });
+
+  it("environment for srtctl's sa-bench script", () => {
+    const { file, run } = read("  type: sa-bench\n  env:\n    RANDOM_NUM_WORKERS: 4\n");
+    expect(run).toThrow(`${file}:14:3: benchmark.env: cannot be honoured:`);
+  });
+});
+
+function srtRowOf(p: ReturnType<typeof buildPlan>) {
+  const d = p.deployments[0]!;
+  return { configKey: d.configKey, gpusPerNode: d.gpusPerNode, prefill: d.prefill, decode: d.decode };
+}
+
+describe("the census checks the benchmark against each deployment's points", () => {
+  it("a deployment whose points differ from the recipe's concurrencies is counted with the reason", () => {
+    const { file, plan: p } = plan("  type: sa-bench\n  concurrencies: 4x8\n");
+    const d = p().deployments[0]!;
+    const source = srtRecipeSource([dir]);
+    expect(srtRecipeCensus([d], source)[0]!.reason).toBeUndefined();
+    const other = { ...d, points: d.points.filter((x) => x.concurrency === 4), srtRecipe: undefined };
+    expect(srtRecipeCensus([other], source)[0]!.reason).toBe(
+      `${file}:14:3: benchmark.concurrencies: concurrencies 4, 8 but the master-config row dis has 4 (conc-list / conc-start..conc-end)`,
+    );
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The load settings of an srt-slurm recipe's `benchmark:` section (pure), as srtctl's sa-bench
+ * runs them (benchmarks/sa_bench.py → scripts/sa-bench/bench.sh → benchmark_serving.py):
+ *
+ * - `isl`, `osl`, `concurrencies` must agree with the master-config row (the row plans the points;
+ *   a recipe that measures something else is a plan error naming both places);
+ * - `req_rate` → the point's request rate (`inf`: none);
+ * - `use_chat_template` (srtctl's default true) → the point's prompts go through the model's chat
+ *   template: benchfleet sends them to the chat endpoint and the server applies its own template,
+ *   where sa-bench wraps them client-side and subtracts the template's length from the ISL; both
+ *   send ISL prompt tokens in all (the load generator calibrates on the server's counts);
+ * - `custom_tokenizer`, `tokenizer_mode`: the client-side tokenizer sa-bench loads to build and
+ *   count those prompts (e.g. DeepSeek-V4's chat encoding); benchfleet counts with the server's
+ *   own tokenizer, which is what they reproduce;
+ * - `num_prompts_mult` (default 10) → prompts per unit of concurrency, `num_warmup_mult`
+ *   (default 2) → warm-ups per unit of concurrency, `random_range_ratio` (default 0.8) → the
+ *   drawn lengths' range.
+ *
+ * A `manual` benchmark gives no settings: srtctl runs no client, benchfleet's defaults apply.
+ */
+import type { ConfigProblem, SrtBenchmark, SrtRecipeRef, SrtRow, SrtRowLoad } from "@benchfleet/shared";
+import { RecipeError } from "@benchfleet/shared";
+import { readSrtRecipe } from "./read-srt-recipe.js";
+import type { SrtRecipe } from "./srt-recipe.js";
+
+/** sa_bench.py's defaults when the recipe leaves a field out */
+export const SA_BENCH_DEFAULTS = { promptsPerConc: 10, warmupsPerConc: 2, rangeRatio: 0.8 } as const;
+
+export function srtBenchmark(
+  ref: SrtRecipeRef,
+  row: SrtRow,
+  load: SrtRowLoad,
+): SrtBenchmark | { problems: ConfigProblem[] } | undefined {
+  let read: ReturnType<typeof readSrtRecipe>;
+  try {
+    read = readSrtRecipe(ref, row);
+  } catch (e) {
+    if (e instanceof RecipeError) return undefined;
+    throw e;
+  }
+  const b = read.recipe.benchmark;
+  const rowName = `the master-config row ${row.configKey}${load.at ? ` (${load.at})` : ""}`;
+  const problems: ConfigProblem[] = [];
+  const at = (field: string, message: string) => problems.push(read.at(["benchmark", field], message));
+  if (b.isl != null && b.isl !== load.isl) at("isl", `isl ${b.isl} but ${rowName} has isl ${load.isl}`);
+  if (b.osl != null && b.osl !== load.osl) at("osl", `osl ${b.osl} but ${rowName} has osl ${load.osl}`);
+  const concs = recipeConcurrencies(b.concurrencies);
+  const rowConcs = [...new Set(load.concurrencies)].sort((x, y) => x - y);
+  if (concs && "error" in concs) at("concurrencies", concs.error);
+  else if (concs && concs.join(",") !== rowConcs.join(","))
+    at(
+      "concurrencies",
+      `concurrencies ${concs.join(", ")} but ${rowName} has ${rowConcs.join(", ")} (conc-list / conc-start..conc-end)`,
+    );
+  const rate = requestRate(b.req_rate);
+  if (typeof rate === "object") at("req_rate", rate.error);
+  if (problems.length) return { problems };
+  if (b.type !== "sa-bench") return { point: {} };
+  return {
+    point: {
+      ...(typeof rate === "number" ? { requestRate: rate } : {}),
+      useChatTemplate: b.use_chat_template,
+      rangeRatio: b.random_range_ratio ?? SA_BENCH_DEFAULTS.rangeRatio,
+      warmupsPerConc: b.num_warmup_mult ?? SA_BENCH_DEFAULTS.warmupsPerConc,
+    },
+    promptsPerConc: b.num_prompts_mult ?? SA_BENCH_DEFAULTS.promptsPerConc,
+  };
+}
+
+/** srtctl's `list[int] | str`: a list, or `4x8x16` as bench.sh splits it; sorted, unique */
+function recipeConcurrencies(c: SrtRecipe["benchmark"]["concurrencies"]): number[] | { error: string } | undefined {
+  if (c == null) return undefined;
+  const parts = Array.isArray(c) ? c.map(String) : String(c).split("x");
+  const out: number[] = [];
+  for (const p of parts) {
+    const n = Number(p.trim());
+    if (!/^\d+$/.test(p.trim()) || !(n > 0))
+      return { error: `concurrencies ${JSON.stringify(c)}: ${JSON.stringify(p)} is not a positive integer` };
+    out.push(n);
+  }
+  return [...new Set(out)].sort((x, y) => x - y);
+}
+
+/** `inf` (no pacing) or requests/s */
+function requestRate(r: string | number): number | undefined | { error: string } {
+  const text = String(r).trim();
+  // sa_bench.py passes a falsy rate (0) as "inf"
+  if (text === "inf" || r === 0) return undefined;
+  const n = Number(text);
+  if (text === "" || !Number.isFinite(n) || n <= 0)
+    return { error: `req_rate ${JSON.stringify(r)} is neither a positive number of requests/s nor "inf"` };
+  return n;
+}
