@@ -18,7 +18,10 @@ export const AgenticPointStats = z
         /** file path or `synthetic(seed=…)` */
         source: z.string(),
         trajectories: count,
+        /** turns of the trajectories and of their subagent branches */
         turns: count,
+        /** subagents the trace could not anchor to a parent turn, left out as the lab leaves them */
+        droppedSubagents: count.optional(),
       })
       .strict(),
     /** trajectories in flight */

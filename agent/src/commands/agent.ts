@@ -72,7 +72,10 @@ export function registerAgentCommands(parent: Command): void {
     )
     .option("--emulate-ip <ip>", "emulated node: address its engines bind and its peers use (e.g. 127.0.0.12)")
     .option("--time-scale <x>", "emulated engines: wall seconds per emulated second")
-    .option("--agentic-trace <file>", "agentic points replay this trace (Mooncake JSONL; default: synthetic)")
+    .option(
+      "--agentic-trace <path>",
+      "agentic points replay this trace: the lab's Weka traces (a directory of .json files, one .json, or JSONL of trace objects) or Mooncake JSONL (default: synthetic)",
+    )
     .option(
       "--reconnect-max-ms <ms>",
       "longest wait between reconnect tries (default 30000; keep the controller's BENCHFLEET_AGENT_RECONNECT_MAX_MS in step)",

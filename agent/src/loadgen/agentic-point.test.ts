@@ -2,7 +2,7 @@
  * Trace replay against the emulated engine (in this process): growing histories, capped gaps,
  * warm-up, the fixed duration, the failure gates and bad traces.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -130,6 +130,75 @@ describe("agentic trace replay", () => {
     // turns of 400 ms recorded gaps at a 50 ms cap: whole trajectories complete within 1.5 s
     expect(a.trajectories.completed).toBeGreaterThan(0);
     expect(a.trace).toEqual({ source: expect.stringMatching(/gaps\.jsonl$/), trajectories: 2, turns: 12 });
+  }, 60_000);
+
+  it("replays the lab's trace format: subagent branches run beside the lane, the next turn waits for them", async () => {
+    const call = (t: number, i: number, o: number, hashIds: number[]) => ({
+      t,
+      type: "s",
+      model: "opus",
+      in: i,
+      out: o,
+      hash_ids: hashIds,
+      api_time: 0.01,
+    });
+    const traceOf = (id: string) => ({
+      id,
+      models: ["opus"],
+      block_size: 64,
+      hash_id_scope: "local",
+      requests: [
+        call(0, 1000, 8, [1, 2, 3]),
+        {
+          t: 0.02,
+          type: "subagent",
+          agent_id: "agent_1",
+          subagent_type: "Explore",
+          duration_ms: 50,
+          status: "completed",
+          requests: [call(0.03, 200, 4, [1]), call(0.06, 260, 4, [1, 7])],
+          models: ["haiku"],
+        },
+        call(0.1, 1600, 8, [1, 2, 3, 4]),
+      ],
+    });
+    const traces = join(dir, "weka");
+    mkdirSync(traces);
+    for (const id of ["a", "b"]) writeFileSync(join(traces, `${id}.json`), JSON.stringify(traceOf(id), null, 2));
+    let records: RequestRecord[] = [];
+    const res = await runLoadPoint({
+      baseUrl: emu.url,
+      model: "m",
+      isl: 0,
+      osl: 0,
+      concurrency: 1,
+      agentic: { trace: { file: traces }, durationS: 1.5, startRatio: [0, 0], warmupRequestsPerLane: 0 },
+      onRecords: (r) => {
+        records = r;
+      },
+    });
+    expect(res.status, res.failureReason).toBe("ok");
+    expect(res.agentic!.trace).toEqual({ source: traces, trajectories: 2, turns: 8 });
+    const parents = records.filter((r) => r.promptTokens >= 1000);
+    const children = records.filter((r) => r.promptTokens < 1000);
+    expect(children.length).toBeGreaterThanOrEqual(2);
+    // every parent second turn waited for both turns of the branch its first turn spawned
+    let joined = 0;
+    for (const second of parents.filter((r) => r.turn === 1)) {
+      const first = parents.find((r) => r.conversation === second.conversation && r.turn === 0);
+      if (!first) continue;
+      const branch = children.filter((c) => c.startNs >= first.endNs && c.startNs < second.startNs);
+      expect(branch.map((c) => [c.turn, c.promptTokens])).toEqual([
+        [0, 200],
+        [1, 260],
+      ]);
+      expect(new Set(branch.map((c) => c.conversation)).size).toBe(1);
+      expect(branch[0]!.conversation).not.toBe(second.conversation);
+      for (const c of branch) expect(c.endNs).toBeLessThanOrEqual(second.startNs);
+      joined++;
+    }
+    expect(joined).toBeGreaterThan(0);
+    expect(res.agentic!.trajectories.completed).toBeGreaterThan(0);
   }, 60_000);
 
   it("counts turns longer than the context as failed with the reason and stops at the live error gate", async () => {

@@ -10,6 +10,10 @@
  * primes the cache). All lanes drain before measuring; the measured turns follow on from where
  * warm-up left each lane, at least one per trajectory.
  *
+ * Subagent branches (a turn's `spawns`) start when their turn completes, each on a connection slot
+ * of its own beside the lane's, and the lane's next turn (or its next trajectory) waits for all of
+ * them; warm-up advances the lanes' own turns only.
+ *
  * Measured phase: runs for `durationMs`; no turn is sent after it. Requests in flight at its end
  * get `graceMs` to finish, then are cut and not counted. A lane that finishes a trajectory takes the
  * next one of the trace (cycling) from its first turn. A live error gate stops the run early once
@@ -88,8 +92,8 @@ export async function runAgenticReplay(
   const n = trace.trajectories.length;
   let instances = 0;
   let index = 0;
-  const newLane = (slot: number, trajIndex: number, turn: number): Lane => {
-    const traj = trace.trajectories[trajIndex % n]!;
+  const newLane = (slot: number, trajIndex: number, turn: number, branch?: Trajectory): Lane => {
+    const traj = branch ?? trace.trajectories[trajIndex % n]!;
     const instance = instances++;
     const key = (r.seed * 0x10001 + instance) | 0;
     return {
@@ -198,10 +202,69 @@ export async function runAgenticReplay(
   const over = () =>
     ending || out.stoppedEarly !== undefined || (ctx.signal?.aborted ?? false) || nowNs(t0) >= deadlineNs;
 
+  /**
+   * plays the lane's current turn after its gap from `freedNs`; the end of the turn, or undefined
+   * once the measured duration is over
+   */
+  const playTurn = async (lane: Lane, freedNs: number): Promise<number | undefined> => {
+    if (over()) return undefined;
+    const turn = lane.traj.turns[lane.turn]!;
+    const gapMs = capGap(turn.gapMs, r.gapCapMs);
+    if (gapMs < turn.gapMs) out.gapsCapped++;
+    out.sleptMs.push(gapMs);
+    const dueNs = freedNs + gapMs * wall * 1e6;
+    if (dueNs >= deadlineNs) return undefined;
+    const tooLong = r.maxContextTokens !== undefined && turn.inputTokens + turn.outputTokens > r.maxContextTokens;
+    // the body is built while the lane idles, so that building a long history never delays the send
+    const body = tooLong ? "" : bodyOf(lane, turn.outputTokens);
+    if (gapMs > 0) await sleepUntilNs(t0, dueNs, ctx.signal);
+    if (over()) return undefined;
+    let rec: RequestRecord;
+    if (tooLong) {
+      rec = refused(
+        index++,
+        lane,
+        dueNs,
+        `turn ${lane.turn} of trajectory ${lane.traj.id} needs ${turn.inputTokens} + ${turn.outputTokens} tokens, more than the context length ${r.maxContextTokens}`,
+      );
+    } else {
+      counters.inFlight++;
+      rec = await send(lane, turn.outputTokens, dueNs, body);
+      counters.inFlight--;
+    }
+    finish(rec);
+    return rec.endNs;
+  };
+
+  // subagent branches run on slots of their own, after the lanes' slots
+  const freeSlots: number[] = [];
+  let nextSlot = ctx.concurrency;
+  /** plays a turn's subagent branches side by side; when the last one ends, or undefined once over */
+  const playBranches = async (spawns: readonly Trajectory[], freedNs: number): Promise<number | undefined> => {
+    const ends = await Promise.all(
+      spawns.map(async (traj) => {
+        const slot = freeSlots.pop() ?? nextSlot++;
+        try {
+          const child = newLane(slot, 0, 0, traj);
+          let at: number | undefined = freedNs;
+          for (; child.turn < traj.turns.length && at !== undefined; child.turn++) {
+            at = await playTurn(child, at);
+            const nested = traj.turns[child.turn]!.spawns;
+            if (at !== undefined && nested?.length) at = await playBranches(nested, at);
+          }
+          return at;
+        } finally {
+          freeSlots.push(slot);
+        }
+      }),
+    );
+    return ends.some((e) => e === undefined) ? undefined : Math.max(freedNs, ...(ends as number[]));
+  };
+
   await Promise.all(
     lanes.map(async (first) => {
       let lane = first;
-      let freedNs = startNs;
+      let freedNs: number | undefined = startNs;
       for (;;) {
         if (over()) return;
         if (lane.turn >= lane.traj.turns.length) {
@@ -209,32 +272,10 @@ export async function runAgenticReplay(
           lane = newLane(lane.slot, nextTraj++, 0);
           out.trajectoriesStarted++;
         }
-        const turn = lane.traj.turns[lane.turn]!;
-        const gapMs = capGap(turn.gapMs, r.gapCapMs);
-        if (gapMs < turn.gapMs) out.gapsCapped++;
-        out.sleptMs.push(gapMs);
-        const dueNs = freedNs + gapMs * wall * 1e6;
-        if (dueNs >= deadlineNs) return;
-        const tooLong = r.maxContextTokens !== undefined && turn.inputTokens + turn.outputTokens > r.maxContextTokens;
-        // the body is built while the lane idles, so that building a long history never delays the send
-        const body = tooLong ? "" : bodyOf(lane, turn.outputTokens);
-        if (gapMs > 0) await sleepUntilNs(t0, dueNs, ctx.signal);
-        if (over()) return;
-        let rec: RequestRecord;
-        if (tooLong) {
-          rec = refused(
-            index++,
-            lane,
-            dueNs,
-            `turn ${lane.turn} of trajectory ${lane.traj.id} needs ${turn.inputTokens} + ${turn.outputTokens} tokens, more than the context length ${r.maxContextTokens}`,
-          );
-        } else {
-          counters.inFlight++;
-          rec = await send(lane, turn.outputTokens, dueNs, body);
-          counters.inFlight--;
-        }
-        finish(rec);
-        freedNs = rec.endNs;
+        freedNs = await playTurn(lane, freedNs);
+        const spawns = lane.traj.turns[lane.turn]!.spawns;
+        if (freedNs !== undefined && spawns?.length) freedNs = await playBranches(spawns, freedNs);
+        if (freedNs === undefined) return;
         lane.turn++;
       }
     }),

@@ -1,9 +1,14 @@
 /** The `agentic` block of a replayed point from the replay's outcome and its metrics. Pure. */
 import type { AgenticPointStats } from "@benchfleet/shared";
 import type { ReplayOutcome, ReplaySettings } from "./agentic-replay-run.js";
-import type { AgenticTrace } from "./agentic-trace.js";
+import type { AgenticTrace, Trajectory } from "./agentic-trace.js";
 import { mean, type PointMetrics } from "./metrics.js";
 import { type GpuCounts, summaryRecord } from "./result.js";
+
+/** a trajectory's turns with those of its subagent branches */
+function turnsOf(t: Trajectory): number {
+  return t.turns.reduce((a, u) => a + 1 + (u.spawns ?? []).reduce((b, c) => b + turnsOf(c), 0), 0);
+}
 
 export function agenticStats(
   trace: AgenticTrace,
@@ -19,7 +24,8 @@ export function agenticStats(
     trace: {
       source: trace.source,
       trajectories: trace.trajectories.length,
-      turns: trace.trajectories.reduce((a, t) => a + t.turns.length, 0),
+      turns: trace.trajectories.reduce((a, t) => a + turnsOf(t), 0),
+      ...(trace.droppedSubagents ? { droppedSubagents: trace.droppedSubagents } : {}),
     },
     concurrency,
     durationS: r.durationMs / 1000,

@@ -21,6 +21,11 @@ export interface TraceTurn {
   gapMs: number;
   /** shared-prefix block ids, where the format has them */
   hashIds?: number[];
+  /**
+   * subagent branches spawned when this turn completes: each runs its own turns (its own context)
+   * at once beside the others, and the trajectory's next turn waits for all of them
+   */
+  spawns?: Trajectory[];
 }
 
 export interface Trajectory {
@@ -34,16 +39,19 @@ export interface AgenticTrace {
   trajectories: Trajectory[];
   /** tokens per hash-id block */
   blockTokens: number;
+  /** subagents the format could not anchor to a parent turn, left out as the lab's loader leaves them */
+  droppedSubagents?: number;
 }
 
-/** A problem in a trace file, placed at file:line. */
+/** A problem in a trace file, placed at file:line (and column, where known). */
 export class TraceError extends Error {
   constructor(
     readonly file: string,
     readonly line: number,
     detail: string,
+    readonly col?: number,
   ) {
-    super(`${file}:${line}: ${detail}`);
+    super(`${file}:${line}${col === undefined ? "" : `:${col}`}: ${detail}`);
     this.name = "TraceError";
   }
 }

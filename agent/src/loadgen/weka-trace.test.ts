@@ -1,0 +1,152 @@
+/** The lab's Weka trace format: turns, subagent branches, end-to-start gaps, per-trace hash ids, located errors. */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { TraceError } from "./agentic-trace.js";
+import { loadTrace } from "./trace-source.js";
+import { locateInJson, parseWekaTraces } from "./weka-trace.js";
+
+const call = (t: number, i: number, o: number, hashIds: number[], apiTime = 1, type = "s") => ({
+  t,
+  type,
+  model: "claude-opus-4-5",
+  in: i,
+  out: o,
+  hash_ids: hashIds,
+  api_time: apiTime,
+});
+const subagent = (t: number, id: string, requests: object[], durationMs: number | null = 4000) => ({
+  t,
+  type: "subagent",
+  agent_id: id,
+  subagent_type: "Explore",
+  duration_ms: durationMs,
+  status: "completed",
+  requests,
+  models: ["claude-haiku-4-5"],
+});
+const trace = (id: string, requests: object[], blockSize = 64) => ({
+  id,
+  models: ["claude-opus-4-5", "claude-haiku-4-5"],
+  block_size: blockSize,
+  hash_id_scope: "local",
+  tool_tokens: 100,
+  system_tokens: 200,
+  requests,
+});
+const doc = (o: object, file = "trace.json") => ({ file, text: JSON.stringify(o, null, 2), line: 1 });
+
+describe("the lab's Weka traces", () => {
+  it("map API calls to turns and subagents to branches the next turn waits for", () => {
+    const t = parseWekaTraces(
+      [
+        doc(
+          trace("tr1", [
+            // no parent turn before it: dropped, as the lab's loader drops it
+            subagent(0, "agent_000", [call(0.5, 50, 5, [])]),
+            call(1, 1000, 40, [1, 2], 2),
+            // inner times before the spawn time are relative to it (older captures): 4.0 s and 5.5 s
+            subagent(3.5, "agent_001", [call(0.5, 300, 10, [1, 9], 1), call(2, 420, 10, [1, 9, 10], 1)]),
+            call(9, 5000, 20, [4], 0.5, "n"),
+            call(12, 1200, 30, [1, 2, 3], 1),
+            // after the last turn: a background branch
+            subagent(14, "agent_002", [call(15, 100, 4, [])], null),
+          ]),
+        ),
+      ],
+      "trace.json",
+    );
+    expect(t.blockTokens).toBe(64);
+    expect(t.droppedSubagents).toBe(1);
+    const [traj] = t.trajectories;
+    expect(traj!.id).toBe("tr1");
+    expect(traj!.turns.map((u) => [u.inputTokens, u.newTokens, u.outputTokens, u.gapMs])).toEqual([
+      [1000, 1000, 40, 0],
+      // waits for agent_001, which ends at 3.5 s + its 4 s duration (after its last request's end, 6.5 s)
+      [5000, 3960, 20, 1500],
+      // a compacted context: no new tokens over the history; idles from the previous call's end (9.5 s)
+      [1200, 0, 30, 2500],
+    ]);
+    expect(traj!.turns[1]!.spawns).toBeUndefined();
+    const [branch] = traj!.turns[0]!.spawns!;
+    expect(branch!.id).toBe("tr1::sa:agent_001");
+    // the first request idles from the parent turn's end (1 + 2 = 3 s), the second from the first's end
+    expect(branch!.turns.map((u) => [u.inputTokens, u.newTokens, Math.round(u.gapMs)])).toEqual([
+      [300, 300, 1000],
+      [420, 110, 500],
+    ]);
+    // hash ids are renumbered per trace: the branch shares its parent's block 1
+    expect(branch!.turns[0]!.hashIds![0]).toBe(traj!.turns[0]!.hashIds![0]);
+    expect(traj!.turns[2]!.spawns!.map((b) => b.id)).toEqual(["tr1::sa:agent_002"]);
+  });
+
+  it("two traces never share hash-id blocks; every trace must share one block size", () => {
+    const a = trace("a", [call(0, 100, 5, [1, 2])]);
+    const b = trace("b", [call(0, 100, 5, [1, 2])]);
+    const t = parseWekaTraces([doc(a, "a.json"), doc(b, "b.json")], "dir");
+    const [ha, hb] = t.trajectories.map((x) => x.turns[0]!.hashIds!);
+    expect(ha).toEqual([0, 1]);
+    expect(hb).toEqual([2, 3]);
+    expect(() =>
+      parseWekaTraces([doc(a, "a.json"), doc(trace("c", [call(0, 1, 1, [])], 32), "c.json")], "dir"),
+    ).toThrow(/^c\.json:7: block_size 32 differs from the other traces' 64$/);
+  });
+
+  it("names file:line:col of bad JSON, a bad value, an unknown key, and a trace without calls", () => {
+    const fail = (text: string, file = "t.json") => {
+      try {
+        parseWekaTraces([{ file, text, line: 1 }], file);
+      } catch (e) {
+        expect(e).toBeInstanceOf(TraceError);
+        return (e as Error).message;
+      }
+      throw new Error("expected a TraceError");
+    };
+    const good = trace("x", [call(0, 10, 2, [1])]);
+    expect(fail(JSON.stringify(good, null, 2).replace('"in": 10', '"in": 10,,'))).toMatch(/^t\.json:\d+:\d+: not JSON/);
+    const neg = JSON.stringify(trace("x", [call(0, 10, 2, [1]), call(1, -3, 2, [1])]), null, 2);
+    const negAt = locateInJson(neg, ["requests", 1, "in"]);
+    expect(neg.split("\n")[negAt.line - 1]!.slice(negAt.col - 1)).toBe("-3,");
+    expect(fail(neg)).toBe(`t.json:${negAt.line}:${negAt.col}: requests[1].in: Too small: expected number to be >=0`);
+    const extra = JSON.stringify({ ...good, requests: [{ ...call(0, 10, 2, []), cache: 1 }] }, null, 2);
+    const cacheLine = extra.split("\n").findIndex((l) => l.includes('"cache"')) + 1;
+    expect(fail(extra)).toMatch(
+      new RegExp(`^t\\.json:${cacheLine}:\\d+: requests\\[0\\]\\.cache: Unrecognized key: "cache"$`),
+    );
+    expect(fail(JSON.stringify(trace("x", [subagent(0, "a", [call(0, 1, 1, [])])]), null, 2))).toMatch(
+      /^t\.json:\d+: trace x has no API call$/,
+    );
+    expect(fail(JSON.stringify({ ...good, hash_id_scope: "global" }))).toMatch(/^t\.json:1:\d+: hash_id_scope: /);
+  });
+
+  it("loads a directory of .json traces, one .json trace, and JSONL with a trace per line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "weka-"));
+    const traces = join(dir, "traces");
+    mkdirSync(traces);
+    writeFileSync(join(traces, "b.json"), JSON.stringify(trace("b", [call(0, 10, 2, [1])])));
+    writeFileSync(join(traces, "a.json"), JSON.stringify(trace("a", [call(0, 10, 2, [1]), call(5, 20, 2, [1])])));
+    writeFileSync(join(traces, "notes.txt"), "not a trace");
+    const fromDir = loadTrace({ file: traces });
+    expect(fromDir.trajectories.map((t) => [t.id, t.turns.length])).toEqual([
+      ["a", 2],
+      ["b", 1],
+    ]);
+    expect(loadTrace({ file: join(traces, "a.json") }).trajectories).toHaveLength(1);
+    const jsonl = join(dir, "rows.jsonl");
+    writeFileSync(
+      jsonl,
+      [JSON.stringify(trace("r1", [call(0, 10, 2, [])])), "", JSON.stringify(trace("r2", [call(0, -1, 2, [])]))].join(
+        "\n",
+      ),
+    );
+    expect(() => loadTrace({ file: jsonl })).toThrow(/rows\.jsonl:3:\d+: requests\[0\]\.in: /);
+    const empty = join(dir, "empty");
+    mkdirSync(empty);
+    expect(() => loadTrace({ file: empty })).toThrow(/empty:1: empty trace: no \.json trace files in the directory$/);
+    // a Mooncake line still reads as Mooncake
+    const mc = join(dir, "mc.jsonl");
+    writeFileSync(mc, JSON.stringify({ timestamp: 0, input_length: 10, output_length: 2 }));
+    expect(loadTrace({ file: mc }).trajectories).toHaveLength(1);
+  });
+});
