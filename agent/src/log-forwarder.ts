@@ -1,11 +1,14 @@
 /**
  * Batches output lines per (process, stream) and hands each batch to `send` every `flushMs` or
- * when a batch reaches `maxLines`. Long lines are cut to the protocol's limit.
+ * when a batch reaches `maxLines`. Each line is stamped with the time it was read; long lines are
+ * cut to the protocol's limit.
  */
 export interface LogBatch {
   process: string;
   stream: "stdout" | "stderr" | "agent";
   lines: string[];
+  /** ISO time each line was read, one per line */
+  times: string[];
 }
 
 export interface LogForwarderOptions {
@@ -13,6 +16,8 @@ export interface LogForwarderOptions {
   flushMs?: number;
   maxLines?: number;
   maxLineBytes?: number;
+  /** the clock lines are stamped with (epoch ms) */
+  now?: () => number;
 }
 
 export class LogForwarder {
@@ -34,10 +39,16 @@ export class LogForwarder {
     const key = `${process}\0${stream}`;
     let b = this.batches.get(key);
     if (!b) {
-      b = { process: process.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 64) || "process", stream, lines: [] };
+      b = {
+        process: process.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 64) || "process",
+        stream,
+        lines: [],
+        times: [],
+      };
       this.batches.set(key, b);
     }
     b.lines.push(line.length > this.maxLine ? `${line.slice(0, this.maxLine)}…[cut]` : line);
+    b.times.push(new Date(this.o.now?.() ?? Date.now()).toISOString());
     if (b.lines.length >= this.maxLines) this.flushKey(key);
     else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.flushMs);

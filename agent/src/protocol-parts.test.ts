@@ -52,16 +52,30 @@ describe("reconnect delay", () => {
 });
 
 describe("log forwarder", () => {
-  it("batches per process and stream, flushes on size and on time, cuts long lines", async () => {
+  it("batches per process and stream, flushes on size and on time, cuts long lines, stamps each line", async () => {
     const batches: LogBatch[] = [];
-    const f = new LogForwarder({ send: (b) => batches.push(b), flushMs: 30, maxLines: 3, maxLineBytes: 10 });
+    let now = Date.parse("2026-12-04T18:00:00.000Z");
+    const f = new LogForwarder({
+      send: (b) => batches.push(b),
+      flushMs: 30,
+      maxLines: 3,
+      maxLineBytes: 10,
+      now: () => now++,
+    });
     f.line("w0", "stdout", "a");
     f.line("w0", "stderr", "b");
     f.line("w0", "stdout", "c");
     f.line("w0", "stdout", "0123456789abc");
-    expect(batches).toEqual([{ process: "w0", stream: "stdout", lines: ["a", "c", "0123456789…[cut]"] }]);
+    expect(batches).toEqual([
+      {
+        process: "w0",
+        stream: "stdout",
+        lines: ["a", "c", "0123456789…[cut]"],
+        times: ["2026-12-04T18:00:00.000Z", "2026-12-04T18:00:00.002Z", "2026-12-04T18:00:00.003Z"],
+      },
+    ]);
     await new Promise((r) => setTimeout(r, 60));
-    expect(batches[1]).toEqual({ process: "w0", stream: "stderr", lines: ["b"] });
+    expect(batches[1]).toEqual({ process: "w0", stream: "stderr", lines: ["b"], times: ["2026-12-04T18:00:00.001Z"] });
     expect(f.forwarded).toBe(4);
   });
 });

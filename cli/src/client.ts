@@ -3,6 +3,9 @@
  * or BENCHFLEET_URL / BENCHFLEET_TOKEN. API errors become one-line CliErrors.
  */
 
+import { createWriteStream } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { CliError } from "@benchfleet/shared";
 import type { Command } from "commander";
 
@@ -31,10 +34,9 @@ export class ApiClient {
       throw new CliError(`--controller must be an http(s) URL, got "${this.url}"`, 2);
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
     try {
-      res = await fetch(`${this.url}${path}`, {
+      return await fetch(`${this.url}${path}`, {
         method,
         headers: {
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
@@ -50,6 +52,10 @@ export class ApiClient {
         `cannot reach the controller at ${this.url} (${cause}); is it running? (--controller or BENCHFLEET_URL)`,
       );
     }
+  }
+
+  async request<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.send(method, path, body);
     const text = await res.text();
     let data: unknown = text;
     try {
@@ -57,12 +63,30 @@ export class ApiClient {
     } catch {
       /* not JSON (CSV export) */
     }
-    if (!res.ok) {
-      const err = data as { error?: string; message?: string } | undefined;
-      const hint = res.status === 401 ? " (set --token or BENCHFLEET_TOKEN)" : "";
-      throw new CliError(`${res.status} ${err?.error ?? res.statusText}: ${err?.message ?? text.slice(0, 200)}${hint}`);
-    }
+    if (!res.ok) throw apiError(res, data, text);
     return data as T;
+  }
+
+  /** Streams a GET's body into `file` as it arrives (the file is written only after a 200); its size in bytes. */
+  async download(path: string, file: string): Promise<number> {
+    const res = await this.send("GET", path);
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      let data: unknown;
+      try {
+        data = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
+      throw apiError(res, data, text);
+    }
+    const out = createWriteStream(file);
+    try {
+      await pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), out);
+    } catch (e) {
+      throw new CliError(`cannot write ${file}: ${(e as Error).message}`);
+    }
+    return out.bytesWritten;
   }
 
   get<T = any>(path: string): Promise<T> {
@@ -81,6 +105,12 @@ export class ApiClient {
   wsHeaders(): Record<string, string> {
     return this.token ? { authorization: `Bearer ${this.token}` } : {};
   }
+}
+
+function apiError(res: Response, data: unknown, text: string): CliError {
+  const err = data as { error?: string; message?: string } | undefined;
+  const hint = res.status === 401 ? " (set --token or BENCHFLEET_TOKEN)" : "";
+  return new CliError(`${res.status} ${err?.error ?? res.statusText}: ${err?.message ?? text.slice(0, 200)}${hint}`);
 }
 
 export function printJson(v: unknown): void {

@@ -9,7 +9,7 @@ export { planFromFiles, REPO_ROOT, readSkuCatalog } from "./config/config-files.
 export { checkRecipes } from "./config/recipe-check.js";
 export { Bus } from "./infra/bus.js";
 export { type HistogramSnapshot, quantileBetween } from "./infra/duration-histogram.js";
-export { LogStore, storedLogLine } from "./infra/log-store.js";
+export { LogStore } from "./infra/log-store.js";
 export { type RedisHandle, startRedis } from "./infra/redis-server.js";
 export { connectRedis, RedisState } from "./infra/redis-state.js";
 export { JobStore, newJobRecord } from "./jobs/jobs.js";

@@ -14,6 +14,7 @@ import { registerAgentEnrolmentRoutes } from "./api/agent-enrolment.js";
 import { Auth, mergeTokens, tokensFromEnv, tokensFromFile } from "./api/auth.js";
 import { EventHub, type Topic } from "./api/event-hub.js";
 import { registerJobRoutes } from "./api/jobs.js";
+import { registerLogDownloadRoute } from "./api/log-download.js";
 import { registerNodeRoutes } from "./api/nodes.js";
 import { ControllerMetrics } from "./api/prometheus.js";
 import { registerResultRoutes } from "./api/results.js";
@@ -298,6 +299,7 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
   );
   registerSweepRoutes(api, ctx);
   registerJobRoutes(api, ctx);
+  registerLogDownloadRoute(api, ctx);
   registerNodeRoutes(api, ctx);
   registerAgentEnrolmentRoutes(api, ctx);
   registerResultRoutes(api, ctx);

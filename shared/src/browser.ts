@@ -11,5 +11,6 @@ export * from "./api-records.js";
 export * from "./engine-metrics-brief.js";
 export * from "./job-layout.js";
 export * from "./job-live.js";
+export * from "./log-line.js";
 export * from "./telemetry-summary.js";
 export * from "./unlaunchable.js";

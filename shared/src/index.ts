@@ -19,6 +19,7 @@ export * from "./job-live.js";
 export * from "./lab-script.js";
 export * from "./launch-groups.js";
 export * from "./launch-plan.js";
+export * from "./log-line.js";
 export * from "./master-config.js";
 export * from "./master-config-load.js";
 export * from "./node-records.js";

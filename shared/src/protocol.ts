@@ -187,6 +187,8 @@ export const LogMsg = z
     process: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
     stream: z.enum(["stdout", "stderr", "agent"]),
     lines: z.array(z.string().max(64 * 1024)).max(10_000),
+    /** when the agent read each line (ISO), one per line; the controller's arrival time where absent */
+    times: z.array(z.string().datetime()).max(10_000).optional(),
   })
   .strict();
 

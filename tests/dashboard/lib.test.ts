@@ -34,7 +34,6 @@ describe("log ring", () => {
     expect([0, 1, 2].map((i) => b.at(i)!.text)).toEqual(["c", "d", "e"]);
     expect(b.at(0)!.seq).toBe(2);
     expect(b.indicesWhere((l) => l.process === "q" && l.text !== "d")).toEqual([0, 2]);
-    expect(b.toText()).toBe("q\tc\nq\td\nq\te\n");
     b.clear();
     expect(b.length).toBe(0);
     expect(() => new LogBuffer(0)).toThrow(RangeError);

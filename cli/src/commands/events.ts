@@ -1,10 +1,10 @@
 /** `benchfleet events`: follow live events (fleet, sweeps, a sweep, a job) until interrupted. */
 
-import { CliError } from "@benchfleet/shared";
+import { CliError, printedLogLine } from "@benchfleet/shared";
 import type { Command } from "commander";
 import WebSocket from "ws";
 import { ApiClient, withConn } from "../client.js";
-import { printedLiveLogLine, printedLogLine } from "../log-line.js";
+import { printedLiveLogLine } from "../log-line.js";
 
 export interface Subscription {
   topic: "fleet" | "sweeps" | "sweep" | "job" | "job-logs";
@@ -91,7 +91,11 @@ function eventText(e: any): string | undefined {
     case "eval":
       return `eval ${e.jobId}: ${e.data.flexible.exactMatch.toFixed(3)} (${e.data.passed ? "passed" : "FAILED"})`;
     case "log":
-      return e.lines.map((l: string) => printedLiveLogLine(e.process, e.stream, l)).join("\n");
+      return e.lines
+        .map((l: string, i: number) =>
+          printedLiveLogLine(e.process, e.stream, l, e.times?.[i] ?? new Date().toISOString()),
+        )
+        .join("\n");
     default:
       return undefined;
   }

@@ -1,23 +1,38 @@
-/** `benchfleet logs <job> [-f]`: tail a job's logs; -f follows live. */
+/**
+ * `benchfleet logs <job> [-f]`: tail a job's logs; -f follows live; `--output FILE` downloads the
+ * attempt's whole stored log (or only `--process`/`--match` lines) into FILE.
+ */
 
-import { storedLogLine } from "@benchfleet/controller";
+import { CliError, printedLogLine, storedLogLine } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { ApiClient, printJson, qs, withConn } from "../client.js";
-import { printedLiveLogLine, printedLogLine } from "../log-line.js";
+import { printedLiveLogLine } from "../log-line.js";
 import { followEvents } from "./events.js";
 
 export function register(program: Command): void {
   withConn(
     program
       .command("logs <job>")
-      .description("tail the logs of a job's latest (or chosen) attempt")
+      .description("tail the logs of a job's latest (or chosen) attempt, or download them whole")
       .option("-f, --follow", "follow new lines live")
       .option("--attempt <id>", "this attempt instead of the latest")
-      .option("--process <name>", "only this process")
+      .option("--process <name>", "only this process (node/process in a multi-node attempt)")
       .option("-n, --tail <n>", "lines per process", "200")
+      .option("-o, --output <file>", "write the whole stored log into this file (every line, all processes)")
+      .option("--match <text>", "with --output: only lines containing this text (case-insensitive)")
       .option("--json", "JSON output"),
   ).action(async (job: string, o) => {
     const client = new ApiClient(o);
+    if (o.match !== undefined && !o.output) throw new CliError("--match needs --output", 2);
+    if (o.output) {
+      if (o.follow || o.json) throw new CliError("--output cannot be combined with --follow or --json", 2);
+      const bytes = await client.download(
+        `/api/v1/jobs/${encodeURIComponent(job)}/logs/download${qs({ attempt: o.attempt, process: o.process, match: o.match })}`,
+        o.output,
+      );
+      process.stderr.write(`wrote ${o.output} (${bytes.toLocaleString("en-US")} bytes)\n`);
+      return;
+    }
     const r = await client.get<{ attemptId: string | null; lines: Array<{ process: string; line: string }> }>(
       `/api/v1/jobs/${encodeURIComponent(job)}/logs${qs({ attempt: o.attempt, process: o.process, tail: o.tail })}`,
     );
@@ -34,15 +49,15 @@ export function register(program: Command): void {
         if (f.type !== "event" || f.event.kind !== "log") return;
         const e = f.event;
         if (o.process && e.process !== o.process) return;
-        // the same line as the tail above and a later `logs <job>` print (stream tag included)
-        for (const raw of e.lines as string[]) {
-          const line = storedLogLine(e.stream, raw);
+        // the same line as the tail above and a later `logs <job>` print (stream tag and time included)
+        (e.lines as string[]).forEach((raw, i) => {
+          const at = (e.times as string[] | undefined)?.[i] ?? new Date().toISOString();
           process.stdout.write(
             o.json
-              ? `${JSON.stringify({ process: e.process, line })}\n`
-              : `${printedLiveLogLine(e.process, e.stream, raw)}\n`,
+              ? `${JSON.stringify({ process: e.process, line: storedLogLine(at, e.stream, raw) })}\n`
+              : `${printedLiveLogLine(e.process, e.stream, raw, at)}\n`,
           );
-        }
+        });
       },
       { signal: ac.signal },
     );

@@ -81,3 +81,30 @@ export async function fetchAllPages<T>(path: string, pageSize = 1000, signal?: A
     if (items.length < pageSize || (total !== undefined && out.length >= total)) return out;
   }
 }
+
+/**
+ * Saves what a GET answers as a file named `fileName` (a text download the controller streams).
+ * The token travels in a header, so the browser cannot follow a plain link: the answer is read
+ * whole, then handed to the browser's download.
+ */
+export async function downloadFile(path: string, fileName: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  const token = getToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`/api/v1${path}`, { headers });
+  if (!res.ok) {
+    const text = await res.text();
+    let d: { error?: string; message?: string } = {};
+    try {
+      d = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(res.status, d.error ?? String(res.status), d.message ?? (text || res.statusText));
+  }
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(await res.blob());
+  a.download = fileName;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}

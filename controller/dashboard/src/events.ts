@@ -17,6 +17,8 @@ export interface LiveEvent {
   process?: string;
   stream?: string;
   lines?: string[];
+  /** log lines: the ISO time of each */
+  times?: string[];
   data?: unknown;
   /** snapshot of a topic (kind "snapshot"): the topic and its id */
   topic?: string;

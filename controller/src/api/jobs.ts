@@ -2,7 +2,7 @@
  * /api/v1/jobs and /api/v1/attempts: list with filters and paging, get, cancel, retry, lift a node's
  * exclusion, attempts, logs.
  */
-import { AttemptRecord, JobDetail, JobView, pageOf } from "@benchfleet/shared";
+import { AttemptRecord, JobDetail, JobView, LOG_SOURCE, pageOf } from "@benchfleet/shared";
 import { z } from "zod";
 import type { ControllerContext } from "../context.js";
 import { JOB_STATUSES } from "../jobs/jobs.js";
@@ -197,10 +197,7 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
       query: z
         .object({
           attempt: z.string().optional(),
-          process: z
-            .string()
-            .regex(/^[A-Za-z0-9._-]{1,64}$/)
-            .optional(),
+          process: z.string().regex(LOG_SOURCE, "a process, or node/process").optional(),
           tail: z.coerce.number().int().min(0).max(100_000).default(200),
           offset: z.coerce.number().int().min(0).optional(),
           length: z.coerce

@@ -15,7 +15,17 @@ export type BusEvent =
   | { kind: "point"; jobId: string; sweepId: string; attemptId: string; data: unknown }
   | { kind: "eval"; jobId: string; sweepId: string; attemptId: string; data: unknown }
   | { kind: "sweep"; sweepId: string; data: unknown }
-  | { kind: "log"; jobId: string; attemptId: string; process: string; stream: string; lines: string[] };
+  | {
+      kind: "log";
+      jobId: string;
+      attemptId: string;
+      /** the log source: process, or `node/process` (shared/log-line.ts) */
+      process: string;
+      stream: string;
+      lines: string[];
+      /** ISO time of each line */
+      times: string[];
+    };
 
 /** Telemetry, progress and log lines may be dropped for slow subscribers; everything else is a state change. */
 export function isDroppable(e: BusEvent): boolean {

@@ -24,7 +24,8 @@ describe("log store", () => {
       store.append("job1", "job1.a1-1", "server", i % 2 ? "stderr" : "stdout", [`line ${i} ${"x".repeat(40)}`]);
     expect(seen).toHaveLength(500);
     const tail = store.tail("job1", "job1.a1-1", 3);
-    expect(tail.map((l) => l.line.split(" ").slice(0, 3).join(" "))).toEqual([
+    for (const l of tail) expect(l.line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /);
+    expect(tail.map((l) => l.line.split(" ").slice(1, 4).join(" "))).toEqual([
       "[stderr] line 497",
       "line 498 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
       "[stderr] line 499",
@@ -37,12 +38,42 @@ describe("log store", () => {
     expect(store.processes("job1", "job1.a1-1")).toEqual(["server"]);
   });
 
+  it("keeps each node's processes apart and reads the whole log back, rotated files and sources merged by time", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bf-logs-"));
+    dirs.push(dir);
+    const store = new LogStore(dir, new Bus(), 600, 3);
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 4, 18, 0, s)).toISOString();
+    // node-a's agent writes even seconds, node-b's odd ones: enough lines to rotate each file
+    for (let s = 0; s < 40; s += 2) {
+      store.append("j", "j.a1-1", "node-a/agent", "agent", [`a ${s} ${"x".repeat(30)}`], [at(s)]);
+      store.append("j", "j.a1-1", "node-b/agent", "agent", [`b ${s + 1} ${"x".repeat(30)}`], [at(s + 1)]);
+    }
+    expect(store.processes("j", "j.a1-1")).toEqual(["node-a/agent", "node-b/agent"]);
+    expect(readdirSync(join(dir, "logs", "j", "j.a1-1", "node-a")).length).toBeGreaterThan(1);
+    const whole: string[] = [];
+    for await (const l of store.whole("j", "j.a1-1"))
+      whole.push(`${l.process} ${l.line.split(" ").slice(0, 4).join(" ")}`);
+    // 600-byte files, 3 rotations: the oldest lines are gone, every line kept is there in time order
+    const kept = whole.map((w) => Number(w.split(" ")[4]));
+    expect(kept).toEqual([...kept].sort((x, y) => x - y));
+    expect(kept.at(-1)).toBe(39);
+    expect(kept.length).toBeGreaterThan(20);
+    expect(new Set(kept).size).toBe(kept.length);
+    expect(kept.at(-1)! - kept[0]! + 1).toBe(kept.length);
+    expect(whole.at(-1)).toBe(`node-b/agent ${at(39)} [agent] b 39`);
+    const onlyA: string[] = [];
+    for await (const l of store.whole("j", "j.a1-1", ["node-a/agent"])) onlyA.push(l.process);
+    expect(new Set(onlyA)).toEqual(new Set(["node-a/agent"]));
+  });
+
   it("refuses path tricks in ids and process names", () => {
     const dir = mkdtempSync(join(tmpdir(), "bf-logs-"));
     dirs.push(dir);
     const store = new LogStore(dir, new Bus(), 4096, 1);
     expect(() => store.append("..", "a", "p", "stdout", ["x"])).toThrow();
     expect(() => store.append("j", "a", "../../evil", "stdout", ["x"])).toThrow();
+    expect(() => store.append("j", "a", "../evil", "stdout", ["x"])).toThrow();
+    expect(() => store.append("j", "a", "node/..", "stdout", ["x"])).toThrow();
     expect(existsSync(join(dir, "evil.log"))).toBe(false);
   });
 });

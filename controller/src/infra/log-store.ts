@@ -1,11 +1,14 @@
 /**
  * Log store: each process of each attempt appends to
- * `<dataDir>/logs/<jobId>/<attemptId>/<process>.log`, bounded per file and rotated
- * (`.log.1`, `.log.2`, …). Lines are fanned out live on the bus; logs never go into Redis.
+ * `<dataDir>/logs/<jobId>/<attemptId>/<source>.log`, bounded per file and rotated (`.log.1`,
+ * `.log.2`, …); a source is the process, or `<node>/<process>` in an attempt spanning several
+ * nodes (shared/log-line.ts). Each stored line starts with the time the agent read it. Lines are
+ * fanned out live on the bus; logs never go into Redis.
  */
 import {
   appendFileSync,
   closeSync,
+  createReadStream,
   existsSync,
   mkdirSync,
   openSync,
@@ -15,16 +18,14 @@ import {
   rmSync,
   statSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { LOG_SOURCE, storedLogLine } from "@benchfleet/shared";
 import type { Bus } from "./bus.js";
+import { mergedByTime } from "./log-merge.js";
 
 /** a single path segment: no separators, not "." or ".." */
 const SAFE = /^(?!\.+$)[A-Za-z0-9._-]{1,200}$/;
-
-/** A line as the log files hold it (and the tail API returns it): stderr and agent lines tagged. */
-export function storedLogLine(stream: string | undefined, line: string): string {
-  return stream === "stderr" ? `[stderr] ${line}` : stream === "agent" ? `[agent] ${line}` : line;
-}
 
 export interface LogLine {
   process: string;
@@ -50,16 +51,29 @@ export class LogStore {
     return join(this.root, jobId, attemptId);
   }
 
-  append(jobId: string, attemptId: string, process: string, stream: string, lines: string[]): void {
-    if (!SAFE.test(process)) throw new Error(`invalid process name ${JSON.stringify(process)}`);
+  /**
+   * Appends lines of one source; `times` (ISO, one per line) are when the agent read them, the
+   * time of this call where absent.
+   */
+  append(
+    jobId: string,
+    attemptId: string,
+    source: string,
+    stream: string,
+    lines: string[],
+    times?: readonly string[],
+  ): void {
+    if (!LOG_SOURCE.test(source)) throw new Error(`invalid process name ${JSON.stringify(source)}`);
     if (lines.length === 0) return;
     const dir = this.dir(jobId, attemptId);
-    const file = join(dir, `${process}.log`);
-    const text = `${lines.map((l) => storedLogLine(stream, l)).join("\n")}\n`;
+    const file = join(dir, `${source}.log`);
+    const now = new Date().toISOString();
+    const stamps = lines.map((_, i) => times?.[i] ?? now);
+    const text = `${lines.map((l, i) => storedLogLine(stamps[i]!, stream, l)).join("\n")}\n`;
     const bytes = Buffer.byteLength(text);
     let size = this.sizes.get(file);
     if (size === undefined) {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dirname(file), { recursive: true });
       size = existsSync(file) ? statSync(file).size : 0;
     }
     if (size > 0 && size + bytes > this.maxBytes) {
@@ -68,7 +82,7 @@ export class LogStore {
     }
     appendFileSync(file, text);
     this.sizes.set(file, size + bytes);
-    this.bus.publish({ kind: "log", jobId, attemptId, process, stream, lines });
+    this.bus.publish({ kind: "log", jobId, attemptId, process: source, stream, lines, times: stamps });
   }
 
   private rotate(file: string): void {
@@ -78,14 +92,36 @@ export class LogStore {
     renameSync(file, `${file}.1`);
   }
 
-  /** Attempts of a job that have logs, and their processes. */
+  /** The sources of an attempt that have logs: processes, and `node/process` of multi-node attempts. */
   processes(jobId: string, attemptId: string): string[] {
     const dir = this.dir(jobId, attemptId);
     if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .filter((f) => f.endsWith(".log"))
-      .map((f) => f.slice(0, -4))
-      .sort();
+    const out: string[] = [];
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isFile() && e.name.endsWith(".log")) out.push(e.name.slice(0, -4));
+      else if (e.isDirectory() && SAFE.test(e.name))
+        for (const f of readdirSync(join(dir, e.name))) if (f.endsWith(".log")) out.push(`${e.name}/${f.slice(0, -4)}`);
+    }
+    return out.sort();
+  }
+
+  /**
+   * Every stored line of an attempt (or of the given sources), each source's rotated files oldest
+   * first, the sources merged by line time: the whole log, read as it is consumed.
+   */
+  whole(jobId: string, attemptId: string, sources?: readonly string[]): AsyncGenerator<LogLine> {
+    const dir = this.dir(jobId, attemptId);
+    const chosen = sources ?? this.processes(jobId, attemptId);
+    for (const p of chosen) if (!LOG_SOURCE.test(p)) throw new Error(`invalid process name ${JSON.stringify(p)}`);
+    return mergedByTime(chosen.map((p) => ({ process: p, lines: fileLines(this.files(join(dir, `${p}.log`))) })));
+  }
+
+  /** a log's files, oldest first: `.log.N` … `.log.1`, `.log` */
+  private files(file: string): string[] {
+    const out: string[] = [];
+    for (let i = this.rotations; i >= 1; i--) out.push(`${file}.${i}`);
+    out.push(file);
+    return out;
   }
 
   /** Last `n` lines of each process (or one process) of an attempt. */
@@ -93,7 +129,7 @@ export class LogStore {
     const procs = process ? [process] : this.processes(jobId, attemptId);
     const out: LogLine[] = [];
     for (const p of procs) {
-      if (!SAFE.test(p)) continue;
+      if (!LOG_SOURCE.test(p)) continue;
       const file = join(this.dir(jobId, attemptId), `${p}.log`);
       for (const line of tailLines(file, n)) out.push({ process: p, line });
     }
@@ -108,7 +144,7 @@ export class LogStore {
     offset: number,
     length: number,
   ): { text: string; size: number } {
-    if (!SAFE.test(process)) throw new Error(`invalid process name ${JSON.stringify(process)}`);
+    if (!LOG_SOURCE.test(process)) throw new Error(`invalid process name ${JSON.stringify(process)}`);
     const file = join(this.dir(jobId, attemptId), `${process}.log`);
     if (!existsSync(file)) return { text: "", size: 0 };
     const size = statSync(file).size;
@@ -141,5 +177,17 @@ function tailLines(file: string, n: number): string[] {
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+async function* fileLines(files: readonly string[]): AsyncGenerator<string> {
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    const input = createReadStream(f, { encoding: "utf8" });
+    try {
+      for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) yield line;
+    } finally {
+      input.destroy();
+    }
   }
 }

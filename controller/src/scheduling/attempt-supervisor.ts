@@ -18,7 +18,7 @@ import type {
   ProgressMsg,
   RunningReport,
 } from "@benchfleet/shared";
-import { pointWindow, portBaseForAttempt } from "@benchfleet/shared";
+import { logSource, pointWindow, portBaseForAttempt } from "@benchfleet/shared";
 import type { NodeRegistry } from "../fleet/node-registry.js";
 import type { Bus } from "../infra/bus.js";
 import type { LogStore } from "../infra/log-store.js";
@@ -362,7 +362,14 @@ export class AttemptSupervisor {
       case "log": {
         const { verdict, att } = await this.fence(agentId, msg);
         if ((verdict === "ok" || verdict === "finished") && att)
-          this.d.logs.append(att.jobId, att.attemptId, msg.process, msg.stream, msg.lines);
+          this.d.logs.append(
+            att.jobId,
+            att.attemptId,
+            logSource(msg.process, att.gang.length > 1 ? agentId : undefined),
+            msg.stream,
+            msg.lines,
+            msg.times,
+          );
         else
           this.send(agentId, {
             type: "error",

@@ -1,11 +1,16 @@
 /**
  * Live log viewer: lines go into a bounded ring (oldest dropped past `capacity`), arrive through a
  * per-animation-frame batch, and only the lines in view are in the DOM — so thousands of lines per
- * second do not freeze the page. Follow (stick to the bottom), per-process filter, search, download.
+ * second do not freeze the page. Follow (stick to the bottom), per-process filter, search. Each line
+ * shows its time (UTC) and its source (`node-a agent` in a multi-node attempt). Download fetches the
+ * attempt's whole stored log from the controller; "Download matches" only the lines the process
+ * filter and search select.
  */
 
+import { logLineText, logSourceLabel, parseStoredLogLine } from "@benchfleet/shared/browser";
 import type { Ref } from "preact";
 import { useEffect, useImperativeHandle, useMemo, useRef, useState } from "preact/hooks";
+import { downloadFile } from "../api.js";
 import { FrameBatcher } from "../lib/frame-batcher.js";
 import { LogBuffer } from "../lib/log-buffer.js";
 import { visibleRange } from "../lib/virtual-range.js";
@@ -22,7 +27,9 @@ export function LogView(props: {
   processes: string[];
   capacity?: number;
   height?: number;
-  fileName: string;
+  jobId: string;
+  attemptId: string;
+  onError: (message: string) => void;
 }) {
   const buf = useRef(new LogBuffer(props.capacity ?? 50_000));
   const [version, setVersion] = useState(0);
@@ -88,29 +95,32 @@ export function LogView(props: {
   for (let i = r.start; i < r.end; i++) {
     const l = buf.current.at(filtered ? filtered[i]! : i);
     if (!l) continue;
+    const { at, text } = parseStoredLogLine(l.text);
     lines.push(
       <div
         key={l.seq}
-        class={`log-line${l.text.startsWith("[stderr]") ? " err" : ""}`}
+        class={`log-line${text.startsWith("[stderr]") ? " err" : ""}`}
         style={{ top: `${i * LINE_H}px` }}
       >
-        <span class="proc">{l.process}</span>
-        {l.text}
+        {at ? (
+          <span class="ts" title={at}>
+            {at.slice(11, 23)}
+          </span>
+        ) : null}
+        <span class="proc">{logSourceLabel(l.process)}</span>
+        {logLineText(l.process, text)}
       </div>,
     );
   }
 
-  const download = () => {
-    const pred = filtered
-      ? (l: { process: string; text: string }) =>
-          (!proc || l.process === proc) && (!needle || l.text.toLowerCase().includes(needle))
-      : undefined;
-    const blob = new Blob([buf.current.toText(pred)], { type: "text/plain" });
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = props.fileName;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  const download = (matchesOnly: boolean) => {
+    const q = new URLSearchParams({ attempt: props.attemptId });
+    if (matchesOnly && proc) q.set("process", proc);
+    if (matchesOnly && needle) q.set("match", needle);
+    const name = `${props.jobId}-${props.attemptId}${matchesOnly ? "-matches" : ""}.log`;
+    downloadFile(`/jobs/${encodeURIComponent(props.jobId)}/logs/download?${q}`, name).catch((e) =>
+      props.onError(`log download: ${(e as Error).message}`),
+    );
   };
 
   return (
@@ -131,7 +141,7 @@ export function LogView(props: {
             <option value="">all</option>
             {props.processes.map((p) => (
               <option key={p} value={p}>
-                {p}
+                {logSourceLabel(p)}
               </option>
             ))}
           </select>
@@ -143,9 +153,26 @@ export function LogView(props: {
           onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
           data-testid="log-search"
         />
-        <button type="button" class="small" onClick={download}>
+        <button
+          type="button"
+          class="small"
+          onClick={() => download(false)}
+          data-testid="log-download"
+          title="the attempt's whole stored log, every process"
+        >
           Download
         </button>
+        {filtered ? (
+          <button
+            type="button"
+            class="small"
+            onClick={() => download(true)}
+            data-testid="log-download-matches"
+            title="only the lines of the chosen process that match the search, from the whole stored log"
+          >
+            Download matches
+          </button>
+        ) : null}
         <span
           class="muted small"
           data-testid="log-stats"

@@ -62,13 +62,4 @@ export class LogBuffer {
     for (let i = 0; i < this.size; i++) if (pred(this.ring[(this.start + i) % this.capacity]!)) out.push(i);
     return out;
   }
-
-  toText(pred?: (l: LogLine) => boolean): string {
-    const parts: string[] = [];
-    for (let i = 0; i < this.size; i++) {
-      const l = this.ring[(this.start + i) % this.capacity]!;
-      if (!pred || pred(l)) parts.push(`${l.process}\t${l.text}`);
-    }
-    return `${parts.join("\n")}\n`;
-  }
 }

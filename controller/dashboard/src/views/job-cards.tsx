@@ -375,13 +375,20 @@ export function LogsCard(props: {
   attemptId: string | undefined;
   sink: { current: LogSink | null };
   processes: string[];
+  onError: (message: string) => void;
 }) {
   const { jobId, attemptId } = props;
   return (
     <div class="card">
       <h3>Logs {attemptId ? <span class="muted small">attempt {attemptId}</span> : null}</h3>
       {attemptId ? (
-        <LogView sinkRef={props.sink} processes={props.processes} fileName={`${jobId}-${attemptId}.log`} />
+        <LogView
+          sinkRef={props.sink}
+          processes={props.processes}
+          jobId={jobId}
+          attemptId={attemptId}
+          onError={props.onError}
+        />
       ) : (
         <p class="muted">no attempt yet</p>
       )}

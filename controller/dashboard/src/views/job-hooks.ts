@@ -3,7 +3,7 @@
  * the gang's live telemetry.
  */
 import type { AttemptRecord, JobDetail } from "@benchfleet/shared/browser";
-import { summarizeTelemetry } from "@benchfleet/shared/browser";
+import { storedLogLine, summarizeTelemetry } from "@benchfleet/shared/browser";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { api, itemsOf } from "../api.js";
@@ -108,12 +108,8 @@ export function useAttemptLogs(
     { topic: "job-logs", id: jobId },
     (e: LiveEvent) => {
       if (e.kind !== "log" || e.jobId !== jobId || e.attemptId !== attemptId || !e.lines || !e.process) return;
-      const lines =
-        e.stream === "stderr"
-          ? e.lines.map((l) => `[stderr] ${l}`)
-          : e.stream === "agent"
-            ? e.lines.map((l) => `[agent] ${l}`)
-            : e.lines;
+      const now = new Date().toISOString();
+      const lines = e.lines.map((l, i) => storedLogLine(e.times?.[i] ?? now, e.stream, l));
       if (!processes.includes(e.process)) setProcesses((p) => (p.includes(e.process!) ? p : [...p, e.process!].sort()));
       if (logReady.current) sink.current?.append(e.process, lines);
       else early.current.push({ process: e.process, lines });

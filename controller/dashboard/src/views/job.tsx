@@ -51,7 +51,7 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
         evalWanted={job.evalWanted}
       />
       {attempt && <TelemetryCard {...telemetry} />}
-      <LogsCard jobId={jobId} attemptId={attemptId} sink={sink} processes={processes} />
+      <LogsCard jobId={jobId} attemptId={attemptId} sink={sink} processes={processes} onError={props.onError} />
     </section>
   );
 }
