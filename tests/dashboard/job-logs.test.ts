@@ -163,9 +163,14 @@ describe("job logs: times, per-node prefixes, whole downloads", () => {
     expect(await liveLine.locator(".proc").textContent()).toBe(`${memberId} agent`);
     await page.fill('[data-testid="log-search"]', "phase");
     await page.waitForFunction(() => document.querySelectorAll(".log-line").length === 4);
-    const shown = await page.locator(".log-line").allTextContents();
-    expect(shown).toContain(`18:00:00.000${leaderId} agentphase launch started`);
-    expect(shown).toContain(`18:00:00.001${memberId} agentphase launch started`);
+    // the stored tail and the live line merged by time
+    expect(await page.locator(".log-line").allTextContents()).toEqual([
+      `18:00:00.000${leaderId} agentphase launch started`,
+      `18:00:00.001${memberId} agentphase launch started`,
+      `18:00:30.000${leaderId} agentphase load started`,
+      `18:00:31.000${memberId} agentphase launch finished`,
+    ]);
+    await page.locator('[data-testid="log-view"]').scrollIntoViewIfNeeded();
     await screenshot(page, "job-logs-nodes");
     const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="log-download"]')]);
     const file = join(tmp, "dashboard.log");

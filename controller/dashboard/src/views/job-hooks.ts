@@ -3,7 +3,7 @@
  * the gang's live telemetry.
  */
 import type { AttemptRecord, JobDetail } from "@benchfleet/shared/browser";
-import { storedLogLine, summarizeTelemetry } from "@benchfleet/shared/browser";
+import { parseStoredLogLine, storedLogLine, summarizeTelemetry } from "@benchfleet/shared/browser";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { api, itemsOf } from "../api.js";
@@ -85,8 +85,14 @@ export function useAttemptLogs(
         `/jobs/${encodeURIComponent(jobId)}/logs?attempt=${encodeURIComponent(attemptId)}&tail=5000`,
       );
       setProcesses(d.processes);
+      // the tail comes process by process: shown merged by line time, as a download has them
+      const at = (l: { line: string }) => parseStoredLogLine(l.line).at ?? "";
+      const byTime = d.lines
+        .map((l, i) => ({ l, i, at: at(l) }))
+        .sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : x.i - y.i))
+        .map((x) => x.l);
       let run: { process: string; lines: string[] } | undefined;
-      for (const l of d.lines) {
+      for (const l of byTime) {
         if (!run || run.process !== l.process) {
           if (run) sink.current?.append(run.process, run.lines);
           run = { process: l.process, lines: [] };
