@@ -111,4 +111,37 @@ describe("changelog trigger", () => {
     });
     expect(sel.scenarioTypes).toEqual(["fixed-seq-len"]);
   });
+
+  it("all-evals selects its keys for evals at every eligible point, without throughput", () => {
+    const added = `- config-keys: [gptoss-fp4-h100-vllm]\n  description: ["x"]\n  pr-link: l\n  all-evals: true\n`;
+    const sel = selectFromChangelog({
+      file: "c.yaml",
+      headText: OLD + added,
+      diff: parseUnifiedDiff(appendDiff(OLD, added)),
+      configKeys: KEYS,
+    });
+    expect(sel).toMatchObject({
+      keys: ["gptoss-fp4-h100-vllm"],
+      evalsOnlyKeys: ["gptoss-fp4-h100-vllm"],
+      allEvalsKeys: ["gptoss-fp4-h100-vllm"],
+      appendOnly: false,
+    });
+  });
+
+  it("a pr-link-only correction of an old entry selects nothing and is no error", () => {
+    const head = OLD.replace("https://example/1", "https://example/11");
+    const diff = "@@ -5 +5 @@\n-  pr-link: https://example/1\n+  pr-link: https://example/11\n";
+    const sel = selectFromChangelog({ file: "c.yaml", headText: head, diff: parseUnifiedDiff(diff), configKeys: KEYS });
+    expect(sel.keys).toEqual([]);
+    // any other change to the entry is still one
+    const other = "@@ -2 +2 @@\n-    - dsr1-fp8-h200-sglang\n+    - dsr1-fp4-b200-sglang\n";
+    expect(() =>
+      selectFromChangelog({
+        file: "c.yaml",
+        headText: OLD.replace("dsr1-fp8-h200-sglang", "dsr1-fp4-b200-sglang"),
+        diff: parseUnifiedDiff(other),
+        configKeys: KEYS,
+      }),
+    ).toThrow(/deleted or modified line/);
+  });
 });

@@ -23,7 +23,12 @@ export const ChangelogEntry = z
       .min(1)
       .optional(),
   })
-  .strict();
+  .strict()
+  // the reference: an append-only entry is a throughput delta, never an eval request
+  .refine((e) => !e["append-only"] || !(e["evals-only"] || e["all-evals"] || e["eval-min-prefill-ep"] !== undefined), {
+    message: "append-only cannot be combined with evals-only, all-evals or eval-min-prefill-ep",
+    path: ["append-only"],
+  });
 export type ChangelogEntry = z.infer<typeof ChangelogEntry>;
 
 export interface DiffLines {
@@ -65,6 +70,10 @@ export interface ChangelogSelection {
   keys: string[];
   /** keys selected only for evals */
   evalsOnlyKeys: string[];
+  /** keys of `all-evals` entries: every eligible point evaluates (their throughput is not run) */
+  allEvalsKeys: string[];
+  /** the entries are `append-only`: only the points added since the base revision run, no evals */
+  appendOnly: boolean;
   scenarioTypes?: Array<"fixed-seq-len" | "agentic-coding">;
 }
 
@@ -78,8 +87,15 @@ export function selectFromChangelog(args: {
 }): ChangelogSelection {
   const { file, headText, diff } = args;
   const problems: ConfigProblem[] = [];
+  const headLines = headText.split("\n");
+  // the reference's validator accepts corrections of an old entry's pr-link line (an XXX
+  // placeholder replaced by the PR's link): such an entry is not selected again
+  const deletedLinks = diff.deleted.filter((d) => PR_LINK_LINE.test(d.text)).length;
+  const addedLinks = [...diff.added].filter((ln) => PR_LINK_LINE.test(headLines[ln - 1] ?? "")).length;
+  const linkCorrections = deletedLinks > 0 && deletedLinks === addedLinks;
   for (const d of diff.deleted) {
     if (d.text.trim() === "") continue; // whitespace-only deletions are allowed (reference #623)
+    if (linkCorrections && PR_LINK_LINE.test(d.text)) continue;
     problems.push({
       file: args.baseLabel ?? file,
       line: d.line,
@@ -110,6 +126,7 @@ export function selectFromChangelog(args: {
     }
     if (addedCount === 0) return;
     const lineOfItem = start;
+    if (linkCorrections && addedCount < total && onlyLinkLinesAdded(headLines, start, end, diff.added)) return;
     // an entry of which only some lines were added was modified (a deletion is reported above)
     if (addedCount < total && !entryLinesAllAddedExceptBlank(headText, start, end, diff.added)) {
       problems.push({
@@ -140,18 +157,47 @@ export function selectFromChangelog(args: {
     }
     entries.push({ entry: res.data, line: lineOfItem, keys: matched });
   });
+  // the reference: an append-only sweep is a delta against the base revision, so it runs alone
+  const appendOnly = entries.filter((e) => e.entry["append-only"]);
+  if (appendOnly.length && appendOnly.length < entries.length) {
+    for (const e of appendOnly)
+      problems.push({
+        file,
+        line: e.line,
+        col: 1,
+        path: "",
+        message: "append-only entries cannot share a sweep with regular changelog entries",
+      });
+  }
   if (problems.length) throw new ConfigError(problems);
   const throughput = new Set<string>();
   const evalsOnly = new Set<string>();
-  for (const e of entries) for (const k of e.keys) (e.entry["evals-only"] ? evalsOnly : throughput).add(k);
+  const allEvals = new Set<string>();
+  for (const e of entries) {
+    // the reference suppresses the throughput of an all-evals entry as of an evals-only one
+    const noThroughput = e.entry["evals-only"] || e.entry["all-evals"];
+    for (const k of e.keys) {
+      (noThroughput ? evalsOnly : throughput).add(k);
+      if (e.entry["all-evals"]) allEvals.add(k);
+    }
+  }
   for (const k of throughput) evalsOnly.delete(k);
   const types = new Set(entries.flatMap((e) => e.entry["scenario-type"] ?? ["fixed-seq-len", "agentic-coding"]));
   return {
     entries,
     keys: [...throughput, ...evalsOnly],
     evalsOnlyKeys: [...evalsOnly],
+    allEvalsKeys: [...allEvals],
+    appendOnly: appendOnly.length > 0,
     ...(types.size < 2 ? { scenarioTypes: [...types] as Array<"fixed-seq-len" | "agentic-coding"> } : {}),
   };
+}
+
+const PR_LINK_LINE = /^\s*pr-link:/;
+
+function onlyLinkLinesAdded(lines: string[], start: number, end: number, added: Set<number>): boolean {
+  for (let ln = start; ln <= end; ln++) if (added.has(ln) && !PR_LINK_LINE.test(lines[ln - 1] ?? "")) return false;
+  return true;
 }
 
 function entryLinesAllAddedExceptBlank(text: string, start: number, end: number, added: Set<number>): boolean {

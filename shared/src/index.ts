@@ -2,6 +2,7 @@ export * from "./agentic-plan.js";
 export * from "./agentic-result.js";
 export * from "./analytics/index.js";
 export * from "./api-records.js";
+export * from "./append-only.js";
 export * from "./backoff.js";
 export * from "./changelog.js";
 export * from "./cli-error.js";

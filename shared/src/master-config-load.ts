@@ -5,7 +5,7 @@
 
 import type { z } from "zod";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
-import { MasterConfigEntry, RunnersFile } from "./master-config.js";
+import { MasterConfigEntry, PreTransferMasterConfigEntry, RunnersFile } from "./master-config.js";
 import { loadYaml, parseYamlSource, type YamlSource, zodProblems } from "./yaml-source.js";
 
 export interface TextFile {
@@ -42,10 +42,22 @@ export function masterConfigKeys(files: TextFile[]): string[] {
   return load(files, { only: new Set() }).keys;
 }
 
-function load(files: TextFile[], opts: LoadOptions): { entries: LoadedConfigs; keys: string[] } {
+/** Every entry of the files as written (YAML, key syntax and duplicates checked; not validated). */
+export function rawMasterEntries(files: TextFile[]): Map<string, unknown> {
+  return load(files, { only: new Set() }).raw;
+}
+
+function load(
+  files: TextFile[],
+  opts: LoadOptions,
+): { entries: LoadedConfigs; keys: string[]; raw: Map<string, unknown> } {
   const out: LoadedConfigs = new Map();
+  const rawByKey = new Map<string, unknown>();
   const seen = new Map<string, { file: string; src: YamlSource }>();
   const problems: ConfigProblem[] = [];
+  const schema = files.some((f) => f.text.includes("kv-p2p-transfer"))
+    ? MasterConfigEntry
+    : PreTransferMasterConfigEntry;
   for (const { file, text } of files) {
     let src: YamlSource;
     try {
@@ -81,17 +93,39 @@ function load(files: TextFile[], opts: LoadOptions): { entries: LoadedConfigs; k
         continue;
       }
       seen.set(key, { file, src });
+      rawByKey.set(key, value);
       if (opts.only && !opts.only.has(key)) continue;
-      const res = MasterConfigEntry.safeParse(value);
+      const historic = historicForm(value);
+      const res = schema.safeParse(historic);
       if (!res.success) {
-        problems.push(...zodProblems(src, res.error.issues, [key]));
+        // a converted entry's problems are located at what its file says
+        const issues =
+          historic === value
+            ? res.error.issues
+            : res.error.issues.map((i) =>
+                i.path[0] === "scenarios" && i.path[1] === "fixed-seq-len"
+                  ? { ...i, path: ["seq-len-configs", ...i.path.slice(2)] }
+                  : i,
+              );
+        problems.push(...zodProblems(src, issues, [key]));
         continue;
       }
       out.set(key, { key, entry: res.data, file, src });
     }
   }
   if (problems.length) throw new ConfigError(problems);
-  return { entries: out, keys: [...seen.keys()] };
+  return { entries: out, keys: [...seen.keys()], raw: rawByKey };
+}
+
+/**
+ * An entry in the reference's form before scenario types (before its PR 1201): `seq-len-configs`
+ * is today's `scenarios: { fixed-seq-len }`, so a historic commit plans.
+ */
+function historicForm(value: unknown): unknown {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+  const { "seq-len-configs": seqLen, ...rest } = value as Record<string, unknown>;
+  if (seqLen === undefined || "scenarios" in rest) return value;
+  return { ...rest, scenarios: { "fixed-seq-len": seqLen } };
 }
 
 export function loadRunnersFile(f: TextFile): RunnersFile {

@@ -96,9 +96,21 @@ describe("master config: bad input is located (file:line:col, key path, expectat
         prefill: { num-worker: 1, tp: 8, ep: 1, dp-attn: false }
         decode: { num-worker: 1, tp: 8, ep: 1, dp-attn: false }
 `;
-    expect(problemsOf(text)).toEqual([
+    // files that name the field somewhere are of its era: a disaggregated entry must name it
+    const other = [
+      {
+        file: "other.yaml",
+        text: GOOD.replace("a:", "b:").replace(
+          "  multinode: false\n",
+          "  multinode: false\n# kv-p2p-transfer in use\n",
+        ),
+      },
+    ];
+    expect(problemsOf(text, "cfg.yaml", other)).toEqual([
       expect.stringMatching(/^cfg\.yaml:9:11: d\.disagg: disagg: true requires kv-p2p-transfer/),
     ]);
+    // files that never name it predate it (the reference's PR 2096): the recipe's default transfer
+    expect(problemsOf(text)).toEqual([]);
     expect(
       problemsOf(text.replace("      - conc-list: [1]\n", "      - conc-list: [1]\n        kv-p2p-transfer: nixl\n")),
     ).toEqual([]);
@@ -147,5 +159,25 @@ describe("loadMasterConfigs with a selection (changelog replay)", () => {
   it("duplicate keys are errors even among unselected entries", () => {
     const dup = [...files, { file: "n.yaml", text: GOOD.replace("a:", "old:") }];
     expect(() => masterConfigKeys(dup)).toThrow(/n\.yaml:1:1: old: duplicate config key/);
+  });
+});
+
+describe("master configs of historic lab commits", () => {
+  const OLD_FORM = GOOD.replace("  scenarios:\n    fixed-seq-len:\n    - isl", "  seq-len-configs:\n  - isl").replace(
+    "      osl: 1024\n      search-space:\n      - {",
+    "    osl: 1024\n    search-space:\n    - {",
+  );
+
+  it("reads seq-len-configs (the form before scenario types) as the fixed-seq-len scenario", () => {
+    const loaded = loadMasterConfigs([{ file: "m.yaml", text: OLD_FORM }]);
+    const e = loaded.get("a")!.entry;
+    expect(e.scenarios["fixed-seq-len"]![0]).toMatchObject({ isl: 1024, osl: 1024 });
+    expect(e.scenarios["fixed-seq-len"]![0]!["search-space"]).toHaveLength(1);
+  });
+
+  it("locates a problem inside seq-len-configs where the file has it", () => {
+    expect(problemsOf(OLD_FORM.replace("tp: 8", "tp: 0"))).toEqual([
+      expect.stringMatching(/^cfg\.yaml:13:13: a\.seq-len-configs\[0\]\.search-space\[0\]\.tp: /),
+    ]);
   });
 });

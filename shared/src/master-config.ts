@@ -310,8 +310,12 @@ export const MultiNodeEntry = z
 
 type AnyEntry = z.infer<typeof SingleNodeEntry> | z.infer<typeof MultiNodeEntry>;
 
-/** router / kv-p2p-transfer at the top level or in search-space entries, never both (the reference's rule). */
-function componentScopeRule(v: AnyEntry, ctx: z.RefinementCtx) {
+/**
+ * router / kv-p2p-transfer at the top level or in search-space entries, never both (the reference's
+ * rule); a disaggregated entry names its transfer unless `transferRequired` is off (files that
+ * predate the field).
+ */
+const componentScopeRule = (transferRequired: boolean) => (v: AnyEntry, ctx: z.RefinementCtx) => {
   const entries: Array<{ path: (string | number)[]; e: Record<string, unknown> }> = [];
   (v.scenarios["fixed-seq-len"] ?? []).forEach((sc, i) =>
     sc["search-space"].forEach((e, j) =>
@@ -343,7 +347,7 @@ function componentScopeRule(v: AnyEntry, ctx: z.RefinementCtx) {
         path: [...inner.path, "kv-p2p-transfer"],
       });
   }
-  if (v.disagg && top["kv-p2p-transfer"] === undefined) {
+  if (transferRequired && v.disagg && top["kv-p2p-transfer"] === undefined) {
     const missing = entries.find(({ e }) => e["kv-p2p-transfer"] === undefined);
     if (!entries.length || missing) {
       ctx.addIssue({
@@ -360,15 +364,24 @@ function componentScopeRule(v: AnyEntry, ctx: z.RefinementCtx) {
       path: ["runner"],
     });
   }
-}
+};
 
-export const MasterConfigEntry = z
-  .discriminatedUnion("multinode", [SingleNodeEntry, MultiNodeEntry], {
-    error: (iss) => (iss.code === "invalid_union" ? "multinode is required: true or false" : undefined),
-  })
-  .superRefine(componentScopeRule)
-  .superRefine(customServerRule);
+const masterConfigEntry = (transferRequired: boolean) =>
+  z
+    .discriminatedUnion("multinode", [SingleNodeEntry, MultiNodeEntry], {
+      error: (iss) => (iss.code === "invalid_union" ? "multinode is required: true or false" : undefined),
+    })
+    .superRefine(componentScopeRule(transferRequired))
+    .superRefine(customServerRule);
+
+export const MasterConfigEntry = masterConfigEntry(true);
 export type MasterConfigEntry = z.infer<typeof MasterConfigEntry>;
+/**
+ * An entry of master configs that predate `kv-p2p-transfer` (no entry of theirs names it; the
+ * reference added the field and backfilled every disaggregated entry at once, PR 2096): a
+ * disaggregated entry without it launches with its recipe's default transfer.
+ */
+export const PreTransferMasterConfigEntry = masterConfigEntry(false);
 export type SingleNodeEntry = z.infer<typeof SingleNodeEntry>;
 export type MultiNodeEntry = z.infer<typeof MultiNodeEntry>;
 

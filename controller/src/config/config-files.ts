@@ -8,6 +8,8 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { srtRecipeSource, srtSlurmDirsFromEnv } from "@benchfleet/recipes";
 import {
+  appendOnlyDelta,
+  appendOnlyScopeProblems,
   buildPlan,
   type ChangelogSelection,
   CliError,
@@ -18,14 +20,17 @@ import {
   loadYaml,
   masterConfigKeys,
   type Plan,
+  type PlanOptions,
   parseUnifiedDiff,
   type RunnersFile,
+  rawMasterEntries,
   type ScenarioType,
   SkuCatalog,
   type SkuName,
   type SrtRecipeSource,
   selectFromChangelog,
   type TextFile,
+  withDeployments,
 } from "@benchfleet/shared";
 import { storeRecipeSettings } from "./recipe-settings.js";
 
@@ -85,6 +90,36 @@ export function readRunners(path?: string): RunnersFile | undefined {
   return path ? loadRunnersFile(readText(path)) : undefined;
 }
 
+function runGit(gitArgs: string[], cwd: string): string {
+  try {
+    return execFileSync("git", gitArgs, {
+      cwd,
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new CliError(`git ${gitArgs.join(" ")} failed: ${(err.stderr ?? err.message).trim().split("\n")[0]}`, 2);
+  }
+}
+
+/**
+ * The master config files `paths` as they were at `rev` of the git repository holding each; a file
+ * that did not exist then is left out.
+ */
+function masterConfigsAt(rev: string, paths: string[]): TextFile[] {
+  const out: TextFile[] = [];
+  for (const p of paths) {
+    const abs = resolve(p);
+    const top = runGit(["rev-parse", "--show-toplevel"], dirname(abs)).trim();
+    const rel = relative(top, abs);
+    if (!runGit(["ls-tree", "--name-only", rev, "--", rel], top).trim()) continue;
+    out.push({ file: `${rev}:${rel}`, text: runGit(["show", `${rev}:${rel}`], top) });
+  }
+  return out;
+}
+
 /** `git diff base head -- changelog` → the added entries, validated and expanded. */
 export function readChangelogSelection(args: {
   changelog: string;
@@ -96,19 +131,7 @@ export function readChangelogSelection(args: {
   if (!args.head && !statSync(file, { throwIfNoEntry: false })?.isFile())
     throw new CliError(`changelog not found: ${args.changelog}`, 2);
   const cwd = dirname(file);
-  const git = (gitArgs: string[], at = cwd) => {
-    try {
-      return execFileSync("git", gitArgs, {
-        cwd: at,
-        encoding: "utf8",
-        maxBuffer: 256 * 1024 * 1024,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-    } catch (e) {
-      const err = e as { stderr?: string; message: string };
-      throw new CliError(`git ${gitArgs.join(" ")} failed: ${(err.stderr ?? err.message).trim().split("\n")[0]}`, 2);
-    }
-  };
+  const git = (gitArgs: string[], at = cwd) => runGit(gitArgs, at);
   const top = git(["rev-parse", "--show-toplevel"]).trim();
   const relPath = relative(top, file);
   // git diff ignores an untracked file: all its entries would silently count as none
@@ -161,6 +184,7 @@ export function planFromFiles(req: PlanRequest): Plan {
       throw new CliError(`unknown SKU "${s}" in --sku (known: ${Object.keys(catalog).join(", ")})`, 2);
   }
   let keys = req.keys;
+  let changelog: ChangelogSelection | undefined;
   let evalsOnlyKeys: Set<string> | undefined;
   let scenarioTypes: Set<"fixed-seq-len" | "agentic-coding"> | undefined;
   if (req.changelog) {
@@ -174,6 +198,7 @@ export function planFromFiles(req: PlanRequest): Plan {
     if (keys) {
       throw new CliError("give either --keys or --changelog, not both", 2);
     }
+    changelog = sel;
     keys = sel.keys;
     evalsOnlyKeys = new Set(sel.evalsOnlyKeys);
     if (sel.scenarioTypes) scenarioTypes = new Set(sel.scenarioTypes);
@@ -199,7 +224,7 @@ export function planFromFiles(req: PlanRequest): Plan {
     const only = new Set(req.scenarios);
     scenarioTypes = new Set([...(scenarioTypes ?? only)].filter((t) => only.has(t)));
   }
-  const plan = buildPlan(configs ?? readMasterConfigs(req.config), {
+  const opts: PlanOptions = {
     catalog,
     runners,
     ...(srtRecipes ? { srtRecipes } : {}),
@@ -209,8 +234,38 @@ export function planFromFiles(req: PlanRequest): Plan {
       ...(evalsOnlyKeys ? { evalsOnlyKeys } : {}),
       ...(scenarioTypes ? { scenarioTypes } : {}),
     },
-  });
+  };
+  let plan = buildPlan(configs ?? readMasterConfigs(req.config), opts);
+  if (changelog?.appendOnly) plan = appendOnlyPlan(plan, changelog, req, opts);
   return storeRecipeSettings(plan, req.recipes, req.lab);
+}
+
+/**
+ * An append-only changelog's plan: `head` (the plan of the selection at head) reduced to the points
+ * the base revision's configs lack (append-only.ts); what breaks the rules is a config error at the
+ * changelog's entries.
+ */
+function appendOnlyPlan(head: Plan, sel: ChangelogSelection, req: PlanRequest, opts: PlanOptions): Plan {
+  const files = masterConfigFiles(req.config);
+  const baseFiles = masterConfigsAt(req.base!, files);
+  const selected = new Map<string, Set<ScenarioType>>();
+  for (const { entry, keys } of sel.entries)
+    for (const k of keys)
+      for (const t of entry["scenario-type"] ?? ["fixed-seq-len", "agentic-coding"])
+        selected.set(k, (selected.get(k) ?? new Set()).add(t));
+  let problems = appendOnlyScopeProblems(
+    rawMasterEntries(baseFiles),
+    rawMasterEntries(files.map((p) => readText(resolve(p)))),
+    selected,
+  );
+  if (!problems.length) {
+    const base = buildPlan(loadMasterConfigs(baseFiles, { only: new Set(selected.keys()) }), opts);
+    const delta = appendOnlyDelta(base.deployments, head.deployments);
+    if ("deployments" in delta) return withDeployments(head, delta.deployments);
+    problems = delta.problems;
+  }
+  const file = displayPath(resolve(req.changelog!));
+  throw new ConfigError(problems.map((message) => ({ file, line: sel.entries[0]!.line, col: 1, path: "", message })));
 }
 
 /** The recipe source over `dirs` (or BENCHFLEET_SRT_SLURM); none when neither names a directory. */
