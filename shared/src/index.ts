@@ -34,6 +34,7 @@ export * from "./recipe-settings.js";
 export * from "./results.js";
 export * from "./rng.js";
 export * from "./skus.js";
+export * from "./srt-dep-pool.js";
 export * from "./srt-recipe-source.js";
 export * from "./telemetry-summary.js";
 export * from "./unlaunchable.js";

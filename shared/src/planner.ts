@@ -20,7 +20,8 @@ import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPo
 import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import { estimateDeployment } from "./plan-estimate.js";
 import { type SkuCatalog, type SkuName, skuFromLabel } from "./skus.js";
-import { rowSrtRecipe, type SrtBenchmark, type SrtRecipeSource } from "./srt-recipe-source.js";
+import { srtDepPool } from "./srt-dep-pool.js";
+import { rowConfigFile, rowSrtRecipe, type SrtBenchmark, type SrtRecipeSource } from "./srt-recipe-source.js";
 import { expandPatterns } from "./wildcard.js";
 
 export const DEFAULT_PRIORITY = 100;
@@ -376,8 +377,10 @@ function* expandEntry(
         concs = expandConcurrency(s);
       } else {
         const m = raw as MultiNodeSearchEntry;
-        const prefill = pool(m.prefill, runner.gpusPerNode);
-        const decode = pool(m.decode, runner.gpusPerNode);
+        // a row launched from its srt-slurm recipe: a DEP pool's worker is srtctl's data-parallel group
+        const widen = (p: PoolSpec) => (srtRecipes && rowConfigFile(m).length ? srtDepPool(p, runner.gpusPerNode) : p);
+        const prefill = widen(pool(m.prefill, runner.gpusPerNode));
+        const decode = widen(pool(m.decode, runner.gpusPerNode));
         const router = m.router ?? e.router;
         const kv = m["kv-p2p-transfer"] ?? (e.multinode ? e["kv-p2p-transfer"] : undefined);
         const rowPath = [le.key, "scenarios", sc.scenario, sc.index, "search-space", row];

@@ -6,7 +6,7 @@
  * (srt-benchmark.ts) and its launch built on its own, so one row's problem does not hide the others'.
  */
 import type { Deployment, SrtRecipeRef, SrtRecipeSource } from "@benchfleet/shared";
-import { formatProblem, RecipeError } from "@benchfleet/shared";
+import { formatProblem, RecipeError, srtDepDeployment } from "@benchfleet/shared";
 import { findUnlaunchable } from "../launchable.js";
 import { srtInfraNodes } from "./infra-nodes.js";
 import { srtBenchmark } from "./srt-benchmark.js";
@@ -29,8 +29,10 @@ export function configFileOf(d: Deployment): string | undefined {
 
 export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtRecipeSource): CensusEntry[] {
   const out: CensusEntry[] = [];
-  for (const d of deployments) {
-    if (!d.multinode) continue;
+  for (const planned of deployments) {
+    if (!planned.multinode) continue;
+    // as the planner reads a row launched from its recipe
+    const d = srtDepDeployment(planned);
     const configFile = configFileOf(d);
     const base = { configKey: d.configKey, fingerprint: d.fingerprint };
     if (!configFile) {
