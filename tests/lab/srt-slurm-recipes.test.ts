@@ -3,7 +3,8 @@
  * of InferenceX's master configs either builds its launch plan from the srt-slurm recipe its row
  * names, or is refused with a reason. BENCHFLEET_LAB_CHECKOUTS is a directory holding `InferenceX`
  * (SemiAnalysisAI/InferenceX) and `srt-slurm` (NVIDIA/srt-slurm) checkouts; the recipes are looked
- * up as the lab's runners do: srt-slurm's tree, then InferenceX's own, then its overlay of recipes.
+ * up as the lab's runners do: srt-slurm's tree, then InferenceX's own, then its overlay of recipes; a
+ * recipe not on srt-slurm main from the branch the runners pin (DIR@REF).
  * The census is printed; docs/srt-slurm.md records it.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { describe, expect, it } from "vitest";
 
 const LAB = process.env.BENCHFLEET_LAB_CHECKOUTS;
 const IX = LAB ? join(LAB, "InferenceX") : "";
+const PINNED_REF = "origin/sa-submission-q2-2026";
 
 describe.skipIf(!LAB || !existsSync(join(IX, "configs")))("srt-slurm recipes of the lab's master configs", () => {
   it("builds every multi-node deployment from its recipe or names why not", () => {
@@ -32,7 +34,24 @@ describe.skipIf(!LAB || !existsSync(join(IX, "configs")))("srt-slurm recipes of 
       IX,
       join(IX, "benchmarks", "multi_node", "srt-slurm-recipes"),
     ]);
-    const census = srtRecipeCensus(plan.deployments, source);
+    const main = srtRecipeCensus(plan.deployments, source);
+    // a recipe not on srt-slurm main is read from the ref the row's runner pins: for the rows of
+    // today's configs, sa-submission-q2-2026 (launch_gb300-nv.sh's dynamo-trt + dsv4 branch), as
+    // DIR@REF
+    const pinned = srtRecipeSource([
+      `${join(LAB!, "srt-slurm")}@${PINNED_REF}`,
+      IX,
+      join(IX, "benchmarks", "multi_node", "srt-slurm-recipes"),
+    ]);
+    const notOnMain = new Set(main.filter((c) => c.reason?.includes("not found")).map((c) => c.fingerprint));
+    const again = new Map(
+      srtRecipeCensus(
+        plan.deployments.filter((d) => notOnMain.has(d.fingerprint)),
+        pinned,
+      ).map((c) => [c.fingerprint, c]),
+    );
+    const census = main.map((c) => again.get(c.fingerprint) ?? c);
+    const fromPin = [...again.values()].filter((c) => !c.reason).length;
     const built = census.filter((c) => !c.reason);
     const kinds = new Map<string, number>();
     for (const c of census) if (c.reason) kinds.set(reasonKind(c.reason), (kinds.get(reasonKind(c.reason)) ?? 0) + 1);
@@ -40,7 +59,7 @@ describe.skipIf(!LAB || !existsSync(join(IX, "configs")))("srt-slurm recipes of 
     if (process.env.BENCHFLEET_CENSUS_DUMP)
       for (const c of census) process.stdout.write(`${c.configKey}\t${c.configFile}\t${c.reason ?? "BUILDS"}\n`);
     process.stdout.write(
-      `srt-slurm census: ${built.length} of ${census.length} multi-node deployments build\n${lines.join("\n")}\n`,
+      `srt-slurm census: ${built.length} of ${census.length} multi-node deployments build (${fromPin} of ${notOnMain.size} not on main from ${PINNED_REF})\n${lines.join("\n")}\n`,
     );
     expect(census.length).toBe(plan.totals.multiNodeDeployments);
     // a refusal is a reason, never an internal error

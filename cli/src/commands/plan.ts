@@ -31,7 +31,7 @@ export function register(program: Command): void {
     )
     .option(
       "--srt-slurm <dir>",
-      "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
+      "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE, or DIR@REF: a git ref of the checkout DIR (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
       collectDirs,
     )
     .option(

@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .option("--sku-catalog <file>", "SKU catalog (default configs/skus.yaml)")
     .option(
       "--srt-slurm <dir>",
-      "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
+      "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE, or DIR@REF: a git ref of the checkout DIR (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
       collectDirs,
     )
     .option("--json", "print the plans as JSON")

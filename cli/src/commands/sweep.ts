@@ -41,7 +41,7 @@ export function register(program: Command): void {
       .option("--head <rev>", "git revision of the changelog (default: working tree)")
       .option(
         "--srt-slurm <dir>",
-        "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
+        "srt-slurm checkout or recipes overlay for rows' CONFIG_FILE, or DIR@REF: a git ref of the checkout DIR (repeatable; later overlay earlier; default BENCHFLEET_SRT_SLURM)",
         collectDirs,
       )
       .option("--lab <dir>", "InferenceX checkout for script-mode rows (default BENCHFLEET_LAB_DIR)")

@@ -3,16 +3,15 @@
  * /configs in every container): its `setup_script`, which srtctl runs from /configs or
  * /configs/patches before each worker (cli/mixins/worker_stage.py _build_worker_preamble), and
  * every `/configs/...` path its engine configs and environments name (e.g. a DeepEP config). They
- * are found at plan time among the --srt-slurm directories (last first, as recipes are) and stored
+ * are found at plan time among the --srt-slurm entries (last first, as recipes are) and stored
  * with the deployment, so a retry runs the same files. A path without a file extension that no
  * directory holds as a file (e.g. `/configs/deepgemm-cache`, a JIT cache the engine writes) is a
  * directory: the launch mounts a directory of the node there (see srt-launch.ts).
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { RecipeError, type SrtRecipeRef, type SrtRow } from "@benchfleet/shared";
 import { readSrtRecipe } from "./read-srt-recipe.js";
 import type { SrtRecipe } from "./srt-recipe.js";
+import type { SrtTree } from "./srt-tree.js";
 
 /** the cache of hash-pinned dynamo builds lives under /configs too; it is not a recipe file */
 const NOT_FILES = /^dynamo-wheels(\/|$)/;
@@ -37,24 +36,21 @@ export function configPaths(r: SrtRecipe): string[] {
   return [...out];
 }
 
-/** Where a configs file is looked for: each directory's configs/, the last directory first. */
-function candidates(dirs: string[], rel: string): string[] {
-  return [...dirs].reverse().map((d) => join(d, "configs", rel));
-}
-
-function find(dirs: string[], rels: string[]): { path: string; text: string } | { searched: string[] } {
+/** A configs file is looked for in each entry's configs/, the last entry first. */
+function find(trees: SrtTree[], rels: string[]): { path: string; text: string } | { searched: string[] } {
   const searched: string[] = [];
   for (const rel of rels) {
-    for (const file of candidates(dirs, rel)) {
-      searched.push(file);
-      if (existsSync(file) && statSync(file).isFile()) return { path: rel, text: readFileSync(file, "utf8") };
+    for (const tree of [...trees].reverse()) {
+      const text = tree.read(`configs/${rel}`);
+      if (text !== undefined) return { path: rel, text };
+      searched.push(tree.where(`configs/${rel}`));
     }
   }
   return { searched };
 }
 
 export function srtRecipeConfigs(
-  dirs: string[],
+  trees: SrtTree[],
 ): (ref: SrtRecipeRef, row: SrtRow) => NonNullable<SrtRecipeRef["configs"]> | { error: string } {
   return (ref, row) => {
     let recipe: SrtRecipe;
@@ -72,7 +68,7 @@ export function srtRecipeConfigs(
     }
     for (const rel of configPaths(recipe)) wanted.push({ what: `/configs/${rel}`, rels: [rel] });
     for (const w of wanted) {
-      const hit = find(dirs, w.rels);
+      const hit = find(trees, w.rels);
       if ("searched" in hit && w.what.startsWith("/configs/") && isDirectoryPath(w.rels[0]!)) continue;
       if ("searched" in hit)
         return { error: `${ref.path}: ${w.what} (srt-slurm configs/) not found; searched ${hit.searched.join(", ")}` };

@@ -1,48 +1,45 @@
 /**
  * Where srt-slurm recipes are: `--srt-slurm DIR` (repeatable) or BENCHFLEET_SRT_SLURM
- * (directories joined by `:`). Later directories overlay earlier ones, as the lab's runners copy
- * InferenceX's benchmarks/multi_node/srt-slurm-recipes/ over the srt-slurm clone's recipes/: a
- * row's `CONFIG_FILE=recipes/a/b.yaml` is looked up, last directory first, as DIR/recipes/a/b.yaml
- * and DIR/a/b.yaml (a directory given is either an srt-slurm checkout or an overlay of its recipes/).
+ * (entries joined by `:`); an entry `DIR@REF` is the tree of a git ref of the checkout DIR
+ * (srt-tree.ts). Later entries overlay earlier ones, as the lab's runners copy InferenceX's
+ * benchmarks/multi_node/srt-slurm-recipes/ over the srt-slurm clone's recipes/: a row's
+ * `CONFIG_FILE=recipes/a/b.yaml` is looked up, last entry first, as recipes/a/b.yaml and a/b.yaml
+ * of each (an entry is either an srt-slurm checkout or an overlay of its recipes/).
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
 import type { SrtRecipeSource } from "@benchfleet/shared";
 import { srtInfraNodes } from "./infra-nodes.js";
 import { srtRecipeConfigs } from "./recipe-configs.js";
 import { srtBenchmark } from "./srt-benchmark.js";
+import { openSrtTree, type SrtTree } from "./srt-tree.js";
 
 export const SRT_SLURM_ENV = "BENCHFLEET_SRT_SLURM";
 
-/** The directories of the environment variable, in order. */
+/** The entries of the environment variable, in order. */
 export function srtSlurmDirsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env[SRT_SLURM_ENV] ?? "").split(":").filter(Boolean);
 }
 
-/** Candidate paths of `configFile`, in lookup order (the last directory first). */
-export function candidatePaths(dirs: string[], configFile: string): string[] {
-  const out: string[] = [];
-  for (const dir of [...dirs].reverse()) {
-    out.push(join(dir, configFile));
-    if (configFile.startsWith("recipes/")) out.push(join(dir, configFile.slice("recipes/".length)));
-  }
-  return out;
+/** The paths inside one entry a CONFIG_FILE is looked up at, in order. */
+function candidateRels(configFile: string): string[] {
+  return configFile.startsWith("recipes/") ? [configFile, configFile.slice("recipes/".length)] : [configFile];
 }
 
-/** A recipe source over `dirs`; a directory that does not exist is an error now, not per row. */
-export function srtRecipeSource(dirs: string[]): SrtRecipeSource {
-  for (const dir of dirs) {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--srt-slurm ${dir}: no such directory`);
-  }
+/** A recipe source over the entries; a missing directory or unknown ref is an error now, not per row. */
+export function srtRecipeSource(entries: string[]): SrtRecipeSource {
+  const trees: SrtTree[] = entries.map(openSrtTree);
   const source: SrtRecipeSource = (configFile) => {
-    const searched = candidatePaths(dirs, configFile);
-    for (const path of searched) {
-      if (existsSync(path) && statSync(path).isFile()) return { path, text: readFileSync(path, "utf8") };
+    const searched: string[] = [];
+    for (const tree of [...trees].reverse()) {
+      for (const rel of candidateRels(configFile)) {
+        const text = tree.read(rel);
+        if (text !== undefined) return { path: tree.where(rel), text };
+        searched.push(tree.where(rel));
+      }
     }
     return { error: `recipe ${configFile} not found; searched ${searched.join(", ")}` };
   };
   source.infraNodes = srtInfraNodes;
-  source.configs = srtRecipeConfigs(dirs);
+  source.configs = srtRecipeConfigs(trees);
   source.benchmark = srtBenchmark;
   return source;
 }

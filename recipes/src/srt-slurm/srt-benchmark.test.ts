@@ -162,6 +162,14 @@ describe("a recipe whose benchmark disagrees with its row is a plan error at rec
     ]);
   });
 
+  it("a warm-up request rate that is not one; inf (what the load generator's unpaced warm-ups do) plans", () => {
+    const { file, plan: p } = plan("  type: sa-bench\n  warmup_req_rate: -3\n");
+    expect(problems(p)).toEqual([
+      `${file}:14:3: benchmark.warmup_req_rate: warmup_req_rate -3 is neither a positive number of requests/s nor "inf"`,
+    ]);
+    expect(plan('  type: sa-bench\n  warmup_req_rate: "inf"\n').plan().deployments[0]!.points).toHaveLength(2);
+  });
+
   it("a concurrency list that is not one", () => {
     const { file, plan: p } = plan('  type: sa-bench\n  concurrencies: "4xeight"\n');
     expect(problems(p)).toEqual([

@@ -14,7 +14,9 @@
  *   own tokenizer, which is what they reproduce;
  * - `num_prompts_mult` (default 10) → prompts per unit of concurrency, `num_warmup_mult`
  *   (default 2) → warm-ups per unit of concurrency, `random_range_ratio` (default 0.8) → the
- *   drawn lengths' range.
+ *   drawn lengths' range;
+ * - `warmup_req_rate` (default 250/s): checked, not applied: the load generator sends its
+ *   warm-ups (which are not measured) unpaced, as `inf` says.
  *
  * A `manual` benchmark gives no settings: srtctl runs no client, benchfleet's defaults apply.
  */
@@ -54,6 +56,9 @@ export function srtBenchmark(
     );
   const rate = requestRate(b.req_rate);
   if (typeof rate === "object") at("req_rate", rate.error);
+  const warmupRate = b.warmup_req_rate == null ? undefined : requestRate(b.warmup_req_rate);
+  if (warmupRate && typeof warmupRate === "object")
+    at("warmup_req_rate", warmupRate.error.replace(/^req_rate/, "warmup_req_rate"));
   if (problems.length) return { problems };
   if (b.type !== "sa-bench") return { point: {} };
   return {

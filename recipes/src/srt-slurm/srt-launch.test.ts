@@ -10,7 +10,7 @@ import type { Deployment, LaunchPlan, ProcessSpec } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "../build-launch-plan.js";
 import { makeDeployment, makePlacement } from "../test-support/deployments.js";
-import { candidatePaths, srtRecipeSource } from "./recipe-dirs.js";
+import { srtRecipeSource } from "./recipe-dirs.js";
 
 const RECIPES = fileURLToPath(new URL("../../../configs/srt-slurm-recipes/", import.meta.url));
 const GOLDEN = fileURLToPath(new URL("../golden/srt-dynamo-sglang-gb200-1p1d.json", import.meta.url));
@@ -182,12 +182,10 @@ describe("reading srt-slurm recipes", () => {
   });
 
   it("looks a CONFIG_FILE up in the last directory first, with and without its recipes/ prefix", () => {
-    expect(candidatePaths(["/a", "/b"], "recipes/x/y.yaml")).toEqual([
-      "/b/recipes/x/y.yaml",
-      "/b/x/y.yaml",
-      "/a/recipes/x/y.yaml",
-      "/a/x/y.yaml",
-    ]);
+    const [a, b] = [RECIPES.replace(/\/$/, ""), `${RECIPES}dsr1-fp4`];
+    expect(srtRecipeSource([a, b])("recipes/x/y.yaml")).toEqual({
+      error: `recipe recipes/x/y.yaml not found; searched ${b}/recipes/x/y.yaml, ${b}/x/y.yaml, ${a}/recipes/x/y.yaml, ${a}/x/y.yaml`,
+    });
     const miss = srtRecipeSource([RECIPES])("recipes/none.yaml");
     expect(miss).toEqual({
       error: expect.stringMatching(/^recipe recipes\/none\.yaml not found; searched .*none\.yaml$/),

@@ -182,6 +182,8 @@ export const SrtRecipe = z
           ])
           .nullish(),
         req_rate: z.union([z.string(), z.number()]).default("inf"),
+        /** the warm-up's request rate (srt-slurm sa-submission-q2-2026; sa-bench's default 250) */
+        warmup_req_rate: z.union([z.string(), z.number()]).nullish(),
         use_chat_template: z.boolean().default(true),
         custom_tokenizer: z.string().nullish(),
         tokenizer_mode: z.string().nullish(),
