@@ -5,12 +5,13 @@ import { join } from "node:path";
 import type { AgentMessage, PhaseMsg } from "@benchfleet/shared";
 import { freePort } from "@benchfleet/shared";
 import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_GSM8K_DIR } from "./eval/gsm8k-dataset.js";
 import { AttemptExecutor, type ExecutorDeps } from "./executor.js";
 import { ProcessLauncher } from "./launchers/process.js";
 import { groupAlive } from "./launchers/process-group.js";
 import type { SpooledMessage } from "./spool.js";
 import { fixtureEngineArgv, makeAssignment, onePlan, processSpec } from "./test-support/assignment.js";
-import { loadgenPointRunner } from "./workloads.js";
+import { loadEvalRunner, loadgenPointRunner } from "./workloads.js";
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -103,6 +104,34 @@ describe("attempt executor", () => {
     expect(h.sent.some((m) => m.type === "log" && m.process === "worker-0")).toBe(true);
     const pid = ex.processes[0].pid as number;
     expect(groupAlive(pid)).toBe(false);
+  });
+
+  it("evaluates at each of the deployment's eval concurrencies against the same server", async () => {
+    const port = await freePort();
+    const gsm8k = join(DEFAULT_GSM8K_DIR, "test.jsonl");
+    const spec = processSpec({
+      name: "worker-0",
+      argv: fixtureEngineArgv(port, ["--gsm8k", gsm8k, "--gsm8k-accuracy", "1"]),
+      ports: { http: port },
+      health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }],
+    });
+    const h = harness(onePlan(spec, port), { runEval: await loadEvalRunner() });
+    const ex = new AttemptExecutor(
+      makeAssignment({ runEval: true }, { eval: true, evalLimit: 8, evalConc: 4, evalConcs: [2, 4] }),
+      h.deps,
+    );
+    const run = ex.run();
+    await waitUntil(() => h.sent.some((m) => m.type === "member-ready"));
+    ex.onGangReady({ type: "gang-ready", attemptId: "att-1", fencingToken: 1, members: [{ rank: 0, endpoints: {} }] });
+    expect(await run).toMatchObject({ status: "succeeded" });
+    const evals = h.reliable.filter((m) => m.type === "eval-result");
+    expect(
+      evals.map((m) => m.type === "eval-result" && { id: m.msgId, conc: m.result.concurrency, n: m.result.n }),
+    ).toEqual([
+      { id: "att-1.eval-c2", conc: 2, n: 8 },
+      { id: "att-1.eval-c4", conc: 4, n: 8 },
+    ]);
+    expect(h.phases()).toContain("eval:finished");
   });
 
   it("reports the load generator's progress inside each point, naming the point", async () => {

@@ -17,6 +17,7 @@ import {
   type EndpointRef,
   type EnergySummary,
   type EvalResult,
+  evalConcurrencies,
   type GangReadyMsg,
   type Health,
   type LaunchPlan,
@@ -759,35 +760,48 @@ export class AttemptExecutor {
     return sampler.energy(gpus, t0, t1, outputTokens, totalTokens);
   }
 
+  /**
+   * The accuracy eval at each of the deployment's eval concurrencies, in turn against the same
+   * server; every result is sent; the attempt fails when any is below its threshold.
+   */
   private async evaluate(
     signal: AbortSignal,
   ): Promise<Omit<AttemptOutcome, "phaseDurationsMs" | "pointsSent"> | undefined> {
     const a = this.assignment;
     const plan = this.plan as LaunchPlan;
     if (!this.deps.runEval) throw new PhaseError("no accuracy eval is available on this agent", false);
-    const result = await this.deps.runEval({
-      baseUrl: plan.endpoint.baseUrl,
-      model: plan.endpoint.model,
-      modelPrefix: a.deployment.modelPrefix,
-      api: plan.endpoint.api,
-      limit: a.deployment.evalLimit,
-      ...(a.deployment.evalConc !== undefined ? { concurrency: a.deployment.evalConc } : {}),
-      emulated: a.emulated,
-      signal,
-    });
-    this.deps.io.sendReliable({
-      type: "eval-result",
-      msgId: `${safeId(a.attemptId)}.eval`,
-      attemptId: a.attemptId,
-      fencingToken: a.fencingToken,
-      result,
-    });
-    if (!result.passed) {
+    const concs = evalConcurrencies(a.deployment);
+    const below: string[] = [];
+    for (const conc of concs ?? [undefined]) {
+      const result = await this.deps.runEval({
+        baseUrl: plan.endpoint.baseUrl,
+        model: plan.endpoint.model,
+        modelPrefix: a.deployment.modelPrefix,
+        api: plan.endpoint.api,
+        limit: a.deployment.evalLimit,
+        ...(conc !== undefined ? { concurrency: conc } : {}),
+        emulated: a.emulated,
+        signal,
+      });
+      this.deps.io.sendReliable({
+        type: "eval-result",
+        // one eval keeps the id it always had; several are told apart by their concurrency
+        msgId: concs && concs.length > 1 ? `${safeId(a.attemptId)}.eval-c${conc}` : `${safeId(a.attemptId)}.eval`,
+        attemptId: a.attemptId,
+        fencingToken: a.fencingToken,
+        result: conc !== undefined ? { ...result, concurrency: conc } : result,
+      });
+      if (!result.passed)
+        below.push(
+          `gsm8k ${result.strict.exactMatch.toFixed(3)} strict / ${result.flexible.exactMatch.toFixed(3)} flexible < ${result.threshold}${conc !== undefined ? ` at concurrency ${conc}` : ""}`,
+        );
+    }
+    if (below.length) {
       return {
         status: "failed",
         retryable: false,
         phase: "eval",
-        reason: `accuracy below threshold: gsm8k ${result.strict.exactMatch.toFixed(3)} strict / ${result.flexible.exactMatch.toFixed(3)} flexible < ${result.threshold}`,
+        reason: `accuracy below threshold: ${below.join("; ")}`,
       };
     }
     return undefined;

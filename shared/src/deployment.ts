@@ -200,6 +200,12 @@ export const Deployment = z
     evalLimit: z.number().int().positive().optional(),
     /** the concurrency the eval runs at, in this launch (eval-selection.ts); absent: the eval client's default */
     evalConc: z.number().int().positive().optional(),
+    /**
+     * every concurrency the eval runs at in this launch, ascending (the lab evaluates the highest
+     * and the median of a group, both in one launch when it holds both); `evalConc` is then the
+     * highest of them. Absent: `evalConc` alone (eval-selection.ts evalConcurrencies).
+     */
+    evalConcs: z.array(z.number().int().positive()).min(1).optional(),
     evalsOnly: z.boolean(),
     launchPerPoint: z.boolean(),
     promptsPerConc: z.number().int().positive(),

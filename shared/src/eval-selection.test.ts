@@ -1,6 +1,6 @@
 /** The default eval selection against the reference generator's mark_eval_entries rules. */
 import { describe, expect, it } from "vitest";
-import { selectEvals } from "./eval-selection.js";
+import { allEvalsChoice, evalConcurrencies, selectEvals } from "./eval-selection.js";
 
 const pts = (...c: number[]) => c.map((concurrency) => ({ concurrency, isl: 8192, osl: 1024 }));
 const single = (o: { tp?: number; concs: number[]; dpAttn?: boolean; isl?: number; framework?: string }) => ({
@@ -26,7 +26,8 @@ describe("selectEvals (mark_eval_entries)", () => {
       single({ tp: 8, concs: [4, 8, 16, 32, 64, 128] }),
       single({ tp: 2, concs: [4, 8, 16, 32] }),
     ]);
-    expect(out).toEqual([{ eval: true, evalConc: 64 }, { eval: true, evalConc: 128 }, { eval: false }]);
+    // tp8 holds both: it evaluates at both in its one launch, as the lab's two rows do
+    expect(out).toEqual([{ eval: true, evalConcs: [64] }, { eval: true, evalConcs: [64, 128] }, { eval: false }]);
   });
 
   it("only 8k/1k and concurrency >= 16; DP attention and framework make their own groups", () => {
@@ -36,13 +37,43 @@ describe("selectEvals (mark_eval_entries)", () => {
       single({ concs: [16, 32], dpAttn: true }),
       single({ concs: [16, 32], framework: "vllm" }),
     ]);
-    expect(out).toEqual([{ eval: false }, { eval: false }, { eval: true, evalConc: 32 }, { eval: true, evalConc: 32 }]);
+    // eligible 16, 32: the highest is 32 and the median (index 1) is 32
+    expect(out).toEqual([
+      { eval: false },
+      { eval: false },
+      { eval: true, evalConcs: [32] },
+      { eval: true, evalConcs: [32] },
+    ]);
   });
 
   it("multi node: each topology at its highest eligible concurrency; agentic rows never", () => {
     const mn = { ...single({ concs: [8, 16, 64] }), multinode: true };
     const low = { ...single({ concs: [4, 8] }), multinode: true };
     const agentic = { ...single({ concs: [16, 32] }), scenario: "agentic-coding" as const };
-    expect(selectEvals([mn, low, agentic])).toEqual([{ eval: true, evalConc: 64 }, { eval: false }, { eval: false }]);
+    expect(selectEvals([mn, low, agentic])).toEqual([
+      { eval: true, evalConcs: [64] },
+      { eval: false },
+      { eval: false },
+    ]);
+  });
+
+  it("a median apart from the highest: three eligible concurrencies evaluate at the middle and the top", () => {
+    expect(selectEvals([single({ concs: [4, 16, 32, 64] })])).toEqual([{ eval: true, evalConcs: [32, 64] }]);
+  });
+});
+
+describe("allEvalsChoice (mark_all_eval_entries)", () => {
+  it("every 8k/1k concurrency, below 16 too; other lengths and agentic rows none", () => {
+    expect(allEvalsChoice(single({ concs: [4, 8, 64] }))).toEqual({ eval: true, evalConcs: [4, 8, 64] });
+    expect(allEvalsChoice(single({ concs: [4, 8], isl: 1024 }))).toEqual({ eval: false });
+    expect(allEvalsChoice({ ...single({ concs: [16] }), scenario: "agentic-coding" })).toEqual({ eval: false });
+  });
+});
+
+describe("evalConcurrencies", () => {
+  it("reads a deployment planned with one evalConc as a list of one", () => {
+    expect(evalConcurrencies({ evalConc: 64 })).toEqual([64]);
+    expect(evalConcurrencies({ evalConc: 128, evalConcs: [64, 128] })).toEqual([64, 128]);
+    expect(evalConcurrencies({})).toBeUndefined();
   });
 });

@@ -3,9 +3,10 @@
  * generator's `mark_eval_entries`. Only 8k/1k rows and concurrencies >= 16 are eligible.
  * - single node: per (model, runner, framework, precision, spec decoding, DP attention), over every
  *   parallelism: the highest and the median eligible concurrency are evaluated; each deployment
- *   holding one of them evaluates at it (at the highest when it holds both: one eval per launch);
+ *   evaluates at those of them it holds (both, in one launch, when it holds both);
  * - multi node: each topology evaluates at its highest eligible concurrency.
- * A row's `benchfleet.eval` overrides the selection for its deployments. Pure.
+ * The changelog's `all-evals` (`mark_all_eval_entries`): every 8k/1k concurrency of a deployment,
+ * whatever its value. A row's `benchfleet.eval` overrides the selection for its deployments. Pure.
  */
 import type { Deployment } from "./deployment.js";
 
@@ -21,8 +22,25 @@ type Candidate = Pick<
 
 export interface EvalChoice {
   eval: boolean;
-  /** the concurrency the eval runs at (absent: no eval) */
-  evalConc?: number;
+  /** the concurrencies the eval runs at, ascending (absent: no eval) */
+  evalConcs?: number[];
+}
+
+/**
+ * The concurrencies a deployment's eval runs at: `evalConcs`, else the one `evalConc` of
+ * deployments planned before several were possible; undefined: the eval client's default.
+ */
+export function evalConcurrencies(d: { evalConc?: number; evalConcs?: number[] }): number[] | undefined {
+  return d.evalConcs ?? (d.evalConc !== undefined ? [d.evalConc] : undefined);
+}
+
+/** `all-evals`: every 8k/1k fixed-seq-len concurrency of `d` (none: no eval). */
+export function allEvalsChoice(d: Candidate): EvalChoice {
+  const concs =
+    d.scenario !== "agentic-coding" && d.isl === EVAL_ISL && d.osl === EVAL_OSL
+      ? [...new Set(d.points.map((p) => p.concurrency))].sort((a, b) => a - b)
+      : [];
+  return concs.length ? { eval: true, evalConcs: concs } : { eval: false };
 }
 
 const eligible = (d: Candidate) =>
@@ -41,15 +59,15 @@ export function selectEvals(ds: readonly Candidate[]): EvalChoice[] {
   });
   for (const members of groups.values()) {
     const concs = [...new Set(members.flatMap((i) => eligible(ds[i]!)))].sort((a, b) => a - b);
-    const targets = [concs[concs.length - 1]!, concs[Math.floor(concs.length / 2)]!];
+    const targets = new Set([concs[concs.length - 1]!, concs[Math.floor(concs.length / 2)]!]);
     for (const i of members) {
-      const at = targets.find((c) => eligible(ds[i]!).includes(c));
-      if (at !== undefined) out[i] = { eval: true, evalConc: at };
+      const at = [...new Set(eligible(ds[i]!))].filter((c) => targets.has(c)).sort((a, b) => a - b);
+      if (at.length) out[i] = { eval: true, evalConcs: at };
     }
   }
   ds.forEach((d, i) => {
     const concs = eligible(d);
-    if (d.multinode && concs.length) out[i] = { eval: true, evalConc: Math.max(...concs) };
+    if (d.multinode && concs.length) out[i] = { eval: true, evalConcs: [Math.max(...concs)] };
   });
   return out;
 }

@@ -56,7 +56,7 @@ export function withLabScript(d: Deployment, ref: LabScriptRef): Deployment {
   const fingerprint = createHash("sha256")
     .update(`${d.fingerprint}\nlab-script ${ref.path} ${ref.sha256}`)
     .digest("hex");
-  const { evalConc: _conc, ...rest } = d;
+  const { evalConc: _conc, evalConcs: _concs, ...rest } = d;
   return { ...rest, mode: "script", labScript: ref, fingerprint, eval: false };
 }
 

@@ -6,20 +6,23 @@
  */
 import { createHash } from "node:crypto";
 import type { Deployment, LoadPoint } from "./deployment.js";
+import { evalConcurrencies } from "./eval-selection.js";
 import { estimateDeployment } from "./plan-estimate.js";
 
 /**
  * The deployments that launch `d` in `groups` (each a non-empty list of its points, together all of
- * them): `d` itself for one group. The accuracy eval runs in the launch holding its concurrency
- * (`evalConc`, else the highest).
+ * them): `d` itself for one group. The accuracy eval runs in the launches holding its concurrencies
+ * (`evalConcs`, else the highest point), each at those it holds.
  */
 export function splitLaunches(d: Deployment, groups: LoadPoint[][]): Deployment[] {
   if (groups.length <= 1) return [d];
   const highest = Math.max(...d.points.map((p) => p.concurrency));
-  const { evalConc, ...whole } = d;
+  const chosen = evalConcurrencies(d);
+  const { evalConc: _one, evalConcs: _all, ...whole } = d;
   return groups.map((points, i) => {
     const concs = points.map((p) => p.concurrency);
-    const evalHere = d.eval && concs.includes(evalConc ?? highest);
+    const here = (chosen ?? [highest]).filter((c) => concs.includes(c));
+    const evalHere = d.eval && here.length > 0;
     const fingerprint = createHash("sha256")
       .update(`${d.fingerprint}\nlaunch:${points.map((p) => `${p.concurrency}/${p.isl}/${p.osl}`).join(",")}`)
       .digest("hex");
@@ -28,7 +31,7 @@ export function splitLaunches(d: Deployment, groups: LoadPoint[][]): Deployment[
       fingerprint,
       points,
       eval: evalHere,
-      ...(evalHere && evalConc !== undefined ? { evalConc } : {}),
+      ...(evalHere && chosen ? { evalConc: Math.max(...here), evalConcs: here } : {}),
       launchPart: { of: d.fingerprint, part: i + 1, parts: groups.length },
       estimate: estimateDeployment({
         nodes: d.nodes,
@@ -36,7 +39,6 @@ export function splitLaunches(d: Deployment, groups: LoadPoint[][]): Deployment[
         points,
         promptsPerConc: d.promptsPerConc,
         eval: evalHere,
-        ...(evalHere && evalConc !== undefined ? { evalConc } : {}),
       }),
     };
   });

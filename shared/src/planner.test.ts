@@ -297,11 +297,48 @@ dis:
       "dsr1-b",
       "gpt-c",
     ]);
+    // evals-only follows the lab's selection: a 1/1 row has no eligible point, so nothing runs
     const ev = buildPlan(configs, { catalog, selection: { keys: ["dsr1-a"], evalsOnlyKeys: new Set(["dsr1-a"]) } });
-    expect(ev.deployments[0]).toMatchObject({ evalsOnly: true, eval: true, points: [] });
+    expect(ev.deployments).toEqual([]);
     expect(() => buildPlan(configs, { catalog, selection: { keys: ["nope-*"] } })).toThrow(
       /nope-\*: matches no config key/,
     );
+  });
+
+  it("evals at the lab's concurrencies: highest and median in one launch, all-evals every 8k/1k one", () => {
+    const text =
+      single("dsr1-a", `    - { isl: 8192, osl: 1024, search-space: [ { tp: 8, conc-list: [4, 8, 16, 32, 64] } ] }\n`) +
+      single("dsr1-b", `    - { isl: 1024, osl: 1024, search-space: [ { tp: 8, conc-list: [4, 64] } ] }\n`);
+    const configs = loadMasterConfigs([{ file: "m.yaml", text }]);
+    const evalOf = (sel: Parameters<typeof buildPlan>[1]["selection"]) =>
+      buildPlan(configs, { catalog, ...(sel ? { selection: sel } : {}) }).deployments.map((d) => ({
+        key: d.configKey,
+        points: d.points.length,
+        eval: d.eval,
+        evalConc: d.evalConc,
+        evalConcs: d.evalConcs,
+      }));
+    // eligible 16, 32, 64: the highest 64 and the median 32, both in the one launch
+    expect(evalOf(undefined)).toEqual([
+      { key: "dsr1-a", points: 5, eval: true, evalConc: 64, evalConcs: [32, 64] },
+      { key: "dsr1-b", points: 2, eval: false, evalConc: undefined, evalConcs: undefined },
+    ]);
+    const both = new Set(["dsr1-a", "dsr1-b"]);
+    expect(evalOf({ evalsOnlyKeys: both })).toEqual([
+      { key: "dsr1-a", points: 0, eval: true, evalConc: 64, evalConcs: [32, 64] },
+    ]);
+    // all-evals: every 8k/1k concurrency, 4 and 8 included; the 1k/1k row has none
+    expect(evalOf({ evalsOnlyKeys: both, allEvalsKeys: both })).toEqual([
+      { key: "dsr1-a", points: 0, eval: true, evalConc: 64, evalConcs: [4, 8, 16, 32, 64] },
+    ]);
+    // benchfleet.eval overrides the selection: off, an evals-only row has nothing to run
+    const off = loadMasterConfigs([
+      {
+        file: "m.yaml",
+        text: text.replace("  multinode: false\n", "  multinode: false\n  benchfleet: { eval: false }\n"),
+      },
+    ]);
+    expect(buildPlan(off, { catalog, selection: { evalsOnlyKeys: both } }).deployments).toEqual([]);
   });
 
   it("applies the benchfleet block: priority, timeouts, eval off, launch per point", () => {

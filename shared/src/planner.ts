@@ -15,7 +15,7 @@ import {
   type PlanTotals,
   type PoolSpec,
 } from "./deployment.js";
-import { selectEvals } from "./eval-selection.js";
+import { allEvalsChoice, selectEvals } from "./eval-selection.js";
 import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPool } from "./master-config.js";
 import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import { estimateDeployment } from "./plan-estimate.js";
@@ -44,6 +44,8 @@ export interface Selection {
   keys?: string[];
   /** keys (exact) whose deployments run the eval only, no load points (changelog `evals-only`) */
   evalsOnlyKeys?: Set<string>;
+  /** keys (exact) whose deployments evaluate at every 8k/1k concurrency (changelog `all-evals`) */
+  allEvalsKeys?: Set<string>;
   /** restrict to these scenario types (changelog `scenario-type`) */
   scenarioTypes?: Set<ScenarioType>;
 }
@@ -131,6 +133,7 @@ type Spec = Omit<
   | "eval"
   | "evalLimit"
   | "evalConc"
+  | "evalConcs"
   | "evalsOnly"
   | "priority"
   | "timeouts"
@@ -164,7 +167,9 @@ interface Draft {
   points: Map<number, LoadPoint>;
   eval: boolean;
   evalAuto: boolean;
-  evalConc?: number;
+  /** `all-evals`: the automatic selection takes every 8k/1k concurrency */
+  evalAll: boolean;
+  evalConcs?: number[];
   evalLimit?: number;
   evalsOnly: boolean;
   priority: number;
@@ -215,6 +220,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       for (const f of d.sourceFiles) if (!prev.sourceFiles.includes(f)) prev.sourceFiles.push(f);
       prev.eval ||= d.eval;
       prev.evalAuto &&= d.evalAuto;
+      prev.evalAll ||= d.evalAll;
       prev.evalsOnly &&= d.evalsOnly;
       prev.priority = Math.min(prev.priority, d.priority);
       prev.repeats = Math.max(prev.repeats, d.repeats);
@@ -228,7 +234,12 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
     all.map((d) => ({ ...d.spec, points: [...d.points.values()].sort((a, b) => a.concurrency - b.concurrency) })),
   );
   for (const [i, d] of all.entries()) {
-    if (d.evalAuto) Object.assign(d, { eval: choices[i]!.eval, evalConc: choices[i]!.evalConc });
+    if (d.evalAuto) {
+      const choice = d.evalAll ? allEvalsChoice({ ...d.spec, points: [...d.points.values()] }) : choices[i]!;
+      Object.assign(d, { eval: choice.eval, evalConcs: choice.evalConcs });
+    }
+    // an evals-only deployment the selection does not evaluate has nothing to run (the lab drops it)
+    if (d.evalsOnly && !d.eval) continue;
     const points = d.evalsOnly ? [] : [...d.points.values()].sort((a, b) => a.concurrency - b.concurrency);
     const { launchPoint: _lp, ...spec } = d.spec;
     const estimate = estimateDeployment({
@@ -250,7 +261,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       ...spec,
       points,
       eval: d.eval,
-      ...(d.eval && d.evalConc !== undefined ? { evalConc: d.evalConc } : {}),
+      ...(d.eval && d.evalConcs?.length ? { evalConc: Math.max(...d.evalConcs), evalConcs: d.evalConcs } : {}),
       ...(d.evalLimit ? { evalLimit: d.evalLimit } : {}),
       evalsOnly: d.evalsOnly,
       promptsPerConc: d.promptsPerConc,
@@ -317,7 +328,8 @@ function entryBasics(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: numbe
     sourceFiles: [le.file],
     eval: bf.eval ?? true,
     /** no `benchfleet.eval`: the reference generator's selection decides (eval-selection.ts) */
-    evalAuto: bf.eval === undefined && !evalsOnly,
+    evalAuto: bf.eval === undefined,
+    evalAll: sel.allEvalsKeys?.has(le.key) ?? false,
     ...(bf["eval-limit"] ? { evalLimit: bf["eval-limit"] } : {}),
     evalsOnly,
     priority: bf.priority ?? DEFAULT_PRIORITY,
@@ -325,7 +337,6 @@ function entryBasics(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: numbe
     promptsPerConc: bf["prompts-per-conc"] ?? DEFAULT_PROMPTS_PER_CONC,
     repeats: bf.repeats ?? 1,
   };
-  if (evalsOnly) sched.eval = true;
   return { common, sched, bf, evalsOnly };
 }
 
@@ -591,6 +602,7 @@ function* expandAgentic(
           ...sched,
           eval: evalOn,
           evalAuto: false,
+          evalAll: false,
           configKeys: [...sched.configKeys],
           sourceFiles: [...sched.sourceFiles],
         };

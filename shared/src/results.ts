@@ -146,6 +146,8 @@ export const EvalResult = z
     emptyResponses: z.number().int().nonnegative().optional(),
     threshold: num,
     passed: z.boolean(),
+    /** parallel requests of the eval client when the plan chose them (eval-selection.ts) */
+    concurrency: z.number().int().positive().optional(),
     durationS: num,
     startedAt: z.string(),
     finishedAt: z.string(),

@@ -186,6 +186,7 @@ export function planFromFiles(req: PlanRequest): Plan {
   let keys = req.keys;
   let changelog: ChangelogSelection | undefined;
   let evalsOnlyKeys: Set<string> | undefined;
+  let allEvalsKeys: Set<string> | undefined;
   let scenarioTypes: Set<"fixed-seq-len" | "agentic-coding"> | undefined;
   if (req.changelog) {
     if (!req.base) throw new CliError("--changelog needs --base REV (and optionally --head REV)", 2);
@@ -201,6 +202,7 @@ export function planFromFiles(req: PlanRequest): Plan {
     changelog = sel;
     keys = sel.keys;
     evalsOnlyKeys = new Set(sel.evalsOnlyKeys);
+    if (sel.allEvalsKeys.length) allEvalsKeys = new Set(sel.allEvalsKeys);
     if (sel.scenarioTypes) scenarioTypes = new Set(sel.scenarioTypes);
     configs = readMasterConfigs(req.config, new Set(keys));
     if (!keys.length) {
@@ -232,6 +234,7 @@ export function planFromFiles(req: PlanRequest): Plan {
     selection: {
       ...(keys ? { keys } : {}),
       ...(evalsOnlyKeys ? { evalsOnlyKeys } : {}),
+      ...(allEvalsKeys ? { allEvalsKeys } : {}),
       ...(scenarioTypes ? { scenarioTypes } : {}),
     },
   };

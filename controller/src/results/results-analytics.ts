@@ -141,14 +141,25 @@ export function loadRows(results: ResultsDb, f: RowFilter = {}): ResultRow[] {
     result: string;
   }>;
   const evals = new Map<string, EvalResult>();
+  const evalAttempt = new Map<string, string>();
   const evalRows = results.db
-    .prepare(`SELECT sweep_id, fingerprint, result FROM eval_results ${where} ORDER BY id`)
+    .prepare(`SELECT sweep_id, fingerprint, attempt_id, result FROM eval_results ${where} ORDER BY id`)
     .all(...params) as Array<{
     sweep_id: string;
     fingerprint: string;
+    attempt_id: string;
     result: string;
   }>;
-  for (const e of evalRows) evals.set(`${e.sweep_id}|${e.fingerprint}`, EvalResult.parse(JSON.parse(e.result)));
+  // the latest attempt's eval; of one launch that evaluated at several concurrencies, the worst
+  for (const e of evalRows) {
+    const key = `${e.sweep_id}|${e.fingerprint}`;
+    const r = EvalResult.parse(JSON.parse(e.result));
+    const prev = evals.get(key);
+    if (!prev || evalAttempt.get(key) !== e.attempt_id || r.strict.exactMatch < prev.strict.exactMatch) {
+      evals.set(key, r);
+      evalAttempt.set(key, e.attempt_id);
+    }
+  }
   const out: ResultRow[] = [];
   for (const m of measured) {
     const deployment = Deployment.parse(JSON.parse(m.deployment));

@@ -113,6 +113,44 @@ const MIGRATIONS: string[] = [
   // these indexes that was a scan of every stored result per attempt (bench/fleet.ts)
   `CREATE INDEX point_results_attempt ON point_results (attempt_id);
    CREATE INDEX eval_results_attempt ON eval_results (attempt_id);`,
+  // v3: one launch may evaluate at several concurrencies (the lab's highest and median of a
+  // group); each is a result of its own: key = fingerprint + attempt + task + concurrency (0: the
+  // eval client's default)
+  `CREATE TABLE eval_results_v3 (
+     id INTEGER PRIMARY KEY,
+     fingerprint TEXT NOT NULL,
+     attempt_id TEXT NOT NULL,
+     sweep_id TEXT NOT NULL,
+     job_id TEXT NOT NULL,
+     config_key TEXT NOT NULL,
+     sku TEXT NOT NULL,
+     model TEXT NOT NULL,
+     framework TEXT NOT NULL,
+     image TEXT NOT NULL,
+     engine_version TEXT,
+     task TEXT NOT NULL,
+     strict_em REAL NOT NULL,
+     flexible_em REAL NOT NULL,
+     threshold REAL NOT NULL,
+     passed INTEGER NOT NULL,
+     nodes TEXT NOT NULL,
+     received_at TEXT NOT NULL,
+     emulated INTEGER NOT NULL,
+     deployment TEXT NOT NULL,
+     result TEXT NOT NULL,
+     concurrency INTEGER NOT NULL DEFAULT 0,
+     UNIQUE (fingerprint, attempt_id, task, concurrency)
+   );
+   INSERT INTO eval_results_v3 (id, fingerprint, attempt_id, sweep_id, job_id, config_key, sku, model, framework,
+       image, engine_version, task, strict_em, flexible_em, threshold, passed, nodes, received_at, emulated,
+       deployment, result)
+     SELECT id, fingerprint, attempt_id, sweep_id, job_id, config_key, sku, model, framework, image,
+       engine_version, task, strict_em, flexible_em, threshold, passed, nodes, received_at, emulated,
+       deployment, result FROM eval_results;
+   DROP TABLE eval_results;
+   ALTER TABLE eval_results_v3 RENAME TO eval_results;
+   CREATE INDEX eval_results_job ON eval_results (job_id);
+   CREATE INDEX eval_results_attempt ON eval_results (attempt_id);`,
 ];
 
 export function pointKey(p: LoadPoint): string {
@@ -271,8 +309,9 @@ export class ResultsDb {
     const d = p.deployment;
     const info = this.stmt(
       `INSERT OR IGNORE INTO eval_results (fingerprint, attempt_id, sweep_id, job_id, config_key, sku, model, framework, image,
-           engine_version, task, strict_em, flexible_em, threshold, passed, nodes, received_at, emulated, deployment, result)
-         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+           engine_version, task, strict_em, flexible_em, threshold, passed, nodes, received_at, emulated, deployment, result,
+           concurrency)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
     ).run(
       d.fingerprint,
       p.attemptId,
@@ -294,6 +333,7 @@ export class ResultsDb {
       r.emulated ? 1 : 0,
       JSON.stringify(d),
       JSON.stringify(r),
+      r.concurrency ?? 0,
     );
     return info.changes > 0;
   }
