@@ -192,13 +192,50 @@ for (const key of wanted) {
   for (const [k, v] of Object.entries(r.environment))
     row(`env ${k}`, v, worker?.env[k] === v ? "same" : (worker?.env[k] ?? "not set"));
   const bm = r.benchmark;
-  row("benchmark isl/osl", `${bm.isl}/${bm.osl}`, `row ${d.isl}/${d.osl}`);
-  row("benchmark concurrencies", bm.concurrencies, `row's points ${d.points.map((x) => x.concurrency).join(", ")}`);
+  const pt = d.points[0];
+  const same = (want: unknown, got: unknown, what: string) =>
+    canonical(want) === canonical(got) ? `same (${what})` : `${cell(got)} (${what})`;
+  row("benchmark type", bm.type, bm.type === "sa-bench" ? "benchfleet's load generator with sa-bench's settings" : "—");
+  row("benchmark isl/osl", `${bm.isl}/${bm.osl}`, `row ${d.isl}/${d.osl} (must agree)`);
   row(
-    "benchmark req_rate, chat template, tokenizer",
-    `${bm.req_rate}, ${bm.use_chat_template}, ${bm.custom_tokenizer ?? "—"}`,
-    "not applied (benchfleet's load generator settings)",
+    "benchmark concurrencies",
+    bm.concurrencies,
+    `points ${d.points.map((x) => x.concurrency).join(", ")} (must agree)`,
   );
+  row(
+    "benchmark req_rate",
+    bm.req_rate,
+    pt?.requestRate === undefined ? "unpaced (inf)" : `requestRate ${pt.requestRate}/s`,
+  );
+  row(
+    "benchmark use_chat_template",
+    bm.use_chat_template,
+    pt?.useChatTemplate
+      ? "same (useChatTemplate: /v1/chat/completions, server's template)"
+      : same(bm.use_chat_template, pt?.useChatTemplate, "useChatTemplate"),
+  );
+  if (bm.custom_tokenizer || bm.tokenizer_mode)
+    row(
+      "benchmark custom_tokenizer / tokenizer_mode",
+      `${bm.custom_tokenizer ?? "—"} / ${bm.tokenizer_mode ?? "—"}`,
+      "the server's own tokenizer counts (what sa-bench's client-side tokenizer reproduces)",
+    );
+  row(
+    "benchmark num_prompts_mult",
+    bm.num_prompts_mult ?? "(default 10)",
+    same(bm.num_prompts_mult ?? 10, d.promptsPerConc, "promptsPerConc"),
+  );
+  row(
+    "benchmark num_warmup_mult",
+    bm.num_warmup_mult ?? "(default 2)",
+    same(bm.num_warmup_mult ?? 2, pt?.warmupsPerConc, "warmupsPerConc"),
+  );
+  row(
+    "benchmark random_range_ratio",
+    bm.random_range_ratio ?? "(default 0.8)",
+    same(bm.random_range_ratio ?? 0.8, pt?.rangeRatio, "rangeRatio"),
+  );
+  if (bm.warmup_req_rate != null) row("benchmark warmup_req_rate", bm.warmup_req_rate, "warm-ups unpaced (inf)");
   out.push("");
 }
 process.stdout.write(`${out.join("\n")}\n`);
