@@ -3,7 +3,7 @@
  * point drawn and only the frontier joined, the hit rate and per-turn latencies of each point,
  * its job, and the SKU / KV-offloading filters.
  */
-import { type AgenticRow, agenticFrontiers } from "@benchfleet/shared";
+import { type AgenticRow, agenticConfigOf, agenticFrontiers, type Deployment } from "@benchfleet/shared";
 import { makeAgenticResult } from "@benchfleet/shared/test-support";
 import { describe, expect, it } from "vitest";
 import {
@@ -20,10 +20,16 @@ const b200 = makeAgenticDeployment({ seed: "b200", sku: "b200", concurrencies: [
 
 let n = 0;
 const row = (
-  d: AgenticRow["deployment"],
+  d: Deployment,
   s: Parameters<typeof makeAgenticResult>[0],
   jobId: string | null = "sw1.job",
-): AgenticRow => ({ id: `row-${++n}`, sweepId: "sw1", jobId, deployment: d, result: makeAgenticResult(s) });
+): AgenticRow => ({
+  id: `row-${++n}`,
+  sweepId: "sw1",
+  jobId,
+  config: agenticConfigOf(d),
+  result: makeAgenticResult(s),
+});
 
 const rows: AgenticRow[] = [
   row(dram, { concurrency: 4, tputPerGpu: 500, interactivity: 90, hitRate: 0.81, ttftMedianMs: 120 }),

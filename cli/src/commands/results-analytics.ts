@@ -350,7 +350,7 @@ export function register(program: Command): void {
   results
     .command("import <path>")
     .description(
-      "import vllm bench serve result JSON files and the reference lab's agg_*.json rows (file or folder), idempotently",
+      "import vllm bench serve result JSON files, the reference lab's agg_*.json rows and its agentic result files (file or folder), idempotently",
     )
     .option("--sku <sku>", `SKU of plain vllm bench serve files (${SKU_NAMES.join(", ")})`)
     .option("--tp <n>", "tensor parallelism of plain vllm bench serve files")
@@ -418,10 +418,18 @@ export function register(program: Command): void {
           inserted += r.inserted;
           existing += r.existing;
         }
+        for (let i = 0; i < out.agentic.length; i += 500) {
+          const r = (await (
+            await call(o, "POST", "/api/v1/results/import", { rows: [], agentic: out.agentic.slice(i, i + 500) })
+          ).json()) as { inserted: number; existing: number };
+          inserted += r.inserted;
+          existing += r.existing;
+        }
       }
       const summary = {
         files: out.files,
         rows: out.rows.length,
+        agentic: out.agentic.length,
         inserted,
         existing,
         dryRun: !!o.dryRun,
@@ -430,11 +438,11 @@ export function register(program: Command): void {
       if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else {
         process.stdout.write(
-          `${out.files} file(s), ${out.rows.length} row(s) read${o.dryRun ? " (dry run, nothing stored)" : `: ${inserted} new, ${existing} already imported`}; ${out.skipped.length} skipped\n`,
+          `${out.files} file(s), ${out.rows.length} row(s)${out.agentic.length ? ` and ${out.agentic.length} agentic point(s)` : ""} read${o.dryRun ? " (dry run, nothing stored)" : `: ${inserted} new, ${existing} already imported`}; ${out.skipped.length} skipped\n`,
         );
         for (const k of out.skipped) process.stdout.write(`  skipped ${k.file}: ${k.reason}\n`);
       }
-      if (out.rows.length === 0 && out.skipped.length > 0) process.exitCode = 2;
+      if (out.rows.length === 0 && out.agentic.length === 0 && out.skipped.length > 0) process.exitCode = 2;
     });
 
   results

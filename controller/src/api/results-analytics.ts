@@ -8,13 +8,14 @@ import {
   type AxisName,
   analyzeRows,
   explorerPointOf,
+  ImportedAgenticRow,
   type RatesCatalog,
   ResultRow,
 } from "@benchfleet/shared";
 import { z } from "zod";
 import { readSkuCatalog } from "../config/config-files.js";
 import type { ControllerContext } from "../context.js";
-import { agenticFrontierQuery } from "../results/agentic-results.js";
+import { agenticFrontierQuery, insertImportedAgentic } from "../results/agentic-results.js";
 import { labAggRowOf } from "../results/lab-agg-export.js";
 import { renderReport } from "../results/report-html.js";
 import {
@@ -157,7 +158,7 @@ export function registerResultsAnalyticsRoutes(api: Api, c: ControllerContext): 
       role: "viewer",
       tag: "analytics",
       summary:
-        "agentic points as their own frontier per group (model, precision, SKU, framework, spec, KV offload): throughput per GPU against interactivity, with the prefix-cache hit rate of each point",
+        "agentic points (measured, and imported from the lab's agentic result files) as their own frontier per group (model, precision, SKU, framework, spec, KV offload): throughput per GPU against interactivity, with the prefix-cache hit rate and per-turn latencies of each point",
       query: z
         .object({
           sweep: csv.optional(),
@@ -268,14 +269,23 @@ export function registerResultsAnalyticsRoutes(api: Api, c: ControllerContext): 
       url: "/api/v1/results/import",
       role: "operator",
       tag: "analytics",
-      summary: "store imported result rows (parsed by `benchfleet results import`); idempotent by row id",
-      body: z.object({ rows: z.array(ResultRow).max(10_000) }).strict(),
+      summary:
+        "store imported result rows and agentic points (parsed by `benchfleet results import`); idempotent by row id",
+      body: z
+        .object({
+          rows: z.array(ResultRow).max(10_000),
+          /** agentic points: they have no ISL/OSL and join the agentic frontier */
+          agentic: z.array(ImportedAgenticRow).max(10_000).optional(),
+        })
+        .strict(),
     },
     async ({ body }) => {
       for (const r of body.rows)
         if (r.provenance.kind !== "imported")
           throw new ApiError(400, "bad-request", `row ${r.id}: only rows with provenance "imported" can be imported`);
-      return insertImportedRows(c.results, body.rows);
+      const rows = insertImportedRows(c.results, body.rows);
+      const agentic = insertImportedAgentic(c.results, body.agentic ?? []);
+      return { inserted: rows.inserted + agentic.inserted, existing: rows.existing + agentic.existing };
     },
   );
 }

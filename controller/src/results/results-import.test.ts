@@ -137,7 +137,7 @@ describe("import of the reference lab's agg rows", () => {
       {
         file: "x.json#1",
         reason:
-          "neither a vllm bench serve result (total_token_throughput, model_id) nor an aggregated row (hw, tput_per_gpu)",
+          "neither a vllm bench serve result (total_token_throughput, model_id), an aggregated row (hw, tput_per_gpu) nor an agentic result (scenario_type agentic-coding, request_metrics)",
       },
       { file: "x.json#2", reason: "the row has no isl/osl (older agg format); pass --isl and --osl" },
       { file: "x.json#3", reason: '"conc" must be a positive integer, got 0' },

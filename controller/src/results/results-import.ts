@@ -6,7 +6,8 @@
  *  - the reference lab's aggregated rows (`agg_*.json`, one object or an array such as
  *    `agg_bmk.json`; fields of reference/inferencex.md §7: per-GPU throughputs, latencies in
  *    seconds, optional power);
- *  - benchfleet's own full-row JSON export.
+ *  - benchfleet's own full-row JSON export;
+ *  - the reference lab's agentic result files (agentic-import.ts), as agentic points of their own.
  * Every row gets provenance `imported` and an id derived from its content, so importing the
  * same files again yields the same rows (idempotent). Parsing is pure apart from reading files.
  */
@@ -16,6 +17,7 @@ import { basename, join } from "node:path";
 import {
   canonicalJson,
   type EnergySummary,
+  type ImportedAgenticRow,
   type PointResult,
   type ResultConfig,
   ResultRow,
@@ -23,27 +25,10 @@ import {
   skuFromLabel,
   VllmBenchResult,
 } from "@benchfleet/shared";
+import { agenticRowFromLab, isLabAgenticResult } from "./agentic-import.js";
+import { type ImportContext, ImportError } from "./import-context.js";
 
-/** Configuration a plain `vllm bench serve` file lacks, given on the command line. */
-export interface ImportContext {
-  sku?: SkuName;
-  /** GPUs the deployment used (default: tp) */
-  gpus?: number;
-  tp?: number;
-  ep?: number;
-  framework?: string;
-  precision?: string;
-  isl?: number;
-  osl?: number;
-  image?: string;
-  modelPrefix?: string;
-  specDecoding?: string;
-  configKey?: string;
-  /** sweep id for imported rows (default `import-<date>`) */
-  sweepId?: string;
-  /** ISO date for rows whose source has none (default: the file's modification time) */
-  date?: string;
-}
+export { type ImportContext, ImportError } from "./import-context.js";
 
 export interface ImportSkip {
   file: string;
@@ -53,11 +38,10 @@ export interface ImportSkip {
 export interface ImportOutcome {
   files: number;
   rows: ResultRow[];
+  /** agentic points (they have no ISL/OSL, so they are not result rows) */
+  agentic: ImportedAgenticRow[];
   skipped: ImportSkip[];
 }
-
-/** A problem with one source object, named by file and (for arrays) index. */
-export class ImportError extends Error {}
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -65,8 +49,11 @@ type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** What kind of source object this is, or undefined when it is none we know. */
-export function detectFormat(v: unknown): "vllm-bench" | "inferencex-agg" | "benchfleet-row" | undefined {
+export function detectFormat(
+  v: unknown,
+): "vllm-bench" | "inferencex-agg" | "inferencex-agentic" | "benchfleet-row" | undefined {
   if (!isObj(v)) return undefined;
+  if (isLabAgenticResult(v)) return "inferencex-agentic";
   if ("id" in v && isObj(v.config) && isObj(v.result)) return "benchfleet-row";
   if ("tput_per_gpu" in v && "hw" in v) return "inferencex-agg";
   if ("total_token_throughput" in v && "model_id" in v) return "vllm-bench";
@@ -328,16 +315,18 @@ export function rowsFromJson(
   file: string,
   ctx: ImportContext,
   fallbackDate: string,
-): { rows: ResultRow[]; skipped: ImportSkip[] } {
+): { rows: ResultRow[]; agentic: ImportedAgenticRow[]; skipped: ImportSkip[] } {
   const items = Array.isArray(value)
     ? value.map((v, i) => ({ v, where: `${file}#${i}` }))
     : [{ v: value, where: file }];
   const rows: ResultRow[] = [];
+  const agentic: ImportedAgenticRow[] = [];
   const skipped: ImportSkip[] = [];
   for (const { v, where } of items) {
     try {
       const fmt = detectFormat(v);
-      if (fmt === "inferencex-agg") rows.push(rowFromAgg(v as Json, where, ctx, fallbackDate));
+      if (fmt === "inferencex-agentic") agentic.push(agenticRowFromLab(v as Json, where, ctx, fallbackDate));
+      else if (fmt === "inferencex-agg") rows.push(rowFromAgg(v as Json, where, ctx, fallbackDate));
       else if (fmt === "vllm-bench") rows.push(rowFromVllm(v as Json, where, ctx, fallbackDate));
       else if (fmt === "benchfleet-row") {
         const r = ResultRow.safeParse(v);
@@ -353,14 +342,14 @@ export function rowsFromJson(
         skipped.push({
           file: where,
           reason:
-            "neither a vllm bench serve result (total_token_throughput, model_id) nor an aggregated row (hw, tput_per_gpu)",
+            "neither a vllm bench serve result (total_token_throughput, model_id), an aggregated row (hw, tput_per_gpu) nor an agentic result (scenario_type agentic-coding, request_metrics)",
         });
     } catch (err) {
       if (err instanceof ImportError) skipped.push({ file: where, reason: err.message.replace(`${where}: `, "") });
       else throw err;
     }
   }
-  return { rows, skipped };
+  return { rows, agentic, skipped };
 }
 
 async function listJson(path: string): Promise<string[]> {
@@ -384,6 +373,7 @@ export async function importPath(path: string, ctx: ImportContext = {}): Promise
     throw new ImportError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const byId = new Map<string, ResultRow>();
+  const agenticById = new Map<string, ImportedAgenticRow>();
   const skipped: ImportSkip[] = [];
   for (const f of files) {
     let value: unknown;
@@ -396,7 +386,8 @@ export async function importPath(path: string, ctx: ImportContext = {}): Promise
     const mtime = (await stat(f)).mtime.toISOString();
     const r = rowsFromJson(value, f, ctx, mtime);
     for (const row of r.rows) if (!byId.has(row.id)) byId.set(row.id, row);
+    for (const row of r.agentic) if (!agenticById.has(row.id)) agenticById.set(row.id, row);
     skipped.push(...r.skipped);
   }
-  return { files: files.length, rows: [...byId.values()], skipped };
+  return { files: files.length, rows: [...byId.values()], agentic: [...agenticById.values()], skipped };
 }

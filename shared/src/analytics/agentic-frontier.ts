@@ -7,18 +7,20 @@
  * view can show what a turn cost and open the job behind the point. Pure.
  */
 
-import type { Deployment } from "../deployment.js";
 import { engineMetricsBrief } from "../engine-metrics-brief.js";
 import type { PointResult } from "../results.js";
+import type { AgenticConfig } from "./agentic-row.js";
 import { paretoFrontier } from "./pareto.js";
 
-/** one stored agentic point with the deployment that produced it */
+/** one stored agentic point with the configuration that produced it */
 export interface AgenticRow {
   id: string;
   sweepId: string;
   /** the job that measured the point (null: imported) */
   jobId?: string | null;
-  deployment: Deployment;
+  /** read from another tool's result file */
+  imported?: boolean;
+  config: AgenticConfig;
   result: PointResult;
 }
 
@@ -45,6 +47,7 @@ export interface AgenticFrontierPoint {
   sweepId: string;
   jobId: string | null;
   emulated: boolean;
+  imported: boolean;
   concurrency: number;
   configKey: string;
   gpus: number;
@@ -90,15 +93,15 @@ function offloadTokens(r: PointResult): number | null {
 
 const turnLatency = (s: Record<string, number>): TurnLatency => ({ median: s.median ?? null, p99: s.p99 ?? null });
 
-function groupOf(d: Deployment): AgenticGroupKey {
+function groupOf(c: AgenticConfig): AgenticGroupKey {
   return {
-    model: d.model,
-    precision: d.precision,
-    sku: d.sku,
-    framework: d.framework,
-    specDecoding: d.specDecoding,
-    kvOffloading: d.agentic?.kvOffloading ?? "none",
-    kvOffloadBackend: d.agentic?.kvOffloadBackend?.name ?? null,
+    model: c.model,
+    precision: c.precision,
+    sku: c.sku,
+    framework: c.framework,
+    specDecoding: c.specDecoding,
+    kvOffloading: c.kvOffloading,
+    kvOffloadBackend: c.kvOffloadBackend?.name ?? null,
   };
 }
 
@@ -107,7 +110,7 @@ export function agenticFrontiers(rows: readonly AgenticRow[]): AgenticFrontier[]
   for (const row of rows) {
     const a = row.result.agentic;
     if (!a || row.result.status !== "ok") continue;
-    const group = groupOf(row.deployment);
+    const group = groupOf(row.config);
     const key = Object.values(group)
       .map((v) => v ?? "-")
       .join("|");
@@ -120,12 +123,13 @@ export function agenticFrontiers(rows: readonly AgenticRow[]): AgenticFrontier[]
       sweepId: row.sweepId,
       jobId: row.jobId ?? null,
       emulated: row.result.emulated === true,
+      imported: row.imported === true,
       concurrency: a.concurrency,
-      configKey: row.deployment.configKey,
+      configKey: row.config.configKey,
       gpus: row.result.gpus.total,
       hitRate: agenticHitRate(row.result),
       offloadTokens: offloadTokens(row.result),
-      dramOffloadGb: row.deployment.agentic?.dramOffloadGb ?? 0,
+      dramOffloadGb: row.config.dramOffloadGb,
       ttftP99Ms: a.ttftMs.p99 ?? null,
       turns: { ttftMs: turnLatency(a.ttftMs), itlMs: turnLatency(a.itlMs), e2elMs: turnLatency(a.e2elMs) },
       trace: a.trace.source,

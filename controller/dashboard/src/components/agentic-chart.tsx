@@ -3,7 +3,6 @@
  * frontier point labelled with its prefix-cache hit rate. Hovering shows the point's throughput,
  * cache figures and per-turn latencies; clicking a point opens its job.
  */
-import type { AgenticFrontierPoint } from "@benchfleet/shared/browser";
 import { useMemo, useRef } from "preact/hooks";
 import type uPlot from "uplot";
 import { agenticTooltipText, type AgenticChart as Chart, hitRateText } from "../lib/agentic-chart.js";

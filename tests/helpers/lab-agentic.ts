@@ -1,0 +1,80 @@
+/** Test helper: result files in the reference lab's agentic format, built from a few figures. */
+const stats = (p50: number) => ({ mean: p50 * 1.2, p50, p75: p50 * 1.5, p90: p50 * 2, p95: p50 * 2.5, std: p50 / 2 });
+
+/** a file as the lab's process_agentic_result.py writes it (fields of a single-node vLLM run with DRAM offload) */
+export function labAgenticResult(o: { conc: number; totalTps: number; hit: number; hw?: string }) {
+  return {
+    hw: o.hw ?? "h200-dgxc_1",
+    conc: o.conc,
+    image: "vllm/vllm-openai:v0.11.0",
+    recipe_fingerprint: "abc",
+    model: "MiniMaxAI/MiniMax-M3",
+    infmax_model_prefix: "minimaxm3",
+    framework: "vllm",
+    precision: "fp8",
+    spec_decoding: "mtp",
+    disagg: false,
+    scenario_type: "agentic-coding",
+    is_multinode: false,
+    tp: 4,
+    ep: 1,
+    dp_attention: "false",
+    kv_offloading: "dram",
+    kv_offload_backend: { name: "vllm-native", version: "0.11.0" },
+    allocated_cpu_dram_gb: 900,
+    num_requests_total: 1200,
+    num_requests_successful: 1000,
+    request_accounting: {
+      records_total: 1200,
+      records_profiled: 1000,
+      records_dropped_total: 200,
+      records_warmup_dropped: 190,
+      records_error_dropped: 10,
+      error_categories: { "HTTP 500": 10 },
+    },
+    pp: 1,
+    dcp_size: 1,
+    pcp_size: 1,
+    dataset: {
+      source_type: "public_dataset",
+      loader: "semianalysis_cc_traces_weka_with_subagents",
+      hf_dataset_name: "semianalysisai/cc-traces-weka-062126",
+      hf_split: "train",
+      num_dataset_entries: 393,
+    },
+    request_metrics: {
+      qps: { mean: 1.1, p50: 1.0 },
+      latency: {
+        ttft: stats(0.8),
+        e2el: stats(20),
+        itl: stats(0.025),
+        tpot: stats(0.025),
+        intvty: { mean: 38, p50: 40, p75: 30, p90: 25, p95: 20, std: 5 },
+      },
+      tokens: { input: { mean: 60000, p50: 55000 }, output_actual: { mean: 500, p50: 400 } },
+      throughput: {
+        input: { tokens_per_second: o.totalTps * 0.99 },
+        output: { tokens_per_second: o.totalTps * 0.01 },
+        total: { tokens_per_second: o.totalTps },
+        duration_seconds: 3600,
+        per_gpu: { total_tput_tps: o.totalTps / 4 },
+      },
+      cache: { theoretical_cache_hit_rate: 0.95 },
+    },
+    server_metrics: {
+      present: true,
+      adapter: "vllm",
+      cache: {
+        gpu_cache_hit_rate: o.hit - 0.1,
+        cpu_cache_hit_rate: 0.1,
+        overall_cache_hit_rate: o.hit,
+        prefix_cache_hits: 1,
+        prefix_cache_queries: 2,
+        external_prefix_cache_hits: 5000,
+        external_prefix_cache_queries: 9000,
+      },
+      kv_cache: { gpu_usage_pct: 0.93, gpu_total_tokens: 2000000 },
+    },
+    kv_cache_pool_tokens: 2000000,
+  };
+}
