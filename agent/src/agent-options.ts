@@ -33,6 +33,10 @@ export interface AgentOptions {
   telemetryLog?: string;
   /** agentic points replay this trace file (Mooncake JSONL); default: the synthetic generator */
   agenticTrace?: string;
+  /** a lab (InferenceX) checkout: script-mode deployments run its benchmark scripts */
+  labDir?: string;
+  /** docker launcher: the host's HF hub cache, mounted into lab scripts' containers */
+  hfCache?: string;
   /** least free disk on the data dir for preflight (default 50 GiB real, 1 GiB emulated) */
   minDiskFreeBytes?: number;
   /** preflight while idle this often (default 60 s) */

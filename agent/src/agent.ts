@@ -107,7 +107,7 @@ function makeLauncher(
     case "process":
       return new ProcessLauncher();
     case "docker":
-      return new DockerLauncher();
+      return new DockerLauncher(o.hfCache ? { hfCache: o.hfCache } : {});
     case "emulated":
       return new EmulatedLauncher({ plan, host: o.emulate?.ip, extraArgs: emulatedExtraArgs(o) });
     case "slurm": {
@@ -186,6 +186,7 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
     io: { send: (m) => client.send(m), sendReliable: (m) => client.sendReliable(m), acked: (i) => client.acked(i) },
     vendor: id.vendor,
     dataDir: o.dataDir,
+    ...(o.labDir ? { labDir: o.labDir } : {}),
     stopGraceMs: o.stopGraceMs,
     hostCpuStallMs: () => readCpuStallMs(),
     onHealth: (h) => (node.health = h),

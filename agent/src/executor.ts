@@ -36,7 +36,9 @@ import { EngineMetricsScraper } from "./engine-metrics/scraper.js";
 import { engineMetricsTargets } from "./engine-metrics/targets.js";
 import { starvationCreditMs } from "./host-cpu-stall.js";
 import { infrastructureFailures, POINT_TRIES, retryPauseMs } from "./infra-failures.js";
-import type { LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
+import { labScriptPointSpec, readLabResult } from "./lab-script/points.js";
+import { labWorkspaceDir, prepareLabWorkspace } from "./lab-script/workspace.js";
+import type { ExitInfo, LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
 import type { LoadProgress } from "./loadgen/load-options.js";
 import type { TraceSource } from "./loadgen/trace-source.js";
 import { LogForwarder } from "./log-forwarder.js";
@@ -124,6 +126,8 @@ export interface ExecutorDeps {
   hostCpuStallMs?: () => number | undefined;
   /** how often the leader reports its progress inside a load point (default PROGRESS_INTERVAL_MS) */
   progressIntervalMs?: number;
+  /** this node's lab (InferenceX) checkout: script-mode deployments run its benchmark scripts */
+  labDir?: string;
 }
 
 /** the leader's progress reports inside a load point, ms apart */
@@ -362,19 +366,9 @@ export class AttemptExecutor {
     let outcome: Omit<AttemptOutcome, "phaseDurationsMs" | "pointsSent"> = { status: "succeeded" };
     try {
       await this.runPhase("prepare", (s) => this.prepare(s));
-      await this.runPhase("launch", (s) => this.launch(s));
-      await this.runPhase("ready", (s) => this.ready(s));
-      if (this.isLeader) {
-        await this.runPhase("warmup", (s) => this.warmup(s));
-        await this.runPhase("load", (s) => this.load(s));
-        if (this.assignment.runEval) {
-          const evalOutcome = await this.runPhase("eval", (s) => this.evaluate(s));
-          if (evalOutcome) outcome = evalOutcome;
-        }
-      } else {
-        const t = this.assignment.deployment.timeouts;
-        await this.runPhase("load", (s) => this.serveUntilReleased(s), t.warmup + t.load + t.eval);
-      }
+      // script mode: the lab's script starts the engine and measures each point itself
+      if (this.plan?.script) await this.runLabScript();
+      else outcome = await this.runEngines();
     } catch (e) {
       if (e instanceof CancelledError) {
         outcome = e.asFailure
@@ -412,6 +406,84 @@ export class AttemptExecutor {
     if (outcome.phase) final.phase = outcome.phase;
     this.deps.io.sendReliable(final);
     return { ...outcome, phaseDurationsMs: { ...this.durations }, pointsSent: this.pointsSent };
+  }
+
+  /** launch, ready, then (the leader) warmup, load points and eval; other ranks serve until released */
+  private async runEngines(): Promise<Omit<AttemptOutcome, "phaseDurationsMs" | "pointsSent">> {
+    await this.runPhase("launch", (s) => this.launch(s));
+    await this.runPhase("ready", (s) => this.ready(s));
+    if (!this.isLeader) {
+      const t = this.assignment.deployment.timeouts;
+      await this.runPhase("load", (s) => this.serveUntilReleased(s), t.warmup + t.load + t.eval);
+      return { status: "succeeded" };
+    }
+    await this.runPhase("warmup", (s) => this.warmup(s));
+    await this.runPhase("load", (s) => this.load(s));
+    if (this.assignment.runEval) {
+      const evalOutcome = await this.runPhase("eval", (s) => this.evaluate(s));
+      if (evalOutcome) return evalOutcome;
+    }
+    return { status: "succeeded" };
+  }
+
+  /**
+   * Script mode: the attempt's copy of the lab checkout (launch), the gang barrier (ready), then
+   * each point one run of the lab's script, whose result JSON is sent as the point (load).
+   */
+  private async runLabScript(): Promise<void> {
+    const a = this.assignment;
+    const plan = this.plan as LaunchPlan;
+    const script = plan.script!;
+    const workspace = labWorkspaceDir(this.attemptDir);
+    await this.runPhase("launch", async () => {
+      prepareLabWorkspace(this.deps.labDir, this.attemptDir, script);
+      this.agentLog(`script mode: ${script.path} (sha256 ${script.sha256.slice(0, 12)}) in ${workspace}`);
+    });
+    await this.runPhase("ready", (s) => this.ready(s));
+    if (!this.isLeader) return;
+    const t = a.deployment.timeouts;
+    // each point starts its own engine: its launch and ready time counts with the measured time
+    const timeoutS = a.points.length * (t.launch + t.ready) + t.load;
+    await this.runPhase(
+      "load",
+      async (signal) => {
+        const base = this.ownProcesses().find((p) => p.kind === "lab-script");
+        if (!base) throw new PhaseError("script mode: the launch plan has no lab-script process", false);
+        const node = this.nodeOf.get(base.name)!;
+        for (const point of a.points) {
+          if (signal.aborted) throw signal.reason;
+          const spec = labScriptPointSpec(base, a.deployment, point);
+          this.nodeOf.set(spec.name, node);
+          const proc = await this.deps.launcher.start(spec, this.ctx(spec));
+          this.started.push(proc);
+          this.agentLog(`point c=${point.concurrency}: started ${spec.name} (${proc.handle})`);
+          const exit = await untilExit(proc, signal);
+          // what the script left running (its server in the background) goes with it
+          await this.deps.launcher.stop(proc, this.deps.stopGraceMs ?? 10_000);
+          if (exit.code !== 0) {
+            const tail = proc.tail().slice(-5).join(" | ");
+            throw new PhaseError(
+              `lab script ${script.path} exited (code ${exit.code}${exit.signal ? `, ${exit.signal}` : ""}) at concurrency ${point.concurrency}${tail ? `: ${tail}` : ""}`,
+              true,
+            );
+          }
+          const result = readLabResult(workspace, spec, point, gpuCounts(a), a.emulated);
+          const withEnergy: PointResult = { ...result, energy: await this.energyOf(result) };
+          this.deps.io.sendReliable({
+            type: "point-result",
+            msgId: `${safeId(a.attemptId)}.c${point.concurrency}-i${point.isl}-o${point.osl}`,
+            attemptId: a.attemptId,
+            fencingToken: a.fencingToken,
+            result: withEnergy,
+          });
+          this.pointsSent++;
+          this.agentLog(
+            `point c=${point.concurrency}: ${result.status}, measured by the lab's client (${result.bench.output_throughput.toFixed(1)} output tok/s)`,
+          );
+        }
+      },
+      timeoutS,
+    );
   }
 
   // ---------- phases ----------
@@ -837,6 +909,19 @@ export class AttemptExecutor {
     if (!this.deps.keepAttemptDir) rmSync(this.attemptDir, { recursive: true, force: true });
     if (problems.length) throw new PhaseError(problems.join("; "), true, "teardown");
   }
+}
+
+/** the process's exit, or the signal's reason when it aborts first */
+function untilExit(proc: RunningProcess, signal: AbortSignal): Promise<ExitInfo> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void proc.exited.then((e) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(e);
+    });
+  });
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -8,6 +8,7 @@ import { reportError } from "@benchfleet/shared";
 import { Command } from "commander";
 import { registerAgentCommands } from "./commands/agent.js";
 import { registerEmulate } from "./commands/emulate.js";
+import { registerLabClient } from "./commands/lab-client.js";
 
 function buildAgentProgram(): Command {
   const program = new Command("benchfleet-agent")
@@ -16,6 +17,7 @@ function buildAgentProgram(): Command {
     .exitOverride();
   registerAgentCommands(program);
   registerEmulate(program);
+  registerLabClient(program);
   return program;
 }
 

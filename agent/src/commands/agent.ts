@@ -77,6 +77,11 @@ export function registerAgentCommands(parent: Command): void {
       "agentic points replay this trace: the lab's Weka traces (a directory of .json files, one .json, or JSONL of trace objects) or Mooncake JSONL (default: synthetic)",
     )
     .option(
+      "--lab <dir>",
+      "InferenceX checkout: script-mode deployments run its benchmark scripts (default BENCHFLEET_LAB_DIR)",
+    )
+    .option("--hf-cache <dir>", "docker launcher: the HF hub cache mounted into lab scripts' containers")
+    .option(
       "--reconnect-max-ms <ms>",
       "longest wait between reconnect tries (default 30000; keep the controller's BENCHFLEET_AGENT_RECONNECT_MAX_MS in step)",
       positiveInt("--reconnect-max-ms"),
@@ -160,6 +165,8 @@ export function registerAgentCommands(parent: Command): void {
           : {}),
         timeScale: opts.timeScale ? Number(opts.timeScale) : undefined,
         ...(opts.agenticTrace ? { agenticTrace: opts.agenticTrace } : {}),
+        ...((opts.lab ?? process.env.BENCHFLEET_LAB_DIR) ? { labDir: opts.lab ?? process.env.BENCHFLEET_LAB_DIR } : {}),
+        ...(opts.hfCache ? { hfCache: opts.hfCache } : {}),
         ...(opts.reconnectMaxMs
           ? { backoff: { initialMs: Math.min(500, opts.reconnectMaxMs), maxMs: opts.reconnectMaxMs } }
           : {}),

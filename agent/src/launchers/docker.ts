@@ -8,6 +8,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, posix } from "node:path";
 import type { ProcessSpec } from "@benchfleet/shared";
 import { execa } from "execa";
+import { labScriptDockerArgs } from "../lab-script/docker-args.js";
+import { labWorkspaceDir } from "../lab-script/workspace.js";
 import { type LaunchContext, LaunchError, type Launcher, type RunningProcess, refuseMpi } from "./launcher.js";
 import { spawnGrouped } from "./process.js";
 
@@ -19,6 +21,8 @@ export interface DockerOptions {
   rdma?: boolean;
   /** pull missing images in prepare (default true) */
   pull?: boolean;
+  /** the host's HF hub cache, mounted where a lab script expects it (script mode) */
+  hfCache?: string;
 }
 
 /** container name: `bf-<attempt>-<process>`, restricted to docker's name charset */
@@ -111,13 +115,22 @@ export class DockerLauncher implements Launcher {
       mkdirSync(dirname(p), { recursive: true });
       writeFileSync(p, f.content);
     }
-    const args = dockerRunArgs(spec, {
-      attemptId: ctx.attemptId,
-      vendor: ctx.vendor,
-      attemptDir: ctx.attemptDir,
-      shmSize: this.o.shmSize,
-      rdma: this.o.rdma,
-    });
+    // a lab script runs as the lab's runner runs it (lab-script/docker-args.ts)
+    const args =
+      spec.kind === "lab-script"
+        ? labScriptDockerArgs(spec, {
+            attemptId: ctx.attemptId,
+            vendor: ctx.vendor,
+            workspace: labWorkspaceDir(ctx.attemptDir),
+            ...(this.o.hfCache ? { hfCache: this.o.hfCache } : {}),
+          })
+        : dockerRunArgs(spec, {
+            attemptId: ctx.attemptId,
+            vendor: ctx.vendor,
+            attemptDir: ctx.attemptDir,
+            shmSize: this.o.shmSize,
+            rdma: this.o.rdma,
+          });
     const proc = await spawnGrouped(
       { name: spec.name, file: this.bin, args, env: spec.env, cwd: ctx.attemptDir },
       ctx,

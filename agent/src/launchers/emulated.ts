@@ -8,6 +8,8 @@
 
 import { mkdirSync } from "node:fs";
 import type { LaunchPlan, ProcessSpec } from "@benchfleet/shared";
+import { standInCommand } from "../lab-script/stand-in.js";
+import { labWorkspaceDir } from "../lab-script/workspace.js";
 import { selfCommand } from "../self-command.js";
 import { emulateArgs, emulatedRole, gpuEngineUrl } from "./emulated-args.js";
 import type { LaunchContext, Launcher, RunningProcess } from "./launcher.js";
@@ -47,6 +49,18 @@ process.on("SIGTERM", () => process.exit(0));
 
 /** what runs in place of a plan's process: the emulated engine, a TCP listener for infra, an idle process for a headless rank */
 export function emulatedCommand(spec: ProcessSpec, ctx: LaunchContext, o: EmulatedLauncherOptions): SpawnSpec {
+  if (spec.kind === "lab-script") {
+    // the lab's script itself, its engine the emulated one and its client benchfleet's (lab-script/stand-in.ts)
+    const cmd = o.command ?? defaultEmulateCommand();
+    const engine = [...cmd, ...emulateArgs({ spec, deployment: ctx.deployment, host: o.host }), ...(o.extraArgs ?? [])];
+    return standInCommand({
+      spec,
+      host: o.host ?? "0.0.0.0",
+      workspace: labWorkspaceDir(ctx.attemptDir),
+      engine,
+      client: selfCommand("lab-client", "--engine-timing"),
+    });
+  }
   if (emulatedRole(spec) === "headless") {
     return { name: spec.name, file: process.execPath, args: ["-e", HEADLESS_SCRIPT], env: {}, cwd: ctx.attemptDir };
   }
