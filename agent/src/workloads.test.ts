@@ -52,6 +52,15 @@ describe("a load point's recipe settings reach the load generator", () => {
     // 6 measured prompts and 1 × 2 warm-ups; a ratio of 1 draws every prompt at the full ISL
     expect(requests).toBe(8);
     expect(bench.total_input_tokens).toBe(6 * 64);
+    // the stored point carries the settings it ran with
+    expect(result.point).toEqual({
+      concurrency: 2,
+      isl: 64,
+      osl: 4,
+      requestRate: 40,
+      warmupsPerConc: 1,
+      rangeRatio: 1,
+    });
   });
 
   it("a point through the chat template goes to the chat endpoint; no warm-ups when it says 0", async () => {
@@ -62,6 +71,7 @@ describe("a load point's recipe settings reach the load generator", () => {
     expect(result.status).toBe("ok");
     const bench = result.bench as unknown as Record<string, unknown>;
     expect(bench.endpoint_type).toBe("openai-chat");
+    expect(result.point).toEqual({ concurrency: 2, isl: 64, osl: 4, useChatTemplate: true, warmupsPerConc: 0 });
     expect(bench.request_rate).toBe("inf");
     // 4 measured prompts and the two calibration probes of text prompts
     expect(requests).toBe(6);

@@ -1,5 +1,6 @@
 /** The executor's load and eval runners, backed by the load generator and (when present) the eval module. */
 import { availableParallelism } from "node:os";
+import type { LoadPoint } from "@benchfleet/shared";
 import type { EvalRunner, PointRunner } from "./executor.js";
 import { runLoadPoint } from "./loadgen/run-load-point.js";
 import type { TraceSource } from "./loadgen/trace-source.js";
@@ -20,8 +21,8 @@ export function workersFor(concurrency: number, cores = availableParallelism()):
  */
 export const DEFAULT_AGENTIC_TRACE: TraceSource = { synthetic: { seed: 42, trajectories: 393 } };
 
-export const loadgenPointRunner: PointRunner = (o) =>
-  runLoadPoint({
+export const loadgenPointRunner: PointRunner = async (o) => {
+  const result = await runLoadPoint({
     baseUrl: o.baseUrl,
     model: o.model,
     // the lab replays agentic traces on the chat endpoint whatever the recipe serves; a point whose
@@ -46,6 +47,18 @@ export const loadgenPointRunner: PointRunner = (o) =>
     onProgress: o.onProgress,
     progressIntervalMs: o.progressIntervalMs,
   });
+  // the stored point carries the client settings it ran with
+  return { ...result, point: { ...result.point, ...clientSettings(o.point) } };
+};
+
+function clientSettings(p: LoadPoint): Partial<LoadPoint> {
+  const out: Partial<LoadPoint> = {};
+  if (p.requestRate !== undefined) out.requestRate = p.requestRate;
+  if (p.useChatTemplate !== undefined) out.useChatTemplate = p.useChatTemplate;
+  if (p.rangeRatio !== undefined) out.rangeRatio = p.rangeRatio;
+  if (p.warmupsPerConc !== undefined) out.warmupsPerConc = p.warmupsPerConc;
+  return out;
+}
 
 /** the GSM8K runner, loaded lazily so the agent starts where the eval module is absent */
 export async function loadEvalRunner(): Promise<EvalRunner | undefined> {
