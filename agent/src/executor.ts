@@ -22,6 +22,7 @@ import {
   type Health,
   type LaunchPlan,
   type LoadPoint,
+  measuredPrompts,
   type NodePlan,
   noEnergy,
   type Phase,
@@ -725,7 +726,7 @@ export class AttemptExecutor {
           model: plan.endpoint.model,
           api: plan.endpoint.api,
           point,
-          numPrompts: point.concurrency * a.deployment.promptsPerConc,
+          numPrompts: measuredPrompts(point, a.deployment.promptsPerConc),
           gpus,
           emulated: a.emulated,
           ...(a.deployment.agentic

@@ -26,4 +26,4 @@ export { readSrtRecipe } from "./srt-slurm/read-srt-recipe.js";
 export { type CensusEntry, reasonKind, srtRecipeCensus } from "./srt-slurm/recipe-census.js";
 export { SRT_SLURM_ENV, srtRecipeSource, srtSlurmDirsFromEnv } from "./srt-slurm/recipe-dirs.js";
 export { SrtRecipe } from "./srt-slurm/srt-recipe.js";
-export { recipeSettingsFor } from "./stored-settings.js";
+export { clientPointSettings, recipeSettingsFor } from "./stored-settings.js";

@@ -45,6 +45,20 @@ const ScriptRule = z
   })
   .strict();
 
+/**
+ * The lab's benchmark client options the script passes to `run_benchmark_serving`
+ * (benchmark_lib.sh); its other options (random prompts, CONC × 10 of them, range ratio, 2 × CONC
+ * warm-ups) are the same in every script and are the load generator's defaults.
+ */
+const ScriptClient = z
+  .object({
+    /** `--use-chat-template`: prompts go through the model's chat template */
+    "use-chat-template": z.boolean().optional(),
+    /** `--dsv4`: DeepSeek-V4's chat encoding (encoding_dsv4.py) instead of the tokenizer's template; implies the chat template */
+    dsv4: z.boolean().optional(),
+  })
+  .strict();
+
 export const ScriptPreset = z
   .object({
     /** path of the script in the lab's repository */
@@ -57,6 +71,7 @@ export const ScriptPreset = z
     engine: z.enum(ENGINES),
     /** what the script does that this preset does not reproduce, and why */
     "not-reproduced": z.array(z.string()).optional(),
+    client: ScriptClient.optional(),
     rules: z.array(ScriptRule).min(1),
   })
   .strict();

@@ -3,7 +3,7 @@
  * for a deployment when its plan is made, and the stored ones read back as recipe options when it
  * launches. Stored settings win over presets read from disk, so an attempt launches what was planned.
  */
-import { type Deployment, RecipeError, type RecipeSettings } from "@benchfleet/shared";
+import { type Deployment, type LoadPoint, RecipeError, type RecipeSettings } from "@benchfleet/shared";
 import type { z } from "zod";
 import type { RecipeOptions } from "./context.js";
 import { RecipePreset } from "./preset.js";
@@ -42,4 +42,18 @@ export function launchOptions(d: Deployment, opts: RecipeOptions): RecipeOptions
   const family = s.family ? parseStored(RecipePreset, s.family, `${where} (family preset)`) : undefined;
   const script = s.script ? parseStored(ScriptPreset, s.script, `${where} (script preset)`) : undefined;
   return { ...opts, presets: family ? { [d.modelPrefix]: family } : {}, scripts: script ? [script] : [] };
+}
+
+/**
+ * The load-point settings of the lab's client that a deployment's stored script preset gives
+ * (`client:`): the chat template where the script passes `--use-chat-template` or `--dsv4`. Benchfleet
+ * sends such prompts to the chat endpoint, so the server applies its template; for DeepSeek-V4 that
+ * is the server's DeepSeek-V4 encoding (vLLM's `--tokenizer-mode deepseek_v4`, in the presets).
+ */
+export function clientPointSettings(d: Deployment): Pick<LoadPoint, "useChatTemplate"> {
+  const stored = d.recipeSettings?.script;
+  if (!stored) return {};
+  const script = parseStored(ScriptPreset, stored, `${d.configKey}: the script preset stored with the deployment`);
+  const c = script.client;
+  return c?.["use-chat-template"] || c?.dsv4 ? { useChatTemplate: true } : {};
 }

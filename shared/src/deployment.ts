@@ -24,6 +24,8 @@ export const LoadPoint = z
     rangeRatio: z.number().min(0).max(1).optional(),
     /** warm-up requests per unit of concurrency; absent: the load generator's 2 */
     warmupsPerConc: z.number().int().nonnegative().optional(),
+    /** measured prompts at least (concurrency × promptsPerConc raised to it); absent: no floor */
+    minPrompts: z.number().int().positive().optional(),
   })
   .strict();
 export type LoadPoint = z.infer<typeof LoadPoint>;

@@ -24,9 +24,14 @@ export const ESTIMATE = {
   evalS: 300,
 } as const;
 
+/** The measured prompts of a point: concurrency × prompts per concurrency, raised to the point's floor. */
+export function measuredPrompts(p: LoadPoint, promptsPerConc: number): number {
+  return Math.max(promptsPerConc * p.concurrency, p.minPrompts ?? 0);
+}
+
 export function estimatePointSeconds(p: LoadPoint, promptsPerConc: number): number {
   if (p.durationS !== undefined) return p.durationS + ESTIMATE.perPointOverheadS;
-  const measured = promptsPerConc * p.concurrency;
+  const measured = measuredPrompts(p, promptsPerConc);
   const requests = measured + (p.warmupsPerConc ?? 2) * p.concurrency;
   const waves = requests / p.concurrency;
   const tpot = ESTIMATE.tpotBaseS * (1 + p.concurrency / ESTIMATE.tpotKneeConcurrency);

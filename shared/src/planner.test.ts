@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config-error.js";
 import { Deployment, Plan } from "./deployment.js";
 import { loadMasterConfigs } from "./master-config-load.js";
+import { measuredPrompts } from "./plan-estimate.js";
 import { buildPlan, expandConcurrency } from "./planner.js";
 import { testCatalog as catalog } from "./test-support/catalog.js";
 
@@ -125,6 +126,39 @@ describe("planner", () => {
       single("b", `    - osl: 1024\n      isl: 1024\n      search-space:\n      - { ep: 8, conc-list: [4], tp: 8 }\n`),
     );
     expect(a.deployments[0]!.fingerprint).toBe(b.deployments[0]!.fingerprint);
+  });
+
+  it("floors the prompts of AMD disaggregated points at 16, as the lab's AMD client does", () => {
+    const text = (runner: string) => `
+dis:
+  image: img
+  model: m
+  model-prefix: dsr1
+  runner: ${runner}
+  precision: fp8
+  framework: sglang-disagg
+  multinode: true
+  disagg: true
+  kv-p2p-transfer: mori
+  scenarios:
+    fixed-seq-len:
+    - isl: 8192
+      osl: 1024
+      search-space:
+      - conc-list: [1, 4]
+        prefill: { num-worker: 1, tp: 8, ep: 1, dp-attn: false }
+        decode: { num-worker: 1, tp: 8, ep: 1, dp-attn: false }
+`;
+    const amd = plan(text("mi355x-disagg")).deployments[0]!;
+    expect(amd.points.map((p) => [p.concurrency, p.minPrompts, measuredPrompts(p, amd.promptsPerConc)])).toEqual([
+      [1, 16, 16],
+      [4, 16, 40],
+    ]);
+    const nvidia = plan(text("b200-multinode")).deployments[0]!;
+    expect(nvidia.points.map((p) => [p.minPrompts, measuredPrompts(p, nvidia.promptsPerConc)])).toEqual([
+      [undefined, 10],
+      [undefined, 40],
+    ]);
   });
 
   it("counts multi-node GPUs as num-worker*tp*pp*pcp per pool and nodes per pool", () => {

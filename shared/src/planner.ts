@@ -26,6 +26,8 @@ import { expandPatterns } from "./wildcard.js";
 
 export const DEFAULT_PRIORITY = 100;
 export const DEFAULT_PROMPTS_PER_CONC = 10;
+/** measured prompts of a point of an AMD disaggregated deployment at least (the lab's bench.sh floor) */
+export const AMD_DISAGG_MIN_PROMPTS = 16;
 export const DEFAULT_TIMEOUTS_S: PhaseTimeouts = {
   prepare: 1800,
   launch: 600,
@@ -207,7 +209,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
     if (runner.warning) warnings.add(runner.warning);
     if (opts.skus && !opts.skus.includes(runner.sku)) continue;
     for (const d of [
-      ...expandEntry(le, runner, sel, problems, opts.srtRecipes),
+      ...expandEntry(le, { ...runner, vendor: opts.catalog[runner.sku].vendor }, sel, problems, opts.srtRecipes),
       ...expandAgentic(le, runner, sel, opts, problems),
     ]) {
       const prev = drafts.get(d.fingerprint);
@@ -342,7 +344,7 @@ function entryBasics(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: numbe
 
 function* expandEntry(
   le: LoadedEntry,
-  runner: { sku: SkuName; gpusPerNode: number },
+  runner: { sku: SkuName; gpusPerNode: number; vendor: "nvidia" | "amd" },
   sel: Selection,
   problems: ConfigProblem[],
   srtRecipes?: SrtRecipeSource,
@@ -451,10 +453,12 @@ function* expandEntry(
         continue;
       }
       const groups = common.launchPerPoint ? concs.map((c) => [c]) : [concs];
+      // the lab's AMD disaggregated client (multi_node/amd_utils/bench.sh) sends at least 16 prompts
+      const floor = e.multinode && spec.disagg && runner.vendor === "amd" ? { minPrompts: AMD_DISAGG_MIN_PROMPTS } : {};
       for (const g of groups) {
         const s = common.launchPerPoint ? { ...spec, launchPoint: g[0] } : spec;
         const points = new Map<number, LoadPoint>(
-          g.map((c) => [c, { concurrency: c, isl: sc.isl, osl: sc.osl, ...bench?.point }]),
+          g.map((c) => [c, { concurrency: c, isl: sc.isl, osl: sc.osl, ...floor, ...bench?.point }]),
         );
         yield {
           spec: s,

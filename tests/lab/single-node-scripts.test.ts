@@ -6,7 +6,7 @@
  * preset names under not-reproduced are counted apart. BENCHFLEET_LAB_CHECKOUTS is a directory
  * holding an `InferenceX` checkout. The census is printed; docs/single-node-presets.md records it.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkLabRows, formatChecks, labSingleNodeRows } from "@benchfleet/cli";
@@ -33,5 +33,28 @@ describe.skipIf(!LAB || !existsSync(join(IX, "benchmarks", "single_node")))(
       expect(checks.filter((c) => c.error).map((c) => `${c.configKey} conc ${c.conc}: ${c.error}`)).toEqual([]);
       expect(failing).toBe(0);
     }, 600_000);
+
+    it("each preset's client block is what its script passes to run_benchmark_serving", () => {
+      const presets = loadScriptPresets(RECIPES);
+      const differ: string[] = [];
+      for (const p of presets) {
+        const text = readFileSync(join(IX, p.script), "utf8");
+        // the call: a line starting with run_benchmark_serving and its backslash-continued lines
+        const call = /^\s*run_benchmark_serving((?:[^\n]*\\\n)*[^\n]*)/m.exec(text)?.[1];
+        if (call === undefined) {
+          differ.push(`${p.script}: no run_benchmark_serving call`);
+          continue;
+        }
+        const script = {
+          "use-chat-template": /--use-chat-template\b/.test(call),
+          dsv4: /--dsv4\b/.test(call),
+        };
+        const preset = { "use-chat-template": !!p.client?.["use-chat-template"], dsv4: !!p.client?.dsv4 };
+        if (JSON.stringify(script) !== JSON.stringify(preset))
+          differ.push(`${p.script}: script ${JSON.stringify(script)}, preset ${JSON.stringify(preset)}`);
+      }
+      expect(presets.length).toBeGreaterThan(0);
+      expect(differ).toEqual([]);
+    });
   },
 );

@@ -2,7 +2,7 @@
  * Planning with presets (planFromFiles): the presets that apply are stored with each deployment, and
  * a deployment whose points need different script settings launches once per group of points.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildLaunchPlan } from "@benchfleet/recipes";
@@ -53,6 +53,25 @@ function setup(script = SCRIPT): { config: string; recipes: string } {
 }
 
 describe("planning stores presets and launch groups", () => {
+  it("stores the script's client options with every point: the chat template for --use-chat-template or --dsv4", () => {
+    const templates = (script?: string) => {
+      const { config, recipes } = setup(script);
+      try {
+        return planFromFiles({ config: [config], recipes }).deployments.flatMap((d) =>
+          d.points.map((p) => p.useChatTemplate),
+        );
+      } finally {
+        rmSync(join(recipes, ".."), { recursive: true, force: true });
+      }
+    };
+    for (const client of ["client: { use-chat-template: true }\n", "client: { dsv4: true }\n"]) {
+      const got = templates(SCRIPT.replace("rules:\n", `${client}rules:\n`));
+      expect(got.length).toBeGreaterThan(1);
+      expect(new Set(got)).toEqual(new Set([true]));
+    }
+    expect(new Set(templates())).toEqual(new Set([undefined]));
+  });
+
   it("launches once per group of points with identical script settings", () => {
     const { config, recipes } = setup();
     const plan = planFromFiles({ config: [config], recipes });

@@ -4,7 +4,13 @@
  * (a few small files) so an edited preset counts at once. Agents build launches from what is stored.
  */
 import { join } from "node:path";
-import { launchGroups, loadPresets, loadScriptPresets, recipeSettingsFor } from "@benchfleet/recipes";
+import {
+  clientPointSettings,
+  launchGroups,
+  loadPresets,
+  loadScriptPresets,
+  recipeSettingsFor,
+} from "@benchfleet/recipes";
 import {
   type Deployment,
   type Plan,
@@ -44,10 +50,17 @@ export function storeRecipeSettings(plan: Plan, dir?: string, labDir?: string): 
   const deployments = plan.deployments.flatMap((planned) => {
     const s = scripted(planned);
     if (s.labScript) return [s];
-    const d = withRecipeSettings(planned, settingsOf(planned));
+    const d = withClientSettings(withRecipeSettings(planned, settingsOf(planned)));
     return splitLaunches(d, launchGroups(d));
   });
   return withDeployments(plan, deployments);
+}
+
+/** The lab client's settings of `d`'s script preset stored with each of its points (a point's own win). */
+function withClientSettings(d: Deployment): Deployment {
+  const client = clientPointSettings(d);
+  if (!Object.keys(client).length) return d;
+  return { ...d, points: d.points.map((p) => ({ ...client, ...p })) };
 }
 
 /**
