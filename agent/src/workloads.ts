@@ -57,6 +57,7 @@ function clientSettings(p: LoadPoint): Partial<LoadPoint> {
   if (p.useChatTemplate !== undefined) out.useChatTemplate = p.useChatTemplate;
   if (p.rangeRatio !== undefined) out.rangeRatio = p.rangeRatio;
   if (p.warmupsPerConc !== undefined) out.warmupsPerConc = p.warmupsPerConc;
+  if (p.minPrompts !== undefined) out.minPrompts = p.minPrompts;
   return out;
 }
 
