@@ -16,6 +16,7 @@ import { EventHub, type Topic } from "./api/event-hub.js";
 import { registerJobRoutes } from "./api/jobs.js";
 import { registerLogDownloadRoute } from "./api/log-download.js";
 import { registerNodeRoutes } from "./api/nodes.js";
+import { registerPlanTimingRoute } from "./api/plan-timing.js";
 import { ControllerMetrics } from "./api/prometheus.js";
 import { registerResultRoutes } from "./api/results.js";
 import { registerResultsAnalyticsRoutes } from "./api/results-analytics.js";
@@ -300,6 +301,7 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
   registerSweepRoutes(api, ctx);
   registerJobRoutes(api, ctx);
   registerLogDownloadRoute(api, ctx);
+  registerPlanTimingRoute(api, ctx);
   registerNodeRoutes(api, ctx);
   registerAgentEnrolmentRoutes(api, ctx);
   registerResultRoutes(api, ctx);

@@ -12,5 +12,6 @@ export * from "./engine-metrics-brief.js";
 export * from "./job-layout.js";
 export * from "./job-live.js";
 export * from "./log-line.js";
+export * from "./plan-timing.js";
 export * from "./telemetry-summary.js";
 export * from "./unlaunchable.js";

@@ -25,6 +25,7 @@ export * from "./master-config.js";
 export * from "./master-config-load.js";
 export * from "./node-records.js";
 export * from "./plan-estimate.js";
+export * from "./plan-timing.js";
 export * from "./planner.js";
 export * from "./point-repeats.js";
 export * from "./port-blocks.js";

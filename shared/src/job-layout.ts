@@ -5,7 +5,11 @@
  */
 import type { Deployment } from "./deployment.js";
 
-type LayoutInput = Pick<Deployment, "tp" | "ep" | "pp" | "dpAttn" | "prefill" | "decode" | "specDecoding">;
+type Workers = { numWorker: number; tp?: number; ep?: number; pp?: number; dpAttn?: boolean };
+type LayoutInput = Pick<Deployment, "tp" | "ep" | "pp" | "dpAttn" | "specDecoding"> & {
+  prefill?: Workers;
+  decode?: Workers;
+};
 
 function one(p: { tp?: number; ep?: number; pp?: number; dpAttn?: boolean }): string {
   return [

@@ -95,7 +95,9 @@ export function jobLive(job: JobRecord, att: AttemptRecord | undefined, nowMs: n
 }
 
 /** Measured wall seconds over planned seconds of the sweep's succeeded jobs; undefined when none. */
-export function sweepPaceFactor(jobs: Iterable<JobRecord>): number | undefined {
+export function sweepPaceFactor(
+  jobs: Iterable<Pick<JobRecord, "status" | "startedAt" | "finishedAt" | "estimatedSeconds">>,
+): number | undefined {
   let measured = 0;
   let planned = 0;
   for (const j of jobs) {

@@ -1,6 +1,6 @@
 /** /api/v1/plan and /api/v1/sweeps: dry-run plans; create, list, get, cancel, retry sweeps. */
 
-import { Deployment, pageOf, SweepStatus, SweepSummary } from "@benchfleet/shared";
+import { Deployment, pageOf, SweepStatus, SweepSummary, timingInput } from "@benchfleet/shared";
 import { z } from "zod";
 import { checkRecipes } from "../config/recipe-check.js";
 import { settleRecipeSettings } from "../config/recipe-settings.js";
@@ -8,6 +8,7 @@ import type { ControllerContext } from "../context.js";
 import { SweepError } from "../jobs/sweeps.js";
 import { IdParam, Paging } from "./common.js";
 import { PlanBody, planFromBody } from "./plan-request.js";
+import { controllerPlanTiming } from "./plan-timing.js";
 import { type Api, ApiError } from "./route.js";
 
 const CreateSweep = z
@@ -55,12 +56,16 @@ export function registerSweepRoutes(api: Api, c: ControllerContext): void {
       role: "viewer",
       tag: "plan",
       summary:
-        "plan a sweep from config texts (dry run); `unlaunchable` names the deployments no engine recipe can launch, with the reason",
+        "plan a sweep from config texts (dry run); `unlaunchable` names the deployments no engine recipe can launch, with the reason; `timing` estimates each deployment's and the sweep's wall-clock time from this controller's finished jobs and fleet",
       body: PlanBody,
     },
     async ({ body }) => {
       const plan = planFromBody(body, c.cfg.recipesDir, c.cfg.labDir);
-      return { ...plan, unlaunchable: checkRecipes(plan, c.cfg.recipesDir) };
+      return {
+        ...plan,
+        unlaunchable: checkRecipes(plan, c.cfg.recipesDir),
+        timing: controllerPlanTiming(c, plan.deployments.map(timingInput)),
+      };
     },
   );
 

@@ -1,14 +1,15 @@
 /**
  * Sweeps: the list with status, progress (points done / total), GPU-hours, failures and trigger,
  * live from the `sweeps` topic; and (operators) starting a sweep from a plan preview — the dry run
- * first (deployments, nodes, GPU-hours by SKU), then "Start".
+ * first (GPU-hours by SKU, each deployment with its launches, the wall-clock estimate), then "Start".
  */
 
-import type { SweepSummary } from "@benchfleet/shared/browser";
+import type { PlanTiming, SweepSummary } from "@benchfleet/shared/browser";
 import { type Unlaunchable, unlaunchableByReason } from "@benchfleet/shared/browser";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, fetchAllPages, itemsOf } from "../api.js";
 import { StateBadge } from "../components/badge.js";
+import { PlanDeployments, PlanWallClock, type PreviewDeployment } from "../components/plan-deployments.js";
 import type { LiveEvent } from "../events.js";
 import { navigate, useFrameRefresh, useLive } from "../hooks.js";
 import { fmtNum, fmtTime } from "../lib/format.js";
@@ -27,7 +28,9 @@ interface PlanTotals {
 interface PlanPreview {
   totals: PlanTotals;
   bySku: Record<string, PlanTotals>;
-  deployments?: Array<{ nodes: number; sku: string }>;
+  deployments?: PreviewDeployment[];
+  /** each deployment's and the sweep's wall-clock estimate */
+  timing?: PlanTiming;
   nodes?: Record<string, number>;
   /** deployments no recipe can launch (the controller builds each on a stand-in gang) */
   unlaunchable?: Unlaunchable[];
@@ -168,6 +171,8 @@ function StartSweep(props: { route: Route; onError: (m: string) => void }) {
               ))}
             </tbody>
           </table>
+          {plan.timing ? <PlanWallClock timing={plan.timing} /> : null}
+          {plan.deployments?.length ? <PlanDeployments deployments={plan.deployments} timing={plan.timing} /> : null}
           {plan.unlaunchable?.length ? (
             <div class="notice" data-testid="plan-unlaunchable">
               <b>
