@@ -65,14 +65,18 @@ describe("plan preview: deployments, launches, wall-clock from history", () => {
     const file = "preview-master.yaml";
     const first = entry("pp-dsr1-fp8-h200-sglang", "h200", "sglang", [TP8]);
     const run = agents.map(async (a) => {
-      const asg = await a.nextAssignment(20_000);
+      const asg = await a.nextAssignment(60_000);
       // a couple of seconds, so the measured figures are not 0 s
       await a.runAssignment(asg, { holdUntil: new Promise((r) => setTimeout(r, 2500)) });
     });
     const sweepId = (
       await c.api("POST", "/api/v1/sweeps", { name: "history", plan: { configs: [{ file, text: first }] } })
     ).body.sweepId as string;
-    await Promise.any(run);
+    await Promise.any(run).catch((e) => {
+      throw new Error(
+        `no agent ran the sweep: ${JSON.stringify(agents.map((a) => a.received.filter((m) => m.type === "error")))} ${e}`,
+      );
+    });
     expect((await sweepFinished(c, sweepId, 30_000)).status).toBe("succeeded");
 
     // the preview: TP8 again (measured), TP4 (same SKU and framework: calibrated), an h100 vLLM row (model)
