@@ -3,6 +3,7 @@
  * the repo tests use: the local Slurm test cluster, the dashboard build and the marked-process finder.
  */
 
+export { scriptClientOptions } from "./lab-script-client.js";
 export { checkLabRows, formatChecks, labSingleNodeRows } from "./lab-scripts.js";
 export { buildDashboard } from "./up/dashboard-build.js";
 export { findMarkedProcesses } from "./up/fleet-processes.js";

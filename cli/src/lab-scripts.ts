@@ -4,6 +4,7 @@
  * (traced, lab-script-trace.ts), benchfleet's launch at the same point, and the difference. Used by
  * `benchfleet recipe import-script` (drafts presets) and `recipe check-scripts` (the census).
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { planFromFiles } from "@benchfleet/controller";
 import {
@@ -22,6 +23,7 @@ import {
   type ServerCommand,
 } from "@benchfleet/recipes";
 import { type Deployment, RecipeError } from "@benchfleet/shared";
+import { scriptClientOptions } from "./lab-script-client.js";
 import { labScriptFor, type ScriptTrace, traceLabScript } from "./lab-script-trace.js";
 
 const SCRIPT_SUBDIR = join("benchmarks", "single_node", "fixed_seq_len");
@@ -190,6 +192,8 @@ export function draftPresets(
       engine: observations[0]!.script.engine,
       ...(kept.length || setupNotes.length ? { "not-reproduced": [...kept, ...setupNotes] } : {}),
     };
+    const client = scriptClientOptions(readFileSync(script, "utf8"));
+    if (client) meta.client = client;
     const preset = draftScriptPreset(meta, observations);
     out.push({
       name,

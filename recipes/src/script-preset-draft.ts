@@ -41,6 +41,8 @@ export interface DraftMeta {
   spec: "mtp" | "none";
   engine: Engine;
   "not-reproduced"?: string[];
+  /** the lab client's options the script passes (its run_benchmark_serving call) */
+  client?: ScriptPreset["client"];
 }
 
 /** A value in the lab checkout (a chat template, a config file): the launch's image does not hold it. */
@@ -138,6 +140,7 @@ export function draftScriptPreset(meta: DraftMeta, observations: readonly Script
     spec: meta.spec,
     engine: meta.engine,
     ...(notReproduced.size ? { "not-reproduced": [...notReproduced] } : {}),
+    ...(meta.client && Object.keys(meta.client).length ? { client: meta.client } : {}),
     rules: ordered.map((r) => ({
       ...(Object.keys(r.when).length ? { when: r.when as ScriptPreset["rules"][number]["when"] } : {}),
       ...(Object.keys(r.flags).length ? { flags: r.flags as Record<string, string | number | boolean | null> } : {}),

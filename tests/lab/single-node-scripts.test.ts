@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkLabRows, formatChecks, labSingleNodeRows } from "@benchfleet/cli";
+import { checkLabRows, formatChecks, labSingleNodeRows, scriptClientOptions } from "@benchfleet/cli";
 import { loadPresets, loadScriptPresets } from "@benchfleet/recipes";
 import { describe, expect, it } from "vitest";
 
@@ -38,17 +38,12 @@ describe.skipIf(!LAB || !existsSync(join(IX, "benchmarks", "single_node")))(
       const presets = loadScriptPresets(RECIPES);
       const differ: string[] = [];
       for (const p of presets) {
-        const text = readFileSync(join(IX, p.script), "utf8");
-        // the call: a line starting with run_benchmark_serving and its backslash-continued lines
-        const call = /^\s*run_benchmark_serving((?:[^\n]*\\\n)*[^\n]*)/m.exec(text)?.[1];
-        if (call === undefined) {
+        const found = scriptClientOptions(readFileSync(join(IX, p.script), "utf8"));
+        if (!found) {
           differ.push(`${p.script}: no run_benchmark_serving call`);
           continue;
         }
-        const script = {
-          "use-chat-template": /--use-chat-template\b/.test(call),
-          dsv4: /--dsv4\b/.test(call),
-        };
+        const script = { "use-chat-template": !!found["use-chat-template"], dsv4: !!found.dsv4 };
         const preset = { "use-chat-template": !!p.client?.["use-chat-template"], dsv4: !!p.client?.dsv4 };
         if (JSON.stringify(script) !== JSON.stringify(preset))
           differ.push(`${p.script}: script ${JSON.stringify(script)}, preset ${JSON.stringify(preset)}`);
