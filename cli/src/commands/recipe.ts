@@ -13,7 +13,21 @@ function describe(d: Deployment): string {
     d.prefill && d.decode
       ? `prefill ${d.prefill.numWorker}x tp${d.prefill.tp} ep${d.prefill.ep}${d.prefill.dpAttn ? " dpa" : ""} / decode ${d.decode.numWorker}x tp${d.decode.tp} ep${d.decode.ep}${d.decode.dpAttn ? " dpa" : ""}`
       : `tp${d.tp} ep${d.ep}${d.dpAttn ? " dpa" : ""}`;
-  return `${d.configKey}: ${d.framework} on ${d.sku}, ${par}, spec ${d.specDecoding}, isl ${d.isl} osl ${d.osl}, points ${d.points.map((p) => p.concurrency).join(",") || "(eval only)"}`;
+  return `${d.configKey}: ${d.framework} on ${d.sku}, ${par}, spec ${d.specDecoding}, isl ${d.isl} osl ${d.osl}, points ${d.points.map((p) => p.concurrency).join(",") || "(eval only)"}${loadSettings(d)}`;
+}
+
+/** the client settings of the deployment's points (an srt-slurm recipe's benchmark section), if any */
+function loadSettings(d: Deployment): string {
+  const p = d.points[0];
+  if (!p || (p.useChatTemplate ?? p.requestRate ?? p.rangeRatio ?? p.warmupsPerConc) === undefined) return "";
+  const parts = [
+    p.useChatTemplate ? "chat template" : "no chat template",
+    `rate ${p.requestRate ?? "inf"}`,
+    `${d.promptsPerConc} prompts/conc`,
+    ...(p.warmupsPerConc !== undefined ? [`${p.warmupsPerConc} warm-ups/conc`] : []),
+    ...(p.rangeRatio !== undefined ? [`range ratio ${p.rangeRatio}`] : []),
+  ];
+  return `; load: ${parts.join(", ")}`;
 }
 
 /** `--nodes a,b=10.0.0.2,…`: hostname[=ip]; absent → node-00.. placeholders. */
