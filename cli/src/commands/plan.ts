@@ -5,7 +5,7 @@
  */
 
 import { readFileSync } from "node:fs";
-import { checkRecipes, planFromFiles } from "@benchfleet/controller";
+import { checkRecipes, formatScriptMode, planFromFiles } from "@benchfleet/controller";
 import { formatUnlaunchable } from "@benchfleet/recipes";
 import type { Plan, PlanTiming, PlanTotals, ScenarioType } from "@benchfleet/shared";
 import {
@@ -82,7 +82,11 @@ export function register(program: Command): void {
       process.stderr.write(unlaunchable);
     } else {
       const timing = await timingOf(plan, opts);
-      process.stdout.write(formatPlan(plan, timing) + (unlaunchable ? `\n${unlaunchable}` : ""));
+      // which deployments run the lab's own scripts, and why
+      const scripted = formatScriptMode(plan.deployments);
+      process.stdout.write(
+        formatPlan(plan, timing) + (scripted ? `\n${scripted}` : "") + (unlaunchable ? `\n${unlaunchable}` : ""),
+      );
     }
   });
 }

@@ -12,6 +12,7 @@ import { makePlacement } from "@benchfleet/recipes/test-support";
 import { CliError, labScriptHash } from "@benchfleet/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { planFromFiles } from "./config-files.js";
+import { formatScriptMode } from "./lab-scripts.js";
 
 const ROW = (key: string, framework: string, extra = "") => `${key}:
   image: example/engine:1.0
@@ -77,6 +78,11 @@ describe("script mode at planning", () => {
     const plan2 = buildLaunchPlan(d, makePlacement(d));
     expect(plan2.script).toEqual(d.labScript);
     expect(findUnlaunchable(plan.deployments)).toEqual([]);
+    expect(formatScriptMode(plan.deployments)).toBe(
+      "script mode: 1 of 1 deployments are planned to run the lab's own benchmark script (one run per point):\n" +
+        "  - the row asks for it (benchfleet.script: true)\n" +
+        "      ex-fp8-h100-sglang → benchmarks/single_node/fixed_seq_len/ex_fp8_h100_sglang.sh\n",
+    );
   });
 
   it("the script's text is part of the fingerprint; planning without --lab keeps the recipe", () => {
@@ -98,6 +104,7 @@ describe("script mode at planning", () => {
     const { config, lab } = setup(ROW("ex-fp8-h100-newfw", "newfw"), { "ex_fp8_h100.sh": SCRIPT });
     const d = planFromFiles({ config: [config], lab }).deployments[0]!;
     expect(d.labScript?.path).toBe("benchmarks/single_node/fixed_seq_len/ex_fp8_h100.sh");
+    expect(formatScriptMode([d])).toMatch(/^ {2}- no benchfleet recipe for framework newfw$/m);
     // a framework with a recipe is untouched
     const other = setup(ROW("ex-fp8-h100-vllm", "vllm"), { "ex_fp8_h100_vllm.sh": SCRIPT });
     const v = planFromFiles({ config: [other.config], lab: other.lab }).deployments[0]!;

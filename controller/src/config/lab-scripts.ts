@@ -45,3 +45,32 @@ export function labScriptResolver(labDir: string | undefined): (d: Deployment) =
     return d;
   };
 }
+
+/** why a deployment runs in script mode (its row asks, or no recipe launches its framework); undefined: it does not */
+export function scriptModeReason(d: Deployment): string | undefined {
+  if (d.mode !== "script") return undefined;
+  return SUPPORTED_FRAMEWORKS.includes(d.framework)
+    ? "the row asks for it (benchfleet.script: true)"
+    : `no benchfleet recipe for framework ${d.framework}`;
+}
+
+/**
+ * Lines for a terminal: the deployments that run the lab's own scripts, by reason, with their
+ * scripts; those a lab checkout has no script for are named by the recipe check instead.
+ */
+export function formatScriptMode(deployments: readonly Deployment[]): string {
+  const byReason = new Map<string, Set<string>>();
+  let n = 0;
+  for (const d of deployments) {
+    const why = scriptModeReason(d);
+    if (!why || !d.labScript) continue;
+    n++;
+    const set = byReason.get(why) ?? new Set<string>();
+    set.add(`${d.configKey} → ${d.labScript.path}`);
+    byReason.set(why, set);
+  }
+  if (n === 0) return "";
+  let out = `script mode: ${n} of ${deployments.length} deployments are planned to run the lab's own benchmark script (one run per point):\n`;
+  for (const [why, keys] of byReason) out += `  - ${why}\n      ${[...keys].join("\n      ")}\n`;
+  return out;
+}
