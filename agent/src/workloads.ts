@@ -34,8 +34,7 @@ export const loadgenPointRunner: PointRunner = async (o) => {
     ...(o.point.requestRate !== undefined ? { requestRate: o.point.requestRate } : {}),
     ...(o.point.rangeRatio !== undefined ? { rangeRatio: o.point.rangeRatio } : {}),
     ...(o.point.warmupsPerConc !== undefined ? { warmups: o.point.warmupsPerConc * o.point.concurrency } : {}),
-    // trace replay runs on one thread
-    workers: o.agentic ? 1 : workersFor(o.point.concurrency),
+    workers: workersFor(o.point.concurrency),
     numPrompts: o.numPrompts,
     gpus: o.gpus,
     emulated: o.emulated,

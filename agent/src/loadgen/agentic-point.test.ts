@@ -96,6 +96,47 @@ describe("agentic trace replay", () => {
     expect(t0).toBeGreaterThan(0n);
   }, 60_000);
 
+  it("on worker threads each replays its share of the lanes; the figures add up to one replay", async () => {
+    let records: RequestRecord[] = [];
+    const res = await runLoadPoint({
+      baseUrl: emu.url,
+      model: "m",
+      isl: 0,
+      osl: 0,
+      concurrency: 6,
+      workers: 3,
+      gpus: { total: 1, prefill: 0, decode: 0 },
+      agentic: { trace: { synthetic: { seed: 9, trajectories: 8, ...small } }, durationS: 2, graceS: 5 },
+      onRecords: (r) => {
+        records = r;
+      },
+    });
+    expect(res.status, res.failureReason).toBe("ok");
+    const a = res.agentic!;
+    // one warm-up request per lane, from all three threads
+    expect(a.warmup.requests).toBe(6);
+    expect(a.trajectories.started).toBeGreaterThanOrEqual(6);
+    expect(a.requests.completed).toBe(records.length);
+    expect(a.gaps.meanSleptMs).toBeGreaterThan(0);
+    expect(res.bench.completed).toBe(records.length);
+    // six lanes, each its own trajectory replay with growing turns, on the caller's clock
+    const convs = new Map<number, RequestRecord[]>();
+    for (const r of records) convs.set(r.conversation!, [...(convs.get(r.conversation!) ?? []), r]);
+    expect(convs.size).toBeGreaterThanOrEqual(6);
+    // a replay's turns come from one thread: no turn twice, each after the one before it
+    for (const rs of convs.values()) {
+      rs.sort((x, y) => x.turn! - y.turn!);
+      for (let i = 1; i < rs.length; i++) {
+        expect(rs[i]!.turn).toBe(rs[i - 1]!.turn! + 1);
+        expect(rs[i]!.startNs).toBeGreaterThanOrEqual(rs[i - 1]!.endNs);
+      }
+    }
+    const firstSend = Math.min(...records.map((r) => r.startNs));
+    for (const r of records) expect(r.startNs - firstSend).toBeLessThan(2.3e9);
+    const client = (res.bench as { benchfleet?: { client?: { workers?: number } } }).benchfleet?.client;
+    expect(client?.workers).toBe(3);
+  }, 60_000);
+
   it("replays a Mooncake JSONL file with its idle gaps capped", async () => {
     const lines = [];
     for (const s of [0, 1])

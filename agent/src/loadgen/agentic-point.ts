@@ -1,6 +1,7 @@
 /**
  * One agentic point: load the trace, calibrate text against the server, replay the trace for the
- * measured duration (agentic-replay-run.ts) and return a PointResult whose `bench` keys cover the
+ * measured duration (agentic-replay-run.ts; on `workers` threads each replays its share of the
+ * lanes, worker-shards.ts) and return a PointResult whose `bench` keys cover the
  * measured turns and whose `agentic` block has the replay's own figures. The point fails when more
  * than the accepted fraction of turns failed (the lab's gate, 10 % by default) or when the live
  * error gate stopped the run.
@@ -9,7 +10,7 @@ import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { PointResult } from "@benchfleet/shared";
-import { type ReplaySettings, runAgenticReplay } from "./agentic-replay-run.js";
+import { type ReplayOutcome, type ReplaySettings, type ReplaySummary, runAgenticReplay } from "./agentic-replay-run.js";
 import { agenticStats } from "./agentic-stats.js";
 import { calibrate, wordsFromTokenizer } from "./chat-calibration.js";
 import { applyEngineTiming } from "./engine-timing.js";
@@ -19,9 +20,11 @@ import type { LoadSettings } from "./load-settings.js";
 import { computeMetrics } from "./metrics.js";
 import { pointResult } from "./point-result.js";
 import { buildBody } from "./request-body.js";
+import type { RequestRecord } from "./request-record.js";
 import { abortError, nowNs, type RunContext } from "./run-context.js";
 import { SlotConnections } from "./slot-connections.js";
 import { loadTrace } from "./trace-source.js";
+import { runInWorkers } from "./worker-shards.js";
 
 const DEFAULTS = { graceS: 30, gapCapS: 300, startRatio: [0.25, 0.75] as [number, number], warmupRequestsPerLane: 1 };
 
@@ -56,7 +59,7 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
       throw new Error(`cannot calibrate text prompt length against ${s.origin}${s.path}: ${(err as Error).message}`);
     });
     // an engine on a compressed clock (the emulator's time scale) replays the trace's time compressed alike
-    const scale = opts.timing === "engine" ? await engineTimeScale(connections, s) : 1;
+    const scale = a.clockScale ?? (opts.timing === "engine" ? await engineTimeScale(connections, s) : 1);
     counters = new LiveCounters(() => nowNs(t0), opts.onProgress, opts.progressIntervalMs);
     const r: ReplaySettings = {
       durationMs: a.durationS * 1000,
@@ -75,7 +78,7 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
       t0,
       signal: stop.signal,
       concurrency: s.concurrency,
-      shard: undefined,
+      shard: opts.shard,
       connections,
       counters,
       cal,
@@ -113,9 +116,21 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
     const startedAt = new Date();
     const cpu0 = process.cpuUsage();
     eld.enable();
-    const out = await runAgenticReplay(ctx, trace, r, stop);
+    let out: ReplayOutcome;
+    /** worker threads: their CPU from the barrier on, and the worst thread's event-loop delay */
+    let fromWorkers: { cpu: NodeJS.CpuUsage; loop: { p99Ms: number; maxMs: number } } | undefined;
+    if (s.threads > 1) {
+      // the threads replay on this thread's clock scale (they cannot ask the engine themselves)
+      const w = await runInWorkers({ ...opts, agentic: { ...a, clockScale: scale } }, s.threads, t0, stop.signal);
+      fromWorkers = w;
+      out = mergeReplays(w, nowNs(t0));
+    } else {
+      out = await runAgenticReplay(ctx, trace, r, stop, opts.beforeMeasured);
+      const { records: _r, startNs: _s, endNs: _e, ...summary } = out;
+      opts.onReplaySummary?.(summary);
+    }
     eld.disable();
-    const cpu = process.cpuUsage(cpu0);
+    const cpu = fromWorkers?.cpu ?? process.cpuUsage(cpu0);
     const finishedAt = new Date();
     counters.stop();
     aborted();
@@ -128,7 +143,10 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
       startedAt,
       finishedAt,
       cpu,
-      loop: { p99Ms: Math.max(0, eld.percentile(99) / 1e6 - 1), maxMs: Math.max(0, eld.max / 1e6 - 1) },
+      loop: {
+        p99Ms: Math.max(0, eld.percentile(99) / 1e6 - 1, fromWorkers?.loop.p99Ms ?? 0),
+        maxMs: Math.max(0, eld.max / 1e6 - 1, fromWorkers?.loop.maxMs ?? 0),
+      },
       warm: out.warm,
       cal,
       usedTokenizer: words !== undefined,
@@ -153,6 +171,34 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
     counters?.stop();
     await connections.destroy();
   }
+}
+
+/** one replay of the threads' records and figures; the live error gate's verdict is the first thread's that stopped */
+function mergeReplays(
+  w: {
+    records: RequestRecord[];
+    startNs: number;
+    endNs: number;
+    warm: ReplayOutcome["warm"];
+    replays: ReplaySummary[];
+  },
+  nowNs: number,
+): ReplayOutcome {
+  const sum = (f: (x: ReplaySummary) => number) => w.replays.reduce((acc, x) => acc + f(x), 0);
+  const stoppedEarly = w.replays.find((x) => x.stoppedEarly)?.stoppedEarly;
+  const any = w.records.length > 0;
+  return {
+    warm: w.warm,
+    records: w.records,
+    startNs: any ? w.startNs : nowNs,
+    endNs: any ? w.endNs : nowNs,
+    cutAtEnd: sum((x) => x.cutAtEnd),
+    trajectoriesStarted: sum((x) => x.trajectoriesStarted),
+    trajectoriesCompleted: sum((x) => x.trajectoriesCompleted),
+    gapsCapped: sum((x) => x.gapsCapped),
+    slept: { totalMs: sum((x) => x.slept.totalMs), gaps: sum((x) => x.slept.gaps) },
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+  };
 }
 
 /** wall seconds per engine second, as the benchfleet emulator reports it in /v1/models (1 elsewhere) */

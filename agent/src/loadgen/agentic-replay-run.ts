@@ -4,6 +4,10 @@
  * request carrying the trajectory's history so far (see trace-context.ts); before a turn the lane
  * idles for the trace's recorded gap, capped at `gapCapMs`.
  *
+ * On several threads (`ctx.shard`) thread i runs lanes i, i + count, … and takes the trajectories
+ * after the first `concurrency` in the same interleave, so the threads together replay what one
+ * thread would; each applies the live error gate to its own turns.
+ *
  * Warm-up: lane k starts on trajectory k (mod the trace's count) at a turn drawn uniformly from
  * [startRatio[0], startRatio[1]] × its turns, then sends `warmupRequestsPerLane` one-token
  * requests for the turns from there without idling (the first carries the whole history: it
@@ -60,9 +64,13 @@ export interface ReplayOutcome {
   trajectoriesStarted: number;
   trajectoriesCompleted: number;
   gapsCapped: number;
-  sleptMs: number[];
+  /** idle the lanes slept before their turns: in all, and how many gaps */
+  slept: { totalMs: number; gaps: number };
   stoppedEarly?: string;
 }
+
+/** what a thread's replay adds up to, apart from its records (worker-shards.ts merges these) */
+export type ReplaySummary = Omit<ReplayOutcome, "records" | "startNs" | "endNs">;
 
 interface Lane {
   /** which lane, for its connection */
@@ -87,14 +95,17 @@ export async function runAgenticReplay(
   trace: AgenticTrace,
   r: ReplaySettings,
   stop: AbortController,
+  /** called once warm-up has drained, before measuring (the threads' barrier) */
+  beforeMeasured?: () => Promise<void>,
 ): Promise<ReplayOutcome> {
-  const { t0, counters } = ctx;
+  const { t0, counters, shard } = ctx;
   const n = trace.trajectories.length;
   let instances = 0;
   let index = 0;
   const newLane = (slot: number, trajIndex: number, turn: number, branch?: Trajectory): Lane => {
     const traj = branch ?? trace.trajectories[trajIndex % n]!;
-    const instance = instances++;
+    // unique over the threads: instances of thread i are i, i + count, …
+    const instance = instances++ * (shard?.count ?? 1) + (shard?.index ?? 0);
     const key = (r.seed * 0x10001 + instance) | 0;
     return {
       slot,
@@ -105,6 +116,8 @@ export async function runAgenticReplay(
     };
   };
   const bodyOf = (lane: Lane, outputLen: number) => ctx.body(outputLen, lane.history.messagesFor(lane.turn));
+  /** when measuring starts: turns due then are the first wave (due at once, like a closed loop's start) */
+  let measureStartNs = Number.POSITIVE_INFINITY;
   const send = (lane: Lane, outputLen: number, scheduledNs: number, body: string) => {
     const t = lane.traj.turns[lane.turn]!;
     return sendStreamingRequest(
@@ -117,6 +130,7 @@ export async function runAgenticReplay(
         targetOutputTokens: outputLen,
         conversation: lane.instance,
         turn: lane.turn,
+        ...(scheduledNs <= measureStartNs ? { firstWave: true } : {}),
       },
       ctx.streamOptions(body, false),
     );
@@ -125,7 +139,9 @@ export async function runAgenticReplay(
   // ---- warm-up: every lane to its start position, one-token requests, no idling
   const lanes: Lane[] = [];
   const warmPlan: number[] = [];
-  for (let k = 0; k < ctx.concurrency; k++) {
+  // lane k of the point (its trajectory and warm-up start) runs on thread k mod count, on that
+  // thread's own connection slot
+  for (let k = shard?.index ?? 0; k < ctx.concurrency; k += shard?.count ?? 1) {
     const traj = trace.trajectories[k % n]!;
     const { start, warmTurns } = warmStart(
       traj.turns.length,
@@ -133,11 +149,13 @@ export async function runAgenticReplay(
       r.startRatio,
       r.warmupRequestsPerLane,
     );
-    const lane = newLane(k, k, start);
+    const lane = newLane(lanes.length, k, start);
     lanes.push(lane);
     warmPlan.push(warmTurns);
   }
-  let nextTraj = ctx.concurrency;
+  // the trajectories lanes take next: concurrency, concurrency + 1, … dealt to the threads in turn
+  let nextTraj = ctx.concurrency + (shard?.index ?? 0);
+  const step = shard?.count ?? 1;
   const warm = { requests: 0, failed: 0 };
   counters.startPhase(
     "warmup",
@@ -158,10 +176,13 @@ export async function runAgenticReplay(
     }),
   );
 
+  await beforeMeasured?.();
+
   // ---- measured phase
   counters.startPhase("run", 0);
   counters.resetCounts();
   const startNs = nowNs(t0);
+  measureStartNs = startNs;
   counters.phaseStartNs = startNs;
   const wall = r.clockScale;
   const deadlineNs = startNs + r.durationMs * wall * 1e6;
@@ -174,7 +195,7 @@ export async function runAgenticReplay(
     trajectoriesStarted: lanes.length,
     trajectoriesCompleted: 0,
     gapsCapped: 0,
-    sleptMs: [],
+    slept: { totalMs: 0, gaps: 0 },
   };
   let ending = false;
   let cutTimer: NodeJS.Timeout | undefined;
@@ -211,7 +232,8 @@ export async function runAgenticReplay(
     const turn = lane.traj.turns[lane.turn]!;
     const gapMs = capGap(turn.gapMs, r.gapCapMs);
     if (gapMs < turn.gapMs) out.gapsCapped++;
-    out.sleptMs.push(gapMs);
+    out.slept.totalMs += gapMs;
+    out.slept.gaps++;
     const dueNs = freedNs + gapMs * wall * 1e6;
     if (dueNs >= deadlineNs) return undefined;
     const tooLong = r.maxContextTokens !== undefined && turn.inputTokens + turn.outputTokens > r.maxContextTokens;
@@ -238,7 +260,7 @@ export async function runAgenticReplay(
 
   // subagent branches run on slots of their own, after the lanes' slots
   const freeSlots: number[] = [];
-  let nextSlot = ctx.concurrency;
+  let nextSlot = lanes.length;
   /** plays a turn's subagent branches side by side; when the last one ends, or undefined once over */
   const playBranches = async (spawns: readonly Trajectory[], freedNs: number): Promise<number | undefined> => {
     const ends = await Promise.all(
@@ -269,7 +291,8 @@ export async function runAgenticReplay(
         if (over()) return;
         if (lane.turn >= lane.traj.turns.length) {
           out.trajectoriesCompleted++;
-          lane = newLane(lane.slot, nextTraj++, 0);
+          lane = newLane(lane.slot, nextTraj, 0);
+          nextTraj += step;
           out.trajectoriesStarted++;
         }
         freedNs = await playTurn(lane, freedNs);

@@ -48,7 +48,7 @@ export function agenticStats(
     interactivity: summaryRecord(m.interactivity),
     meanInputTokens: mean(ok.map((x) => x.promptTokens)),
     meanOutputTokens: mean(ok.map((x) => x.outputTokens)),
-    gaps: { capMs: r.gapCapMs, capped: out.gapsCapped, meanSleptMs: mean(out.sleptMs) },
+    gaps: { capMs: r.gapCapMs, capped: out.gapsCapped, meanSleptMs: out.slept.totalMs / Math.max(1, out.slept.gaps) },
     warmup: {
       requests: out.warm.requests,
       failed: out.warm.failed,

@@ -1,5 +1,6 @@
 /** The options of one load point (runLoadPoint) and the progress it reports. */
 
+import type { ReplaySummary } from "./agentic-replay-run.js";
 import type { MultiTurnOptions } from "./multi-turn.js";
 import type { FirstChunkRule } from "./openai-stream.js";
 import type { RangeMode, VocabRange } from "./prompts.js";
@@ -26,6 +27,8 @@ export interface AgenticReplayOptions {
   liveFailureThreshold?: number;
   /** the server's context length: longer turns are counted failed without being sent */
   maxContextTokens?: number;
+  /** wall seconds per trace second (default: the emulator's time scale with timing "engine", else 1) */
+  clockScale?: number;
 }
 
 export interface LoadProgress {
@@ -101,4 +104,6 @@ export interface LoadPointOptions {
   timing?: "client" | "engine";
   /** receives the per-request records of the measured run and the hrtime they are relative to */
   onRecords?: (records: RequestRecord[], t0: bigint) => void;
+  /** internal (worker threads): receives an agentic replay's figures apart from its records */
+  onReplaySummary?: (s: ReplaySummary) => void;
 }

@@ -94,7 +94,6 @@ function checkAgentic(opts: LoadPointOptions, chat: boolean): void {
   if (!chat) throw new RangeError("agentic trace replay needs the chat endpoint (/v1/chat/completions)");
   if (opts.multiTurn) throw new RangeError("agentic trace replay and multi-turn conversations exclude each other");
   if (opts.promptFormat === "ids") throw new RangeError("agentic trace replay sends text, not token ids");
-  if ((opts.workers ?? 1) > 1) throw new RangeError("agentic trace replay runs on one thread (workers 1)");
   if (!(a.durationS > 0)) throw new RangeError(`agentic duration must be positive (got ${a.durationS} s)`);
   if (a.graceS !== undefined && !(a.graceS >= 0))
     throw new RangeError(`agentic grace must be >= 0 (got ${a.graceS} s)`);

@@ -1,5 +1,6 @@
 /** Worker-thread side of worker-shards.ts: one shard of a load point, records posted back. */
 import { parentPort, workerData } from "node:worker_threads";
+import type { ReplaySummary } from "./agentic-replay-run.js";
 import type { RequestRecord } from "./request-record.js";
 import { type LoadPointOptions, runLoadPoint } from "./run-load-point.js";
 
@@ -16,6 +17,7 @@ port.on("message", (m: { type: string }) => {
 });
 
 let captured: { records: RequestRecord[]; t0: string } | undefined;
+let replay: ReplaySummary | undefined;
 try {
   const res = await runLoadPoint({
     ...opts,
@@ -28,6 +30,9 @@ try {
     },
     onRecords: (records, t0) => {
       captured = { records, t0: t0.toString() };
+    },
+    onReplaySummary: (summary) => {
+      replay = summary;
     },
   });
   const block = (
@@ -43,6 +48,7 @@ try {
     ...captured!,
     warm: block?.warmup ?? { requests: 0, failed: 0 },
     loop: { p99Ms: block?.client?.eventLoopDelayP99Ms ?? 0, maxMs: block?.client?.eventLoopDelayMaxMs ?? 0 },
+    ...(replay ? { replay } : {}),
   });
 } catch (e) {
   port.postMessage({ type: "error", message: (e as Error).message });

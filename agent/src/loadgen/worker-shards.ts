@@ -6,6 +6,7 @@
  * summarised here exactly as a single-thread run's.
  */
 import { Worker } from "node:worker_threads";
+import type { ReplaySummary } from "./agentic-replay-run.js";
 import type { LoadProgress } from "./load-options.js";
 import type { RequestRecord } from "./request-record.js";
 import type { LoadPointOptions } from "./run-load-point.js";
@@ -20,6 +21,8 @@ type WorkerMsg =
       warm: { requests: number; failed: number };
       /** this thread's own event-loop delay in its measured run, ms */
       loop: { p99Ms: number; maxMs: number };
+      /** an agentic replay's figures apart from its records */
+      replay?: ReplaySummary;
     }
   | { type: "error"; message: string };
 
@@ -47,7 +50,7 @@ function sumProgress(parts: Array<LoadProgress | undefined>): LoadProgress | und
 
 /** the options a worker can receive (functions and signals stay on this thread) */
 function serialisable(o: LoadPointOptions): LoadPointOptions {
-  const { signal: _s, onProgress: _p, onRecords: _r, beforeMeasured: _b, timing: _t, ...rest } = o;
+  const { signal: _s, onProgress: _p, onRecords: _r, beforeMeasured: _b, onReplaySummary: _y, timing: _t, ...rest } = o;
   return { ...rest, workers: 1, followUpHint: o.followUpHint ?? o.timing === "engine" };
 }
 
@@ -65,6 +68,8 @@ export async function runInWorkers(
   cpu: NodeJS.CpuUsage;
   /** the worst thread's event-loop delay, ms */
   loop: { p99Ms: number; maxMs: number };
+  /** agentic points: each thread's replay figures */
+  replays: ReplaySummary[];
 }> {
   const url = new URL("./load-worker-entry.mjs", import.meta.url);
   const workers = Array.from(
@@ -106,7 +111,9 @@ export async function runInWorkers(
     const records: RequestRecord[] = [];
     const warm = { requests: 0, failed: 0 };
     const loop = { p99Ms: 0, maxMs: 0 };
+    const replays: ReplaySummary[] = [];
     for (const r of results) {
+      if (r.replay) replays.push(r.replay);
       const shift = Number(BigInt(r.t0) - t0);
       for (const x of r.records) {
         records.push({ ...x, scheduledNs: x.scheduledNs + shift, startNs: x.startNs + shift, endNs: x.endNs + shift });
@@ -119,7 +126,7 @@ export async function runInWorkers(
     records.sort((a, b) => a.index - b.index);
     const startNs = Math.min(...records.map((x) => x.scheduledNs));
     const endNs = Math.max(...records.map((x) => x.endNs));
-    return { records, startNs, endNs, warm, cpu, loop };
+    return { records, startNs, endNs, warm, cpu, loop, replays };
   } finally {
     signal?.removeEventListener("abort", onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
