@@ -39,6 +39,7 @@ export function splitLaunches(d: Deployment, groups: LoadPoint[][]): Deployment[
         points,
         promptsPerConc: d.promptsPerConc,
         eval: evalHere,
+        ...(chosen ? { evalRuns: here.length } : {}),
       }),
     };
   });

@@ -9,7 +9,7 @@
  *    with tpot(c) = 20 ms × (1 + c/128) plus isl/20000 s of prefill, but no faster than the point's
  *    request rate lets the measured prompts start, + 15 s of per-point overhead;
  *  - an agentic point: its fixed measured duration + the per-point overhead;
- *  - eval    = 300 s when the GSM8K gate runs (≈ 1319 questions at high concurrency);
+ *  - eval    = 300 s per eval run (one per eval concurrency; ≈ 1319 GSM8K questions at high concurrency);
  *  - GPU-hours = gpus × (launch + load + eval) / 3600.
  */
 import type { LoadPoint } from "./deployment.js";
@@ -46,10 +46,12 @@ export function estimateDeployment(args: {
   points: LoadPoint[];
   promptsPerConc: number;
   eval: boolean;
+  /** eval runs of the launch, one per eval concurrency (absent: one) */
+  evalRuns?: number;
 }) {
   const launchSeconds = ESTIMATE.launchBaseS + ESTIMATE.launchPerExtraNodeS * Math.max(0, args.nodes - 1);
   const loadSeconds = args.points.reduce((s, p) => s + estimatePointSeconds(p, args.promptsPerConc), 0);
-  const evalSeconds = args.eval ? ESTIMATE.evalS : 0;
+  const evalSeconds = args.eval ? ESTIMATE.evalS * (args.evalRuns ?? 1) : 0;
   const wallSeconds = launchSeconds + loadSeconds + evalSeconds;
   return {
     launchSeconds: round(launchSeconds),

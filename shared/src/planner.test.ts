@@ -352,6 +352,8 @@ dis:
         evalConc: d.evalConc,
         evalConcs: d.evalConcs,
       }));
+    // two eval runs in the one launch: 300 s each in the estimate
+    expect(buildPlan(configs, { catalog }).deployments[0]!.estimate.evalSeconds).toBe(600);
     // eligible 16, 32, 64: the highest 64 and the median 32, both in the one launch
     expect(evalOf(undefined)).toEqual([
       { key: "dsr1-a", points: 5, eval: true, evalConc: 64, evalConcs: [32, 64] },

@@ -251,6 +251,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
       // each repeat sends the point's prompts again
       promptsPerConc: d.promptsPerConc * d.repeats,
       eval: d.eval,
+      ...(d.evalConcs ? { evalRuns: d.evalConcs.length } : {}),
     });
     const timeouts = { ...d.timeouts };
     // the load phase must at least cover its estimate with margin

@@ -12,6 +12,7 @@ import {
   CliError,
   commaList,
   durationText,
+  evalConcurrencies,
   loadRunnersFile,
   planTiming,
   SCENARIO_TYPES,
@@ -168,6 +169,8 @@ export function formatPlan(plan: Plan, timing?: PlanTiming): string {
     nodes: String(d.nodes),
     gpus: String(d.gpus),
     conc: d.evalsOnly ? "eval only" : d.points.map((p) => p.concurrency).join(","),
+    // the concurrencies the accuracy eval runs at in this launch ("default": the eval client's own)
+    eval: d.eval ? (evalConcurrencies(d)?.join(",") ?? "default") : "-",
     // a configuration whose points need their own server settings launches once per group
     launch: d.launchPart ? `${d.launchPart.part}/${d.launchPart.parts}` : "1/1",
     // script mode: each point runs the lab's own script (its name), else benchfleet's recipe
