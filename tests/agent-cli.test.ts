@@ -56,7 +56,7 @@ describe("benchfleet agent CLI", () => {
     expect(url.stderr.trim()).toBe('error: --controller: expected ws:// or wss://, got "http://c:1"');
     const tok = runCli(["agent", "start", "--controller", "ws://c:1"], { env: { BENCHFLEET_AGENT_TOKEN: "" } });
     expect(tok.stderr.trim()).toBe("error: an agent token is needed: --token or $BENCHFLEET_AGENT_TOKEN");
-  });
+  }, 120_000); // seven CLI starts, each a few seconds of tsx start-up on a loaded host
 
   describe("agent start against a running controller", () => {
     let c: TestController;
