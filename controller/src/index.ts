@@ -6,6 +6,7 @@
  * bus, log files), config/ (lab config files read for plans).
  */
 export { planFromFiles, REPO_ROOT, readSkuCatalog } from "./config/config-files.js";
+export { gitTree } from "./config/git-tree.js";
 export { formatScriptMode, labScriptResolver } from "./config/lab-scripts.js";
 export { checkRecipes } from "./config/recipe-check.js";
 export { Bus } from "./infra/bus.js";

@@ -26,4 +26,5 @@ export { readSrtRecipe } from "./srt-slurm/read-srt-recipe.js";
 export { type CensusEntry, reasonKind, srtRecipeCensus } from "./srt-slurm/recipe-census.js";
 export { SRT_SLURM_ENV, srtRecipeSource, srtSlurmDirsFromEnv } from "./srt-slurm/recipe-dirs.js";
 export { SrtRecipe } from "./srt-slurm/srt-recipe.js";
+export type { GitTreeOpener, SrtTree } from "./srt-slurm/srt-tree.js";
 export { clientPointSettings, recipeSettingsFor } from "./stored-settings.js";

@@ -9,7 +9,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readSkuCatalog } from "@benchfleet/controller";
+import { gitTree, readSkuCatalog } from "@benchfleet/controller";
 import { reasonKind, srtRecipeCensus, srtRecipeSource } from "@benchfleet/recipes";
 import { buildPlan, loadMasterConfigs } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
@@ -38,11 +38,10 @@ describe.skipIf(!LAB || !existsSync(join(IX, "configs")))("srt-slurm recipes of 
     // a recipe not on srt-slurm main is read from the ref the row's runner pins: for the rows of
     // today's configs, sa-submission-q2-2026 (launch_gb300-nv.sh's dynamo-trt + dsv4 branch), as
     // DIR@REF
-    const pinned = srtRecipeSource([
-      `${join(LAB!, "srt-slurm")}@${PINNED_REF}`,
-      IX,
-      join(IX, "benchmarks", "multi_node", "srt-slurm-recipes"),
-    ]);
+    const pinned = srtRecipeSource(
+      [`${join(LAB!, "srt-slurm")}@${PINNED_REF}`, IX, join(IX, "benchmarks", "multi_node", "srt-slurm-recipes")],
+      gitTree,
+    );
     const notOnMain = new Set(main.filter((c) => c.reason?.includes("not found")).map((c) => c.fingerprint));
     const again = new Map(
       srtRecipeCensus(

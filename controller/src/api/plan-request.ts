@@ -4,6 +4,7 @@ import { srtRecipeSource, srtSlurmDirsFromEnv } from "@benchfleet/recipes";
 import { buildPlan, loadMasterConfigs, loadRunnersFile, type Plan, type SkuName } from "@benchfleet/shared";
 import { z } from "zod";
 import { readSkuCatalog } from "../config/config-files.js";
+import { gitTree } from "../config/git-tree.js";
 import { storeRecipeSettings } from "../config/recipe-settings.js";
 import { TextFileSchema } from "./common.js";
 import { ApiError } from "./route.js";
@@ -32,7 +33,7 @@ export function planFromBody(b: PlanBody, recipesDir?: string, labDir?: string):
   const dirs = srtSlurmDirsFromEnv();
   let srtRecipes: ReturnType<typeof srtRecipeSource> | undefined;
   try {
-    srtRecipes = dirs.length ? srtRecipeSource(dirs) : undefined;
+    srtRecipes = dirs.length ? srtRecipeSource(dirs, gitTree) : undefined;
   } catch (e) {
     throw new ApiError(500, "internal", `controller setting BENCHFLEET_SRT_SLURM: ${(e as Error).message}`);
   }

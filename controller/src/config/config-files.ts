@@ -32,6 +32,7 @@ import {
   type TextFile,
   withDeployments,
 } from "@benchfleet/shared";
+import { gitTree } from "./git-tree.js";
 import { storeRecipeSettings } from "./recipe-settings.js";
 
 /** Repository root (configs/ lives there); $BENCHFLEET_ROOT when set (the bundled CLI sets its own folder). */
@@ -276,7 +277,7 @@ export function srtRecipesFor(dirs: string[] | undefined): SrtRecipeSource | und
   const list = dirs?.length ? dirs : srtSlurmDirsFromEnv();
   if (!list.length) return undefined;
   try {
-    return srtRecipeSource(list);
+    return srtRecipeSource(list, gitTree);
   } catch (e) {
     throw new CliError((e as Error).message, 2);
   }

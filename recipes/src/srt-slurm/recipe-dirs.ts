@@ -6,11 +6,13 @@
  * `CONFIG_FILE=recipes/a/b.yaml` is looked up, last entry first, as recipes/a/b.yaml and a/b.yaml
  * of each (an entry is either an srt-slurm checkout or an overlay of its recipes/).
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { SrtRecipeSource } from "@benchfleet/shared";
 import { srtInfraNodes } from "./infra-nodes.js";
 import { srtRecipeConfigs } from "./recipe-configs.js";
 import { srtBenchmark } from "./srt-benchmark.js";
-import { openSrtTree, type SrtTree } from "./srt-tree.js";
+import { type GitTreeOpener, type SrtTree, splitTreeSpec } from "./srt-tree.js";
 
 export const SRT_SLURM_ENV = "BENCHFLEET_SRT_SLURM";
 
@@ -24,9 +26,12 @@ function candidateRels(configFile: string): string[] {
   return configFile.startsWith("recipes/") ? [configFile, configFile.slice("recipes/".length)] : [configFile];
 }
 
-/** A recipe source over the entries; a missing directory or unknown ref is an error now, not per row. */
-export function srtRecipeSource(entries: string[]): SrtRecipeSource {
-  const trees: SrtTree[] = entries.map(openSrtTree);
+/**
+ * A recipe source over the entries; a missing directory or unknown ref is an error now, not per
+ * row. `openGit` reads `DIR@REF` entries (the controller's gitTree); without it they are refused.
+ */
+export function srtRecipeSource(entries: string[], openGit?: GitTreeOpener): SrtRecipeSource {
+  const trees: SrtTree[] = entries.map((spec) => openTree(spec, openGit));
   const source: SrtRecipeSource = (configFile) => {
     const searched: string[] = [];
     for (const tree of [...trees].reverse()) {
@@ -42,4 +47,26 @@ export function srtRecipeSource(entries: string[]): SrtRecipeSource {
   source.configs = srtRecipeConfigs(trees);
   source.benchmark = srtBenchmark;
   return source;
+}
+
+/** One entry: an existing directory (its name may hold `@`), else `DIR@REF` through `openGit`. */
+function openTree(spec: string, openGit?: GitTreeOpener): SrtTree {
+  const parts = isDir(spec) ? [spec] : splitTreeSpec(spec);
+  const [dir, ref] = parts;
+  if (!isDir(dir)) throw new Error(`--srt-slurm ${spec}: no such directory${ref === undefined ? "" : ` ${dir}`}`);
+  if (ref !== undefined) {
+    if (!openGit) throw new Error(`--srt-slurm ${spec}: a git ref is not read here; give a directory`);
+    return openGit(dir, ref, spec);
+  }
+  return {
+    where: (rel) => join(dir, rel),
+    read: (rel) => {
+      const file = join(dir, rel);
+      return existsSync(file) && statSync(file).isFile() ? readFileSync(file, "utf8") : undefined;
+    },
+  };
+}
+
+function isDir(p: string): boolean {
+  return existsSync(p) && statSync(p).isDirectory();
 }

@@ -1,17 +1,20 @@
 /**
- * `--srt-slurm DIR@REF`: recipes and configs/ files read from a git ref of a checkout we build in a
- * temporary directory (a recipe only on a pinned branch, as the lab's runners pin srt-slurm), the
- * work tree left as it was; an entry overlays the ones before it as a directory does.
+ * `--srt-slurm DIR@REF` through gitTree: recipes and configs/ files read from a git ref of a
+ * checkout we build in a temporary directory (a recipe only on a pinned branch, as the lab's runners
+ * pin srt-slurm), the work tree left as it was; an entry overlays the ones before it as a directory
+ * does.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { srtRecipeSource as recipeSource } from "@benchfleet/recipes";
+import { makeDeployment } from "@benchfleet/recipes/test-support";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeDeployment } from "../test-support/deployments.js";
-import { srtRecipeSource } from "./recipe-dirs.js";
-import { splitTreeSpec } from "./srt-tree.js";
+import { gitTree } from "./git-tree.js";
+
+const srtRecipeSource = (entries: string[]) => recipeSource(entries, gitTree);
 
 const DEMO = readFileSync(
   fileURLToPath(new URL("../../../configs/srt-slurm-recipes/dsr1-fp4/gb200-disagg-1p1d.yaml", import.meta.url)),
@@ -103,17 +106,16 @@ describe("an --srt-slurm entry DIR@REF", () => {
     expect(() => srtRecipeSource([`${overlay}@main`])).toThrow(/is not a branch, tag or commit of the git checkout/);
   });
 
-  it("splits at the last @; an existing directory whose name holds @ is a plain directory", () => {
-    expect(splitTreeSpec("/a/srt-slurm@origin/sa-submission-q2-2026")).toEqual([
-      "/a/srt-slurm",
-      "origin/sa-submission-q2-2026",
-    ]);
-    expect(splitTreeSpec("/a/srt-slurm")).toEqual(["/a/srt-slurm"]);
+  it("an existing directory whose name holds @ is a plain directory; without a git reader a ref is refused", () => {
     const odd = mkdtempSync(join(tmpdir(), "srt@odd-"));
     try {
-      expect(splitTreeSpec(odd)).toEqual([odd]);
+      writeFileSync(join(odd, "a.yaml"), "name: odd\n");
+      expect(srtRecipeSource([odd])("recipes/a.yaml")).toEqual({ path: join(odd, "a.yaml"), text: "name: odd\n" });
     } finally {
       rmSync(odd, { recursive: true, force: true });
     }
+    expect(() => recipeSource([`${repo}@pinned`])).toThrow(
+      `--srt-slurm ${repo}@pinned: a git ref is not read here; give a directory`,
+    );
   });
 });
