@@ -139,6 +139,16 @@ export function labScriptEnv(d: Deployment, conc: number, o: LabScriptEnvOptions
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
+ * A `vllm bench serve`-shaped result with `failed` as the lab's client leaves it out: the prompts
+ * that did not complete. Any other object is returned as it is.
+ */
+export function withLabFailed<T extends Record<string, unknown>>(json: T): T & { failed?: unknown } {
+  if (json.failed !== undefined || typeof json.num_prompts !== "number" || typeof json.completed !== "number")
+    return json;
+  return { ...json, failed: Math.max(0, json.num_prompts - json.completed) };
+}
+
+/**
  * The lab client's result JSON (`utils/bench_serving/benchmark_serving.py --save-result`) as the
  * point it measured. The lab's file has no `failed`: it is the prompts that did not complete.
  * Throws an Error naming `where` when the JSON is not such a result or is for another concurrency.
@@ -151,11 +161,7 @@ export function pointFromLabResult(
   emulated: boolean,
 ): PointResult {
   if (!isObj(json)) throw new Error(`${where}: the lab's result JSON is not an object`);
-  const filled =
-    json.failed === undefined && typeof json.num_prompts === "number" && typeof json.completed === "number"
-      ? { ...json, failed: Math.max(0, json.num_prompts - json.completed) }
-      : json;
-  const parsed = VllmBenchResult.safeParse(filled);
+  const parsed = VllmBenchResult.safeParse(withLabFailed(json));
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     throw new Error(`${where}: not a lab benchmark result: "${i.path.join(".")}" ${i.message}`);

@@ -64,6 +64,43 @@ describe("import of vllm bench serve results", () => {
   });
 });
 
+describe("import of the lab client's result files", () => {
+  it("reads utils/bench_serving's --save-result JSON, which has no failed: the prompts not completed", () => {
+    // the lab client's keys (benchmark_serving.py), `request_goodput:` with its colon included
+    const lab = {
+      date: "20261204-181500",
+      backend: "vllm",
+      model_id: "deepseek-ai/DeepSeek-R1-0528",
+      tokenizer_id: "deepseek-ai/DeepSeek-R1-0528",
+      best_of: 1,
+      num_prompts: 640,
+      request_rate: "inf",
+      burstiness: 1.0,
+      max_concurrency: 64,
+      duration: 120.5,
+      benchmark_start_time_unix: 1796407200,
+      benchmark_end_time_unix: 1796407320.5,
+      completed: 638,
+      total_input_tokens: 653312,
+      total_output_tokens: 653312,
+      request_throughput: 5.29,
+      "request_goodput:": null,
+      output_throughput: 5421.7,
+      total_token_throughput: 10843.4,
+      mean_ttft_ms: 410.2,
+      median_ttft_ms: 380.1,
+      mean_tpot_ms: 11.3,
+      median_tpot_ms: 11.1,
+    };
+    const { rows, skipped } = rowsFromJson(lab, "dsr1_1k1k_fp8_sglang_conc64_h100-cr_0.json", ctx, "2026-12-04");
+    expect(skipped).toEqual([]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].result.bench.failed).toBe(2);
+    expect(rows[0].result.point).toEqual({ concurrency: 64, isl: 1024, osl: 1024 });
+    expect(rows[0].date).toBe("2026-12-04T18:00:00.000Z");
+  });
+});
+
 describe("import of the reference lab's agg rows", () => {
   it("reads a single agg_*.json row and an agg_bmk.json array, single-node and disaggregated", async () => {
     const out = await importPath(join(FIX, "inferencex"), { date: "2025-07-01T00:00:00.000Z" });

@@ -24,6 +24,7 @@ import {
   type SkuName,
   skuFromLabel,
   VllmBenchResult,
+  withLabFailed,
 } from "@benchfleet/shared";
 import { agenticRowFromLab, isLabAgenticResult } from "./agentic-import.js";
 import { type ImportContext, ImportError } from "./import-context.js";
@@ -234,7 +235,8 @@ export function rowFromAgg(row: Json, where: string, ctx: ImportContext, fallbac
 
 /** One `vllm bench serve` result → our row (configuration from the file's `benchfleet` key or the context). */
 export function rowFromVllm(obj: Json, where: string, ctx: ImportContext, fallbackDate: string): ResultRow {
-  const parsed = VllmBenchResult.safeParse(obj);
+  // the lab's client (utils/bench_serving) writes no `failed`
+  const parsed = VllmBenchResult.safeParse(withLabFailed(obj));
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     throw new ImportError(`${where}: not a valid vllm bench serve result: "${i.path.join(".")}" ${i.message}`);
