@@ -4,9 +4,10 @@
  * (faster, one more load point, one failed point) and one whose points all failed. The compare
  * page overlays the sweeps' Pareto frontiers on one uPlot chart (read back from the page: series,
  * legend, frontier points), shows the analytics API's table below it, and names a sweep with
- * nothing to draw instead of drawing a broken chart. Screenshot: docs/screenshots/compare.png.
+ * nothing to draw instead of drawing a broken chart; a frontier's regression is judged against the
+ * spread of its repeated points. Screenshots: docs/screenshots/compare.png, compare-frontier-noise.png.
  */
-import type { Deployment } from "@benchfleet/shared";
+import { combineRepeats, type Deployment } from "@benchfleet/shared";
 import { makeRow } from "@benchfleet/shared/test-support";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -315,5 +316,64 @@ describe("sweep comparison in Chromium", () => {
       { timeout: 10_000 },
     );
     expect(Number(await page.getAttribute('[data-testid="compare-stats"]', "data-series"))).toBeGreaterThanOrEqual(2);
+  });
+
+  it("frontiers know noise: 8 % lower within the 12 % spread of repeated points is no regression", async () => {
+    // its own scenario (8k/1k), so the sweeps above are not pooled with these
+    const d = { ...deployment("rep"), isl: 8192 };
+    const sweep = async (name: string) =>
+      (await ctl.ctx.sweeps.create({ name, triggeredBy: "test", source: { kind: "plan" }, deployments: [d] })).sweepId;
+    const base = await sweep("repeats base");
+    const again = await sweep("repeats again");
+    // each point run 3 times with ±6 % scatter: the range is 12 % of the mean
+    const stored = (sweepId: string, scale: number, day: string) =>
+      A_X.forEach(([concurrency, totalTput, medianTpotMs], i) => {
+        const r = makeRow({
+          concurrency,
+          totalTput: totalTput * scale,
+          medianTpotMs,
+          tp: 8,
+          isl: 8192,
+          osl: 1024,
+          date: `${day}T0${i}:00:00.000Z`,
+        }).result;
+        const runs = [0.94, 1, 1.06].map((k) => ({
+          ...r,
+          bench: { ...r.bench, total_token_throughput: r.bench.total_token_throughput * k },
+        }));
+        const { run, repeats } = combineRepeats(runs);
+        ctl.ctx.results.insertPoint(
+          {
+            sweepId,
+            jobId: `${sweepId}.${d.fingerprint.slice(0, 16)}`,
+            attemptId: `${sweepId}-${d.fingerprint.slice(0, 8)}-1`,
+            attemptNumber: 1,
+            fencingToken: 1,
+            nodes: ["n1"],
+            hostnames: ["host1"],
+            deployment: d,
+          },
+          { ...run, ...(repeats ? { repeats } : {}), emulated: true },
+        );
+      });
+    stored(base, 1, "2025-07-01");
+    stored(again, 0.92, "2025-07-02");
+    await page.goto(`${ctl.url}/#/compare?sweeps=${base},${again}&model=dsr1&isl=8192&osl=1024`);
+    const table = page.locator(`[data-testid="compare-table"][data-a="${base}"][data-b="${again}"]`);
+    await table.locator('[data-testid="compare-frontiers"]').waitFor();
+    expect(await table.locator('[data-testid="compare-summary"]').textContent()).toMatch(
+      /3 load points in both, .* regressions beyond the noise: 0 points, 0 frontiers$/,
+    );
+    const row = table.locator('[data-testid="compare-frontiers"] tbody tr');
+    expect(await row.count()).toBe(1);
+    expect(await row.locator('[data-testid="frontier-noise"]').textContent()).toBe("±12.0%");
+    expect(await row.locator("td").last().textContent()).toBe("no");
+    await table.locator('[data-testid="compare-frontiers"]').scrollIntoViewIfNeeded();
+    await screenshot(page, "compare-frontier-noise");
+    // the same drop between single runs (the sweeps above: ±5 %) would count
+    await page.goto(`${ctl.url}/#/compare?sweeps=${ids.a},${ids.b}&model=dsr1&isl=1024&osl=1024`);
+    const single = page.locator(`[data-testid="compare-table"][data-a="${ids.a}"][data-b="${ids.b}"]`);
+    await single.locator('[data-testid="compare-frontiers"]').waitFor();
+    expect(await single.locator('[data-testid="frontier-noise"]').first().textContent()).toBe("±5.0%");
   });
 });

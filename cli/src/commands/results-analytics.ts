@@ -306,7 +306,7 @@ export function register(program: Command): void {
           frontiers: Array<{
             group: string;
             regression: boolean;
-            at: Array<{ interactivity: number; delta: number; regression: boolean }>;
+            at: Array<{ interactivity: number; delta: number; threshold: number; regression: boolean }>;
             message?: string;
           }>;
           regressions: { points: number; frontiers: number };
@@ -329,9 +329,13 @@ export function register(program: Command): void {
         print(o, r, rows);
         if (!o.json && !o.csv) {
           for (const f of r.frontiers) {
-            const worst = f.at.reduce<number | null>((m, d) => (m === null || d.delta < m ? d.delta : m), null);
+            const worst = f.at.reduce<(typeof f.at)[number] | null>(
+              (m, d) => (m === null || d.delta < m.delta ? d : m),
+              null,
+            );
+            const noise = worst ? ` (noise there ±${(worst.threshold * 100).toFixed(1)}%)` : "";
             process.stdout.write(
-              `frontier ${f.group}: ${f.message ?? `${f.at.length} interactivities compared, worst ${pct(worst)}`}${f.regression ? " REGRESSION" : ""}\n`,
+              `frontier ${f.group}: ${f.message ?? `${f.at.length} interactivities compared, worst ${pct(worst?.delta ?? null)}${noise}`}${f.regression ? " REGRESSION" : ""}\n`,
             );
           }
           process.stdout.write(

@@ -104,10 +104,20 @@ describe("compare", () => {
     expect(within.points[0]!.threshold).toBeCloseTo(0.12, 9);
     expect(within.points[0]!.a).toMatchObject({ runs: 3 });
     expect(within.points[0]!.a.tputSpread).toBeCloseTo(0.12, 9);
+    // the whole frontier too: 8 % lower everywhere, within the spread of its points
+    expect(within.regressions.frontiers).toBe(0);
+    expect(within.frontiers[0]!.at.length).toBeGreaterThan(2);
+    for (const d of within.frontiers[0]!.at) {
+      expect(d.delta).toBeCloseTo(-0.08, 9);
+      expect(d.threshold).toBeCloseTo(0.12, 9);
+      expect(d.regression).toBe(false);
+    }
     // 20 % slower: beyond it
     const beyond = compareResults(a, analyzeRows(repeated(sweep("b", "img:1", () => 0.8)), TEST_SKUS));
     expect(beyond.regressions.points).toBe(4);
     expect(beyond.points[0]!.reasons).toEqual(["throughput/GPU -20.0% (beyond 12.0% noise)"]);
+    expect(beyond.regressions.frontiers).toBe(1);
+    expect(beyond.frontiers[0]!.at.every((d) => d.regression)).toBe(true);
     // the same 8 % measured once on each side: the single-run minimum (5 %) applies
     const once = compareResults(
       analyzeRows(
@@ -121,6 +131,21 @@ describe("compare", () => {
     );
     expect(once.regressions.points).toBe(4);
     expect(once.points[0]!.threshold).toBe(0.05);
+    expect(once.regressions.frontiers).toBe(1);
+    expect(once.frontiers[0]!.at.every((d) => d.threshold === 0.05 && d.regression)).toBe(true);
+    // one side repeated without spread, the other measured once: the single-run minimum still applies
+    const steady = sweep("a", "img:1", () => 1).map((r) => ({
+      ...r,
+      result: { ...r.result, repeats: combineRepeats([r.result, r.result]).repeats },
+    }));
+    const mixed = compareResults(
+      analyzeRows(steady, TEST_SKUS),
+      analyzeRows(
+        sweep("b", "img:1", () => 0.97),
+        TEST_SKUS,
+      ),
+    );
+    expect(mixed.frontiers[0]!.at.every((d) => d.threshold === 0.05 && !d.regression)).toBe(true);
   });
 
   it("identical repeated runs: the threshold never drops below the minimum noise", () => {
@@ -131,6 +156,8 @@ describe("compare", () => {
     const cmp = compareResults(a, b);
     expect(cmp.points.every((p) => p.threshold === MIN_NOISE)).toBe(true);
     expect(cmp.regressions.points).toBe(0);
+    expect(cmp.frontiers[0]!.at.every((d) => d.threshold === MIN_NOISE)).toBe(true);
+    expect(cmp.regressions.frontiers).toBe(0);
     expect(cmp.changes).toEqual([]);
   });
 

@@ -10,10 +10,17 @@
  * point's threshold is the wider of the two sides' ranges (relative to their mean), at least
  * MIN_NOISE. A side measured once has no spread: the threshold is then at least `tolerance`
  * (default 5 %), the minimum for single runs.
+ *
+ * Frontiers the same way: the value of a frontier at an interactivity is read between its two
+ * nearest frontier points, so its noise there is the wider range (throughput or TPOT, both move
+ * the curve) of those points; the threshold at that interactivity is the wider of the two
+ * frontiers' noise, at least MIN_NOISE, or at least `tolerance` where a nearest point of either
+ * frontier was measured once.
  */
 import type { PointResult } from "../results.js";
 import { configIdentity, groupKeyOf, parallelismLabel } from "./grouping.js";
 import { valueAt } from "./interpolate.js";
+import type { FrontierPoint } from "./pareto.js";
 import type { AnalyzedRow } from "./row-frontier.js";
 import { groupFrontiers } from "./row-frontier.js";
 
@@ -59,6 +66,8 @@ export interface FrontierDeltaAt {
   a: number;
   b: number;
   delta: number;
+  /** the relative drop the delta must exceed here to count as a regression */
+  threshold: number;
   regression: boolean;
 }
 
@@ -94,6 +103,28 @@ function threshold(ra: PointResult, rb: PointResult, metric: "tput" | "tpot", to
   const sb = spread(rb);
   const floor = sa === null || sb === null ? tolerance : MIN_NOISE;
   return Math.max(floor, sa ?? 0, sb ?? 0);
+}
+
+/**
+ * The measured noise of a frontier at interactivity x: the widest range (throughput or TPOT) of
+ * the frontier points around x; null when one of them was measured once (no spread known).
+ */
+function frontierNoiseAt(points: readonly FrontierPoint<AnalyzedRow>[], x: number): number | null {
+  const sorted = [...points].sort((p, q) => p.x - q.x);
+  const after = sorted.findIndex((p) => p.x >= x);
+  const near =
+    after < 0
+      ? sorted.slice(-1)
+      : sorted[after]!.x === x || after === 0
+        ? [sorted[after]!]
+        : sorted.slice(after - 1, after + 1);
+  let noise = 0;
+  for (const p of near) {
+    const r = p.item.row.result.repeats;
+    if (!r) return null;
+    noise = Math.max(noise, rangeOf(r.totalTokenThroughput) ?? 0, rangeOf(r.medianTpotMs) ?? 0);
+  }
+  return noise;
 }
 
 function changesBetween(a: readonly AnalyzedRow[], b: readonly AnalyzedRow[]): RunChange[] {
@@ -194,7 +225,10 @@ export function compareResults(a: readonly AnalyzedRow[], b: readonly AnalyzedRo
       const vb = valueAt(c2, x);
       if (!va.ok || !vb.ok || va.value === 0) continue;
       const delta = (vb.value - va.value) / va.value;
-      at.push({ interactivity: x, a: va.value, b: vb.value, delta, regression: delta < -tolerance });
+      const na = frontierNoiseAt(f1.points, x);
+      const nb = frontierNoiseAt(f2.points, x);
+      const threshold = Math.max(na === null || nb === null ? tolerance : MIN_NOISE, na ?? 0, nb ?? 0);
+      at.push({ interactivity: x, a: va.value, b: vb.value, delta, threshold, regression: delta < -threshold });
     }
     frontiers.push({
       group: key,

@@ -124,12 +124,18 @@ function FrontiersTable(props: { frontiers: FrontierDelta[] }) {
           <th>Common interactivities</th>
           <th>Worst Δ total tok/s/GPU</th>
           <th>Best Δ total tok/s/GPU</th>
+          <th title="the spread of the frontier points nearest each interactivity (repeats), or the single-run minimum">
+            Noise
+          </th>
           <th>Regression</th>
         </tr>
       </thead>
       <tbody>
         {props.frontiers.map((f) => {
           const ds = f.at.map((d) => d.delta);
+          const ts = f.at.map((d) => d.threshold);
+          const lo = fmtNum(Math.min(...ts) * 100, 1);
+          const hi = fmtNum(Math.max(...ts) * 100, 1);
           return (
             <tr key={f.group} class={f.regression ? "regression" : ""}>
               <td>{f.group}</td>
@@ -140,6 +146,7 @@ function FrontiersTable(props: { frontiers: FrontierDelta[] }) {
               </td>
               <td>{ds.length ? pct(Math.min(...ds)) : "–"}</td>
               <td>{ds.length ? pct(Math.max(...ds)) : "–"}</td>
+              <td data-testid="frontier-noise">{ts.length ? (lo === hi ? `±${lo}%` : `±${lo}–${hi}%`) : "–"}</td>
               <td>{f.regression ? "yes" : "no"}</td>
             </tr>
           );
@@ -193,7 +200,8 @@ function CompareTables(props: { a: string; b: string; labelA: string; labelB: st
           <p class="muted small">
             Noise per point: the spread of its repeated runs (benchfleet.repeats), at least{" "}
             {(c.minNoise * 100).toFixed(0)}
-            %; a point measured once needs a drop beyond {(c.tolerance * 100).toFixed(0)}%.
+            %; a point measured once needs a drop beyond {(c.tolerance * 100).toFixed(0)}%. A frontier's noise at an
+            interactivity is that of its nearest frontier points.
           </p>
           <ul class="small" data-testid="compare-changes" data-count={c.changes.length}>
             {c.changes.length === 0 ? (
