@@ -119,6 +119,18 @@ describe("planning agentic-coding scenarios", () => {
     expect(d.estimate.loadSeconds).toBeGreaterThanOrEqual(3600);
   });
 
+  it("evaluates agentic rows only for evals-only and all-evals keys, as the lab's include_agentic", () => {
+    const evals = (sel: Parameters<typeof buildPlan>[1]["selection"]) =>
+      plan(agentic("a", scenario), sel ? { selection: sel } : {})
+        .deployments.filter((d) => d.eval)
+        .map((d) => [d.tp, d.evalConcs, d.points.length]);
+    expect(evals(undefined)).toEqual([]);
+    // one eval for the (model, runner, framework, precision) group: its highest concurrency
+    expect(evals({ evalsOnlyKeys: new Set(["a"]) })).toEqual([[8, [48], 0]]);
+    const all = evals({ evalsOnlyKeys: new Set(["a"]), allEvalsKeys: new Set(["a"]) });
+    expect(all.map((e) => e[1]![0]).sort((x, y) => x! - y!)).toEqual([8, 16, 32, 32, 48]);
+  });
+
   it("takes the duration and one shared launch from the benchfleet block", () => {
     const text = `${agentic("a", scenario)}  benchfleet: { agentic-duration: 120, launch-per-point: false }\n`;
     const p = plan(text);

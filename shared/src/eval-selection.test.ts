@@ -1,6 +1,6 @@
 /** The default eval selection against the reference generator's mark_eval_entries rules. */
 import { describe, expect, it } from "vitest";
-import { allEvalsChoice, evalConcurrencies, selectEvals } from "./eval-selection.js";
+import { allEvalsChoice, evalConcurrencies, selectAgenticEvals, selectEvals } from "./eval-selection.js";
 
 const pts = (...c: number[]) => c.map((concurrency) => ({ concurrency, isl: 8192, osl: 1024 }));
 const single = (o: { tp?: number; concs: number[]; dpAttn?: boolean; isl?: number; framework?: string }) => ({
@@ -75,5 +75,45 @@ describe("evalConcurrencies", () => {
     expect(evalConcurrencies({ evalConc: 64 })).toEqual([64]);
     expect(evalConcurrencies({ evalConc: 128, evalConcs: [64, 128] })).toEqual([64, 128]);
     expect(evalConcurrencies({})).toBeUndefined();
+  });
+});
+
+describe("selectAgenticEvals (include_agentic, then mark_all_eval_entries)", () => {
+  const ag = (o: { conc: number; multinode?: boolean; topology?: string; all?: boolean; runner?: string }) => ({
+    model: "org/m",
+    runner: o.runner ?? "cluster:b300-nv",
+    framework: "vllm",
+    precision: "fp4",
+    multinode: o.multinode ?? false,
+    topology: o.topology ?? "t1",
+    conc: o.conc,
+    all: o.all ?? false,
+  });
+
+  it("single node: one eval per group, at its highest concurrency, over every parallelism", () => {
+    expect(
+      selectAgenticEvals([ag({ conc: 4, topology: "tp8" }), ag({ conc: 8, topology: "tp4" }), ag({ conc: 2 })]),
+    ).toEqual([{ eval: false }, { eval: true, evalConcs: [8] }, { eval: false }]);
+  });
+
+  it("multi node: per topology the highest concurrency >= 16; all-evals the highest of any", () => {
+    const mn = (conc: number, topology: string, all = false) => ag({ conc, multinode: true, topology, all });
+    expect(selectAgenticEvals([mn(8, "a"), mn(32, "a"), mn(64, "b"), mn(4, "c")])).toEqual([
+      { eval: false },
+      { eval: true, evalConcs: [32] },
+      { eval: true, evalConcs: [64] },
+      { eval: false },
+    ]);
+    expect(selectAgenticEvals([mn(4, "c", true), mn(8, "c", true)])).toEqual([
+      { eval: false },
+      { eval: true, evalConcs: [8] },
+    ]);
+  });
+
+  it("all-evals on single node: every deployment at its concurrency", () => {
+    expect(selectAgenticEvals([ag({ conc: 1, all: true }), ag({ conc: 2, all: true })])).toEqual([
+      { eval: true, evalConcs: [1] },
+      { eval: true, evalConcs: [2] },
+    ]);
   });
 });

@@ -71,3 +71,47 @@ export function selectEvals(ds: readonly Candidate[]): EvalChoice[] {
   });
   return out;
 }
+
+/** The fields of an agentic deployment the changelog's agentic eval selection reads. */
+export interface AgenticCandidate {
+  model: string;
+  runner: string;
+  framework: string;
+  precision: string;
+  multinode: boolean;
+  /** the server configuration without its concurrency (the lab's `_multinode_parallelism_key`) */
+  topology: string;
+  /** the concurrency of its one point */
+  conc: number;
+  /** its key is in an `all-evals` entry */
+  all: boolean;
+}
+
+/**
+ * Agentic evals, which the lab runs only for `evals-only` and `all-evals` changelog entries
+ * (`mark_eval_entries(include_agentic=True)`, then `mark_all_eval_entries`): single node, per
+ * (model, runner, framework, precision) the deployment of the highest concurrency (`all-evals`:
+ * every one); multi node, per topology the highest concurrency >= 16 (`all-evals`: the highest).
+ * Each evaluates at its own concurrency. Index for index.
+ */
+export function selectAgenticEvals(ds: readonly AgenticCandidate[]): EvalChoice[] {
+  const out: EvalChoice[] = ds.map(() => ({ eval: false }));
+  const groups = new Map<string, number[]>();
+  ds.forEach((d, i) => {
+    const key = d.multinode ? `multi ${d.topology}` : JSON.stringify([d.model, d.runner, d.framework, d.precision]);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  for (const members of groups.values()) {
+    const all = members.some((i) => ds[i]!.all);
+    if (all && !ds[members[0]!]!.multinode) {
+      for (const i of members) out[i] = { eval: true, evalConcs: [ds[i]!.conc] };
+      continue;
+    }
+    const pool = all ? members : members.filter((i) => !ds[i]!.multinode || ds[i]!.conc >= MIN_EVAL_CONC);
+    if (!pool.length) continue;
+    // the first of the highest, as the lab's max() keeps
+    const best = pool.reduce((b, i) => (ds[i]!.conc > ds[b]!.conc ? i : b));
+    out[best] = { eval: true, evalConcs: [ds[best]!.conc] };
+  }
+  return out;
+}

@@ -15,7 +15,7 @@ import {
   type PlanTotals,
   type PoolSpec,
 } from "./deployment.js";
-import { allEvalsChoice, selectEvals } from "./eval-selection.js";
+import { allEvalsChoice, selectAgenticEvals, selectEvals } from "./eval-selection.js";
 import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPool } from "./master-config.js";
 import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import { estimateDeployment } from "./plan-estimate.js";
@@ -235,9 +235,22 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
   const choices = selectEvals(
     all.map((d) => ({ ...d.spec, points: [...d.points.values()].sort((a, b) => a.concurrency - b.concurrency) })),
   );
+  const agentic = all.filter((d) => d.spec.scenario === "agentic-coding" && d.evalAuto);
+  const agenticChoices = new Map(
+    selectAgenticEvals(
+      agentic.map((d) => ({
+        ...d.spec,
+        topology: fingerprintOf({ ...d.spec, launchPoint: undefined }),
+        conc: Math.max(...d.points.keys()),
+        all: d.evalAll,
+      })),
+    ).map((c, i) => [agentic[i]!, c]),
+  );
   for (const [i, d] of all.entries()) {
     if (d.evalAuto) {
-      const choice = d.evalAll ? allEvalsChoice({ ...d.spec, points: [...d.points.values()] }) : choices[i]!;
+      const choice =
+        agenticChoices.get(d) ??
+        (d.evalAll ? allEvalsChoice({ ...d.spec, points: [...d.points.values()] }) : choices[i]!);
       Object.assign(d, { eval: choice.eval, evalConcs: choice.evalConcs });
     }
     // an evals-only deployment the selection does not evaluate has nothing to run (the lab drops it)
@@ -491,8 +504,10 @@ function* expandAgentic(
   const e = le.entry;
   const { common, sched, bf, evalsOnly } = entryBasics(le, runner, sel);
   const launchPerPoint = bf["launch-per-point"] ?? true;
-  // the reference's agentic evals are opt-in
-  const evalOn = evalsOnly || bf.eval === true;
+  // the reference's agentic evals are opt-in: a changelog's evals-only or all-evals entry selects
+  // them (selectAgenticEvals), a row's benchfleet.eval sets them
+  const evalOn = bf.eval === true;
+  const evalAuto = bf.eval === undefined && evalsOnly;
   for (const [index, sc] of (e.scenarios["agentic-coding"] ?? []).entries()) {
     for (const [row, r] of sc["search-space"].entries()) {
       const path = [le.key, "scenarios", "agentic-coding", index, "search-space", row];
@@ -606,8 +621,8 @@ function* expandAgentic(
           points: new Map(g.map((c) => [c, { concurrency: c, isl: 0, osl: 0, durationS }])),
           ...sched,
           eval: evalOn,
-          evalAuto: false,
-          evalAll: false,
+          evalAuto,
+          evalAll: sched.evalAll,
           configKeys: [...sched.configKeys],
           sourceFiles: [...sched.sourceFiles],
         };
