@@ -123,12 +123,12 @@ describe("planning agentic-coding scenarios", () => {
     const evals = (sel: Parameters<typeof buildPlan>[1]["selection"]) =>
       plan(agentic("a", scenario), sel ? { selection: sel } : {})
         .deployments.filter((d) => d.eval)
-        .map((d) => [d.tp, d.evalConcs, d.points.length]);
+        .map((d) => ({ tp: d.tp, at: d.evalConcs, points: d.points.length }));
     expect(evals(undefined)).toEqual([]);
     // one eval for the (model, runner, framework, precision) group: its highest concurrency
-    expect(evals({ evalsOnlyKeys: new Set(["a"]) })).toEqual([[8, [48], 0]]);
+    expect(evals({ evalsOnlyKeys: new Set(["a"]) })).toEqual([{ tp: 8, at: [48], points: 0 }]);
     const all = evals({ evalsOnlyKeys: new Set(["a"]), allEvalsKeys: new Set(["a"]) });
-    expect(all.map((e) => e[1]![0]).sort((x, y) => x! - y!)).toEqual([8, 16, 32, 32, 48]);
+    expect(all.flatMap((e) => e.at ?? []).sort((x, y) => x - y)).toEqual([8, 16, 32, 32, 48]);
   });
 
   it("takes the duration and one shared launch from the benchfleet block", () => {
