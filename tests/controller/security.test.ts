@@ -79,13 +79,25 @@ describe("auth and malformed input", () => {
     agents.push(pinned);
     expect((await pinned.connect()).agentId).toBe("pinned-1");
 
-    const first = new ProtocolAgent({ url: c.url, agentId: "sec-bound", token: TOKENS.enrol, hostname: "host-a" });
+    const first = new ProtocolAgent({
+      url: c.url,
+      agentId: "sec-bound",
+      token: TOKENS.enrol,
+      hostname: "host-a",
+      fresh: true,
+    });
     agents.push(first);
     const welcome = await first.connect();
     expect(welcome.credential).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     await first.close();
     // the same enrolment token and the same (self-stated) hostname are not enough without the credential
-    const impostor = new ProtocolAgent({ url: c.url, agentId: "sec-bound", token: TOKENS.enrol, hostname: "host-a" });
+    const impostor = new ProtocolAgent({
+      url: c.url,
+      agentId: "sec-bound",
+      token: TOKENS.enrol,
+      hostname: "host-a",
+      fresh: true,
+    });
     agents.push(impostor);
     await expect(impostor.connect()).rejects.toThrow(/4003/);
     impostor.credential = "a-guessed-credential-0123456789";
@@ -104,7 +116,7 @@ describe("auth and malformed input", () => {
       agentId: "sec-bound",
       forgotten: true,
     });
-    const fresh = new ProtocolAgent({ url: c.url, agentId: "sec-bound", token: TOKENS.enrol });
+    const fresh = new ProtocolAgent({ url: c.url, agentId: "sec-bound", token: TOKENS.enrol, fresh: true });
     agents.push(fresh);
     expect((await fresh.connect()).credential).toBeDefined();
   });
@@ -117,7 +129,7 @@ describe("auth and malformed input", () => {
     await c.api("POST", "/api/v1/sweeps", { deployments: [d] });
     const a = await owner.nextAssignment(5000);
     owner.accept(a);
-    const thief = new ProtocolAgent({ url: c.url, agentId: "pinned-1", token: TOKENS.enrol });
+    const thief = new ProtocolAgent({ url: c.url, agentId: "pinned-1", token: TOKENS.enrol, fresh: true });
     agents.push(thief);
     await expect(thief.connect()).rejects.toThrow(/4003/);
     await new Promise((r) => setTimeout(r, 300));

@@ -35,7 +35,16 @@ export interface ProtocolAgentOptions {
   /** default "emulated"; "slurm" with `slurm` registers a Slurm partition agent */
   launcher?: AgentInfo["launcher"];
   slurm?: AgentInfo["slurm"];
+  /** start without the credential an earlier agent of this id enrolled with (an impostor, a lost data dir) */
+  fresh?: boolean;
 }
+
+/**
+ * Credentials issued in this test process, per controller and agent id: a new ProtocolAgent of an
+ * id that enrolled before presents it, as a real agent does from its data dir. A retried test thus
+ * reconnects its agents instead of being refused as a takeover.
+ */
+const issued = new Map<string, string>();
 
 let msgCounter = 0;
 
@@ -89,7 +98,13 @@ export class ProtocolAgent {
   /** on `cancel` of the running attempt: stop reporting it and send attempt-finished(cancelled) */
   autoTeardown = true;
 
-  constructor(readonly opts: ProtocolAgentOptions) {}
+  constructor(readonly opts: ProtocolAgentOptions) {
+    this.credential = opts.fresh ? undefined : issued.get(this.identity);
+  }
+
+  private get identity(): string {
+    return `${this.opts.url}\n${this.opts.agentId}`;
+  }
 
   get id(): string {
     return this.opts.agentId;
@@ -187,7 +202,10 @@ export class ProtocolAgent {
       }),
     ]);
     const w = welcome as Extract<ControllerMessage, { type: "welcome" }>;
-    if (w.credential) this.credential = w.credential;
+    if (w.credential) {
+      this.credential = w.credential;
+      issued.set(this.identity, w.credential);
+    }
     if (this.opts.heartbeatMs !== 0) this.startHeartbeats(this.opts.heartbeatMs ?? 100);
     return welcome as Extract<ControllerMessage, { type: "welcome" }>;
   }
