@@ -131,16 +131,6 @@ export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
   if (r.frontend.dedicated_node) out.push([["frontend", "dedicated_node"], "a frontend node beyond the row's"]);
   if (r.benchmark.command)
     out.push([["benchmark", "command"], "a custom benchmark command; benchfleet runs its own load generator"]);
-  if (r.benchmark.client_placement !== "head")
-    out.push([
-      ["benchmark", "client_placement"],
-      `the client on ${r.benchmark.client_placement}: benchfleet's load generator runs on the gang's head node (rank 0)`,
-    ]);
-  if (r.benchmark.type === "sa-bench" && Object.keys(r.benchmark.env).length)
-    out.push([
-      ["benchmark", "env"],
-      "environment for srtctl's benchmark script; benchfleet runs its own load generator",
-    ]);
   if (!["sa-bench", "manual"].includes(r.benchmark.type))
     out.push([
       ["benchmark", "type"],

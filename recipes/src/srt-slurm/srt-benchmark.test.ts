@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { buildPlan, ConfigError, loadMasterConfigs } from "@benchfleet/shared";
 import { testCatalog as catalog } from "@benchfleet/shared/test-support";
 import { afterAll, describe, expect, it } from "vitest";
-import { readSrtRecipe } from "./read-srt-recipe.js";
 import { srtRecipeCensus } from "./recipe-census.js";
 import { srtRecipeSource } from "./recipe-dirs.js";
 
@@ -191,31 +190,21 @@ describe("a recipe whose benchmark disagrees with its row is a plan error at rec
   });
 });
 
-describe("benchmark fields benchfleet cannot honour are refused with the row", () => {
-  const read = (benchmark: string) => {
-    const { file } = plan(benchmark);
-    const ref = { configFile: "recipes/x.yaml", path: file, text: recipe(benchmark) };
-    const row = srtRowOf(buildPlan(loadMasterConfigs([{ file: "m.yaml", text: master("none.yaml") }]), { catalog }));
-    return { file, run: () => readSrtRecipe(ref, row) };
-  };
-
+describe("benchmark fields benchfleet cannot honour are plan errors naming the row", () => {
   it("a client placed on another node than the head", () => {
-    const { file, run } = read("  type: sa-bench\n  client_placement: last_decode\n");
-    expect(run).toThrow(
-      `${file}:14:3: benchmark.client_placement: cannot be honoured: the client on last_decode: benchfleet's load generator runs on the gang's head node (rank 0) (row dis)`,
-    );
+    const { file, plan: p } = plan("  type: sa-bench\n  client_placement: last_decode\n");
+    expect(problems(p)).toEqual([
+      `${file}:14:3: benchmark.client_placement: cannot be honoured: the client on last_decode: benchfleet's load generator runs on the gang's head node (rank 0) (the master-config row dis (m.yaml:17))`,
+    ]);
   });
 
   it("environment for srtctl's sa-bench script", () => {
-    const { file, run } = read("  type: sa-bench\n  env:\n    RANDOM_NUM_WORKERS: 4\n");
-    expect(run).toThrow(`${file}:14:3: benchmark.env: cannot be honoured:`);
+    const { file, plan: p } = plan("  type: sa-bench\n  env:\n    RANDOM_NUM_WORKERS: 4\n");
+    expect(problems(p)).toEqual([
+      `${file}:14:3: benchmark.env: cannot be honoured: environment for srtctl's benchmark script; benchfleet runs its own load generator (the master-config row dis (m.yaml:17))`,
+    ]);
   });
 });
-
-function srtRowOf(p: ReturnType<typeof buildPlan>) {
-  const d = p.deployments[0]!;
-  return { configKey: d.configKey, gpusPerNode: d.gpusPerNode, prefill: d.prefill, decode: d.decode };
-}
 
 describe("the census checks the benchmark against each deployment's points", () => {
   it("a deployment whose points differ from the recipe's concurrencies is counted with the reason", () => {

@@ -18,7 +18,8 @@
  * - `warmup_req_rate` (default 250/s): checked, not applied: the load generator sends its
  *   warm-ups (which are not measured) unpaced, as `inf` says.
  *
- * A `manual` benchmark gives no settings: srtctl runs no client, benchfleet's defaults apply.
+ * `client_placement` other than head and an sa-bench `env` cannot be honoured. A `manual` benchmark
+ * gives no settings: srtctl runs no client, benchfleet's defaults apply.
  */
 import type { ConfigProblem, SrtBenchmark, SrtRecipeRef, SrtRow, SrtRowLoad } from "@benchfleet/shared";
 import { RecipeError } from "@benchfleet/shared";
@@ -59,6 +60,16 @@ export function srtBenchmark(
   const warmupRate = b.warmup_req_rate == null ? undefined : requestRate(b.warmup_req_rate);
   if (warmupRate && typeof warmupRate === "object")
     at("warmup_req_rate", warmupRate.error.replace(/^req_rate/, "warmup_req_rate"));
+  if (b.client_placement !== "head")
+    at(
+      "client_placement",
+      `cannot be honoured: the client on ${b.client_placement}: benchfleet's load generator runs on the gang's head node (rank 0) (${rowName})`,
+    );
+  if (b.type === "sa-bench" && Object.keys(b.env).length)
+    at(
+      "env",
+      `cannot be honoured: environment for srtctl's benchmark script; benchfleet runs its own load generator (${rowName})`,
+    );
   if (problems.length) return { problems };
   if (b.type !== "sa-bench") return { point: {} };
   return {
