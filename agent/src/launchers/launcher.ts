@@ -90,6 +90,18 @@ export class LaunchError extends Error {
 }
 
 /** launchers that start one node's processes cannot start a process that is one node of an MPI job */
+/**
+ * A lab script (script mode) runs in the lab's container with its checkout at /workspace/ (docker
+ * launcher) or under bash with stand-ins (emulated launcher); other launchers refuse it.
+ */
+export function refuseLabScript(spec: ProcessSpec, launcher: LauncherKind): void {
+  if (spec.kind !== "lab-script") return;
+  throw new LaunchError(
+    `process ${spec.name} runs the lab's script ${spec.argv[1]} (script mode): the ${launcher} launcher cannot start it (use --launcher docker)`,
+    false,
+  );
+}
+
 export function refuseMpi(spec: ProcessSpec, launcher: LauncherKind): void {
   if (!spec.mpi) return;
   throw new LaunchError(

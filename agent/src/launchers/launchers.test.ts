@@ -337,5 +337,16 @@ describe("process launcher", () => {
     );
     expect(err.retryable).toBe(false);
     expect(lines.some((x) => x.includes("echo started"))).toBe(false);
+    // a lab script (script mode) needs its container: refused, not retryable, nothing started
+    const script = processSpec({
+      name: "lab-script-c4",
+      argv: ["bash", "benchmarks/single_node/fixed_seq_len/x.sh"],
+      kind: "lab-script",
+    });
+    const refused = await l.start(script, ctx).catch((e) => e);
+    expect(refused.message).toBe(
+      "process lab-script-c4 runs the lab's script benchmarks/single_node/fixed_seq_len/x.sh (script mode): the process launcher cannot start it (use --launcher docker)",
+    );
+    expect(refused.retryable).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ import {
   LaunchError,
   type Launcher,
   type RunningProcess,
+  refuseLabScript,
   refuseMpi,
 } from "./launcher.js";
 import { killTree } from "./process-group.js";
@@ -93,6 +94,7 @@ export class ProcessLauncher implements Launcher {
 
   async start(spec: ProcessSpec, ctx: LaunchContext): Promise<RunningProcess> {
     refuseMpi(spec, this.kind);
+    refuseLabScript(spec, this.kind);
     const cwd = spec.cwd ?? ctx.attemptDir;
     mkdirSync(cwd, { recursive: true });
     writePlanFiles(spec, cwd);

@@ -18,7 +18,7 @@ import { MARK_ENV } from "../leftovers/marker.js";
 import { hostFilePath } from "./docker.js";
 import { type EmulatedLauncherOptions, emulatedCommand } from "./emulated.js";
 import type { AllocatedNode, LaunchContext, Launcher, NodeRef, RunningProcess } from "./launcher.js";
-import { LaunchError } from "./launcher.js";
+import { LaunchError, refuseLabScript } from "./launcher.js";
 import { spawnGrouped, writePlanFiles } from "./process.js";
 import { killTree } from "./process-group.js";
 import {
@@ -222,6 +222,7 @@ export class SlurmLauncher implements Launcher {
   }
 
   async start(spec: ProcessSpec, ctx: LaunchContext): Promise<RunningProcess> {
+    refuseLabScript(spec, this.kind);
     const alloc = this.allocs.get(ctx.attemptId);
     if (!alloc?.nodes.length)
       throw new LaunchError(`process ${spec.name}: the attempt holds no Slurm allocation`, false);
