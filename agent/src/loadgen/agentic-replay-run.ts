@@ -80,6 +80,8 @@ interface Lane {
   traj: Trajectory;
   history: TrajectoryContext;
   turn: number;
+  /** the body of `turn`, built before measuring started */
+  ready?: { turn: number; body: string };
 }
 
 /** the turn lane `k`'s first trajectory starts warm-up at, and how many warm-up turns it sends */
@@ -176,6 +178,13 @@ export async function runAgenticReplay(
     }),
   );
 
+  // every lane's first measured body is built now: built at the start they would all be due at
+  // once, and the lanes whose gap is shorter than building them all would go out late
+  for (const lane of lanes) {
+    const t = lane.traj.turns[lane.turn];
+    if (t && !(r.maxContextTokens !== undefined && t.inputTokens + t.outputTokens > r.maxContextTokens))
+      lane.ready = { turn: lane.turn, body: bodyOf(lane, t.outputTokens) };
+  }
   await beforeMeasured?.();
 
   // ---- measured phase
@@ -238,7 +247,8 @@ export async function runAgenticReplay(
     if (dueNs >= deadlineNs) return undefined;
     const tooLong = r.maxContextTokens !== undefined && turn.inputTokens + turn.outputTokens > r.maxContextTokens;
     // the body is built while the lane idles, so that building a long history never delays the send
-    const body = tooLong ? "" : bodyOf(lane, turn.outputTokens);
+    const body = tooLong ? "" : lane.ready?.turn === lane.turn ? lane.ready.body : bodyOf(lane, turn.outputTokens);
+    lane.ready = undefined;
     if (gapMs > 0) await sleepUntilNs(t0, dueNs, ctx.signal);
     if (over()) return undefined;
     let rec: RequestRecord;
