@@ -80,7 +80,10 @@ export const BenchfleetBlock = z
     repeats: z.number().int().min(1).max(20).optional(),
     /** framework custom: how to start the server (custom-server.ts) */
     server: CustomServer.optional(),
-    /** run the lab's own benchmark script for the row's key instead of benchfleet's recipe (script mode) */
+    /**
+     * run the lab's own benchmark script for the row's key instead of benchfleet's recipe (script
+     * mode); default: only when no recipe launches the framework; false: never
+     */
     script: z.boolean().optional(),
   })
   .strict();

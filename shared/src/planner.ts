@@ -327,7 +327,7 @@ function entryBasics(le: LoadedEntry, runner: { sku: SkuName; gpusPerNode: numbe
     launchPerPoint: bf["launch-per-point"] ?? false,
     recipeOverrides: bf.recipe ?? {},
     ...(bf.server ? { customServer: bf.server } : {}),
-    ...(bf.script ? { mode: "script" as const } : {}),
+    ...(bf.script !== undefined ? { mode: bf.script ? ("script" as const) : ("recipe" as const) } : {}),
   };
   const t = bf.timeouts ?? {};
   const timeouts: PhaseTimeouts = {

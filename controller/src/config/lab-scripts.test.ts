@@ -112,6 +112,16 @@ describe("script mode at planning", () => {
     expect(v.labScript).toBeUndefined();
   });
 
+  it("benchfleet.script: false keeps a row without a recipe out of script mode", () => {
+    const { config, lab } = setup(ROW("ex-fp8-h100-newfw", "newfw", "  benchfleet: { script: false }\n"), {
+      "ex_fp8_h100_newfw.sh": SCRIPT,
+    });
+    const plan = planFromFiles({ config: [config], lab });
+    expect(plan.deployments[0]!.mode).toBe("recipe");
+    expect(plan.deployments[0]!.labScript).toBeUndefined();
+    expect(findUnlaunchable(plan.deployments).map((u) => u.reason)).toEqual(["no recipe for framework newfw"]);
+  });
+
   it("a framework without a recipe and without a lab script stays unlaunchable with its reason", () => {
     const { config, lab } = setup(ROW("ex-fp8-h100-newfw", "newfw"), {});
     const plan = planFromFiles({ config: [config], lab });
