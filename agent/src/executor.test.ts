@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentMessage, PhaseMsg } from "@benchfleet/shared";
 import { freePort } from "@benchfleet/shared";
+import { makeAgenticResult } from "@benchfleet/shared/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_GSM8K_DIR } from "./eval/gsm8k-dataset.js";
 import { AttemptExecutor, type ExecutorDeps } from "./executor.js";
@@ -132,6 +133,51 @@ describe("attempt executor", () => {
       { id: "att-1.eval-c4", conc: 4, n: 8 },
     ]);
     expect(h.phases()).toContain("eval:finished");
+  });
+
+  it("agentic points get no random warm-up: the replay warms up inside its trajectories", async () => {
+    const port = await freePort();
+    const spec = processSpec({
+      name: "worker-0",
+      argv: fixtureEngineArgv(port),
+      ports: { http: port },
+      health: [{ kind: "http", url: `http://127.0.0.1:${port}/health` }],
+    });
+    const replayed: number[] = [];
+    const h = harness(onePlan(spec, port), {
+      runPoint: async (o) => {
+        replayed.push(o.point.concurrency);
+        expect(o.agentic?.durationS).toBe(60);
+        return makeAgenticResult({
+          concurrency: o.point.concurrency,
+          tputPerGpu: 100,
+          interactivity: 50,
+          hitRate: 0.5,
+        });
+      },
+    });
+    const agenticPoints = [{ concurrency: 2, isl: 0, osl: 0, durationS: 60 }];
+    const ex = new AttemptExecutor(
+      makeAssignment(
+        { points: agenticPoints },
+        {
+          scenario: "agentic-coding",
+          isl: 0,
+          osl: 0,
+          points: agenticPoints,
+          agentic: { durationS: 60, kvOffloading: "none", dramOffloadGb: 0 },
+        },
+      ),
+      h.deps,
+    );
+    const run = ex.run();
+    await waitUntil(() => h.sent.some((m) => m.type === "member-ready"));
+    ex.onGangReady({ type: "gang-ready", attemptId: "att-1", fencingToken: 1, members: [{ rank: 0, endpoints: {} }] });
+    expect((await run).status).toBe("succeeded");
+    expect(replayed).toEqual([2]);
+    const agentLines = h.sent.flatMap((m) => (m.type === "log" && m.process === "agent" ? m.lines : []));
+    expect(agentLines).toContain("warmup: none before agentic points: each replay warms up inside its trajectories");
+    expect(agentLines.some((l) => /^warmup: \d+ ok/.test(l))).toBe(false);
   });
 
   it("reports the load generator's progress inside each point, naming the point", async () => {

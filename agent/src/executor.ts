@@ -626,6 +626,11 @@ export class AttemptExecutor {
     const plan = this.plan as LaunchPlan;
     const points = this.assignment.points;
     if (points.length === 0) return;
+    if (this.assignment.deployment.scenario === "agentic-coding") {
+      // trace replay warms up inside its trajectories (a lane's turns before its start position)
+      this.agentLog("warmup: none before agentic points: each replay warms up inside its trajectories");
+      return;
+    }
     const conc = Math.min(...points.map((p) => p.concurrency));
     const requests = Math.min(64, conc * (this.deps.warmupFactor ?? 2));
     if (requests === 0) return;
