@@ -1,4 +1,5 @@
 /** The controller's spine: hello → assign → phases/logs/results (acked, stored) → finished → job succeeded. */
+import { parseStoredLogLine } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestController, type TestController, TOKENS, until } from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
@@ -60,7 +61,8 @@ describe("controller spine", () => {
     expect(sweep.body.pointsDone).toBe(2);
 
     const logs = await c.api("GET", `/api/v1/jobs/${a.jobId}/logs`);
-    expect(logs.body.lines.map((l: { line: string }) => l.line)).toContain("server ready");
+    // each stored line starts with the time the agent read it
+    expect(logs.body.lines.map((l: { line: string }) => parseStoredLogLine(l.line).text)).toContain("server ready");
 
     await until(async () => (await c.api("GET", "/api/v1/nodes/h100-a")).body.state === "idle", 3000, "node idle");
     // BullMQ agrees
