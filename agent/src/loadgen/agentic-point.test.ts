@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { PointResult } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmulatorHandle, startEmulator } from "../emulator/index.js";
+import type { LoadProgress } from "./load-options.js";
 import type { RequestRecord } from "./request-record.js";
 import { runLoadPoint } from "./run-load-point.js";
 
@@ -98,6 +99,7 @@ describe("agentic trace replay", () => {
 
   it("on worker threads each replays its share of the lanes; the figures add up to one replay", async () => {
     let records: RequestRecord[] = [];
+    const progress: LoadProgress[] = [];
     const res = await runLoadPoint({
       baseUrl: emu.url,
       model: "m",
@@ -110,6 +112,8 @@ describe("agentic trace replay", () => {
       onRecords: (r) => {
         records = r;
       },
+      progressIntervalMs: 100,
+      onProgress: (p) => progress.push(p),
     });
     expect(res.status, res.failureReason).toBe("ok");
     const a = res.agentic!;
@@ -135,6 +139,13 @@ describe("agentic trace replay", () => {
     for (const r of records) expect(r.startNs - firstSend).toBeLessThan(2.3e9);
     const client = (res.bench as { benchfleet?: { client?: { workers?: number } } }).benchfleet?.client;
     expect(client?.workers).toBe(3);
+    // the measured run's progress: turns done of those expected by the end of the duration, all threads summed
+    const run = progress.filter((p) => p.phase === "run" && p.done > 0);
+    expect(run.length).toBeGreaterThan(3);
+    for (const p of run) expect(p.timed && p.total >= p.done).toBe(true);
+    const last = run.at(-1)!;
+    expect(last.total).toBeGreaterThanOrEqual(records.length * 0.7);
+    expect(last.total).toBeLessThanOrEqual(records.length * 1.6);
   }, 60_000);
 
   it("replays a Mooncake JSONL file with its idle gaps capped", async () => {

@@ -188,7 +188,7 @@ export async function runAgenticReplay(
   await beforeMeasured?.();
 
   // ---- measured phase
-  counters.startPhase("run", 0);
+  counters.startTimedPhase("run", (r.durationMs * r.clockScale) / 1000);
   counters.resetCounts();
   const startNs = nowNs(t0);
   measureStartNs = startNs;

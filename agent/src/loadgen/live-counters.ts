@@ -11,6 +11,11 @@ export class LiveCounters {
   phaseStartNs = 0;
   phaseTotal = 0;
   phase: LoadProgress["phase"] = "calibrate";
+  /**
+   * a phase of fixed duration (trace replay) instead of a number of requests: its total is the
+   * requests expected by its end at the pace so far (at least those done)
+   */
+  phaseDurationS: number | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -21,15 +26,20 @@ export class LiveCounters {
     if (!onProgress) return;
     this.timer = setInterval(() => {
       const el = (this.nowNs() - this.phaseStartNs) / 1e9;
+      const d = this.phaseDurationS;
       onProgress({
         done: this.done,
-        total: this.phaseTotal,
+        total:
+          d !== undefined && el > 0
+            ? Math.max(this.done, Math.round((this.done * d) / Math.min(el, d)))
+            : this.phaseTotal,
         inFlight: this.inFlight,
         errors: this.errors,
         elapsedS: el,
         requestsPerS: el > 0 ? this.done / el : 0,
         outputTokensPerS: el > 0 ? this.outTokens / el : 0,
         phase: this.phase,
+        ...(d !== undefined ? { timed: true } : {}),
       });
     }, intervalMs);
     this.timer.unref();
@@ -46,6 +56,13 @@ export class LiveCounters {
   startPhase(phase: LoadProgress["phase"], total: number): void {
     this.phase = phase;
     this.phaseTotal = total;
+    this.phaseDurationS = undefined;
+  }
+
+  /** a new phase that runs `durationS` (wall) seconds, however many requests that takes */
+  startTimedPhase(phase: LoadProgress["phase"], durationS: number): void {
+    this.startPhase(phase, 0);
+    this.phaseDurationS = durationS;
   }
 
   /** zero the request counts (before the measured run) */

@@ -40,6 +40,8 @@ export interface LoadProgress {
   requestsPerS: number;
   outputTokensPerS: number;
   phase: "calibrate" | "warmup" | "run";
+  /** a phase of fixed duration: `total` is the requests expected by its end at the pace so far */
+  timed?: boolean;
 }
 
 export interface LoadPointOptions {

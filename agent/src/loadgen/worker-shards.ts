@@ -34,17 +34,19 @@ function sumProgress(parts: Array<LoadProgress | undefined>): LoadProgress | und
   const first = parts[0];
   if (!first || parts.some((p) => p === undefined || p.phase !== first.phase)) return undefined;
   const ps = parts as LoadProgress[];
-  const sum = (k: "done" | "inFlight" | "errors" | "requestsPerS" | "outputTokensPerS") =>
+  const sum = (k: "done" | "total" | "inFlight" | "errors" | "requestsPerS" | "outputTokensPerS") =>
     ps.reduce((s, p) => s + p[k], 0);
   return {
     done: sum("done"),
-    total: Math.max(...ps.map((p) => p.total)),
+    // a timed phase's total is each thread's own expectation; a counted one the whole point's
+    total: first.timed ? sum("total") : Math.max(...ps.map((p) => p.total)),
     inFlight: sum("inFlight"),
     errors: sum("errors"),
     requestsPerS: sum("requestsPerS"),
     outputTokensPerS: sum("outputTokensPerS"),
     elapsedS: Math.max(...ps.map((p) => p.elapsedS)),
     phase: first.phase,
+    ...(first.timed ? { timed: true } : {}),
   };
 }
 
