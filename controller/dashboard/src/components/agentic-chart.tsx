@@ -8,7 +8,7 @@ import type uPlot from "uplot";
 import { agenticTooltipText, type AgenticChart as Chart, hitRateText } from "../lib/agentic-chart.js";
 import { PALETTE } from "../lib/frontier-chart.js";
 import { scatterAndFrontier, useChartHover } from "./chart-hover.js";
-import { UPlotChart } from "./uplot-chart.js";
+import { PointChart } from "./point-chart.js";
 
 const X_LABEL = "Interactivity (tok/s/user, median over turns)";
 const Y_LABEL = "Throughput per GPU (tok/s/GPU)";
@@ -65,28 +65,21 @@ export function AgenticChart(props: { chart: Chart; testId: string; height?: num
       },
     };
   }, [optionsKey]);
-  const p = hover.point;
-  const s = p ? chart.series.find((g) => g.points.includes(p)) : undefined;
-  const where = s && p ? `${s.label} · ${s.frontier.includes(p) ? "on the frontier" : "dominated"}` : undefined;
+  const where = (p: (typeof chart.pointAt)[number]) => {
+    const s = chart.series.find((g) => g.points.includes(p));
+    return s && `${s.label} · ${s.frontier.includes(p) ? "on the frontier" : "dominated"}`;
+  };
   return (
-    <div ref={wrap} style={{ position: "relative" }}>
-      <UPlotChart
-        options={options}
-        data={chart.data as uPlot.AlignedData}
-        optionsKey={optionsKey}
-        height={props.height ?? 380}
-        testId={props.testId}
-      />
-      {p && (
-        <div
-          class="tooltip"
-          style={{ left: `${hover.left + 12}px`, top: `${hover.top + 12}px` }}
-          data-testid="agentic-tooltip"
-          data-job={p.jobId ?? ""}
-        >
-          {agenticTooltipText(p, where)}
-        </div>
-      )}
-    </div>
+    <PointChart
+      wrap={wrap}
+      hover={hover}
+      tooltip={(p) => agenticTooltipText(p, where(p))}
+      tooltipTestId="agentic-tooltip"
+      options={options}
+      data={chart.data as uPlot.AlignedData}
+      optionsKey={optionsKey}
+      height={props.height}
+      testId={props.testId}
+    />
   );
 }

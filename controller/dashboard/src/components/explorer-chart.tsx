@@ -10,7 +10,7 @@ import { type ExplorerChart as Chart, X_AXES, type XAxis, Y_AXES, type YAxis } f
 import { fmtNum } from "../lib/format.js";
 import { PALETTE } from "../lib/frontier-chart.js";
 import { scatterAndFrontier, useChartHover } from "./chart-hover.js";
-import { UPlotChart } from "./uplot-chart.js";
+import { PointChart } from "./point-chart.js";
 
 const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(0)}%`);
 
@@ -60,28 +60,21 @@ export function ExplorerChart(props: {
       hooks,
     };
   }, [optionsKey]);
-  const p = hover.point;
-  const s = p ? chart.series.find((g) => g.points.includes(p)) : undefined;
-  const where = s && p ? `${s.key} · ${s.frontier.includes(p) ? "on the frontier" : "dominated"}` : undefined;
+  const where = (p: (typeof chart.pointAt)[number]) => {
+    const s = chart.series.find((g) => g.points.includes(p));
+    return s && `${s.key} · ${s.frontier.includes(p) ? "on the frontier" : "dominated"}`;
+  };
   return (
-    <div ref={wrap} style={{ position: "relative" }}>
-      <UPlotChart
-        options={options}
-        data={chart.data as uPlot.AlignedData}
-        optionsKey={optionsKey}
-        height={props.height ?? 380}
-        testId={props.testId}
-      />
-      {p && (
-        <div
-          class="tooltip"
-          style={{ left: `${hover.left + 12}px`, top: `${hover.top + 12}px` }}
-          data-testid="chart-tooltip"
-          data-job={p.jobId ?? ""}
-        >
-          {explorerTooltipText(p, where)}
-        </div>
-      )}
-    </div>
+    <PointChart
+      wrap={wrap}
+      hover={hover}
+      tooltip={(p) => explorerTooltipText(p, where(p))}
+      tooltipTestId="chart-tooltip"
+      options={options}
+      data={chart.data as uPlot.AlignedData}
+      optionsKey={optionsKey}
+      height={props.height}
+      testId={props.testId}
+    />
   );
 }
