@@ -60,16 +60,14 @@ export function AgenticView(props: { route: Route; onError: (m: string) => void 
           testId="agentic-kv"
         />
         <FilterSelect route={props.route} param="sweep" label="Sweep" values={sweeps} testId="agentic-sweep" />
-        <label>
-          Emulated{" "}
-          <select
-            value={p.emulated ?? ""}
-            onChange={(e) => setParams(props.route, { emulated: (e.target as HTMLSelectElement).value || undefined })}
-          >
-            <option value="">included (badged)</option>
-            <option value="false">excluded</option>
-          </select>
-        </label>
+        <FilterSelect
+          route={props.route}
+          param="emulated"
+          label="Emulated"
+          values={["false"]}
+          allLabel="included (badged)"
+          text={() => "excluded"}
+        />
       </div>
       <div class="card">
         <h3>

@@ -359,16 +359,14 @@ export function ResultsView(props: { route: Route; onError: (m: string) => void 
           allLabel="with and without"
           testId="results-spec"
         />
-        <label>
-          Emulated{" "}
-          <select
-            value={p.emulated ?? ""}
-            onChange={(e) => setParams(props.route, { emulated: (e.target as HTMLSelectElement).value || undefined })}
-          >
-            <option value="">included (badged)</option>
-            <option value="false">excluded</option>
-          </select>
-        </label>
+        <FilterSelect
+          route={props.route}
+          param="emulated"
+          label="Emulated"
+          values={["false"]}
+          allLabel="included (badged)"
+          text={() => "excluded"}
+        />
       </div>
       <div class="filters">
         <Checks
