@@ -151,7 +151,8 @@ describe("dashboard in Chromium", () => {
       msgId: `e-${a.attemptId}`,
       attemptId: a.attemptId,
       fencingToken: a.fencingToken,
-      result: evalResult(true),
+      // the eval runs at the highest concurrency, as the plan's eval selection picks it
+      result: { ...evalResult(true), concurrency: Math.max(...a.points.map((p) => p.concurrency)) },
     });
     agent.phase(a, "teardown");
     await agent.sendAcked(agent.finished(a, "succeeded"));
@@ -398,6 +399,10 @@ describe("dashboard in Chromium", () => {
     );
     await page.waitForSelector('[data-testid="job-summary"] .st-succeeded');
     await page.waitForSelector('[data-testid="evals"]');
+    // the eval row names its concurrency: the job's highest
+    expect(await page.textContent('[data-testid="evals"] tbody tr td')).toBe(
+      String(Math.max(...a.points.map((p) => p.concurrency))),
+    );
     await page.waitForSelector('[data-testid="phase-timeline"] .ph-teardown');
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, "job");

@@ -89,7 +89,7 @@ function eventText(e: any): string | undefined {
     case "point":
       return `point ${e.jobId} c=${e.data.point.concurrency}:${perGpuText(e.data.bench.total_token_throughput, e.data.gpus?.total, "")}${energyText(e.data.energy)}`;
     case "eval":
-      return `eval ${e.jobId}: ${e.data.flexible.exactMatch.toFixed(3)} (${e.data.passed ? "passed" : "FAILED"})`;
+      return `eval ${e.jobId}${e.data.concurrency ? ` c=${e.data.concurrency}` : ""}: ${e.data.flexible.exactMatch.toFixed(3)} (${e.data.passed ? "passed" : "FAILED"})`;
     case "log":
       return e.lines
         .map((l: string, i: number) =>

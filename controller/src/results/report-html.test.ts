@@ -111,7 +111,7 @@ describe("HTML report", () => {
         sku: "h100",
         parallelism: "TP8",
         image: "lmsysorg/sglang:v0.5.0",
-        eval: evalOf(0.951, true),
+        eval: { ...evalOf(0.951, true), concurrency: 256 },
       },
       {
         configKey: "dsr1-fp8-gb200-sglang",
@@ -134,6 +134,9 @@ describe("HTML report", () => {
     expect(html).toContain("load: client timeout after 1800 s");
     expect(html).toContain("ready: health check timed out after 900 s");
     expect(html).toContain("FAILED");
+    // each eval row names the concurrency it ran at ("–" where the eval client chose)
+    expect(html).toMatch(/lmsysorg\/sglang:v0\.5\.0<\/td><td>256<\/td><td>1319<\/td>/);
+    expect(html).toMatch(/lmsysorg\/sglang:v0\.5\.0<\/td><td>–<\/td><td>1319<\/td>/);
     // the rows are emulated: their energy is the emulated engine's, never called measured
     expect(html).toContain("Energy per token vs interactivity (emulated power)");
     expect(html).not.toContain("(measured)");

@@ -212,11 +212,11 @@ export function renderReport(input: ReportInput): string {
   if (input.evals.length === 0) h.push(`<div class="meta">No accuracy evals in this sweep.</div>`);
   else {
     h.push(
-      `<table><tr><th class="l">config</th><th class="l">SKU</th><th class="l">parallelism</th><th class="l">image</th><th>n</th><th>strict EM</th><th>flexible EM</th><th>threshold</th><th class="l">gate</th></tr>`,
+      `<table><tr><th class="l">config</th><th class="l">SKU</th><th class="l">parallelism</th><th class="l">image</th><th>conc</th><th>n</th><th>strict EM</th><th>flexible EM</th><th>threshold</th><th class="l">gate</th></tr>`,
     );
     for (const e of input.evals)
       h.push(
-        `<tr><td class="l">${esc(e.configKey)}</td><td class="l">${esc(e.sku)}</td><td class="l">${esc(e.parallelism)}</td><td class="l">${esc(e.image)}</td><td>${e.eval.n}</td><td>${f3(e.eval.strict.exactMatch)}</td><td>${f3(e.eval.flexible.exactMatch)}</td><td>${f3(e.eval.threshold)}</td><td class="l ${e.eval.passed ? "ok" : "bad"}">${e.eval.passed ? "passed" : "FAILED"}</td></tr>`,
+        `<tr><td class="l">${esc(e.configKey)}</td><td class="l">${esc(e.sku)}</td><td class="l">${esc(e.parallelism)}</td><td class="l">${esc(e.image)}</td><td>${e.eval.concurrency ?? "–"}</td><td>${e.eval.n}</td><td>${f3(e.eval.strict.exactMatch)}</td><td>${f3(e.eval.flexible.exactMatch)}</td><td>${f3(e.eval.threshold)}</td><td class="l ${e.eval.passed ? "ok" : "bad"}">${e.eval.passed ? "passed" : "FAILED"}</td></tr>`,
       );
     h.push(`</table>`);
   }

@@ -47,6 +47,8 @@ export interface EvalRow {
     passed: boolean;
     n: number;
     emulated: boolean;
+    /** the load concurrency the eval ran at, when the plan chose it */
+    concurrency?: number;
   };
 }
 
@@ -84,6 +86,7 @@ export function evalFigures(e: EvalRow) {
     threshold: e.result?.threshold ?? e.threshold,
     passed: e.result?.passed ?? e.passed,
     emulated: e.result?.emulated ?? e.emulated,
+    concurrency: e.result?.concurrency,
   };
 }
 

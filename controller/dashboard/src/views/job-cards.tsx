@@ -328,6 +328,7 @@ export function ResultsCard(props: {
         <table class="grid" data-testid="evals">
           <thead>
             <tr>
+              <th>conc</th>
               <th>GSM8K strict</th>
               <th>flexible</th>
               <th>threshold</th>
@@ -339,6 +340,7 @@ export function ResultsCard(props: {
               const f = evalFigures(e);
               return (
                 <tr key={i}>
+                  <td>{f.concurrency ?? "–"}</td>
                   <td>{fmtNum(f.strict, 3)}</td>
                   <td>{fmtNum(f.flexible, 3)}</td>
                   <td>{fmtNum(f.threshold, 2)}</td>
