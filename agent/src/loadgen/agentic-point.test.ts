@@ -253,6 +253,77 @@ describe("agentic trace replay", () => {
     expect(res.agentic!.trajectories.completed).toBeGreaterThan(0);
   }, 60_000);
 
+  it("replays a subagent's parallel chains as branches of their own, all joined before the next turn", async () => {
+    const call = (t: number, i: number, o: number, hashIds: number[]) => ({
+      t,
+      type: "s",
+      model: "opus",
+      in: i,
+      out: o,
+      hash_ids: hashIds,
+      api_time: 0.01,
+    });
+    const traces = join(dir, "weka-chains");
+    mkdirSync(traces);
+    writeFileSync(
+      join(traces, "p.json"),
+      JSON.stringify({
+        id: "p",
+        models: ["opus"],
+        block_size: 64,
+        hash_id_scope: "local",
+        requests: [
+          call(0, 1000, 8, [1, 2, 3]),
+          {
+            t: 0.02,
+            type: "subagent",
+            agent_id: "agent_1",
+            subagent_type: "Explore",
+            duration_ms: 60,
+            status: "completed",
+            // the subagent's first call, then two forks of its context sent together
+            requests: [call(0.02, 200, 4, [5]), call(0.04, 300, 4, [5, 6]), call(0.04, 320, 4, [5, 7])],
+            models: ["opus"],
+          },
+          call(0.1, 1600, 8, [1, 2, 3, 4]),
+        ],
+      }),
+    );
+    let records: RequestRecord[] = [];
+    const res = await runLoadPoint({
+      baseUrl: emu.url,
+      model: "m",
+      isl: 0,
+      osl: 0,
+      concurrency: 1,
+      agentic: { trace: { file: traces }, durationS: 1.5, startRatio: [0, 0], warmupRequestsPerLane: 0 },
+      onRecords: (r) => {
+        records = r;
+      },
+    });
+    expect(res.status, res.failureReason).toBe("ok");
+    expect(res.agentic!.trace).toEqual({ source: traces, trajectories: 1, turns: 5 });
+    const parents = records.filter((r) => r.promptTokens >= 1000);
+    let joined = 0;
+    for (const second of parents.filter((r) => r.turn === 1)) {
+      const first = parents.find((r) => r.conversation === second.conversation && r.turn === 0);
+      if (!first) continue;
+      const branch = records.filter(
+        (c) => c.promptTokens < 1000 && c.startNs >= first.endNs && c.startNs < second.startNs,
+      );
+      // the main chain sends its two turns, the fork its one, on a replay of its own
+      const byConversation = new Map<number, number[]>();
+      for (const c of branch) {
+        const k = c.conversation ?? -1;
+        byConversation.set(k, [...(byConversation.get(k) ?? []), c.promptTokens]);
+      }
+      expect([...byConversation.values()].sort((a, b) => a.length - b.length)).toEqual([[320], [200, 300]]);
+      for (const c of branch) expect(c.endNs).toBeLessThanOrEqual(second.startNs);
+      joined++;
+    }
+    expect(joined).toBeGreaterThan(0);
+  }, 60_000);
+
   it("counts turns longer than the context as failed with the reason and stops at the live error gate", async () => {
     const res = await runLoadPoint({
       baseUrl: emu.url,

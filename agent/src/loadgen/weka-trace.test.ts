@@ -81,6 +81,45 @@ describe("the lab's Weka traces", () => {
     expect(traj!.turns[2]!.spawns!.map((b) => b.id)).toEqual(["tr1::sa:agent_002"]);
   });
 
+  it("split a subagent's parallel chains into branches that start at their recorded offsets", () => {
+    const t = parseWekaTraces(
+      [
+        doc(
+          trace("tr2", [
+            call(1, 1000, 40, [1, 2], 2),
+            // two workers fork the subagent's first call's context at 5 s and 5.5 s and carry on apart
+            subagent(3, "agent_007", [
+              call(3.5, 300, 10, [1, 9], 1),
+              call(5, 400, 10, [1, 9, 20], 1),
+              call(5.5, 420, 10, [1, 9, 30], 1),
+              call(7, 600, 10, [1, 9, 30, 31], 1),
+              call(7.2, 500, 10, [1, 9, 20, 21], 1),
+            ]),
+            call(12, 2000, 20, [1, 2, 3], 1),
+          ]),
+        ),
+      ],
+      "trace.json",
+    );
+    const [traj] = t.trajectories;
+    const branches = traj!.turns[0]!.spawns!;
+    expect(branches.map((b) => b.id)).toEqual(["tr2::sa:agent_007", "tr2::sa:agent_007:c000"]);
+    // each chain's first request idles from the parent turn's end (3 s); the rest from their own chain's
+    expect(branches.map((b) => b.turns.map((u) => [u.inputTokens, u.newTokens, Math.round(u.gapMs)]))).toEqual([
+      [
+        [300, 300, 500],
+        [400, 90, 500],
+        [500, 90, 1200],
+      ],
+      [
+        [420, 420, 2500],
+        [600, 170, 500],
+      ],
+    ]);
+    // the parent's next turn waits for both chains: the subagent's 4 s duration ends at 7 s, its last request at 8.2 s
+    expect(Math.round(traj!.turns[1]!.gapMs)).toBe(3800);
+  });
+
   it("two traces never share hash-id blocks; every trace must share one block size", () => {
     const a = trace("a", [call(0, 100, 5, [1, 2])]);
     const b = trace("b", [call(0, 100, 5, [1, 2])]);

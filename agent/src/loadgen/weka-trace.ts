@@ -14,11 +14,15 @@
  * (`t + api_time`) of what it waits for. Inner request times before their spawn time are relative
  * to it (older captures), as the lab reads them. Hash ids are scoped per trace: they are renumbered
  * so that two traces never share a block while a subagent shares its parent's.
- * Simplification: a subagent's inner requests replay as one chain in time order (the lab's loader
- * further splits parallel chains inside a subagent).
+ *
+ * A subagent's inner requests are split into parallel chains as the lab's loader splits them
+ * (weka-chains.ts): each chain is a branch of its own (`<trace>::sa:<agent>` the subagent's main
+ * chain, `…:c000`, `…:c001`, … the others) that starts at its recorded offset from the parent
+ * turn's end; the parent's next turn waits for every chain.
  */
 import { z } from "zod";
 import { type AgenticTrace, TraceError, type TraceTurn, type Trajectory } from "./agentic-trace.js";
+import { detectChains } from "./weka-chains.js";
 
 const count = z.number().int().nonnegative();
 const seconds = z.number().finite();
@@ -128,10 +132,16 @@ function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj:
     freeS = end(c);
     const children = spawned[k]!.filter((s) => s.requests.length > 0);
     if (children.length) {
-      turn.spawns = children.map((s) => {
-        const inner = s.requests.map((q) => (q.t + 1e-6 < s.t ? { ...q, t: s.t + q.t } : q)).sort((a, b) => a.t - b.t);
-        // the child idles from its parent turn's end to its first request
-        return { id: `${trace.id}::sa:${s.agent_id}`, turns: turnsOf(inner, end(c)) };
+      turn.spawns = children.flatMap((s) => {
+        const inner = s.requests.map((q) => (q.t + 1e-6 < s.t ? { ...q, t: s.t + q.t } : q));
+        // each chain idles from its parent turn's end to its first request
+        return detectChains(inner).chains.map((members, k) => ({
+          id: `${trace.id}::sa:${s.agent_id}${k === 0 ? "" : `:c${String(k - 1).padStart(3, "0")}`}`,
+          turns: turnsOf(
+            members.map((m) => inner[m]!),
+            end(c),
+          ),
+        }));
       });
       // the following turn waits for every branch: it idles from the last one's end
       for (const s of children) {
