@@ -141,11 +141,6 @@ export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
     if (b.mooncake_kv_store)
       out.push([["backend", "mooncake_kv_store"], "mooncake_master on the infra node is not supported"]);
     if (b.kv_events_config) out.push([["backend", "kv_events_config"], "KV events ports are not allocated"]);
-    const dpRoles = [b.vllm_config?.prefill, b.vllm_config?.decode, b.vllm_config?.aggregated].some(
-      (c) => c && (c["data-parallel-size"] ?? c.data_parallel_size) != null,
-    );
-    if (dpRoles && b.dp_launch_mode === "per_gpu")
-      out.push([["backend", "dp_launch_mode"], "one process per GPU (deprecated in srtctl) is not supported"]);
     if (b.allow_prefill_decode_colocation && b.allow_prefill_decode_colocation_across_nodes)
       out.push([
         ["backend", "allow_prefill_decode_colocation_across_nodes"],

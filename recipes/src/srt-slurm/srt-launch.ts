@@ -26,7 +26,7 @@ import { configToCliArgs, frontendArgs, shellQuote, templateEnv } from "./render
 import { type Mode, modelPathName, proc, recipeMounts, type SrtWorkerContext } from "./srt-process.js";
 import type { SrtRecipe } from "./srt-recipe.js";
 import { type TrtllmRecipe, trtllmWorkers } from "./srt-trtllm.js";
-import { type VllmRecipe, vllmServedModelName, vllmWorkers } from "./srt-vllm.js";
+import { type VllmRecipe, vllmInstances, vllmServedModelName, vllmWorkers } from "./srt-vllm.js";
 
 export const ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.21";
 export const NATS_IMAGE = "nats:2.10.28";
@@ -104,10 +104,11 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
   const nodes = ctx.placement.nodes.length - infraNodes;
   const instances = agg
     ? [{ components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers("prefill").length }]
-    : [
-        { components: PREFILL_COMPONENTS, endpoint: "generate", count: ctx.workers("prefill").length },
-        { components: DECODE_COMPONENTS, endpoint: "generate", count: ctx.workers("decode").length },
-      ];
+    : (["prefill", "decode"] as const).map((pool) => ({
+        components: pool === "prefill" ? PREFILL_COMPONENTS : DECODE_COMPONENTS,
+        endpoint: "generate",
+        count: recipe.backend.type === "vllm" ? vllmInstances(s, recipe as VllmRecipe, pool) : ctx.workers(pool).length,
+      }));
   const feEnv = { ...dyn, ...s.runtimeEnv, ...(fe.env ?? {}) };
   const port = ctx.shared.endpoint;
   if (nodes === 1 || !fe.enable_multiple_frontends) {

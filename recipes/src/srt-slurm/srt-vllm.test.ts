@@ -1,8 +1,8 @@
 /**
  * vLLM launches from an srt-slurm recipe written by us in srt-slurm's format
  * (configs/srt-slurm-recipes/dsv4-fp4/gb200-vllm-1p1d-dep8.yaml): the golden plan, per-node DP
- * launch as srtctl's default, the recipe's flags and environment unchanged, the connector, and
- * the refusals.
+ * launch as srtctl's default (per GPU: srt-vllm-per-gpu.test.ts), the recipe's flags and
+ * environment unchanged, the connector, and the refusals.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -178,7 +178,7 @@ describe("launch from an srt-slurm recipe (dynamo + vLLM, GB200, DEP8 prefill an
     expect(command(byName(q, "decode-0-rank0"))).not.toContain("--headless");
   });
 
-  it("refuses a DP size the worker's GPUs cannot hold, and per-GPU DP launch, at recipe-file:line:col", () => {
+  it("refuses a DP size the worker's GPUs cannot hold", () => {
     expect(() =>
       plan(
         row(
@@ -190,9 +190,6 @@ describe("launch from an srt-slurm recipe (dynamo + vLLM, GB200, DEP8 prefill an
       ),
     ).toThrow(
       /backend\.vllm_config\.decode: data-parallel-size 4 × tensor-parallel-size 1 × pipeline-parallel-size 1 needs 4 GPUs but the worker has 8/,
-    );
-    expect(() => plan(row(TEXT.replace("  type: vllm\n", "  type: vllm\n  dp_launch_mode: per_gpu\n")))).toThrow(
-      /^srt\/dsv4-fp4\/gb200-vllm-1p1d-dep8\.yaml:35:3: backend\.dp_launch_mode: cannot be honoured: .*\(row test-dsv4-fp4-gb200-dynamo-vllm\)$/m,
     );
   });
 });

@@ -10,11 +10,15 @@
  *    `--data-parallel-size-local L --data-parallel-start-rank R --data-parallel-address <leader>
  *    --data-parallel-rpc-port P --data-parallel-hybrid-lb` on each node, the recipe's own values
  *    of those flags dropped;
+ *  - data parallel with `dp_launch_mode: per_gpu`: one process per GPU with
+ *    `--data-parallel-rank R --data-parallel-address <leader> --data-parallel-rpc-port P`, the
+ *    recipe's config otherwise unchanged (srt-vllm-per-gpu.ts);
  *  - data parallel, replica wider than a node, or TP/PP across nodes: `--master-addr <leader>
  *    --nnodes K --node-rank r` (plus the DP address and RPC port under DP), `--headless` off the leader.
  * Environment: srtctl's worker stage (as SGLang's) plus the process variables of
  * get_process_environment: DYN_VLLM_KV_EVENT_PORT, VLLM_NIXL_SIDE_CHANNEL_PORT/HOST, and VLLM_PORT
- * for a worker on one node (unset for a worker across nodes, as srtctl does).
+ * for a worker on one node (unset for a worker across nodes, as srtctl does). The frontend waits for
+ * the Dynamo instances srtctl's health check counts (vllmInstances).
  *
  * Ports come from the attempt's block (ports.ts): DP RPC the leader's dist-init port, NIXL side
  * channel the leader slot's base (+ DP rank, as vLLM adds), VLLM_PORT the port after dist-init,
@@ -23,9 +27,12 @@
  */
 import { RecipeError } from "@benchfleet/shared";
 import { type PlacedProcess, STAGE } from "../context.js";
+import type { WorkerLayout, WorkerRank } from "../placement.js";
+import type { SlotPorts } from "../ports.js";
 import { configToCliArgs, templateEnv } from "./render-config.js";
 import { type Mode, proc, type SrtWorkerContext } from "./srt-process.js";
 import type { SrtRecipe } from "./srt-recipe.js";
+import { perGpuProcesses } from "./srt-vllm-per-gpu.js";
 
 export type VllmRecipe = SrtRecipe & { backend: Extract<SrtRecipe["backend"], { type: "vllm" }> };
 
@@ -80,7 +87,7 @@ export function vllmWorkers(s: SrtWorkerContext, r: VllmRecipe, dyn: Record<stri
   const { ctx } = s;
   const out: PlacedProcess[] = [];
   for (const w of ctx.workers()) {
-    const mode: Mode = s.agg ? "agg" : (w.pool as "prefill" | "decode");
+    const mode = workerMode(s, w);
     const config = vllmConfig(r, mode);
     const dpSize = get(config, "data-parallel-size");
     const dp = dpSize !== undefined && dpSize !== null;
@@ -113,26 +120,72 @@ export function vllmWorkers(s: SrtWorkerContext, r: VllmRecipe, dyn: Record<stri
     const connector =
       modeConnector !== undefined && modeConnector !== null ? String(modeConnector) : r.backend.connector;
     if (dp) {
-      for (const k of [
-        "data-parallel-rpc-port",
-        "data-parallel-size-local",
-        "data-parallel-start-rank",
-        "data-parallel-hybrid-lb",
-        "headless",
-      ])
-        pop(config, k);
+      // per GPU, srtctl drops only the RPC port (it allocates its own); per node, every topology flag
+      const derived = perGpu(r, mode)
+        ? ["data-parallel-rpc-port"]
+        : [
+            "data-parallel-rpc-port",
+            "data-parallel-size-local",
+            "data-parallel-start-rank",
+            "data-parallel-hybrid-lb",
+            "headless",
+          ];
+      for (const k of derived) pop(config, k);
     }
-    w.ranks.forEach((rank, i) => {
-      const node = ctx.node(rank.nodeRank);
-      const slot = ctx.slot(rank);
+    const argvHead = (gpus: number[]) => {
       const argv = ["python3", "-m", "dynamo.vllm", "--model", ctx.d.model, "--served-model-name", s.served];
       if (mode !== "agg") argv.push("--disaggregation-mode", mode);
       if (connector && connector !== "null" && connector !== "none") {
         const preset = CONNECTORS[connector.toLowerCase()];
         argv.push("--kv-transfer-config", preset ? pyJsonDumps(preset) : connector);
       }
-      if (!r.backend.set_cuda_visible_devices && rank.gpus.length)
-        argv.push("--device-ids", [...rank.gpus].sort((a, b) => a - b).join(","));
+      if (!r.backend.set_cuda_visible_devices && gpus.length)
+        argv.push("--device-ids", [...gpus].sort((a, b) => a - b).join(","));
+      return argv;
+    };
+    const processEnv = (rank: WorkerRank, gpus: number[], slot: SlotPorts, nixl: number) => {
+      const node = ctx.node(rank.nodeRank);
+      const vars = { node: node.hostname, node_id: s.workerNodes.indexOf(rank.nodeRank) };
+      const env: Record<string, string> = {
+        HEAD_NODE_IP: s.head,
+        ...dyn,
+        DYN_SYSTEM_PORT: String(slot.system),
+        DYN_LOG: DEFAULT_WORKER_DYN_LOG,
+        ...templateEnv(roleEnvironment(r, mode), vars),
+        ...templateEnv(s.runtimeEnv, vars),
+      };
+      if (r.backend.set_cuda_visible_devices && gpus.length < ctx.placement.nodes[rank.nodeRank]!.gpuCount)
+        Object.assign(env, ctx.visibleDevices(gpus));
+      env.DYN_VLLM_KV_EVENT_PORT = String(slot.kvEvents);
+      env.VLLM_NIXL_SIDE_CHANNEL_PORT = String(nixl);
+      env.VLLM_NIXL_SIDE_CHANNEL_HOST = node.ip;
+      if (!multi) env.VLLM_PORT = String(slot.distInit + 1);
+      return env;
+    };
+    const spec = (
+      name: string,
+      argv: string[],
+      env: Record<string, string>,
+      gpus: number[],
+      ports: Record<string, number>,
+    ) => proc(name, s.agg ? "worker" : w.pool, ctx.d.image, s.wrap(argv), env, s.mounts, gpus, ports, STAGE.workers);
+    const prefix = `${s.agg ? "agg" : w.pool}-${w.index}`;
+    if (dp && perGpu(r, mode)) {
+      const size = num(dpSize, w.gpusPerWorker / replica);
+      for (const p of perGpuProcesses(ctx, w, size, (x) => perGpu(r, workerMode(s, x)))) {
+        const argv = [...argvHead([p.gpu]), "--data-parallel-rank", String(p.dpRank)];
+        argv.push("--data-parallel-address", leaderIp, "--data-parallel-rpc-port", String(p.dpRpc));
+        argv.push("--request-plane", r.dynamo.request_plane, ...configToCliArgs(config));
+        const env = processEnv(p.rank, [p.gpu], p.slot, p.nixlBase);
+        const ports: Record<string, number> = { system: p.slot.system, nixlSideChannel: p.nixlBase + p.dpRank };
+        if (p.dpRank === 0) ports.dpRpc = p.dpRpc;
+        out.push({ nodeRank: p.rank.nodeRank, spec: spec(`${prefix}-rank${p.dpRank}`, argv, env, [p.gpu], ports) });
+      }
+      continue;
+    }
+    w.ranks.forEach((rank, i) => {
+      const slot = ctx.slot(rank);
+      const argv = argvHead(rank.gpus);
       const across = ["--master-addr", leaderIp, "--master-port", String(leaderSlot.nccl)];
       across.push("--nnodes", String(w.ranks.length), "--node-rank", String(i));
       const ports: Record<string, number> = { system: slot.system, nixlSideChannel: slot.nixlSideChannel };
@@ -155,41 +208,40 @@ export function vllmWorkers(s: SrtWorkerContext, r: VllmRecipe, dyn: Record<stri
         else ports.master = leaderSlot.nccl;
       }
       argv.push("--request-plane", r.dynamo.request_plane, ...configToCliArgs(config));
-      const vars = { node: node.hostname, node_id: s.workerNodes.indexOf(rank.nodeRank) };
-      const env: Record<string, string> = {
-        HEAD_NODE_IP: s.head,
-        ...dyn,
-        DYN_SYSTEM_PORT: String(slot.system),
-        DYN_LOG: DEFAULT_WORKER_DYN_LOG,
-        ...templateEnv(roleEnvironment(r, mode), vars),
-        ...templateEnv(s.runtimeEnv, vars),
-      };
-      if (r.backend.set_cuda_visible_devices && rank.gpus.length < ctx.placement.nodes[rank.nodeRank]!.gpuCount)
-        Object.assign(env, ctx.visibleDevices(rank.gpus));
-      env.DYN_VLLM_KV_EVENT_PORT = String(slot.kvEvents);
       // a DP role shares one NIXL base across its nodes: vLLM adds the DP rank
-      const nixl = dp ? leaderSlot.nixlSideChannel : slot.nixlSideChannel;
-      env.VLLM_NIXL_SIDE_CHANNEL_PORT = String(nixl);
-      env.VLLM_NIXL_SIDE_CHANNEL_HOST = node.ip;
-      if (!multi) env.VLLM_PORT = String(slot.distInit + 1);
-      out.push({
-        nodeRank: rank.nodeRank,
-        spec: proc(
-          `${s.agg ? "agg" : w.pool}-${w.index}-rank${i}`,
-          s.agg ? "worker" : w.pool,
-          ctx.d.image,
-          s.wrap(argv),
-          env,
-          s.mounts,
-          rank.gpus,
-          ports,
-          STAGE.workers,
-        ),
-      });
+      const env = processEnv(rank, rank.gpus, slot, dp ? leaderSlot.nixlSideChannel : slot.nixlSideChannel);
+      out.push({ nodeRank: rank.nodeRank, spec: spec(`${prefix}-rank${i}`, argv, env, rank.gpus, ports) });
     });
   }
   return out;
 }
+
+/**
+ * Dynamo generate instances a pool's vLLM workers register (srtctl's benchmark_stage.py
+ * _vllm_health_entries): one per DP rank launched per GPU, one per node of a DP worker launched per
+ * node (hybrid LB), else one per worker (the headless nodes of a wide replica register nothing).
+ */
+export function vllmInstances(s: SrtWorkerContext, r: VllmRecipe, pool: "prefill" | "decode"): number {
+  let n = 0;
+  for (const w of s.ctx.workers(pool)) {
+    const config = vllmConfig(r, workerMode(s, w));
+    const dpSize = get(config, "data-parallel-size");
+    const replica = num(get(config, "tensor-parallel-size"), 1) * num(get(config, "pipeline-parallel-size"), 1);
+    if (dpSize === undefined || dpSize === null) n += 1;
+    else if (perGpu(r, workerMode(s, w))) n += w.gpusPerWorker;
+    else n += replica > w.ranks[0]!.gpus.length ? 1 : w.ranks.length;
+  }
+  return n;
+}
+
+/** the role launches one process per GPU: `dp_launch_mode: per_gpu` and a data-parallel config */
+function perGpu(r: VllmRecipe, mode: Mode): boolean {
+  const c = vllmConfig(r, mode);
+  const size = get(c, "data-parallel-size");
+  return r.backend.dp_launch_mode === "per_gpu" && size !== undefined && size !== null;
+}
+
+const workerMode = (s: SrtWorkerContext, w: WorkerLayout): Mode => (s.agg ? "agg" : (w.pool as "prefill" | "decode"));
 
 function roleEnvironment(r: VllmRecipe, mode: Mode): Record<string, string> {
   return mode === "agg" ? r.backend.aggregated_environment : r.backend[`${mode}_environment`];
