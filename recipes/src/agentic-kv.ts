@@ -9,12 +9,23 @@
  * - vLLM `vllm-native` (`native` in master configs): `--kv_offloading_backend native --kv_offloading_size <budget GB>`.
  * - vLLM `vllm-simple`: the SimpleCPUOffloadConnector with the budget split over the worker's GPUs,
  *   and PYTHONHASHSEED=42 so that identical prefixes hash alike on every rank.
- * Backends that need a process of their own beside the engine (Mooncake's master, the LMCache
- * server) are refused with a RecipeError: benchfleet does not launch those yet. Pure.
+ * - vLLM `mooncake`: the MooncakeStoreConnector with async loads, PYTHONHASHSEED=0 and the
+ *   transfer engine's MC_* settings of the lab's Mooncake scripts; `lmcache`: nothing here.
+ *   Their servers, store config and (LMCache) connector with the server URLs are placed per
+ *   process by kv-offload-servers.ts. Both run beside aggregated serving only.
+ * Pure.
  */
 import { RecipeError } from "@benchfleet/shared";
 import type { RecipeContext } from "./context.js";
 import type { EngineRole, Settings } from "./layering.js";
+
+/** the Mooncake transfer engine's settings and a fixed hash seed (identical prefixes, identical keys) */
+const MOONCAKE_ENV = {
+  PYTHONHASHSEED: "0",
+  MC_SLICE_SIZE: "1048576",
+  MC_WORKERS_PER_CTX: "4",
+  MC_ENABLE_DEST_DEVICE_AFFINITY: "1",
+};
 
 /** host pools SGLang's HiCache allocates per rank (one KV and one state pool for hybrid models) */
 const HICACHE_HOST_POOLS = 2;
@@ -70,9 +81,18 @@ export function agenticKvSettings(
       return { flags, env };
     case "mooncake":
     case "lmcache":
-      throw new RecipeError(
-        `${where}: needs its own server beside vLLM (${backend === "mooncake" ? "mooncake_master" : "the LMCache server"}), which benchfleet does not launch yet`,
-      );
+      if (ctx.isDisagg && ctx.workers("decode").length > 0)
+        throw new RecipeError(
+          `${where}: beside disaggregated serving the store needs vLLM's MultiConnector (NIXL + ${backend}), which this recipe does not write`,
+        );
+      if (backend === "lmcache") return { flags, env };
+      flags["kv-transfer-config"] = JSON.stringify({
+        kv_connector: "MooncakeStoreConnector",
+        kv_role: "kv_both",
+        kv_connector_extra_config: { load_async: true },
+      });
+      Object.assign(env, MOONCAKE_ENV);
+      return { flags, env };
     default:
       throw new RecipeError(
         `${where}: not a vLLM offload backend (native/vllm-native, vllm-simple, mooncake, lmcache)`,

@@ -45,6 +45,7 @@ import {
   type RecipeContext,
   STAGE,
 } from "./context.js";
+import { kvOffloadServers } from "./kv-offload-servers.js";
 import type { Flags } from "./layering.js";
 import { renderFlags } from "./layering.js";
 import { sglangDefaults, sglangEntry, sglangWorkerProcesses } from "./sglang.js";
@@ -181,6 +182,9 @@ export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
   } else {
     const defaults = backend === "trtllm" ? trtDefaults(ctx) : vllmDefaults();
     const entry = backend === "trtllm" ? trtEntry(ctx, true) : vllmEntry(ctx);
+    // an offload backend's own servers (Mooncake master, LMCache) start with etcd and NATS
+    const offload = backend === "vllm" ? kvOffloadServers(ctx) : undefined;
+    if (offload) workers.push(...offload.processes);
     for (const w of ctx.workers()) {
       w.ranks.forEach((r, i) => {
         const slot = ctx.slot(r);
@@ -208,7 +212,10 @@ export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
           flags = s.flags;
           Object.assign(env, envStrings(s.env));
         } else {
-          flags = { model: ctx.d.model, "served-model-name": ctx.d.model, ...vllmRankFlags(ctx, w, i) };
+          const store = offload!.forRank(w, i);
+          flags = { model: ctx.d.model, "served-model-name": ctx.d.model, ...vllmRankFlags(ctx, w, i), ...store.flags };
+          Object.assign(env, store.env);
+          files.push(...store.files);
           if (ctx.isDisagg && !agg) {
             flags["disaggregation-mode"] = w.pool;
             flags["kv-transfer-config"] = JSON.stringify({ kv_connector: "NixlConnector", kv_role: "kv_both" });

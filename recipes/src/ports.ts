@@ -4,10 +4,12 @@
  * ports of any other (dist-init address, router targets, etcd/NATS on the leader).
  *
  *   base + 0..7         shared: public endpoint (server / router / frontend), etcd client and peer,
- *                       NATS, proxy ping (vLLM MoRI-IO discovery), vLLM DP RPC
+ *                       NATS, proxy ping (vLLM MoRI-IO discovery), vLLM DP RPC, Mooncake master RPC
+ *                       and metrics
  *   base + 64 + 48*s    worker slot s (0..7) on the node: HTTP, prefill bootstrap, Dynamo system port,
  *                       NCCL, KV events, dist-init (+1..+15 are used by SGLang internals after it),
- *                       vLLM NIXL side channel (+dp_rank)
+ *                       vLLM NIXL side channel (+dp_rank), LMCache server RPC and HTTP (+GPU index
+ *                       within the worker rank, 8 each)
  *
  * Engine defaults are never used: SGLang's bootstrap 8998 collided with Dynamo's infra on the head node
  * (srt-slurm), so a block that would contain a well-known default port is refused.
@@ -27,6 +29,9 @@ export interface SharedPorts {
   nats: number;
   proxyPing: number;
   dpRpc: number;
+  /** Mooncake store master: RPC, and its metrics HTTP server (else on its default 9003) */
+  kvStoreMaster: number;
+  kvStoreMetrics: number;
 }
 
 export interface SlotPorts {
@@ -37,6 +42,9 @@ export interface SlotPorts {
   kvEvents: number;
   distInit: number;
   nixlSideChannel: number;
+  /** first LMCache server of the worker rank (one per GPU): ZMQ RPC, HTTP health */
+  offloadRpc: number;
+  offloadHttp: number;
 }
 
 export function sharedPorts(base: number): SharedPorts {
@@ -47,6 +55,8 @@ export function sharedPorts(base: number): SharedPorts {
     nats: base + 3,
     proxyPing: base + 4,
     dpRpc: base + 5,
+    kvStoreMaster: base + 6,
+    kvStoreMetrics: base + 7,
   };
 }
 
@@ -63,6 +73,8 @@ export function slotPorts(base: number, slot: number): SlotPorts {
     kvEvents: b + 4,
     distInit: b + 8,
     nixlSideChannel: b + 24,
+    offloadRpc: b + 32,
+    offloadHttp: b + 40,
   };
 }
 

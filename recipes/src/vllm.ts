@@ -29,6 +29,7 @@ import {
   type RecipeContext,
   STAGE,
 } from "./context.js";
+import { kvOffloadServers } from "./kv-offload-servers.js";
 import type { Flags, Layer, LayerPart } from "./layering.js";
 import { renderFlags } from "./layering.js";
 import type { WorkerLayout } from "./placement.js";
@@ -140,7 +141,9 @@ export function kvTransferConfig(ctx: RecipeContext, w: WorkerLayout, httpPort: 
 export function vllmRecipe(ctx: RecipeContext) {
   const defaults = vllmDefaults();
   const entry = vllmEntry(ctx);
-  const processes: PlacedProcess[] = [];
+  // an offload backend's own servers (Mooncake master, LMCache) start first
+  const offload = kvOffloadServers(ctx);
+  const processes: PlacedProcess[] = [...offload.processes];
   for (const w of ctx.workers()) {
     w.ranks.forEach((r, i) => {
       const node = ctx.node(r.nodeRank);
@@ -152,7 +155,9 @@ export function vllmRecipe(ctx: RecipeContext) {
         ...(http ? { host: "0.0.0.0", port: slot.http } : {}),
         ...vllmRankFlags(ctx, w, i),
       };
-      const env: Record<string, string> = { ...ctx.visibleDevices(r.gpus) };
+      const store = offload.forRank(w, i);
+      Object.assign(flags, store.flags);
+      const env: Record<string, string> = { ...ctx.visibleDevices(r.gpus), ...store.env };
       if (ctx.isDisagg) {
         flags["kv-transfer-config"] = kvTransferConfig(ctx, w, slot.http);
         if (!ctx.d.kvP2pTransfer || ctx.d.kvP2pTransfer === "nixl") {
@@ -173,7 +178,7 @@ export function vllmRecipe(ctx: RecipeContext) {
         argv: ["vllm", "serve", ctx.d.model, ...renderFlags(s.flags)],
         env: envStrings(s.env),
         mounts: [],
-        files: [],
+        files: store.files,
         gpus: r.gpus,
         ports,
         health: http ? [ctx.httpHealth(node.ip, slot.http, "/health")] : [],

@@ -280,6 +280,64 @@ export function goldenCases(): GoldenCase[] {
         1651,
       ),
     ),
+    c(
+      "vllm-h100-agentic-mooncake",
+      agentic(
+        makeDeployment({
+          configKey: "minimaxm3-fp8-h100-vllm-agentic",
+          sku: "h100",
+          framework: "vllm",
+          model: "MiniMaxAI/MiniMax-M3",
+          modelPrefix: "minimaxm3",
+          precision: "fp8",
+          image: "vllm/vllm-openai:v0.25.1",
+          concs: [8],
+          tp: 8,
+        }),
+        { name: "mooncake" },
+        1651,
+      ),
+      { rdma: MLX },
+    ),
+    c(
+      "vllm-mi300x-agentic-lmcache",
+      agentic(
+        makeDeployment({
+          configKey: "minimaxm3-fp8-mi300x-vllm-agentic",
+          sku: "mi300x",
+          framework: "vllm",
+          model: "MiniMaxAI/MiniMax-M3",
+          modelPrefix: "minimaxm3",
+          precision: "fp8",
+          image: "vllm/vllm-openai-rocm:v0.25.1",
+          concs: [16],
+          tp: 4,
+        }),
+        { name: "lmcache" },
+        1200,
+      ),
+    ),
+    c(
+      "dynamo-vllm-gb200-agg-tp16-agentic-mooncake",
+      agentic(
+        makeDeployment({
+          configKey: "kimik3-fp4-gb200-dynamo-vllm-agentic-mooncake-agg",
+          sku: "gb200",
+          framework: "dynamo-vllm",
+          model: "moonshotai/Kimi-K3",
+          modelPrefix: "kimik3",
+          precision: "fp4",
+          image: "vllm/vllm-openai:v0.25.1",
+          concs: [16],
+          router: { name: "dynamo-router", version: "1.2.0.dev20260426" },
+          prefill: { numWorker: 1, tp: 16, ep: 1, dpAttn: false },
+          decode: { numWorker: 0, tp: 16, ep: 1, dpAttn: false },
+        }),
+        { name: "mooncake" },
+        384,
+      ),
+      { rdma: MLX },
+    ),
   ];
 }
 

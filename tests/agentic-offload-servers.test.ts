@@ -1,0 +1,97 @@
+/**
+ * Agentic points whose KV-offload backend runs servers of its own (Mooncake's master, one LMCache
+ * server per GPU), end to end on the emulated fleet: a real controller, a real agent with the
+ * emulated launcher. The side servers start (as stand-ins) before the engine and pass their health
+ * checks, the emulated engine's host-DRAM tier stands in for the store, and the points' results
+ * carry hit rates and offload traffic.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type AgentHandle, startAgent } from "@benchfleet/agent";
+import { type Deployment, PointResult, type PointRow } from "@benchfleet/shared";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startTestController, sweepFinished, type TestController, TOKENS, until } from "./helpers/controller.js";
+import { makeDeployment } from "./helpers/deployments.js";
+import { randomLoopback } from "./helpers/loopback.js";
+
+const AGENT = "agentic-offload-h200";
+
+function offloaded(backend: string): Deployment {
+  const { maxModelLen: _, ...base } = makeDeployment({
+    seed: `agentic-offload-${backend}`,
+    sku: "h200",
+    gpusPerNode: 2,
+    // trace seconds: the emulator's clock runs 20× fast, so the point measures 3 s of wall time
+    points: [{ concurrency: 2, isl: 0, osl: 0, durationS: 60 }],
+    phaseTimeoutS: 120,
+  });
+  return {
+    ...base,
+    model: "meta-llama/Llama-3.1-8B-Instruct",
+    modelPrefix: "llama3-8b",
+    precision: "bf16",
+    isl: 0,
+    osl: 0,
+    scenario: "agentic-coding",
+    agentic: { durationS: 60, kvOffloading: "dram", kvOffloadBackend: { name: backend }, dramOffloadGb: 40 },
+    promptsPerConc: 4,
+  };
+}
+
+describe("agentic points with Mooncake and LMCache on the emulated fleet", () => {
+  let c: TestController;
+  let agent: AgentHandle | undefined;
+  beforeAll(async () => {
+    c = await startTestController(inject("redisUrl"));
+    agent = await startAgent({
+      controller: c.url.replace(/^http/, "ws"),
+      token: TOKENS.enrol,
+      agentId: AGENT,
+      dataDir: mkdtempSync(join(tmpdir(), "bf-agentic-offload-")),
+      launcher: "emulated",
+      emulate: { sku: "h200", gpus: 2, ip: randomLoopback() },
+      emulateExtraArgs: ["--time-scale", "0.05", "--quiet"],
+      backoff: { initialMs: 50, maxMs: 500 },
+      stopGraceMs: 2000,
+    });
+    await until(async () => (await c.api("GET", `/api/v1/nodes/${AGENT}`)).body?.state === "idle", 10_000, "idle");
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await c.stop();
+  });
+
+  it("launches the store's servers before the engine and measures hit rates through the DRAM tier", async () => {
+    const deployments = [offloaded("mooncake"), offloaded("lmcache")];
+    const created = await c.api("POST", "/api/v1/sweeps", { name: "offload", deployments }, TOKENS.operator);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const sweepId = created.body.sweepId as string;
+    expect((await sweepFinished(c, sweepId, 180_000)).status).toBe("succeeded");
+
+    const rows = (await c.api("GET", `/api/v1/results?sweep=${sweepId}`, undefined, TOKENS.viewer)).body
+      .items as PointRow[];
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      const r = PointResult.parse(row.result);
+      expect(r.status, r.failureReason).toBe("ok");
+      expect(r.agentic!.requests.completed).toBeGreaterThan(0);
+      const engine = r.engineMetrics!.roles[0]!;
+      expect(engine.prefixCache!.hitRate).toBeGreaterThan(0.3);
+      expect(engine.offload).not.toBeNull();
+    }
+
+    // the side servers ran in the attempt beside the engine: their stand-ins' output is in its logs
+    const expected: Record<string, string[]> = {
+      mooncake: ["infra-mooncake-master"],
+      lmcache: ["infra-lmcache-worker-0-rank0-0", "infra-lmcache-worker-0-rank0-1"],
+    };
+    for (const row of rows) {
+      const backend = deployments.find((d) => d.configKey === row.configKey)!.agentic!.kvOffloadBackend!.name;
+      const logs = await c.api("GET", `/api/v1/jobs/${row.jobId}/logs?tail=1000`, undefined, TOKENS.viewer);
+      expect(logs.status, JSON.stringify(logs.body)).toBe(200);
+      const names = JSON.stringify(logs.body.processes);
+      for (const name of expected[backend]!) expect(names).toContain(name);
+    }
+  }, 240_000);
+});
