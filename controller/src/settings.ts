@@ -30,7 +30,7 @@ export const ControllerConfig = z
     /** no auth at all: only for the local demo */
     insecureDev: z.boolean().default(false),
     heartbeatIntervalMs: ms.default(5_000),
-    /** no heartbeat for this long → node offline, its attempt's gang lost */
+    /** no frame for this long → node offline; its attempt's gang is lost unless it is back within disconnectGraceMs */
     heartbeatTimeoutMs: ms.default(20_000),
     /** a disconnected gang member may come back within this long before its attempt fails */
     disconnectGraceMs: ms.default(30_000),

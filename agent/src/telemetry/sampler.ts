@@ -1,7 +1,7 @@
 /**
  * Telemetry sampler of one node: one long-lived GPU tool child (nvidia-smi `-lms`, or amd-smi
- * watch mode) parsed as a stream into a ring buffer per GPU, plus CPU/memory from
- * systeminformation on demand. With no GPU tool it reports `gpuTelemetry: false`. An emulated
+ * watch mode) parsed as a stream into a ring buffer per GPU, plus the host's CPU (kernel counters,
+ * in-process) and memory (systeminformation) on demand. With no GPU tool it reports `gpuTelemetry: false`. An emulated
  * node's samples come from a GpuSampleSource instead (tool "emulated": the emulated GPU power model
  * over its emulated engines); its telemetry and energy are labelled emulated.
  */
@@ -12,6 +12,7 @@ import { AmdSmiMetricParser, amdSmiMetricArgs } from "./amd-smi.js";
 import { emulatedEnergy } from "./emulated-power.js";
 import { type PowerPoint, summarizeEnergy } from "./energy.js";
 import type { GpuSample } from "./gpu-sample.js";
+import { HostCpu } from "./host-cpu.js";
 import { LineSplitter } from "./line-splitter.js";
 import { nvidiaStreamArgs, parseNvidiaSmiStreamLine } from "./nvidia-smi-stream.js";
 
@@ -34,7 +35,7 @@ export interface SamplerOptions {
   command?: { file: string; args: string[]; env?: Record<string, string> };
   /** how long samples are kept (default 2 h) */
   retainMs?: number;
-  /** read CPU/memory with systeminformation (default true) */
+  /** read the host's CPU and memory (default true) */
   hostStats?: boolean;
   /** tool "emulated": where the samples come from */
   source?: GpuSampleSource;
@@ -58,6 +59,7 @@ export class TelemetrySampler {
   private latestT = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly intervalMs: number;
+  private readonly hostCpu = new HostCpu();
   private readonly retainMs: number;
   /** why there is no GPU telemetry, when there is none */
   unavailable: string | undefined;
@@ -185,8 +187,8 @@ export class TelemetrySampler {
     let memTotalMiB: number | null = null;
     if (this.opts.hostStats !== false) {
       try {
-        const [load, mem] = await Promise.all([si.currentLoad(), si.mem()]);
-        cpuPct = Math.round(load.currentLoad * 10) / 10;
+        cpuPct = this.hostCpu.percent();
+        const mem = await si.mem();
         memUsedMiB = Math.round(mem.active / 1048576);
         memTotalMiB = Math.round(mem.total / 1048576);
       } catch {

@@ -60,6 +60,8 @@ export class AttemptSupervisor {
   private hub: AgentSender | undefined;
   /** agentId → epoch ms until which a disconnected member may come back */
   private readonly graceUntil = new Map<string, number>();
+  /** agents whose connection was closed for silence (heartbeat timeout) and that have not said hello since */
+  private readonly silentOut = new Set<string>();
   private lastLockExtend = 0;
   /** launches in progress, so a cancel of the same job waits for the claim to settle */
   private readonly launching = new Map<string, Promise<unknown>>();
@@ -239,6 +241,7 @@ export class AttemptSupervisor {
   /** An agent said hello: decide what it should do with the attempt it reports running. */
   async onHello(agentId: string, running: RunningReport | undefined): Promise<AdoptVerdict> {
     this.graceUntil.delete(agentId);
+    this.silentOut.delete(agentId);
     const node = this.d.registry.get(agentId);
     if (!running) {
       // An agent back without its live attempt either finished it while it could not reach us (its
@@ -836,17 +839,19 @@ export class AttemptSupervisor {
     if (stall?.stalled) return;
     const silentSince = (t: number) => stall?.silentSince(t) ?? t;
     for (const node of this.d.registry.list()) {
+      // A silent agent is treated as a disconnected one: its connection is closed and it has the
+      // disconnect grace to come back with its attempt (an agent whose event loop was held, by a
+      // blocking disk write or a starved host, resumes, reconnects and is re-adopted; its spooled
+      // results are then accepted). Its attempt fails only when the grace runs out (below).
       if (node.connected && now - silentSince(node.lastSeenAt) > this.d.cfg.heartbeatTimeoutMs) {
         this.d.log.warn({ nodeId: node.id }, "heartbeat timeout");
         this.hub?.disconnect(node.id, 4008, "heartbeat timeout");
         await this.d.registry.disconnected(node.id, now);
         const att = node.attemptId ? this.d.attempts.get(node.attemptId) : undefined;
-        if (att && isLive(att))
-          await this.fail(
-            att,
-            { kind: "member-lost", reason: `heartbeat timeout of ${node.id}`, nodes: [node.id] },
-            now,
-          );
+        if (att && isLive(att)) {
+          this.graceUntil.set(node.id, now + this.d.cfg.disconnectGraceMs);
+          this.silentOut.add(node.id);
+        }
       }
     }
     for (const att of this.d.attempts.live()) {
@@ -864,7 +869,13 @@ export class AttemptSupervisor {
           att,
           {
             kind: "member-lost",
-            reason: `${lost.map((m) => m.agentId).join(", ")} disconnected beyond the grace period`,
+            reason: lost
+              .map((m) =>
+                this.silentOut.has(m.agentId)
+                  ? `${m.agentId} stopped heartbeating and did not come back within the grace period`
+                  : `${m.agentId} disconnected beyond the grace period`,
+              )
+              .join("; "),
             nodes: lost.map((m) => m.agentId),
           },
           now,
