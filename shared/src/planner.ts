@@ -209,7 +209,14 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
     if (runner.warning) warnings.add(runner.warning);
     if (opts.skus && !opts.skus.includes(runner.sku)) continue;
     for (const d of [
-      ...expandEntry(le, { ...runner, vendor: opts.catalog[runner.sku].vendor }, sel, problems, opts.srtRecipes),
+      ...expandEntry(
+        le,
+        { ...runner, vendor: opts.catalog[runner.sku].vendor },
+        sel,
+        problems,
+        warnings,
+        opts.srtRecipes,
+      ),
       ...expandAgentic(le, runner, sel, opts, problems),
     ]) {
       const prev = drafts.get(d.fingerprint);
@@ -361,6 +368,7 @@ function* expandEntry(
   runner: { sku: SkuName; gpusPerNode: number; vendor: "nvidia" | "amd" },
   sel: Selection,
   problems: ConfigProblem[],
+  warnings: Set<string>,
   srtRecipes?: SrtRecipeSource,
 ): Generator<Draft> {
   const e = le.entry;
@@ -454,6 +462,9 @@ function* expandEntry(
             continue;
           }
           bench = b;
+          // srtctl runs the recipe's concurrencies; the lab stores each point at the one it ran
+          if (b?.concurrencies) concs = b.concurrencies;
+          if (b?.warning) warnings.add(b.warning);
         }
       }
       if (spec.gpus > MAX_DEPLOYMENT_GPUS) {

@@ -42,6 +42,10 @@ export interface SrtBenchmark {
   point: Pick<LoadPoint, "requestRate" | "useChatTemplate" | "rangeRatio" | "warmupsPerConc">;
   /** measured prompts per unit of concurrency (sa-bench's num_prompts_mult) */
   promptsPerConc?: number;
+  /** the recipe's concurrencies where they differ from the row's: srtctl runs these */
+  concurrencies?: number[];
+  /** one line at the recipe's benchmark.concurrencies (file:line:col) naming the row (file:line) */
+  warning?: string;
 }
 
 /** What of a deployment reading a recipe for it needs. */

@@ -60,6 +60,12 @@ describe.skipIf(!LAB || !existsSync(join(IX, "configs")))("srt-slurm recipes of 
     process.stdout.write(
       `srt-slurm census: ${built.length} of ${census.length} multi-node deployments build (${fromPin} of ${notOnMain.size} not on main from ${PINNED_REF})\n${lines.join("\n")}\n`,
     );
+    const warned = built.filter((c) => c.warning);
+    process.stdout.write(
+      `${warned.length} of them run the recipe's concurrencies instead of the row's (a warning each)\n`,
+    );
+    // each such warning names the recipe's field (file:line:col)
+    for (const c of warned) expect(c.warning).toMatch(/:\d+:\d+: benchmark\.concurrencies: /);
     expect(census.length).toBe(plan.totals.multiNodeDeployments);
     // a refusal is a reason, never an internal error
     expect(census.filter((c) => c.reason?.startsWith("internal error"))).toEqual([]);

@@ -88,6 +88,7 @@ export function register(program: Command): void {
         srtSlurm: opts.srtSlurm,
         recipes: opts.presets,
       });
+      for (const w of plan.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
       let deployments = plan.deployments.filter((d) => d.configKeys.includes(key) || d.configKey === key);
       if (!deployments.length) throw new CliError(`config key ${key} plans no deployment`, 2);
       let point: number | undefined;

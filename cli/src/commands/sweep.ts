@@ -60,6 +60,7 @@ export function register(program: Command): void {
       srtSlurm: o.srtSlurm,
       lab: o.lab ?? process.env.BENCHFLEET_LAB_DIR,
     });
+    for (const w of plan.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
     if (plan.deployments.length === 0) throw new CliError("the plan has no deployments: nothing to run");
     // submitted anyway (each such job fails at launch with this reason), but the operator hears it now
     const unlaunchable = checkRecipes(plan);

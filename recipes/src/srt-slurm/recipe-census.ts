@@ -17,6 +17,8 @@ export interface CensusEntry {
   configFile?: string;
   /** undefined: the plan builds from the recipe */
   reason?: string;
+  /** the plan builds with this warning (the recipe's concurrencies run instead of the row's) */
+  warning?: string;
 }
 
 export function configFileOf(d: Deployment): string | undefined {
@@ -58,9 +60,11 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
       ...(infraNodes ? { infraNodes, nodes: d.nodes + infraNodes } : {}),
     };
     let problem: string | undefined;
+    let warning: string | undefined;
     try {
       const load = { isl: d.isl, osl: d.osl, concurrencies: d.points.map((p) => p.concurrency) };
       const bench = srtBenchmark(ref, d, load);
+      if (bench && "point" in bench) warning = bench.warning;
       problem =
         bench && "problems" in bench
           ? bench.problems.map(formatProblem).join("\n")
@@ -68,7 +72,7 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
     } catch (e) {
       problem = `${e instanceof RecipeError ? "" : "internal error: "}${(e as Error).message}`;
     }
-    out.push({ ...base, configFile, ...(problem ? { reason: problem } : {}) });
+    out.push({ ...base, configFile, ...(problem ? { reason: problem } : warning ? { warning } : {}) });
   }
   return out;
 }

@@ -141,16 +141,34 @@ describe("a recipe's sa-bench settings on the row's load points", () => {
   });
 });
 
+describe("recipe concurrencies that differ from the row's: srtctl runs the recipe's", () => {
+  it("the row's points are the recipe's concurrencies, with one warning naming both places", () => {
+    const { file, plan: p } = plan('  type: sa-bench\n  isl: 1024\n  concurrencies: "16x4x32"\n');
+    const planned = p();
+    expect(planned.deployments[0]!.points.map((x) => x.concurrency)).toEqual([4, 16, 32]);
+    expect(planned.totals.points).toBe(3);
+    expect(planned.warnings).toEqual([
+      `${file}:15:3: benchmark.concurrencies: srtctl runs the recipe's concurrencies 4, 16, 32 where the master-config row dis (m.yaml:17) names 4, 8: the row's points are measured and stored at 4, 16, 32, as the lab's results are`,
+    ]);
+  });
+
+  it("no warning when they agree as sets", () => {
+    const planned = plan("  type: sa-bench\n  concurrencies: [8, 4]\n").plan();
+    expect(planned.warnings).toBeUndefined();
+    expect(planned.deployments[0]!.points.map((x) => x.concurrency)).toEqual([4, 8]);
+  });
+});
+
 describe("a recipe whose benchmark disagrees with its row is a plan error at recipe-file:line:col", () => {
-  it("ISL, OSL and concurrencies each name the recipe's field and the master-config row (file:line)", () => {
+  it("ISL and OSL each name the recipe's field and the master-config row (file:line)", () => {
     const { file, plan: p } = plan(`  type: sa-bench
   isl: 8192
-  osl: 128
-  concurrencies: "4x8x16"
+  osl: 64
+  concurrencies: "4x8"
 `);
     expect(problems(p)).toEqual([
       `${file}:14:3: benchmark.isl: isl 8192 but the master-config row dis (m.yaml:17) has isl 1024`,
-      `${file}:16:3: benchmark.concurrencies: concurrencies 4, 8, 16 but the master-config row dis (m.yaml:17) has 4, 8 (conc-list / conc-start..conc-end)`,
+      `${file}:15:3: benchmark.osl: osl 64 but the master-config row dis (m.yaml:17) has osl 128`,
     ]);
   });
 
@@ -207,14 +225,16 @@ describe("benchmark fields benchfleet cannot honour are plan errors naming the r
 });
 
 describe("the census checks the benchmark against each deployment's points", () => {
-  it("a deployment whose points differ from the recipe's concurrencies is counted with the reason", () => {
+  it("a deployment whose points differ from the recipe's concurrencies builds, with the warning", () => {
     const { file, plan: p } = plan("  type: sa-bench\n  concurrencies: 4x8\n");
     const d = p().deployments[0]!;
     const source = srtRecipeSource([dir]);
-    expect(srtRecipeCensus([d], source)[0]!.reason).toBeUndefined();
+    expect(srtRecipeCensus([d], source)[0]).not.toHaveProperty("warning");
     const other = { ...d, points: d.points.filter((x) => x.concurrency === 4), srtRecipe: undefined };
-    expect(srtRecipeCensus([other], source)[0]!.reason).toBe(
-      `${file}:14:3: benchmark.concurrencies: concurrencies 4, 8 but the master-config row dis has 4 (conc-list / conc-start..conc-end)`,
+    const entry = srtRecipeCensus([other], source)[0]!;
+    expect(entry.reason).toBeUndefined();
+    expect(entry.warning).toBe(
+      `${file}:14:3: benchmark.concurrencies: srtctl runs the recipe's concurrencies 4, 8 where the master-config row dis names 4: the row's points are measured and stored at 4, 8, as the lab's results are`,
     );
   });
 });

@@ -2,8 +2,12 @@
  * The load settings of an srt-slurm recipe's `benchmark:` section (pure), as srtctl's sa-bench
  * runs them (benchmarks/sa_bench.py → scripts/sa-bench/bench.sh → benchmark_serving.py):
  *
- * - `isl`, `osl`, `concurrencies` must agree with the master-config row (the row plans the points;
- *   a recipe that measures something else is a plan error naming both places);
+ * - `isl`, `osl` must agree with the master-config row (a recipe that measures something else is
+ *   a plan error naming both places);
+ * - `concurrencies`: srtctl runs the recipe's whatever the row says (the lab's runners pass only
+ *   the recipe), and the lab stores each result at the concurrency sa-bench ran (InferenceX
+ *   utils/process_result.py reads `max_concurrency` from the result). Where they differ from the
+ *   row's, the row's points are the recipe's concurrencies, with a warning naming both places;
  * - `req_rate` → the point's request rate (`inf`: none);
  * - `use_chat_template` (srtctl's default true) → the point's prompts go through the model's chat
  *   template: benchfleet sends them to the chat endpoint and the server applies its own template,
@@ -22,7 +26,7 @@
  * gives no settings: srtctl runs no client, benchfleet's defaults apply.
  */
 import type { ConfigProblem, SrtBenchmark, SrtRecipeRef, SrtRow, SrtRowLoad } from "@benchfleet/shared";
-import { RecipeError } from "@benchfleet/shared";
+import { formatProblem, RecipeError } from "@benchfleet/shared";
 import { readSrtRecipe } from "./read-srt-recipe.js";
 import type { SrtRecipe } from "./srt-recipe.js";
 
@@ -49,12 +53,18 @@ export function srtBenchmark(
   if (b.osl != null && b.osl !== load.osl) at("osl", `osl ${b.osl} but ${rowName} has osl ${load.osl}`);
   const concs = recipeConcurrencies(b.concurrencies);
   const rowConcs = [...new Set(load.concurrencies)].sort((x, y) => x - y);
+  let measured: Pick<SrtBenchmark, "concurrencies" | "warning"> = {};
   if (concs && "error" in concs) at("concurrencies", concs.error);
   else if (concs && concs.join(",") !== rowConcs.join(","))
-    at(
-      "concurrencies",
-      `concurrencies ${concs.join(", ")} but ${rowName} has ${rowConcs.join(", ")} (conc-list / conc-start..conc-end)`,
-    );
+    measured = {
+      concurrencies: concs,
+      warning: formatProblem(
+        read.at(
+          ["benchmark", "concurrencies"],
+          `srtctl runs the recipe's concurrencies ${concs.join(", ")} where ${rowName} names ${rowConcs.join(", ")}: the row's points are measured and stored at ${concs.join(", ")}, as the lab's results are`,
+        ),
+      ),
+    };
   const rate = requestRate(b.req_rate);
   if (typeof rate === "object") at("req_rate", rate.error);
   const warmupRate = b.warmup_req_rate == null ? undefined : requestRate(b.warmup_req_rate);
@@ -71,8 +81,9 @@ export function srtBenchmark(
       `cannot be honoured: environment for srtctl's benchmark script; benchfleet runs its own load generator (${rowName})`,
     );
   if (problems.length) return { problems };
-  if (b.type !== "sa-bench") return { point: {} };
+  if (b.type !== "sa-bench") return { point: {}, ...measured };
   return {
+    ...measured,
     point: {
       ...(typeof rate === "number" ? { requestRate: rate } : {}),
       useChatTemplate: b.use_chat_template,
