@@ -346,6 +346,69 @@ describe("agentic trace replay", () => {
     expect(res.agentic!.measuredS).toBeLessThan(5);
   }, 60_000);
 
+  it("on worker threads the live error gate judges the whole point's turns and stops every thread", async () => {
+    // trajectory a (lane 0, thread 0): every turn longer than the context, one every 200 ms;
+    // trajectory b (lane 1, thread 1): short turns 5 ms apart that never fail
+    const lines = [
+      ...Array.from({ length: 30 }, (_, k) => ({
+        timestamp: k * 200,
+        input_length: 50_000,
+        output_length: 4,
+        session_id: "a",
+      })),
+      ...Array.from({ length: 30 }, (_, k) => ({
+        timestamp: k * 5,
+        input_length: 100 + 20 * k,
+        output_length: 4,
+        session_id: "b",
+      })),
+    ];
+    const file = mooncake("gate.jsonl", lines);
+    const point = (liveFailureThreshold: number, durationS: number) => {
+      let records: RequestRecord[] = [];
+      return runLoadPoint({
+        baseUrl: emu.url,
+        model: "m",
+        isl: 0,
+        osl: 0,
+        concurrency: 2,
+        workers: 2,
+        maxFailureFraction: 0.5,
+        agentic: {
+          trace: { file },
+          durationS,
+          startRatio: [0, 0],
+          warmupRequestsPerLane: 0,
+          maxContextTokens: 4000,
+          liveFailureThreshold,
+        },
+        onRecords: (r) => {
+          records = r;
+        },
+      }).then((res) => ({ res, records }));
+    };
+    // thread 0 alone fails every turn, well past the gate's floor of 10; the point's ratio stays under half
+    const calm = await point(0.5, 5);
+    expect(calm.res.status, calm.res.failureReason).toBe("ok");
+    expect(calm.res.agentic!.stoppedEarly).toBeUndefined();
+    const failed = calm.records.filter((r) => !r.success);
+    expect(failed.length).toBeGreaterThanOrEqual(20);
+    for (const r of failed) expect([r.failure, r.conversation! % 2]).toEqual(["context_too_long", 0]);
+    expect(calm.res.agentic!.errorRatio).toBeLessThan(0.5);
+    expect(calm.res.agentic!.measuredS).toBeGreaterThan(4);
+    // over 1 % of the point's turns fail: the gate trips once and thread 1, which never fails, stops too
+    const storm = await point(0.01, 20);
+    expect(storm.res.status).toBe("failed");
+    expect(storm.res.failureReason).toMatch(/^stopped early: live error ratio \d+\/\d+ exceeded 1 %/);
+    expect(storm.res.agentic!.stoppedEarly).toMatch(/^live error ratio/);
+    const healthy = storm.records.filter((r) => r.conversation! % 2 === 1);
+    expect(healthy.length).toBeGreaterThan(0);
+    expect(healthy.every((r) => r.success)).toBe(true);
+    const firstSend = Math.min(...storm.records.map((r) => r.startNs));
+    expect(Math.max(...healthy.map((r) => r.endNs)) - firstSend).toBeLessThan(5e9);
+    expect(storm.res.agentic!.measuredS).toBeLessThan(5);
+  }, 90_000);
+
   it("names the file and line of a bad trace, and an empty trace", async () => {
     const base = { baseUrl: emu.url, model: "m", isl: 0, osl: 0, concurrency: 1 } as const;
     const bad = mooncake("bad.jsonl", [{ timestamp: 0, input_length: 10, output_length: 2 }, "{not json"]);

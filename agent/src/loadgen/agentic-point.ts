@@ -3,13 +3,15 @@
  * measured duration (agentic-replay-run.ts; on `workers` threads each replays its share of the
  * lanes, worker-shards.ts) and return a PointResult whose `bench` keys cover the
  * measured turns and whose `agentic` block has the replay's own figures. The point fails when more
- * than the accepted fraction of turns failed (the lab's gate, 10 % by default) or when the live
- * error gate stopped the run.
+ * than the accepted fraction of turns failed (the lab's gate, 10 % by default, judged once over all
+ * threads' turns) or when the live error gate (agentic-error-gate.ts, one for the point) stopped
+ * the run.
  */
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { PointResult } from "@benchfleet/shared";
+import { LiveErrorGate, localGate } from "./agentic-error-gate.js";
 import { type ReplayOutcome, type ReplaySettings, type ReplaySummary, runAgenticReplay } from "./agentic-replay-run.js";
 import { agenticStats } from "./agentic-stats.js";
 import { calibrate, wordsFromTokenizer } from "./chat-calibration.js";
@@ -117,15 +119,17 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
     const cpu0 = process.cpuUsage();
     eld.enable();
     let out: ReplayOutcome;
+    const gate = new LiveErrorGate(r.liveFailureThreshold, s.concurrency);
     /** worker threads: their CPU from the barrier on, and the worst thread's event-loop delay */
     let fromWorkers: { cpu: NodeJS.CpuUsage; loop: { p99Ms: number; maxMs: number } } | undefined;
     if (s.threads > 1) {
       // the threads replay on this thread's clock scale (they cannot ask the engine themselves)
-      const w = await runInWorkers({ ...opts, agentic: { ...a, clockScale: scale } }, s.threads, t0, stop.signal);
+      const w = await runInWorkers({ ...opts, agentic: { ...a, clockScale: scale } }, s.threads, t0, stop.signal, gate);
       fromWorkers = w;
       out = mergeReplays(w, nowNs(t0));
     } else {
-      out = await runAgenticReplay(ctx, trace, r, stop, opts.beforeMeasured);
+      // a thread of a sharded point counts into its parent's gate; a point on one thread decides here
+      out = await runAgenticReplay(ctx, trace, r, stop, opts.errorGate ?? localGate(gate), opts.beforeMeasured);
       const { records: _r, startNs: _s, endNs: _e, ...summary } = out;
       opts.onReplaySummary?.(summary);
     }
@@ -173,7 +177,7 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
   }
 }
 
-/** one replay of the threads' records and figures; the live error gate's verdict is the first thread's that stopped */
+/** one replay of the threads' records and figures; the live error gate's verdict is the point's one gate's */
 function mergeReplays(
   w: {
     records: RequestRecord[];
@@ -181,11 +185,12 @@ function mergeReplays(
     endNs: number;
     warm: ReplayOutcome["warm"];
     replays: ReplaySummary[];
+    stoppedEarly?: string;
   },
   nowNs: number,
 ): ReplayOutcome {
   const sum = (f: (x: ReplaySummary) => number) => w.replays.reduce((acc, x) => acc + f(x), 0);
-  const stoppedEarly = w.replays.find((x) => x.stoppedEarly)?.stoppedEarly;
+  const stoppedEarly = w.stoppedEarly;
   const any = w.records.length > 0;
   return {
     warm: w.warm,

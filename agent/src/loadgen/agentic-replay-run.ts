@@ -6,7 +6,8 @@
  *
  * On several threads (`ctx.shard`) thread i runs lanes i, i + count, … and takes the trajectories
  * after the first `concurrency` in the same interleave, so the threads together replay what one
- * thread would; each applies the live error gate to its own turns.
+ * thread would; each counts its finished turns into the point's one live error gate
+ * (agentic-error-gate.ts), which stops every thread when it trips.
  *
  * Warm-up: lane k starts on trajectory k (mod the trace's count) at a turn drawn uniformly from
  * [startRatio[0], startRatio[1]] × its turns, then sends `warmupRequestsPerLane` one-token
@@ -20,14 +21,15 @@
  *
  * Measured phase: runs for `durationMs`; no turn is sent after it. Requests in flight at its end
  * get `graceMs` to finish, then are cut and not counted. A lane that finishes a trajectory takes the
- * next one of the trace (cycling) from its first turn. A live error gate stops the run early once
- * at least `LIVE_GATE_MIN` turns finished and more than `liveFailureThreshold` of them failed.
+ * next one of the trace (cycling) from its first turn. The live error gate (`gate`) stops the run
+ * early; requests in flight then are cut and not counted.
  * A turn whose input and output exceed `maxContextTokens` is not sent: it counts as failed.
  * Times are the trace's; against an engine on a compressed clock (`clockScale` wall ms per trace
  * ms, the emulator's time scale) the duration, grace and gaps are compressed alike.
  */
 
 import { Rng } from "@benchfleet/shared";
+import type { ReplayGate } from "./agentic-error-gate.js";
 import type { AgenticTrace, Trajectory } from "./agentic-trace.js";
 import { capGap } from "./agentic-trace.js";
 import { sendStreamingRequest } from "./client.js";
@@ -50,9 +52,6 @@ export interface ReplaySettings {
   tokensPerWord: number;
   words: readonly string[] | undefined;
 }
-
-/** finished turns the live error gate waits for before it judges */
-const LIVE_GATE_MIN = 20;
 
 export interface ReplayOutcome {
   warm: { requests: number; failed: number };
@@ -97,6 +96,8 @@ export async function runAgenticReplay(
   trace: AgenticTrace,
   r: ReplaySettings,
   stop: AbortController,
+  /** the point's live error gate: every measured turn is counted into it */
+  gate: ReplayGate,
   /** called once warm-up has drained, before measuring (the threads' barrier) */
   beforeMeasured?: () => Promise<void>,
 ): Promise<ReplayOutcome> {
@@ -212,8 +213,11 @@ export async function runAgenticReplay(
     ending = true;
     cutTimer = setTimeout(() => stop.abort(new Error("measured duration over")), r.graceMs * wall);
   }, r.durationMs * wall);
-  let done = 0;
-  let failed = 0;
+  gate.onTrip((reason) => {
+    if (out.stoppedEarly) return;
+    out.stoppedEarly = reason;
+    stop.abort(new Error(reason));
+  });
   const finish = (rec: RequestRecord) => {
     if (!rec.success && rec.failure === "aborted" && (ending || out.stoppedEarly)) {
       out.cutAtEnd++;
@@ -222,12 +226,7 @@ export async function runAgenticReplay(
     out.records.push(rec);
     out.endNs = Math.max(out.endNs, rec.endNs);
     counters.account(rec);
-    done++;
-    if (!rec.success) failed++;
-    if (!out.stoppedEarly && done >= LIVE_GATE_MIN && failed / done > r.liveFailureThreshold) {
-      out.stoppedEarly = `live error ratio ${failed}/${done} exceeded ${(r.liveFailureThreshold * 100).toFixed(0)} %`;
-      stop.abort(new Error(out.stoppedEarly));
-    }
+    gate.count(!rec.success);
   };
   const over = () =>
     ending || out.stoppedEarly !== undefined || (ctx.signal?.aborted ?? false) || nowNs(t0) >= deadlineNs;

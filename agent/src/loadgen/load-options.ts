@@ -1,5 +1,6 @@
 /** The options of one load point (runLoadPoint) and the progress it reports. */
 
+import type { ReplayGate } from "./agentic-error-gate.js";
 import type { ReplaySummary } from "./agentic-replay-run.js";
 import type { MultiTurnOptions } from "./multi-turn.js";
 import type { FirstChunkRule } from "./openai-stream.js";
@@ -108,4 +109,6 @@ export interface LoadPointOptions {
   onRecords?: (records: RequestRecord[], t0: bigint) => void;
   /** internal (worker threads): receives an agentic replay's figures apart from its records */
   onReplaySummary?: (s: ReplaySummary) => void;
+  /** internal (worker threads): the live error gate an agentic replay counts its turns into */
+  errorGate?: ReplayGate;
 }

@@ -11,9 +11,11 @@ let go!: () => void;
 const started = new Promise<void>((r) => {
   go = r;
 });
-port.on("message", (m: { type: string }) => {
+let stopReplay: ((reason: string) => void) | undefined;
+port.on("message", (m: { type: string; reason?: string }) => {
   if (m.type === "abort") ac.abort(new Error("load point aborted"));
   else if (m.type === "go") go();
+  else if (m.type === "stop") stopReplay?.(m.reason!);
 });
 
 let captured: { records: RequestRecord[]; t0: string } | undefined;
@@ -33,6 +35,13 @@ try {
     },
     onReplaySummary: (summary) => {
       replay = summary;
+    },
+    // the point's live error gate is the parent thread's: turns are counted there, it says when to stop
+    errorGate: {
+      count: (failed) => port.postMessage({ type: "gate", done: 1, failed: failed ? 1 : 0 }),
+      onTrip: (stop) => {
+        stopReplay = stop;
+      },
     },
   });
   const block = (

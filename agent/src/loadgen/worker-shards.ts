@@ -3,9 +3,12 @@
  * up. Every thread generates the same prompts from the seed and sends every n-th one with its share
  * of the concurrency (load-worker.ts); each does its warmup, then all start the measured run together
  * (a barrier). Their records come back on this thread's clock (hrtime is process-wide) and are
- * summarised here exactly as a single-thread run's.
+ * summarised here exactly as a single-thread run's. An agentic point's threads send every finished
+ * measured turn here: this thread holds the point's one live error gate and, when it trips, tells
+ * every thread to stop.
  */
 import { Worker } from "node:worker_threads";
+import type { LiveErrorGate } from "./agentic-error-gate.js";
 import type { ReplaySummary } from "./agentic-replay-run.js";
 import type { LoadProgress } from "./load-options.js";
 import type { RequestRecord } from "./request-record.js";
@@ -14,6 +17,8 @@ import type { LoadPointOptions } from "./run-load-point.js";
 type WorkerMsg =
   | { type: "ready" }
   | { type: "progress"; progress: LoadProgress }
+  /** measured turns a thread finished since its last count */
+  | { type: "gate"; done: number; failed: number }
   | {
       type: "records";
       records: RequestRecord[];
@@ -52,7 +57,16 @@ function sumProgress(parts: Array<LoadProgress | undefined>): LoadProgress | und
 
 /** the options a worker can receive (functions and signals stay on this thread) */
 function serialisable(o: LoadPointOptions): LoadPointOptions {
-  const { signal: _s, onProgress: _p, onRecords: _r, beforeMeasured: _b, onReplaySummary: _y, timing: _t, ...rest } = o;
+  const {
+    signal: _s,
+    onProgress: _p,
+    onRecords: _r,
+    beforeMeasured: _b,
+    onReplaySummary: _y,
+    errorGate: _g,
+    timing: _t,
+    ...rest
+  } = o;
   return { ...rest, workers: 1, followUpHint: o.followUpHint ?? o.timing === "engine" };
 }
 
@@ -61,6 +75,8 @@ export async function runInWorkers(
   threads: number,
   t0: bigint,
   signal?: AbortSignal,
+  /** an agentic point's live error gate, decided here over every thread's turns */
+  gate?: LiveErrorGate,
 ): Promise<{
   records: RequestRecord[];
   startNs: number;
@@ -72,6 +88,8 @@ export async function runInWorkers(
   loop: { p99Ms: number; maxMs: number };
   /** agentic points: each thread's replay figures */
   replays: ReplaySummary[];
+  /** why the live error gate stopped the point */
+  stoppedEarly?: string;
 }> {
   const url = new URL("./load-worker-entry.mjs", import.meta.url);
   const workers = Array.from(
@@ -86,6 +104,7 @@ export async function runInWorkers(
   };
   signal?.addEventListener("abort", onAbort, { once: true });
   let ready = 0;
+  let stoppedEarly: string | undefined;
   let cpu0: NodeJS.CpuUsage | undefined;
   const progress = new Array<LoadProgress | undefined>(threads);
   try {
@@ -94,7 +113,13 @@ export async function runInWorkers(
         (w, index) =>
           new Promise<Extract<WorkerMsg, { type: "records" }>>((resolve, reject) => {
             w.on("message", (m: WorkerMsg) => {
-              if (m.type === "progress") {
+              if (m.type === "gate") {
+                const reason = gate?.add(m.done, m.failed);
+                if (reason) {
+                  stoppedEarly = reason;
+                  for (const x of workers) x.postMessage({ type: "stop", reason });
+                }
+              } else if (m.type === "progress") {
                 progress[index] = m.progress;
                 const all = sumProgress(progress);
                 if (all) opts.onProgress?.(all);
@@ -128,7 +153,7 @@ export async function runInWorkers(
     records.sort((a, b) => a.index - b.index);
     const startNs = Math.min(...records.map((x) => x.scheduledNs));
     const endNs = Math.max(...records.map((x) => x.endNs));
-    return { records, startNs, endNs, warm, cpu, loop, replays };
+    return { records, startNs, endNs, warm, cpu, loop, replays, ...(stoppedEarly ? { stoppedEarly } : {}) };
   } finally {
     signal?.removeEventListener("abort", onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
