@@ -14,14 +14,17 @@ import {
   type Assignment,
   combineNodeEnergy,
   combineRepeats,
+  type Deployment,
   type EndpointRef,
   type EnergySummary,
   type EvalResult,
   evalConcurrencies,
   type GangReadyMsg,
   type Health,
+  isMultiNodeLab,
   type LaunchPlan,
   type LoadPoint,
+  labConcList,
   measuredPrompts,
   type NodePlan,
   noEnergy,
@@ -37,6 +40,8 @@ import { EngineMetricsScraper } from "./engine-metrics/scraper.js";
 import { engineMetricsTargets } from "./engine-metrics/targets.js";
 import { starvationCreditMs } from "./host-cpu-stall.js";
 import { infrastructureFailures, POINT_TRIES, retryPauseMs } from "./infra-failures.js";
+import { readLabJobResults } from "./lab-script/job-results.js";
+import { labJobSpec } from "./lab-script/job-spec.js";
 import { labScriptPointSpec, readLabResult } from "./lab-script/points.js";
 import { labWorkspaceDir, prepareLabWorkspace } from "./lab-script/workspace.js";
 import type { ExitInfo, LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
@@ -142,6 +147,9 @@ export interface AttemptOutcome {
   phaseDurationsMs: Record<string, number>;
   pointsSent: number;
 }
+
+/** script mode with a multi-node lab script: it submits its own Slurm job (lab-script/slurm-run.ts) */
+const isLabJob = (d: Deployment) => d.labScript !== undefined && isMultiNodeLab(d);
 
 const safeId = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_");
 
@@ -442,6 +450,7 @@ export class AttemptExecutor {
     });
     await this.runPhase("ready", (s) => this.ready(s));
     if (!this.isLeader) return;
+    if (isLabJob(a.deployment)) return this.runLabJob(workspace);
     const t = a.deployment.timeouts;
     // each point starts its own engine: its launch and ready time counts with the measured time
     const timeoutS = a.points.length * (t.launch + t.ready) + t.load;
@@ -487,6 +496,57 @@ export class AttemptExecutor {
     );
   }
 
+  /**
+   * A multi-node lab script (on a Slurm login-node agent): one run for every point, the Slurm job
+   * it submits followed to its end by the launcher, then each result file it left sent as its point.
+   */
+  private async runLabJob(workspace: string): Promise<void> {
+    const a = this.assignment;
+    const script = (this.plan as LaunchPlan).script!;
+    const t = a.deployment.timeouts;
+    await this.runPhase(
+      "load",
+      async (signal) => {
+        if (this.deps.launcher.kind !== "slurm")
+          throw new PhaseError(
+            `script mode: the lab's multi-node script ${script.path} submits its own Slurm job; run it on a Slurm login-node agent (--launcher slurm), not the ${this.deps.launcher.kind} launcher`,
+            false,
+          );
+        const base = this.ownProcesses().find((p) => p.kind === "lab-script");
+        if (!base) throw new PhaseError("script mode: the launch plan has no lab-script process", false);
+        const spec = labJobSpec(base, a.deployment, a.attemptId);
+        this.nodeOf.set(spec.name, this.nodeOf.get(base.name)!);
+        const proc = await this.deps.launcher.start(spec, this.ctx(spec));
+        this.started.push(proc);
+        this.agentLog(`concurrencies ${labConcList(a.deployment).join(" ")}: started ${spec.name} (${proc.handle})`);
+        const exit = await untilExit(proc, signal);
+        const { results, missing } = readLabJobResults(workspace, spec.env, a.points, gpuCounts(a), a.emulated);
+        for (const result of results) {
+          this.deps.io.sendReliable({
+            type: "point-result",
+            msgId: `${safeId(a.attemptId)}.c${result.point.concurrency}-i${result.point.isl}-o${result.point.osl}`,
+            attemptId: a.attemptId,
+            fencingToken: a.fencingToken,
+            result: { ...result, energy: await this.energyOf(result) },
+          });
+          this.pointsSent++;
+          this.agentLog(
+            `point c=${result.point.concurrency}: ${result.status}, measured by the lab's client (${result.bench.output_throughput.toFixed(1)} output tok/s)`,
+          );
+        }
+        if (exit.code !== 0 || missing.length) {
+          const tail = proc.tail().slice(-5).join(" | ");
+          const what =
+            exit.code !== 0
+              ? `lab script ${script.path} (${proc.handle}) failed (code ${exit.code}${exit.signal ? `, ${exit.signal}` : ""})`
+              : `lab script ${script.path} (${proc.handle}) left no result for concurrency ${missing.map((p) => p.concurrency).join(", ")}`;
+          throw new PhaseError(`${what}${tail ? `: ${tail}` : ""}`, true);
+        }
+      },
+      t.launch + t.ready + t.load,
+    );
+  }
+
   // ---------- phases ----------
 
   private async prepare(signal: AbortSignal): Promise<void> {
@@ -498,7 +558,8 @@ export class AttemptExecutor {
       if (!health.ok) throw new PhaseError(`preflight: ${health.reasons.join("; ")}`, true);
     };
     let placement = placementOf(a, this.deps.vendor);
-    if (launcher.allocate) {
+    // a multi-node lab script submits its own Slurm job: nothing to allocate for it
+    if (launcher.allocate && !isLabJob(a.deployment)) {
       // the launcher allocates the nodes (Slurm): this agent's preflight is of its partition, no ports
       await preflight([]);
       const member = a.gang[0]!;

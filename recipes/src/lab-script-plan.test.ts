@@ -41,7 +41,62 @@ describe("script mode launch plan", () => {
     expect(plan.endpoint.baseUrl).toBe("http://10.0.0.1:30000");
   });
 
-  it("refuses multi-node scripts and a script-mode deployment without its script, naming why", () => {
+  it("a multi-node script: one process on the login node, the workflow's env for the whole conc-list", () => {
+    const ref = { path: "benchmarks/multi_node/glm5.1_fp8_b200_tilert-disagg.sh", sha256: "d".repeat(64) };
+    const multi = withLabScript(
+      makeDeployment({
+        ...DSR1_H200_SGLANG,
+        configKey: "glm5.1-fp8-b200-tilert",
+        sku: "b200",
+        framework: "tilert",
+        modelPrefix: "glm5.1",
+        model: "zai-org/GLM-5.1-FP8",
+        isl: 1024,
+        osl: 1024,
+        specDecoding: "mtp",
+        prefill: {
+          numWorker: 1,
+          tp: 8,
+          additionalSettings: ["PREFILL_NODES=1", "PREFILL_IMAGE=vllm/vllm-openai:v0.26.0"],
+        },
+        decode: { numWorker: 1, tp: 8, additionalSettings: ["DECODE_NODES=1"] },
+        concs: [8, 1, 4],
+      }),
+      ref,
+    );
+    const plan = buildLaunchPlan(multi, makePlacement(multi, { portBase: 30000 }));
+    expect(plan.script).toEqual(ref);
+    expect(plan.nodes).toHaveLength(1);
+    const [p] = plan.nodes[0]!.processes;
+    expect(p).toMatchObject({ name: "lab-script", kind: "lab-script", argv: ["bash", ref.path], gpus: [], ports: {} });
+    expect(p!.env).toMatchObject({
+      CONC_LIST: "1 4 8",
+      ISL: "1024",
+      OSL: "1024",
+      IMAGE: multi.image,
+      MODEL: "zai-org/GLM-5.1-FP8",
+      FRAMEWORK: "tilert",
+      SPEC_DECODING: "mtp",
+      PREFILL_NUM_WORKERS: "1",
+      PREFILL_TP: "8",
+      PREFILL_DP_ATTN: "false",
+      DECODE_TP: "8",
+      RUN_EVAL: "false",
+      IS_MULTINODE: "true",
+      PREFILL_NODES: "1",
+      DECODE_NODES: "1",
+      PREFILL_IMAGE: "vllm/vllm-openai:v0.26.0",
+      RUNNER_NAME: "b200-benchfleet_b200-node-00",
+      RESULT_FILENAME:
+        "glm5.1_1k1k_fp8_tilert_prefill-tp8-pp1-dcp1-pcp1-ep1-dpfalse-nw1_decode-tp8-pp1-dcp1-pcp1-ep1-dpfalse-nw1" +
+        "_disagg-true_spec-mtp_conc1x4x8_b200-benchfleet_b200-node-00",
+    });
+    // the site's part (partition, workspace, logs dir, model path) is the login agent's
+    expect(p!.env.SLURM_PARTITION).toBeUndefined();
+    expect(p!.env.GITHUB_WORKSPACE).toBeUndefined();
+  });
+
+  it("refuses a script-mode deployment without its script, and a pool setting that is not KEY=VALUE, naming why", () => {
     const multi = {
       ...makeDeployment({
         ...DSR1_H200_SGLANG,
@@ -56,7 +111,20 @@ describe("script mode launch plan", () => {
     };
     expect(() => buildLaunchPlan(multi, makePlacement(multi))).toThrow(RecipeError);
     expect(() => buildLaunchPlan(multi, makePlacement(multi))).toThrow(
-      /script mode: the lab's multi-node script \(benchmarks\/multi_node\/\S+_b200_tilert\.sh\) submits its own Slurm job/,
+      /^glm5\.1-fp8-b200-tilert: script mode: no lab script stored with the deployment; plan it with a lab checkout that has benchmarks\/multi_node\/\S+_b200_tilert\.sh/,
+    );
+    const bad = withLabScript(
+      makeDeployment({
+        ...DSR1_H200_SGLANG,
+        configKey: "k2",
+        framework: "tilert",
+        prefill: { numWorker: 1, tp: 8, additionalSettings: ["export PREFILL_NODES"] },
+        decode: { numWorker: 1, tp: 8 },
+      }),
+      { path: "benchmarks/multi_node/x.sh", sha256: "e".repeat(64) },
+    );
+    expect(() => buildLaunchPlan(bad, makePlacement(bad))).toThrow(
+      'k2: script mode: k2: prefill.additional-settings entry "export PREFILL_NODES" is not KEY=VALUE',
     );
     const single = {
       ...makeDeployment({ ...DSR1_H200_SGLANG, configKey: "k" }),

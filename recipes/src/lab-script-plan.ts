@@ -7,6 +7,7 @@
  */
 import {
   type Deployment,
+  isMultiNodeLab,
   LAB_HF_HUB_CACHE,
   LaunchPlan,
   labScriptCandidates,
@@ -14,6 +15,7 @@ import {
   type Placement,
   RecipeError,
 } from "@benchfleet/shared";
+import { labMultiNodeScriptPlan } from "./lab-multinode-script-plan.js";
 
 /** the lab's runners mount the checkout here and run the script from it */
 export const LAB_WORKSPACE = "/workspace/";
@@ -25,16 +27,15 @@ export function labRunnerName(d: Deployment, hostname: string): string {
 
 export function labScriptPlan(d: Deployment, placement: Placement): LaunchPlan {
   const where = `${d.configKey}: script mode`;
-  if (d.multinode || d.prefill || d.decode) {
-    const script = d.labScript?.path ?? labScriptCandidates(d)[0];
-    throw new RecipeError(
-      `${where}: the lab's multi-node script (${script}) submits its own Slurm job from a login node; benchfleet runs single-node scripts only`,
-    );
-  }
   if (!d.labScript)
     throw new RecipeError(
       `${where}: no lab script stored with the deployment; plan it with a lab checkout that has ${labScriptCandidates(d).join(" or ")} (--lab DIR, controller BENCHFLEET_LAB_DIR)`,
     );
+  if (isMultiNodeLab(d)) {
+    const login = placement.nodes[0];
+    if (!login) throw new RecipeError(`${where}: the placement has no node`);
+    return labMultiNodeScriptPlan(d, placement, labRunnerName(d, login.hostname));
+  }
   const node = placement.nodes[0];
   if (!node) throw new RecipeError(`${where}: the placement has no node`);
   if (d.gpus > node.gpuCount)

@@ -2,7 +2,8 @@
  * Script mode against the reference lab's real checkout (skipped without it;
  * BENCHFLEET_LAB_CHECKOUTS is a directory holding an `InferenceX` checkout): every single-node
  * fixed-seq-len row, put in script mode, finds the script the lab's runners run for its key and
- * builds its launch; the rows no recipe launches are in script mode with their lab scripts.
+ * builds its launch; the rows no recipe launches are in script mode with their lab scripts and
+ * build their launch on a Slurm login node.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -34,9 +35,19 @@ describe.skipIf(!LAB || !existsSync(join(IX, "benchmarks", "single_node")))(
         `script mode: ${scripted.length} single-node deployments find their script; ${noRecipe.length} deployments have no recipe: ${[...new Set(noRecipe.map((d) => `${d.configKey} → ${d.labScript?.path}`))].join(", ")}\n`,
       );
       expect(noRecipe.every((d) => d.labScript)).toBe(true);
-      // the no-recipe rows of today's configs are multi-node: the check names why they cannot run
+      // the no-recipe rows of today's configs are multi-node: each builds its login-node launch of the lab's script
       const refused = checkRecipes(plan).filter((u) => noRecipe.some((d) => d.fingerprint === u.fingerprint));
-      for (const u of refused) expect(u.reason).toMatch(/^script mode: the lab's multi-node script/);
+      expect(refused).toEqual([]);
+      for (const d of noRecipe.filter((x) => x.multinode)) {
+        // a Slurm login-node agent is the whole gang
+        const login = { rank: 0, hostname: "login", ip: "10.0.0.1", gpuCount: d.gpusPerNode, rdmaDevices: [] };
+        const vendor = d.sku.startsWith("mi") ? ("amd" as const) : ("nvidia" as const);
+        const built = buildLaunchPlan(d, { nodes: [login], portBase: 20480, vendor });
+        const env = built.nodes[0]!.processes[0]!.env;
+        expect(env.CONC_LIST).toBe([...new Set(d.points.map((p) => p.concurrency))].sort((a, b) => a - b).join(" "));
+        expect(env.IS_MULTINODE).toBe("true");
+        expect(env.PREFILL_NODES ?? env.PREFILL_NUM_WORKERS).toBeDefined();
+      }
     }, 300_000);
   },
 );

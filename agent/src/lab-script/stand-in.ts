@@ -16,7 +16,7 @@ import type { SpawnSpec } from "../launchers/process.js";
 const STAND_IN_LIB = `# benchfleet stand-in for the lab's benchmarks/benchmark_lib.sh (emulated fleet)
 check_env_vars() {
   local missing=()
-  for v in "$@"; do [ -z "\${!v}" ] && missing+=("$v"); done
+  for v in "$@"; do [ -z "\${!v:-}" ] && missing+=("$v"); done
   if [ \${#missing[@]} -gt 0 ]; then echo "Error: required env vars not set: \${missing[*]}" >&2; exit 1; fi
 }
 start_gpu_monitor() { :; }

@@ -12,14 +12,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import type { ProcessSpec } from "@benchfleet/shared";
+import { freePort, isMultiNodeLab, labMultiNodeSiteEnv, type ProcessSpec } from "@benchfleet/shared";
 import { execa } from "execa";
+import { LabSlurmRun } from "../lab-script/slurm-run.js";
+import { labWorkspaceDir } from "../lab-script/workspace.js";
 import { MARK_ENV } from "../leftovers/marker.js";
 import { hostFilePath } from "./docker.js";
 import { type EmulatedLauncherOptions, emulatedCommand } from "./emulated.js";
 import type { AllocatedNode, LaunchContext, Launcher, NodeRef, RunningProcess } from "./launcher.js";
 import { LaunchError, refuseLabScript } from "./launcher.js";
-import { spawnGrouped, writePlanFiles } from "./process.js";
+import { type SpawnSpec, spawnGrouped, writePlanFiles } from "./process.js";
 import { killTree } from "./process-group.js";
 import {
   parseSbatchJobId,
@@ -81,6 +83,9 @@ export class SlurmLauncher implements Launcher {
   private readonly unreleased = new Set<string>();
   /** step → its job and step name (stop signals it through Slurm) */
   private readonly stepOf = new WeakMap<RunningProcess, { jobId: string; name: string }>();
+
+  /** runs of multi-node lab scripts (each follows the Slurm job its script submitted) */
+  private readonly labRuns = new WeakSet<LabSlurmRun>();
 
   constructor(private readonly o: SlurmLauncherOptions) {}
 
@@ -222,6 +227,7 @@ export class SlurmLauncher implements Launcher {
   }
 
   async start(spec: ProcessSpec, ctx: LaunchContext): Promise<RunningProcess> {
+    if (spec.kind === "lab-script" && isMultiNodeLab(ctx.deployment)) return this.startLabScript(spec, ctx);
     refuseLabScript(spec, this.kind);
     const alloc = this.allocs.get(ctx.attemptId);
     if (!alloc?.nodes.length)
@@ -299,6 +305,43 @@ export class SlurmLauncher implements Launcher {
     return proc;
   }
 
+  /**
+   * A multi-node lab script, on this login node: with the runner's site environment (partition,
+   * account, workspace, log dir; lab-multinode-script.ts in shared), in the attempt's copy of the
+   * checkout; emulated, with the stand-ins of lab-script/stand-in.ts on the PATH the job inherits.
+   * The run follows the Slurm job the script submits (lab-script/slurm-run.ts).
+   */
+  private async startLabScript(spec: ProcessSpec, ctx: LaunchContext): Promise<RunningProcess> {
+    const workspace = labWorkspaceDir(ctx.attemptDir);
+    const site = labMultiNodeSiteEnv(ctx.deployment, {
+      workspace,
+      partition: this.o.partition,
+      ...(this.o.account ? { account: this.o.account } : {}),
+      gpusPerNode: this.o.gpusPerNode ?? ctx.deployment.gpusPerNode,
+      vendor: ctx.vendor,
+    });
+    const env = { ...site, ...spec.env };
+    mkdirSync(env.BENCHMARK_LOGS_DIR!, { recursive: true });
+    let run: SpawnSpec;
+    if (this.o.emulate) {
+      const port = await freePort();
+      const withPort = { ...spec, ports: { http: port }, env: { ...env, PORT: String(port) } };
+      const c = emulatedCommand(withPort, ctx, { ...this.o.emulate, host: "0.0.0.0" });
+      run = { ...c, env: { ...this.o.env, ...c.env } };
+    } else {
+      run = {
+        name: spec.name,
+        file: "bash",
+        args: [join(workspace, spec.argv[1]!)],
+        env: { ...this.o.env, ...env },
+        cwd: workspace,
+      };
+    }
+    const proc = await LabSlurmRun.start(run, ctx, { slurmEnv: this.o.env ?? {}, pollMs: this.o.pollMs ?? 1000 });
+    this.labRuns.add(proc);
+    return proc;
+  }
+
   /** a helper command as a step on one allocated node (the GPU telemetry tool: `nvidia-smi -lms`) */
   remoteCommand(ctx: LaunchContext, node: NodeRef, name: string, argv: string[]) {
     const alloc = this.allocs.get(ctx.attemptId);
@@ -330,6 +373,7 @@ export class SlurmLauncher implements Launcher {
    * after the grace (`scancel` of the step), then the srun client's process group.
    */
   async stop(proc: RunningProcess, graceMs: number): Promise<void> {
+    if (proc instanceof LabSlurmRun && this.labRuns.has(proc)) return proc.stop(graceMs);
     this.stopping.add(proc);
     const step = this.stepOf.get(proc);
     // a node of an MPI job stops with its step (stopped through the process that started it)

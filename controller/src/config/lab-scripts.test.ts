@@ -79,7 +79,7 @@ describe("script mode at planning", () => {
     expect(plan2.script).toEqual(d.labScript);
     expect(findUnlaunchable(plan.deployments)).toEqual([]);
     expect(formatScriptMode(plan.deployments)).toBe(
-      "script mode: 1 of 1 deployments are planned to run the lab's own benchmark script (one run per point):\n" +
+      "script mode: 1 of 1 deployments are planned to run the lab's own benchmark script (single-node: one run per point; multi-node: one Slurm job of the script per row, from a Slurm login-node agent):\n" +
         "  - the row asks for it (benchfleet.script: true)\n" +
         "      ex-fp8-h100-sglang → benchmarks/single_node/fixed_seq_len/ex_fp8_h100_sglang.sh\n",
     );

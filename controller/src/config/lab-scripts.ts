@@ -70,7 +70,7 @@ export function formatScriptMode(deployments: readonly Deployment[]): string {
     byReason.set(why, set);
   }
   if (n === 0) return "";
-  let out = `script mode: ${n} of ${deployments.length} deployments are planned to run the lab's own benchmark script (one run per point):\n`;
+  let out = `script mode: ${n} of ${deployments.length} deployments are planned to run the lab's own benchmark script (single-node: one run per point; multi-node: one Slurm job of the script per row, from a Slurm login-node agent):\n`;
   for (const [why, keys] of byReason) out += `  - ${why}\n      ${[...keys].join("\n      ")}\n`;
   return out;
 }
