@@ -83,7 +83,10 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   if (!matching.length) {
     const p = parsed[0]!;
     const why = topologyMismatch(p.recipe, d)!;
-    fail([located(p.v, ["resources"], parsed.length > 1 ? `no variant matches the row: ${why}` : why)]);
+    // srtctl, given several variants (no selector, or a zip group), submits each as its own job
+    const each = parsed.map((x) => `${x.v.selector}: ${topologyMismatch(x.recipe, d)}`).join("; ");
+    const many = `no variant matches the row: srtctl submits each of the file's ${parsed.length} variants as a job of its own (base excluded) and none has the row's topology (${each})`;
+    fail([located(p.v, ["resources"], parsed.length > 1 ? many : why)]);
   }
   if (matching.length > 1 && new Set(matching.map((m) => JSON.stringify(m.recipe.backend))).size > 1) {
     fail([

@@ -181,6 +181,21 @@ describe("reading srt-slurm recipes", () => {
     expect(() => plan(row(`${CONFIG_FILE}:override_nope`, variants))).toThrow(/selector override_nope not in the file/);
   });
 
+  it("without a selector and no zip variant of the row's topology, names what srtctl would submit", () => {
+    const indented = text
+      .split("\n")
+      .map((l) => (l.startsWith("#") || !l ? l : `  ${l}`))
+      .join("\n");
+    const zipped = `base:\n${indented}\nzip_override_lowlat:\n  resources:\n    decode_nodes: [2, 1]\n    decode_workers: [2, 1]\n  backend:\n    sglang_config:\n      decode:\n        max-running-requests: [1, 4]\n`;
+    // the row: 1 decode worker of TP8 (two nodes)
+    expect(() => plan(row(CONFIG_FILE, zipped, 8))).toThrow(
+      /resources: no variant matches the row: srtctl submits each of the file's 2 variants as a job of its own \(base excluded\) and none has the row's topology \(zip_override_lowlat\[0\]: decode_workers 2 but the row has 1; zip_override_lowlat\[1\]: decode: 4 GPUs a worker but the row's decode worker has 8 \(tp 8\)\) \[variant zip_override_lowlat\[0\]\]/,
+    );
+    // the variant with the row's topology is taken
+    const q = plan(row(CONFIG_FILE, zipped.replace("decode_nodes: [2, 1]", "decode_nodes: [2, 2]"), 8));
+    expect(q.notes).toContain(`launched from srt-slurm recipe ${CONFIG_FILE} (variant zip_override_lowlat[1])`);
+  });
+
   it("looks a CONFIG_FILE up in the last directory first, with and without its recipes/ prefix", () => {
     const [a, b] = [RECIPES.replace(/\/$/, ""), `${RECIPES}dsr1-fp4`];
     expect(srtRecipeSource([a, b])("recipes/x/y.yaml")).toEqual({
