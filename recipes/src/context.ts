@@ -149,6 +149,15 @@ export class RecipeContext {
     return !!(this.d.prefill && this.d.decode);
   }
 
+  /**
+   * Prefill and decode workers both serve: false for aggregated serving, and for a disagg entry
+   * whose decode pool has no worker (aggregated serving written as a prefill pool, the reference
+   * configs' CONFIG_FILE agg-*.yaml): its prefill workers serve whole requests.
+   */
+  get servesDisagg(): boolean {
+    return this.isDisagg && this.workers("decode").length > 0;
+  }
+
   engineRoles(): EngineRole[] {
     return this.isDisagg ? ["prefill", "decode"] : ["worker"];
   }

@@ -30,10 +30,14 @@
  *   srt-slurm get_process_environment / core/topology.py endpoints_to_processes give every node
  *   process its own side-channel port and host.
  * - a disagg entry with decode num-worker 0 is aggregated serving written as a prefill pool (the
- *   reference configs' "Aggregate low latency: TP=8", CONFIG_FILE agg-*.yaml): the worker runs
- *   without `--disaggregation-mode` and without `--kv-transfer-config` (srt-slurm backends/vllm.py
- *   mode "agg"; recipes/vllm/deepseek-v4-pro/8k1k/agg-gb200-tep8.yaml `connector: null`) and
- *   registers as `backend` (srt-slurm core/health.py). Only dynamo-vllm accepts that shape.
+ *   reference configs' "Aggregate low latency: TP=8", CONFIG_FILE agg-*.yaml, and the agentic
+ *   `*-agg` entries): the worker serves whole requests, without `--disaggregation-mode`, KV
+ *   transfer (vLLM `--kv-transfer-config`, SGLang `--disaggregation-transfer-backend` and bootstrap
+ *   port, TensorRT-LLM `cache_transceiver_config`) or prefill-only settings (srt-slurm
+ *   backends/vllm.py mode "agg"; recipes/vllm/deepseek-v4-pro/8k1k/agg-gb200-tep8.yaml
+ *   `connector: null`; the lab's srt-slurm-recipes/sglang/deepseek-v4/agentic/agg-gb300-tp4-mtp-kvoffload.yaml
+ *   `sglang_config.aggregated`, max-running-requests and cuda-graph-max-bs set) and registers as
+ *   `backend` / `tensorrt_llm` (srt-slurm core/health.py).
  */
 import { type HealthCheck, type ProcessSpec, RecipeError } from "@benchfleet/shared";
 import {
@@ -153,11 +157,6 @@ function kvNixl(ctx: RecipeContext, backend: DynamoBackend): void {
 export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
   kvNixl(ctx, backend);
   const agg = aggregatedInPrefillPool(ctx);
-  if (agg && backend !== "vllm") {
-    throw new RecipeError(
-      `${ctx.d.configKey}: decode num-worker 0 (aggregated serving written as a prefill pool): dynamo-${backend === "trtllm" ? "trt" : backend} does not support it yet`,
-    );
-  }
   const common = dynamoEnv(ctx);
   let workers: PlacedProcess[] = [];
   if (backend === "sglang") {
@@ -166,14 +165,16 @@ export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
       http: false,
       defaults: sglangDefaults(ctx),
       entry: sglangEntry(ctx, "nixl"),
+      role: agg ? "worker" : undefined,
       fixed: (w, i) => {
         const r = w.ranks[i]!;
         const slot = ctx.slot(r);
         const node = ctx.node(r.nodeRank);
         const flags: Flags = { "request-plane": REQUEST_PLANE, "nccl-port": slot.nccl };
-        if (ctx.isDisagg) flags["disaggregation-mode"] = w.pool;
+        if (!ctx.servesDisagg) return { flags, env: { ...common, DYN_SYSTEM_PORT: String(slot.system) } };
+        flags["disaggregation-mode"] = w.pool;
         if (w.pool === "prefill") flags["disaggregation-bootstrap-port"] = ctx.slot(w.ranks[0]!).bootstrap;
-        if (ctx.isDisagg && (ctx.d.kvP2pTransfer ?? "nixl") !== "nixl" && node.rdmaDevices.length) {
+        if ((ctx.d.kvP2pTransfer ?? "nixl") !== "nixl" && node.rdmaDevices.length) {
           flags["disaggregation-ib-device"] = node.rdmaDevices.join(",");
         }
         return { flags, env: { ...common, DYN_SYSTEM_PORT: String(slot.system) } };
@@ -204,7 +205,7 @@ export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
         if (backend === "trtllm") {
           const file = `trt/${name}.yaml`;
           flags = { "model-path": ctx.d.model, "served-model-name": ctx.d.model, "extra-engine-args": file };
-          if (ctx.isDisagg) flags["disaggregation-mode"] = w.pool;
+          if (ctx.servesDisagg) flags["disaggregation-mode"] = w.pool;
           ({ prefix } = trtLaunchPrefix(ctx, w));
           mpi = trtMpi(ctx, w, i);
           const s = ctx.resolve(w.pool, defaults, entry, fixedLayer([{ roles: [w.pool], settings: { flags, env } }]));

@@ -147,17 +147,6 @@ describe("vLLM workers spanning nodes (formerly refused)", () => {
     expect(p.nodes[0]!.processes.find((x) => x.role === "frontend")!.health[0]!.expectInstances).toEqual([
       { components: ["decode", "tensorrt_llm", "backend"], endpoint: "generate", count: 1 },
     ]);
-    // other Dynamo backends would launch a prefill-only worker: refused with the reason
-    const sg = makeDeployment({
-      ...DSV4,
-      framework: "dynamo-sglang",
-      configKey: "x-dynamo-sglang",
-      sku: "gb200",
-      prefill: { numWorker: 1, tp: 4 },
-      decode: { numWorker: 0, tp: 4 },
-    });
-    expect(() => buildLaunchPlan(sg, makePlacement(sg), { presets })).toThrow(RecipeError);
-    expect(() => buildLaunchPlan(sg, makePlacement(sg), { presets })).toThrow(/decode num-worker 0/);
   });
 
   it("vllm serve TP16 over two 8-GPU nodes (PD): only rank 0 has --host/--port and a health check", () => {

@@ -54,7 +54,7 @@ export function sglangEntry(ctx: RecipeContext, kvFallback?: string): Layer {
       if (p.ep === p.tp) flags["moe-a2a-backend"] = ctx.vendor === "amd" ? "mori" : "deepep";
       else ctx.notes.push(`${role}: ep ${p.ep} != tp ${p.tp}: no --moe-a2a-backend (deepep/mori need ep == tp)`);
     }
-    if (role === "worker" || role === "decode") {
+    if (role === "worker" || role === "decode" || !ctx.servesDisagg) {
       const n = ctx.concPerWorker(role);
       flags["max-running-requests"] = n;
       flags["cuda-graph-max-bs"] = n;
@@ -66,7 +66,7 @@ export function sglangEntry(ctx: RecipeContext, kvFallback?: string): Layer {
       flags["speculative-eagle-topk"] = 1;
       flags["speculative-num-draft-tokens"] = steps + 1;
     }
-    if (ctx.isDisagg) flags["disaggregation-transfer-backend"] = sglangKvBackend(ctx, kvFallback);
+    if (ctx.servesDisagg) flags["disaggregation-transfer-backend"] = sglangKvBackend(ctx, kvFallback);
     const kv = agenticKvSettings(ctx, "sglang", role);
     parts.push({ roles: [role], settings: kv ? { flags: { ...flags, ...kv.flags }, env: kv.env } : { flags } });
   }
@@ -120,6 +120,8 @@ export interface SglangWorkerOptions {
   http: boolean;
   defaults: Layer;
   entry: Layer;
+  /** the processes' role when it is not their pool's (aggregated serving written as a prefill pool) */
+  role?: ProcessSpec["role"];
   /** extra fixed flags / env for this rank (disagg mode, bootstrap port, devices) */
   fixed?: (w: WorkerLayout, rankIndex: number) => { flags?: Flags; env?: Record<string, string> };
 }
@@ -152,7 +154,7 @@ export function sglangWorkerProcesses(ctx: RecipeContext, opts: SglangWorkerOpti
       const node = ctx.node(r.nodeRank);
       const spec: ProcessSpec = {
         name: processName(w, i),
-        role: w.pool,
+        role: opts.role ?? w.pool,
         image: ctx.d.image,
         argv: ["python3", "-m", opts.module, ...renderSglang(s.flags)],
         env: envStrings(s.env),

@@ -36,9 +36,11 @@ export const TRT_MTP_LAYERS = 3;
 
 export function trtDefaults(ctx: RecipeContext): Layer {
   const parts: LayerPart[] = [
-    { settings: { config: { kv_cache_config: { enable_block_reuse: false }, print_iter_log: false } } },
+    // agentic trace replay reuses each trajectory's history: block reuse (the prefix cache) stays on
+    { settings: { config: { kv_cache_config: { enable_block_reuse: !!ctx.d.agentic }, print_iter_log: false } } },
   ];
-  if (ctx.isDisagg) parts.push({ roles: ["prefill"], settings: { config: { disable_overlap_scheduler: true } } });
+  if (ctx.servesDisagg)
+    parts.push({ roles: ["prefill"], settings: { config: { disable_overlap_scheduler: true } } });
   return layer("engine-defaults:trt", parts);
 }
 
@@ -64,9 +66,10 @@ export function trtEntry(ctx: RecipeContext, inYaml: boolean): Layer {
     const steps = ctx.mtpSteps(role, TRT_MTP_LAYERS);
     const batch = ctx.concPerWorker(role);
     const config: Record<string, unknown> = { enable_attention_dp: p.dpAttn };
-    if (role !== "prefill") config.cuda_graph_config = { enable_padding: true, max_batch_size: batch };
+    if (role !== "prefill" || !ctx.servesDisagg)
+      config.cuda_graph_config = { enable_padding: true, max_batch_size: batch };
     if (steps !== undefined) config.speculative_config = { decoding_type: "MTP", num_nextn_predict_layers: steps };
-    if (ctx.isDisagg)
+    if (ctx.servesDisagg)
       config.cache_transceiver_config = { backend: trtTransceiver(ctx), max_tokens_in_buffer: maxSeqLen(ctx) };
     const sizes = {
       tensor_parallel_size: p.tp,

@@ -338,11 +338,54 @@ export function goldenCases(): GoldenCase[] {
       ),
       { rdma: MLX },
     ),
+    c(
+      "dynamo-sglang-gb300-agg-tp4-agentic-hicache",
+      agentic(
+        makeDeployment({
+          configKey: "dsv4-fp4-gb300-dynamo-sglang-agentic-agg",
+          sku: "gb300",
+          framework: "dynamo-sglang",
+          model: "deepseek-ai/DeepSeek-V4-Pro",
+          modelPrefix: "dsv4",
+          precision: "fp4",
+          image: "lmsysorg/sglang:nightly-dev-cu13-20260719-99f5a6f4",
+          concs: [16],
+          specDecoding: "mtp",
+          router: { name: "dynamo-router", version: "1.3.0.dev20260718" },
+          prefill: { numWorker: 1, tp: 4, ep: 1, dpAttn: false },
+          decode: { numWorker: 0, tp: 4, ep: 1, dpAttn: false },
+        }),
+        { name: "hicache" },
+        1800,
+      ),
+    ),
+    c(
+      "dynamo-trt-gb300-agg-tp8-agentic-mtp",
+      agentic(
+        makeDeployment({
+          configKey: "glm5.2-fp4-gb300-dynamo-trt-agentic-agg-mtp",
+          sku: "gb300",
+          framework: "dynamo-trt",
+          model: "nvidia/GLM-5.2-NVFP4",
+          modelPrefix: "glm5.2",
+          precision: "fp4",
+          image: "nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc22.post1",
+          concs: [1],
+          specDecoding: "mtp",
+          router: { name: "dynamo-router", version: "1.4.0.dev20260807" },
+          prefill: { numWorker: 1, tp: 8, ep: 1, dpAttn: false },
+          decode: { numWorker: 0, tp: 8, ep: 1, dpAttn: false },
+        }),
+        undefined,
+        0,
+      ),
+    ),
   ];
 }
 
 /** The deployment as the planner makes an agentic row of it: no ISL/OSL or context cap, DRAM offload. */
-function agentic(d: Deployment, backend: { name: string }, dramOffloadGb: number): Deployment {
+function agentic(d: Deployment, backend: { name: string } | undefined, dramOffloadGb: number): Deployment {
+  const kvOffloading = backend ? "dram" : "none";
   const { maxModelLen: _, ...rest } = d;
   return {
     ...rest,
@@ -351,7 +394,7 @@ function agentic(d: Deployment, backend: { name: string }, dramOffloadGb: number
     osl: 0,
     eval: false,
     points: d.points.map((p) => ({ concurrency: p.concurrency, isl: 0, osl: 0, durationS: 3600 })),
-    kvOffloading: "dram",
-    agentic: { durationS: 3600, kvOffloading: "dram", kvOffloadBackend: backend, dramOffloadGb },
+    kvOffloading,
+    agentic: { durationS: 3600, kvOffloading, ...(backend ? { kvOffloadBackend: backend } : {}), dramOffloadGb },
   };
 }
