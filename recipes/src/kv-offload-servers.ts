@@ -19,8 +19,8 @@
  *   lmcache-driven transfers; ready when its HTTP `/healthcheck` answers. The engine's
  *   `--kv-transfer-config` is the LMCacheMPConnector with every server's `tcp://` URL and a 6000 s
  *   message-queue timeout. The scripts bind 127.0.0.1 and fixed ports 5555+i / 8080+i; here each
- *   server binds its node's address (the agent's health check reaches it there) and takes ports
- *   from the worker's slot.
+ *   server binds its node's address (the agent's health check reaches it there) and takes the
+ *   ports the attempt's block keeps for the GPU it serves (ports.ts).
  *
  * Every process of an engine worker (a worker spanning nodes runs one per node) gets its own
  * settings: the budget (`agentic.dramOffloadGb`) is already one process's share of its node. Pure.
@@ -29,12 +29,11 @@ import { type ProcessSpec, RecipeError } from "@benchfleet/shared";
 import { type PlacedProcess, processName, type RecipeContext, STAGE } from "./context.js";
 import type { Flags } from "./layering.js";
 import type { WorkerLayout } from "./placement.js";
+import { gpuPorts } from "./ports.js";
 
 export const MOONCAKE_MASTER_ARGS = ["--eviction_high_watermark_ratio=0.80", "--eviction_ratio=0.10"];
 export const MOONCAKE_LOCAL_BUFFER_GB = 4;
 export const LMCACHE_L1_INIT_GB = 10;
-/** LMCache servers per engine process: one per GPU, and a slot has 8 ports for each kind */
-const MAX_LMCACHE_SERVERS = 8;
 
 /** What one engine process adds to its fixed (placement) settings. */
 export interface OffloadProcessSettings {
@@ -121,18 +120,12 @@ function lmcache(ctx: RecipeContext, budgetGb: number): OffloadServers {
   for (const w of ctx.workers()) {
     w.ranks.forEach((r, i) => {
       const node = ctx.node(r.nodeRank);
-      const slot = ctx.slot(r);
       const servers = Math.max(1, r.gpus.length);
-      if (servers > MAX_LMCACHE_SERVERS)
-        throw new RecipeError(
-          `${ctx.d.configKey}: ${servers} LMCache servers for one process: at most ${MAX_LMCACHE_SERVERS}`,
-        );
       const l1 = perGpuGb(ctx, budgetGb, servers, "lmcache");
       const name = processName(w, i);
       const list: string[] = [];
       for (let s = 0; s < servers; s++) {
-        const rpc = slot.offloadRpc + s;
-        const http = slot.offloadHttp + s;
+        const { offloadRpc: rpc, offloadHttp: http } = gpuPorts(ctx.placement.portBase, r.gpus[s] ?? 0);
         list.push(`tcp://${node.ip}:${rpc}`);
         processes.push({
           nodeRank: r.nodeRank,

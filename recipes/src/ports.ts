@@ -4,12 +4,13 @@
  * ports of any other (dist-init address, router targets, etcd/NATS on the leader).
  *
  *   base + 0..7         shared: public endpoint (server / router / frontend), etcd client and peer,
- *                       NATS, proxy ping (vLLM MoRI-IO discovery), vLLM DP RPC, Mooncake master RPC
- *                       and metrics
+ *                       NATS, proxy ping (vLLM MoRI-IO discovery), vLLM DP RPC
  *   base + 64 + 48*s    worker slot s (0..7) on the node: HTTP, prefill bootstrap, Dynamo system port,
  *                       NCCL, KV events, dist-init (+1..+15 are used by SGLang internals after it),
- *                       vLLM NIXL side channel (+dp_rank), LMCache server RPC and HTTP (+GPU index
- *                       within the worker rank, 8 each)
+ *                       vLLM NIXL side channel (+dp_rank)
+ *   base + 448..463     per GPU g (0..7) of the node: the KV-offload server beside the engine
+ *                       process that holds it (LMCache RPC +g, HTTP +8+g)
+ *   base + 464, 465     Mooncake store master: RPC, metrics
  *
  * Engine defaults are never used: SGLang's bootstrap 8998 collided with Dynamo's infra on the head node
  * (srt-slurm), so a block that would contain a well-known default port is refused.
@@ -21,6 +22,9 @@ export { PORT_BASES, PORT_BLOCK, portBaseForAttempt, RESERVED_PORTS } from "@ben
 export const MAX_SLOTS_PER_NODE = 8;
 const SLOT_BASE = 64;
 const SLOT_STRIDE = 48;
+const MAX_GPUS_PER_NODE = 8;
+const GPU_BASE = SLOT_BASE + MAX_SLOTS_PER_NODE * SLOT_STRIDE;
+const KV_STORE_BASE = GPU_BASE + 2 * MAX_GPUS_PER_NODE;
 
 export interface SharedPorts {
   endpoint: number;
@@ -34,6 +38,12 @@ export interface SharedPorts {
   kvStoreMetrics: number;
 }
 
+/** Ports of the KV-offload server beside GPU g of a node (LMCache: one per GPU). */
+export interface GpuPorts {
+  offloadRpc: number;
+  offloadHttp: number;
+}
+
 export interface SlotPorts {
   http: number;
   bootstrap: number;
@@ -42,9 +52,6 @@ export interface SlotPorts {
   kvEvents: number;
   distInit: number;
   nixlSideChannel: number;
-  /** first LMCache server of the worker rank (one per GPU): ZMQ RPC, HTTP health */
-  offloadRpc: number;
-  offloadHttp: number;
 }
 
 export function sharedPorts(base: number): SharedPorts {
@@ -55,8 +62,8 @@ export function sharedPorts(base: number): SharedPorts {
     nats: base + 3,
     proxyPing: base + 4,
     dpRpc: base + 5,
-    kvStoreMaster: base + 6,
-    kvStoreMetrics: base + 7,
+    kvStoreMaster: base + KV_STORE_BASE,
+    kvStoreMetrics: base + KV_STORE_BASE + 1,
   };
 }
 
@@ -73,9 +80,14 @@ export function slotPorts(base: number, slot: number): SlotPorts {
     kvEvents: b + 4,
     distInit: b + 8,
     nixlSideChannel: b + 24,
-    offloadRpc: b + 32,
-    offloadHttp: b + 40,
   };
+}
+
+export function gpuPorts(base: number, gpu: number): GpuPorts {
+  if (!Number.isInteger(gpu) || gpu < 0 || gpu >= MAX_GPUS_PER_NODE) {
+    throw new RecipeError(`GPU ${gpu} out of range: offload server ports exist for GPUs 0..${MAX_GPUS_PER_NODE - 1}`);
+  }
+  return { offloadRpc: base + GPU_BASE + gpu, offloadHttp: base + GPU_BASE + MAX_GPUS_PER_NODE + gpu };
 }
 
 /** Throws RecipeError when the attempt's block is out of range or holds a reserved default port. */
