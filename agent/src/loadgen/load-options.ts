@@ -63,8 +63,20 @@ export interface LoadPointOptions {
   requestRate?: number;
   burstiness?: number;
   seed?: number;
-  /** "ids" (default on /v1/completions) or "text" (always on chat) */
-  promptFormat?: "ids" | "text";
+  /**
+   * "ids" (default on /v1/completions), "text" (words calibrated against the server; the default on
+   * chat), or "lab": the reference lab's prompts from the model's tokenizer (lab-prompts.ts), on
+   * either endpoint; needs `modelTokenizerDir`
+   */
+  promptFormat?: "ids" | "text" | "lab";
+  /** the model's tokenizer directory (tokenizer.json, tokenizer_config.json) for lab prompts */
+  modelTokenizerDir?: string;
+  /**
+   * lab prompts on /v1/completions: the client renders the prompt as one user message, with the
+   * tokenizer's chat template ("model") or DeepSeek-V4's encoding ("dsv4"), as the lab's
+   * `--use-chat-template` and `--dsv4`
+   */
+  clientTemplate?: "model" | "dsv4";
   vocab?: VocabRange;
   /** local tokenizer.json to pick single-token words for text prompts */
   tokenizerPath?: string;

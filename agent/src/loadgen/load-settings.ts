@@ -21,7 +21,7 @@ export interface LoadSettings {
   seed: number;
   ratio: number;
   mode: RangeMode;
-  format: "ids" | "text";
+  format: "ids" | "text" | "lab";
   vocab: VocabRange;
   gpus: GpuCounts;
   maxFail: number;
@@ -52,6 +52,7 @@ export function resolveLoadSettings(opts: LoadPointOptions): LoadSettings {
   if (chat && opts.promptFormat === "ids")
     throw new RangeError("token-id prompts need /v1/completions; chat endpoints take text");
   if (opts.multiTurn && opts.promptFormat === "ids") throw new RangeError("multi-turn conversations need text prompts");
+  checkLabPrompts(opts, chat);
   if (opts.agentic) checkAgentic(opts, chat);
   const threads = opts.shard ? 1 : (opts.workers ?? 1);
   if (!Number.isInteger(threads) || threads < 1)
@@ -72,7 +73,7 @@ export function resolveLoadSettings(opts: LoadPointOptions): LoadSettings {
     seed: opts.seed ?? 0,
     ratio: opts.rangeRatio ?? 0.8,
     mode: opts.rangeMode ?? "floor",
-    format: chat || opts.multiTurn ? "text" : (opts.promptFormat ?? "ids"),
+    format: opts.promptFormat === "lab" ? "lab" : chat || opts.multiTurn ? "text" : (opts.promptFormat ?? "ids"),
     vocab: opts.vocab ?? DEFAULT_VOCAB,
     gpus: opts.gpus ?? { total: 1, prefill: 0, decode: 0 },
     maxFail: opts.maxFailureFraction ?? (opts.agentic ? AGENTIC_MAX_FAILURE_FRACTION : 0.05),
@@ -84,6 +85,20 @@ export function resolveLoadSettings(opts: LoadPointOptions): LoadSettings {
     path: `${prefix}${endpoint}`,
     backend: opts.backend ?? (chat ? "openai-chat" : "openai"),
   };
+}
+
+function checkLabPrompts(opts: LoadPointOptions, chat: boolean): void {
+  if (opts.promptFormat !== "lab") {
+    if (opts.clientTemplate) throw new RangeError("a client-side chat template needs lab prompts (--prompts lab)");
+    return;
+  }
+  if (!opts.modelTokenizerDir) throw new RangeError("lab prompts need the model's tokenizer directory");
+  if (opts.multiTurn) throw new RangeError("lab prompts are single-turn; multi-turn conversations take text prompts");
+  if (opts.agentic) throw new RangeError("agentic trace replay sends the trace's text, not lab prompts");
+  if (chat && opts.clientTemplate)
+    throw new RangeError(
+      "a client-side chat template goes with /v1/completions; the chat endpoint applies the server's",
+    );
 }
 
 /** the lab's accepted error fraction for agentic replays (AIPERF_FAILED_REQUEST_THRESHOLD) */

@@ -6,6 +6,7 @@
 import { type LoadPoint, PointResult } from "@benchfleet/shared";
 import type { Calibration } from "./chat-calibration.js";
 import { applyEngineTiming } from "./engine-timing.js";
+import type { LabPromptSummary } from "./lab-prompt-set.js";
 import type { LoadPointOptions } from "./load-options.js";
 import type { LoadSettings } from "./load-settings.js";
 import { computeMetrics, mean, type PointMetrics, percentile } from "./metrics.js";
@@ -28,6 +29,8 @@ export interface MeasuredRun {
   /** text prompts: the calibration and whether a tokenizer's words were used */
   cal: Calibration | undefined;
   usedTokenizer: boolean;
+  /** lab prompts: the tokenizer, template and how many prompts settled on their target */
+  lab?: LabPromptSummary;
   /** where it ran: host name and Node version */
   host: string;
   node: string;
@@ -190,6 +193,7 @@ function promptsBlock(
     ...(s.format === "ids" ? { vocab: s.vocab } : {}),
     ...(run.cal ? { calibration: run.cal } : {}),
     ...(run.usedTokenizer ? { tokenizer: opts.tokenizerPath } : {}),
+    ...(run.lab ? { lab: run.lab } : {}),
     promptTokenMismatch: {
       requests: mismatch.length,
       exact: mismatch.filter((d) => d === 0).length,

@@ -19,6 +19,7 @@ import { FOLLOW_UP_HEADER, WAVE_HEADER } from "../emulator/wire.js";
 import { runAgenticPoint } from "./agentic-point.js";
 import { arrivalTimes } from "./arrivals.js";
 import { type Calibration, calibrate, wordsForTokens, wordsFromTokenizer } from "./chat-calibration.js";
+import { type LabPrompts, prepareLabPrompts } from "./lab-prompt-set.js";
 import { LiveCounters } from "./live-counters.js";
 import type { LoadPointOptions } from "./load-options.js";
 import { type LoadSettings, resolveLoadSettings } from "./load-settings.js";
@@ -106,6 +107,7 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
       warm,
       cal: prompts.cal,
       usedTokenizer: prompts.words !== undefined,
+      ...(prompts.lab ? { lab: prompts.lab.summary } : {}),
       host: hostname(),
       node: process.version,
     });
@@ -121,6 +123,8 @@ interface Prompts {
   warmSpecs: PromptSpec[];
   cal: Calibration | undefined;
   words: string[] | undefined;
+  /** lab prompts: their texts by stream and index */
+  lab?: LabPrompts;
 }
 
 /** The lengths of the measured and warmup prompts; text prompts are calibrated against the server first. */
@@ -130,6 +134,11 @@ async function preparePrompts(
   connections: SlotConnections,
   signal: AbortSignal | undefined,
 ): Promise<Prompts> {
+  if (s.format === "lab")
+    return prepareLabPrompts(opts, s, [
+      { seed: s.seed, n: s.numPrompts },
+      { seed: s.seed + WARMUP_STREAM, n: s.warmups },
+    ]);
   const words = opts.tokenizerPath ? wordsFromTokenizer(opts.tokenizerPath) : undefined;
   let cal: Calibration | undefined;
   if (s.format === "text")
@@ -151,17 +160,23 @@ async function preparePrompts(
 function runContext(
   opts: LoadPointOptions,
   s: LoadSettings,
-  parts: Pick<RunContext, "t0" | "signal" | "connections" | "counters" | "cal" | "words">,
+  parts: Pick<RunContext, "t0" | "signal" | "connections" | "counters" | "cal" | "words"> & { lab?: LabPrompts },
 ): RunContext {
-  const { t0, signal, cal, words } = parts;
+  const { t0, signal, cal, words, lab, ...rest } = parts;
   return {
-    ...parts,
+    ...rest,
+    t0,
+    signal,
+    cal,
+    words,
     concurrency: s.concurrency,
     shard: opts.shard,
     promptFor: (p, streamSeed) =>
-      s.format === "ids"
-        ? tokenIdPrompt(streamSeed, p.index, p.inputLen, s.vocab)
-        : textPrompt(streamSeed, p.index, wordsForTokens(p.inputLen, cal!), words),
+      lab
+        ? lab.text(streamSeed, p.index)
+        : s.format === "ids"
+          ? tokenIdPrompt(streamSeed, p.index, p.inputLen, s.vocab)
+          : textPrompt(streamSeed, p.index, wordsForTokens(p.inputLen, cal!), words),
     body: (outputLen, prompt) =>
       buildBody(
         {
