@@ -58,6 +58,7 @@ interface Flags {
   cacheTokens?: number;
   dramOffloadGb: number;
   metricNames: "vllm" | "sglang";
+  tokenizer?: string;
   quiet?: boolean;
 }
 
@@ -129,6 +130,11 @@ export function registerEmulate(program: Command): void {
       new Option("--metric-names <engine>", "/metrics names: vLLM's or SGLang's")
         .choices(["vllm", "sglang"])
         .default("vllm"),
+    )
+    .option(
+      "--tokenizer <dir>",
+      "count prompt tokens with this tokenizer (tokenizer.json, tokenizer_config.json; chat through its template) " +
+        "instead of one token per word",
     )
     .option("--quiet", "print only the listening line and errors")
     .addHelpText(
@@ -221,5 +227,6 @@ export function toOptions(f: Flags): EmulatorOptionsInput {
     cacheTokens: f.cacheTokens,
     dramOffloadGb: f.dramOffloadGb,
     metricNames: f.metricNames,
+    ...(f.tokenizer ? { tokenizer: f.tokenizer } : {}),
   };
 }

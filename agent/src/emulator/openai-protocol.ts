@@ -74,7 +74,15 @@ function messageText(content: z.infer<typeof ChatMessage>["content"]): string {
   return content.map((p) => p.text ?? "").join(" ");
 }
 
-export function parseBody(kind: Kind, raw: unknown, countText: (t: string) => number): ParsedRequest {
+/** counts a chat request's prompt as the engine renders it (template included); messages' text content */
+export type ChatCounter = (turns: ReadonlyArray<{ role: string; content: string }>) => number;
+
+export function parseBody(
+  kind: Kind,
+  raw: unknown,
+  countText: (t: string) => number,
+  countChat?: ChatCounter,
+): ParsedRequest {
   const schema = kind === "chat" ? ChatBody : CompletionBody;
   const res = schema.safeParse(raw);
   if (!res.success) {
@@ -90,7 +98,9 @@ export function parseBody(kind: Kind, raw: unknown, countText: (t: string) => nu
     const msgs = (b as ChatBody).messages;
     const texts = msgs.map((m) => messageText(m.content));
     promptParts = texts;
-    promptTokens = texts.reduce((n, t) => n + countText(t), 0);
+    promptTokens = countChat
+      ? countChat(msgs.map((m, i) => ({ role: m.role, content: texts[i]! })))
+      : texts.reduce((n, t) => n + countText(t), 0);
     const lastUser = [...msgs].reverse().find((m) => m.role === "user");
     questionText = lastUser ? messageText(lastUser.content) : undefined;
   } else {

@@ -50,6 +50,12 @@ export const EmulatorOptionsSchema = z
     cacheTokens: z.number().int().positive().optional(),
     /** host-DRAM KV offload tier, GB (0: none) */
     dramOffloadGb: z.number().nonnegative().default(0),
+    /**
+     * the model's tokenizer directory (tokenizer.json, tokenizer_config.json): text prompts are
+     * counted with it and chat prompts through its chat template, as a real engine counts them;
+     * absent: one token per word
+     */
+    tokenizer: z.string().min(1).optional(),
     /** the /metrics names: vLLM's or SGLang's */
     metricNames: z.enum(["vllm", "sglang"]).default("vllm"),
   })

@@ -32,9 +32,10 @@ import {
 } from "./options.js";
 import { PerfModel } from "./perf-model.js";
 import { blockHashes, PrefixCache } from "./prefix-cache.js";
+import { type PromptCounter, promptCounter } from "./prompt-counter.js";
 import { startRouter } from "./router.js";
 import { Scheduler } from "./scheduler.js";
-import { countTextTokens, type PlannedOutput, planOutput } from "./tokens.js";
+import { type PlannedOutput, planOutput } from "./tokens.js";
 import {
   EMULATED_HEADER,
   FOLLOW_UP_HEADER,
@@ -151,6 +152,7 @@ function setup(opts: EmulatorOptions, hooks: EmulatorHooks): Setup {
 
 class EngineServer {
   private readonly s: Setup;
+  private readonly prompts: PromptCounter;
   private readonly faults = new FaultState();
   private readonly oracle: Gsm8kOracle;
   private readonly server: Server;
@@ -179,6 +181,7 @@ class EngineServer {
     private readonly hooks: EmulatorHooks,
   ) {
     this.s = setup(opts, hooks);
+    this.prompts = promptCounter(opts.tokenizer);
     this.oracle = Gsm8kOracle.load(opts.accuracy, opts.seed);
     for (const f of opts.faults) this.faults.apply(f);
     this.server = createServer((req, res) => this.route(req, res));
@@ -515,7 +518,7 @@ class EngineServer {
     let parsed: ParsedRequest;
     try {
       const raw = await readJson(req);
-      parsed = parseBody(kind, raw, countTextTokens);
+      parsed = parseBody(kind, raw, this.prompts.countText, this.prompts.countChat);
       if (internalPrefill && this.opts.role !== "prefill")
         throw new BadRequest(`/internal/prefill is served by --role prefill; this is --role ${this.opts.role}`);
       if (!internalPrefill && this.opts.role === "prefill") {
