@@ -35,7 +35,10 @@ export interface AgentOptions {
   agenticTrace?: string;
   /** a lab (InferenceX) checkout: script-mode deployments run its benchmark scripts */
   labDir?: string;
-  /** docker launcher: the host's HF hub cache, mounted into lab scripts' containers */
+  /**
+   * the host's HF hub cache: where lab prompts find a model's tokenizer first (then HF_HUB_CACHE,
+   * HF_HOME/hub, ~/.cache/huggingface/hub); the docker launcher mounts it into lab scripts' containers
+   */
   hfCache?: string;
   /** least free disk on the data dir for preflight (default 50 GiB real, 1 GiB emulated) */
   minDiskFreeBytes?: number;

@@ -32,6 +32,7 @@ import { Spool } from "./spool.js";
 import { EmulatedGpuSource } from "./telemetry/emulated-gpus.js";
 import type { GpuSample } from "./telemetry/gpu-sample.js";
 import { TelemetrySampler } from "./telemetry/sampler.js";
+import { findTokenizerDir, hubCaches } from "./tokenizer/tokenizer-dir.js";
 import { loadEvalRunner, loadgenPointRunner } from "./workloads.js";
 
 export { AGENT_VERSION, type AgentOptions } from "./agent-options.js";
@@ -74,6 +75,20 @@ function withEngineTiming(run: PointRunner): PointRunner {
   return (opts) => run({ ...opts, timing: "engine" });
 }
 
+/** where this agent finds a model's tokenizer: the model's directory, or its snapshot in a hub cache */
+function modelTokenizers(o: AgentOptions): (model: string) => string | undefined {
+  const caches = hubCaches(o.hfCache);
+  return (model) => findTokenizerDir(model, caches);
+}
+
+/** lab prompts are built with the model's tokenizer, when this node has it */
+function withModelTokenizer(run: PointRunner, tokenizerOf: (model: string) => string | undefined): PointRunner {
+  return (opts) => {
+    const dir = opts.tokenizerDir ?? tokenizerOf(opts.modelId ?? opts.model);
+    return run(dir ? { ...opts, tokenizerDir: dir } : opts);
+  };
+}
+
 /** agentic points replay the agent's trace file, when it was given one */
 function withAgenticTrace(run: PointRunner, file: string | undefined): PointRunner {
   if (!file) return run;
@@ -109,7 +124,12 @@ function makeLauncher(
     case "docker":
       return new DockerLauncher(o.hfCache ? { hfCache: o.hfCache } : {});
     case "emulated":
-      return new EmulatedLauncher({ plan, host: o.emulate?.ip, extraArgs: emulatedExtraArgs(o) });
+      return new EmulatedLauncher({
+        plan,
+        host: o.emulate?.ip,
+        extraArgs: emulatedExtraArgs(o),
+        tokenizerFor: modelTokenizers(o),
+      });
     case "slurm": {
       if (!o.slurm || !slurm) throw new Error("the slurm launcher needs a partition (--slurm-partition)");
       const s = o.slurm;
@@ -174,9 +194,12 @@ export async function startAgent(o: AgentOptions): Promise<AgentHandle> {
     agentId,
     launcher,
     buildPlan,
-    runPoint: withAgenticTrace(
-      id.emulatedEngines && !o.runPoint ? withEngineTiming(loadgenPointRunner) : (o.runPoint ?? loadgenPointRunner),
-      o.agenticTrace,
+    runPoint: withModelTokenizer(
+      withAgenticTrace(
+        id.emulatedEngines && !o.runPoint ? withEngineTiming(loadgenPointRunner) : (o.runPoint ?? loadgenPointRunner),
+        o.agenticTrace,
+      ),
+      modelTokenizers(o),
     ),
     runEval,
     sampler,

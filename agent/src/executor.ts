@@ -57,6 +57,10 @@ import { warmup } from "./warmup.js";
 export interface PointRunOptions {
   baseUrl: string;
   model: string;
+  /** the deployment's model (HF id or path), whose tokenizer lab prompts are built with */
+  modelId?: string;
+  /** that model's tokenizer directory on this node, when the agent found one */
+  tokenizerDir?: string;
   api: "completions" | "chat";
   point: LoadPoint;
   numPrompts: number;
@@ -790,6 +794,7 @@ export class AttemptExecutor {
         measured = await runPoint({
           baseUrl: plan.endpoint.baseUrl,
           model: plan.endpoint.model,
+          modelId: a.deployment.model,
           api: plan.endpoint.api,
           point,
           numPrompts: measuredPrompts(point, a.deployment.promptsPerConc),

@@ -1,7 +1,7 @@
 import type { LoadPoint } from "@benchfleet/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureServer, startFixtureServer } from "./loadgen/fixture-server.js";
-import { loadgenPointRunner, workersFor } from "./workloads.js";
+import { loadgenPointRunner, promptSettings, workersFor } from "./workloads.js";
 
 describe("load generator threads per point", () => {
   it("one thread per 64 streams, at most a quarter of the node's cores", () => {
@@ -15,6 +15,50 @@ describe("load generator threads per point", () => {
     expect(workersFor(4096, 8)).toBe(2);
     expect(workersFor(1024, 2)).toBe(1);
     expect(workersFor(1024, 1)).toBe(1);
+  });
+});
+
+describe("a point's prompts and endpoint", () => {
+  const point: LoadPoint = { concurrency: 4, isl: 1024, osl: 128 };
+  const o = { api: "completions" as const, model: "org/M", point };
+  it("lab prompts by default where the agent found the model's tokenizer, the template rendered by the client", () => {
+    expect(promptSettings({ ...o, tokenizerDir: "/t" })).toEqual({
+      endpoint: "/v1/completions",
+      promptFormat: "lab",
+      modelTokenizerDir: "/t",
+    });
+    expect(promptSettings({ ...o, tokenizerDir: "/t", point: { ...point, useChatTemplate: true } })).toEqual({
+      endpoint: "/v1/completions",
+      promptFormat: "lab",
+      modelTokenizerDir: "/t",
+      clientTemplate: "model",
+    });
+    const dsv4 = { ...point, useChatTemplate: true, chatEncoding: "dsv4" as const };
+    expect(promptSettings({ ...o, tokenizerDir: "/t", point: dsv4 }).clientTemplate).toBe("dsv4");
+  });
+  it("a recipe that serves chat only: lab prompts as the user turn, the server's template", () => {
+    expect(
+      promptSettings({ ...o, api: "chat", tokenizerDir: "/t", point: { ...point, useChatTemplate: true } }),
+    ).toEqual({ endpoint: "/v1/chat/completions", promptFormat: "lab", modelTokenizerDir: "/t" });
+  });
+  it("token ids without a tokenizer or when the point asks for them; the chat template then on the chat endpoint", () => {
+    expect(promptSettings(o)).toEqual({ endpoint: "/v1/completions" });
+    expect(promptSettings({ ...o, point: { ...point, useChatTemplate: true } })).toEqual({
+      endpoint: "/v1/chat/completions",
+    });
+    expect(promptSettings({ ...o, tokenizerDir: "/t", point: { ...point, prompts: "token-ids" } })).toEqual({
+      endpoint: "/v1/completions",
+    });
+  });
+  it("a point that asks for lab prompts where no tokenizer was found fails, naming the model", () => {
+    expect(() => promptSettings({ ...o, modelId: "org/Model-X", point: { ...point, prompts: "lab" } })).toThrow(
+      /lab prompts, but this agent found no tokenizer for org\/Model-X/,
+    );
+  });
+  it("agentic points replay the trace's text on the chat endpoint", () => {
+    expect(promptSettings({ ...o, tokenizerDir: "/t", agentic: { durationS: 60 } })).toEqual({
+      endpoint: "/v1/chat/completions",
+    });
   });
 });
 

@@ -1,7 +1,8 @@
 /** The executor's load and eval runners, backed by the load generator and (when present) the eval module. */
 import { availableParallelism } from "node:os";
 import type { LoadPoint } from "@benchfleet/shared";
-import type { EvalRunner, PointRunner } from "./executor.js";
+import type { EvalRunner, PointRunner, PointRunOptions } from "./executor.js";
+import type { LoadPointOptions } from "./loadgen/load-options.js";
 import { runLoadPoint } from "./loadgen/run-load-point.js";
 import type { TraceSource } from "./loadgen/trace-source.js";
 
@@ -25,9 +26,7 @@ export const loadgenPointRunner: PointRunner = async (o) => {
   const result = await runLoadPoint({
     baseUrl: o.baseUrl,
     model: o.model,
-    // the lab replays agentic traces on the chat endpoint whatever the recipe serves; a point whose
-    // prompts go through the chat template is sent there too: the server applies its template
-    endpoint: o.api === "chat" || o.agentic || o.point.useChatTemplate ? "/v1/chat/completions" : "/v1/completions",
+    ...promptSettings(o),
     isl: o.point.isl,
     osl: o.point.osl,
     concurrency: o.point.concurrency,
@@ -50,10 +49,39 @@ export const loadgenPointRunner: PointRunner = async (o) => {
   return { ...result, point: { ...result.point, ...clientSettings(o.point) } };
 };
 
+/**
+ * The endpoint and prompts of a point. Lab prompts (the point's `prompts`, by default wherever the
+ * agent found the model's tokenizer) go to /v1/completions with the chat template rendered by the
+ * client, as the lab's client sends them, unless the recipe serves chat only. Token-id prompts go
+ * there too; with the chat template they become text on the chat endpoint and the server applies it.
+ * The lab replays agentic traces on the chat endpoint whatever the recipe serves.
+ */
+export function promptSettings(
+  o: Pick<PointRunOptions, "api" | "agentic" | "point" | "tokenizerDir" | "modelId" | "model">,
+): Pick<LoadPointOptions, "endpoint" | "promptFormat" | "modelTokenizerDir" | "clientTemplate"> {
+  const chatOnly = o.api === "chat" || o.agentic !== undefined;
+  const lab = !o.agentic && (o.point.prompts ?? (o.tokenizerDir ? "lab" : "token-ids")) === "lab";
+  if (!lab) return { endpoint: chatOnly || o.point.useChatTemplate ? "/v1/chat/completions" : "/v1/completions" };
+  if (!o.tokenizerDir)
+    throw new Error(
+      `the point asks for lab prompts, but this agent found no tokenizer for ${o.modelId ?? o.model} ` +
+        "(a tokenizer.json in the model's directory or its Hugging Face hub cache snapshot; see --hf-cache)",
+    );
+  const template = o.point.chatEncoding === "dsv4" ? "dsv4" : "model";
+  return {
+    endpoint: chatOnly ? "/v1/chat/completions" : "/v1/completions",
+    promptFormat: "lab",
+    modelTokenizerDir: o.tokenizerDir,
+    ...(o.point.useChatTemplate && !chatOnly ? { clientTemplate: template } : {}),
+  };
+}
+
 function clientSettings(p: LoadPoint): Partial<LoadPoint> {
   const out: Partial<LoadPoint> = {};
   if (p.requestRate !== undefined) out.requestRate = p.requestRate;
   if (p.useChatTemplate !== undefined) out.useChatTemplate = p.useChatTemplate;
+  if (p.chatEncoding !== undefined) out.chatEncoding = p.chatEncoding;
+  if (p.prompts !== undefined) out.prompts = p.prompts;
   if (p.rangeRatio !== undefined) out.rangeRatio = p.rangeRatio;
   if (p.warmupsPerConc !== undefined) out.warmupsPerConc = p.warmupsPerConc;
   if (p.minPrompts !== undefined) out.minPrompts = p.minPrompts;

@@ -46,14 +46,15 @@ export function launchOptions(d: Deployment, opts: RecipeOptions): RecipeOptions
 
 /**
  * The load-point settings of the lab's client that a deployment's stored script preset gives
- * (`client:`): the chat template where the script passes `--use-chat-template` or `--dsv4`. Benchfleet
- * sends such prompts to the chat endpoint, so the server applies its template; for DeepSeek-V4 that
- * is the server's DeepSeek-V4 encoding (vLLM's `--tokenizer-mode deepseek_v4`, in the presets).
+ * (`client:`): the chat template where the script passes `--use-chat-template` or `--dsv4`, and
+ * with `--dsv4` DeepSeek-V4's encoding. With lab prompts the load generator renders them as the lab's
+ * client does; with token-id prompts they go to the chat endpoint and the server applies its template.
  */
-export function clientPointSettings(d: Deployment): Pick<LoadPoint, "useChatTemplate"> {
+export function clientPointSettings(d: Deployment): Pick<LoadPoint, "useChatTemplate" | "chatEncoding"> {
   const stored = d.recipeSettings?.script;
   if (!stored) return {};
   const script = parseStored(ScriptPreset, stored, `${d.configKey}: the script preset stored with the deployment`);
   const c = script.client;
-  return c?.["use-chat-template"] || c?.dsv4 ? { useChatTemplate: true } : {};
+  if (c?.dsv4) return { useChatTemplate: true, chatEncoding: "dsv4" };
+  return c?.["use-chat-template"] ? { useChatTemplate: true } : {};
 }

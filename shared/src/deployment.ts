@@ -18,8 +18,19 @@ export const LoadPoint = z
     durationS: z.number().int().positive().optional(),
     /** requests/s of the measured prompts (Poisson arrivals under the concurrency cap); absent: unlimited */
     requestRate: z.number().positive().optional(),
-    /** prompts go through the model's chat template (the chat endpoint), as sa-bench's --use-chat-template */
+    /**
+     * prompts go through the model's chat template, as the lab's `--use-chat-template`: rendered by
+     * the client with lab prompts, else sent to the chat endpoint for the server to apply
+     */
     useChatTemplate: z.boolean().optional(),
+    /** with useChatTemplate: DeepSeek-V4's encoding instead of the tokenizer's template (the lab's `--dsv4`) */
+    chatEncoding: z.literal("dsv4").optional(),
+    /**
+     * prompt construction: "lab", the reference lab's (random ids decoded to text and re-encoded to
+     * the exact length with the model's tokenizer); "token-ids", ids of the drawn length without a
+     * tokenizer. Absent: lab prompts where the agent finds the model's tokenizer, else token ids.
+     */
+    prompts: z.enum(["lab", "token-ids"]).optional(),
     /** drawn lengths lie in [ratio × isl, isl] and [ratio × osl, osl]; absent: the load generator's 0.8 */
     rangeRatio: z.number().min(0).max(1).optional(),
     /** warm-up requests per unit of concurrency; absent: the load generator's 2 */

@@ -80,7 +80,11 @@ export function registerAgentCommands(parent: Command): void {
       "--lab <dir>",
       "InferenceX checkout: script-mode deployments run its benchmark scripts (default BENCHFLEET_LAB_DIR)",
     )
-    .option("--hf-cache <dir>", "docker launcher: the HF hub cache mounted into lab scripts' containers")
+    .option(
+      "--hf-cache <dir>",
+      "the host's HF hub cache: models' tokenizers for lab prompts are looked up there first; " +
+        "the docker launcher mounts it into lab scripts' containers",
+    )
     .option(
       "--reconnect-max-ms <ms>",
       "longest wait between reconnect tries (default 30000; keep the controller's BENCHFLEET_AGENT_RECONNECT_MAX_MS in step)",

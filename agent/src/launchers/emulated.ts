@@ -24,6 +24,8 @@ export interface EmulatedLauncherOptions {
   /** the launch plan being run (routers find their workers in it) */
   plan?: () => LaunchPlan | undefined;
   host?: string;
+  /** the model's tokenizer directory on this node: the emulated engine counts prompts with it, as a real one */
+  tokenizerFor?: (model: string) => string | undefined;
 }
 
 export function defaultEmulateCommand(): string[] {
@@ -75,9 +77,11 @@ export function emulatedCommand(spec: ProcessSpec, ctx: LaunchContext, o: Emulat
     };
   }
   const cmd = o.command ?? defaultEmulateCommand();
+  const tokenizer = o.tokenizerFor?.(ctx.deployment.model);
   const args = [
     ...cmd.slice(1),
     ...emulateArgs({ spec, deployment: ctx.deployment, plan: o.plan?.(), host: o.host }),
+    ...(tokenizer ? ["--tokenizer", tokenizer] : []),
     ...(o.extraArgs ?? []),
   ];
   return { name: spec.name, file: cmd[0], args, env: { BENCHFLEET_EMULATED: "1" }, cwd: ctx.attemptDir };

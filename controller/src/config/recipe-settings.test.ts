@@ -72,6 +72,21 @@ describe("planning stores presets and launch groups", () => {
     expect(new Set(templates())).toEqual(new Set([undefined]));
   });
 
+  it("stores DeepSeek-V4's encoding with the points of a script that passes --dsv4", () => {
+    const encodings = (client: string) => {
+      const { config, recipes } = setup(SCRIPT.replace("rules:\n", `${client}rules:\n`));
+      try {
+        return planFromFiles({ config: [config], recipes }).deployments.flatMap((d) =>
+          d.points.map((p) => p.chatEncoding),
+        );
+      } finally {
+        rmSync(join(recipes, ".."), { recursive: true, force: true });
+      }
+    };
+    expect(new Set(encodings("client: { dsv4: true }\n"))).toEqual(new Set(["dsv4"]));
+    expect(new Set(encodings("client: { use-chat-template: true }\n"))).toEqual(new Set([undefined]));
+  });
+
   it("launches once per group of points with identical script settings", () => {
     const { config, recipes } = setup();
     const plan = planFromFiles({ config: [config], recipes });
