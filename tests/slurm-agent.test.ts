@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AgentHandle, startAgent } from "@benchfleet/agent";
 import { type SlurmCluster, startSlurmCluster } from "@benchfleet/cli";
-import { jobIdFor, parseStoredLogLine } from "@benchfleet/shared";
+import { jobIdFor } from "@benchfleet/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCliAsync } from "./helpers/cli.js";
 import {
@@ -120,7 +120,7 @@ describe("Slurm-mode agent end to end", () => {
     // every process of the plan was a step of the allocation, on its node
     const started = lines
       .filter((l) => l.process === "agent")
-      .map((l) => parseStoredLogLine(l.line).text.replace(/^\[agent\] /, ""))
+      .map((l) => l.line.replace(/^\[agent\] /, ""))
       .filter((l) => l.startsWith("started "));
     expect(started.length).toBeGreaterThanOrEqual(3);
     for (const s of started) expect(s).toMatch(/\(slurm job \d+ step \S+ on node\d\)$/);

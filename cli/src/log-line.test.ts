@@ -32,7 +32,7 @@ describe("CLI log lines", () => {
     store.append("j", "j.a1-1", "node-b/prefill-0", "stderr", ["CUDA out of memory"], [T[2]!]);
     store.append("j", "j.a1-1", "node-b/agent", "agent", ["phase load finished"], [T[2]!]);
 
-    const tailed = store.tail("j", "j.a1-1", 10).map((l) => printedLogLine(l.process, l.line));
+    const tailed = store.tail("j", "j.a1-1", 10).lines.map((l) => printedLogLine(l.process, l.line));
     expect(tailed).toEqual([
       `${T[0]} [agent] phase load started (timeout 3600 s)`,
       `${T[2]} [node-b agent] phase load finished`,
@@ -49,8 +49,8 @@ describe("CLI log lines", () => {
       data: {
         attemptId: "j.a1-1",
         lines: [
-          { process: "node-a/agent", line: `${T[0]} [agent] gang ready` },
-          { process: "engine", line: `${T[1]} [stderr] warning` },
+          { process: "node-a/agent", at: T[0], line: "[agent] gang ready" },
+          { process: "engine", at: T[1], line: "[stderr] warning" },
         ],
       },
     });

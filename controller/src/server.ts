@@ -15,6 +15,7 @@ import { Auth, mergeTokens, tokensFromEnv, tokensFromFile } from "./api/auth.js"
 import { EventHub, type Topic } from "./api/event-hub.js";
 import { registerJobRoutes } from "./api/jobs.js";
 import { registerLogDownloadRoute } from "./api/log-download.js";
+import { apiLogLines } from "./api/log-lines.js";
 import { registerNodeRoutes } from "./api/nodes.js";
 import { registerPlanTimingRoute } from "./api/plan-timing.js";
 import { ControllerMetrics } from "./api/prometheus.js";
@@ -204,7 +205,10 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
           const j = jobs.get(id!);
           if (!j) return undefined;
           const attemptId = j.currentAttemptId ?? attempts.ofJob(id!).at(-1)?.attemptId;
-          return { attemptId: attemptId ?? null, lines: attemptId ? logs.tail(j.jobId, attemptId, 200) : [] };
+          return {
+            attemptId: attemptId ?? null,
+            lines: attemptId ? apiLogLines(logs.tail(j.jobId, attemptId, 200).lines) : [],
+          };
         }
       }
     },

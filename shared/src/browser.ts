@@ -11,6 +11,7 @@ export * from "./api-records.js";
 export * from "./engine-metrics-brief.js";
 export * from "./job-layout.js";
 export * from "./job-live.js";
+export * from "./job-logs.js";
 export * from "./log-line.js";
 export * from "./plan-timing.js";
 export * from "./telemetry-summary.js";

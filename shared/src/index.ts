@@ -17,6 +17,7 @@ export * from "./eval-selection.js";
 export * from "./free-port.js";
 export * from "./job-layout.js";
 export * from "./job-live.js";
+export * from "./job-logs.js";
 export * from "./lab-multinode-script.js";
 export * from "./lab-script.js";
 export * from "./launch-groups.js";

@@ -35,10 +35,15 @@ function sourceProcess(source: string): string {
   return i < 0 ? source : source.slice(i + 1);
 }
 
+/** A line's text tagged with its stream (`[stderr] …`, `[agent] …`; stdout untagged). */
+export function taggedLogText(stream: string | undefined, line: string): string {
+  const tag = stream === "stderr" ? "[stderr] " : stream === "agent" ? "[agent] " : "";
+  return `${tag}${line}`;
+}
+
 /** The line as stored: its time, then the text tagged with its stream. */
 export function storedLogLine(at: string, stream: string | undefined, line: string): string {
-  const tag = stream === "stderr" ? "[stderr] " : stream === "agent" ? "[agent] " : "";
-  return `${at} ${tag}${line}`;
+  return `${at} ${taggedLogText(stream, line)}`;
 }
 
 /** A stored line's time and text (no time for a line stored without one). */
@@ -56,5 +61,10 @@ export function logLineText(source: string, text: string): string {
 /** `<time> [<source label>] <text>`: one line of `logs`, `events --logs` and a log download. */
 export function printedLogLine(source: string, stored: string): string {
   const { at, text } = parseStoredLogLine(stored);
+  return printedLogText(source, at, text);
+}
+
+/** The same from a line's time and (stream-tagged) text apart, as the logs API gives them. */
+export function printedLogText(source: string, at: string | undefined, text: string): string {
   return `${at ? `${at} ` : ""}[${logSourceLabel(source)}] ${logLineText(source, text)}`;
 }

@@ -112,6 +112,13 @@ describe("job logs: times, per-node prefixes, whole downloads", () => {
       "the stored tail",
     );
     expect(tail.processes).toEqual([`${leaderId}/agent`, `${memberId}/agent`, `${memberId}/prefill-0`].sort());
+    // each line's time apart from its (stream-tagged) text; the processes with lines before the tail named
+    expect(tail.lines).toContainEqual({
+      process: `${memberId}/prefill-0`,
+      at: at(20_000),
+      line: "[stderr] CUDA graph capture warning",
+    });
+    expect(tail.older).toEqual([`${leaderId}/agent`, `${memberId}/prefill-0`].sort());
 
     // the CLI tail: time, then the node and process
     const env = { BENCHFLEET_URL: c.url, BENCHFLEET_TOKEN: TOKENS.viewer };
@@ -155,6 +162,10 @@ describe("job logs: times, per-node prefixes, whole downloads", () => {
       5000 + 3,
       { timeout: 15_000 },
     );
+    // the view holds the last 5,000 lines of each process and says where the older ones are
+    expect(await page.locator('[data-testid="log-older"]').textContent()).toBe(
+      `Showing the last 5,000 lines of ${memberId} prefill-0; older lines are in the download.`,
+    );
     // a live line arrives with its agent's time
     log(member, "agent", "agent", ["phase launch finished"], [31_000]);
     const liveLine = page.locator('.log-line:has-text("phase launch finished")');
@@ -181,6 +192,13 @@ describe("job logs: times, per-node prefixes, whole downloads", () => {
       page.waitForEvent("download"),
       page.click('[data-testid="log-download-matches"]'),
     ]);
+    const [older] = await Promise.all([
+      page.waitForEvent("download"),
+      page.click('[data-testid="log-older-download"]'),
+    ]);
+    const ofile = join(tmp, "older.log");
+    await older.saveAs(ofile);
+    expect(readFileSync(ofile, "utf8")).toBe(readFileSync(file, "utf8"));
     const mfile = join(tmp, "matches.log");
     await matches.saveAs(mfile);
     expect(readFileSync(mfile, "utf8").trimEnd().split("\n")).toEqual([

@@ -26,13 +26,15 @@ describe("url state", () => {
 describe("log ring", () => {
   it("keeps the newest `capacity` lines in order and counts what fell off", () => {
     const b = new LogBuffer(3);
-    b.push("p", ["a", "b"]);
-    b.push("q", ["c", "d", "e"]);
+    const t = (...xs: string[]) => xs.map((text) => ({ at: "2026-12-04T21:00:00.000Z", text }));
+    b.push("p", t("a", "b"));
+    b.push("q", t("c", "d", "e"));
     expect(b.length).toBe(3);
     expect(b.total).toBe(5);
     expect(b.dropped).toBe(2);
     expect([0, 1, 2].map((i) => b.at(i)!.text)).toEqual(["c", "d", "e"]);
     expect(b.at(0)!.seq).toBe(2);
+    expect(b.at(0)!.at).toBe("2026-12-04T21:00:00.000Z");
     expect(b.indicesWhere((l) => l.process === "q" && l.text !== "d")).toEqual([0, 2]);
     b.clear();
     expect(b.length).toBe(0);

@@ -1,6 +1,6 @@
 /** `benchfleet events`: follow live events (fleet, sweeps, a sweep, a job) until interrupted. */
 
-import { CliError, printedLogLine } from "@benchfleet/shared";
+import { CliError, printedLogText } from "@benchfleet/shared";
 import type { Command } from "commander";
 import WebSocket from "ws";
 import { ApiClient, withConn } from "../client.js";
@@ -56,7 +56,7 @@ export function describeFrame(f: any): string | undefined {
       return `sweep ${d.sweep.sweepId} ${d.sweep.status}: ${d.sweep.counts.succeeded}/${d.sweep.jobCount} jobs done`;
     if (f.topic === "job") return `job ${d.job.jobId} ${d.job.status}`;
     if (f.topic === "job-logs")
-      return d.lines.map((l: any) => printedLogLine(l.process, l.line)).join("\n") || undefined;
+      return d.lines.map((l: any) => printedLogText(l.process, l.at, l.line)).join("\n") || undefined;
     return undefined;
   }
   if (f.type === "dropped") return `(${f.count} telemetry/log events dropped: this client was slow)`;

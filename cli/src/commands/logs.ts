@@ -3,7 +3,7 @@
  * attempt's whole stored log (or only `--process`/`--match` lines) into FILE.
  */
 
-import { CliError, printedLogLine, storedLogLine } from "@benchfleet/shared";
+import { CliError, type JobLogsTail, printedLogText, taggedLogText } from "@benchfleet/shared";
 import type { Command } from "commander";
 import { ApiClient, printJson, qs, withConn } from "../client.js";
 import { printedLiveLogLine } from "../log-line.js";
@@ -33,12 +33,12 @@ export function register(program: Command): void {
       process.stderr.write(`wrote ${o.output} (${bytes.toLocaleString("en-US")} bytes)\n`);
       return;
     }
-    const r = await client.get<{ attemptId: string | null; lines: Array<{ process: string; line: string }> }>(
+    const r = await client.get<JobLogsTail>(
       `/api/v1/jobs/${encodeURIComponent(job)}/logs${qs({ attempt: o.attempt, process: o.process, tail: o.tail })}`,
     );
     if (o.json && !o.follow) return printJson(r);
     for (const l of r.lines)
-      process.stdout.write(o.json ? `${JSON.stringify(l)}\n` : `${printedLogLine(l.process, l.line)}\n`);
+      process.stdout.write(o.json ? `${JSON.stringify(l)}\n` : `${printedLogText(l.process, l.at, l.line)}\n`);
     if (!o.follow) return;
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());
@@ -54,7 +54,7 @@ export function register(program: Command): void {
           const at = (e.times as string[] | undefined)?.[i] ?? new Date().toISOString();
           process.stdout.write(
             o.json
-              ? `${JSON.stringify({ process: e.process, line: storedLogLine(at, e.stream, raw) })}\n`
+              ? `${JSON.stringify({ process: e.process, at, line: taggedLogText(e.stream, raw) })}\n`
               : `${printedLiveLogLine(e.process, e.stream, raw, at)}\n`,
           );
         });

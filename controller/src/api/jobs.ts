@@ -2,13 +2,14 @@
  * /api/v1/jobs and /api/v1/attempts: list with filters and paging, get, cancel, retry, lift a node's
  * exclusion, attempts, logs.
  */
-import { AttemptRecord, JobDetail, JobView, LOG_SOURCE, pageOf } from "@benchfleet/shared";
+import { AttemptRecord, JobDetail, JobLogs, JobView, LOG_SOURCE, pageOf } from "@benchfleet/shared";
 import { z } from "zod";
 import type { ControllerContext } from "../context.js";
 import { JOB_STATUSES } from "../jobs/jobs.js";
 import { liftExclusions } from "../scheduling/exclusions.js";
 import { csv, IdParam, Paging } from "./common.js";
 import { jobViews } from "./job-views.js";
+import { apiLogLines } from "./log-lines.js";
 import { type Api, ApiError } from "./route.js";
 import { sweepError } from "./sweeps.js";
 
@@ -194,6 +195,7 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
       tag: "logs",
       summary: "tail (default) or byte range of a job's logs",
       params: IdParam,
+      response: JobLogs,
       query: z
         .object({
           attempt: z.string().optional(),
@@ -212,7 +214,7 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
     async ({ params, query }) => {
       const j = mustJob(params.id);
       const attemptId = query.attempt ?? j.currentAttemptId ?? c.attempts.ofJob(j.jobId).at(-1)?.attemptId;
-      if (!attemptId) return { jobId: j.jobId, attemptId: null, processes: [], lines: [] };
+      if (!attemptId) return { jobId: j.jobId, attemptId: null, processes: [], lines: [], older: [] };
       if (!c.attempts.ofJob(j.jobId).some((a) => a.attemptId === attemptId))
         throw new ApiError(404, "not-found", `attempt ${attemptId} of job ${j.jobId} not found`);
       const processes = c.logs.processes(j.jobId, attemptId);
@@ -226,12 +228,8 @@ export function registerJobRoutes(api: Api, c: ControllerContext): void {
           ...c.logs.range(j.jobId, attemptId, query.process, query.offset, query.length),
         };
       }
-      return {
-        jobId: j.jobId,
-        attemptId,
-        processes,
-        lines: c.logs.tail(j.jobId, attemptId, query.tail, query.process),
-      };
+      const tail = c.logs.tail(j.jobId, attemptId, query.tail, query.process);
+      return { jobId: j.jobId, attemptId, processes, lines: apiLogLines(tail.lines), older: tail.older };
     },
   );
 }

@@ -23,7 +23,8 @@ describe("log store", () => {
     for (let i = 0; i < 500; i++)
       store.append("job1", "job1.a1-1", "server", i % 2 ? "stderr" : "stdout", [`line ${i} ${"x".repeat(40)}`]);
     expect(seen).toHaveLength(500);
-    const tail = store.tail("job1", "job1.a1-1", 3);
+    const { lines: tail, older } = store.tail("job1", "job1.a1-1", 3);
+    expect(older).toEqual(["server"]);
     for (const l of tail) expect(l.line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /);
     expect(tail.map((l) => l.line.split(" ").slice(1, 4).join(" "))).toEqual([
       "[stderr] line 497",
@@ -36,6 +37,23 @@ describe("log store", () => {
     const r = store.range("job1", "job1.a1-1", "server", 0, 10);
     expect(r.text).toHaveLength(10);
     expect(store.processes("job1", "job1.a1-1")).toEqual(["server"]);
+  });
+
+  it("names the processes with lines stored before their tail", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bf-logs-"));
+    dirs.push(dir);
+    const store = new LogStore(dir, new Bus(), 1024 * 1024, 2);
+    store.append("j", "j.a1", "agent", "agent", ["one", "two", "three"]);
+    store.append("j", "j.a1", "decode-0", "stdout", ["only"]);
+    expect(store.tail("j", "j.a1", 3).older).toEqual([]);
+    const t = store.tail("j", "j.a1", 2);
+    expect(t.older).toEqual(["agent"]);
+    expect(t.lines.map((l) => `${l.process} ${l.line.split(" ").slice(1).join(" ")}`)).toEqual([
+      "agent [agent] two",
+      "agent [agent] three",
+      "decode-0 only",
+    ]);
+    expect(store.tail("j", "j.a1", 0, "decode-0")).toEqual({ lines: [], older: ["decode-0"] });
   });
 
   it("keeps each node's processes apart and reads the whole log back, rotated files and sources merged by time", async () => {

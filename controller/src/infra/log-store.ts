@@ -124,16 +124,19 @@ export class LogStore {
     return out;
   }
 
-  /** Last `n` lines of each process (or one process) of an attempt. */
-  tail(jobId: string, attemptId: string, n: number, process?: string): LogLine[] {
+  /** Last `n` lines of each process (or one process) of an attempt; `older`: the processes with lines before them. */
+  tail(jobId: string, attemptId: string, n: number, process?: string): { lines: LogLine[]; older: string[] } {
     const procs = process ? [process] : this.processes(jobId, attemptId);
-    const out: LogLine[] = [];
+    const lines: LogLine[] = [];
+    const older: string[] = [];
     for (const p of procs) {
       if (!LOG_SOURCE.test(p)) continue;
       const file = join(this.dir(jobId, attemptId), `${p}.log`);
-      for (const line of tailLines(file, n)) out.push({ process: p, line });
+      const t = tailLines(file, n);
+      for (const line of t.lines) lines.push({ process: p, line });
+      if (t.more || existsSync(`${file}.1`)) older.push(p);
     }
-    return out;
+    return { lines, older };
   }
 
   /** Bytes [offset, offset+length) of one process log (current file); for paging through a log. */
@@ -160,9 +163,11 @@ export class LogStore {
   }
 }
 
-function tailLines(file: string, n: number): string[] {
-  if (!existsSync(file) || n <= 0) return [];
+/** the last `n` lines of a file; `more`: the file has lines before them */
+function tailLines(file: string, n: number): { lines: string[]; more: boolean } {
+  if (!existsSync(file)) return { lines: [], more: false };
   const size = statSync(file).size;
+  if (n <= 0) return { lines: [], more: size > 0 };
   const fd = openSync(file, "r");
   try {
     let chunk = 64 * 1024;
@@ -172,7 +177,8 @@ function tailLines(file: string, n: number): string[] {
       readSync(fd, buf, 0, buf.length, start);
       const lines = buf.toString("utf8").split("\n");
       if (lines[lines.length - 1] === "") lines.pop();
-      if (lines.length > n || start === 0) return lines.slice(-n);
+      // a chunk not from the start begins inside a line: that part is not counted as a whole line
+      if (lines.length > n || start === 0) return { lines: lines.slice(-n), more: lines.length > n };
       chunk *= 4;
     }
   } finally {

@@ -4,19 +4,20 @@
  * second do not freeze the page. Follow (stick to the bottom), per-process filter, search. Each line
  * shows its time (UTC) and its source (`node-a agent` in a multi-node attempt). Download fetches the
  * attempt's whole stored log from the controller; "Download matches" only the lines the process
- * filter and search select.
+ * filter and search select. Processes with stored lines older than the loaded tail are named, with
+ * a link to the download.
  */
 
-import { logLineText, logSourceLabel, parseStoredLogLine } from "@benchfleet/shared/browser";
+import { logLineText, logSourceLabel } from "@benchfleet/shared/browser";
 import type { Ref } from "preact";
 import { useEffect, useImperativeHandle, useMemo, useRef, useState } from "preact/hooks";
 import { downloadFile } from "../api.js";
 import { FrameBatcher } from "../lib/frame-batcher.js";
-import { LogBuffer } from "../lib/log-buffer.js";
+import { LogBuffer, type LogText } from "../lib/log-buffer.js";
 import { visibleRange } from "../lib/virtual-range.js";
 
 export interface LogSink {
-  append(process: string, lines: readonly string[]): void;
+  append(process: string, lines: readonly LogText[]): void;
   clear(): void;
 }
 
@@ -25,6 +26,10 @@ const LINE_H = 18;
 export function LogView(props: {
   sinkRef: Ref<LogSink>;
   processes: string[];
+  /** processes with stored lines older than the loaded tail */
+  older?: string[];
+  /** lines per process the tail holds */
+  tailPerProcess?: number;
   capacity?: number;
   height?: number;
   jobId: string;
@@ -42,7 +47,7 @@ export function LogView(props: {
 
   const batcher = useMemo(
     () =>
-      new FrameBatcher<{ process: string; lines: readonly string[] }>((items) => {
+      new FrameBatcher<{ process: string; lines: readonly LogText[] }>((items) => {
         for (const it of items) buf.current.push(it.process, it.lines);
         setVersion((v) => v + 1);
       }),
@@ -95,7 +100,7 @@ export function LogView(props: {
   for (let i = r.start; i < r.end; i++) {
     const l = buf.current.at(filtered ? filtered[i]! : i);
     if (!l) continue;
-    const { at, text } = parseStoredLogLine(l.text);
+    const { at, text } = l;
     lines.push(
       <div
         key={l.seq}
@@ -186,6 +191,16 @@ export function LogView(props: {
           {filtered ? ` · ${filtered.length.toLocaleString("en-US")} match` : ""}
         </span>
       </div>
+      {props.older?.length ? (
+        <p class="muted small" data-testid="log-older">
+          Showing the last {props.tailPerProcess?.toLocaleString("en-US") ?? "few"} lines of{" "}
+          {props.older.map(logSourceLabel).join(", ")}; older lines are in the{" "}
+          <button type="button" class="link" onClick={() => download(false)} data-testid="log-older-download">
+            download
+          </button>
+          .
+        </p>
+      ) : null}
       <div class="log">
         <div class="log-body" ref={box} onScroll={onScroll} style={{ height: `${height}px` }}>
           <div style={{ height: `${r.totalHeight}px`, position: "relative" }}>{lines}</div>

@@ -6,6 +6,15 @@
 export interface LogLine {
   seq: number;
   process: string;
+  /** when the agent read the line (absent for a line stored without a time) */
+  at?: string;
+  /** the text, tagged with its stream */
+  text: string;
+}
+
+/** a line as appended: its time and text */
+export interface LogText {
+  at?: string;
   text: string;
 }
 
@@ -32,9 +41,10 @@ export class LogBuffer {
     return this.nextSeq - this.size;
   }
 
-  push(process: string, lines: readonly string[]): void {
-    for (const text of lines) {
-      const line = { seq: this.nextSeq++, process, text };
+  push(process: string, lines: readonly LogText[]): void {
+    for (const { at, text } of lines) {
+      const line: LogLine =
+        at === undefined ? { seq: this.nextSeq++, process, text } : { seq: this.nextSeq++, process, at, text };
       if (this.size < this.capacity) {
         this.ring[(this.start + this.size) % this.capacity] = line;
         this.size++;

@@ -12,6 +12,7 @@ import { UPlotChart } from "../components/uplot-chart.js";
 import { fmtDuration, fmtNum, fmtTime, gpuHours } from "../lib/format.js";
 import { type EvalRow, energyTitle, evalFigures, type JobPointRow } from "../lib/job-view.js";
 import type { PhaseSegment } from "../lib/phases.js";
+import { LOG_TAIL } from "./job-hooks.js";
 
 export function JobSummary(props: {
   job: JobDetail;
@@ -377,6 +378,7 @@ export function LogsCard(props: {
   attemptId: string | undefined;
   sink: { current: LogSink | null };
   processes: string[];
+  older: string[];
   onError: (message: string) => void;
 }) {
   const { jobId, attemptId } = props;
@@ -387,6 +389,8 @@ export function LogsCard(props: {
         <LogView
           sinkRef={props.sink}
           processes={props.processes}
+          older={props.older}
+          tailPerProcess={LOG_TAIL}
           jobId={jobId}
           attemptId={attemptId}
           onError={props.onError}

@@ -3,7 +3,7 @@
  * the gang's live telemetry.
  */
 import type { AttemptRecord, JobDetail } from "@benchfleet/shared/browser";
-import { parseStoredLogLine, storedLogLine, summarizeTelemetry } from "@benchfleet/shared/browser";
+import { type JobLogsTail, summarizeTelemetry, taggedLogText } from "@benchfleet/shared/browser";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { api, itemsOf } from "../api.js";
@@ -11,6 +11,7 @@ import type { LogSink } from "../components/log-view.js";
 import type { LiveEvent } from "../events.js";
 import { useLive } from "../hooks.js";
 import { type EvalRow, gangTelemetry, type JobPointRow } from "../lib/job-view.js";
+import type { LogText } from "../lib/log-buffer.js";
 import type { TelemetrySample } from "../lib/series.js";
 
 /** Runs `fn` at most once per `ms`, trailing. */
@@ -65,39 +66,46 @@ export function useJobData(jobId: string, onError: (m: string) => void) {
   return { job, points, evals, loadJob };
 }
 
-/** The logs of the selected attempt into `sink`: the stored tail, then live lines (lines arriving meanwhile wait). */
+/** the tail the job view loads per process; older lines are in the download */
+export const LOG_TAIL = 5000;
+
+/**
+ * The logs of the selected attempt into `sink`: the stored tail, then live lines (lines arriving
+ * meanwhile wait). Also the attempt's processes, and those with lines older than the tail.
+ */
 export function useAttemptLogs(
   jobId: string,
   attemptId: string | undefined,
   sink: { current: LogSink | null },
   onError: (m: string) => void,
-): string[] {
+): { processes: string[]; older: string[] } {
   const [processes, setProcesses] = useState<string[]>([]);
+  const [older, setOlder] = useState<string[]>([]);
   const logReady = useRef(false);
-  const early = useRef<Array<{ process: string; lines: string[] }>>([]);
+  const early = useRef<Array<{ process: string; lines: LogText[] }>>([]);
   const loadLogs = async () => {
     if (!attemptId) return;
     logReady.current = false;
     early.current = [];
     sink.current?.clear();
     try {
-      const d = await api<{ processes: string[]; lines: Array<{ process: string; line: string }> }>(
-        `/jobs/${encodeURIComponent(jobId)}/logs?attempt=${encodeURIComponent(attemptId)}&tail=5000`,
+      const d = await api<JobLogsTail>(
+        `/jobs/${encodeURIComponent(jobId)}/logs?attempt=${encodeURIComponent(attemptId)}&tail=${LOG_TAIL}`,
       );
       setProcesses(d.processes);
+      setOlder(d.older);
       // the tail comes process by process: shown merged by line time, as a download has them
-      const at = (l: { line: string }) => parseStoredLogLine(l.line).at ?? "";
       const byTime = d.lines
-        .map((l, i) => ({ l, i, at: at(l) }))
+        .map((l, i) => ({ l, i, at: l.at ?? "" }))
         .sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : x.i - y.i))
         .map((x) => x.l);
-      let run: { process: string; lines: string[] } | undefined;
+      let run: { process: string; lines: LogText[] } | undefined;
       for (const l of byTime) {
         if (!run || run.process !== l.process) {
           if (run) sink.current?.append(run.process, run.lines);
           run = { process: l.process, lines: [] };
         }
-        run.lines.push(l.line);
+        run.lines.push(l.at === undefined ? { text: l.line } : { at: l.at, text: l.line });
       }
       if (run) sink.current?.append(run.process, run.lines);
     } catch (e) {
@@ -115,14 +123,14 @@ export function useAttemptLogs(
     (e: LiveEvent) => {
       if (e.kind !== "log" || e.jobId !== jobId || e.attemptId !== attemptId || !e.lines || !e.process) return;
       const now = new Date().toISOString();
-      const lines = e.lines.map((l, i) => storedLogLine(e.times?.[i] ?? now, e.stream, l));
+      const lines = e.lines.map((l, i) => ({ at: e.times?.[i] ?? now, text: taggedLogText(e.stream, l) }));
       if (!processes.includes(e.process)) setProcesses((p) => (p.includes(e.process!) ? p : [...p, e.process!].sort()));
       if (logReady.current) sink.current?.append(e.process, lines);
       else early.current.push({ process: e.process, lines });
     },
     loadLogs,
   );
-  return processes;
+  return { processes, older };
 }
 
 const TELEMETRY_POINTS = 300;

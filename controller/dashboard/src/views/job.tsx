@@ -27,7 +27,7 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
   const { job, points, evals, loadJob } = useJobData(jobId, props.onError);
   const attemptId = props.route.params.attempt ?? job?.currentAttemptId ?? job?.attempts.at(-1)?.attemptId;
   const attempt = job?.attempts.find((a) => a.attemptId === attemptId);
-  const processes = useAttemptLogs(jobId, attemptId, sink, props.onError);
+  const logs = useAttemptLogs(jobId, attemptId, sink, props.onError);
   const telemetry = useGangTelemetry(attempt);
 
   if (!job) return <p class="muted">loading job {jobId}…</p>;
@@ -51,7 +51,14 @@ export function JobView(props: { route: Route; operator: boolean; onError: (m: s
         evalWanted={job.evalWanted}
       />
       {attempt && <TelemetryCard {...telemetry} />}
-      <LogsCard jobId={jobId} attemptId={attemptId} sink={sink} processes={processes} onError={props.onError} />
+      <LogsCard
+        jobId={jobId}
+        attemptId={attemptId}
+        sink={sink}
+        processes={logs.processes}
+        older={logs.older}
+        onError={props.onError}
+      />
     </section>
   );
 }
