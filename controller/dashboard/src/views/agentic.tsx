@@ -3,23 +3,45 @@
  * (throughput per GPU against interactivity, one series per model, precision, SKU, framework,
  * spec decoding and KV offloading), with each point's prefix-cache hit rate on the chart and in
  * the table, per-turn latencies on hover, and the job behind each point one click away. Agentic
- * points have no ISL/OSL, so they never appear in the results explorer's frontiers.
+ * points have no ISL/OSL, so they never appear in the results explorer's frontiers. While a sweep
+ * runs, its new points appear as they are stored: the view refetches when a sweep's summary
+ * changes (the `sweeps` topic), at most once every {@link REFETCH_MS}.
  */
 import type { AgenticFrontier } from "@benchfleet/shared/browser";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { AgenticChart } from "../components/agentic-chart.js";
 import { EmulatedBadge } from "../components/badge.js";
 import { FilterSelect } from "../components/filter-select.js";
-import { setParams } from "../hooks.js";
+import { setParams, useLive } from "../hooks.js";
 import { agenticTableRows, buildAgenticChart, hitRateText } from "../lib/agentic-chart.js";
 import { listParam } from "../lib/explorer.js";
 import { fmtNum } from "../lib/format.js";
 import type { Route } from "../lib/url-state.js";
 
+/** the least time between two refetches on live sweep events */
+const REFETCH_MS = 1000;
+
 export function AgenticView(props: { route: Route; onError: (m: string) => void }) {
   const p = props.route.params;
   const [groups, setGroups] = useState<AgenticFrontier[] | undefined>();
+  const [stale, setStale] = useState(0);
+  const timer = useRef<number | undefined>(undefined);
+  const refetchSoon = () => {
+    if (timer.current !== undefined) return;
+    timer.current = window.setTimeout(() => {
+      timer.current = undefined;
+      setStale((n) => n + 1);
+    }, REFETCH_MS);
+  };
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  useLive(
+    { topic: "sweeps" },
+    (e) => {
+      if (e.kind === "sweep") refetchSoon();
+    },
+    () => setStale((n) => n + 1),
+  );
   const emulatedQ = p.emulated === "false" ? "false" : "any";
   const query = new URLSearchParams({ emulated: emulatedQ, ...(p.sweep ? { sweep: p.sweep } : {}) }).toString();
   useEffect(() => {
@@ -30,7 +52,7 @@ export function AgenticView(props: { route: Route; onError: (m: string) => void 
     return () => {
       live = false;
     };
-  }, [query]);
+  }, [query, stale]);
 
   const all = groups ?? [];
   const skus = [...new Set(all.map((g) => g.group.sku))].sort();
