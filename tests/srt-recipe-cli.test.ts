@@ -20,7 +20,7 @@ describe("a recipe-driven row in the CLI", () => {
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n")[0]).toMatch(
-      /points 4,8; load: chat template, rate inf, 3 prompts\/conc, 2 warm-ups\/conc, range ratio 0\.8$/,
+      /points 4,8; load: chat template, rate inf, 3 prompts\/conc, 2 warm-ups\/conc, warm-up rate 250, range ratio 0\.8, a connection per request$/,
     );
   });
 

@@ -107,6 +107,26 @@ describe("a load point's recipe settings reach the load generator", () => {
     });
   });
 
+  it("the warm-up rate and a connection per request reach the load generator and the stored point", async () => {
+    const { result, requests } = await run(
+      { concurrency: 2, isl: 64, osl: 4, warmupsPerConc: 2, warmupRequestRate: 500, freshConnections: true },
+      4,
+    );
+    expect(result.status).toBe("ok");
+    const connections = ((await (await fetch(`${fixture!.url}/stats`)).json()) as { connections: number }).connections;
+    // 4 measured prompts and 2 × 2 warm-ups, each on its own connection (plus the /stats one)
+    expect(requests).toBe(8);
+    expect(connections).toBeGreaterThanOrEqual(8);
+    expect(result.point).toEqual({
+      concurrency: 2,
+      isl: 64,
+      osl: 4,
+      warmupsPerConc: 2,
+      warmupRequestRate: 500,
+      freshConnections: true,
+    });
+  });
+
   it("a point through the chat template goes to the chat endpoint; no warm-ups when it says 0", async () => {
     const { result, requests } = await run(
       { concurrency: 2, isl: 64, osl: 4, useChatTemplate: true, warmupsPerConc: 0 },

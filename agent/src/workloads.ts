@@ -32,6 +32,8 @@ export const loadgenPointRunner: PointRunner = async (o) => {
     concurrency: o.point.concurrency,
     ...(o.point.requestRate !== undefined ? { requestRate: o.point.requestRate } : {}),
     ...(o.point.rangeRatio !== undefined ? { rangeRatio: o.point.rangeRatio } : {}),
+    ...(o.point.warmupRequestRate !== undefined ? { warmupRequestRate: o.point.warmupRequestRate } : {}),
+    ...(o.point.freshConnections !== undefined ? { freshConnections: o.point.freshConnections } : {}),
     ...(o.point.warmupsPerConc !== undefined ? { warmups: o.point.warmupsPerConc * o.point.concurrency } : {}),
     workers: workersFor(o.point.concurrency),
     numPrompts: o.numPrompts,
@@ -84,6 +86,8 @@ function clientSettings(p: LoadPoint): Partial<LoadPoint> {
   if (p.prompts !== undefined) out.prompts = p.prompts;
   if (p.rangeRatio !== undefined) out.rangeRatio = p.rangeRatio;
   if (p.warmupsPerConc !== undefined) out.warmupsPerConc = p.warmupsPerConc;
+  if (p.warmupRequestRate !== undefined) out.warmupRequestRate = p.warmupRequestRate;
+  if (p.freshConnections !== undefined) out.freshConnections = p.freshConnections;
   if (p.minPrompts !== undefined) out.minPrompts = p.minPrompts;
   return out;
 }

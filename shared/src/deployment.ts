@@ -35,6 +35,10 @@ export const LoadPoint = z
     rangeRatio: z.number().min(0).max(1).optional(),
     /** warm-up requests per unit of concurrency; absent: the load generator's 2 */
     warmupsPerConc: z.number().int().nonnegative().optional(),
+    /** requests/s of the warm-ups (Poisson arrivals under the concurrency cap), as sa-bench's warm-up run; absent: unpaced */
+    warmupRequestRate: z.number().positive().optional(),
+    /** every request on a new HTTP connection, as sa-bench's per-request session; absent: keep-alive connections per slot */
+    freshConnections: z.boolean().optional(),
     /** measured prompts at least (concurrency × promptsPerConc raised to it); absent: no floor */
     minPrompts: z.number().int().positive().optional(),
   })

@@ -36,7 +36,9 @@ export function estimatePointSeconds(p: LoadPoint, promptsPerConc: number): numb
   const waves = requests / p.concurrency;
   const tpot = ESTIMATE.tpotBaseS * (1 + p.concurrency / ESTIMATE.tpotKneeConcurrency);
   const perRequest = p.osl * tpot + p.isl / ESTIMATE.prefillTokensPerS;
-  const paced = p.requestRate ? measured / p.requestRate : 0;
+  const warmups = (p.warmupsPerConc ?? 2) * p.concurrency;
+  const paced =
+    (p.requestRate ? measured / p.requestRate : 0) + (p.warmupRequestRate ? warmups / p.warmupRequestRate : 0);
   return Math.max(waves * perRequest, paced) + ESTIMATE.perPointOverheadS;
 }
 

@@ -39,7 +39,10 @@ export interface SrtRowLoad {
 
 /** What a recipe's `benchmark:` section (srtctl's sa-bench) gives the row's load points. */
 export interface SrtBenchmark {
-  point: Pick<LoadPoint, "requestRate" | "useChatTemplate" | "rangeRatio" | "warmupsPerConc">;
+  point: Pick<
+    LoadPoint,
+    "requestRate" | "useChatTemplate" | "rangeRatio" | "warmupsPerConc" | "warmupRequestRate" | "freshConnections"
+  >;
   /** measured prompts per unit of concurrency (sa-bench's num_prompts_mult) */
   promptsPerConc?: number;
   /** the recipe's concurrencies where they differ from the row's: srtctl runs these */

@@ -21,6 +21,8 @@ export interface StreamRequestOptions {
   keepText?: boolean;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
+  /** close the connection after this request (`connection: close`): the next one opens a new one */
+  freshConnection?: boolean;
   signal?: AbortSignal;
 }
 
@@ -163,6 +165,7 @@ export function sendStreamingRequest(
           body: opts.body,
           headersTimeout: opts.headersTimeoutMs ?? 600_000,
           bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
+          ...(opts.freshConnection ? { reset: true } : {}),
         },
         handler,
       );

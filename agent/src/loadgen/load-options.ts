@@ -61,6 +61,10 @@ export interface LoadPointOptions {
   warmups?: number;
   /** requests/s, default Infinity (closed loop only) */
   requestRate?: number;
+  /** the warm-ups' requests/s (Poisson under the concurrency cap), default Infinity (unpaced) */
+  warmupRequestRate?: number;
+  /** every request on a new HTTP connection (sa-bench's session per request); default keep-alive */
+  freshConnections?: boolean;
   burstiness?: number;
   seed?: number;
   /**

@@ -17,6 +17,10 @@ export interface LoadSettings {
   warmups: number;
   /** requests/s; Infinity = closed loop only */
   rate: number;
+  /** the warm-ups' requests/s; Infinity = unpaced */
+  warmupRate: number;
+  /** a new HTTP connection per request */
+  fresh: boolean;
   burstiness: number;
   seed: number;
   ratio: number;
@@ -49,6 +53,8 @@ export function resolveLoadSettings(opts: LoadPointOptions): LoadSettings {
     throw new RangeError(`num prompts must be a positive integer (got ${numPrompts})`);
   if (!Number.isInteger(warmups) || warmups < 0)
     throw new RangeError(`warmups must be a non-negative integer (got ${warmups})`);
+  const warmupRate = opts.warmupRequestRate ?? Number.POSITIVE_INFINITY;
+  if (!(warmupRate > 0)) throw new RangeError(`warm-up request rate must be > 0 or inf (got ${warmupRate})`);
   if (chat && opts.promptFormat === "ids")
     throw new RangeError("token-id prompts need /v1/completions; chat endpoints take text");
   if (opts.multiTurn && opts.promptFormat === "ids") throw new RangeError("multi-turn conversations need text prompts");
@@ -69,6 +75,8 @@ export function resolveLoadSettings(opts: LoadPointOptions): LoadSettings {
     numPrompts,
     warmups,
     rate: opts.requestRate ?? Number.POSITIVE_INFINITY,
+    warmupRate,
+    fresh: opts.freshConnections ?? false,
     burstiness: opts.burstiness ?? 1,
     seed: opts.seed ?? 0,
     ratio: opts.rangeRatio ?? 0.8,

@@ -5,7 +5,8 @@
  *
  * Traffic: closed loop of `concurrency` slots; with a finite request rate, requests are due at
  * gamma/Poisson arrival times and wait for a free slot (the wait is `queue time`). Warmups run
- * first at the same concurrency and are not measured. Send lag = actual send time - scheduled time,
+ * first at the same concurrency, Poisson-paced at their own rate when one is given (sa-bench's
+ * warm-up run), and are not measured. With `freshConnections` every request opens a new connection. Send lag = actual send time - scheduled time,
  * where scheduled = max(arrival, the moment the slot was freed). The duration runs from the first
  * dispatch until the last request finishes (vLLM's `dur_s`).
  * Cancel with `signal`: in-flight requests are aborted and the promise rejects with the reason.
@@ -64,7 +65,8 @@ export async function runLoadPoint(opts: LoadPointOptions): Promise<PointResult>
     let warm: { requests: number; failed: number } | undefined;
     if (s.warmups > 0 && s.threads === 1) {
       counters.startPhase("warmup", s.warmups);
-      const w = await run(prompts.warmSpecs, s.seed + WARMUP_STREAM, new Array(s.warmups).fill(0), false);
+      const warmArrivals = arrivalTimes(s.warmups, s.warmupRate, 1, s.seed + WARMUP_STREAM);
+      const w = await run(prompts.warmSpecs, s.seed + WARMUP_STREAM, warmArrivals, false);
       if (signal?.aborted) throw abortError(signal);
       warm = { requests: w.records.length, failed: w.records.filter((r) => r && !r.success).length };
     }
@@ -199,6 +201,7 @@ function runContext(
       keepText,
       headersTimeoutMs: opts.headersTimeoutMs,
       bodyTimeoutMs: opts.bodyTimeoutMs,
+      ...(s.fresh ? { freshConnection: true } : {}),
       signal,
     }),
   };

@@ -25,7 +25,9 @@ function loadSettings(d: Deployment): string {
     `rate ${p.requestRate ?? "inf"}`,
     `${d.promptsPerConc} prompts/conc`,
     ...(p.warmupsPerConc !== undefined ? [`${p.warmupsPerConc} warm-ups/conc`] : []),
+    ...(p.warmupRequestRate !== undefined ? [`warm-up rate ${p.warmupRequestRate}`] : []),
     ...(p.rangeRatio !== undefined ? [`range ratio ${p.rangeRatio}`] : []),
+    ...(p.freshConnections ? ["a connection per request"] : []),
   ];
   return `; load: ${parts.join(", ")}`;
 }

@@ -86,7 +86,14 @@ describe("a recipe's sa-bench settings on the row's load points", () => {
   custom_tokenizer: sa_bench_tokenizers.vllm_deepseek_v4.VLLMDeepseekV4Tokenizer
 `);
     const d = p().deployments[0]!;
-    const settings = { requestRate: 300, useChatTemplate: false, rangeRatio: 1, warmupsPerConc: 0 };
+    const settings = {
+      requestRate: 300,
+      useChatTemplate: false,
+      rangeRatio: 1,
+      warmupsPerConc: 0,
+      warmupRequestRate: 250,
+      freshConnections: true,
+    };
     expect(d.points).toEqual([
       { concurrency: 4, isl: 1024, osl: 128, ...settings },
       { concurrency: 8, isl: 1024, osl: 128, ...settings },
@@ -102,7 +109,7 @@ describe("a recipe's sa-bench settings on the row's load points", () => {
     expect(unpaced.points[0]!.requestRate).toBeUndefined();
   });
 
-  it("srtctl's defaults when the recipe leaves them out: chat template on, 0.8, 2 warm-ups, 10 prompts, no pacing", () => {
+  it("srtctl's defaults when the recipe leaves them out: chat template on, 0.8, 2 warm-ups at 250/s, 10 prompts, no pacing, a connection per request", () => {
     const d = plan(`  type: sa-bench
   isl: 1024
   osl: 128
@@ -118,8 +125,23 @@ describe("a recipe's sa-bench settings on the row's load points", () => {
         useChatTemplate: true,
         rangeRatio: 0.8,
         warmupsPerConc: 2,
+        warmupRequestRate: 250,
+        freshConnections: true,
       });
     expect(d.promptsPerConc).toBe(10);
+  });
+
+  it("warmup_req_rate paces the warm-ups (inf: unpaced); reuse_http_connections keeps connections", () => {
+    const paced = plan("  type: sa-bench\n  warmup_req_rate: 4301\n").plan().deployments[0]!;
+    expect(paced.points[0]!.warmupRequestRate).toBe(4301);
+    const unpaced = plan('  type: sa-bench\n  warmup_req_rate: "inf"\n').plan().deployments[0]!;
+    expect(unpaced.points[0]!.warmupRequestRate).toBeUndefined();
+    const reuse = plan("  type: sa-bench\n  reuse_http_connections: true\n").plan().deployments[0]!;
+    expect(reuse.points[0]!.freshConnections).toBe(false);
+    // 2 × 4 and 2 × 8 warm-ups at 0.1/s take 80 s and 160 s
+    const slowWarm = plan("  type: sa-bench\n  warmup_req_rate: 0.1\n").plan().deployments[0]!;
+    expect(slowWarm.estimate.loadSeconds).toBeGreaterThanOrEqual(80 + 160);
+    expect(slowWarm.estimate.loadSeconds).toBeGreaterThan(unpaced.estimate.loadSeconds);
   });
 
   it("a slow request rate lengthens the load estimate and the load timeout", () => {

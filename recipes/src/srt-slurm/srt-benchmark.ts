@@ -19,8 +19,10 @@
  * - `num_prompts_mult` (default 10) → prompts per unit of concurrency, `num_warmup_mult`
  *   (default 2) → warm-ups per unit of concurrency, `random_range_ratio` (default 0.8) → the
  *   drawn lengths' range;
- * - `warmup_req_rate` (default 250/s): checked, not applied: the load generator sends its
- *   warm-ups (which are not measured) unpaced, as `inf` says.
+ * - `warmup_req_rate` (sa-bench's default 250/s, the rate srt-slurm main's bench.sh fixes) → the
+ *   warm-ups' request rate (`inf`: unpaced);
+ * - `reuse_http_connections` (default false): sa-bench opens an aiohttp session, so a new
+ *   connection, per request unless it is true → the point's `freshConnections`.
  *
  * `client_placement` other than head and an sa-bench `env` cannot be honoured. A `manual` benchmark
  * gives no settings: srtctl runs no client, benchfleet's defaults apply.
@@ -31,7 +33,7 @@ import { readSrtRecipe } from "./read-srt-recipe.js";
 import type { SrtRecipe } from "./srt-recipe.js";
 
 /** sa_bench.py's defaults when the recipe leaves a field out */
-export const SA_BENCH_DEFAULTS = { promptsPerConc: 10, warmupsPerConc: 2, rangeRatio: 0.8 } as const;
+export const SA_BENCH_DEFAULTS = { promptsPerConc: 10, warmupsPerConc: 2, rangeRatio: 0.8, warmupRate: 250 } as const;
 
 export function srtBenchmark(
   ref: SrtRecipeRef,
@@ -67,7 +69,7 @@ export function srtBenchmark(
     };
   const rate = requestRate(b.req_rate);
   if (typeof rate === "object") at("req_rate", rate.error);
-  const warmupRate = b.warmup_req_rate == null ? undefined : requestRate(b.warmup_req_rate);
+  const warmupRate = b.warmup_req_rate == null ? SA_BENCH_DEFAULTS.warmupRate : requestRate(b.warmup_req_rate);
   if (warmupRate && typeof warmupRate === "object")
     at("warmup_req_rate", warmupRate.error.replace(/^req_rate/, "warmup_req_rate"));
   if (b.client_placement !== "head")
@@ -86,6 +88,8 @@ export function srtBenchmark(
     ...measured,
     point: {
       ...(typeof rate === "number" ? { requestRate: rate } : {}),
+      ...(typeof warmupRate === "number" ? { warmupRequestRate: warmupRate } : {}),
+      freshConnections: !b.reuse_http_connections,
       useChatTemplate: b.use_chat_template,
       rangeRatio: b.random_range_ratio ?? SA_BENCH_DEFAULTS.rangeRatio,
       warmupsPerConc: b.num_warmup_mult ?? SA_BENCH_DEFAULTS.warmupsPerConc,

@@ -184,6 +184,8 @@ export const SrtRecipe = z
         req_rate: z.union([z.string(), z.number()]).default("inf"),
         /** the warm-up's request rate (srt-slurm sa-submission-q2-2026; sa-bench's default 250) */
         warmup_req_rate: z.union([z.string(), z.number()]).nullish(),
+        /** sa-bench's shared keep-alive pool (srt-slurm main); false: a new session per request */
+        reuse_http_connections: z.boolean().nullish(),
         use_chat_template: z.boolean().default(true),
         custom_tokenizer: z.string().nullish(),
         tokenizer_mode: z.string().nullish(),
