@@ -376,4 +376,58 @@ describe("sweep comparison in Chromium", () => {
     await single.locator('[data-testid="compare-frontiers"]').waitFor();
     expect(await single.locator('[data-testid="frontier-noise"]').first().textContent()).toBe("±5.0%");
   });
+
+  it("lists what changed between the runs: the image and the engine version", async () => {
+    // its own scenario (2k/1k), so the sweeps above are not pooled with these
+    const before = { ...deployment("chg"), isl: 2048 };
+    const after = { ...before, image: "lmsysorg/sglang:v0.5.17-cu129" };
+    const stored = async (name: string, d: Deployment, engineVersion: string, day: string) => {
+      const sweepId = (
+        await ctl.ctx.sweeps.create({ name, triggeredBy: "test", source: { kind: "plan" }, deployments: [d] })
+      ).sweepId;
+      A_X.forEach(([concurrency, totalTput, medianTpotMs], i) => {
+        const r = makeRow({
+          concurrency,
+          totalTput,
+          medianTpotMs,
+          tp: 8,
+          isl: 2048,
+          osl: 1024,
+          date: `${day}T0${i}:00:00.000Z`,
+        });
+        ctl.ctx.results.insertPoint(
+          {
+            sweepId,
+            jobId: `${sweepId}.${d.fingerprint.slice(0, 16)}`,
+            attemptId: `${sweepId}-${d.fingerprint.slice(0, 8)}-1`,
+            attemptNumber: 1,
+            fencingToken: 1,
+            nodes: ["n1"],
+            hostnames: ["host1"],
+            deployment: d,
+            engineVersion,
+          },
+          { ...r.result, emulated: true },
+        );
+      });
+      return sweepId;
+    };
+    const a = await stored("image before", before, "sglang 0.5.16", "2025-08-01");
+    const b = await stored("image after", after, "sglang 0.5.17", "2025-08-02");
+    await page.goto(`${ctl.url}/#/compare?sweeps=${a},${b}&model=dsr1&isl=2048&osl=1024`);
+    const table = page.locator(`[data-testid="compare-table"][data-a="${a}"][data-b="${b}"]`);
+    const changes = table.locator('[data-testid="compare-changes"]');
+    await changes.waitFor();
+    expect(await changes.getAttribute("data-count")).toBe("2");
+    expect(await changes.locator("li").allTextContents()).toEqual([
+      `image changed: ${before.image} → ${after.image}`,
+      "engine version changed: sglang 0.5.16 → sglang 0.5.17",
+    ]);
+    // the same throughput: nothing flagged
+    expect(await table.locator('[data-testid="compare-summary"]').textContent()).toMatch(
+      /regressions beyond the noise: 0 points, 0 frontiers$/,
+    );
+    await changes.scrollIntoViewIfNeeded();
+    await screenshot(page, "compare-changes");
+  });
 });

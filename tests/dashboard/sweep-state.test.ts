@@ -107,6 +107,8 @@ describe("sweep state with cancelled jobs", () => {
     await page.waitForSelector('[data-testid="phase-timeline"]');
     expect(await page.textContent('[data-testid="phase-timeline"]')).not.toContain("(running)");
     expect(await page.textContent('[data-testid="points-heading"]')).toMatch(/Points measured \(1/);
+    await page.locator('[data-testid="phase-timeline"]').scrollIntoViewIfNeeded();
+    await screenshot(page, "job-phases-closed");
     await c.api("POST", `/api/v1/sweeps/${sweepId}/cancel`, {});
   });
 });
