@@ -159,3 +159,56 @@ describe("script presets: loading", () => {
     );
   });
 });
+
+describe("script presets: the scenario's folder", () => {
+  const QWEN_H200: DeploymentInput = {
+    configKey: "qwen3.5-fp8-h200-sglang-mtp",
+    sku: "h200",
+    framework: "sglang",
+    model: "Qwen/Qwen3.5-397B-A17B-FP8",
+    modelPrefix: "qwen3.5",
+    precision: "fp8",
+    image: "lmsysorg/sglang:v0.5.16-cu129",
+    concs: [8],
+    tp: 8,
+    specDecoding: "mtp",
+  };
+  const agentic = (i: DeploymentInput) => {
+    const { maxModelLen: _, ...d } = makeDeployment(i);
+    return {
+      ...d,
+      scenario: "agentic-coding" as const,
+      isl: 0,
+      osl: 0,
+      agentic: { durationS: 3600, kvOffloading: "none" as const, dramOffloadGb: 0 },
+    };
+  };
+  const scriptNote = (p: LaunchPlan) => p.notes.find((n) => n.startsWith("settings of the lab script"));
+
+  it("an agentic row never takes the fixed-seq-len script of its key", () => {
+    const fixed = makeDeployment(QWEN_H200);
+    expect(scriptNote(buildLaunchPlan(fixed, makePlacement(fixed), { presets, scripts }))).toContain(
+      "fixed_seq_len/qwen3.5_fp8_h200_mtp.sh",
+    );
+    // the fixed-seq-len preset names $MAX_MODEL_LEN, which an agentic row does not plan
+    const a = agentic(QWEN_H200);
+    const p = buildLaunchPlan(a, makePlacement(a), { presets, scripts });
+    expect(scriptNote(p)).toBeUndefined();
+    expect(flag(worker(p).argv, "--context-length")).toBeUndefined();
+    expect(flag(worker(p).argv, "--disable-radix-cache")).toBeUndefined();
+  });
+
+  it("a preset of the agentic folder applies to agentic rows of its key only", () => {
+    const own = parseScriptPreset(
+      "script: benchmarks/single_node/agentic/qwen3.5_fp8_h200_mtp.sh\nmodel: qwen3.5\nprecision: fp8\nsku: h200\nframework: sglang\nspec: mtp\nengine: sglang\nrules: [{ flags: { mem-fraction-static: 0.8 } }]\n",
+      "qwen3.5_fp8_h200_mtp.yaml",
+    );
+    const a = agentic(QWEN_H200);
+    const p = buildLaunchPlan(a, makePlacement(a), { presets, scripts: [...scripts, own] });
+    expect(scriptNote(p)).toContain("agentic/qwen3.5_fp8_h200_mtp.sh");
+    expect(flag(worker(p).argv, "--mem-fraction-static")).toBe("0.8");
+    const fixed = makeDeployment(QWEN_H200);
+    const f = buildLaunchPlan(fixed, makePlacement(fixed), { presets, scripts: [own] });
+    expect(scriptNote(f)).toBeUndefined();
+  });
+});

@@ -82,15 +82,28 @@ export function parseScriptPreset(text: string, file: string): ScriptPreset {
   return loadYaml(text, file, ScriptPreset).value;
 }
 
-/** The script preset for a single-node deployment, if the lab has a script for its key. */
+/** where the lab keeps the single-node scripts of each scenario, from the checkout's root */
+const SCENARIO_SCRIPT_DIRS: Record<Deployment["scenario"], string> = {
+  "fixed-seq-len": "benchmarks/single_node/fixed_seq_len/",
+  "agentic-coding": "benchmarks/single_node/agentic/",
+};
+
+/**
+ * The script preset for a single-node deployment, if the lab has a script for its key in its
+ * scenario's folder: an agentic row's script is `benchmarks/single_node/agentic/<key>.sh`, never the
+ * fixed-seq-len script of the same key (whose random-data settings, context length and prefix-cache
+ * choice are not the agentic server's).
+ */
 export function findScriptPreset(
   presets: readonly ScriptPreset[] | undefined,
   d: Deployment,
 ): ScriptPreset | undefined {
   if (!presets || d.multinode || d.prefill || d.decode) return undefined;
   const spec = d.specDecoding === "mtp" ? "mtp" : "none";
+  const dir = SCENARIO_SCRIPT_DIRS[d.scenario];
   const found = presets.filter(
     (p) =>
+      p.script.startsWith(dir) &&
       p.model === d.modelPrefix &&
       p.precision === d.precision &&
       p.sku === d.sku &&
