@@ -39,8 +39,7 @@ export function trtDefaults(ctx: RecipeContext): Layer {
     // agentic trace replay reuses each trajectory's history: block reuse (the prefix cache) stays on
     { settings: { config: { kv_cache_config: { enable_block_reuse: !!ctx.d.agentic }, print_iter_log: false } } },
   ];
-  if (ctx.servesDisagg)
-    parts.push({ roles: ["prefill"], settings: { config: { disable_overlap_scheduler: true } } });
+  if (ctx.servesDisagg) parts.push({ roles: ["prefill"], settings: { config: { disable_overlap_scheduler: true } } });
   return layer("engine-defaults:trt", parts);
 }
 
