@@ -4,7 +4,10 @@
  * process (emulated H100, `--lab` the same checkout) runs the script itself under bash once per
  * point — its `vllm serve` is the emulated engine, its `run_benchmark_serving` benchfleet's load
  * generator writing the lab client's result JSON — and each JSON is stored as the point, marked
- * as measured by the lab's client. The checkout is one we write in the lab's layout and format.
+ * as measured by the lab's client. The row evaluates: the run at its highest concurrency has
+ * RUN_EVAL=true, its `run_eval` (benchfleet's GSM8K behind the stand-in) leaves lm-eval's results
+ * file, stored as the deployment's eval, marked as the lab's. The checkout is one we write in the
+ * lab's layout and format.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,7 +26,7 @@ const CONFIG = `llama3-8b-fp8-h100-vllm:
   precision: fp8
   framework: vllm
   multinode: false
-  benchfleet: { script: true }
+  benchfleet: { script: true, eval: true, eval-limit: 20 }
   scenarios:
     fixed-seq-len:
       - isl: 128
@@ -71,6 +74,12 @@ run_benchmark_serving \\
     --max-concurrency "$CONC" \\
     --result-filename "$RESULT_FILENAME" \\
     --result-dir /workspace/
+
+# After throughput, run evaluation only if RUN_EVAL is true
+if [ "\${RUN_EVAL}" = "true" ]; then
+    run_eval --framework lm-eval --port "$PORT"
+    append_lm_eval_summary
+fi
 
 stop_gpu_monitor
 set +x
@@ -161,6 +170,22 @@ describe("script mode end to end", () => {
         expect(r.bench.completed).toBe(conc * 10);
         expect(r.bench.output_throughput).toBeGreaterThan(0);
       }
+      // the run at the highest concurrency evaluated too (RUN_EVAL=true): the lab's eval files are the stored eval
+      const evals = await c.api(
+        "GET",
+        `/api/v1/results/evals?sweep=${sweepId}&emulated=true`,
+        undefined,
+        TOKENS.viewer,
+      );
+      expect(evals.body.items).toHaveLength(1);
+      expect(evals.body.items[0].result).toMatchObject({
+        task: "gsm8k",
+        harness: "lm-eval",
+        n: 20,
+        concurrency: 4,
+        measuredBy: "lab-script",
+        passed: true,
+      });
       // the script ran in the attempt's copy: the agent's checkout is as it was
       expect(existsSync(join(lab, "server.log"))).toBe(false);
       expect(readdirSync(lab).sort()).toEqual(["benchmarks"]);

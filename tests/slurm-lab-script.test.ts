@@ -28,8 +28,8 @@ import {
 } from "./helpers/controller.js";
 
 /** a multi-node row of the lab's format; `extra` lands in the prefill pool's additional-settings */
-const config = (key: string, extra: string[] = []) => `${key}:
-  image: example/llm-d:1.0
+const config = (key: string, extra: string[] = [], evaluate = false) => `${key}:
+  image: example/llm-d:1.0${evaluate ? "\n  benchfleet: { eval: true, eval-limit: 20 }" : ""}
   model: meta-llama/Llama-3.1-8B-Instruct
   model-prefix: llama3-8b
   runner: h200
@@ -118,6 +118,11 @@ for conc in $CONCS; do
     --num-prompts $(( conc * 10 )) --max-concurrency "$conc" \\
     --result-filename "\${RESULT_FILENAME}_conc\${conc}" --result-dir "$BENCHMARK_LOGS_DIR" || exit 1
 done
+if [[ "$RUN_EVAL" == "true" ]]; then
+  export EVAL_CONCURRENT_REQUESTS="$EVAL_CONC"
+  run_eval --framework lm-eval --port "$PORT"
+  mkdir -p "$BENCHMARK_LOGS_DIR/eval_results" && cd "$BENCHMARK_LOGS_DIR/eval_results" && append_lm_eval_summary
+fi
 kill $SERVER_PID
 `;
 
@@ -170,11 +175,11 @@ describe("multi-node script mode on a real Slurm cluster", () => {
   });
 
   const queue = () => cluster.cmd("squeue", ["-h", "-o", "%i|%j|%T"]).trim();
-  const start = async (key: string, extra: string[] = []) => {
+  const start = async (key: string, extra: string[] = [], evaluate = false) => {
     const created = await c.api(
       "POST",
       "/api/v1/sweeps",
-      { name: key, plan: { configs: [{ file: "master.yaml", text: config(key, extra) }] } },
+      { name: key, plan: { configs: [{ file: "master.yaml", text: config(key, extra, evaluate) }] } },
       TOKENS.operator,
     );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -230,6 +235,31 @@ describe("multi-node script mode on a real Slurm cluster", () => {
     // the script ran with the runner's environment (partition, logs dir) from the login node
     const script = lines.filter((l) => l.process.startsWith("lab-script")).map((l) => l.line);
     expect(script.at(-1)).toBe(found![1]);
+    expect(queue()).toBe("");
+  }, 180_000);
+
+  it("with RUN_EVAL the job's lab eval (eval_results/) is stored as the deployment's eval, marked as the lab's", async () => {
+    const { sweepId, jobId } = await start("llama3-8b-fp8-h200-llmd-vllm", [], true);
+    const deployment = (await c.api("GET", `/api/v1/jobs/${jobId}`, undefined, TOKENS.viewer)).body.deployment;
+    expect(deployment).toMatchObject({ mode: "script", eval: true, evalLimit: 20 });
+    const done = await sweepFinished(c, sweepId, 120_000);
+    const text = (await logLines(jobId)).map((l) => `${l.process}: ${l.line}`).join("\n");
+    expect(done.status, text.slice(-4000)).toBe("succeeded");
+    const evals = await c.api("GET", `/api/v1/results/evals?sweep=${sweepId}&emulated=true`, undefined, TOKENS.viewer);
+    expect(evals.status, JSON.stringify(evals.body)).toBe(200);
+    const items = evals.body.items as Array<{ result: Record<string, unknown> }>;
+    expect(items).toHaveLength(1);
+    // evaluated at the highest concurrency, 20 problems, by the lab's script (lm-eval's file, our runner behind it)
+    expect(items[0]!.result).toMatchObject({
+      task: "gsm8k",
+      harness: "lm-eval",
+      n: 20,
+      concurrency: 4,
+      measuredBy: "lab-script",
+      passed: true,
+    });
+    const results = await c.api("GET", `/api/v1/results?sweep=${sweepId}&emulated=true`, undefined, TOKENS.viewer);
+    expect(results.body.total).toBe(2);
     expect(queue()).toBe("");
   }, 180_000);
 

@@ -25,6 +25,7 @@ import {
   type LaunchPlan,
   type LoadPoint,
   labConcList,
+  labEvalConcs,
   measuredPrompts,
   type NodePlan,
   noEnergy,
@@ -38,10 +39,12 @@ import {
 import { classifyEngineExit } from "./engine-failure.js";
 import { EngineMetricsScraper } from "./engine-metrics/scraper.js";
 import { engineMetricsTargets } from "./engine-metrics/targets.js";
+import { loadThresholds, thresholdFor } from "./eval/thresholds.js";
 import { starvationCreditMs } from "./host-cpu-stall.js";
 import { infrastructureFailures, POINT_TRIES, retryPauseMs } from "./infra-failures.js";
 import { readLabJobResults } from "./lab-script/job-results.js";
 import { labJobSpec } from "./lab-script/job-spec.js";
+import { readLabEvals } from "./lab-script/lab-evals.js";
 import { labScriptPointSpec, readLabResult } from "./lab-script/points.js";
 import { labWorkspaceDir, prepareLabWorkspace } from "./lab-script/workspace.js";
 import type { ExitInfo, LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
@@ -380,7 +383,7 @@ export class AttemptExecutor {
     try {
       await this.runPhase("prepare", (s) => this.prepare(s));
       // script mode: the lab's script starts the engine and measures each point itself
-      if (this.plan?.script) await this.runLabScript();
+      if (this.plan?.script) outcome = (await this.runLabScript()) ?? outcome;
       else outcome = await this.runEngines();
     } catch (e) {
       if (e instanceof CancelledError) {
@@ -443,7 +446,7 @@ export class AttemptExecutor {
    * Script mode: the attempt's copy of the lab checkout (launch), the gang barrier (ready), then
    * each point one run of the lab's script, whose result JSON is sent as the point (load).
    */
-  private async runLabScript(): Promise<void> {
+  private async runLabScript(): Promise<Omit<AttemptOutcome, "phaseDurationsMs" | "pointsSent"> | undefined> {
     const a = this.assignment;
     const plan = this.plan as LaunchPlan;
     const script = plan.script!;
@@ -453,11 +456,27 @@ export class AttemptExecutor {
       this.agentLog(`script mode: ${script.path} (sha256 ${script.sha256.slice(0, 12)}) in ${workspace}`);
     });
     await this.runPhase("ready", (s) => this.ready(s));
-    if (!this.isLeader) return;
-    if (isLabJob(a.deployment)) return this.runLabJob(workspace);
+    if (!this.isLeader) return undefined;
+    const evalConcs = a.runEval ? labEvalConcs(a.deployment) : [];
+    const below: string[] = [];
+    if (isLabJob(a.deployment)) await this.runLabJob(workspace, evalConcs, below);
+    else await this.runLabScriptPoints(workspace, evalConcs, below);
+    if (below.length === 0) return undefined;
+    return {
+      status: "failed",
+      retryable: false,
+      phase: "eval",
+      reason: `accuracy below threshold: ${below.join("; ")}`,
+    };
+  }
+
+  /** each point one run of the single-node script; those at an eval concurrency evaluate too (RUN_EVAL) */
+  private async runLabScriptPoints(workspace: string, evalConcs: number[], below: string[]): Promise<void> {
+    const a = this.assignment;
+    const script = (this.plan as LaunchPlan).script!;
     const t = a.deployment.timeouts;
     // each point starts its own engine: its launch and ready time counts with the measured time
-    const timeoutS = a.points.length * (t.launch + t.ready) + t.load;
+    const timeoutS = a.points.length * (t.launch + t.ready) + t.load + (evalConcs.length ? t.eval : 0);
     await this.runPhase(
       "load",
       async (signal) => {
@@ -466,7 +485,8 @@ export class AttemptExecutor {
         const node = this.nodeOf.get(base.name)!;
         for (const point of a.points) {
           if (signal.aborted) throw signal.reason;
-          const spec = labScriptPointSpec(base, a.deployment, point);
+          const runEval = evalConcs.includes(point.concurrency);
+          const spec = labScriptPointSpec(base, a.deployment, point, runEval);
           this.nodeOf.set(spec.name, node);
           const proc = await this.deps.launcher.start(spec, this.ctx(spec));
           this.started.push(proc);
@@ -494,6 +514,7 @@ export class AttemptExecutor {
           this.agentLog(
             `point c=${point.concurrency}: ${result.status}, measured by the lab's client (${result.bench.output_throughput.toFixed(1)} output tok/s)`,
           );
+          if (runEval) below.push(...this.sendLabEvals(workspace, point.concurrency, script.path));
         }
       },
       timeoutS,
@@ -501,10 +522,44 @@ export class AttemptExecutor {
   }
 
   /**
+   * The eval results the lab's script left (RUN_EVAL=true), each sent as the deployment's eval
+   * result, marked as the lab's; returns those below the threshold. None left is a failed run.
+   */
+  private sendLabEvals(workspace: string, conc: number, script: string): string[] {
+    const a = this.assignment;
+    const d = a.deployment;
+    const threshold = thresholdFor(loadThresholds(), d.model, d.modelPrefix);
+    const evals = readLabEvals({ workspace, conc, threshold, emulated: a.emulated });
+    if (evals.length === 0)
+      throw new PhaseError(
+        `lab script ${script} ran with RUN_EVAL=true and left no eval results (results*.json)`,
+        true,
+      );
+    const below: string[] = [];
+    for (const result of evals) {
+      this.deps.io.sendReliable({
+        type: "eval-result",
+        msgId: `${safeId(a.attemptId)}.eval-c${result.concurrency ?? conc}`,
+        attemptId: a.attemptId,
+        fencingToken: a.fencingToken,
+        result,
+      });
+      this.agentLog(
+        `eval c=${result.concurrency ?? conc}: gsm8k ${result.strict.exactMatch.toFixed(3)} strict / ${result.flexible.exactMatch.toFixed(3)} flexible, evaluated by the lab's script`,
+      );
+      if (!result.passed)
+        below.push(
+          `gsm8k ${result.strict.exactMatch.toFixed(3)} strict / ${result.flexible.exactMatch.toFixed(3)} flexible < ${result.threshold} at concurrency ${result.concurrency ?? conc} (the lab's eval)`,
+        );
+    }
+    return below;
+  }
+
+  /**
    * A multi-node lab script (on a Slurm login-node agent): one run for every point, the Slurm job
    * it submits followed to its end by the launcher, then each result file it left sent as its point.
    */
-  private async runLabJob(workspace: string): Promise<void> {
+  private async runLabJob(workspace: string, evalConcs: number[], below: string[]): Promise<void> {
     const a = this.assignment;
     const script = (this.plan as LaunchPlan).script!;
     const t = a.deployment.timeouts;
@@ -518,7 +573,7 @@ export class AttemptExecutor {
           );
         const base = this.ownProcesses().find((p) => p.kind === "lab-script");
         if (!base) throw new PhaseError("script mode: the launch plan has no lab-script process", false);
-        const spec = labJobSpec(base, a.deployment, a.attemptId);
+        const spec = labJobSpec(base, a.deployment, a.attemptId, evalConcs.length > 0);
         this.nodeOf.set(spec.name, this.nodeOf.get(base.name)!);
         const proc = await this.deps.launcher.start(spec, this.ctx(spec));
         this.started.push(proc);
@@ -546,8 +601,9 @@ export class AttemptExecutor {
               : `lab script ${script.path} (${proc.handle}) left no result for concurrency ${missing.map((p) => p.concurrency).join(", ")}`;
           throw new PhaseError(`${what}${tail ? `: ${tail}` : ""}`, true);
         }
+        if (evalConcs.length) below.push(...this.sendLabEvals(workspace, Math.max(...evalConcs), script.path));
       },
-      t.launch + t.ready + t.load,
+      t.launch + t.ready + t.load + (evalConcs.length ? t.eval : 0),
     );
   }
 

@@ -9,6 +9,7 @@ import { Command } from "commander";
 import { registerAgentCommands } from "./commands/agent.js";
 import { registerEmulate } from "./commands/emulate.js";
 import { registerLabClient } from "./commands/lab-client.js";
+import { registerLabEval } from "./commands/lab-eval.js";
 
 function buildAgentProgram(): Command {
   const program = new Command("benchfleet-agent")
@@ -18,6 +19,7 @@ function buildAgentProgram(): Command {
   registerAgentCommands(program);
   registerEmulate(program);
   registerLabClient(program);
+  registerLabEval(program);
   return program;
 }
 

@@ -10,6 +10,7 @@ import {
   LAB_SCRIPT_PORT,
   LaunchPlan,
   labConcList,
+  labEvalConcs,
   labMultiNodeScriptEnv,
   type Placement,
   RecipeError,
@@ -25,7 +26,7 @@ export function labMultiNodeScriptPlan(d: Deployment, placement: Placement, runn
   try {
     env = labMultiNodeScriptEnv(d, {
       runnerName,
-      ...(d.eval && d.evalConcs ? { evalConcs: d.evalConcs } : d.eval && d.evalConc ? { evalConcs: [d.evalConc] } : {}),
+      evalConcs: labEvalConcs(d),
     });
   } catch (e) {
     throw new RecipeError(`${where}: ${(e as Error).message}`);

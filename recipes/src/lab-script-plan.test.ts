@@ -81,7 +81,9 @@ describe("script mode launch plan", () => {
       PREFILL_TP: "8",
       PREFILL_DP_ATTN: "false",
       DECODE_TP: "8",
-      RUN_EVAL: "false",
+      // the deployment evaluates (no concurrency chosen): the lab's eval at its highest
+      RUN_EVAL: "true",
+      EVAL_CONC: "8",
       IS_MULTINODE: "true",
       PREFILL_NODES: "1",
       DECODE_NODES: "1",

@@ -105,6 +105,7 @@ export function labMultiNodeScriptEnv(d: Deployment, o: LabMultiNodeEnvOptions):
     RUN_EVAL: String(evalConc !== ""),
     EVAL_ONLY: "false",
     EVAL_CONC: evalConc,
+    ...(d.evalLimit ? { EVAL_LIMIT: String(d.evalLimit) } : {}),
     SCENARIO_TYPE: "fixed-seq-len",
     SCENARIO_SUBDIR: "fixed_seq_len/",
     IS_AGENTIC: "0",

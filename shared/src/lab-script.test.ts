@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { Deployment } from "./deployment.js";
 import {
+  labEvalConcs,
   labExpName,
   labResultFilename,
   labScriptCandidates,
@@ -115,15 +116,19 @@ describe("the lab's env contract", () => {
     );
   });
 
-  it("script mode stores the script in the fingerprint and evaluates nothing", () => {
+  it("script mode stores the script in the fingerprint and keeps the eval selection", () => {
     const d = deployment();
     const s = withLabScript(d, { path: "benchmarks/single_node/fixed_seq_len/a.sh", sha256: "a".repeat(64) });
     const t = withLabScript(d, { path: "benchmarks/single_node/fixed_seq_len/a.sh", sha256: "b".repeat(64) });
     expect(s.mode).toBe("script");
     expect(s.fingerprint).not.toBe(d.fingerprint);
     expect(s.fingerprint).not.toBe(t.fingerprint);
-    expect(s.eval).toBe(false);
-    expect(s.evalConc).toBeUndefined();
+    expect(s.eval).toBe(true);
+    expect(s.evalConc).toBe(4);
+    expect(labEvalConcs(s)).toEqual([4]);
+    expect(labEvalConcs({ ...s, evalConc: undefined })).toEqual([Math.max(...s.points.map((p) => p.concurrency))]);
+    expect(labEvalConcs({ ...s, evalConcs: [8, 16] })).toEqual([8, 16]);
+    expect(labEvalConcs({ ...s, eval: false })).toEqual([]);
     expect(Deployment.safeParse(s).success).toBe(true);
   });
 });

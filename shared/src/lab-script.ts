@@ -7,7 +7,8 @@
  * The environment is the contract the lab's workflow gives a script (`benchmark-tmpl.yml`: its
  * `env:` block and the launch step's RESULT_FILENAME and GPU_COUNT; the runner launcher's PORT),
  * for one concurrency per run, as the lab's matrix has one single-node job per point. The lab's
- * eval (RUN_EVAL) is not run: a script-mode deployment stores throughput points only.
+ * eval runs (RUN_EVAL=true) in the runs at the concurrencies eval selection chose, as the lab's
+ * generator marks those entries; its results are stored as the deployment's eval results.
  */
 import { createHash } from "node:crypto";
 import type { Deployment, LabScriptRef, LoadPoint } from "./deployment.js";
@@ -49,15 +50,27 @@ export function labScriptHash(text: string | Buffer): string {
 
 /**
  * The deployment in script mode with `ref` stored: the fingerprint is derived from the planned one
- * and the script's path and hash, so a changed script makes a new deployment. The lab's eval is not
- * run in script mode, so the deployment evaluates nothing.
+ * and the script's path and hash, so a changed script makes a new deployment. Its eval selection
+ * is kept: the lab's script evaluates at those concurrencies (RUN_EVAL).
  */
 export function withLabScript(d: Deployment, ref: LabScriptRef): Deployment {
   const fingerprint = createHash("sha256")
     .update(`${d.fingerprint}\nlab-script ${ref.path} ${ref.sha256}`)
     .digest("hex");
-  const { evalConc: _conc, evalConcs: _concs, ...rest } = d;
-  return { ...rest, mode: "script", labScript: ref, fingerprint, eval: false };
+  return { ...d, mode: "script", labScript: ref, fingerprint };
+}
+
+/**
+ * The concurrencies at which the lab's script evaluates (RUN_EVAL=true) in a deployment that
+ * evaluates: those eval selection chose, else the highest of its points (the lab's eval entries
+ * are its highest eligible concurrency).
+ */
+export function labEvalConcs(d: Pick<Deployment, "eval" | "evalConc" | "evalConcs" | "points">): number[] {
+  if (!d.eval) return [];
+  if (d.evalConcs?.length) return [...d.evalConcs];
+  if (d.evalConc !== undefined) return [d.evalConc];
+  const concs = d.points.map((p) => p.concurrency);
+  return concs.length ? [Math.max(...concs)] : [];
 }
 
 /** the lab generator's `exp-name`: `<model-prefix>_<1k1k|8k1k|<isl>_<osl>>` */
@@ -91,6 +104,8 @@ export interface LabScriptEnvOptions {
   runnerName: string;
   port?: number;
   hfHubCache?: string;
+  /** the run evaluates too (RUN_EVAL=true): its concurrency is one the eval runs at */
+  runEval?: boolean;
 }
 
 /**
@@ -120,8 +135,9 @@ export function labScriptEnv(d: Deployment, conc: number, o: LabScriptEnvOptions
     CONC: String(conc),
     SPEC_DECODING: d.specDecoding,
     DISAGG: String(d.disagg),
-    RUN_EVAL: "false",
+    RUN_EVAL: String(o.runEval === true),
     EVAL_ONLY: "false",
+    ...(d.evalLimit ? { EVAL_LIMIT: String(d.evalLimit) } : {}),
     SCENARIO_TYPE: "fixed-seq-len",
     SCENARIO_SUBDIR: "fixed_seq_len/",
     IS_AGENTIC: "0",

@@ -152,6 +152,11 @@ export const EvalResult = z
     startedAt: z.string(),
     finishedAt: z.string(),
     emulated: z.boolean(),
+    /**
+     * who evaluated: `lab-script`, the lab's own eval run by its script (script mode, RUN_EVAL=true;
+     * the scores are its lm-eval results file's). Absent: benchfleet's eval runner.
+     */
+    measuredBy: z.literal("lab-script").optional(),
   })
   .strict();
 export type EvalResult = z.infer<typeof EvalResult>;

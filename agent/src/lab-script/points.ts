@@ -14,9 +14,13 @@ import {
 } from "@benchfleet/shared";
 import { PhaseError } from "../phase-error.js";
 
-/** the plan's script process for one point: its own name, the point's CONC and RESULT_FILENAME */
-export function labScriptPointSpec(base: ProcessSpec, d: Deployment, point: LoadPoint): ProcessSpec {
+/**
+ * The plan's script process for one point: its own name, the point's CONC and RESULT_FILENAME, and
+ * RUN_EVAL=true when the run evaluates too (`runEval`).
+ */
+export function labScriptPointSpec(base: ProcessSpec, d: Deployment, point: LoadPoint, runEval = false): ProcessSpec {
   const env = labScriptEnv(d, point.concurrency, {
+    runEval,
     runnerName: base.env.RUNNER_NAME ?? "benchfleet",
     port: Number(base.env.PORT),
     ...(base.env.HF_HUB_CACHE ? { hfHubCache: base.env.HF_HUB_CACHE } : {}),

@@ -4,8 +4,10 @@
  * (`python3 -m sglang.launch_server`, `vllm serve`, `trtllm-serve`, ...) is the emulated engine with
  * the deployment's SKU, model and parallelism; its `benchmark_lib.sh` is one we write whose
  * `run_benchmark_serving` runs benchfleet's load generator (`lab-client`), which writes the lab
- * client's result JSON where the script asks. Downloads, pip and GPU tools do nothing. The
- * scripts' absolute `/workspace` paths point into the copy.
+ * client's result JSON where the script asks, and its `run_eval` runs benchfleet's GSM8K eval
+ * (`lab-eval`), which writes lm-eval's results JSON for its `append_lm_eval_summary` to move
+ * into the working directory with a `meta_env.json`, as the lab's do. Downloads, pip and GPU
+ * tools do nothing. The scripts' absolute `/workspace` paths point into the copy.
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -26,8 +28,31 @@ compute_eval_context_length() { echo "$MAX_MODEL_LEN"; }
 get_native_max_context_length() { echo "$MAX_MODEL_LEN"; }
 wait_for_gpu_clean() { :; }
 wait_for_amd_gpu_clean() { :; }
-run_eval() { :; }
-append_lm_eval_summary() { :; }
+run_eval() {
+  { local xtrace=$-; set +x; } 2>/dev/null
+  local port="$PORT"
+  while [ $# -gt 0 ]; do
+    case "$1" in --port) port="$2"; shift 2;; *) shift 2;; esac
+  done
+  local conc="\${EVAL_CONCURRENT_REQUESTS:-\${EVAL_CONC:-\${CONC:-64}}}"
+  EVAL_RESULT_DIR="$(mktemp -d /tmp/eval_out-XXXXXX)"
+  export EVAL_RESULT_DIR
+  "\${BF_LAB_EVAL[@]}" --base-url "http://$BF_ENGINE_HOST:$port" --model "\${MODEL_NAME:-$MODEL}" \
+    --concurrency "$conc" --results-dir "$EVAL_RESULT_DIR" \${EVAL_LIMIT:+--limit "$EVAL_LIMIT"}
+  local rc=$?
+  export CONC="$conc"
+  [[ $xtrace == *x* ]] && set -x
+  return $rc
+}
+append_lm_eval_summary() {
+  local out="\${EVAL_RESULT_DIR:-}"
+  if [ -z "$out" ] || [ ! -d "$out" ]; then echo "WARN: EVAL_RESULT_DIR='$out' does not exist; skipping artifact collection" >&2; return 1; fi
+  printf '{\n  "is_multinode": %s,\n  "framework": "%s",\n  "precision": "%s",\n  "conc": %s,\n  "model": "%s",\n  "hw": "%s"\n}\n' \
+    "\${IS_MULTINODE:-false}" "$FRAMEWORK" "$PRECISION" "\${CONC:-1}" "\${MODEL_NAME:-$MODEL}" "\${RUNNER_TYPE:-unknown}" > ./meta_env.json
+  find "$out" -type f -name "*.json*" -exec mv -f -t ./ {} +
+  rm -rf "$out"
+  echo "Moved eval artifacts to: $(pwd)"
+}
 move_profile_trace_for_relay() { :; }
 wait_for_server_ready() {
   { local xtrace=$-; set +x; } 2>/dev/null
@@ -100,6 +125,8 @@ exec "$@"
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 export interface StandInInput {
+  /** the agent's `lab-eval` command line (the eval in the place of lm-eval) */
+  evalCommand: string[];
   spec: ProcessSpec;
   /** the attempt's copy of the lab checkout */
   workspace: string;
@@ -127,7 +154,7 @@ export function standInCommand(i: StandInInput): SpawnSpec {
   exe("mpirun", MPIRUN);
   writeFileSync(
     join(ws, "benchmarks", "benchmark_lib.sh"),
-    `${STAND_IN_LIB}BF_LAB_CLIENT=(${i.client.map(quote).join(" ")})\n`,
+    `${STAND_IN_LIB}BF_LAB_CLIENT=(${i.client.map(quote).join(" ")})\nBF_LAB_EVAL=(${i.evalCommand.map(quote).join(" ")})\n`,
   );
   const script = i.spec.argv[1]!;
   const text = readFileSync(join(ws, script), "utf8").replaceAll("/workspace", ws);
