@@ -26,6 +26,7 @@ const DEFAULT_KEYS = [
   "dsr1-fp8-gb200-dynamo-sglang",
   "qwen3.5-fp8-gb200-dynamo-sglang",
   "dsr1-fp8-mi355x-sglang-disagg",
+  "kimik2.6-fp4-b200-dynamo-vllm",
 ];
 
 const args = process.argv.slice(2);
@@ -178,6 +179,13 @@ for (const key of wanted) {
       `runs before each worker from /configs (${(d.srtRecipe.configs ?? []).map((c) => c.path).join(", ")})`,
     );
   const b = r.backend;
+  if (b.type === "vllm") {
+    const launched = (mode: "prefill" | "decode") => {
+      const ps = procs.filter((x) => x.p.role === mode && x.p.name.startsWith(`${mode}-0-`));
+      return `${mode} worker 0: ${ps.length} process(es), GPUs ${ps.map((x) => x.p.gpus.join(",")).join(" | ")}`;
+    };
+    row("backend dp_launch_mode", b.dp_launch_mode, `${launched("prefill")}; ${launched("decode")}`);
+  }
   const cfgOf = (mode: "prefill" | "decode") =>
     ((b.type === "sglang" ? b.sglang_config : b.type === "vllm" ? b.vllm_config : b.trtllm_config)?.[mode] ??
       {}) as Record<string, unknown>;
@@ -200,7 +208,7 @@ for (const key of wanted) {
   row(
     "benchmark concurrencies",
     bm.concurrencies,
-    `points ${d.points.map((x) => x.concurrency).join(", ")} (must agree)`,
+    `points ${d.points.map((x) => x.concurrency).join(", ")} (the recipe's, as srtctl runs them)`,
   );
   row(
     "benchmark req_rate",
@@ -235,7 +243,18 @@ for (const key of wanted) {
     bm.random_range_ratio ?? "(default 0.8)",
     same(bm.random_range_ratio ?? 0.8, pt?.rangeRatio, "rangeRatio"),
   );
-  if (bm.warmup_req_rate != null) row("benchmark warmup_req_rate", bm.warmup_req_rate, "warm-ups unpaced (inf)");
+  if (bm.type === "sa-bench") {
+    row(
+      "benchmark warmup_req_rate",
+      bm.warmup_req_rate ?? "(default 250)",
+      pt?.warmupRequestRate === undefined ? "warm-ups unpaced (inf)" : `warmupRequestRate ${pt.warmupRequestRate}/s`,
+    );
+    row(
+      "benchmark reuse_http_connections",
+      bm.reuse_http_connections ?? "(default false)",
+      pt?.freshConnections ? "a new connection per request (freshConnections)" : "keep-alive connections per slot",
+    );
+  }
   out.push("");
 }
 process.stdout.write(`${out.join("\n")}\n`);
