@@ -12,7 +12,7 @@ import { Agent, request } from "undici";
 import { errorBody } from "./openai-protocol.js";
 import type { EmulatorHooks, EmulatorOptions } from "./options.js";
 import type { EmulatorHandle } from "./server.js";
-import { EMULATED_HEADER, PREFILLED_HEADER, TIME_SCALE_HEADER } from "./wire.js";
+import { EMULATED_HEADER, FOLLOW_UP_HEADER, PREFILLED_HEADER, TIME_SCALE_HEADER, WAVE_HEADER } from "./wire.js";
 
 interface Worker {
   url: string;
@@ -20,6 +20,22 @@ interface Worker {
   healthy: boolean;
   lastError?: string;
   lastCheck?: string;
+}
+
+/**
+ * The client's closed-loop hints (`x-benchfleet-follow-up`, `x-benchfleet-wave`), passed on to the
+ * decode worker: its clock then waits for a promised request while that request is prefilled and
+ * its KV moved, so the host's time for the trip does not count on the emulated clock. The prefill
+ * worker gets none: holding its clock for a client's next request would stall the other clients'
+ * prefills until that client's decode has ended.
+ */
+function closedLoopHints(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of [FOLLOW_UP_HEADER, WAVE_HEADER]) {
+    const v = req.headers[h];
+    if (typeof v === "string") out[h] = v;
+  }
+  return out;
 }
 
 export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): Promise<EmulatorHandle> {
@@ -127,7 +143,11 @@ export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): 
       const dr = await request(`${d.url}${path}`, {
         method: "POST",
         body,
-        headers: { "content-type": "application/json", [PREFILLED_HEADER]: String(info.prompt_tokens) },
+        headers: {
+          "content-type": "application/json",
+          [PREFILLED_HEADER]: String(info.prompt_tokens),
+          ...closedLoopHints(req),
+        },
         dispatcher,
         signal: abort.signal,
       });
