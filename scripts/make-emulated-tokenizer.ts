@@ -105,6 +105,22 @@ while (merges.length < MERGES) {
 }
 
 const base = Object.keys(vocab).length;
+/**
+ * Merged tokens' ids shuffled (a fixed permutation; the single bytes keep 0..255): a real model's
+ * vocabulary interleaves word-initial tokens (Ġword) and word pieces, so a run of consecutive ids
+ * decodes to words of a few tokens, not to one word of thousands of characters. BPE merges by the
+ * merge list's order, not by id, so the encoding is unchanged.
+ */
+{
+  const ids = Array.from({ length: base - 256 }, (_, i) => 256 + i);
+  let x = 777;
+  for (let i = ids.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = (x >>> 8) % (i + 1);
+    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+  }
+  for (const [token, id] of Object.entries(vocab)) if (id >= 256) vocab[token] = ids[id - 256]!;
+}
 const special = ["<|bos|>", "<|eos|>", "<|user|>", "<|assistant|>", "<|end|>"];
 const tokenizer = {
   version: "1.0",

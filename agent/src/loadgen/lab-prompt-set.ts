@@ -18,9 +18,12 @@ export interface LabPromptSummary {
   clientTemplate?: "model" | "dsv4";
   /** tokens the client-side template adds (taken off the ISL before lengths are drawn) */
   templateTokens: number;
-  /** prompts built on this thread whose text does not re-encode to its target (the lab's token mismatch) */
-  unsettled: number;
-  built: number;
+  /**
+   * prompts whose text does not re-encode to its target (the lab's token mismatch) and prompts
+   * built; absent when worker threads built them (each its share): the records' mismatch still shows
+   */
+  unsettled?: number;
+  built?: number;
 }
 
 export interface LabPrompts {
@@ -80,8 +83,7 @@ export function prepareLabPrompts(
         tokenizer: tok.dir,
         ...(opts.clientTemplate ? { clientTemplate: opts.clientTemplate } : {}),
         templateTokens: tLen,
-        unsettled,
-        built: texts.size,
+        ...(s.threads === 1 ? { unsettled, built: texts.size } : {}),
       },
       text: (streamSeed, index) => {
         const t = texts.get(`${streamSeed}:${index}`);

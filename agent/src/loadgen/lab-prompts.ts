@@ -73,13 +73,16 @@ export function labPrompt(
   let ids = new Array<number>(bodyLen);
   for (let j = 0; j < bodyLen; j++) ids[j] = (offset + spec.index + j) % vocab;
   let text = tok.decode(ids);
-  for (let round = 0; round < MAX_RETRIES; round++) {
+  let settled = false;
+  for (let round = 0; round < MAX_RETRIES && !settled; round++) {
     ids = tok.encode(text);
     if (ids.length < bodyLen) for (let k = ids.length; k < bodyLen; k++) ids.push(rng.int(0, vocab - 1));
     else if (ids.length > bodyLen) ids = ids.slice(0, bodyLen);
-    else break;
-    text = tok.decode(ids);
+    else settled = true;
+    if (!settled) text = tok.decode(ids);
   }
+  // a settled text without a template is known to encode to bodyLen: no need to encode it again
+  if (!template && settled) return { text, promptTokens: bodyLen };
   if (template) text = template(text);
   return { text, promptTokens: tok.encode(text).length };
 }
