@@ -32,10 +32,13 @@ export {
   type TraceTurn,
   type Trajectory,
 } from "./loadgen/agentic-trace.js";
+export { dsv4Encoding } from "./loadgen/dsv4-encoding.js";
 export { type FixtureProcess, spawnFixture } from "./loadgen/fixture-process.js";
+export { labPrompt, templateTokens } from "./loadgen/lab-prompts.js";
 export { percentile } from "./loadgen/metrics.js";
 export { type LoadProgress, runLoadPoint } from "./loadgen/run-load-point.js";
 export { DEFAULT_SYNTHETIC_TRACE, type SyntheticTraceParams, syntheticTrace } from "./loadgen/synthetic-trace.js";
 export { checkTiming, describeTiming } from "./loadgen/timing-check.js";
 export { waitReady } from "./ready-check.js";
+export { loadModelTokenizer } from "./tokenizer/model-tokenizer.js";
 export { workersFor } from "./workloads.js";
