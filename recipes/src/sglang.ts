@@ -3,6 +3,12 @@
  * the same command on each of its nodes with `--dist-init-addr --nnodes --node-rank`, and only its
  * rank-0 node serves HTTP (reference/engines.md §1.1, §1.2). The flag builders here are shared by
  * sglang-disagg.ts and dynamo.ts (dynamo.sglang takes the same flags).
+ *
+ * Prefill context parallelism (`pcp-size` P over `tp` T) is SGLang's attention CP inside its TP
+ * group: `--tensor-parallel-size T×P --attn-cp-size P --enable-prefill-cp --cp-strategy interleave`,
+ * as the reference lab's recipe writes a `tp: 1, pcp-size: 8` prefill pool (InferenceX
+ * benchmarks/multi_node/srt-slurm-recipes/sglang/glm5.2/agentic/disagg-h200-2p2d-pcp8-tp8-dp8-mtp.yaml).
+ * Decode context parallelism has no SGLang facts in the reference material and is refused.
  */
 import { type ProcessSpec, RecipeError } from "@benchfleet/shared";
 import { agenticKvSettings } from "./agentic-kv.js";
@@ -33,16 +39,26 @@ export function sglangEntry(ctx: RecipeContext, kvFallback?: string): Layer {
   const parts: LayerPart[] = [];
   for (const role of ctx.engineRoles()) {
     const p = ctx.par(role)!;
-    if (p.dcpSize > 1 || p.pcpSize > 1) {
+    if (p.dcpSize > 1) {
       throw new RecipeError(
-        `${ctx.d.configKey}: SGLang recipe has no decode/prefill context parallelism (dcp-size ${p.dcpSize}, pcp-size ${p.pcpSize}): not supported`,
+        `${ctx.d.configKey}: SGLang recipe has no decode context parallelism (dcp-size ${p.dcpSize}): not supported`,
+      );
+    }
+    if (p.pcpSize > 1 && p.dpAttn) {
+      throw new RecipeError(
+        `${ctx.d.configKey}: ${role}: SGLang prefill context parallelism (pcp-size ${p.pcpSize}) with DP attention: not supported`,
       );
     }
     const flags: Flags = {
-      "tensor-parallel-size": p.tp,
+      "tensor-parallel-size": p.tp * p.pcpSize,
       "data-parallel-size": p.dpAttn ? p.tp : 1,
       "ep-size": p.ep,
     };
+    if (p.pcpSize > 1) {
+      flags["attn-cp-size"] = p.pcpSize;
+      flags["enable-prefill-cp"] = true;
+      flags["cp-strategy"] = "interleave";
+    }
     if (p.pp > 1) flags["pipeline-parallel-size"] = p.pp;
     if (p.dpAttn) {
       flags["enable-dp-attention"] = true;

@@ -16,7 +16,6 @@ const IX = LAB ? join(LAB, "InferenceX") : "";
 
 /** what no recipe launches yet, by reason */
 const KNOWN = [
-  /^SGLang recipe has no decode\/prefill context parallelism/,
   /^kv-offloading dram with backend "(mooncake|lmcache)": beside disaggregated serving the store needs vLLM's MultiConnector/,
 ];
 

@@ -380,6 +380,29 @@ export function goldenCases(): GoldenCase[] {
         0,
       ),
     ),
+    c(
+      "dynamo-sglang-h200-2p2d-pcp8-agentic-mtp",
+      agentic(
+        makeDeployment({
+          configKey: "glm5.2-fp8-h200-dynamo-sglang-agentic-mtp-2p2d",
+          sku: "h200",
+          framework: "dynamo-sglang",
+          model: "zai-org/GLM-5.2-FP8",
+          modelPrefix: "glm5.2",
+          precision: "fp8",
+          image: "lmsysorg/sglang:v0.5.16-cu130",
+          concs: [16],
+          specDecoding: "mtp",
+          kvP2pTransfer: "mooncake",
+          router: { name: "dynamo-router", version: "1.3.0.dev1" },
+          prefill: { numWorker: 2, tp: 1, pcpSize: 8, ep: 1, dpAttn: false },
+          decode: { numWorker: 2, tp: 8, ep: 1, dpAttn: true },
+        }),
+        undefined,
+        0,
+      ),
+      { rdma: MLX },
+    ),
   ];
 }
 
