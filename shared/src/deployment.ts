@@ -134,6 +134,14 @@ export const SrtRecipeRef = z
      * configs/. Stored like the recipe's text.
      */
     configs: z.array(z.object({ path: z.string(), text: z.string() }).strict()).optional(),
+    /**
+     * srtctl's defaults that differ between its versions, as the srt-slurm checkout the recipe was
+     * planned with has them (the recipe's own values win); absent: the reader's (srt-slurm main's)
+     */
+    srtctl: z
+      .object({ dpLaunchMode: z.enum(["per_gpu", "per_node"]).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type SrtRecipeRef = z.infer<typeof SrtRecipeRef>;

@@ -12,7 +12,9 @@ import type { LoadedEntry } from "./master-config-load.js";
  * `infraNodes`, when given, says how many nodes beyond the row's workers the recipe needs for the
  * row (its etcd/NATS node); 0 when the recipe cannot be read for it.
  */
-export type SrtRecipeSource = ((configFile: string) => { path: string; text: string } | { error: string }) & {
+export type SrtRecipeSource = ((
+  configFile: string,
+) => { path: string; text: string; srtctl?: SrtRecipeRef["srtctl"] } | { error: string }) & {
   infraNodes?: (ref: SrtRecipeRef, row: SrtRow) => number;
   /** the files of srt-slurm's configs/ the recipe uses for the row (see SrtRecipeRef.configs) */
   configs?: (ref: SrtRecipeRef, row: SrtRow) => NonNullable<SrtRecipeRef["configs"]> | { error: string };
@@ -85,7 +87,12 @@ export function rowSrtRecipe(
   const file = configFile.split(":")[0]!;
   const found = source(file);
   if ("error" in found) return { problem: { ...at(named[0]!), message: found.error } };
-  const recipe: SrtRecipeRef = { configFile, path: found.path, text: found.text };
+  const recipe: SrtRecipeRef = {
+    configFile,
+    path: found.path,
+    text: found.text,
+    ...(found.srtctl ? { srtctl: found.srtctl } : {}),
+  };
   const configs = row && source.configs ? source.configs(recipe, row) : [];
   if ("error" in configs) return { problem: { ...at(named[0]!), message: configs.error } };
   return { recipe: configs.length ? { ...recipe, configs } : recipe };

@@ -68,7 +68,7 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   const parsed: Array<{ v: RecipeVariant; recipe: SrtRecipe }> = [];
   const problems: ConfigProblem[] = [];
   for (const v of variants) {
-    const res = SrtRecipe.safeParse(v.value);
+    const res = SrtRecipe.safeParse(withSrtctlDefaults(v.value, ref.srtctl));
     if (!res.success) {
       for (const p of zodProblems(src, res.error.issues)) {
         const path = p.path.split(/[.[\]]+/).filter(Boolean);
@@ -101,6 +101,15 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   const refused = refusedFields(recipe);
   if (refused.length) fail(refused.map(([path, why]) => located(v, path, `cannot be honoured: ${why}`)));
   return { recipe, variant: v.selector, file: ref.path, at: (path, message) => located(v, path, message) };
+}
+
+/** srtctl's version-dependent defaults (srtctl-defaults.ts) where the recipe leaves the field out */
+function withSrtctlDefaults(value: Record<string, unknown>, srtctl: SrtRecipeRef["srtctl"]): Record<string, unknown> {
+  const b = value.backend;
+  if (!srtctl?.dpLaunchMode || !b || typeof b !== "object" || Array.isArray(b)) return value;
+  const backend = b as Record<string, unknown>;
+  if (backend.type !== "vllm" || "dp_launch_mode" in backend) return value;
+  return { ...value, backend: { ...backend, dp_launch_mode: srtctl.dpLaunchMode } };
 }
 
 export function splitConfigFile(configFile: string): [string, string | undefined] {

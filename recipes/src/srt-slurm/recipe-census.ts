@@ -46,7 +46,12 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
       out.push({ ...base, configFile, reason: found.error });
       continue;
     }
-    const plain: SrtRecipeRef = { configFile, path: found.path, text: found.text };
+    const plain: SrtRecipeRef = {
+      configFile,
+      path: found.path,
+      text: found.text,
+      ...(found.srtctl ? { srtctl: found.srtctl } : {}),
+    };
     const configs = source.configs ? source.configs(plain, d) : [];
     if ("error" in configs) {
       out.push({ ...base, configFile, reason: configs.error });

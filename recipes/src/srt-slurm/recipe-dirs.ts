@@ -13,6 +13,7 @@ import { srtInfraNodes } from "./infra-nodes.js";
 import { srtRecipeConfigs } from "./recipe-configs.js";
 import { srtBenchmark } from "./srt-benchmark.js";
 import { type GitTreeOpener, type SrtTree, splitTreeSpec } from "./srt-tree.js";
+import { srtctlDefaults } from "./srtctl-defaults.js";
 
 export const SRT_SLURM_ENV = "BENCHFLEET_SRT_SLURM";
 
@@ -32,12 +33,13 @@ function candidateRels(configFile: string): string[] {
  */
 export function srtRecipeSource(entries: string[], openGit?: GitTreeOpener): SrtRecipeSource {
   const trees: SrtTree[] = entries.map((spec) => openTree(spec, openGit));
+  const srtctl = srtctlDefaults(trees);
   const source: SrtRecipeSource = (configFile) => {
     const searched: string[] = [];
     for (const tree of [...trees].reverse()) {
       for (const rel of candidateRels(configFile)) {
         const text = tree.read(rel);
-        if (text !== undefined) return { path: tree.where(rel), text };
+        if (text !== undefined) return { path: tree.where(rel), text, ...(srtctl ? { srtctl } : {}) };
         searched.push(tree.where(rel));
       }
     }

@@ -2,14 +2,18 @@
  * vLLM's per-GPU DP launch (`dp_launch_mode: per_gpu`) from srt-slurm recipes written by us in
  * srt-slurm's format: configs/srt-slurm-recipes/kimik2.6-fp4/b200-vllm-1p2d-per-gpu.yaml (a DEP8
  * prefill worker on one B200 node, two TP4 decode workers) for the golden plan, and the GB200 DEP8
- * recipe switched to per_gpu for DP ranks across nodes.
+ * recipe switched to per_gpu for DP ranks across nodes, and srtctl's default launch read from the
+ * srt-slurm checkout (srtctl-defaults.ts; checkouts written per test).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Deployment, LaunchPlan, ProcessSpec } from "@benchfleet/shared";
-import { describe, expect, it } from "vitest";
+import type { Deployment, LaunchPlan, ProcessSpec, SrtRecipeRef } from "@benchfleet/shared";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "../build-launch-plan.js";
 import { makeDeployment, makePlacement } from "../test-support/deployments.js";
+import { srtRecipeSource } from "./recipe-dirs.js";
 
 const RECIPES = fileURLToPath(new URL("../../../configs/srt-slurm-recipes/", import.meta.url));
 const GOLDEN = fileURLToPath(new URL("../golden/srt-dynamo-vllm-b200-1p2d-per-gpu.json", import.meta.url));
@@ -36,7 +40,7 @@ function kimiRow(recipe = text(KIMI)): Deployment {
   return { ...d, srtRecipe: { configFile: `recipes/${KIMI}`, path: `srt/${KIMI}`, text: recipe } };
 }
 
-function dsv4Row(recipe: string): Deployment {
+function dsv4Row(recipe: string, srtctl?: SrtRecipeRef["srtctl"]): Deployment {
   const setting = `CONFIG_FILE=recipes/${DSV4}`;
   const d = makeDeployment({
     configKey: "test-dsv4-fp4-gb200-dynamo-vllm",
@@ -52,7 +56,10 @@ function dsv4Row(recipe: string): Deployment {
     prefill: { numWorker: 1, tp: 8, ep: 8, dpAttn: true, additionalSettings: [setting] },
     decode: { numWorker: 1, tp: 8, ep: 8, dpAttn: true, additionalSettings: [setting] },
   });
-  return { ...d, srtRecipe: { configFile: `recipes/${DSV4}`, path: `srt/${DSV4}`, text: recipe } };
+  return {
+    ...d,
+    srtRecipe: { configFile: `recipes/${DSV4}`, path: `srt/${DSV4}`, text: recipe, ...(srtctl ? { srtctl } : {}) },
+  };
 }
 
 const plan = (d: Deployment) => buildLaunchPlan(d, makePlacement(d));
@@ -179,5 +186,49 @@ describe("per-GPU DP launch from an srt-slurm recipe (dynamo + vLLM, B200, DEP8 
       "      tensor-parallel-size: 2\n      pipeline-parallel-size: 1\n      data-parallel-size: 4",
     );
     expect(() => plan(kimiRow(tp2))).toThrow(/per_gpu gives one DP rank per GPU: 8 ranks for data-parallel-size 4/);
+  });
+});
+
+describe("srtctl's default DP launch is the one of the srt-slurm checkout the recipes come from", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "srtctl-defaults-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  /** an srt-slurm checkout whose srtctl vLLM backend has `line`, and the GB200 DEP8 recipe in its recipes/ */
+  function checkout(name: string, line: string): string {
+    const dir = join(tmp, name);
+    mkdirSync(join(dir, "src", "srtctl", "backends"), { recursive: true });
+    mkdirSync(join(dir, "recipes", "dsv4-fp4"), { recursive: true });
+    writeFileSync(join(dir, "src", "srtctl", "backends", "vllm.py"), `class VLLMProtocol:\n${line}\n`);
+    writeFileSync(join(dir, "recipes", DSV4), text(DSV4));
+    return dir;
+  }
+  const found = (dirs: string[]) => {
+    const f = srtRecipeSource(dirs)(`recipes/${DSV4}`);
+    if ("error" in f) throw new Error(f.error);
+    return f;
+  };
+  const perGpu = checkout("v1.0.31", '    dp_launch_mode: DPLaunchMode = "per_gpu"');
+  const perNode = checkout("main", '    dp_launch_mode: DPLaunchMode = "per_node"');
+  const older = checkout("q2", "        # DP+EP mode: one process per GPU");
+
+  it("reads the default from the checkout's srtctl: per_gpu, per_node, per GPU only before the field", () => {
+    expect(found([perGpu]).srtctl).toEqual({ dpLaunchMode: "per_gpu" });
+    expect(found([perNode]).srtctl).toEqual({ dpLaunchMode: "per_node" });
+    expect(found([older]).srtctl).toEqual({ dpLaunchMode: "per_gpu" });
+    // an overlay of recipes after the checkout: the checkout's srtctl still decides
+    expect(found([perGpu, RECIPES]).srtctl).toEqual({ dpLaunchMode: "per_gpu" });
+    expect(found([RECIPES]).srtctl).toBeUndefined();
+  });
+
+  it("a recipe that leaves dp_launch_mode out launches per GPU under a per_gpu srtctl, per node under main's", () => {
+    const gpu = plan(dsv4Row(text(DSV4), found([perGpu]).srtctl));
+    expect(named(gpu, "decode-0-").map((x) => x.pr.gpus)).toEqual([[0], [1], [2], [3], [0], [1], [2], [3]]);
+    const node = plan(dsv4Row(text(DSV4), found([perNode]).srtctl));
+    expect(named(node, "decode-0-").map((x) => x.pr.gpus)).toEqual([
+      [0, 1, 2, 3],
+      [0, 1, 2, 3],
+    ]);
+    // the recipe's own setting wins
+    const own = text(DSV4).replace("  type: vllm\n", "  type: vllm\n  dp_launch_mode: per_node\n");
+    expect(named(plan(dsv4Row(own, { dpLaunchMode: "per_gpu" })), "decode-0-")).toHaveLength(2);
   });
 });

@@ -1,0 +1,32 @@
+/**
+ * srtctl's defaults that differ between its versions, read from the srt-slurm checkout a plan reads
+ * its recipes from (the last `--srt-slurm` entry holding srtctl's sources), so a recipe that leaves
+ * them out launches as the srtctl the lab's runner pins would launch it:
+ *
+ * - vLLM `backend.dp_launch_mode`: `per_node` from srt-slurm #331 (main c88ef731) on; `per_gpu`
+ *   before (v1.0.31, v1.0.45, v1.0.53, c180328b: `dp_launch_mode: DPLaunchMode = "per_gpu"`), and
+ *   per GPU only where the field does not exist yet (sa-submission-q2-2026,
+ *   aflowers/vllm-gb200-v0.20.0: one process per GPU is their only DP launch).
+ *
+ * An entry without srtctl's sources (an overlay of recipes) says nothing: the reader's defaults
+ * (srt-recipe.ts, main's) apply. Pure over the trees.
+ */
+import type { SrtRecipeRef } from "@benchfleet/shared";
+import type { SrtTree } from "./srt-tree.js";
+
+const VLLM_BACKEND = "src/srtctl/backends/vllm.py";
+
+export type SrtctlDefaults = NonNullable<SrtRecipeRef["srtctl"]>;
+
+export function srtctlDefaults(trees: SrtTree[]): SrtctlDefaults | undefined {
+  for (const tree of [...trees].reverse()) {
+    const text = tree.read(VLLM_BACKEND);
+    if (text === undefined) continue;
+    const declared = /^\s*dp_launch_mode:\s*DPLaunchMode\s*=\s*"(per_gpu|per_node)"/m.exec(text)?.[1];
+    if (declared === "per_gpu" || declared === "per_node") return { dpLaunchMode: declared };
+    // before dp_launch_mode existed, a data-parallel role was launched one process per GPU
+    if (!/dp_launch_mode/.test(text) && /one process per GPU/.test(text)) return { dpLaunchMode: "per_gpu" };
+    return undefined;
+  }
+  return undefined;
+}
