@@ -12,7 +12,8 @@
  * - vLLM `mooncake`: the MooncakeStoreConnector with async loads, PYTHONHASHSEED=0 and the
  *   transfer engine's MC_* settings of the lab's Mooncake scripts; `lmcache`: nothing here.
  *   Their servers, store config and (LMCache) connector with the server URLs are placed per
- *   process by kv-offload-servers.ts. Both run beside aggregated serving only.
+ *   process by kv-offload-servers.ts. Beside disaggregated serving Mooncake joins the P2P
+ *   connector in vLLM's MultiConnector (kv-offload-servers.ts withKvStore); LMCache is refused.
  * Pure.
  */
 import { RecipeError } from "@benchfleet/shared";
@@ -81,17 +82,19 @@ export function agenticKvSettings(
       return { flags, env };
     case "mooncake":
     case "lmcache":
-      if (ctx.isDisagg && ctx.workers("decode").length > 0)
+      if (ctx.servesDisagg && backend === "lmcache")
         throw new RecipeError(
-          `${where}: beside disaggregated serving the store needs vLLM's MultiConnector (NIXL + ${backend}), which this recipe does not write`,
+          `${where}: beside disaggregated serving the store needs vLLM's MultiConnector (NIXL + lmcache), which this recipe does not write`,
         );
       if (backend === "lmcache") return { flags, env };
+      Object.assign(env, MOONCAKE_ENV);
+      // disaggregated workers take the store inside their MultiConnector (kv-offload-servers.ts withKvStore)
+      if (ctx.servesDisagg) return { flags, env };
       flags["kv-transfer-config"] = JSON.stringify({
         kv_connector: "MooncakeStoreConnector",
         kv_role: "kv_both",
         kv_connector_extra_config: { load_async: true },
       });
-      Object.assign(env, MOONCAKE_ENV);
       return { flags, env };
     default:
       throw new RecipeError(

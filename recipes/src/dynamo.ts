@@ -49,7 +49,7 @@ import {
   type RecipeContext,
   STAGE,
 } from "./context.js";
-import { kvOffloadServers } from "./kv-offload-servers.js";
+import { kvOffloadServers, withKvStore } from "./kv-offload-servers.js";
 import type { Flags } from "./layering.js";
 import { renderFlags } from "./layering.js";
 import { sglangDefaults, sglangEntry, sglangWorkerProcesses } from "./sglang.js";
@@ -219,7 +219,11 @@ export function dynamoRecipe(ctx: RecipeContext, backend: DynamoBackend) {
           files.push(...store.files);
           if (ctx.isDisagg && !agg) {
             flags["disaggregation-mode"] = w.pool;
-            flags["kv-transfer-config"] = JSON.stringify({ kv_connector: "NixlConnector", kv_role: "kv_both" });
+            flags["kv-transfer-config"] = withKvStore(
+              ctx,
+              w.pool as "prefill" | "decode",
+              JSON.stringify({ kv_connector: "NixlConnector", kv_role: "kv_both" }),
+            );
             env.VLLM_NIXL_SIDE_CHANNEL_HOST = node.ip;
             env.VLLM_NIXL_SIDE_CHANNEL_PORT = String(slot.nixlSideChannel);
           }

@@ -108,6 +108,50 @@ describe("Mooncake store beside vLLM", () => {
   });
 });
 
+describe("Mooncake store beside disaggregated vLLM", () => {
+  it("prefill stores and looks up, decode only loads, each inside a MultiConnector with NIXL", () => {
+    const p = golden("dynamo-vllm-gb300-1p1d-agentic-mooncake");
+    expect(all(p).filter((x) => x.name === "infra-mooncake-master")).toHaveLength(1);
+    const cfg = (role: string) => {
+      const w = engines(p).find((x) => x.role === role)!;
+      expect(w.env.MOONCAKE_CONFIG_PATH).toBe(`mooncake/${w.name}.json`);
+      expect(w.env.PYTHONHASHSEED).toBe("0");
+      return JSON.parse(flag(w.argv, "--kv-transfer-config")!);
+    };
+    const nixl = { kv_connector: "NixlConnector", kv_role: "kv_both" };
+    expect(cfg("prefill")).toEqual({
+      kv_connector: "MultiConnector",
+      kv_role: "kv_both",
+      kv_load_failure_policy: "recompute",
+      kv_connector_extra_config: {
+        connectors: [
+          nixl,
+          {
+            kv_connector: "MooncakeStoreConnector",
+            kv_role: "kv_both",
+            kv_connector_extra_config: { lookup_async: true },
+          },
+        ],
+      },
+    });
+    expect(cfg("decode")).toEqual({
+      kv_connector: "MultiConnector",
+      kv_role: "kv_both",
+      kv_load_failure_policy: "fail",
+      kv_connector_extra_config: {
+        connectors: [
+          nixl,
+          {
+            kv_connector: "MooncakeStoreConnector",
+            kv_role: "kv_consumer",
+            kv_connector_extra_config: { enable_lookup: false },
+          },
+        ],
+      },
+    });
+  });
+});
+
 describe("LMCache servers beside vLLM", () => {
   it("one server per GPU with its share of the budget; the connector names every server", () => {
     const p = golden("vllm-mi300x-agentic-lmcache");

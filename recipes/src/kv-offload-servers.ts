@@ -23,7 +23,13 @@
  *   ports the attempt's block keeps for the GPU it serves (ports.ts).
  *
  * Every process of an engine worker (a worker spanning nodes runs one per node) gets its own
- * settings: the budget (`agentic.dramOffloadGb`) is already one process's share of its node. Pure.
+ * settings: the budget (`agentic.dramOffloadGb`) is already one process's share of its node.
+ *
+ * Beside disaggregated serving the Mooncake store rides next to the P2P KV transfer in vLLM's
+ * MultiConnector, as the lab's MiniMax-M3 GB300 disagg recipes write it
+ * (srt-slurm-recipes/vllm/minimax-m3/agentic/gb300-fp4/*.yaml): prefill stores and looks up
+ * (`kv_both`, lookups async, a failed load recomputed), decode only loads (`kv_consumer`, no
+ * lookup, a failed load fails). LMCache beside disaggregated serving is refused (agentic-kv.ts). Pure.
  */
 import { type ProcessSpec, RecipeError } from "@benchfleet/shared";
 import { type PlacedProcess, processName, type RecipeContext, STAGE } from "./context.js";
@@ -59,6 +65,29 @@ export function kvOffloadServers(ctx: RecipeContext): OffloadServers {
   if (backend === "mooncake") return mooncake(ctx, a.dramOffloadGb);
   if (backend === "lmcache") return lmcache(ctx, a.dramOffloadGb);
   return NONE;
+}
+
+/**
+ * The `--kv-transfer-config` of a disaggregated worker: its P2P connector's `p2p`, wrapped with
+ * the Mooncake store in vLLM's MultiConnector when the deployment offloads to Mooncake.
+ */
+export function withKvStore(ctx: RecipeContext, pool: "prefill" | "decode", p2p: string): string {
+  const a = ctx.d.agentic;
+  if (a?.kvOffloading !== "dram" || a.kvOffloadBackend?.name !== "mooncake") return p2p;
+  const prefill = pool === "prefill";
+  const store = prefill
+    ? { kv_connector: "MooncakeStoreConnector", kv_role: "kv_both", kv_connector_extra_config: { lookup_async: true } }
+    : {
+        kv_connector: "MooncakeStoreConnector",
+        kv_role: "kv_consumer",
+        kv_connector_extra_config: { enable_lookup: false },
+      };
+  return JSON.stringify({
+    kv_connector: "MultiConnector",
+    kv_role: "kv_both",
+    kv_load_failure_policy: prefill ? "recompute" : "fail",
+    kv_connector_extra_config: { connectors: [JSON.parse(p2p), store] },
+  });
 }
 
 /** GB one GPU of a process gets; an error naming the row when it rounds to nothing */

@@ -5,7 +5,7 @@
  * The gb200/gb300 shapes are those of the reference lab's dsv4-fp4-gb200/gb300-dynamo-vllm* entries.
  */
 import { fileURLToPath } from "node:url";
-import { type LaunchPlan, type ProcessSpec, RecipeError } from "@benchfleet/shared";
+import type { LaunchPlan, ProcessSpec } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "./index.js";
 import { findUnlaunchable } from "./launchable.js";

@@ -29,7 +29,7 @@ import {
   type RecipeContext,
   STAGE,
 } from "./context.js";
-import { kvOffloadServers } from "./kv-offload-servers.js";
+import { kvOffloadServers, withKvStore } from "./kv-offload-servers.js";
 import type { Flags, Layer, LayerPart } from "./layering.js";
 import { renderFlags } from "./layering.js";
 import type { WorkerLayout } from "./placement.js";
@@ -159,7 +159,11 @@ export function vllmRecipe(ctx: RecipeContext) {
       Object.assign(flags, store.flags);
       const env: Record<string, string> = { ...ctx.visibleDevices(r.gpus), ...store.env };
       if (ctx.isDisagg) {
-        flags["kv-transfer-config"] = kvTransferConfig(ctx, w, slot.http);
+        flags["kv-transfer-config"] = withKvStore(
+          ctx,
+          w.pool as "prefill" | "decode",
+          kvTransferConfig(ctx, w, slot.http),
+        );
         if (!ctx.d.kvP2pTransfer || ctx.d.kvP2pTransfer === "nixl") {
           env.VLLM_NIXL_SIDE_CHANNEL_HOST = node.ip;
           env.VLLM_NIXL_SIDE_CHANNEL_PORT = String(slot.nixlSideChannel);

@@ -403,6 +403,28 @@ export function goldenCases(): GoldenCase[] {
       ),
       { rdma: MLX },
     ),
+    c(
+      "dynamo-vllm-gb300-1p1d-agentic-mooncake",
+      agentic(
+        makeDeployment({
+          configKey: "minimaxm3-fp4-gb300-dynamo-vllm-agentic-mtp-disagg",
+          sku: "gb300",
+          framework: "dynamo-vllm",
+          model: "MiniMaxAI/MiniMax-M3",
+          modelPrefix: "minimaxm3",
+          precision: "fp4",
+          image: "vllm/vllm-openai:v0.25.1",
+          concs: [4],
+          kvP2pTransfer: "nixl",
+          router: { name: "dynamo-router", version: "1.2.0.dev20260426" },
+          prefill: { numWorker: 1, tp: 4, ep: 4, dpAttn: false },
+          decode: { numWorker: 1, tp: 4, ep: 1, dpAttn: false },
+        }),
+        { name: "mooncake" },
+        800,
+      ),
+      { rdma: MLX },
+    ),
   ];
 }
 
