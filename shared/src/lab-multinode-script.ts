@@ -19,6 +19,17 @@ export function isMultiNodeLab(d: Pick<Deployment, "multinode" | "prefill" | "de
   return d.multinode || d.prefill !== undefined || d.decode !== undefined;
 }
 
+/**
+ * Frameworks whose multi-node rows name, in CONFIG_FILE, a recipe of the lab's own submitter rather
+ * than an srt-slurm recipe: llm-d's (`benchmarks/multi_node/llm-d-recipes/`, read by llm-d's
+ * job.slurm; `launch_gb200-nv.sh` runs the llm-d script for llmd-vllm before its srtctl path).
+ */
+const OWN_RECIPE_FRAMEWORKS = new Set(["llmd-vllm"]);
+
+export function labSubmitsOwnRecipe(framework: string): boolean {
+  return OWN_RECIPE_FRAMEWORKS.has(framework);
+}
+
 /** the lab workflow's default `random-range-ratio` input */
 const RANDOM_RANGE_RATIO = "0.8";
 

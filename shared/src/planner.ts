@@ -16,6 +16,7 @@ import {
   type PoolSpec,
 } from "./deployment.js";
 import { allEvalsChoice, selectAgenticEvals, selectEvals } from "./eval-selection.js";
+import { labSubmitsOwnRecipe } from "./lab-multinode-script.js";
 import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPool } from "./master-config.js";
 import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import { estimateDeployment } from "./plan-estimate.js";
@@ -412,15 +413,17 @@ function* expandEntry(
         concs = expandConcurrency(s);
       } else {
         const m = raw as MultiNodeSearchEntry;
+        // llm-d rows' CONFIG_FILE names the lab's llm-d recipe (its own submitter), not an srt-slurm one
+        const srtSource = labSubmitsOwnRecipe(e.framework) ? undefined : srtRecipes;
         // a row launched from its srt-slurm recipe: a DEP pool's worker is srtctl's data-parallel group
-        const widen = (p: PoolSpec) => (srtRecipes && rowConfigFile(m).length ? srtDepPool(p, runner.gpusPerNode) : p);
+        const widen = (p: PoolSpec) => (srtSource && rowConfigFile(m).length ? srtDepPool(p, runner.gpusPerNode) : p);
         const prefill = widen(pool(m.prefill, runner.gpusPerNode));
         const decode = widen(pool(m.decode, runner.gpusPerNode));
         const router = m.router ?? e.router;
         const kv = m["kv-p2p-transfer"] ?? (e.multinode ? e["kv-p2p-transfer"] : undefined);
         const rowPath = [le.key, "scenarios", sc.scenario, sc.index, "search-space", row];
         const srtRow = { configKey: le.key, gpusPerNode: runner.gpusPerNode, prefill, decode };
-        const srt = srtRecipes ? rowSrtRecipe(m, srtRecipes, le, rowPath, srtRow) : undefined;
+        const srt = srtSource ? rowSrtRecipe(m, srtSource, le, rowPath, srtRow) : undefined;
         if (srt && "problem" in srt) {
           problems.push(srt.problem);
           continue;

@@ -52,6 +52,14 @@ describe("the srt-slurm recipe a row names", () => {
     );
   });
 
+  it("an llmd-vllm row's CONFIG_FILE names llm-d's own recipe: not looked up among the srt-slurm directories", () => {
+    const llmd = text.replace("framework: dynamo-sglang", "framework: llmd-vllm");
+    const d = buildPlan(loadMasterConfigs([{ file: "m.yaml", text: llmd }]), { catalog, srtRecipes: source({}) })
+      .deployments[0]!;
+    expect(d.srtRecipe).toBeUndefined();
+    expect(d.prefill!.additionalSettings).toEqual(["CONFIG_FILE=recipes/a.yaml"]);
+  });
+
   it("adds the nodes the recipe needs beyond the row's workers (a dedicated etcd/NATS node)", () => {
     const plain = plan(source({ "recipes/a.yaml": "name: a\n" })).deployments[0]!;
     const withInfra = source({ "recipes/a.yaml": "name: a\n" });

@@ -6,7 +6,7 @@
  * (srt-benchmark.ts) and its launch built on its own, so one row's problem does not hide the others'.
  */
 import type { Deployment, SrtRecipeRef, SrtRecipeSource } from "@benchfleet/shared";
-import { formatProblem, RecipeError, srtDepDeployment } from "@benchfleet/shared";
+import { formatProblem, labSubmitsOwnRecipe, RecipeError, srtDepDeployment } from "@benchfleet/shared";
 import { findUnlaunchable } from "../launchable.js";
 import { srtInfraNodes } from "./infra-nodes.js";
 import { srtBenchmark } from "./srt-benchmark.js";
@@ -39,6 +39,14 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
     const base = { configKey: d.configKey, fingerprint: d.fingerprint };
     if (!configFile) {
       out.push({ ...base, reason: "the row names no CONFIG_FILE" });
+      continue;
+    }
+    if (labSubmitsOwnRecipe(d.framework)) {
+      out.push({
+        ...base,
+        configFile,
+        reason: `framework ${d.framework}: CONFIG_FILE names the lab's own submitter's recipe, not srt-slurm's; the row runs the lab's multi-node script (script mode)`,
+      });
       continue;
     }
     const found = source(configFile.split(":")[0]!);
