@@ -18,17 +18,20 @@ const LAB = process.env.BENCHFLEET_LAB_CHECKOUTS;
 const IX = LAB ? join(LAB, "InferenceX") : "";
 const PINNED_REF = "origin/sa-submission-q2-2026";
 
+/** the fixed-seq-len rows of every master config (the agentic ones need the lab runners' hardware entries) */
+function labPlan() {
+  const files = readdirSync(join(IX, "configs"))
+    .filter((f) => f.endsWith("master.yaml"))
+    .map((f) => ({ file: join(IX, "configs", f), text: readFileSync(join(IX, "configs", f), "utf8") }));
+  return buildPlan(loadMasterConfigs(files), {
+    catalog: readSkuCatalog(),
+    selection: { scenarioTypes: new Set(["fixed-seq-len"]) },
+  });
+}
+
 describe.skipIf(!LAB || !existsSync(join(IX, "configs")))("srt-slurm recipes of the lab's master configs", () => {
   it("builds every multi-node deployment from its recipe or names why not", () => {
-    const files = readdirSync(join(IX, "configs"))
-      .filter((f) => f.endsWith("master.yaml"))
-      .map((f) => ({ file: join(IX, "configs", f), text: readFileSync(join(IX, "configs", f), "utf8") }));
-    const catalog = readSkuCatalog();
-    // fixed-seq-len rows: the agentic ones need the lab runners' hardware entries to plan at all
-    const plan = buildPlan(loadMasterConfigs(files), {
-      catalog,
-      selection: { scenarioTypes: new Set(["fixed-seq-len"]) },
-    });
+    const plan = labPlan();
     const source = srtRecipeSource([
       join(LAB!, "srt-slurm"),
       IX,
@@ -79,5 +82,29 @@ describe.skipIf(!LAB || !existsSync(join(IX, "configs")))("srt-slurm recipes of 
     // a recipe the row's file reads is located: file:line:col
     for (const c of census)
       if (c.reason && !c.reason.includes("not found")) expect(c.reason).toMatch(/:\d+:\d+: |CONFIG_FILE/);
+  });
+
+  it("vLLM DP rows build under the srtctl their runner pins, whose default DP launch is per GPU", () => {
+    const plan = labPlan();
+    // launch_gb200-nv.sh (dynamo-vllm + dsv4) and launch_b200-dgxc-slurm.sh (dynamo-vllm + kimik2.6 fp4)
+    const pins: Array<[string, string]> = [
+      ["dsv4-fp4-gb200-dynamo-vllm", "v1.0.31"],
+      ["kimik2.6-fp4-b200-dynamo-vllm", "c180328b98c3793ca84a1e24a030f90545eb7d5d"],
+    ];
+    for (const [key, ref] of pins) {
+      const source = srtRecipeSource(
+        [`${join(LAB!, "srt-slurm")}@${ref}`, IX, join(IX, "benchmarks", "multi_node", "srt-slurm-recipes")],
+        gitTree,
+      );
+      const rows = plan.deployments.filter((d) => d.configKey === key);
+      const census = srtRecipeCensus(rows, source);
+      process.stdout.write(
+        `${key} @ ${ref}: ${census.filter((c) => !c.reason).length} of ${census.length} build (srtctl's DP default per GPU)\n`,
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      expect(census.filter((c) => c.reason)).toEqual([]);
+      const found = source(census[0]!.configFile!.split(":")[0]!);
+      expect("srtctl" in found && found.srtctl).toEqual({ dpLaunchMode: "per_gpu" });
+    }
   });
 });
