@@ -21,7 +21,7 @@ import type { LoadPointOptions } from "./load-options.js";
 import type { LoadSettings } from "./load-settings.js";
 import { computeMetrics } from "./metrics.js";
 import { pointResult } from "./point-result.js";
-import { buildBody } from "./request-body.js";
+import { type BodyOptions, buildBody, chatBodyAround } from "./request-body.js";
 import type { RequestRecord } from "./request-record.js";
 import { abortError, nowNs, type RunContext } from "./run-context.js";
 import { SlotConnections } from "./slot-connections.js";
@@ -76,6 +76,25 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
       tokensPerWord: cal.tokensPerWord,
       words,
     };
+    const bodyOptions = (outputLen: number): BodyOptions => ({
+      model: opts.model,
+      endpoint: s.endpoint,
+      outputLen,
+      exactOutput: opts.exactOutput ?? true,
+      stream: true,
+      extraBody: opts.extraBody,
+    });
+    // a body's head and closing tail per output length, as bytes: the history goes between them
+    const around = new Map<number, [Buffer, Buffer]>();
+    const chatBodyBytes = (outputLen: number, messagesJson: Buffer): Buffer => {
+      let parts = around.get(outputLen);
+      if (!parts) {
+        const a = chatBodyAround(bodyOptions(outputLen))!;
+        parts = [Buffer.from(a.head), Buffer.from(`]${a.tail}`)];
+        around.set(outputLen, parts);
+      }
+      return Buffer.concat([parts[0], messagesJson, parts[1]]);
+    };
     const ctx: RunContext = {
       t0,
       signal: stop.signal,
@@ -88,18 +107,8 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
       promptFor: () => {
         throw new Error("trace replay builds its prompts from the trace");
       },
-      body: (outputLen, prompt) =>
-        buildBody(
-          {
-            model: opts.model,
-            endpoint: s.endpoint,
-            outputLen,
-            exactOutput: opts.exactOutput ?? true,
-            stream: true,
-            extraBody: opts.extraBody,
-          },
-          prompt,
-        ),
+      body: (outputLen, prompt) => buildBody(bodyOptions(outputLen), prompt),
+      ...(s.endpoint === "/v1/chat/completions" && chatBodyAround(bodyOptions(1)) ? { chatBodyBytes } : {}),
       closedLoopHints: false,
       streamOptions: (body, keepText) => ({
         t0,

@@ -80,7 +80,7 @@ interface Lane {
   history: TrajectoryContext;
   turn: number;
   /** the body of `turn`, built before measuring started */
-  ready?: { turn: number; body: string };
+  ready?: { turn: number; body: string | Buffer };
 }
 
 /** the turn lane `k`'s first trajectory starts warm-up at, and how many warm-up turns it sends */
@@ -118,10 +118,14 @@ export async function runAgenticReplay(
       history: new TrajectoryContext(traj, trace.blockTokens, key, r.tokensPerWord, r.words),
     };
   };
-  const bodyOf = (lane: Lane, outputLen: number) => ctx.body(outputLen, lane.history.messagesFor(lane.turn));
+  // the history's bytes between the body's head and tail where the context can; else the whole body serialised
+  const bodyOf = (lane: Lane, outputLen: number): string | Buffer =>
+    ctx.chatBodyBytes
+      ? ctx.chatBodyBytes(outputLen, lane.history.jsonFor(lane.turn))
+      : ctx.body(outputLen, lane.history.messagesFor(lane.turn));
   /** when measuring starts: turns due then are the first wave (due at once, like a closed loop's start) */
   let measureStartNs = Number.POSITIVE_INFINITY;
-  const send = (lane: Lane, outputLen: number, scheduledNs: number, body: string) => {
+  const send = (lane: Lane, outputLen: number, scheduledNs: number, body: string | Buffer) => {
     const t = lane.traj.turns[lane.turn]!;
     return sendStreamingRequest(
       ctx.connections.forSlot(lane.slot),

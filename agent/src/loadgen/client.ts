@@ -7,6 +7,7 @@
  * Failures are classified (see FailureKind); nothing is thrown.
  */
 import type { Dispatcher } from "undici";
+import { whenAborted } from "./abort-fanout.js";
 import { type FirstChunkRule, StreamInterpreter, type Usage } from "./openai-stream.js";
 import type { RequestRecord } from "./request-record.js";
 import { type SseEvent, SseParser } from "./sse-parser.js";
@@ -56,12 +57,12 @@ export function sendStreamingRequest(
     let streamError: string | undefined;
     let settled = false;
     let controller: Dispatcher.DispatchController | undefined;
-    let onAbort: (() => void) | undefined;
+    let unsubscribe: (() => void) | undefined;
 
     const finish = (failure?: string, error?: string) => {
       if (settled) return;
       settled = true;
-      if (onAbort) opts.signal?.removeEventListener("abort", onAbort);
+      unsubscribe?.();
       const rec: RequestRecord = {
         ...seed,
         success: false,
@@ -120,11 +121,10 @@ export function sendStreamingRequest(
       return;
     }
     if (opts.signal) {
-      onAbort = () => {
+      unsubscribe = whenAborted(opts.signal, () => {
         controller?.abort(new Error("aborted"));
         finish("aborted", "cancelled");
-      };
-      opts.signal.addEventListener("abort", onAbort, { once: true });
+      });
     }
 
     const handler: Dispatcher.DispatchHandler = {

@@ -20,6 +20,10 @@ export interface BodyOptions {
 }
 
 export function buildBody(o: BodyOptions, prompt: number[] | string | ChatMessage[]): string {
+  return JSON.stringify(bodyObject(o, prompt));
+}
+
+function bodyObject(o: BodyOptions, prompt: number[] | string | ChatMessage[]): Record<string, unknown> {
   const body: Record<string, unknown> = { model: o.model };
   if (o.endpoint === "/v1/chat/completions") {
     body.messages = typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
@@ -43,5 +47,22 @@ export function buildBody(o: BodyOptions, prompt: number[] | string | ChatMessag
     body.stream_options = { include_usage: true };
   }
   if (o.extraBody) Object.assign(body, o.extraBody);
-  return JSON.stringify(body);
+  return body;
+}
+
+/** stands in for the messages while the rest of a chat body is serialised */
+const MESSAGES_SLOT = "\u0000messages\u0000";
+
+/**
+ * A chat body around messages serialised elsewhere: `head + JSON.stringify(messages) + tail` is
+ * `buildBody(o, messages)` for the chat endpoint. Undefined where the extra body sets the messages.
+ */
+export function chatBodyAround(o: BodyOptions): { head: string; tail: string } | undefined {
+  if (o.extraBody && "messages" in o.extraBody) return undefined;
+  const body = bodyObject({ ...o, endpoint: "/v1/chat/completions" }, []);
+  body.messages = MESSAGES_SLOT;
+  const s = JSON.stringify(body);
+  const slot = JSON.stringify(MESSAGES_SLOT);
+  const at = s.indexOf(slot);
+  return { head: s.slice(0, at), tail: s.slice(at + slot.length) };
 }

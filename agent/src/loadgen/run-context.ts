@@ -23,6 +23,11 @@ export interface RunContext {
   promptFor(s: PromptSpec, streamSeed: number): number[] | string;
   /** a request body for these messages or prompt, asking for `outputLen` tokens */
   body(outputLen: number, prompt: number[] | string | ChatMessage[]): string;
+  /**
+   * a chat request body around messages already serialised (`JSON.stringify(messages)` less its
+   * closing `]`), as bytes; absent where the body cannot be built that way
+   */
+  chatBodyBytes?(outputLen: number, messagesJson: Buffer): Buffer;
   /** tell the engine about the closed loop (see streamOptions) */
   closedLoopHints: boolean;
   /**
@@ -31,7 +36,7 @@ export interface RunContext {
    * one completes; `wave`, this request opens a wave of that many sent at once
    */
   streamOptions(
-    body: string,
+    body: string | Buffer,
     keepText: boolean,
     closedLoop?: { followUp: boolean; wave?: number },
   ): StreamRequestOptions;

@@ -54,6 +54,26 @@ describe("trajectory history", () => {
     expect(words(m)).toHaveLength(120);
   });
 
+  it("keeps the history's JSON bytes turn by turn, across a compacted context and any words", () => {
+    const t: Trajectory = {
+      id: "j",
+      turns: [
+        { inputTokens: 100, newTokens: 100, outputTokens: 10, gapMs: 0, hashIds: [1] },
+        { inputTokens: 180, newTokens: 70, outputTokens: 12, gapMs: 0, hashIds: [1, 2] },
+        { inputTokens: 90, newTokens: 0, outputTokens: 8, gapMs: 0 },
+        { inputTokens: 5000, newTokens: 4900, outputTokens: 8, gapMs: 0 },
+      ],
+    };
+    // words a tokenizer may give: quotes, backslashes, non-ASCII
+    const odd = ['say"', "back\\", "é", "漢字", "plain"];
+    const a = new TrajectoryContext(t, 64, 3, 1, odd);
+    const b = new TrajectoryContext(t, 64, 3, 1, odd);
+    for (let k = 0; k < t.turns.length; k++) {
+      const bytes = Buffer.concat([a.jsonFor(k), Buffer.from("]")]);
+      expect(bytes.toString("utf8")).toBe(JSON.stringify(b.messagesFor(k)));
+    }
+  });
+
   it("turns tokens into words by the server's tokens per word", () => {
     const m = new TrajectoryContext(traj("a", [1]), 64, 1, 2).messagesFor(0);
     expect(words(m)).toHaveLength(50);

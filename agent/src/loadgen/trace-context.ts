@@ -9,6 +9,10 @@
  * its word from that block's id, so trajectories that share ids share the text; other positions
  * take theirs from the trajectory instance's own key, so two replays of one trajectory do not
  * share a cache beyond the ids they share.
+ *
+ * The history is also kept as the UTF-8 bytes of its JSON array ({@link jsonFor}), grown by each
+ * turn's two new messages, so that a turn's request body is the history's bytes copied once
+ * between a small head and tail, not the whole history serialised and encoded again every turn.
  */
 import type { Trajectory } from "./agentic-trace.js";
 import { SINGLE_TOKEN_WORDS } from "./prompt-words.js";
@@ -30,6 +34,9 @@ export class TrajectoryContext {
   /** history length in tokens (as the trace counts them) */
   private tokens = 0;
   private readonly hashIds: number[];
+  /** the JSON array of `messages` without its closing bracket, in `json[0, jsonLen)` */
+  private json = Buffer.allocUnsafe(0);
+  private jsonLen = 0;
 
   /**
    * @param key distinguishes this replay of the trajectory from every other one
@@ -51,27 +58,53 @@ export class TrajectoryContext {
 
   /** the messages turn `t` sends; turns are asked for in order (skipping ahead is fine) */
   messagesFor(t: number): ChatMessage[] {
+    this.buildTo(t);
+    return this.messages.slice();
+  }
+
+  /**
+   * the UTF-8 JSON of the messages turn `t` sends (`JSON.stringify(messagesFor(t))`), without its
+   * closing `]`: a view valid until the next call
+   */
+  jsonFor(t: number): Buffer {
+    this.buildTo(t);
+    return this.json.subarray(0, this.jsonLen);
+  }
+
+  private buildTo(t: number): void {
     if (t < this.built - 1) throw new RangeError(`turn ${t} asked for after turn ${this.built - 1}`);
     while (this.built <= t) this.append(this.built++);
-    return this.messages.slice();
+  }
+
+  private push(m: ChatMessage): void {
+    this.messages.push(m);
+    const bytes = Buffer.from(`${this.jsonLen ? "," : "["}${JSON.stringify(m)}`);
+    if (this.jsonLen + bytes.length > this.json.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.json.length, this.jsonLen + bytes.length, 4096));
+      this.json.copy(grown, 0, 0, this.jsonLen);
+      this.json = grown;
+    }
+    bytes.copy(this.json, this.jsonLen);
+    this.jsonLen += bytes.length;
   }
 
   private append(k: number): void {
     const turn = this.traj.turns[k]!;
     if (k > 0) {
       const prev = this.traj.turns[k - 1]!;
-      this.messages.push({ role: "assistant", content: this.text(this.tokens, prev.outputTokens) });
+      this.push({ role: "assistant", content: this.text(this.tokens, prev.outputTokens) });
       this.tokens += prev.outputTokens;
     }
     if (turn.inputTokens < this.tokens || k === 0) {
       // a compacted context (or the first turn): the history restarts with the whole input
       this.messages.length = 0;
+      this.jsonLen = 0;
       this.tokens = 0;
-      this.messages.push({ role: "user", content: this.text(0, turn.inputTokens) });
+      this.push({ role: "user", content: this.text(0, turn.inputTokens) });
       this.tokens = turn.inputTokens;
     } else {
       const added = turn.inputTokens - this.tokens;
-      this.messages.push({ role: "user", content: this.text(this.tokens, Math.max(1, added)) });
+      this.push({ role: "user", content: this.text(this.tokens, Math.max(1, added)) });
       this.tokens = turn.inputTokens;
     }
   }
