@@ -39,6 +39,7 @@ export { percentile } from "./loadgen/metrics.js";
 export { type LoadProgress, runLoadPoint } from "./loadgen/run-load-point.js";
 export { DEFAULT_SYNTHETIC_TRACE, type SyntheticTraceParams, syntheticTrace } from "./loadgen/synthetic-trace.js";
 export { checkTiming, describeTiming } from "./loadgen/timing-check.js";
+export { type TurnCost, turnCost } from "./loadgen/turn-cost.js";
 export { waitReady } from "./ready-check.js";
 export { loadModelTokenizer } from "./tokenizer/model-tokenizer.js";
 export { workersFor } from "./workloads.js";
