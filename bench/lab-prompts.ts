@@ -30,7 +30,14 @@ for (const isl of isls) {
   const t0 = performance.now();
   const texts: string[] = [];
   for (let i = 0; i < n; i++) {
-    const p = labPrompt(tok, 1, { index: i }, isl - t, template);
+    // offsets spread over the vocabulary as the lab's uniform draws are
+    const p = labPrompt(
+      tok,
+      1,
+      { index: i, offset: Math.floor(((i * 0.618034) % 1) * tok.vocabSize) },
+      isl - t,
+      template,
+    );
     if (p.promptTokens !== isl) unsettled++;
     tokens += p.promptTokens;
     texts.push(p.text);

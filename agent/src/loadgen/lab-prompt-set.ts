@@ -1,16 +1,19 @@
 /**
  * The lab prompts of one load point, built before any request is sent (as the lab's client does):
- * the model's tokenizer is loaded from its directory, the lengths drawn with the template's tokens
- * taken off the ISL, and the texts built for the prompts this thread sends. A spec's `inputLen` is
+ * the model's tokenizer is loaded from its directory; input lengths (the template's tokens taken
+ * off the ISL), output lengths and offsets are drawn in the lab's order from numpy's generator
+ * seeded with the point's seed (the lab's `--seed`, 0 by default), so a point of the lab's
+ * num_prompts draws the lab's very lengths; the texts are built for the prompts this thread sends.
+ * Warm-ups send the first prompt again and again, as the lab's client does. A spec's `inputLen` is
  * the prompt's whole target (drawn length plus the template's tokens): what the server should count.
  */
-
 import { loadModelTokenizer } from "../tokenizer/model-tokenizer.js";
 import { dsv4Encoding } from "./dsv4-encoding.js";
 import { bodyLength, type ChatEncoding, labPrompt, templateTokens } from "./lab-prompts.js";
 import type { LoadPointOptions } from "./load-options.js";
 import type { LoadSettings } from "./load-settings.js";
-import { type PromptSpec, sampleLengths } from "./prompts.js";
+import { NumpyRandomState } from "./numpy-random.js";
+import { lengthRange, type PromptSpec } from "./prompts.js";
 
 /** what the stored point says of its lab prompts */
 export interface LabPromptSummary {
@@ -54,25 +57,33 @@ export function prepareLabPrompts(
   }
   const tLen = templateTokens(tok, template);
   const body = bodyLength(opts.isl, tLen);
-  const draw = (seed: number, n: number) =>
-    sampleLengths(n, body, opts.osl, s.ratio, s.mode, seed).map((p) => ({ ...p, inputLen: p.inputLen + tLen }));
   const [measured, warm] = streams;
-  const specs = draw(measured.seed, measured.n);
-  const warmSpecs = draw(warm.seed, warm.n);
-  const texts = new Map<string, string>();
+  const n = measured.n;
+  // the lab's draws, in its order: input lengths, output lengths, offsets (no prefix: --random-prefix-len 0)
+  const np = new NumpyRandomState(measured.seed >>> 0);
+  const inR = lengthRange(body, s.ratio, s.mode);
+  const outR = lengthRange(opts.osl, s.ratio, s.mode);
+  const inputs = np.randint(inR.min, inR.max + 1, n);
+  const outputs = np.randint(outR.min, outR.max + 1, n);
+  const offsets = np.randint(0, tok.vocabSize, n);
+  const specs: PromptSpec[] = inputs.map((len, i) => ({ index: i, inputLen: len + tLen, outputLen: outputs[i]! }));
+  const warmSpecs: PromptSpec[] = Array.from({ length: warm.n }, (_, k) => ({ ...specs[0]!, index: k }));
+
+  const texts = new Map<number, string>();
   let unsettled = 0;
+  const mine = (i: number) => !opts.shard || i % opts.shard.count === opts.shard.index;
   // a parent that hands the point to worker threads sends none itself
-  const sends = (i: number) => s.threads === 1 && (!opts.shard || i % opts.shard.count === opts.shard.index);
-  for (const [seed, list] of [
-    [measured.seed, specs],
-    [warm.seed, warmSpecs],
-  ] as const)
-    for (const p of list) {
-      if (!sends(p.index)) continue;
-      const built = labPrompt(tok, seed, p, p.inputLen - tLen, template);
-      if (built.promptTokens !== p.inputLen) unsettled++;
-      texts.set(`${seed}:${p.index}`, built.text);
-    }
+  const build = (i: number) => {
+    if (texts.has(i)) return;
+    const p = specs[i]!;
+    const built = labPrompt(tok, measured.seed, { index: i, offset: offsets[i]! }, p.inputLen - tLen, template);
+    if (built.promptTokens !== p.inputLen) unsettled++;
+    texts.set(i, built.text);
+  };
+  if (s.threads === 1) {
+    for (let i = 0; i < n; i++) if (mine(i)) build(i);
+    if (warmSpecs.some((w) => mine(w.index))) build(0);
+  }
   return {
     specs,
     warmSpecs,
@@ -86,8 +97,9 @@ export function prepareLabPrompts(
         ...(s.threads === 1 ? { unsettled, built: texts.size } : {}),
       },
       text: (streamSeed, index) => {
-        const t = texts.get(`${streamSeed}:${index}`);
-        if (t === undefined) throw new Error(`lab prompt ${index} of stream ${streamSeed} was not built`);
+        const i = streamSeed === warm.seed && streamSeed !== measured.seed ? 0 : index;
+        const t = texts.get(i);
+        if (t === undefined) throw new Error(`lab prompt ${i} was not built on this thread`);
         return t;
       },
     },

@@ -9,6 +9,7 @@ import { dsv4Encoding } from "./dsv4-encoding.js";
 import { prepareLabPrompts } from "./lab-prompt-set.js";
 import { bodyLength, labPrompt, type PromptTokenizer, templateTokens } from "./lab-prompts.js";
 import { resolveLoadSettings } from "./load-settings.js";
+import { NumpyRandomState } from "./numpy-random.js";
 import { lengthRange } from "./prompts.js";
 
 /** the emulated model's tokenizer (a byte-level BPE written for benchfleet, configs/tokenizers/emulated) */
@@ -57,17 +58,28 @@ describe("the model's tokenizer", () => {
 });
 
 describe("lab prompts", () => {
-  it("start from consecutive ids after a random offset, shifted by the prompt's index (the lab's rule)", () => {
+  it("start from consecutive ids after the prompt's offset, shifted by its index (the lab's rule)", () => {
     for (const index of [0, 1, 7]) {
-      const p = labPrompt(words, 5, { index }, 30);
+      const p = labPrompt(words, 5, { index, offset: 40 }, 30);
       const ids = words.encode(p.text);
       expect(ids).toHaveLength(30);
+      expect(ids[0]).toBe((40 + index) % 50);
       for (let j = 1; j < ids.length; j++) expect(ids[j]).toBe((ids[j - 1]! + 1) % 50);
       expect(p.promptTokens).toBe(30);
     }
-    // the same seed and index give the same prompt whatever was built before; another seed another one
-    expect(labPrompt(words, 5, { index: 3 }, 20)).toEqual(labPrompt(words, 5, { index: 3 }, 20));
-    expect(labPrompt(words, 6, { index: 3 }, 20).text).not.toBe(labPrompt(words, 5, { index: 3 }, 20).text);
+  });
+
+  it("pad a prompt that re-encodes short with ids from its own stream, the same whatever was built before", () => {
+    // a tokenizer whose decode drops the first id: every round comes back one short and is padded
+    const lossy: PromptTokenizer = { ...words, decode: (ids) => words.decode(ids.slice(1)) };
+    const a = labPrompt(lossy, 5, { index: 3, offset: 0 }, 20);
+    labPrompt(lossy, 5, { index: 4, offset: 0 }, 20);
+    expect(labPrompt(lossy, 5, { index: 3, offset: 0 }, 20)).toEqual(a);
+    expect(labPrompt(lossy, 6, { index: 3, offset: 0 }, 20).text).not.toBe(a.text);
+    // ten rounds never settle: the prompt is taken as it is (ids 3..22 less the first of each of 11
+    // decodes, then the ten padding ids), its count the client's own
+    expect(a.promptTokens).toBe(19);
+    expect(words.encode(a.text).slice(0, 9)).toEqual([14, 15, 16, 17, 18, 19, 20, 21, 22]);
   });
 
   it("re-encode to the exact length with a real BPE, where decoding random ids does not round-trip", () => {
@@ -76,7 +88,7 @@ describe("lab prompts", () => {
     let exact = 0;
     for (let index = 0; index < 40; index++) {
       const len = 50 + index * 13;
-      const p = labPrompt(tok, 1, { index }, len);
+      const p = labPrompt(tok, 1, { index, offset: index * 31 }, len);
       expect(p.promptTokens).toBe(tok.encode(p.text).length);
       if (p.promptTokens === len) exact++;
       const naive = tok.decode(Array.from({ length: len }, (_, j) => (index * 31 + j) % tok.vocabSize));
@@ -92,7 +104,7 @@ describe("lab prompts", () => {
   it("wrap the text in the chat template last, landing on the drawn length plus the template's tokens", () => {
     const tok = loadModelTokenizer(EMULATED);
     const template = tok.chatTemplate!;
-    const p = labPrompt(tok, 2, { index: 4 }, 300, template);
+    const p = labPrompt(tok, 2, { index: 4, offset: 1000 }, 300, template);
     expect(p.text.startsWith("<|bos|><|user|>\n")).toBe(true);
     expect(p.text.endsWith("<|end|>\n<|assistant|>\n")).toBe(true);
     expect(p.promptTokens).toBe(300 + templateTokens(tok, template));
@@ -110,7 +122,7 @@ describe("lab prompts", () => {
 
 describe("a load point's lab prompts", () => {
   const base = { baseUrl: "http://127.0.0.1:1", model: "m", isl: 256, osl: 32, concurrency: 4, seed: 9 };
-  it("draw lengths with the template's tokens off the ISL, and build the texts this thread sends", () => {
+  it("draw lengths and offsets as numpy does in the lab's order, the template's tokens off the ISL", () => {
     const opts = {
       ...base,
       promptFormat: "lab" as const,
@@ -126,18 +138,24 @@ describe("a load point's lab prompts", () => {
     const t = set.lab.summary.templateTokens;
     expect(t).toBe(7);
     const body = lengthRange(256 - t, 0.5);
+    const np = new NumpyRandomState(9);
+    expect(set.specs.map((p) => p.inputLen - t)).toEqual(np.randint(body.min, body.max + 1, 40));
+    expect(set.specs.map((p) => p.outputLen)).toEqual(np.randint(16, 33, 40));
     for (const p of set.specs) {
       expect(p.inputLen).toBeGreaterThanOrEqual(body.min + t);
       expect(p.inputLen).toBeLessThanOrEqual(256);
     }
-    expect(set.lab.summary).toMatchObject({ built: 48, clientTemplate: "model" });
-    const tok = loadModelTokenizer(EMULATED);
-    const off = [...set.specs.map((p) => [9, p] as const), ...set.warmSpecs.map((p) => [10, p] as const)].filter(
-      ([seed, p]) => tok.encode(set.lab.text(seed, p.index)).length !== p.inputLen,
+    // warm-ups send the first prompt again and again, as the lab's client does
+    expect(set.warmSpecs.map((w) => [w.inputLen, w.outputLen])).toEqual(
+      Array(8).fill([set.specs[0]!.inputLen, set.specs[0]!.outputLen]),
     );
+    expect(set.lab.text(10, 5)).toBe(set.lab.text(9, 0));
+    expect(set.lab.summary).toMatchObject({ built: 40, clientTemplate: "model" });
+    const tok = loadModelTokenizer(EMULATED);
+    const off = set.specs.filter((p) => tok.encode(set.lab.text(9, p.index)).length !== p.inputLen);
     expect(set.lab.summary.unsettled).toBe(off.length);
     expect(off.length).toBeLessThanOrEqual(4);
-    expect(() => set.lab.text(11, 0)).toThrow(/was not built/);
+    expect(() => set.lab.text(9, 40)).toThrow(/was not built/);
   });
 
   it("build only a worker thread's share", () => {

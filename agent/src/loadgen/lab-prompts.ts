@@ -7,8 +7,9 @@
  *    uniform in [0, vocab); the ids are decoded to text and re-encoded, up to 10 times: short by k
  *    tokens, k random ids are appended; long, the ids are cut to the target; each round decodes again;
  *  - the chat template (the tokenizer's, or DeepSeek-V4's encoding) wraps the text last.
- * The random draws use the project's generator, one stream per prompt (seed, index), not numpy's
- * global state: the construction is the lab's, the exact texts are not. Pure: the tokenizer comes in.
+ * Lengths and offsets come from numpy's generator as the lab draws them (lab-prompt-set.ts); the
+ * padding ids from the project's generator, one stream per prompt (the lab's depend on how many
+ * processes its client's machine runs). Pure: the tokenizer comes in.
  */
 import { Rng } from "@benchfleet/shared";
 import type { PromptSpec } from "./prompts.js";
@@ -29,7 +30,7 @@ export type ChatEncoding = (userText: string) => string;
 /** the lab's retries of decode → re-encode before it takes the prompt as it is */
 const MAX_RETRIES = 10;
 
-/** the stream of prompt i's offset and padding draws (apart from the token-id prompts' streams) */
+/** the stream of prompt i's padding draws (apart from the token-id prompts' streams) */
 const LAB_STREAM = 0x1ab;
 
 export interface LabPrompt {
@@ -56,22 +57,22 @@ export function bodyLength(isl: number, templateLen: number): number {
 }
 
 /**
- * Prompt `spec.index` of `bodyLen` tokens before the template (the lab's drawn input length). The
- * result re-encodes to `bodyLen` plus the template's tokens unless ten rounds did not settle.
+ * Prompt `spec.index` of `bodyLen` tokens before the template (the lab's drawn input length),
+ * starting at `spec.offset`; padding ids come from the stream (seed, index). The result re-encodes
+ * to `bodyLen` plus the template's tokens unless ten rounds did not settle.
  */
 export function labPrompt(
   tok: PromptTokenizer,
   seed: number,
-  spec: Pick<PromptSpec, "index">,
+  spec: Pick<PromptSpec, "index"> & { offset: number },
   bodyLen: number,
   template?: ChatEncoding,
 ): LabPrompt {
   const vocab = tok.vocabSize;
   if (!(Number.isInteger(vocab) && vocab > 0)) throw new RangeError(`tokenizer vocabulary size ${vocab}`);
   const rng = Rng.forStream(seed ^ LAB_STREAM, spec.index);
-  const offset = rng.int(0, vocab - 1);
   let ids = new Array<number>(bodyLen);
-  for (let j = 0; j < bodyLen; j++) ids[j] = (offset + spec.index + j) % vocab;
+  for (let j = 0; j < bodyLen; j++) ids[j] = (spec.offset + spec.index + j) % vocab;
   let text = tok.decode(ids);
   let settled = false;
   for (let round = 0; round < MAX_RETRIES && !settled; round++) {
