@@ -11,7 +11,13 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCliAsync } from "../helpers/cli.js";
-import { startTestController, type TestController, TOKENS, until } from "../helpers/controller.js";
+import {
+  cancelUnfinishedSweeps,
+  startTestController,
+  type TestController,
+  TOKENS,
+  until,
+} from "../helpers/controller.js";
 import { makeDeployment } from "../helpers/deployments.js";
 import { ProtocolAgent } from "../helpers/protocol-agent.js";
 import { buildDashboard, launchChromium, screenshot, signedInPage } from "./browser.js";
@@ -39,6 +45,11 @@ describe("job exclusions: shown with their reason, lifted by an operator", () =>
   });
 
   it("jobs show and the job view name the excluded node and why; the dashboard lifts it", async () => {
+    // a retry starts from a controller without the first try's agent and job
+    await agent?.close();
+    await page?.context().close();
+    page = undefined;
+    await cancelUnfinishedSweeps(c);
     agent = new ProtocolAgent({ url: c.url, agentId: "ex-only", token: TOKENS.enrol, sku: "mi300x", domain: "r1" });
     await agent.connect();
     const d = makeDeployment({ seed: "ex-lift", sku: "mi300x", points: [{ concurrency: 1, isl: 64, osl: 64 }] });

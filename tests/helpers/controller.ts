@@ -101,7 +101,6 @@ export async function until<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
 }
 
-/** Polls a sweep until it has ended (succeeded, failed or cancelled); returns its view. */
 /**
  * Cancels every sweep of the controller that has not finished and waits until each is, so a test that
  * failed halfway leaves no job running for the next one.
@@ -117,6 +116,7 @@ export async function cancelUnfinishedSweeps(c: TestController, timeoutMs = 30_0
   }
 }
 
+/** Polls a sweep until it has ended (succeeded, failed or cancelled); returns its view. */
 export function sweepFinished(c: TestController, sweepId: string, timeoutMs: number) {
   return until(
     async () => {
