@@ -7,9 +7,12 @@
  * write), sbatches a job that starts the engine (the emulated one) and runs the lab's client for
  * every concurrency (benchfleet's load generator behind the benchmark_lib.sh stand-in), leaving one
  * `$RESULT_FILENAME…json` per concurrency in `$BENCHMARK_LOGS_DIR`. Each becomes a stored point
- * measured by the lab's client; the job's log is streamed as process `lab-job`. A job that fails
- * fails the attempt with its log; cancelling the sweep cancels the job. Each test ends on an empty
- * queue, passed or failed.
+ * measured by the lab's client; the job's log is streamed as process `lab-job`. With RUN_EVAL the
+ * job's lm-eval results file is stored as the deployment's eval, and one below the threshold fails
+ * the attempt. A script in the TileRT format (salloc of nodes named $RUNNER_NAME, srun into them,
+ * blocking) is followed by name and its allocation released after. A job that fails fails the
+ * attempt with its log; cancelling the sweep cancels the job. Each test ends on an empty queue,
+ * passed or failed.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,13 +31,13 @@ import {
 } from "./helpers/controller.js";
 
 /** a multi-node row of the lab's format; `extra` lands in the prefill pool's additional-settings */
-const config = (key: string, extra: string[] = [], evaluate = false) => `${key}:
+const config = (key: string, extra: string[] = [], evaluate = false, framework = "llmd-vllm") => `${key}:
   image: example/llm-d:1.0${evaluate ? "\n  benchfleet: { eval: true, eval-limit: 20 }" : ""}
   model: meta-llama/Llama-3.1-8B-Instruct
   model-prefix: llama3-8b
   runner: h200
   precision: fp8
-  framework: llmd-vllm
+  framework: ${framework}
   multinode: true
   disagg: true
   scenarios:
@@ -118,7 +121,12 @@ for conc in $CONCS; do
     --num-prompts $(( conc * 10 )) --max-concurrency "$conc" \\
     --result-filename "\${RESULT_FILENAME}_conc\${conc}" --result-dir "$BENCHMARK_LOGS_DIR" || exit 1
 done
-if [[ "$RUN_EVAL" == "true" ]]; then
+if [[ "\${BF_TEST_LOW_EVAL:-}" == 1 ]]; then
+  # an eval whose scores are below any threshold, in lm-eval's format
+  mkdir -p "$BENCHMARK_LOGS_DIR/eval_results"
+  echo '{"results": {"gsm8k": {"exact_match,strict-match": 0.41, "exact_match_stderr,strict-match": 0.01, "exact_match,flexible-extract": 0.43, "exact_match_stderr,flexible-extract": 0.01}}, "n-samples": {"gsm8k": {"effective": 20}}}' \
+    > "$BENCHMARK_LOGS_DIR/eval_results/results_low_conc\${EVAL_CONC}.json"
+elif [[ "$RUN_EVAL" == "true" ]]; then
   export EVAL_CONCURRENT_REQUESTS="$EVAL_CONC"
   run_eval --framework lm-eval --port "$PORT"
   mkdir -p "$BENCHMARK_LOGS_DIR/eval_results" && cd "$BENCHMARK_LOGS_DIR/eval_results" && append_lm_eval_summary
@@ -127,6 +135,53 @@ kill $SERVER_PID
 `;
 
 const SCRIPT_PATH = "benchmarks/multi_node/llama3-8b_fp8_h200_llmd-vllm-disagg.sh";
+
+// the lab's TileRT format: the wrapper execs a submitter that salloc's nodes named $RUNNER_NAME,
+// runs the roles in them with srun and blocks until they are done; results land in the workspace
+const TILERT_WRAPPER = `#!/usr/bin/env bash
+
+source "$(dirname "$0")/../benchmark_lib.sh"
+
+check_env_vars \\
+    CONC_LIST \\
+    ISL \\
+    OSL \\
+    IMAGE \\
+    SPEC_DECODING \\
+    MODEL_PATH \\
+    PREFILL_NUM_WORKERS \\
+    PREFILL_TP \\
+    DECODE_NUM_WORKERS \\
+    DECODE_TP \\
+    RANDOM_RANGE_RATIO \\
+    FRAMEWORK
+
+exec bash "$(dirname "$0")/bf-tilert/submit.sh"
+`;
+
+const TILERT_SUBMIT = `#!/usr/bin/env bash
+set -x
+NODES=$(( \${PREFILL_NODES:-1} + \${DECODE_NODES:-1} ))
+salloc --partition="$SLURM_PARTITION" --nodes="$NODES" --time=10 --no-shell --job-name="$RUNNER_NAME"
+JOB_ID=$(squeue --name="$RUNNER_NAME" -u "$(id -un)" -h -o %A | head -n1)
+srun --jobid="$JOB_ID" --nodes=1 --ntasks=1 bash "$GITHUB_WORKSPACE/benchmarks/multi_node/bf-tilert/run_node.sh"
+`;
+
+const TILERT_NODE = `#!/usr/bin/env bash
+source "$GITHUB_WORKSPACE/benchmarks/benchmark_lib.sh"
+echo "[node] role on $SLURMD_NODENAME in job $SLURM_JOB_ID"
+SERVER_LOG="$GITHUB_WORKSPACE/server.log"
+vllm serve "$MODEL_PATH" --port "$PORT" > "$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+wait_for_server_ready --port "$PORT" --server-log "$SERVER_LOG" --server-pid "$SERVER_PID"
+for conc in $CONC_LIST; do
+  run_benchmark_serving --model "$MODEL_PATH" --port "$PORT" --backend vllm \\
+    --input-len "$ISL" --output-len "$OSL" --random-range-ratio "$RANDOM_RANGE_RATIO" \\
+    --num-prompts $(( conc * 10 )) --max-concurrency "$conc" \\
+    --result-filename "\${RESULT_FILENAME}_c\${conc}_gpus_16_ctx_8_gen_8" --result-dir "$GITHUB_WORKSPACE" || exit 1
+done
+kill $SERVER_PID
+`;
 
 describe("multi-node script mode on a real Slurm cluster", () => {
   let c: TestController;
@@ -140,6 +195,10 @@ describe("multi-node script mode on a real Slurm cluster", () => {
     writeFileSync(join(lab, SCRIPT_PATH), WRAPPER);
     writeFileSync(join(lab, "benchmarks", "multi_node", "bf-test", "submit.sh"), SUBMIT);
     writeFileSync(join(lab, "benchmarks", "multi_node", "bf-test", "job.slurm"), JOB);
+    mkdirSync(join(lab, "benchmarks", "multi_node", "bf-tilert"), { recursive: true });
+    writeFileSync(join(lab, "benchmarks", "multi_node", "llama3-8b_fp8_h200_tilert-disagg.sh"), TILERT_WRAPPER);
+    writeFileSync(join(lab, "benchmarks", "multi_node", "bf-tilert", "submit.sh"), TILERT_SUBMIT);
+    writeFileSync(join(lab, "benchmarks", "multi_node", "bf-tilert", "run_node.sh"), TILERT_NODE);
     // the lab's library needs GPUs and the lab's client: on the emulated fleet a stand-in replaces it
     writeFileSync(join(lab, "benchmarks", "benchmark_lib.sh"), 'echo "the lab library needs a GPU" >&2; exit 1\n');
     [c, cluster] = await Promise.all([
@@ -175,11 +234,11 @@ describe("multi-node script mode on a real Slurm cluster", () => {
   });
 
   const queue = () => cluster.cmd("squeue", ["-h", "-o", "%i|%j|%T"]).trim();
-  const start = async (key: string, extra: string[] = [], evaluate = false) => {
+  const start = async (key: string, extra: string[] = [], evaluate = false, framework = "llmd-vllm") => {
     const created = await c.api(
       "POST",
       "/api/v1/sweeps",
-      { name: key, plan: { configs: [{ file: "master.yaml", text: config(key, extra, evaluate) }] } },
+      { name: key, plan: { configs: [{ file: "master.yaml", text: config(key, extra, evaluate, framework) }] } },
       TOKENS.operator,
     );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -261,6 +320,51 @@ describe("multi-node script mode on a real Slurm cluster", () => {
     const results = await c.api("GET", `/api/v1/results?sweep=${sweepId}&emulated=true`, undefined, TOKENS.viewer);
     expect(results.body.total).toBe(2);
     expect(queue()).toBe("");
+  }, 180_000);
+
+  it("an eval below the threshold fails the attempt; points and the eval are stored", async () => {
+    const { sweepId, jobId } = await start("llama3-8b-fp8-h200-llmd-vllm", ["BF_TEST_LOW_EVAL=1"], true);
+    const done = await sweepFinished(c, sweepId, 120_000);
+    expect(done.status).toBe("failed");
+    const job = (await c.api("GET", `/api/v1/jobs/${jobId}`, undefined, TOKENS.viewer)).body;
+    expect(job.attempts.at(-1).state).toBe("failed");
+    expect(job.lastError).toMatch(
+      /^accuracy below threshold: gsm8k 0\.410 strict \/ 0\.430 flexible < 0\.\d+ at concurrency 4 \(the lab's eval\)$/,
+    );
+    const evals = await c.api("GET", `/api/v1/results/evals?sweep=${sweepId}&emulated=true`, undefined, TOKENS.viewer);
+    expect(evals.body.items.map((i: { result: Record<string, unknown> }) => i.result)).toMatchObject([
+      { concurrency: 4, passed: false, measuredBy: "lab-script", n: 20 },
+    ]);
+    const results = await c.api("GET", `/api/v1/results?sweep=${sweepId}&emulated=true`, undefined, TOKENS.viewer);
+    expect(results.body.total).toBe(2);
+  }, 180_000);
+
+  it("a TileRT-format script holds an allocation named $RUNNER_NAME and blocks; it is found, and released after", async () => {
+    const { sweepId, jobId } = await start("llama3-8b-fp8-h200-tilert", [], false, "tilert");
+    const done = await sweepFinished(c, sweepId, 120_000);
+    const lines = await logLines(jobId);
+    const text = lines.map((l) => `${l.process}: ${l.line}`).join("\n");
+    expect(done.status, text.slice(-4000)).toBe("succeeded");
+    const results = await c.api("GET", `/api/v1/results?sweep=${sweepId}&emulated=true`, undefined, TOKENS.viewer);
+    expect(
+      (results.body.items as Array<{ result: PointResult }>).map((i) => [
+        i.result.point.concurrency,
+        i.result.measuredBy,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        [2, "lab-script"],
+        [4, "lab-script"],
+      ]),
+    );
+    const slurm = lines.filter((l) => l.process === "slurm").map((l) => l.line);
+    const found = slurm.map((l) => /^the lab script's Slurm job (\d+) \(squeue --name (\S+)\)$/.exec(l)).find(Boolean);
+    expect(found, slurm.join("\n")).toBeTruthy();
+    expect(found![2]).toMatch(/^h200-benchfleet_.+-[0-9a-f]{8}$/);
+    expect(slurm).toContain(`Slurm job ${found![1]} released: the script that held it has ended`);
+    // the roles ran in the allocation, their lines the script's own
+    expect(text).toMatch(new RegExp(`\\[node\\] role on node\\d in job ${found![1]}`));
+    await until(() => queue() === "", 30_000, "the allocation released");
   }, 180_000);
 
   it("a Slurm job that dies fails the attempt with its state and its log", async () => {

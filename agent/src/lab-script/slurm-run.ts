@@ -7,8 +7,10 @@
  * lists under `$RUNNER_NAME` while it runs. After the script, its job's log
  * (`$BENCHMARK_LOGS_DIR/slurm_job-<id>.out` and `.err`) is streamed as process `lab-job` until the
  * job leaves the queue (`stream_slurm_job_log`). The run ends as the job did: a job that ends in
- * any state but COMPLETED is a failed run, its log's last lines in the tail. Stopping it cancels
- * exactly the jobs it found and the script's process group.
+ * any state but COMPLETED is a failed run, its log's last lines in the tail. An allocation the
+ * script held by name without printing it is cancelled when the script ends (the lab's workflow
+ * cancels the jobs named after its runner). Stopping the run cancels exactly the jobs it found and
+ * the script's process group.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
@@ -170,16 +172,31 @@ export class LabSlurmRun implements RunningProcess {
     }
     const scriptExit = await this.script.exited;
     // a job id the script printed, if squeue or sacct knows it (a number printed for another reason is not a job)
-    for (const id of jobIdsInOutput(this.stdout))
-      if (!this.jobs.includes(id) && (await this.state(id)) !== "gone") this.addJobs([id], "printed by the script");
+    const printed: string[] = [];
+    for (const id of jobIdsInOutput(this.stdout)) {
+      if ((await this.state(id)) === "gone") continue;
+      printed.push(id);
+      this.addJobs([id], "printed by the script");
+    }
     if (this.stopped) return scriptExit;
     if (scriptExit.code !== 0) {
       await this.cancelJobs();
       return scriptExit;
     }
-    const ends = await Promise.all(this.jobs.map((id) => this.followJob(id, poll)));
+    // an allocation the script held and did not hand over is done with when the script is: the
+    // lab's workflow cancels the jobs named after its runner once the run is over
+    const held = this.jobs.filter((id) => !printed.includes(id));
+    for (const id of held) {
+      const r = await this.slurm("scancel", [id]);
+      this.say(
+        r.exitCode === 0
+          ? `Slurm job ${id} released: the script that held it has ended`
+          : `scancel ${id}: ${String(r.stderr).trim() || r.shortMessage}`,
+      );
+    }
+    const ends = await Promise.all(printed.map((id) => this.followJob(id, poll)));
     const bad = ends
-      .map((end, i) => ({ id: this.jobs[i]!, end }))
+      .map((end, i) => ({ id: printed[i]!, end }))
       .filter((j) => j.end && j.end.state !== "COMPLETED" && !j.end.state.startsWith("COMPLETING"));
     if (bad.length === 0) return scriptExit;
     for (const j of bad) this.say(`Slurm job ${j.id} ended ${j.end!.state}`);
