@@ -4,6 +4,7 @@
  */
 import type { Deployment, LaunchPlan } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { buildLaunchPlan } from "./index.js";
 import { DSR1_H200_SGLANG, makeDeployment, makePlacement } from "./test-support/deployments.js";
 import { goldenCases } from "./test-support/golden-cases.js";
@@ -85,5 +86,48 @@ describe("agentic KV settings", () => {
     const sglang = makeDeployment(DSR1_H200_SGLANG);
     expect(() => plan(withBackend(sglang, "lmcache"))).toThrow(/SGLang offloads KV to DRAM with hicache only/);
     expect(() => plan(withBackend(sglang, "hicache", 10))).toThrow(/under 1 GB per pool/);
+  });
+});
+
+describe("agentic KV offload of TensorRT-LLM and ATOM", () => {
+  const files = (p: LaunchPlan) =>
+    p.nodes.flatMap((n) => n.processes).flatMap((x) => x.files.map((f) => ({ role: x.role, ...f })));
+
+  it("TensorRT-LLM native: the host cache per rank, block reuse on; disagg decode keeps none", () => {
+    const trt = makeDeployment({ ...DSR1_H200_SGLANG, framework: "trt", tp: 8 });
+    const [f] = files(plan(withBackend(trt, "native", 1600)));
+    const cfg = parse(f!.content) as { kv_cache_config: Record<string, unknown> };
+    expect(cfg.kv_cache_config).toEqual({ enable_block_reuse: true, host_cache_size: 200_000_000_000 });
+    const disagg = makeDeployment({
+      ...DSR1_H200_SGLANG,
+      configKey: "dsr1-fp4-gb300-dynamo-trt",
+      sku: "gb300",
+      framework: "dynamo-trt",
+      prefill: { numWorker: 1, tp: 4 },
+      decode: { numWorker: 1, tp: 4 },
+    });
+    const byRole = Object.fromEntries(
+      files(plan(withBackend(disagg, "native", 720))).map((x) => [x.role, parse(x.content)]),
+    );
+    expect(byRole.prefill.kv_cache_config.host_cache_size).toBe(180_000_000_000);
+    expect(byRole.decode.kv_cache_config.host_cache_size).toBe(0);
+    expect(() => plan(withBackend(trt, "mooncake"))).toThrow(/dsr1-fp8-h200-sglang: .*native host cache only/);
+  });
+
+  it("ATOM lmcache: LMCache inside the engine with the whole budget as its CPU tier", () => {
+    const atom = makeDeployment({ ...DSR1_H200_SGLANG, sku: "mi355x", framework: "atom", tp: 8 });
+    const p = plan(withBackend(atom, "lmcache", 1200));
+    expect(JSON.parse(String(flag(argv(p), "--kv-transfer-config")))).toEqual({
+      kv_connector: "lmcache_offload",
+      kv_role: "offload",
+    });
+    expect(env(p)).toMatchObject({
+      PYTHONHASHSEED: "0",
+      LMCACHE_LOCAL_CPU: "True",
+      LMCACHE_MAX_LOCAL_CPU_SIZE: "1200",
+      LMCACHE_CHUNK_SIZE: "256",
+      OFFLOAD_MIN_LOAD_TOKENS: "8192",
+    });
+    expect(() => plan(withBackend(atom, "mooncake"))).toThrow(/ATOM offloads KV to DRAM with lmcache only/);
   });
 });

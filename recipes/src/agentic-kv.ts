@@ -102,3 +102,48 @@ export function agenticKvSettings(
       );
   }
 }
+
+/**
+ * TensorRT-LLM's DRAM offload (`native`): its host (secondary) KV pool, `kv_cache_config.host_cache_size`
+ * in bytes per rank = the server's budget ÷ its ranks on the node (the lab's MiniMax-M3 TRT scripts
+ * size it per rank: 200 GiB at TP8, 250 GiB at TP4). Beside disaggregated serving decode keeps none
+ * (`host_cache_size: 0`), as the lab's TRT disagg recipes (srt-slurm-recipes/trtllm/deepseek-v4/).
+ */
+export function agenticTrtKvConfig(ctx: RecipeContext, role: EngineRole): Record<string, unknown> {
+  const a = ctx.d.agentic;
+  if (a?.kvOffloading !== "dram") return {};
+  const backend = a.kvOffloadBackend?.name;
+  if (backend !== "native")
+    throw new RecipeError(
+      `${ctx.d.configKey}: kv-offloading dram with backend "${backend ?? "(none)"}": TensorRT-LLM offloads KV to DRAM with its native host cache only`,
+    );
+  if (role === "decode" && ctx.servesDisagg) return { kv_cache_config: { host_cache_size: 0 } };
+  const p = ctx.par(role)!;
+  const ranks = Math.min(p.tp * p.pp, ctx.d.gpusPerNode);
+  return { kv_cache_config: { host_cache_size: Math.floor((a.dramOffloadGb * 1e9) / ranks) } };
+}
+
+/**
+ * ATOM's DRAM offload (`lmcache`): LMCache inside the engine, as the lab's ATOM agentic script
+ * (glm5.2_fp4_mi355x_atom_mtp.sh): `--kv-transfer-config {"kv_connector":"lmcache_offload","kv_role":"offload"}`,
+ * a local CPU tier of the server's whole budget, 256-token chunks, loads from 8192 tokens on.
+ */
+export function agenticAtomKvSettings(ctx: RecipeContext): Pick<Settings, "flags" | "env"> {
+  const a = ctx.d.agentic;
+  if (a?.kvOffloading !== "dram") return { flags: {}, env: {} };
+  const backend = a.kvOffloadBackend?.name;
+  if (backend !== "lmcache")
+    throw new RecipeError(
+      `${ctx.d.configKey}: kv-offloading dram with backend "${backend ?? "(none)"}": ATOM offloads KV to DRAM with lmcache only`,
+    );
+  return {
+    flags: { "kv-transfer-config": JSON.stringify({ kv_connector: "lmcache_offload", kv_role: "offload" }) },
+    env: {
+      PYTHONHASHSEED: "0",
+      LMCACHE_LOCAL_CPU: "True",
+      LMCACHE_MAX_LOCAL_CPU_SIZE: String(a.dramOffloadGb),
+      LMCACHE_CHUNK_SIZE: "256",
+      OFFLOAD_MIN_LOAD_TOKENS: "8192",
+    },
+  };
+}

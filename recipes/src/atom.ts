@@ -6,6 +6,7 @@
  * launch facts: it fails at plan time with "not supported yet".
  */
 import { type ProcessSpec, RecipeError } from "@benchfleet/shared";
+import { agenticAtomKvSettings } from "./agentic-kv.js";
 import { envStrings, fixedLayer, layer, processName, type RecipeContext, STAGE } from "./context.js";
 import type { Flags } from "./layering.js";
 import { renderFlags } from "./layering.js";
@@ -36,13 +37,15 @@ export function atomRecipe(ctx: RecipeContext) {
     entry.method = "mtp";
     entry["num-speculative-tokens"] = steps;
   }
+  const kv = agenticAtomKvSettings(ctx);
+  Object.assign(entry, kv.flags);
   const r = w.ranks[0]!;
   const node = ctx.node(r.nodeRank);
   const port = ctx.slot(r).http;
   const s = ctx.resolve(
     "worker",
     layer("engine-defaults:atom", []),
-    layer("entry", [{ roles: ["worker"], settings: { flags: entry } }]),
+    layer("entry", [{ roles: ["worker"], settings: { flags: entry, env: kv.env } }]),
     fixedLayer([
       {
         roles: ["worker"],

@@ -7,8 +7,10 @@
  * every node, launched with PMIx (`mpi` on the process), `numactl -m 0,1` on GB200/GB300.
  * reference/engines.md §3 and §2 (srt-slurm backends/trtllm.py).
  */
+
 import { type ProcessSpec, RecipeError } from "@benchfleet/shared";
 import { stringify } from "yaml";
+import { agenticTrtKvConfig } from "./agentic-kv.js";
 import {
   envStrings,
   fixedLayer,
@@ -68,6 +70,7 @@ export function trtEntry(ctx: RecipeContext, inYaml: boolean): Layer {
     if (role !== "prefill" || !ctx.servesDisagg)
       config.cuda_graph_config = { enable_padding: true, max_batch_size: batch };
     if (steps !== undefined) config.speculative_config = { decoding_type: "MTP", num_nextn_predict_layers: steps };
+    Object.assign(config, agenticTrtKvConfig(ctx, role));
     if (ctx.servesDisagg)
       config.cache_transceiver_config = { backend: trtTransceiver(ctx), max_tokens_in_buffer: maxSeqLen(ctx) };
     const sizes = {
