@@ -30,7 +30,7 @@ import { NodeRegistry, nodeView } from "./fleet/node-registry.js";
 import { Bus } from "./infra/bus.js";
 import { LogStore } from "./infra/log-store.js";
 import { connectRedis, RedisState } from "./infra/redis-state.js";
-import { StallGuard } from "./infra/stall-guard.js";
+import { StallGuard, stallGuardOptions } from "./infra/stall-guard.js";
 import { AttemptStore } from "./jobs/attempts.js";
 import { JobStore } from "./jobs/jobs.js";
 import { Sweeps } from "./jobs/sweeps.js";
@@ -164,7 +164,7 @@ async function start(opts: StartOptions, closers: Array<() => unknown>): Promise
   const tokens = mergeTokens(tokensFromEnv(env), ...(cfg.tokensFile ? [tokensFromFile(cfg.tokensFile)] : []));
   const auth = new Auth(cfg.insecureDev, tokens, state);
   const tickMs = Math.max(50, Math.min(cfg.heartbeatIntervalMs, 1000));
-  const stall = new StallGuard({ probeMs: tickMs, maxLagMs: Math.max(1000, 2 * tickMs) });
+  const stall = new StallGuard(stallGuardOptions(tickMs, cfg.heartbeatTimeoutMs));
   redis.on("close", () => stall.redisDown());
   redis.on("ready", () => stall.redisUp());
   stall.start();

@@ -17,6 +17,16 @@ export interface StallGuardOptions {
   maxLagMs: number;
 }
 
+/**
+ * The guard's timings for a controller that ticks every `tickMs` and times agents out after
+ * `heartbeatTimeoutMs` of silence: a lag of 2 ticks (at least 1 s) counts as a stall, but never more
+ * than half the heartbeat timeout, so no stall of the controller alone (one it cannot read frames
+ * in) outlasts an agent's timeout unseen.
+ */
+export function stallGuardOptions(tickMs: number, heartbeatTimeoutMs: number): StallGuardOptions {
+  return { probeMs: tickMs, maxLagMs: Math.min(Math.max(1000, 2 * tickMs), heartbeatTimeoutMs / 2) };
+}
+
 export class StallGuard {
   private lastProbe: number;
   private redisDownSince: number | undefined;
