@@ -424,6 +424,12 @@ function* expandEntry(
         const rowPath = [le.key, "scenarios", sc.scenario, sc.index, "search-space", row];
         const srtRow = { configKey: le.key, gpusPerNode: runner.gpusPerNode, prefill, decode };
         const srt = srtSource ? rowSrtRecipe(m, srtSource, le, rowPath, srtRow) : undefined;
+        if (!srtRecipes && !labSubmitsOwnRecipe(e.framework) && rowConfigFile(m).length) {
+          const at = le.src.locateKey([le.key]);
+          warnings.add(
+            `${le.file}:${at.line}:${at.col}: ${le.key}: its rows name srt-slurm recipes (CONFIG_FILE=) but no recipes were given (--srt-slurm DIR or BENCHFLEET_SRT_SLURM): planned from benchfleet's ${e.framework} recipe, not the lab's`,
+          );
+        }
         if (srt && "problem" in srt) {
           problems.push(srt.problem);
           continue;

@@ -46,6 +46,15 @@ describe("the srt-slurm recipe a row names", () => {
     expect(unread.fingerprint).not.toBe(a.fingerprint);
   });
 
+  it("no recipes given: the entry is planned from benchfleet's recipe, with one warning naming it", () => {
+    expect(plan().warnings).toEqual([
+      "m.yaml:2:1: dis: its rows name srt-slurm recipes (CONFIG_FILE=) but no recipes were given (--srt-slurm DIR or BENCHFLEET_SRT_SLURM): planned from benchfleet's dynamo-sglang recipe, not the lab's",
+    ]);
+    expect(plan(source({ "recipes/a.yaml": "name: a\n" })).warnings).toBeUndefined();
+    const llmd = text.replace("framework: dynamo-sglang", "framework: llmd-vllm");
+    expect(buildPlan(loadMasterConfigs([{ file: "m.yaml", text: llmd }]), { catalog }).warnings).toBeUndefined();
+  });
+
   it("not found: one line naming the row's setting (file:line:col) and the paths searched", () => {
     expect(() => plan(source({}))).toThrow(
       /^m\.yaml:18:87: dis\.scenarios\.fixed-seq-len\[0\]\.search-space\[0\]\.prefill\.additional-settings\[0\]: recipe recipes\/a\.yaml not found; searched \/dir\/recipes\/a\.yaml$/,
