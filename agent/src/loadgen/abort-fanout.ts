@@ -6,7 +6,10 @@
  */
 const waiters = new WeakMap<AbortSignal, Set<() => void>>();
 
-/** runs `onAbort` once when `signal` aborts; the returned function unsubscribes */
+/**
+ * runs `onAbort` once when `signal` aborts; the returned function unsubscribes. A signal already
+ * aborted never calls it: check `signal.aborted` first.
+ */
 export function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
   let set = waiters.get(signal);
   if (!set) {
