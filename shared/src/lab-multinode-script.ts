@@ -136,7 +136,10 @@ export interface LabSiteOptions {
   /** the attempt's copy of the lab checkout on the login node (a file system the compute nodes share) */
   workspace: string;
   partition: string;
+  /** the Slurm account; absent: `user` (as the AMD runner launcher sets it) */
   account?: string;
+  /** the login node's user */
+  user: string;
   gpusPerNode: number;
   vendor: "nvidia" | "amd";
 }
@@ -144,16 +147,16 @@ export interface LabSiteOptions {
 /**
  * What the lab's runner launcher exports before it runs a multi-node script: the workspace, the
  * log directory the submitters write `slurm_job-<id>.out` and the results into, the partition and
- * account, GPUs per node, and the model (its id: the launchers' fallback when a cluster has no
- * local copy; AMD's name is the id's last part). Values the workflow env already holds (a row's
- * additional-settings) win.
+ * account (the llm-d and AMD submitters refuse an empty one), GPUs per node, and the model (its
+ * id: the launchers' fallback when a cluster has no local copy; AMD's name is the id's last part).
+ * Values the workflow env already holds (a row's additional-settings) win.
  */
 export function labMultiNodeSiteEnv(d: Deployment, o: LabSiteOptions): Record<string, string> {
   return {
     GITHUB_WORKSPACE: o.workspace,
     BENCHMARK_LOGS_DIR: `${o.workspace}/benchmark_logs`,
     SLURM_PARTITION: o.partition,
-    SLURM_ACCOUNT: o.account ?? "",
+    SLURM_ACCOUNT: o.account ?? o.user,
     GPUS_PER_NODE: String(o.gpusPerNode),
     MODEL_PATH: d.model,
     MODEL_NAME: o.vendor === "amd" ? (d.model.split("/").pop() ?? d.model) : d.model,

@@ -10,6 +10,7 @@
 import { lookup } from "node:dns/promises";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
+import { userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { freePort, isMultiNodeLab, labMultiNodeSiteEnv, type ProcessSpec } from "@benchfleet/shared";
@@ -317,6 +318,7 @@ export class SlurmLauncher implements Launcher {
       workspace,
       partition: this.o.partition,
       ...(this.o.account ? { account: this.o.account } : {}),
+      user: userInfo().username,
       gpusPerNode: this.o.gpusPerNode ?? ctx.deployment.gpusPerNode,
       vendor: ctx.vendor,
     });
