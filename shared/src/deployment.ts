@@ -135,6 +135,11 @@ export const SrtRecipeRef = z
      */
     configs: z.array(z.object({ path: z.string(), text: z.string() }).strict()).optional(),
     /**
+     * the setup script the lab's runner passes to `srtctl apply --setup-script`, which replaces the
+     * recipe's `setup_script` (lab-runner-srtctl.ts)
+     */
+    setupScript: z.string().optional(),
+    /**
      * srtctl's defaults that differ between its versions, as the srt-slurm checkout the recipe was
      * planned with has them (the recipe's own values win); absent: the reader's (srt-slurm main's)
      */

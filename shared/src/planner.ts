@@ -17,6 +17,7 @@ import {
 } from "./deployment.js";
 import { allEvalsChoice, selectAgenticEvals, selectEvals } from "./eval-selection.js";
 import { labSubmitsOwnRecipe } from "./lab-multinode-script.js";
+import { labRunnerSetupScript } from "./lab-runner-srtctl.js";
 import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPool } from "./master-config.js";
 import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import { estimateDeployment } from "./plan-estimate.js";
@@ -423,7 +424,9 @@ function* expandEntry(
         const kv = m["kv-p2p-transfer"] ?? (e.multinode ? e["kv-p2p-transfer"] : undefined);
         const rowPath = [le.key, "scenarios", sc.scenario, sc.index, "search-space", row];
         const srtRow = { configKey: le.key, gpusPerNode: runner.gpusPerNode, prefill, decode };
-        const srt = srtSource ? rowSrtRecipe(m, srtSource, le, rowPath, srtRow) : undefined;
+        const srt = srtSource
+          ? rowSrtRecipe(m, srtSource, le, rowPath, srtRow, labRunnerSetupScript(runner.sku, e.framework))
+          : undefined;
         if (!srtRecipes && !labSubmitsOwnRecipe(e.framework) && rowConfigFile(m).length) {
           const at = le.src.locateKey([le.key]);
           warnings.add(

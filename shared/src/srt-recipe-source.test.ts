@@ -36,7 +36,13 @@ const source =
 describe("the srt-slurm recipe a row names", () => {
   it("is stored with the deployment; its content, not where it was found, is part of the fingerprint", () => {
     const a = plan(source({ "recipes/a.yaml": "name: a\n" })).deployments[0]!;
-    expect(a.srtRecipe).toEqual({ configFile: "recipes/a.yaml", path: "/dir/recipes/a.yaml", text: "name: a\n" });
+    expect(a.srtRecipe).toEqual({
+      configFile: "recipes/a.yaml",
+      path: "/dir/recipes/a.yaml",
+      text: "name: a\n",
+      // launch_gb200-nv.sh: `srtctl apply --setup-script install-torchao.sh` for dynamo-sglang rows
+      setupScript: "install-torchao.sh",
+    });
     const moved = plan(source({ "recipes/a.yaml": "name: a\n" }, "/elsewhere")).deployments[0]!;
     expect(moved.fingerprint).toBe(a.fingerprint);
     const edited = plan(source({ "recipes/a.yaml": "name: b\n" })).deployments[0]!;
@@ -53,6 +59,18 @@ describe("the srt-slurm recipe a row names", () => {
     expect(plan(source({ "recipes/a.yaml": "name: a\n" })).warnings).toBeUndefined();
     const llmd = text.replace("framework: dynamo-sglang", "framework: llmd-vllm");
     expect(buildPlan(loadMasterConfigs([{ file: "m.yaml", text: llmd }]), { catalog }).warnings).toBeUndefined();
+  });
+
+  it("carries the setup script the lab's runner passes to srtctl for the row's SKU and framework, else none", () => {
+    const trt = text.replace("framework: dynamo-sglang", "framework: dynamo-trt");
+    const d = buildPlan(loadMasterConfigs([{ file: "m.yaml", text: trt }]), {
+      catalog,
+      srtRecipes: source({ "recipes/a.yaml": "name: a\n" }),
+    }).deployments[0]!;
+    expect(d.srtRecipe).toBeDefined();
+    expect(d.srtRecipe!.setupScript).toBeUndefined();
+    const sgl = plan(source({ "recipes/a.yaml": "name: a\n" })).deployments[0]!;
+    expect(d.fingerprint).not.toBe(sgl.fingerprint);
   });
 
   it("not found: one line naming the row's setting (file:line:col) and the paths searched", () => {

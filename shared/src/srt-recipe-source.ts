@@ -72,6 +72,8 @@ export function rowSrtRecipe(
   le: LoadedEntry,
   rowPath: Array<string | number>,
   row?: SrtRow,
+  /** the runner's `srtctl apply --setup-script` (lab-runner-srtctl.ts) */
+  setupScript?: string,
 ): { recipe: SrtRecipeRef } | { problem: ConfigProblem } | undefined {
   const named = rowConfigFile(m);
   if (!named.length) return undefined;
@@ -92,6 +94,7 @@ export function rowSrtRecipe(
     path: found.path,
     text: found.text,
     ...(found.srtctl ? { srtctl: found.srtctl } : {}),
+    ...(setupScript ? { setupScript } : {}),
   };
   const configs = row && source.configs ? source.configs(recipe, row) : [];
   if ("error" in configs) return { problem: { ...at(named[0]!), message: configs.error } };

@@ -97,7 +97,9 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
       ),
     ]);
   }
-  const { v, recipe } = matching[0]!;
+  const { v } = matching[0]!;
+  // the runner's `srtctl apply --setup-script` replaces the recipe's (srtctl's SRTCTL_SETUP_SCRIPT)
+  const recipe = ref.setupScript ? { ...matching[0]!.recipe, setup_script: ref.setupScript } : matching[0]!.recipe;
   const refused = refusedFields(recipe);
   if (refused.length) fail(refused.map(([path, why]) => located(v, path, `cannot be honoured: ${why}`)));
   return { recipe, variant: v.selector, file: ref.path, at: (path, message) => located(v, path, message) };

@@ -100,6 +100,22 @@ describe("srt-slurm configs/ files a recipe uses", () => {
     expect(proc(p, "infra-etcd").files).toEqual([]);
   });
 
+  it("the runner's --setup-script replaces the recipe's setup_script, as srtctl applies it", () => {
+    const over = checkout(RECIPE);
+    writeFileSync(join(over, "configs", "install-torchao.sh"), "pip install torchao\n");
+    const runnerRef = { ...ref, setupScript: "install-torchao.sh" };
+    const configs = srtRecipeSource([over]).configs?.(runnerRef, row());
+    expect(configs).toEqual([
+      { path: "install-torchao.sh", text: "pip install torchao\n" },
+      { path: "deepep_config.json", text: DEEPEP },
+    ]);
+    if (!configs || "error" in configs) throw new Error("no configs");
+    const d = { ...row(), srtRecipe: { ...runnerRef, configs } };
+    const worker = proc(buildLaunchPlan(d, makePlacement(d)), "decode-0-rank0");
+    expect(worker.argv[2]).toMatch(/^setup_script=install-torchao\.sh && /);
+    expect(worker.argv[2]).not.toContain("deps.sh");
+  });
+
   it("missing from every directory: an error naming what and where it was looked for", () => {
     const bare = checkout(RECIPE.replace('setup_script: "deps.sh"', 'setup_script: "nope.sh"'));
     const src = srtRecipeSource([bare]);

@@ -14,6 +14,9 @@ import { srtRecipeSource } from "./recipe-dirs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "srt-benchmark-"));
 mkdirSync(join(dir, "recipes"));
+// the setup script the lab's GB200 runner passes for dynamo-sglang rows (lab-runner-srtctl.ts)
+mkdirSync(join(dir, "configs"));
+writeFileSync(join(dir, "configs", "install-torchao.sh"), "pip install torchao\n");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** one prefill worker of TP4 (a node) and one decode worker of TP8 (two nodes), GB200 */
