@@ -76,6 +76,11 @@ export const BenchfleetBlock = z
     "agentic-duration": posInt.optional(),
     /** prompts per point as a multiple of concurrency (default 10, the reference lab's) */
     "prompts-per-conc": posInt.optional(),
+    /**
+     * prompt construction of the points: "lab" (the lab's random prompts from the model's tokenizer;
+     * the default where the agent finds it) or "token-ids" (ids of the drawn length, no tokenizer)
+     */
+    prompts: z.enum(["lab", "token-ids"]).optional(),
     /** runs of each load point (default 1); results keep the spread over the runs */
     repeats: z.number().int().min(1).max(20).optional(),
     /** framework custom: how to start the server (custom-server.ts) */

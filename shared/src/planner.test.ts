@@ -405,4 +405,20 @@ a:
       expect(d.timeouts.ready).toBe(200);
     }
   });
+
+  it("keeps token-id prompts on every point of an entry that asks for them", () => {
+    const body = "    - { isl: 1024, osl: 1024, search-space: [ { tp: 8, conc-list: [1, 4] } ] }\n";
+    const ids = plan(
+      single("a", body).replace("  multinode: false\n", "  multinode: false\n  benchfleet: { prompts: token-ids }\n"),
+    );
+    expect(ids.deployments.flatMap((d) => d.points.map((p) => p.prompts))).toEqual(["token-ids", "token-ids"]);
+    // absent: the agent decides (lab prompts where it finds the model's tokenizer)
+    expect(plan(single("a", body)).deployments.flatMap((d) => d.points.map((p) => p.prompts))).toEqual([
+      undefined,
+      undefined,
+    ]);
+    expect(() =>
+      plan(single("a", body).replace("  multinode: false\n", "  multinode: false\n  benchfleet: { prompts: words }\n")),
+    ).toThrow(/m\.yaml:\d+:\d+: a\.benchfleet\.prompts/);
+  });
 });

@@ -492,10 +492,11 @@ function* expandEntry(
       const groups = common.launchPerPoint ? concs.map((c) => [c]) : [concs];
       // the lab's AMD disaggregated client (multi_node/amd_utils/bench.sh) sends at least 16 prompts
       const floor = e.multinode && spec.disagg && runner.vendor === "amd" ? { minPrompts: AMD_DISAGG_MIN_PROMPTS } : {};
+      const prompts = bf.prompts ? { prompts: bf.prompts } : {};
       for (const g of groups) {
         const s = common.launchPerPoint ? { ...spec, launchPoint: g[0] } : spec;
         const points = new Map<number, LoadPoint>(
-          g.map((c) => [c, { concurrency: c, isl: sc.isl, osl: sc.osl, ...floor, ...bench?.point }]),
+          g.map((c) => [c, { concurrency: c, isl: sc.isl, osl: sc.osl, ...floor, ...prompts, ...bench?.point }]),
         );
         yield {
           spec: s,
