@@ -48,6 +48,21 @@ function harness(plan: ReturnType<typeof onePlan>, over: Partial<ExecutorDeps> =
 }
 
 describe("attempt executor", () => {
+  it("a multi-node lab script on a launcher other than slurm fails in launch, naming why", async () => {
+    const script = { path: "benchmarks/multi_node/x_fp8_h200_llmd-vllm-disagg.sh", sha256: "a".repeat(64) };
+    const spec = processSpec({ name: "lab-script", kind: "lab-script", argv: ["bash", script.path] });
+    const h = harness({ ...onePlan(spec, 1), script });
+    const a = makeAssignment({}, { multinode: true, mode: "script", labScript: script });
+    const out = await new AttemptExecutor(a, h.deps).run();
+    expect(out).toMatchObject({
+      status: "failed",
+      phase: "launch",
+      retryable: false,
+      reason: `script mode: the lab's multi-node script ${script.path} submits its own Slurm job; run it on a Slurm login-node agent (--launcher slurm), not the process launcher`,
+    });
+    expect(h.reliable.filter((m) => m.type === "point-result")).toEqual([]);
+  });
+
   it("runs every phase against a real engine process, sends each point's result, tears down", async () => {
     const port = await freePort();
     const spec = processSpec({

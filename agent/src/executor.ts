@@ -452,6 +452,11 @@ export class AttemptExecutor {
     const script = plan.script!;
     const workspace = labWorkspaceDir(this.attemptDir);
     await this.runPhase("launch", async () => {
+      if (isLabJob(a.deployment) && this.deps.launcher.kind !== "slurm")
+        throw new PhaseError(
+          `script mode: the lab's multi-node script ${script.path} submits its own Slurm job; run it on a Slurm login-node agent (--launcher slurm), not the ${this.deps.launcher.kind} launcher`,
+          false,
+        );
       prepareLabWorkspace(this.deps.labDir, this.attemptDir, script);
       this.agentLog(`script mode: ${script.path} (sha256 ${script.sha256.slice(0, 12)}) in ${workspace}`);
     });
@@ -566,11 +571,6 @@ export class AttemptExecutor {
     await this.runPhase(
       "load",
       async (signal) => {
-        if (this.deps.launcher.kind !== "slurm")
-          throw new PhaseError(
-            `script mode: the lab's multi-node script ${script.path} submits its own Slurm job; run it on a Slurm login-node agent (--launcher slurm), not the ${this.deps.launcher.kind} launcher`,
-            false,
-          );
         const base = this.ownProcesses().find((p) => p.kind === "lab-script");
         if (!base) throw new PhaseError("script mode: the launch plan has no lab-script process", false);
         const spec = labJobSpec(base, a.deployment, a.attemptId, evalConcs.length > 0);

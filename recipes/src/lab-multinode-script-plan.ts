@@ -33,30 +33,32 @@ export function labMultiNodeScriptPlan(d: Deployment, placement: Placement, runn
   }
   return LaunchPlan.parse({
     framework: d.framework,
-    nodes: [
-      {
-        rank: 0,
-        hostname: login.hostname,
-        ip: login.ip,
-        processes: [
-          {
-            name: "lab-script",
-            role: "worker",
-            kind: "lab-script",
-            image: d.image,
-            argv: ["bash", script.path],
-            env,
-            mounts: [],
-            files: [],
-            gpus: [],
-            ports: {},
-            health: [],
-            stage: 0,
-            ownSession: true,
-          },
-        ],
-      },
-    ],
+    // a gang of other agents than one Slurm login node holds no process (the agent refuses to run it)
+    nodes: placement.nodes.map((n) => ({
+      rank: n.rank,
+      hostname: n.hostname,
+      ip: n.ip,
+      processes:
+        n.rank !== login.rank
+          ? []
+          : [
+              {
+                name: "lab-script",
+                role: "worker",
+                kind: "lab-script",
+                image: d.image,
+                argv: ["bash", script.path],
+                env,
+                mounts: [],
+                files: [],
+                gpus: [],
+                ports: {},
+                health: [],
+                stage: 0,
+                ownSession: true,
+              },
+            ],
+    })),
     endpoint: { baseUrl: `http://${login.ip}:${LAB_SCRIPT_PORT}`, model: d.model, api: "completions" },
     gangHealth: [],
     notes: [
