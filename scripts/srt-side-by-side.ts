@@ -172,11 +172,15 @@ for (const key of wanted) {
     `${r.frontend.type}, multiple ${r.frontend.enable_multiple_frontends}, additional ${r.frontend.num_additional_frontends}`,
     `${fronts.length} dynamo.frontend on nodes ${fronts.map((x) => x.rank).join(",")}${procs.some((x) => x.p.name === "nginx") ? " behind nginx on node 0" : ""}`,
   );
+  // the recipe's own setup_script, before the runner's --setup-script replaced it
+  const own = d.srtRecipe.setupScript
+    ? readSrtRecipe({ ...d.srtRecipe, setupScript: undefined }, d).recipe.setup_script
+    : r.setup_script;
   if (r.setup_script)
     row(
       "setup_script",
-      r.setup_script,
-      `runs before each worker from /configs (${(d.srtRecipe.configs ?? []).map((c) => c.path).join(", ")})`,
+      own ?? "none",
+      `${d.srtRecipe.setupScript ? `${r.setup_script}: the lab runner's \`srtctl apply --setup-script\` replaces the recipe's; ` : ""}runs before each worker from /configs (${(d.srtRecipe.configs ?? []).map((c) => c.path).join(", ")})`,
     );
   const b = r.backend;
   if (b.type === "vllm") {
