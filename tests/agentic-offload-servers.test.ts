@@ -3,12 +3,14 @@
  * server per GPU), end to end on the emulated fleet: a real controller, a real agent with the
  * emulated launcher. The side servers start (as stand-ins) before the engine and pass their health
  * checks, the emulated engine's host-DRAM tier stands in for the store, and the points' results
- * carry hit rates and offload traffic.
+ * carry hit rates and offload traffic. And an aggregated dynamo-sglang point (decode num-worker 0):
+ * the emulated Dynamo frontend forwards to the aggregated worker.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AgentHandle, startAgent } from "@benchfleet/agent";
+import { makeDeployment as makeRecipeDeployment } from "@benchfleet/recipes/test-support";
 import { type Deployment, PointResult, type PointRow } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestController, sweepFinished, type TestController, TOKENS, until } from "./helpers/controller.js";
@@ -21,7 +23,7 @@ function offloaded(backend: string): Deployment {
   const { maxModelLen: _, ...base } = makeDeployment({
     seed: `agentic-offload-${backend}`,
     sku: "h200",
-    gpusPerNode: 2,
+    gpusPerNode: 8,
     // trace seconds: the emulator's clock runs 20× fast, so the point measures 3 s of wall time
     points: [{ concurrency: 2, isl: 0, osl: 0, durationS: 60 }],
     phaseTimeoutS: 120,
@@ -50,7 +52,7 @@ describe("agentic points with Mooncake and LMCache on the emulated fleet", () =>
       agentId: AGENT,
       dataDir: mkdtempSync(join(tmpdir(), "bf-agentic-offload-")),
       launcher: "emulated",
-      emulate: { sku: "h200", gpus: 2, ip: randomLoopback() },
+      emulate: { sku: "h200", gpus: 8, ip: randomLoopback() },
       emulateExtraArgs: ["--time-scale", "0.05", "--quiet"],
       backoff: { initialMs: 50, maxMs: 500 },
       stopGraceMs: 2000,
@@ -84,7 +86,7 @@ describe("agentic points with Mooncake and LMCache on the emulated fleet", () =>
     // the side servers ran in the attempt beside the engine: their stand-ins' output is in its logs
     const expected: Record<string, string[]> = {
       mooncake: ["infra-mooncake-master"],
-      lmcache: ["infra-lmcache-worker-0-rank0-0", "infra-lmcache-worker-0-rank0-1"],
+      lmcache: Array.from({ length: 8 }, (_, g) => `infra-lmcache-worker-0-rank0-${g}`),
     };
     for (const row of rows) {
       const backend = deployments.find((d) => d.configKey === row.configKey)!.agentic!.kvOffloadBackend!.name;
@@ -93,5 +95,42 @@ describe("agentic points with Mooncake and LMCache on the emulated fleet", () =>
       const names = JSON.stringify(logs.body.processes);
       for (const name of expected[backend]!) expect(names).toContain(name);
     }
+  }, 240_000);
+
+  it("serves an aggregated dynamo-sglang point through the emulated frontend", async () => {
+    const base = offloaded("agg");
+    const shape = makeRecipeDeployment({
+      configKey: "test-agentic-dynamo-sglang-agg",
+      sku: "h200",
+      framework: "dynamo-sglang",
+      model: base.model,
+      modelPrefix: base.modelPrefix,
+      precision: base.precision,
+      image: base.image,
+      concs: [2],
+      prefill: { numWorker: 1, tp: 8 },
+      decode: { numWorker: 0, tp: 8 },
+    });
+    const d: Deployment = {
+      ...base,
+      configKey: shape.configKey,
+      configKeys: [shape.configKey],
+      framework: "dynamo-sglang",
+      multinode: shape.multinode,
+      disagg: shape.disagg,
+      prefill: shape.prefill!,
+      decode: shape.decode!,
+      agentic: { durationS: 60, kvOffloading: "dram", kvOffloadBackend: { name: "hicache" }, dramOffloadGb: 40 },
+    };
+    const created = await c.api("POST", "/api/v1/sweeps", { name: "agg", deployments: [d] }, TOKENS.operator);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const sweepId = created.body.sweepId as string;
+    expect((await sweepFinished(c, sweepId, 180_000)).status).toBe("succeeded");
+    const rows = (await c.api("GET", `/api/v1/results?sweep=${sweepId}`, undefined, TOKENS.viewer)).body
+      .items as PointRow[];
+    expect(rows).toHaveLength(1);
+    const r = PointResult.parse(rows[0]!.result);
+    expect(r.status, r.failureReason).toBe("ok");
+    expect(r.agentic!.requests.completed).toBeGreaterThan(0);
   }, 240_000);
 });

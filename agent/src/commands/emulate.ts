@@ -43,6 +43,7 @@ interface Flags {
   accuracy: number;
   prefill?: string[];
   decode?: string[];
+  worker?: string[];
   healthIntervalMs: number;
   crashAfterS?: number;
   crashAfterRequests?: number;
@@ -92,6 +93,11 @@ export function registerEmulate(program: Command): void {
     .option("--accuracy <p>", "probability of answering a GSM8K question correctly", num("--accuracy"), 0.95)
     .option("--prefill <url>", "router: prefill worker URL (repeat or comma-separate)", commaList)
     .option("--decode <url>", "router: decode worker URL (repeat or comma-separate)", commaList)
+    .option(
+      "--worker <url>",
+      "router: aggregated worker URL, a frontend without PD (repeat or comma-separate)",
+      commaList,
+    )
     .option("--health-interval-ms <ms>", "router: worker health poll interval", int("--health-interval-ms", 1), 1000)
     .option("--crash-after-s <s>", "fault: exit after this many seconds", num("--crash-after-s"))
     .option(
@@ -183,8 +189,10 @@ export function toOptions(f: Flags): EmulatorOptionsInput {
     throw new CliError("--drop-requests needs --drop-after-tokens", 2);
   if (f.role !== "router" && (f.prefill?.length || f.decode?.length))
     throw new CliError("--prefill/--decode are for --role router", 2);
-  if (f.role === "router" && (!f.prefill?.length || !f.decode?.length))
-    throw new CliError("--role router needs --prefill URL and --decode URL", 2);
+  if (f.worker?.length && (f.role !== "router" || f.prefill?.length || f.decode?.length))
+    throw new CliError("--worker is for --role router without --prefill/--decode", 2);
+  if (f.role === "router" && !f.worker?.length && (!f.prefill?.length || !f.decode?.length))
+    throw new CliError("--role router needs --prefill URL and --decode URL, or --worker URLs", 2);
   const faults: FaultSpec[] = [];
   if (f.slowStartS !== undefined) faults.push({ fault: "slow-start", forS: f.slowStartS });
   if (f.crashAfterS !== undefined || f.crashAfterRequests !== undefined) {
@@ -221,6 +229,7 @@ export function toOptions(f: Flags): EmulatorOptionsInput {
     faults,
     prefill: f.prefill ?? [],
     decode: f.decode ?? [],
+    worker: f.worker ?? [],
     healthIntervalMs: f.healthIntervalMs,
     prefixCache: f.prefixCache ?? false,
     prefixBlockTokens: f.prefixBlockTokens,

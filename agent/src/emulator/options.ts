@@ -41,6 +41,8 @@ export const EmulatorOptionsSchema = z
     /** router role: worker base URLs */
     prefill: z.array(z.string().url()).default([]),
     decode: z.array(z.string().url()).default([]),
+    /** router role in front of aggregated workers (a Dynamo frontend): their base URLs */
+    worker: z.array(z.string().url()).default([]),
     healthIntervalMs: z.number().int().positive().default(1000),
     /** prefix caching of prompt blocks (prefix-cache.ts); model mode only */
     prefixCache: z.boolean().default(false),
@@ -61,14 +63,22 @@ export const EmulatorOptionsSchema = z
   })
   .strict()
   .superRefine((o, ctx) => {
-    if (o.role === "router" && (o.prefill.length === 0 || o.decode.length === 0)) {
+    const pd = o.prefill.length > 0 || o.decode.length > 0;
+    if (o.role === "router" && o.worker.length === 0 && (o.prefill.length === 0 || o.decode.length === 0)) {
       ctx.addIssue({
         code: "custom",
         path: ["prefill"],
-        message: "the router role needs at least one --prefill URL and one --decode URL",
+        message: "the router role needs at least one --prefill URL and one --decode URL, or --worker URLs",
       });
     }
-    if (o.role !== "router" && (o.prefill.length > 0 || o.decode.length > 0)) {
+    if (o.worker.length > 0 && (o.role !== "router" || pd)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["worker"],
+        message: "--worker URLs are for --role router without --prefill/--decode",
+      });
+    }
+    if (o.role !== "router" && pd) {
       ctx.addIssue({
         code: "custom",
         path: ["prefill"],

@@ -66,7 +66,7 @@ export function mainPort(spec: ProcessSpec): number | undefined {
 }
 
 /** worker URLs of a role across the whole plan (for an emulated router/frontend that discovers workers) */
-export function workerUrls(plan: LaunchPlan, role: "prefill" | "decode"): string[] {
+export function workerUrls(plan: LaunchPlan, role: "prefill" | "decode" | "worker"): string[] {
   const out: string[] = [];
   for (const node of plan.nodes) {
     for (const p of node.processes) {
@@ -104,6 +104,11 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
     if ((prefill.length === 0 || decode.length === 0) && i.plan) {
       prefill = workerUrls(i.plan, "prefill");
       decode = workerUrls(i.plan, "decode");
+    }
+    // a frontend in front of aggregated workers (Dynamo aggregated serving) forwards to them
+    if (prefill.length === 0 && decode.length === 0 && i.plan) {
+      for (const u of workerUrls(i.plan, "worker")) out.push("--worker", u);
+      return out;
     }
     for (const u of prefill) out.push("--prefill", u);
     for (const u of decode) out.push("--decode", u);
