@@ -207,4 +207,46 @@ mn:
       [16, 461, "nixl"],
     ]);
   });
+
+  it("warns once per entry whose agentic rows name srt-slurm recipes, with or without --srt-slurm", () => {
+    const entry = (key: string, framework: string, settings: string) => `
+${key}:
+  image: img:1
+  model: org/model
+  model-prefix: m
+  runner: cluster:gb200-z
+  precision: fp4
+  framework: ${framework}
+  multinode: true
+  disagg: true
+  scenarios:
+    agentic-coding:
+    - search-space:
+      - prefill: { num-worker: 1, tp: 4, ep: 4, dp-attn: false${settings} }
+        decode: { num-worker: 1, tp: 4, ep: 4, dp-attn: false${settings} }
+        conc-list: [8, 16]
+      - prefill: { num-worker: 2, tp: 4, ep: 4, dp-attn: false${settings} }
+        decode: { num-worker: 1, tp: 4, ep: 4, dp-attn: false${settings} }
+        conc-list: [32]
+`;
+    const named = ', additional-settings: ["CONFIG_FILE=recipes/x/agentic/a.yaml"]';
+    const text =
+      entry("named", "dynamo-vllm", named) + entry("unnamed", "dynamo-vllm", "") + entry("llmd", "llmd-vllm", named);
+    const none = plan(text);
+    expect(none.deployments).toHaveLength(9);
+    expect(none.warnings).toEqual([
+      "m.yaml:2:1: named: its agentic-coding rows name srt-slurm recipes (CONFIG_FILE=) but no recipes were given (--srt-slurm DIR or BENCHFLEET_SRT_SLURM): planned from benchfleet's dynamo-vllm recipe, not the lab's",
+    ]);
+    const lookups: string[] = [];
+    const source = (configFile: string) => {
+      lookups.push(configFile);
+      return { error: "not looked up for agentic rows" };
+    };
+    const given = plan(text, { srtRecipes: source });
+    expect(given.deployments).toHaveLength(9);
+    expect(given.warnings).toEqual([
+      "m.yaml:2:1: named: its agentic-coding rows name srt-slurm recipes (CONFIG_FILE=) and recipes were given (--srt-slurm DIR or BENCHFLEET_SRT_SLURM), but agentic rows are not launched from them: planned from benchfleet's dynamo-vllm recipe, not the lab's",
+    ]);
+    expect(lookups).toEqual([]);
+  });
 });

@@ -219,7 +219,7 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
         warnings,
         opts.srtRecipes,
       ),
-      ...expandAgentic(le, runner, sel, opts, problems),
+      ...expandAgentic(le, runner, sel, opts, problems, warnings),
     ]) {
       const prev = drafts.get(d.fingerprint);
       if (!prev) {
@@ -523,6 +523,7 @@ function* expandAgentic(
   sel: Selection,
   opts: PlanOptions,
   problems: ConfigProblem[],
+  warnings: Set<string>,
 ): Generator<Draft> {
   if (sel.scenarioTypes && !sel.scenarioTypes.has("agentic-coding")) return;
   const e = le.entry;
@@ -603,6 +604,8 @@ function* expandAgentic(
           problem(dram);
           continue;
         }
+        if (!labSubmitsOwnRecipe(e.framework) && rowConfigFile({ prefill: r.prefill, decode: r.decode }).length)
+          warnings.add(agenticSrtWarning(le, e.framework, opts.srtRecipes !== undefined));
         const prefill = pool(r.prefill, runner.gpusPerNode);
         const decode = pool(r.decode, runner.gpusPerNode);
         const router = r.router ?? e.router;
@@ -653,6 +656,15 @@ function* expandAgentic(
       }
     }
   }
+}
+
+/** One warning per entry: its agentic rows name srt-slurm recipes that this plan does not launch from. */
+function agenticSrtWarning(le: LoadedEntry, framework: string, recipesGiven: boolean): string {
+  const at = le.src.locateKey([le.key]);
+  const given = recipesGiven
+    ? "and recipes were given (--srt-slurm DIR or BENCHFLEET_SRT_SLURM), but agentic rows are not launched from them"
+    : "but no recipes were given (--srt-slurm DIR or BENCHFLEET_SRT_SLURM)";
+  return `${le.file}:${at.line}:${at.col}: ${le.key}: its agentic-coding rows name srt-slurm recipes (CONFIG_FILE=) ${given}: planned from benchfleet's ${framework} recipe, not the lab's`;
 }
 
 export function totalsOf(ds: Deployment[]): PlanTotals {

@@ -56,7 +56,9 @@ export interface SrtBenchmark {
 /** What of a deployment reading a recipe for it needs. */
 export type SrtRow = Pick<Deployment, "configKey" | "gpusPerNode" | "prefill" | "decode">;
 
-export function rowConfigFile(m: MultiNodeSearchEntry): { value: string; pool: "prefill" | "decode"; index: number }[] {
+export function rowConfigFile(
+  m: Pick<MultiNodeSearchEntry, "prefill" | "decode">,
+): { value: string; pool: "prefill" | "decode"; index: number }[] {
   const out: { value: string; pool: "prefill" | "decode"; index: number }[] = [];
   for (const pool of ["prefill", "decode"] as const) {
     for (const [index, s] of (m[pool]["additional-settings"] ?? []).entries()) {
