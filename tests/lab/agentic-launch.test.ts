@@ -4,28 +4,37 @@
  * agentic-coding` plans them, builds its launch plan with benchfleet's recipes, but for the shapes
  * named below, which are refused with their reason. BENCHFLEET_LAB_CHECKOUTS is a directory holding
  * an `InferenceX` checkout. The count is printed; docs/agentic.md records it.
+ *
+ * With an `srt-slurm` checkout beside it, the multi-node agentic rows' srt-slurm recipes
+ * (CONFIG_FILE=) go through the srt census as fixed-seq-len rows' do: which recipes could be read
+ * and launched for their row, and why the others cannot. The planner does not launch agentic rows
+ * from their recipes (it warns); the census is what stands between them. docs/agentic.md records it.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { checkRecipes, planFromFiles } from "@benchfleet/controller";
-import { unlaunchableByReason } from "@benchfleet/shared";
+import { reasonKind, srtRecipeCensus, srtRecipeSource } from "@benchfleet/recipes";
+import { type Deployment, unlaunchableByReason } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
 
 const LAB = process.env.BENCHFLEET_LAB_CHECKOUTS;
 const IX = LAB ? join(LAB, "InferenceX") : "";
 
+const namesConfigFile = (d: Deployment) =>
+  [d.prefill, d.decode].some((p) => p?.additionalSettings.some((s) => s.startsWith("CONFIG_FILE=")));
+
+function labAgenticPlan() {
+  const config = readdirSync(join(IX, "configs"))
+    .filter((f) => f.endsWith("master.yaml"))
+    .map((f) => join(IX, "configs", f));
+  return planFromFiles({ config, runners: join(IX, "configs", "runners.yaml"), scenarios: ["agentic-coding"] });
+}
+
 describe.skipIf(!LAB || !existsSync(join(IX, "configs", "runners.yaml")))(
   "agentic deployments of the lab's master configs",
   () => {
     it("every one launches from benchfleet's recipes", () => {
-      const config = readdirSync(join(IX, "configs"))
-        .filter((f) => f.endsWith("master.yaml"))
-        .map((f) => join(IX, "configs", f));
-      const plan = planFromFiles({
-        config,
-        runners: join(IX, "configs", "runners.yaml"),
-        scenarios: ["agentic-coding"],
-      });
+      const plan = labAgenticPlan();
       const refused = checkRecipes(plan);
       const byReason = unlaunchableByReason(refused);
       console.log(
@@ -35,5 +44,40 @@ describe.skipIf(!LAB || !existsSync(join(IX, "configs", "runners.yaml")))(
       expect(plan.deployments.length).toBeGreaterThan(0);
       expect(byReason.map((r) => `${r.reason}: ${r.configKeys.join(", ")}`)).toEqual([]);
     }, 120_000);
+
+    it.skipIf(!existsSync(join(LAB ?? "", "srt-slurm")))(
+      "the multi-node rows' srt-slurm recipes are read or refused with a located reason",
+      () => {
+        const plan = labAgenticPlan();
+        const named = plan.deployments.filter((d) => d.multinode && namesConfigFile(d));
+        // every entry whose rows name a recipe says that it is planned from benchfleet's own recipe
+        const keys = [...new Set(named.map((d) => d.configKey))];
+        for (const k of keys)
+          expect(
+            plan.warnings?.filter((w) => w.includes(`: ${k}: its agentic-coding rows name srt-slurm`)),
+          ).toHaveLength(1);
+        const source = srtRecipeSource([
+          join(LAB!, "srt-slurm"),
+          IX,
+          join(IX, "benchmarks", "multi_node", "srt-slurm-recipes"),
+        ]);
+        const census = srtRecipeCensus(named, source);
+        const kinds = new Map<string, number>();
+        for (const c of census)
+          if (c.reason) kinds.set(reasonKind(c.reason), (kinds.get(reasonKind(c.reason)) ?? 0) + 1);
+        const lines = [...kinds.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, n]) => `${String(n).padStart(4)}  ${k}`);
+        if (process.env.BENCHFLEET_CENSUS_DUMP)
+          for (const c of census) process.stdout.write(`${c.configKey}\t${c.configFile}\t${c.reason ?? "BUILDS"}\n`);
+        process.stdout.write(
+          `agentic srt-slurm census: ${census.filter((c) => !c.reason).length} of ${census.length} deployments (${keys.length} keys) read and launch from their recipe\n${lines.join("\n")}\n`,
+        );
+        expect(census).toHaveLength(named.length);
+        expect(census.filter((c) => c.reason?.startsWith("internal error"))).toEqual([]);
+        for (const c of census) if (c.reason && !c.reason.includes("not found")) expect(c.reason).toMatch(/:\d+:\d+: /);
+      },
+      120_000,
+    );
   },
 );

@@ -93,10 +93,11 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
 /** The reason with locations and names stripped, for counting alike failures together. */
 export function reasonKind(reason: string): string {
   const first = reason.split("\n")[0]!;
+  // a variant's name may hold an index: [variant zip_override_x[0]]
   return first
     .replace(/^\S+:\d+:\d+: /, "")
     .replace(/ \(row [^)]*\)$/, "")
-    .replace(/ \[variant [^\]]*\]/, "")
+    .replace(/ \[variant (?:[^[\]]|\[[^\]]*\])*\]/, "")
     .replace(/recipe \S+ not found; searched .*/, "recipe file not found in the directories given")
     .replace(/\d+/g, "N");
 }
