@@ -16,9 +16,15 @@ export interface YamlSource {
   locateKey(path: ReadonlyArray<PropertyKey>): { line: number; col: number };
 }
 
-export function parseYamlSource(text: string, file: string): YamlSource {
+/** `merge`: `<<` merge keys as YAML 1.1 loaders (PyYAML's safe_load) read them, else a plain key. */
+export function parseYamlSource(text: string, file: string, opts: { merge?: boolean } = {}): YamlSource {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    ...(opts.merge ? { merge: true } : {}),
+  });
   const problems: ConfigProblem[] = [];
   for (const err of doc.errors) {
     const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);

@@ -34,7 +34,8 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   };
   let src: ReturnType<typeof parseYamlSource>;
   try {
-    src = parseYamlSource(ref.text, ref.path);
+    // srtctl loads recipes with PyYAML's safe_load, which merges `<<: *anchor` keys
+    src = parseYamlSource(ref.text, ref.path, { merge: true });
   } catch (e) {
     throw new RecipeError(`${(e as Error).message} (${row})`);
   }

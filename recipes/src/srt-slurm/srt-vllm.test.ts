@@ -154,6 +154,27 @@ describe("launch from an srt-slurm recipe (dynamo + vLLM, GB200, DEP8 prefill an
     expect(byName(p, "frontend-0").env.DYN_REQUEST_PLANE_CODEC).toBe("msgpack");
   });
 
+  it("merges `<<: *anchor` keys as srtctl's YAML loader does", () => {
+    const env = [
+      '    NCCL_MNNVL_ENABLE: "1"',
+      '    NCCL_CUMEM_ENABLE: "1"',
+      '    UCX_TLS: "cuda_copy,cuda_ipc,tcp"',
+      '    UCX_CUDA_IPC_ENABLE_MNNVL: "y"',
+    ].join("\n");
+    const before = `  prefill_environment:\n${env}\n    VLLM_MAX_TOKENS_PER_EXPERT_FP4_MOE: "2048"\n  decode_environment:\n${env}\n`;
+    expect(TEXT).toContain(before);
+    const merged = TEXT.replace(
+      before,
+      `  decode_environment: &worker_env\n${env}\n  prefill_environment:\n    <<: *worker_env\n    VLLM_MAX_TOKENS_PER_EXPERT_FP4_MOE: "2048"\n`,
+    );
+    const m = plan(row(merged));
+    for (const name of ["prefill-0-rank0", "decode-0-rank0"])
+      expect(byName(m, name).env).toMatchObject({ NCCL_MNNVL_ENABLE: "1", UCX_CUDA_IPC_ENABLE_MNNVL: "y" });
+    expect(byName(m, "prefill-0-rank0").env.VLLM_MAX_TOKENS_PER_EXPERT_FP4_MOE).toBe("2048");
+    expect(byName(m, "decode-0-rank0").env.VLLM_MAX_TOKENS_PER_EXPERT_FP4_MOE).toBeUndefined();
+    expect(Object.keys(byName(m, "prefill-0-rank0").env)).not.toContain("<<");
+  });
+
   it("installs the recipe's dynamo before every worker", () => {
     expect(byName(p, "decode-0-rank1").argv[2]).toContain("ai-dynamo-runtime==1.2.0 ai-dynamo==1.2.0");
   });
