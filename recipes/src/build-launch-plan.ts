@@ -68,6 +68,11 @@ export function buildLaunchPlan(deployment: Deployment, placement: Placement, op
     const read = readSrtRecipe(deployment.srtRecipe, deployment);
     const launch = srtLaunch(ctx, read);
     ctx.notes.push(`launched from srt-slurm recipe ${deployment.srtRecipe.configFile} (variant ${read.variant})`);
+    const agentic = deployment.agentic;
+    if (agentic && agentic.kvOffloading !== "none")
+      ctx.notes.push(
+        `KV offload as the recipe sets it; the row's DRAM budget (${agentic.dramOffloadGb} GB, ${agentic.kvOffloadBackend?.name ?? "no backend"}) is not applied`,
+      );
     model = launch.servedModel;
     out = launch;
   } else out = recipe.build(ctx);

@@ -208,7 +208,7 @@ mn:
     ]);
   });
 
-  it("warns once per entry whose agentic rows name srt-slurm recipes, with or without --srt-slurm", () => {
+  it("warns once per entry whose agentic rows name srt-slurm recipes when none were given, else reads them", () => {
     const entry = (key: string, framework: string, settings: string) => `
 ${key}:
   image: img:1
@@ -237,16 +237,30 @@ ${key}:
     expect(none.warnings).toEqual([
       "m.yaml:2:1: named: its agentic-coding rows name srt-slurm recipes (CONFIG_FILE=) but no recipes were given (--srt-slurm DIR or BENCHFLEET_SRT_SLURM): planned from benchfleet's dynamo-vllm recipe, not the lab's",
     ]);
+    // with recipes, the rows are launched from theirs: no warning, the recipe stored with the deployment
     const lookups: string[] = [];
     const source = (configFile: string) => {
       lookups.push(configFile);
-      return { error: "not looked up for agentic rows" };
+      return { path: `/srt/${configFile}`, text: "name: a\n" };
     };
     const given = plan(text, { srtRecipes: source });
-    expect(given.deployments).toHaveLength(9);
-    expect(given.warnings).toEqual([
-      "m.yaml:2:1: named: its agentic-coding rows name srt-slurm recipes (CONFIG_FILE=) and recipes were given (--srt-slurm DIR or BENCHFLEET_SRT_SLURM), but agentic rows are not launched from them: planned from benchfleet's dynamo-vllm recipe, not the lab's",
+    expect(given.warnings).toBeUndefined();
+    expect(given.deployments.map((d) => [d.configKey, d.srtRecipe?.path])).toEqual([
+      ["llmd", undefined],
+      ["llmd", undefined],
+      ["llmd", undefined],
+      ["named", "/srt/recipes/x/agentic/a.yaml"],
+      ["named", "/srt/recipes/x/agentic/a.yaml"],
+      ["named", "/srt/recipes/x/agentic/a.yaml"],
+      ["unnamed", undefined],
+      ["unnamed", undefined],
+      ["unnamed", undefined],
     ]);
-    expect(lookups).toEqual([]);
+    expect(new Set(lookups)).toEqual(new Set(["recipes/x/agentic/a.yaml"]));
+    // a recipe that cannot be found refuses the row, naming where it is named
+    const missing = () => ({ error: "recipe recipes/x/agentic/a.yaml not found; searched /srt" });
+    expect(failure(() => plan(text, { srtRecipes: missing }))).toMatch(
+      /m\.yaml:\d+:\d+: .*named\.scenarios\.agentic-coding\[0\]\.search-space\[0\]\.prefill.*not found; searched \/srt/,
+    );
   });
 });

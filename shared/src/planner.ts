@@ -604,13 +604,52 @@ function* expandAgentic(
           problem(dram);
           continue;
         }
-        if (!labSubmitsOwnRecipe(e.framework) && rowConfigFile({ prefill: r.prefill, decode: r.decode }).length)
-          warnings.add(agenticSrtWarning(le, e.framework, opts.srtRecipes !== undefined));
-        const prefill = pool(r.prefill, runner.gpusPerNode);
-        const decode = pool(r.decode, runner.gpusPerNode);
+        const named =
+          !labSubmitsOwnRecipe(e.framework) && rowConfigFile({ prefill: r.prefill, decode: r.decode }).length > 0;
+        const srtSource = named ? opts.srtRecipes : undefined;
+        if (named && !srtSource) warnings.add(agenticSrtWarning(le, e.framework));
+        // a row launched from its srt-slurm recipe: a DEP pool's worker is srtctl's data-parallel group
+        const widen = (p: PoolSpec) => (srtSource ? srtDepPool(p, runner.gpusPerNode) : p);
+        const prefill = widen(pool(r.prefill, runner.gpusPerNode));
+        const decode = widen(pool(r.decode, runner.gpusPerNode));
         const router = r.router ?? e.router;
         const kv = r["kv-p2p-transfer"] ?? e["kv-p2p-transfer"];
+        const srtRow = {
+          configKey: le.key,
+          gpusPerNode: runner.gpusPerNode,
+          prefill,
+          decode,
+          scenario: "agentic-coding" as const,
+        };
+        const srt = srtSource
+          ? rowSrtRecipe(
+              { prefill: r.prefill, decode: r.decode },
+              srtSource,
+              le,
+              path,
+              srtRow,
+              labRunnerSetupScript(runner.sku, e.framework),
+            )
+          : undefined;
+        if (srt && "problem" in srt) {
+          problems.push(srt.problem);
+          continue;
+        }
+        if (srt && srtSource?.benchmark) {
+          // the recipe's benchmark is not run: a warning says so, at the recipe's benchmark.type
+          const at = `${le.file}:${le.src.locate(path).line}`;
+          const concurrencies = agenticConcurrencies(r);
+          const b = srtSource.benchmark(srt.recipe, srtRow, { isl: 0, osl: 0, concurrencies, at });
+          if (b && "problems" in b) {
+            problems.push(...b.problems);
+            continue;
+          }
+          if (b?.warning) warnings.add(b.warning);
+        }
+        const infraNodes = srt && srtSource?.infraNodes ? srtSource.infraNodes(srt.recipe, srtRow) : 0;
         spec = {
+          ...(srt ? { srtRecipe: srt.recipe } : {}),
+          ...(infraNodes ? { infraNodes } : {}),
           ...common,
           launchPerPoint,
           ...(router ? { router } : {}),
@@ -628,7 +667,7 @@ function* expandAgentic(
             kvOffloadBackend: r["kv-offload-backend"],
             dramOffloadGb: dram,
           }),
-          nodes: prefill.nodes + decode.nodes,
+          nodes: prefill.nodes + decode.nodes + infraNodes,
           gpus: prefill.gpus + decode.gpus,
         };
       }
@@ -658,13 +697,10 @@ function* expandAgentic(
   }
 }
 
-/** One warning per entry: its agentic rows name srt-slurm recipes that this plan does not launch from. */
-function agenticSrtWarning(le: LoadedEntry, framework: string, recipesGiven: boolean): string {
+/** One warning per entry: its agentic rows name srt-slurm recipes but none were given. */
+function agenticSrtWarning(le: LoadedEntry, framework: string): string {
   const at = le.src.locateKey([le.key]);
-  const given = recipesGiven
-    ? "and recipes were given (--srt-slurm DIR or BENCHFLEET_SRT_SLURM), but agentic rows are not launched from them"
-    : "but no recipes were given (--srt-slurm DIR or BENCHFLEET_SRT_SLURM)";
-  return `${le.file}:${at.line}:${at.col}: ${le.key}: its agentic-coding rows name srt-slurm recipes (CONFIG_FILE=) ${given}: planned from benchfleet's ${framework} recipe, not the lab's`;
+  return `${le.file}:${at.line}:${at.col}: ${le.key}: its agentic-coding rows name srt-slurm recipes (CONFIG_FILE=) but no recipes were given (--srt-slurm DIR or BENCHFLEET_SRT_SLURM): planned from benchfleet's ${framework} recipe, not the lab's`;
 }
 
 export function totalsOf(ds: Deployment[]): PlanTotals {

@@ -49,12 +49,19 @@ export interface SrtBenchmark {
   promptsPerConc?: number;
   /** the recipe's concurrencies where they differ from the row's: srtctl runs these */
   concurrencies?: number[];
-  /** one line at the recipe's benchmark.concurrencies (file:line:col) naming the row (file:line) */
+  /**
+   * one line at the recipe's benchmark field (file:line:col) naming the row (file:line): its
+   * concurrencies run instead of the row's, or (agentic-coding rows) its benchmark replaced
+   */
   warning?: string;
 }
 
-/** What of a deployment reading a recipe for it needs. */
-export type SrtRow = Pick<Deployment, "configKey" | "gpusPerNode" | "prefill" | "decode">;
+/**
+ * What of a deployment reading a recipe for it needs; an agentic-coding row's load is benchfleet's
+ * trace replay, so the recipe's benchmark section is not run for it.
+ */
+export type SrtRow = Pick<Deployment, "configKey" | "gpusPerNode" | "prefill" | "decode"> &
+  Partial<Pick<Deployment, "scenario">>;
 
 export function rowConfigFile(
   m: Pick<MultiNodeSearchEntry, "prefill" | "decode">,

@@ -23,11 +23,16 @@ const IX = LAB ? join(LAB, "InferenceX") : "";
 const namesConfigFile = (d: Deployment) =>
   [d.prefill, d.decode].some((p) => p?.additionalSettings.some((s) => s.startsWith("CONFIG_FILE=")));
 
-function labAgenticPlan() {
+function labAgenticPlan(extra: { keys?: string[]; srtSlurm?: string[] } = {}) {
   const config = readdirSync(join(IX, "configs"))
     .filter((f) => f.endsWith("master.yaml"))
     .map((f) => join(IX, "configs", f));
-  return planFromFiles({ config, runners: join(IX, "configs", "runners.yaml"), scenarios: ["agentic-coding"] });
+  return planFromFiles({
+    config,
+    runners: join(IX, "configs", "runners.yaml"),
+    scenarios: ["agentic-coding"],
+    ...extra,
+  });
 }
 
 describe.skipIf(!LAB || !existsSync(join(IX, "configs", "runners.yaml")))(
@@ -76,6 +81,37 @@ describe.skipIf(!LAB || !existsSync(join(IX, "configs", "runners.yaml")))(
         expect(census).toHaveLength(named.length);
         expect(census.filter((c) => c.reason?.startsWith("internal error"))).toEqual([]);
         for (const c of census) if (c.reason && !c.reason.includes("not found")) expect(c.reason).toMatch(/:\d+:\d+: /);
+
+        // planned as `plan --srt-slurm` plans them, key by key (a recipe file not found is a plan error
+        // for its key): the same deployments launch from their recipe, each key with the warning that
+        // its recipe's benchmark is not run
+        const dirs = [join(LAB!, "srt-slurm"), IX, join(IX, "benchmarks", "multi_node", "srt-slurm-recipes")];
+        let launched = 0;
+        let refused = 0;
+        for (const key of keys) {
+          const ofKey = named.filter((d) => d.configKey === key).length;
+          let plan: ReturnType<typeof labAgenticPlan>;
+          try {
+            plan = labAgenticPlan({ keys: [key], srtSlurm: dirs });
+          } catch (e) {
+            expect((e as Error).message).toMatch(/:\d+:\d+: .*not found; searched /);
+            refused += ofKey;
+            continue;
+          }
+          const withRecipe = plan.deployments.filter((d) => d.srtRecipe);
+          expect(withRecipe).toHaveLength(ofKey);
+          const unlaunchable = new Set(checkRecipes(plan).map((u) => u.fingerprint));
+          const ok = withRecipe.filter((d) => !unlaunchable.has(d.fingerprint));
+          launched += ok.length;
+          if (ok.length)
+            expect(plan.warnings?.some((w) => w.includes("benchmark.type: benchmark custom") && w.includes(key))).toBe(
+              true,
+            );
+        }
+        process.stdout.write(
+          `planned with --srt-slurm: ${launched} of ${named.length} launch from their recipe; ${refused} refused at plan time (recipe not found)\n`,
+        );
+        expect(launched).toBe(census.filter((c) => !c.reason).length);
       },
       120_000,
     );

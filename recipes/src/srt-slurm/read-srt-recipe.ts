@@ -101,7 +101,7 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   const { v } = matching[0]!;
   // the runner's `srtctl apply --setup-script` replaces the recipe's (srtctl's SRTCTL_SETUP_SCRIPT)
   const recipe = ref.setupScript ? { ...matching[0]!.recipe, setup_script: ref.setupScript } : matching[0]!.recipe;
-  const refused = refusedFields(recipe);
+  const refused = refusedFields(recipe, d.scenario === "agentic-coding");
   if (refused.length) fail(refused.map(([path, why]) => located(v, path, `cannot be honoured: ${why}`)));
   return { recipe, variant: v.selector, file: ref.path, at: (path, message) => located(v, path, message) };
 }
@@ -130,8 +130,11 @@ function present(obj: unknown, path: Path): boolean {
   return true;
 }
 
-/** Fields srtctl honours that benchfleet cannot reproduce: [path, why]. */
-export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
+/**
+ * Fields srtctl honours that benchfleet cannot reproduce: [path, why]. An agentic-coding row's
+ * benchmark is benchfleet's trace replay whatever the recipe's says (srt-benchmark.ts warns).
+ */
+export function refusedFields(r: SrtRecipe, agentic = false): Array<[Path, string]> {
   const out: Array<[Path, string]> = [];
   if (r.profiling.type !== "none") out.push([["profiling", "type"], "benchfleet does not profile (nsys/torch)"]);
   if (r.dynamo.install && r.frontend.type === "dynamo") {
@@ -144,9 +147,9 @@ export function refusedFields(r: SrtRecipe): Array<[Path, string]> {
   }
   if (r.frontend.type !== "dynamo") out.push([["frontend", "type"], `frontend ${r.frontend.type} is not supported`]);
   if (r.frontend.dedicated_node) out.push([["frontend", "dedicated_node"], "a frontend node beyond the row's"]);
-  if (r.benchmark.command)
+  if (r.benchmark.command && !agentic)
     out.push([["benchmark", "command"], "a custom benchmark command; benchfleet runs its own load generator"]);
-  if (!["sa-bench", "manual"].includes(r.benchmark.type))
+  if (!agentic && !["sa-bench", "manual"].includes(r.benchmark.type))
     out.push([
       ["benchmark", "type"],
       `benchmark ${r.benchmark.type}: only sa-bench settings map onto benchfleet's load generator`,

@@ -6,9 +6,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildPlan, ConfigError, loadMasterConfigs } from "@benchfleet/shared";
+import { buildPlan, ConfigError, loadMasterConfigs, loadRunnersFile } from "@benchfleet/shared";
 import { testCatalog as catalog } from "@benchfleet/shared/test-support";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildLaunchPlan } from "../build-launch-plan.js";
+import { makePlacement } from "../test-support/deployments.js";
 import { srtRecipeCensus } from "./recipe-census.js";
 import { srtRecipeSource } from "./recipe-dirs.js";
 
@@ -260,6 +262,68 @@ describe("the census checks the benchmark against each deployment's points", () 
     expect(entry.reason).toBeUndefined();
     expect(entry.warning).toBe(
       `${file}:14:3: benchmark.concurrencies: srtctl runs the recipe's concurrencies 4, 8 where the master-config row dis names 4: the row's points are measured and stored at 4, 8, as the lab's results are`,
+    );
+  });
+});
+
+describe("an agentic-coding row's recipe: its benchmark is replaced by benchfleet's trace replay", () => {
+  const RUNNERS = `labels:
+  cluster:gb200-z: [gb200-z_00]
+hardware:
+  cluster:gb200-z: { available-cpu-dram-mib: 880000, gpus-per-node: 4 }
+`;
+  const custom = "  type: custom\n  command: bash /ws/agentic_srt.sh\n";
+  const agentic = (file: string) => `
+ag:
+  image: img
+  model: m
+  model-prefix: dsr1
+  runner: cluster:gb200-z
+  precision: fp8
+  framework: dynamo-sglang
+  multinode: true
+  disagg: true
+  kv-p2p-transfer: nixl
+  scenarios:
+    agentic-coding:
+    - dram-utilization: 0.5
+      search-space:
+      - conc-list: [8, 16]
+        kv-offloading: dram
+        kv-offload-backend: { name: hicache }
+        prefill: { num-worker: 1, tp: 4, ep: 1, dp-attn: false, additional-settings: ["CONFIG_FILE=recipes/${file}"] }
+        decode: { num-worker: 1, tp: 8, ep: 1, dp-attn: false, additional-settings: ["CONFIG_FILE=recipes/${file}"] }
+`;
+
+  it("plans from the recipe with a warning at benchmark.type, and the launch builds", () => {
+    const { file } = plan(custom);
+    const configs = loadMasterConfigs([{ file: "a.yaml", text: agentic(file.split("/").pop()!) }]);
+    const source = srtRecipeSource([dir]);
+    const runners = loadRunnersFile({ file: "runners.yaml", text: RUNNERS });
+    const p = buildPlan(configs, { catalog, runners, srtRecipes: source });
+    expect(
+      p.deployments
+        .map((d) => [d.points.map((x) => x.concurrency), d.srtRecipe?.path, d.agentic?.durationS])
+        .sort((x, y) => String(x[0]).localeCompare(String(y[0]), "en", { numeric: true })),
+    ).toEqual([
+      [[8], file, 3600],
+      [[16], file, 3600],
+    ]);
+    expect(p.warnings).toEqual([
+      `${file}:13:3: benchmark.type: benchmark custom (bash /ws/agentic_srt.sh) is not run for the master-config row ag (a.yaml:16), an agentic-coding row: benchfleet replays its traces instead`,
+    ]);
+    const census = srtRecipeCensus(p.deployments, source);
+    expect(census.map((c) => c.reason)).toEqual([undefined, undefined]);
+    const notes = buildLaunchPlan(p.deployments[0]!, makePlacement(p.deployments[0]!)).notes;
+    expect(notes).toContain(`launched from srt-slurm recipe recipes/${file.split("/").pop()} (variant base)`);
+    expect(notes).toContain("KV offload as the recipe sets it; the row's DRAM budget (461 GB, hicache) is not applied");
+  });
+
+  it("the same recipe on a fixed-seq-len row is refused, naming the custom benchmark", () => {
+    const { file, plan: p } = plan(custom);
+    const census = srtRecipeCensus(p().deployments, srtRecipeSource([dir]));
+    expect(census[0]!.reason).toContain(
+      `${file}:14:3: benchmark.command: cannot be honoured: a custom benchmark command; benchfleet runs its own load generator`,
     );
   });
 });

@@ -49,6 +49,18 @@ export function srtBenchmark(
   }
   const b = read.recipe.benchmark;
   const rowName = `the master-config row ${row.configKey}${load.at ? ` (${load.at})` : ""}`;
+  if (row.scenario === "agentic-coding") {
+    const what = b.command ? `${b.type} (${b.command})` : b.type;
+    return {
+      point: {},
+      warning: formatProblem(
+        read.at(
+          ["benchmark", "type"],
+          `benchmark ${what} is not run for ${rowName}, an agentic-coding row: benchfleet replays its traces instead`,
+        ),
+      ),
+    };
+  }
   const problems: ConfigProblem[] = [];
   const at = (field: string, message: string) => problems.push(read.at(["benchmark", field], message));
   if (b.isl != null && b.isl !== load.isl) at("isl", `isl ${b.isl} but ${rowName} has isl ${load.isl}`);
