@@ -6,18 +6,10 @@ import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { CliError, commaList, LauncherKind, SkuName } from "@benchfleet/shared";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { startAgent } from "../agent.js";
 import { type Discovery, discover } from "../discovery/discover.js";
-
-function positiveInt(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0)
-      throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
-    return n;
-  };
-}
+import { positiveIntOption } from "./positive-int-option.js";
 
 export function renderDiscovery(d: Discovery): string {
   const lines = [
@@ -60,7 +52,7 @@ export function registerAgentCommands(parent: Command): void {
     .option(
       "--min-disk-gib <n>",
       "preflight: least free disk on the data dir (default 50 real, 1 emulated)",
-      positiveInt("--min-disk-gib"),
+      positiveIntOption("--min-disk-gib"),
     )
     .addOption(
       new Option("--emulate-sku <sku>", "pose as a node of this SKU (no GPU tools are read)").choices(SkuName.options),
@@ -68,7 +60,7 @@ export function registerAgentCommands(parent: Command): void {
     .option(
       "--emulate-gpus <n>",
       "GPUs of the emulated node (default: the SKU's per-node count)",
-      positiveInt("--emulate-gpus"),
+      positiveIntOption("--emulate-gpus"),
     )
     .option("--emulate-ip <ip>", "emulated node: address its engines bind and its peers use (e.g. 127.0.0.12)")
     .option("--time-scale <x>", "emulated engines: wall seconds per emulated second")
@@ -88,7 +80,7 @@ export function registerAgentCommands(parent: Command): void {
     .option(
       "--reconnect-max-ms <ms>",
       "longest wait between reconnect tries (default 30000; keep the controller's BENCHFLEET_AGENT_RECONNECT_MAX_MS in step)",
-      positiveInt("--reconnect-max-ms"),
+      positiveIntOption("--reconnect-max-ms"),
     )
     .option(
       "--slurm-partition <name>",
@@ -98,7 +90,7 @@ export function registerAgentCommands(parent: Command): void {
     .option(
       "--gpus-per-node <n>",
       "--launcher slurm: GPUs per node (default: the partition's GPU Gres); also requested as --gpus-per-node",
-      positiveInt("--gpus-per-node"),
+      positiveIntOption("--gpus-per-node"),
     )
     .option("--slurm-account <account>", "--launcher slurm: sbatch --account")
     .option(

@@ -7,15 +7,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { CliError } from "@benchfleet/shared";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { runLoadPoint } from "../loadgen/run-load-point.js";
 import { workersFor } from "../workloads.js";
-
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
-  return n;
-};
+import { positiveIntOption } from "./positive-int-option.js";
 
 interface Flags {
   baseUrl: string;
@@ -35,11 +30,11 @@ export function registerLabClient(program: Command): void {
     .description("measure one point with benchfleet's load generator and write the lab client's result JSON")
     .requiredOption("--base-url <url>", "the engine's base URL")
     .requiredOption("--model <model>", "model name the engine serves")
-    .requiredOption("--isl <n>", "input tokens", positive("--isl"))
-    .requiredOption("--osl <n>", "output tokens", positive("--osl"))
+    .requiredOption("--isl <n>", "input tokens", positiveIntOption("--isl"))
+    .requiredOption("--osl <n>", "output tokens", positiveIntOption("--osl"))
     .option("--random-range-ratio <r>", "lengths drawn from [r*len, len] (the lab's)", "0.8")
-    .requiredOption("--num-prompts <n>", "measured requests", positive("--num-prompts"))
-    .requiredOption("--max-concurrency <n>", "requests in flight", positive("--max-concurrency"))
+    .requiredOption("--num-prompts <n>", "measured requests", positiveIntOption("--num-prompts"))
+    .requiredOption("--max-concurrency <n>", "requests in flight", positiveIntOption("--max-concurrency"))
     .requiredOption("--result-file <file>", "where the result JSON is written")
     .option("--engine-timing", "latencies on the emulated engine's clock (emulated fleet)")
     .action(async (f: Flags) => {

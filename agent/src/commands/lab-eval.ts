@@ -8,14 +8,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { runGsm8k } from "../eval/run-gsm8k.js";
-
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
-  return n;
-};
+import { positiveIntOption } from "./positive-int-option.js";
 
 interface Flags {
   baseUrl: string;
@@ -55,9 +50,9 @@ export function registerLabEval(program: Command): void {
     .description("run benchfleet's GSM8K eval and write the scores as lm-eval's results JSON")
     .requiredOption("--base-url <url>", "the engine's base URL")
     .requiredOption("--model <model>", "model name the engine serves")
-    .requiredOption("--concurrency <n>", "requests in flight", positive("--concurrency"))
+    .requiredOption("--concurrency <n>", "requests in flight", positiveIntOption("--concurrency"))
     .requiredOption("--results-dir <dir>", "lm-eval's --output_path")
-    .option("--limit <n>", "the first n problems", positive("--limit"))
+    .option("--limit <n>", "the first n problems", positiveIntOption("--limit"))
     .option("--emulated", "the server is the emulated engine")
     .action(async (f: Flags) => {
       const r = await runGsm8k({

@@ -7,8 +7,8 @@
  * response back unchanged.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import { Agent, request } from "undici";
+import { listenHttp } from "./listen-http.js";
 import { errorBody } from "./openai-protocol.js";
 import type { EmulatorHooks, EmulatorOptions } from "./options.js";
 import type { EmulatorHandle } from "./server.js";
@@ -134,30 +134,17 @@ export async function startAggregatedFrontend(opts: EmulatorOptions, hooks: Emul
     }
     fail(res, 404, `no route ${m} ${path}`);
   });
-  const sockets = new Set<Socket>();
-  server.on("connection", (s) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  const listening = await listenHttp(server, opts.port, opts.host);
   void poll();
-  const addr = server.address();
-  const port = typeof addr === "object" && addr ? addr.port : opts.port;
-  const host = opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host;
   return {
-    port,
-    url: `http://${host}:${port}`,
+    port: listening.port,
+    url: listening.url,
     role: "router",
     timeScale: opts.timeScale,
     close: async () => {
       closed = true;
       if (poller) clearTimeout(poller);
-      const done = new Promise<void>((r) => server.close(() => r()));
-      for (const s of sockets) s.destroy();
+      const done = listening.close();
       await dispatcher.destroy().catch(() => undefined);
       await done;
     },
