@@ -176,7 +176,9 @@ export class LabSlurmRun implements RunningProcess {
     for (const id of jobIdsInOutput(this.stdout)) {
       if ((await this.state(id)) === "gone") continue;
       printed.push(id);
-      this.addJobs([id], "printed by the script");
+      // a job squeue already listed under the runner's name is the one the script handed over
+      if (this.jobs.includes(id)) this.say(`the lab script's Slurm job ${id} (printed by the script)`);
+      else this.addJobs([id], "printed by the script");
     }
     if (this.stopped) return scriptExit;
     if (scriptExit.code !== 0) {
