@@ -437,6 +437,7 @@ function* expandEntry(
           problems.push(srt.problem);
           continue;
         }
+        if (srt) for (const w of srtRecipes?.warnings?.(srt.recipe, srtRow) ?? []) warnings.add(w);
         const infraNodes = srt && srtRecipes?.infraNodes ? srtRecipes.infraNodes(srt.recipe, srtRow) : 0;
         spec = {
           ...(srt ? { srtRecipe: srt.recipe } : {}),
@@ -646,6 +647,7 @@ function* expandAgentic(
           }
           if (b?.warning) warnings.add(b.warning);
         }
+        if (srt) for (const w of srtSource?.warnings?.(srt.recipe, srtRow) ?? []) warnings.add(w);
         const infraNodes = srt && srtSource?.infraNodes ? srtSource.infraNodes(srt.recipe, srtRow) : 0;
         spec = {
           ...(srt ? { srtRecipe: srt.recipe } : {}),

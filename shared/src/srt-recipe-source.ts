@@ -18,6 +18,8 @@ export type SrtRecipeSource = ((
   infraNodes?: (ref: SrtRecipeRef, row: SrtRow) => number;
   /** the files of srt-slurm's configs/ the recipe uses for the row (see SrtRecipeRef.configs) */
   configs?: (ref: SrtRecipeRef, row: SrtRow) => NonNullable<SrtRecipeRef["configs"]> | { error: string };
+  /** what the recipe's reader warns about for the row (each `recipe-file:line:col: … (row KEY)`) */
+  warnings?: (ref: SrtRecipeRef, row: SrtRow) => string[];
   /**
    * The load settings of the recipe's `benchmark:` section for the row, or the problems (at
    * recipe-file:line:col) where it disagrees with the row or cannot be honoured; none when the

@@ -16,13 +16,21 @@ export interface YamlSource {
   locateKey(path: ReadonlyArray<PropertyKey>): { line: number; col: number };
 }
 
-/** `merge`: `<<` merge keys as YAML 1.1 loaders (PyYAML's safe_load) read them, else a plain key. */
-export function parseYamlSource(text: string, file: string, opts: { merge?: boolean } = {}): YamlSource {
+/**
+ * `merge`: `<<` merge keys as YAML 1.1 loaders (PyYAML's safe_load) read them, else a plain key.
+ * `lastKeyWins`: a key repeated in one mapping is no error; its last value is the one read and
+ * located, as PyYAML's safe_load keeps it.
+ */
+export function parseYamlSource(
+  text: string,
+  file: string,
+  opts: { merge?: boolean; lastKeyWins?: boolean } = {},
+): YamlSource {
   const lines = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter: lines,
     prettyErrors: false,
-    uniqueKeys: true,
+    uniqueKeys: !opts.lastKeyWins,
     ...(opts.merge ? { merge: true } : {}),
   });
   const problems: ConfigProblem[] = [];
@@ -49,7 +57,8 @@ export function parseYamlSource(text: string, file: string, opts: { merge?: bool
     let keyNode: unknown;
     for (const seg of path) {
       if (isMap(node)) {
-        const pair = node.items.find((it) => (isScalar(it.key) ? it.key.value : it.key) === seg);
+        // the last of repeated keys is the one read (lastKeyWins); otherwise keys are unique
+        const pair = node.items.findLast((it) => (isScalar(it.key) ? it.key.value : it.key) === seg);
         if (!pair) break;
         keyNode = pair.key;
         node = pair.value;

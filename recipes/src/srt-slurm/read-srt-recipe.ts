@@ -13,6 +13,7 @@ import {
   type SrtRow,
   zodProblems,
 } from "@benchfleet/shared";
+import { duplicateKeys } from "./duplicate-keys.js";
 import { SrtRecipe } from "./srt-recipe.js";
 import { type RecipeVariant, selectVariants } from "./variants.js";
 
@@ -23,6 +24,8 @@ export interface ReadRecipe {
   file: string;
   /** a problem at `path` of the variant taken (recipe-file:line:col), the row not yet named */
   at: (path: Array<string | number>, message: string) => ConfigProblem;
+  /** what srtctl reads silently that the plan warns about, each `recipe-file:line:col: … (row KEY)` */
+  warnings: string[];
 }
 
 type Path = Array<string | number>;
@@ -34,8 +37,8 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   };
   let src: ReturnType<typeof parseYamlSource>;
   try {
-    // srtctl loads recipes with PyYAML's safe_load, which merges `<<: *anchor` keys
-    src = parseYamlSource(ref.text, ref.path, { merge: true });
+    // srtctl loads recipes with PyYAML's safe_load: `<<: *anchor` keys merge, a repeated key's last value wins
+    src = parseYamlSource(ref.text, ref.path, { merge: true, lastKeyWins: true });
   } catch (e) {
     throw new RecipeError(`${(e as Error).message} (${row})`);
   }
@@ -103,7 +106,21 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   const recipe = ref.setupScript ? { ...matching[0]!.recipe, setup_script: ref.setupScript } : matching[0]!.recipe;
   const refused = refusedFields(recipe, d.scenario === "agentic-coding");
   if (refused.length) fail(refused.map(([path, why]) => located(v, path, `cannot be honoured: ${why}`)));
-  return { recipe, variant: v.selector, file: ref.path, at: (path, message) => located(v, path, message) };
+  const warnings = duplicateKeys(src).map(
+    (k) =>
+      `${formatProblem({ file: ref.path, ...k.kept, path: k.path, message: `repeated key: srtctl's YAML loader (PyYAML safe_load) reads this value and drops the one at ${k.dropped.map((p) => `${ref.path}:${p.line}:${p.col}`).join(", ")}` })} (${row})`,
+  );
+  return { recipe, variant: v.selector, file: ref.path, at: (path, message) => located(v, path, message), warnings };
+}
+
+/** The reader's warnings for the row; none when the recipe cannot be read for it (the launch says why). */
+export function srtRecipeWarnings(ref: SrtRecipeRef, d: SrtRow): string[] {
+  try {
+    return readSrtRecipe(ref, d).warnings;
+  } catch (e) {
+    if (e instanceof RecipeError) return [];
+    throw e;
+  }
 }
 
 /** srtctl's version-dependent defaults (srtctl-defaults.ts) where the recipe leaves the field out */

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { SrtRecipeSource } from "@benchfleet/shared";
 import { srtInfraNodes } from "./infra-nodes.js";
+import { srtRecipeWarnings } from "./read-srt-recipe.js";
 import { srtRecipeConfigs } from "./recipe-configs.js";
 import { srtBenchmark } from "./srt-benchmark.js";
 import { type GitTreeOpener, type SrtTree, splitTreeSpec } from "./srt-tree.js";
@@ -48,6 +49,7 @@ export function srtRecipeSource(entries: string[], openGit?: GitTreeOpener): Srt
   source.infraNodes = srtInfraNodes;
   source.configs = srtRecipeConfigs(trees);
   source.benchmark = srtBenchmark;
+  source.warnings = srtRecipeWarnings;
   return source;
 }
 
