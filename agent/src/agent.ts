@@ -258,7 +258,14 @@ async function reapAndRecord(
   const boot = bootId();
   const store = new LeftoverStore(o.dataDir, boot);
   const prefix = markPrefix(agentId, o.dataDir);
-  const leftovers = await reapLeftovers({ store, prefix, boot, graceMs: o.stopGraceMs, log });
+  const leftovers = await reapLeftovers({
+    store,
+    prefix,
+    boot,
+    graceMs: o.stopGraceMs,
+    ...(o.slurm?.env ? { slurmEnv: o.slurm.env } : {}),
+    log,
+  });
   if (slurm) {
     const jobs = await reapSlurmJobs({ prefix, env: o.slurm?.env, log });
     leftovers.reaped.push(...jobs.reaped);

@@ -131,6 +131,7 @@ export class LabSlurmRun implements RunningProcess {
     for (const id of ids) {
       if (this.jobs.includes(id)) continue;
       this.jobs.push(id);
+      this.ctx.onSlurmJob?.(this.name, id);
       this.handle = `lab script ${this.script.handle}, slurm job ${this.jobs.join(",")}`;
       this.say(`the lab script's Slurm job ${id} (${how})`);
     }

@@ -35,6 +35,8 @@ export interface LaunchContext {
   mpiNodes?: NodeRef[];
   /** each complete output line of a process */
   onLine: (process: string, stream: "stdout" | "stderr", line: string) => void;
+  /** a Slurm job a process submitted itself (a lab script's), as soon as it is found */
+  onSlurmJob?: (process: string, jobId: string) => void;
 }
 
 export interface ExitInfo {

@@ -98,6 +98,16 @@ describe("planReap", () => {
     expect(plan([e], []).targets).toMatchObject([{ kind: "container", name: "bf-att-1-worker-0", binary: "docker" }]);
   });
 
+  it("targets the Slurm jobs a process submitted, on any boot, beside its group", () => {
+    const e = entry({ slurmJobs: ["41", "42"] });
+    const p = plan([e], [], { recordedBoot: "boot-a", currentBoot: "boot-b" });
+    expect(p.targets).toMatchObject([
+      { kind: "slurm-job", jobId: "41", entry: e },
+      { kind: "slurm-job", jobId: "42", entry: e },
+    ]);
+    expect(p.notes).toEqual([expect.stringContaining("recorded before the node rebooted")]);
+  });
+
   it("adds marked processes outside the recorded groups, never itself or zombies", () => {
     const marked = [
       { proc: id(4243, "1001", { pgid: 4242 }), attemptId: "att-1" }, // inside the recorded group
@@ -106,7 +116,7 @@ describe("planReap", () => {
       { proc: id(6000, "1", { state: "Z" }), attemptId: "att-1" },
     ];
     const p = plan([entry()], [id(4242, "1000")], { marked });
-    expect(p.targets.map((t) => (t.kind === "group" ? `g${t.pgid}` : t.kind === "pid" ? `p${t.pid}` : t.name))).toEqual(
+    expect(p.targets.map((t) => (t.kind === "group" ? `g${t.pgid}` : t.kind === "pid" ? `p${t.pid}` : t.kind))).toEqual(
       ["g4242", "p5000"],
     );
   });

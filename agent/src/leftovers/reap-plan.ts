@@ -2,7 +2,9 @@
  * Pure: what a restarted agent must stop, from its state file's entries and the processes that
  * carry its env marker. A recorded process group is a target only while its leader is the very
  * process recorded (same pid AND same start time, same boot); anything else is noted and left
- * alone, so a recycled pid is never signalled.
+ * alone, so a recycled pid is never signalled. A recorded Slurm job is a target whatever the boot
+ * (it runs on the cluster, not on this node); the reaper cancels it only while squeue lists it
+ * for this user.
  */
 import { isSameLiveProcess, type ProcIdentity } from "./proc-identity.js";
 import type { LeftoverEntry } from "./state-file.js";
@@ -12,7 +14,9 @@ export type ReapTarget =
   | { kind: "group"; pgid: number; startTicks: string; label: string; entry: LeftoverEntry }
   /** one verified process (marked by env, or a recorded leader that left its group) */
   | { kind: "pid"; pid: number; startTicks: string; label: string; entry?: LeftoverEntry }
-  | { kind: "container"; name: string; binary: string; label: string; entry: LeftoverEntry };
+  | { kind: "container"; name: string; binary: string; label: string; entry: LeftoverEntry }
+  /** a Slurm job the process submitted itself */
+  | { kind: "slurm-job"; jobId: string; label: string; entry: LeftoverEntry };
 
 export interface ReapPlan {
   targets: ReapTarget[];
@@ -61,6 +65,7 @@ export function planReap(i: PlanInput): ReapPlan {
       }
     }
     if (e.container) targets.push({ kind: "container", ...e.container, label, entry: e });
+    for (const jobId of e.slurmJobs ?? []) targets.push({ kind: "slurm-job", jobId, label, entry: e });
   }
   const groups = new Set(targets.flatMap((t) => (t.kind === "group" ? [t.pgid] : [])));
   const pids = new Set(targets.flatMap((t) => (t.kind === "pid" ? [t.pid] : [])));

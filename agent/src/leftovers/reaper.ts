@@ -1,9 +1,11 @@
 /**
  * Reaping at agent start, before it registers or claims work: reads the state file its previous
  * incarnation left, finds the processes carrying its env marker, SIGTERMs every verified target,
- * SIGKILLs what outlives the grace, removes recorded containers with `docker rm --force`, logs one
+ * SIGKILLs what outlives the grace, removes recorded containers with `docker rm --force`, cancels
+ * the Slurm jobs a lab script submitted (`scancel`, only a job squeue lists for this user), logs one
  * line per thing, and keeps in the state file only what could not be reaped (retried next start).
  */
+import { userInfo } from "node:os";
 import { execa } from "execa";
 import { dockerRemoveArgs } from "../launchers/docker.js";
 import { markedAttempt } from "./marker.js";
@@ -42,6 +44,8 @@ export interface ReapOptions {
   boot: string | undefined;
   /** SIGTERM → SIGKILL grace (default 10 s) */
   graceMs?: number;
+  /** environment of the Slurm commands (SLURM_CONF) for recorded Slurm jobs */
+  slurmEnv?: Record<string, string>;
   log: (line: string) => void;
 }
 
@@ -137,6 +141,42 @@ async function removeContainer(t: Extract<ReapTarget, { kind: "container" }>, r:
   }
 }
 
+async function cancelSlurmJob(
+  t: Extract<ReapTarget, { kind: "slurm-job" }>,
+  env: Record<string, string> | undefined,
+  r: ReapReport,
+  keep: Set<LeftoverEntry>,
+) {
+  const slurm = (bin: string, args: string[]) =>
+    execa(bin, args, { env: { ...process.env, ...env }, reject: false, timeout: 60_000 });
+  const what = `Slurm job ${t.jobId} (${t.label})`;
+  const q = await slurm("squeue", ["-h", "-j", t.jobId, "-u", userInfo().username, "-o", "%A"]);
+  if (q.exitCode !== 0 && !/invalid job id/i.test(String(q.stderr))) {
+    const why = String(q.stderr || q.shortMessage)
+      .trim()
+      .split("\n")
+      .pop();
+    r.failures.push({ what, why: `squeue failed: ${why}`, pids: [] });
+    keep.add(t.entry);
+    return;
+  }
+  if (
+    q.exitCode !== 0 ||
+    !String(q.stdout)
+      .split("\n")
+      .some((l) => l.trim() === t.jobId)
+  ) {
+    r.notes.push(`${what} already ended`);
+    return;
+  }
+  const c = await slurm("scancel", [t.jobId]);
+  if (c.exitCode === 0) r.reaped.push(`cancelled ${what}`);
+  else {
+    r.failures.push({ what, why: `scancel failed: ${String(c.stderr).trim() || c.shortMessage}`, pids: [] });
+    keep.add(t.entry);
+  }
+}
+
 export async function reapLeftovers(o: ReapOptions): Promise<ReapReport> {
   const r: ReapReport = { reaped: [], notes: [], failures: [], ports: [] };
   const read = o.store.read();
@@ -165,7 +205,9 @@ export async function reapLeftovers(o: ReapOptions): Promise<ReapReport> {
   r.notes.push(...plan.notes);
   r.ports = plan.ports;
   const keep = new Set<LeftoverEntry>();
-  const procs = plan.targets.filter((t): t is ProcTarget => t.kind !== "container");
+  // Slurm first: a job's own processes (and the env marker they inherited) end with the job
+  for (const t of plan.targets) if (t.kind === "slurm-job") await cancelSlurmJob(t, o.slurmEnv, r, keep);
+  const procs = plan.targets.filter((t): t is ProcTarget => t.kind === "group" || t.kind === "pid");
   await stopProcesses(procs, o.graceMs ?? 10_000, r, keep);
   for (const t of plan.targets) if (t.kind === "container") await removeContainer(t, r, keep);
   o.store.replace([...keep]);

@@ -52,4 +52,48 @@ describe("RecordingLauncher", () => {
     expect(proc.exit).toBeDefined();
     expect(existsSync(join(dir, STATE_FILE))).toBe(false);
   });
+
+  it("adds the Slurm jobs a process reports to its entry, in the file at once, and passes them on", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bf-record-"));
+    const store = new LeftoverStore(dir, "boot-a");
+    const inner = new ProcessLauncher();
+    let report: ((jobId: string) => void) | undefined;
+    const seen: string[] = [];
+    const launcher = new RecordingLauncher(
+      {
+        kind: inner.kind,
+        start: async (spec, ctx) => {
+          ctx.onSlurmJob?.(spec.name, "41");
+          report = (id) => ctx.onSlurmJob?.(spec.name, id);
+          return inner.start(spec, ctx);
+        },
+        stop: (p, grace) => inner.stop(p, grace),
+      },
+      { store, prefix: markPrefix("node-a", dir) },
+    );
+    const proc = await launcher.start(
+      processSpec({ name: "lab-script", argv: [process.execPath, "-e", "setInterval(() => {}, 1000)"] }),
+      {
+        attemptId: "att-4",
+        deployment: makeDeployment(),
+        vendor: "nvidia",
+        attemptDir: join(dir, "attempt"),
+        onLine: () => {},
+        onSlurmJob: (_p, id) => seen.push(id),
+      },
+    );
+    try {
+      report?.("42");
+      report?.("42");
+      const read = new LeftoverStore(dir, undefined).read();
+      expect(read).toMatchObject({
+        ok: true,
+        state: { entries: [{ process: "lab-script", slurmJobs: ["41", "42"] }] },
+      });
+      expect(seen).toEqual(["41", "42", "42"]);
+    } finally {
+      await launcher.stop(proc, 1000);
+    }
+    expect(existsSync(join(dir, STATE_FILE))).toBe(false);
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * A Launcher wrapper that makes every engine process findable after the agent dies: each process
  * gets the agent's env marker, and is recorded in the state file (process group with its leader's
- * start time, container, ports) as soon as it starts; its entry is dropped once the attempt has
- * stopped it (kept when the group outlived the stop, so the next start reaps it).
+ * start time, container, ports) as soon as it starts, and the Slurm jobs it submits as they are
+ * found; its entry is dropped once the attempt has stopped it (kept when the group outlived the
+ * stop, so the next start reaps it).
  */
 import type { LauncherKind, ProcessSpec } from "@benchfleet/shared";
 import type { AllocatedNode, LaunchContext, Launcher, RunningProcess } from "../launchers/launcher.js";
@@ -51,7 +52,15 @@ export class RecordingLauncher implements Launcher {
   }
 
   async start(spec: ProcessSpec, ctx: LaunchContext): Promise<RunningProcess> {
-    const proc = await this.inner.start(spec, this.withMark(ctx));
+    const jobs: string[] = [];
+    let recorded: LeftoverEntry | undefined;
+    const onSlurmJob = (process: string, jobId: string) => {
+      ctx.onSlurmJob?.(process, jobId);
+      if (jobs.includes(jobId)) return;
+      jobs.push(jobId);
+      if (recorded) this.o.store.changed(recorded);
+    };
+    const proc = await this.inner.start(spec, { ...this.withMark(ctx), onSlurmJob });
     const leader = proc.pid !== undefined ? procIdentity(proc.pid) : undefined;
     const container = /^container (.+)$/.exec(proc.handle)?.[1];
     const entry: LeftoverEntry = {
@@ -62,9 +71,11 @@ export class RecordingLauncher implements Launcher {
         : {}),
       ...(container ? { container: { name: container, binary: this.o.dockerBinary ?? "docker" } } : {}),
       ports: [...new Set(Object.values(spec.ports))],
+      slurmJobs: jobs,
       startedAt: new Date().toISOString(),
     };
-    if (entry.group || entry.container) {
+    if (entry.group || entry.container || jobs.length > 0) {
+      recorded = entry;
       this.o.store.add(entry);
       this.entries.set(proc, entry);
     }

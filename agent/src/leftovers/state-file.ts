@@ -3,7 +3,8 @@
  * dir): per launched process its attempt, process group (pgid = the leader's pid, with the
  * leader's start time), docker container and ports. Written (fsync + rename) when a process
  * starts, its entry dropped when the attempt stops it, so what is left after the agent dies is
- * exactly what a restarted agent must reap.
+ * exactly what a restarted agent must reap. A lab script on a Slurm login node submits its own jobs:
+ * their ids are added to its entry as they are found (they outlive the script and the agent).
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -26,6 +27,8 @@ export const LeftoverEntry = z
       .strict()
       .optional(),
     ports: z.array(z.number().int().min(1).max(65535)),
+    /** Slurm jobs the process submitted itself (a lab script's sbatch/salloc), cancelled when reaped */
+    slurmJobs: z.array(z.string().regex(/^\d+$/)).optional(),
     startedAt: z.string(),
   })
   .strict();
@@ -111,6 +114,11 @@ export class LeftoverStore {
   add(entry: LeftoverEntry): void {
     this.entries.push(entry);
     this.write();
+  }
+
+  /** rewrites the file after a recorded entry changed in place */
+  changed(entry: LeftoverEntry): void {
+    if (this.entries.includes(entry)) this.write();
   }
 
   remove(match: (e: LeftoverEntry) => boolean): void {
