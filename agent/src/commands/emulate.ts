@@ -58,6 +58,7 @@ interface Flags {
   prefixBlockTokens: number;
   cacheTokens?: number;
   dramOffloadGb: number;
+  dramOffloadRatio: number;
   metricNames: "vllm" | "sglang";
   tokenizer?: string;
   quiet?: boolean;
@@ -132,6 +133,12 @@ export function registerEmulate(program: Command): void {
       int("--cache-tokens", 1),
     )
     .option("--dram-offload-gb <gb>", "host-DRAM KV offload tier, GB (0: none)", num("--dram-offload-gb"), 0)
+    .option(
+      "--dram-offload-ratio <r>",
+      "host-DRAM KV offload tier as a multiple of the GPU tier (0: none)",
+      num("--dram-offload-ratio"),
+      0,
+    )
     .addOption(
       new Option("--metric-names <engine>", "/metrics names: vLLM's or SGLang's")
         .choices(["vllm", "sglang"])
@@ -235,6 +242,7 @@ export function toOptions(f: Flags): EmulatorOptionsInput {
     prefixBlockTokens: f.prefixBlockTokens,
     cacheTokens: f.cacheTokens,
     dramOffloadGb: f.dramOffloadGb,
+    dramOffloadRatio: f.dramOffloadRatio,
     metricNames: f.metricNames,
     ...(f.tokenizer ? { tokenizer: f.tokenizer } : {}),
   };

@@ -52,6 +52,8 @@ export const EmulatorOptionsSchema = z
     cacheTokens: z.number().int().positive().optional(),
     /** host-DRAM KV offload tier, GB (0: none) */
     dramOffloadGb: z.number().nonnegative().default(0),
+    /** host-DRAM KV offload tier as a multiple of the GPU tier (SGLang's --hicache-ratio; 0: none) */
+    dramOffloadRatio: z.number().nonnegative().default(0),
     /**
      * the model's tokenizer directory (tokenizer.json, tokenizer_config.json): text prompts are
      * counted with it and chat prompts through its chat template, as a real engine counts them;
@@ -83,6 +85,13 @@ export const EmulatorOptionsSchema = z
         code: "custom",
         path: ["prefill"],
         message: "--prefill/--decode URLs are for --role router only",
+      });
+    }
+    if (o.dramOffloadGb > 0 && o.dramOffloadRatio > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dramOffloadRatio"],
+        message: "give the host-DRAM tier as --dram-offload-gb or --dram-offload-ratio, not both",
       });
     }
     if (o.fixedDelay && o.role !== "both") {

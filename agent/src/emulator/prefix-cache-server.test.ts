@@ -6,7 +6,7 @@
 import { parsePrometheusText, totalsByName } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
 import { runLoadPoint } from "../loadgen/run-load-point.js";
-import type { EmulatorOptionsInput } from "./options.js";
+import { type EmulatorOptionsInput, parseEmulatorOptions } from "./options.js";
 import { startEmulator } from "./server.js";
 
 const trace = {
@@ -67,6 +67,26 @@ describe("emulated prefix cache under trace replay", () => {
     );
     expect(dram.ttftMs).toBeLessThan(none.ttftMs / 2);
     expect(dram.ttftMs).toBeLessThan(small.ttftMs);
+  }, 120_000);
+
+  it("sizes the host tier as a multiple of the GPU tier (SGLang's --hicache-ratio)", async () => {
+    const tiny = await replay({ cacheTokens: 12_000, dramOffloadRatio: 0.05, metricNames: "sglang" });
+    const large = await replay({ cacheTokens: 12_000, dramOffloadRatio: 8, metricNames: "sglang" });
+    const models = async (ratio: number) => {
+      const emu = await startEmulator({ sku: "h200", prefixCache: true, cacheTokens: 12_000, dramOffloadRatio: ratio });
+      try {
+        return (await (await fetch(`${emu.url}/v1/models`)).json()).data[0].benchfleet.prefix_cache;
+      } finally {
+        await emu.close();
+      }
+    };
+    expect(await models(8)).toMatchObject({ dram_offload_ratio: 8, dram_tier_tokens: 96_000 });
+    expect(large.inc("sglang:load_back_tokens_total")).toBeGreaterThan(tiny.inc("sglang:load_back_tokens_total"));
+    expect(large.after.get("sglang:cache_hit_rate")).toBeGreaterThan(tiny.after.get("sglang:cache_hit_rate")! + 0.1);
+    expect(large.ttftMs).toBeLessThan(tiny.ttftMs);
+    expect(() => parseEmulatorOptions({ dramOffloadGb: 10, dramOffloadRatio: 2 })).toThrow(
+      "dramOffloadRatio: give the host-DRAM tier as --dram-offload-gb or --dram-offload-ratio, not both",
+    );
   }, 120_000);
 
   it("serves SGLang's names: cache hit rate and tokens loaded back from the host tier", async () => {

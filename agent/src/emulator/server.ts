@@ -122,13 +122,9 @@ function setup(opts: EmulatorOptions, hooks: EmulatorHooks): Setup {
     ...(opts.maxBatchTokens ? { maxBatchTokens: opts.maxBatchTokens } : {}),
   });
   const block = opts.prefixBlockTokens;
-  const cache = opts.prefixCache
-    ? new PrefixCache(
-        block,
-        (opts.cacheTokens ?? perf.kvCapacityTokens) / block,
-        (opts.dramOffloadGb * 1e9) / (perf.kvBytesPerToken * block),
-      )
-    : undefined;
+  const gpuBlocks = (opts.cacheTokens ?? perf.kvCapacityTokens) / block;
+  const dramBlocks = Math.floor(dramTierBlocks(opts, gpuBlocks, perf.kvBytesPerToken * block));
+  const cache = opts.prefixCache ? new PrefixCache(block, gpuBlocks, dramBlocks) : undefined;
   return {
     perf,
     ...(cache ? { cache } : {}),
@@ -147,10 +143,25 @@ function setup(opts: EmulatorOptions, hooks: EmulatorHooks): Setup {
       kv_capacity_tokens: perf.kvCapacityTokens,
       max_running: engineOpts.maxRunning,
       max_batch_tokens: engineOpts.maxBatchTokens,
-      prefix_cache: cache ? { block_tokens: block, dram_offload_gb: opts.dramOffloadGb } : null,
+      prefix_cache: cache
+        ? {
+            block_tokens: block,
+            dram_offload_gb: opts.dramOffloadGb,
+            dram_offload_ratio: opts.dramOffloadRatio,
+            dram_tier_tokens: dramBlocks * block,
+          }
+        : null,
     },
   };
 }
+
+/** the host-DRAM tier in blocks: a size in GB, or a multiple of the GPU tier */
+function dramTierBlocks(opts: EmulatorOptions, gpuBlocks: number, bytesPerBlock: number): number {
+  if (opts.dramOffloadRatio > 0) return gpuBlocks * opts.dramOffloadRatio;
+  return (opts.dramOffloadGb * 1e9) / bytesPerBlock;
+}
+
+const hasDramTier = (opts: EmulatorOptions) => opts.dramOffloadGb > 0 || opts.dramOffloadRatio > 0;
 
 class EngineServer {
   private readonly s: Setup;
@@ -432,7 +443,7 @@ class EngineServer {
     const queries = this.s.cache ? c.queries : f.prompt;
     metric("vllm:prefix_cache_queries_total", "counter", "Prompt tokens looked up in the prefix cache", queries);
     metric("vllm:prefix_cache_hits_total", "counter", "Prompt tokens found in the prefix cache", c.hits);
-    if (this.opts.dramOffloadGb > 0 && this.s.cache) {
+    if (hasDramTier(this.opts) && this.s.cache) {
       metric(
         "vllm:external_prefix_cache_queries_total",
         "counter",
@@ -458,7 +469,7 @@ class EngineServer {
       "Prompt tokens found in the prefix cache, share",
       c.queries ? c.hits / c.queries : 0,
     );
-    if (this.opts.dramOffloadGb > 0 && this.s.cache)
+    if (hasDramTier(this.opts) && this.s.cache)
       metric("sglang:load_back_tokens_total", "counter", "KV tokens loaded back from the host tier", c.dramHits);
     metric("sglang:num_retracted_reqs_total", "counter", "Requests retracted", 0);
   }
@@ -484,7 +495,7 @@ class EngineServer {
         const c = this.cacheCounters;
         c.queries += p.promptTokens;
         c.hits += cachedTokens;
-        if (this.opts.dramOffloadGb > 0) {
+        if (hasDramTier(this.opts)) {
           c.dramQueries += Math.max(0, p.promptTokens - m.gpuBlocks * cache.blockTokens);
           c.dramHits += loadedTokens;
         }

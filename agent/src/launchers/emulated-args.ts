@@ -4,17 +4,10 @@
  * Pure.
  */
 import type { Deployment, LaunchPlan, ProcessSpec } from "@benchfleet/shared";
+import { engineArgv, flagValue } from "./engine-argv.js";
+import { type DramTier, launchKvCache } from "./launch-kv-cache.js";
 
-/** value of the first flag present (`--tp 8` or `--tp=8`) */
-export function flagValue(argv: string[], names: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    for (const n of names) {
-      if (argv[i] === n && i + 1 < argv.length) return argv[i + 1];
-      if (argv[i].startsWith(`${n}=`)) return argv[i].slice(n.length + 1);
-    }
-  }
-  return undefined;
-}
+export { flagValue };
 
 /** every value of a repeatable flag; values may also follow the flag as several words (`--prefill URL URL`) */
 export function flagValues(argv: string[], name: string): string[] {
@@ -91,7 +84,7 @@ export interface EmulateArgsInput {
 /** `benchfleet emulate` arguments for one process (not for infra or headless ranks: see emulatedRole) */
 export function emulateArgs(i: EmulateArgsInput): string[] {
   const { spec, deployment: d } = i;
-  const argv = spec.argv;
+  const argv = engineArgv(spec.argv);
   const role = emulatedRole(spec);
   const port = mainPort(spec);
   if (port === undefined) throw new Error(`process ${spec.name} names no port: the emulated engine needs one`);
@@ -136,11 +129,20 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
   out.push("--tp", String(tp), "--ep", String(ep));
   if (dpAttn) out.push("--dp-attn");
   if (mtp) out.push("--spec", "mtp");
-  // agentic deployments: the engine's prefix cache, and the host-DRAM tier when KV is offloaded
+  // agentic deployments: the engine's prefix cache and host-DRAM tier as its launch sets them; the
+  // deployment's DRAM budget where the launch names none it can be read from (an unknown engine, a
+  // KV store outside the process)
   const a = d.agentic;
   if (a) {
-    out.push("--prefix-cache");
-    if (a.kvOffloading === "dram" && a.dramOffloadGb > 0) out.push("--dram-offload-gb", String(a.dramOffloadGb));
+    const kv = launchKvCache(spec, tp);
+    if (kv?.prefixCache ?? true) out.push("--prefix-cache");
+    const budget: DramTier =
+      a.kvOffloading === "dram" && a.dramOffloadGb > 0
+        ? { kind: "gb", gb: a.dramOffloadGb, setting: "the deployment's DRAM budget" }
+        : { kind: "none" };
+    const dram = !kv || kv.dram.kind === "external" ? budget : kv.dram;
+    if (dram.kind === "gb" && dram.gb > 0) out.push("--dram-offload-gb", String(dram.gb));
+    if (dram.kind === "ratio" && dram.ratio > 0) out.push("--dram-offload-ratio", String(dram.ratio));
   }
   return out;
 }
