@@ -324,6 +324,73 @@ describe("agentic trace replay", () => {
     expect(joined).toBeGreaterThan(0);
   }, 60_000);
 
+  it("replays a parallel agent split off the top-level calls beside the main chain, joined where recorded", async () => {
+    const call = (t: number, i: number, hashIds: number[], apiTime = 0.01) => ({
+      t,
+      type: "s",
+      model: "opus",
+      in: i,
+      out: 4,
+      hash_ids: hashIds,
+      api_time: apiTime,
+    });
+    const traces = join(dir, "weka-flat");
+    mkdirSync(traces);
+    writeFileSync(
+      join(traces, "f.json"),
+      JSON.stringify({
+        id: "f",
+        models: ["opus"],
+        block_size: 64,
+        hash_id_scope: "local",
+        requests: [
+          call(0, 1000, [1, 2, 3], 0.05),
+          // an agent forking the context before the first call ended; its second call ends at 0.31 s
+          call(0.025, 200, [1, 2, 3, 9]),
+          call(0.1, 1100, [1, 2, 3, 4]),
+          call(0.3, 260, [1, 2, 3, 9, 10]),
+          // the main chain's third call starts after the agent's end: it waits for the agent
+          call(0.5, 1200, [1, 2, 3, 4, 5]),
+        ],
+      }),
+    );
+    let records: RequestRecord[] = [];
+    const res = await runLoadPoint({
+      baseUrl: emu.url,
+      model: "m",
+      isl: 0,
+      osl: 0,
+      concurrency: 1,
+      agentic: { trace: { file: traces }, durationS: 2, startRatio: [0, 0], warmupRequestsPerLane: 0 },
+      onRecords: (r) => {
+        records = r;
+      },
+    });
+    expect(res.status, res.failureReason).toBe("ok");
+    expect(res.agentic!.trace).toEqual({ source: traces, trajectories: 1, turns: 5 });
+    const main = records.filter((r) => r.promptTokens >= 1000);
+    let replays = 0;
+    for (const third of main.filter((r) => r.turn === 2)) {
+      const [first, second] = [0, 1].map((k) =>
+        main.find((r) => r.conversation === third.conversation && r.turn === k),
+      );
+      if (!first || !second) continue;
+      const agent = records.filter(
+        (c) => c.promptTokens < 1000 && c.startNs >= first.endNs && c.startNs < third.startNs,
+      );
+      expect(agent.map((c) => [c.turn, c.promptTokens])).toEqual([
+        [0, 200],
+        [1, 260],
+      ]);
+      expect(agent[0]!.conversation).not.toBe(third.conversation);
+      // the main chain's second call does not wait for the agent; its third one does
+      expect(second.startNs).toBeLessThan(agent[1]!.startNs);
+      expect(third.startNs).toBeGreaterThanOrEqual(agent[1]!.endNs);
+      replays++;
+    }
+    expect(replays).toBeGreaterThan(0);
+  }, 60_000);
+
   it("counts turns longer than the context as failed with the reason and stops at the live error gate", async () => {
     const res = await runLoadPoint({
       baseUrl: emu.url,

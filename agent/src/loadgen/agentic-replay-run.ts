@@ -15,9 +15,10 @@
  * primes the cache). All lanes drain before measuring; the measured turns follow on from where
  * warm-up left each lane, at least one per trajectory.
  *
- * Subagent branches (a turn's `spawns`) start when their turn completes, each on a connection slot
- * of its own beside the lane's, and the lane's next turn (or its next trajectory) waits for all of
- * them; warm-up advances the lanes' own turns only.
+ * Branches (a turn's `spawns`: subagents, parallel agents) start when their turn completes, each on
+ * a connection slot of its own beside the lane's; the turn a branch names (`joinTurn`, by default
+ * the next one) waits for it, and the lane waits for every branch before it takes its next
+ * trajectory; warm-up advances the lanes' own turns only.
  *
  * Measured phase: runs for `durationMs`; no turn is sent after it. Requests in flight at its end
  * get `graceMs` to finish, then are cut and not counted. A lane that finishes a trajectory takes the
@@ -271,49 +272,63 @@ export async function runAgenticReplay(
     return rec.endNs;
   };
 
-  // subagent branches run on slots of their own, after the lanes' slots
+  // branches run on slots of their own, after the lanes' slots
   const freeSlots: number[] = [];
   let nextSlot = lanes.length;
-  /** plays a turn's subagent branches side by side; when the last one ends, or undefined once over */
-  const playBranches = async (spawns: readonly Trajectory[], freedNs: number): Promise<number | undefined> => {
-    const ends = await Promise.all(
-      spawns.map(async (traj) => {
-        const slot = freeSlots.pop() ?? nextSlot++;
-        try {
-          const child = newLane(slot, 0, 0, traj);
-          let at: number | undefined = freedNs;
-          for (; child.turn < traj.turns.length && at !== undefined; child.turn++) {
-            at = await playTurn(child, at);
-            const nested = traj.turns[child.turn]!.spawns;
-            if (at !== undefined && nested?.length) at = await playBranches(nested, at);
-          }
-          return at;
-        } finally {
-          freeSlots.push(slot);
-        }
-      }),
-    );
-    return ends.some((e) => e === undefined) ? undefined : Math.max(freedNs, ...(ends as number[]));
+  /** starts a turn's branches at the turn's end (`freedNs`), each awaited by the turn it names */
+  const startBranches = (spawns: readonly Trajectory[], turn: number, freedNs: number, into: Started[]) => {
+    for (const b of spawns)
+      into.push({
+        joinTurn: b.joinTurn === null ? Number.POSITIVE_INFINITY : (b.joinTurn ?? turn + 1),
+        end: playBranch(b, freedNs),
+      });
+  };
+  /** plays a branch's turns from `freedNs`; when it and its own branches end, or undefined once over */
+  const playBranch = async (traj: Trajectory, freedNs: number): Promise<number | undefined> => {
+    const slot = freeSlots.pop() ?? nextSlot++;
+    const started: Started[] = [];
+    try {
+      const child = newLane(slot, 0, 0, traj);
+      let at: number | undefined = freedNs;
+      for (; child.turn < traj.turns.length; child.turn++) {
+        at = await joinBranches(started, child.turn, at);
+        if (at === undefined) break;
+        at = await playTurn(child, at);
+        if (at === undefined) break;
+        const spawns = traj.turns[child.turn]!.spawns;
+        if (spawns?.length) startBranches(spawns, child.turn, at, started);
+      }
+      return await joinBranches(started, Number.POSITIVE_INFINITY, at);
+    } finally {
+      freeSlots.push(slot);
+    }
   };
 
   await Promise.all(
     lanes.map(async (first) => {
       let lane = first;
       let freedNs: number | undefined = startNs;
+      const started: Started[] = [];
       for (;;) {
-        if (over()) return;
+        if (over()) break;
         if (lane.turn >= lane.traj.turns.length) {
+          // the branches no turn waits for end before the lane takes its next trajectory
+          freedNs = await joinBranches(started, Number.POSITIVE_INFINITY, freedNs);
+          if (freedNs === undefined) break;
           out.trajectoriesCompleted++;
           lane = newLane(lane.slot, nextTraj, 0);
           nextTraj += step;
           out.trajectoriesStarted++;
         }
+        freedNs = await joinBranches(started, lane.turn, freedNs);
+        if (freedNs === undefined) break;
         freedNs = await playTurn(lane, freedNs);
+        if (freedNs === undefined) break;
         const spawns = lane.traj.turns[lane.turn]!.spawns;
-        if (freedNs !== undefined && spawns?.length) freedNs = await playBranches(spawns, freedNs);
-        if (freedNs === undefined) return;
+        if (spawns?.length) startBranches(spawns, lane.turn, freedNs, started);
         lane.turn++;
       }
+      await joinBranches(started, Number.POSITIVE_INFINITY, undefined);
     }),
   );
   clearTimeout(endTimer);
@@ -343,4 +358,33 @@ function refused(index: number, lane: Lane, atNs: number, error: string): Reques
     queueNs: 0,
     turn: lane.turn,
   };
+}
+
+/** a branch under way: the parent's turn that waits for it, and when it ends (undefined once over) */
+interface Started {
+  joinTurn: number;
+  end: Promise<number | undefined>;
+}
+
+/**
+ * waits for the started branches that turn `turn` waits for (and drops them from `started`); the
+ * later of `freedNs` and their ends, or undefined once the run is over
+ */
+async function joinBranches(
+  started: Started[],
+  turn: number,
+  freedNs: number | undefined,
+): Promise<number | undefined> {
+  if (!started.length) return freedNs;
+  const due: Started[] = [];
+  for (let i = started.length - 1; i >= 0; i--) if (started[i]!.joinTurn <= turn) due.push(started.splice(i, 1)[0]!);
+  if (!due.length) return freedNs;
+  const ends = await Promise.all(due.map((d) => d.end));
+  if (freedNs === undefined) return undefined;
+  let at = freedNs;
+  for (const e of ends) {
+    if (e === undefined) return undefined;
+    at = Math.max(at, e);
+  }
+  return at;
 }

@@ -22,8 +22,8 @@ export interface TraceTurn {
   /** shared-prefix block ids, where the format has them */
   hashIds?: number[];
   /**
-   * subagent branches spawned when this turn completes: each runs its own turns (its own context)
-   * at once beside the others, and the trajectory's next turn waits for all of them
+   * branches spawned when this turn completes (subagents, parallel agents): each runs its own turns
+   * (its own context) at once beside the others; the turn each names in `joinTurn` waits for it
    */
   spawns?: Trajectory[];
 }
@@ -31,6 +31,11 @@ export interface TraceTurn {
 export interface Trajectory {
   id: string;
   turns: TraceTurn[];
+  /**
+   * as a branch: the parent's turn that waits for it before it is sent (absent: the turn after the
+   * one that spawned it; null: no turn, the parent waits for it after its last turn)
+   */
+  joinTurn?: number | null;
 }
 
 export interface AgenticTrace {

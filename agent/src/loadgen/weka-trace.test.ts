@@ -48,7 +48,7 @@ describe("the lab's Weka traces", () => {
             call(1, 1000, 40, [1, 2], 2),
             // inner times before the spawn time are relative to it (older captures): 4.0 s and 5.5 s
             subagent(3.5, "agent_001", [call(0.5, 300, 10, [1, 9], 1), call(2, 420, 10, [1, 9, 10], 1)]),
-            call(9, 5000, 20, [4], 0.5, "n"),
+            call(9, 5000, 20, [1, 2, 4], 0.5, "n"),
             call(12, 1200, 30, [1, 2, 3], 1),
             // after the last turn: a background branch
             subagent(14, "agent_002", [call(15, 100, 4, [])], null),
@@ -118,6 +118,79 @@ describe("the lab's Weka traces", () => {
     ]);
     // the parent's next turn waits for both chains: the subagent's 4 s duration ends at 7 s, its last request at 8.2 s
     expect(Math.round(traj!.turns[1]!.gapMs)).toBe(3800);
+  });
+
+  it("split parallel agents flattened among the top-level calls into branches joined where recorded", () => {
+    const t = parseWekaTraces(
+      [
+        doc(
+          trace("tr3", [
+            // a leading title call sharing no block with the rest stays on the main chain
+            call(0, 50, 10, [99], 0.5),
+            call(1, 1000, 40, [1, 2], 2),
+            // two agents fork the main context at 3 s and 3.1 s: the first carries the main chain on
+            call(3, 1100, 20, [1, 2, 3], 1),
+            call(3.1, 1150, 20, [1, 2, 4], 1),
+            call(5, 1300, 20, [1, 2, 3, 5], 1),
+            // the second agent's next call ends at 7.2 s, after the main chain's 5 s call started
+            call(5.2, 1250, 20, [1, 2, 4, 6], 2),
+            call(9, 1600, 20, [1, 2, 3, 5, 7], 1),
+            // a disjoint one-shot call after the main chain's last one: nothing waits for it
+            call(10, 300, 5, [80], 1),
+          ]),
+        ),
+      ],
+      "trace.json",
+    );
+    const [traj] = t.trajectories;
+    expect(traj!.turns.map((u) => [u.inputTokens, u.newTokens, Math.round(u.gapMs)])).toEqual([
+      [50, 50, 0],
+      [1000, 940, 500],
+      [1100, 60, 0],
+      [1300, 180, 1000],
+      // joins the fork recorded as ending at 7.2 s: idles from then
+      [1600, 280, 1800],
+    ]);
+    // the fork starts when the main turn before it in the trace (the 3 s call) ends, at 4 s
+    const [fork] = traj!.turns[2]!.spawns!;
+    expect(fork!.id).toBe("tr3::c000");
+    expect(fork!.joinTurn).toBe(4);
+    expect(fork!.turns.map((u) => [u.inputTokens, u.newTokens, Math.round(u.gapMs)])).toEqual([
+      [1150, 1150, 0],
+      [1250, 80, 1100],
+    ]);
+    expect(fork!.turns[0]!.hashIds!.slice(0, 2)).toEqual(traj!.turns[1]!.hashIds);
+    const [oneShot] = traj!.turns[4]!.spawns!;
+    expect(oneShot!.id).toBe("tr3::c001");
+    expect(oneShot!.joinTurn).toBeNull();
+    expect(oneShot!.turns.map((u) => [u.inputTokens, Math.round(u.gapMs)])).toEqual([[300, 0]]);
+    expect([1, 3].map((k) => traj!.turns[k]!.spawns)).toEqual([undefined, undefined]);
+  });
+
+  it("a subagent that outlives the parent's next call is joined by the first call after its end", () => {
+    const t = parseWekaTraces(
+      [
+        doc(
+          trace("tr4", [
+            call(0, 1000, 40, [1, 2], 1),
+            subagent(1.5, "agent_1", [call(2, 300, 10, [50], 1), call(6, 400, 10, [50, 51], 2)], 7000),
+            call(3, 1100, 20, [1, 2, 3], 1),
+            call(5, 1200, 20, [1, 2, 3, 4], 1),
+            call(9, 1300, 20, [1, 2, 3, 4, 5], 1),
+            // a subagent still running when the trace's last call starts: no call waits for it
+            subagent(9.5, "agent_2", [call(10, 100, 4, [60], 1)], 20_000),
+            call(12, 1400, 20, [1, 2, 3, 4, 5, 6], 1),
+          ]),
+        ),
+      ],
+      "trace.json",
+    );
+    const [traj] = t.trajectories;
+    const [sa1] = traj!.turns[0]!.spawns!;
+    // recorded end 1.5 + 7 = 8.5 s: the 3 s and 5 s calls run beside it, the 9 s call waits
+    expect(sa1!.joinTurn).toBe(3);
+    expect(traj!.turns.map((u) => Math.round(u.gapMs))).toEqual([0, 2000, 1000, 500, 2000]);
+    expect(traj!.turns[3]!.spawns!.map((b) => [b.id, b.joinTurn])).toEqual([["tr4::sa:agent_2", null]]);
   });
 
   it("two traces never share hash-id blocks; every trace must share one block size", () => {

@@ -6,22 +6,24 @@
  * tokens, `hash_ids`, `api_time` s) and subagent markers (`type: "subagent"`, `t` spawn s, nested
  * `requests`), with keys as strict as the lab's pydantic models.
  *
- * Mapping onto the trace model, as the lab's loader builds its DAG: the API calls are the
- * trajectory's turns; a subagent becomes a branch spawned when the parent's preceding turn
- * completes, and the parent's following turn waits for it (after the last turn the lane waits for
- * it before taking the next trajectory). A subagent with no preceding parent turn is dropped, as
- * the lab drops it, and counted. Idle gaps are end-to-start: a turn's start minus the end
- * (`t + api_time`) of what it waits for. Inner request times before their spawn time are relative
- * to it (older captures), as the lab reads them. Hash ids are scoped per trace: they are renumbered
- * so that two traces never share a block while a subagent shares its parent's.
- *
- * A subagent's inner requests are split into parallel chains as the lab's loader splits them
- * (weka-chains.ts): each chain is a branch of its own (`<trace>::sa:<agent>` the subagent's main
- * chain, `…:c000`, `…:c001`, … the others) that starts at its recorded offset from the parent
- * turn's end; the parent's next turn waits for every chain.
+ * Mapping onto the trace model, as the lab's loader builds its DAG: the top-level API calls are
+ * split into chains by the lab's hash-id prefix detection (weka-chains.ts, as for a subagent's
+ * requests): the main chain's calls are the trajectory's turns, and every other chain (a parallel
+ * agent or one-shot call the capture flattened among them) is a branch (`<trace>::c000`,
+ * `::c001`, …). A subagent is a branch too, its inner requests split into chains the same way (each
+ * chain a branch: `<trace>::sa:<agent>` the subagent's main chain, `…:c000`, … the others).
+ * Branches attach to the main chain as the lab's loader attaches them (weka-branches.ts): spawned
+ * when the main turn preceding them completes, each chain starting at its recorded offset from that
+ * turn's end; joined by the first later main turn recorded as starting after the branch ended, or,
+ * where none did, by the lane before its next trajectory. A subagent with no preceding main turn is
+ * dropped, as the lab drops it, and counted. Idle gaps are end-to-start: a turn's start minus the
+ * end (`t + api_time`) of what it waits for. Inner request times before their spawn time are
+ * relative to it (older captures), as the lab reads them. Hash ids are scoped per trace: they are
+ * renumbered so that two traces never share a block while a branch shares its parent's.
  */
 import { z } from "zod";
 import { type AgenticTrace, TraceError, type TraceTurn, type Trajectory } from "./agentic-trace.js";
+import { joinTurnOf, spawnTurnOf } from "./weka-branches.js";
 import { detectChains } from "./weka-chains.js";
 
 const count = z.number().int().nonnegative();
@@ -60,7 +62,6 @@ const Subagent = z
     system_tokens: count.optional(),
   })
   .strict();
-type Subagent = z.infer<typeof Subagent>;
 
 export const WekaTrace = z
   .object({
@@ -84,7 +85,7 @@ export function looksLikeWekaTrace(v: unknown): boolean {
 const end = (c: Call) => c.t + Math.max(0, Number.isFinite(c.api_time ?? 0) ? (c.api_time ?? 0) : 0);
 const gapMs = (startS: number, freeS: number) => Math.max(0, (startS - freeS) * 1000);
 
-/** One trace as a trajectory with its subagent branches; `ids` renumbers the trace's hash ids. */
+/** One trace as a trajectory with its branches; `ids` renumbers the trace's hash ids. */
 function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj: Trajectory; dropped: number } {
   const turnsOf = (calls: readonly Call[], firstFreeS: number): TraceTurn[] => {
     let prev: { in: number; out: number } | undefined;
@@ -104,57 +105,72 @@ function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj:
     });
   };
 
-  const turns: TraceTurn[] = [];
-  /** the parent's calls, and per call the subagents it spawns */
-  const calls: Call[] = [];
-  const spawned: Subagent[][] = [];
-  let dropped = 0;
-  for (const r of trace.requests) {
-    if (r.type === "subagent") {
-      if (calls.length === 0) dropped++;
-      else spawned[calls.length - 1]!.push(r);
-    } else {
-      calls.push(r);
-      spawned.push([]);
-    }
-  }
-  let freeS = calls[0]?.t ?? 0;
-  let prev: Call | undefined;
-  calls.forEach((c, k) => {
-    const context = prev ? prev.in + prev.out : 0;
-    const turn: TraceTurn = {
-      inputTokens: Math.max(1, c.in),
-      newTokens: Math.max(0, c.in - context),
-      outputTokens: Math.max(1, c.out),
-      gapMs: k === 0 ? 0 : gapMs(c.t, freeS),
-      ...(c.hash_ids?.length ? { hashIds: c.hash_ids.map(ids) } : {}),
-    };
-    freeS = end(c);
-    const children = spawned[k]!.filter((s) => s.requests.length > 0);
-    if (children.length) {
-      turn.spawns = children.flatMap((s) => {
-        const inner = s.requests.map((q) => (q.t + 1e-6 < s.t ? { ...q, t: s.t + q.t } : q));
-        // each chain idles from its parent turn's end to its first request
-        return detectChains(inner).chains.map((members, k) => ({
-          id: `${trace.id}::sa:${s.agent_id}${k === 0 ? "" : `:c${String(k - 1).padStart(3, "0")}`}`,
-          turns: turnsOf(
-            members.map((m) => inner[m]!),
-            end(c),
-          ),
-        }));
-      });
-      // the following turn waits for every branch: it idles from the last one's end
-      for (const s of children) {
-        const last = Math.max(
-          ...s.requests.map((q) => end(q.t + 1e-6 < s.t ? { ...q, t: s.t + q.t } : q)),
-          s.duration_ms === null || s.duration_ms === undefined ? s.t : s.t + Math.max(0, s.duration_ms) / 1000,
-        );
-        freeS = Math.max(freeS, last);
-      }
-    }
-    turns.push(turn);
-    prev = c;
+  // the top-level calls with their positions in `requests`; the parallel agents a capture
+  // flattened among them are split off the main chain as the lab's loader splits them
+  const top: { c: Call; pos: number }[] = [];
+  trace.requests.forEach((r, pos) => {
+    if (r.type !== "subagent") top.push({ c: r, pos });
   });
+  const chains = top.length > 1 ? detectChains(top.map((x) => x.c)).chains : [top.map((_, i) => i)];
+  const main = chains[0]!.map((i) => top[i]!);
+  const mainTurns = main.map((m) => ({ pos: m.pos, t: m.c.t }));
+  /** per main turn: the branches it spawns, and the recorded ends of the branches it waits for */
+  const spawned: Trajectory[][] = main.map(() => []);
+  const joinedEnds: number[][] = main.map(() => []);
+  let dropped = 0;
+  const turns = turnsOf(
+    main.map((m) => m.c),
+    main[0]?.c.t ?? 0,
+  );
+
+  trace.requests.forEach((s, pos) => {
+    if (s.type !== "subagent") return;
+    const k = spawnTurnOf(mainTurns, pos);
+    if (k === undefined) {
+      dropped++;
+      return;
+    }
+    if (!s.requests.length) return;
+    const inner = s.requests.map((q) => (q.t + 1e-6 < s.t ? { ...q, t: s.t + q.t } : q));
+    const innerEnd = Math.max(...inner.map(end));
+    const recordedEnd = s.duration_ms == null ? innerEnd : s.t + Math.max(0, s.duration_ms) / 1000;
+    const joinTurn = joinTurnOf(mainTurns, pos, recordedEnd, k);
+    // each chain idles from its parent turn's end to its first request
+    const spawnEnd = end(main[k]!.c);
+    for (const [n, members] of detectChains(inner).chains.entries())
+      spawned[k]!.push({
+        id: `${trace.id}::sa:${s.agent_id}${n === 0 ? "" : `:c${String(n - 1).padStart(3, "0")}`}`,
+        turns: turnsOf(
+          members.map((m) => inner[m]!),
+          spawnEnd,
+        ),
+        joinTurn,
+      });
+    // the joining turn idles from the later of the subagent's recorded end and its last request's
+    if (joinTurn !== null) joinedEnds[joinTurn]!.push(Math.max(innerEnd, recordedEnd));
+  });
+
+  for (const [n, members] of chains.slice(1).entries()) {
+    const calls = members.map((i) => top[i]!);
+    const k = spawnTurnOf(mainTurns, calls[0]!.pos) ?? 0;
+    const chainEnd = Math.max(...calls.map((x) => end(x.c)));
+    const joinTurn = joinTurnOf(mainTurns, calls[0]!.pos, chainEnd, k);
+    spawned[k]!.push({
+      id: `${trace.id}::c${String(n).padStart(3, "0")}`,
+      turns: turnsOf(
+        calls.map((x) => x.c),
+        end(main[k]!.c),
+      ),
+      joinTurn,
+    });
+    if (joinTurn !== null) joinedEnds[joinTurn]!.push(chainEnd);
+  }
+
+  for (const [k, turn] of turns.entries()) {
+    const prevEnd = k === 0 ? main[0]!.c.t : end(main[k - 1]!.c);
+    turn.gapMs = k === 0 ? 0 : gapMs(main[k]!.c.t, Math.max(prevEnd, ...joinedEnds[k]!));
+    if (spawned[k]!.length) turn.spawns = spawned[k];
+  }
   return { traj: { id: trace.id, turns }, dropped };
 }
 
