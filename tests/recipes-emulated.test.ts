@@ -7,122 +7,18 @@
  *   etcd/NATS stand-ins, rank-0 workers, `--headless` ranks that stay up serving nothing, and the
  *   frontend whose /health must list one `generate` instance per worker.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { LaunchContext, RunningProcess } from "@benchfleet/agent";
-import { EmulatedLauncher, runLoadPoint, waitReady } from "@benchfleet/agent";
-import { buildLaunchPlan, loadPresets } from "@benchfleet/recipes";
-import { makeDeployment, makePlacement } from "@benchfleet/recipes/test-support";
-import type { Deployment, LaunchPlan } from "@benchfleet/shared";
-import { PORT_BASES } from "@benchfleet/shared";
+import { loadPresets } from "@benchfleet/recipes";
+import { makeDeployment } from "@benchfleet/recipes/test-support";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { EmulatedGangs, planOnFreePorts } from "./helpers/emulated-gang.js";
 
 const presets = loadPresets(fileURLToPath(new URL("../configs/recipes/", import.meta.url)));
 
-function portFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, host, () => srv.close(() => resolve(true)));
-  });
-}
-
-/**
- * The plan of `d` on nodes 127.0.0.1… in a port block none of whose ports is taken: other test
- * files run emulated engines side by side, and a frontend answering on a port another test's
- * frontend holds would be that test's.
- */
-async function planOnFreePorts(d: Deployment, o: { rdma?: string[] } = {}): Promise<LaunchPlan> {
-  for (let tries = 0; tries < 50; tries++) {
-    const portBase = PORT_BASES[Math.floor(Math.random() * PORT_BASES.length)]!;
-    const placement = makePlacement(d, { portBase, ...o });
-    placement.nodes.forEach((n, i) => {
-      n.ip = `127.0.0.${i + 1}`;
-    });
-    const plan = buildLaunchPlan(d, placement, { presets });
-    const ports = plan.nodes.flatMap((n) =>
-      n.processes.flatMap((p) => Object.values(p.ports).map((port) => [n.ip, port] as const)),
-    );
-    if ((await Promise.all(ports.map(([ip, port]) => portFree(ip, port)))).every(Boolean)) return plan;
-  }
-  throw new Error("no port block with every port free");
-}
-
-const running: Array<{ launcher: EmulatedLauncher; proc: RunningProcess }> = [];
-const dir = mkdtempSync(join(tmpdir(), "bf-recipes-e2e-"));
-
-/**
- * Runs every process of the plan on the emulated launcher (one launcher per node, each binding its
- * node's address), stage by stage with per-process readiness, then the gang readiness, then one load
- * point of `concurrency` 4 and 12 prompts.
- */
-async function launchAndLoad(plan: LaunchPlan, d: Deployment, attemptId: string) {
-  const lines: string[] = [];
-  // one launcher per node: each node's processes bind that node's address, as on separate hosts
-  const launchers = plan.nodes.map(
-    (n) =>
-      new EmulatedLauncher({
-        host: n.ip,
-        plan: () => plan,
-        extraArgs: ["--time-scale", "0.02", "--health-interval-ms", "100", "--quiet"],
-      }),
-  );
-  const ctx = (node: number): LaunchContext => ({
-    attemptId,
-    deployment: d,
-    vendor: "nvidia",
-    attemptDir: join(dir, attemptId, `node${node}`),
-    onLine: (name, _s, line) => lines.push(`${name}: ${line}`),
-  });
-  const stages = [...new Set(plan.nodes.flatMap((n) => n.processes.map((p) => p.stage)))].sort();
-  for (const stage of stages) {
-    const started: Array<{
-      proc: RunningProcess;
-      health: (typeof plan.nodes)[number]["processes"][number]["health"];
-    }> = [];
-    for (const n of plan.nodes) {
-      for (const spec of n.processes.filter((p) => p.stage === stage)) {
-        const proc = await launchers[n.rank]!.start(spec, ctx(n.rank));
-        running.push({ launcher: launchers[n.rank]!, proc });
-        started.push({ proc, health: spec.health });
-      }
-    }
-    await Promise.all(
-      started.map(({ proc, health }) =>
-        waitReady(
-          health,
-          { name: proc.name, exited: () => proc.exit, tail: () => proc.tail() },
-          AbortSignal.timeout(20_000),
-          100,
-        ),
-      ),
-    );
-  }
-  await waitReady(plan.gangHealth, { name: "gang" }, AbortSignal.timeout(20_000), 100);
-
-  const res = await runLoadPoint({
-    baseUrl: plan.endpoint.baseUrl,
-    model: plan.endpoint.model,
-    isl: d.isl,
-    osl: d.osl,
-    concurrency: 4,
-    numPrompts: 12,
-    warmups: 2,
-    rangeRatio: 1,
-    seed: 1,
-    emulated: true,
-  });
-  return { res, lines };
-}
+const gangs = new EmulatedGangs();
 
 describe("recipe plan on the emulated engine", () => {
-  afterAll(async () => {
-    await Promise.all(running.map(({ launcher, proc }) => launcher.stop(proc, 2000)));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => gangs.stop());
 
   it("sglang-disagg 2P1D: launch, readiness, canary, one load point", async () => {
     const d = makeDeployment({
@@ -141,14 +37,14 @@ describe("recipe plan on the emulated engine", () => {
       prefill: { numWorker: 2, tp: 8, ep: 8, dpAttn: true },
       decode: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
     });
-    const plan = await planOnFreePorts(d, { rdma: ["mlx5_0"] });
+    const plan = await planOnFreePorts(d, { rdma: ["mlx5_0"], presets });
     expect(plan.nodes.map((n) => n.processes.map((p) => p.role))).toEqual([
       ["prefill", "router"],
       ["prefill"],
       ["decode"],
     ]);
 
-    const { res, lines } = await launchAndLoad(plan, d, "e2e-1");
+    const { res, lines } = await gangs.launchAndLoad(plan, d, "e2e-1");
     expect(res.status, lines.slice(-10).join("\n")).toBe("ok");
     expect(res.bench.completed).toBe(12);
     expect(res.bench.failed).toBe(0);
@@ -174,7 +70,7 @@ describe("recipe plan on the emulated engine", () => {
       prefill: { numWorker: 1, tp: 8, ep: 8, dpAttn: true },
       decode: { numWorker: 1, tp: 8, ep: 1, dpAttn: false },
     });
-    const plan = await planOnFreePorts(d);
+    const plan = await planOnFreePorts(d, { presets });
     expect(plan.nodes.map((n) => n.processes.map((p) => p.name))).toEqual([
       ["infra-etcd", "infra-nats", "prefill-0-rank0", "frontend"],
       ["prefill-0-rank1"],
@@ -184,7 +80,7 @@ describe("recipe plan on the emulated engine", () => {
     const headless = plan.nodes.flatMap((n) => n.processes).filter((p) => p.argv.includes("--headless"));
     expect(headless.map((p) => p.name)).toEqual(["prefill-0-rank1", "decode-0-rank1"]);
 
-    const { res, lines } = await launchAndLoad(plan, d, "e2e-dynamo-vllm");
+    const { res, lines } = await gangs.launchAndLoad(plan, d, "e2e-dynamo-vllm");
     expect(res.status, lines.slice(-10).join("\n")).toBe("ok");
     expect(res.bench.completed).toBe(12);
     expect(res.bench.failed).toBe(0);
@@ -196,7 +92,7 @@ describe("recipe plan on the emulated engine", () => {
         () => expect(lines).toContain(`${name}: headless rank: serves nothing; its worker's rank 0 serves`),
         { timeout: 20_000, interval: 100 },
       );
-      const r = running.find((x) => x.proc.name === name)!;
+      const r = gangs.running.find((x) => x.proc.name === name)!;
       expect(r.proc.exit).toBeUndefined();
     }
     // the frontend's readiness held: one prefill and one decode `generate` instance listed

@@ -9,7 +9,8 @@
  * CUDA_VISIBLE_DEVICES only for a partial node), the dynamo install preamble when `dynamo.install`,
  * and the frontends of cli/mixins/frontend_stage.py (one on the head; or nginx on the head and
  * `num_additional_frontends + 1` dynamo frontends on the other nodes). TensorRT-LLM and vLLM
- * workers are built by srt-trtllm.ts and srt-vllm.ts.
+ * workers are built by srt-trtllm.ts and srt-vllm.ts; srtctl's direct vLLM frontend
+ * (`frontend.type: vllm`: `vllm serve` on the public port, no etcd/NATS) by srt-frontend-vllm.ts.
  *
  * Ports are the attempt's block (ports.ts) in srtctl's roles, not srtctl's fixed numbers: several
  * attempts share a node here. Values the recipe sets itself (e.g. a bootstrap port) come after
@@ -23,6 +24,7 @@ import { dynamoInstall } from "./dynamo-install.js";
 import type { ReadRecipe } from "./read-srt-recipe.js";
 import { configDirectoryMounts, configPaths, isDirectoryPath } from "./recipe-configs.js";
 import { configToCliArgs, frontendArgs, shellQuote, templateEnv } from "./render-config.js";
+import { directVllmWorkers } from "./srt-frontend-vllm.js";
 import { type Mode, modelPathName, proc, recipeMounts, type SrtWorkerContext } from "./srt-process.js";
 import type { SrtRecipe } from "./srt-recipe.js";
 import { type TrtllmRecipe, trtllmWorkers } from "./srt-trtllm.js";
@@ -90,13 +92,27 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
     runtimeEnv: { ...(install?.env ?? {}), ...recipe.environment },
   };
 
-  const processes: PlacedProcess[] = [...infra(ctx, recipe, infraRank)];
-  if (recipe.backend.type === "sglang") processes.push(...sglangWorkers(s, recipe as SglangRecipe, dyn));
+  // srtctl's direct vLLM frontend starts no etcd/NATS and no frontend: `vllm serve` owns the port
+  const direct = recipe.frontend.type === "vllm";
+  const processes: PlacedProcess[] = direct ? [] : [...infra(ctx, recipe, infraRank)];
+  if (direct) processes.push(...directVllmWorkers(s, recipe as VllmRecipe, dyn));
+  else if (recipe.backend.type === "sglang") processes.push(...sglangWorkers(s, recipe as SglangRecipe, dyn));
   else if (recipe.backend.type === "trtllm") processes.push(...trtllmWorkers(s, recipe as TrtllmRecipe));
   else processes.push(...vllmWorkers(s, recipe as VllmRecipe, dyn));
   for (const { spec } of processes)
     if (spec.role !== "infra")
       spec.files.push(...configFiles.map((f) => ({ path: `/configs/${f.path}`, content: f.text })));
+
+  if (direct) {
+    const ip = ctx.node(processes[0]!.nodeRank).ip;
+    const port = ctx.shared.endpoint;
+    return {
+      processes,
+      endpoint: { ip, port },
+      gangHealth: [{ ...ctx.canary(ip, port), model: served }],
+      servedModel: served,
+    };
+  }
 
   // frontends (cli/mixins/frontend_stage.py _compute_frontend_topology)
   const fe = recipe.frontend;

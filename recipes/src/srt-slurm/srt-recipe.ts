@@ -123,7 +123,7 @@ export const SrtRecipe = z
     }),
     frontend: z
       .object({
-        type: z.enum(["dynamo", "sglang"]).default("dynamo"),
+        type: z.enum(["dynamo", "sglang", "vllm"]).default("dynamo"),
         enable_multiple_frontends: z.boolean().default(true),
         num_additional_frontends: z.number().int().nonnegative().default(9),
         nginx_container: z.string().default("nginx:1.27.4"),
