@@ -41,6 +41,15 @@ describe("a point's prompts and endpoint", () => {
       promptSettings({ ...o, api: "chat", tokenizerDir: "/t", point: { ...point, useChatTemplate: true } }),
     ).toEqual({ endpoint: "/v1/chat/completions", promptFormat: "lab", modelTokenizerDir: "/t" });
   });
+  it("a script whose lab client sends chat (--backend openai-chat): lab prompts as the user turn", () => {
+    const chat = { ...point, clientBackend: "openai-chat" as const };
+    expect(promptSettings({ ...o, tokenizerDir: "/t", point: chat })).toEqual({
+      endpoint: "/v1/chat/completions",
+      promptFormat: "lab",
+      modelTokenizerDir: "/t",
+    });
+    expect(promptSettings({ ...o, point: chat })).toEqual({ endpoint: "/v1/chat/completions" });
+  });
   it("token ids without a tokenizer or when the point asks for them; the chat template then on the chat endpoint", () => {
     expect(promptSettings(o)).toEqual({ endpoint: "/v1/completions" });
     expect(promptSettings({ ...o, point: { ...point, useChatTemplate: true } })).toEqual({

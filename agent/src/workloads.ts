@@ -54,14 +54,15 @@ export const loadgenPointRunner: PointRunner = async (o) => {
 /**
  * The endpoint and prompts of a point. Lab prompts (the point's `prompts`, by default wherever the
  * agent found the model's tokenizer) go to /v1/completions with the chat template rendered by the
- * client, as the lab's client sends them, unless the recipe serves chat only. Token-id prompts go
+ * client, as the lab's client sends them, unless the recipe serves chat only or the lab's client
+ * sends chat (`--backend openai-chat`): then the prompt is the user message. Token-id prompts go
  * there too; with the chat template they become text on the chat endpoint and the server applies it.
  * The lab replays agentic traces on the chat endpoint whatever the recipe serves.
  */
 export function promptSettings(
   o: Pick<PointRunOptions, "api" | "agentic" | "point" | "tokenizerDir" | "modelId" | "model">,
 ): Pick<LoadPointOptions, "endpoint" | "promptFormat" | "modelTokenizerDir" | "clientTemplate"> {
-  const chatOnly = o.api === "chat" || o.agentic !== undefined;
+  const chatOnly = o.api === "chat" || o.agentic !== undefined || o.point.clientBackend === "openai-chat";
   const lab = !o.agentic && (o.point.prompts ?? (o.tokenizerDir ? "lab" : "token-ids")) === "lab";
   if (!lab) return { endpoint: chatOnly || o.point.useChatTemplate ? "/v1/chat/completions" : "/v1/completions" };
   if (!o.tokenizerDir)
@@ -83,6 +84,7 @@ function clientSettings(p: LoadPoint): Partial<LoadPoint> {
   if (p.requestRate !== undefined) out.requestRate = p.requestRate;
   if (p.useChatTemplate !== undefined) out.useChatTemplate = p.useChatTemplate;
   if (p.chatEncoding !== undefined) out.chatEncoding = p.chatEncoding;
+  if (p.clientBackend !== undefined) out.clientBackend = p.clientBackend;
   if (p.prompts !== undefined) out.prompts = p.prompts;
   if (p.rangeRatio !== undefined) out.rangeRatio = p.rangeRatio;
   if (p.warmupsPerConc !== undefined) out.warmupsPerConc = p.warmupsPerConc;

@@ -22,6 +22,10 @@ describe("scriptClientOptions", () => {
     expect(scriptClientOptions(script(""))).toEqual({});
     expect(scriptClientOptions(script(" \\\n    --use-chat-template"))).toEqual({ "use-chat-template": true });
     expect(scriptClientOptions(script(" \\\n    --trust-remote-code \\\n    --dsv4"))).toEqual({ dsv4: true });
+    expect(
+      scriptClientOptions(script(" \\\n    --backend openai-chat \\\n    --endpoint /v1/chat/completions")),
+    ).toEqual({ backend: "openai-chat" });
+    expect(scriptClientOptions(script(" \\\n    --backend vllm"))).toEqual({});
   });
 
   it("a script that makes no call has none", () => {

@@ -6,6 +6,7 @@
 export interface ScriptClientOptions {
   "use-chat-template"?: true;
   dsv4?: true;
+  backend?: "openai-chat";
 }
 
 /**
@@ -19,5 +20,6 @@ export function scriptClientOptions(text: string): ScriptClientOptions | undefin
   return {
     ...(/--use-chat-template\b/.test(call) ? { "use-chat-template": true as const } : {}),
     ...(/--dsv4\b/.test(call) ? { dsv4: true as const } : {}),
+    ...(/--backend[ \t]+openai-chat\b/.test(call) ? { backend: "openai-chat" as const } : {}),
   };
 }

@@ -56,6 +56,8 @@ const ScriptClient = z
     "use-chat-template": z.boolean().optional(),
     /** `--dsv4`: DeepSeek-V4's chat encoding (encoding_dsv4.py) instead of the tokenizer's template; implies the chat template */
     dsv4: z.boolean().optional(),
+    /** `--backend openai-chat`: prompts go to the chat endpoint as a user message (the default is `openai`) */
+    backend: z.literal("openai-chat").optional(),
   })
   .strict();
 

@@ -46,15 +46,18 @@ export function launchOptions(d: Deployment, opts: RecipeOptions): RecipeOptions
 
 /**
  * The load-point settings of the lab's client that a deployment's stored script preset gives
- * (`client:`): the chat template where the script passes `--use-chat-template` or `--dsv4`, and
- * with `--dsv4` DeepSeek-V4's encoding. With lab prompts the load generator renders them as the lab's
+ * (`client:`): the chat template where the script passes `--use-chat-template` or `--dsv4`, with
+ * `--dsv4` DeepSeek-V4's encoding, and `--backend openai-chat` where the script sends chat requests. With lab prompts the load generator renders them as the lab's
  * client does; with token-id prompts they go to the chat endpoint and the server applies its template.
  */
-export function clientPointSettings(d: Deployment): Pick<LoadPoint, "useChatTemplate" | "chatEncoding"> {
+export function clientPointSettings(
+  d: Deployment,
+): Pick<LoadPoint, "useChatTemplate" | "chatEncoding" | "clientBackend"> {
   const stored = d.recipeSettings?.script;
   if (!stored) return {};
   const script = parseStored(ScriptPreset, stored, `${d.configKey}: the script preset stored with the deployment`);
   const c = script.client;
-  if (c?.dsv4) return { useChatTemplate: true, chatEncoding: "dsv4" };
-  return c?.["use-chat-template"] ? { useChatTemplate: true } : {};
+  const backend = c?.backend ? { clientBackend: c.backend } : {};
+  if (c?.dsv4) return { useChatTemplate: true, chatEncoding: "dsv4", ...backend };
+  return c?.["use-chat-template"] ? { useChatTemplate: true, ...backend } : backend;
 }

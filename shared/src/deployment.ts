@@ -26,6 +26,11 @@ export const LoadPoint = z
     /** with useChatTemplate: DeepSeek-V4's encoding instead of the tokenizer's template (the lab's `--dsv4`) */
     chatEncoding: z.literal("dsv4").optional(),
     /**
+     * the lab's client backend where it is not its default: `openai-chat` sends each prompt as the
+     * user message of /v1/chat/completions and the server applies its chat template
+     */
+    clientBackend: z.literal("openai-chat").optional(),
+    /**
      * prompt construction: "lab", the reference lab's (random ids decoded to text and re-encoded to
      * the exact length with the model's tokenizer); "token-ids", ids of the drawn length without a
      * tokenizer. Absent: lab prompts where the agent finds the model's tokenizer, else token ids.

@@ -43,8 +43,16 @@ describe.skipIf(!LAB || !existsSync(join(IX, "benchmarks", "single_node")))(
           differ.push(`${p.script}: no run_benchmark_serving call`);
           continue;
         }
-        const script = { "use-chat-template": !!found["use-chat-template"], dsv4: !!found.dsv4 };
-        const preset = { "use-chat-template": !!p.client?.["use-chat-template"], dsv4: !!p.client?.dsv4 };
+        const script = {
+          "use-chat-template": !!found["use-chat-template"],
+          dsv4: !!found.dsv4,
+          backend: found.backend,
+        };
+        const preset = {
+          "use-chat-template": !!p.client?.["use-chat-template"],
+          dsv4: !!p.client?.dsv4,
+          backend: p.client?.backend,
+        };
         if (JSON.stringify(script) !== JSON.stringify(preset))
           differ.push(`${p.script}: script ${JSON.stringify(script)}, preset ${JSON.stringify(preset)}`);
       }

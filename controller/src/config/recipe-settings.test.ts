@@ -87,6 +87,23 @@ describe("planning stores presets and launch groups", () => {
     expect(new Set(encodings("client: { use-chat-template: true }\n"))).toEqual(new Set([undefined]));
   });
 
+  it("stores the chat backend with the points of a script whose client sends chat (--backend openai-chat)", () => {
+    const backends = (client: string) => {
+      const { config, recipes } = setup(SCRIPT.replace("rules:\n", `${client}rules:\n`));
+      try {
+        return planFromFiles({ config: [config], recipes }).deployments.flatMap((d) =>
+          d.points.map((p) => [p.clientBackend, p.useChatTemplate]),
+        );
+      } finally {
+        rmSync(join(recipes, ".."), { recursive: true, force: true });
+      }
+    };
+    const got = backends("client: { backend: openai-chat }\n");
+    expect(got.length).toBeGreaterThan(1);
+    expect(new Set(got.map((g) => JSON.stringify(g)))).toEqual(new Set([JSON.stringify(["openai-chat", undefined])]));
+    expect(new Set(backends("").map((g) => g[0]))).toEqual(new Set([undefined]));
+  });
+
   it("launches once per group of points with identical script settings", () => {
     const { config, recipes } = setup();
     const plan = planFromFiles({ config: [config], recipes });
