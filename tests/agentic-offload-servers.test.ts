@@ -10,8 +10,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AgentHandle, startAgent } from "@benchfleet/agent";
-import { makeDeployment as makeRecipeDeployment } from "@benchfleet/recipes/test-support";
-import { type Deployment, PointResult, type PointRow } from "@benchfleet/shared";
+import { buildLaunchPlan, ScriptPreset } from "@benchfleet/recipes";
+import { makePlacement, makeDeployment as makeRecipeDeployment } from "@benchfleet/recipes/test-support";
+import { Deployment, PointResult, type PointRow } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestController, sweepFinished, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { makeDeployment } from "./helpers/deployments.js";
@@ -95,6 +96,44 @@ describe("agentic points with Mooncake and LMCache on the emulated fleet", () =>
       const names = JSON.stringify(logs.body.processes);
       for (const name of expected[backend]!) expect(names).toContain(name);
     }
+  }, 240_000);
+
+  it("runs a Mooncake point whose store its script preset sizes (minimaxm3_fp8_h200_mtp.sh)", async () => {
+    // the key of the lab's row, so the controller stores configs/recipes/scripts/agentic/'s preset
+    // with it; the emulated engine models DeepSeek-R1 (configs/models.yaml has no MiniMax-M3), whose
+    // MTP head stands in for the script's EAGLE3 draft
+    const d: Deployment = {
+      ...offloaded("mooncake"),
+      configKey: "minimaxm3-fp8-h200-vllm-agentic-mtp",
+      configKeys: ["minimaxm3-fp8-h200-vllm-agentic-mtp"],
+      model: "deepseek-ai/DeepSeek-R1-0528",
+      modelPrefix: "minimaxm3",
+      precision: "fp8",
+      specDecoding: "mtp",
+      agentic: { durationS: 60, kvOffloading: "dram", kvOffloadBackend: { name: "mooncake" }, dramOffloadGb: 1234 },
+    };
+    const created = await c.api("POST", "/api/v1/sweeps", { name: "preset", deployments: [d] }, TOKENS.operator);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const sweepId = created.body.sweepId as string;
+    expect((await sweepFinished(c, sweepId, 180_000)).status).toBe("succeeded");
+    const rows = (await c.api("GET", `/api/v1/results?sweep=${sweepId}`, undefined, TOKENS.viewer)).body
+      .items as PointRow[];
+    expect(rows).toHaveLength(1);
+    const r = PointResult.parse(rows[0]!.result);
+    expect(r.status, r.failureReason).toBe("ok");
+    expect(r.agentic!.requests.completed).toBeGreaterThan(0);
+    expect(r.engineMetrics!.roles[0]!.offload).not.toBeNull();
+    const job = (await c.api("GET", `/api/v1/jobs/${rows[0]!.jobId}`, undefined, TOKENS.viewer)).body;
+    const stored = ScriptPreset.parse(job.deployment.recipeSettings.script);
+    expect(stored.script).toBe("benchmarks/single_node/agentic/minimaxm3_fp8_h200_mtp.sh");
+    expect(stored.mooncake?.["segment-gib"]).toEqual({ "node-reserve-gib": 414, "rank-reserve-gib": 4 });
+    // a launch built from what was stored, as the agent builds it: (1149 GiB − 414) ÷ 8 − 4 per rank
+    const storedD = Deployment.parse(job.deployment);
+    const plan = buildLaunchPlan(storedD, makePlacement(storedD));
+    const worker = plan.nodes[0]!.processes.find((p) => p.name === "worker-0-rank0")!;
+    expect(JSON.parse(worker.files[0]!.content).global_segment_size).toBe("87GB");
+    const logs = await c.api("GET", `/api/v1/jobs/${rows[0]!.jobId}/logs?tail=1000`, undefined, TOKENS.viewer);
+    expect(JSON.stringify(logs.body.processes)).toContain("infra-mooncake-master");
   }, 240_000);
 
   it("serves an aggregated dynamo-sglang point through the emulated frontend", async () => {

@@ -27,6 +27,8 @@ import { scriptClientOptions } from "./lab-script-client.js";
 import { labScriptFor, type ScriptTrace, traceLabScript } from "./lab-script-trace.js";
 
 const SCRIPT_SUBDIR = join("benchmarks", "single_node", "fixed_seq_len");
+/** a fixed-seq-len script's path in its preset (agentic scripts' presets may share its file name) */
+const FIXED_SEQ_LEN = "benchmarks/single_node/fixed_seq_len/";
 
 export interface LabRow {
   d: Deployment;
@@ -136,7 +138,7 @@ export function checkLabRows(rows: readonly LabRow[], opts: RecipeOptions): Poin
         const ours = launchCommand(row.d, conc, opts);
         const comparison = compareWithScript(script, ours);
         const name = row.script.split("/").pop();
-        const notes = opts.scripts?.find((p) => p.script.split("/").pop() === name)?.["not-reproduced"] ?? [];
+        const notes = opts.scripts?.find((p) => p.script === `${FIXED_SEQ_LEN}${name}`)?.["not-reproduced"] ?? [];
         const excused = comparison.missing.filter((m) => isExcused(m, notes));
         comparison.missing = comparison.missing.filter((m) => !isExcused(m, notes));
         out.push({ ...base, script: row.script, comparison, ...(excused.length ? { excused } : {}) });
@@ -270,7 +272,7 @@ export function presetDoc(
   ];
   for (const [script, e] of [...byScript.entries()].sort()) {
     const d = e.rows[0]!.d;
-    const preset = presets.find((p) => p.script.split("/").pop() === script);
+    const preset = presets.find((p) => p.script === `${FIXED_SEQ_LEN}${script}`);
     const ok = e.checks.filter((c) => !c.error && !c.comparison?.missing.length).length;
     const notes = preset?.["not-reproduced"] ?? [];
     lines.push(

@@ -25,7 +25,14 @@ import {
 import { type GangLayout, layoutFor, type WorkerLayout, type WorkerRank } from "./placement.js";
 import { checkPortBase, type SharedPorts, type SlotPorts, sharedPorts, slotPorts } from "./ports.js";
 import { type Engine, presetLayer, type RecipePreset } from "./preset.js";
-import { dependsOnConc, findScriptPreset, type ScriptPreset, scriptLayer, scriptSettingsKey } from "./script-preset.js";
+import {
+  dependsOnConc,
+  findScriptPreset,
+  type ScriptPreset,
+  scriptFacts,
+  scriptLayer,
+  scriptSettingsKey,
+} from "./script-preset.js";
 
 export interface RecipeOptions {
   /** model-family presets keyed by model prefix (see preset-loader.ts) */
@@ -94,15 +101,7 @@ export class RecipeContext {
       this.notes.push(`no load point (eval only): batch flags sized for concurrency ${EVAL_ONLY_CONCURRENCY}`);
     }
     const roles = this.engineRoles();
-    const factsAt = (conc: number) => ({
-      isl: d.isl,
-      osl: d.osl,
-      tp: d.tp!,
-      ep: d.ep ?? 1,
-      dpAttn: d.dpAttn ?? false,
-      conc,
-      ...(d.maxModelLen !== undefined ? { maxModelLen: d.maxModelLen } : {}),
-    });
+    const factsAt = (conc: number) => scriptFacts(d, conc);
     this.scriptLayer = this.script
       ? scriptLayer(this.script, engine, factsAt(this.conc))
       : { name: "script:none", parts: [] };

@@ -18,7 +18,13 @@ const presets = loadPresets(recipeDir);
 // the cases pin the engine recipes' own mechanics; of the script presets (each checked against its
 // script by cli/src/lab-scripts.test.ts and tests/lab/single-node-scripts.test.ts) only the cases
 // named for a script use theirs
-const GOLDEN_SCRIPTS = new Set(["dsr1_fp8_h200", "dsr1_fp8_h200_mtp", "dsr1_fp4_b200"]);
+const GOLDEN_SCRIPTS = new Set([
+  "dsr1_fp8_h200",
+  "dsr1_fp8_h200_mtp",
+  "dsr1_fp4_b200",
+  "minimaxm3_fp8_h100_mtp",
+  "kimik3_fp4_b300_vllm_mtp",
+]);
 const scripts = loadScriptPresets(recipeDir).filter((s) =>
   GOLDEN_SCRIPTS.has(s.script.split("/").pop()!.replace(/\.sh$/, "")),
 );
@@ -300,6 +306,29 @@ describe("golden facts (reference/engines.md)", () => {
       { components: ["prefill"], endpoint: "generate", count: 1 },
       { components: ["decode", "tensorrt_llm", "backend"], endpoint: "generate", count: 1 },
     ]);
+  });
+
+  it("vllm h100 Mooncake (minimaxm3_fp8_h100_mtp.sh): segment less the page cache and rank reserve, weights offloaded", () => {
+    const p = plans.get("vllm-h100-agentic-mooncake")!;
+    const w = byName(p, "worker-0-rank0");
+    // 1731 GB = 1612 GiB; (1612 − 414) / 8 − 26 − 4
+    expect(JSON.parse(w.files[0]!.content).global_segment_size).toBe("119GB");
+    expect(flag(w.argv, "--cpu-offload-gb")).toBe("26");
+    expect(flag(w.argv, "--max-num-seqs")).toBe("16");
+    expect(flag(w.argv, "--max-cudagraph-capture-size")).toBe("64");
+    expect(JSON.parse(flag(w.argv, "--speculative-config") as string).method).toBe("eagle3");
+    expect(byName(p, "infra-mooncake-master").argv).toContain("--eviction_high_watermark_ratio=0.80");
+  });
+
+  it("vllm b300 Kimi-K3 Mooncake (kimik3_fp4_b300_vllm_mtp.sh): eviction 0.95, one rail, hash seed 42, DCP a2a", () => {
+    const p = plans.get("vllm-b300-agentic-mooncake-kimik3")!;
+    const w = byName(p, "worker-0-rank0");
+    expect(byName(p, "infra-mooncake-master").argv).toContain("--eviction_high_watermark_ratio=0.95");
+    expect(JSON.parse(w.files[0]!.content)).toMatchObject({ global_segment_size: "281GB", device_name: "mlx5_0" });
+    expect(w.env).toMatchObject({ PYTHONHASHSEED: "42", MC_GID_INDEX: "3", MC_STORE_MEMCPY: "1" });
+    expect(flag(w.argv, "--decode-context-parallel-size")).toBe("8");
+    expect(flag(w.argv, "--dcp-comm-backend")).toBe("a2a");
+    expect(JSON.parse(flag(w.argv, "--speculative-config") as string).num_speculative_tokens).toBe(3);
   });
 
   it("atom mi355x MTP: openai_server with -tp, server port, MTP method", () => {

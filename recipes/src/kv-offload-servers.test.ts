@@ -57,8 +57,8 @@ describe("Mooncake store beside vLLM", () => {
       mode: "embedded",
       metadata_server: "P2PHANDSHAKE",
       master_server_address: `10.0.0.1:${master.ports.rpc}`,
-      // 1651 GB over TP 8: one segment per GPU rank
-      global_segment_size: "206GB",
+      // 1731 GB over TP 8: one segment per GPU rank (no script preset here: the default sizing)
+      global_segment_size: "216GB",
       local_buffer_size: "4GB",
       protocol: "rdma",
       device_name: "mlx5_0,mlx5_1,mlx5_2,mlx5_3",

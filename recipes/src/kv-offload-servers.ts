@@ -10,9 +10,10 @@
  *   `global_segment_size` = the process's DRAM budget ÷ its GPUs (each GPU rank contributes one
  *   segment: dsv4_fp4_b200_vllm_mtp.sh's TOTAL_CPU_DRAM_GB / GPU_COUNT), a 4 GB local buffer, RDMA
  *   over the node's RDMA devices (none known: empty, Mooncake picks), no SSD offload. The connector
- *   flag and the MC_* / PYTHONHASHSEED environment come from agentic-kv.ts. The MiniMax scripts also
- *   keep back a model-specific page-cache and weight-offload reserve from the segment; a preset
- *   carries such a reserve, the recipe does not guess it.
+ *   flag and the MC_* / PYTHONHASHSEED environment come from agentic-kv.ts. What one script does
+ *   otherwise (the MiniMax-M3 H100/H200 scripts' page-cache and weight-offload reserve kept back from
+ *   each segment, kimik3_fp4_b300_vllm_mtp.sh's eviction at 0.95 and single rail) its script preset's
+ *   `mooncake:` block says (mooncake-script.ts); its env and connector flag are the preset's rules.
  * - LMCache (`lmcache`; minimaxm3_fp8_mi300x_mtp.sh, minimaxm3_fp4_mi355x_mtp.sh): one
  *   `lmcache server` per GPU of the engine process (the scripts' one per TP rank), each with
  *   L1 = budget ÷ GPUs, 10 GB initial L1, a 7200 s read TTL, 256-token chunks, 2 workers, LRU,
@@ -34,10 +35,10 @@
 import { type ProcessSpec, RecipeError } from "@benchfleet/shared";
 import { type PlacedProcess, processName, type RecipeContext, STAGE } from "./context.js";
 import type { Flags } from "./layering.js";
+import { mooncakeDevices, mooncakeMasterArgs, mooncakeSegment } from "./mooncake-script.js";
 import type { WorkerLayout } from "./placement.js";
 import { gpuPorts } from "./ports.js";
 
-export const MOONCAKE_MASTER_ARGS = ["--eviction_high_watermark_ratio=0.80", "--eviction_ratio=0.10"];
 export const MOONCAKE_LOCAL_BUFFER_GB = 4;
 export const LMCACHE_L1_INIT_GB = 10;
 
@@ -103,11 +104,13 @@ function perGpuGb(ctx: RecipeContext, budgetGb: number, gpus: number, what: stri
 function mooncake(ctx: RecipeContext, budgetGb: number): OffloadServers {
   const leader = ctx.leader;
   const { kvStoreMaster: port, kvStoreMetrics: metrics } = ctx.shared;
+  const script = ctx.script?.mooncake;
+  const where = `${ctx.d.configKey}: kv-offloading dram with backend "mooncake"${ctx.script ? ` (${ctx.script.script})` : ""}`;
   const master: ProcessSpec = {
     name: "infra-mooncake-master",
     role: "infra",
     image: ctx.d.image,
-    argv: ["mooncake_master", "--port", String(port), ...MOONCAKE_MASTER_ARGS, `--metrics_port=${metrics}`],
+    argv: ["mooncake_master", "--port", String(port), ...mooncakeMasterArgs(script), `--metrics_port=${metrics}`],
     env: {},
     mounts: [],
     files: [],
@@ -122,7 +125,7 @@ function mooncake(ctx: RecipeContext, budgetGb: number): OffloadServers {
     forRank(w, i) {
       const r = w.ranks[i]!;
       const node = ctx.node(r.nodeRank);
-      const segment = perGpuGb(ctx, budgetGb, r.gpus.length, "mooncake");
+      const segment = mooncakeSegment(script, budgetGb, r.gpus.length, where);
       const path = `mooncake/${processName(w, i)}.json`;
       const config = {
         mode: "embedded",
@@ -131,7 +134,7 @@ function mooncake(ctx: RecipeContext, budgetGb: number): OffloadServers {
         global_segment_size: `${segment}GB`,
         local_buffer_size: `${MOONCAKE_LOCAL_BUFFER_GB}GB`,
         protocol: "rdma",
-        device_name: node.rdmaDevices.join(","),
+        device_name: mooncakeDevices(script, node.rdmaDevices),
         enable_offload: false,
       };
       return {

@@ -7,7 +7,7 @@
 import type { Deployment, LoadPoint } from "@benchfleet/shared";
 import { engineOf } from "./build-launch-plan.js";
 import type { RecipeOptions } from "./context.js";
-import { dependsOnConc, findScriptPreset, scriptSettingsKey } from "./script-preset.js";
+import { dependsOnConc, findScriptPreset, scriptFacts, scriptSettingsKey } from "./script-preset.js";
 import { launchOptions } from "./stored-settings.js";
 
 /**
@@ -22,15 +22,7 @@ export function launchGroups(d: Deployment, opts: RecipeOptions = {}): LoadPoint
   if (!script || !engine || !dependsOnConc(script)) return [d.points];
   const groups = new Map<string, LoadPoint[]>();
   for (const p of [...d.points].sort((a, b) => a.concurrency - b.concurrency)) {
-    const key = scriptSettingsKey(script, engine, {
-      isl: d.isl,
-      osl: d.osl,
-      tp: d.tp!,
-      ep: d.ep ?? 1,
-      dpAttn: d.dpAttn ?? false,
-      conc: p.concurrency,
-      ...(d.maxModelLen !== undefined ? { maxModelLen: d.maxModelLen } : {}),
-    });
+    const key = scriptSettingsKey(script, engine, scriptFacts(d, p.concurrency));
     groups.set(key, [...(groups.get(key) ?? []), p]);
   }
   return [...groups.values()];

@@ -49,11 +49,21 @@ export function loadPresets(dir: string): Record<string, RecipePreset> {
 }
 
 /**
- * Script presets of a recipe folder (its `scripts/` subfolder; none when absent). Each file is named
- * for its script: `dsr1_fp8_h200_mtp.yaml` holds `benchmarks/.../dsr1_fp8_h200_mtp.sh`.
+ * Script presets of a recipe folder: its `scripts/` subfolder (fixed-seq-len scripts) and
+ * `scripts/agentic/` (the agentic scripts, whose file names repeat fixed-seq-len ones); none when
+ * absent. Each file is named for its script: `dsr1_fp8_h200_mtp.yaml` holds
+ * `benchmarks/.../dsr1_fp8_h200_mtp.sh`, and a file under `agentic/` a script of the lab's agentic folder.
  */
 export function loadScriptPresets(recipeDir: string): ScriptPreset[] {
-  const dir = join(recipeDir, "scripts");
+  return [
+    ...loadScriptFolder(join(recipeDir, "scripts"), false),
+    ...loadScriptFolder(join(recipeDir, "scripts", "agentic"), true),
+  ];
+}
+
+const AGENTIC_SCRIPTS = "benchmarks/single_node/agentic/";
+
+function loadScriptFolder(dir: string, agenticFolder: boolean): ScriptPreset[] {
   if (!existsSync(dir)) return [];
   const out: ScriptPreset[] = [];
   const names = readdirSync(dir)
@@ -72,6 +82,20 @@ export function loadScriptPresets(recipeDir: string): ScriptPreset[] {
           col: 1,
           path: "script",
           message: `script "${preset.script}" must be named like the file "${stem}.sh"`,
+        },
+      ]);
+    }
+    const agentic = preset.script.startsWith(AGENTIC_SCRIPTS);
+    if (agentic !== agenticFolder) {
+      throw new ConfigError([
+        {
+          file: shown,
+          line: 1,
+          col: 1,
+          path: "script",
+          message: agentic
+            ? `an agentic script's preset belongs in scripts/agentic/, not here`
+            : `only the presets of ${AGENTIC_SCRIPTS}*.sh belong in scripts/agentic/`,
         },
       ]);
     }

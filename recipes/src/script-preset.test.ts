@@ -4,7 +4,7 @@
  * command carries the flags and env the script passes there. Facts were read from the scripts named
  * in configs/recipes/scripts/*.yaml.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +12,7 @@ import { ConfigError, type LaunchPlan, RecipeError } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "./index.js";
 import { loadPresets, loadScriptPresets } from "./preset-loader.js";
-import { parseScriptPreset } from "./script-preset.js";
+import { evalArithmetic, parseScriptPreset } from "./script-preset.js";
 import { type DeploymentInput, makeDeployment, makePlacement } from "./test-support/deployments.js";
 
 const recipeDir = fileURLToPath(new URL("../../configs/recipes/", import.meta.url));
@@ -127,7 +127,47 @@ describe("script presets: dsr1_fp4_b200.sh (conditions on CONC and DP attention)
 describe("script presets: loading", () => {
   it("every file is named for its script and parses", () => {
     expect(scripts.length).toBeGreaterThanOrEqual(3);
-    for (const s of scripts) expect(s.script).toMatch(/^benchmarks\/single_node\/fixed_seq_len\/.+\.sh$/);
+    for (const s of scripts) expect(s.script).toMatch(/^benchmarks\/single_node\/(fixed_seq_len|agentic)\/.+\.sh$/);
+    expect(scripts.filter((s) => s.script.includes("/agentic/")).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("scripts/agentic/ holds the agentic scripts' presets, scripts/ the others", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bf-script-presets-"));
+    const text = (folder: string) =>
+      `script: benchmarks/single_node/${folder}/demo_fp8_h200_mtp.sh\nmodel: demo\nprecision: fp8\nsku: h200\nframework: vllm\nspec: mtp\nengine: vllm\nrules: [{}]\n`;
+    try {
+      mkdirSync(join(dir, "scripts", "agentic"), { recursive: true });
+      writeFileSync(join(dir, "scripts", "agentic", "demo_fp8_h200_mtp.yaml"), text("agentic"));
+      writeFileSync(join(dir, "scripts", "demo_fp8_h200_mtp.yaml"), text("fixed_seq_len"));
+      expect(loadScriptPresets(dir).map((s) => s.script)).toEqual([
+        "benchmarks/single_node/fixed_seq_len/demo_fp8_h200_mtp.sh",
+        "benchmarks/single_node/agentic/demo_fp8_h200_mtp.sh",
+      ]);
+      writeFileSync(join(dir, "scripts", "demo_fp8_h200_mtp.yaml"), text("agentic"));
+      expect(() => loadScriptPresets(dir)).toThrow(ConfigError);
+      expect(() => loadScriptPresets(dir)).toThrow(/demo_fp8_h200_mtp\.yaml:1:1: .*belongs in scripts\/agentic\//);
+      writeFileSync(join(dir, "scripts", "demo_fp8_h200_mtp.yaml"), text("fixed_seq_len"));
+      writeFileSync(join(dir, "scripts", "agentic", "demo_fp8_h200_mtp.yaml"), text("fixed_seq_len"));
+      expect(() => loadScriptPresets(dir)).toThrow(
+        /only the presets of benchmarks\/single_node\/agentic\/\*\.sh belong/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("values may hold bash arithmetic over the script's variables", () => {
+    const vars = { CONC: 12, TP: 8 };
+    expect(evalArithmetic("2 * CONC", vars, "s")).toBe(24);
+    expect(evalArithmetic("2 * $CONC * (1 + 3)", vars, "s")).toBe(96);
+    expect(evalArithmetic("(CONC - 5) / TP", vars, "s")).toBe(0);
+    expect(evalArithmetic("-7 / 2", vars, "s")).toBe(-3);
+    expect(() => evalArithmetic("2 * DCP", vars, "s.sh")).toThrow(
+      /s\.sh: \$\(\(2 \* DCP\)\): unknown script variable DCP/,
+    );
+    expect(() => evalArithmetic("CONC / 0", vars, "s.sh")).toThrow(/division by zero/);
+    expect(() => evalArithmetic("(CONC", vars, "s.sh")).toThrow(/not closed/);
+    expect(() => evalArithmetic("CONC % 2", vars, "s.sh")).toThrow(/unexpected "%"/);
   });
 
   it("bad YAML is a ConfigError at file:line:col", () => {

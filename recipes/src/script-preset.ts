@@ -4,12 +4,14 @@
  * holding the server flags and env that script passes, with the script's own conditions (ISL/OSL, TP,
  * EP, DP attention, concurrency) as `when`. A reviewer reads a file beside its script; a lab updates
  * it when the script changes. Values may name the script's variables (`$CONC`, `$TP`, `$EP_SIZE`,
- * `$ISL`, `$OSL`, `$MAX_MODEL_LEN`), filled in per launch. Parsing and matching are pure; reading files is
+ * `$ISL`, `$OSL`, `$MAX_MODEL_LEN`) and bash integer arithmetic over them (`$((2 * CONC))`: + - * /
+ * and parentheses, division truncating as bash's), filled in per launch. Parsing and matching are pure; reading files is
  * preset-loader.ts.
  */
 import { canonicalJson, type Deployment, loadYaml, RecipeError } from "@benchfleet/shared";
 import { z } from "zod";
 import { type Flags, type Layer, type LayerPart, resolveSettings } from "./layering.js";
+import { ScriptMooncake } from "./mooncake-script.js";
 import { ENGINES, type Engine } from "./preset.js";
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -27,6 +29,8 @@ const ScriptWhen = z
     dpAttn: z.boolean().optional(),
     /** CONC within [min, max] (inclusive) */
     conc: z.object({ min: PositiveInt.optional(), max: PositiveInt.optional() }).strict().optional(),
+    /** agentic rows: KV_OFFLOAD_BACKEND, or `none` when the row does not offload */
+    kvOffload: oneOrMany(z.string().min(1)).optional(),
   })
   .strict();
 type ScriptWhen = z.infer<typeof ScriptWhen>;
@@ -74,6 +78,8 @@ export const ScriptPreset = z
     /** what the script does that this preset does not reproduce, and why */
     "not-reproduced": z.array(z.string()).optional(),
     client: ScriptClient.optional(),
+    /** the Mooncake store as the script runs it (agentic scripts with `kv-offload-backend: mooncake`) */
+    mooncake: ScriptMooncake.optional(),
     rules: z.array(ScriptRule).min(1),
   })
   .strict();
@@ -130,6 +136,23 @@ interface ScriptFacts {
   conc: number;
   /** ISL + OSL + 256 as the lab's generator sets it; absent for agentic rows */
   maxModelLen?: number;
+  /** agentic rows: the offload backend's name, or `none` */
+  kvOffload?: string;
+}
+
+/** The facts of deployment `d`'s launch at concurrency `conc`. */
+export function scriptFacts(d: Deployment, conc: number): ScriptFacts {
+  const a = d.agentic;
+  return {
+    isl: d.isl,
+    osl: d.osl,
+    tp: d.tp!,
+    ep: d.ep ?? 1,
+    dpAttn: d.dpAttn ?? false,
+    conc,
+    ...(d.maxModelLen !== undefined ? { maxModelLen: d.maxModelLen } : {}),
+    ...(a ? { kvOffload: a.kvOffloading === "dram" ? (a.kvOffloadBackend?.name ?? "dram") : "none" } : {}),
+  };
 }
 
 /** The script variables a preset value may name, for one launch. */
@@ -150,6 +173,8 @@ function ruleApplies(when: ScriptWhen | undefined, f: ScriptFacts): boolean {
   if (when.dpAttn !== undefined && when.dpAttn !== f.dpAttn) return false;
   if (when.conc?.min !== undefined && f.conc < when.conc.min) return false;
   if (when.conc?.max !== undefined && f.conc > when.conc.max) return false;
+  if (when.kvOffload !== undefined && (f.kvOffload === undefined || !asList(when.kvOffload)!.includes(f.kvOffload)))
+    return false;
   return true;
 }
 
@@ -158,21 +183,69 @@ export function dependsOnConc(preset: ScriptPreset): boolean {
   return preset.rules.some(
     (r) =>
       r.when?.conc !== undefined ||
-      JSON.stringify([r.flags ?? {}, r.env ?? {}, r.config ?? {}]).match(/\$\{?CONC\b/) !== null,
+      JSON.stringify([r.flags ?? {}, r.env ?? {}, r.config ?? {}]).match(/\$\{?CONC\b|\$\(\([^"]*\bCONC\b/) !== null,
   );
 }
 
 const VAR = /\$(?:\{([A-Z_]+)\}|([A-Z_]+))/g;
 
-function substitute(value: string, vars: Record<string, number>, where: string): string | number {
-  const out = value.replace(VAR, (_m, a: string | undefined, b: string | undefined) => {
-    const name = (a ?? b)!;
-    const v = vars[name];
-    if (v === undefined) {
-      throw new RecipeError(`${where}: unknown script variable $${name} (known: ${Object.keys(vars).join(", ")})`);
+/** `$(( ... ))`: the innermost text may hold one level of parentheses */
+const ARITH = /\$\(\(((?:[^()]|\([^()]*\))*)\)\)/g;
+
+/** Evaluates a bash arithmetic expression of integers and script variables (bare or `$`-named). */
+export function evalArithmetic(expr: string, vars: Record<string, number>, where: string): number {
+  const tokens = expr.match(/\s*(\d+|\$?\{?[A-Z_]+\}?|[-+*/()]|\S)/g)?.map((t) => t.trim()) ?? [];
+  let i = 0;
+  const fail = (why: string): never => {
+    throw new RecipeError(`${where}: $((${expr})): ${why}`);
+  };
+  const atom = (): number => {
+    const t = tokens[i++];
+    if (t === undefined) return fail("ends early");
+    if (t === "(") {
+      const v = sum();
+      if (tokens[i++] !== ")") fail("a parenthesis is not closed");
+      return v;
     }
-    return String(v);
-  });
+    if (t === "-") return -atom();
+    if (/^\d+$/.test(t)) return Number(t);
+    const name = t.replace(/^\$\{?|\}$/g, "");
+    if (!/^[A-Z_]+$/.test(name)) return fail(`unexpected "${t}"`);
+    const v = vars[name];
+    if (v === undefined) fail(`unknown script variable ${name} (known: ${Object.keys(vars).join(", ")})`);
+    return v!;
+  };
+  const product = (): number => {
+    let v = atom();
+    while (tokens[i] === "*" || tokens[i] === "/") {
+      const op = tokens[i++];
+      const r = atom();
+      if (op === "/" && r === 0) fail("division by zero");
+      v = op === "*" ? v * r : Math.trunc(v / r);
+    }
+    return v;
+  };
+  const sum = (): number => {
+    let v = product();
+    while (tokens[i] === "+" || tokens[i] === "-") v = tokens[i++] === "+" ? v + product() : v - product();
+    return v;
+  };
+  const v = sum();
+  if (i < tokens.length) fail(`unexpected "${tokens[i]}"`);
+  return v;
+}
+
+function substitute(value: string, vars: Record<string, number>, where: string): string | number {
+  const out = value
+    .replace(ARITH, (_m, expr: string) => String(evalArithmetic(expr, vars, where)))
+    .replace(VAR, (_m, a: string | undefined, b: string | undefined) => {
+      const name = (a ?? b)!;
+      const v = vars[name];
+      if (v === undefined) {
+        throw new RecipeError(`${where}: unknown script variable $${name} (known: ${Object.keys(vars).join(", ")})`);
+      }
+      return String(v);
+    });
   return /^-?\d+(\.\d+)?$/.test(out) && out !== value ? Number(out) : out;
 }
 
