@@ -105,8 +105,9 @@ export function agenticKvSettings(
 
 /**
  * TensorRT-LLM's DRAM offload (`native`): its host (secondary) KV pool, `kv_cache_config.host_cache_size`
- * in bytes per rank = the server's budget ÷ its ranks on the node (the lab's MiniMax-M3 TRT scripts
- * size it per rank: 200 GiB at TP8, 250 GiB at TP4). Beside disaggregated serving decode keeps none
+ * in bytes per rank = the server's budget ÷ its ranks on the node. A script that pins it per topology
+ * instead (the lab's MiniMax-M3 TRT scripts) says so in its script preset, whose options win over
+ * these. Beside disaggregated serving decode keeps none
  * (`host_cache_size: 0`), as the lab's TRT disagg recipes (srt-slurm-recipes/trtllm/deepseek-v4/).
  */
 export function agenticTrtKvConfig(ctx: RecipeContext, role: EngineRole): Record<string, unknown> {

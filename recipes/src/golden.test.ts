@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { LaunchPlan, ProcessSpec } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { buildLaunchPlan } from "./index.js";
 import { loadPresets, loadScriptPresets } from "./preset-loader.js";
 import { goldenCases } from "./test-support/golden-cases.js";
@@ -24,6 +25,7 @@ const GOLDEN_SCRIPTS = new Set([
   "dsr1_fp4_b200",
   "minimaxm3_fp8_h100_mtp",
   "kimik3_fp4_b300_vllm_mtp",
+  "minimaxm3_fp4_b300_trt_mtp",
 ]);
 const scripts = loadScriptPresets(recipeDir).filter((s) =>
   GOLDEN_SCRIPTS.has(s.script.split("/").pop()!.replace(/\.sh$/, "")),
@@ -329,6 +331,16 @@ describe("golden facts (reference/engines.md)", () => {
     expect(flag(w.argv, "--decode-context-parallel-size")).toBe("8");
     expect(flag(w.argv, "--dcp-comm-backend")).toBe("a2a");
     expect(JSON.parse(flag(w.argv, "--speculative-config") as string).num_speculative_tokens).toBe(3);
+  });
+
+  it("trt b300 MiniMax-M3 (minimaxm3_fp4_b300_trt_mtp.sh): host cache pinned at TP 4, sizes in the options file", () => {
+    const w = byName(plans.get("trt-b300-agentic-native-minimaxm3-tp4")!, "worker-0-rank0");
+    const o = parse(w.files[0]!.content);
+    expect(o.kv_cache_config.host_cache_size).toBe(388554555392);
+    expect(o).toMatchObject({ max_seq_len: 1048576, max_num_tokens: 16384, max_batch_size: 25 });
+    expect(flag(w.argv, "--max_batch_size")).toBeUndefined();
+    expect(flag(w.argv, "--tp_size")).toBe("4");
+    expect(w.env.TLLM_SPEC_DECODE_FORCE_NUM_ACCEPTED_TOKENS).toBe("1.78");
   });
 
   it("atom mi355x MTP: openai_server with -tp, server port, MTP method", () => {

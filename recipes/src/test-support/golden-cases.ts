@@ -325,6 +325,25 @@ export function goldenCases(): GoldenCase[] {
       { rdma: MLX },
     ),
     c(
+      "trt-b300-agentic-native-minimaxm3-tp4",
+      agentic(
+        makeDeployment({
+          configKey: "minimaxm3-fp4-b300-trtllm-agentic-mtp",
+          sku: "b300",
+          framework: "trt",
+          model: "nvidia/MiniMax-M3-NVFP4",
+          modelPrefix: "minimaxm3",
+          precision: "fp4",
+          image: "nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc23.post1",
+          concs: [25],
+          specDecoding: "mtp",
+          tp: 4,
+        }),
+        { name: "native" },
+        1199,
+      ),
+    ),
+    c(
       "vllm-mi300x-agentic-lmcache",
       agentic(
         makeDeployment({
