@@ -10,7 +10,7 @@
  *                       vLLM NIXL side channel (+dp_rank)
  *   base + 448..463     per GPU g (0..7) of the node: the KV-offload server beside the engine
  *                       process that holds it (LMCache RPC +g, HTTP +8+g)
- *   base + 464, 465     Mooncake store master: RPC, metrics
+ *   base + 464..466     Mooncake store master: RPC, metrics, HTTP metadata server
  *
  * Engine defaults are never used: SGLang's bootstrap 8998 collided with Dynamo's infra on the head node
  * (srt-slurm), so a block that would contain a well-known default port is refused.
@@ -36,6 +36,8 @@ export interface SharedPorts {
   /** Mooncake store master: RPC, and its metrics HTTP server (else on its default 9003) */
   kvStoreMaster: number;
   kvStoreMetrics: number;
+  /** its embedded HTTP metadata server (srt-slurm recipes' `mooncake_kv_store`) */
+  kvStoreMetadata: number;
 }
 
 /** Ports of the KV-offload server beside GPU g of a node (LMCache: one per GPU). */
@@ -64,6 +66,7 @@ export function sharedPorts(base: number): SharedPorts {
     dpRpc: base + 5,
     kvStoreMaster: base + KV_STORE_BASE,
     kvStoreMetrics: base + KV_STORE_BASE + 1,
+    kvStoreMetadata: base + KV_STORE_BASE + 2,
   };
 }
 

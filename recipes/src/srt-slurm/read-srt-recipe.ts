@@ -15,6 +15,7 @@ import {
 } from "@benchfleet/shared";
 import { duplicateKeys } from "./duplicate-keys.js";
 import { vllmFrontendRefusals } from "./srt-frontend-vllm.js";
+import { mooncakeStoreUnused } from "./srt-mooncake-store.js";
 import { SrtRecipe } from "./srt-recipe.js";
 import { type RecipeVariant, selectVariants } from "./variants.js";
 
@@ -107,6 +108,8 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   const recipe = ref.setupScript ? { ...matching[0]!.recipe, setup_script: ref.setupScript } : matching[0]!.recipe;
   const refused = refusedFields(recipe, d.scenario === "agentic-coding");
   if (refused.length) fail(refused.map(([path, why]) => located(v, path, `cannot be honoured: ${why}`)));
+  const unusedStore = mooncakeStoreUnused(recipe);
+  if (unusedStore) fail([located(v, ["backend", "mooncake_kv_store"], unusedStore)]);
   const warnings = duplicateKeys(src).map(
     (k) =>
       `${formatProblem({ file: ref.path, ...k.kept, path: k.path, message: `repeated key: srtctl's YAML loader (PyYAML safe_load) reads this value and drops the one at ${k.dropped.map((p) => `${ref.path}:${p.line}:${p.col}`).join(", ")}` })} (${row})`,
@@ -176,8 +179,6 @@ export function refusedFields(r: SrtRecipe, agentic = false): Array<[Path, strin
     ]);
   const b = r.backend;
   if (b.type === "vllm") {
-    if (b.mooncake_kv_store)
-      out.push([["backend", "mooncake_kv_store"], "mooncake_master on the infra node is not supported"]);
     if (b.kv_events_config) out.push([["backend", "kv_events_config"], "KV events ports are not allocated"]);
     if (b.allow_prefill_decode_colocation && b.allow_prefill_decode_colocation_across_nodes)
       out.push([

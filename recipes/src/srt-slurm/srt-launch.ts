@@ -25,6 +25,7 @@ import type { ReadRecipe } from "./read-srt-recipe.js";
 import { configDirectoryMounts, configPaths, isDirectoryPath } from "./recipe-configs.js";
 import { configToCliArgs, frontendArgs, shellQuote, templateEnv } from "./render-config.js";
 import { directVllmWorkers } from "./srt-frontend-vllm.js";
+import { addMooncakeStore } from "./srt-mooncake-store.js";
 import { type Mode, modelPathName, proc, recipeMounts, type SrtWorkerContext } from "./srt-process.js";
 import type { SrtRecipe } from "./srt-recipe.js";
 import { type TrtllmRecipe, trtllmWorkers } from "./srt-trtllm.js";
@@ -99,6 +100,7 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
   else if (recipe.backend.type === "sglang") processes.push(...sglangWorkers(s, recipe as SglangRecipe, dyn));
   else if (recipe.backend.type === "trtllm") processes.push(...trtllmWorkers(s, recipe as TrtllmRecipe));
   else processes.push(...vllmWorkers(s, recipe as VllmRecipe, dyn));
+  addMooncakeStore(ctx, recipe, infraRank, mounts, processes);
   for (const { spec } of processes)
     if (spec.role !== "infra")
       spec.files.push(...configFiles.map((f) => ({ path: `/configs/${f.path}`, content: f.text })));

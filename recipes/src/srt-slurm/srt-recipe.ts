@@ -27,11 +27,14 @@ const RoleEnvironments = {
 
 const KvEvents = z.union([z.boolean(), z.record(z.string(), z.unknown())]).nullish();
 
+/** backends/vllm.py VLLMMooncakeKVStoreConfig (srt-mooncake-store.ts launches it) */
 const MooncakeKvStore = z
   .object({
     container: z.string().nullish(),
     env: Env.default({}),
     master_extra_args: z.array(z.string()).default([]),
+    /** vLLM's MooncakeStoreConfig JSON keys, passed through as written */
+    store_config: z.record(z.string(), z.unknown()).nullish(),
   })
   .strict();
 
