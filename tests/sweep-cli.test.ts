@@ -2,7 +2,8 @@
  * `benchfleet sweep start` against a running controller (real Redis, the CLI as its own process):
  * the sweep is created from the master config, and deployments no recipe can launch are named on
  * stderr before they are queued (they are still submitted: each fails at launch with that reason).
- * The plan API's dry run (the dashboard's preview) names them too.
+ * The plan API's dry run (the dashboard's preview) names them too. A row whose srt-slurm recipe file
+ * is missing is planned and named there; creating a sweep with it is refused.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -89,5 +90,36 @@ describe("benchfleet sweep start (CLI)", () => {
     );
     const good = await ctl.api("POST", "/api/v1/plan", body(src));
     expect(good.body.unlaunchable).toEqual([]);
+  });
+
+  it("a row whose srt-slurm recipe is not found: the dry run names it; a sweep with it is refused", async () => {
+    const demo = readFileSync(join(REPO_ROOT, "configs", "demo.yaml"), "utf8");
+    const text = demo.replaceAll("dsr1-fp4/gb200-disagg-1p1d.yaml", "dsr1-fp4/gone.yaml");
+    const line = demo.split("\n").findIndex((l) => l.includes("CONFIG_FILE=")) + 1;
+    const recipes = join(REPO_ROOT, "configs", "srt-slurm-recipes");
+    const key = "demo-dsr1-fp4-gb200-dynamo-sglang";
+    const plan = { configs: [{ file: "demo.yaml", text }], keys: [key, "demo-gptoss-fp4-h100-sglang"] };
+    const before = process.env.BENCHFLEET_SRT_SLURM;
+    process.env.BENCHFLEET_SRT_SLURM = recipes;
+    try {
+      const dry = await ctl.api("POST", "/api/v1/plan", plan);
+      expect(dry.status).toBe(200);
+      const why = `demo.yaml:${line}:`;
+      const missing = dry.body.unlaunchable.filter((u: { reason: string }) => u.reason.includes("not found"));
+      expect(missing).toHaveLength(1);
+      expect(missing[0].configKey).toBe(key);
+      expect(missing[0].reason).toMatch(
+        new RegExp(
+          `^${why}\\d+: ${key}\\..*additional-settings\\[0\\]: recipe recipes/dsr1-fp4/gone\\.yaml not found; searched ${recipes}/`,
+        ),
+      );
+      const created = await ctl.api("POST", "/api/v1/sweeps", { plan });
+      expect(created.status).toBe(400);
+      expect(JSON.stringify(created.body)).toContain(`leave ${key} out: --keys demo-gptoss-fp4-h100-sglang`);
+      expect(JSON.stringify(created.body)).toContain("gone.yaml not found");
+    } finally {
+      if (before === undefined) delete process.env.BENCHFLEET_SRT_SLURM;
+      else process.env.BENCHFLEET_SRT_SLURM = before;
+    }
   });
 });

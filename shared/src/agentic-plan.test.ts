@@ -257,10 +257,13 @@ ${key}:
       ["unnamed", undefined],
     ]);
     expect(new Set(lookups)).toEqual(new Set(["recipes/x/agentic/a.yaml"]));
-    // a recipe that cannot be found refuses the row, naming where it is named
+    // a recipe that cannot be found: the row is planned, its recipe naming where it is named
     const missing = () => ({ error: "recipe recipes/x/agentic/a.yaml not found; searched /srt" });
-    expect(failure(() => plan(text, { srtRecipes: missing }))).toMatch(
-      /m\.yaml:\d+:\d+: .*named\.scenarios\.agentic-coding\[0\]\.search-space\[0\]\.prefill.*not found; searched \/srt/,
-    );
+    const unfound = plan(text, { srtRecipes: missing }).deployments.filter((d) => d.configKey === "named");
+    expect(unfound).toHaveLength(3);
+    for (const d of unfound)
+      expect(d.srtRecipe?.notFound).toMatch(
+        /^m\.yaml:\d+:\d+: named\.scenarios\.agentic-coding\[0\]\.search-space\[\d\]\.prefill.*not found; searched \/srt$/,
+      );
   });
 });

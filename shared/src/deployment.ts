@@ -152,6 +152,12 @@ export const SrtRecipeRef = z
       .object({ dpLaunchMode: z.enum(["per_gpu", "per_node"]).optional() })
       .strict()
       .optional(),
+    /**
+     * the recipe file was not found (`text` is empty): the plan error, at the row's CONFIG_FILE
+     * (file:line:col) with the paths searched. The deployment is planned but cannot be launched.
+     * Not part of the fingerprint (it names this machine's paths).
+     */
+    notFound: z.string().optional(),
   })
   .strict();
 export type SrtRecipeRef = z.infer<typeof SrtRecipeRef>;

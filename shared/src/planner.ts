@@ -158,8 +158,10 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function fingerprintOf(spec: Spec): string {
-  // where a recipe was found is not part of what runs
-  const keyed = spec.srtRecipe ? { ...spec, srtRecipe: { ...spec.srtRecipe, path: undefined } } : spec;
+  // where a recipe was found, or searched for, is not part of what runs
+  const keyed = spec.srtRecipe
+    ? { ...spec, srtRecipe: { ...spec.srtRecipe, path: undefined, notFound: undefined } }
+    : spec;
   return createHash("sha256").update(canonicalJson(keyed)).digest("hex");
 }
 

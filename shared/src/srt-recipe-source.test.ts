@@ -73,10 +73,20 @@ describe("the srt-slurm recipe a row names", () => {
     expect(d.fingerprint).not.toBe(sgl.fingerprint);
   });
 
-  it("not found: one line naming the row's setting (file:line:col) and the paths searched", () => {
-    expect(() => plan(source({}))).toThrow(
-      /^m\.yaml:18:87: dis\.scenarios\.fixed-seq-len\[0\]\.search-space\[0\]\.prefill\.additional-settings\[0\]: recipe recipes\/a\.yaml not found; searched \/dir\/recipes\/a\.yaml$/,
-    );
+  it("not found: planned with one line naming the row's setting (file:line:col) and the paths searched", () => {
+    const p = plan(source({}));
+    const d = p.deployments[0]!;
+    expect(d.srtRecipe).toEqual({
+      configFile: "recipes/a.yaml",
+      path: "",
+      text: "",
+      notFound:
+        "m.yaml:18:87: dis.scenarios.fixed-seq-len[0].search-space[0].prefill.additional-settings[0]: recipe recipes/a.yaml not found; searched /dir/recipes/a.yaml",
+    });
+    // where it was searched for is not part of the fingerprint; found, it is another deployment
+    expect(plan(source({}, "/elsewhere")).deployments[0]!.fingerprint).toBe(d.fingerprint);
+    expect(plan(source({ "recipes/a.yaml": "" })).deployments[0]!.fingerprint).not.toBe(d.fingerprint);
+    expect(p.warnings).toBeUndefined();
   });
 
   it("an llmd-vllm row's CONFIG_FILE names llm-d's own recipe: not looked up among the srt-slurm directories", () => {

@@ -2,7 +2,7 @@
  * The srt-slurm recipe of a multi-node row: the `CONFIG_FILE=` of its pools' additional-settings,
  * found by a SrtRecipeSource (the I/O lives with the caller: --srt-slurm directories). Pure.
  */
-import { type ConfigProblem, formatPath } from "./config-error.js";
+import { type ConfigProblem, formatPath, formatProblem } from "./config-error.js";
 import type { Deployment, LoadPoint, SrtRecipeRef } from "./deployment.js";
 import type { MultiNodeSearchEntry } from "./master-config.js";
 import type { LoadedEntry } from "./master-config-load.js";
@@ -99,7 +99,11 @@ export function rowSrtRecipe(
   const configFile = named[0]!.value;
   const file = configFile.split(":")[0]!;
   const found = source(file);
-  if ("error" in found) return { problem: { ...at(named[0]!), message: found.error } };
+  // planned, and unlaunchable with the reason: one missing recipe does not stop a plan of all configs
+  if ("error" in found)
+    return {
+      recipe: { configFile, path: "", text: "", notFound: formatProblem({ ...at(named[0]!), message: found.error }) },
+    };
   const recipe: SrtRecipeRef = {
     configFile,
     path: found.path,

@@ -1,6 +1,6 @@
 /** `benchfleet sweep start|ls|show|cancel|retry`. */
 
-import { checkRecipes, planFromFiles } from "@benchfleet/controller";
+import { checkRecipes, planFromFiles, srtRefusal } from "@benchfleet/controller";
 import { formatUnlaunchable } from "@benchfleet/recipes";
 import { CliError, commaList, type SweepSummary } from "@benchfleet/shared";
 import type { Command } from "commander";
@@ -65,14 +65,8 @@ export function register(program: Command): void {
     // submitted anyway (each such job fails at launch with this reason), but the operator hears it now
     const unlaunchable = checkRecipes(plan);
     // a row whose srt-slurm recipe cannot be honoured is refused: its launch would not be the lab's
-    const fromRecipes = unlaunchable.filter(
-      (u) => plan.deployments.find((d) => d.fingerprint === u.fingerprint)?.srtRecipe,
-    );
-    if (fromRecipes.length)
-      throw new CliError(
-        `srt-slurm recipes that cannot be honoured:\n${fromRecipes.map((u) => u.reason).join("\n")}`,
-        2,
-      );
+    const refusal = srtRefusal(plan.deployments, unlaunchable);
+    if (refusal) throw new CliError(refusal, 2);
     process.stderr.write(formatUnlaunchable(unlaunchable, plan.deployments.length));
     const client = new ApiClient(o);
     const source = o.changelog

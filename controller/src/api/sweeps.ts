@@ -4,6 +4,7 @@ import { Deployment, pageOf, SweepStatus, SweepSummary, timingInput } from "@ben
 import { z } from "zod";
 import { checkRecipes } from "../config/recipe-check.js";
 import { settleRecipeSettings } from "../config/recipe-settings.js";
+import { recipesNotFound, srtRefusal } from "../config/srt-refusal.js";
 import type { ControllerContext } from "../context.js";
 import { SweepError } from "../jobs/sweeps.js";
 import { IdParam, Paging } from "./common.js";
@@ -84,6 +85,9 @@ export function registerSweepRoutes(api: Api, c: ControllerContext): void {
       const deployments = body.deployments
         ? settleRecipeSettings(body.deployments, c.cfg.recipesDir)
         : planFromBody(body.plan!, c.cfg.recipesDir, c.cfg.labDir).deployments;
+      // a row whose srt-slurm recipe file is missing is planned but never launched (as `sweep start`)
+      const refusal = srtRefusal(deployments, recipesNotFound(deployments));
+      if (refusal) throw new ApiError(400, "bad-request", refusal);
       const source =
         body.source ??
         (body.plan

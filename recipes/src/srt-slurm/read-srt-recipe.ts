@@ -37,6 +37,7 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   const fail = (problems: ConfigProblem[]): never => {
     throw new RecipeError(problems.map((p) => `${formatProblem(p)} (${row})`).join("\n"));
   };
+  if (ref.notFound !== undefined) throw new RecipeError(ref.notFound);
   let src: ReturnType<typeof parseYamlSource>;
   try {
     // srtctl loads recipes with PyYAML's safe_load: `<<: *anchor` keys merge, a repeated key's last value wins

@@ -1,0 +1,40 @@
+/**
+ * Which deployments a sweep may not be created with, because the srt-slurm recipe their row names
+ * cannot be launched as the lab's srtctl would (`sweep start`, `POST /api/v1/sweeps`): the lines
+ * that say why, and the `--keys` that submit the rest. `plan` shows the same deployments as
+ * unlaunchable and goes on.
+ */
+import type { Deployment, Unlaunchable } from "@benchfleet/shared";
+
+/** The refusal message, or undefined when none of `unlaunchable` was planned from an srt-slurm recipe. */
+export function srtRefusal(
+  deployments: readonly Deployment[],
+  unlaunchable: readonly Unlaunchable[],
+): string | undefined {
+  const fromRecipes = unlaunchable.filter((u) => deployments.find((d) => d.fingerprint === u.fingerprint)?.srtRecipe);
+  if (!fromRecipes.length) return undefined;
+  const bad = new Set(fromRecipes.map((u) => u.configKey));
+  const rest = [...new Set(deployments.map((d) => d.configKey))].filter((k) => !bad.has(k)).sort();
+  const reasons = [...new Set(fromRecipes.map((u) => u.reason))].join("\n");
+  const hint = rest.length
+    ? `\nto submit the others, leave ${[...bad].sort().join(", ")} out: --keys ${rest.join(",")}`
+    : "";
+  return `srt-slurm recipes that cannot be honoured:\n${reasons}${hint}`;
+}
+
+/** The deployments whose row's recipe file was not found, as findUnlaunchable names them (no build needed). */
+export function recipesNotFound(deployments: readonly Deployment[]): Unlaunchable[] {
+  return deployments.flatMap((d) =>
+    d.srtRecipe?.notFound === undefined
+      ? []
+      : [
+          {
+            fingerprint: d.fingerprint,
+            configKey: d.configKey,
+            framework: d.framework,
+            sku: d.sku,
+            reason: d.srtRecipe.notFound,
+          },
+        ],
+  );
+}
