@@ -32,8 +32,8 @@ class Sub {
   send(o: unknown) {
     this.ws.send(JSON.stringify(o));
   }
-  find(pred: (f: any) => boolean) {
-    return until(() => this.frames.find(pred), 5000, "event frame");
+  find(pred: (f: any) => boolean, timeoutMs = 5000) {
+    return until(() => this.frames.find(pred), timeoutMs, "event frame");
   }
 }
 
@@ -123,7 +123,18 @@ describe("event hub", () => {
     });
   });
 
+  let slowTries = 0;
   it("a slow subscriber loses telemetry but never state changes", async () => {
+    // a node of its own to drain (no other test's agent; a retry's own too)
+    const node = `ev-slow-${++slowTries}`;
+    const agent = new ProtocolAgent({ url: c.url, agentId: node, token: TOKENS.enrol, sku: "h100" });
+    agents.push(agent);
+    await agent.connect();
+    await until(
+      async () => ((await c.api("GET", `/api/v1/nodes/${node}`)).body?.state === "idle" ? true : undefined),
+      5000,
+      `${node} idle`,
+    );
     const slow = await Sub.open(c.url);
     subs.push(slow);
     slow.send({ type: "subscribe", topic: "fleet" });
@@ -133,19 +144,24 @@ describe("event hub", () => {
     const payload = "x".repeat(16 * 1024);
     const N = 2000;
     for (let i = 0; i < N; i++) {
-      c.ctx.bus.publish({ kind: "telemetry", nodeId: "ev-1", data: { i, payload } });
+      c.ctx.bus.publish({ kind: "telemetry", nodeId: node, data: { i, payload } });
       if (i % 100 === 0) await new Promise((r) => setImmediate(r));
     }
     expect(c.ctx.events.droppedTotal).toBeGreaterThan(0);
     // a state change while slow is still delivered
-    await c.api("POST", "/api/v1/nodes/ev-1/drain", { reason: "slow-test" }, TOKENS.operator);
+    await c.api("POST", `/api/v1/nodes/${node}/drain`, { reason: "slow-test" }, TOKENS.operator);
     (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
-    await slow.find((f) => f.type === "event" && f.event.kind === "node" && f.event.data.state === "drained");
+    await slow.find(
+      (f) =>
+        f.type === "event" && f.event.kind === "node" && f.event.nodeId === node && f.event.data.state === "drained",
+      // the paused socket's backlog is read first: on a busy host that takes seconds
+      15_000,
+    );
     const dropped = await slow.find((f) => f.type === "dropped");
     expect(dropped.count).toBeGreaterThan(0);
     const telemetry = slow.frames.filter((f) => f.type === "event" && f.event.kind === "telemetry").length;
     expect(telemetry).toBeLessThan(N);
-    await c.api("POST", "/api/v1/nodes/ev-1/undrain", undefined, TOKENS.operator);
+    await c.api("POST", `/api/v1/nodes/${node}/undrain`, undefined, TOKENS.operator);
   });
 
   it("`benchfleet events --json` follows the live stream", async () => {
