@@ -78,6 +78,12 @@ export async function probe(check: HealthCheck, target: ReadyTarget): Promise<bo
             if (n < g.count) return false;
           }
         }
+        if (check.expectRouterWorkers) {
+          const stats = (JSON.parse(body) as { stats?: Record<string, unknown> }).stats ?? {};
+          const count = (k: string) => (typeof stats[k] === "number" ? (stats[k] as number) : 0);
+          if (count("prefill_count") < check.expectRouterWorkers.prefill) return false;
+          if (count("decode_count") + count("regular_count") < check.expectRouterWorkers.decode) return false;
+        }
         return true;
       }
       case "canary": {

@@ -30,6 +30,14 @@ export const HealthCheck = z
           .strict(),
       )
       .optional(),
+    /**
+     * SGLang router `/workers` (srtctl's check_sglang_router_health): `stats.prefill_count` at least
+     * `prefill`, and `stats.decode_count + stats.regular_count` (aggregated workers) at least `decode`.
+     */
+    expectRouterWorkers: z
+      .object({ prefill: z.number().int().nonnegative(), decode: z.number().int().nonnegative() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type HealthCheck = z.infer<typeof HealthCheck>;

@@ -2,7 +2,8 @@
  * The emulated frontend of aggregated serving behind a router (`--role router --worker URL…`, a
  * Dynamo frontend in front of aggregated workers): polls every worker's /health, answers /health
  * and /readiness 503 until all are healthy (then 200 with the workers as Dynamo-style `instances`
- * of component `backend`, what an aggregated Dynamo worker registers as), and passes each request,
+ * of component `backend`, what an aggregated Dynamo worker registers as; `/workers` counts them as
+ * sgl-router counts aggregated workers, `regular`), and passes each request,
  * with its headers, to a worker picked round-robin among the healthy ones, streaming the worker's
  * response back unchanged.
  */
@@ -115,6 +116,12 @@ export async function startAggregatedFrontend(opts: EmulatorOptions, hooks: Emul
       return json(res, 503, { status: "not ready", unhealthy: backends.filter((b) => !b.healthy).map((b) => b.url) });
     }
     if (m === "GET" && path === "/liveness") return json(res, 200, { status: "alive" });
+    if (m === "GET" && path === "/workers") {
+      // sgl-router's /workers in front of aggregated workers: they count as `regular`
+      const regular = backends.filter((b) => b.healthy).length;
+      const stats = { prefill_count: 0, decode_count: 0, regular_count: regular };
+      return json(res, 200, { workers: backends, total: backends.length, stats });
+    }
     if (m === "GET" && path === "/metrics") {
       const text = [
         "# TYPE benchfleet_emulated gauge",

@@ -123,8 +123,11 @@ describe("PD router: prefill → KV transfer → decode", () => {
       expect(await until(async () => (await status(`${router.url}/readiness`)).code === 503)).toBe(true);
       const workers = JSON.parse((await status(`${router.url}/workers`)).text) as {
         workers: Array<{ pool: string; healthy: boolean }>;
+        stats: Record<string, number>;
       };
       expect(workers.workers.find((w) => w.pool === "decode")!.healthy).toBe(false);
+      // sgl-router's counts, healthy workers only
+      expect(workers.stats).toEqual({ prefill_count: 1, decode_count: 0, regular_count: 0 });
     } finally {
       for (const h of handles.reverse()) await h.close();
     }

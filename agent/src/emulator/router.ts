@@ -1,7 +1,8 @@
 /**
  * The emulated PD router/frontend (`--role router --prefill URL… --decode URL…`): polls every
  * worker's /health, answers /health and /readiness 503 until all prefill and all decode workers
- * are healthy (then 200 with the workers as Dynamo-style `instances`), and serves a request by prefilling it on a prefill worker (`/internal/prefill`),
+ * are healthy (then 200 with the workers as Dynamo-style `instances`; `/workers` counts the healthy
+ * ones as sgl-router does), and serves a request by prefilling it on a prefill worker (`/internal/prefill`),
  * waiting the KV-transfer delay that worker reports (∝ ISL), then streaming the decode worker's
  * response to the client unchanged. Workers are picked round-robin among the healthy ones.
  */
@@ -184,7 +185,12 @@ export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): 
     const m = req.method ?? "GET";
     if (m === "GET" && (path === "/health" || path === "/readiness")) return readiness(res);
     if (m === "GET" && path === "/liveness") return json(res, 200, { status: "alive" });
-    if (m === "GET" && path === "/workers") return json(res, 200, { workers });
+    if (m === "GET" && path === "/workers") {
+      // sgl-router's /workers: the workers, and the healthy ones counted by type
+      const healthy = (pool: Worker["pool"]) => workers.filter((w) => w.pool === pool && w.healthy).length;
+      const stats = { prefill_count: healthy("prefill"), decode_count: healthy("decode"), regular_count: 0 };
+      return json(res, 200, { workers, total: workers.length, stats });
+    }
     if (m === "GET" && path === "/v1/models") return void proxyGet(res, path);
     if (m === "GET" && path === "/metrics") {
       const lines = [

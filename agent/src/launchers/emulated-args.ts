@@ -92,6 +92,12 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
   out.push("--model", flagValue(argv, ["--model-path", "--model"]) ?? d.model, "--precision", d.precision);
   if (i.servedModelName) out.push("--served-model-name", i.servedModelName);
   if (role === "router") {
+    // sglang_router's aggregated form: `--worker-urls URL…`
+    const aggregated = flagValues(argv, "--worker-urls").filter((u) => /^https?:\/\//.test(u));
+    if (aggregated.length) {
+      for (const u of aggregated) out.push("--worker", u);
+      return out;
+    }
     let prefill = flagValues(argv, "--prefill").filter((u) => /^https?:\/\//.test(u));
     let decode = flagValues(argv, "--decode").filter((u) => /^https?:\/\//.test(u));
     if ((prefill.length === 0 || decode.length === 0) && i.plan) {

@@ -267,6 +267,34 @@ describe("emulated launcher mapping", () => {
     ]);
   });
 
+  it("maps an aggregated sglang router's --worker-urls to the emulated frontend's workers", () => {
+    const dep = makeDeployment({ framework: "sglang", tp: 4 });
+    const router = processSpec({
+      name: "router",
+      role: "router",
+      argv: [
+        "python",
+        "-m",
+        "sglang_router.launch_router",
+        "--worker-urls",
+        "http://10.0.0.1:30001",
+        "http://10.0.0.2:30001",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "30000",
+      ],
+      ports: { http: 30000 },
+    });
+    const a = emulateArgs({ spec: router, deployment: dep });
+    expect(a.slice(a.indexOf("--worker"))).toEqual([
+      "--worker",
+      "http://10.0.0.1:30001",
+      "--worker",
+      "http://10.0.0.2:30001",
+    ]);
+  });
+
   it("a frontend without URLs in its argv finds the workers in the plan", () => {
     const mk = (name: string, role: "prefill" | "decode", port: number) =>
       processSpec({ name, role, argv: ["x"], ports: { http: port } });

@@ -14,6 +14,7 @@ import {
   zodProblems,
 } from "@benchfleet/shared";
 import { duplicateKeys } from "./duplicate-keys.js";
+import { sglangFrontendRefusals } from "./srt-frontend-sglang.js";
 import { vllmFrontendRefusals } from "./srt-frontend-vllm.js";
 import { mooncakeStoreUnused } from "./srt-mooncake-store.js";
 import { SrtRecipe } from "./srt-recipe.js";
@@ -168,8 +169,7 @@ export function refusedFields(r: SrtRecipe, agentic = false): Array<[Path, strin
       out.push([["dynamo", "version"], "no version: srtctl builds dynamo from source at HEAD, not reproducible"]);
   }
   if (r.frontend.type === "vllm") out.push(...vllmFrontendRefusals(r));
-  else if (r.frontend.type !== "dynamo")
-    out.push([["frontend", "type"], `frontend ${r.frontend.type} is not supported`]);
+  if (r.frontend.type === "sglang") out.push(...sglangFrontendRefusals(r));
   if (r.frontend.dedicated_node) out.push([["frontend", "dedicated_node"], "a frontend node beyond the row's"]);
   if (r.benchmark.command && !agentic)
     out.push([["benchmark", "command"], "a custom benchmark command; benchfleet runs its own load generator"]);

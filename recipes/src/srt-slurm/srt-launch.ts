@@ -10,7 +10,8 @@
  * and the frontends of cli/mixins/frontend_stage.py (one on the head; or nginx on the head and
  * `num_additional_frontends + 1` dynamo frontends on the other nodes). TensorRT-LLM and vLLM
  * workers are built by srt-trtllm.ts and srt-vllm.ts; srtctl's direct vLLM frontend
- * (`frontend.type: vllm`: `vllm serve` on the public port, no etcd/NATS) by srt-frontend-vllm.ts.
+ * (`frontend.type: vllm`: `vllm serve` on the public port, no etcd/NATS) by srt-frontend-vllm.ts;
+ * the SGLang router frontend's routers (`frontend.type: sglang`) by srt-frontend-sglang.ts.
  *
  * Ports are the attempt's block (ports.ts) in srtctl's roles, not srtctl's fixed numbers: several
  * attempts share a node here. Values the recipe sets itself (e.g. a bootstrap port) come after
@@ -24,6 +25,7 @@ import { dynamoInstall } from "./dynamo-install.js";
 import type { ReadRecipe } from "./read-srt-recipe.js";
 import { configDirectoryMounts, configPaths, isDirectoryPath } from "./recipe-configs.js";
 import { configToCliArgs, frontendArgs, shellQuote, templateEnv } from "./render-config.js";
+import { sglangRouter, sglangRouterTargets } from "./srt-frontend-sglang.js";
 import { directVllmWorkers } from "./srt-frontend-vllm.js";
 import { addMooncakeStore } from "./srt-mooncake-store.js";
 import { type Mode, modelPathName, proc, recipeMounts, type SrtWorkerContext } from "./srt-process.js";
@@ -129,7 +131,19 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
       }));
   const feEnv = { ...dyn, ...s.runtimeEnv, ...(fe.env ?? {}) };
   const port = ctx.shared.endpoint;
-  if (nodes === 1 || !fe.enable_multiple_frontends) {
+  const router = fe.type === "sglang" ? sglangRouterTargets(ctx, recipe, agg) : undefined;
+  if (router && (nodes === 1 || !fe.enable_multiple_frontends)) {
+    const spec = sglangRouter(ctx, recipe, {
+      name: "router",
+      targets: router,
+      ip: head,
+      port,
+      mounts,
+      stage: STAGE.front,
+      counted: true,
+    });
+    processes.push({ nodeRank: 0, spec });
+  } else if (nodes === 1 || !fe.enable_multiple_frontends) {
     const argv = ["python3", "-m", "dynamo.frontend", `--http-port=${port}`, ...frontendArgs(fe.args)];
     const spec = proc(
       "frontend",
@@ -148,6 +162,11 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
     const feNodes = Array.from({ length: Math.min(fe.num_additional_frontends + 1, nodes - 1) }, (_, i) => i + 1);
     feNodes.forEach((n, idx) => {
       const ip = ctx.node(n).ip;
+      if (router) {
+        const o = { targets: router, ip, port: frontendInternal, mounts, stage: STAGE.workers, counted: idx === 0 };
+        processes.push({ nodeRank: n, spec: sglangRouter(ctx, recipe, { ...o, name: `router-${idx}` }) });
+        return;
+      }
       const argv = ["python3", "-m", "dynamo.frontend", `--http-port=${frontendInternal}`, ...frontendArgs(fe.args)];
       const spec = proc(
         `frontend-${idx}`,
@@ -205,7 +224,9 @@ function sglangWorkers(s: SrtWorkerContext, r: SglangRecipe, dyn: Record<string,
     w.ranks.forEach((rank, i) => {
       const slot = ctx.slot(rank);
       const node = ctx.node(rank.nodeRank);
-      const argv = ["python3", "-m", "dynamo.sglang", "--model-path", ctx.d.model, "--served-model-name", served];
+      // the sglang router frontend talks to plain SGLang servers (srt-frontend-sglang.ts)
+      const module = r.frontend.type === "sglang" ? "sglang.launch_server" : "dynamo.sglang";
+      const argv = ["python3", "-m", module, "--model-path", ctx.d.model, "--served-model-name", served];
       argv.push("--host", "0.0.0.0", "--port", String(slot.http), "--nccl-port", String(slot.nccl));
       if (mode !== "agg") {
         argv.push("--disaggregation-mode", mode);
@@ -215,7 +236,8 @@ function sglangWorkers(s: SrtWorkerContext, r: SglangRecipe, dyn: Record<string,
         argv.push("--dist-init-addr", `${leaderIp}:${ctx.slot(w.ranks[0]!).distInit}`);
         argv.push("--nnodes", String(w.ranks.length), "--node-rank", String(i));
       }
-      argv.push("--request-plane", r.dynamo.request_plane, ...configToCliArgs(config));
+      if (r.frontend.type !== "sglang") argv.push("--request-plane", r.dynamo.request_plane);
+      argv.push(...configToCliArgs(config));
       const vars = { node: node.hostname, node_id: workerNodes.indexOf(rank.nodeRank) };
       const env: Record<string, string> = {
         HEAD_NODE_IP: head,
