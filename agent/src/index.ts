@@ -18,6 +18,8 @@ export {
 export { type EmulatorProcess, spawnEmulator } from "./emulator/spawn-emulator.js";
 export { runGsm8k } from "./eval/run-gsm8k.js";
 export { EmulatedLauncher } from "./launchers/emulated.js";
+export { emulateArgs } from "./launchers/emulated-args.js";
+export { launchKvCache } from "./launchers/launch-kv-cache.js";
 export type { AllocatedNode, LaunchContext, Launcher, RunningProcess } from "./launchers/launcher.js";
 export { SlurmLauncher } from "./launchers/slurm.js";
 export { allocationJobName } from "./launchers/slurm-args.js";

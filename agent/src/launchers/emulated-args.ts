@@ -34,10 +34,14 @@ export type EmulatedRole = "both" | "prefill" | "decode" | "router" | "infra" | 
 
 /**
  * What stands in for a process. A `--headless` rank of a vLLM / dynamo.vllm worker spanning nodes
- * serves nothing (its worker's rank 0 serves and registers), so it becomes a process that stays up.
+ * serves nothing (its worker's rank 0 serves and registers), so it becomes a process that stays up;
+ * so does a later rank that serves no port (a TensorRT-LLM worker's MPI ranks on its other nodes).
  */
 export function emulatedRole(spec: ProcessSpec): EmulatedRole {
-  if (["prefill", "decode", "worker"].includes(spec.role) && spec.argv.includes("--headless")) return "headless";
+  if (["prefill", "decode", "worker"].includes(spec.role)) {
+    if (engineArgv(spec.argv).includes("--headless")) return "headless";
+    if (/-rank[1-9]\d*$/.test(spec.name) && mainPort(spec) === undefined) return "headless";
+  }
   switch (spec.role) {
     case "prefill":
     case "decode":

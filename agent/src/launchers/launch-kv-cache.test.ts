@@ -7,7 +7,7 @@
 import type { Deployment } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
 import { makeDeployment, processSpec } from "../test-support/assignment.js";
-import { emulateArgs, flagValue } from "./emulated-args.js";
+import { emulateArgs, emulatedRole, flagValue } from "./emulated-args.js";
 import { engineArgv, shellWords } from "./engine-argv.js";
 import { launchKvCache } from "./launch-kv-cache.js";
 
@@ -35,6 +35,18 @@ describe("engine argv", () => {
     // not a wrapper: unchanged
     expect(engineArgv(["vllm", "serve", "m"])).toEqual(["vllm", "serve", "m"]);
     expect(engineArgv(["bash", "-c", "echo hi"])).toEqual(["bash", "-c", "echo hi"]);
+  });
+
+  it("a worker's later ranks that serve nothing stand in as headless, wrapped or not", () => {
+    const rank = (name: string, argv: string[], ports: Record<string, number> = {}) =>
+      processSpec({ name, role: "prefill", argv, ports });
+    const wrapped = ["bash", "-c", "pip install x && exec python3 -m dynamo.vllm --model m --headless"];
+    expect(emulatedRole(rank("prefill-0-rank1", wrapped, { http: 30001 }))).toBe("headless");
+    const mpi = ["trtllm-llmapi-launch", "python3", "-m", "dynamo.trtllm", "--model-path", "m"];
+    expect(emulatedRole(rank("prefill-0-rank1", mpi))).toBe("headless");
+    // rank 0 serves; a later rank with a port of its own is an engine
+    expect(emulatedRole(rank("prefill-0-rank0", mpi, { http: 30000 }))).toBe("prefill");
+    expect(emulatedRole(rank("prefill-0-rank1", sglang("--port", "30001"), { http: 30001 }))).toBe("prefill");
   });
 });
 
@@ -123,14 +135,10 @@ describe("the KV cache a launch sets up", () => {
   });
 
   it("TensorRT-LLM: kv_cache_config.host_cache_size bytes per rank from its engine-config file", () => {
+    // as srtctl starts a worker on GB200: under numactl and the MPI launcher
     const argv = [
-      "python3",
-      "-m",
-      "dynamo.trtllm",
-      "--model-path",
-      "m",
-      "--extra-engine-args",
-      "srt/trtllm_config_prefill.yaml",
+      ...["numactl", "-m", "0,1", "trtllm-llmapi-launch", "python3", "-m", "dynamo.trtllm", "--model-path", "m"],
+      ...["--extra-engine-args", "srt/trtllm_config_prefill.yaml"],
     ];
     const file = (content: string) => ({ files: [{ path: "srt/trtllm_config_prefill.yaml", content }] });
     expect(

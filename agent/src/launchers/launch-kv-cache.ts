@@ -46,11 +46,12 @@ export class LaunchKvCacheError extends Error {}
 const GIB = 2 ** 30;
 
 function engineOf(argv: string[]): LaunchKvCache["engine"] | undefined {
-  const mod = argv.indexOf("-m") >= 0 ? argv[argv.indexOf("-m") + 1] : undefined;
-  if (mod === "sglang.launch_server" || mod === "dynamo.sglang" || (argv[0] === "sglang" && argv[1] === "serve"))
-    return "sglang";
-  if (mod === "dynamo.vllm" || (argv[0] === "vllm" && argv[1] === "serve")) return "vllm";
-  if (mod === "dynamo.trtllm" || argv[0] === "trtllm-serve") return "trtllm";
+  // python modules run with `-m` (after launchers such as `numactl -m 0,1 trtllm-llmapi-launch`), or a serve command
+  const mods = new Set(argv.flatMap((a, i) => (a === "-m" && i + 1 < argv.length ? [argv[i + 1]!] : [])));
+  const serve = (cmd: string) => argv.some((a, i) => a === cmd && argv[i + 1] === "serve");
+  if (mods.has("sglang.launch_server") || mods.has("dynamo.sglang") || serve("sglang")) return "sglang";
+  if (mods.has("dynamo.vllm") || serve("vllm")) return "vllm";
+  if (mods.has("dynamo.trtllm") || argv.includes("trtllm-serve")) return "trtllm";
   return undefined;
 }
 
