@@ -14,6 +14,7 @@ import {
   zodProblems,
 } from "@benchfleet/shared";
 import { duplicateKeys } from "./duplicate-keys.js";
+import { placementRefusals } from "./srt-frontend-placement.js";
 import { sglangFrontendRefusals } from "./srt-frontend-sglang.js";
 import { vllmFrontendRefusals } from "./srt-frontend-vllm.js";
 import { mooncakeStoreUnused } from "./srt-mooncake-store.js";
@@ -170,6 +171,7 @@ export function refusedFields(r: SrtRecipe, agentic = false): Array<[Path, strin
   }
   if (r.frontend.type === "vllm") out.push(...vllmFrontendRefusals(r));
   if (r.frontend.type === "sglang") out.push(...sglangFrontendRefusals(r));
+  out.push(...placementRefusals(r));
   if (r.frontend.dedicated_node) out.push([["frontend", "dedicated_node"], "a frontend node beyond the row's"]);
   if (r.benchmark.command && !agentic)
     out.push([["benchmark", "command"], "a custom benchmark command; benchfleet runs its own load generator"]);

@@ -7,7 +7,8 @@
  * (backends/sglang.py build_worker_command), the worker environment of cli/mixins/worker_stage.py
  * (dynamo variables, the role's environment and the recipe's `environment`, `{node}` templating,
  * CUDA_VISIBLE_DEVICES only for a partial node), the dynamo install preamble when `dynamo.install`,
- * and the frontends of cli/mixins/frontend_stage.py (one on the head; or nginx on the head and
+ * and the frontends of cli/mixins/frontend_stage.py (one, on the node `orchestrator_placement`
+ * names, the head by default; or nginx on the head and
  * `num_additional_frontends + 1` dynamo frontends on the other nodes). TensorRT-LLM and vLLM
  * workers are built by srt-trtllm.ts and srt-vllm.ts; srtctl's direct vLLM frontend
  * (`frontend.type: vllm`: `vllm serve` on the public port, no etcd/NATS) by srt-frontend-vllm.ts;
@@ -25,6 +26,7 @@ import { dynamoInstall } from "./dynamo-install.js";
 import type { ReadRecipe } from "./read-srt-recipe.js";
 import { configDirectoryMounts, configPaths, isDirectoryPath } from "./recipe-configs.js";
 import { configToCliArgs, frontendArgs, shellQuote, templateEnv } from "./render-config.js";
+import { orchestratorRank } from "./srt-frontend-placement.js";
 import { sglangRouter, sglangRouterTargets } from "./srt-frontend-sglang.js";
 import { directVllmWorkers } from "./srt-frontend-vllm.js";
 import { addMooncakeStore } from "./srt-mooncake-store.js";
@@ -132,18 +134,22 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
   const feEnv = { ...dyn, ...s.runtimeEnv, ...(fe.env ?? {}) };
   const port = ctx.shared.endpoint;
   const router = fe.type === "sglang" ? sglangRouterTargets(ctx, recipe, agg) : undefined;
-  if (router && (nodes === 1 || !fe.enable_multiple_frontends)) {
+  const single = nodes === 1 || !fe.enable_multiple_frontends;
+  // the one frontend goes where frontend.orchestrator_placement says; nginx stays on the head
+  const feRank = single ? orchestratorRank(ctx, fe.orchestrator_placement) : 0;
+  const publicIp = ctx.node(feRank).ip;
+  if (router && single) {
     const spec = sglangRouter(ctx, recipe, {
       name: "router",
       targets: router,
-      ip: head,
+      ip: publicIp,
       port,
       mounts,
       stage: STAGE.front,
       counted: true,
     });
-    processes.push({ nodeRank: 0, spec });
-  } else if (nodes === 1 || !fe.enable_multiple_frontends) {
+    processes.push({ nodeRank: feRank, spec });
+  } else if (single) {
     const argv = ["python3", "-m", "dynamo.frontend", `--http-port=${port}`, ...frontendArgs(fe.args)];
     const spec = proc(
       "frontend",
@@ -156,8 +162,8 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
       { http: port },
       STAGE.front,
     );
-    spec.health = [ctx.httpHealth(head, port, "/health", { expectInstances: instances })];
-    processes.push({ nodeRank: 0, spec });
+    spec.health = [ctx.httpHealth(publicIp, port, "/health", { expectInstances: instances })];
+    processes.push({ nodeRank: feRank, spec });
   } else {
     const feNodes = Array.from({ length: Math.min(fe.num_additional_frontends + 1, nodes - 1) }, (_, i) => i + 1);
     feNodes.forEach((n, idx) => {
@@ -205,8 +211,8 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
   }
   return {
     processes,
-    endpoint: { ip: head, port },
-    gangHealth: [{ ...ctx.canary(head, port), model: served }],
+    endpoint: { ip: publicIp, port },
+    gangHealth: [{ ...ctx.canary(publicIp, port), model: served }],
     servedModel: served,
   };
 }

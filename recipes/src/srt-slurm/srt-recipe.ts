@@ -136,7 +136,7 @@ export const SrtRecipe = z
         nginx_keepalive_timeout: z.string().default("600s"),
         args: z.record(z.string(), z.unknown()).nullish(),
         env: Env.nullish(),
-        orchestrator_placement: z.string().default("head"),
+        orchestrator_placement: z.enum(["head", "first_decode", "last_decode"]).default("head"),
         dedicated_node: z.boolean().default(false),
       })
       .strict()
