@@ -20,7 +20,8 @@ export function ensureDashboardBuilt(): string | undefined {
 export function buildDashboard(): string | undefined {
   let viteBin: string;
   try {
-    const pkg = createRequire(import.meta.url).resolve("vite/package.json");
+    // vite is the controller package's (dev) dependency: resolved from there, as pnpm installs it
+    const pkg = createRequire(join(CONTROLLER_DIR, "package.json")).resolve("vite/package.json");
     viteBin = join(dirname(pkg), "bin", "vite.js");
   } catch {
     return "vite is not installed (run pnpm install)";
