@@ -6,15 +6,17 @@
  * gang (etcd/NATS, a prefill and a decode worker, the frontends) with emulated engines whose KV
  * cache is what the recipe's engine flags set: the prefill worker's radix cache and a HiCache tier
  * of 4 GB per rank, the decode worker's radix cache off. The stored point carries the trace
- * replay's per-turn metrics, the hit rate and the offload traffic; the agentic frontier of the API
- * and `results agentic` show it.
+ * replay's per-turn metrics, the hit rate and the offload traffic; the agentic frontier of the API,
+ * `results agentic` and the dashboard's agentic view show it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AgentHandle, startAgent } from "@benchfleet/agent";
 import { type AgenticFrontier, PointResult, type PointRow } from "@benchfleet/shared";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { buildDashboard, launchChromium, signedInPage } from "./dashboard/browser.js";
 import { REPO_ROOT, runCliAsync } from "./helpers/cli.js";
 import { startTestController, sweepFinished, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { randomLoopback } from "./helpers/loopback.js";
@@ -26,7 +28,10 @@ describe("an agentic row launched from its srt-slurm recipe on the emulated flee
   let c: TestController;
   const agents: AgentHandle[] = [];
   const dirs: string[] = [];
+  let browser: Browser | undefined;
   beforeAll(async () => {
+    // before the controller starts: it serves the dashboard only if built
+    buildDashboard();
     c = await startTestController(inject("redisUrl"));
     for (const agentId of AGENTS) {
       const dataDir = mkdtempSync(join(tmpdir(), "bf-agentic-srt-"));
@@ -51,6 +56,7 @@ describe("an agentic row launched from its srt-slurm recipe on the emulated flee
       await until(async () => (await c.api("GET", `/api/v1/nodes/${id}`)).body?.state === "idle", 10_000, `${id} idle`);
   });
   afterAll(async () => {
+    await browser?.close();
     await Promise.all(agents.map((a) => a.stop()));
     await c?.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -138,6 +144,20 @@ describe("an agentic row launched from its srt-slurm recipe on the emulated flee
     expect(header!.split(",").slice(0, 4)).toEqual(["group", "tok/s/user", "tok/s/GPU", "hit rate"]);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain("gb200");
-    expect(lines[0]!.split(",")[3]).toMatch(/^\d+\.\d%$/);
+    const hitRate = lines[0]!.split(",")[3]!;
+    expect(hitRate).toMatch(/^\d+\.\d%$/);
+
+    // the dashboard's agentic view: the sweep's point, its hit rate as the CLI gives it, per-turn latencies
+    browser = await launchChromium();
+    const page = await signedInPage(browser, c.url, TOKENS.viewer, `#/agentic?sweep=${encodeURIComponent(sweepId)}`);
+    await page.waitForSelector('[data-testid="agentic-stats"][data-points="1"]', {
+      state: "attached",
+      timeout: 30_000,
+    });
+    expect(await page.locator('[data-testid="agentic-hit-rate"]').allTextContents()).toEqual([hitRate]);
+    const [tableRow] = await page.locator('[data-testid="agentic-table"] tbody tr').allTextContents();
+    expect(tableRow).toContain("gb200");
+    expect(tableRow).toContain(row.jobId);
+    expect(tableRow).toMatch(/\d[\d.,]* \/ \d[\d.,]*/);
   }, 240_000);
 });
