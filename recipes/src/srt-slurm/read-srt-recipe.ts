@@ -182,7 +182,6 @@ export function refusedFields(r: SrtRecipe, agentic = false): Array<[Path, strin
     ]);
   const b = r.backend;
   if (b.type === "vllm") {
-    if (b.kv_events_config) out.push([["backend", "kv_events_config"], "KV events ports are not allocated"]);
     if (b.allow_prefill_decode_colocation && b.allow_prefill_decode_colocation_across_nodes)
       out.push([
         ["backend", "allow_prefill_decode_colocation_across_nodes"],
@@ -194,7 +193,6 @@ export function refusedFields(r: SrtRecipe, agentic = false): Array<[Path, strin
   if (b.type === "sglang") {
     if (b.mooncake_kv_store)
       out.push([["backend", "mooncake_kv_store"], "mooncake_master on the infra node is not supported"]);
-    if (b.kv_events_config) out.push([["backend", "kv_events_config"], "KV events ports are not allocated"]);
   }
   if (r.resources.spread_workers) out.push([["resources", "spread_workers"], "workers spread across nodes"]);
   return out;

@@ -4,7 +4,7 @@
  * and null omitted, a list as the flag followed by each item), frontend args
  * (frontends/dynamo.py `get_frontend_args_list`: file order), `{node}` / `{node_id}` templating of
  * role environments (cli/mixins/worker_stage.py), and the engine config files TensorRT-LLM workers
- * read (backends/trtllm.py: PyYAML `safe_dump`).
+ * read (backends/trtllm.py: PyYAML `safe_dump`); JSON flag values as Python's json.dumps writes them.
  */
 import { stringify } from "yaml";
 
@@ -68,4 +68,15 @@ export function shellQuote(s: string): string {
 /** PyYAML `safe_dump` of a config: keys sorted, block style, list items at their key's indent. */
 export function pyYamlDump(value: Record<string, unknown>): string {
   return stringify(value, { sortMapEntries: true, indentSeq: false, lineWidth: 0, singleQuote: true });
+}
+
+/** Python's json.dumps with its default separators (", " and ": "). */
+export function pyJsonDumps(v: unknown): string {
+  if (v === null || v === undefined) return "null";
+  if (Array.isArray(v)) return `[${v.map(pyJsonDumps).join(", ")}]`;
+  if (typeof v === "object")
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${pyJsonDumps(x)}`)
+      .join(", ")}}`;
+  return JSON.stringify(v);
 }

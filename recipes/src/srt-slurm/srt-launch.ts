@@ -29,6 +29,7 @@ import { configToCliArgs, frontendArgs, shellQuote, templateEnv } from "./render
 import { orchestratorRank } from "./srt-frontend-placement.js";
 import { sglangRouter, sglangRouterTargets } from "./srt-frontend-sglang.js";
 import { directVllmWorkers } from "./srt-frontend-vllm.js";
+import { kvEventsFor, kvEventsLaunch } from "./srt-kv-events.js";
 import { addMooncakeStore } from "./srt-mooncake-store.js";
 import { type Mode, modelPathName, proc, recipeMounts, type SrtWorkerContext } from "./srt-process.js";
 import type { SrtRecipe } from "./srt-recipe.js";
@@ -242,6 +243,8 @@ function sglangWorkers(s: SrtWorkerContext, r: SglangRecipe, dyn: Record<string,
         argv.push("--dist-init-addr", `${leaderIp}:${ctx.slot(w.ranks[0]!).distInit}`);
         argv.push("--nnodes", String(w.ranks.length), "--node-rank", String(i));
       }
+      const kv = kvEventsLaunch(kvEventsFor(r.backend.kv_events_config, mode, "sglang"), slot.kvEvents);
+      argv.push(...kv.args);
       if (r.frontend.type !== "sglang") argv.push("--request-plane", r.dynamo.request_plane);
       argv.push(...configToCliArgs(config));
       const vars = { node: node.hostname, node_id: workerNodes.indexOf(rank.nodeRank) };
@@ -255,7 +258,7 @@ function sglangWorkers(s: SrtWorkerContext, r: SglangRecipe, dyn: Record<string,
       };
       if (rank.gpus.length < ctx.placement.nodes[rank.nodeRank]!.gpuCount)
         Object.assign(env, ctx.visibleDevices(rank.gpus));
-      const ports: Record<string, number> = { http: slot.http, system: slot.system, nccl: slot.nccl };
+      const ports: Record<string, number> = { http: slot.http, system: slot.system, nccl: slot.nccl, ...kv.ports };
       if (mode === "prefill" && i === 0) ports.bootstrap = slot.bootstrap;
       if (w.ranks.length > 1 && i === 0) ports.distInit = slot.distInit;
       processes.push({

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "../build-launch-plan.js";
 import { makeDeployment, makePlacement } from "../test-support/deployments.js";
 import { srtRecipeSource } from "./recipe-dirs.js";
-import { pyJsonDumps } from "./srt-vllm.js";
+import { pyJsonDumps } from "./render-config.js";
 
 const RECIPES = fileURLToPath(new URL("../../../configs/srt-slurm-recipes/", import.meta.url));
 const GOLDEN = fileURLToPath(new URL("../golden/srt-dynamo-vllm-gb200-1p1d-dep8.json", import.meta.url));

@@ -3,7 +3,8 @@
  * endpoints_to_processes (one process per node; a data-parallel role launched per node, the
  * default `dp_launch_mode`) and build_worker_command for the dynamo frontend:
  * `python3 -m dynamo.vllm --model M --served-model-name N [--disaggregation-mode ROLE]
- * [--kv-transfer-config JSON] [--device-ids G] <topology flags> --request-plane P <config>`.
+ * [--kv-transfer-config JSON] [--device-ids G] <topology flags> --request-plane P
+ * [--kv-events-config JSON] <config>` (srt-kv-events.ts).
  * The connector (`connector`, per role or the backend's, `nixl` by default, null for none) becomes
  * `--kv-transfer-config` as srtctl's _CONNECTOR_MAP writes it. Topology flags:
  *  - data parallel (`data-parallel-size` in the role's config), replica (TP×PP) within a node:
@@ -29,7 +30,8 @@ import { RecipeError } from "@benchfleet/shared";
 import { type PlacedProcess, STAGE } from "../context.js";
 import type { WorkerLayout, WorkerRank } from "../placement.js";
 import type { SlotPorts } from "../ports.js";
-import { configToCliArgs, templateEnv } from "./render-config.js";
+import { configToCliArgs, pyJsonDumps, templateEnv } from "./render-config.js";
+import { kvEventsFor, kvEventsLaunch } from "./srt-kv-events.js";
 import { type Mode, proc, type SrtWorkerContext } from "./srt-process.js";
 import type { SrtRecipe } from "./srt-recipe.js";
 import { perGpuProcesses } from "./srt-vllm-per-gpu.js";
@@ -49,17 +51,6 @@ const CONNECTORS: Record<string, Record<string, string>> = {
     kv_role: "kv_both",
   },
 };
-
-/** Python's json.dumps with its default separators (", " and ": "). */
-export function pyJsonDumps(v: unknown): string {
-  if (v === null || v === undefined) return "null";
-  if (Array.isArray(v)) return `[${v.map(pyJsonDumps).join(", ")}]`;
-  if (typeof v === "object")
-    return `{${Object.entries(v)
-      .map(([k, x]) => `${JSON.stringify(k)}: ${pyJsonDumps(x)}`)
-      .join(", ")}}`;
-  return JSON.stringify(v);
-}
 
 export function vllmConfig(r: VllmRecipe, mode: Mode): Record<string, unknown> {
   const c = r.backend.vllm_config;
@@ -115,6 +106,7 @@ export function vllmWorkers(s: SrtWorkerContext, r: VllmRecipe, dyn: Record<stri
       if (replica > local && replica % local !== 0)
         throw new RecipeError(`${where}: TP×PP ${replica} does not span whole nodes of ${local} GPUs`);
     }
+    const kvEvents = kvEventsFor(r.backend.kv_events_config, mode, "vllm");
     const modeConnector = config.connector;
     delete config.connector;
     const connector =
@@ -175,9 +167,14 @@ export function vllmWorkers(s: SrtWorkerContext, r: VllmRecipe, dyn: Record<stri
       for (const p of perGpuProcesses(ctx, w, size, (x) => perGpu(r, workerMode(s, x)))) {
         const argv = [...argvHead([p.gpu]), "--data-parallel-rank", String(p.dpRank)];
         argv.push("--data-parallel-address", leaderIp, "--data-parallel-rpc-port", String(p.dpRpc));
-        argv.push("--request-plane", r.dynamo.request_plane, ...configToCliArgs(config));
+        const kv = kvEventsLaunch(kvEvents, p.slot.kvEvents);
+        argv.push("--request-plane", r.dynamo.request_plane, ...kv.args, ...configToCliArgs(config));
         const env = processEnv(p.rank, [p.gpu], p.slot, p.nixlBase);
-        const ports: Record<string, number> = { system: p.slot.system, nixlSideChannel: p.nixlBase + p.dpRank };
+        const ports: Record<string, number> = {
+          system: p.slot.system,
+          nixlSideChannel: p.nixlBase + p.dpRank,
+          ...kv.ports,
+        };
         if (p.dpRank === 0) ports.dpRpc = p.dpRpc;
         out.push({ nodeRank: p.rank.nodeRank, spec: spec(`${prefix}-rank${p.dpRank}`, argv, env, [p.gpu], ports) });
       }
@@ -207,7 +204,10 @@ export function vllmWorkers(s: SrtWorkerContext, r: VllmRecipe, dyn: Record<stri
         if (i > 0) argv.push("--headless");
         else ports.master = leaderSlot.nccl;
       }
-      argv.push("--request-plane", r.dynamo.request_plane, ...configToCliArgs(config));
+      // a process launched per node for a DP role publishes once per GPU of the node (srtctl's block)
+      const kv = kvEventsLaunch(kvEvents, slot.kvEvents, dp ? rank.gpus.length : 1, `${where} with kv_events_config`);
+      Object.assign(ports, kv.ports);
+      argv.push("--request-plane", r.dynamo.request_plane, ...kv.args, ...configToCliArgs(config));
       // a DP role shares one NIXL base across its nodes: vLLM adds the DP rank
       const env = processEnv(rank, rank.gpus, slot, dp ? leaderSlot.nixlSideChannel : slot.nixlSideChannel);
       out.push({ nodeRank: rank.nodeRank, spec: spec(`${prefix}-rank${i}`, argv, env, rank.gpus, ports) });
