@@ -181,6 +181,36 @@ describe("launch from an srt-slurm recipe (direct vLLM frontend, B200, one TP8×
   });
 });
 
+describe("direct vLLM frontend with a Mooncake store (kimik3-fp4-b200-dynamo-vllm-agentic's mooncake recipes)", () => {
+  const text = TEXT.replace(
+    "  connector: null\n",
+    `  connector: null
+  mooncake_kv_store:
+    store_config: { metadata_server: "P2PHANDSHAKE", global_segment_size: "64GB", protocol: "rdma" }
+`,
+  ).replace(
+    "      tool-call-parser: kimi_k3\n",
+    `      tool-call-parser: kimi_k3
+      kv-transfer-config: '{"kv_connector":"MooncakeStoreConnector","kv_role":"kv_both"}'
+`,
+  );
+  const p = plan(row(text));
+
+  it("starts srtctl's mooncake_master though no etcd/NATS, and the leader still owns the public port", () => {
+    expect(procs(p).map((x) => [x.rank, x.pr.name])).toEqual([
+      [0, "infra-mooncake-master"],
+      [0, "agg-0-rank0"],
+      [1, "agg-0-rank1"],
+    ]);
+    expect(p.endpoint.baseUrl).toBe(`http://10.0.0.1:${PORT}`);
+    for (const name of ["agg-0-rank0", "agg-0-rank1"]) {
+      const spec = byName(p, name);
+      expect(spec.env.MOONCAKE_MASTER).toMatch(/^10\.0\.0\.1:\d+$/);
+      expect(spec.argv).toContain('{"kv_connector":"MooncakeStoreConnector","kv_role":"kv_both"}');
+    }
+  });
+});
+
 describe("direct vLLM frontend: srtctl's refusals, at recipe-file:line:col", () => {
   it("refuses enable_multiple_frontends left at its default (true)", () => {
     const text = TEXT.replace("  enable_multiple_frontends: false\n", "");

@@ -111,8 +111,8 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
       spec.files.push(...configFiles.map((f) => ({ path: `/configs/${f.path}`, content: f.text })));
 
   if (direct) {
-    const ip = ctx.node(processes[0]!.nodeRank).ip;
     const port = ctx.shared.endpoint;
+    const ip = ctx.node(processes.find((p) => p.spec.ports.http === port)!.nodeRank).ip;
     return {
       processes,
       endpoint: { ip, port },
