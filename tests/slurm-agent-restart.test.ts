@@ -14,24 +14,9 @@ import { MARK_ENV, markPrefix } from "@benchfleet/agent";
 import { type SlurmCluster, startSlurmCluster } from "@benchfleet/cli";
 import { jobIdFor } from "@benchfleet/shared";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { spawnCli } from "./helpers/cli.js";
-import {
-  startTestController,
-  sweepFinished,
-  type TestController,
-  TOKENS,
-  testEnv,
-  until,
-} from "./helpers/controller.js";
+import { startTestController, sweepFinished, type TestController, TOKENS, until } from "./helpers/controller.js";
 import { twoNodeDisagg } from "./helpers/deployments.js";
-
-const killGroup = (pgid: number | undefined, signal: NodeJS.Signals = "SIGKILL") => {
-  try {
-    if (pgid) process.kill(-pgid, signal);
-  } catch {
-    /* gone */
-  }
-};
+import { killGroup, startSlurmAgentProcess } from "./helpers/slurm-agent-process.js";
 
 /** `until` for conditions that run Slurm commands or pgrep: every 200 ms, not every 25 ms */
 const poll = <T>(fn: () => T | Promise<T>, timeoutMs: number, what: string) =>
@@ -87,36 +72,9 @@ describe("a Slurm-mode agent restarted after SIGKILL", () => {
   });
 
   function startAgentProcess(dataDir: string) {
-    const child = spawnCli(
-      [
-        "agent",
-        "start",
-        "--controller",
-        c.url.replace(/^http/, "ws"),
-        "--token",
-        TOKENS.enrol,
-        "--agent-id",
-        agentId,
-        "--data-dir",
-        dataDir,
-        "--launcher",
-        "slurm",
-        "--slurm-partition",
-        cluster.partition,
-        "--emulate-sku",
-        "h200",
-        "--time-scale",
-        "0.02",
-      ],
-      { stdio: ["ignore", "ignore", "pipe"], detached: true, env: { ...process.env, ...testEnv(), ...cluster.env } },
-    );
-    children.push(child);
-    const out = { stderr: "" };
-    child.stderr?.on("data", (b: Buffer) => (out.stderr += b.toString()));
-    const exited = new Promise<NodeJS.Signals | number | null>((r) =>
-      child.once("exit", (code, signal) => r(signal ?? code)),
-    );
-    return { child, out, exited };
+    const p = startSlurmAgentProcess({ controllerUrl: c.url, cluster, agentId, dataDir });
+    children.push(p.child);
+    return p;
   }
 
   /** `id|comment|state` of every job of the cluster */

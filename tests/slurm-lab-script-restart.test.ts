@@ -12,24 +12,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SlurmCluster, startSlurmCluster } from "@benchfleet/cli";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { spawnCli } from "./helpers/cli.js";
 import {
   cancelUnfinishedSweeps,
   startTestController,
   type TestController,
   TOKENS,
-  testEnv,
   until,
 } from "./helpers/controller.js";
 import { config, writeLlmdScripts } from "./helpers/lab-multinode-script.js";
-
-const killGroup = (pgid: number | undefined, signal: NodeJS.Signals = "SIGKILL") => {
-  try {
-    if (pgid) process.kill(-pgid, signal);
-  } catch {
-    /* gone */
-  }
-};
+import { killGroup, startSlurmAgentProcess } from "./helpers/slurm-agent-process.js";
 
 describe("a Slurm-mode agent killed while its lab script's job runs", () => {
   let c: TestController;
@@ -68,38 +59,9 @@ describe("a Slurm-mode agent killed while its lab script's job runs", () => {
       .map(([id, name, state]) => ({ id: id!, name: name!, state: state! }));
 
   function startAgentProcess(agentId: string, dataDir: string) {
-    const child = spawnCli(
-      [
-        "agent",
-        "start",
-        "--controller",
-        c.url.replace(/^http/, "ws"),
-        "--token",
-        TOKENS.enrol,
-        "--agent-id",
-        agentId,
-        "--data-dir",
-        dataDir,
-        "--launcher",
-        "slurm",
-        "--slurm-partition",
-        cluster.partition,
-        "--emulate-sku",
-        "h200",
-        "--time-scale",
-        "0.02",
-        "--lab",
-        lab,
-      ],
-      { stdio: ["ignore", "ignore", "pipe"], detached: true, env: { ...process.env, ...testEnv(), ...cluster.env } },
-    );
-    children.push(child);
-    const out = { stderr: "" };
-    child.stderr?.on("data", (b: Buffer) => (out.stderr += b.toString()));
-    const exited = new Promise<NodeJS.Signals | number | null>((r) =>
-      child.once("exit", (code, signal) => r(signal ?? code)),
-    );
-    return { child, out, exited };
+    const p = startSlurmAgentProcess({ controllerUrl: c.url, cluster, agentId, dataDir, extra: ["--lab", lab] });
+    children.push(p.child);
+    return p;
   }
 
   it("the restarted agent cancels the job the script submitted, and only that one", async () => {
