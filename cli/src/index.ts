@@ -3,6 +3,12 @@
  * the repo tests use: the local Slurm test cluster, the dashboard build and the marked-process finder.
  */
 
+export {
+  checkAgenticRows,
+  formatAgenticSummary,
+  labAgenticRows,
+  summarizeAgenticChecks,
+} from "./lab-agentic-scripts.js";
 export { scriptClientOptions } from "./lab-script-client.js";
 export { checkLabRows, formatChecks, labSingleNodeRows } from "./lab-scripts.js";
 export { buildDashboard } from "./up/dashboard-build.js";

@@ -6,9 +6,24 @@
  * in a scratch copy of its folder whose `benchmark_lib.sh` is a stub: `wait_for_server_ready`
  * ends the script once the server has been recorded. So conditions on ISL/OSL/TP/EP/CONC, arrays,
  * arithmetic and heredocs are evaluated by bash itself, not re-implemented.
+ *
+ * Agentic scripts (benchmarks/single_node/agentic/) get the agentic env contract (KV_OFFLOADING,
+ * KV_OFFLOAD_BACKEND, TOTAL_CPU_DRAM_GB, DURATION, DCP_SIZE) and stand-ins for the library's agentic
+ * helpers; the side servers they start before the engine (`mooncake_master`, `lmcache server`) are
+ * recorded with their argv, the store config the engine is pointed at (MOONCAKE_CONFIG_PATH) with
+ * its text, and the node's RDMA ports read as one active `mlx5_0`.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { parseServerArgv, type ServerCommand } from "@benchfleet/recipes";
@@ -26,6 +41,17 @@ export interface ScriptInputs {
   precision: string;
   framework: string;
   spec: "mtp" | "none";
+  /** agentic rows: the offload the row asks for, its DRAM budget and duration */
+  agentic?: ScriptAgenticInputs;
+}
+
+export interface ScriptAgenticInputs {
+  kvOffloading: "none" | "dram";
+  /** KV_OFFLOAD_BACKEND: the backend's name as the master config writes it; empty without offload */
+  backend?: string;
+  totalCpuDramGb: number;
+  durationS: number;
+  dcp: number;
 }
 
 export interface ScriptTrace {
@@ -34,6 +60,10 @@ export interface ScriptTrace {
   setup: string[];
   /** the argv as the script ran it (wrappers such as mpirun included) */
   argv: string[];
+  /** side servers the script started before the engine (`mooncake_master ...`), in start order */
+  side: string[][];
+  /** the text of the store config the engine's MOONCAKE_CONFIG_PATH names, when the script wrote one */
+  mooncakeConfig?: string;
 }
 
 /** The stand-in for the script's scratch folder in traced values (paths into the copy of the lab tree). */
@@ -50,10 +80,25 @@ for a in "$@"; do
   case "$a" in --config=*|--extra_llm_api_options=*) f="\${a#*=}"; [ -f "$f" ] && cp "$f" "$out/config.yaml";; esac
   prev="$a"
 done
+[ -n "\${MOONCAKE_CONFIG_PATH:-}" ] && [ -f "$MOONCAKE_CONFIG_PATH" ] && cp "$MOONCAKE_CONFIG_PATH" "$out/mooncake.json"
+exit 0
+`;
+
+/** a side server: records its argv, then stays up (the script checks it with kill -0) until the trace ends */
+const SIDE = `#!/bin/bash
+f=$(mktemp "$TRACE_OUT/side.XXXXXX")
+printf '%s\\0' "$(basename "$0")" "$@" > "$f"
+mv "$f" "$TRACE_OUT/side-$(date +%s%N)"
+for _ in $(seq 1500); do
+  { [ -f "$TRACE_OUT/done" ] || [ ! -d "$TRACE_OUT" ]; } && exit 0
+  /bin/sleep 0.02
+done
 exit 0
 `;
 
 const PYTHON = `#!/bin/bash
+# a program on stdin that resolves a model's cached snapshot: the model is in the cache
+if [ "$1" = "-" ] && [ -n "\${2:-}" ] && grep -q snapshots; then echo "$2/snapshots/trace"; exit 0; fi
 if [ "$1" = "-m" ] && { [ "$2" = "sglang.launch_server" ] || [ "$2" = "atom.entrypoints.openai_server" ]; }; then
   exec "$TRACE_BIN/.record" python3 "$@"
 fi
@@ -83,12 +128,31 @@ compute_eval_context_length() { echo "$MAX_MODEL_LEN"; }
 get_native_max_context_length() { echo "$MAX_MODEL_LEN"; }
 wait_for_gpu_clean() { :; }
 wait_for_amd_gpu_clean() { :; }
-wait_for_server_ready() { wait; exit 0; }
-wait_for_ready() { wait; exit 0; }
+wait_for_server_ready() { touch "$TRACE_OUT/done"; wait; exit 0; }
+wait_for_ready() { touch "$TRACE_OUT/done"; wait; exit 0; }
 run_benchmark_serving() { wait; exit 0; }
 run_eval() { :; }
 append_lm_eval_summary() { :; }
 command_not_found_handle() { echo "(not a command here) $*" >> "$TRACE_OUT/setup"; return 0; }
+# agentic helpers: the offload checks keep their meaning (scripts branch on them); the rest do nothing
+if [ "\${IS_AGENTIC:-0}" = "1" ]; then unset MAX_MODEL_LEN; fi
+agentic_kv_offload_enabled() { [ "\${KV_OFFLOADING:-none}" != "none" ]; }
+require_agentic_kv_offload_none() {
+  if agentic_kv_offload_enabled || [ -n "\${KV_OFFLOAD_BACKEND:-}" ]; then echo "trace: offload asked of a none-only branch" >&2; exit 1; fi
+}
+require_agentic_kv_offload_backend() {
+  if ! agentic_kv_offload_enabled; then return 1; fi
+  if [ "\${KV_OFFLOAD_BACKEND:-}" != "$1" ]; then echo "trace: backend \${KV_OFFLOAD_BACKEND:-} where the script wants $1" >&2; exit 1; fi
+  return 0
+}
+resolve_trace_source() { :; }
+install_agentic_deps() { :; }
+agentic_pip_install() { echo "pip install $*" >> "$TRACE_OUT/setup"; }
+stop_background_process_tree() { :; }
+write_command() { :; }
+append_command() { :; }
+build_replay_cmd() { :; }
+run_agentic_replay_and_write_outputs() { touch "$TRACE_OUT/done"; wait; exit 0; }
 `;
 
 /** stubs that do nothing: downloads, GPU tools, waits */
@@ -96,6 +160,8 @@ const STUB_COMMANDS = ["hf", "huggingface-cli", "nvidia-smi", "rocm-smi", "amd-s
 /** stubs for commands that change the image before the server starts: recorded as setup */
 const SETUP_COMMANDS = ["pip", "pip3", "apt-get", "git"];
 const SERVER_COMMANDS = ["vllm", "sglang", "trtllm-serve"];
+/** servers an agentic script starts beside the engine */
+const SIDE_COMMANDS = ["mooncake_master", "lmcache"];
 
 /**
  * Traces `script` (a file in a lab checkout's `benchmarks/single_node/<subdir>/`) for one point.
@@ -120,9 +186,14 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
     exe("mpirun", MPIRUN);
     for (const c of STUB_COMMANDS) exe(c, "#!/bin/bash\nexit 0\n");
     for (const c of SETUP_COMMANDS) exe(c, `#!/bin/bash\necho "${c} $*" >> "$TRACE_OUT/setup"\nexit 0\n`);
+    for (const c of SIDE_COMMANDS) exe(c, SIDE);
     writeFileSync(join(root, "benchmarks", "benchmark_lib.sh"), LIB);
+    // one RDMA device whose port is up, where the scripts look for them
+    const sysIb = join(root, "sys-infiniband");
+    mkdirSync(join(sysIb, "mlx5_0", "ports", "1"), { recursive: true });
+    writeFileSync(join(sysIb, "mlx5_0", "ports", "1", "state"), "4: ACTIVE\n");
     // the scripts write logs under /workspace: the scratch copy writes them in the scratch folder
-    const text = readFileSync(script, "utf8").replaceAll("/workspace", work);
+    const text = readFileSync(script, "utf8").replaceAll("/workspace", work).replaceAll("/sys/class/infiniband", sysIb);
     const copy = join(scriptDir, basename(script));
     writeFileSync(copy, text);
     const envIn = scriptEnv(inputs, { PATH: `${bin}:/usr/bin:/bin`, HOME: root, TRACE_OUT: out, TRACE_BIN: bin });
@@ -151,7 +222,13 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
     if (!command) throw new Error(`${script}: the recorded command is not a known server: ${argv.join(" ")}`);
     const setupFile = join(out, "setup");
     const setup = existsSync(setupFile) ? readFileSync(setupFile, "utf8").split("\n").filter(Boolean).map(unroot) : [];
-    return { command, argv, setup };
+    const side = readdirSync(out)
+      .filter((n) => n.startsWith("side-"))
+      .sort()
+      .map((n) => readFileSync(join(out, n), "utf8").split("\0").slice(0, -1).map(unroot));
+    const mooncakeFile = join(out, "mooncake.json");
+    const mooncakeConfig = existsSync(mooncakeFile) ? readFileSync(mooncakeFile, "utf8") : undefined;
+    return { command, argv, setup, side, ...(mooncakeConfig !== undefined ? { mooncakeConfig } : {}) };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -161,7 +238,9 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
 const HARNESS_ENV = new Set(["PWD", "OLDPWD", "SHLVL", "_", "TRACE_OUT", "TRACE_BIN", "PATH", "HOME", "PORT"]);
 
 function describe(i: ScriptInputs): string {
-  return `ISL=${i.isl} OSL=${i.osl} TP=${i.tp} EP_SIZE=${i.ep} DP_ATTENTION=${i.dpAttn} CONC=${i.conc}`;
+  const a = i.agentic;
+  const offload = a ? ` KV_OFFLOADING=${a.kvOffloading}${a.backend ? ` KV_OFFLOAD_BACKEND=${a.backend}` : ""}` : "";
+  return `ISL=${i.isl} OSL=${i.osl} TP=${i.tp} EP_SIZE=${i.ep} DP_ATTENTION=${i.dpAttn} CONC=${i.conc}${offload}`;
 }
 
 /** The lab workflow's env contract (.github/workflows/benchmark-tmpl.yml) for one point. */
@@ -190,6 +269,21 @@ function scriptEnv(i: ScriptInputs, extra: Record<string, string>): Record<strin
     RESULT_DIR: "results",
     SCENARIO_SUBDIR: "fixed_seq_len/",
     IS_AGENTIC: "0",
+    ...(i.agentic ? agenticEnv(i.agentic) : {}),
+  };
+}
+
+/** The agentic part of the contract (benchmark-tmpl.yml's agentic-coding env). */
+function agenticEnv(a: ScriptAgenticInputs): Record<string, string> {
+  return {
+    SCENARIO_TYPE: "agentic-coding",
+    SCENARIO_SUBDIR: "agentic/",
+    IS_AGENTIC: "1",
+    KV_OFFLOADING: a.kvOffloading,
+    KV_OFFLOAD_BACKEND: a.kvOffloading === "dram" ? (a.backend ?? "") : "",
+    TOTAL_CPU_DRAM_GB: String(a.totalCpuDramGb),
+    DURATION: String(a.durationS),
+    DCP_SIZE: String(a.dcp),
   };
 }
 

@@ -20,8 +20,13 @@
  *   lmcache-driven transfers; ready when its HTTP `/healthcheck` answers. The engine's
  *   `--kv-transfer-config` is the LMCacheMPConnector with every server's `tcp://` URL and a 6000 s
  *   message-queue timeout. The scripts bind 127.0.0.1 and fixed ports 5555+i / 8080+i; here each
- *   server binds its node's address (the agent's health check reaches it there) and takes the
- *   ports the attempt's block keeps for the GPU it serves (ports.ts).
+ *   server binds its node's address and takes the ports the attempt's block keeps for the GPU it
+ *   serves (ports.ts), on purpose: fixed ports would meet those of another attempt's servers still
+ *   on the node (a retry while the last attempt's leftovers are reaped) and of a second agent on
+ *   the same host (the emulated fleet runs several, each on its own loopback address, so
+ *   127.0.0.1 would be shared by all of them); the node's address is where the agent's health
+ *   check and the connector's URLs reach the server. What the engine sees is the same as the
+ *   script's: one server per GPU, their URLs in its connector.
  *
  * Every process of an engine worker (a worker spanning nodes runs one per node) gets its own
  * settings: the budget (`agentic.dramOffloadGb`) is already one process's share of its node.

@@ -103,6 +103,7 @@ describe("Mooncake segment, eviction and rail", () => {
     expect(mooncakeMasterArgs(m)).toEqual(["--eviction_high_watermark_ratio=0.95", "--eviction_ratio=0.10"]);
     expect(mooncakeDevices(m, MLX)).toBe("mlx5_0");
     expect(mooncakeDevices(m, [])).toBe("");
+    expect(mooncakeDevices({ "rdma-devices": "none" }, MLX)).toBe("");
   });
 });
 
@@ -111,6 +112,8 @@ describe("MiniMax-M3 H100/H200 scripts", () => {
     const p = plan(agentic(MINIMAX("h100", 8), "mooncake", 1731));
     expect(storeConfig(p).global_segment_size).toBe("119GB");
     expect(storeConfig(p).local_buffer_size).toBe("4GB");
+    // "device_name": "": the script leaves the devices to Mooncake
+    expect(storeConfig(p).device_name).toBe("");
     const w = proc(p, "worker-0-rank0")!;
     expect(flag(w.argv, "--cpu-offload-gb")).toBe("26");
     expect(flag(w.argv, "--safetensors-load-strategy")).toBe("lazy");

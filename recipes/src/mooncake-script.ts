@@ -8,7 +8,8 @@
  *   H100/H200 scripts do, the budget in GiB less a node reserve (the checkpoint's page cache), ÷ TP,
  *   less a rank reserve (weights offloaded to the CPU, the local buffer): all integer division, as bash;
  * - `mooncake_master`'s eviction watermark and ratio (0.80 / 0.10 unless the script says otherwise);
- * - the RDMA devices the store config names: the node's (default), or one rail for every rank.
+ * - the RDMA devices the store config names: the node's (default), one rail for every rank, or none
+ *   (an empty `device_name`: Mooncake finds them).
  * Pure.
  */
 import { RecipeError } from "@benchfleet/shared";
@@ -26,8 +27,8 @@ export const ScriptMooncake = z
     "eviction-ratio": Ratio.optional(),
     /** per-rank segment = ⌊(⌊budget GB × 10⁹ ÷ 2³⁰⌋ − node-reserve-gib) ÷ GPUs⌋ − rank-reserve-gib */
     "segment-gib": z.object({ "node-reserve-gib": Reserve, "rank-reserve-gib": Reserve }).strict().optional(),
-    /** `device_name`: every RDMA device of the node, or its first (one rail for every rank) */
-    "rdma-devices": z.enum(["all", "first"]).optional(),
+    /** `device_name`: every RDMA device of the node, its first (one rail for every rank), or none named (Mooncake picks) */
+    "rdma-devices": z.enum(["all", "first", "none"]).optional(),
   })
   .strict();
 export type ScriptMooncake = z.infer<typeof ScriptMooncake>;
@@ -64,5 +65,7 @@ export function mooncakeSegment(m: ScriptMooncake | undefined, budgetGb: number,
 
 /** The store config's `device_name` on a node with these RDMA devices */
 export function mooncakeDevices(m: ScriptMooncake | undefined, rdmaDevices: readonly string[]): string {
-  return m?.["rdma-devices"] === "first" ? (rdmaDevices[0] ?? "") : rdmaDevices.join(",");
+  const which = m?.["rdma-devices"] ?? "all";
+  if (which === "none") return "";
+  return which === "first" ? (rdmaDevices[0] ?? "") : rdmaDevices.join(",");
 }

@@ -1,0 +1,285 @@
+/**
+ * Single-node agentic rows of a lab checkout's master configs held against the lab's agentic
+ * scripts (benchmarks/single_node/agentic/): at each point the script is traced (lab-script-trace.ts)
+ * and benchfleet's launch built on a stand-in node, and the two are compared whole: the engine's
+ * flags, env and TensorRT-LLM options both ways (what the script passes that the launch lacks, and
+ * what the launch adds), the side servers (Mooncake master, LMCache servers: their flags but for
+ * the addresses and ports, which placement sets) and the Mooncake store config but for the master's
+ * address. A script "equals" its launch when no point differs. Used by the lab census test.
+ */
+import { join } from "node:path";
+import { planFromFiles } from "@benchfleet/controller";
+import {
+  buildLaunchPlan,
+  compareWithScript,
+  parseServerArgv,
+  type RecipeOptions,
+  type ScriptDifference,
+} from "@benchfleet/recipes";
+import type { Deployment, LaunchPlan, ProcessSpec } from "@benchfleet/shared";
+import { labScriptFor, type ScriptTrace, traceLabScript } from "./lab-script-trace.js";
+
+const AGENTIC_SUBDIR = join("benchmarks", "single_node", "agentic");
+/** the stand-in node's RDMA devices; the trace finds `mlx5_0` active */
+const RDMA = ["mlx5_0", "mlx5_1"];
+/**
+ * Env not compared: where a file is (not what is in it), and what the script exports for the lab's
+ * client or harness (AIPerf, its trace loader, the eval framework, the model's local path), which
+ * the server inherits but does not read.
+ */
+const NOT_COMPARED_ENV =
+  /^(MOONCAKE_CONFIG_PATH|MODEL_PATH|INFMAX_CONTAINER_WORKSPACE|EVAL_FRAMEWORK|WEKA_LOADER_OVERRIDE|AIPERF_.*)$/;
+/** side-server flags set by the placement (addresses, ports) */
+const SIDE_PLACEMENT = new Set(["--port", "--host", "--http-host", "--http-port", "--metrics_port"]);
+
+export interface AgenticRow {
+  d: Deployment;
+  /** the script the lab's runner picks (absolute path); undefined when none exists */
+  script?: string;
+}
+
+/** The single-node agentic deployments of the checkout's master configs and their scripts. */
+export function labAgenticRows(ix: string, runners?: string): AgenticRow[] {
+  const plan = planFromFiles({
+    config: [join(ix, "configs")],
+    ...(runners ? { runners } : {}),
+    scenarios: ["agentic-coding"],
+  });
+  return plan.deployments
+    .filter((d) => d.agentic && !d.multinode && !d.prefill && !d.decode)
+    .map((d) => {
+      const script = labScriptFor(join(ix, AGENTIC_SUBDIR), {
+        model: d.modelPrefix,
+        precision: d.precision,
+        sku: d.sku,
+        framework: d.framework,
+        spec: d.specDecoding === "mtp" ? "mtp" : "none",
+      });
+      return script ? { d, script } : { d };
+    });
+}
+
+export interface AgenticPointCheck {
+  configKey: string;
+  /** the script's file name, or `(none) <model>_<precision>_<sku>_<framework>` */
+  key: string;
+  conc: number;
+  /** `none`, or the offload backend */
+  offload: string;
+  /** why the point could not be compared (no script, the launch refused, the trace failed) */
+  error?: string;
+  /** each difference, in words: `flag --x: script 1, ours 2` */
+  differences: string[];
+}
+
+/** marks a difference the script's preset names under not-reproduced */
+export const EXCUSED = "(not reproduced) ";
+
+function show(d: ScriptDifference, side: "missing" | "extra", excused: boolean): string {
+  const name = d.kind === "flag" ? `--${d.name}` : d.name;
+  const what =
+    side === "missing"
+      ? `${d.kind} ${name}: script ${d.script}, ours ${d.ours ?? "-"}`
+      : `${d.kind} ${name}: not in the script (ours ${d.ours})`;
+  return excused ? `${EXCUSED}${what}` : what;
+}
+
+/** A difference a preset's not-reproduced note names: the note starts with `--<flag> ` or `<ENV>=`. */
+function isExcused(d: ScriptDifference, notes: readonly string[]): boolean {
+  const names =
+    d.kind === "flag" ? [`--${d.name} `, `--${d.name}:`] : d.kind === "env" ? [`${d.name}=`] : [`${d.name}:`];
+  return notes.some((n) => names.some((p) => n.startsWith(p)));
+}
+
+/** `--a=b` / `--a b` / `--switch` of a side server's argv, without the program and its subcommand */
+function sideFlags(argv: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) continue;
+    const eq = a.indexOf("=");
+    if (eq > 0) out.set(a.slice(0, eq), a.slice(eq + 1));
+    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("--")) out.set(a, argv[++i]!);
+    else out.set(a, "");
+  }
+  for (const k of SIDE_PLACEMENT) out.delete(k);
+  return out;
+}
+
+/** the side server's kind: its program, and its subcommand when it has one (`lmcache server`) */
+const sideKind = (argv: readonly string[]) =>
+  argv[1] !== undefined && !argv[1].startsWith("-") ? `${argv[0]} ${argv[1]}` : argv[0]!;
+
+function compareSides(script: readonly string[][], ours: readonly ProcessSpec[]): string[] {
+  const out: string[] = [];
+  const kinds = new Set([...script.map(sideKind), ...ours.map((p) => sideKind(p.argv))]);
+  for (const kind of [...kinds].sort()) {
+    const s = script.filter((a) => sideKind(a) === kind);
+    const o = ours.filter((p) => sideKind(p.argv) === kind).map((p) => p.argv);
+    if (s.length !== o.length) {
+      out.push(`side ${kind}: ${s.length} in the script, ${o.length} ours`);
+      continue;
+    }
+    const seen = new Set<string>();
+    s.forEach((argv, i) => {
+      const sf = sideFlags(argv);
+      const of = sideFlags(o[i]!);
+      for (const k of new Set([...sf.keys(), ...of.keys()])) {
+        const line =
+          sf.get(k) === of.get(k) ? "" : `side ${kind} ${k}: script ${sf.get(k) ?? "-"}, ours ${of.get(k) ?? "-"}`;
+        if (line && !seen.has(line)) {
+          seen.add(line);
+          out.push(line);
+        }
+      }
+    });
+  }
+  return out;
+}
+
+function compareStore(script: string | undefined, worker: ProcessSpec): string[] {
+  const path = worker.env.MOONCAKE_CONFIG_PATH;
+  const file = path ? worker.files.find((f) => f.path === path)?.content : undefined;
+  if (script === undefined && file === undefined) return [];
+  if (script === undefined || file === undefined)
+    return [`mooncake store config: ${script === undefined ? "none in the script" : "none ours"}`];
+  const s = JSON.parse(script) as Record<string, unknown>;
+  const o = JSON.parse(file) as Record<string, unknown>;
+  const out: string[] = [];
+  for (const k of new Set([...Object.keys(s), ...Object.keys(o)])) {
+    if (k === "master_server_address") continue;
+    if (JSON.stringify(s[k]) !== JSON.stringify(o[k]))
+      out.push(`mooncake store ${k}: script ${JSON.stringify(s[k]) ?? "-"}, ours ${JSON.stringify(o[k]) ?? "-"}`);
+  }
+  return out;
+}
+
+/** The differences between the script's launch at one point and benchfleet's. */
+export function compareAgenticLaunch(trace: ScriptTrace, plan: LaunchPlan, notes: readonly string[] = []): string[] {
+  const procs = plan.nodes.flatMap((n) => n.processes);
+  const worker = procs.find((p) => p.role === "worker");
+  if (!worker) return ["the launch has no worker process"];
+  const optionsFile = worker.files.find((f) => f.path.endsWith(".yaml") || f.path.endsWith(".yml"));
+  const ours = parseServerArgv(worker.argv, worker.env, optionsFile?.content);
+  if (!ours) return [`the worker's argv names no known server: ${worker.argv.join(" ")}`];
+  const strip = (env: Record<string, string>) =>
+    Object.fromEntries(Object.entries(env).filter(([k]) => !NOT_COMPARED_ENV.test(k)));
+  const c = compareWithScript({ ...trace.command, env: strip(trace.command.env) }, { ...ours, env: strip(ours.env) });
+  const excused = (d: ScriptDifference) => isExcused(d, notes);
+  return [
+    ...c.missing.map((d) => show(d, "missing", excused(d))),
+    ...c.extra.map((d) => show(d, "extra", excused(d))),
+    ...compareSides(
+      trace.side,
+      procs.filter((p) => p.role === "infra"),
+    ),
+    ...compareStore(trace.mooncakeConfig, worker),
+  ];
+}
+
+function rowKey(r: AgenticRow): string {
+  return r.script?.split("/").pop() ?? `(none) ${r.d.modelPrefix}_${r.d.precision}_${r.d.sku}_${r.d.framework}`;
+}
+
+/** Every point of every row: benchfleet's launch against the script's. */
+export function checkAgenticRows(rows: readonly AgenticRow[], opts: RecipeOptions): AgenticPointCheck[] {
+  const out: AgenticPointCheck[] = [];
+  for (const row of rows) {
+    const a = row.d.agentic!;
+    const offload = a.kvOffloading === "dram" ? (a.kvOffloadBackend?.name ?? "dram") : "none";
+    for (const point of row.d.points) {
+      const base = { configKey: row.d.configKey, key: rowKey(row), conc: point.concurrency, offload, differences: [] };
+      if (!row.script) {
+        out.push({ ...base, error: "the lab has no script for this key" });
+        continue;
+      }
+      try {
+        const trace = traceLabScript(row.script, {
+          model: row.d.model,
+          isl: 0,
+          osl: 0,
+          tp: row.d.tp!,
+          ep: row.d.ep ?? 1,
+          dpAttn: row.d.dpAttn ?? false,
+          conc: point.concurrency,
+          maxModelLen: 0,
+          precision: row.d.precision,
+          framework: row.d.framework,
+          spec: row.d.specDecoding === "mtp" ? "mtp" : "none",
+          agentic: {
+            kvOffloading: a.kvOffloading,
+            ...(a.kvOffloadBackend ? { backend: a.kvOffloadBackend.name } : {}),
+            totalCpuDramGb: a.dramOffloadGb,
+            durationS: a.durationS,
+            dcp: row.d.dcpSize ?? 1,
+          },
+        });
+        const nodes = [
+          { rank: 0, hostname: "node-00", ip: "10.0.0.1", gpuCount: row.d.gpusPerNode, rdmaDevices: RDMA },
+        ];
+        const vendor = row.d.sku.startsWith("mi") ? "amd" : "nvidia";
+        // the presets under test are `opts`, not those stored with the deployment when it was planned
+        const { recipeSettings: _stored, ...bare } = row.d;
+        const plan = buildLaunchPlan(bare, { nodes, portBase: 20480, vendor }, { ...opts, point });
+        const rel = `${AGENTIC_SUBDIR.replaceAll("\\", "/")}/${base.key}`;
+        const notes = opts.scripts?.find((p) => p.script === rel)?.["not-reproduced"] ?? [];
+        out.push({ ...base, differences: compareAgenticLaunch(trace, plan, notes) });
+      } catch (e) {
+        out.push({ ...base, error: (e as Error).message });
+      }
+    }
+  }
+  return out;
+}
+
+export interface AgenticScriptSummary {
+  /** the script's file name (or the key with no script) */
+  key: string;
+  configKeys: string[];
+  points: number;
+  /** points whose launch equals the script's */
+  equal: number;
+  /** points that differ only where the script's preset says not reproduced */
+  excused: number;
+  /** distinct differences over the script's points, each with the count of points it occurs at */
+  differences: { what: string; points: number }[];
+}
+
+/** Per script: how many of its points launch as the script does, and what differs at the others. */
+export function summarizeAgenticChecks(checks: readonly AgenticPointCheck[]): AgenticScriptSummary[] {
+  const byKey = new Map<string, AgenticScriptSummary>();
+  for (const c of checks) {
+    const s = byKey.get(c.key) ?? { key: c.key, configKeys: [], points: 0, equal: 0, excused: 0, differences: [] };
+    if (!s.configKeys.includes(c.configKey)) s.configKeys.push(c.configKey);
+    s.points++;
+    const what = c.error ? [`error: ${c.error.split("\n")[0]}`] : c.differences;
+    if (!what.length) s.equal++;
+    else if (what.every((w) => w.startsWith(EXCUSED))) s.excused++;
+    for (const w of what) {
+      const d = s.differences.find((x) => x.what === w);
+      if (d) d.points++;
+      else s.differences.push({ what: w, points: 1 });
+    }
+    byKey.set(c.key, s);
+  }
+  return [...byKey.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** The census as text: scripts whose every point equals, then the others with what differs. */
+export function formatAgenticSummary(summaries: readonly AgenticScriptSummary[], maxLines = 6): string {
+  const same = (s: AgenticScriptSummary) => s.equal + s.excused === s.points;
+  const equal = summaries.filter(same);
+  const points = summaries.reduce((n, s) => n + s.points, 0);
+  const equalPoints = summaries.reduce((n, s) => n + s.equal + s.excused, 0);
+  let text = `agentic scripts: ${equal.length} of ${summaries.length} launch as their script at every point (${equalPoints} of ${points} points; differences their preset names as not reproduced aside)\n`;
+  for (const s of equal) {
+    const aside = s.differences.map((d) => d.what.slice(EXCUSED.length));
+    text += `  = ${s.key} (${s.points} points)${aside.length ? `; not reproduced: ${aside.join("; ")}` : ""}\n`;
+  }
+  for (const s of summaries.filter((x) => !same(x))) {
+    text += `  ≠ ${s.key}: ${s.equal + s.excused} of ${s.points} points equal; ${s.differences.length} differences\n`;
+    for (const d of s.differences.slice(0, maxLines)) text += `      ${d.what} (${d.points} points)\n`;
+    if (s.differences.length > maxLines) text += `      … ${s.differences.length - maxLines} more\n`;
+  }
+  return text;
+}
