@@ -29,6 +29,8 @@ export function formatHealth(h: HealthCheck): string {
       let s = `GET ${h.url} → ${h.expectStatus ?? 200}`;
       if (h.expectInstances)
         s += ` with instances ${h.expectInstances.map((e) => `${e.count}×${e.components.join("|")}/${e.endpoint}`).join(", ")}`;
+      if (h.expectRouterWorkers)
+        s += ` with router workers ≥ ${h.expectRouterWorkers.prefill} prefill, ≥ ${h.expectRouterWorkers.decode} decode/regular`;
       if (h.bodyIncludes) s += ` body includes ${h.bodyIncludes.join(", ")}`;
       return s;
     }

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type Deployment, type LaunchPlan, type ProcessSpec, RecipeError } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "../build-launch-plan.js";
+import { formatLaunchPlan } from "../format.js";
 import { makeDeployment, makePlacement } from "../test-support/deployments.js";
 
 const RECIPES = fileURLToPath(new URL("../../../configs/srt-slurm-recipes/", import.meta.url));
@@ -151,6 +152,10 @@ describe("launch from an srt-slurm recipe (SGLang router frontend, GB200 1P1D, T
       },
     ]);
     expect(byName(p, "router-1").health.map((h) => h.url)).toEqual([`http://10.0.0.3:${INTERNAL}/health`]);
+    // `recipe show` says what the check counts
+    expect(formatLaunchPlan(p)).toContain(
+      `ready: GET http://10.0.0.2:${INTERNAL}/workers → 200 with router workers ≥ 1 prefill, ≥ 1 decode/regular`,
+    );
     expect(p.endpoint.baseUrl).toBe(`http://10.0.0.1:${PORT}`);
   });
 
