@@ -108,6 +108,10 @@ describe("a recipe-driven vLLM agentic row with a Mooncake store on the emulated
     expect(r.point.concurrency).toBe(4);
     expect(r.agentic!.requests.completed).toBeGreaterThan(0);
     expect(r.agentic!.ttftMs.p99).toBeGreaterThan(0);
+    // the prefill engine reuses its trajectories' prefixes and reports a host tier (its store contribution)
+    const prefill = r.engineMetrics!.roles.find((x) => x.role === "prefill")!;
+    expect(prefill.prefixCache!.hitRate).toBeGreaterThan(0.3);
+    expect(prefill.offload!.externalQueryTokens).toBeGreaterThan(0);
 
     // the master ran in the attempt on the head node (gang rank 0) beside etcd and NATS: its stand-in
     // listened on the store's three ports (RPC, HTTP metadata, metrics)

@@ -12,8 +12,9 @@
  *   `--kv-offloading-size` GiB summed over the ranks; `--kv-transfer-config` connectors
  *   OffloadingConnector / SimpleCPUOffloadConnector with `cpu_bytes_to_use` (all ranks) or
  *   `cpu_bytes_to_use_per_rank`, LMCache with `LMCACHE_MAX_LOCAL_CPU_SIZE` GB per rank, any of
- *   them inside a MultiConnector. A Mooncake store (or LMCache without a local CPU size) holds the
- *   KV outside the process: `external`.
+ *   them inside a MultiConnector. A Mooncake store: what the worker's ranks contribute to it, read
+ *   from the store config the launch writes (mooncake-store-tier.ts), else (and for LMCache without a
+ *   local CPU size) the KV is held outside the process: `external`.
  * - TensorRT-LLM (`dynamo.trtllm`, `trtllm-serve`): the YAML given by `--extra-engine-args` /
  *   `--extra_llm_api_options` / `--config` (one of the process's files): block reuse unless
  *   `kv_cache_config.enable_block_reuse: false`; `kv_cache_config.host_cache_size` bytes per rank.
@@ -23,6 +24,7 @@
 import type { ProcessSpec } from "@benchfleet/shared";
 import { parse as parseYaml } from "yaml";
 import { engineArgv, flagValue } from "./engine-argv.js";
+import { mooncakeStoreTier } from "./mooncake-store-tier.js";
 
 export type DramTier =
   /** the launch keeps no KV in host DRAM */
@@ -109,7 +111,7 @@ export function launchKvCache(spec: Pick<ProcessSpec, "name" | "argv" | "env" | 
         throw new LaunchKvCacheError(`${where}: --kv-transfer-config is not JSON: ${(err as Error).message}`);
       }
     }
-    return { engine, prefixCache, dram: connectorTier(config, spec.env, ranks, where) } satisfies LaunchKvCache;
+    return { engine, prefixCache, dram: connectorTier(config, spec, ranks, where) } satisfies LaunchKvCache;
   }
   return trtllm(spec, argv, ranks, where);
 }
@@ -118,13 +120,19 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** the host tier of a vLLM KV connector config (MultiConnector: the sum of its connectors') */
-function connectorTier(config: unknown, env: Record<string, string>, ranks: number, where: string): DramTier {
+function connectorTier(
+  config: unknown,
+  spec: Pick<ProcessSpec, "env" | "files">,
+  ranks: number,
+  where: string,
+): DramTier {
+  const env = spec.env;
   if (!isObject(config)) return { kind: "none" };
   const name = String(config.kv_connector ?? "");
   const extra = isObject(config.kv_connector_extra_config) ? config.kv_connector_extra_config : {};
   if (name === "MultiConnector") {
     const tiers = (Array.isArray(extra.connectors) ? extra.connectors : []).map((c) =>
-      connectorTier(c, env, ranks, where),
+      connectorTier(c, spec, ranks, where),
     );
     const external = tiers.find((t) => t.kind === "external");
     const gb = tiers.filter((t): t is Extract<DramTier, { kind: "gb" }> => t.kind === "gb");
@@ -160,7 +168,8 @@ function connectorTier(config: unknown, env: Record<string, string>, ranks: numb
       throw new LaunchKvCacheError(`${where}: LMCACHE_MAX_LOCAL_CPU_SIZE=${v} is not a size in GB`);
     return { kind: "gb", gb: gb * ranks, setting: `LMCACHE_MAX_LOCAL_CPU_SIZE ${v} (GB per rank) × ${ranks} ranks` };
   }
-  if (/Mooncake.*Store|MooncakeStore/.test(name)) return { kind: "external", setting: name };
+  if (/Mooncake.*Store|MooncakeStore/.test(name))
+    return mooncakeStoreTier(spec, ranks, name, (m) => new LaunchKvCacheError(`${where}: ${m}`));
   return { kind: "none" };
 }
 
