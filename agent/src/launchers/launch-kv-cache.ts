@@ -16,7 +16,7 @@
  *   from the store config the launch writes (mooncake-store-tier.ts), else (and for LMCache without a
  *   local CPU size) the KV is held outside the process: `external`.
  * - TensorRT-LLM (`dynamo.trtllm`, `trtllm-serve`): the YAML given by `--extra-engine-args` /
- *   `--extra_llm_api_options` / `--config` (one of the process's files): block reuse unless
+ *   `--extra-llm-api-options` / `--config` (either spelling; one of the process's files): block reuse unless
  *   `kv_cache_config.enable_block_reuse: false`; `kv_cache_config.host_cache_size` bytes per rank.
  *
  * Pure: bad settings come back as an error naming the process and the setting.
@@ -174,7 +174,7 @@ function connectorTier(
 }
 
 function trtllm(spec: Pick<ProcessSpec, "files">, argv: string[], ranks: number, where: string): LaunchKvCache {
-  const path = flagValue(argv, ["--extra-engine-args", "--extra_llm_api_options", "--config"]);
+  const path = flagValue(argv, ["extra-engine-args", "extra-llm-api-options", "config"].flatMap(spellings));
   if (path === undefined) return { engine: "trtllm", prefixCache: true, dram: { kind: "none" } };
   const file = spec.files.find((f) => f.path === path || path.endsWith(`/${f.path}`) || f.path.endsWith(`/${path}`));
   if (!file) throw new LaunchKvCacheError(`${where}: its engine config ${path} is none of the process's files`);
