@@ -6,10 +6,12 @@
  * its rank 0 first; smaller workers are packed onto a node, each on its own GPUs and worker slot;
  * pools never share a node unless every worker of both fits on one node. The router/frontend and
  * the load generator run on the leader (rank 0). A deployment's infrastructure-only nodes
- * (`infraNodes`) follow the workers' as its last ranks.
+ * (`infraNodes`) follow the workers' as its last ranks. A node holds the runner's GPUs, or fewer
+ * where the deployment's srt-slurm recipe asks for fewer (srt-node-gpus.ts).
  */
 import { type Deployment, type Placement, RecipeError } from "@benchfleet/shared";
 import { MAX_SLOTS_PER_NODE } from "./ports.js";
+import { layoutGpusPerNode } from "./srt-slurm/srt-node-gpus.js";
 
 export type PoolRole = "prefill" | "decode" | "worker";
 
@@ -66,7 +68,7 @@ export function poolShapes(d: Deployment): PoolShape[] {
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
 /** Lays the deployment's workers onto abstract node ranks 0..nodes-1 with `gpusPerNode` GPUs each. */
-export function layoutGang(d: Deployment, gpusPerNode: number = d.gpusPerNode): GangLayout {
+export function layoutGang(d: Deployment, gpusPerNode: number = layoutGpusPerNode(d)): GangLayout {
   const G = gpusPerNode;
   const shapes = poolShapes(d);
   const workers: WorkerLayout[] = [];

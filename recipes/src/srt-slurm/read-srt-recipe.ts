@@ -202,7 +202,9 @@ export function refusedFields(r: SrtRecipe, agentic = false): Array<[Path, strin
 export function topologyMismatch(r: SrtRecipe, d: SrtRow): string | undefined {
   const res = r.resources;
   if (!d.prefill || !d.decode) return "the row is not a disaggregated multi-node row";
-  if (res.gpus_per_node !== d.gpusPerNode)
+  // fewer than the runner's: srtctl asks Slurm for that many GPUs of each node (sbatch
+  // --gpus-per-node, not --exclusive), which the row's pools use when they take as many nodes
+  if (res.gpus_per_node > d.gpusPerNode)
     return `gpus_per_node ${res.gpus_per_node} but the row's runner has ${d.gpusPerNode} GPUs a node`;
   const agg = (res.agg_workers ?? 0) > 0;
   const pools: Array<[string, number, number, number, number | undefined | null]> = agg
@@ -219,6 +221,8 @@ export function topologyMismatch(r: SrtRecipe, d: SrtRow): string | undefined {
     const per = gpusPer ?? (workers ? (nodes * res.gpus_per_node) / workers : 0);
     if (workers && per !== rowPool.gpusPerWorker)
       return `${name}: ${per} GPUs a worker but the row's ${name} worker has ${rowPool.gpusPerWorker} (tp ${rowPool.tp})`;
+    if (workers && res.gpus_per_node < d.gpusPerNode && nodes !== rowPool.nodes)
+      return `${name}: ${nodes} nodes of ${res.gpus_per_node} GPUs (gpus_per_node) but the row's ${name} workers take ${rowPool.nodes} of the runner's ${d.gpusPerNode}`;
   }
   return undefined;
 }
