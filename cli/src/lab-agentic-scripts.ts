@@ -15,6 +15,7 @@ import {
   parseServerArgv,
   type RecipeOptions,
   type ScriptDifference,
+  type ServerCommand,
 } from "@benchfleet/recipes";
 import type { Deployment, LaunchPlan, ProcessSpec } from "@benchfleet/shared";
 import { labScriptFor, type ScriptTrace, traceLabScript } from "./lab-script-trace.js";
@@ -72,6 +73,25 @@ export interface AgenticPointCheck {
   differences: string[];
 }
 
+/**
+ * The LMCache connector's server URLs are where placement put the servers (the scripts' 127.0.0.1
+ * and fixed ports, the block's ports here): compared by their count.
+ */
+function withServerCount(flags: ServerCommand["flags"]): ServerCommand["flags"] {
+  const v = flags["kv-transfer-config"];
+  if (typeof v !== "string" || !v.includes("lmcache.mp.server_urls")) return flags;
+  try {
+    const cfg = JSON.parse(v) as { kv_connector_extra_config?: Record<string, unknown> };
+    const extra = cfg.kv_connector_extra_config;
+    const urls = extra?.["lmcache.mp.server_urls"];
+    if (!extra || typeof urls !== "string") return flags;
+    extra["lmcache.mp.server_urls"] = `${urls.split(",").length} servers`;
+    return { ...flags, "kv-transfer-config": JSON.stringify(cfg) };
+  } catch {
+    return flags;
+  }
+}
+
 /** marks a difference the script's preset names under not-reproduced */
 export const EXCUSED = "(not reproduced) ";
 
@@ -114,8 +134,14 @@ function compareSides(script: readonly string[][], ours: readonly ProcessSpec[])
   const out: string[] = [];
   const kinds = new Set([...script.map(sideKind), ...ours.map((p) => sideKind(p.argv))]);
   for (const kind of [...kinds].sort()) {
-    const s = script.filter((a) => sideKind(a) === kind);
-    const o = ours.filter((p) => sideKind(p.argv) === kind).map((p) => p.argv);
+    // servers of one kind start together, in no set order: compared in the order of their settings
+    const order = (list: string[][]) =>
+      list
+        .map((argv) => ({ argv, key: JSON.stringify([...sideFlags(argv)]) }))
+        .sort((a, b) => a.key.localeCompare(b.key))
+        .map((x) => x.argv);
+    const s = order(script.filter((a) => sideKind(a) === kind));
+    const o = order(ours.filter((p) => sideKind(p.argv) === kind).map((p) => p.argv));
     if (s.length !== o.length) {
       out.push(`side ${kind}: ${s.length} in the script, ${o.length} ours`);
       continue;
@@ -162,9 +188,12 @@ export function compareAgenticLaunch(trace: ScriptTrace, plan: LaunchPlan, notes
   const optionsFile = worker.files.find((f) => f.path.endsWith(".yaml") || f.path.endsWith(".yml"));
   const ours = parseServerArgv(worker.argv, worker.env, optionsFile?.content);
   if (!ours) return [`the worker's argv names no known server: ${worker.argv.join(" ")}`];
-  const strip = (env: Record<string, string>) =>
-    Object.fromEntries(Object.entries(env).filter(([k]) => !NOT_COMPARED_ENV.test(k)));
-  const c = compareWithScript({ ...trace.command, env: strip(trace.command.env) }, { ...ours, env: strip(ours.env) });
+  const strip = (cmd: ServerCommand): ServerCommand => ({
+    ...cmd,
+    flags: withServerCount(cmd.flags),
+    env: Object.fromEntries(Object.entries(cmd.env).filter(([k]) => !NOT_COMPARED_ENV.test(k))),
+  });
+  const c = compareWithScript(strip(trace.command), strip(ours));
   const excused = (d: ScriptDifference) => isExcused(d, notes);
   return [
     ...c.missing.map((d) => show(d, "missing", excused(d))),

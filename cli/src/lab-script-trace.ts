@@ -11,7 +11,8 @@
  * KV_OFFLOAD_BACKEND, TOTAL_CPU_DRAM_GB, DURATION, DCP_SIZE) and stand-ins for the library's agentic
  * helpers; the side servers they start before the engine (`mooncake_master`, `lmcache server`) are
  * recorded with their argv, the store config the engine is pointed at (MOONCAKE_CONFIG_PATH) with
- * its text, and the node's RDMA ports read as one active `mlx5_0`.
+ * its text. The node facts scripts check are stood in for: one active RDMA port (`mlx5_0`), room
+ * in /dev/shm, AMD GPUs with free memory on MEC firmware 177.
  */
 import { spawnSync } from "node:child_process";
 import {
@@ -88,7 +89,7 @@ exit 0
 const SIDE = `#!/bin/bash
 f=$(mktemp "$TRACE_OUT/side.XXXXXX")
 printf '%s\\0' "$(basename "$0")" "$@" > "$f"
-mv "$f" "$TRACE_OUT/side-$(date +%s%N)"
+mv "$f" "$TRACE_OUT/side-$(date +%s%N)-$$"
 for _ in $(seq 1500); do
   { [ -f "$TRACE_OUT/done" ] || [ ! -d "$TRACE_OUT" ]; } && exit 0
   /bin/sleep 0.02
@@ -97,6 +98,7 @@ exit 0
 `;
 
 const PYTHON = `#!/bin/bash
+while [ "\${1:-}" = "-u" ] || [ "\${1:-}" = "-B" ]; do shift; done
 # a program on stdin that resolves a model's cached snapshot: the model is in the cache
 if [ "$1" = "-" ] && [ -n "\${2:-}" ] && grep -q snapshots; then echo "$2/snapshots/trace"; exit 0; fi
 if [ "$1" = "-m" ] && { [ "$2" = "sglang.launch_server" ] || [ "$2" = "atom.entrypoints.openai_server" ]; }; then
@@ -129,7 +131,17 @@ get_native_max_context_length() { echo "$MAX_MODEL_LEN"; }
 wait_for_gpu_clean() { :; }
 wait_for_amd_gpu_clean() { :; }
 wait_for_server_ready() { touch "$TRACE_OUT/done"; wait; exit 0; }
-wait_for_ready() { touch "$TRACE_OUT/done"; wait; exit 0; }
+# the engine's wait ends the trace; a side server's (its --pid one the side stub recorded) returns
+wait_for_ready() {
+  local pid=""
+  while [ $# -gt 0 ]; do case "$1" in --pid) pid="$2"; shift 2;; *) shift;; esac; done
+  for _ in $(seq 500); do
+    if [ -n "$pid" ] && ls "$TRACE_OUT"/side-*-"$pid" >/dev/null 2>&1; then return 0; fi
+    if [ -f "$TRACE_OUT/argv" ]; then break; fi
+    /bin/sleep 0.01
+  done
+  touch "$TRACE_OUT/done"; wait; exit 0
+}
 run_benchmark_serving() { wait; exit 0; }
 run_eval() { :; }
 append_lm_eval_summary() { :; }
@@ -156,7 +168,11 @@ run_agentic_replay_and_write_outputs() { touch "$TRACE_OUT/done"; wait; exit 0; 
 `;
 
 /** stubs that do nothing: downloads, GPU tools, waits */
-const STUB_COMMANDS = ["hf", "huggingface-cli", "nvidia-smi", "rocm-smi", "amd-smi", "curl", "wget", "sleep"];
+const STUB_COMMANDS = ["hf", "huggingface-cli", "nvidia-smi", "amd-smi", "curl", "wget", "sleep"];
+/** `rocm-smi`: GPUs whose memory is free, on MEC firmware 177 (scripts grep both before they start) */
+const ROCM_SMI = `#!/bin/bash\necho "GPU[0]          : GPU Memory Allocated (VRAM%): 0"\necho "GPU[0]          : MEC firmware version: 177"\n`;
+/** `df`: the node's filesystems have room (scripts check /dev/shm before sizing a host cache in it) */
+const DF = `#!/bin/bash\necho "Avail"\necho "8192G"\n`;
 /** stubs for commands that change the image before the server starts: recorded as setup */
 const SETUP_COMMANDS = ["pip", "pip3", "apt-get", "git"];
 const SERVER_COMMANDS = ["vllm", "sglang", "trtllm-serve"];
@@ -187,6 +203,8 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
     for (const c of STUB_COMMANDS) exe(c, "#!/bin/bash\nexit 0\n");
     for (const c of SETUP_COMMANDS) exe(c, `#!/bin/bash\necho "${c} $*" >> "$TRACE_OUT/setup"\nexit 0\n`);
     for (const c of SIDE_COMMANDS) exe(c, SIDE);
+    exe("df", DF);
+    exe("rocm-smi", ROCM_SMI);
     writeFileSync(join(root, "benchmarks", "benchmark_lib.sh"), LIB);
     // one RDMA device whose port is up, where the scripts look for them
     const sysIb = join(root, "sys-infiniband");
@@ -200,7 +218,10 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
     const run = spawnSync("bash", [copy], { cwd: work, env: envIn, encoding: "utf8", timeout: 30_000 });
     const argvFile = join(out, "argv");
     if (run.status !== 0 || !existsSync(argvFile)) {
-      const tail = `${run.stderr ?? ""}${run.error ? String(run.error) : ""}`.trim().split("\n").slice(-6).join("\n");
+      const last = (t: string | undefined, n: number) => (t ?? "").trim().split("\n").slice(-n).join("\n");
+      const tail = [last(run.stdout, 4), last(`${run.stderr ?? ""}${run.error ? String(run.error) : ""}`, 6)]
+        .filter(Boolean)
+        .join("\n");
       throw new Error(
         `${script}: ${run.status !== 0 ? `exited ${run.status ?? run.signal}` : "started no server"} for ${describe(inputs)}${tail ? `:\n${tail}` : ""}`,
       );
