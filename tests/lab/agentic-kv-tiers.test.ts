@@ -37,7 +37,7 @@ const namesConfigFile = (d: Deployment) =>
 
 /** an offload setting named anywhere in a process's launch (argv, environment, files) */
 const OFFLOAD_TEXT =
-  /enable-hierarchical-cache|kv[-_]offloading[-_]size|OffloadingConnector|LMCache|MooncakeStore|host_cache_size: [1-9]/;
+  /enable-hierarchical-cache|kv[-_]offloading[-_]size|OffloadingConnector|OffloadConnector|LMCache|MooncakeStore|host_cache_size: [1-9]/;
 
 describe.skipIf(!LAB || !existsSync(join(IX, "configs", "runners.yaml")) || !existsSync(SRT))(
   "the KV cache of the lab's recipe-launched agentic deployments",
