@@ -280,6 +280,10 @@ export function buildPlan(configs: LoadedConfigs, opts: PlanOptions): Plan {
     const timeouts = { ...d.timeouts };
     // the load phase must at least cover its estimate with margin
     timeouts.load = Math.max(timeouts.load, Math.ceil(estimate.loadSeconds * 3));
+    // and the ready phase srtctl's wait for a recipe's frontend (its health_check)
+    const srtRow = { ...spec, configKey: d.configKeys[0]! };
+    const srtReady = spec.srtRecipe ? opts.srtRecipes?.readySeconds?.(spec.srtRecipe, srtRow) : undefined;
+    if (srtReady) timeouts.ready = Math.max(timeouts.ready, srtReady);
     deployments.push({
       fingerprint: d.fingerprint,
       configKey: d.configKeys[0]!,

@@ -18,6 +18,8 @@ export type SrtRecipeSource = ((
   infraNodes?: (ref: SrtRecipeRef, row: SrtRow) => number;
   /** the files of srt-slurm's configs/ the recipe uses for the row (see SrtRecipeRef.configs) */
   configs?: (ref: SrtRecipeRef, row: SrtRow) => NonNullable<SrtRecipeRef["configs"]> | { error: string };
+  /** seconds srtctl waits for the frontend's health (`health_check`): the row's ready phase at least */
+  readySeconds?: (ref: SrtRecipeRef, row: SrtRow) => number | undefined;
   /** what the recipe's reader warns about for the row (each `recipe-file:line:col: … (row KEY)`) */
   warnings?: (ref: SrtRecipeRef, row: SrtRow) => string[];
   /**

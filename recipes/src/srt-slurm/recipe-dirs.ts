@@ -13,6 +13,7 @@ import { srtInfraNodes } from "./infra-nodes.js";
 import { srtRecipeWarnings } from "./read-srt-recipe.js";
 import { srtRecipeConfigs } from "./recipe-configs.js";
 import { srtBenchmark } from "./srt-benchmark.js";
+import { srtReadySeconds } from "./srt-health-check.js";
 import { type GitTreeOpener, type SrtTree, splitTreeSpec } from "./srt-tree.js";
 import { srtctlDefaults } from "./srtctl-defaults.js";
 
@@ -50,6 +51,7 @@ export function srtRecipeSource(entries: string[], openGit?: GitTreeOpener): Srt
   source.configs = srtRecipeConfigs(trees);
   source.benchmark = srtBenchmark;
   source.warnings = srtRecipeWarnings;
+  source.readySeconds = srtReadySeconds;
   return source;
 }
 
