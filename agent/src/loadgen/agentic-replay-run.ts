@@ -2,7 +2,7 @@
  * Trace replay, as the lab's AIPerf scenario runs it: `concurrency` lanes, each working through one
  * trajectory at a time (concurrency = trajectories in flight). Each turn is one streamed chat
  * request carrying the trajectory's history so far (see trace-context.ts); before a turn the lane
- * idles for the trace's recorded gap, capped at `gapCapMs`.
+ * idles for the trace's recorded gap, capped at `gapCapMs` (precise-wake.ts).
  *
  * On several threads (`ctx.shard`) thread i runs lanes i, i + count, … and takes the trajectories
  * after the first `concurrency` in the same interleave, so the threads together replay what one
@@ -34,8 +34,9 @@ import type { ReplayGate } from "./agentic-error-gate.js";
 import type { AgenticTrace, Trajectory } from "./agentic-trace.js";
 import { capGap } from "./agentic-trace.js";
 import { sendStreamingRequest } from "./client.js";
+import { wakeAtNs } from "./precise-wake.js";
 import type { RequestRecord } from "./request-record.js";
-import { nowNs, type RunContext, sleepUntilNs } from "./run-context.js";
+import { nowNs, type RunContext } from "./run-context.js";
 import { TrajectoryContext } from "./trace-context.js";
 
 export interface ReplaySettings {
@@ -253,7 +254,7 @@ export async function runAgenticReplay(
     // the body is built while the lane idles, so that building a long history never delays the send
     const body = tooLong ? "" : lane.ready?.turn === lane.turn ? lane.ready.body : bodyOf(lane, turn.outputTokens);
     lane.ready = undefined;
-    if (gapMs > 0) await sleepUntilNs(t0, dueNs, ctx.signal);
+    if (gapMs > 0) await wakeAtNs(t0, dueNs, ctx.signal);
     if (over()) return undefined;
     let rec: RequestRecord;
     if (tooLong) {

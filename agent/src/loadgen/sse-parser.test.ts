@@ -39,6 +39,44 @@ describe("SseParser", () => {
     expect(parseAll(single).events).toEqual(EXPECTED);
   });
 
+  it("reads LF-only streams the same from whole-event bytes as from any other cut", () => {
+    const lf =
+      'data: {"a":1}\n\n' +
+      'data:{"b":"é—✓"}\n\n' +
+      ": keep-alive\n\n" +
+      "event: error\ndata: one\ndata: two\n\n" +
+      "data:\n\n" +
+      "data: [DONE]\n\n";
+    const expected: SseEvent[] = [
+      { event: "message", data: '{"a":1}' },
+      { event: "message", data: '{"b":"é—✓"}' },
+      { event: "error", data: "one\ntwo" },
+      { event: "message", data: "" },
+      { event: "message", data: "[DONE]" },
+    ];
+    const bytes = Buffer.from(lf, "utf8");
+    expect(parseAll([bytes]).events).toEqual(expected);
+    expect(parseAll([new Uint8Array(bytes)]).events).toEqual(expected);
+    for (let cut = 1; cut < bytes.length; cut++)
+      for (const cut2 of [cut + 1, cut + 7, bytes.length])
+        expect(
+          parseAll([bytes.subarray(0, cut), bytes.subarray(cut, cut2), bytes.subarray(cut2)]).events,
+          `cut at bytes ${cut} and ${cut2}`,
+        ).toEqual(expected);
+    // a character split across chunks, then whole events
+    const e = Buffer.from("é");
+    expect(
+      parseAll([
+        Buffer.from("data: "),
+        e.subarray(0, 1),
+        Buffer.concat([e.subarray(1), Buffer.from("\n\ndata: x\n\n")]),
+      ]).events,
+    ).toEqual([
+      { event: "message", data: "é" },
+      { event: "message", data: "x" },
+    ]);
+  });
+
   it("discards and reports an event not terminated by a blank line", () => {
     const r = parseAll(['data: {"a":1}\n\ndata: {"partial":']);
     expect(r.events).toEqual([{ event: "message", data: '{"a":1}' }]);
