@@ -97,6 +97,18 @@ describe("launch from an srt-slurm recipe (SGLang router frontend, GB200 1P1D, T
     expect(byName(p, "nginx").files[0]!.content).toContain(`server 10.0.0.3:${INTERNAL};`);
   });
 
+  it("nginx_raise_ulimit: nginx started under ulimit -n 1048576 with worker_rlimit_nofile, as srtctl's _start_nginx", () => {
+    const raised = plan(
+      row(
+        TEXT.replace("  num_additional_frontends: 1\n", "  num_additional_frontends: 1\n  nginx_raise_ulimit: true\n"),
+      ),
+    );
+    const nginx = byName(raised, "nginx");
+    expect(nginx.argv).toEqual(["bash", "-c", "ulimit -n 1048576 && nginx -c nginx/nginx.conf -g 'daemon off;'"]);
+    expect(nginx.files[0]!.content).toContain("worker_rlimit_nofile 1048576;");
+    expect(byName(p, "nginx").argv).toEqual(["nginx", "-c", "nginx/nginx.conf", "-g", "daemon off;"]);
+  });
+
   it("runs plain SGLang servers: sglang.launch_server, no --request-plane, no dynamo install", () => {
     for (const name of ["prefill-0-rank0", "decode-0-rank0", "decode-0-rank1"]) {
       const argv = byName(p, name).argv;

@@ -199,7 +199,10 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
       "nginx",
       "router",
       fe.nginx_container,
-      ["nginx", "-c", "nginx/nginx.conf", "-g", "daemon off;"],
+      // frontend_stage.py _start_nginx: the raised file limit also in the shell that starts nginx
+      fe.nginx_raise_ulimit
+        ? ["bash", "-c", "ulimit -n 1048576 && nginx -c nginx/nginx.conf -g 'daemon off;'"]
+        : ["nginx", "-c", "nginx/nginx.conf", "-g", "daemon off;"],
       {},
       [],
       [],
