@@ -3,7 +3,8 @@
  * than the engine recipe derives it: the MiniMax-M3 TRT scripts (InferenceX
  * benchmarks/single_node/agentic/minimaxm3_fp4_b200_trt_mtp.sh, _b300_trt_mtp.sh) pin TensorRT-LLM's
  * host KV pool per topology (`mem_off`), whatever the row's DRAM budget; a TRT row without a
- * script keeps the budget ÷ ranks (agentic-kv.ts).
+ * script keeps the budget ÷ ranks (agentic-kv.ts). And the MiniMax-M3 LMCache scripts
+ * (minimaxm3_fp4_mi355x_mtp.sh, minimaxm3_fp8_mi300x_mtp.sh): their servers with the engine's flags.
  */
 import { fileURLToPath } from "node:url";
 import type { Deployment, LaunchPlan } from "@benchfleet/shared";
@@ -88,5 +89,54 @@ describe("MiniMax-M3 TRT scripts: the host KV pool pinned per topology", () => {
 
   it("a TRT row without a script preset keeps the budget ÷ the server's ranks", () => {
     expect(options(trtRow("b200", 4, 20, 1188, "qwen3.5")).kv_cache_config.host_cache_size).toBe(297e9);
+  });
+});
+
+describe("MiniMax-M3 LMCache scripts", () => {
+  function lmcacheRow(tp: number, conc: number, backend: string | undefined, dramOffloadGb: number): Deployment {
+    const { maxModelLen: _, ...d } = makeDeployment({
+      configKey: "minimaxm3-fp4-mi355x-vllm-agentic-mtp",
+      sku: "mi355x",
+      framework: "vllm",
+      model: "amd/MiniMax-M3-MXFP4",
+      modelPrefix: "minimaxm3",
+      precision: "fp4",
+      image: "vllm/vllm-openai-rocm:v0.27.1",
+      concs: [conc],
+      specDecoding: "mtp",
+      tp,
+    });
+    const kvOffloading = backend ? ("dram" as const) : ("none" as const);
+    const agentic = {
+      durationS: 3600,
+      kvOffloading,
+      ...(backend ? { kvOffloadBackend: { name: backend } } : {}),
+      dramOffloadGb: backend ? dramOffloadGb : 0,
+    };
+    return { ...d, scenario: "agentic-coding", isl: 0, osl: 0, kvOffloading, agentic };
+  }
+  const plan = (d: Deployment) => buildLaunchPlan(d, makePlacement(d), { presets, scripts });
+  const flagOf = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
+
+  it("MI355X TP 4 with LMCache: one server per GPU with L1 = budget ÷ TP, the shuffled KV layout, 2 × CONC sequences", () => {
+    const p = plan(lmcacheRow(4, 32, "lmcache", 593));
+    const procs = p.nodes.flatMap((n) => n.processes);
+    const servers = procs.filter((x) => x.name.startsWith("infra-lmcache-"));
+    expect(servers).toHaveLength(4);
+    for (const s of servers) expect(flagOf(s.argv, "--l1-size-gb")).toBe("148");
+    const w = procs.find((x) => x.name === "worker-0-rank0")!;
+    expect(w.env.VLLM_ROCM_SHUFFLE_KV_CACHE_LAYOUT).toBe("1");
+    expect(flagOf(w.argv, "--max-num-seqs")).toBe("64");
+    expect(flagOf(w.argv, "--moe-backend")).toBe("aiter");
+    expect(JSON.parse(flagOf(w.argv, "--kv-transfer-config")!).kv_connector).toBe("LMCacheMPConnector");
+  });
+
+  it("MI355X TP 2 without offload: no servers, no connector, the unshuffled layout", () => {
+    const p = plan(lmcacheRow(2, 5, undefined, 0));
+    const procs = p.nodes.flatMap((n) => n.processes);
+    expect(procs.filter((x) => x.role === "infra")).toEqual([]);
+    const w = procs.find((x) => x.name === "worker-0-rank0")!;
+    expect(w.env.VLLM_ROCM_SHUFFLE_KV_CACHE_LAYOUT).toBe("0");
+    expect(w.argv).not.toContain("--kv-transfer-config");
   });
 });
