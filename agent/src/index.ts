@@ -39,9 +39,9 @@ export { type FixtureProcess, spawnFixture } from "./loadgen/fixture-process.js"
 export { labPrompt, templateTokens } from "./loadgen/lab-prompts.js";
 export { percentile } from "./loadgen/metrics.js";
 export { type LoadProgress, runLoadPoint } from "./loadgen/run-load-point.js";
+export { type StreamCost, streamCost } from "./loadgen/stream-cost.js";
 export { DEFAULT_SYNTHETIC_TRACE, type SyntheticTraceParams, syntheticTrace } from "./loadgen/synthetic-trace.js";
 export { checkTiming, describeTiming } from "./loadgen/timing-check.js";
-export { type StreamCost, streamCost } from "./loadgen/stream-cost.js";
 export { type TurnCost, turnCost } from "./loadgen/turn-cost.js";
 export { type WaitCost, waitCost } from "./loadgen/wait-cost.js";
 export { waitReady } from "./ready-check.js";

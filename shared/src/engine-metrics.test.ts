@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { EngineRoleMetrics, type EngineScrape, summarizeEngineScrapes } from "./engine-metrics.js";
+import {
+  ENGINE_METRIC_LABEL_SPLITS,
+  EngineRoleMetrics,
+  type EngineScrape,
+  summarizeEngineScrapes,
+} from "./engine-metrics.js";
 import { PrometheusTextError, parsePrometheusText, totalsByName } from "./prometheus-text.js";
 
 const ref = { role: "decode", process: "decode-0-rank0", url: "http://10.0.0.2:8000/metrics" };
@@ -102,6 +107,28 @@ describe("summarizeEngineScrapes", () => {
     expect(m.specDecode).toMatchObject({ acceptanceLength: 3.5, acceptanceRate: 0.8 });
     expect(m.preemptions).toBe(3);
     expect(m.offload).toEqual({ externalHitTokens: null, externalQueryTokens: null, loadedTokens: 250 });
+  });
+
+  it("reads SGLang's cached-token counters as the hit rate and their host share as offload traffic", () => {
+    const text = (device: number, host: number, prompt: number) =>
+      [
+        'sglang:cache_hit_rate{tp_rank="0"} 0.99',
+        `sglang:prompt_tokens_total{model_name="m"} ${prompt}`,
+        `sglang:cached_tokens_total{model_name="m",cache_source="device"} ${device}`,
+        `sglang:cached_tokens_total{model_name="m",cache_source="host"} ${host}`,
+      ].join("\n");
+    const splits = { "sglang:cached_tokens_total": "cache_source" };
+    const at = (ms: number, t: string) => ({ atMs: ms, totals: totalsByName(parsePrometheusText(t), splits) });
+    expect(at(0, text(1, 2, 3)).totals.get('sglang:cached_tokens_total{cache_source="host"}')).toEqual({
+      sum: 2,
+      count: 1,
+    });
+    const m = summarizeEngineScrapes(ref, [at(0, text(100, 0, 1000)), at(1000, text(700, 100, 2000))], []);
+    // (600 + 100) cached of 1000 prompt tokens over the point, not the gauge's last value
+    expect(m.prefixCache).toEqual({ hitRate: 0.7, hitTokens: 700, queryTokens: 1000 });
+    expect(m.offload).toEqual({ externalHitTokens: null, externalQueryTokens: null, loadedTokens: 100 });
+    // the splits are the ones the engine-metrics names use
+    expect(ENGINE_METRIC_LABEL_SPLITS).toEqual(splits);
   });
 
   it("counts a counter reset from zero", () => {

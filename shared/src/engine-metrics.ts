@@ -30,8 +30,9 @@ export const EngineRoleMetrics = z
     requestsRunning: GaugeStats.nullable(),
     requestsWaiting: GaugeStats.nullable(),
     /**
-     * prefix-cache hits over the point: hits / looked-up tokens where the engine counts them (null
-     * when it looked up none), else the mean of its hit-rate gauge
+     * prefix-cache hits over the point: hits / looked-up tokens where the engine counts them (vLLM's
+     * prefix-cache counters; SGLang's cached over prompt tokens; null when it looked up none), else
+     * the mean of its hit-rate gauge
      */
     prefixCache: z
       .object({ hitRate: num.nullable(), hitTokens: num.nullable(), queryTokens: num.nullable() })
@@ -56,7 +57,8 @@ export const EngineRoleMetrics = z
     preemptions: num.nullable(),
     /**
      * KV traffic from outside the GPU's own cache during the point: vLLM's KV connector
-     * (vllm:external_prefix_cache_*), SGLang's HiCache host tier (sglang:load_back_tokens_total)
+     * (vllm:external_prefix_cache_*), SGLang's HiCache host tier (sglang:load_back_tokens_total, else
+     * the host share of sglang:cached_tokens_total)
      */
     offload: z
       .object({ externalHitTokens: num.nullable(), externalQueryTokens: num.nullable(), loadedTokens: num.nullable() })
@@ -85,8 +87,19 @@ export const ENGINE_METRIC_NAMES = {
   kvCacheUsage: ["vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc", "sglang:token_usage"],
   requestsRunning: ["vllm:num_requests_running", "sglang:num_running_reqs"],
   requestsWaiting: ["vllm:num_requests_waiting", "sglang:num_queue_reqs"],
-  prefixHits: ["vllm:prefix_cache_hits_total", "vllm:prefix_cache_hits"],
-  prefixQueries: ["vllm:prefix_cache_queries_total", "vllm:prefix_cache_queries"],
+  // SGLang: cached prompt tokens of every cache source (device, host, storage) over prompt tokens
+  prefixHits: [
+    "vllm:prefix_cache_hits_total",
+    "vllm:prefix_cache_hits",
+    "sglang:cached_tokens_total",
+    "sglang:cached_tokens",
+  ],
+  prefixQueries: [
+    "vllm:prefix_cache_queries_total",
+    "vllm:prefix_cache_queries",
+    "sglang:prompt_tokens_total",
+    "sglang:prompt_tokens",
+  ],
   prefixHitRateGauge: ["sglang:cache_hit_rate", "vllm:gpu_prefix_cache_hit_rate"],
   specDrafts: ["vllm:spec_decode_num_drafts_total", "vllm:spec_decode_num_drafts"],
   specDraftTokens: ["vllm:spec_decode_num_draft_tokens_total", "vllm:spec_decode_num_draft_tokens"],
@@ -101,8 +114,13 @@ export const ENGINE_METRIC_NAMES = {
   ],
   externalHits: ["vllm:external_prefix_cache_hits_total", "vllm:external_prefix_cache_hits"],
   externalQueries: ["vllm:external_prefix_cache_queries_total", "vllm:external_prefix_cache_queries"],
-  loadedTokens: ["sglang:load_back_tokens_total"],
+  loadedTokens: ["sglang:load_back_tokens_total", 'sglang:cached_tokens_total{cache_source="host"}'],
 } as const satisfies Record<string, readonly string[]>;
+
+/** names whose samples are also kept per value of a label (totalsByName's splits) */
+export const ENGINE_METRIC_LABEL_SPLITS: Readonly<Record<string, string>> = {
+  "sglang:cached_tokens_total": "cache_source",
+};
 
 type Figure = keyof typeof ENGINE_METRIC_NAMES;
 

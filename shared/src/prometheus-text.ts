@@ -108,14 +108,26 @@ export interface NameTotal {
   count: number;
 }
 
-/** name → the sum and number of its samples over all label sets */
-export function totalsByName(samples: readonly PromSample[]): Map<string, NameTotal> {
+/**
+ * name → the sum and number of its samples over all label sets; `splits` (name → label) also keeps
+ * that name's samples per value of the label, under `name{label="value"}`
+ */
+export function totalsByName(
+  samples: readonly PromSample[],
+  splits: Readonly<Record<string, string>> = {},
+): Map<string, NameTotal> {
   const m = new Map<string, NameTotal>();
-  for (const s of samples) {
-    const t = m.get(s.name) ?? { sum: 0, count: 0 };
-    t.sum += s.value;
+  const add = (key: string, value: number) => {
+    const t = m.get(key) ?? { sum: 0, count: 0 };
+    t.sum += value;
     t.count++;
-    m.set(s.name, t);
+    m.set(key, t);
+  };
+  for (const s of samples) {
+    add(s.name, s.value);
+    const label = splits[s.name];
+    const v = label === undefined ? undefined : s.labels[label];
+    if (v !== undefined) add(`${s.name}{${label}=${JSON.stringify(v)}}`, s.value);
   }
   return m;
 }

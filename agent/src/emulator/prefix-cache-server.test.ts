@@ -26,6 +26,14 @@ async function scrape(url: string): Promise<Map<string, number>> {
   return new Map([...totals].map(([k, v]) => [k, v.sum]));
 }
 
+/** sglang:cached_tokens_total per cache_source */
+function cachedBySource(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of parsePrometheusText(text))
+    if (s.name === "sglang:cached_tokens_total") out[s.labels.cache_source!] = s.value;
+  return out;
+}
+
 /** replays the trace against an emulator with these options; the counters' increase and mean TTFT */
 async function replay(o: EmulatorOptionsInput) {
   const emu = await startEmulator({ sku: "h200", model: "llama3-8b", timeScale: 0.05, prefixCache: true, ...o });
@@ -40,10 +48,11 @@ async function replay(o: EmulatorOptionsInput) {
       timing: "engine",
       agentic: { trace: { synthetic: trace }, durationS: 2.5, graceS: 10 },
     });
+    const metricsText = await (await fetch(`${emu.url}/metrics`)).text();
     const after = await scrape(emu.url);
     const inc = (n: string) => (after.get(n) ?? Number.NaN) - (before.get(n) ?? 0);
     expect(res.status).toBe("ok");
-    return { res, inc, after, ttftMs: res.agentic!.ttftMs.mean! };
+    return { res, inc, after, metricsText, ttftMs: res.agentic!.ttftMs.mean! };
   } finally {
     await emu.close();
   }
@@ -95,5 +104,12 @@ describe("emulated prefix cache under trace replay", () => {
     expect(r.after.get("sglang:cache_hit_rate")).toBeGreaterThan(0.5);
     expect(r.inc("sglang:load_back_tokens_total")).toBeGreaterThan(0);
     expect(r.after.get("sglang:num_running_reqs")).toBeGreaterThanOrEqual(0);
+    // cached prompt tokens by source (device + host), of every prompt token
+    const cached = cachedBySource(r.metricsText);
+    expect(cached.host).toBe(r.after.get("sglang:load_back_tokens_total"));
+    expect(cached.device).toBeGreaterThan(0);
+    const rate = (cached.device! + cached.host!) / r.after.get("sglang:prompt_tokens_total")!;
+    expect(rate).toBeGreaterThan(0.5);
+    expect(rate).toBeLessThan(1);
   }, 120_000);
 });

@@ -414,7 +414,13 @@ class EngineServer {
       prompt: st ? st.promptTokens : this.counters.prompt,
       generation: st ? st.generationTokens : this.counters.generation,
     };
-    if (this.opts.metricNames === "sglang") this.sglangMetrics(metric, figures);
+    // a counter per value of one label (SGLang's cached tokens by cache source)
+    const series = (name: string, help: string, label: string, values: Record<string, number>) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+      for (const [v, n] of Object.entries(values))
+        lines.push(`${name}{model_name=${JSON.stringify(this.s.servedModel)},${label}=${JSON.stringify(v)}} ${n}`);
+    };
+    if (this.opts.metricNames === "sglang") this.sglangMetrics(metric, figures, series);
     else this.vllmMetrics(metric, figures);
     const load = this.gpuLoad();
     metric("benchfleet_busy_seconds_total", "counter", "wall seconds spent in engine steps", load.busyWallMs / 1000);
@@ -456,19 +462,33 @@ class EngineServer {
     metric("vllm:num_preemptions_total", "counter", "Requests preempted", 0);
   }
 
-  private sglangMetrics(metric: MetricLine, f: MetricFigures): void {
+  private sglangMetrics(
+    metric: MetricLine,
+    f: MetricFigures,
+    series: (name: string, help: string, label: string, values: Record<string, number>) => void,
+  ): void {
     metric("sglang:num_running_reqs", "gauge", "Requests in the running batch", f.running);
     metric("sglang:num_queue_reqs", "gauge", "Requests waiting to be scheduled", f.waiting);
     metric("sglang:token_usage", "gauge", "KV-cache usage, 1 = full", f.kvUsage);
-    metric("sglang:prompt_tokens_total", "counter", "Prefill tokens processed", f.prompt);
-    metric("sglang:generation_tokens_total", "counter", "Generation tokens produced", f.generation);
     const c = this.cacheCounters;
+    // SGLang counts every prompt token, its cached ones too (cached_tokens_total below)
+    metric(
+      "sglang:prompt_tokens_total",
+      "counter",
+      "Prompt tokens of the requests",
+      this.s.cache ? c.queries : f.prompt,
+    );
+    metric("sglang:generation_tokens_total", "counter", "Generation tokens produced", f.generation);
     metric(
       "sglang:cache_hit_rate",
       "gauge",
       "Prompt tokens found in the prefix cache, share",
       c.queries ? c.hits / c.queries : 0,
     );
+    series("sglang:cached_tokens_total", "Prompt tokens found in the prefix cache, by cache source", "cache_source", {
+      device: c.hits - c.dramHits,
+      host: c.dramHits,
+    });
     if (hasDramTier(this.opts) && this.s.cache)
       metric("sglang:load_back_tokens_total", "counter", "KV tokens loaded back from the host tier", c.dramHits);
     metric("sglang:num_retracted_reqs_total", "counter", "Requests retracted", 0);

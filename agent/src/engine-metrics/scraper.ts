@@ -5,6 +5,7 @@
  * role's `problem`; it never fails the point.
  */
 import {
+  ENGINE_METRIC_LABEL_SPLITS,
   type EndpointRef,
   type EngineMetrics,
   type EngineScrape,
@@ -38,7 +39,7 @@ async function scrapeOnce(url: string, timeoutMs: number): Promise<EngineScrape>
   const text = await res.text();
   if (text.length > MAX_BODY_BYTES) throw new Error(`answer over ${MAX_BODY_BYTES} bytes`);
   try {
-    return { atMs: Date.now(), totals: totalsByName(parsePrometheusText(text)) };
+    return { atMs: Date.now(), totals: totalsByName(parsePrometheusText(text), ENGINE_METRIC_LABEL_SPLITS) };
   } catch (e) {
     throw new Error(`malformed metrics text: ${(e as Error).message}`);
   }
