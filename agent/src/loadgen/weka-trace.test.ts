@@ -71,9 +71,9 @@ describe("the lab's Weka traces", () => {
     expect(traj!.turns[1]!.spawns).toBeUndefined();
     const [branch] = traj!.turns[0]!.spawns!;
     expect(branch!.id).toBe("tr1::sa:agent_001");
-    // the first request idles from the parent turn's end (1 + 2 = 3 s), the second from the first's end
+    // the first request starts at its offset from the spawn (3.5 s), the second idles from the first's end
     expect(branch!.turns.map((u) => [u.inputTokens, u.newTokens, Math.round(u.gapMs)])).toEqual([
-      [300, 300, 1000],
+      [300, 300, 500],
       [420, 110, 500],
     ]);
     // hash ids are renumbered per trace: the branch shares its parent's block 1
@@ -165,6 +165,36 @@ describe("the lab's Weka traces", () => {
     expect(oneShot!.joinTurn).toBeNull();
     expect(oneShot!.turns.map((u) => [u.inputTokens, Math.round(u.gapMs)])).toEqual([[300, 0]]);
     expect([1, 3].map((k) => traj!.turns[k]!.spawns)).toEqual([undefined, undefined]);
+  });
+
+  it("starts the branches one turn spawns and one joins at their offsets from the group's start", () => {
+    const t = parseWekaTraces(
+      [
+        doc(
+          trace("tr5", [
+            call(0, 1000, 40, [1, 2], 3),
+            // two agents fork the first call's context at 1.5 s and 2 s, both over by the 9 s call
+            call(1.5, 1100, 10, [1, 2, 3], 1),
+            call(2, 1100, 10, [1, 2, 4], 1),
+            subagent(1.2, "agent_a", [call(1.4, 200, 5, [70], 1)], 2000),
+            subagent(2.2, "agent_b", [call(3, 200, 5, [71], 1)], 2000),
+            call(9, 1200, 20, [1, 2, 5], 1),
+          ]),
+        ),
+      ],
+      "trace.json",
+    );
+    const [traj] = t.trajectories;
+    expect(traj!.turns).toHaveLength(2);
+    const first = (id: string) => {
+      const b = traj!.turns[0]!.spawns!.find((x) => x.id === id)!;
+      return [b.joinTurn, Math.round(b.turns[0]!.gapMs)];
+    };
+    // the chains' group starts at the earliest first request (1.5 s); the subagents' at the earliest spawn (1.2 s)
+    expect(first("tr5::c000")).toEqual([1, 0]);
+    expect(first("tr5::c001")).toEqual([1, 500]);
+    expect(first("tr5::sa:agent_a")).toEqual([1, 200]);
+    expect(first("tr5::sa:agent_b")).toEqual([1, 1800]);
   });
 
   it("a subagent that outlives the parent's next call is joined by the first call after its end", () => {

@@ -13,9 +13,11 @@
  * `::c001`, …). A subagent is a branch too, its inner requests split into chains the same way (each
  * chain a branch: `<trace>::sa:<agent>` the subagent's main chain, `…:c000`, … the others).
  * Branches attach to the main chain as the lab's loader attaches them (weka-branches.ts): spawned
- * when the main turn preceding them completes, each chain starting at its recorded offset from that
- * turn's end; joined by the first later main turn recorded as starting after the branch ended, or,
- * where none did, by the lane before its next trajectory. A subagent with no preceding main turn is
+ * when the main turn preceding them completes; joined by the first later main turn recorded as
+ * starting after the branch ended, or, where none did, by the lane before its next trajectory.
+ * Once spawned, each chain starts at its recorded offset from its group's start, as the lab
+ * dispatches them (a group: the subagents, or the top-level chains, one turn spawns and one turn
+ * joins; its start: their earliest spawn marker, or first request). A subagent with no preceding main turn is
  * dropped, as the lab drops it, and counted. Idle gaps are end-to-start: a turn's start minus the
  * end (`t + api_time`) of what it waits for. Inner request times before their spawn time are
  * relative to it (older captures), as the lab reads them. Hash ids are scoped per trace: they are
@@ -123,6 +125,12 @@ function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj:
     main[0]?.c.t ?? 0,
   );
 
+  /**
+   * the branches, before their first turns' gaps are known: the lab starts a branch's chains at
+   * their recorded offsets from the branch group's start (the subagents, or the top-level chains,
+   * that one turn spawns and one turn joins: the earliest spawn or first request among them)
+   */
+  const pending: { k: number; group: string; startS: number; make: (fromS: number) => Trajectory[] }[] = [];
   trace.requests.forEach((s, pos) => {
     if (s.type !== "subagent") return;
     const k = spawnTurnOf(mainTurns, pos);
@@ -135,17 +143,21 @@ function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj:
     const innerEnd = Math.max(...inner.map(end));
     const recordedEnd = s.duration_ms == null ? innerEnd : s.t + Math.max(0, s.duration_ms) / 1000;
     const joinTurn = joinTurnOf(mainTurns, pos, recordedEnd, k);
-    // each chain idles from its parent turn's end to its first request
-    const spawnEnd = end(main[k]!.c);
-    for (const [n, members] of detectChains(inner).chains.entries())
-      spawned[k]!.push({
-        id: `${trace.id}::sa:${s.agent_id}${n === 0 ? "" : `:c${String(n - 1).padStart(3, "0")}`}`,
-        turns: turnsOf(
-          members.map((m) => inner[m]!),
-          spawnEnd,
-        ),
-        joinTurn,
-      });
+    const chainsOf = detectChains(inner).chains;
+    pending.push({
+      k,
+      group: `sa:${k}:${joinTurn}`,
+      startS: s.t,
+      make: (fromS) =>
+        chainsOf.map((members, n) => ({
+          id: `${trace.id}::sa:${s.agent_id}${n === 0 ? "" : `:c${String(n - 1).padStart(3, "0")}`}`,
+          turns: turnsOf(
+            members.map((m) => inner[m]!),
+            fromS,
+          ),
+          joinTurn,
+        })),
+    });
     // the joining turn idles from the later of the subagent's recorded end and its last request's
     if (joinTurn !== null) joinedEnds[joinTurn]!.push(Math.max(innerEnd, recordedEnd));
   });
@@ -155,16 +167,26 @@ function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj:
     const k = spawnTurnOf(mainTurns, calls[0]!.pos) ?? 0;
     const chainEnd = Math.max(...calls.map((x) => end(x.c)));
     const joinTurn = joinTurnOf(mainTurns, calls[0]!.pos, chainEnd, k);
-    spawned[k]!.push({
-      id: `${trace.id}::c${String(n).padStart(3, "0")}`,
-      turns: turnsOf(
-        calls.map((x) => x.c),
-        end(main[k]!.c),
-      ),
-      joinTurn,
+    pending.push({
+      k,
+      group: `c:${k}:${joinTurn}`,
+      startS: calls[0]!.c.t,
+      make: (fromS) => [
+        {
+          id: `${trace.id}::c${String(n).padStart(3, "0")}`,
+          turns: turnsOf(
+            calls.map((x) => x.c),
+            fromS,
+          ),
+          joinTurn,
+        },
+      ],
     });
     if (joinTurn !== null) joinedEnds[joinTurn]!.push(chainEnd);
   }
+  const groupStart = new Map<string, number>();
+  for (const b of pending) groupStart.set(b.group, Math.min(groupStart.get(b.group) ?? b.startS, b.startS));
+  for (const b of pending) spawned[b.k]!.push(...b.make(groupStart.get(b.group)!));
 
   for (const [k, turn] of turns.entries()) {
     const prevEnd = k === 0 ? main[0]!.c.t : end(main[k - 1]!.c);
