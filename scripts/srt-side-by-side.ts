@@ -1,7 +1,8 @@
 /**
  * Side-by-side tables, recipe vs plan, for master-config keys whose multi-node rows name an
- * srt-slurm recipe: for the first deployment of each key, every setting of the recipe (resources,
- * dynamo, etcd/NATS, frontend, each role's engine config and environment, benchmark) next to what
+ * srt-slurm recipe: for the first deployment of each key (fixed-seq-len rows first, then
+ * agentic-coding rows), every setting of the recipe (resources, dynamo, etcd/NATS, frontend, each
+ * role's engine config and environment, benchmark) next to what
  * benchfleet's launch plan does with it, read back from the plan (argv flags, engine config files,
  * process environments). docs/srt-slurm.md holds its output.
  *
@@ -16,6 +17,7 @@ import {
   type Deployment,
   type LaunchPlan,
   loadMasterConfigs,
+  loadRunnersFile,
   type ProcessSpec,
   parseYamlSource,
 } from "@benchfleet/shared";
@@ -27,6 +29,9 @@ const DEFAULT_KEYS = [
   "qwen3.5-fp8-gb200-dynamo-sglang",
   "dsr1-fp8-mi355x-sglang-disagg",
   "kimik2.6-fp4-b200-dynamo-vllm",
+  // srtctl's own frontends: direct `vllm serve`, the SGLang router (agentic rows)
+  "kimik3-fp4-b200-dynamo-vllm-agentic",
+  "qwen3.5-fp4-gb200-dynamo-sglang-agentic-mtp",
 ];
 
 const args = process.argv.slice(2);
@@ -44,9 +49,11 @@ const files = readdirSync(join(IX, "configs"))
   .filter((f) => f.endsWith("master.yaml"))
   .map((f) => ({ file: join(IX, "configs", f), text: readFileSync(join(IX, "configs", f), "utf8") }));
 const wanted = keys.length ? keys : DEFAULT_KEYS;
+const runnersFile = join(IX, "configs", "runners.yaml");
 const plan = buildPlan(loadMasterConfigs(files, { only: new Set(wanted) }), {
   catalog: readSkuCatalog(),
-  selection: { scenarioTypes: new Set(["fixed-seq-len"]) },
+  runners: loadRunnersFile({ file: runnersFile, text: readFileSync(runnersFile, "utf8") }),
+  selection: { scenarioTypes: new Set(["fixed-seq-len", "agentic-coding"]) },
   srtRecipes: srtRecipeSource(dirs),
 });
 
@@ -103,9 +110,18 @@ function planValue(p: ProcessSpec, key: string, value: unknown): string {
   return vals.join(" ") === want.join(" ") ? `same (${flag})` : `${flag} ${vals.join(" ")}`;
 }
 
+/** what the plan's process does with each of the settings (frontend args: flag order kept) */
+function planValues(p: ProcessSpec, settings: Record<string, unknown>): string {
+  return Object.entries(settings)
+    .map(([k, v]) => planValue(p, k, v))
+    .join("; ");
+}
+
 const out: string[] = [];
 for (const key of wanted) {
-  const deps = plan.deployments.filter((d) => d.configKey === key);
+  const ofKey = plan.deployments.filter((d) => d.configKey === key);
+  const fixed = ofKey.filter((d) => d.scenario !== "agentic-coding");
+  const deps = fixed.length ? fixed : ofKey;
   out.push(`### ${key}`, "");
   if (!deps.length) {
     out.push("No deployment planned for this key.", "");
@@ -141,7 +157,9 @@ for (const key of wanted) {
   const res = r.resources;
   row(
     "resources",
-    `prefill ${res.prefill_workers ?? 0}×(${res.prefill_nodes ?? 0} nodes), decode ${res.decode_workers ?? 0}×(${res.decode_nodes ?? 0} nodes), ${res.gpus_per_node} GPUs/node`,
+    res.agg_workers
+      ? `agg ${res.agg_workers}×(${res.agg_nodes ?? 0} nodes${res.gpus_per_agg ? `, ${res.gpus_per_agg} GPUs each` : ""}), ${res.gpus_per_node} GPUs/node`
+      : `prefill ${res.prefill_workers ?? 0}×(${res.prefill_nodes ?? 0} nodes), decode ${res.decode_workers ?? 0}×(${res.decode_nodes ?? 0} nodes), ${res.gpus_per_node} GPUs/node`,
     `prefill ${d.prefill?.numWorker}×${d.prefill?.gpusPerWorker} GPUs, decode ${d.decode?.numWorker}×${d.decode?.gpusPerWorker} GPUs; ${d.nodes} nodes`,
   );
   const worker = byRole("prefill") ?? byRole("worker");
@@ -152,26 +170,50 @@ for (const key of wanted) {
   row(
     "dynamo",
     `install ${r.dynamo.install}${r.dynamo.install && r.dynamo.version ? `, version ${r.dynamo.version}` : ""}${r.dynamo.wheel ? `, wheel ${r.dynamo.wheel}` : ""}${r.dynamo.hash ? `, hash ${r.dynamo.hash}` : ""}`,
-    `installed before each worker/frontend: ${install}`,
+    `installed before each worker/frontend: ${install}${r.frontend.type === "dynamo" ? "" : ` (frontend ${r.frontend.type}: srtctl installs dynamo only for its dynamo frontend)`}`,
   );
+  const plane = words(worker!).indexOf("--request-plane");
   row(
     "request plane",
     r.dynamo.request_plane,
-    `--request-plane ${words(worker!)[words(worker!).indexOf("--request-plane") + 1]}`,
+    plane < 0
+      ? `not passed (frontend ${r.frontend.type}: srtctl passes none)`
+      : `--request-plane ${words(worker!)[plane + 1]}`,
   );
-  const etcd = procs.find((x) => x.p.name === "infra-etcd")!;
-  const alone = lp.nodes[etcd.rank]!.processes.every((p) => p.role === "infra");
+  const etcd = procs.find((x) => x.p.name === "infra-etcd");
+  const alone = etcd && lp.nodes[etcd.rank]!.processes.every((p) => p.role === "infra");
   row(
     "etcd/NATS",
     r.infra.etcd_nats_dedicated_node ? "dedicated node" : "head node",
-    `node ${etcd.rank}${alone ? " (infrastructure only)" : " (with workers)"}; etcd v3.5.21, NATS 2.10.28`,
+    etcd
+      ? `node ${etcd.rank}${alone ? " (infrastructure only)" : " (with workers)"}; etcd v3.5.21, NATS 2.10.28`
+      : `none (frontend ${r.frontend.type}: srtctl starts none)`,
   );
-  const fronts = procs.filter((x) => x.p.role === "frontend");
+  const fronts = procs.filter((x) => x.p.role === "frontend" || (x.p.role === "router" && x.p.name !== "nginx"));
+  const nginx = procs.some((x) => x.p.name === "nginx") ? " behind nginx on node 0" : "";
+  const serve = procs.find((x) => x.p.argv[0] === "vllm" && x.p.ports.http !== undefined);
   row(
     "frontend",
-    `${r.frontend.type}, multiple ${r.frontend.enable_multiple_frontends}, additional ${r.frontend.num_additional_frontends}`,
-    `${fronts.length} dynamo.frontend on nodes ${fronts.map((x) => x.rank).join(",")}${procs.some((x) => x.p.name === "nginx") ? " behind nginx on node 0" : ""}`,
+    `${r.frontend.type}, multiple ${r.frontend.enable_multiple_frontends}, additional ${r.frontend.num_additional_frontends}${r.frontend.orchestrator_placement === "head" ? "" : `, placement ${r.frontend.orchestrator_placement}`}`,
+    serve
+      ? `no frontend process: vllm serve of ${serve.p.name} on node ${serve.rank} owns the endpoint`
+      : `${fronts.length} ${
+          fronts
+            .map((x) =>
+              words(x.p)
+                .slice(0, 3)
+                .join(" ")
+                .replace(/^python3? -m /, ""),
+            )
+            .find(Boolean) ?? ""
+        } on nodes ${fronts.map((x) => x.rank).join(",")}${nginx}; ready: ${cell(fronts[0]?.p.health[0]?.url)}`,
   );
+  if (Object.keys(r.frontend.args ?? {}).length)
+    row(
+      "frontend args",
+      r.frontend.args,
+      fronts[0] ? planValues(fronts[0].p, r.frontend.args ?? {}) : "— (no frontend process: srtctl ignores them)",
+    );
   // the recipe's own setup_script, before the runner's --setup-script replaced it
   const own = d.srtRecipe.setupScript
     ? readSrtRecipe({ ...d.srtRecipe, setupScript: undefined }, d).recipe.setup_script
@@ -184,20 +226,25 @@ for (const key of wanted) {
     );
   const b = r.backend;
   if (b.type === "vllm") {
-    const launched = (mode: "prefill" | "decode") => {
-      const ps = procs.filter((x) => x.p.role === mode && x.p.name.startsWith(`${mode}-0-`));
+    const launched = (mode: "prefill" | "decode" | "agg") => {
+      const role = mode === "agg" ? "worker" : mode;
+      const ps = procs.filter((x) => x.p.role === role && x.p.name.startsWith(`${mode}-0-`));
       return `${mode} worker 0: ${ps.length} process(es), GPUs ${ps.map((x) => x.p.gpus.join(",")).join(" | ")}`;
     };
-    row("backend dp_launch_mode", b.dp_launch_mode, `${launched("prefill")}; ${launched("decode")}`);
+    row(
+      "backend dp_launch_mode",
+      b.dp_launch_mode,
+      res.agg_workers ? launched("agg") : `${launched("prefill")}; ${launched("decode")}`,
+    );
   }
-  const cfgOf = (mode: "prefill" | "decode") =>
+  const cfgOf = (mode: "prefill" | "decode" | "aggregated") =>
     ((b.type === "sglang" ? b.sglang_config : b.type === "vllm" ? b.vllm_config : b.trtllm_config)?.[mode] ??
       {}) as Record<string, unknown>;
-  for (const mode of ["prefill", "decode"] as const) {
-    const p = byRole(mode);
+  for (const mode of ["prefill", "decode", "aggregated"] as const) {
+    const p = byRole(mode === "aggregated" ? "worker" : mode);
     if (!p) continue;
     for (const [k, v] of Object.entries(cfgOf(mode))) row(`${mode} ${k}`, v, planValue(p, k, v));
-    const env = mode === "prefill" ? b.prefill_environment : b.decode_environment;
+    const env = b[`${mode}_environment`];
     for (const [k, v] of Object.entries(env))
       row(`${mode} env ${k}`, v, p.env[k] === v || /\{node/.test(v) ? "same" : (p.env[k] ?? "not set"));
   }
@@ -207,6 +254,15 @@ for (const key of wanted) {
   const pt = d.points[0];
   const same = (want: unknown, got: unknown, what: string) =>
     canonical(want) === canonical(got) ? `same (${what})` : `${cell(got)} (${what})`;
+  if (d.scenario === "agentic-coding") {
+    row(
+      "benchmark",
+      `${bm.type}${bm.command ? ` (${bm.command})` : ""}`,
+      `not run: benchfleet's trace replay, ${d.points.length} point(s) at concurrency ${d.points.map((x) => x.concurrency).join(", ")}`,
+    );
+    out.push("");
+    continue;
+  }
   row("benchmark type", bm.type, bm.type === "sa-bench" ? "benchfleet's load generator with sa-bench's settings" : "—");
   row("benchmark isl/osl", `${bm.isl}/${bm.osl}`, `row ${d.isl}/${d.osl} (must agree)`);
   row(
