@@ -175,7 +175,8 @@ export function gpuCounts(a: Assignment): { total: number; prefill: number; deco
   const d = a.deployment;
   if (d.disagg && d.prefill && d.decode)
     return { total: d.prefill.gpus + d.decode.gpus, prefill: d.prefill.gpus, decode: d.decode.gpus };
-  return { total: d.gpus, prefill: 0, decode: 0 };
+  // a row launched with its recipe's topology: per GPU as the lab's result files count it
+  return { total: d.resultGpus ?? d.gpus, prefill: 0, decode: 0 };
 }
 
 /** the GPU indices the given processes use on their node */

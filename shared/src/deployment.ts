@@ -256,6 +256,12 @@ export const Deployment = z
     maxModelLen: z.number().int().positive().optional(),
     recipeOverrides: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
     srtRecipe: SrtRecipeRef.optional(),
+    /**
+     * the GPUs per-GPU results divide by, where the lab's result files count other than `gpus`: a
+     * row launched with its srt-slurm recipe's topology, not the row's (the lab counts the row's
+     * num-worker × tp × pp × pcp). Absent: `gpus` (or the pools' GPUs).
+     */
+    resultGpus: z.number().int().positive().optional(),
     /** the presets this deployment launches with (absent: none applied, engine defaults) */
     recipeSettings: RecipeSettings.optional(),
     /**

@@ -424,8 +424,8 @@ function* expandEntry(
         const srtSource = labSubmitsOwnRecipe(e.framework) ? undefined : srtRecipes;
         // a row launched from its srt-slurm recipe: a DEP pool's worker is srtctl's data-parallel group
         const widen = (p: PoolSpec) => (srtSource && rowConfigFile(m).length ? srtDepPool(p, runner.gpusPerNode) : p);
-        const prefill = widen(pool(m.prefill, runner.gpusPerNode));
-        const decode = widen(pool(m.decode, runner.gpusPerNode));
+        let prefill = widen(pool(m.prefill, runner.gpusPerNode));
+        let decode = widen(pool(m.decode, runner.gpusPerNode));
         const router = m.router ?? e.router;
         const kv = m["kv-p2p-transfer"] ?? (e.multinode ? e["kv-p2p-transfer"] : undefined);
         const rowPath = [le.key, "scenarios", sc.scenario, sc.index, "search-space", row];
@@ -443,11 +443,21 @@ function* expandEntry(
           problems.push(srt.problem);
           continue;
         }
+        // srtctl launches the recipe's topology where an aggregated recipe's differs from the row's
+        const shaped = srt
+          ? srtRecipes?.shape?.(srt.recipe, srtRow, `${le.file}:${le.src.locate(rowPath).line}`)
+          : undefined;
+        if (shaped) {
+          warnings.add(shaped.warning);
+          srtRow.prefill = prefill = shaped.prefill;
+          srtRow.decode = decode = shaped.decode;
+        }
         if (srt) for (const w of srtRecipes?.warnings?.(srt.recipe, srtRow) ?? []) warnings.add(w);
         const infraNodes = srt && srtRecipes?.infraNodes ? srtRecipes.infraNodes(srt.recipe, srtRow) : 0;
         spec = {
           ...(srt ? { srtRecipe: srt.recipe } : {}),
           ...(infraNodes ? { infraNodes } : {}),
+          ...(shaped?.resultGpus ? { resultGpus: shaped.resultGpus } : {}),
           ...common,
           ...(router ? { router } : {}),
           ...(kv ? { kvP2pTransfer: kv } : {}),
@@ -617,8 +627,8 @@ function* expandAgentic(
         if (named && !srtSource) warnings.add(agenticSrtWarning(le, e.framework));
         // a row launched from its srt-slurm recipe: a DEP pool's worker is srtctl's data-parallel group
         const widen = (p: PoolSpec) => (srtSource ? srtDepPool(p, runner.gpusPerNode) : p);
-        const prefill = widen(pool(r.prefill, runner.gpusPerNode));
-        const decode = widen(pool(r.decode, runner.gpusPerNode));
+        let prefill = widen(pool(r.prefill, runner.gpusPerNode));
+        let decode = widen(pool(r.decode, runner.gpusPerNode));
         const router = r.router ?? e.router;
         const kv = r["kv-p2p-transfer"] ?? e["kv-p2p-transfer"];
         const srtRow = {
@@ -642,6 +652,15 @@ function* expandAgentic(
           problems.push(srt.problem);
           continue;
         }
+        // srtctl launches the recipe's topology where an aggregated recipe's differs from the row's
+        const shaped = srt
+          ? srtSource?.shape?.(srt.recipe, srtRow, `${le.file}:${le.src.locate(path).line}`)
+          : undefined;
+        if (shaped) {
+          warnings.add(shaped.warning);
+          srtRow.prefill = prefill = shaped.prefill;
+          srtRow.decode = decode = shaped.decode;
+        }
         if (srt && srtSource?.benchmark) {
           // the recipe's benchmark is not run: a warning says so, at the recipe's benchmark.type
           const at = `${le.file}:${le.src.locate(path).line}`;
@@ -658,6 +677,7 @@ function* expandAgentic(
         spec = {
           ...(srt ? { srtRecipe: srt.recipe } : {}),
           ...(infraNodes ? { infraNodes } : {}),
+          ...(shaped?.resultGpus ? { resultGpus: shaped.resultGpus } : {}),
           ...common,
           launchPerPoint,
           ...(router ? { router } : {}),

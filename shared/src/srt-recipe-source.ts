@@ -3,7 +3,7 @@
  * found by a SrtRecipeSource (the I/O lives with the caller: --srt-slurm directories). Pure.
  */
 import { type ConfigProblem, formatPath, formatProblem } from "./config-error.js";
-import type { Deployment, LoadPoint, SrtRecipeRef } from "./deployment.js";
+import type { Deployment, LoadPoint, PoolSpec, SrtRecipeRef } from "./deployment.js";
 import type { MultiNodeSearchEntry } from "./master-config.js";
 import type { LoadedEntry } from "./master-config-load.js";
 
@@ -20,6 +20,11 @@ export type SrtRecipeSource = ((
   configs?: (ref: SrtRecipeRef, row: SrtRow) => NonNullable<SrtRecipeRef["configs"]> | { error: string };
   /** seconds srtctl waits for the frontend's health (`health_check`): the row's ready phase at least */
   readySeconds?: (ref: SrtRecipeRef, row: SrtRow) => number | undefined;
+  /**
+   * the recipe's pools where srtctl launches a topology other than the row's (an aggregated recipe
+   * whose workers differ), with the warning naming both places; undefined where they agree
+   */
+  shape?: (ref: SrtRecipeRef, row: SrtRow, at?: string) => SrtShape | undefined;
   /** what the recipe's reader warns about for the row (each `recipe-file:line:col: … (row KEY)`) */
   warnings?: (ref: SrtRecipeRef, row: SrtRow) => string[];
   /**
@@ -33,6 +38,16 @@ export type SrtRecipeSource = ((
     load: SrtRowLoad,
   ) => SrtBenchmark | { problems: ConfigProblem[] } | undefined;
 };
+
+/** The pools a row is launched with when its recipe's topology is not the row's (SrtRecipeSource.shape). */
+export interface SrtShape {
+  prefill: PoolSpec;
+  decode: PoolSpec;
+  /** the GPUs per-GPU results divide by, where the lab's result files count other than those launched */
+  resultGpus?: number;
+  /** one line at the recipe's `resources` (file:line:col) naming the row */
+  warning: string;
+}
 
 /** A master-config row's load as planned: what its recipe's `benchmark:` section must agree with. */
 export interface SrtRowLoad {

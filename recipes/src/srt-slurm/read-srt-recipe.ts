@@ -34,7 +34,11 @@ export interface ReadRecipe {
 
 type Path = Array<string | number>;
 
-export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
+/**
+ * `recipeTopology`: a recipe of one variant is read whatever its resources (srt-agg-shape.ts reads
+ * the topology srtctl launches from it); by default they must agree with the row's.
+ */
+export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow, opts: { recipeTopology?: boolean } = {}): ReadRecipe {
   const row = `row ${d.configKey}`;
   const fail = (problems: ConfigProblem[]): never => {
     throw new RecipeError(problems.map((p) => `${formatProblem(p)} (${row})`).join("\n"));
@@ -89,6 +93,7 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow): ReadRecipe {
   }
   if (!parsed.length) fail(problems);
   const matching = parsed.filter((p) => topologyMismatch(p.recipe, d) === undefined);
+  if (!matching.length && opts.recipeTopology && parsed.length === 1) matching.push(parsed[0]!);
   if (!matching.length) {
     const p = parsed[0]!;
     const why = topologyMismatch(p.recipe, d)!;

@@ -9,6 +9,7 @@ import type { Deployment, SrtRecipeRef, SrtRecipeSource } from "@benchfleet/shar
 import { formatProblem, labSubmitsOwnRecipe, RecipeError, srtDepDeployment } from "@benchfleet/shared";
 import { findUnlaunchable } from "../launchable.js";
 import { srtInfraNodes } from "./infra-nodes.js";
+import { srtAggShape } from "./srt-agg-shape.js";
 import { srtBenchmark } from "./srt-benchmark.js";
 
 export interface CensusEntry {
@@ -34,7 +35,7 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
   for (const planned of deployments) {
     if (!planned.multinode) continue;
     // as the planner reads a row launched from its recipe
-    const d = srtDepDeployment(planned);
+    let d = srtDepDeployment(planned);
     const configFile = configFileOf(d);
     const base = { configKey: d.configKey, fingerprint: d.fingerprint };
     if (!configFile) {
@@ -66,6 +67,19 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
       continue;
     }
     const ref = configs.length ? { ...plain, configs } : plain;
+    // as the planner launches an aggregated recipe whose topology differs from the row's
+    const shaped = srtAggShape(ref, d);
+    if (shaped) {
+      const extra = d.nodes - (d.prefill?.nodes ?? 0) - (d.decode?.nodes ?? 0);
+      d = {
+        ...d,
+        prefill: shaped.prefill,
+        decode: shaped.decode,
+        gpus: shaped.prefill.gpus + shaped.decode.gpus,
+        nodes: shaped.prefill.nodes + shaped.decode.nodes + extra,
+        ...(shaped.resultGpus ? { resultGpus: shaped.resultGpus } : {}),
+      };
+    }
     const infraNodes = srtInfraNodes(ref, d);
     const withRecipe: Deployment = {
       ...d,
@@ -77,7 +91,7 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
     try {
       const load = { isl: d.isl, osl: d.osl, concurrencies: d.points.map((p) => p.concurrency) };
       const bench = srtBenchmark(ref, d, load);
-      if (bench && "point" in bench) warning = bench.warning;
+      warning = (bench && "point" in bench ? bench.warning : undefined) ?? shaped?.warning;
       problem =
         bench && "problems" in bench
           ? bench.problems.map(formatProblem).join("\n")

@@ -55,7 +55,8 @@ export function srtRecipeConfigs(
   return (ref, row) => {
     let recipe: SrtRecipe;
     try {
-      recipe = readSrtRecipe(ref, row).recipe;
+      // the files a recipe of one variant uses do not depend on the row's topology (srt-agg-shape.ts)
+      recipe = readSrtRecipe(ref, row, { recipeTopology: true }).recipe;
     } catch (e) {
       if (e instanceof RecipeError) return [];
       throw e;

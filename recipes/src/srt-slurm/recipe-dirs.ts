@@ -12,6 +12,7 @@ import type { SrtRecipeSource } from "@benchfleet/shared";
 import { srtInfraNodes } from "./infra-nodes.js";
 import { srtRecipeWarnings } from "./read-srt-recipe.js";
 import { srtRecipeConfigs } from "./recipe-configs.js";
+import { srtAggShape } from "./srt-agg-shape.js";
 import { srtBenchmark } from "./srt-benchmark.js";
 import { srtReadySeconds } from "./srt-health-check.js";
 import { type GitTreeOpener, type SrtTree, splitTreeSpec } from "./srt-tree.js";
@@ -52,6 +53,7 @@ export function srtRecipeSource(entries: string[], openGit?: GitTreeOpener): Srt
   source.benchmark = srtBenchmark;
   source.warnings = srtRecipeWarnings;
   source.readySeconds = srtReadySeconds;
+  source.shape = srtAggShape;
   return source;
 }
 

@@ -2,14 +2,20 @@
  * Recipes whose resources are shaped differently from the runner the row names, written by us in
  * srt-slurm's format (the SGLang 1P1D recipe of configs/srt-slurm-recipes/ with its resources
  * changed): `gpus_per_node` below the runner's, which srtctl submits as `--gpus-per-node` of a
- * shared node, launched on that many GPUs of each node when the row's pools take as many nodes.
+ * shared node, launched on that many GPUs of each node when the row's pools take as many nodes;
+ * an aggregated recipe whose worker is wider than its row's, planned through the real recipe
+ * source: launched as the recipe says, with one warning, per-GPU results counted as the lab does.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Deployment, RecipeError } from "@benchfleet/shared";
-import { describe, expect, it } from "vitest";
+import { buildPlan, type Deployment, loadMasterConfigs, RecipeError } from "@benchfleet/shared";
+import { testCatalog as catalog } from "@benchfleet/shared/test-support";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "../build-launch-plan.js";
 import { makeDeployment, makePlacement } from "../test-support/deployments.js";
+import { srtRecipeSource } from "./recipe-dirs.js";
 
 const RECIPES = fileURLToPath(new URL("../../../configs/srt-slurm-recipes/", import.meta.url));
 const SGLANG = readFileSync(`${RECIPES}dsr1-fp4/gb200-disagg-1p1d.yaml`, "utf8");
@@ -79,5 +85,67 @@ describe("gpus_per_node below the runner's", () => {
     expect(refusal(row(eight, { numWorker: 1, tp: 8 }, 8))).toMatch(
       /resources: gpus_per_node 8 but the row's runner has 4 GPUs a node \(row test-shape\)$/,
     );
+  });
+});
+
+describe("an aggregated recipe whose worker differs from its row's", () => {
+  const dir = mkdtempSync(join(tmpdir(), "srt-agg-shape-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, "recipes"));
+  mkdirSync(join(dir, "configs"));
+  writeFileSync(join(dir, "configs", "install-torchao.sh"), "pip install torchao\n");
+  // one worker of TP8 over two nodes, where the row says TP4
+  const recipe = `name: agg
+model: { path: dsr1, container: dynamo-sglang, precision: fp8 }
+resources:
+  gpu_type: gb200
+  gpus_per_node: 4
+  agg_nodes: 2
+  agg_workers: 1
+backend:
+  type: sglang
+  sglang_config:
+    aggregated: { tp-size: 8 }
+`;
+  writeFileSync(join(dir, "recipes", "agg.yaml"), recipe);
+  const file = join(dir, "recipes", "agg.yaml");
+  const master = `
+agg:
+  image: img
+  model: m
+  model-prefix: dsr1
+  runner: gb200
+  precision: fp8
+  framework: dynamo-sglang
+  multinode: true
+  disagg: false
+  scenarios:
+    fixed-seq-len:
+    - isl: 1024
+      osl: 128
+      search-space:
+      - conc-list: [4]
+        prefill: { num-worker: 1, tp: 4, ep: 1, dp-attn: false, additional-settings: ["CONFIG_FILE=recipes/agg.yaml"] }
+        decode: { num-worker: 0, tp: 4, ep: 1, dp-attn: false }
+`;
+  const plan = buildPlan(loadMasterConfigs([{ file: "m.yaml", text: master }]), {
+    catalog,
+    srtRecipes: srtRecipeSource([dir]),
+  });
+  const d = plan.deployments[0]!;
+
+  it("is planned with the recipe's worker: 8 GPUs on 2 nodes; per-GPU results over the row's 4", () => {
+    expect(d.prefill).toMatchObject({ numWorker: 1, tp: 4, gpusPerWorker: 8, gpus: 8, nodes: 2 });
+    expect(d.decode).toMatchObject({ numWorker: 0, gpus: 0 });
+    expect([d.gpus, d.nodes, d.resultGpus]).toEqual([8, 2, 4]);
+    const launch = buildLaunchPlan(d, makePlacement(d));
+    const workers = launch.nodes.map((n) => n.processes.filter((x) => x.role === "worker").map((x) => x.name));
+    expect(workers).toEqual([["agg-0-rank0"], ["agg-0-rank1"]]);
+  });
+
+  it("warns once, at the recipe's resources, naming the row", () => {
+    expect(plan.warnings?.filter((w) => w.includes("aggregated worker"))).toEqual([
+      `${file}:3:1: resources: srtctl launches the recipe's 1 aggregated worker(s) of 8 GPUs (8 GPUs) where the master-config row agg (m.yaml:16) names 1 of 4 (tp 4, ep 1): launched as the recipe says; per-GPU results divide by the row's 4 GPUs (num-worker × tp × pp × pcp), as the lab's result files do`,
+    ]);
   });
 });
