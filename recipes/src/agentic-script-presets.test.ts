@@ -5,6 +5,7 @@
  * host KV pool per topology (`mem_off`), whatever the row's DRAM budget; a TRT row without a
  * script keeps the budget ÷ ranks (agentic-kv.ts). And the MiniMax-M3 LMCache scripts
  * (minimaxm3_fp4_mi355x_mtp.sh, minimaxm3_fp8_mi300x_mtp.sh): their servers with the engine's flags.
+ * And minimaxm3_fp4_b300_mtp.sh, whose SimpleCPUOffloadConnector takes the whole budget in GiB.
  */
 import { fileURLToPath } from "node:url";
 import type { Deployment, LaunchPlan } from "@benchfleet/shared";
@@ -138,5 +139,53 @@ describe("MiniMax-M3 LMCache scripts", () => {
     const w = procs.find((x) => x.name === "worker-0-rank0")!;
     expect(w.env.VLLM_ROCM_SHUFFLE_KV_CACHE_LAYOUT).toBe("0");
     expect(w.argv).not.toContain("--kv-transfer-config");
+  });
+});
+
+describe("MiniMax-M3 B300 vLLM script: vllm-simple sized from $TOTAL_CPU_DRAM_GB", () => {
+  function row(tp: number, conc: number, backend: string | undefined, dramOffloadGb: number): Deployment {
+    const { maxModelLen: _, ...d } = makeDeployment({
+      configKey: "minimaxm3-fp4-b300-vllm-agentic-mtp",
+      sku: "b300",
+      framework: "vllm",
+      model: "nvidia/MiniMax-M3-NVFP4",
+      modelPrefix: "minimaxm3",
+      precision: "fp4",
+      image: "vllm/vllm-openai:v0.27.1",
+      concs: [conc],
+      specDecoding: "mtp",
+      tp,
+    });
+    const kvOffloading = backend ? ("dram" as const) : ("none" as const);
+    const agentic = {
+      durationS: 3600,
+      kvOffloading,
+      ...(backend ? { kvOffloadBackend: { name: backend } } : {}),
+      dramOffloadGb: backend ? dramOffloadGb : 0,
+    };
+    return { ...d, scenario: "agentic-coding", isl: 0, osl: 0, kvOffloading, agentic };
+  }
+  const worker = (d: Deployment) =>
+    buildLaunchPlan(d, makePlacement(d), { presets, scripts })
+      .nodes.flatMap((n) => n.processes)
+      .find((x) => x.name === "worker-0-rank0")!;
+  const flagOf = (argv: string[], name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+
+  it("cpu_bytes_to_use = TOTAL_CPU_DRAM_GB × 2³⁰ for the server, lazy offload, no hash seed", () => {
+    const w = worker(row(4, 30, "vllm-simple", 749));
+    expect(JSON.parse(flagOf(w.argv, "--kv-transfer-config")!)).toEqual({
+      kv_connector: "SimpleCPUOffloadConnector",
+      kv_role: "kv_both",
+      kv_connector_extra_config: { cpu_bytes_to_use: 804232626176, lazy_offload: true },
+    });
+    expect(w.env.VLLM_USE_SIMPLE_KV_OFFLOAD).toBe("1");
+    expect(w.env.PYTHONHASHSEED).toBeUndefined();
+    expect(flagOf(w.argv, "--max-num-seqs")).toBeUndefined();
+  });
+
+  it("without offload: no connector, no offload env", () => {
+    const w = worker(row(4, 10, undefined, 0));
+    expect(flagOf(w.argv, "--kv-transfer-config")).toBeUndefined();
+    expect(w.env.VLLM_USE_SIMPLE_KV_OFFLOAD).toBeUndefined();
   });
 });

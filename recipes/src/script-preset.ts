@@ -4,7 +4,7 @@
  * holding the server flags and env that script passes, with the script's own conditions (ISL/OSL, TP,
  * EP, DP attention, concurrency) as `when`. A reviewer reads a file beside its script; a lab updates
  * it when the script changes. Values may name the script's variables (`$CONC`, `$TP`, `$EP_SIZE`,
- * `$ISL`, `$OSL`, `$MAX_MODEL_LEN`) and bash integer arithmetic over them (`$((2 * CONC))`: + - * /
+ * `$ISL`, `$OSL`, `$MAX_MODEL_LEN`, agentic rows' `$TOTAL_CPU_DRAM_GB`) and bash integer arithmetic over them (`$((2 * CONC))`: + - * /
  * and parentheses, division truncating as bash's), filled in per launch. Parsing and matching are pure; reading files is
  * preset-loader.ts.
  */
@@ -138,6 +138,8 @@ interface ScriptFacts {
   maxModelLen?: number;
   /** agentic rows: the offload backend's name, or `none` */
   kvOffload?: string;
+  /** agentic rows: TOTAL_CPU_DRAM_GB, the server's DRAM budget (0 without offload) */
+  totalCpuDramGb?: number;
 }
 
 /** The facts of deployment `d`'s launch at concurrency `conc`. */
@@ -151,7 +153,12 @@ export function scriptFacts(d: Deployment, conc: number): ScriptFacts {
     dpAttn: d.dpAttn ?? false,
     conc,
     ...(d.maxModelLen !== undefined ? { maxModelLen: d.maxModelLen } : {}),
-    ...(a ? { kvOffload: a.kvOffloading === "dram" ? (a.kvOffloadBackend?.name ?? "dram") : "none" } : {}),
+    ...(a
+      ? {
+          kvOffload: a.kvOffloading === "dram" ? (a.kvOffloadBackend?.name ?? "dram") : "none",
+          totalCpuDramGb: a.dramOffloadGb,
+        }
+      : {}),
   };
 }
 
@@ -159,6 +166,7 @@ export function scriptFacts(d: Deployment, conc: number): ScriptFacts {
 export function scriptVars(f: ScriptFacts): Record<string, number> {
   const vars: Record<string, number> = { CONC: f.conc, TP: f.tp, EP_SIZE: f.ep, ISL: f.isl, OSL: f.osl };
   if (f.maxModelLen !== undefined) vars.MAX_MODEL_LEN = f.maxModelLen;
+  if (f.totalCpuDramGb !== undefined) vars.TOTAL_CPU_DRAM_GB = f.totalCpuDramGb;
   return vars;
 }
 
