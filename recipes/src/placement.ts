@@ -7,11 +7,13 @@
  * pools never share a node unless every worker of both fits on one node. The router/frontend and
  * the load generator run on the leader (rank 0). A deployment's infrastructure-only nodes
  * (`infraNodes`) follow the workers' as its last ranks. A node holds the runner's GPUs, or fewer
- * where the deployment's srt-slurm recipe asks for fewer (srt-node-gpus.ts).
+ * where the deployment's srt-slurm recipe asks for fewer (srt-node-gpus.ts); a recipe's
+ * `spread_workers` puts each worker smaller than a node on a node of its own (srt-spread-workers.ts).
  */
 import { type Deployment, type Placement, RecipeError } from "@benchfleet/shared";
 import { MAX_SLOTS_PER_NODE } from "./ports.js";
 import { layoutGpusPerNode } from "./srt-slurm/srt-node-gpus.js";
+import { layoutSpreads } from "./srt-slurm/srt-spread-workers.js";
 
 export type PoolRole = "prefill" | "decode" | "worker";
 
@@ -73,7 +75,9 @@ export function layoutGang(d: Deployment, gpusPerNode: number = layoutGpusPerNod
   const shapes = poolShapes(d);
   const workers: WorkerLayout[] = [];
   const total = shapes.reduce((s, p) => s + p.numWorker * p.gpusPerWorker, 0);
-  if (shapes.every((s) => s.gpusPerWorker <= G) && total <= G) {
+  // an srt-slurm recipe's spread_workers: each worker smaller than a node on a node of its own
+  const spread = layoutSpreads(d);
+  if (!spread && shapes.every((s) => s.gpusPerWorker <= G) && total <= G) {
     let off = 0;
     let slot = 0;
     for (const s of shapes) {
@@ -110,7 +114,7 @@ export function layoutGang(d: Deployment, gpusPerNode: number = layoutGpusPerNod
         next += span;
       }
     } else {
-      const perNode = Math.floor(G / s.gpusPerWorker);
+      const perNode = spread ? 1 : Math.floor(G / s.gpusPerWorker);
       for (let w = 0; w < s.numWorker; w++) {
         const slot = w % perNode;
         workers.push({

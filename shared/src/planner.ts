@@ -454,6 +454,8 @@ function* expandEntry(
         }
         if (srt) for (const w of srtRecipes?.warnings?.(srt.recipe, srtRow) ?? []) warnings.add(w);
         const infraNodes = srt && srtRecipes?.infraNodes ? srtRecipes.infraNodes(srt.recipe, srtRow) : 0;
+        // a recipe that spreads its workers reserves a node for each (srt-spread-workers.ts)
+        const spread = srt && srtRecipes?.poolNodes ? srtRecipes.poolNodes(srt.recipe, srtRow) : undefined;
         spec = {
           ...(srt ? { srtRecipe: srt.recipe } : {}),
           ...(infraNodes ? { infraNodes } : {}),
@@ -466,9 +468,9 @@ function* expandEntry(
           osl: sc.osl,
           maxModelLen: sc.isl + sc.osl + 256,
           specDecoding: m["spec-decoding"] ?? "none",
-          prefill,
-          decode,
-          nodes: prefill.nodes + decode.nodes + infraNodes,
+          prefill: spread ? { ...prefill, nodes: spread.prefill } : prefill,
+          decode: spread ? { ...decode, nodes: spread.decode } : decode,
+          nodes: (spread ? spread.prefill + spread.decode : prefill.nodes + decode.nodes) + infraNodes,
           gpus: prefill.gpus + decode.gpus,
         };
         concs = expandConcurrency(m);
@@ -674,6 +676,8 @@ function* expandAgentic(
         }
         if (srt) for (const w of srtSource?.warnings?.(srt.recipe, srtRow) ?? []) warnings.add(w);
         const infraNodes = srt && srtSource?.infraNodes ? srtSource.infraNodes(srt.recipe, srtRow) : 0;
+        // a recipe that spreads its workers reserves a node for each (srt-spread-workers.ts)
+        const spread = srt && srtSource?.poolNodes ? srtSource.poolNodes(srt.recipe, srtRow) : undefined;
         spec = {
           ...(srt ? { srtRecipe: srt.recipe } : {}),
           ...(infraNodes ? { infraNodes } : {}),
@@ -686,8 +690,8 @@ function* expandAgentic(
           isl: 0,
           osl: 0,
           specDecoding: r["spec-decoding"] ?? "none",
-          prefill,
-          decode,
+          prefill: spread ? { ...prefill, nodes: spread.prefill } : prefill,
+          decode: spread ? { ...decode, nodes: spread.decode } : decode,
           kvOffloading,
           agentic: agenticSpec({
             durationS: bf["agentic-duration"],
@@ -695,7 +699,7 @@ function* expandAgentic(
             kvOffloadBackend: r["kv-offload-backend"],
             dramOffloadGb: dram,
           }),
-          nodes: prefill.nodes + decode.nodes + infraNodes,
+          nodes: (spread ? spread.prefill + spread.decode : prefill.nodes + decode.nodes) + infraNodes,
           gpus: prefill.gpus + decode.gpus,
         };
       }

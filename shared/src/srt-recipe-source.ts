@@ -16,6 +16,8 @@ export type SrtRecipeSource = ((
   configFile: string,
 ) => { path: string; text: string; srtctl?: SrtRecipeRef["srtctl"] } | { error: string }) & {
   infraNodes?: (ref: SrtRecipeRef, row: SrtRow) => number;
+  /** the nodes each pool takes where the recipe places them otherwise than packed (spread_workers) */
+  poolNodes?: (ref: SrtRecipeRef, row: SrtRow) => { prefill: number; decode: number } | undefined;
   /** the files of srt-slurm's configs/ the recipe uses for the row (see SrtRecipeRef.configs) */
   configs?: (ref: SrtRecipeRef, row: SrtRow) => NonNullable<SrtRecipeRef["configs"]> | { error: string };
   /** seconds srtctl waits for the frontend's health (`health_check`): the row's ready phase at least */

@@ -19,6 +19,7 @@ import { sglangFrontendRefusals } from "./srt-frontend-sglang.js";
 import { vllmFrontendRefusals } from "./srt-frontend-vllm.js";
 import { mooncakeStoreUnused } from "./srt-mooncake-store.js";
 import { SrtRecipe } from "./srt-recipe.js";
+import { spreadMismatch } from "./srt-spread-workers.js";
 import { type RecipeVariant, selectVariants } from "./variants.js";
 
 export interface ReadRecipe {
@@ -118,6 +119,8 @@ export function readSrtRecipe(ref: SrtRecipeRef, d: SrtRow, opts: { recipeTopolo
   if (refused.length) fail(refused.map(([path, why]) => located(v, path, `cannot be honoured: ${why}`)));
   const unusedStore = mooncakeStoreUnused(recipe);
   if (unusedStore) fail([located(v, ["backend", "mooncake_kv_store"], unusedStore)]);
+  const spread = spreadMismatch(recipe);
+  if (spread) fail([located(v, ["resources", "spread_workers"], spread)]);
   const warnings = duplicateKeys(src).map(
     (k) =>
       `${formatProblem({ file: ref.path, ...k.kept, path: k.path, message: `repeated key: srtctl's YAML loader (PyYAML safe_load) reads this value and drops the one at ${k.dropped.map((p) => `${ref.path}:${p.line}:${p.col}`).join(", ")}` })} (${row})`,
@@ -199,7 +202,6 @@ export function refusedFields(r: SrtRecipe, agentic = false): Array<[Path, strin
     if (b.mooncake_kv_store)
       out.push([["backend", "mooncake_kv_store"], "mooncake_master on the infra node is not supported"]);
   }
-  if (r.resources.spread_workers) out.push([["resources", "spread_workers"], "workers spread across nodes"]);
   return out;
 }
 

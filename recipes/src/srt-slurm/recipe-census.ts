@@ -11,6 +11,7 @@ import { findUnlaunchable } from "../launchable.js";
 import { srtInfraNodes } from "./infra-nodes.js";
 import { srtAggShape } from "./srt-agg-shape.js";
 import { srtBenchmark } from "./srt-benchmark.js";
+import { srtPoolNodes } from "./srt-spread-workers.js";
 
 export interface CensusEntry {
   configKey: string;
@@ -81,10 +82,22 @@ export function srtRecipeCensus(deployments: readonly Deployment[], source: SrtR
       };
     }
     const infraNodes = srtInfraNodes(ref, d);
+    // the planner's pools for the recipe: its infrastructure node, its spread workers' nodes
+    const spread = srtPoolNodes(ref, d);
+    const pools =
+      spread && d.prefill && d.decode
+        ? {
+            prefill: { ...d.prefill, nodes: spread.prefill },
+            decode: { ...d.decode, nodes: spread.decode },
+          }
+        : {};
+    const workerNodes = spread ? spread.prefill + spread.decode : d.nodes;
     const withRecipe: Deployment = {
       ...d,
+      ...pools,
       srtRecipe: ref,
-      ...(infraNodes ? { infraNodes, nodes: d.nodes + infraNodes } : {}),
+      nodes: workerNodes + infraNodes,
+      ...(infraNodes ? { infraNodes } : {}),
     };
     let problem: string | undefined;
     let warning: string | undefined;

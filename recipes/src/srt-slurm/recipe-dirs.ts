@@ -15,6 +15,7 @@ import { srtRecipeConfigs } from "./recipe-configs.js";
 import { srtAggShape } from "./srt-agg-shape.js";
 import { srtBenchmark } from "./srt-benchmark.js";
 import { srtReadySeconds } from "./srt-health-check.js";
+import { srtPoolNodes } from "./srt-spread-workers.js";
 import { type GitTreeOpener, type SrtTree, splitTreeSpec } from "./srt-tree.js";
 import { srtctlDefaults } from "./srtctl-defaults.js";
 
@@ -49,6 +50,7 @@ export function srtRecipeSource(entries: string[], openGit?: GitTreeOpener): Srt
     return { error: `recipe ${configFile} not found; searched ${searched.join(", ")}` };
   };
   source.infraNodes = srtInfraNodes;
+  source.poolNodes = srtPoolNodes;
   source.configs = srtRecipeConfigs(trees);
   source.benchmark = srtBenchmark;
   source.warnings = srtRecipeWarnings;
