@@ -149,7 +149,11 @@ export const SrtRecipeRef = z
      * planned with has them (the recipe's own values win); absent: the reader's (srt-slurm main's)
      */
     srtctl: z
-      .object({ dpLaunchMode: z.enum(["per_gpu", "per_node"]).optional() })
+      .object({
+        dpLaunchMode: z.enum(["per_gpu", "per_node"]).optional(),
+        /** dynamo's request plane where the recipe leaves `dynamo.request_plane` out */
+        requestPlane: z.enum(["tcp", "nats", "http"]).optional(),
+      })
       .strict()
       .optional(),
     /**

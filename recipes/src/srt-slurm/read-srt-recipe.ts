@@ -140,11 +140,22 @@ export function srtRecipeWarnings(ref: SrtRecipeRef, d: SrtRow): string[] {
 
 /** srtctl's version-dependent defaults (srtctl-defaults.ts) where the recipe leaves the field out */
 function withSrtctlDefaults(value: Record<string, unknown>, srtctl: SrtRecipeRef["srtctl"]): Record<string, unknown> {
+  return withRequestPlane(withDpLaunchMode(value, srtctl), srtctl);
+}
+
+function withDpLaunchMode(value: Record<string, unknown>, srtctl: SrtRecipeRef["srtctl"]): Record<string, unknown> {
   const b = value.backend;
   if (!srtctl?.dpLaunchMode || !b || typeof b !== "object" || Array.isArray(b)) return value;
   const backend = b as Record<string, unknown>;
   if (backend.type !== "vllm" || "dp_launch_mode" in backend) return value;
   return { ...value, backend: { ...backend, dp_launch_mode: srtctl.dpLaunchMode } };
+}
+
+function withRequestPlane(value: Record<string, unknown>, srtctl: SrtRecipeRef["srtctl"]): Record<string, unknown> {
+  const d = value.dynamo ?? {};
+  if (!srtctl?.requestPlane || typeof d !== "object" || d === null || Array.isArray(d)) return value;
+  if ("request_plane" in d) return value;
+  return { ...value, dynamo: { ...d, request_plane: srtctl.requestPlane } };
 }
 
 export function splitConfigFile(configFile: string): [string, string | undefined] {

@@ -7,26 +7,35 @@
  *   before (v1.0.31, v1.0.45, v1.0.53, c180328b: `dp_launch_mode: DPLaunchMode = "per_gpu"`), and
  *   per GPU only where the field does not exist yet (sa-submission-q2-2026,
  *   aflowers/vllm-gb200-v0.20.0: one process per GPU is their only DP launch).
+ * - dynamo `request_plane`: srtctl-request-plane.ts; given only where it is not main's `tcp`.
  *
  * An entry without srtctl's sources (an overlay of recipes) says nothing: the reader's defaults
  * (srt-recipe.ts, main's) apply. Pure over the trees.
  */
 import type { SrtRecipeRef } from "@benchfleet/shared";
 import type { SrtTree } from "./srt-tree.js";
+import { srtctlRequestPlane } from "./srtctl-request-plane.js";
 
 const VLLM_BACKEND = "src/srtctl/backends/vllm.py";
 
 export type SrtctlDefaults = NonNullable<SrtRecipeRef["srtctl"]>;
 
 export function srtctlDefaults(trees: SrtTree[]): SrtctlDefaults | undefined {
-  for (const tree of [...trees].reverse()) {
-    const text = tree.read(VLLM_BACKEND);
-    if (text === undefined) continue;
-    const declared = /^\s*dp_launch_mode:\s*DPLaunchMode\s*=\s*"(per_gpu|per_node)"/m.exec(text)?.[1];
-    if (declared === "per_gpu" || declared === "per_node") return { dpLaunchMode: declared };
-    // before dp_launch_mode existed, a data-parallel role was launched one process per GPU
-    if (!/dp_launch_mode/.test(text) && /one process per GPU/.test(text)) return { dpLaunchMode: "per_gpu" };
-    return undefined;
-  }
+  const tree = [...trees].reverse().find((t) => t.read(VLLM_BACKEND) !== undefined);
+  if (!tree) return undefined;
+  const dpLaunchMode = vllmDpLaunchMode(tree.read(VLLM_BACKEND) ?? "");
+  const requestPlane = srtctlRequestPlane(tree);
+  const out: SrtctlDefaults = {
+    ...(dpLaunchMode ? { dpLaunchMode } : {}),
+    ...(requestPlane && requestPlane !== "tcp" ? { requestPlane } : {}),
+  };
+  return Object.keys(out).length ? out : undefined;
+}
+
+function vllmDpLaunchMode(text: string): SrtctlDefaults["dpLaunchMode"] {
+  const declared = /^\s*dp_launch_mode:\s*DPLaunchMode\s*=\s*"(per_gpu|per_node)"/m.exec(text)?.[1];
+  if (declared === "per_gpu" || declared === "per_node") return declared;
+  // before dp_launch_mode existed, a data-parallel role was launched one process per GPU
+  if (!/dp_launch_mode/.test(text) && /one process per GPU/.test(text)) return "per_gpu";
   return undefined;
 }
