@@ -32,6 +32,8 @@ const DEFAULT_KEYS = [
   // srtctl's own frontends: direct `vllm serve`, the SGLang router (agentic rows)
   "kimik3-fp4-b200-dynamo-vllm-agentic",
   "qwen3.5-fp4-gb200-dynamo-sglang-agentic-mtp",
+  // a vLLM recipe's Mooncake store (backend.mooncake_kv_store) beside NIXL
+  "dsv4-fp4-gb200-dynamo-vllm-agentic-mtp2-disagg",
 ];
 
 const args = process.argv.slice(2);
@@ -236,6 +238,38 @@ for (const key of wanted) {
       b.dp_launch_mode,
       res.agg_workers ? launched("agg") : `${launched("prefill")}; ${launched("decode")}`,
     );
+    const store = b.mooncake_kv_store;
+    const master = procs.find((x) => x.p.name === "infra-mooncake-master");
+    if (store && master) {
+      const workers = procs.filter((x) => ["prefill", "decode", "worker"].includes(x.p.role));
+      row(
+        "mooncake_kv_store master",
+        `${store.container ?? "the job's container"}; master_extra_args ${store.master_extra_args.join(" ") || "none"}`,
+        `${master.p.image} on node ${master.rank} (beside etcd/NATS): ${master.p.argv.join(" ")}`,
+      );
+      const files = workers.map((x) => x.p.files.find((f) => f.path === "/logs/mooncake_store_config.json"));
+      const json = files[0] ? (JSON.parse(files[0].content) as Record<string, unknown>) : undefined;
+      const { master_server_address: address, ...rest } = json ?? {};
+      row(
+        "mooncake_kv_store store_config",
+        store.store_config ?? {},
+        json && files.every((f) => f?.content === files[0]!.content)
+          ? `${canonical(rest) === canonical(store.store_config ?? {}) ? "same" : cell(rest)}, master_server_address ${address}: /logs/mooncake_store_config.json on all ${workers.length} worker processes`
+          : "not on every worker process",
+      );
+      for (const [k, v] of Object.entries(store.env))
+        row(
+          `mooncake_kv_store env ${k}`,
+          v,
+          workers.every((x) => x.p.env[k] === v) ? "same, every worker process" : "not on every worker process",
+        );
+      const first = workers[0]!.p.env;
+      row(
+        "srtctl's MOONCAKE_* (every worker)",
+        "MOONCAKE_LOCAL_HOSTNAME, MOONCAKE_MASTER, MOONCAKE_TE_META_DATA_SERVER, MOONCAKE_CONFIG_PATH",
+        `${first.MOONCAKE_LOCAL_HOSTNAME} (the worker's node), ${first.MOONCAKE_MASTER}, ${first.MOONCAKE_TE_META_DATA_SERVER}, ${first.MOONCAKE_CONFIG_PATH}`,
+      );
+    }
   }
   const cfgOf = (mode: "prefill" | "decode" | "aggregated") =>
     ((b.type === "sglang" ? b.sglang_config : b.type === "vllm" ? b.vllm_config : b.trtllm_config)?.[mode] ??
