@@ -12,7 +12,7 @@
  * helpers; the side servers they start before the engine (`mooncake_master`, `lmcache server`) are
  * recorded with their argv, the store config the engine is pointed at (MOONCAKE_CONFIG_PATH) with
  * its text. The node facts scripts check are stood in for: one active RDMA port (`mlx5_0`), room
- * in /dev/shm, AMD GPUs with free memory on MEC firmware 177.
+ * in /dev/shm, AMD GPUs with free memory on a MEC firmware older than the scripts' 177 cut.
  */
 import { spawnSync } from "node:child_process";
 import {
@@ -169,8 +169,11 @@ run_agentic_replay_and_write_outputs() { touch "$TRACE_OUT/done"; wait; exit 0; 
 
 /** stubs that do nothing: downloads, GPU tools, waits */
 const STUB_COMMANDS = ["hf", "huggingface-cli", "nvidia-smi", "amd-smi", "curl", "wget", "sleep"];
-/** `rocm-smi`: GPUs whose memory is free, on MEC firmware 177 (scripts grep both before they start) */
-const ROCM_SMI = `#!/bin/bash\necho "GPU[0]          : GPU Memory Allocated (VRAM%): 0"\necho "GPU[0]          : MEC firmware version: 177"\n`;
+/**
+ * `rocm-smi`: GPUs whose memory is free, and a MEC firmware version the scripts read as unknown-old
+ * (0: they set their RCCL reclaim workaround, as they do when rocm-smi prints nothing)
+ */
+const ROCM_SMI = `#!/bin/bash\necho "GPU[0]          : GPU Memory Allocated (VRAM%): 0"\necho "GPU[0]          : MEC firmware version: 0"\n`;
 /** `df`: the node's filesystems have room (scripts check /dev/shm before sizing a host cache in it) */
 const DF = `#!/bin/bash\necho "Avail"\necho "8192G"\n`;
 /** stubs for commands that change the image before the server starts: recorded as setup */
