@@ -181,6 +181,52 @@ describe("launch from an srt-slurm recipe (direct vLLM frontend, B200, one TP8×
   });
 });
 
+describe("direct vLLM frontend, data parallel (kimik3-fp4-h200-vllm-agentic's shape: TP16 × DP2 over four H200 nodes)", () => {
+  const text = TEXT.replace('gpu_type: "b200"', 'gpu_type: "h200"')
+    .replace("agg_nodes: 2", "agg_nodes: 4")
+    .replace("gpus_per_agg: 16", "gpus_per_agg: 32")
+    .replace(
+      "tensor-parallel-size: 8",
+      "tensor-parallel-size: 16\n      data-parallel-size: 2\n      enable-expert-parallel: true",
+    )
+    .replace("      pipeline-parallel-size: 2\n", "");
+  const d = makeDeployment({
+    configKey: "test-kimik3-fp4-h200-vllm-direct",
+    sku: "h200",
+    framework: "vllm",
+    model: "moonshotai/Kimi-K3",
+    modelPrefix: "kimik3",
+    precision: "fp4",
+    image: "vllm/vllm-openai:kimi-k3",
+    concs: [4],
+    prefill: { numWorker: 1, tp: 32, additionalSettings: [`CONFIG_FILE=${CONFIG_FILE}`] },
+    decode: { numWorker: 0, tp: 32 },
+  });
+  const p = plan({ ...d, disagg: false, srtRecipe: { configFile: CONFIG_FILE, path: PATH, text } });
+
+  it("one vllm serve over the four nodes: vLLM runs the DP ranks, srtctl adds no DP flags whatever dp_launch_mode", () => {
+    expect(procs(p).map((x) => [x.rank, x.pr.name])).toEqual([
+      [0, "agg-0-rank0"],
+      [1, "agg-0-rank1"],
+      [2, "agg-0-rank2"],
+      [3, "agg-0-rank3"],
+    ]);
+    for (const { pr } of procs(p)) {
+      expect(flag(pr.argv, "--data-parallel-size")).toBe("2");
+      expect(flag(pr.argv, "--tensor-parallel-size")).toBe("16");
+      expect(flag(pr.argv, "--nnodes")).toBe("4");
+      expect(
+        pr.argv.filter((a) => /^--data-parallel-(size-local|start-rank|address|rpc-port|rank|hybrid-lb)$/.test(a)),
+      ).toEqual([]);
+    }
+    expect(
+      procs(p)
+        .filter((x) => x.pr.argv.includes("--headless"))
+        .map((x) => x.rank),
+    ).toEqual([1, 2, 3]);
+  });
+});
+
 describe("direct vLLM frontend with a Mooncake store (kimik3-fp4-b200-dynamo-vllm-agentic's mooncake recipes)", () => {
   const text = TEXT.replace(
     "  connector: null\n",
