@@ -1,8 +1,9 @@
 /**
  * Which deployments a sweep may not be created with, because the srt-slurm recipe their row names
- * cannot be launched as the lab's srtctl would (`sweep start`, `POST /api/v1/sweeps`): the lines
- * that say why, and the `--keys` that submit the rest. `plan` shows the same deployments as
- * unlaunchable and goes on.
+ * cannot be launched as the lab's srtctl would: the lines that say why, and the `--keys` that
+ * submit the rest. `sweep start` refuses every such deployment its recipe check names;
+ * `POST /api/v1/sweeps` refuses those whose recipe file was not found (`recipesNotFound`, no
+ * launch built). `plan` and the plan API show them as unlaunchable and go on.
  */
 import type { Deployment, Unlaunchable } from "@benchfleet/shared";
 
