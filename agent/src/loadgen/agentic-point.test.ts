@@ -391,6 +391,59 @@ describe("agentic trace replay", () => {
     expect(replays).toBeGreaterThan(0);
   }, 60_000);
 
+  it("starts a branch recorded as overlapping its spawning turn when that turn is sent", async () => {
+    const call = (t: number, i: number, o: number, hashIds: number[], apiTime: number) => ({
+      t,
+      type: "s",
+      model: "opus",
+      in: i,
+      out: o,
+      hash_ids: hashIds,
+      api_time: apiTime,
+    });
+    const traces = join(dir, "weka-overlap");
+    mkdirSync(traces);
+    writeFileSync(
+      join(traces, "o.json"),
+      JSON.stringify({
+        id: "o",
+        models: ["opus"],
+        block_size: 64,
+        hash_id_scope: "local",
+        requests: [
+          // a long answer; an agent forks its context 5 ms after it was sent
+          call(0, 1000, 400, [1, 2, 3], 10),
+          call(0.005, 200, 4, [1, 2, 3, 9], 0.01),
+          call(10.1, 1600, 4, [1, 2, 3, 4], 0.01),
+        ],
+      }),
+    );
+    let records: RequestRecord[] = [];
+    const res = await runLoadPoint({
+      baseUrl: emu.url,
+      model: "m",
+      isl: 0,
+      osl: 0,
+      concurrency: 1,
+      agentic: { trace: { file: traces }, durationS: 2, startRatio: [0, 0], warmupRequestsPerLane: 0 },
+      onRecords: (r) => {
+        records = r;
+      },
+    });
+    expect(res.status, res.failureReason).toBe("ok");
+    let seen = 0;
+    for (const first of records.filter((r) => r.promptTokens === 1000)) {
+      const agent = records.find(
+        (c) => c.promptTokens === 200 && c.startNs >= first.startNs && c.conversation !== first.conversation,
+      );
+      if (!agent || agent.startNs > first.endNs + 1e9) continue;
+      // sent while the spawning turn was still streaming its answer
+      expect(agent.startNs).toBeLessThan(first.endNs);
+      seen++;
+    }
+    expect(seen).toBeGreaterThan(0);
+  }, 60_000);
+
   it("counts turns longer than the context as failed with the reason and stops at the live error gate", async () => {
     const res = await runLoadPoint({
       baseUrl: emu.url,

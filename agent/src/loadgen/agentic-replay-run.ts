@@ -15,10 +15,10 @@
  * primes the cache). All lanes drain before measuring; the measured turns follow on from where
  * warm-up left each lane, at least one per trajectory.
  *
- * Branches (a turn's `spawns`: subagents, parallel agents) start when their turn completes, each on
- * a connection slot of its own beside the lane's; the turn a branch names (`joinTurn`, by default
- * the next one) waits for it, and the lane waits for every branch before it takes its next
- * trajectory; warm-up advances the lanes' own turns only.
+ * Branches (a turn's `spawns`: subagents, parallel agents) start when their turn completes (or,
+ * `atSend`, when it is sent), each on a connection slot of its own beside the lane's; the turn a
+ * branch names (`joinTurn`, by default the next one) waits for it, and the lane waits for every
+ * branch before it takes its next trajectory; warm-up advances the lanes' own turns only.
  *
  * Measured phase: runs for `durationMs`; no turn is sent after it. Requests in flight at its end
  * get `graceMs` to finish, then are cut and not counted. A lane that finishes a trajectory takes the
@@ -241,7 +241,12 @@ export async function runAgenticReplay(
    * plays the lane's current turn after its gap from `freedNs`; the end of the turn, or undefined
    * once the measured duration is over
    */
-  const playTurn = async (lane: Lane, freedNs: number): Promise<number | undefined> => {
+  const playTurn = async (
+    lane: Lane,
+    freedNs: number,
+    /** called as the turn is sent, with the time */
+    onSent?: (sentNs: number) => void,
+  ): Promise<number | undefined> => {
     if (over()) return undefined;
     const turn = lane.traj.turns[lane.turn]!;
     const gapMs = capGap(turn.gapMs, r.gapCapMs);
@@ -256,6 +261,7 @@ export async function runAgenticReplay(
     lane.ready = undefined;
     if (gapMs > 0) await wakeAtNs(t0, dueNs, ctx.signal);
     if (over()) return undefined;
+    onSent?.(nowNs(t0));
     let rec: RequestRecord;
     if (tooLong) {
       rec = refused(
@@ -276,13 +282,23 @@ export async function runAgenticReplay(
   // branches run on slots of their own, after the lanes' slots
   const freeSlots: number[] = [];
   let nextSlot = lanes.length;
-  /** starts a turn's branches at the turn's end (`freedNs`), each awaited by the turn it names */
-  const startBranches = (spawns: readonly Trajectory[], turn: number, freedNs: number, into: Started[]) => {
+  /**
+   * starts a turn's branches that start at its send (`atSend`) or at its end, from `freedNs`, each
+   * awaited by the turn it names
+   */
+  const startBranches = (
+    spawns: readonly Trajectory[],
+    turn: number,
+    freedNs: number,
+    into: Started[],
+    atSend: boolean,
+  ) => {
     for (const b of spawns)
-      into.push({
-        joinTurn: b.joinTurn === null ? Number.POSITIVE_INFINITY : (b.joinTurn ?? turn + 1),
-        end: playBranch(b, freedNs),
-      });
+      if ((b.atSend ?? false) === atSend)
+        into.push({
+          joinTurn: b.joinTurn === null ? Number.POSITIVE_INFINITY : (b.joinTurn ?? turn + 1),
+          end: playBranch(b, freedNs),
+        });
   };
   /** plays a branch's turns from `freedNs`; when it and its own branches end, or undefined once over */
   const playBranch = async (traj: Trajectory, freedNs: number): Promise<number | undefined> => {
@@ -294,10 +310,15 @@ export async function runAgenticReplay(
       for (; child.turn < traj.turns.length; child.turn++) {
         at = await joinBranches(started, child.turn, at);
         if (at === undefined) break;
-        at = await playTurn(child, at);
-        if (at === undefined) break;
         const spawns = traj.turns[child.turn]!.spawns;
-        if (spawns?.length) startBranches(spawns, child.turn, at, started);
+        const turn = child.turn;
+        at = await playTurn(
+          child,
+          at,
+          spawns?.length ? (sentNs) => startBranches(spawns, turn, sentNs, started, true) : undefined,
+        );
+        if (at === undefined) break;
+        if (spawns?.length) startBranches(spawns, turn, at, started, false);
       }
       return await joinBranches(started, Number.POSITIVE_INFINITY, at);
     } finally {
@@ -323,10 +344,15 @@ export async function runAgenticReplay(
         }
         freedNs = await joinBranches(started, lane.turn, freedNs);
         if (freedNs === undefined) break;
-        freedNs = await playTurn(lane, freedNs);
-        if (freedNs === undefined) break;
         const spawns = lane.traj.turns[lane.turn]!.spawns;
-        if (spawns?.length) startBranches(spawns, lane.turn, freedNs, started);
+        const turn = lane.turn;
+        freedNs = await playTurn(
+          lane,
+          freedNs,
+          spawns?.length ? (sentNs) => startBranches(spawns, turn, sentNs, started, true) : undefined,
+        );
+        if (freedNs === undefined) break;
+        if (spawns?.length) startBranches(spawns, turn, freedNs, started, false);
         lane.turn++;
       }
       await joinBranches(started, Number.POSITIVE_INFINITY, undefined);

@@ -36,6 +36,11 @@ export interface Trajectory {
    * one that spawned it; null: no turn, the parent waits for it after its last turn)
    */
   joinTurn?: number | null;
+  /**
+   * as a branch: started when the turn that spawns it is sent, not when it completes (its first
+   * turn's gap then counts from the send)
+   */
+  atSend?: boolean;
 }
 
 export interface AgenticTrace {

@@ -151,18 +151,21 @@ describe("the lab's Weka traces", () => {
       // joins the fork recorded as ending at 7.2 s: idles from then
       [1600, 280, 1800],
     ]);
-    // the fork starts when the main turn before it in the trace (the 3 s call) ends, at 4 s
+    // the main turn before the fork in the trace (the 3 s call) spawns it; recorded as starting
+    // before that call ended, it starts when the call is sent, 0.1 s after it
     const [fork] = traj!.turns[2]!.spawns!;
     expect(fork!.id).toBe("tr3::c000");
     expect(fork!.joinTurn).toBe(4);
+    expect(fork!.atSend).toBe(true);
     expect(fork!.turns.map((u) => [u.inputTokens, u.newTokens, Math.round(u.gapMs)])).toEqual([
-      [1150, 1150, 0],
+      [1150, 1150, 100],
       [1250, 80, 1100],
     ]);
     expect(fork!.turns[0]!.hashIds!.slice(0, 2)).toEqual(traj!.turns[1]!.hashIds);
     const [oneShot] = traj!.turns[4]!.spawns!;
     expect(oneShot!.id).toBe("tr3::c001");
     expect(oneShot!.joinTurn).toBeNull();
+    expect(oneShot!.atSend).toBeUndefined();
     expect(oneShot!.turns.map((u) => [u.inputTokens, Math.round(u.gapMs)])).toEqual([[300, 0]]);
     expect([1, 3].map((k) => traj!.turns[k]!.spawns)).toEqual([undefined, undefined]);
   });
@@ -172,10 +175,10 @@ describe("the lab's Weka traces", () => {
       [
         doc(
           trace("tr5", [
-            call(0, 1000, 40, [1, 2], 3),
-            // two agents fork the first call's context at 1.5 s and 2 s, both over by the 9 s call
-            call(1.5, 1100, 10, [1, 2, 3], 1),
-            call(2, 1100, 10, [1, 2, 4], 1),
+            call(0, 1000, 40, [1, 2], 1),
+            // two agents share the first call's first block from 1.5 s and 2 s, both over by the 9 s call
+            call(1.5, 1100, 10, [1, 3], 1),
+            call(2, 1100, 10, [1, 4], 1),
             subagent(1.2, "agent_a", [call(1.4, 200, 5, [70], 1)], 2000),
             subagent(2.2, "agent_b", [call(3, 200, 5, [71], 1)], 2000),
             call(9, 1200, 20, [1, 2, 5], 1),
@@ -188,13 +191,13 @@ describe("the lab's Weka traces", () => {
     expect(traj!.turns).toHaveLength(2);
     const first = (id: string) => {
       const b = traj!.turns[0]!.spawns!.find((x) => x.id === id)!;
-      return [b.joinTurn, Math.round(b.turns[0]!.gapMs)];
+      return [b.joinTurn, b.atSend, Math.round(b.turns[0]!.gapMs)];
     };
     // the chains' group starts at the earliest first request (1.5 s); the subagents' at the earliest spawn (1.2 s)
-    expect(first("tr5::c000")).toEqual([1, 0]);
-    expect(first("tr5::c001")).toEqual([1, 500]);
-    expect(first("tr5::sa:agent_a")).toEqual([1, 200]);
-    expect(first("tr5::sa:agent_b")).toEqual([1, 1800]);
+    expect(first("tr5::c000")).toEqual([1, undefined, 0]);
+    expect(first("tr5::c001")).toEqual([1, undefined, 500]);
+    expect(first("tr5::sa:agent_a")).toEqual([1, undefined, 200]);
+    expect(first("tr5::sa:agent_b")).toEqual([1, undefined, 1800]);
   });
 
   it("a subagent that outlives the parent's next call is joined by the first call after its end", () => {

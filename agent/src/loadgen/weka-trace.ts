@@ -17,7 +17,9 @@
  * starting after the branch ended, or, where none did, by the lane before its next trajectory.
  * Once spawned, each chain starts at its recorded offset from its group's start, as the lab
  * dispatches them (a group: the subagents, or the top-level chains, one turn spawns and one turn
- * joins; its start: their earliest spawn marker, or first request). A subagent with no preceding main turn is
+ * joins; its start: their earliest spawn marker, or first request). A group recorded as starting
+ * before its spawning turn ended is spawned when that turn is sent, its chains at their offsets
+ * from the turn's start (the lab's dispatch at issue). A subagent with no preceding main turn is
  * dropped, as the lab drops it, and counted. Idle gaps are end-to-start: a turn's start minus the
  * end (`t + api_time`) of what it waits for. Inner request times before their spawn time are
  * relative to it (older captures), as the lab reads them. Hash ids are scoped per trace: they are
@@ -130,7 +132,12 @@ function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj:
    * their recorded offsets from the branch group's start (the subagents, or the top-level chains,
    * that one turn spawns and one turn joins: the earliest spawn or first request among them)
    */
-  const pending: { k: number; group: string; startS: number; make: (fromS: number) => Trajectory[] }[] = [];
+  const pending: {
+    k: number;
+    group: string;
+    startS: number;
+    make: (fromS: number, atSend: boolean) => Trajectory[];
+  }[] = [];
   trace.requests.forEach((s, pos) => {
     if (s.type !== "subagent") return;
     const k = spawnTurnOf(mainTurns, pos);
@@ -148,7 +155,7 @@ function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj:
       k,
       group: `sa:${k}:${joinTurn}`,
       startS: s.t,
-      make: (fromS) =>
+      make: (fromS, atSend) =>
         chainsOf.map((members, n) => ({
           id: `${trace.id}::sa:${s.agent_id}${n === 0 ? "" : `:c${String(n - 1).padStart(3, "0")}`}`,
           turns: turnsOf(
@@ -156,6 +163,7 @@ function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj:
             fromS,
           ),
           joinTurn,
+          ...(atSend ? { atSend } : {}),
         })),
     });
     // the joining turn idles from the later of the subagent's recorded end and its last request's
@@ -171,7 +179,7 @@ function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj:
       k,
       group: `c:${k}:${joinTurn}`,
       startS: calls[0]!.c.t,
-      make: (fromS) => [
+      make: (fromS, atSend) => [
         {
           id: `${trace.id}::c${String(n).padStart(3, "0")}`,
           turns: turnsOf(
@@ -179,6 +187,7 @@ function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj:
             fromS,
           ),
           joinTurn,
+          ...(atSend ? { atSend } : {}),
         },
       ],
     });
@@ -186,7 +195,14 @@ function trajectoryOf(trace: WekaTrace, ids: (local: number) => number): { traj:
   }
   const groupStart = new Map<string, number>();
   for (const b of pending) groupStart.set(b.group, Math.min(groupStart.get(b.group) ?? b.startS, b.startS));
-  for (const b of pending) spawned[b.k]!.push(...b.make(groupStart.get(b.group)!));
+  for (const b of pending) {
+    // a group recorded as starting before its spawning turn ended starts when that turn is sent,
+    // its chains at their offsets from the turn's start
+    const start = groupStart.get(b.group)!;
+    const spawn = main[b.k]!.c;
+    const atSend = start + 1e-6 < end(spawn);
+    spawned[b.k]!.push(...b.make(atSend ? spawn.t : start, atSend));
+  }
 
   for (const [k, turn] of turns.entries()) {
     const prevEnd = k === 0 ? main[0]!.c.t : end(main[k - 1]!.c);
