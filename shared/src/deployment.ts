@@ -153,6 +153,8 @@ export const SrtRecipeRef = z
         dpLaunchMode: z.enum(["per_gpu", "per_node"]).optional(),
         /** dynamo's request plane where the recipe leaves `dynamo.request_plane` out */
         requestPlane: z.enum(["tcp", "nats", "http"]).optional(),
+        /** vLLM workers get CUDA_VISIBLE_DEVICES, not `--device-ids`, where the recipe says nothing */
+        vllmCudaVisibleDevices: z.boolean().optional(),
       })
       .strict()
       .optional(),

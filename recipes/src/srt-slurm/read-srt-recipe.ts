@@ -140,7 +140,7 @@ export function srtRecipeWarnings(ref: SrtRecipeRef, d: SrtRow): string[] {
 
 /** srtctl's version-dependent defaults (srtctl-defaults.ts) where the recipe leaves the field out */
 function withSrtctlDefaults(value: Record<string, unknown>, srtctl: SrtRecipeRef["srtctl"]): Record<string, unknown> {
-  return withRequestPlane(withDpLaunchMode(value, srtctl), srtctl);
+  return withVllmGpus(withRequestPlane(withDpLaunchMode(value, srtctl), srtctl), srtctl);
 }
 
 function withDpLaunchMode(value: Record<string, unknown>, srtctl: SrtRecipeRef["srtctl"]): Record<string, unknown> {
@@ -149,6 +149,14 @@ function withDpLaunchMode(value: Record<string, unknown>, srtctl: SrtRecipeRef["
   const backend = b as Record<string, unknown>;
   if (backend.type !== "vllm" || "dp_launch_mode" in backend) return value;
   return { ...value, backend: { ...backend, dp_launch_mode: srtctl.dpLaunchMode } };
+}
+
+function withVllmGpus(value: Record<string, unknown>, srtctl: SrtRecipeRef["srtctl"]): Record<string, unknown> {
+  const b = value.backend;
+  if (!srtctl?.vllmCudaVisibleDevices || !b || typeof b !== "object" || Array.isArray(b)) return value;
+  const backend = b as Record<string, unknown>;
+  if (backend.type !== "vllm" || "set_cuda_visible_devices" in backend) return value;
+  return { ...value, backend: { ...backend, set_cuda_visible_devices: true } };
 }
 
 function withRequestPlane(value: Record<string, unknown>, srtctl: SrtRecipeRef["srtctl"]): Record<string, unknown> {

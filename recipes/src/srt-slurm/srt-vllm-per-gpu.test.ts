@@ -197,7 +197,9 @@ describe("srtctl's default DP launch is the one of the srt-slurm checkout the re
     const dir = join(tmp, name);
     mkdirSync(join(dir, "src", "srtctl", "backends"), { recursive: true });
     mkdirSync(join(dir, "recipes", "dsv4-fp4"), { recursive: true });
-    writeFileSync(join(dir, "src", "srtctl", "backends", "vllm.py"), `class VLLMProtocol:\n${line}\n`);
+    // srtctl's vLLM backend passes --device-ids from v1.0.25 on (srtctl-vllm-gpus.ts)
+    const devices = name === "q2" ? "" : '        cmd.extend(["--device-ids", device_ids])\n';
+    writeFileSync(join(dir, "src", "srtctl", "backends", "vllm.py"), `class VLLMProtocol:\n${line}\n${devices}`);
     writeFileSync(join(dir, "recipes", DSV4), text(DSV4));
     return dir;
   }
@@ -213,7 +215,7 @@ describe("srtctl's default DP launch is the one of the srt-slurm checkout the re
   it("reads the default from the checkout's srtctl: per_gpu, per_node, per GPU only before the field", () => {
     expect(found([perGpu]).srtctl).toEqual({ dpLaunchMode: "per_gpu" });
     expect(found([perNode]).srtctl).toEqual({ dpLaunchMode: "per_node" });
-    expect(found([older]).srtctl).toEqual({ dpLaunchMode: "per_gpu" });
+    expect(found([older]).srtctl).toEqual({ dpLaunchMode: "per_gpu", vllmCudaVisibleDevices: true });
     // an overlay of recipes after the checkout: the checkout's srtctl still decides
     expect(found([perGpu, RECIPES]).srtctl).toEqual({ dpLaunchMode: "per_gpu" });
     expect(found([RECIPES]).srtctl).toBeUndefined();

@@ -8,6 +8,8 @@
  *   per GPU only where the field does not exist yet (sa-submission-q2-2026,
  *   aflowers/vllm-gb200-v0.20.0: one process per GPU is their only DP launch).
  * - dynamo `request_plane`: srtctl-request-plane.ts; given only where it is not main's `tcp`.
+ * - vLLM `backend.set_cuda_visible_devices`: srtctl-vllm-gpus.ts; given only where the checkout's
+ *   srtctl has no `--device-ids` (true).
  *
  * An entry without srtctl's sources (an overlay of recipes) says nothing: the reader's defaults
  * (srt-recipe.ts, main's) apply. Pure over the trees.
@@ -15,6 +17,7 @@
 import type { SrtRecipeRef } from "@benchfleet/shared";
 import type { SrtTree } from "./srt-tree.js";
 import { srtctlRequestPlane } from "./srtctl-request-plane.js";
+import { srtctlVllmCudaVisibleDevices } from "./srtctl-vllm-gpus.js";
 
 const VLLM_BACKEND = "src/srtctl/backends/vllm.py";
 
@@ -23,11 +26,13 @@ export type SrtctlDefaults = NonNullable<SrtRecipeRef["srtctl"]>;
 export function srtctlDefaults(trees: SrtTree[]): SrtctlDefaults | undefined {
   const tree = [...trees].reverse().find((t) => t.read(VLLM_BACKEND) !== undefined);
   if (!tree) return undefined;
-  const dpLaunchMode = vllmDpLaunchMode(tree.read(VLLM_BACKEND) ?? "");
+  const vllm = tree.read(VLLM_BACKEND) ?? "";
+  const dpLaunchMode = vllmDpLaunchMode(vllm);
   const requestPlane = srtctlRequestPlane(tree);
   const out: SrtctlDefaults = {
     ...(dpLaunchMode ? { dpLaunchMode } : {}),
     ...(requestPlane && requestPlane !== "tcp" ? { requestPlane } : {}),
+    ...(srtctlVllmCudaVisibleDevices(vllm) ? { vllmCudaVisibleDevices: true } : {}),
   };
   return Object.keys(out).length ? out : undefined;
 }

@@ -63,7 +63,10 @@ describe("srtctl's default request plane is the one of the srt-slurm checkout th
     mkdirSync(join(dir, "src", "srtctl", "core"), { recursive: true });
     mkdirSync(join(dir, "src", "srtctl", "cli", "mixins"), { recursive: true });
     mkdirSync(join(dir, "recipes", "dsr1-fp4"), { recursive: true });
-    writeFileSync(join(dir, "src", "srtctl", "backends", "vllm.py"), "class VLLMProtocol:\n    pass\n");
+    writeFileSync(
+      join(dir, "src", "srtctl", "backends", "vllm.py"),
+      "class VLLMProtocol:\n    cmd = ['--device-ids']\n",
+    );
     writeFileSync(join(dir, "src", "srtctl", "core", "schema.py"), `class DynamoConfig:\n${schema}\n`);
     writeFileSync(join(dir, "src", "srtctl", "cli", "mixins", "worker_stage.py"), `env = {\n${workerStage}\n}\n`);
     writeFileSync(join(dir, "recipes", REL), WITHOUT);
