@@ -3,23 +3,18 @@
  * real recipe source: the last value is launched (PyYAML safe_load's reading, which srtctl uses)
  * and the plan warns once, naming recipe-file:line:col of the value kept and of the one dropped.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildPlan, loadMasterConfigs, parseYamlSource } from "@benchfleet/shared";
 import { testCatalog as catalog } from "@benchfleet/shared/test-support";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "../build-launch-plan.js";
 import { makePlacement } from "../test-support/deployments.js";
+import { srtTestDir } from "../test-support/srt-test-dir.js";
 import { duplicateKeys } from "./duplicate-keys.js";
 import { srtRecipeSource } from "./recipe-dirs.js";
 
-const dir = mkdtempSync(join(tmpdir(), "srt-duplicate-keys-"));
-mkdirSync(join(dir, "recipes"));
-// the setup script the lab's GB200 runner passes for dynamo-sglang rows (lab-runner-srtctl.ts)
-mkdirSync(join(dir, "configs"));
-writeFileSync(join(dir, "configs", "install-torchao.sh"), "pip install torchao\n");
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = srtTestDir("srt-duplicate-keys-");
 
 const master = `
 dup:

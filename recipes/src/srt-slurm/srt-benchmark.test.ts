@@ -3,23 +3,18 @@
  * over a directory of recipe files we write in srt-slurm's format: sa-bench's settings on every
  * point, srtctl's defaults, and plan errors at recipe-file:line:col naming the master-config row.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildPlan, ConfigError, loadMasterConfigs, loadRunnersFile } from "@benchfleet/shared";
 import { testCatalog as catalog } from "@benchfleet/shared/test-support";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "../build-launch-plan.js";
 import { makePlacement } from "../test-support/deployments.js";
+import { srtTestDir } from "../test-support/srt-test-dir.js";
 import { srtRecipeCensus } from "./recipe-census.js";
 import { srtRecipeSource } from "./recipe-dirs.js";
 
-const dir = mkdtempSync(join(tmpdir(), "srt-benchmark-"));
-mkdirSync(join(dir, "recipes"));
-// the setup script the lab's GB200 runner passes for dynamo-sglang rows (lab-runner-srtctl.ts)
-mkdirSync(join(dir, "configs"));
-writeFileSync(join(dir, "configs", "install-torchao.sh"), "pip install torchao\n");
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = srtTestDir("srt-benchmark-");
 
 /** one prefill worker of TP4 (a node) and one decode worker of TP8 (two nodes), GB200 */
 const master = (file: string, extra = "") => `

@@ -3,20 +3,15 @@
  * planned deployment's ready phase, through the real recipe source over recipe files we write in
  * srt-slurm's format: a longer wait raises the ready timeout, a shorter one leaves the row's.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildPlan, loadMasterConfigs } from "@benchfleet/shared";
 import { testCatalog as catalog } from "@benchfleet/shared/test-support";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { srtTestDir } from "../test-support/srt-test-dir.js";
 import { srtRecipeSource } from "./recipe-dirs.js";
 
-const dir = mkdtempSync(join(tmpdir(), "srt-health-check-"));
-mkdirSync(join(dir, "recipes"));
-// the setup script the lab's GB200 runner passes for dynamo-sglang rows (lab-runner-srtctl.ts)
-mkdirSync(join(dir, "configs"));
-writeFileSync(join(dir, "configs", "install-torchao.sh"), "pip install torchao\n");
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = srtTestDir("srt-health-check-");
 
 const master = (file: string, ready = "") => `
 dis:

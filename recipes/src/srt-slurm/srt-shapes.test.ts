@@ -6,15 +6,15 @@
  * an aggregated recipe whose worker is wider than its row's, planned through the real recipe
  * source: launched as the recipe says, with one warning, per-GPU results counted as the lab does.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildPlan, type Deployment, loadMasterConfigs, RecipeError } from "@benchfleet/shared";
 import { testCatalog as catalog } from "@benchfleet/shared/test-support";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "../build-launch-plan.js";
 import { makeDeployment, makePlacement } from "../test-support/deployments.js";
+import { srtTestDir } from "../test-support/srt-test-dir.js";
 import { srtRecipeSource } from "./recipe-dirs.js";
 
 const RECIPES = fileURLToPath(new URL("../../../configs/srt-slurm-recipes/", import.meta.url));
@@ -89,11 +89,7 @@ describe("gpus_per_node below the runner's", () => {
 });
 
 describe("an aggregated recipe whose worker differs from its row's", () => {
-  const dir = mkdtempSync(join(tmpdir(), "srt-agg-shape-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  mkdirSync(join(dir, "recipes"));
-  mkdirSync(join(dir, "configs"));
-  writeFileSync(join(dir, "configs", "install-torchao.sh"), "pip install torchao\n");
+  const dir = srtTestDir("srt-agg-shape-");
   // one worker of TP8 over two nodes, where the row says TP4
   const recipe = `name: agg
 model: { path: dsr1, container: dynamo-sglang, precision: fp8 }
