@@ -43,7 +43,9 @@ function defaults(name: string): string {
   const found = srtRecipeSource([`${srt}@${name}`], gitTree)("README.md");
   if ("error" in found) return "(no README.md)";
   const d = found.srtctl ?? {};
-  return `DP ${d.dpLaunchMode ?? "?"}, ${d.requestPlane ?? "tcp"}, ${d.vllmCudaVisibleDevices ? "CUDA_VISIBLE_DEVICES" : "--device-ids"}`;
+  return `DP ${d.dpLaunchMode ?? "?"}, ${d.requestPlane ?? "tcp"}, ${d.vllmCudaVisibleDevices ? "CUDA_VISIBLE_DEVICES" : "--device-ids"}${
+    d.nginxKeepalive === false ? ", nginx without keepalive" : ""
+  }${d.nginxMaxBody === false ? ", nginx without body limit" : ""}`;
 }
 
 const rows: string[] = [];
@@ -63,5 +65,5 @@ for (const file of readdirSync(runners)
   }
 }
 process.stdout.write(
-  `| runner script:line | when (the script's conditions, outermost first) | ref | commit | defaults read (vLLM DP launch, request plane, vLLM GPUs) |\n|---|---|---|---|---|\n${rows.join("\n")}\n`,
+  `| runner script:line | when (the script's conditions, outermost first) | ref | commit | defaults read (vLLM DP launch, request plane, vLLM GPUs, nginx) |\n|---|---|---|---|---|\n${rows.join("\n")}\n`,
 );

@@ -155,6 +155,10 @@ export const SrtRecipeRef = z
         requestPlane: z.enum(["tcp", "nats", "http"]).optional(),
         /** vLLM workers get CUDA_VISIBLE_DEVICES, not `--device-ids`, where the recipe says nothing */
         vllmCudaVisibleDevices: z.boolean().optional(),
+        /** false: the checkout's nginx.conf has no keepalive (client timeout, upstream pool) */
+        nginxKeepalive: z.boolean().optional(),
+        /** false: the checkout's nginx.conf sets no client_max_body_size */
+        nginxMaxBody: z.boolean().optional(),
       })
       .strict()
       .optional(),

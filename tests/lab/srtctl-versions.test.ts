@@ -43,7 +43,7 @@ describe.skipIf(!LAB || !existsSync(RUNNERS))("srt-slurm refs the lab's runner s
     expect(missing.map((p) => `${p.file}:${p.line} ${p.ref}`)).toEqual([]);
   });
 
-  it("reads per ref the DP launch, request plane and vLLM GPU selection its srtctl sources declare", () => {
+  it("reads per ref the DP launch, request plane, vLLM GPUs and nginx.conf its srtctl sources have", () => {
     const refs = [...new Set(pins.filter((p) => p.repo === "NVIDIA/srt-slurm").map((p) => p.ref))];
     const table = new Map<string, string>();
     for (const ref of refs) {
@@ -52,6 +52,8 @@ describe.skipIf(!LAB || !existsSync(RUNNERS))("srt-slurm refs the lab's runner s
       if ("error" in found) throw new Error(found.error);
       const d = found.srtctl ?? {};
       table.set(ref, `${d.dpLaunchMode} ${d.requestPlane ?? "tcp"} ${d.vllmCudaVisibleDevices ? "cvd" : "device-ids"}`);
+      if (d.nginxKeepalive === false) table.set(ref, `${table.get(ref)} no-keepalive`);
+      if (d.nginxMaxBody === false) table.set(ref, `${table.get(ref)} no-body-limit`);
       const schema = execFileSync("git", ["-C", SRT, "show", `${name}:src/srtctl/core/schema.py`], {
         encoding: "utf8",
       });
@@ -62,9 +64,19 @@ describe.skipIf(!LAB || !existsSync(RUNNERS))("srt-slurm refs the lab's runner s
       const nats = /request_plane: str = "nats"/.test(schema) || !/request_plane/.test(schema);
       expect([ref, d.requestPlane === "nats"]).toEqual([ref, nats]);
       expect([ref, d.vllmCudaVisibleDevices === true]).toEqual([ref, !vllm.includes("--device-ids")]);
+      const nginx = execFileSync("git", ["-C", SRT, "show", `${name}:src/srtctl/templates/nginx.conf.j2`], {
+        encoding: "utf8",
+      });
+      expect([ref, d.nginxKeepalive !== false, d.nginxMaxBody !== false]).toEqual([
+        ref,
+        nginx.includes("keepalive"),
+        nginx.includes("client_max_body_size"),
+      ]);
     }
     process.stdout.write(`${[...table].map(([r, v]) => `${r}: ${v}`).join("\n")}\n`);
     expect(table.get("main")).toBe("per_node tcp device-ids");
-    expect(table.get("sa-submission-q2-2026")).toBe("per_gpu nats cvd");
+    expect(table.get("sa-submission-q2-2026")).toBe("per_gpu nats cvd no-keepalive no-body-limit");
+    expect(table.get("v1.0.44")).toBe("per_gpu tcp device-ids");
+    expect(table.get("v1.0.38")).toBe("per_gpu tcp device-ids no-keepalive");
   });
 });

@@ -35,6 +35,7 @@ import { type Mode, modelPathName, proc, recipeMounts, type SrtWorkerContext } f
 import type { SrtRecipe } from "./srt-recipe.js";
 import { type TrtllmRecipe, trtllmWorkers } from "./srt-trtllm.js";
 import { type VllmRecipe, vllmInstances, vllmServedModelName, vllmWorkers } from "./srt-vllm.js";
+import { asCheckoutNginx } from "./srtctl-nginx.js";
 
 export const ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.21";
 export const NATS_IMAGE = "nats:2.10.28";
@@ -189,11 +190,14 @@ export function srtLaunch(ctx: RecipeContext, read: ReadRecipe): SrtLaunch {
       spec.health = [ctx.httpHealth(ip, frontendInternal, "/health", idx === 0 ? { expectInstances: instances } : {})];
       processes.push({ nodeRank: n, spec });
     });
-    const conf = nginxConf(
-      feNodes.map((n) => ctx.node(n).ip),
-      frontendInternal,
-      port,
-      recipe,
+    const conf = asCheckoutNginx(
+      nginxConf(
+        feNodes.map((n) => ctx.node(n).ip),
+        frontendInternal,
+        port,
+        recipe,
+      ),
+      ctx.d.srtRecipe?.srtctl,
     );
     const nginx = proc(
       "nginx",

@@ -10,16 +10,19 @@
  * - dynamo `request_plane`: srtctl-request-plane.ts; given only where it is not main's `tcp`.
  * - vLLM `backend.set_cuda_visible_devices`: srtctl-vllm-gpus.ts; given only where the checkout's
  *   srtctl has no `--device-ids` (true).
+ * - nginx.conf: srtctl-nginx.ts; given only where the checkout's template lacks main's lines.
  *
  * An entry without srtctl's sources (an overlay of recipes) says nothing: the reader's defaults
  * (srt-recipe.ts, main's) apply. Pure over the trees.
  */
 import type { SrtRecipeRef } from "@benchfleet/shared";
 import type { SrtTree } from "./srt-tree.js";
+import { srtctlNginx } from "./srtctl-nginx.js";
 import { srtctlRequestPlane } from "./srtctl-request-plane.js";
 import { srtctlVllmCudaVisibleDevices } from "./srtctl-vllm-gpus.js";
 
 const VLLM_BACKEND = "src/srtctl/backends/vllm.py";
+const NGINX_TEMPLATE = "src/srtctl/templates/nginx.conf.j2";
 
 export type SrtctlDefaults = NonNullable<SrtRecipeRef["srtctl"]>;
 
@@ -33,6 +36,7 @@ export function srtctlDefaults(trees: SrtTree[]): SrtctlDefaults | undefined {
     ...(dpLaunchMode ? { dpLaunchMode } : {}),
     ...(requestPlane && requestPlane !== "tcp" ? { requestPlane } : {}),
     ...(srtctlVllmCudaVisibleDevices(vllm) ? { vllmCudaVisibleDevices: true } : {}),
+    ...srtctlNginx(tree.read(NGINX_TEMPLATE) ?? "keepalive client_max_body_size"),
   };
   return Object.keys(out).length ? out : undefined;
 }
