@@ -3,7 +3,8 @@
  * budget ÷ TP ÷ 2): the Qwen3.5 B200/B300 scripts (InferenceX
  * benchmarks/single_node/agentic/qwen3.5_*_sglang_mtp.sh) size it per rank as
  * ⌊(TOTAL_CPU_DRAM_GB − TP) × 15 ÷ TP ÷ 31⌋ GB; the DeepSeek-V4 scripts (dsv4_fp4_b200/b300_sglang_mtp.sh)
- * pass no size but a host/device token ratio, direct I/O and page_first_direct.
+ * pass no size but a host/device token ratio, direct I/O and page_first_direct; the GLM-5.2 scripts
+ * (glm5.2_fp4_{b200,b300,mi355x}_sglang_mtp.sh) a fixed size or a ratio whatever the budget.
  */
 import { fileURLToPath } from "node:url";
 import type { Deployment } from "@benchfleet/shared";
@@ -20,7 +21,7 @@ interface Row {
   model: string;
   modelPrefix: string;
   precision: string;
-  sku: "b200" | "b300";
+  sku: "b200" | "b300" | "mi355x";
   tp: number;
   conc: number;
   /** the row's DRAM budget in GB; 0: no offload */
@@ -121,5 +122,45 @@ describe("DeepSeek-V4 B200/B300 SGLang scripts: HiCache as a token ratio", () =>
     expect(flagOf(dp, "--moe-a2a-backend")).toBe("megamoe");
     expect(flagOf(dp, "--chunked-prefill-size")).toBe("65536");
     expect(flagOf(dp, "--moe-runner-backend")).toBeUndefined();
+  });
+});
+
+describe("GLM-5.2 SGLang scripts: HiCache fixed or as a ratio, whatever the budget", () => {
+  const glm = (sku: "b200" | "b300" | "mi355x", conc: number, dram: number) =>
+    row({ model: "nvidia/GLM-5.2-NVFP4", modelPrefix: "glm5.2", precision: "fp4", sku, tp: 8, conc, dram });
+
+  it("B300: a 270 GB main pool a rank, write_back, direct I/O, no page size", () => {
+    for (const dram of [1199, 2399]) {
+      const a = argv(glm("b300", 8, dram));
+      expect(flagOf(a, "--hicache-size")).toBe("270");
+      expect(flagOf(a, "--hicache-ratio")).toBeUndefined();
+      expect(flagOf(a, "--hicache-write-policy")).toBe("write_back");
+      expect(flagOf(a, "--hicache-io-backend")).toBe("direct");
+      expect(flagOf(a, "--page-size")).toBeUndefined();
+    }
+    expect(flagOf(argv(glm("b300", 16, 2399)), "--cuda-graph-max-bs")).toBe("32");
+    expect(flagOf(argv(glm("b300", 40, 2399)), "--cuda-graph-max-bs")).toBe("64");
+  });
+
+  it("B200: ratio 0.75 but at CONC 12 and 16, which take the 270 GB pool; memory fraction 0.83", () => {
+    const c8 = argv(glm("b200", 8, 2399));
+    expect(flagOf(c8, "--hicache-ratio")).toBe("0.75");
+    expect(flagOf(c8, "--hicache-size")).toBeUndefined();
+    expect(flagOf(c8, "--mem-fraction-static")).toBe("0.83");
+    for (const conc of [12, 16]) {
+      const a = argv(glm("b200", conc, 2399));
+      expect(flagOf(a, "--hicache-size")).toBe("270");
+      expect(flagOf(a, "--hicache-ratio")).toBeUndefined();
+    }
+    expect(flagOf(argv(glm("b200", 14, 2399)), "--hicache-ratio")).toBe("0.75");
+  });
+
+  it("MI355X: ratio 1.5 with write_through; CONC running requests", () => {
+    const a = argv(glm("mi355x", 10, 1199));
+    expect(flagOf(a, "--hicache-ratio")).toBe("1.5");
+    expect(flagOf(a, "--hicache-size")).toBeUndefined();
+    expect(flagOf(a, "--hicache-write-policy")).toBe("write_through");
+    expect(flagOf(a, "--max-running-requests")).toBe("10");
+    expect(flagOf(a, "--speculative-num-steps")).toBe("5");
   });
 });
