@@ -5,8 +5,13 @@
  * - a disaggregated SGLang plan (2 prefill + 1 decode worker on three "nodes" plus the router);
  * - a dynamo-vllm gb200 plan whose DEP8 prefill and TP8 decode workers each span 2 nodes (4 "nodes"):
  *   etcd/NATS stand-ins, rank-0 workers, `--headless` ranks that stay up serving nothing, and the
- *   frontend whose /health must list one `generate` instance per worker.
+ *   frontend whose /health must list one `generate` instance per worker;
+ * - the same model launched from an srt-slurm recipe (configs/srt-slurm-recipes/dsv4-fp4/
+ *   gb200-vllm-1p1d-dep8.yaml): DEP8 workers launched one process per node, as srtctl's per-node DP
+ *   launch does, each node's process serving its own four ranks, so the frontend waits for two
+ *   `generate` instances per role.
  */
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadPresets } from "@benchfleet/recipes";
 import { makeDeployment } from "@benchfleet/recipes/test-support";
@@ -99,5 +104,50 @@ describe("recipe plan on the emulated engine", () => {
     const fe = plan.nodes[0]!.processes.find((p) => p.role === "frontend")!;
     const health = (await (await fetch(fe.health[0]!.url!)).json()) as { instances: Array<{ component: string }> };
     expect(health.instances.map((i) => i.component).sort()).toEqual(["decode", "prefill"]);
+  }, 60_000);
+
+  it("dynamo-vllm DEP8 from an srt-slurm recipe, one process per node: every node's process an instance", async () => {
+    const configFile = "recipes/dsv4-fp4/gb200-vllm-1p1d-dep8.yaml";
+    const text = readFileSync(
+      new URL("../configs/srt-slurm-recipes/dsv4-fp4/gb200-vllm-1p1d-dep8.yaml", import.meta.url),
+      "utf8",
+    );
+    // the emulated engine knows DeepSeek-R1, not V4: the recipe's topology and flags, R1's model
+    const d0 = makeDeployment({
+      configKey: "dsr1-fp4-gb200-dynamo-vllm-dep8-recipe-e2e",
+      sku: "gb200",
+      framework: "dynamo-vllm",
+      model: "deepseek-ai/DeepSeek-R1-0528",
+      modelPrefix: "dsr1",
+      precision: "fp4",
+      image: "vllm/vllm-openai:v0.25.1",
+      isl: 256,
+      osl: 16,
+      concs: [4],
+      prefill: { numWorker: 1, tp: 8, ep: 8, dpAttn: true, additionalSettings: [`CONFIG_FILE=${configFile}`] },
+      decode: { numWorker: 1, tp: 8, ep: 8, dpAttn: true, additionalSettings: [`CONFIG_FILE=${configFile}`] },
+    });
+    const d = { ...d0, srtRecipe: { configFile, path: "srt/dsv4-fp4/gb200-vllm-1p1d-dep8.yaml", text } };
+    const plan = await planOnFreePorts(d);
+    const workers = plan.nodes.flatMap((n) => n.processes).filter((p) => p.role === "prefill" || p.role === "decode");
+    expect(workers.map((p) => p.name)).toEqual([
+      "prefill-0-rank0",
+      "prefill-0-rank1",
+      "decode-0-rank0",
+      "decode-0-rank1",
+    ]);
+    for (const p of workers) {
+      expect(p.argv.at(-1)).toMatch(/--data-parallel-size-local 4 --data-parallel-start-rank [04] /);
+      expect(p.argv.at(-1)).toContain("--data-parallel-hybrid-lb");
+    }
+
+    const { res, lines } = await gangs.launchAndLoad(plan, d, "e2e-dynamo-vllm-dep8-recipe");
+    expect(res.status, lines.slice(-10).join("\n")).toBe("ok");
+    expect(res.bench.completed).toBe(12);
+    expect(res.bench.failed).toBe(0);
+    // the frontend's readiness held: two prefill and two decode `generate` instances, one per node
+    const fe = plan.nodes.flatMap((n) => n.processes).find((p) => p.name === "frontend-0")!;
+    const health = (await (await fetch(fe.health[0]!.url!)).json()) as { instances: Array<{ component: string }> };
+    expect(health.instances.map((i) => i.component).sort()).toEqual(["decode", "decode", "prefill", "prefill"]);
   }, 60_000);
 });

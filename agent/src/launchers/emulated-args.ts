@@ -68,13 +68,24 @@ export function workerUrls(plan: LaunchPlan, role: "prefill" | "decode" | "worke
   for (const node of plan.nodes) {
     for (const p of node.processes) {
       if (p.role !== role) continue;
-      // only one HTTP server per worker: its first rank's process (names end in -rank0 or carry no rank)
-      if (/-rank[1-9]\d*$/.test(p.name)) continue;
+      // one HTTP server per worker, its first rank's process (names end in -rank0 or carry no rank),
+      // except where every node's process serves its own ranks
+      if (/-rank[1-9]\d*$/.test(p.name) && !servesOwnRanks(p)) continue;
       const port = mainPort(p);
       if (port !== undefined) out.push(`http://${node.ip}:${port}`);
     }
   }
   return out;
+}
+
+/**
+ * A later rank of a worker that serves requests itself: a node of a vLLM data-parallel group
+ * launched one process per node with hybrid load balancing (`--data-parallel-hybrid-lb`, srtctl's
+ * per-node DP launch), whose process serves and registers its node's ranks.
+ */
+function servesOwnRanks(p: ProcessSpec): boolean {
+  const argv = engineArgv(p.argv);
+  return argv.includes("--data-parallel-hybrid-lb") && !argv.includes("--headless");
 }
 
 export interface EmulateArgsInput {
@@ -119,7 +130,9 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
   }
   const pool = role === "prefill" ? d.prefill : role === "decode" ? d.decode : undefined;
   // vLLM writes DEP as tp 1 × dp D (`vllm serve` / dynamo.vllm); the emulated worker's tp is its GPU count
-  const vllmDp = isVllm(argv) ? int(flagValue(argv, ["--data-parallel-size", "-dp"])) : undefined;
+  // a process of a DP group launched per node holds its node's ranks (`--data-parallel-size-local`)
+  const dpLocal = isVllm(argv) ? int(flagValue(argv, ["--data-parallel-size-local", "-dpl"])) : undefined;
+  const vllmDp = isVllm(argv) ? (dpLocal ?? int(flagValue(argv, ["--data-parallel-size", "-dp"]))) : undefined;
   const argTp = int(flagValue(argv, ["--tp", "--tp-size", "--tensor-parallel-size", "--tensor_parallel_size"]));
   const tp =
     (argTp !== undefined && vllmDp !== undefined ? argTp * vllmDp : argTp) ??
@@ -132,6 +145,8 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
     d.ep ??
     1;
   if (has(argv, ["--enable-expert-parallel"]) && ep === 1) ep = tp;
+  // the experts of a node's slice of the group are sharded over that node's GPUs
+  if (dpLocal !== undefined && ep > tp) ep = tp;
   const dpAttn = has(argv, ["--enable-dp-attention", "--enable_attention_dp"]) || (pool?.dpAttn ?? d.dpAttn ?? false);
   const specAlgo =
     flagValue(argv, ["--speculative-algorithm", "--speculative-algo"]) ?? flagValue(argv, ["--speculative-config"]);
