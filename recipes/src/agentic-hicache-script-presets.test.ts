@@ -3,7 +3,8 @@
  * budget ÷ TP ÷ 2): the Qwen3.5 B200/B300 scripts (InferenceX
  * benchmarks/single_node/agentic/qwen3.5_*_sglang_mtp.sh) size it per rank as
  * ⌊(TOTAL_CPU_DRAM_GB − TP) × 15 ÷ TP ÷ 31⌋ GB; the DeepSeek-V4 scripts (dsv4_fp4_b200/b300_sglang_mtp.sh)
- * pass no size but a host/device token ratio, direct I/O and page_first_direct; the GLM-5.2 scripts
+ * (and dsv4_fp4_mi355x_sglang_mtp.sh) pass no size but a host/device token ratio, direct I/O and
+ * page_first_direct; the GLM-5.2 scripts
  * (glm5.2_fp4_{b200,b300,mi355x}_sglang_mtp.sh) a fixed size or a ratio whatever the budget.
  */
 import { fileURLToPath } from "node:url";
@@ -88,7 +89,7 @@ describe("Qwen3.5 B200/B300 SGLang scripts: HiCache per rank from the budget les
 });
 
 describe("DeepSeek-V4 B200/B300 SGLang scripts: HiCache as a token ratio", () => {
-  const dsv4 = (sku: "b200" | "b300", tp: number, conc: number, dram: number, dpAttn = false) =>
+  const dsv4 = (sku: "b200" | "b300" | "mi355x", tp: number, conc: number, dram: number, dpAttn = false) =>
     row({ model: "deepseek-ai/DeepSeek-V4-Pro", modelPrefix: "dsv4", precision: "fp4", sku, tp, conc, dram, dpAttn });
 
   it("B300: ratio 2 at TP 8 and 8 at TP 4, no size, write_back, direct I/O, page_first_direct, no server warm-up", () => {
@@ -122,6 +123,18 @@ describe("DeepSeek-V4 B200/B300 SGLang scripts: HiCache as a token ratio", () =>
     expect(flagOf(dp, "--moe-a2a-backend")).toBe("megamoe");
     expect(flagOf(dp, "--chunked-prefill-size")).toBe("65536");
     expect(flagOf(dp, "--moe-runner-backend")).toBeUndefined();
+  });
+
+  it("MI355X: ratio 1.5 with write_through and page size 256; no --dp or --ep-size at EP 1; graphs capped at 128", () => {
+    const a = argv(dsv4("mi355x", 8, 48, 2399));
+    expect(flagOf(a, "--hicache-ratio")).toBe("1.5");
+    expect(flagOf(a, "--hicache-size")).toBeUndefined();
+    expect(flagOf(a, "--hicache-write-policy")).toBe("write_through");
+    expect(flagOf(a, "--page-size")).toBe("256");
+    expect(flagOf(a, "--ep-size")).toBeUndefined();
+    expect(flagOf(a, "--data-parallel-size")).toBeUndefined();
+    expect(flagOf(a, "--max-running-requests")).toBe("96");
+    expect(flagOf(argv(dsv4("mi355x", 8, 96, 2399)), "--cuda-graph-max-bs")).toBe("128");
   });
 });
 
