@@ -45,7 +45,7 @@ function defaults(name: string): string {
   const d = found.srtctl ?? {};
   return `DP ${d.dpLaunchMode ?? "?"}, ${d.requestPlane ?? "tcp"}, ${d.vllmCudaVisibleDevices ? "CUDA_VISIBLE_DEVICES" : "--device-ids"}${
     d.nginxKeepalive === false ? ", nginx without keepalive" : ""
-  }${d.nginxMaxBody === false ? ", nginx without body limit" : ""}`;
+  }${d.nginxMaxBody === false ? ", nginx without body limit" : ""}${d.sglangNcclPort === false ? ", SGLang without --nccl-port" : ""}`;
 }
 
 const rows: string[] = [];
@@ -65,5 +65,5 @@ for (const file of readdirSync(runners)
   }
 }
 process.stdout.write(
-  `| runner script:line | when (the script's conditions, outermost first) | ref | commit | defaults read (vLLM DP launch, request plane, vLLM GPUs, nginx) |\n|---|---|---|---|---|\n${rows.join("\n")}\n`,
+  `| runner script:line | when (the script's conditions, outermost first) | ref | commit | defaults read (vLLM DP launch, request plane, vLLM GPUs, nginx, SGLang NCCL port) |\n|---|---|---|---|---|\n${rows.join("\n")}\n`,
 );

@@ -159,6 +159,11 @@ export const SrtRecipeRef = z
         nginxKeepalive: z.boolean().optional(),
         /** false: the checkout's nginx.conf sets no client_max_body_size */
         nginxMaxBody: z.boolean().optional(),
+        /**
+         * false: the checkout's srtctl passes SGLang workers no `--nccl-port` (before srt-slurm #318):
+         * SGLang picks its own, and a recipe's `nccl-port` is passed as written
+         */
+        sglangNcclPort: z.boolean().optional(),
       })
       .strict()
       .optional(),

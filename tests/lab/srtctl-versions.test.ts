@@ -43,7 +43,7 @@ describe.skipIf(!LAB || !existsSync(RUNNERS))("srt-slurm refs the lab's runner s
     expect(missing.map((p) => `${p.file}:${p.line} ${p.ref}`)).toEqual([]);
   });
 
-  it("reads per ref the DP launch, request plane, vLLM GPUs and nginx.conf its srtctl sources have", () => {
+  it("reads per ref the DP launch, request plane, vLLM GPUs, nginx.conf and SGLang NCCL port its srtctl sources have", () => {
     const refs = [...new Set(pins.filter((p) => p.repo === "NVIDIA/srt-slurm").map((p) => p.ref))];
     const table = new Map<string, string>();
     for (const ref of refs) {
@@ -54,12 +54,17 @@ describe.skipIf(!LAB || !existsSync(RUNNERS))("srt-slurm refs the lab's runner s
       table.set(ref, `${d.dpLaunchMode} ${d.requestPlane ?? "tcp"} ${d.vllmCudaVisibleDevices ? "cvd" : "device-ids"}`);
       if (d.nginxKeepalive === false) table.set(ref, `${table.get(ref)} no-keepalive`);
       if (d.nginxMaxBody === false) table.set(ref, `${table.get(ref)} no-body-limit`);
+      if (d.sglangNcclPort === false) table.set(ref, `${table.get(ref)} no-nccl-port`);
       const schema = execFileSync("git", ["-C", SRT, "show", `${name}:src/srtctl/core/schema.py`], {
         encoding: "utf8",
       });
       const vllm = execFileSync("git", ["-C", SRT, "show", `${name}:src/srtctl/backends/vllm.py`], {
         encoding: "utf8",
       });
+      const sglang = execFileSync("git", ["-C", SRT, "show", `${name}:src/srtctl/backends/sglang.py`], {
+        encoding: "utf8",
+      });
+      expect([ref, d.sglangNcclPort !== false]).toEqual([ref, /"--nccl-port"/.test(sglang)]);
       // NATS where the schema's default says so, or where there is no request_plane field at all
       const nats = /request_plane: str = "nats"/.test(schema) || !/request_plane/.test(schema);
       expect([ref, d.requestPlane === "nats"]).toEqual([ref, nats]);
@@ -75,8 +80,8 @@ describe.skipIf(!LAB || !existsSync(RUNNERS))("srt-slurm refs the lab's runner s
     }
     process.stdout.write(`${[...table].map(([r, v]) => `${r}: ${v}`).join("\n")}\n`);
     expect(table.get("main")).toBe("per_node tcp device-ids");
-    expect(table.get("sa-submission-q2-2026")).toBe("per_gpu nats cvd no-keepalive no-body-limit");
-    expect(table.get("v1.0.44")).toBe("per_gpu tcp device-ids");
-    expect(table.get("v1.0.38")).toBe("per_gpu tcp device-ids no-keepalive");
+    expect(table.get("sa-submission-q2-2026")).toBe("per_gpu nats cvd no-keepalive no-body-limit no-nccl-port");
+    expect(table.get("v1.0.44")).toBe("per_gpu tcp device-ids no-nccl-port");
+    expect(table.get("v1.0.38")).toBe("per_gpu tcp device-ids no-keepalive no-nccl-port");
   });
 });

@@ -231,8 +231,10 @@ function sglangWorkers(s: SrtWorkerContext, r: SglangRecipe, dyn: Record<string,
   for (const w of ctx.workers()) {
     const mode: Mode = agg ? "agg" : (w.pool as "prefill" | "decode");
     const config = { ...(engineConfig(r, mode) ?? {}) };
-    for (const k of ["model-path", "model_path", "served-model-name", "served_model_name", "nccl-port", "nccl_port"])
-      delete config[k];
+    // srtctl before #318 passes no --nccl-port and leaves a recipe's own in the config
+    const ncclPort = ctx.d.srtRecipe?.srtctl?.sglangNcclPort !== false;
+    for (const k of ["model-path", "model_path", "served-model-name", "served_model_name"]) delete config[k];
+    if (ncclPort) for (const k of ["nccl-port", "nccl_port"]) delete config[k];
     const endpointNodes = w.ranks.map((x) => x.nodeRank);
     const leaderIp = ctx.node(endpointNodes[0]!).ip;
     w.ranks.forEach((rank, i) => {
@@ -241,7 +243,8 @@ function sglangWorkers(s: SrtWorkerContext, r: SglangRecipe, dyn: Record<string,
       // the sglang router frontend talks to plain SGLang servers (srt-frontend-sglang.ts)
       const module = r.frontend.type === "sglang" ? "sglang.launch_server" : "dynamo.sglang";
       const argv = ["python3", "-m", module, "--model-path", ctx.d.model, "--served-model-name", served];
-      argv.push("--host", "0.0.0.0", "--port", String(slot.http), "--nccl-port", String(slot.nccl));
+      argv.push("--host", "0.0.0.0", "--port", String(slot.http));
+      if (ncclPort) argv.push("--nccl-port", String(slot.nccl));
       if (mode !== "agg") {
         argv.push("--disaggregation-mode", mode);
         if (mode === "prefill") argv.push("--disaggregation-bootstrap-port", String(ctx.slot(w.ranks[0]!).bootstrap));

@@ -11,6 +11,9 @@
  * - vLLM `backend.set_cuda_visible_devices`: srtctl-vllm-gpus.ts; given only where the checkout's
  *   srtctl has no `--device-ids` (true).
  * - nginx.conf: srtctl-nginx.ts; given only where the checkout's template lacks main's lines.
+ * - SGLang `--nccl-port`: srtctl derives one per worker from srt-slurm #318 on; before, it passes
+ *   none (and keeps a recipe's `nccl-port` in its config). Given only where the checkout's SGLang
+ *   backend has no `--nccl-port` (false).
  *
  * An entry without srtctl's sources (an overlay of recipes) says nothing: the reader's defaults
  * (srt-recipe.ts, main's) apply. Pure over the trees.
@@ -23,6 +26,7 @@ import { srtctlVllmCudaVisibleDevices } from "./srtctl-vllm-gpus.js";
 
 const VLLM_BACKEND = "src/srtctl/backends/vllm.py";
 const NGINX_TEMPLATE = "src/srtctl/templates/nginx.conf.j2";
+const SGLANG_BACKEND = "src/srtctl/backends/sglang.py";
 
 export type SrtctlDefaults = NonNullable<SrtRecipeRef["srtctl"]>;
 
@@ -32,11 +36,13 @@ export function srtctlDefaults(trees: SrtTree[]): SrtctlDefaults | undefined {
   const vllm = tree.read(VLLM_BACKEND) ?? "";
   const dpLaunchMode = vllmDpLaunchMode(vllm);
   const requestPlane = srtctlRequestPlane(tree);
+  const sglang = tree.read(SGLANG_BACKEND);
   const out: SrtctlDefaults = {
     ...(dpLaunchMode ? { dpLaunchMode } : {}),
     ...(requestPlane && requestPlane !== "tcp" ? { requestPlane } : {}),
     ...(srtctlVllmCudaVisibleDevices(vllm) ? { vllmCudaVisibleDevices: true } : {}),
     ...srtctlNginx(tree.read(NGINX_TEMPLATE) ?? "keepalive client_max_body_size"),
+    ...(sglang !== undefined && !sglang.includes('"--nccl-port"') ? { sglangNcclPort: false } : {}),
   };
   return Object.keys(out).length ? out : undefined;
 }
