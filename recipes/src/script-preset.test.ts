@@ -187,6 +187,26 @@ describe("script presets: loading", () => {
     expect(() => loadScriptPresets(dir)).toThrow(/must be named like the file "other\.sh"/);
   });
 
+  it("$(seq -s, FIRST STEP LAST) lists what the script's loop builds, after arithmetic and $VARS", () => {
+    const text = (value: string) =>
+      `script: benchmarks/single_node/fixed_seq_len/dsr1_fp8_h200.sh\nmodel: dsr1\nprecision: fp8\nsku: h200\nframework: sglang\nspec: none\nengine: sglang\nrules: [{ flags: { cuda-graph-bs: '${value}' } }]\n`;
+    const d = makeDeployment(DSR1_H200);
+    const bs = (value: string, conc: number) =>
+      flag(
+        worker(
+          buildLaunchPlan(d, makePlacement(d), {
+            scripts: [parseScriptPreset(text(value), "seq.yaml")],
+            point: { concurrency: conc, isl: d.isl, osl: d.osl },
+          }),
+        ).argv,
+        "--cuda-graph-bs",
+      );
+    expect(bs("[$(seq -s, 4 4 $((2 * CONC * 4)))]", 3)).toBe("[4,8,12,16,20,24]");
+    expect(bs("$(seq -s, $CONC -1 1)", 3)).toBe("3,2,1");
+    expect(bs("[$(seq -s, 4 4 $((CONC - 2)))]", 1)).toBe("[]");
+    expect(() => bs("$(seq -s, 1 0 $CONC)", 3)).toThrow(/dsr1_fp8_h200\.sh: \$\(seq -s, 1 0 3\): .*STEP not 0/);
+  });
+
   it("an unknown $VAR in a value is a RecipeError naming the script", () => {
     const bad = parseScriptPreset(
       "script: benchmarks/single_node/fixed_seq_len/dsr1_fp8_h200.sh\nmodel: dsr1\nprecision: fp8\nsku: h200\nframework: sglang\nspec: none\nengine: sglang\nrules: [{ flags: { cuda-graph-max-bs: $MAXBS } }]\n",

@@ -5,7 +5,8 @@
  * EP, DP attention, concurrency) as `when`. A reviewer reads a file beside its script; a lab updates
  * it when the script changes. Values may name the script's variables (`$CONC`, `$TP`, `$EP_SIZE`,
  * `$ISL`, `$OSL`, `$MAX_MODEL_LEN`, agentic rows' `$TOTAL_CPU_DRAM_GB`) and bash integer arithmetic over them (`$((2 * CONC))`: + - * /
- * and parentheses, division truncating as bash's), filled in per launch. Parsing and matching are pure; reading files is
+ * and parentheses, division truncating as bash's), filled in per launch, and `$(seq -s, FIRST STEP LAST)` for the
+ * comma-separated lists scripts build in loops (CUDA-graph capture sizes). Parsing and matching are pure; reading files is
  * preset-loader.ts.
  */
 import { canonicalJson, type Deployment, loadYaml, RecipeError } from "@benchfleet/shared";
@@ -243,6 +244,20 @@ export function evalArithmetic(expr: string, vars: Record<string, number>, where
   return v;
 }
 
+/** `$(seq -s, FIRST STEP LAST)` once its arguments are integers */
+const SEQ = /\$\(seq -s ?, ?(\S+) (\S+) (\S+)\)/g;
+
+/** `seq -s, first step last`: the integers from first to last by step, comma-separated, as coreutils prints them. */
+function seqList(args: string[], where: string): string {
+  const [first, step, last] = args.map(Number) as [number, number, number];
+  if (!args.every((a) => /^-?\d+$/.test(a)) || step === 0) {
+    throw new RecipeError(`${where}: $(seq -s, ${args.join(" ")}): FIRST, STEP and LAST must be integers, STEP not 0`);
+  }
+  const out: number[] = [];
+  for (let v = first; step > 0 ? v <= last : v >= last; v += step) out.push(v);
+  return out.join(",");
+}
+
 function substitute(value: string, vars: Record<string, number>, where: string): string | number {
   const out = value
     .replace(ARITH, (_m, expr: string) => String(evalArithmetic(expr, vars, where)))
@@ -253,7 +268,8 @@ function substitute(value: string, vars: Record<string, number>, where: string):
         throw new RecipeError(`${where}: unknown script variable $${name} (known: ${Object.keys(vars).join(", ")})`);
       }
       return String(v);
-    });
+    })
+    .replace(SEQ, (_m, a: string, b: string, c: string) => seqList([a, b, c], where));
   return /^-?\d+(\.\d+)?$/.test(out) && out !== value ? Number(out) : out;
 }
 
