@@ -6,7 +6,6 @@
 export {
   checkAgenticRows,
   formatAgenticSummary,
-  labAgenticRows,
   summarizeAgenticChecks,
 } from "./lab-agentic-scripts.js";
 export { scriptClientOptions } from "./lab-script-client.js";

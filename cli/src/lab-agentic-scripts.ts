@@ -5,10 +5,9 @@
  * flags, env and TensorRT-LLM options both ways (what the script passes that the launch lacks, and
  * what the launch adds), the side servers (Mooncake master, LMCache servers: their flags but for
  * the addresses and ports, which placement sets) and the Mooncake store config but for the master's
- * address. A script "equals" its launch when no point differs. Used by the lab census test.
+ * address. A script "equals" its launch when no point differs. Used by the lab census test, with the
+ * rows of labSingleNodeRows(…, "agentic-coding").
  */
-import { join } from "node:path";
-import { planFromFiles } from "@benchfleet/controller";
 import {
   buildLaunchPlan,
   compareWithScript,
@@ -17,10 +16,10 @@ import {
   type ScriptDifference,
   type ServerCommand,
 } from "@benchfleet/recipes";
-import type { Deployment, LaunchPlan, ProcessSpec } from "@benchfleet/shared";
-import { labScriptFor, type ScriptTrace, traceLabScript } from "./lab-script-trace.js";
+import type { LaunchPlan, ProcessSpec } from "@benchfleet/shared";
+import { type ScriptTrace, traceLabScript } from "./lab-script-trace.js";
+import { AGENTIC_SUBDIR, type LabRow, rowKey } from "./lab-scripts.js";
 
-const AGENTIC_SUBDIR = join("benchmarks", "single_node", "agentic");
 /** the stand-in node's RDMA devices; the trace finds `mlx5_0` active */
 const RDMA = ["mlx5_0", "mlx5_1"];
 /**
@@ -32,33 +31,6 @@ const NOT_COMPARED_ENV =
   /^(MOONCAKE_CONFIG_PATH|MODEL_PATH|INFMAX_CONTAINER_WORKSPACE|EVAL_FRAMEWORK|WEKA_LOADER_OVERRIDE|AIPERF_.*)$/;
 /** side-server flags set by the placement (addresses, ports) */
 const SIDE_PLACEMENT = new Set(["--port", "--host", "--http-host", "--http-port", "--metrics_port"]);
-
-export interface AgenticRow {
-  d: Deployment;
-  /** the script the lab's runner picks (absolute path); undefined when none exists */
-  script?: string;
-}
-
-/** The single-node agentic deployments of the checkout's master configs and their scripts. */
-export function labAgenticRows(ix: string, runners?: string): AgenticRow[] {
-  const plan = planFromFiles({
-    config: [join(ix, "configs")],
-    ...(runners ? { runners } : {}),
-    scenarios: ["agentic-coding"],
-  });
-  return plan.deployments
-    .filter((d) => d.agentic && !d.multinode && !d.prefill && !d.decode)
-    .map((d) => {
-      const script = labScriptFor(join(ix, AGENTIC_SUBDIR), {
-        model: d.modelPrefix,
-        precision: d.precision,
-        sku: d.sku,
-        framework: d.framework,
-        spec: d.specDecoding === "mtp" ? "mtp" : "none",
-      });
-      return script ? { d, script } : { d };
-    });
-}
 
 export interface AgenticPointCheck {
   configKey: string;
@@ -206,12 +178,8 @@ export function compareAgenticLaunch(trace: ScriptTrace, plan: LaunchPlan, notes
   ];
 }
 
-function rowKey(r: AgenticRow): string {
-  return r.script?.split("/").pop() ?? `(none) ${r.d.modelPrefix}_${r.d.precision}_${r.d.sku}_${r.d.framework}`;
-}
-
 /** Every point of every row: benchfleet's launch against the script's. */
-export function checkAgenticRows(rows: readonly AgenticRow[], opts: RecipeOptions): AgenticPointCheck[] {
+export function checkAgenticRows(rows: readonly LabRow[], opts: RecipeOptions): AgenticPointCheck[] {
   const out: AgenticPointCheck[] = [];
   for (const row of rows) {
     const a = row.d.agentic!;

@@ -27,6 +27,8 @@ import { scriptClientOptions } from "./lab-script-client.js";
 import { labScriptFor, type ScriptTrace, traceLabScript } from "./lab-script-trace.js";
 
 const SCRIPT_SUBDIR = join("benchmarks", "single_node", "fixed_seq_len");
+/** where the lab's single-node scripts of an agentic-coding row are */
+export const AGENTIC_SUBDIR = join("benchmarks", "single_node", "agentic");
 /** a fixed-seq-len script's path in its preset (agentic scripts' presets may share its file name) */
 const FIXED_SEQ_LEN = "benchmarks/single_node/fixed_seq_len/";
 
@@ -36,17 +38,25 @@ export interface LabRow {
   script?: string;
 }
 
-/** The single-node fixed-seq-len deployments of the checkout's master configs and their scripts. */
-export function labSingleNodeRows(ix: string, runners?: string): LabRow[] {
+/**
+ * The single-node deployments of a scenario (fixed-seq-len unless asked) of the checkout's master
+ * configs and their scripts, from the scenario's script folder.
+ */
+export function labSingleNodeRows(
+  ix: string,
+  runners?: string,
+  scenario: "fixed-seq-len" | "agentic-coding" = "fixed-seq-len",
+): LabRow[] {
   const plan = planFromFiles({
     config: [join(ix, "configs")],
     ...(runners ? { runners } : {}),
-    scenarios: ["fixed-seq-len"],
+    scenarios: [scenario],
   });
+  const agentic = scenario === "agentic-coding";
   return plan.deployments
-    .filter((d) => !d.multinode && !d.prefill && !d.decode && !d.agentic)
+    .filter((d) => !d.multinode && !d.prefill && !d.decode && !!d.agentic === agentic)
     .map((d) => {
-      const script = labScriptFor(join(ix, SCRIPT_SUBDIR), {
+      const script = labScriptFor(join(ix, agentic ? AGENTIC_SUBDIR : SCRIPT_SUBDIR), {
         model: d.modelPrefix,
         precision: d.precision,
         sku: d.sku,
@@ -119,7 +129,8 @@ function isExcused(m: ScriptDifference, notes: readonly string[]): boolean {
   return notes.some((n) => names.some((p) => n.startsWith(p)));
 }
 
-function rowKey(r: LabRow): string {
+/** the row's script file name, or `(none) <model>_<precision>_<sku>_<framework>` */
+export function rowKey(r: LabRow): string {
   return r.script?.split("/").pop() ?? `(none) ${r.d.modelPrefix}_${r.d.precision}_${r.d.sku}_${r.d.framework}`;
 }
 

@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkAgenticRows, formatAgenticSummary, labAgenticRows, summarizeAgenticChecks } from "@benchfleet/cli";
+import { checkAgenticRows, formatAgenticSummary, labSingleNodeRows, summarizeAgenticChecks } from "@benchfleet/cli";
 import { loadPresets, loadScriptPresets } from "@benchfleet/recipes";
 import { describe, expect, it } from "vitest";
 
@@ -22,7 +22,7 @@ describe.skipIf(!LAB || !existsSync(join(IX, "benchmarks", "single_node", "agent
   "single-node agentic rows against the lab's agentic scripts",
   () => {
     it("each point's launch is compared with its script; scripts with a preset launch as theirs", () => {
-      const rows = labAgenticRows(IX, join(IX, "configs", "runners.yaml"));
+      const rows = labSingleNodeRows(IX, join(IX, "configs", "runners.yaml"), "agentic-coding");
       const scripts = loadScriptPresets(RECIPES);
       const checks = checkAgenticRows(rows, { presets: loadPresets(RECIPES), scripts });
       const summaries = summarizeAgenticChecks(checks);
