@@ -30,12 +30,15 @@ function resolve(ref: string): string | undefined {
   return undefined;
 }
 
-describe.skipIf(!LAB || !existsSync(RUNNERS))("srt-slurm refs the lab's runner scripts pin", () => {
-  const pins = readdirSync(RUNNERS)
+/** every srt-slurm clone of the runner scripts (read in the tests: a skipped describe still runs its body) */
+const runnerScriptPins = () =>
+  readdirSync(RUNNERS)
     .filter((f) => /^launch_.*\.sh$/.test(f))
     .flatMap((f) => runnerPins(readFileSync(join(RUNNERS, f), "utf8")).map((p) => ({ file: f, ...p })));
 
+describe.skipIf(!LAB || !existsSync(RUNNERS))("srt-slurm refs the lab's runner scripts pin", () => {
   it("finds the srt-slurm clones of the srtctl runners, each NVIDIA ref in the checkout", () => {
+    const pins = runnerScriptPins();
     expect(new Set(pins.map((p) => p.file)).size).toBeGreaterThanOrEqual(6);
     const nvidia = pins.filter((p) => p.repo === "NVIDIA/srt-slurm");
     expect(nvidia.length).toBeGreaterThan(pins.length / 2);
@@ -44,6 +47,7 @@ describe.skipIf(!LAB || !existsSync(RUNNERS))("srt-slurm refs the lab's runner s
   });
 
   it("reads per ref the DP launch, request plane, vLLM GPUs, nginx.conf and SGLang NCCL port its srtctl sources have", () => {
+    const pins = runnerScriptPins();
     const refs = [...new Set(pins.filter((p) => p.repo === "NVIDIA/srt-slurm").map((p) => p.ref))];
     const table = new Map<string, string>();
     for (const ref of refs) {
