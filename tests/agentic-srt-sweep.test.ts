@@ -124,6 +124,18 @@ describe("an agentic row launched from its srt-slurm recipe on the emulated flee
     expect(prefill.offload!.externalQueryTokens).toBeGreaterThan(0);
     expect(decode.prefixCache?.hitTokens ?? 0).toBe(0);
     expect(decode.offload).toBeNull();
+    // the host tier each engine was launched with: the recipe's 4 GB per rank over the prefill
+    // worker's 4 GPUs, none on decode; the row's DRAM budget stays the deployment's
+    expect(r.kvHostTiers).toEqual([
+      {
+        process: "prefill-0-rank0",
+        role: "prefill",
+        kind: "gb",
+        gb: 16,
+        setting: "--hicache-size 4 (GB per rank) × 4 ranks",
+      },
+      { process: "decode-0-rank0", role: "decode", kind: "none" },
+    ]);
 
     // the gang ran the recipe's processes: etcd/NATS, one worker per role, the dynamo frontends and nginx
     const logs = await c.api("GET", `/api/v1/jobs/${row.jobId}/logs?tail=1000`, undefined, TOKENS.viewer);
@@ -138,7 +150,10 @@ describe("an agentic row launched from its srt-slurm recipe on the emulated flee
     expect(groups).toHaveLength(1);
     expect(groups[0]!.group).toMatchObject({ sku: "gb200", kvOffloading: "dram", kvOffloadBackend: "hicache" });
     expect(groups[0]!.measured).toBe(1);
-    expect(groups[0]!.points[0]!.hitRate).toBeGreaterThan(0.1);
+    const point = groups[0]!.points[0]!;
+    expect(point.hitRate).toBeGreaterThan(0.1);
+    expect(point.hostTier).toMatchObject({ gbPerProcess: 16, totalGb: 16, label: "16 GB" });
+    expect(point.dramOffloadGb).toBeGreaterThan(16);
     const viewer = { BENCHFLEET_URL: c.url, BENCHFLEET_TOKEN: TOKENS.viewer };
     const frontier = await runCliAsync(["results", "agentic", "--sweep", sweepId, "--csv"], { env: viewer });
     expect(frontier.code, frontier.stderr).toBe(0);
@@ -148,6 +163,9 @@ describe("an agentic row launched from its srt-slurm recipe on the emulated flee
     expect(lines[0]).toContain("gb200");
     const hitRate = lines[0]!.split(",")[3]!;
     expect(hitRate).toMatch(/^\d+\.\d%$/);
+    const cells = Object.fromEntries(header!.split(",").map((h, i) => [h, lines[0]!.split(",")[i]]));
+    expect(cells["host tier"]).toBe("16 GB");
+    expect(cells["DRAM budget GB"]).toBe(String(point.dramOffloadGb));
 
     // the dashboard's agentic view: the sweep's point, its hit rate as the CLI gives it, per-turn latencies
     browser = await launchChromium();
@@ -157,6 +175,9 @@ describe("an agentic row launched from its srt-slurm recipe on the emulated flee
       timeout: 30_000,
     });
     expect(await page.locator('[data-testid="agentic-hit-rate"]').allTextContents()).toEqual([hitRate]);
+    expect(await page.locator('[data-testid="agentic-host-tier"]').allTextContents()).toEqual([
+      `16 GB / ${point.dramOffloadGb} GB`,
+    ]);
     const [tableRow] = await page.locator('[data-testid="agentic-table"] tbody tr').allTextContents();
     expect(tableRow).toContain("gb200");
     expect(tableRow).toContain(row.jobId);

@@ -47,6 +47,7 @@ import { labJobSpec } from "./lab-script/job-spec.js";
 import { readLabEvals } from "./lab-script/lab-evals.js";
 import { labScriptPointSpec, readLabResult } from "./lab-script/points.js";
 import { labWorkspaceDir, prepareLabWorkspace } from "./lab-script/workspace.js";
+import { launchedHostTiers } from "./launchers/launched-host-tiers.js";
 import type { ExitInfo, LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
 import type { LoadProgress } from "./loadgen/load-options.js";
 import type { TraceSource } from "./loadgen/trace-source.js";
@@ -778,6 +779,7 @@ export class AttemptExecutor {
     const gang = await this.gangReady.promise;
     const endpoints = Object.assign({}, ...gang.members.map((m) => m.endpoints)) as Record<string, string>;
     const targets = engineMetricsTargets(plan, endpoints);
+    const hostTiers = a.deployment.agentic ? launchedHostTiers(plan) : [];
     for (const [index, point] of a.points.entries()) {
       if (signal.aborted) throw signal.reason;
       const result = await this.measureRepeated(point, gpus, signal, targets, this.progressSender(index));
@@ -785,6 +787,7 @@ export class AttemptExecutor {
         ...result,
         energy: await this.energyOf(result),
         emulated: a.emulated || result.emulated,
+        ...(hostTiers.length ? { kvHostTiers: hostTiers } : {}),
       };
       const msgId = `${safeId(a.attemptId)}.c${point.concurrency}-i${point.isl}-o${point.osl}`;
       this.deps.io.sendReliable({

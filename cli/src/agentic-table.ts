@@ -14,7 +14,8 @@ export function agenticTableRows(groups: readonly AgenticFrontier[]): Array<Reco
       "p99 TTFT ms": fixed(p.ttftP99Ms, 0),
       turns: String(p.requests),
       errors: `${(p.errorRatio * 100).toFixed(1)}%`,
-      "DRAM GB": String(p.dramOffloadGb),
+      "host tier": p.hostTier?.label ?? "–",
+      "DRAM budget GB": String(p.dramOffloadGb),
       sweep: p.sweepId,
     })),
   );

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { AgenticPointStats } from "./agentic-result.js";
 import { LoadPoint } from "./deployment.js";
 import { EngineMetrics } from "./engine-metrics.js";
+import { KvHostTier } from "./kv-host-tier.js";
 import { PointRepeats } from "./point-repeats.js";
 
 const num = z.number();
@@ -116,6 +117,8 @@ export const PointResult = z
     repeats: PointRepeats.optional(),
     /** agentic points: the trace replay's per-turn metrics */
     agentic: AgenticPointStats.optional(),
+    /** agentic points: the host-DRAM KV tier each engine process was launched with (absent: not read) */
+    kvHostTiers: z.array(KvHostTier).optional(),
     /** GPUs the throughput is normalised by */
     gpus: z
       .object({

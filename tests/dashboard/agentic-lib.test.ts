@@ -11,6 +11,7 @@ import {
   agenticTableRows,
   agenticTooltipText,
   buildAgenticChart,
+  hostTierText,
 } from "../../controller/dashboard/src/lib/agentic-chart.js";
 import { makeAgenticDeployment } from "../helpers/agentic-deployments.js";
 
@@ -31,8 +32,14 @@ const row = (
   result: makeAgenticResult(s),
 });
 
+// the launch's own host tier (16 GB on the one worker), under the row's budget of 400 GB
+const launched = row(dram, { concurrency: 4, tputPerGpu: 500, interactivity: 90, hitRate: 0.81, ttftMedianMs: 120 });
+launched.result.kvHostTiers = [
+  { process: "worker-0", role: "worker", kind: "gb", gb: 16, setting: "--kv-offloading-size 14.9 (GiB, all ranks)" },
+];
+
 const rows: AgenticRow[] = [
-  row(dram, { concurrency: 4, tputPerGpu: 500, interactivity: 90, hitRate: 0.81, ttftMedianMs: 120 }),
+  launched,
   row(dram, { concurrency: 16, tputPerGpu: 1500, interactivity: 60, hitRate: 0.86 }),
   row(dram, { concurrency: 64, tputPerGpu: 2500, interactivity: 30, hitRate: 0.9 }),
   // dominated: less throughput and less interactivity than conc 16
@@ -62,6 +69,7 @@ describe("agentic frontier and chart model", () => {
       emulated: true,
       hitRate: 0.81,
       dramOffloadGb: 400,
+      hostTier: { gbPerProcess: 16, totalGb: 16, label: "16 GB" },
       offloadTokens: 5000,
       trace: "synthetic(seed=42)",
       turns: { ttftMs: { median: 120, p99: 360 } },
@@ -91,7 +99,10 @@ describe("agentic frontier and chart model", () => {
     const p = chart.pointAt.find((q) => q.concurrency === 4)!;
     const tip = agenticTooltipText(p, "on the frontier");
     expect(tip).toContain("prefix-cache hit rate 81.0%");
-    expect(tip).toContain("DRAM budget 400 GB");
+    expect(tip).toContain(
+      "host tier 16 GB · DRAM budget 400 GB · launched worker ×1: 16 GB (--kv-offloading-size 14.9 (GiB, all ranks))",
+    );
+    expect(hostTierText(p)).toBe("16 GB");
     expect(tip).toMatch(/per turn \(median \/ p99\): TTFT 120\.0 \/ 360\.0 ms · ITL 11\.1 \/ 33\.3 ms · E2E /);
     expect(tip).toContain("4 trajectories in flight");
     expect(tip).toContain("job sw1.job (click to open)");
@@ -106,6 +117,9 @@ describe("agentic frontier and chart model", () => {
     const none = buildAgenticChart(groups, { kvOffloading: "none", skus: ["h200"] });
     const noMetrics = none.pointAt.find((q) => q.concurrency === 16)!;
     expect(agenticTooltipText(noMetrics)).toContain("prefix-cache hit rate –");
+    // no launch record: the budget alone, and no host tier
+    expect(agenticTooltipText(noMetrics)).toContain("host tier – · DRAM budget 0 GB\n");
+    expect(hostTierText(noMetrics)).toBe("–");
     const imported = none.pointAt.find((q) => q.concurrency === 4)!;
     expect(agenticTooltipText(imported)).not.toContain("click to open");
   });

@@ -2,12 +2,13 @@
  * Agentic points as their own frontier: throughput per GPU (y) against interactivity (x, median
  * tokens/s per user over the replay's turns), one frontier per group (model, precision, SKU,
  * framework, spec decoding, KV offloading and its backend), each point with the engine's prefix
- * cache hit rate over the point. Agentic points have no ISL/OSL, so they never join the
- * fixed-sequence-length frontiers. Each point carries its per-turn latencies and its job, so a
+ * cache hit rate over the point and the host-DRAM tier its launch set, beside the row's DRAM
+ * budget. Agentic points have no ISL/OSL, so they never join the fixed-sequence-length frontiers. Each point carries its per-turn latencies and its job, so a
  * view can show what a turn cost and open the job behind the point. Pure.
  */
 
 import { engineMetricsBrief } from "../engine-metrics-brief.js";
+import { type HostTierBrief, hostTierBrief } from "../kv-host-tier.js";
 import type { PointResult } from "../results.js";
 import type { AgenticConfig } from "./agentic-row.js";
 import { paretoFrontier } from "./pareto.js";
@@ -55,7 +56,10 @@ export interface AgenticFrontierPoint {
   hitRate: number | null;
   /** tokens loaded back from host DRAM or found by the KV connector (null: not reported) */
   offloadTokens: number | null;
+  /** the deployment's host-DRAM budget per server process, GB: the ceiling the row allows */
   dramOffloadGb: number;
+  /** the host-DRAM KV tier the launch started its engines with (null: not recorded, e.g. imported) */
+  hostTier: HostTierBrief | null;
   ttftP99Ms: number | null;
   /** per-turn latencies: each turn is one streamed chat request */
   turns: { ttftMs: TurnLatency; itlMs: TurnLatency; e2elMs: TurnLatency };
@@ -130,6 +134,7 @@ export function agenticFrontiers(rows: readonly AgenticRow[]): AgenticFrontier[]
       hitRate: agenticHitRate(row.result),
       offloadTokens: offloadTokens(row.result),
       dramOffloadGb: row.config.dramOffloadGb,
+      hostTier: hostTierBrief(row.result.kvHostTiers),
       ttftP99Ms: a.ttftMs.p99 ?? null,
       turns: { ttftMs: turnLatency(a.ttftMs), itlMs: turnLatency(a.itlMs), e2elMs: turnLatency(a.e2elMs) },
       trace: a.trace.source,

@@ -78,13 +78,17 @@ const ms = (l: { median: number | null; p99: number | null }) => `${fmtNum(l.med
 /** The hit rate as the chart and table show it. */
 export const hitRateText = (p: AgenticFrontierPoint) => pct(p.hitRate);
 
+/** The host-DRAM KV tier the launch set per engine process, as the chart and table show it. */
+export const hostTierText = (p: AgenticFrontierPoint) => p.hostTier?.label ?? "–";
+
 /** The tooltip's text for one point: configuration, throughput, cache, per-turn latencies, job. */
 export function agenticTooltipText(p: AgenticFrontierPoint, where?: string): string {
   return [
     ...(where ? [where] : []),
     `${p.configKey}  [${p.emulated ? "emulated" : "measured"}]`,
     `${fmtNum(p.y)} tok/s/GPU at ${fmtNum(p.x)} tok/s/user · ${p.concurrency} trajectories in flight · ${p.gpus} GPUs`,
-    `prefix-cache hit rate ${pct(p.hitRate)} · offloaded tokens ${p.offloadTokens === null ? "–" : fmtNum(p.offloadTokens, 0)} · DRAM budget ${p.dramOffloadGb} GB`,
+    `prefix-cache hit rate ${pct(p.hitRate)} · offloaded tokens ${p.offloadTokens === null ? "–" : fmtNum(p.offloadTokens, 0)}`,
+    `host tier ${hostTierText(p)} · DRAM budget ${p.dramOffloadGb} GB${p.hostTier ? ` · launched ${p.hostTier.detail}` : ""}`,
     `per turn (median / p99): TTFT ${ms(p.turns.ttftMs)} · ITL ${ms(p.turns.itlMs)} · E2E ${ms(p.turns.e2elMs)}`,
     `${p.requests} turns · ${p.trajectoriesCompleted} trajectories completed · errors ${pct(p.errorRatio)}`,
     `trace ${p.trace}`,

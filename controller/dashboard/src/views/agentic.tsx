@@ -14,7 +14,7 @@ import { AgenticChart } from "../components/agentic-chart.js";
 import { EmulatedBadge } from "../components/badge.js";
 import { FilterSelect } from "../components/filter-select.js";
 import { setParams, useLive } from "../hooks.js";
-import { agenticTableRows, buildAgenticChart, hitRateText } from "../lib/agentic-chart.js";
+import { agenticTableRows, buildAgenticChart, hitRateText, hostTierText } from "../lib/agentic-chart.js";
 import { listParam } from "../lib/explorer.js";
 import { fmtNum } from "../lib/format.js";
 import type { Route } from "../lib/url-state.js";
@@ -127,6 +127,7 @@ export function AgenticView(props: { route: Route; onError: (m: string) => void 
                 <th>tok/s/user</th>
                 <th>tok/s/GPU</th>
                 <th>Hit rate</th>
+                <th>Host tier / budget</th>
                 <th>TTFT p50 / p99 ms</th>
                 <th>ITL p50 / p99 ms</th>
                 <th>E2E p50 / p99 ms</th>
@@ -147,6 +148,9 @@ export function AgenticView(props: { route: Route; onError: (m: string) => void 
                   <td>{fmtNum(q.x)}</td>
                   <td>{fmtNum(q.y)}</td>
                   <td data-testid="agentic-hit-rate">{hitRateText(q)}</td>
+                  <td data-testid="agentic-host-tier" title={q.hostTier?.detail ?? "not recorded"}>
+                    {hostTierText(q)} / {q.dramOffloadGb} GB
+                  </td>
                   <td>
                     {fmtNum(q.turns.ttftMs.median)} / {fmtNum(q.turns.ttftMs.p99)}
                   </td>
