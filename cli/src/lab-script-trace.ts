@@ -28,6 +28,7 @@ import {
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { parseServerArgv, type ServerCommand } from "@benchfleet/recipes";
+import { labAgenticEnv } from "@benchfleet/shared";
 
 /** The values the lab's workflow passes to a benchmark script for one point. */
 export interface ScriptInputs {
@@ -297,16 +298,15 @@ function scriptEnv(i: ScriptInputs, extra: Record<string, string>): Record<strin
   };
 }
 
-/** The agentic part of the contract (benchmark-tmpl.yml's agentic-coding env). */
+/** The agentic part of the contract (benchmark-tmpl.yml's agentic-coding env; lab-agentic-script.ts in shared). */
 function agenticEnv(a: ScriptAgenticInputs): Record<string, string> {
   return {
-    SCENARIO_TYPE: "agentic-coding",
-    SCENARIO_SUBDIR: "agentic/",
-    IS_AGENTIC: "1",
-    KV_OFFLOADING: a.kvOffloading,
-    KV_OFFLOAD_BACKEND: a.kvOffloading === "dram" ? (a.backend ?? "") : "",
-    TOTAL_CPU_DRAM_GB: String(a.totalCpuDramGb),
-    DURATION: String(a.durationS),
+    ...labAgenticEnv({
+      kvOffloading: a.kvOffloading,
+      ...(a.backend ? { backend: { name: a.backend } } : {}),
+      totalCpuDramGb: a.totalCpuDramGb,
+      durationS: a.durationS,
+    }),
     DCP_SIZE: String(a.dcp),
   };
 }

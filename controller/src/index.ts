@@ -9,6 +9,7 @@ export { planFromFiles, REPO_ROOT, readSkuCatalog } from "./config/config-files.
 export { gitTree } from "./config/git-tree.js";
 export { formatScriptMode, labScriptResolver } from "./config/lab-scripts.js";
 export { checkRecipes } from "./config/recipe-check.js";
+export { scriptPresetsOf } from "./config/recipe-settings.js";
 export { srtRefusal } from "./config/srt-refusal.js";
 export { Bus } from "./infra/bus.js";
 export { type HistogramSnapshot, quantileBetween } from "./infra/duration-histogram.js";

@@ -13,7 +13,7 @@ export { checkPortBase } from "./ports.js";
 export { RecipePreset } from "./preset.js";
 export { loadPresets, loadScriptPresets } from "./preset-loader.js";
 export { compareWithScript, type ScriptComparison, type ScriptDifference } from "./script-check.js";
-export { parseScriptPreset, ScriptPreset } from "./script-preset.js";
+export { findScriptPreset, parseScriptPreset, ScriptPreset } from "./script-preset.js";
 export {
   type DraftMeta,
   draftScriptPreset,

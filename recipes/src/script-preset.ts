@@ -78,6 +78,12 @@ export const ScriptPreset = z
     engine: z.enum(ENGINES),
     /** what the script does that this preset does not reproduce, and why */
     "not-reproduced": z.array(z.string()).optional(),
+    /**
+     * why only the lab's script itself launches this exactly (it patches the image, stages files):
+     * the rows it runs are planned in script mode with a lab checkout unless a row says
+     * `benchfleet.script: false`
+     */
+    "script-mode": z.string().min(1).optional(),
     client: ScriptClient.optional(),
     /** the Mooncake store as the script runs it (agentic scripts with `kv-offload-backend: mooncake`) */
     mooncake: ScriptMooncake.optional(),

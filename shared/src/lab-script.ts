@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Deployment, LabScriptRef, LoadPoint } from "./deployment.js";
+import { LAB_AGENTIC_DIR, labAgenticEnv, labAgenticExpName, labAgenticInputs } from "./lab-agentic-script.js";
 import { type PointResult, VllmBenchResult } from "./results.js";
 
 /** where the lab keeps its single-node fixed-seq-len and multi-node scripts, from the checkout's root */
@@ -28,7 +29,8 @@ export const LAB_HF_HUB_CACHE = "/mnt/hf_hub_cache/";
 /**
  * The scripts a deployment's key may run, first match wins, as the lab's runner launchers name
  * them: single-node `<model>_<precision>_<sku>_<framework>[_mtp].sh`, then the older name with only
- * `_trt`/`_atom`; multi-node `<model>_<precision>_<sku>_<framework>[-disagg].sh`.
+ * `_trt`/`_atom`, in the scenario's folder (`$SCENARIO_SUBDIR`: `fixed_seq_len/` or `agentic/`);
+ * multi-node `<model>_<precision>_<sku>_<framework>[-disagg].sh`.
  */
 export function labScriptCandidates(d: Deployment): string[] {
   const base = `${d.modelPrefix}_${d.precision}_${d.sku}`;
@@ -40,7 +42,8 @@ export function labScriptCandidates(d: Deployment): string[] {
   }
   const mtp = d.specDecoding === "mtp" ? "_mtp" : "";
   const legacy = d.framework === "trt" || d.framework === "atom" ? `_${d.framework}` : "";
-  return [`${base}_${d.framework}${mtp}.sh`, `${base}${legacy}${mtp}.sh`].map((n) => `${LAB_SINGLE_NODE_DIR}/${n}`);
+  const dir = d.scenario === "agentic-coding" ? LAB_AGENTIC_DIR : LAB_SINGLE_NODE_DIR;
+  return [`${base}_${d.framework}${mtp}.sh`, `${base}${legacy}${mtp}.sh`].map((n) => `${dir}/${n}`);
 }
 
 /** sha256 of a script's text, as stored in `LabScriptRef.sha256` */
@@ -79,11 +82,17 @@ export function labExpName(d: Pick<Deployment, "modelPrefix" | "isl" | "osl">): 
   return `${d.modelPrefix}_${short[`${d.isl}/${d.osl}`] ?? `${d.isl}_${d.osl}`}`;
 }
 
+/** the matrix entry's `exp-name` for one concurrency: agentic names embed it */
+function expNameAt(d: Deployment, conc: number): string {
+  const a = labAgenticInputs(d);
+  return a ? labAgenticExpName(d, a, conc) : labExpName(d);
+}
+
 /** the workflow's RESULT_FILENAME (without `.json`) for one concurrency on runner `runnerName` */
 export function labResultFilename(d: Deployment, conc: number, runnerName: string): string {
   const e = labEnvFacts(d);
   return (
-    `${labExpName(d)}_${d.precision}_${d.framework}_tp${e.tp}-pp${e.pp}-dcp${e.dcp}-pcp${e.pcp}-ep${e.ep}` +
+    `${expNameAt(d, conc)}_${d.precision}_${d.framework}_tp${e.tp}-pp${e.pp}-dcp${e.dcp}-pcp${e.pcp}-ep${e.ep}` +
     `-dpa${e.dpa}_disagg-${d.disagg}_spec-${d.specDecoding}_conc${conc}_${runnerName}`
   );
 }
@@ -110,19 +119,26 @@ export interface LabScriptEnvOptions {
 
 /**
  * The environment the lab's workflow gives a single-node script for one concurrency, in the order
- * of its `env:` block (values as GitHub Actions renders them: booleans `true`/`false`).
+ * of its `env:` block (values as GitHub Actions renders them: booleans `true`/`false`). An agentic
+ * deployment gets the agentic job's inputs (lab-agentic-script.ts): ISL, OSL and MAX_MODEL_LEN `0`,
+ * no eval, the KV-offload and duration variables.
  */
 export function labScriptEnv(d: Deployment, conc: number, o: LabScriptEnvOptions): Record<string, string> {
   const e = labEnvFacts(d);
+  const agentic = labAgenticInputs(d);
+  // the agentic job passes `0` for the lengths and never evaluates
+  const isl = agentic ? 0 : d.isl;
+  const osl = agentic ? 0 : d.osl;
+  const runEval = !agentic && o.runEval === true;
   return {
     RANDOM_RANGE_RATIO,
     HF_HUB_CACHE: o.hfHubCache ?? LAB_HF_HUB_CACHE,
-    EXP_NAME: labExpName(d),
+    EXP_NAME: expNameAt(d, conc),
     MODEL: d.model,
     MODEL_PREFIX: d.modelPrefix,
-    ISL: String(d.isl),
-    OSL: String(d.osl),
-    MAX_MODEL_LEN: String(d.maxModelLen ?? d.isl + d.osl + 256),
+    ISL: String(isl),
+    OSL: String(osl),
+    MAX_MODEL_LEN: String(agentic ? 0 : (d.maxModelLen ?? d.isl + d.osl + 256)),
     IMAGE: d.image,
     FRAMEWORK: d.framework,
     PRECISION: d.precision,
@@ -135,12 +151,12 @@ export function labScriptEnv(d: Deployment, conc: number, o: LabScriptEnvOptions
     CONC: String(conc),
     SPEC_DECODING: d.specDecoding,
     DISAGG: String(d.disagg),
-    RUN_EVAL: String(o.runEval === true),
+    RUN_EVAL: String(runEval),
     EVAL_ONLY: "false",
-    ...(d.evalLimit ? { EVAL_LIMIT: String(d.evalLimit) } : {}),
-    SCENARIO_TYPE: "fixed-seq-len",
-    SCENARIO_SUBDIR: "fixed_seq_len/",
-    IS_AGENTIC: "0",
+    ...(d.evalLimit && !agentic ? { EVAL_LIMIT: String(d.evalLimit) } : {}),
+    ...(agentic
+      ? labAgenticEnv(agentic)
+      : { SCENARIO_TYPE: "fixed-seq-len", SCENARIO_SUBDIR: "fixed_seq_len/", IS_AGENTIC: "0" }),
     RESULT_DIR: "/workspace/results",
     PYTHONDONTWRITEBYTECODE: "1",
     PYTHONPYCACHEPREFIX: "/tmp/inferencex-pycache",

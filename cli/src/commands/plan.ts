@@ -5,7 +5,7 @@
  */
 
 import { readFileSync } from "node:fs";
-import { checkRecipes, formatScriptMode, planFromFiles } from "@benchfleet/controller";
+import { checkRecipes, formatScriptMode, planFromFiles, scriptPresetsOf } from "@benchfleet/controller";
 import { formatUnlaunchable } from "@benchfleet/recipes";
 import type { Plan, PlanTiming, PlanTotals, ScenarioType } from "@benchfleet/shared";
 import {
@@ -52,7 +52,7 @@ export function register(program: Command): void {
       )
       .option(
         "--lab <dir>",
-        "InferenceX checkout: script-mode rows (benchfleet.script, or no recipe for the framework) run its benchmark scripts (default BENCHFLEET_LAB_DIR)",
+        "InferenceX checkout: script-mode rows (benchfleet.script, no recipe for the framework, or an agentic script preset's script-mode) run its benchmark scripts (default BENCHFLEET_LAB_DIR)",
       )
       .option(
         "--history",
@@ -84,7 +84,7 @@ export function register(program: Command): void {
     } else {
       const timing = await timingOf(plan, opts);
       // which deployments run the lab's own scripts, and why
-      const scripted = formatScriptMode(plan.deployments);
+      const scripted = formatScriptMode(plan.deployments, scriptPresetsOf(opts.presets));
       process.stdout.write(
         formatPlan(plan, timing) + (scripted ? `\n${scripted}` : "") + (unlaunchable ? `\n${unlaunchable}` : ""),
       );

@@ -2,13 +2,15 @@
  * Script mode at planning: which deployments run the lab's own benchmark script, and the script
  * each one runs, read from a lab checkout (`--lab DIR`; the controller's `BENCHFLEET_LAB_DIR`).
  * A fixed-seq-len deployment runs in script mode when its row asks (`benchfleet.script: true`) or
- * when no benchfleet recipe launches its framework. The script's path and hash are stored with the
+ * when no benchfleet recipe launches its framework; a single-node agentic deployment when its row
+ * asks, or when its script's preset says only the script launches it exactly (`script-mode:`), unless
+ * its row says `benchfleet.script: false`. The script's path and hash are stored with the
  * deployment (lab-script.ts in shared). A deployment the checkout has no script for, or planned
  * without a checkout, is left as planned: the recipe check names why it cannot launch.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { SUPPORTED_FRAMEWORKS } from "@benchfleet/recipes";
+import { findScriptPreset, type ScriptPreset, SUPPORTED_FRAMEWORKS } from "@benchfleet/recipes";
 import {
   CliError,
   type Deployment,
@@ -18,14 +20,30 @@ import {
   withLabScript,
 } from "@benchfleet/shared";
 
-/** the deployment runs in script mode: its row asks, or no recipe launches its framework */
-export function wantsScriptMode(d: Deployment): boolean {
-  if (d.scenario !== "fixed-seq-len" || d.srtRecipe || d.mode === "recipe") return false;
+/** the reason an agentic deployment's script preset gives for script mode, if it gives one */
+function presetReason(d: Deployment, scripts: readonly ScriptPreset[] | undefined): string | undefined {
+  if (d.scenario !== "agentic-coding" || d.multinode) return undefined;
+  return findScriptPreset(scripts, d)?.["script-mode"];
+}
+
+/**
+ * the deployment runs in script mode: its row asks, no recipe launches its framework, or (agentic,
+ * single-node) its script preset says only the script launches it exactly
+ */
+export function wantsScriptMode(d: Deployment, scripts?: readonly ScriptPreset[]): boolean {
+  if (d.srtRecipe || d.mode === "recipe") return false;
+  if (d.scenario === "agentic-coding") return !d.multinode && (d.mode === "script" || !!presetReason(d, scripts));
   return d.mode === "script" || !SUPPORTED_FRAMEWORKS.includes(d.framework);
 }
 
-/** A function from a planned deployment to the one to run: in script mode with its script where the checkout has it. */
-export function labScriptResolver(labDir: string | undefined): (d: Deployment) => Deployment {
+/**
+ * A function from a planned deployment to the one to run: in script mode with its script where the
+ * checkout has it. `scripts`: the script presets, whose `script-mode` puts agentic rows in script mode.
+ */
+export function labScriptResolver(
+  labDir: string | undefined,
+  scripts?: readonly ScriptPreset[],
+): (d: Deployment) => Deployment {
   if (labDir !== undefined && !(existsSync(join(labDir, "benchmarks")) && statSync(labDir).isDirectory()))
     throw new CliError(`lab checkout ${labDir}: not an InferenceX checkout (it has no benchmarks/ folder)`, 2);
   const refs = new Map<string, LabScriptRef | undefined>();
@@ -37,7 +55,7 @@ export function labScriptResolver(labDir: string | undefined): (d: Deployment) =
     return refs.get(rel);
   };
   return (d) => {
-    if (labDir === undefined || d.labScript || !wantsScriptMode(d)) return d;
+    if (labDir === undefined || d.labScript || !wantsScriptMode(d, scripts)) return d;
     for (const rel of labScriptCandidates(d)) {
       const ref = refOf(rel);
       if (ref) return withLabScript(d, ref);
@@ -46,9 +64,14 @@ export function labScriptResolver(labDir: string | undefined): (d: Deployment) =
   };
 }
 
-/** why a deployment runs in script mode (its row asks, or no recipe launches its framework); undefined: it does not */
-export function scriptModeReason(d: Deployment): string | undefined {
+/**
+ * why a deployment runs in script mode (its script preset's reason, its row asks, or no recipe
+ * launches its framework); undefined: it does not
+ */
+export function scriptModeReason(d: Deployment, scripts?: readonly ScriptPreset[]): string | undefined {
   if (d.mode !== "script") return undefined;
+  const preset = presetReason(d, scripts);
+  if (preset) return `its script's preset: ${preset}`;
   return SUPPORTED_FRAMEWORKS.includes(d.framework)
     ? "the row asks for it (benchfleet.script: true)"
     : `no benchfleet recipe for framework ${d.framework}`;
@@ -58,11 +81,11 @@ export function scriptModeReason(d: Deployment): string | undefined {
  * Lines for a terminal: the deployments that run the lab's own scripts, by reason, with their
  * scripts; those a lab checkout has no script for are named by the recipe check instead.
  */
-export function formatScriptMode(deployments: readonly Deployment[]): string {
+export function formatScriptMode(deployments: readonly Deployment[], scripts?: readonly ScriptPreset[]): string {
   const byReason = new Map<string, Set<string>>();
   let n = 0;
   for (const d of deployments) {
-    const why = scriptModeReason(d);
+    const why = scriptModeReason(d, scripts);
     if (!why || !d.labScript) continue;
     n++;
     const set = byReason.get(why) ?? new Set<string>();

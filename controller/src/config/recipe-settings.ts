@@ -10,6 +10,7 @@ import {
   loadPresets,
   loadScriptPresets,
   recipeSettingsFor,
+  type ScriptPreset,
 } from "@benchfleet/recipes";
 import {
   type Deployment,
@@ -22,11 +23,14 @@ import {
 import { REPO_ROOT } from "./config-files.js";
 import { labScriptResolver } from "./lab-scripts.js";
 
+/** configs/recipes (a function: config-files.ts, which defines REPO_ROOT, imports this module) */
+const defaultRecipes = () => join(REPO_ROOT, "configs", "recipes");
+
 function resolver(
-  dir = join(REPO_ROOT, "configs", "recipes"),
+  dir = defaultRecipes(),
+  scripts = loadScriptPresets(dir),
 ): (d: Deployment) => ReturnType<typeof recipeSettingsFor> {
   const presets = loadPresets(dir);
-  const scripts = loadScriptPresets(dir);
   // one settings object per preset, stored with every deployment it applies to
   const seen = new Map<unknown, RecipeSettings>();
   return (d) => {
@@ -42,11 +46,13 @@ function resolver(
  * `plan` with each deployment's presets stored in it (the fingerprints of those with presets follow),
  * and a deployment whose points need different server settings split into one launch per group.
  * With a lab checkout (`labDir`), script-mode deployments get their lab script stored instead
- * (lab-scripts.ts); each of their points is a run of its own, so they are not split.
+ * (lab-scripts.ts; the script presets' `script-mode` counts); each of their points is a run of its
+ * own, so they are not split.
  */
-export function storeRecipeSettings(plan: Plan, dir?: string, labDir?: string): Plan {
-  const settingsOf = resolver(dir);
-  const scripted = labScriptResolver(labDir);
+export function storeRecipeSettings(plan: Plan, dir = defaultRecipes(), labDir?: string): Plan {
+  const scripts = loadScriptPresets(dir);
+  const settingsOf = resolver(dir, scripts);
+  const scripted = labScriptResolver(labDir, scripts);
   const deployments = plan.deployments.flatMap((planned) => {
     const s = scripted(planned);
     if (s.labScript) return [s];
@@ -75,4 +81,9 @@ export function settleRecipeSettings(deployments: Deployment[], dir?: string): D
     const s = settingsOf(d);
     return s ? { ...d, recipeSettings: s } : d;
   });
+}
+
+/** the script presets of `dir` (default configs/recipes), for naming why deployments run in script mode */
+export function scriptPresetsOf(dir = defaultRecipes()): ScriptPreset[] {
+  return loadScriptPresets(dir);
 }
