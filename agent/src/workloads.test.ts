@@ -1,7 +1,7 @@
 import type { LoadPoint } from "@benchfleet/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureServer, startFixtureServer } from "./loadgen/fixture-server.js";
-import { loadgenPointRunner, promptSettings, workersFor } from "./workloads.js";
+import { agenticSettings, loadgenPointRunner, promptSettings, workersFor } from "./workloads.js";
 
 describe("load generator threads per point", () => {
   it("one thread per 64 streams, at most a quarter of the node's cores", () => {
@@ -68,6 +68,35 @@ describe("a point's prompts and endpoint", () => {
     expect(promptSettings({ ...o, tokenizerDir: "/t", agentic: { durationS: 60 } })).toEqual({
       endpoint: "/v1/chat/completions",
     });
+  });
+});
+
+describe("an agentic point's client settings", () => {
+  const point: LoadPoint = { concurrency: 8, isl: 0, osl: 0, durationS: 3600 };
+  it("the lab's defaults where the point carries none", () => {
+    expect(agenticSettings(point, 3600, undefined)).toEqual({
+      agentic: {
+        trace: { synthetic: { seed: 42, trajectories: 393 } },
+        durationS: 3600,
+        graceS: 30,
+        gapCapS: 300,
+        warmupRequestsPerLane: 10,
+        warmupGraceS: 1800,
+        liveFailureThreshold: 0.1,
+      },
+      maxFailureFraction: 0.1,
+    });
+  });
+  it("the script's env as the point carries it; fast mode shortens the run and the warm-up", () => {
+    const withEnv = {
+      ...point,
+      agenticClient: { warmupGraceS: 3600, liveFailureThreshold: 0.25, failureThreshold: 0.05 },
+    };
+    const a = agenticSettings(withEnv, 3600, { file: "t.jsonl" });
+    expect(a.agentic).toMatchObject({ trace: { file: "t.jsonl" }, warmupGraceS: 3600, liveFailureThreshold: 0.25 });
+    expect(a.maxFailureFraction).toBe(0.05);
+    const fast = agenticSettings({ ...point, agenticClient: { fast: true } }, 3600, undefined).agentic!;
+    expect([fast.durationS, fast.warmupRequestsPerLane]).toEqual([1200, 1]);
   });
 });
 

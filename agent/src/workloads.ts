@@ -1,6 +1,6 @@
 /** The executor's load and eval runners, backed by the load generator and (when present) the eval module. */
 import { availableParallelism } from "node:os";
-import type { LoadPoint } from "@benchfleet/shared";
+import { type LoadPoint, resolveAgenticClient } from "@benchfleet/shared";
 import type { EvalRunner, PointRunner, PointRunOptions } from "./executor.js";
 import type { LoadPointOptions } from "./loadgen/load-options.js";
 import { runLoadPoint } from "./loadgen/run-load-point.js";
@@ -40,9 +40,7 @@ export const loadgenPointRunner: PointRunner = async (o) => {
     gpus: o.gpus,
     emulated: o.emulated,
     timing: o.timing,
-    ...(o.agentic
-      ? { agentic: { trace: o.agentic.trace ?? DEFAULT_AGENTIC_TRACE, durationS: o.agentic.durationS } }
-      : {}),
+    ...(o.agentic ? agenticSettings(o.point, o.agentic.durationS, o.agentic.trace) : {}),
     signal: o.signal,
     onProgress: o.onProgress,
     progressIntervalMs: o.progressIntervalMs,
@@ -50,6 +48,31 @@ export const loadgenPointRunner: PointRunner = async (o) => {
   // the stored point carries the client settings it ran with
   return { ...result, point: { ...result.point, ...clientSettings(o.point) } };
 };
+
+/**
+ * An agentic point's replay options: the lab client's settings the point carries (its script's or
+ * recipe's AIPERF_* / AGENTIC_* env), else the lab's defaults; the post-run failure threshold is the
+ * point's accepted failure fraction.
+ */
+export function agenticSettings(
+  point: LoadPoint,
+  durationS: number,
+  trace: TraceSource | undefined,
+): Pick<LoadPointOptions, "agentic" | "maxFailureFraction"> {
+  const c = resolveAgenticClient(point.agenticClient, durationS);
+  return {
+    agentic: {
+      trace: trace ?? DEFAULT_AGENTIC_TRACE,
+      durationS: c.durationS,
+      graceS: c.graceS,
+      gapCapS: c.gapCapS,
+      warmupRequestsPerLane: c.warmupRequestsPerLane,
+      warmupGraceS: c.warmupGraceS,
+      liveFailureThreshold: c.liveFailureThreshold,
+    },
+    maxFailureFraction: c.failureThreshold,
+  };
+}
 
 /**
  * The endpoint and prompts of a point. Lab prompts (the point's `prompts`, by default wherever the
@@ -91,6 +114,7 @@ function clientSettings(p: LoadPoint): Partial<LoadPoint> {
   if (p.warmupRequestRate !== undefined) out.warmupRequestRate = p.warmupRequestRate;
   if (p.freshConnections !== undefined) out.freshConnections = p.freshConnections;
   if (p.minPrompts !== undefined) out.minPrompts = p.minPrompts;
+  if (p.agenticClient !== undefined) out.agenticClient = p.agenticClient;
   return out;
 }
 

@@ -82,6 +82,10 @@ export const AgenticPointStats = z
         /** where each lane's first trajectory starts, as a fraction of its turns */
         startRatio: z.tuple([num, num]),
         requestsPerLane: count,
+        /** in flight when the warm-up grace ran out: cancelled, neither completed nor failed */
+        cancelled: count.optional(),
+        /** the longest the warm-up could take to drain, s */
+        graceS: num.optional(),
       })
       .strict(),
     /** why the run stopped before its duration (the live error gate), if it did */

@@ -5,6 +5,7 @@
  */
 
 import { z } from "zod";
+import { AgenticClient } from "./agentic-client.js";
 import { CustomServer } from "./custom-server.js";
 import { SkuName } from "./skus.js";
 
@@ -16,6 +17,8 @@ export const LoadPoint = z
     osl: z.number().int().nonnegative(),
     /** agentic points: the measured duration in seconds (trace replay runs for a fixed time) */
     durationS: z.number().int().positive().optional(),
+    /** agentic points: the lab client's settings the script or recipe sets (agentic-client.ts); absent: its defaults */
+    agenticClient: AgenticClient.optional(),
     /** requests/s of the measured prompts (Poisson arrivals under the concurrency cap); absent: unlimited */
     requestRate: z.number().positive().optional(),
     /**

@@ -1,3 +1,4 @@
+export * from "./agentic-client.js";
 export * from "./agentic-plan.js";
 export * from "./agentic-result.js";
 export * from "./analytics/index.js";

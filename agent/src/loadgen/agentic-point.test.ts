@@ -4,6 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PointResult } from "@benchfleet/shared";
@@ -64,7 +66,11 @@ describe("agentic trace replay", () => {
     expect(a.requests.completed).toBeGreaterThan(8);
     expect(a.errorRatio).toBe(0);
     expect(a.failureThreshold).toBe(0.1);
-    expect(a.warmup).toEqual({ requests: 4, failed: 0, startRatio: [0.25, 0.75], requestsPerLane: 1 });
+    // the lab's 10 warm-up requests per lane: on trajectories of 4 to 8 turns, all but each one's last
+    expect(a.warmup).toMatchObject({ failed: 0, startRatio: [0.25, 0.75], requestsPerLane: 10, cancelled: 0 });
+    expect(a.warmup.graceS).toBe(1800);
+    expect(a.warmup.requests).toBeGreaterThanOrEqual(4 * 3);
+    expect(a.warmup.requests).toBeLessThanOrEqual(4 * 7);
     expect(a.trajectories.started).toBeGreaterThanOrEqual(4);
     expect(a.ttftMs.p99).toBeGreaterThan(0);
     expect(a.itlMs.median).toBeGreaterThan(0);
@@ -108,7 +114,12 @@ describe("agentic trace replay", () => {
       concurrency: 6,
       workers: 3,
       gpus: { total: 1, prefill: 0, decode: 0 },
-      agentic: { trace: { synthetic: { seed: 9, trajectories: 8, ...small } }, durationS: 2, graceS: 5 },
+      agentic: {
+        trace: { synthetic: { seed: 9, trajectories: 8, ...small } },
+        durationS: 2,
+        graceS: 5,
+        warmupRequestsPerLane: 1,
+      },
       onRecords: (r) => {
         records = r;
       },
@@ -146,6 +157,74 @@ describe("agentic trace replay", () => {
     const last = run.at(-1)!;
     expect(last.total).toBeGreaterThanOrEqual(records.length * 0.7);
     expect(last.total).toBeLessThanOrEqual(records.length * 1.6);
+  }, 60_000);
+
+  it("a warm-up that does not drain within its grace is cancelled and measuring starts", async () => {
+    // a real HTTP server in front of the emulator whose streamed one-token requests (the warm-up's)
+    // never answer; calibration (not streamed) and the measured turns pass through
+    let held = 0;
+    const upstream = new URL(emu.url);
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        const json = body.length ? (JSON.parse(body.toString()) as { stream?: boolean; max_tokens?: number }) : {};
+        if (json.stream && json.max_tokens === 1) {
+          held++;
+          return;
+        }
+        const up = httpRequest(
+          { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+          (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          },
+        );
+        up.on("error", () => res.destroy());
+        up.end(body);
+      });
+    });
+    await new Promise<void>((ok) => proxy.listen(0, "127.0.0.1", ok));
+    try {
+      let records: RequestRecord[] = [];
+      const started = Date.now();
+      const res = await runLoadPoint({
+        baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        model: "m",
+        isl: 0,
+        osl: 0,
+        concurrency: 3,
+        agentic: {
+          trace: { synthetic: { seed: 11, trajectories: 3, ...small, turns: { min: 6, max: 8 } } },
+          durationS: 1,
+          graceS: 5,
+          startRatio: [0.5, 0.5],
+          warmupRequestsPerLane: 2,
+          warmupGraceS: 0.3,
+        },
+        onRecords: (r) => {
+          records = r;
+        },
+      });
+      const a = res.agentic!;
+      expect(res.status, res.failureReason).toBe("ok");
+      // each lane's first warm-up request was held: cancelled at the grace's end, no lane sent its second
+      expect(held).toBe(3);
+      expect(a.warmup).toMatchObject({ requests: 0, failed: 0, cancelled: 3, graceS: 0.3, requestsPerLane: 2 });
+      // cancelled warm-ups are neither measured nor failed; the measured turns start where warm-up stopped
+      expect(a.requests.failed).toBe(0);
+      expect(a.errorRatio).toBe(0);
+      expect(a.requests.completed).toBeGreaterThan(0);
+      for (let lane = 0; lane < 3; lane++) {
+        const first = records.filter((r) => r.conversation === lane).sort((x, y) => x.turn! - y.turn!)[0];
+        expect(first?.turn).toBeGreaterThanOrEqual(3);
+      }
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((ok) => proxy.close(ok));
+    }
   }, 60_000);
 
   it("replays a Mooncake JSONL file with its idle gaps capped", async () => {

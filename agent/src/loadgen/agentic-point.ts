@@ -10,7 +10,7 @@
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { PointResult } from "@benchfleet/shared";
+import { AGENTIC_CLIENT_DEFAULTS, PointResult } from "@benchfleet/shared";
 import { LiveErrorGate, localGate } from "./agentic-error-gate.js";
 import { type ReplayOutcome, type ReplaySettings, type ReplaySummary, runAgenticReplay } from "./agentic-replay-run.js";
 import { agenticStats } from "./agentic-stats.js";
@@ -28,7 +28,14 @@ import { SlotConnections } from "./slot-connections.js";
 import { loadTrace } from "./trace-source.js";
 import { runInWorkers } from "./worker-shards.js";
 
-const DEFAULTS = { graceS: 30, gapCapS: 300, startRatio: [0.25, 0.75] as [number, number], warmupRequestsPerLane: 1 };
+/** the lab's (build_replay_cmd's, shared/src/agentic-client.ts) */
+const DEFAULTS = {
+  graceS: AGENTIC_CLIENT_DEFAULTS.graceS,
+  gapCapS: AGENTIC_CLIENT_DEFAULTS.gapCapS,
+  startRatio: [0.25, 0.75] as [number, number],
+  warmupRequestsPerLane: AGENTIC_CLIENT_DEFAULTS.warmupRequestsPerLane,
+  warmupGraceS: AGENTIC_CLIENT_DEFAULTS.warmupGraceS,
+};
 
 export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): Promise<PointResult> {
   const a = opts.agentic!;
@@ -70,6 +77,7 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
       clockScale: scale,
       startRatio: a.startRatio ?? DEFAULTS.startRatio,
       warmupRequestsPerLane: a.warmupRequestsPerLane ?? DEFAULTS.warmupRequestsPerLane,
+      warmupGraceMs: (a.warmupGraceS ?? DEFAULTS.warmupGraceS) * 1000,
       liveFailureThreshold: a.liveFailureThreshold ?? s.maxFail,
       maxContextTokens: a.maxContextTokens,
       seed: s.seed,
@@ -203,6 +211,7 @@ function mergeReplays(
   const any = w.records.length > 0;
   return {
     warm: w.warm,
+    warmCancelled: sum((x) => x.warmCancelled),
     records: w.records,
     startNs: any ? w.startNs : nowNs,
     endNs: any ? w.endNs : nowNs,

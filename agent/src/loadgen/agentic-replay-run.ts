@@ -12,8 +12,11 @@
  * Warm-up: lane k starts on trajectory k (mod the trace's count) at a turn drawn uniformly from
  * [startRatio[0], startRatio[1]] × its turns, then sends `warmupRequestsPerLane` one-token
  * requests for the turns from there without idling (the first carries the whole history: it
- * primes the cache). All lanes drain before measuring; the measured turns follow on from where
- * warm-up left each lane, at least one per trajectory.
+ * primes the cache). All lanes drain before measuring, for at most `warmupGraceMs` (the lab's
+ * `--warmup-grace-period`): then the warm-up requests still in flight are cancelled (counted as
+ * cancelled, neither completed nor failed), no lane sends more and measuring starts. The measured
+ * turns follow on from where warm-up left each lane (a cancelled turn is sent again, measured), at
+ * least one per trajectory.
  *
  * Branches (a turn's `spawns`: subagents, parallel agents) start when their turn completes (or,
  * `atSend`, when it is sent), each on a connection slot of its own beside the lane's; the turn a
@@ -46,6 +49,8 @@ export interface ReplaySettings {
   gapCapMs: number;
   startRatio: [number, number];
   warmupRequestsPerLane: number;
+  /** the longest warm-up may take to drain before its requests are cancelled */
+  warmupGraceMs: number;
   liveFailureThreshold: number;
   maxContextTokens: number | undefined;
   /** wall ms per trace ms: an engine on a compressed clock gets the trace's time compressed alike */
@@ -57,6 +62,8 @@ export interface ReplaySettings {
 
 export interface ReplayOutcome {
   warm: { requests: number; failed: number };
+  /** warm-up requests cancelled when the warm-up grace ran out */
+  warmCancelled: number;
   /** measured turns, in completion order */
   records: RequestRecord[];
   startNs: number;
@@ -127,7 +134,7 @@ export async function runAgenticReplay(
       : ctx.body(outputLen, lane.history.messagesFor(lane.turn));
   /** when measuring starts: turns due then are the first wave (due at once, like a closed loop's start) */
   let measureStartNs = Number.POSITIVE_INFINITY;
-  const send = (lane: Lane, outputLen: number, scheduledNs: number, body: string | Buffer) => {
+  const send = (lane: Lane, outputLen: number, scheduledNs: number, body: string | Buffer, signal?: AbortSignal) => {
     const t = lane.traj.turns[lane.turn]!;
     return sendStreamingRequest(
       ctx.connections.forSlot(lane.slot),
@@ -141,7 +148,7 @@ export async function runAgenticReplay(
         turn: lane.turn,
         ...(scheduledNs <= measureStartNs ? { firstWave: true } : {}),
       },
-      ctx.streamOptions(body, false),
+      signal ? { ...ctx.streamOptions(body, false), signal } : ctx.streamOptions(body, false),
     );
   };
 
@@ -170,13 +177,27 @@ export async function runAgenticReplay(
     "warmup",
     warmPlan.reduce((a, b) => a + b, 0),
   );
+  // the warm-up's own stop: the run's, or the end of its grace
+  const warmStop = new AbortController();
+  const stopWarm = () => warmStop.abort(stop.signal.reason);
+  stop.signal.addEventListener("abort", stopWarm, { once: true });
+  let graceOver = false;
+  let warmCancelled = 0;
+  const graceTimer = setTimeout(() => {
+    graceOver = true;
+    warmStop.abort(new Error("warm-up grace over"));
+  }, r.warmupGraceMs * r.clockScale);
   await Promise.all(
     lanes.map(async (lane, k) => {
       for (let w = 0; w < warmPlan[k]!; w++) {
-        if (ctx.signal?.aborted) return;
+        if (warmStop.signal.aborted) return;
         counters.inFlight++;
-        const rec = await send(lane, 1, nowNs(t0), bodyOf(lane, 1));
+        const rec = await send(lane, 1, nowNs(t0), bodyOf(lane, 1), warmStop.signal);
         counters.inFlight--;
+        if (graceOver && !rec.success && rec.failure === "aborted") {
+          warmCancelled++;
+          return;
+        }
         counters.account(rec);
         warm.requests++;
         if (!rec.success) warm.failed++;
@@ -184,6 +205,8 @@ export async function runAgenticReplay(
       }
     }),
   );
+  clearTimeout(graceTimer);
+  stop.signal.removeEventListener("abort", stopWarm);
 
   // every lane's first measured body is built now: built at the start they would all be due at
   // once, and the lanes whose gap is shorter than building them all would go out late
@@ -204,6 +227,7 @@ export async function runAgenticReplay(
   const deadlineNs = startNs + r.durationMs * wall * 1e6;
   const out: ReplayOutcome = {
     warm,
+    warmCancelled,
     records: [],
     startNs,
     endNs: startNs,

@@ -54,6 +54,8 @@ export function agenticStats(
       failed: out.warm.failed,
       startRatio: r.startRatio,
       requestsPerLane: r.warmupRequestsPerLane,
+      cancelled: out.warmCancelled,
+      graceS: r.warmupGraceMs / 1000,
     },
     ...(out.stoppedEarly ? { stoppedEarly: out.stoppedEarly } : {}),
   };

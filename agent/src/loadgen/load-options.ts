@@ -22,8 +22,10 @@ export interface AgenticReplayOptions {
   gapCapS?: number;
   /** warm-up start positions, fractions of a trajectory's turns (default [0.25, 0.75], the lab's) */
   startRatio?: [number, number];
-  /** one-token warm-up requests per lane (default 1) */
+  /** one-token warm-up requests per lane (default 10, the lab's) */
   warmupRequestsPerLane?: number;
+  /** the longest warm-up may take to drain before its requests are cancelled and measuring starts, s (default 1800, the lab's) */
+  warmupGraceS?: number;
   /** live error ratio that stops the run early (default: maxFailureFraction) */
   liveFailureThreshold?: number;
   /** the server's context length: longer turns are counted failed without being sent */

@@ -121,6 +121,8 @@ function checkAgentic(opts: LoadPointOptions, chat: boolean): void {
   if (a.graceS !== undefined && !(a.graceS >= 0))
     throw new RangeError(`agentic grace must be >= 0 (got ${a.graceS} s)`);
   if (a.gapCapS !== undefined && !(a.gapCapS >= 0)) throw new RangeError(`gap cap must be >= 0 (got ${a.gapCapS} s)`);
+  if (a.warmupGraceS !== undefined && !(a.warmupGraceS > 0))
+    throw new RangeError(`warm-up grace must be > 0 (got ${a.warmupGraceS} s)`);
   const [lo, hi] = a.startRatio ?? [0, 1];
   if (!(lo >= 0 && hi <= 1 && lo <= hi))
     throw new RangeError(`start ratio must satisfy 0 <= min <= max <= 1 (got ${lo}..${hi})`);

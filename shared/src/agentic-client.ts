@@ -1,0 +1,162 @@
+/**
+ * The lab's agentic client settings: what InferenceX's `build_replay_cmd` (benchmarks/benchmark_lib.sh)
+ * reads from its environment to build the AIPerf command, as a script, an srt-slurm recipe's
+ * `benchmark.env` or the workflow sets it, and the values they resolve to for one point:
+ *
+ * | env | AIPerf option | default |
+ * |---|---|---|
+ * | AIPERF_WARMUP_REQUESTS_PER_LANE | --warmup-requests-per-lane | 10 |
+ * | AGENTIC_WARMUP_GRACE_PERIOD | --warmup-grace-period (s) | 1800 |
+ * | AIPERF_LIVE_FAILED_REQUEST_THRESHOLD | --failed-request-threshold (live) | AIPERF_FAILED_REQUEST_THRESHOLD |
+ * | AIPERF_FAILED_REQUEST_THRESHOLD | the post-run validity gate | 0.10 |
+ * | AIPERF_TRACE_IDLE_GAP_CAP_SECONDS | --trace-idle-gap-cap-seconds | 300 |
+ * | AIPERF_BENCHMARK_GRACE_PERIOD | --benchmark-grace-period (s) | 30 |
+ * | AIPERF_EXPERIMENTAL_FAST=1 | duration 1200 s, 1 warm-up request per lane | 0 |
+ *
+ * Pure: the env is given, never read from the process.
+ */
+import { z } from "zod";
+
+const fraction = z.number().min(0).max(1);
+
+/** A point's client settings where they are not the lab's defaults (absent keys: the defaults). */
+export const AgenticClient = z
+  .object({
+    warmupRequestsPerLane: z.number().int().nonnegative().optional(),
+    /** the longest warm-up may take to drain before its requests are cancelled and measuring starts, s */
+    warmupGraceS: z.number().positive().optional(),
+    /** the error ratio that stops the run while it measures */
+    liveFailureThreshold: fraction.optional(),
+    /** the error ratio above which the point is invalid once measured */
+    failureThreshold: fraction.optional(),
+    /** the longest idle gap replayed before a turn, s */
+    gapCapS: z.number().nonnegative().optional(),
+    /** requests in flight when the duration ends get this long to finish, s */
+    graceS: z.number().nonnegative().optional(),
+    /** AIPERF_EXPERIMENTAL_FAST: a 1200 s duration and 1 warm-up request per lane */
+    fast: z.literal(true).optional(),
+  })
+  .strict();
+export type AgenticClient = z.infer<typeof AgenticClient>;
+
+/** build_replay_cmd's defaults (and the workflow's AIPERF_FAILED_REQUEST_THRESHOLD) */
+export const AGENTIC_CLIENT_DEFAULTS = {
+  warmupRequestsPerLane: 10,
+  warmupGraceS: 1800,
+  failureThreshold: 0.1,
+  gapCapS: 300,
+  graceS: 30,
+  fastDurationS: 1200,
+  fastWarmupRequestsPerLane: 1,
+} as const;
+
+/** Every client setting of one point, defaults filled in. */
+export interface ResolvedAgenticClient {
+  durationS: number;
+  warmupRequestsPerLane: number;
+  warmupGraceS: number;
+  liveFailureThreshold: number;
+  failureThreshold: number;
+  gapCapS: number;
+  graceS: number;
+}
+
+/** The settings a point with client options `c` and the row's duration runs with, as build_replay_cmd resolves them. */
+export function resolveAgenticClient(c: AgenticClient | undefined, durationS: number): ResolvedAgenticClient {
+  const d = AGENTIC_CLIENT_DEFAULTS;
+  const failureThreshold = c?.failureThreshold ?? d.failureThreshold;
+  return {
+    durationS: c?.fast ? d.fastDurationS : durationS,
+    warmupRequestsPerLane: c?.fast
+      ? d.fastWarmupRequestsPerLane
+      : (c?.warmupRequestsPerLane ?? d.warmupRequestsPerLane),
+    warmupGraceS: c?.warmupGraceS ?? d.warmupGraceS,
+    liveFailureThreshold: c?.liveFailureThreshold ?? failureThreshold,
+    failureThreshold,
+    gapCapS: c?.gapCapS ?? d.gapCapS,
+    graceS: c?.graceS ?? d.graceS,
+  };
+}
+
+type Key = Exclude<keyof AgenticClient, "fast">;
+
+/** the env each setting is read from, and how its text is checked */
+const FROM_ENV: Record<string, { key: Key; kind: "count" | "seconds" | "positive-seconds" | "fraction" }> = {
+  AIPERF_WARMUP_REQUESTS_PER_LANE: { key: "warmupRequestsPerLane", kind: "count" },
+  AGENTIC_WARMUP_GRACE_PERIOD: { key: "warmupGraceS", kind: "positive-seconds" },
+  AIPERF_LIVE_FAILED_REQUEST_THRESHOLD: { key: "liveFailureThreshold", kind: "fraction" },
+  AIPERF_FAILED_REQUEST_THRESHOLD: { key: "failureThreshold", kind: "fraction" },
+  AIPERF_TRACE_IDLE_GAP_CAP_SECONDS: { key: "gapCapS", kind: "seconds" },
+  AIPERF_BENCHMARK_GRACE_PERIOD: { key: "graceS", kind: "seconds" },
+};
+
+/**
+ * Env of the lab's client that sets no replay option of benchfleet's: transport, routing headers,
+ * metrics scraping and the harness's own files. Named so that a new AIPERF_* a script starts to set
+ * is reported, not passed over.
+ */
+export const AGENTIC_CLIENT_ENV_NOT_MODELLED: Readonly<Record<string, string>> = {
+  AIPERF_HTTP_TCP_USER_TIMEOUT: "the client's TCP user timeout (ms); benchfleet's request timeouts are its own",
+  AIPERF_HTTP_X_SMG_ROUTING_KEY_FROM_CORRELATION_ID: "a routing-key header for the SGLang model gateway",
+  AIPERF_HTTP_X_SESSION_ID_FROM_CORRELATION_ID: "a session-id header for vLLM's router",
+  AIPERF_HTTP_X_DYNAMO_SESSION_ID_FROM_CORRELATION_ID: "a session-id header for Dynamo's KV router",
+  AIPERF_USE_DYNAMO_CONV_AWARE_ROUTING: "Dynamo's conversation-aware routing (nvext.session_control)",
+  AIPERF_DYNAMO_SESSION_TIMEOUT_SECONDS: "Dynamo's session affinity lease",
+  AIPERF_SERVER_METRICS_URLS: "the Prometheus endpoints AIPerf scrapes; the agent scrapes the engines it launched",
+  AIPERF_SERVER_METRICS_COLLECTION_INTERVAL: "AIPerf's server-metrics scrape interval",
+  AIPERF_REQUIRED_SERVER_METRIC_PREFIX: "a post-run check that engine metrics were scraped",
+  AIPERF_EXTRA_INPUTS: "extra request-body fields",
+  AIPERF_DATASET_MMAP_CACHE_DIR: "where AIPerf caches its dataset",
+  AIPERF_DATASET_MMAP_CACHE_ENABLED: "whether AIPerf caches its dataset",
+  AIPERF_DATASET_WEKA_LIVE_ASSISTANT_RESPONSES: "live assistant responses in the history (default 0: the trace's)",
+};
+
+/** A client env value that is not what its name takes: its name and what it must be. */
+export interface AgenticClientEnvProblem {
+  name: string;
+  message: string;
+}
+
+/**
+ * The client settings env `env` gives: the names build_replay_cmd reads become options,
+ * AIPERF_EXPERIMENTAL_FAST=1 sets `fast`; `notModelled` lists the AIPERF_* / AGENTIC_* names it holds
+ * that set nothing here; `problems` the values that are not what their name takes (the caller
+ * locates them). Other names are not the client's and are passed over.
+ */
+export function agenticClientFromEnv(env: Readonly<Record<string, string | number | boolean>>): {
+  options: AgenticClient;
+  notModelled: string[];
+  problems: AgenticClientEnvProblem[];
+} {
+  const options: AgenticClient = {};
+  const notModelled: string[] = [];
+  const problems: AgenticClientEnvProblem[] = [];
+  for (const [name, raw] of Object.entries(env)) {
+    const text = String(raw).trim();
+    const spec = FROM_ENV[name];
+    if (spec) {
+      const v = parseValue(text, spec.kind);
+      if (typeof v === "number") options[spec.key] = v;
+      else problems.push({ name, message: `${name}=${JSON.stringify(text)}: ${v.error}` });
+      continue;
+    }
+    if (name === "AIPERF_EXPERIMENTAL_FAST") {
+      if (text === "1") options.fast = true;
+      else if (text !== "0" && text !== "")
+        problems.push({ name, message: `${name}=${JSON.stringify(text)}: 1 or 0 (build_replay_cmd tests for "1")` });
+      continue;
+    }
+    if (/^(AIPERF|AGENTIC)_/.test(name)) notModelled.push(name);
+  }
+  return { options, notModelled: notModelled.sort(), problems };
+}
+
+function parseValue(text: string, kind: (typeof FROM_ENV)[string]["kind"]): number | { error: string } {
+  const v = Number(text);
+  if (text === "" || !Number.isFinite(v)) return { error: "not a number" };
+  if (kind === "count" && !(Number.isInteger(v) && v >= 0)) return { error: "a whole number of requests, 0 or more" };
+  if (kind === "fraction" && !(v >= 0 && v <= 1)) return { error: "a ratio from 0 to 1" };
+  if (kind === "seconds" && !(v >= 0)) return { error: "seconds, 0 or more" };
+  if (kind === "positive-seconds" && !(v > 0)) return { error: "seconds, more than 0" };
+  return v;
+}
