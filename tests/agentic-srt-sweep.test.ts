@@ -152,6 +152,10 @@ describe("an agentic row launched from its srt-slurm recipe on the emulated flee
     expect(groups[0]!.measured).toBe(1);
     const point = groups[0]!.points[0]!;
     expect(point.hitRate).toBeGreaterThan(0.1);
+    // the overall sums both roles' counters, as the lab's aggregation does; per role apart
+    expect(point.roleHitRates.map((x) => x.role)).toEqual(["prefill", "decode"]);
+    expect(point.roleHitRates[0]!.hitRate).toBeCloseTo(prefill.prefixCache!.hitRate!, 9);
+    expect(point.roleHitRates[0]!.hitRate).toBeGreaterThanOrEqual(point.hitRate!);
     expect(point.hostTier).toMatchObject({ gbPerProcess: 16, totalGb: 16, label: "16 GB" });
     expect(point.dramOffloadGb).toBeGreaterThan(16);
     const viewer = { BENCHFLEET_URL: c.url, BENCHFLEET_TOKEN: TOKENS.viewer };
@@ -165,6 +169,8 @@ describe("an agentic row launched from its srt-slurm recipe on the emulated flee
     expect(hitRate).toMatch(/^\d+\.\d%$/);
     const cells = Object.fromEntries(header!.split(",").map((h, i) => [h, lines[0]!.split(",")[i]]));
     expect(cells["host tier"]).toBe("16 GB");
+    const byRole = cells["hit by role"]!;
+    expect(byRole).toMatch(/^prefill \d+\.\d% · decode (\d+\.\d%|–)$/);
     expect(cells["DRAM budget GB"]).toBe(String(point.dramOffloadGb));
 
     // the dashboard's agentic view: the sweep's point, its hit rate as the CLI gives it, per-turn latencies
@@ -175,6 +181,7 @@ describe("an agentic row launched from its srt-slurm recipe on the emulated flee
       timeout: 30_000,
     });
     expect(await page.locator('[data-testid="agentic-hit-rate"]').allTextContents()).toEqual([hitRate]);
+    expect(await page.locator('[data-testid="agentic-role-hit-rates"]').allTextContents()).toEqual([byRole]);
     expect(await page.locator('[data-testid="agentic-host-tier"]').allTextContents()).toEqual([
       `16 GB / ${point.dramOffloadGb} GB`,
     ]);

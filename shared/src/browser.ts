@@ -3,6 +3,7 @@
  * summaries that import nothing from Node.
  */
 export * from "./analytics/agentic-frontier.js";
+export * from "./analytics/agentic-role-hit-rates.js";
 export * from "./analytics/compare.js";
 export * from "./analytics/explorer-point.js";
 export * from "./analytics/interpolate.js";

@@ -28,7 +28,12 @@ function defined<T>(vs: Array<T | null | undefined>): T[] {
   return vs.filter((v): v is T => v !== null && v !== undefined);
 }
 
-function hitRate(roles: readonly EngineRoleMetrics[]): number | null {
+/**
+ * Prefix-cache hits over looked-up tokens summed over `roles`, as the reference lab's agentic
+ * aggregation sums every scraped worker's counters (utils/agentic/aggregation/backends/sglang.py,
+ * vllm.py); else the mean of the roles' hit-rate gauges.
+ */
+export function prefixHitRate(roles: readonly EngineRoleMetrics[]): number | null {
   const counted = roles.filter((r) => r.prefixCache?.hitTokens != null && (r.prefixCache.queryTokens ?? 0) > 0);
   if (counted.length) {
     const hits = counted.reduce((a, r) => a + (r.prefixCache?.hitTokens ?? 0), 0);
@@ -50,7 +55,7 @@ export function engineMetricsBrief(m: EngineMetrics): EngineMetricsBrief {
   const preemptions = defined(roles.map((r) => r.preemptions));
   return {
     kvCacheUsageMax: kv.length ? Math.max(...kv) : null,
-    prefixHitRate: hitRate(roles),
+    prefixHitRate: prefixHitRate(roles),
     acceptanceLength: decodeFirst(roles, (r) => r.specDecode?.acceptanceLength),
     acceptanceRate: decodeFirst(roles, (r) => r.specDecode?.acceptanceRate),
     preemptions: preemptions.length ? preemptions.reduce((a, b) => a + b, 0) : null,

@@ -10,6 +10,7 @@
 import { engineMetricsBrief } from "../engine-metrics-brief.js";
 import { type HostTierBrief, hostTierBrief } from "../kv-host-tier.js";
 import type { PointResult } from "../results.js";
+import { agenticRoleHitRates, type RoleHitRate } from "./agentic-role-hit-rates.js";
 import type { AgenticConfig } from "./agentic-row.js";
 import { paretoFrontier } from "./pareto.js";
 
@@ -54,6 +55,8 @@ export interface AgenticFrontierPoint {
   gpus: number;
   /** prompt tokens the engines found cached, share of those looked up (null: not scraped) */
   hitRate: number | null;
+  /** the hit rate per engine role (a disaggregated point: prefill and decode apart) */
+  roleHitRates: RoleHitRate[];
   /** tokens loaded back from host DRAM or found by the KV connector (null: not reported) */
   offloadTokens: number | null;
   /** the deployment's host-DRAM budget per server process, GB: the ceiling the row allows */
@@ -79,7 +82,10 @@ export interface AgenticFrontier {
   dominated: AgenticFrontierPoint[];
 }
 
-/** The engines' prefix-cache hit rate over a point (see engineMetricsBrief); null when none reported it. */
+/**
+ * The engines' prefix-cache hit rate over a point, summed over every role as the lab's aggregation
+ * does (see prefixHitRate); null when none reported it.
+ */
 export function agenticHitRate(r: PointResult): number | null {
   return r.engineMetrics ? engineMetricsBrief(r.engineMetrics).prefixHitRate : null;
 }
@@ -132,6 +138,7 @@ export function agenticFrontiers(rows: readonly AgenticRow[]): AgenticFrontier[]
       configKey: row.config.configKey,
       gpus: row.result.gpus.total,
       hitRate: agenticHitRate(row.result),
+      roleHitRates: agenticRoleHitRates(row.result),
       offloadTokens: offloadTokens(row.result),
       dramOffloadGb: row.config.dramOffloadGb,
       hostTier: hostTierBrief(row.result.kvHostTiers),

@@ -1,4 +1,5 @@
 export * from "./agentic-frontier.js";
+export * from "./agentic-role-hit-rates.js";
 export * from "./agentic-row.js";
 export * from "./axes.js";
 export * from "./compare.js";

@@ -4,7 +4,12 @@
  * SKU, framework, spec decoding, KV offloading). Every point is drawn; each group's frontier is
  * joined. uPlot's aligned data, the tooltip's text and the table rows with the hit rate. Pure.
  */
-import type { AgenticFrontier, AgenticFrontierPoint, AgenticGroupKey } from "@benchfleet/shared/browser";
+import {
+  type AgenticFrontier,
+  type AgenticFrontierPoint,
+  type AgenticGroupKey,
+  roleHitRatesText,
+} from "@benchfleet/shared/browser";
 import { fmtNum } from "./format.js";
 
 export interface AgenticSeries {
@@ -78,6 +83,9 @@ const ms = (l: { median: number | null; p99: number | null }) => `${fmtNum(l.med
 /** The hit rate as the chart and table show it. */
 export const hitRateText = (p: AgenticFrontierPoint) => pct(p.hitRate);
 
+/** A disaggregated point's hit rate per role (`prefill 62.0% · decode 0.0%`); `–` with one role. */
+export const roleHitRateText = (p: AgenticFrontierPoint) => roleHitRatesText(p.roleHitRates) || "–";
+
 /** The host-DRAM KV tier the launch set per engine process, as the chart and table show it. */
 export const hostTierText = (p: AgenticFrontierPoint) => p.hostTier?.label ?? "–";
 
@@ -87,7 +95,7 @@ export function agenticTooltipText(p: AgenticFrontierPoint, where?: string): str
     ...(where ? [where] : []),
     `${p.configKey}  [${p.emulated ? "emulated" : "measured"}]`,
     `${fmtNum(p.y)} tok/s/GPU at ${fmtNum(p.x)} tok/s/user · ${p.concurrency} trajectories in flight · ${p.gpus} GPUs`,
-    `prefix-cache hit rate ${pct(p.hitRate)} · offloaded tokens ${p.offloadTokens === null ? "–" : fmtNum(p.offloadTokens, 0)}`,
+    `prefix-cache hit rate ${pct(p.hitRate)}${p.roleHitRates.length > 1 ? ` (${roleHitRateText(p)})` : ""} · offloaded tokens ${p.offloadTokens === null ? "–" : fmtNum(p.offloadTokens, 0)}`,
     `host tier ${hostTierText(p)} · DRAM budget ${p.dramOffloadGb} GB${p.hostTier ? ` · launched ${p.hostTier.detail}` : ""}`,
     `per turn (median / p99): TTFT ${ms(p.turns.ttftMs)} · ITL ${ms(p.turns.itlMs)} · E2E ${ms(p.turns.e2elMs)}`,
     `${p.requests} turns · ${p.trajectoriesCompleted} trajectories completed · errors ${pct(p.errorRatio)}`,

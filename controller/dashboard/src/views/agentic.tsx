@@ -14,7 +14,13 @@ import { AgenticChart } from "../components/agentic-chart.js";
 import { EmulatedBadge } from "../components/badge.js";
 import { FilterSelect } from "../components/filter-select.js";
 import { setParams, useLive } from "../hooks.js";
-import { agenticTableRows, buildAgenticChart, hitRateText, hostTierText } from "../lib/agentic-chart.js";
+import {
+  agenticTableRows,
+  buildAgenticChart,
+  hitRateText,
+  hostTierText,
+  roleHitRateText,
+} from "../lib/agentic-chart.js";
 import { listParam } from "../lib/explorer.js";
 import { fmtNum } from "../lib/format.js";
 import type { Route } from "../lib/url-state.js";
@@ -127,6 +133,7 @@ export function AgenticView(props: { route: Route; onError: (m: string) => void 
                 <th>tok/s/user</th>
                 <th>tok/s/GPU</th>
                 <th>Hit rate</th>
+                <th>Hit by role</th>
                 <th>Host tier / budget</th>
                 <th>TTFT p50 / p99 ms</th>
                 <th>ITL p50 / p99 ms</th>
@@ -148,6 +155,7 @@ export function AgenticView(props: { route: Route; onError: (m: string) => void 
                   <td>{fmtNum(q.x)}</td>
                   <td>{fmtNum(q.y)}</td>
                   <td data-testid="agentic-hit-rate">{hitRateText(q)}</td>
+                  <td data-testid="agentic-role-hit-rates">{roleHitRateText(q)}</td>
                   <td data-testid="agentic-host-tier" title={q.hostTier?.detail ?? "not recorded"}>
                     {hostTierText(q)} / {q.dramOffloadGb} GB
                   </td>
