@@ -207,6 +207,33 @@ describe("script presets: loading", () => {
     expect(() => bs("$(seq -s, 1 0 $CONC)", 3)).toThrow(/dsr1_fp8_h200\.sh: \$\(seq -s, 1 0 3\): .*STEP not 0/);
   });
 
+  it("$(sort -n -u LIST) merges lists as the script's sort -n -u | paste -sd, does", () => {
+    const text = (value: string) =>
+      `script: benchmarks/single_node/fixed_seq_len/dsr1_fp8_h200.sh\nmodel: dsr1\nprecision: fp8\nsku: h200\nframework: sglang\nspec: none\nengine: sglang\nrules: [{ flags: { cuda-graph-bs: '${value}' } }]\n`;
+    const d = makeDeployment(DSR1_H200);
+    const bs = (value: string, conc: number) =>
+      flag(
+        worker(
+          buildLaunchPlan(d, makePlacement(d), {
+            scripts: [parseScriptPreset(text(value), "sort.yaml")],
+            point: { concurrency: conc, isl: d.isl, osl: d.osl },
+          }),
+        ).argv,
+        "--cuda-graph-bs",
+      );
+    // decode multiples 4..8·CONC and the piecewise sizes: overlapping at 100 and 200 when CONC is 25
+    const merged = "[$(sort -n -u $(seq -s, 4 4 $((8 * CONC))),100,200,300,400,500)]";
+    expect(bs(merged, 1)).toBe("[4,8,100,200,300,400,500]");
+    const at25 = bs(merged, 25);
+    expect(at25).toBe(`[${[...Array.from({ length: 50 }, (_, i) => 4 * (i + 1)), 300, 400, 500].join(",")}]`);
+    expect(String(at25).match(/\b100\b/g)).toHaveLength(1);
+    expect(bs("[$(sort -n -u 30,4,$CONC,4)]", 9)).toBe("[4,9,30]");
+    expect(bs("[$(sort -n -u $(seq -s, 4 4 $((CONC - 2))))]", 1)).toBe("[]");
+    expect(() => bs("$(sort -n -u 4,x8)", 3)).toThrow(
+      /dsr1_fp8_h200\.sh: \$\(sort -n -u 4,x8\): "x8" is not an integer/,
+    );
+  });
+
   it("an unknown $VAR in a value is a RecipeError naming the script", () => {
     const bad = parseScriptPreset(
       "script: benchmarks/single_node/fixed_seq_len/dsr1_fp8_h200.sh\nmodel: dsr1\nprecision: fp8\nsku: h200\nframework: sglang\nspec: none\nengine: sglang\nrules: [{ flags: { cuda-graph-max-bs: $MAXBS } }]\n",

@@ -5,9 +5,10 @@
  * EP, DP attention, concurrency) as `when`. A reviewer reads a file beside its script; a lab updates
  * it when the script changes. Values may name the script's variables (`$CONC`, `$TP`, `$EP_SIZE`,
  * `$ISL`, `$OSL`, `$MAX_MODEL_LEN`, agentic rows' `$TOTAL_CPU_DRAM_GB`) and bash integer arithmetic over them (`$((2 * CONC))`: + - * /
- * and parentheses, division truncating as bash's), filled in per launch, and `$(seq -s, FIRST STEP LAST)` for the
- * comma-separated lists scripts build in loops (CUDA-graph capture sizes). Parsing and matching are pure; reading files is
- * preset-loader.ts.
+ * and parentheses, division truncating as bash's), filled in per launch, `$(seq -s, FIRST STEP LAST)` for the
+ * comma-separated lists scripts build in loops (CUDA-graph capture sizes), and `$(sort -n -u LIST)` for a list a script
+ * merges from several (`printf '%s\n' "${A[@]}" | sort -n -u | paste -sd,`). Parsing and matching are pure; reading
+ * files is preset-loader.ts.
  */
 import { canonicalJson, type Deployment, loadYaml, RecipeError } from "@benchfleet/shared";
 import { z } from "zod";
@@ -251,7 +252,7 @@ export function evalArithmetic(expr: string, vars: Record<string, number>, where
 }
 
 /** `$(seq -s, FIRST STEP LAST)` once its arguments are integers */
-const SEQ = /\$\(seq -s ?, ?(\S+) (\S+) (\S+)\)/g;
+const SEQ = /\$\(seq -s ?, ?([^\s()]+) ([^\s()]+) ([^\s()]+)\)/g;
 
 /** `seq -s, first step last`: the integers from first to last by step, comma-separated, as coreutils prints them. */
 function seqList(args: string[], where: string): string {
@@ -262,6 +263,17 @@ function seqList(args: string[], where: string): string {
   const out: number[] = [];
   for (let v = first; step > 0 ? v <= last : v >= last; v += step) out.push(v);
   return out.join(",");
+}
+
+/** `$(sort -n -u LIST)` once LIST is written out: comma-separated, possibly empty items */
+const SORT_UNIQUE = /\$\(sort -n -u ([^()]*)\)/g;
+
+/** `sort -n -u` of a comma-separated list of integers, joined by commas as `paste -sd,` joins them. */
+function sortUniqueList(list: string, where: string): string {
+  const items = list.split(",").filter((x) => x.trim() !== "");
+  const bad = items.find((x) => !/^\s*-?\d+\s*$/.test(x));
+  if (bad !== undefined) throw new RecipeError(`${where}: $(sort -n -u ${list}): "${bad}" is not an integer`);
+  return [...new Set(items.map(Number))].sort((a, b) => a - b).join(",");
 }
 
 function substitute(value: string, vars: Record<string, number>, where: string): string | number {
@@ -275,7 +287,8 @@ function substitute(value: string, vars: Record<string, number>, where: string):
       }
       return String(v);
     })
-    .replace(SEQ, (_m, a: string, b: string, c: string) => seqList([a, b, c], where));
+    .replace(SEQ, (_m, a: string, b: string, c: string) => seqList([a, b, c], where))
+    .replace(SORT_UNIQUE, (_m, list: string) => sortUniqueList(list, where));
   return /^-?\d+(\.\d+)?$/.test(out) && out !== value ? Number(out) : out;
 }
 
