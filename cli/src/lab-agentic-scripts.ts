@@ -17,7 +17,7 @@ import {
   type ServerCommand,
 } from "@benchfleet/recipes";
 import type { LaunchPlan, ProcessSpec } from "@benchfleet/shared";
-import { type ScriptTrace, traceLabScript } from "./lab-script-trace.js";
+import { type ContainerPatch, describePatch, type ScriptTrace, traceLabScript } from "./lab-script-trace.js";
 import { AGENTIC_SUBDIR, type LabRow, rowKey } from "./lab-scripts.js";
 
 /** the stand-in node's RDMA devices; the trace finds `mlx5_0` active */
@@ -152,6 +152,19 @@ function compareStore(script: string | undefined, worker: ProcessSpec): string[]
   return out;
 }
 
+/**
+ * The script's container patch steps: benchfleet's launch runs none of them, so each is a
+ * difference unless the preset names its target (the file the sed edits, the patch script's name)
+ * at the start of a not-reproduced note, `<target>: why`.
+ */
+function patchLines(patches: readonly ContainerPatch[], notes: readonly string[]): string[] {
+  return patches.map((p) => {
+    const { target, what } = describePatch(p);
+    const line = `container patch ${target}: ${what}, not run by our launch`;
+    return notes.some((n) => n.startsWith(`${target}:`)) ? `${EXCUSED}${line}` : line;
+  });
+}
+
 /** The differences between the script's launch at one point and benchfleet's. */
 export function compareAgenticLaunch(trace: ScriptTrace, plan: LaunchPlan, notes: readonly string[] = []): string[] {
   const procs = plan.nodes.flatMap((n) => n.processes);
@@ -175,6 +188,7 @@ export function compareAgenticLaunch(trace: ScriptTrace, plan: LaunchPlan, notes
       procs.filter((p) => p.role === "infra"),
     ),
     ...compareStore(trace.mooncakeConfig, worker),
+    ...patchLines(trace.patches, notes),
   ];
 }
 

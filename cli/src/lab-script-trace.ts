@@ -13,15 +13,25 @@
  * recorded with their argv, the store config the engine is pointed at (MOONCAKE_CONFIG_PATH) with
  * its text. The node facts scripts check are stood in for: one active RDMA port (`mlx5_0`), room
  * in /dev/shm, AMD GPUs with free memory on a MEC firmware older than the scripts' 177 cut.
+ *
+ * Steps that patch the container's image are recorded as trace events and never run: an in-place
+ * `sed -i` on a file outside the scratch folder (its target and expression), and a file of the
+ * script's own folder that the script runs with bash or python3 (`apply_k3_container_patches.sh`:
+ * its name and sha256). A `sed` that reads a file the image has and this machine does not prints
+ * nothing, as on an image not yet patched. `hf download REPO --local-dir DIR` stages a checkpoint
+ * (a config.json and one shard) so the scripts' staged-checkpoint checks pass, and a value naming
+ * DIR is traced as REPO: the server loads that repository's checkpoint wherever it was staged.
  */
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -66,6 +76,24 @@ export interface ScriptTrace {
   side: string[][];
   /** the text of the store config the engine's MOONCAKE_CONFIG_PATH names, when the script wrote one */
   mooncakeConfig?: string;
+  /** steps that patch the container's image before the server starts, in the order they ran; none was run */
+  patches: ContainerPatch[];
+}
+
+/** One step of a script that changes the container's image (recorded, not run). */
+export type ContainerPatch =
+  /** `sed -i EXPRESSION FILE`: an in-place edit of a file of the image */
+  | { kind: "sed"; file: string; expression: string }
+  /** a file of the script's folder run by `runner` (`bash apply_k3_container_patches.sh`) */
+  | { kind: "script"; runner: string; name: string; sha256: string };
+
+/** How a patch step reads in the census and in a preset's not-reproduced note, which starts with its target. */
+export function describePatch(p: ContainerPatch): { target: string; what: string } {
+  if (p.kind === "sed") {
+    const expr = p.expression.replace(/\s+/g, " ").trim();
+    return { target: p.file, what: `sed -i '${expr.length > 60 ? `${expr.slice(0, 57)}...` : expr}'` };
+  }
+  return { target: p.name, what: `${p.runner} ${p.name} (sha256 ${p.sha256})` };
 }
 
 /** The stand-in for the script's scratch folder in traced values (paths into the copy of the lab tree). */
@@ -98,14 +126,99 @@ done
 exit 0
 `;
 
+/** records a file of the traced script's folder run by $1 as a container patch step; true if it was one */
+const PATCH_SCRIPT = `
+record_patch_script() {
+  local runner="$1" f="$2" dir
+  [ -n "$f" ] && [ -f "$f" ] || return 1
+  dir=$(cd "$(dirname "$f")" && pwd -P)
+  [ "$dir" = "$TRACE_SCRIPT_DIR" ] && [ "$(basename "$f")" != "$TRACE_SCRIPT_NAME" ] || return 1
+  local out; out=$(mktemp "$TRACE_OUT/patch.XXXXXX")
+  printf '%s\\0' script "$runner" "$(basename "$f")" "$(sha256sum "$f" | cut -d' ' -f1)" > "$out"
+  mv "$out" "$TRACE_OUT/patch-$(date +%s%N)-$$"
+}
+`;
+
 const PYTHON = `#!/bin/bash
+${PATCH_SCRIPT}
 while [ "\${1:-}" = "-u" ] || [ "\${1:-}" = "-B" ]; do shift; done
+record_patch_script python3 "\${1:-}" && exit 0
 # a program on stdin that resolves a model's cached snapshot: the model is in the cache
 if [ "$1" = "-" ] && [ -n "\${2:-}" ] && grep -q snapshots; then echo "$2/snapshots/trace"; exit 0; fi
 if [ "$1" = "-m" ] && { [ "$2" = "sglang.launch_server" ] || [ "$2" = "atom.entrypoints.openai_server" ]; }; then
   exec "$TRACE_BIN/.record" python3 "$@"
 fi
 echo "python3 $*" >> "$TRACE_OUT/setup"
+exit 0
+`;
+
+/** bash: a file of the traced script's folder is a container patch step; anything else runs */
+const BASH = `#!/bin/bash
+${PATCH_SCRIPT}
+f=""
+for a in "$@"; do case "$a" in -c) break;; -*) ;; *) f="$a"; break;; esac; done
+record_patch_script bash "$f" && exit 0
+exec /bin/bash "$@"
+`;
+
+/**
+ * sed: an in-place edit of a file outside the scratch folder is a container patch step, recorded
+ * and not run; reading a file that is not on this machine (a path of the image) prints nothing;
+ * anything else is the real sed.
+ */
+const SED = `#!/bin/bash
+orig=("$@")
+inplace=0; expr=""; have=0; files=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --) shift; files+=("$@"); break;;
+    -i*|--in-place*) inplace=1; shift;;
+    -e|--expression) expr+="\${expr:+$'\\n'}$2"; have=1; shift 2;;
+    --expression=*) expr+="\${expr:+$'\\n'}\${1#*=}"; have=1; shift;;
+    -f|--file) expr+="\${expr:+$'\\n'}$(cat "$2")"; have=1; shift 2;;
+    -l|--line-length) shift 2;;
+    --*) shift;;
+    -*) o="\${1#-}"; shift
+        case "$o" in *i*) inplace=1;; esac
+        case "$o" in *e) expr+="\${expr:+$'\\n'}$1"; have=1; shift;; esac;;
+    *) if [ "$have" = 0 ]; then expr="$1"; have=1; else files+=("$1"); fi; shift;;
+  esac
+done
+real=/bin/sed; [ -x /usr/bin/sed ] && real=/usr/bin/sed
+if [ "$inplace" = 1 ]; then
+  outside=0
+  for f in "\${files[@]}"; do case "$(realpath -m "$f")" in "$TRACE_ROOT"/*) ;; *) outside=1;; esac; done
+  if [ "$outside" = 1 ]; then
+    for f in "\${files[@]}"; do
+      out=$(mktemp "$TRACE_OUT/patch.XXXXXX")
+      printf '%s\\0' sed "$f" "$expr" > "$out"
+      mv "$out" "$TRACE_OUT/patch-$(date +%s%N)-$$"
+    done
+    exit 0
+  fi
+fi
+for f in "\${files[@]}"; do [ -e "$f" ] || exit 0; done
+exec "$real" "\${orig[@]}"
+`;
+
+/** `hf download REPO [--local-dir DIR]`: stages DIR as a complete checkpoint and records where REPO went */
+const HF = `#!/bin/bash
+[ "\${1:-}" = "download" ] || exit 0
+shift; repo=""; dir=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --local-dir) dir="$2"; shift 2;;
+    --local-dir=*) dir="\${1#*=}"; shift;;
+    --*) shift;;
+    *) [ -z "$repo" ] && repo="$1"; shift;;
+  esac
+done
+if [ -n "$dir" ] && [ -n "$repo" ] && mkdir -p "$dir" 2>/dev/null; then
+  [ -f "$dir/config.json" ] || echo '{}' > "$dir/config.json"
+  ls "$dir"/*.safetensors >/dev/null 2>&1 || : > "$dir/model.safetensors"
+  out=$(mktemp "$TRACE_OUT/staged.XXXXXX")
+  printf '%s\\0' "$dir" "$(realpath -m "$dir")" "$repo" > "$out"
+fi
 exit 0
 `;
 
@@ -169,7 +282,7 @@ run_agentic_replay_and_write_outputs() { touch "$TRACE_OUT/done"; wait; exit 0; 
 `;
 
 /** stubs that do nothing: downloads, GPU tools, waits */
-const STUB_COMMANDS = ["hf", "huggingface-cli", "nvidia-smi", "amd-smi", "curl", "wget", "sleep"];
+const STUB_COMMANDS = ["nvidia-smi", "amd-smi", "curl", "wget", "sleep"];
 /**
  * `rocm-smi`: GPUs whose memory is free, and a MEC firmware version the scripts read as unknown-old
  * (0: they set their RCCL reclaim workaround, as they do when rocm-smi prints nothing)
@@ -204,6 +317,9 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
     for (const c of SERVER_COMMANDS) exe(c, `#!/bin/bash\nexec "$TRACE_BIN/.record" ${c} "$@"\n`);
     for (const c of ["python", "python3"]) exe(c, PYTHON);
     exe("mpirun", MPIRUN);
+    exe("bash", BASH);
+    exe("sed", SED);
+    for (const c of ["hf", "huggingface-cli"]) exe(c, HF);
     for (const c of STUB_COMMANDS) exe(c, "#!/bin/bash\nexit 0\n");
     for (const c of SETUP_COMMANDS) exe(c, `#!/bin/bash\necho "${c} $*" >> "$TRACE_OUT/setup"\nexit 0\n`);
     for (const c of SIDE_COMMANDS) exe(c, SIDE);
@@ -218,7 +334,20 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
     const text = readFileSync(script, "utf8").replaceAll("/workspace", work).replaceAll("/sys/class/infiniband", sysIb);
     const copy = join(scriptDir, basename(script));
     writeFileSync(copy, text);
-    const envIn = scriptEnv(inputs, { PATH: `${bin}:/usr/bin:/bin`, HOME: root, TRACE_OUT: out, TRACE_BIN: bin });
+    // the files of its folder the script names (patch scripts and programs) are there, unchanged
+    for (const m of text.matchAll(/\$\(dirname "\$0"\)\/(\w[\w.-]*)(?![\w./-])/g)) {
+      const sibling = join(dirname(script), m[1]!);
+      if (m[1] !== basename(script) && existsSync(sibling)) copyFileSync(sibling, join(scriptDir, m[1]!));
+    }
+    const envIn = scriptEnv(inputs, {
+      PATH: `${bin}:/usr/bin:/bin`,
+      HOME: root,
+      TRACE_OUT: out,
+      TRACE_BIN: bin,
+      TRACE_ROOT: realpathSync(root),
+      TRACE_SCRIPT_DIR: realpathSync(scriptDir),
+      TRACE_SCRIPT_NAME: basename(script),
+    });
     const run = spawnSync("bash", [copy], { cwd: work, env: envIn, encoding: "utf8", timeout: 30_000 });
     const argvFile = join(out, "argv");
     if (run.status !== 0 || !existsSync(argvFile)) {
@@ -230,7 +359,11 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
         `${script}: ${run.status !== 0 ? `exited ${run.status ?? run.signal}` : "started no server"} for ${describe(inputs)}${tail ? `:\n${tail}` : ""}`,
       );
     }
-    const unroot = (s: string) => s.replaceAll(join(root, "benchmarks"), `${LAB_ROOT_TOKEN}/benchmarks`);
+    const staged = readdirSync(out)
+      .filter((n) => n.startsWith("staged."))
+      .map((n) => readFileSync(join(out, n), "utf8").split("\0").slice(0, 3) as [string, string, string]);
+    const unroot = (s: string) =>
+      unstage(s.replaceAll(join(root, "benchmarks"), `${LAB_ROOT_TOKEN}/benchmarks`), staged);
     const argv = readFileSync(argvFile, "utf8").split("\0").slice(0, -1).map(unroot);
     const envOut = Object.fromEntries(
       readFileSync(join(out, "env"), "utf8")
@@ -253,14 +386,49 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
       .map((n) => readFileSync(join(out, n), "utf8").split("\0").slice(0, -1).map(unroot));
     const mooncakeFile = join(out, "mooncake.json");
     const mooncakeConfig = existsSync(mooncakeFile) ? readFileSync(mooncakeFile, "utf8") : undefined;
-    return { command, argv, setup, side, ...(mooncakeConfig !== undefined ? { mooncakeConfig } : {}) };
+    const patches = readdirSync(out)
+      .filter((n) => n.startsWith("patch-"))
+      .sort()
+      .map((n) => readPatch(readFileSync(join(out, n), "utf8").split("\0").slice(0, -1)));
+    return { command, argv, setup, side, patches, ...(mooncakeConfig !== undefined ? { mooncakeConfig } : {}) };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
 
 /** Env the harness or the shell sets, never the script's choice. */
-const HARNESS_ENV = new Set(["PWD", "OLDPWD", "SHLVL", "_", "TRACE_OUT", "TRACE_BIN", "PATH", "HOME", "PORT"]);
+const HARNESS_ENV = new Set([
+  "PWD",
+  "OLDPWD",
+  "SHLVL",
+  "_",
+  "TRACE_OUT",
+  "TRACE_BIN",
+  "TRACE_ROOT",
+  "TRACE_SCRIPT_DIR",
+  "TRACE_SCRIPT_NAME",
+  "PATH",
+  "HOME",
+  "PORT",
+]);
+
+function readPatch(fields: string[]): ContainerPatch {
+  const [kind, a = "", b = "", c = ""] = fields;
+  return kind === "sed" ? { kind, file: a, expression: b } : { kind: "script", runner: a, name: b, sha256: c };
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** A value naming a directory `hf download REPO --local-dir DIR` staged names REPO instead (as given or absolute). */
+function unstage(s: string, staged: readonly [string, string, string][]): string {
+  let out = s;
+  for (const [dir, abs, repo] of staged) {
+    for (const d of new Set([abs, dir.replace(/\/+$/, "")])) {
+      out = out.replace(new RegExp(`(^|["'=\\s,:])${escapeRe(d)}/?(?=$|["'\\s,])`, "g"), `$1${repo}`);
+    }
+  }
+  return out;
+}
 
 function describe(i: ScriptInputs): string {
   const a = i.agentic;
