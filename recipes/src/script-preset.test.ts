@@ -271,6 +271,8 @@ describe("script presets: the scenario's folder", () => {
     };
   };
   const scriptNote = (p: LaunchPlan) => p.notes.find((n) => n.startsWith("settings of the lab script"));
+  // the repository's fixed-seq-len presets, without its agentic preset of the same key
+  const fixedOnly = scripts.filter((s) => s.script.startsWith("benchmarks/single_node/fixed_seq_len/"));
 
   it("an agentic row never takes the fixed-seq-len script of its key", () => {
     const fixed = makeDeployment(QWEN_H200);
@@ -279,7 +281,7 @@ describe("script presets: the scenario's folder", () => {
     );
     // the fixed-seq-len preset names $MAX_MODEL_LEN, which an agentic row does not plan
     const a = agentic(QWEN_H200);
-    const p = buildLaunchPlan(a, makePlacement(a), { presets, scripts });
+    const p = buildLaunchPlan(a, makePlacement(a), { presets, scripts: fixedOnly });
     expect(scriptNote(p)).toBeUndefined();
     expect(flag(worker(p).argv, "--context-length")).toBeUndefined();
     expect(flag(worker(p).argv, "--disable-radix-cache")).toBeUndefined();
@@ -291,7 +293,7 @@ describe("script presets: the scenario's folder", () => {
       "qwen3.5_fp8_h200_mtp.yaml",
     );
     const a = agentic(QWEN_H200);
-    const p = buildLaunchPlan(a, makePlacement(a), { presets, scripts: [...scripts, own] });
+    const p = buildLaunchPlan(a, makePlacement(a), { presets, scripts: [...fixedOnly, own] });
     expect(scriptNote(p)).toContain("agentic/qwen3.5_fp8_h200_mtp.sh");
     expect(flag(worker(p).argv, "--mem-fraction-static")).toBe("0.8");
     const fixed = makeDeployment(QWEN_H200);
