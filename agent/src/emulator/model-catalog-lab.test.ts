@@ -1,0 +1,89 @@
+/**
+ * The emulated engine's catalog entries for the reference lab's newer models (DeepSeek-V4-Pro,
+ * Qwen3.5-397B-A17B, Kimi-K3): the names the lab's master configs give find them, their KV bytes
+ * per token follow from the config facts their comments cite, and the topologies the lab runs
+ * them at fit and serve, while the one the lab says does not fit (Kimi-K3 on eight B200s) is
+ * refused, naming why.
+ */
+import { describe, expect, it } from "vitest";
+import { defaultEngineOptions } from "./batch-engine.js";
+import { findModel, findSku, loadModelCatalog, loadSkuCatalog, parsePrecision } from "./model-spec.js";
+import { PerfModel } from "./perf-model.js";
+import { simulatePoint } from "./simulate.js";
+
+const models = loadModelCatalog();
+const skus = loadSkuCatalog();
+
+const perf = (sku: string, model: string, precision: string, tp: number, o: { ep?: number; dpAttn?: boolean } = {}) =>
+  new PerfModel(findSku(skus, sku).spec, findModel(models, model).spec, parsePrecision(precision), {
+    tp,
+    ep: o.ep ?? 1,
+    dpAttn: o.dpAttn ?? false,
+    mtp: true,
+  });
+
+describe("catalog: the lab's DeepSeek-V4, Qwen3.5 and Kimi-K3", () => {
+  it("finds each model by the names of the lab's master configs", () => {
+    const names: Record<string, string[]> = {
+      dsv4: ["deepseek-ai/DeepSeek-V4-Pro"],
+      "qwen3.5": [
+        "Qwen/Qwen3.5-397B-A17B-FP8",
+        "nvidia/Qwen3.5-397B-A17B-NVFP4",
+        "nvidia/Qwen3.5-397B-A17B-NVFP4-V2",
+        "amd/Qwen3.5-397B-A17B-MXFP4",
+      ],
+      kimik3: ["moonshotai/Kimi-K3"],
+    };
+    for (const [key, hf] of Object.entries(names)) for (const n of hf) expect(findModel(models, n).key, n).toBe(key);
+    // the older models keep their keys
+    expect(findModel(models, "deepseek-ai/DeepSeek-R1-0528").key).toBe("dsr1");
+    expect(() => findModel(models, "nvidia/Kimi-K2.6-NVFP4")).toThrow(/unknown model "nvidia\/Kimi-K2.6-NVFP4"/);
+  });
+
+  it("sizes KV per token from the layers that hold it", () => {
+    const kv = (key: string) => findModel(models, key).spec.kvBytesPerToken;
+    // Qwen3.5: 15 full-attention layers (1 in 4 of 60) x K,V x 2 heads x 256 dim, fp8
+    expect(kv("qwen3.5").fp8).toBe((60 / 4) * 2 * 2 * 256);
+    // Kimi-K3: 24 gated-MLA layers x 512 latent elements, fp8
+    expect(kv("kimik3").fp8).toBe(24 * 512);
+    // DeepSeek-V4: ~30 CSA layers (512/4 + indexer 64/4) and ~30 HCA layers (512/128), fp8
+    expect(kv("dsv4").fp8).toBe(30 * (512 / 4 + 64 / 4 + 512 / 128));
+    for (const key of ["dsv4", "qwen3.5", "kimik3"]) {
+      const s = findModel(models, key).spec;
+      expect(s.kvBytesPerToken.bf16, key).toBeGreaterThan(s.kvBytesPerToken.fp8);
+      // the compressed / hybrid caches hold less per token than DeepSeek-R1's full MLA
+      expect(s.kvBytesPerToken.fp8, key).toBeLessThan(findModel(models, "dsr1").spec.kvBytesPerToken.fp8);
+      expect(s.activeParamsB, key).toBeLessThan(s.paramsB);
+      // what a step reads: every parameter but the MTP layer's (DeepSeek-V4's holds 384 more experts)
+      expect(s.denseParamsB + s.expertParamsB, key).toBeLessThanOrEqual(s.paramsB);
+      expect(s.denseParamsB + s.expertParamsB, key).toBeGreaterThan(0.95 * s.paramsB);
+    }
+  });
+
+  it("serves the lab's topologies with MTP and room for long agentic contexts", () => {
+    const topologies: Array<[string, string, string, number, { ep?: number; dpAttn?: boolean }]> = [
+      // dsv4-fp4-b300-sglang-agentic-hicache-mtp, dsv4-fp4-mi355x-vllm-agentic-mtp
+      ["b300", "dsv4", "fp4", 8, { ep: 8, dpAttn: true }],
+      ["mi355x", "dsv4", "fp4", 8, { ep: 8 }],
+      // qwen3.5-fp8-h200-sglang-agentic-mtp, qwen3.5-fp4-b200-sglang-agentic-mtp
+      ["h200", "qwen3.5", "fp8", 8, {}],
+      ["b200", "qwen3.5", "fp4", 4, {}],
+      // kimik3-fp4-gb300-dynamo-vllm-agentic-*-dcp8, kimik3-fp4-mi355x-vllm-agentic-mtp
+      ["gb300", "kimik3", "fp4", 8, { ep: 8 }],
+      ["mi355x", "kimik3", "fp4", 8, { ep: 8 }],
+    ];
+    for (const [sku, model, precision, tp, o] of topologies) {
+      const what = `${model} ${precision} ${sku} tp${tp}`;
+      const m = perf(sku, model, precision, tp, o);
+      expect(m.kvCapacityTokens, what).toBeGreaterThan(200_000);
+      expect(m.meanAcceptLength, what).toBeGreaterThan(1);
+      const p = simulatePoint(m, defaultEngineOptions(m), { concurrency: 8, isl: 8192, osl: 256, requests: 16 });
+      expect(p.tputPerGpu, what).toBeGreaterThan(0);
+      expect(p.interactivity, what).toBeGreaterThan(0);
+    }
+  });
+
+  it("refuses Kimi-K3 on one B200 node, as the lab's recipe says (TP8 x PP2 over two nodes)", () => {
+    expect(() => perf("b200", "kimik3", "fp4", 8, { ep: 8 })).toThrow(/out of memory: moonshotai\/Kimi-K3 fp4 at tp 8/);
+  });
+});
