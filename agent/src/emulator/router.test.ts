@@ -133,3 +133,72 @@ describe("PD router: prefill → KV transfer → decode", () => {
     }
   });
 });
+
+describe("aggregated frontend: the router in front of aggregated workers", () => {
+  it("is ready once every worker is, spreads requests round-robin and passes them through", async () => {
+    const common = { sku: "h100", model: "llama3-8b", precision: "bf16", tp: 1, timeScale: 0.2 } as const;
+    const ports = [await freePort(), await freePort()];
+    const handles: EmulatorHandle[] = [];
+    try {
+      const frontend = await startEmulator({
+        role: "router",
+        worker: ports.map((p) => `http://127.0.0.1:${p}/`),
+        healthIntervalMs: 50,
+      });
+      handles.push(frontend);
+      expect((await status(`${frontend.url}/readiness`)).code).toBe(503);
+      const early = await request(`${frontend.url}/v1/completions`, {
+        method: "POST",
+        body: JSON.stringify({ prompt: [1, 2], max_tokens: 2 }),
+        headers: { "content-type": "application/json" },
+      });
+      expect(early.statusCode).toBe(503);
+      expect(await early.body.text()).toContain("frontend not ready: waiting for its workers");
+
+      const workers: EmulatorHandle[] = [];
+      for (const port of ports) workers.push(await startEmulator({ ...common, role: "both", port }));
+      handles.push(...workers);
+      expect(await until(async () => (await status(`${frontend.url}/readiness`)).code === 200)).toBe(true);
+      // Dynamo's /health: an aggregated worker registers as component `backend`
+      const health = JSON.parse((await status(`${frontend.url}/health`)).text) as {
+        instances: Array<{ component: string; url: string }>;
+      };
+      expect(health.instances).toEqual(
+        ports.map((p) => ({ component: "backend", endpoint: "generate", url: `http://127.0.0.1:${p}` })),
+      );
+      const stats = () =>
+        status(`${frontend.url}/workers`).then((s) => (JSON.parse(s.text) as { stats: Record<string, number> }).stats);
+      expect(await stats()).toEqual({ prefill_count: 0, decode_count: 0, regular_count: 2 });
+
+      // four chat requests, two on each worker, streamed back as the worker sent them
+      for (let i = 0; i < 4; i++) {
+        const r = await streamRequest(`${frontend.url}/v1/chat/completions`, {
+          messages: [{ role: "user", content: `turn ${i}` }],
+          max_tokens: 3,
+          stream: true,
+        });
+        expect(r.status, r.text).toBe(200);
+        expect(r.done).toBe(true);
+      }
+      const served = async (url: string) =>
+        Number(
+          /^vllm:request_success_total\{[^}]*\} ([0-9.e+]+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1],
+        );
+      expect(await Promise.all(workers.map((w) => served(w.url)))).toEqual([2, 2]);
+      const models = (await (await fetch(`${frontend.url}/v1/models`)).json()) as { data: Array<{ owned_by: string }> };
+      expect(models.data[0]!.owned_by).toBe("benchfleet-emulator");
+      const metrics = await (await fetch(`${frontend.url}/metrics`)).text();
+      expect(metrics).toContain("benchfleet_router_requests_total 5");
+      expect(metrics).toContain('benchfleet_router_healthy_workers{pool="worker"} 2');
+      expect(() => frontend.control.inject({ kind: "crash" } as never)).toThrow(/the frontend takes no faults/);
+
+      // a dead worker makes the frontend unready; the other is still counted
+      await workers[1]!.close();
+      handles.pop();
+      expect(await until(async () => (await status(`${frontend.url}/readiness`)).code === 503)).toBe(true);
+      expect(await stats()).toEqual({ prefill_count: 0, decode_count: 0, regular_count: 1 });
+    } finally {
+      for (const h of handles.reverse()) await h.close();
+    }
+  });
+});

@@ -1,10 +1,16 @@
 /**
- * The emulated PD router/frontend (`--role router --prefill URL… --decode URL…`): polls every
- * worker's /health, answers /health and /readiness 503 until all prefill and all decode workers
- * are healthy (then 200 with the workers as Dynamo-style `instances`; `/workers` counts the healthy
- * ones as sgl-router does), and serves a request by prefilling it on a prefill worker (`/internal/prefill`),
- * waiting the KV-transfer delay that worker reports (∝ ISL), then streaming the decode worker's
- * response to the client unchanged. Workers are picked round-robin among the healthy ones.
+ * The emulated router/frontend (`--role router`), in one of two modes:
+ *
+ * - disaggregated (`--prefill URL… --decode URL…`): serves a request by prefilling it on a prefill
+ *   worker (`/internal/prefill`), waiting the KV-transfer delay that worker reports (∝ ISL), then
+ *   streaming the decode worker's response to the client unchanged;
+ * - aggregated (`--worker URL…`, a Dynamo frontend in front of aggregated workers): passes each
+ *   request, with its headers, to one worker and streams its response back unchanged.
+ *
+ * Either way it polls every worker's /health, answers /health and /readiness 503 until all are
+ * healthy (then 200 with the workers as Dynamo-style `instances`: component `prefill`, `decode`, or
+ * `backend` for an aggregated worker), `/workers` counts the healthy ones as sgl-router does
+ * (aggregated workers as `regular`), and workers are picked round-robin among the healthy ones.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -15,9 +21,11 @@ import type { EmulatorHooks, EmulatorOptions } from "./options.js";
 import type { EmulatorHandle } from "./server.js";
 import { EMULATED_HEADER, FOLLOW_UP_HEADER, PREFILLED_HEADER, TIME_SCALE_HEADER, WAVE_HEADER } from "./wire.js";
 
+type Pool = "prefill" | "decode" | "worker";
+
 interface Worker {
   url: string;
-  pool: "prefill" | "decode";
+  pool: Pool;
   healthy: boolean;
   lastError?: string;
   lastCheck?: string;
@@ -39,20 +47,38 @@ function closedLoopHints(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/** hop-by-hop headers a proxy does not pass on */
+const HOP = new Set(["connection", "keep-alive", "transfer-encoding", "host", "content-length"]);
+
+function passHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h))
+    if (v !== undefined && !HOP.has(k)) out[k] = Array.isArray(v) ? v.join(", ") : v;
+  return out;
+}
+
+/** the component a worker registers as in a Dynamo frontend's /health */
+const COMPONENT: Record<Pool, string> = { prefill: "prefill", decode: "decode", worker: "backend" };
+
 export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): Promise<EmulatorHandle> {
   const trim = (u: string) => u.replace(/\/+$/, "");
+  const aggregated = opts.worker.length > 0;
+  // what it calls itself in errors: Dynamo's frontend in front of aggregated workers, else the PD router
+  const name = aggregated ? "frontend" : "router";
   const workers: Worker[] = [
     ...opts.prefill.map((url) => ({ url: trim(url), pool: "prefill" as const, healthy: false })),
     ...opts.decode.map((url) => ({ url: trim(url), pool: "decode" as const, healthy: false })),
+    ...opts.worker.map((url) => ({ url: trim(url), pool: "worker" as const, healthy: false })),
   ];
+  const pools = [...new Set(workers.map((w) => w.pool))];
   const dispatcher = new Agent({ connections: 1024, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
-  const rr = { prefill: 0, decode: 0 };
+  const rr: Record<Pool, number> = { prefill: 0, decode: 0, worker: 0 };
   const counters = { routed: 0, failed: 0 };
   let closed = false;
   let timeScale = opts.timeScale;
 
   const ready = () => workers.every((w) => w.healthy);
-  const pick = (pool: "prefill" | "decode"): Worker | undefined => {
+  const pick = (pool: Pool): Worker | undefined => {
     const list = workers.filter((w) => w.pool === pool && w.healthy);
     if (list.length === 0) return undefined;
     return list[rr[pool]++ % list.length];
@@ -107,12 +133,26 @@ export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): 
     if (ready()) {
       // `instances` in the Dynamo frontend's /health shape (reference/engines.md §2), so a dynamo-* plan's
       // readiness check (expected `generate` instances per component) holds against the emulated frontend
-      const instances = workers.map((w) => ({ component: w.pool, endpoint: "generate", url: w.url }));
+      const instances = workers.map((w) => ({ component: COMPONENT[w.pool], endpoint: "generate", url: w.url }));
       json(res, 200, { status: "ready", workers: workers.length, instances });
       return;
     }
     const down = workers.filter((w) => !w.healthy).map((w) => `${w.pool} ${w.url}`);
     json(res, 503, { status: "not ready", unhealthy: down });
+  };
+
+  /** a worker's response to the client as it arrives */
+  const streamBack = async (
+    res: ServerResponse,
+    status: number,
+    h: Record<string, string>,
+    body: AsyncIterable<Buffer>,
+  ) => {
+    res.writeHead(status, h);
+    res.flushHeaders();
+    counters.routed++;
+    for await (const chunk of body) res.write(chunk);
+    res.end();
   };
 
   const proxyInference = async (req: IncomingMessage, res: ServerResponse, path: string) => {
@@ -152,19 +192,32 @@ export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): 
         dispatcher,
         signal: abort.signal,
       });
-      const h: Record<string, string> = {};
-      for (const [k, v] of Object.entries(dr.headers)) {
-        if (v === undefined || k === "connection" || k === "keep-alive" || k === "transfer-encoding") continue;
-        h[k] = Array.isArray(v) ? v.join(", ") : v;
-      }
-      res.writeHead(dr.statusCode, { ...h, ...headers() });
-      res.flushHeaders();
-      counters.routed++;
-      for await (const chunk of dr.body) res.write(chunk);
-      res.end();
+      await streamBack(res, dr.statusCode, { ...passHeaders(dr.headers), ...headers() }, dr.body);
     } catch (err) {
       if (abort.signal.aborted) return;
       fail(res, 502, `router: upstream failed: ${(err as Error).message}`);
+    }
+  };
+
+  /** aggregated serving: the request as it came, to one worker; its response as it comes */
+  const forward = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const w = pick("worker");
+    if (!w) return fail(res, 503, "No available workers");
+    const body = await readBody(req);
+    const abort = new AbortController();
+    res.on("close", () => abort.abort());
+    try {
+      const r = await request(`${w.url}${path}`, {
+        method: req.method === "POST" ? "POST" : "GET",
+        ...(req.method === "POST" ? { body } : {}),
+        headers: passHeaders(req.headers),
+        dispatcher,
+        signal: abort.signal,
+      });
+      await streamBack(res, r.statusCode, passHeaders(r.headers), r.body);
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      fail(res, 502, `frontend: ${w.url}${path}: ${(err as Error).message}`);
     }
   };
 
@@ -187,9 +240,17 @@ export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): 
     if (m === "GET" && path === "/liveness") return json(res, 200, { status: "alive" });
     if (m === "GET" && path === "/workers") {
       // sgl-router's /workers: the workers, and the healthy ones counted by type
-      const healthy = (pool: Worker["pool"]) => workers.filter((w) => w.pool === pool && w.healthy).length;
-      const stats = { prefill_count: healthy("prefill"), decode_count: healthy("decode"), regular_count: 0 };
+      const healthy = (pool: Pool) => workers.filter((w) => w.pool === pool && w.healthy).length;
+      const stats = {
+        prefill_count: healthy("prefill"),
+        decode_count: healthy("decode"),
+        regular_count: healthy("worker"),
+      };
       return json(res, 200, { workers, total: workers.length, stats });
+    }
+    if (aggregated && ((m === "GET" && path === "/v1/models") || (m === "POST" && path.startsWith("/v1/")))) {
+      if (!ready()) return fail(res, 503, "frontend not ready: waiting for its workers");
+      return void forward(req, res, path).catch((err) => fail(res, 500, (err as Error).message));
     }
     if (m === "GET" && path === "/v1/models") return void proxyGet(res, path);
     if (m === "GET" && path === "/metrics") {
@@ -201,7 +262,7 @@ export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): 
         "# TYPE benchfleet_router_failures_total counter",
         `benchfleet_router_failures_total ${counters.failed}`,
         "# TYPE benchfleet_router_healthy_workers gauge",
-        ...(["prefill", "decode"] as const).map(
+        ...pools.map(
           (pool) =>
             `benchfleet_router_healthy_workers{pool="${pool}"} ${workers.filter((w) => w.pool === pool && w.healthy).length}`,
         ),
@@ -234,7 +295,7 @@ export async function startRouter(opts: EmulatorOptions, hooks: EmulatorHooks): 
     },
     control: {
       inject: () => {
-        throw new Error("the router takes no faults; inject them into its workers");
+        throw new Error(`the ${name} takes no faults; inject them into its workers`);
       },
       state: () => ({ role: "router", ready: ready(), workers, ...counters }),
       crashed,

@@ -6,7 +6,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { startAggregatedFrontend } from "./aggregated-frontend.js";
 import { defaultEngineOptions } from "./batch-engine.js";
 import { FaultSpec, FaultState } from "./faults.js";
 import { type EngineGpuLoad, gpuMemoryUsedMiB, InFlightBusyClock } from "./gpu-load.js";
@@ -84,8 +83,7 @@ const DEFAULT_COMPLETION_MAX_TOKENS = 16;
 
 export async function startEmulator(input: EmulatorOptionsInput, hooks: EmulatorHooks = {}): Promise<EmulatorHandle> {
   const opts = parseEmulatorOptions(input);
-  if (opts.role === "router")
-    return opts.worker.length ? startAggregatedFrontend(opts, hooks) : startRouter(opts, hooks);
+  if (opts.role === "router") return startRouter(opts, hooks);
   return new EngineServer(opts, hooks).start();
 }
 
