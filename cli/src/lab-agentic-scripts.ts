@@ -66,6 +66,11 @@ function withServerCount(flags: ServerCommand["flags"]): ServerCommand["flags"] 
 
 /** marks a difference the script's preset names under not-reproduced */
 export const EXCUSED = "(not reproduced) ";
+/** marks a patch step of a script whose preset puts its rows in script mode: the lab's script runs it */
+const IN_SCRIPT_MODE = "(script mode) ";
+/** a difference marked apart (not reproduced, or run by the lab's script in script mode), without its mark */
+const setApart = (w: string) =>
+  [EXCUSED, IN_SCRIPT_MODE].find((m) => w.startsWith(m)) !== undefined ? w.slice(w.indexOf(") ") + 2) : undefined;
 
 function show(d: ScriptDifference, side: "missing" | "extra", excused: boolean): string {
   const name = d.kind === "flag" ? `--${d.name}` : d.name;
@@ -153,20 +158,32 @@ function compareStore(script: string | undefined, worker: ProcessSpec): string[]
 }
 
 /**
- * The script's container patch steps: benchfleet's launch runs none of them, so each is a
- * difference unless the preset names its target (the file the sed edits, the patch script's name)
- * at the start of a not-reproduced note, `<target>: why`.
+ * The script's container patch steps. When the preset puts the script's rows in script mode
+ * (`script-mode:`), the lab's script itself launches them, patch steps included. Otherwise
+ * benchfleet's launch runs none of them, so each is a difference unless the preset names its target
+ * (the file the sed edits, the patch script's name) at the start of a not-reproduced note,
+ * `<target>: why`.
  */
-function patchLines(patches: readonly ContainerPatch[], notes: readonly string[]): string[] {
+function patchLines(patches: readonly ContainerPatch[], notes: readonly string[], scriptMode?: string): string[] {
   return patches.map((p) => {
     const { target, what } = describePatch(p);
+    if (scriptMode)
+      return `${IN_SCRIPT_MODE}container patch ${target}: ${what}, launched by the lab's script in script mode`;
     const line = `container patch ${target}: ${what}, not run by our launch`;
     return notes.some((n) => n.startsWith(`${target}:`)) ? `${EXCUSED}${line}` : line;
   });
 }
 
-/** The differences between the script's launch at one point and benchfleet's. */
-export function compareAgenticLaunch(trace: ScriptTrace, plan: LaunchPlan, notes: readonly string[] = []): string[] {
+/**
+ * The differences between the script's launch at one point and benchfleet's; `notes` are the
+ * preset's not-reproduced, `scriptMode` its script-mode reason.
+ */
+export function compareAgenticLaunch(
+  trace: ScriptTrace,
+  plan: LaunchPlan,
+  notes: readonly string[] = [],
+  scriptMode?: string,
+): string[] {
   const procs = plan.nodes.flatMap((n) => n.processes);
   const worker = procs.find((p) => p.role === "worker");
   if (!worker) return ["the launch has no worker process"];
@@ -188,7 +205,7 @@ export function compareAgenticLaunch(trace: ScriptTrace, plan: LaunchPlan, notes
       procs.filter((p) => p.role === "infra"),
     ),
     ...compareStore(trace.mooncakeConfig, worker),
-    ...patchLines(trace.patches, notes),
+    ...patchLines(trace.patches, notes, scriptMode),
   ];
 }
 
@@ -233,8 +250,9 @@ export function checkAgenticRows(rows: readonly LabRow[], opts: RecipeOptions): 
         const { recipeSettings: _stored, ...bare } = row.d;
         const plan = buildLaunchPlan(bare, { nodes, portBase: 20480, vendor }, { ...opts, point });
         const rel = `${AGENTIC_SUBDIR.replaceAll("\\", "/")}/${base.key}`;
-        const notes = opts.scripts?.find((p) => p.script === rel)?.["not-reproduced"] ?? [];
-        out.push({ ...base, differences: compareAgenticLaunch(trace, plan, notes) });
+        const preset = opts.scripts?.find((p) => p.script === rel);
+        const notes = preset?.["not-reproduced"] ?? [];
+        out.push({ ...base, differences: compareAgenticLaunch(trace, plan, notes, preset?.["script-mode"]) });
       } catch (e) {
         out.push({ ...base, error: (e as Error).message });
       }
@@ -250,7 +268,7 @@ export interface AgenticScriptSummary {
   points: number;
   /** points whose launch equals the script's */
   equal: number;
-  /** points that differ only where the script's preset says not reproduced */
+  /** points that differ only where the script's preset says not reproduced, or in patch steps its script runs in script mode */
   excused: number;
   /** distinct differences over the script's points, each with the count of points it occurs at */
   differences: { what: string; points: number }[];
@@ -265,7 +283,7 @@ export function summarizeAgenticChecks(checks: readonly AgenticPointCheck[]): Ag
     s.points++;
     const what = c.error ? [`error: ${c.error.split("\n")[0]}`] : c.differences;
     if (!what.length) s.equal++;
-    else if (what.every((w) => w.startsWith(EXCUSED))) s.excused++;
+    else if (what.every((w) => setApart(w) !== undefined)) s.excused++;
     for (const w of what) {
       const d = s.differences.find((x) => x.what === w);
       if (d) d.points++;
@@ -282,10 +300,14 @@ export function formatAgenticSummary(summaries: readonly AgenticScriptSummary[],
   const equal = summaries.filter(same);
   const points = summaries.reduce((n, s) => n + s.points, 0);
   const equalPoints = summaries.reduce((n, s) => n + s.equal + s.excused, 0);
-  let text = `agentic scripts: ${equal.length} of ${summaries.length} launch as their script at every point (${equalPoints} of ${points} points; differences their preset names as not reproduced aside)\n`;
+  let text = `agentic scripts: ${equal.length} of ${summaries.length} launch as their script at every point (${equalPoints} of ${points} points; differences their preset names as not reproduced, and patch steps the lab's script runs in script mode, aside)\n`;
   for (const s of equal) {
-    const aside = s.differences.map((d) => d.what.slice(EXCUSED.length));
-    text += `  = ${s.key} (${s.points} points)${aside.length ? `; not reproduced: ${aside.join("; ")}` : ""}\n`;
+    const aside = (mark: string) => s.differences.filter((d) => d.what.startsWith(mark)).map((d) => setApart(d.what));
+    const parts = [
+      ...(aside(EXCUSED).length ? [`not reproduced: ${aside(EXCUSED).join("; ")}`] : []),
+      ...(aside(IN_SCRIPT_MODE).length ? [`in script mode: ${aside(IN_SCRIPT_MODE).join("; ")}`] : []),
+    ];
+    text += `  = ${s.key} (${s.points} points)${parts.map((p) => `; ${p}`).join("")}\n`;
   }
   for (const s of summaries.filter((x) => !same(x))) {
     text += `  ≠ ${s.key}: ${s.equal + s.excused} of ${s.points} points equal; ${s.differences.length} differences\n`;

@@ -13,7 +13,7 @@ import { buildLaunchPlan } from "@benchfleet/recipes";
 import { makeDeployment, makePlacement } from "@benchfleet/recipes/test-support";
 import type { Deployment } from "@benchfleet/shared";
 import { describe, expect, it } from "vitest";
-import { compareAgenticLaunch } from "./lab-agentic-scripts.js";
+import { compareAgenticLaunch, formatAgenticSummary, summarizeAgenticChecks } from "./lab-agentic-scripts.js";
 import { describePatch, type ScriptInputs, traceLabScript } from "./lab-script-trace.js";
 
 const DIR = fileURLToPath(new URL("./fixtures/lab/benchmarks/single_node/agentic/", import.meta.url));
@@ -116,5 +116,31 @@ describe("compareAgenticLaunch: patch steps", () => {
     const patches = d.filter((x) => x.includes("container patch "));
     expect(patches.filter((x) => x.startsWith("(not reproduced) container patch "))).toHaveLength(2);
     expect(patches.filter((x) => x.startsWith("container patch patch_demo_engine.py:"))).toHaveLength(1);
+  });
+
+  it("in script mode each patch step is the lab's script's, and a point differing only there launches as its script", () => {
+    const d = compareAgenticLaunch(t, plan, [], "the script patches the image");
+    const patches = d.filter((x) => x.includes("container patch "));
+    expect(patches).toHaveLength(3);
+    for (const x of patches) {
+      expect(x).toMatch(/^\(script mode\) container patch .*, launched by the lab's script in script mode$/);
+    }
+    const summaries = summarizeAgenticChecks([
+      { configKey: "k", key: "demo_fp4_b200_mtp.sh", conc: 8, offload: "none", differences: patches },
+      {
+        configKey: "k",
+        key: "demo_fp4_b200_mtp.sh",
+        conc: 16,
+        offload: "none",
+        differences: [...patches, "flag --x: script 1, ours 2"],
+      },
+    ]);
+    expect(summaries).toMatchObject([{ points: 2, equal: 0, excused: 1 }]);
+    const one = summarizeAgenticChecks([
+      { configKey: "k", key: "demo_fp4_b200_mtp.sh", conc: 8, offload: "none", differences: patches },
+    ]);
+    expect(formatAgenticSummary(one)).toContain(
+      "= demo_fp4_b200_mtp.sh (1 points); in script mode: container patch /opt/demo-engine/python/demo/serving.py: sed -i",
+    );
   });
 });
