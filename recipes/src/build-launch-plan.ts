@@ -54,6 +54,8 @@ export function engineOf(framework: string): Engine | undefined {
 /** The launch plan of `deployment` on `placement`, with the presets it carries (else those in `opts`). */
 export function buildLaunchPlan(deployment: Deployment, placement: Placement, opts: RecipeOptions = {}): LaunchPlan {
   const fw = deployment.framework;
+  // planned with a lab checkout that has no script for the row: the lab's own run would fail
+  if (deployment.labScriptMissing !== undefined) throw new RecipeError(deployment.labScriptMissing);
   // script mode: the lab's own benchmark script runs each point (lab-script-plan.ts)
   if (deployment.mode === "script" || deployment.labScript) return labScriptPlan(deployment, placement);
   if (NOT_SUPPORTED[fw]) throw new RecipeError(`framework ${fw}: ${NOT_SUPPORTED[fw]}`);

@@ -296,6 +296,12 @@ export const Deployment = z
      */
     mode: z.enum(["recipe", "script"]).optional(),
     labScript: LabScriptRef.optional(),
+    /**
+     * planned with a lab checkout that has no benchmark script for this single-node agentic row (the
+     * lab's own run of it would fail): the plan error, at the row (file:line:col) with the scripts
+     * searched. The deployment is planned but cannot be launched. Not part of the fingerprint.
+     */
+    labScriptMissing: z.string().optional(),
     /** framework custom: the server to start (custom-server.ts) */
     customServer: CustomServer.optional(),
     priority: z.number().int(),

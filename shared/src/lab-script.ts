@@ -32,7 +32,9 @@ export const LAB_HF_HUB_CACHE = "/mnt/hf_hub_cache/";
  * `_trt`/`_atom`, in the scenario's folder (`$SCENARIO_SUBDIR`: `fixed_seq_len/` or `agentic/`);
  * multi-node `<model>_<precision>_<sku>_<framework>[-disagg].sh`.
  */
-export function labScriptCandidates(d: Deployment): string[] {
+export function labScriptCandidates(
+  d: Pick<Deployment, "modelPrefix" | "precision" | "sku" | "framework" | "multinode" | "specDecoding" | "scenario">,
+): string[] {
   const base = `${d.modelPrefix}_${d.precision}_${d.sku}`;
   if (d.multinode) {
     const fw = d.framework;

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { agenticConcurrencies, agenticSpec, dramOffloadGb } from "./agentic-plan.js";
-import { ConfigError, type ConfigProblem, formatPath } from "./config-error.js";
+import { ConfigError, type ConfigProblem, formatPath, formatProblem } from "./config-error.js";
 import {
   type Deployment,
   type LoadPoint,
@@ -18,6 +18,7 @@ import {
 import { allEvalsChoice, selectAgenticEvals, selectEvals } from "./eval-selection.js";
 import { labSubmitsOwnRecipe } from "./lab-multinode-script.js";
 import { labRunnerSetupScript } from "./lab-runner-srtctl.js";
+import { labScriptCandidates } from "./lab-script.js";
 import type { MultiNodeSearchEntry, RunnersFile, SingleNodeSearchEntry, WorkerPool } from "./master-config.js";
 import type { LoadedConfigs, LoadedEntry } from "./master-config-load.js";
 import { estimateDeployment } from "./plan-estimate.js";
@@ -66,6 +67,12 @@ export interface PlanOptions {
    * absent: CONFIG_FILE is not read.
    */
   srtRecipes?: SrtRecipeSource;
+  /**
+   * Whether a lab (InferenceX) checkout has a benchmark script, by its path from the checkout's root:
+   * a single-node agentic row the checkout has no script for is planned unlaunchable
+   * (`labScriptMissing`). Absent: scripts are not looked for.
+   */
+  labScripts?: (path: string) => boolean;
 }
 
 /** Concurrency values of a search-space entry: doubling from conc-start to conc-end inclusive, or conc-list. */
@@ -158,10 +165,12 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function fingerprintOf(spec: Spec): string {
-  // where a recipe was found, or searched for, is not part of what runs
-  const keyed = spec.srtRecipe
-    ? { ...spec, srtRecipe: { ...spec.srtRecipe, path: undefined, notFound: undefined } }
-    : spec;
+  // where a recipe or script was found, or searched for, is not part of what runs
+  const keyed = {
+    ...spec,
+    labScriptMissing: undefined,
+    ...(spec.srtRecipe ? { srtRecipe: { ...spec.srtRecipe, path: undefined, notFound: undefined } } : {}),
+  };
   return createHash("sha256").update(canonicalJson(keyed)).digest("hex");
 }
 
@@ -602,6 +611,17 @@ function* expandAgentic(
           nodes: Math.ceil(gpus / runner.gpusPerNode),
           gpus,
         };
+        // the lab's launcher runs the row's script from the checkout: without one its run fails
+        const searched = opts.labScripts ? labScriptCandidates(spec) : [];
+        if (opts.labScripts && !searched.some(opts.labScripts)) {
+          const message = `the lab checkout has no agentic script for this row (searched ${searched.join(", ")}): the lab's own run of it would fail, so it is planned unlaunchable`;
+          spec.labScriptMissing = formatProblem({
+            file: le.file,
+            ...le.src.locate(path),
+            path: formatPath(path),
+            message,
+          });
+        }
       } else {
         if (!r.prefill || !r.decode) {
           problem("a multinode: true entry's agentic rows must give prefill and decode, not tp");

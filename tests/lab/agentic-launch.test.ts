@@ -23,7 +23,7 @@ const IX = LAB ? join(LAB, "InferenceX") : "";
 const namesConfigFile = (d: Deployment) =>
   [d.prefill, d.decode].some((p) => p?.additionalSettings.some((s) => s.startsWith("CONFIG_FILE=")));
 
-function labAgenticPlan(extra: { keys?: string[]; srtSlurm?: string[] } = {}) {
+function labAgenticPlan(extra: { keys?: string[]; srtSlurm?: string[]; lab?: string } = {}) {
   const config = readdirSync(join(IX, "configs"))
     .filter((f) => f.endsWith("master.yaml"))
     .map((f) => join(IX, "configs", f));
@@ -38,16 +38,25 @@ function labAgenticPlan(extra: { keys?: string[]; srtSlurm?: string[] } = {}) {
 describe.skipIf(!LAB || !existsSync(join(IX, "configs", "runners.yaml")))(
   "agentic deployments of the lab's master configs",
   () => {
-    it("every one launches from benchfleet's recipes", () => {
-      const plan = labAgenticPlan();
+    it("every one launches from benchfleet's recipes but the rows the checkout has no script for", () => {
+      // planned with the checkout, as `plan --lab`: single-node rows without a lab script are unlaunchable
+      const plan = labAgenticPlan({ lab: IX });
       const refused = checkRecipes(plan);
       const byReason = unlaunchableByReason(refused);
+      const noScript = plan.deployments.filter((d) => d.labScriptMissing !== undefined);
       console.log(
-        `agentic: ${plan.deployments.length - refused.length} of ${plan.deployments.length} deployments launch; refused:\n` +
+        `agentic: ${plan.deployments.length - refused.length} of ${plan.deployments.length} deployments launch; ` +
+          `${noScript.length} (${noScript.reduce((n, d) => n + d.points.length, 0)} points) have no lab script; refused:\n` +
           byReason.map((r) => `  ${r.reason}: ${r.configKeys.join(", ")}`).join("\n"),
       );
       expect(plan.deployments.length).toBeGreaterThan(0);
-      expect(byReason.map((r) => `${r.reason}: ${r.configKeys.join(", ")}`)).toEqual([]);
+      // the lab removed the script of this key (InferenceX edcc6032f) and kept its config rows
+      expect([...new Set(noScript.map((d) => d.configKey))]).toEqual(["qwen3.5-fp8-h100-sglang-agentic"]);
+      expect(refused.map((u) => u.fingerprint).sort()).toEqual(noScript.map((d) => d.fingerprint).sort());
+      // without the checkout nothing is looked for: the same deployments, all launch
+      const bare = labAgenticPlan();
+      expect(bare.deployments.map((d) => d.fingerprint)).toEqual(plan.deployments.map((d) => d.fingerprint));
+      expect(checkRecipes(bare)).toEqual([]);
     }, 120_000);
 
     it.skipIf(!existsSync(join(LAB ?? "", "srt-slurm")))(

@@ -1,5 +1,7 @@
 /** Planning from config texts posted to the API (dry run, or a sweep made from a whole config). */
 
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { srtRecipeSource, srtSlurmDirsFromEnv } from "@benchfleet/recipes";
 import { buildPlan, loadMasterConfigs, loadRunnersFile, type Plan, type SkuName } from "@benchfleet/shared";
 import { z } from "zod";
@@ -44,6 +46,8 @@ export function planFromBody(b: PlanBody, recipesDir?: string, labDir?: string):
     runnersFile: b.runners?.file,
     selection: { keys: b.keys },
     skus: skus as SkuName[] | undefined,
+    // a single-node agentic row this checkout has no script for is planned unlaunchable
+    ...(labDir !== undefined ? { labScripts: (rel: string) => existsSync(join(labDir, rel)) } : {}),
   });
   return storeRecipeSettings(plan, recipesDir, labDir);
 }

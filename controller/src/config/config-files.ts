@@ -227,10 +227,12 @@ export function planFromFiles(req: PlanRequest): Plan {
     const only = new Set(req.scenarios);
     scenarioTypes = new Set([...(scenarioTypes ?? only)].filter((t) => only.has(t)));
   }
+  const lab = req.lab;
   const opts: PlanOptions = {
     catalog,
     runners,
     ...(srtRecipes ? { srtRecipes } : {}),
+    ...(lab !== undefined ? { labScripts: (rel: string) => existsSync(join(lab, rel)) } : {}),
     skus: skus as SkuName[] | undefined,
     selection: {
       ...(keys ? { keys } : {}),
