@@ -128,7 +128,30 @@ describe("summarizeEngineScrapes", () => {
     expect(m.prefixCache).toEqual({ hitRate: 0.7, hitTokens: 700, queryTokens: 1000 });
     expect(m.offload).toEqual({ externalHitTokens: null, externalQueryTokens: null, loadedTokens: 100 });
     // the splits are the ones the engine-metrics names use
-    expect(ENGINE_METRIC_LABEL_SPLITS).toEqual(splits);
+    expect(ENGINE_METRIC_LABEL_SPLITS).toMatchObject(splits);
+  });
+
+  it("reads vLLM's prompt tokens by source as the lab does: local-cache and connector hits over all", () => {
+    const text = (local: number, external: number, compute: number, hits: number) =>
+      [
+        `vllm:prompt_tokens_by_source_total{model_name="m",source="local_cache_hit"} ${local}`,
+        `vllm:prompt_tokens_by_source_total{model_name="m",source="external_kv_transfer"} ${external}`,
+        `vllm:prompt_tokens_by_source_total{model_name="m",source="local_compute"} ${compute}`,
+        `vllm:prefix_cache_hits_total{model_name="m"} ${hits}`,
+        `vllm:prefix_cache_queries_total{model_name="m"} ${(local + external + compute) * 2}`,
+      ].join("\n");
+    const at = (ms: number, t: string) => ({
+      atMs: ms,
+      totals: totalsByName(parsePrometheusText(t), ENGINE_METRIC_LABEL_SPLITS),
+    });
+    const m = summarizeEngineScrapes(ref, [at(0, text(10, 0, 90, 10)), at(1000, text(310, 150, 540, 310))], []);
+    // (300 + 150) of 900 prompt tokens: the lab's fixture figures, its overall rate 0.5
+    expect(m.prefixCache).toEqual({ hitRate: 0.5, hitTokens: 450, queryTokens: 900 });
+    // an engine without the by-source counter keeps its prefix-cache counters
+    const plain = (hits: number, q: number) =>
+      `vllm:prefix_cache_hits_total{model_name="m"} ${hits}\nvllm:prefix_cache_queries_total{model_name="m"} ${q}`;
+    const p = summarizeEngineScrapes(ref, [at(0, plain(0, 0)), at(1000, plain(30, 120))], []);
+    expect(p.prefixCache).toEqual({ hitRate: 0.25, hitTokens: 30, queryTokens: 120 });
   });
 
   it("counts a counter reset from zero", () => {

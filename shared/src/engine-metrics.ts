@@ -31,6 +31,7 @@ export const EngineRoleMetrics = z
     requestsWaiting: GaugeStats.nullable(),
     /**
      * prefix-cache hits over the point: hits / looked-up tokens where the engine counts them (vLLM's
+     * local-cache and KV-connector prompt tokens over all where it exports them by source, else its
      * prefix-cache counters; SGLang's cached over prompt tokens; null when it looked up none), else
      * the mean of its hit-rate gauge
      */
@@ -115,11 +116,23 @@ export const ENGINE_METRIC_NAMES = {
   externalHits: ["vllm:external_prefix_cache_hits_total", "vllm:external_prefix_cache_hits"],
   externalQueries: ["vllm:external_prefix_cache_queries_total", "vllm:external_prefix_cache_queries"],
   loadedTokens: ["sglang:load_back_tokens_total", 'sglang:cached_tokens_total{cache_source="host"}'],
+  // vLLM's prompt tokens by where their KV came from: the lab's overall hit rate where exported
+  promptBySource: ["vllm:prompt_tokens_by_source_total", "vllm:prompt_tokens_by_source"],
+  promptLocalHit: [
+    'vllm:prompt_tokens_by_source_total{source="local_cache_hit"}',
+    'vllm:prompt_tokens_by_source{source="local_cache_hit"}',
+  ],
+  promptExternal: [
+    'vllm:prompt_tokens_by_source_total{source="external_kv_transfer"}',
+    'vllm:prompt_tokens_by_source{source="external_kv_transfer"}',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 /** names whose samples are also kept per value of a label (totalsByName's splits) */
 export const ENGINE_METRIC_LABEL_SPLITS: Readonly<Record<string, string>> = {
   "sglang:cached_tokens_total": "cache_source",
+  "vllm:prompt_tokens_by_source_total": "source",
+  "vllm:prompt_tokens_by_source": "source",
 };
 
 type Figure = keyof typeof ENGINE_METRIC_NAMES;
@@ -192,8 +205,16 @@ export function summarizeEngineScrapes(
     acceptanceLength !== null || acceptanceRate !== null || (draftTokens ?? 0) > 0
       ? { acceptanceLength, acceptanceRate, drafts, draftTokens, acceptedTokens: accepted }
       : null;
-  const hits = increase(scrapes, "prefixHits");
-  const queries = increase(scrapes, "prefixQueries");
+  // where vLLM says where each prompt token's KV came from, hits are the local cache's and the KV
+  // connector's (host tier, store, a prefill worker's transfer) over all prompt tokens, as the lab's
+  // vLLM adapter computes its overall rate (utils/agentic/aggregation/backends/vllm.py); else the
+  // prefix-cache counters
+  const bySource = increase(scrapes, "promptBySource");
+  const sourced = bySource !== null && bySource > 0;
+  const hits = sourced
+    ? (increase(scrapes, "promptLocalHit") ?? 0) + (increase(scrapes, "promptExternal") ?? 0)
+    : increase(scrapes, "prefixHits");
+  const queries = sourced ? bySource : increase(scrapes, "prefixQueries");
   const hitRateGauge = gauge(scrapes, "prefixHitRateGauge", true);
   const tokenRate = ratio(hits, queries);
   const prefixCache =
