@@ -9,7 +9,9 @@ import { describe, expect, it } from "vitest";
 import { defaultEngineOptions } from "./batch-engine.js";
 import { findModel, findSku, loadModelCatalog, loadSkuCatalog, parsePrecision } from "./model-spec.js";
 import { PerfModel } from "./perf-model.js";
+import { type EmulatorHandle, startEmulator } from "./server.js";
 import { simulatePoint } from "./simulate.js";
+import { streamRequest } from "./stream-client.js";
 
 const models = loadModelCatalog();
 const skus = loadSkuCatalog();
@@ -85,5 +87,39 @@ describe("catalog: the lab's DeepSeek-V4, Qwen3.5 and Kimi-K3", () => {
 
   it("refuses Kimi-K3 on one B200 node, as the lab's recipe says (TP8 x PP2 over two nodes)", () => {
     expect(() => perf("b200", "kimik3", "fp4", 8, { ep: 8 })).toThrow(/out of memory: moonshotai\/Kimi-K3 fp4 at tp 8/);
+  });
+
+  it("runs as an emulated engine with a prefix cache and a host tier, a turn served and then reused", async () => {
+    const engines: Array<[string, Record<string, unknown>]> = [
+      ["deepseek-ai/DeepSeek-V4-Pro", { sku: "b300", precision: "fp4", tp: 8, ep: 8, dpAttn: true }],
+      ["Qwen/Qwen3.5-397B-A17B-FP8", { sku: "h200", precision: "fp8", tp: 8 }],
+      ["moonshotai/Kimi-K3", { sku: "gb300", precision: "fp4", tp: 8, ep: 8 }],
+    ];
+    for (const [model, par] of engines) {
+      let e: EmulatorHandle | undefined;
+      try {
+        e = await startEmulator({
+          ...par,
+          model,
+          spec: "mtp",
+          prefixCache: true,
+          dramOffloadGb: 100,
+          metricNames: "sglang",
+          timeScale: 0.01,
+        });
+        const prompt = Array.from({ length: 4096 }, (_, i) => i % 1000);
+        for (let turn = 0; turn < 2; turn++) {
+          const r = await streamRequest(`${e.url}/v1/completions`, { prompt, max_tokens: 4, stream: true });
+          expect(r.status, `${model}: ${r.text}`).toBe(200);
+          expect(r.done, model).toBe(true);
+        }
+        const metrics = await (await fetch(`${e.url}/metrics`)).text();
+        const cached = Number(/^sglang:cached_tokens_total\{[^}]*\} ([0-9.e+]+)$/m.exec(metrics)?.[1]);
+        // the second turn found the first one's prompt in the cache
+        expect(cached, model).toBeGreaterThanOrEqual(4096 - 64);
+      } finally {
+        await e?.close();
+      }
+    }
   });
 });
