@@ -46,6 +46,7 @@ import { readLabJobResults } from "./lab-script/job-results.js";
 import { labJobSpec } from "./lab-script/job-spec.js";
 import { readLabEvals } from "./lab-script/lab-evals.js";
 import { labScriptPointSpec, readLabResult } from "./lab-script/points.js";
+import { takeContainerSteps } from "./lab-script/stand-in.js";
 import { labWorkspaceDir, prepareLabWorkspace } from "./lab-script/workspace.js";
 import { launchedHostTiers } from "./launchers/launched-host-tiers.js";
 import type { ExitInfo, LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
@@ -495,12 +496,16 @@ export class AttemptExecutor {
           const runEval = evalConcs.includes(point.concurrency);
           const spec = labScriptPointSpec(base, a.deployment, point, runEval);
           this.nodeOf.set(spec.name, node);
+          const startedAt = new Date().toISOString();
           const proc = await this.deps.launcher.start(spec, this.ctx(spec));
           this.started.push(proc);
           this.agentLog(`point c=${point.concurrency}: started ${spec.name} (${proc.handle})`);
           const exit = await untilExit(proc, signal);
           // what the script left running (its server in the background) goes with it
           await this.deps.launcher.stop(proc, this.deps.stopGraceMs ?? 10_000);
+          // the emulated fleet cannot apply the script's steps inside the engine's image: said, never skipped silently
+          for (const step of takeContainerSteps(workspace))
+            this.agentLog(`point c=${point.concurrency}: emulated fleet: the lab script's ${step}`);
           if (exit.code !== 0) {
             const tail = proc.tail().slice(-5).join(" | ");
             throw new PhaseError(
@@ -508,7 +513,7 @@ export class AttemptExecutor {
               true,
             );
           }
-          const result = readLabResult(workspace, spec, point, gpuCounts(a), a.emulated);
+          const result = readLabResult(workspace, spec, point, gpuCounts(a), a.emulated, startedAt);
           const withEnergy: PointResult = { ...result, energy: await this.energyOf(result) };
           this.deps.io.sendReliable({
             type: "point-result",
@@ -519,7 +524,7 @@ export class AttemptExecutor {
           });
           this.pointsSent++;
           this.agentLog(
-            `point c=${point.concurrency}: ${result.status}, measured by the lab's client (${result.bench.output_throughput.toFixed(1)} output tok/s)`,
+            `point c=${point.concurrency}: ${result.status}, measured by the lab's ${result.agentic ? "agentic replay" : "client"} (${result.bench.output_throughput.toFixed(1)} output tok/s)`,
           );
           if (runEval) below.push(...this.sendLabEvals(workspace, point.concurrency, script.path));
         }

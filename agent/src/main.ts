@@ -10,6 +10,7 @@ import { registerAgentCommands } from "./commands/agent.js";
 import { registerEmulate } from "./commands/emulate.js";
 import { registerLabClient } from "./commands/lab-client.js";
 import { registerLabEval } from "./commands/lab-eval.js";
+import { registerLabReplay } from "./commands/lab-replay.js";
 
 function buildAgentProgram(): Command {
   const program = new Command("benchfleet-agent")
@@ -20,6 +21,7 @@ function buildAgentProgram(): Command {
   registerEmulate(program);
   registerLabClient(program);
   registerLabEval(program);
+  registerLabReplay(program);
   return program;
 }
 

@@ -20,6 +20,7 @@ export * from "./job-layout.js";
 export * from "./job-live.js";
 export * from "./job-logs.js";
 export * from "./kv-host-tier.js";
+export * from "./lab-agentic-result.js";
 export * from "./lab-agentic-script.js";
 export * from "./lab-multinode-script.js";
 export * from "./lab-runner-pins.js";

@@ -10,6 +10,7 @@ import {
   labScriptEnv,
   type PointResult,
   type ProcessSpec,
+  pointFromLabAgenticResult,
   pointFromLabResult,
 } from "@benchfleet/shared";
 import { PhaseError } from "../phase-error.js";
@@ -28,13 +29,18 @@ export function labScriptPointSpec(base: ProcessSpec, d: Deployment, point: Load
   return { ...base, name: `${base.name}-c${point.concurrency}`, env: { ...base.env, ...env } };
 }
 
-/** the result JSON the script wrote (`$RESULT_FILENAME.json` in the workspace, where the lab's workflow looks) */
+/**
+ * the result JSON the script wrote (`$RESULT_FILENAME.json` in the workspace, where the lab's
+ * workflow looks): the lab client's, or for an agentic run (IS_AGENTIC=1) the lab's aggregated
+ * agentic result, per-turn latencies and the engine's cache hit rates as it carries them
+ */
 export function readLabResult(
   workspace: string,
   spec: ProcessSpec,
   point: LoadPoint,
   gpus: PointResult["gpus"],
   emulated: boolean,
+  startedAt = new Date().toISOString(),
 ): PointResult {
   const name = `${spec.env.RESULT_FILENAME}.json`;
   const file = join(workspace, name);
@@ -47,6 +53,7 @@ export function readLabResult(
     throw new PhaseError(`${name}: not JSON: ${(e as Error).message}`, false);
   }
   try {
+    if (spec.env.IS_AGENTIC === "1") return pointFromLabAgenticResult(json, name, point, gpus, emulated, startedAt);
     return pointFromLabResult(json, name, point, gpus, emulated);
   } catch (e) {
     throw new PhaseError((e as Error).message, false);

@@ -6,10 +6,15 @@
  * `run_benchmark_serving` runs benchfleet's load generator (`lab-client`), which writes the lab
  * client's result JSON where the script asks, and its `run_eval` runs benchfleet's GSM8K eval
  * (`lab-eval`), which writes lm-eval's results JSON for its `append_lm_eval_summary` to move
- * into the working directory with a `meta_env.json`, as the lab's do. Downloads, pip and GPU
- * tools do nothing. The scripts' absolute `/workspace` paths point into the copy.
+ * into the working directory with a `meta_env.json`, as the lab's do. An agentic script's
+ * `build_replay_cmd` / `run_agentic_replay_and_write_outputs` run benchfleet's trace replay
+ * (`lab-replay`), which writes the lab's aggregated agentic result. Downloads, pip and GPU tools do
+ * nothing. Steps that patch the engine's image (a `sed` on a file of the image, python snippets,
+ * the lab's container patch scripts) cannot apply here: they are not run, and each is written to a
+ * file the agent reports (takeContainerSteps). The scripts' absolute `/workspace` paths point into
+ * the copy.
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { ProcessSpec } from "@benchfleet/shared";
 import type { SpawnSpec } from "../launchers/process.js";
@@ -98,12 +103,91 @@ run_benchmark_serving() {
 }
 `;
 
+/**
+ * the lab's agentic helpers (benchmark_lib.sh's agentic section): the offload checks keep the lab's
+ * meaning, the trace is benchfleet's (the lab's hub corpus cannot be fetched here: said on stderr),
+ * and the replay is benchfleet's (\`lab-replay\`), which writes the lab's aggregated result as
+ * \`$RESULT_FILENAME.json\` where the lab's aggregator writes it
+ */
+const STAND_IN_AGENTIC = `
+agentic_kv_offload_enabled() {
+  if [ -z "\${KV_OFFLOADING:-}" ]; then echo "Error: KV_OFFLOADING must be set for agentic benchmarks" >&2; exit 1; fi
+  [ "$KV_OFFLOADING" != "none" ]
+}
+require_agentic_kv_offload_none() {
+  if agentic_kv_offload_enabled; then echo "Error: expected KV_OFFLOADING=none, got '$KV_OFFLOADING'" >&2; exit 1; fi
+  if [ -n "\${KV_OFFLOAD_BACKEND:-}" ]; then echo "Error: KV_OFFLOAD_BACKEND must be empty when KV_OFFLOADING=none" >&2; exit 1; fi
+}
+require_agentic_kv_offload_backend() {
+  if ! agentic_kv_offload_enabled; then
+    if [ -n "\${KV_OFFLOAD_BACKEND:-}" ]; then echo "Error: KV_OFFLOAD_BACKEND must be empty when KV_OFFLOADING=none" >&2; exit 1; fi
+    return 1
+  fi
+  if [ "\${KV_OFFLOAD_BACKEND:-}" != "$1" ]; then echo "Error: expected KV_OFFLOAD_BACKEND=$1 when KV_OFFLOADING=dram, got '\${KV_OFFLOAD_BACKEND:-}'" >&2; exit 1; fi
+  if [[ ! "\${TOTAL_CPU_DRAM_GB:-}" =~ ^[1-9][0-9]*$ ]]; then echo "Error: DRAM KV offloading requires a positive TOTAL_CPU_DRAM_GB capacity" >&2; exit 1; fi
+  return 0
+}
+resolve_trace_source() {
+  TRACE_SOURCE_FLAG=""
+  export TRACE_SOURCE_FLAG
+  echo "benchfleet stand-in: the lab's trace corpus (\${WEKA_LOADER_OVERRIDE:-its default loader}) cannot be fetched here; replaying benchfleet's trace" >&2
+}
+install_agentic_deps() { :; }
+agentic_pip_install() { :; }
+stop_background_process_tree() {
+  local pid="\${1:-}"
+  [[ "$pid" =~ ^[1-9][0-9]*$ ]] && kill -TERM "$pid" 2>/dev/null
+  return 0
+}
+write_command() { local f="$1"; shift; printf '%q ' "$@" | tee "$f"; printf '\\n' | tee -a "$f"; }
+append_command() { local f="$1"; shift; printf '%q ' "$@" >> "$f"; printf '\\n' >> "$f"; }
+build_replay_cmd() {
+  local result_dir="$1"
+  REPLAY_CMD=("\${BF_LAB_REPLAY[@]}" --base-url "\${AIPERF_SERVER_URL:-http://$BF_ENGINE_HOST:$PORT}" \\
+    --model "\${SERVED_MODEL_NAME:-$MODEL}" --concurrency "$CONC" --duration "$DURATION" \\
+    --result-file "\${AGENTIC_OUTPUT_DIR:-$PWD}/$RESULT_FILENAME.json")
+  mkdir -p "$result_dir"
+}
+run_agentic_replay_and_write_outputs() {
+  local result_dir="$1"
+  mkdir -p "$result_dir"
+  printf '%q ' "\${REPLAY_CMD[@]}" > "$result_dir/benchmark_command.txt"
+  "\${REPLAY_CMD[@]}" 2>&1 | tee "$result_dir/benchmark.log"
+  return "\${PIPESTATUS[0]}"
+}
+`;
+
 const ENGINE_PYTHON = `#!/bin/bash
-# python3 -m <engine server> starts the emulated engine; anything else (pip, helpers) does nothing
+# python3 -m <engine server> starts the emulated engine; anything else (pip, helpers, snippets that
+# read or patch the image) does not run here and is reported
 case " $* " in
   *" -m sglang.launch_server "*|*" -m vllm.entrypoints."*|*" -m atom.entrypoints."*|*" -m tensorrt_llm"*) exec "$BF_ENGINE" ;;
 esac
+[ -n "\${BF_CONTAINER_STEPS:-}" ] && echo "python3 $(printf '%.120s' "$*"): not run (a step inside the engine's image)" >> "$BF_CONTAINER_STEPS"
 exit 0
+`;
+
+/**
+ * \`sed\` on a file of the engine's image (an absolute path outside the workspace that this machine
+ * lacks, as /sgl-workspace/...): not applied, reported; \`sed -n\` prints nothing. Any other sed runs.
+ */
+const SED = `#!/bin/bash
+last="\${@: -1}"
+if [[ "$last" == /* && ! -e "$last" && "$last" != "$BF_WORKSPACE"/* ]]; then
+  echo "sed on $last: not applied (a file of the engine's image)" >> "\${BF_CONTAINER_STEPS:-/dev/stderr}"
+  exit 0
+fi
+exec "\${BF_REAL_SED:-/bin/sed}" "$@"
+`;
+
+/** \`bash <patch script>\` of the lab's (\`apply_*container_patches*.sh\`): patches the engine's image, reported with its sha256 */
+const BASH = `#!/bin/bash
+case "$(basename -- "\${1:-}")" in
+  apply_*container_patches*.sh)
+    echo "bash $(basename -- "$1") (sha256 $(sha256sum "$1" | cut -c1-12)): not run (patches the engine's image)" >> "\${BF_CONTAINER_STEPS:-/dev/stderr}"
+    exit 0;;
+esac
+exec "\${BF_REAL_BASH:-/bin/bash}" "$@"
 `;
 
 /** commands that start an engine, and commands that do nothing here */
@@ -122,6 +206,18 @@ done
 exec "$@"
 `;
 
+/** in the workspace: the container-only steps the script asked for and the stand-ins did not apply, a line each */
+const CONTAINER_STEPS_FILE = ".benchfleet-container-steps";
+
+/** the container-only steps a run left unapplied (each once, in order), read and cleared for the next run */
+export function takeContainerSteps(workspace: string): string[] {
+  const file = join(workspace, CONTAINER_STEPS_FILE);
+  if (!existsSync(file)) return [];
+  const lines = [...new Set(readFileSync(file, "utf8").split("\n").filter(Boolean))];
+  rmSync(file, { force: true });
+  return lines;
+}
+
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 export interface StandInInput {
@@ -134,6 +230,8 @@ export interface StandInInput {
   engine: string[];
   /** the agent's `lab-client` command line */
   client: string[];
+  /** the agent's `lab-replay` command line (agentic scripts' replay) */
+  replay: string[];
   /** the address the engine listens on (0.0.0.0: every address) */
   host: string;
 }
@@ -152,9 +250,16 @@ export function standInCommand(i: StandInInput): SpawnSpec {
   for (const c of ENGINE_COMMANDS) exe(c, `#!/bin/bash\nexec "$BF_ENGINE"\n`);
   for (const c of NO_OPS) exe(c, "#!/bin/bash\nexit 0\n");
   exe("mpirun", MPIRUN);
+  exe("sed", SED);
+  exe("bash", BASH);
+  const array = (name: string, argv: string[]) => `${name}=(${argv.map(quote).join(" ")})\n`;
   writeFileSync(
     join(ws, "benchmarks", "benchmark_lib.sh"),
-    `${STAND_IN_LIB}BF_LAB_CLIENT=(${i.client.map(quote).join(" ")})\nBF_LAB_EVAL=(${i.evalCommand.map(quote).join(" ")})\n`,
+    STAND_IN_LIB +
+      STAND_IN_AGENTIC +
+      array("BF_LAB_CLIENT", i.client) +
+      array("BF_LAB_EVAL", i.evalCommand) +
+      array("BF_LAB_REPLAY", i.replay),
   );
   const script = i.spec.argv[1]!;
   const text = readFileSync(join(ws, script), "utf8").replaceAll("/workspace", ws);
@@ -166,12 +271,22 @@ export function standInCommand(i: StandInInput): SpawnSpec {
     file: "bash",
     args: [copy],
     env: {
-      ...i.spec.env,
+      // the workflow's /workspace paths (RESULT_DIR) point into the copy, as the script's do
+      ...Object.fromEntries(
+        Object.entries(i.spec.env).map(([k, v]) => [
+          k,
+          v === "/workspace" || v.startsWith("/workspace/") ? ws + v.slice(10) : v,
+        ]),
+      ),
       PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       BF_ENGINE: join(bin, "engine"),
       BF_ENGINE_HOST: i.host === "0.0.0.0" ? "127.0.0.1" : i.host,
       HF_HUB_CACHE: join(ws, ".hf-hub-cache"),
       BENCHFLEET_EMULATED: "1",
+      BF_WORKSPACE: ws,
+      BF_CONTAINER_STEPS: join(ws, CONTAINER_STEPS_FILE),
+      BF_REAL_SED: existsSync("/bin/sed") ? "/bin/sed" : "/usr/bin/sed",
+      BF_REAL_BASH: existsSync("/bin/bash") ? "/bin/bash" : "/usr/bin/bash",
     },
     cwd: ws,
   };

@@ -61,6 +61,7 @@ export function emulatedCommand(spec: ProcessSpec, ctx: LaunchContext, o: Emulat
       workspace: labWorkspaceDir(ctx.attemptDir),
       engine,
       client: selfCommand("lab-client", "--engine-timing"),
+      replay: selfCommand("lab-replay", "--engine-timing"),
       evalCommand: selfCommand("lab-eval", "--emulated"),
     });
   }
