@@ -19,8 +19,9 @@
  * script's own folder that the script runs with bash or python3 (`apply_k3_container_patches.sh`:
  * its name and sha256). A `sed` that reads a file the image has and this machine does not prints
  * nothing, as on an image not yet patched. `hf download REPO --local-dir DIR` stages a checkpoint
- * (a config.json and one shard) so the scripts' staged-checkpoint checks pass, and a value naming
- * DIR is traced as REPO: the server loads that repository's checkpoint wherever it was staged.
+ * in DIR when DIR is inside the scratch folder (a config.json and one shard) so the scripts'
+ * staged-checkpoint checks pass, and a value naming DIR is traced as REPO: the server loads that
+ * repository's checkpoint wherever it was staged.
  */
 import { spawnSync } from "node:child_process";
 import {
@@ -201,7 +202,10 @@ for f in "\${files[@]}"; do [ -e "$f" ] || exit 0; done
 exec "$real" "\${orig[@]}"
 `;
 
-/** `hf download REPO [--local-dir DIR]`: stages DIR as a complete checkpoint and records where REPO went */
+/**
+ * `hf download REPO [--local-dir DIR]`: records where REPO went and, when DIR is inside the scratch
+ * folder (never elsewhere on this machine), stages it as a complete checkpoint
+ */
 const HF = `#!/bin/bash
 [ "\${1:-}" = "download" ] || exit 0
 shift; repo=""; dir=""
@@ -213,12 +217,16 @@ while [ $# -gt 0 ]; do
     *) [ -z "$repo" ] && repo="$1"; shift;;
   esac
 done
-if [ -n "$dir" ] && [ -n "$repo" ] && mkdir -p "$dir" 2>/dev/null; then
-  [ -f "$dir/config.json" ] || echo '{}' > "$dir/config.json"
-  ls "$dir"/*.safetensors >/dev/null 2>&1 || : > "$dir/model.safetensors"
-  out=$(mktemp "$TRACE_OUT/staged.XXXXXX")
-  printf '%s\\0' "$dir" "$(realpath -m "$dir")" "$repo" > "$out"
-fi
+[ -n "$dir" ] && [ -n "$repo" ] || exit 0
+abs=$(realpath -m "$dir")
+case "$abs" in
+  "$TRACE_ROOT"/*)
+    mkdir -p "$dir"
+    [ -f "$dir/config.json" ] || echo '{}' > "$dir/config.json"
+    ls "$dir"/*.safetensors >/dev/null 2>&1 || : > "$dir/model.safetensors";;
+esac
+out=$(mktemp "$TRACE_OUT/staged.XXXXXX")
+printf '%s\\0' "$dir" "$abs" "$repo" > "$out"
 exit 0
 `;
 
