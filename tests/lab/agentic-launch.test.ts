@@ -53,9 +53,16 @@ describe.skipIf(!LAB || !existsSync(join(IX, "configs", "runners.yaml")))(
       // the lab removed the script of this key (InferenceX edcc6032f) and kept its config rows
       expect([...new Set(noScript.map((d) => d.configKey))]).toEqual(["qwen3.5-fp8-h100-sglang-agentic"]);
       expect(refused.map((u) => u.fingerprint).sort()).toEqual(noScript.map((d) => d.fingerprint).sort());
-      // without the checkout nothing is looked for: the same deployments, all launch
+      // with the checkout the rows of scripts whose preset says script-mode run the lab's script (its
+      // path and hash in their fingerprint); without it nothing is looked for: the same deployments
+      // from the presets, all launch
+      const scripted = new Set(plan.deployments.filter((d) => d.labScript).map((d) => d.configKey));
+      expect(scripted.size).toBeGreaterThan(0);
       const bare = labAgenticPlan();
-      expect(bare.deployments.map((d) => d.fingerprint)).toEqual(plan.deployments.map((d) => d.fingerprint));
+      const fingerprints = (p: typeof plan) =>
+        p.deployments.filter((d) => !scripted.has(d.configKey)).map((d) => d.fingerprint);
+      expect(fingerprints(bare)).toEqual(fingerprints(plan));
+      expect(bare.deployments.filter((d) => d.labScript)).toEqual([]);
       expect(checkRecipes(bare)).toEqual([]);
     }, 120_000);
 

@@ -67,11 +67,16 @@ describe.skipIf(!LAB || !existsSync(join(IX, "benchmarks", "single_node", "agent
       // rows a preset puts in script mode (script-mode:) are so without asking
       const presetScripted = plan.deployments.filter((d) => d.mode === "script" && d.labScript);
       const withKey = scriptPresetsOf().filter((s) => s["script-mode"]);
-      for (const s of withKey)
+      expect(withKey.length).toBeGreaterThan(0);
+      for (const s of withKey) {
+        // every row of the script is planned in script mode, none left to its preset
+        const rows = single.filter((_, i) => scripted[i]!.labScript?.path === s.script);
+        expect(rows.length, s.script).toBeGreaterThan(0);
         expect(
-          presetScripted.some((d) => d.labScript!.path === s.script),
+          rows.filter((d) => d.mode !== "script" || d.labScript?.path !== s.script).map((d) => d.configKey),
           `${s.script}: its preset says script-mode`,
-        ).toBe(true);
+        ).toEqual([]);
+      }
       process.stdout.write(
         `agentic script mode: ${found.length} of ${single.length} single-node deployments (${points} points) find one of ${scripts.size} scripts; ` +
           `${presetScripted.length} in script mode by their preset (${withKey.length} presets); no script for: ${missing.join(", ") || "none"}\n`,
