@@ -27,4 +27,4 @@ export { type CensusEntry, reasonKind, srtRecipeCensus } from "./srt-slurm/recip
 export { SRT_SLURM_ENV, srtRecipeSource, srtSlurmDirsFromEnv } from "./srt-slurm/recipe-dirs.js";
 export { SrtRecipe } from "./srt-slurm/srt-recipe.js";
 export type { GitTreeOpener, SrtTree } from "./srt-slurm/srt-tree.js";
-export { clientPointSettings, recipeSettingsFor } from "./stored-settings.js";
+export { agenticClientPointSettings, clientPointSettings, recipeSettingsFor } from "./stored-settings.js";

@@ -7,10 +7,11 @@
  * `$ISL`, `$OSL`, `$MAX_MODEL_LEN`, agentic rows' `$TOTAL_CPU_DRAM_GB`) and bash integer arithmetic over them (`$((2 * CONC))`: + - * /
  * and parentheses, division truncating as bash's), filled in per launch, `$(seq -s, FIRST STEP LAST)` for the
  * comma-separated lists scripts build in loops (CUDA-graph capture sizes), and `$(sort -n -u LIST)` for a list a script
- * merges from several (`printf '%s\n' "${A[@]}" | sort -n -u | paste -sd,`). Parsing and matching are pure; reading
- * files is preset-loader.ts.
+ * merges from several (`printf '%s\n' "${A[@]}" | sort -n -u | paste -sd,`). An agentic script's `client-env` holds
+ * the AIPERF_* / AGENTIC_* it exports for the lab's client, which become its points' client settings
+ * (stored-settings.ts). Parsing and matching are pure; reading files is preset-loader.ts.
  */
-import { canonicalJson, type Deployment, loadYaml, RecipeError } from "@benchfleet/shared";
+import { agenticClientFromEnv, canonicalJson, type Deployment, loadYaml, RecipeError } from "@benchfleet/shared";
 import { z } from "zod";
 import { type Flags, type Layer, type LayerPart, resolveSettings } from "./layering.js";
 import { ScriptMooncake } from "./mooncake-script.js";
@@ -67,6 +68,33 @@ const ScriptClient = z
   })
   .strict();
 
+/**
+ * AIPERF_* / AGENTIC_* an agentic script exports for the lab's client (benchmark_lib.sh's
+ * build_replay_cmd reads them), with the script's conditions as `when`; later entries win. Values
+ * are checked against what their name takes (shared/src/agentic-client.ts).
+ */
+const ScriptClientEnv = z
+  .object({
+    when: ScriptWhen.optional(),
+    note: z.string().optional(),
+    env: z.record(z.string(), Scalar).superRefine((env, ctx) => {
+      for (const k of Object.keys(env))
+        if (!/^(AIPERF|AGENTIC)_[A-Z0-9_]*$/.test(k))
+          ctx.addIssue({
+            code: "custom",
+            path: [k],
+            message: `${k}: not the lab client's env (AIPERF_* or AGENTIC_*)`,
+          });
+      const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== null)) as Record<
+        string,
+        string | number | boolean
+      >;
+      for (const p of agenticClientFromEnv(given).problems)
+        ctx.addIssue({ code: "custom", path: [p.name], message: p.message });
+    }),
+  })
+  .strict();
+
 export const ScriptPreset = z
   .object({
     /** path of the script in the lab's repository */
@@ -86,6 +114,7 @@ export const ScriptPreset = z
      */
     "script-mode": z.string().min(1).optional(),
     client: ScriptClient.optional(),
+    "client-env": z.array(ScriptClientEnv).optional(),
     /** the Mooncake store as the script runs it (agentic scripts with `kv-offload-backend: mooncake`) */
     mooncake: ScriptMooncake.optional(),
     rules: z.array(ScriptRule).min(1),
@@ -192,6 +221,19 @@ function ruleApplies(when: ScriptWhen | undefined, f: ScriptFacts): boolean {
   if (when.kvOffload !== undefined && (f.kvOffload === undefined || !asList(when.kvOffload)!.includes(f.kvOffload)))
     return false;
   return true;
+}
+
+/** The env the script exports for the lab's client at `f`: the applicable `client-env` entries, later ones winning. */
+export function scriptClientEnv(preset: ScriptPreset, f: ScriptFacts): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of preset["client-env"] ?? []) {
+    if (!ruleApplies(e.when, f)) continue;
+    for (const [k, v] of Object.entries(e.env)) {
+      if (v === null) delete out[k];
+      else out[k] = String(v);
+    }
+  }
+  return out;
 }
 
 /** True when a rule's condition or value depends on the concurrency. */

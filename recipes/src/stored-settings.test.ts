@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { buildLaunchPlan } from "./build-launch-plan.js";
 import { parsePreset } from "./preset.js";
 import { loadPresets, loadScriptPresets } from "./preset-loader.js";
-import { recipeSettingsFor } from "./stored-settings.js";
+import { parseScriptPreset } from "./script-preset.js";
+import { agenticClientPointSettings, recipeSettingsFor } from "./stored-settings.js";
 import { makeDeployment, makePlacement } from "./test-support/deployments.js";
 
 const recipeDir = fileURLToPath(new URL("../../configs/recipes/", import.meta.url));
@@ -83,5 +84,61 @@ describe("recipe settings stored with a deployment", () => {
     expect(() => workerOf(d)).toThrow(
       /^fam-fp8-h100-vllm: the recipe settings stored with the deployment \(family preset\): /,
     );
+  });
+});
+
+describe("the lab client's env of an agentic script preset", () => {
+  const preset = (clientEnv: string) =>
+    parseScriptPreset(
+      [
+        "script: benchmarks/single_node/agentic/fam_fp8_h100_vllm.sh",
+        "model: fam",
+        "precision: fp8",
+        "sku: h100",
+        "framework: vllm",
+        "spec: none",
+        "engine: vllm",
+        "client-env:",
+        clientEnv,
+        "rules:",
+        "  - flags: { max-num-seqs: 8 }",
+      ].join("\n"),
+      "fam.yaml",
+    );
+  const agenticRow = (p: ReturnType<typeof preset>) => {
+    const d = vllmRow();
+    const agentic = { durationS: 3600, kvOffloading: "none" as const, dramOffloadGb: 0 };
+    return withRecipeSettings(
+      { ...d, scenario: "agentic-coding" as const, isl: 0, osl: 0, agentic, points: [] },
+      { script: p },
+    );
+  };
+
+  it("gives each point the env its script exports at that concurrency, later entries winning", () => {
+    const p = preset(
+      [
+        '  - env: { AIPERF_LIVE_FAILED_REQUEST_THRESHOLD: "0.25", AIPERF_HTTP_TCP_USER_TIMEOUT: 900000 }',
+        "  - when: { conc: { min: 32 } }",
+        "    env: { AGENTIC_WARMUP_GRACE_PERIOD: 3600 }",
+        "  - when: { conc: { min: 64 } }",
+        "    env: { AIPERF_LIVE_FAILED_REQUEST_THRESHOLD: null }",
+      ].join("\n"),
+    );
+    const d = agenticRow(p);
+    expect(agenticClientPointSettings(d, 16)).toEqual({ agenticClient: { liveFailureThreshold: 0.25 } });
+    expect(agenticClientPointSettings(d, 32)).toEqual({
+      agenticClient: { liveFailureThreshold: 0.25, warmupGraceS: 3600 },
+    });
+    expect(agenticClientPointSettings(d, 64)).toEqual({ agenticClient: { warmupGraceS: 3600 } });
+    // a fixed-seq-len deployment of the same preset, or one without a stored script preset, gets none
+    expect(agenticClientPointSettings({ ...d, scenario: "fixed-seq-len" }, 64)).toEqual({});
+    expect(agenticClientPointSettings(vllmRow(), 64)).toEqual({});
+  });
+
+  it("a value that is not what its name takes is an error at its file:line:col", () => {
+    expect(() => preset("  - env: { AGENTIC_WARMUP_GRACE_PERIOD: soon }")).toThrow(
+      /fam\.yaml:9:\d+: .*AGENTIC_WARMUP_GRACE_PERIOD.*not a number/,
+    );
+    expect(() => preset("  - env: { VLLM_X: 1 }")).toThrow(/fam\.yaml:9:\d+: .*AIPERF_\* or AGENTIC_\*/);
   });
 });

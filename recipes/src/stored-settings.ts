@@ -3,11 +3,17 @@
  * for a deployment when its plan is made, and the stored ones read back as recipe options when it
  * launches. Stored settings win over presets read from disk, so an attempt launches what was planned.
  */
-import { type Deployment, type LoadPoint, RecipeError, type RecipeSettings } from "@benchfleet/shared";
+import {
+  agenticClientFromEnv,
+  type Deployment,
+  type LoadPoint,
+  RecipeError,
+  type RecipeSettings,
+} from "@benchfleet/shared";
 import type { z } from "zod";
 import type { RecipeOptions } from "./context.js";
 import { RecipePreset } from "./preset.js";
-import { findScriptPreset, ScriptPreset } from "./script-preset.js";
+import { findScriptPreset, ScriptPreset, scriptClientEnv, scriptFacts } from "./script-preset.js";
 
 /** The presets that apply to `d` (a matching script preset replaces the family preset); none: undefined. */
 export function recipeSettingsFor(
@@ -60,4 +66,17 @@ export function clientPointSettings(
   const backend = c?.backend ? { clientBackend: c.backend } : {};
   if (c?.dsv4) return { useChatTemplate: true, chatEncoding: "dsv4", ...backend };
   return c?.["use-chat-template"] ? { useChatTemplate: true, ...backend } : backend;
+}
+
+/**
+ * The lab client's settings an agentic deployment's stored script preset gives the point at
+ * concurrency `conc` (`client-env`: the AIPERF_* / AGENTIC_* the script exports for build_replay_cmd);
+ * none where the script sets none of them.
+ */
+export function agenticClientPointSettings(d: Deployment, conc: number): Pick<LoadPoint, "agenticClient"> {
+  const stored = d.recipeSettings?.script;
+  if (!stored || d.scenario !== "agentic-coding") return {};
+  const script = parseStored(ScriptPreset, stored, `${d.configKey}: the script preset stored with the deployment`);
+  const { options } = agenticClientFromEnv(scriptClientEnv(script, scriptFacts(d, conc)));
+  return Object.keys(options).length ? { agenticClient: options } : {};
 }

@@ -46,6 +46,7 @@ describe("agenticClientFromEnv", () => {
       AIPERF_EXPERIMENTAL_FAST: "1",
       AIPERF_HTTP_TCP_USER_TIMEOUT: "900000",
       AIPERF_SERVER_METRICS_URLS: "http://localhost:8000/metrics",
+      AIPERF_SOMETHING_NEW: "1",
       VLLM_USE_V1: "1",
     });
     expect(r.problems).toEqual([]);
@@ -60,6 +61,7 @@ describe("agenticClientFromEnv", () => {
     });
     expect(AgenticClient.parse(r.options)).toEqual(r.options);
     expect(r.notModelled).toEqual(["AIPERF_HTTP_TCP_USER_TIMEOUT", "AIPERF_SERVER_METRICS_URLS"]);
+    expect(r.unknown).toEqual(["AIPERF_SOMETHING_NEW"]);
   });
 
   it("AIPERF_EXPERIMENTAL_FAST=0 sets nothing", () => {

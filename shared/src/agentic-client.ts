@@ -91,9 +91,9 @@ const FROM_ENV: Record<string, { key: Key; kind: "count" | "seconds" | "positive
 };
 
 /**
- * Env of the lab's client that sets no replay option of benchfleet's: transport, routing headers,
- * metrics scraping and the harness's own files. Named so that a new AIPERF_* a script starts to set
- * is reported, not passed over.
+ * Env of the lab's client or harness that sets no replay option of benchfleet's, and why: transport,
+ * routing headers, metrics scraping and the harness's own files. Named so that a new AIPERF_* a
+ * script starts to set is reported as unknown, not passed over.
  */
 export const AGENTIC_CLIENT_ENV_NOT_MODELLED: Readonly<Record<string, string>> = {
   AIPERF_HTTP_TCP_USER_TIMEOUT: "the client's TCP user timeout (ms); benchfleet's request timeouts are its own",
@@ -109,6 +109,7 @@ export const AGENTIC_CLIENT_ENV_NOT_MODELLED: Readonly<Record<string, string>> =
   AIPERF_DATASET_MMAP_CACHE_DIR: "where AIPerf caches its dataset",
   AIPERF_DATASET_MMAP_CACHE_ENABLED: "whether AIPerf caches its dataset",
   AIPERF_DATASET_WEKA_LIVE_ASSISTANT_RESPONSES: "live assistant responses in the history (default 0: the trace's)",
+  AGENTIC_VENV: "where a script installs the lab's agentic tools",
 };
 
 /** A client env value that is not what its name takes: its name and what it must be. */
@@ -119,17 +120,20 @@ export interface AgenticClientEnvProblem {
 
 /**
  * The client settings env `env` gives: the names build_replay_cmd reads become options,
- * AIPERF_EXPERIMENTAL_FAST=1 sets `fast`; `notModelled` lists the AIPERF_* / AGENTIC_* names it holds
- * that set nothing here; `problems` the values that are not what their name takes (the caller
- * locates them). Other names are not the client's and are passed over.
+ * AIPERF_EXPERIMENTAL_FAST=1 sets `fast`; `notModelled` lists the names it holds that
+ * AGENTIC_CLIENT_ENV_NOT_MODELLED names, `unknown` the other AIPERF_* / AGENTIC_* names; `problems`
+ * the values that are not what their name takes (the caller locates them). Other names are not the
+ * client's and are passed over.
  */
 export function agenticClientFromEnv(env: Readonly<Record<string, string | number | boolean>>): {
   options: AgenticClient;
   notModelled: string[];
+  unknown: string[];
   problems: AgenticClientEnvProblem[];
 } {
   const options: AgenticClient = {};
   const notModelled: string[] = [];
+  const unknown: string[] = [];
   const problems: AgenticClientEnvProblem[] = [];
   for (const [name, raw] of Object.entries(env)) {
     const text = String(raw).trim();
@@ -146,9 +150,10 @@ export function agenticClientFromEnv(env: Readonly<Record<string, string | numbe
         problems.push({ name, message: `${name}=${JSON.stringify(text)}: 1 or 0 (build_replay_cmd tests for "1")` });
       continue;
     }
-    if (/^(AIPERF|AGENTIC)_/.test(name)) notModelled.push(name);
+    if (Object.hasOwn(AGENTIC_CLIENT_ENV_NOT_MODELLED, name)) notModelled.push(name);
+    else if (/^(AIPERF|AGENTIC)_/.test(name)) unknown.push(name);
   }
-  return { options, notModelled: notModelled.sort(), problems };
+  return { options, notModelled: notModelled.sort(), unknown: unknown.sort(), problems };
 }
 
 function parseValue(text: string, kind: (typeof FROM_ENV)[string]["kind"]): number | { error: string } {

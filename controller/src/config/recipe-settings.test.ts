@@ -152,3 +152,70 @@ describe("planning stores presets and launch groups", () => {
     expect(plan.totals).toMatchObject({ deployments: 2, launches: 2 });
   });
 });
+
+describe("planning stores an agentic script's client env with its points", () => {
+  const ROW = `ex-fp8-h200-sglang-agentic:
+  image: example/engine:1.0
+  model: example/Model-8B
+  model-prefix: ex
+  runner: cluster:h200-lab
+  precision: fp8
+  framework: sglang
+  multinode: false
+  scenarios:
+    agentic-coding:
+      - dram-utilization: 0.80
+        search-space:
+          - { tp: 8, spec-decoding: mtp, kv-offloading: none, conc-list: [4, 32] }
+`;
+  const RUNNERS = `labels:
+  cluster:h200-lab: [h200-lab_00]
+hardware:
+  cluster:h200-lab:
+    available-cpu-dram-mib: 2_063_837
+    gpus-per-node: 8
+`;
+  const PRESET = `script: benchmarks/single_node/agentic/ex_fp8_h200_mtp.sh
+model: ex
+precision: fp8
+sku: h200
+framework: sglang
+spec: mtp
+engine: sglang
+client-env:
+  - env: { AIPERF_LIVE_FAILED_REQUEST_THRESHOLD: "0.25", AIPERF_HTTP_TCP_USER_TIMEOUT: 900000 }
+  - when: { conc: { min: 32 } }
+    env: { AGENTIC_WARMUP_GRACE_PERIOD: 3600 }
+rules:
+  - flags: { mem-fraction-static: 0.8 }
+`;
+
+  const plan = (preset: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "bf-agentic-client-"));
+    try {
+      writeFileSync(join(dir, "master.yaml"), ROW);
+      writeFileSync(join(dir, "runners.yaml"), RUNNERS);
+      mkdirSync(join(dir, "recipes", "scripts", "agentic"), { recursive: true });
+      writeFileSync(join(dir, "recipes", "scripts", "agentic", "ex_fp8_h200_mtp.yaml"), preset);
+      return planFromFiles({
+        config: [join(dir, "master.yaml")],
+        runners: join(dir, "runners.yaml"),
+        recipes: join(dir, "recipes"),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("each point gets the settings its script gives the lab's client at its concurrency", () => {
+    const withEnv = plan(PRESET);
+    const byConc = new Map(withEnv.deployments.flatMap((d) => d.points.map((p) => [p.concurrency, p.agenticClient])));
+    expect(byConc.get(4)).toEqual({ liveFailureThreshold: 0.25 });
+    expect(byConc.get(32)).toEqual({ liveFailureThreshold: 0.25, warmupGraceS: 3600 });
+    // client env is not the server's: it splits no launch
+    const without = plan(PRESET.replace(/client-env:[\s\S]*?rules:/, "rules:"));
+    expect(without.deployments.flatMap((d) => d.points.map((p) => p.agenticClient))).toEqual([undefined, undefined]);
+    const launches = (p: typeof withEnv) => p.deployments.map((d) => d.points.map((x) => x.concurrency));
+    expect(launches(withEnv)).toEqual(launches(without));
+  });
+});

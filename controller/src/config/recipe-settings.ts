@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import {
+  agenticClientPointSettings,
   clientPointSettings,
   launchGroups,
   loadPresets,
@@ -62,11 +63,22 @@ export function storeRecipeSettings(plan: Plan, dir = defaultRecipes(), labDir?:
   return withDeployments(plan, deployments);
 }
 
-/** The lab client's settings of `d`'s script preset stored with each of its points (a point's own win). */
+/**
+ * The lab client's settings of `d`'s script preset stored with each of its points (a point's own
+ * win): its `client:` options, and for agentic points the client env it exports at that concurrency.
+ */
 function withClientSettings(d: Deployment): Deployment {
   const client = clientPointSettings(d);
-  if (!Object.keys(client).length) return d;
-  return { ...d, points: d.points.map((p) => ({ ...client, ...p })) };
+  const agentic = d.scenario === "agentic-coding";
+  if (!Object.keys(client).length && !agentic) return d;
+  return {
+    ...d,
+    points: d.points.map((p) => ({
+      ...client,
+      ...(agentic ? agenticClientPointSettings(d, p.concurrency) : {}),
+      ...p,
+    })),
+  };
 }
 
 /**
