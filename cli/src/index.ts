@@ -3,6 +3,7 @@
  * the repo tests use: the local Slurm test cluster, the dashboard build and the marked-process finder.
  */
 
+export { formatAgenticClientSummary, summarizeAgenticClient } from "./lab-agentic-client.js";
 export {
   checkAgenticRows,
   formatAgenticSummary,

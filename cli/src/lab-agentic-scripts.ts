@@ -5,30 +5,36 @@
  * flags, env and TensorRT-LLM options both ways (what the script passes that the launch lacks, and
  * what the launch adds), the side servers (Mooncake master, LMCache servers: their flags but for
  * the addresses and ports, which placement sets) and the Mooncake store config but for the master's
- * address. A script "equals" its launch when no point differs. Used by the lab census test, with the
- * rows of labSingleNodeRows(…, "agentic-coding").
+ * address. A script "equals" its launch when no point differs. Apart from the launch, the lab
+ * client's settings the script had set when it called build_replay_cmd are held against the point's
+ * (lab-agentic-client.ts). Used by the lab census test, with the rows of
+ * labSingleNodeRows(…, "agentic-coding").
  */
 import {
+  agenticClientPointSettings,
   buildLaunchPlan,
   compareWithScript,
+  findScriptPreset,
   parseServerArgv,
   type RecipeOptions,
   type ScriptDifference,
   type ServerCommand,
 } from "@benchfleet/recipes";
-import type { LaunchPlan, ProcessSpec } from "@benchfleet/shared";
+import type { Deployment, LaunchPlan, ProcessSpec } from "@benchfleet/shared";
+import { type AgenticClientComparison, compareAgenticClient } from "./lab-agentic-client.js";
 import { type ContainerPatch, describePatch, type ScriptTrace, traceLabScript } from "./lab-script-trace.js";
 import { AGENTIC_SUBDIR, type LabRow, rowKey } from "./lab-scripts.js";
 
 /** the stand-in node's RDMA devices; the trace finds `mlx5_0` active */
 const RDMA = ["mlx5_0", "mlx5_1"];
 /**
- * Env not compared: where a file is (not what is in it), and what the script exports for the lab's
- * client or harness (AIPerf, its trace loader, the eval framework, the model's local path), which
- * the server inherits but does not read.
+ * Env not compared with the server's: where a file is (not what is in it), and what the script
+ * exports for the lab's client or harness (AIPerf and the replay's AGENTIC_* settings, compared
+ * with the point's client settings instead; its trace loader, the eval framework, the model's local
+ * path), which the server inherits but does not read.
  */
 const NOT_COMPARED_ENV =
-  /^(MOONCAKE_CONFIG_PATH|MODEL_PATH|INFMAX_CONTAINER_WORKSPACE|EVAL_FRAMEWORK|WEKA_LOADER_OVERRIDE|AIPERF_.*)$/;
+  /^(MOONCAKE_CONFIG_PATH|MODEL_PATH|INFMAX_CONTAINER_WORKSPACE|EVAL_FRAMEWORK|WEKA_LOADER_OVERRIDE|AIPERF_.*|AGENTIC_.*)$/;
 /** side-server flags set by the placement (addresses, ports) */
 const SIDE_PLACEMENT = new Set(["--port", "--host", "--http-host", "--http-port", "--metrics_port"]);
 
@@ -43,6 +49,14 @@ export interface AgenticPointCheck {
   error?: string;
   /** each difference, in words: `flag --x: script 1, ours 2` */
   differences: string[];
+  /** the lab client's settings against the point's; absent where the trace did not reach the client */
+  client?: AgenticClientComparison;
+}
+
+/** The client settings planning stores with the point: those of `d`'s script preset among `opts`. */
+function pointClient(d: Deployment, opts: RecipeOptions, conc: number) {
+  const script = findScriptPreset(opts.scripts, d);
+  return script ? agenticClientPointSettings({ ...d, recipeSettings: { script } }, conc).agenticClient : undefined;
 }
 
 /**
@@ -252,7 +266,18 @@ export function checkAgenticRows(rows: readonly LabRow[], opts: RecipeOptions): 
         const rel = `${AGENTIC_SUBDIR.replaceAll("\\", "/")}/${base.key}`;
         const preset = opts.scripts?.find((p) => p.script === rel);
         const notes = preset?.["not-reproduced"] ?? [];
-        out.push({ ...base, differences: compareAgenticLaunch(trace, plan, notes, preset?.["script-mode"]) });
+        const c = trace.client;
+        const client =
+          c === undefined
+            ? undefined
+            : "error" in c
+              ? { differences: [`client: ${c.error}`], notModelled: [] }
+              : compareAgenticClient(c.env, pointClient(bare, opts, point.concurrency), a.durationS);
+        out.push({
+          ...base,
+          differences: compareAgenticLaunch(trace, plan, notes, preset?.["script-mode"]),
+          ...(client ? { client } : {}),
+        });
       } catch (e) {
         out.push({ ...base, error: (e as Error).message });
       }

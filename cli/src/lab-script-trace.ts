@@ -79,6 +79,11 @@ export interface ScriptTrace {
   mooncakeConfig?: string;
   /** steps that patch the container's image before the server starts, in the order they ran; none was run */
   patches: ContainerPatch[];
+  /**
+   * agentic scripts: the variables the lab's `build_replay_cmd` reads (AIPERF_*, AGENTIC_*,
+   * DURATION, MAX_MODEL_LEN) as they are when the script calls it, or why the trace did not get there
+   */
+  client?: { env: Record<string, string> } | { error: string };
 }
 
 /** One step of a script that changes the container's image (recorded, not run). */
@@ -252,8 +257,15 @@ compute_eval_context_length() { echo "$MAX_MODEL_LEN"; }
 get_native_max_context_length() { echo "$MAX_MODEL_LEN"; }
 wait_for_gpu_clean() { :; }
 wait_for_amd_gpu_clean() { :; }
-wait_for_server_ready() { touch "$TRACE_OUT/done"; wait; exit 0; }
-# the engine's wait ends the trace; a side server's (its --pid one the side stub recorded) returns
+# the engine is up: an agentic script goes on to its client (build_replay_cmd records what it
+# reads), any other ends here
+server_up() {
+  touch "$TRACE_OUT/done"; wait
+  if [ "\${IS_AGENTIC:-0}" = "1" ] && [ -f "$TRACE_OUT/argv" ]; then touch "$TRACE_OUT/up"; return 0; fi
+  exit 0
+}
+wait_for_server_ready() { server_up; }
+# the engine's wait is server_up; a side server's (its --pid one the side stub recorded) returns
 wait_for_ready() {
   local pid=""
   while [ $# -gt 0 ]; do case "$1" in --pid) pid="$2"; shift 2;; *) shift;; esac; done
@@ -262,7 +274,7 @@ wait_for_ready() {
     if [ -f "$TRACE_OUT/argv" ]; then break; fi
     /bin/sleep 0.01
   done
-  touch "$TRACE_OUT/done"; wait; exit 0
+  server_up
 }
 run_benchmark_serving() { wait; exit 0; }
 run_eval() { :; }
@@ -285,7 +297,17 @@ agentic_pip_install() { echo "pip install $*" >> "$TRACE_OUT/setup"; }
 stop_background_process_tree() { :; }
 write_command() { :; }
 append_command() { :; }
-build_replay_cmd() { :; }
+# the lab's client settings as benchmark_lib.sh sets them when sourced (plain variables, not exported)
+AIPERF_FAILED_REQUEST_THRESHOLD="\${AIPERF_FAILED_REQUEST_THRESHOLD:-0.10}"
+AIPERF_LIVE_FAILED_REQUEST_THRESHOLD="\${AIPERF_LIVE_FAILED_REQUEST_THRESHOLD:-$AIPERF_FAILED_REQUEST_THRESHOLD}"
+AIPERF_TRACE_IDLE_GAP_CAP_SECONDS="\${AIPERF_TRACE_IDLE_GAP_CAP_SECONDS:-300}"
+# records the variables build_replay_cmd reads (set or exported) when the script calls it
+build_replay_cmd() {
+  local v
+  for v in $(compgen -v); do
+    case "$v" in AIPERF_*|AGENTIC_*|DURATION|MAX_MODEL_LEN) printf '%s=%s\\0' "$v" "\${!v}";; esac
+  done > "$TRACE_OUT/client-env"
+}
 run_agentic_replay_and_write_outputs() { touch "$TRACE_OUT/done"; wait; exit 0; }
 `;
 
@@ -358,11 +380,13 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
     });
     const run = spawnSync("bash", [copy], { cwd: work, env: envIn, encoding: "utf8", timeout: 30_000 });
     const argvFile = join(out, "argv");
-    if (run.status !== 0 || !existsSync(argvFile)) {
-      const last = (t: string | undefined, n: number) => (t ?? "").trim().split("\n").slice(-n).join("\n");
-      const tail = [last(run.stdout, 4), last(`${run.stderr ?? ""}${run.error ? String(run.error) : ""}`, 6)]
-        .filter(Boolean)
-        .join("\n");
+    const last = (t: string | undefined, n: number) => (t ?? "").trim().split("\n").slice(-n).join("\n");
+    const tail = [last(run.stdout, 4), last(`${run.stderr ?? ""}${run.error ? String(run.error) : ""}`, 6)]
+      .filter(Boolean)
+      .join("\n");
+    // an agentic script that failed after its server was up failed on its way to the client
+    const up = existsSync(join(out, "up"));
+    if ((run.status !== 0 && !up) || !existsSync(argvFile)) {
       throw new Error(
         `${script}: ${run.status !== 0 ? `exited ${run.status ?? run.signal}` : "started no server"} for ${describe(inputs)}${tail ? `:\n${tail}` : ""}`,
       );
@@ -398,10 +422,34 @@ export function traceLabScript(script: string, inputs: ScriptInputs): ScriptTrac
       .filter((n) => n.startsWith("patch-"))
       .sort()
       .map((n) => readPatch(readFileSync(join(out, n), "utf8").split("\0").slice(0, -1)));
-    return { command, argv, setup, side, patches, ...(mooncakeConfig !== undefined ? { mooncakeConfig } : {}) };
+    const client = up ? clientOf(join(out, "client-env"), run.status, tail) : undefined;
+    return {
+      command,
+      argv,
+      setup,
+      side,
+      patches,
+      ...(mooncakeConfig !== undefined ? { mooncakeConfig } : {}),
+      ...(client ? { client } : {}),
+    };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** What the script's client was given, from the file build_replay_cmd's stand-in wrote. */
+function clientOf(file: string, status: number | null, tail: string): ScriptTrace["client"] {
+  if (!existsSync(file))
+    return {
+      error:
+        status !== 0
+          ? `exited ${status} after its server was up${tail ? `: ${tail.split("\n").at(-1)}` : ""}`
+          : "never called build_replay_cmd",
+    };
+  const env: Record<string, string> = {};
+  for (const l of readFileSync(file, "utf8").split("\0"))
+    if (l.includes("=")) env[l.slice(0, l.indexOf("="))] = l.slice(l.indexOf("=") + 1);
+  return { env };
 }
 
 /** Env the harness or the shell sets, never the script's choice. */

@@ -4,13 +4,23 @@
  * each point (lab-agentic-scripts.ts): the engine's flags, env and options both ways, the side
  * servers and the Mooncake store config. The census (scripts whose launch equals theirs at every
  * point, and what differs for the others) is printed; docs/agentic.md records it. A script with a
- * preset in configs/recipes/scripts/agentic/ must launch as its script at every point.
+ * preset in configs/recipes/scripts/agentic/ must launch as its script at every point. The lab
+ * client's settings each script sets (AIPERF_* / AGENTIC_* as build_replay_cmd reads them) are
+ * held against the point's client settings; the scripts with a preset must give the same at every
+ * point they are traced to.
  * BENCHFLEET_LAB_CHECKOUTS is a directory holding an `InferenceX` checkout.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkAgenticRows, formatAgenticSummary, labSingleNodeRows, summarizeAgenticChecks } from "@benchfleet/cli";
+import {
+  checkAgenticRows,
+  formatAgenticClientSummary,
+  formatAgenticSummary,
+  labSingleNodeRows,
+  summarizeAgenticChecks,
+  summarizeAgenticClient,
+} from "@benchfleet/cli";
 import { loadPresets, loadScriptPresets } from "@benchfleet/recipes";
 import { describe, expect, it } from "vitest";
 
@@ -36,6 +46,13 @@ describe.skipIf(!LAB || !existsSync(join(IX, "benchmarks", "single_node", "agent
         .filter((s) => withPreset.has(s.key) && s.equal + s.excused !== s.points)
         .map((s) => `${s.key}: ${s.differences.map((d) => d.what).join("; ")}`);
       expect(unequal).toEqual([]);
+      const clients = summarizeAgenticClient(checks);
+      process.stdout.write(formatAgenticClientSummary(clients, 40));
+      expect(clients.reduce((n, s) => n + s.equal, 0)).toBeGreaterThan(0);
+      const clientUnequal = clients
+        .filter((s) => withPreset.has(s.key) && s.equal + s.unknown !== s.points)
+        .map((s) => `${s.key}: ${s.differences.map((d) => d.what).join("; ")}`);
+      expect(clientUnequal).toEqual([]);
     }, 600_000);
   },
 );
