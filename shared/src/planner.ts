@@ -568,6 +568,8 @@ function* expandAgentic(
         problems.push({ file: le.file, ...le.src.locate(at), path: formatPath(at), message });
       const kvOffloading = r["kv-offloading"] ?? "none";
       let spec: Spec;
+      /** multi-node rows from an srt-slurm recipe: the lab client's settings its benchmark env gives */
+      let agenticClient: Pick<LoadPoint, "agenticClient"> = {};
       if (!e.multinode) {
         if (r.tp === undefined) {
           problem("a multinode: false entry's agentic rows must give tp (prefill/decode need multinode: true)");
@@ -693,6 +695,8 @@ function* expandAgentic(
             continue;
           }
           if (b?.warning) warnings.add(b.warning);
+          // the lab client's settings the recipe's benchmark env gives
+          if (b?.point.agenticClient) agenticClient = { agenticClient: b.point.agenticClient };
         }
         if (srt) for (const w of srtSource?.warnings?.(srt.recipe, srtRow) ?? []) warnings.add(w);
         const infraNodes = srt && srtSource?.infraNodes ? srtSource.infraNodes(srt.recipe, srtRow) : 0;
@@ -736,7 +740,7 @@ function* expandAgentic(
         yield {
           spec: s,
           fingerprint: fingerprintOf(s),
-          points: new Map(g.map((c) => [c, { concurrency: c, isl: 0, osl: 0, durationS }])),
+          points: new Map(g.map((c) => [c, { concurrency: c, isl: 0, osl: 0, durationS, ...agenticClient }])),
           ...sched,
           eval: evalOn,
           evalAuto,

@@ -64,7 +64,13 @@ export interface SrtRowLoad {
 export interface SrtBenchmark {
   point: Pick<
     LoadPoint,
-    "requestRate" | "useChatTemplate" | "rangeRatio" | "warmupsPerConc" | "warmupRequestRate" | "freshConnections"
+    | "requestRate"
+    | "useChatTemplate"
+    | "rangeRatio"
+    | "warmupsPerConc"
+    | "warmupRequestRate"
+    | "freshConnections"
+    | "agenticClient"
   >;
   /** measured prompts per unit of concurrency (sa-bench's num_prompts_mult) */
   promptsPerConc?: number;

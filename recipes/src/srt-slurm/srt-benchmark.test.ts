@@ -314,6 +314,39 @@ ag:
     expect(notes).toContain("KV offload as the recipe sets it; the row's DRAM budget (461 GB, hicache) is not applied");
   });
 
+  const agenticPlan = (benchmark: string) => {
+    const { file } = plan(benchmark);
+    const configs = loadMasterConfigs([{ file: "a.yaml", text: agentic(file.split("/").pop()!) }]);
+    const runners = loadRunnersFile({ file: "runners.yaml", text: RUNNERS });
+    return { file, plan: () => buildPlan(configs, { catalog, runners, srtRecipes: srtRecipeSource([dir]) }) };
+  };
+
+  it("the benchmark env's lab client settings go on the row's points; other client env sets nothing", () => {
+    const env = `  env:
+    AIPERF_LIVE_FAILED_REQUEST_THRESHOLD: "0.25"
+    AGENTIC_WARMUP_GRACE_PERIOD: "3600"
+    AIPERF_SERVER_METRICS_URLS: "http://localhost:8000/metrics"
+    RESULT_DIR: "/logs/agentic"
+`;
+    const p = agenticPlan(custom + env).plan();
+    const points = p.deployments.flatMap((d) => d.points);
+    expect(points.map((x) => x.concurrency).sort((a, b) => a - b)).toEqual([8, 16]);
+    for (const x of points) expect(x.agenticClient).toEqual({ liveFailureThreshold: 0.25, warmupGraceS: 3600 });
+    // without client env the points carry none: the lab's defaults
+    expect(
+      agenticPlan(custom)
+        .plan()
+        .deployments.flatMap((d) => d.points.map((x) => x.agenticClient)),
+    ).toEqual([undefined, undefined]);
+  });
+
+  it("a client env value that is not what its name takes is a plan error at the recipe's env entry", () => {
+    const { file, plan: p } = agenticPlan(`${custom}  env:\n    AIPERF_LIVE_FAILED_REQUEST_THRESHOLD: "25%"\n`);
+    expect(problems(p)).toEqual([
+      `${file}:16:5: benchmark.env.AIPERF_LIVE_FAILED_REQUEST_THRESHOLD: AIPERF_LIVE_FAILED_REQUEST_THRESHOLD="25%": not a number (the master-config row ag (a.yaml:16))`,
+    ]);
+  });
+
   it("the same recipe on a fixed-seq-len row is refused, naming the custom benchmark", () => {
     const { file, plan: p } = plan(custom);
     const census = srtRecipeCensus(p().deployments, srtRecipeSource([dir]));

@@ -26,9 +26,14 @@
  *
  * `client_placement` other than head and an sa-bench `env` cannot be honoured. A `manual` benchmark
  * gives no settings: srtctl runs no client, benchfleet's defaults apply.
+ *
+ * An agentic-coding row's benchmark (the lab's agentic_srt.sh) is not run: benchfleet replays the
+ * traces, with the lab client's settings its `env` gives (AIPERF_* / AGENTIC_*, as build_replay_cmd
+ * reads them; shared/src/agentic-client.ts) on the row's points. A value that is not what its name
+ * takes is a plan error at the recipe's env entry.
  */
 import type { ConfigProblem, SrtBenchmark, SrtRecipeRef, SrtRow, SrtRowLoad } from "@benchfleet/shared";
-import { formatProblem, RecipeError } from "@benchfleet/shared";
+import { agenticClientFromEnv, formatProblem, RecipeError } from "@benchfleet/shared";
 import { readSrtRecipe } from "./read-srt-recipe.js";
 import type { SrtRecipe } from "./srt-recipe.js";
 
@@ -51,8 +56,13 @@ export function srtBenchmark(
   const rowName = `the master-config row ${row.configKey}${load.at ? ` (${load.at})` : ""}`;
   if (row.scenario === "agentic-coding") {
     const what = b.command ? `${b.type} (${b.command})` : b.type;
+    const client = agenticClientFromEnv(b.env);
+    if (client.problems.length)
+      return {
+        problems: client.problems.map((p) => read.at(["benchmark", "env", p.name], `${p.message} (${rowName})`)),
+      };
     return {
-      point: {},
+      point: Object.keys(client.options).length ? { agenticClient: client.options } : {},
       warning: formatProblem(
         read.at(
           ["benchmark", "type"],
