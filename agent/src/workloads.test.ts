@@ -85,6 +85,7 @@ describe("an agentic point's client settings", () => {
         liveFailureThreshold: 0.1,
       },
       maxFailureFraction: 0.1,
+      seed: 42,
     });
   });
   it("the script's env as the point carries it; fast mode shortens the run and the warm-up", () => {

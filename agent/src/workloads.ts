@@ -16,11 +16,14 @@ export function workersFor(concurrency: number, cores = availableParallelism()):
   return Math.max(1, Math.min(Math.floor(cores / 4), Math.floor(concurrency / 64)));
 }
 
+/** the lab's `--random-seed` for the replay */
+const AGENTIC_SEED = 42;
+
 /**
  * The trace of an agentic point when the agent was given none: the synthetic generator with the
  * lab's replay seed (42) and as many trajectories as the lab's corpus loads (393).
  */
-export const DEFAULT_AGENTIC_TRACE: TraceSource = { synthetic: { seed: 42, trajectories: 393 } };
+export const DEFAULT_AGENTIC_TRACE: TraceSource = { synthetic: { seed: AGENTIC_SEED, trajectories: 393 } };
 
 export const loadgenPointRunner: PointRunner = async (o) => {
   const result = await runLoadPoint({
@@ -52,13 +55,13 @@ export const loadgenPointRunner: PointRunner = async (o) => {
 /**
  * An agentic point's replay options: the lab client's settings the point carries (its script's or
  * recipe's AIPERF_* / AGENTIC_* env), else the lab's defaults; the post-run failure threshold is the
- * point's accepted failure fraction.
+ * point's accepted failure fraction; the lab's seed.
  */
 export function agenticSettings(
   point: LoadPoint,
   durationS: number,
   trace: TraceSource | undefined,
-): Pick<LoadPointOptions, "agentic" | "maxFailureFraction"> {
+): Pick<LoadPointOptions, "agentic" | "maxFailureFraction" | "seed"> {
   const c = resolveAgenticClient(point.agenticClient, durationS);
   return {
     agentic: {
@@ -71,6 +74,7 @@ export function agenticSettings(
       liveFailureThreshold: c.liveFailureThreshold,
     },
     maxFailureFraction: c.failureThreshold,
+    seed: AGENTIC_SEED,
   };
 }
 

@@ -7,6 +7,7 @@
  * threads' turns) or when the live error gate (agentic-error-gate.ts, one for the point) stopped
  * the run.
  */
+import { randomInt } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -69,6 +70,8 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
     });
     // an engine on a compressed clock (the emulator's time scale) replays the trace's time compressed alike
     const scale = a.clockScale ?? (opts.timing === "engine" ? await engineTimeScale(connections, s) : 1);
+    // one keyspace for the point's run, shared by its threads
+    const keyspace = a.keyspace ?? randomInt(1, 2 ** 31);
     counters = new LiveCounters(() => nowNs(t0), opts.onProgress, opts.progressIntervalMs);
     const r: ReplaySettings = {
       durationMs: a.durationS * 1000,
@@ -78,6 +81,7 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
       startRatio: a.startRatio ?? DEFAULTS.startRatio,
       warmupRequestsPerLane: a.warmupRequestsPerLane ?? DEFAULTS.warmupRequestsPerLane,
       warmupGraceMs: (a.warmupGraceS ?? DEFAULTS.warmupGraceS) * 1000,
+      keyspace,
       liveFailureThreshold: a.liveFailureThreshold ?? s.maxFail,
       maxContextTokens: a.maxContextTokens,
       seed: s.seed,
@@ -141,7 +145,13 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
     let fromWorkers: { cpu: NodeJS.CpuUsage; loop: { p99Ms: number; maxMs: number } } | undefined;
     if (s.threads > 1) {
       // the threads replay on this thread's clock scale (they cannot ask the engine themselves)
-      const w = await runInWorkers({ ...opts, agentic: { ...a, clockScale: scale } }, s.threads, t0, stop.signal, gate);
+      const w = await runInWorkers(
+        { ...opts, agentic: { ...a, clockScale: scale, keyspace } },
+        s.threads,
+        t0,
+        stop.signal,
+        gate,
+      );
       fromWorkers = w;
       out = mergeReplays(w, nowNs(t0));
     } else {

@@ -51,6 +51,8 @@ export interface ReplaySettings {
   warmupRequestsPerLane: number;
   /** the longest warm-up may take to drain before its requests are cancelled */
   warmupGraceMs: number;
+  /** salts the point's text (trace-context.ts): warm-up and measuring share it, other points do not */
+  keyspace: number;
   liveFailureThreshold: number;
   maxContextTokens: number | undefined;
   /** wall ms per trace ms: an engine on a compressed clock gets the trace's time compressed alike */
@@ -124,7 +126,7 @@ export async function runAgenticReplay(
       instance,
       traj,
       turn,
-      history: new TrajectoryContext(traj, trace.blockTokens, key, r.tokensPerWord, r.words),
+      history: new TrajectoryContext(traj, trace.blockTokens, key, r.tokensPerWord, r.words, r.keyspace),
     };
   };
   // the history's bytes between the body's head and tail where the context can; else the whole body serialised

@@ -32,6 +32,11 @@ export interface AgenticReplayOptions {
   maxContextTokens?: number;
   /** wall seconds per trace second (default: the emulator's time scale with timing "engine", else 1) */
   clockScale?: number;
+  /**
+   * salts the point's prompt text so that it shares no cached prefix with another point's, as the
+   * lab's per-invocation cache-bust marker does (default: drawn anew for each run of the point)
+   */
+  keyspace?: number;
 }
 
 export interface LoadProgress {

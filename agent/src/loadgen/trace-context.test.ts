@@ -39,6 +39,17 @@ describe("trajectory history", () => {
     expect(a2.slice(128)).not.toEqual(a.slice(128));
   });
 
+  it("another point's keyspace shares nothing, its shared blocks included; within one keyspace they are shared", () => {
+    const at = (id: string, ids: number[], key: number, keyspace: number) =>
+      words(new TrajectoryContext(traj(id, ids), 64, key, 1, undefined, keyspace).messagesFor(2));
+    const a = at("a", [1, 2], 1, 11);
+    const b = at("b", [1, 3], 2, 11);
+    const other = at("a", [1, 2], 1, 12);
+    expect(b.slice(0, 64)).toEqual(a.slice(0, 64));
+    expect(other.slice(0, 64)).not.toEqual(a.slice(0, 64));
+    expect(other.slice(128)).not.toEqual(a.slice(128));
+  });
+
   it("restarts the history when the trace's input shrinks (a compacted context)", () => {
     const t: Trajectory = {
       id: "c",

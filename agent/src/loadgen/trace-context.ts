@@ -8,7 +8,8 @@
  * Text is single-token words chosen by token position: a position inside a hash-id block takes
  * its word from that block's id, so trajectories that share ids share the text; other positions
  * take theirs from the trajectory instance's own key, so two replays of one trajectory do not
- * share a cache beyond the ids they share.
+ * share a cache beyond the ids they share. Both are salted with the point's `keyspace` (the lab's
+ * per-invocation first-turn cache-bust marker): one point's text shares no prefix with another's.
  *
  * The history is also kept as the UTF-8 bytes of its JSON array ({@link jsonFor}), grown by each
  * turn's two new messages, so that a turn's request body is the history's bytes copied once
@@ -41,6 +42,7 @@ export class TrajectoryContext {
   /**
    * @param key distinguishes this replay of the trajectory from every other one
    * @param tokensPerWord the server's tokens per word (1 on the emulator)
+   * @param keyspace distinguishes this point's text from every other point's
    */
   constructor(
     private readonly traj: Trajectory,
@@ -48,6 +50,7 @@ export class TrajectoryContext {
     private readonly key: number,
     private readonly tokensPerWord = 1,
     private readonly words: readonly string[] = SINGLE_TOKEN_WORDS,
+    private readonly keyspace = 0,
   ) {
     // hash ids of later turns extend earlier ones; the longest list names every block
     this.hashIds = traj.turns.reduce<number[]>(
@@ -118,7 +121,9 @@ export class TrajectoryContext {
       const p = from + Math.floor(i * step);
       const block = Math.floor(p / this.blockTokens);
       const h =
-        block < this.hashIds.length ? mix(this.hashIds[block]!, p % this.blockTokens) : mix(0x7a3c0000 ^ this.key, p);
+        block < this.hashIds.length
+          ? mix(this.hashIds[block]! ^ this.keyspace, p % this.blockTokens)
+          : mix(0x7a3c0000 ^ this.key ^ this.keyspace, p);
       out[i] = this.words[h % this.words.length]!;
     }
     return out.join(" ");
