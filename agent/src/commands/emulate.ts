@@ -30,6 +30,7 @@ interface Flags {
   precision: string;
   tp: number;
   ep: number;
+  pp: number;
   dpAttn?: boolean;
   spec: "mtp" | "none";
   servedModelName?: string;
@@ -81,6 +82,7 @@ export function registerEmulate(program: Command): void {
     .option("--precision <p>", "fp4 | fp8 | bf16", "bf16")
     .option("--tp <n>", "tensor parallelism (GPUs of the worker)", int("--tp", 1), 1)
     .option("--ep <n>", "expert parallelism", int("--ep", 1), 1)
+    .option("--pp <n>", "pipeline parallelism (stages of tp GPUs each)", int("--pp", 1), 1)
     .option("--dp-attn", "data-parallel attention")
     .addOption(new Option("--spec <kind>", "speculative decoding").choices(["mtp", "none"]).default("none"))
     .option("--served-model-name <name>", "model id in /v1/models (default: the model's HF name)")
@@ -221,6 +223,7 @@ export function toOptions(f: Flags): EmulatorOptionsInput {
     precision: f.precision,
     tp: f.tp,
     ep: f.ep,
+    pp: f.pp,
     dpAttn: f.dpAttn ?? false,
     spec: f.spec,
     servedModelName: f.servedModelName,

@@ -8,7 +8,7 @@
 import type { PerfModel } from "./perf-model.js";
 
 export interface EngineGpuLoad {
-  /** GPUs of this worker (tp) */
+  /** GPUs of this worker (tp × pp) */
   gpus: number;
   /** wall ms the engine spent in steps since it started */
   busyWallMs: number;

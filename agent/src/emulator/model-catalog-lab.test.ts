@@ -2,8 +2,8 @@
  * The emulated engine's catalog entries for the reference lab's newer models (DeepSeek-V4-Pro,
  * Qwen3.5-397B-A17B, Kimi-K3): the names the lab's master configs give find them, their KV bytes
  * per token follow from the config facts their comments cite, and the topologies the lab runs
- * them at fit and serve, while the one the lab says does not fit (Kimi-K3 on eight B200s) is
- * refused, naming why.
+ * them at fit and serve, Kimi-K3 on B200s with pipeline parallelism over two nodes (TP8 x PP2)
+ * included, while Kimi-K3 on eight B200s alone is refused, naming why.
  */
 import { describe, expect, it } from "vitest";
 import { defaultEngineOptions } from "./batch-engine.js";
@@ -16,10 +16,17 @@ import { streamRequest } from "./stream-client.js";
 const models = loadModelCatalog();
 const skus = loadSkuCatalog();
 
-const perf = (sku: string, model: string, precision: string, tp: number, o: { ep?: number; dpAttn?: boolean } = {}) =>
+const perf = (
+  sku: string,
+  model: string,
+  precision: string,
+  tp: number,
+  o: { ep?: number; pp?: number; dpAttn?: boolean } = {},
+) =>
   new PerfModel(findSku(skus, sku).spec, findModel(models, model).spec, parsePrecision(precision), {
     tp,
     ep: o.ep ?? 1,
+    pp: o.pp ?? 1,
     dpAttn: o.dpAttn ?? false,
     mtp: true,
   });
@@ -63,7 +70,7 @@ describe("catalog: the lab's DeepSeek-V4, Qwen3.5 and Kimi-K3", () => {
   });
 
   it("serves the lab's topologies with MTP and room for long agentic contexts", () => {
-    const topologies: Array<[string, string, string, number, { ep?: number; dpAttn?: boolean }]> = [
+    const topologies: Array<[string, string, string, number, { ep?: number; pp?: number; dpAttn?: boolean }]> = [
       // dsv4-fp4-b300-sglang-agentic-hicache-mtp, dsv4-fp4-mi355x-vllm-agentic-mtp
       ["b300", "dsv4", "fp4", 8, { ep: 8, dpAttn: true }],
       ["mi355x", "dsv4", "fp4", 8, { ep: 8 }],
@@ -73,6 +80,8 @@ describe("catalog: the lab's DeepSeek-V4, Qwen3.5 and Kimi-K3", () => {
       // kimik3-fp4-gb300-dynamo-vllm-agentic-*-dcp8, kimik3-fp4-mi355x-vllm-agentic-mtp
       ["gb300", "kimik3", "fp4", 8, { ep: 8 }],
       ["mi355x", "kimik3", "fp4", 8, { ep: 8 }],
+      // kimik3-fp4-b200-dynamo-vllm-agentic: TP8 x PP2 over two B200 nodes
+      ["b200", "kimik3", "fp4", 8, { pp: 2 }],
     ];
     for (const [sku, model, precision, tp, o] of topologies) {
       const what = `${model} ${precision} ${sku} tp${tp}`;
@@ -85,8 +94,17 @@ describe("catalog: the lab's DeepSeek-V4, Qwen3.5 and Kimi-K3", () => {
     }
   });
 
-  it("refuses Kimi-K3 on one B200 node, as the lab's recipe says (TP8 x PP2 over two nodes)", () => {
-    expect(() => perf("b200", "kimik3", "fp4", 8, { ep: 8 })).toThrow(/out of memory: moonshotai\/Kimi-K3 fp4 at tp 8/);
+  it("fits Kimi-K3 on two B200 nodes with TP8 x PP2, as the lab's recipe runs it, and refuses TP8 alone", () => {
+    expect(() => perf("b200", "kimik3", "fp4", 8, { ep: 8 })).toThrow(
+      /out of memory: moonshotai\/Kimi-K3 fp4 at tp 8 needs/,
+    );
+    const m = perf("b200", "kimik3", "fp4", 8, { pp: 2 });
+    expect(m.gpus).toBe(16);
+    // 2.8T parameters at fp4 over 16 GPUs: about 98 GB each, of the 154 GB a B200 offers
+    expect(m.weightBytesPerGpu / 1e9).toBeCloseTo((2800 * 0.5625) / 16, 0);
+    expect(m.kvCapacityTokens).toBeGreaterThan(1_000_000);
+    // two stages of four GPUs hold no more than eight GPUs alone
+    expect(() => perf("b200", "kimik3", "fp4", 4, { pp: 2 })).toThrow(/at tp 4 × pp 2 needs/);
   });
 
   it("runs as an emulated engine with a prefix cache and a host tier, a turn served and then reused", async () => {

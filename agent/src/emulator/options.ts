@@ -18,6 +18,8 @@ export const EmulatorOptionsSchema = z
     precision: z.string().default("bf16"),
     tp: z.number().int().positive().default(1),
     ep: z.number().int().positive().default(1),
+    /** pipeline stages: the worker's GPUs are tp × pp */
+    pp: z.number().int().positive().default(1),
     dpAttn: z.boolean().default(false),
     spec: z.enum(["mtp", "none"]).default("none"),
     /** name in /v1/models and responses (requests may name any model) */

@@ -8,6 +8,14 @@
  *              + MTP draft passes
  * bytes read = dense weights + the routed experts the step's tokens touch + KV cache of context;
  * FLOPs      = 2 × active params × tokens + attention FLOPs growing with context.
+ *
+ * Pipeline parallelism (pp > 1) splits the layers, their weights and their KV evenly over pp stages
+ * of tp GPUs each. A step's batch passes the stages in turn: each stage's roofline covers its share
+ * of the layers on its own GPUs, and between stages the step's hidden states cross a hop (one
+ * point-to-point send per stage boundary: link latency + tokens × hidden × 2 B ÷ tp per GPU, across
+ * nodes at scale-out bandwidth unless the stages share a scale-up domain). One batch is in flight at
+ * a time (no micro-batch interleaving), so PP buys memory — weights and KV per GPU ÷ pp — not speed:
+ * a step costs the whole model's roofline plus the hops.
  */
 import type { SkuSpec } from "@benchfleet/shared";
 import { EmulatorConfigError, type ModelSpec, type Precision } from "./model-spec.js";
@@ -15,6 +23,8 @@ import { EmulatorConfigError, type ModelSpec, type Precision } from "./model-spe
 export interface Parallelism {
   tp: number;
   ep: number;
+  /** pipeline stages (default 1): the layers split over pp groups of tp GPUs, each stage in turn */
+  pp?: number;
   dpAttn: boolean;
   /** multi-token prediction on (the model must have an MTP head) */
   mtp: boolean;
@@ -103,6 +113,9 @@ export class PerfModel {
   private readonly attnPeak: number;
   private readonly linkGBps: number;
   private readonly linkLatencyUs: number;
+  private readonly pp: number;
+  private readonly hopGBps: number;
+  private readonly hopLatencyUs: number;
 
   constructor(
     readonly sku: SkuSpec,
@@ -113,7 +126,11 @@ export class PerfModel {
   ) {
     this.c = { ...DEFAULT_CONSTANTS, ...constants };
     const { tp, ep, dpAttn } = par;
+    const pp = par.pp ?? 1;
     if (!Number.isInteger(tp) || tp < 1) throw new EmulatorConfigError(`tp must be a positive integer, got ${tp}`);
+    if (!Number.isInteger(pp) || pp < 1) throw new EmulatorConfigError(`pp must be a positive integer, got ${pp}`);
+    if (pp > model.layers)
+      throw new EmulatorConfigError(`pp (${pp}) must not exceed the layers of ${model.name} (${model.layers})`);
     if (!Number.isInteger(ep) || ep < 1) throw new EmulatorConfigError(`ep must be a positive integer, got ${ep}`);
     if (ep > tp)
       throw new EmulatorConfigError(
@@ -122,11 +139,13 @@ export class PerfModel {
     if (ep > 1 && model.experts === 0)
       throw new EmulatorConfigError(`ep ${ep} needs a MoE model; ${model.name} is dense`);
     if (par.mtp && !model.mtp) throw new EmulatorConfigError(`${model.name} has no MTP head (spec-decoding mtp)`);
-    this.gpus = tp;
+    this.pp = pp;
+    this.gpus = tp * pp;
     const bpp = BYTES_PER_PARAM[precision];
-    // dp-attention replicates attention/dense weights on every rank; otherwise TP shards them
-    this.denseBytesPerGpu = (model.denseParamsB * 1e9 * bpp) / (dpAttn ? 1 : tp);
-    this.expertBytesPerGpu = (model.expertParamsB * 1e9 * bpp) / tp;
+    // dp-attention replicates attention/dense weights on every rank; otherwise TP shards them; each
+    // pipeline stage holds its share of the layers
+    this.denseBytesPerGpu = (model.denseParamsB * 1e9 * bpp) / (dpAttn ? 1 : tp) / pp;
+    this.expertBytesPerGpu = (model.expertParamsB * 1e9 * bpp) / tp / pp;
     this.weightBytesPerGpu = this.denseBytesPerGpu + this.expertBytesPerGpu;
     this.kvBytesPerToken = model.kvBytesPerToken[precision];
     this.kvShards = dpAttn ? tp : model.kvShardable ? Math.min(tp, model.kvHeads) : 1;
@@ -136,12 +155,13 @@ export class PerfModel {
     if (freePerGpu <= 0) {
       const gb = (x: number) => (x / 1e9).toFixed(1);
       throw new EmulatorConfigError(
-        `out of memory: ${model.name} ${precision} at tp ${tp} needs ${gb(this.weightBytesPerGpu)} GB of weights per GPU, ` +
+        `out of memory: ${model.name} ${precision} at tp ${tp}${pp > 1 ? ` × pp ${pp}` : ""} needs ${gb(this.weightBytesPerGpu)} GB of weights per GPU, ` +
           `the GPU offers ${gb(usable)} GB (${sku.hbmGB} GB × ${this.c.memFraction} − ${this.c.activationGB} GB activations)`,
       );
     }
-    // KV is either split across kvShards GPUs or replicated: capacity counts distinct tokens
-    this.kvCapacityTokens = Math.floor((freePerGpu * this.kvShards) / this.kvBytesPerToken);
+    // KV is either split across kvShards GPUs or replicated: capacity counts distinct tokens; a
+    // stage's GPUs hold the KV of its layers only
+    this.kvCapacityTokens = Math.floor((freePerGpu * this.kvShards * pp) / this.kvBytesPerToken);
 
     this.draftTokens = par.mtp && model.mtp ? model.mtp.draftTokens : 0;
     this.acceptance = par.mtp && model.mtp ? model.mtp.acceptance : [];
@@ -153,6 +173,9 @@ export class PerfModel {
     const intraDomain = tp <= Math.max(sku.gpusPerNode, sku.scaleUpDomain);
     this.linkGBps = intraDomain ? sku.scaleUpGBps : Math.min(sku.scaleUpGBps, this.c.scaleOutGBps);
     this.linkLatencyUs = intraDomain ? this.c.collectiveLatencyUs : this.c.crossNodeLatencyUs;
+    const stagesInDomain = tp * pp <= Math.max(sku.gpusPerNode, sku.scaleUpDomain);
+    this.hopGBps = stagesInDomain ? sku.scaleUpGBps : Math.min(sku.scaleUpGBps, this.c.scaleOutGBps);
+    this.hopLatencyUs = stagesInDomain ? this.c.collectiveLatencyUs : this.c.crossNodeLatencyUs;
   }
 
   /** Expected share of routed experts that `tokens` tokens touch (each picks k of E). */
@@ -175,23 +198,25 @@ export class PerfModel {
 
   /** Duration of one step in (emulated) milliseconds. */
   step(w: StepWork): StepCost {
-    const { model, c, gpus } = this;
+    const { model, c, pp } = this;
+    const { tp } = this.par;
     const decodeTokens = w.decodeRequests * (1 + this.draftTokens);
     const tokens = decodeTokens + w.prefillTokens;
     if (tokens === 0) return { ms: 0, memMs: 0, computeMs: 0, commMs: 0, draftMs: 0, bound: "memory" };
 
+    // per GPU of one stage; the stages run in turn, so the step's times are pp × a stage's
     const bytes =
       this.denseBytesPerGpu +
       this.expertBytesPerGpu * this.expertsTouched(tokens) +
-      (w.decodeContextTokens * this.kvBytesPerToken) / this.kvShards;
-    const memMs = (bytes / (this.sku.hbmTBps * 1e12 * c.hbmEff)) * 1e3;
+      (w.decodeContextTokens * this.kvBytesPerToken) / this.kvShards / pp;
+    const memMs = pp * (bytes / (this.sku.hbmTBps * 1e12 * c.hbmEff)) * 1e3;
 
-    const linearFlops = (2 * model.activeParamsB * 1e9 * tokens) / gpus;
+    const linearFlops = (2 * model.activeParamsB * 1e9 * tokens) / tp / pp;
     const ctxPairs = w.decodeContextTokens * (1 + this.draftTokens) + w.prefillAttnPairs;
-    const attnFlops = (model.attnFlopsPerTokenPerCtx * ctxPairs) / gpus;
-    const computeMs = (linearFlops / (this.linearPeak * c.mfu) + attnFlops / (this.attnPeak * c.attnMfu)) * 1e3;
+    const attnFlops = (model.attnFlopsPerTokenPerCtx * ctxPairs) / tp / pp;
+    const computeMs = pp * (linearFlops / (this.linearPeak * c.mfu) + attnFlops / (this.attnPeak * c.attnMfu)) * 1e3;
 
-    const commMs = this.commMs(tokens);
+    const commMs = this.commMs(tokens) + this.hopMs(tokens);
     let draftMs = 0;
     if (this.draftTokens > 0 && w.decodeRequests > 0) {
       // each draft pass ≈ mtpDraftLayers layers of the main model over the decoding batch
@@ -228,6 +253,13 @@ export class PerfModel {
       ms += model.moeLayers * (2 * lat + (bytes / bw) * 1e3);
     }
     return ms;
+  }
+
+  /** Pipeline hops of one step: the step's hidden states sent from each stage to the next (bf16, a 1/tp slice per GPU). */
+  hopMs(tokens: number): number {
+    if (this.pp === 1) return 0;
+    const bytes = (tokens * this.model.hidden * 2) / this.par.tp;
+    return (this.pp - 1) * (this.hopLatencyUs / 1e3 + (bytes / (this.hopGBps * 1e9)) * 1e3);
   }
 
   /** Loading `tokens` tokens of KV back from host DRAM, every GPU over its own host link (emulated ms). */

@@ -111,7 +111,7 @@ function setup(opts: EmulatorOptions, hooks: EmulatorHooks): Setup {
     sku.spec,
     model.spec,
     precision,
-    { tp: opts.tp, ep: opts.ep, dpAttn: opts.dpAttn, mtp: opts.spec === "mtp" },
+    { tp: opts.tp, ep: opts.ep, pp: opts.pp, dpAttn: opts.dpAttn, mtp: opts.spec === "mtp" },
     hooks.constants,
   );
   const engineOpts = defaultEngineOptions(perf, {
@@ -136,6 +136,7 @@ function setup(opts: EmulatorOptions, hooks: EmulatorHooks): Setup {
       precision,
       tp: opts.tp,
       ep: opts.ep,
+      pp: opts.pp,
       dp_attn: opts.dpAttn,
       spec: opts.spec,
       kv_capacity_tokens: perf.kvCapacityTokens,
@@ -253,7 +254,7 @@ class EngineServer {
       : { busyWallMs: this.fixedBusy.busyWallMs(), wallMs: performance.now() - this.startedAt };
     const st = scheduler?.stats();
     return {
-      gpus: perf?.gpus ?? this.opts.tp,
+      gpus: perf?.gpus ?? this.opts.tp * this.opts.pp,
       ...busy,
       memUsedMiB: perf && st ? gpuMemoryUsedMiB(perf, st.kvUsedTokens) : null,
       memTotalMiB: perf ? Math.round((perf.sku.hbmGB * 1e9) / 1048576) : null,

@@ -145,6 +145,12 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
     d.ep ??
     1;
   if (has(argv, ["--enable-expert-parallel"]) && ep === 1) ep = tp;
+  // pipeline stages: vLLM --pipeline-parallel-size / -pp, SGLang --pp-size, trtllm-serve --pp_size;
+  // an engine launched with its own parallelism flags and none for PP runs one stage
+  const argPp = int(
+    flagValue(argv, ["--pipeline-parallel-size", "-pp", "--pp-size", "--pp_size", "--pipeline_parallel_size"]),
+  );
+  const pp = argPp ?? (argTp !== undefined ? 1 : (pool?.pp ?? d.pp ?? 1));
   // the experts of a node's slice of the group are sharded over that node's GPUs
   if (dpLocal !== undefined && ep > tp) ep = tp;
   const dpAttn = has(argv, ["--enable-dp-attention", "--enable_attention_dp"]) || (pool?.dpAttn ?? d.dpAttn ?? false);
@@ -152,6 +158,7 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
     flagValue(argv, ["--speculative-algorithm", "--speculative-algo"]) ?? flagValue(argv, ["--speculative-config"]);
   const mtp = d.specDecoding === "mtp" || (specAlgo !== undefined && /mtp|nextn|eagle/i.test(specAlgo));
   out.push("--tp", String(tp), "--ep", String(ep));
+  if (pp > 1) out.push("--pp", String(pp));
   if (dpAttn) out.push("--dp-attn");
   if (mtp) out.push("--spec", "mtp");
   // agentic deployments: the engine's prefix cache and host-DRAM tier as its launch sets them; the
@@ -159,7 +166,7 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
   // KV store outside the process)
   const a = d.agentic;
   if (a) {
-    const kv = launchKvCache(spec, tp);
+    const kv = launchKvCache(spec, tp * pp);
     if (kv?.prefixCache ?? true) out.push("--prefix-cache");
     const budget: DramTier =
       a.kvOffloading === "dram" && a.dramOffloadGb > 0
