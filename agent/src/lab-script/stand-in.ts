@@ -192,7 +192,32 @@ exec "\${BF_REAL_BASH:-/bin/bash}" "$@"
 
 /** commands that start an engine, and commands that do nothing here */
 const ENGINE_COMMANDS = ["vllm", "trtllm-serve", "sglang"];
-const NO_OPS = ["pip", "pip3", "hf", "huggingface-cli", "nvidia-smi", "rocm-smi", "amd-smi", "apt-get", "uv"];
+const NO_OPS = ["pip", "pip3", "nvidia-smi", "amd-smi", "apt-get", "uv"];
+
+/**
+ * `rocm-smi`: an AMD node whose GPUs are free, its MEC firmware version unknown (0), as scripts read
+ * it (`rocm-smi --showfw | grep MEC`) under `set -o pipefail`
+ */
+const ROCM_SMI = `#!/bin/bash
+echo "GPU[0]          : GPU Memory Allocated (VRAM%): 0"
+echo "GPU[0]          : MEC firmware version: 0"
+`;
+
+/**
+ * `hf download REPO --local-dir DIR` stages a checkpoint where the script then looks for it: the
+ * emulated engine loads no weights, so DIR gets a stand-in (config.json, an empty
+ * model.safetensors), reported as a step not applied. Any other download does nothing.
+ */
+const HF = `#!/bin/bash
+[ "\${1:-}" = "download" ] || exit 0
+repo="\${2:-}"; dir=""
+while [ $# -gt 0 ]; do case "$1" in --local-dir) dir="$2"; shift 2;; --local-dir=*) dir="\${1#*=}"; shift;; *) shift;; esac; done
+[ -n "$dir" ] || exit 0
+mkdir -p "$dir"
+[ -f "$dir/config.json" ] || echo '{}' > "$dir/config.json"
+ls "$dir"/*.safetensors >/dev/null 2>&1 || : > "$dir/model.safetensors"
+echo "hf download $repo --local-dir $dir: not downloaded (a stand-in checkpoint: the emulated engine loads no weights)" >> "\${BF_CONTAINER_STEPS:-/dev/stderr}"
+`;
 
 /** mpirun's own options dropped, the command it wraps run */
 const MPIRUN = `#!/bin/bash
@@ -249,6 +274,8 @@ export function standInCommand(i: StandInInput): SpawnSpec {
   for (const c of ["python", "python3"]) exe(c, ENGINE_PYTHON);
   for (const c of ENGINE_COMMANDS) exe(c, `#!/bin/bash\nexec "$BF_ENGINE"\n`);
   for (const c of NO_OPS) exe(c, "#!/bin/bash\nexit 0\n");
+  for (const c of ["hf", "huggingface-cli"]) exe(c, HF);
+  exe("rocm-smi", ROCM_SMI);
   exe("mpirun", MPIRUN);
   exe("sed", SED);
   exe("bash", BASH);
