@@ -96,6 +96,9 @@ describe("an agentic point's client settings", () => {
     const a = agenticSettings(withEnv, 3600, { file: "t.jsonl" });
     expect(a.agentic).toMatchObject({ trace: { file: "t.jsonl" }, warmupGraceS: 3600, liveFailureThreshold: 0.25 });
     expect(a.maxFailureFraction).toBe(0.05);
+    expect(a.extraBody).toBeUndefined();
+    const thinking = agenticSettings({ ...point, agenticClient: { extraInputs: { thinking: true } } }, 3600, undefined);
+    expect(thinking.extraBody).toEqual({ thinking: true });
     const fast = agenticSettings({ ...point, agenticClient: { fast: true } }, 3600, undefined).agentic!;
     expect([fast.durationS, fast.warmupRequestsPerLane]).toEqual([1200, 1]);
   });

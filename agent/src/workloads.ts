@@ -55,13 +55,13 @@ export const loadgenPointRunner: PointRunner = async (o) => {
 /**
  * An agentic point's replay options: the lab client's settings the point carries (its script's or
  * recipe's AIPERF_* / AGENTIC_* env), else the lab's defaults; the post-run failure threshold is the
- * point's accepted failure fraction; the lab's seed.
+ * point's accepted failure fraction; the lab's seed; its extra inputs go into every request body.
  */
 export function agenticSettings(
   point: LoadPoint,
   durationS: number,
   trace: TraceSource | undefined,
-): Pick<LoadPointOptions, "agentic" | "maxFailureFraction" | "seed"> {
+): Pick<LoadPointOptions, "agentic" | "maxFailureFraction" | "seed" | "extraBody"> {
   const c = resolveAgenticClient(point.agenticClient, durationS);
   return {
     agentic: {
@@ -75,6 +75,7 @@ export function agenticSettings(
     },
     maxFailureFraction: c.failureThreshold,
     seed: AGENTIC_SEED,
+    ...(Object.keys(c.extraInputs).length ? { extraBody: c.extraInputs } : {}),
   };
 }
 

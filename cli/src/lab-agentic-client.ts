@@ -24,6 +24,7 @@ const SOURCE: Record<keyof ResolvedAgenticClient, string> = {
   failureThreshold: "AIPERF_FAILED_REQUEST_THRESHOLD",
   gapCapS: "AIPERF_TRACE_IDLE_GAP_CAP_SECONDS",
   graceS: "AIPERF_BENCHMARK_GRACE_PERIOD",
+  extraInputs: "AIPERF_EXTRA_INPUTS",
 };
 
 export interface AgenticClientComparison {
@@ -48,8 +49,10 @@ export function compareAgenticClient(
   const scriptDuration = DURATION !== undefined && /^\d+$/.test(DURATION) ? Number(DURATION) : durationS;
   const theirs = resolveAgenticClient(traced.options, scriptDuration);
   const mine = resolveAgenticClient(ours, durationS);
+  const show = (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v));
   for (const k of Object.keys(SOURCE) as (keyof ResolvedAgenticClient)[])
-    if (theirs[k] !== mine[k]) differences.push(`client ${k} (${SOURCE[k]}): script ${theirs[k]}, ours ${mine[k]}`);
+    if (show(theirs[k]) !== show(mine[k]))
+      differences.push(`client ${k} (${SOURCE[k]}): script ${show(theirs[k])}, ours ${show(mine[k])}`);
   // build_replay_cmd passes a non-zero MAX_MODEL_LEN as --max-context-length
   const contextCap = MAX_MODEL_LEN !== undefined && MAX_MODEL_LEN !== "" && MAX_MODEL_LEN !== "0";
   return { differences, notModelled: [...traced.notModelled, ...(contextCap ? ["MAX_MODEL_LEN"] : [])] };

@@ -16,6 +16,7 @@ describe("resolveAgenticClient", () => {
       failureThreshold: 0.1,
       gapCapS: 300,
       graceS: 30,
+      extraInputs: {},
     });
     const r = resolveAgenticClient({ failureThreshold: 0.2 }, 3600);
     expect([r.failureThreshold, r.liveFailureThreshold]).toEqual([0.2, 0.2]);
@@ -44,6 +45,7 @@ describe("agenticClientFromEnv", () => {
       AIPERF_TRACE_IDLE_GAP_CAP_SECONDS: "300",
       AIPERF_BENCHMARK_GRACE_PERIOD: "30",
       AIPERF_EXPERIMENTAL_FAST: "1",
+      AIPERF_EXTRA_INPUTS: "thinking:true  effort:high n:2",
       AIPERF_HTTP_TCP_USER_TIMEOUT: "900000",
       AIPERF_SERVER_METRICS_URLS: "http://localhost:8000/metrics",
       AIPERF_SOMETHING_NEW: "1",
@@ -58,6 +60,7 @@ describe("agenticClientFromEnv", () => {
       gapCapS: 300,
       graceS: 30,
       fast: true,
+      extraInputs: { thinking: true, effort: "high", n: 2 },
     });
     expect(AgenticClient.parse(r.options)).toEqual(r.options);
     expect(r.notModelled).toEqual(["AIPERF_HTTP_TCP_USER_TIMEOUT", "AIPERF_SERVER_METRICS_URLS"]);
@@ -76,6 +79,7 @@ describe("agenticClientFromEnv", () => {
       AGENTIC_WARMUP_GRACE_PERIOD: "0",
       AIPERF_TRACE_IDLE_GAP_CAP_SECONDS: "-1",
       AIPERF_EXPERIMENTAL_FAST: "yes",
+      AIPERF_EXTRA_INPUTS: "thinking",
     });
     expect(r.options).toEqual({});
     expect(r.problems.map((p) => p.message)).toEqual([
@@ -85,6 +89,7 @@ describe("agenticClientFromEnv", () => {
       'AGENTIC_WARMUP_GRACE_PERIOD="0": seconds, more than 0',
       'AIPERF_TRACE_IDLE_GAP_CAP_SECONDS="-1": seconds, 0 or more',
       'AIPERF_EXPERIMENTAL_FAST="yes": 1 or 0 (build_replay_cmd tests for "1")',
+      'AIPERF_EXTRA_INPUTS="thinking": "thinking" is not name:value',
     ]);
   });
 });

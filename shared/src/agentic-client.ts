@@ -11,6 +11,7 @@
  * | AIPERF_FAILED_REQUEST_THRESHOLD | the post-run validity gate | 0.10 |
  * | AIPERF_TRACE_IDLE_GAP_CAP_SECONDS | --trace-idle-gap-cap-seconds | 300 |
  * | AIPERF_BENCHMARK_GRACE_PERIOD | --benchmark-grace-period (s) | 30 |
+ * | AIPERF_EXTRA_INPUTS | --extra-inputs `name:value` …: fields added to every request body | none |
  * | AIPERF_EXPERIMENTAL_FAST=1 | duration 1200 s, 1 warm-up request per lane | 0 |
  *
  * Pure: the env is given, never read from the process.
@@ -18,6 +19,7 @@
 import { z } from "zod";
 
 const fraction = z.number().min(0).max(1);
+const BodyValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 /** A point's client settings where they are not the lab's defaults (absent keys: the defaults). */
 export const AgenticClient = z
@@ -33,6 +35,8 @@ export const AgenticClient = z
     gapCapS: z.number().nonnegative().optional(),
     /** requests in flight when the duration ends get this long to finish, s */
     graceS: z.number().nonnegative().optional(),
+    /** fields added to every request body (`thinking: true`) */
+    extraInputs: z.record(z.string(), BodyValue).optional(),
     /** AIPERF_EXPERIMENTAL_FAST: a 1200 s duration and 1 warm-up request per lane */
     fast: z.literal(true).optional(),
   })
@@ -59,6 +63,7 @@ export interface ResolvedAgenticClient {
   failureThreshold: number;
   gapCapS: number;
   graceS: number;
+  extraInputs: Record<string, string | number | boolean | null>;
 }
 
 /** The settings a point with client options `c` and the row's duration runs with, as build_replay_cmd resolves them. */
@@ -75,10 +80,11 @@ export function resolveAgenticClient(c: AgenticClient | undefined, durationS: nu
     failureThreshold,
     gapCapS: c?.gapCapS ?? d.gapCapS,
     graceS: c?.graceS ?? d.graceS,
+    extraInputs: c?.extraInputs ?? {},
   };
 }
 
-type Key = Exclude<keyof AgenticClient, "fast">;
+type Key = Exclude<keyof AgenticClient, "fast" | "extraInputs">;
 
 /** the env each setting is read from, and how its text is checked */
 const FROM_ENV: Record<string, { key: Key; kind: "count" | "seconds" | "positive-seconds" | "fraction" }> = {
@@ -105,7 +111,6 @@ export const AGENTIC_CLIENT_ENV_NOT_MODELLED: Readonly<Record<string, string>> =
   AIPERF_SERVER_METRICS_URLS: "the Prometheus endpoints AIPerf scrapes; the agent scrapes the engines it launched",
   AIPERF_SERVER_METRICS_COLLECTION_INTERVAL: "AIPerf's server-metrics scrape interval",
   AIPERF_REQUIRED_SERVER_METRIC_PREFIX: "a post-run check that engine metrics were scraped",
-  AIPERF_EXTRA_INPUTS: "extra request-body fields",
   AIPERF_DATASET_MMAP_CACHE_DIR: "where AIPerf caches its dataset",
   AIPERF_DATASET_MMAP_CACHE_ENABLED: "whether AIPerf caches its dataset",
   AIPERF_DATASET_WEKA_LIVE_ASSISTANT_RESPONSES: "live assistant responses in the history (default 0: the trace's)",
@@ -144,6 +149,12 @@ export function agenticClientFromEnv(env: Readonly<Record<string, string | numbe
       else problems.push({ name, message: `${name}=${JSON.stringify(text)}: ${v.error}` });
       continue;
     }
+    if (name === "AIPERF_EXTRA_INPUTS") {
+      const inputs = extraInputs(text);
+      if ("error" in inputs) problems.push({ name, message: `${name}=${JSON.stringify(text)}: ${inputs.error}` });
+      else if (Object.keys(inputs.fields).length) options.extraInputs = inputs.fields;
+      continue;
+    }
     if (name === "AIPERF_EXPERIMENTAL_FAST") {
       if (text === "1") options.fast = true;
       else if (text !== "0" && text !== "")
@@ -154,6 +165,25 @@ export function agenticClientFromEnv(env: Readonly<Record<string, string | numbe
     else if (/^(AIPERF|AGENTIC)_/.test(name)) unknown.push(name);
   }
   return { options, notModelled: notModelled.sort(), unknown: unknown.sort(), problems };
+}
+
+/**
+ * `--extra-inputs $AIPERF_EXTRA_INPUTS`: the shell splits the value at whitespace into `name:value`
+ * words; a value that reads as JSON (`true`, `2`, `"x"`) is that value, any other is a string.
+ */
+function extraInputs(text: string): { fields: Record<string, string | number | boolean | null> } | { error: string } {
+  const fields: Record<string, string | number | boolean | null> = {};
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const at = word.indexOf(":");
+    if (at <= 0) return { error: `"${word}" is not name:value` };
+    const raw = word.slice(at + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {}
+    fields[word.slice(0, at)] = BodyValue.safeParse(value).success ? (value as string | number | boolean | null) : raw;
+  }
+  return { fields };
 }
 
 function parseValue(text: string, kind: (typeof FROM_ENV)[string]["kind"]): number | { error: string } {

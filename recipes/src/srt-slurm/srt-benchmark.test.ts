@@ -325,13 +325,19 @@ ag:
     const env = `  env:
     AIPERF_LIVE_FAILED_REQUEST_THRESHOLD: "0.25"
     AGENTIC_WARMUP_GRACE_PERIOD: "3600"
+    AIPERF_EXTRA_INPUTS: "thinking:true"
     AIPERF_SERVER_METRICS_URLS: "http://localhost:8000/metrics"
     RESULT_DIR: "/logs/agentic"
 `;
     const p = agenticPlan(custom + env).plan();
     const points = p.deployments.flatMap((d) => d.points);
     expect(points.map((x) => x.concurrency).sort((a, b) => a - b)).toEqual([8, 16]);
-    for (const x of points) expect(x.agenticClient).toEqual({ liveFailureThreshold: 0.25, warmupGraceS: 3600 });
+    for (const x of points)
+      expect(x.agenticClient).toEqual({
+        liveFailureThreshold: 0.25,
+        warmupGraceS: 3600,
+        extraInputs: { thinking: true },
+      });
     // without client env the points carry none: the lab's defaults
     expect(
       agenticPlan(custom)
