@@ -47,7 +47,7 @@ import { labJobSpec } from "./lab-script/job-spec.js";
 import { readLabEvals } from "./lab-script/lab-evals.js";
 import { labScriptPointSpec, readLabResult } from "./lab-script/points.js";
 import { takeContainerSteps } from "./lab-script/stand-in.js";
-import { labWorkspaceDir, prepareLabWorkspace } from "./lab-script/workspace.js";
+import { checkLabAiperf, labWorkspaceDir, prepareLabWorkspace } from "./lab-script/workspace.js";
 import { launchedHostTiers } from "./launchers/launched-host-tiers.js";
 import type { ExitInfo, LaunchContext, Launcher, NodeRef, RunningProcess } from "./launchers/launcher.js";
 import type { LoadProgress } from "./loadgen/load-options.js";
@@ -461,6 +461,8 @@ export class AttemptExecutor {
           false,
         );
       prepareLabWorkspace(this.deps.labDir, this.attemptDir, script);
+      // the lab's agentic replay needs its AIPerf, from the checkout (the emulated fleet replays with benchfleet's)
+      if (a.deployment.scenario === "agentic-coding" && !a.emulated) checkLabAiperf(this.deps.labDir!);
       this.agentLog(`script mode: ${script.path} (sha256 ${script.sha256.slice(0, 12)}) in ${workspace}`);
     });
     await this.runPhase("ready", (s) => this.ready(s));

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { labScriptHash } from "@benchfleet/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { PhaseError } from "../phase-error.js";
-import { labWorkspaceDir, prepareLabWorkspace } from "./workspace.js";
+import { checkLabAiperf, labWorkspaceDir, prepareLabWorkspace } from "./workspace.js";
 
 const PATH = "benchmarks/single_node/fixed_seq_len/ex_fp8_h100_vllm.sh";
 const TEXT = "#!/usr/bin/env bash\necho run\n";
@@ -56,5 +56,16 @@ describe("lab workspace", () => {
     expect(() => prepareLabWorkspace(l, attempt, { ...ref, path: "benchmarks/x.sh" })).toThrow(
       `script mode: the agent's lab checkout ${l} has no benchmarks/x.sh`,
     );
+  });
+
+  it("an agentic run on real engines needs the checkout's AIPerf submodule", () => {
+    const { lab: l } = lab();
+    expect(() => checkLabAiperf(l)).toThrow(
+      `script mode: the lab's agentic scripts install AIPerf from utils/aiperf (a git submodule), which the agent's lab checkout ${l} lacks: git -C ${l} submodule update --init utils/aiperf`,
+    );
+    mkdirSync(join(l, "utils", "aiperf"), { recursive: true });
+    expect(() => checkLabAiperf(l)).toThrow(PhaseError);
+    writeFileSync(join(l, "utils", "aiperf", "pyproject.toml"), '[project]\nname = "aiperf"\n');
+    expect(() => checkLabAiperf(l)).not.toThrow();
   });
 });

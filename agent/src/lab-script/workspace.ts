@@ -36,3 +36,19 @@ export function prepareLabWorkspace(labDir: string | undefined, attemptDir: stri
   cpSync(labDir, ws, { recursive: true, filter: (src) => basename(src) !== ".git" });
   return ws;
 }
+
+/** where the lab's agentic scripts install AIPerf from (benchmark_lib.sh's AIPERF_DIR), a git submodule of the checkout */
+const LAB_AIPERF_DIR = "utils/aiperf";
+
+/**
+ * An agentic script on real engines replays the trace with the lab's AIPerf, which its
+ * `install_agentic_deps` installs from the checkout's `utils/aiperf` submodule: a checkout without
+ * it is refused before the script starts, naming how to get it.
+ */
+export function checkLabAiperf(labDir: string): void {
+  if (!existsSync(join(labDir, LAB_AIPERF_DIR, "pyproject.toml")))
+    throw new PhaseError(
+      `script mode: the lab's agentic scripts install AIPerf from ${LAB_AIPERF_DIR} (a git submodule), which the agent's lab checkout ${labDir} lacks: git -C ${labDir} submodule update --init ${LAB_AIPERF_DIR}`,
+      false,
+    );
+}
