@@ -3,6 +3,7 @@ import {
   AGENTIC_CLIENT_DEFAULTS,
   AgenticClient,
   agenticClientFromEnv,
+  describeAgenticClient,
   resolveAgenticClient,
 } from "./agentic-client.js";
 
@@ -91,5 +92,21 @@ describe("agenticClientFromEnv", () => {
       'AIPERF_EXPERIMENTAL_FAST="yes": 1 or 0 (build_replay_cmd tests for "1")',
       'AIPERF_EXTRA_INPUTS="thinking": "thinking" is not name:value',
     ]);
+  });
+});
+
+describe("describeAgenticClient", () => {
+  it("names each setting a point carries, in words", () => {
+    expect(describeAgenticClient(undefined)).toBe("lab defaults");
+    expect(describeAgenticClient({})).toBe("lab defaults");
+    expect(
+      describeAgenticClient({
+        warmupGraceS: 3600,
+        liveFailureThreshold: 0.25,
+        gapCapS: 300,
+        extraInputs: { thinking: true },
+      }),
+    ).toBe("warm-up grace 3600 s, live error gate 0.25, gap cap 300 s, body thinking=true");
+    expect(describeAgenticClient({ fast: true })).toBe("fast (1200 s, 1 warm-up request/lane)");
   });
 });

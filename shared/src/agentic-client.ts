@@ -84,6 +84,22 @@ export function resolveAgenticClient(c: AgenticClient | undefined, durationS: nu
   };
 }
 
+/** A point's client settings in words (`warm-up grace 3600 s, live error gate 0.25`); `lab defaults` for none. */
+export function describeAgenticClient(c: AgenticClient | undefined): string {
+  if (!c) return "lab defaults";
+  const parts = [
+    ...(c.fast ? ["fast (1200 s, 1 warm-up request/lane)"] : []),
+    ...(c.warmupRequestsPerLane !== undefined ? [`${c.warmupRequestsPerLane} warm-up requests/lane`] : []),
+    ...(c.warmupGraceS !== undefined ? [`warm-up grace ${c.warmupGraceS} s`] : []),
+    ...(c.liveFailureThreshold !== undefined ? [`live error gate ${c.liveFailureThreshold}`] : []),
+    ...(c.failureThreshold !== undefined ? [`error threshold ${c.failureThreshold}`] : []),
+    ...(c.gapCapS !== undefined ? [`gap cap ${c.gapCapS} s`] : []),
+    ...(c.graceS !== undefined ? [`end grace ${c.graceS} s`] : []),
+    ...Object.entries(c.extraInputs ?? {}).map(([k, v]) => `body ${k}=${JSON.stringify(v)}`),
+  ];
+  return parts.join(", ") || "lab defaults";
+}
+
 type Key = Exclude<keyof AgenticClient, "fast" | "extraInputs">;
 
 /** the env each setting is read from, and how its text is checked */

@@ -1,7 +1,14 @@
 /** `benchfleet recipe show`: the resolved launch plan of a config key's deployments. */
 import { planFromFiles } from "@benchfleet/controller";
 import { buildLaunchPlan, formatLaunchPlan, type GangNode, layoutGang } from "@benchfleet/recipes";
-import { CliError, commaList, type Deployment, type LaunchPlan, RecipeError } from "@benchfleet/shared";
+import {
+  CliError,
+  commaList,
+  type Deployment,
+  describeAgenticClient,
+  type LaunchPlan,
+  RecipeError,
+} from "@benchfleet/shared";
 import type { Command } from "commander";
 import { collectDirs } from "../option-checks.js";
 import { registerLab } from "./recipe-lab.js";
@@ -13,7 +20,18 @@ function describe(d: Deployment): string {
     d.prefill && d.decode
       ? `prefill ${d.prefill.numWorker}x tp${d.prefill.tp} ep${d.prefill.ep}${d.prefill.dpAttn ? " dpa" : ""} / decode ${d.decode.numWorker}x tp${d.decode.tp} ep${d.decode.ep}${d.decode.dpAttn ? " dpa" : ""}`
       : `tp${d.tp} ep${d.ep}${d.dpAttn ? " dpa" : ""}`;
-  return `${d.configKey}: ${d.framework} on ${d.sku}, ${par}, spec ${d.specDecoding}, isl ${d.isl} osl ${d.osl}, points ${d.points.map((p) => p.concurrency).join(",") || "(eval only)"}${loadSettings(d)}`;
+  return `${d.configKey}: ${d.framework} on ${d.sku}, ${par}, spec ${d.specDecoding}, isl ${d.isl} osl ${d.osl}, points ${d.points.map((p) => p.concurrency).join(",") || "(eval only)"}${loadSettings(d)}${agenticClient(d)}`;
+}
+
+/** an agentic deployment's lab-client settings (its script's or recipe's AIPERF_* / AGENTIC_*), by the points that carry them */
+function agenticClient(d: Deployment): string {
+  if (d.scenario !== "agentic-coding" || !d.points.some((p) => p.agenticClient)) return "";
+  const byText = new Map<string, number[]>();
+  for (const p of d.points) {
+    const text = describeAgenticClient(p.agenticClient);
+    byText.set(text, [...(byText.get(text) ?? []), p.concurrency]);
+  }
+  return `; lab client: ${[...byText].map(([text, concs]) => `c=${concs.join(",")} ${text}`).join("; ")}`;
 }
 
 /** the client settings of the deployment's points (an srt-slurm recipe's benchmark section), if any */
