@@ -8,7 +8,7 @@ import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PointResult } from "@benchfleet/shared";
+import { PointResult, parsePrometheusText, totalsByName } from "@benchfleet/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmulatorHandle, startEmulator } from "../emulator/index.js";
 import type { LoadProgress } from "./load-options.js";
@@ -628,5 +628,51 @@ describe("agentic trace replay", () => {
     await expect(
       runLoadPoint({ ...base, endpoint: "/v1/completions", agentic: { trace: { file: bad }, durationS: 1 } }),
     ).rejects.toThrow(/needs the chat endpoint/);
+  }, 60_000);
+});
+
+describe("one point's prompt text against the next point's (the lab's per-invocation cache bust)", () => {
+  it("a second point shares no cached prefix with the first; the same keyspace again would", async () => {
+    const emu2 = await startEmulator({ sku: "h200", model: "llama3-8b", timeScale: 0.05, prefixCache: true });
+    const counters = async () => {
+      const totals = totalsByName(parsePrometheusText(await (await fetch(`${emu2.url}/metrics`)).text()));
+      return {
+        hits: totals.get("vllm:prefix_cache_hits_total")?.sum ?? 0,
+        queries: totals.get("vllm:prefix_cache_queries_total")?.sum ?? 0,
+      };
+    };
+    /** one point; the emulator's hit rate over its requests, warm-up included */
+    const point = async (keyspace?: number) => {
+      const before = await counters();
+      const res = await runLoadPoint({
+        baseUrl: emu2.url,
+        model: "m",
+        isl: 0,
+        osl: 0,
+        concurrency: 4,
+        timing: "engine",
+        seed: 3,
+        agentic: {
+          trace: { synthetic: { seed: 21, trajectories: 4, ...small, sharedPrefixTokens: 0 } },
+          durationS: 1,
+          graceS: 5,
+          warmupRequestsPerLane: 1,
+          ...(keyspace !== undefined ? { keyspace } : {}),
+        },
+      });
+      expect(res.status, res.failureReason).toBe("ok");
+      const after = await counters();
+      return (after.hits - before.hits) / (after.queries - before.queries);
+    };
+    try {
+      await point(7);
+      const again = await point(7);
+      await point(8);
+      const fresh = await point();
+      // the same text again is served from the cache; a point of its own starts cold
+      expect(again).toBeGreaterThan(fresh + 0.1);
+    } finally {
+      await emu2.close();
+    }
   }, 60_000);
 });
