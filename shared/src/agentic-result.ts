@@ -73,6 +73,11 @@ export const AgenticPointStats = z
         capped: count,
         /** idle time the lanes slept on average before a turn, ms */
         meanSleptMs: num,
+        /** whole-system idle after which pending gaps advance, ms (0: never) */
+        systemIdleCapMs: num.optional(),
+        /** how many times they advanced, and by how much in all, ms */
+        systemIdleAdvances: count.optional(),
+        systemIdleAdvancedMs: num.optional(),
       })
       .strict(),
     warmup: z

@@ -227,6 +227,46 @@ describe("agentic trace replay", () => {
     }
   }, 60_000);
 
+  it("the whole system idle past its cap advances the pending gaps; with anything in flight it does not", async () => {
+    const lines = [];
+    for (let t = 0; t < 6; t++)
+      lines.push({ timestamp: t * 2000, input_length: 200 + t * 50, output_length: 4, hash_ids: [t], session_id: "s" });
+    const file = mooncake("system-idle.jsonl", lines);
+    const run = async (systemIdleCapS: number) => {
+      let records: RequestRecord[] = [];
+      const res = await runLoadPoint({
+        baseUrl: emu.url,
+        model: "m",
+        isl: 0,
+        osl: 0,
+        concurrency: 1,
+        agentic: { trace: { file }, durationS: 2.5, startRatio: [0, 0], warmupRequestsPerLane: 0, systemIdleCapS },
+        onRecords: (r) => {
+          records = r;
+        },
+      });
+      expect(res.status, res.failureReason).toBe("ok");
+      const rs = records.filter((r) => r.success).sort((x, y) => x.startNs - y.startNs);
+      const idle = rs.slice(1).map((r, i) => (r.startNs - rs[i]!.endNs) / 1e6);
+      return { a: res.agentic!, idle, sent: rs.length };
+    };
+    // one lane: the system is idle through every recorded gap of about 2 s, cut at 0.2 s
+    const capped = await run(0.2);
+    expect(capped.sent).toBeGreaterThanOrEqual(4);
+    for (const ms of capped.idle) {
+      expect(ms).toBeGreaterThan(150);
+      expect(ms).toBeLessThan(700);
+    }
+    expect(capped.a.gaps).toMatchObject({ systemIdleCapMs: 200 });
+    expect(capped.a.gaps.systemIdleAdvances).toBe(capped.idle.length);
+    expect(capped.a.gaps.systemIdleAdvancedMs).toBeGreaterThan(capped.idle.length * 1000);
+    // without the cap the recorded gaps are slept whole
+    const whole = await run(0);
+    expect(whole.sent).toBeLessThanOrEqual(2);
+    for (const ms of whole.idle) expect(ms).toBeGreaterThan(1500);
+    expect(whole.a.gaps.systemIdleAdvances).toBe(0);
+  }, 60_000);
+
   it("replays a Mooncake JSONL file with its idle gaps capped", async () => {
     const lines = [];
     for (const s of [0, 1])

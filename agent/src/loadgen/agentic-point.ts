@@ -36,6 +36,8 @@ const DEFAULTS = {
   startRatio: [0.25, 0.75] as [number, number],
   warmupRequestsPerLane: AGENTIC_CLIENT_DEFAULTS.warmupRequestsPerLane,
   warmupGraceS: AGENTIC_CLIENT_DEFAULTS.warmupGraceS,
+  /** the lab scenario's whole-system idle cap */
+  systemIdleCapS: 10,
 };
 
 export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): Promise<PointResult> {
@@ -82,6 +84,7 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
       warmupRequestsPerLane: a.warmupRequestsPerLane ?? DEFAULTS.warmupRequestsPerLane,
       warmupGraceMs: (a.warmupGraceS ?? DEFAULTS.warmupGraceS) * 1000,
       keyspace,
+      systemIdleCapMs: (a.systemIdleCapS ?? DEFAULTS.systemIdleCapS) * 1000,
       liveFailureThreshold: a.liveFailureThreshold ?? s.maxFail,
       maxContextTokens: a.maxContextTokens,
       seed: s.seed,
@@ -230,6 +233,7 @@ function mergeReplays(
     trajectoriesCompleted: sum((x) => x.trajectoriesCompleted),
     gapsCapped: sum((x) => x.gapsCapped),
     slept: { totalMs: sum((x) => x.slept.totalMs), gaps: sum((x) => x.slept.gaps) },
+    systemIdle: { advances: sum((x) => x.systemIdle.advances), advancedMs: sum((x) => x.systemIdle.advancedMs) },
     ...(stoppedEarly ? { stoppedEarly } : {}),
   };
 }

@@ -23,7 +23,9 @@
  * branch names (`joinTurn`, by default the next one) waits for it, and the lane waits for every
  * branch before it takes its next trajectory; warm-up advances the lanes' own turns only.
  *
- * Measured phase: runs for `durationMs`; no turn is sent after it. Requests in flight at its end
+ * Measured phase: runs for `durationMs`; no turn is sent after it. On one thread, once no request
+ * has been in flight for `systemIdleCapMs`, every pending gap is advanced alike so that the
+ * earliest turn is sent at once (the lab scenario's whole-system idle cap, system-idle-cap.ts). Requests in flight at its end
  * get `graceMs` to finish, then are cut and not counted. A lane that finishes a trajectory takes the
  * next one of the trace (cycling) from its first turn. The live error gate (`gate`) stops the run
  * early; requests in flight then are cut and not counted.
@@ -40,6 +42,7 @@ import { sendStreamingRequest } from "./client.js";
 import { wakeAtNs } from "./precise-wake.js";
 import type { RequestRecord } from "./request-record.js";
 import { nowNs, type RunContext } from "./run-context.js";
+import { SystemIdleCap } from "./system-idle-cap.js";
 import { TrajectoryContext } from "./trace-context.js";
 
 export interface ReplaySettings {
@@ -53,6 +56,8 @@ export interface ReplaySettings {
   warmupGraceMs: number;
   /** salts the point's text (trace-context.ts): warm-up and measuring share it, other points do not */
   keyspace: number;
+  /** whole-system idle after which pending gaps advance (0: never); applied on one thread only */
+  systemIdleCapMs: number;
   liveFailureThreshold: number;
   maxContextTokens: number | undefined;
   /** wall ms per trace ms: an engine on a compressed clock gets the trace's time compressed alike */
@@ -76,6 +81,8 @@ export interface ReplayOutcome {
   gapsCapped: number;
   /** idle the lanes slept before their turns: in all, and how many gaps */
   slept: { totalMs: number; gaps: number };
+  /** the whole-system idle cap: how many times it advanced the pending gaps, and by how much in all */
+  systemIdle: { advances: number; advancedMs: number };
   stoppedEarly?: string;
 }
 
@@ -238,7 +245,10 @@ export async function runAgenticReplay(
     trajectoriesCompleted: 0,
     gapsCapped: 0,
     slept: { totalMs: 0, gaps: 0 },
+    systemIdle: { advances: 0, advancedMs: 0 },
   };
+  // one thread's lanes are not the whole system: a sharded point runs without the cap
+  const idleCap = !shard && r.systemIdleCapMs > 0 ? new SystemIdleCap(t0, r.systemIdleCapMs * wall * 1e6) : undefined;
   let ending = false;
   let cutTimer: NodeJS.Timeout | undefined;
   const endTimer = setTimeout(() => {
@@ -285,7 +295,10 @@ export async function runAgenticReplay(
     // the body is built while the lane idles, so that building a long history never delays the send
     const body = tooLong ? "" : lane.ready?.turn === lane.turn ? lane.ready.body : bodyOf(lane, turn.outputTokens);
     lane.ready = undefined;
-    if (gapMs > 0) await wakeAtNs(t0, dueNs, ctx.signal);
+    // due at, once the whole-system idle cap has advanced it
+    let sendNs = dueNs;
+    if (gapMs > 0 && idleCap) sendNs = await idleCap.sleepUntil(dueNs, ctx.signal);
+    else if (gapMs > 0) await wakeAtNs(t0, dueNs, ctx.signal);
     if (over()) return undefined;
     onSent?.(nowNs(t0));
     let rec: RequestRecord;
@@ -293,12 +306,14 @@ export async function runAgenticReplay(
       rec = refused(
         index++,
         lane,
-        dueNs,
+        sendNs,
         `turn ${lane.turn} of trajectory ${lane.traj.id} needs ${turn.inputTokens} + ${turn.outputTokens} tokens, more than the context length ${r.maxContextTokens}`,
       );
     } else {
       counters.inFlight++;
-      rec = await send(lane, turn.outputTokens, dueNs, body);
+      idleCap?.started();
+      rec = await send(lane, turn.outputTokens, sendNs, body);
+      idleCap?.finished();
       counters.inFlight--;
     }
     finish(rec);
@@ -385,6 +400,10 @@ export async function runAgenticReplay(
     }),
   );
   clearTimeout(endTimer);
+  if (idleCap) {
+    idleCap.stop();
+    out.systemIdle = { advances: idleCap.advances, advancedMs: idleCap.advancedNs / 1e6 / wall };
+  }
   clearTimeout(cutTimer);
   return out;
 }

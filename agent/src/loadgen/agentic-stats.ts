@@ -48,7 +48,14 @@ export function agenticStats(
     interactivity: summaryRecord(m.interactivity),
     meanInputTokens: mean(ok.map((x) => x.promptTokens)),
     meanOutputTokens: mean(ok.map((x) => x.outputTokens)),
-    gaps: { capMs: r.gapCapMs, capped: out.gapsCapped, meanSleptMs: out.slept.totalMs / Math.max(1, out.slept.gaps) },
+    gaps: {
+      capMs: r.gapCapMs,
+      capped: out.gapsCapped,
+      meanSleptMs: out.slept.totalMs / Math.max(1, out.slept.gaps),
+      systemIdleCapMs: r.systemIdleCapMs,
+      systemIdleAdvances: out.systemIdle.advances,
+      systemIdleAdvancedMs: out.systemIdle.advancedMs,
+    },
     warmup: {
       requests: out.warm.requests,
       failed: out.warm.failed,

@@ -33,6 +33,11 @@ export interface AgenticReplayOptions {
   /** wall seconds per trace second (default: the emulator's time scale with timing "engine", else 1) */
   clockScale?: number;
   /**
+   * whole-system idle (no request in flight) after which every pending gap advances alike, s
+   * (default 10, the lab scenario's; 0: never); on one thread only
+   */
+  systemIdleCapS?: number;
+  /**
    * salts the point's prompt text so that it shares no cached prefix with another point's, as the
    * lab's per-invocation cache-bust marker does (default: drawn anew for each run of the point)
    */

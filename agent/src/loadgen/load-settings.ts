@@ -121,6 +121,8 @@ function checkAgentic(opts: LoadPointOptions, chat: boolean): void {
   if (a.graceS !== undefined && !(a.graceS >= 0))
     throw new RangeError(`agentic grace must be >= 0 (got ${a.graceS} s)`);
   if (a.gapCapS !== undefined && !(a.gapCapS >= 0)) throw new RangeError(`gap cap must be >= 0 (got ${a.gapCapS} s)`);
+  if (a.systemIdleCapS !== undefined && !(a.systemIdleCapS >= 0))
+    throw new RangeError(`system idle cap must be >= 0 (got ${a.systemIdleCapS} s)`);
   if (a.warmupGraceS !== undefined && !(a.warmupGraceS > 0))
     throw new RangeError(`warm-up grace must be > 0 (got ${a.warmupGraceS} s)`);
   const [lo, hi] = a.startRatio ?? [0, 1];
