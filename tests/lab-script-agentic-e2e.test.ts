@@ -89,6 +89,7 @@ SERVER_PID=$!
 wait_for_server_ready --port "$PORT" --server-log "$SERVER_LOG" --server-pid "$SERVER_PID"
 
 build_replay_cmd "$RESULT_DIR"
+REPLAY_CMD+=" --apply-chat-template"
 run_agentic_replay_and_write_outputs "$RESULT_DIR"
 stop_background_process_tree "$SERVER_PID" "vLLM server"
 `;
@@ -217,6 +218,12 @@ describe("agentic script mode end to end", () => {
         15_000,
         "both points' log lines",
       );
+      // an AIPerf option the script appends to the replay command is named, not applied
+      expect(
+        (await jobLogs()).filter((l) =>
+          l.includes("lab-replay: options of the lab's AIPerf not applied here: --apply-chat-template"),
+        ),
+      ).toHaveLength(2);
       for (const conc of [2, 4])
         expect(agentLines).toContainEqual(
           `agent: [agent] point c=${conc}: emulated fleet: the lab script's sed on /sgl-workspace/vllm/vllm/entrypoints/openai/serving_chat.py: not applied (a file of the engine's image)`,

@@ -3,7 +3,7 @@
  * (`build_replay_cmd` + `run_agentic_replay_and_write_outputs` of benchmark_lib.sh), for lab
  * agentic scripts run on the emulated fleet (lab-script/stand-in.ts). It replays the trace at
  * CONC trajectories for DURATION seconds on the chat endpoint, scrapes the engine's /metrics
- * meanwhile, and writes the lab's aggregated agentic result JSON (lab-agentic-output.ts) to
+ * meanwhile (the URLs of AIPERF_SERVER_METRICS_URLS where the script sets them), and writes the lab's aggregated agentic result JSON (lab-agentic-output.ts) to
  * `--result-file`, the run's identity taken from the script's environment as the lab's aggregator
  * takes it. Like the lab's validation it exits 1 when the failed turns are over the threshold
  * (AIPERF_FAILED_REQUEST_THRESHOLD, 0.10), after writing the file.
@@ -39,7 +39,12 @@ export function registerLabReplay(program: Command): void {
     .requiredOption("--result-file <file>", "where the aggregated result JSON is written")
     .option("--trace <path>", "a trace file or directory (default: the seeded synthetic trace)")
     .option("--engine-timing", "latencies on the emulated engine's clock (emulated fleet)")
-    .action(async (f: Flags) => {
+    // scripts append options of the lab's AIPerf to its command (`--apply-chat-template`): named, not applied
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (f: Flags, cmd: Command) => {
+      if (cmd.args.length)
+        console.log(`lab-replay: options of the lab's AIPerf not applied here: ${cmd.args.join(" ")}`);
       const threshold = Number(process.env.AIPERF_FAILED_REQUEST_THRESHOLD ?? "0.10");
       if (!(threshold >= 0 && threshold <= 1))
         throw new CliError(
@@ -47,7 +52,16 @@ export function registerLabReplay(program: Command): void {
           2,
         );
       const base = f.baseUrl.replace(/\/+$/, "");
-      const scraper = new EngineMetricsScraper([{ role: "worker", process: "lab-script", url: `${base}/metrics` }]);
+      // the engines' metrics: where the script names them for the lab's AIPerf (AIPERF_SERVER_METRICS_URLS, as
+      // behind a router), else the endpoint's own
+      const urls = (process.env.AIPERF_SERVER_METRICS_URLS ?? "").split(",").filter(Boolean);
+      const scraper = new EngineMetricsScraper(
+        (urls.length ? urls : [`${base}/metrics`]).map((url, i) => ({
+          role: "worker",
+          process: `lab-script-${i}`,
+          url,
+        })),
+      );
       scraper.start();
       let r: Awaited<ReturnType<typeof runLoadPoint>>;
       try {

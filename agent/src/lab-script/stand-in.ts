@@ -141,27 +141,53 @@ stop_background_process_tree() {
 }
 write_command() { local f="$1"; shift; printf '%q ' "$@" | tee "$f"; printf '\\n' | tee -a "$f"; }
 append_command() { local f="$1"; shift; printf '%q ' "$@" >> "$f"; printf '\\n' >> "$f"; }
+bf_lab_replay() { "\${BF_LAB_REPLAY[@]}" "$@"; }
+# a string, as the lab's: scripts append AIPerf options to it (REPLAY_CMD+=" --apply-chat-template")
 build_replay_cmd() {
   local result_dir="$1"
-  REPLAY_CMD=("\${BF_LAB_REPLAY[@]}" --base-url "\${AIPERF_SERVER_URL:-http://$BF_ENGINE_HOST:$PORT}" \\
-    --model "\${SERVED_MODEL_NAME:-$MODEL}" --concurrency "$CONC" --duration "$DURATION" \\
-    --result-file "\${AGENTIC_OUTPUT_DIR:-$PWD}/$RESULT_FILENAME.json")
+  REPLAY_CMD="bf_lab_replay --base-url \${AIPERF_SERVER_URL:-http://$BF_ENGINE_HOST:$PORT} --model \${SERVED_MODEL_NAME:-$MODEL}"
+  REPLAY_CMD+=" --concurrency $CONC --duration $DURATION --result-file \${AGENTIC_OUTPUT_DIR:-$PWD}/$RESULT_FILENAME.json"
   mkdir -p "$result_dir"
 }
 run_agentic_replay_and_write_outputs() {
   local result_dir="$1"
   mkdir -p "$result_dir"
-  printf '%q ' "\${REPLAY_CMD[@]}" > "$result_dir/benchmark_command.txt"
-  "\${REPLAY_CMD[@]}" 2>&1 | tee "$result_dir/benchmark.log"
+  echo "$REPLAY_CMD" > "$result_dir/benchmark_command.txt"
+  $REPLAY_CMD 2>&1 | tee "$result_dir/benchmark.log"
   return "\${PIPESTATUS[0]}"
 }
+`;
+
+/** the port the script gives its server (\`--port\`, ATOM's \`--server-port\`): the emulated engine listens there */
+const ENGINE_PORT = `port=""; prev=""
+for a in "$@"; do
+  case "$prev" in --port|--server-port) port="$a";; esac
+  case "$a" in --port=*|--server-port=*) port="\${a#*=}";; esac
+  prev="$a"
+done
+`;
+
+/** \`vllm-router --worker-urls URL... --port P\`: the emulated router in front of the script's engine */
+const VLLM_ROUTER = `#!/bin/bash
+workers=(); port=""; collect=""
+for a in "$@"; do
+  case "$a" in
+    --worker-urls) collect=1; continue;;
+    --port) collect=""; port="next"; continue;;
+    --*) collect="";;
+  esac
+  if [ "$port" = "next" ]; then port="$a"; continue; fi
+  [ -n "$collect" ] && workers+=(--worker "$a")
+done
+exec "$BF_ENGINE" --role router "\${workers[@]}" \${port:+--port "$port"}
 `;
 
 const ENGINE_PYTHON = `#!/bin/bash
 # python3 -m <engine server> starts the emulated engine; anything else (pip, helpers, snippets that
 # read or patch the image) does not run here and is reported
 case " $* " in
-  *" -m sglang.launch_server "*|*" -m vllm.entrypoints."*|*" -m atom.entrypoints."*|*" -m tensorrt_llm"*) exec "$BF_ENGINE" ;;
+  *" -m sglang.launch_server "*|*" -m vllm.entrypoints."*|*" -m atom.entrypoints."*|*" -m tensorrt_llm"*)
+${ENGINE_PORT}    exec "$BF_ENGINE" \${port:+--port "$port"} ;;
 esac
 [ -n "\${BF_CONTAINER_STEPS:-}" ] && echo "python3 $(printf '%.120s' "$*"): not run (a step inside the engine's image)" >> "$BF_CONTAINER_STEPS"
 exit 0
@@ -270,13 +296,14 @@ export function standInCommand(i: StandInInput): SpawnSpec {
     writeFileSync(join(bin, name), text);
     chmodSync(join(bin, name), 0o755);
   };
-  exe("engine", `#!/bin/bash\nexec ${i.engine.map(quote).join(" ")}\n`);
+  exe("engine", `#!/bin/bash\nexec ${i.engine.map(quote).join(" ")} "$@"\n`);
   for (const c of ["python", "python3"]) exe(c, ENGINE_PYTHON);
-  for (const c of ENGINE_COMMANDS) exe(c, `#!/bin/bash\nexec "$BF_ENGINE"\n`);
+  for (const c of ENGINE_COMMANDS) exe(c, `#!/bin/bash\n${ENGINE_PORT}exec "$BF_ENGINE" \${port:+--port "$port"}\n`);
   for (const c of NO_OPS) exe(c, "#!/bin/bash\nexit 0\n");
   for (const c of ["hf", "huggingface-cli"]) exe(c, HF);
   exe("rocm-smi", ROCM_SMI);
   exe("mpirun", MPIRUN);
+  exe("vllm-router", VLLM_ROUTER);
   exe("sed", SED);
   exe("bash", BASH);
   const array = (name: string, argv: string[]) => `${name}=(${argv.map(quote).join(" ")})\n`;
