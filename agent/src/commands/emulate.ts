@@ -31,6 +31,7 @@ interface Flags {
   tp: number;
   ep: number;
   pp: number;
+  epGroup?: number;
   dpAttn?: boolean;
   spec: "mtp" | "none";
   servedModelName?: string;
@@ -83,6 +84,11 @@ export function registerEmulate(program: Command): void {
     .option("--tp <n>", "tensor parallelism (GPUs of the worker)", int("--tp", 1), 1)
     .option("--ep <n>", "expert parallelism", int("--ep", 1), 1)
     .option("--pp <n>", "pipeline parallelism (stages of tp GPUs each)", int("--pp", 1), 1)
+    .option(
+      "--ep-group <n>",
+      "GPUs of an expert-parallel group that spans other engine processes too (a per-node process of a DP group)",
+      int("--ep-group", 1),
+    )
     .option("--dp-attn", "data-parallel attention")
     .addOption(new Option("--spec <kind>", "speculative decoding").choices(["mtp", "none"]).default("none"))
     .option("--served-model-name <name>", "model id in /v1/models (default: the model's HF name)")
@@ -224,6 +230,7 @@ export function toOptions(f: Flags): EmulatorOptionsInput {
     tp: f.tp,
     ep: f.ep,
     pp: f.pp,
+    epGroup: f.epGroup,
     dpAttn: f.dpAttn ?? false,
     spec: f.spec,
     servedModelName: f.servedModelName,

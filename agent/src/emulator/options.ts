@@ -20,6 +20,8 @@ export const EmulatorOptionsSchema = z
     ep: z.number().int().positive().default(1),
     /** pipeline stages: the worker's GPUs are tp × pp */
     pp: z.number().int().positive().default(1),
+    /** GPUs of an expert-parallel group spanning other engine processes too (default: this engine's tp) */
+    epGroup: z.number().int().positive().optional(),
     dpAttn: z.boolean().default(false),
     spec: z.enum(["mtp", "none"]).default("none"),
     /** name in /v1/models and responses (requests may name any model) */

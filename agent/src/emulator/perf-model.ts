@@ -25,6 +25,12 @@ export interface Parallelism {
   ep: number;
   /** pipeline stages (default 1): the layers split over pp groups of tp GPUs, each stage in turn */
   pp?: number;
+  /**
+   * GPUs the routed experts are sharded over when the expert-parallel group spans other engine
+   * processes as well (one process per node of a data-parallel group spanning nodes, each modelling
+   * its own tp GPUs); default: this engine's GPUs
+   */
+  epGroup?: number;
   dpAttn: boolean;
   /** multi-token prediction on (the model must have an MTP head) */
   mtp: boolean;
@@ -114,6 +120,9 @@ export class PerfModel {
   private readonly linkGBps: number;
   private readonly linkLatencyUs: number;
   private readonly pp: number;
+  private readonly expertShards: number;
+  private readonly epGBps: number;
+  private readonly epLatencyUs: number;
   private readonly hopGBps: number;
   private readonly hopLatencyUs: number;
 
@@ -136,6 +145,15 @@ export class PerfModel {
       throw new EmulatorConfigError(
         `ep (${ep}) must not exceed tp (${tp}): experts are sharded inside the worker's GPUs`,
       );
+    const epGroup = par.epGroup ?? tp;
+    if (!Number.isInteger(epGroup) || epGroup < tp)
+      throw new EmulatorConfigError(
+        `the expert-parallel group (${epGroup}) must be an integer of at least this engine's tp (${tp})`,
+      );
+    if (epGroup > tp && ep !== tp)
+      throw new EmulatorConfigError(
+        `an expert-parallel group (${epGroup}) beyond this engine needs ep = tp (${tp}), got ep ${ep}`,
+      );
     if (ep > 1 && model.experts === 0)
       throw new EmulatorConfigError(`ep ${ep} needs a MoE model; ${model.name} is dense`);
     if (par.mtp && !model.mtp) throw new EmulatorConfigError(`${model.name} has no MTP head (spec-decoding mtp)`);
@@ -145,7 +163,8 @@ export class PerfModel {
     // dp-attention replicates attention/dense weights on every rank; otherwise TP shards them; each
     // pipeline stage holds its share of the layers
     this.denseBytesPerGpu = (model.denseParamsB * 1e9 * bpp) / (dpAttn ? 1 : tp) / pp;
-    this.expertBytesPerGpu = (model.expertParamsB * 1e9 * bpp) / tp / pp;
+    this.expertShards = epGroup;
+    this.expertBytesPerGpu = (model.expertParamsB * 1e9 * bpp) / epGroup / pp;
     this.weightBytesPerGpu = this.denseBytesPerGpu + this.expertBytesPerGpu;
     this.kvBytesPerToken = model.kvBytesPerToken[precision];
     this.kvShards = dpAttn ? tp : model.kvShardable ? Math.min(tp, model.kvHeads) : 1;
@@ -173,6 +192,9 @@ export class PerfModel {
     const intraDomain = tp <= Math.max(sku.gpusPerNode, sku.scaleUpDomain);
     this.linkGBps = intraDomain ? sku.scaleUpGBps : Math.min(sku.scaleUpGBps, this.c.scaleOutGBps);
     this.linkLatencyUs = intraDomain ? this.c.collectiveLatencyUs : this.c.crossNodeLatencyUs;
+    const epInDomain = epGroup <= Math.max(sku.gpusPerNode, sku.scaleUpDomain);
+    this.epGBps = epInDomain ? this.linkGBps : Math.min(sku.scaleUpGBps, this.c.scaleOutGBps);
+    this.epLatencyUs = epInDomain ? this.linkLatencyUs : this.c.crossNodeLatencyUs;
     const stagesInDomain = tp * pp <= Math.max(sku.gpusPerNode, sku.scaleUpDomain);
     this.hopGBps = stagesInDomain ? sku.scaleUpGBps : Math.min(sku.scaleUpGBps, this.c.scaleOutGBps);
     this.hopLatencyUs = stagesInDomain ? this.c.collectiveLatencyUs : this.c.crossNodeLatencyUs;
@@ -207,7 +229,7 @@ export class PerfModel {
     // per GPU of one stage; the stages run in turn, so the step's times are pp × a stage's
     const bytes =
       this.denseBytesPerGpu +
-      this.expertBytesPerGpu * this.expertsTouched(tokens) +
+      this.expertBytesPerGpu * this.expertsTouched((tokens * this.expertShards) / tp) +
       (w.decodeContextTokens * this.kvBytesPerToken) / this.kvShards / pp;
     const memMs = pp * (bytes / (this.sku.hbmTBps * 1e12 * c.hbmEff)) * 1e3;
 
@@ -247,10 +269,12 @@ export class PerfModel {
       ms += model.layers * 2 * (lat + (bytes / bw) * 1e3);
     }
     if (model.moeLayers > 0 && (ep > 1 || dpAttn)) {
-      // each token goes to activeExperts experts (fp8 dispatch, bf16 combine), a share (ep-1)/ep leaves the GPU
+      // each token goes to activeExperts experts (fp8 dispatch, bf16 combine), a share (g-1)/g leaves
+      // the GPU, g the GPUs of the expert-parallel group (this engine's ep, or the group spanning others)
+      const g = this.expertShards > tp ? this.expertShards : ep;
       const perGpuTokens = tokens / tp;
-      const bytes = perGpuTokens * model.activeExperts * model.hidden * 3 * ((ep - 1) / ep);
-      ms += model.moeLayers * (2 * lat + (bytes / bw) * 1e3);
+      const bytes = perGpuTokens * model.activeExperts * model.hidden * 3 * ((g - 1) / g);
+      ms += model.moeLayers * ((2 * this.epLatencyUs) / 1e3 + (bytes / (this.epGBps * 1e9)) * 1e3);
     }
     return ms;
   }

@@ -111,7 +111,14 @@ function setup(opts: EmulatorOptions, hooks: EmulatorHooks): Setup {
     sku.spec,
     model.spec,
     precision,
-    { tp: opts.tp, ep: opts.ep, pp: opts.pp, dpAttn: opts.dpAttn, mtp: opts.spec === "mtp" },
+    {
+      tp: opts.tp,
+      ep: opts.ep,
+      pp: opts.pp,
+      ...(opts.epGroup !== undefined ? { epGroup: opts.epGroup } : {}),
+      dpAttn: opts.dpAttn,
+      mtp: opts.spec === "mtp",
+    },
     hooks.constants,
   );
   const engineOpts = defaultEngineOptions(perf, {
@@ -137,6 +144,7 @@ function setup(opts: EmulatorOptions, hooks: EmulatorHooks): Setup {
       tp: opts.tp,
       ep: opts.ep,
       pp: opts.pp,
+      ...(opts.epGroup !== undefined ? { ep_group: opts.epGroup } : {}),
       dp_attn: opts.dpAttn,
       spec: opts.spec,
       kv_capacity_tokens: perf.kvCapacityTokens,

@@ -151,14 +151,22 @@ export function emulateArgs(i: EmulateArgsInput): string[] {
     flagValue(argv, ["--pipeline-parallel-size", "-pp", "--pp-size", "--pp_size", "--pipeline_parallel_size"]),
   );
   const pp = argPp ?? (argTp !== undefined ? 1 : (pool?.pp ?? d.pp ?? 1));
-  // the experts of a node's slice of the group are sharded over that node's GPUs
-  if (dpLocal !== undefined && ep > tp) ep = tp;
+  // a node's process of a DP group spanning nodes: its GPUs hold their share of the experts of the
+  // whole expert-parallel group (vLLM's EP spans tp × the global data-parallel size)
+  let epGroup: number | undefined;
+  if (dpLocal !== undefined) {
+    const globalDp = int(flagValue(argv, ["--data-parallel-size", "-dp"]));
+    const group = has(argv, ["--enable-expert-parallel"]) && globalDp !== undefined ? (argTp ?? 1) * globalDp : ep;
+    if (group > tp) epGroup = group;
+    if (ep > tp || epGroup !== undefined) ep = tp;
+  }
   const dpAttn = has(argv, ["--enable-dp-attention", "--enable_attention_dp"]) || (pool?.dpAttn ?? d.dpAttn ?? false);
   const specAlgo =
     flagValue(argv, ["--speculative-algorithm", "--speculative-algo"]) ?? flagValue(argv, ["--speculative-config"]);
   const mtp = d.specDecoding === "mtp" || (specAlgo !== undefined && /mtp|nextn|eagle/i.test(specAlgo));
   out.push("--tp", String(tp), "--ep", String(ep));
   if (pp > 1) out.push("--pp", String(pp));
+  if (epGroup !== undefined) out.push("--ep-group", String(epGroup));
   if (dpAttn) out.push("--dp-attn");
   if (mtp) out.push("--spec", "mtp");
   // agentic deployments: the engine's prefix cache and host-DRAM tier as its launch sets them; the
