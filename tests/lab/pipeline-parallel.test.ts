@@ -4,7 +4,8 @@
  * parallelism (a pool with pp > 1) that launches from its srt-slurm recipe gives its emulated
  * engines the recipe's pipeline stages (`--pp`), and the emulated engine, started with those
  * arguments, fits the model on the worker's tp × pp GPUs where one stage's GPUs alone would not.
- * The count is printed; docs/agentic.md records it.
+ * The count is printed; docs/agentic.md records it. Then one TP8 × PP2 row of each SKU, launched
+ * from the lab's own recipe on the emulated gang (one launcher per node), serves a load point.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,8 +14,9 @@ import { checkRecipes, planFromFiles } from "@benchfleet/controller";
 import { buildLaunchPlan, loadPresets } from "@benchfleet/recipes";
 import { makePlacement } from "@benchfleet/recipes/test-support";
 import type { Deployment } from "@benchfleet/shared";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/cli.js";
+import { EmulatedGangs, planOnFreePorts } from "../helpers/emulated-gang.js";
 
 const LAB = process.env.BENCHFLEET_LAB_CHECKOUTS;
 const IX = LAB ? join(LAB, "InferenceX") : "";
@@ -56,6 +58,9 @@ async function engineFits(args: string[], pp: number): Promise<number> {
 describe.skipIf(!LAB || !existsSync(join(IX, "configs", "runners.yaml")) || !existsSync(SRT))(
   "the lab's pipeline-parallel deployments on the emulated engine",
   () => {
+    const gangs = new EmulatedGangs();
+    afterAll(() => gangs.stop());
+
     it("launch with the recipe's stages and fit only with them", async () => {
       const dirs = [SRT, IX, join(IX, "benchmarks", "multi_node", "srt-slurm-recipes")];
       const keys = [
@@ -99,5 +104,23 @@ describe.skipIf(!LAB || !existsSync(join(IX, "configs", "runners.yaml")) || !exi
       );
       expect(seen.length).toBeGreaterThan(0);
     }, 300_000);
+
+    it.each(["kimik3-fp4-b200-dynamo-vllm-agentic", "kimik3-fp4-gb200-dynamo-vllm-agentic-dspark-mooncake-tp8pp2"])(
+      "%s: the lab's recipe launches on the emulated gang and serves",
+      async (key) => {
+        const dirs = [SRT, IX, join(IX, "benchmarks", "multi_node", "srt-slurm-recipes")];
+        const plan = labPlan({ keys: [key], srtSlurm: dirs });
+        const d0 = plan.deployments.find((d) => d.srtRecipe && stages(d) > 1);
+        expect(d0, `${key}: a deployment launched from its recipe`).toBeDefined();
+        // the gang's load point is a fixed-length one (the agentic replay runs in tests/pipeline-parallel-sweep.test.ts)
+        const d = { ...d0!, isl: 256, osl: 16 };
+        const launch = await planOnFreePorts(d, { presets: loadPresets(join(REPO_ROOT, "configs", "recipes")) });
+        const { res, lines } = await gangs.launchAndLoad(launch, d, `lab-pp-${key}`);
+        expect(res.status, lines.slice(-10).join("\n")).toBe("ok");
+        expect(res.bench.completed).toBe(12);
+        expect(res.bench.failed).toBe(0);
+      },
+      120_000,
+    );
   },
 );
