@@ -75,7 +75,16 @@ wait_for_server_ready() {
   done
   echo "ERROR: server on port $port not ready" >&2; exit 1
 }
-wait_for_ready() { wait_for_server_ready "$@"; }
+# the lab's --endpoint form (http://host:port/health): ready when its port takes connections
+wait_for_ready() {
+  local endpoint="" pid=""
+  while [ $# -gt 0 ]; do
+    case "$1" in --endpoint) endpoint="$2"; shift 2;; --pid) pid="$2"; shift 2;; --port) endpoint="http://x:$2"; shift 2;; *) shift 2;; esac
+  done
+  local hostport="\${endpoint#*://}"
+  hostport="\${hostport%%/*}"
+  wait_for_server_ready --port "\${hostport##*:}" \${pid:+--server-pid "$pid"}
+}
 run_benchmark_serving() {
   { local xtrace=$-; set +x; } 2>/dev/null
   local model="" port="" isl="" osl="" ratio="" prompts="" conc="" file="" dir=""
@@ -167,7 +176,10 @@ for a in "$@"; do
 done
 `;
 
-/** \`vllm-router --worker-urls URL... --port P\`: the emulated router in front of the script's engine */
+/**
+ * \`vllm-router\` / \`python3 -m sglang_router.launch_router\` with \`--worker-urls URL... --port P\`:
+ * the emulated router in front of the script's engine
+ */
 const VLLM_ROUTER = `#!/bin/bash
 workers=(); port=""; collect=""
 for a in "$@"; do
@@ -186,6 +198,7 @@ const ENGINE_PYTHON = `#!/bin/bash
 # python3 -m <engine server> starts the emulated engine; anything else (pip, helpers, snippets that
 # read or patch the image) does not run here and is reported
 case " $* " in
+  *" -m sglang_router.launch_router "*) exec "$BF_ENGINE_BIN/vllm-router" "$@" ;;
   *" -m sglang.launch_server "*|*" -m vllm.entrypoints."*|*" -m atom.entrypoints."*|*" -m tensorrt_llm"*)
 ${ENGINE_PORT}    exec "$BF_ENGINE" \${port:+--port "$port"} ;;
 esac
@@ -334,6 +347,7 @@ export function standInCommand(i: StandInInput): SpawnSpec {
       ),
       PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       BF_ENGINE: join(bin, "engine"),
+      BF_ENGINE_BIN: bin,
       BF_ENGINE_HOST: i.host === "0.0.0.0" ? "127.0.0.1" : i.host,
       HF_HUB_CACHE: join(ws, ".hf-hub-cache"),
       BENCHFLEET_EMULATED: "1",
