@@ -72,6 +72,7 @@ export function agenticSettings(
       warmupRequestsPerLane: c.warmupRequestsPerLane,
       warmupGraceS: c.warmupGraceS,
       liveFailureThreshold: c.liveFailureThreshold,
+      ...(c.sessionHeaders.length ? { sessionHeaders: c.sessionHeaders } : {}),
     },
     maxFailureFraction: c.failureThreshold,
     seed: AGENTIC_SEED,

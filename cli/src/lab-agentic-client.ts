@@ -25,6 +25,7 @@ const SOURCE: Record<keyof ResolvedAgenticClient, string> = {
   gapCapS: "AIPERF_TRACE_IDLE_GAP_CAP_SECONDS",
   graceS: "AIPERF_BENCHMARK_GRACE_PERIOD",
   extraInputs: "AIPERF_EXTRA_INPUTS",
+  sessionHeaders: "AIPERF_HTTP_X_*_FROM_CORRELATION_ID",
 };
 
 export interface AgenticClientComparison {

@@ -18,6 +18,7 @@ describe("resolveAgenticClient", () => {
       gapCapS: 300,
       graceS: 30,
       extraInputs: {},
+      sessionHeaders: [],
     });
     const r = resolveAgenticClient({ failureThreshold: 0.2 }, 3600);
     expect([r.failureThreshold, r.liveFailureThreshold]).toEqual([0.2, 0.2]);
@@ -66,6 +67,22 @@ describe("agenticClientFromEnv", () => {
     expect(AgenticClient.parse(r.options)).toEqual(r.options);
     expect(r.notModelled).toEqual(["AIPERF_HTTP_TCP_USER_TIMEOUT", "AIPERF_SERVER_METRICS_URLS"]);
     expect(r.unknown).toEqual(["AIPERF_SOMETHING_NEW"]);
+  });
+
+  it("the correlation-id header switches name the headers that carry the conversation's id", () => {
+    const r = agenticClientFromEnv({
+      AIPERF_HTTP_X_SMG_ROUTING_KEY_FROM_CORRELATION_ID: "true",
+      AIPERF_HTTP_X_SESSION_ID_FROM_CORRELATION_ID: "1",
+      AIPERF_HTTP_X_DYNAMO_SESSION_ID_FROM_CORRELATION_ID: "false",
+    });
+    expect(r.options).toEqual({ sessionHeaders: ["x-session-id", "x-smg-routing-key"] });
+    expect(r.notModelled).toEqual([]);
+    expect(agenticClientFromEnv({ AIPERF_HTTP_X_SESSION_ID_FROM_CORRELATION_ID: "maybe" }).problems).toEqual([
+      {
+        name: "AIPERF_HTTP_X_SESSION_ID_FROM_CORRELATION_ID",
+        message: 'AIPERF_HTTP_X_SESSION_ID_FROM_CORRELATION_ID="maybe": true or false',
+      },
+    ]);
   });
 
   it("AIPERF_EXPERIMENTAL_FAST=0 sets nothing", () => {

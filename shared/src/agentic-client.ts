@@ -12,6 +12,7 @@
  * | AIPERF_TRACE_IDLE_GAP_CAP_SECONDS | --trace-idle-gap-cap-seconds | 300 |
  * | AIPERF_BENCHMARK_GRACE_PERIOD | --benchmark-grace-period (s) | 30 |
  * | AIPERF_EXTRA_INPUTS | --extra-inputs `name:value` …: fields added to every request body | none |
+ * | AIPERF_HTTP_X_SMG_ROUTING_KEY_FROM_CORRELATION_ID, AIPERF_HTTP_X_SESSION_ID_FROM_CORRELATION_ID, AIPERF_HTTP_X_DYNAMO_SESSION_ID_FROM_CORRELATION_ID | the conversation's id in `x-smg-routing-key`, `x-session-id`, `x-dynamo-session-id` | off |
  * | AIPERF_EXPERIMENTAL_FAST=1 | duration 1200 s, 1 warm-up request per lane | 0 |
  *
  * Pure: the env is given, never read from the process.
@@ -35,6 +36,8 @@ export const AgenticClient = z
     gapCapS: z.number().nonnegative().optional(),
     /** requests in flight when the duration ends get this long to finish, s */
     graceS: z.number().nonnegative().optional(),
+    /** headers that carry the conversation's id on each of its requests (a router's session affinity) */
+    sessionHeaders: z.array(z.enum(["x-smg-routing-key", "x-session-id", "x-dynamo-session-id"])).optional(),
     /** fields added to every request body (`thinking: true`) */
     extraInputs: z.record(z.string(), BodyValue).optional(),
     /** AIPERF_EXPERIMENTAL_FAST: a 1200 s duration and 1 warm-up request per lane */
@@ -64,6 +67,7 @@ export interface ResolvedAgenticClient {
   gapCapS: number;
   graceS: number;
   extraInputs: Record<string, string | number | boolean | null>;
+  sessionHeaders: string[];
 }
 
 /** The settings a point with client options `c` and the row's duration runs with, as build_replay_cmd resolves them. */
@@ -81,6 +85,7 @@ export function resolveAgenticClient(c: AgenticClient | undefined, durationS: nu
     gapCapS: c?.gapCapS ?? d.gapCapS,
     graceS: c?.graceS ?? d.graceS,
     extraInputs: c?.extraInputs ?? {},
+    sessionHeaders: [...(c?.sessionHeaders ?? [])].sort(),
   };
 }
 
@@ -96,11 +101,19 @@ export function describeAgenticClient(c: AgenticClient | undefined): string {
     ...(c.gapCapS !== undefined ? [`gap cap ${c.gapCapS} s`] : []),
     ...(c.graceS !== undefined ? [`end grace ${c.graceS} s`] : []),
     ...Object.entries(c.extraInputs ?? {}).map(([k, v]) => `body ${k}=${JSON.stringify(v)}`),
+    ...(c.sessionHeaders ?? []).map((h) => `conversation id in ${h}`),
   ];
   return parts.join(", ") || "lab defaults";
 }
 
-type Key = Exclude<keyof AgenticClient, "fast" | "extraInputs">;
+type Key = Exclude<keyof AgenticClient, "fast" | "extraInputs" | "sessionHeaders">;
+
+/** the env that puts the conversation's id in a header, and the header (AIPerf's `X-…` names, lower-cased) */
+const SESSION_HEADER_ENV = {
+  AIPERF_HTTP_X_SMG_ROUTING_KEY_FROM_CORRELATION_ID: "x-smg-routing-key",
+  AIPERF_HTTP_X_SESSION_ID_FROM_CORRELATION_ID: "x-session-id",
+  AIPERF_HTTP_X_DYNAMO_SESSION_ID_FROM_CORRELATION_ID: "x-dynamo-session-id",
+} as const;
 
 /** the env each setting is read from, and how its text is checked */
 const FROM_ENV: Record<string, { key: Key; kind: "count" | "seconds" | "positive-seconds" | "fraction" }> = {
@@ -119,9 +132,6 @@ const FROM_ENV: Record<string, { key: Key; kind: "count" | "seconds" | "positive
  */
 export const AGENTIC_CLIENT_ENV_NOT_MODELLED: Readonly<Record<string, string>> = {
   AIPERF_HTTP_TCP_USER_TIMEOUT: "the client's TCP user timeout (ms); benchfleet's request timeouts are its own",
-  AIPERF_HTTP_X_SMG_ROUTING_KEY_FROM_CORRELATION_ID: "a routing-key header for the SGLang model gateway",
-  AIPERF_HTTP_X_SESSION_ID_FROM_CORRELATION_ID: "a session-id header for vLLM's router",
-  AIPERF_HTTP_X_DYNAMO_SESSION_ID_FROM_CORRELATION_ID: "a session-id header for Dynamo's KV router",
   AIPERF_USE_DYNAMO_CONV_AWARE_ROUTING: "Dynamo's conversation-aware routing (nvext.session_control)",
   AIPERF_DYNAMO_SESSION_TIMEOUT_SECONDS: "Dynamo's session affinity lease",
   AIPERF_SERVER_METRICS_URLS: "the Prometheus endpoints AIPerf scrapes; the agent scrapes the engines it launched",
@@ -163,6 +173,17 @@ export function agenticClientFromEnv(env: Readonly<Record<string, string | numbe
       const v = parseValue(text, spec.kind);
       if (typeof v === "number") options[spec.key] = v;
       else problems.push({ name, message: `${name}=${JSON.stringify(text)}: ${v.error}` });
+      continue;
+    }
+    if (Object.hasOwn(SESSION_HEADER_ENV, name)) {
+      const on = /^(1|true|yes|on)$/i.test(text);
+      if (!on && !/^(0|false|no|off|)$/i.test(text))
+        problems.push({ name, message: `${name}=${JSON.stringify(text)}: true or false` });
+      else if (on)
+        options.sessionHeaders = [
+          ...(options.sessionHeaders ?? []),
+          SESSION_HEADER_ENV[name as keyof typeof SESSION_HEADER_ENV],
+        ].sort();
       continue;
     }
     if (name === "AIPERF_EXTRA_INPUTS") {

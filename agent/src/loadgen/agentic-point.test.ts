@@ -227,6 +227,65 @@ describe("agentic trace replay", () => {
     }
   }, 60_000);
 
+  it("session headers carry each conversation's id on every one of its requests", async () => {
+    const seen: { key: string | undefined; session: string | undefined }[] = [];
+    const upstream = new URL(emu.url);
+    const proxy = createServer((req, res) => {
+      if (req.url?.endsWith("/chat/completions") && req.headers.accept === "text/event-stream") {
+        const key = req.headers["x-smg-routing-key"];
+        const session = req.headers["x-session-id"];
+        seen.push({
+          key: typeof key === "string" ? key : undefined,
+          session: typeof session === "string" ? session : undefined,
+        });
+      }
+      const up = httpRequest(
+        { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      up.on("error", () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((ok) => proxy.listen(0, "127.0.0.1", ok));
+    try {
+      let records: RequestRecord[] = [];
+      const res = await runLoadPoint({
+        baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        model: "m",
+        isl: 0,
+        osl: 0,
+        concurrency: 3,
+        agentic: {
+          trace: { synthetic: { seed: 13, trajectories: 3, ...small } },
+          durationS: 1,
+          graceS: 5,
+          warmupRequestsPerLane: 1,
+          keyspace: 35,
+          sessionHeaders: ["x-smg-routing-key", "x-session-id"],
+        },
+        onRecords: (r) => {
+          records = r;
+        },
+      });
+      expect(res.status, res.failureReason).toBe("ok");
+      expect(seen.length).toBeGreaterThanOrEqual(records.length);
+      // both headers name the same conversation: the point's keyspace and the trajectory replay
+      for (const s of seen) {
+        expect(s.key).toMatch(/^z-\d+$/);
+        expect(s.session).toBe(s.key);
+      }
+      const ids = new Set(seen.map((s) => s.key));
+      expect(ids.size).toBeGreaterThanOrEqual(3);
+      expect(ids.size).toBeLessThan(seen.length);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((ok) => proxy.close(ok));
+    }
+  }, 60_000);
+
   it("the whole system idle past its cap advances the pending gaps; with anything in flight it does not", async () => {
     const lines = [];
     for (let t = 0; t < 6; t++)

@@ -85,6 +85,7 @@ export async function runAgenticPoint(opts: LoadPointOptions, s: LoadSettings): 
       warmupGraceMs: (a.warmupGraceS ?? DEFAULTS.warmupGraceS) * 1000,
       keyspace,
       systemIdleCapMs: (a.systemIdleCapS ?? DEFAULTS.systemIdleCapS) * 1000,
+      sessionHeaders: a.sessionHeaders ?? [],
       liveFailureThreshold: a.liveFailureThreshold ?? s.maxFail,
       maxContextTokens: a.maxContextTokens,
       seed: s.seed,

@@ -58,6 +58,8 @@ export interface ReplaySettings {
   keyspace: number;
   /** whole-system idle after which pending gaps advance (0: never); applied on one thread only */
   systemIdleCapMs: number;
+  /** headers that carry the conversation's id (`<keyspace>-<instance>`) on each of its requests */
+  sessionHeaders: readonly string[];
   liveFailureThreshold: number;
   maxContextTokens: number | undefined;
   /** wall ms per trace ms: an engine on a compressed clock gets the trace's time compressed alike */
@@ -145,6 +147,14 @@ export async function runAgenticReplay(
   let measureStartNs = Number.POSITIVE_INFINITY;
   const send = (lane: Lane, outputLen: number, scheduledNs: number, body: string | Buffer, signal?: AbortSignal) => {
     const t = lane.traj.turns[lane.turn]!;
+    let options = ctx.streamOptions(body, false);
+    if (signal) options = { ...options, signal };
+    if (r.sessionHeaders.length) {
+      const id = `${r.keyspace.toString(36)}-${lane.instance}`;
+      const headers = { ...options.headers };
+      for (const h of r.sessionHeaders) headers[h] = id;
+      options = { ...options, headers };
+    }
     return sendStreamingRequest(
       ctx.connections.forSlot(lane.slot),
       {
@@ -157,7 +167,7 @@ export async function runAgenticReplay(
         turn: lane.turn,
         ...(scheduledNs <= measureStartNs ? { firstWave: true } : {}),
       },
-      signal ? { ...ctx.streamOptions(body, false), signal } : ctx.streamOptions(body, false),
+      options,
     );
   };
 

@@ -32,6 +32,8 @@ export interface AgenticReplayOptions {
   maxContextTokens?: number;
   /** wall seconds per trace second (default: the emulator's time scale with timing "engine", else 1) */
   clockScale?: number;
+  /** headers that carry the conversation's id on each of its requests (a router's session affinity) */
+  sessionHeaders?: string[];
   /**
    * whole-system idle (no request in flight) after which every pending gap advances alike, s
    * (default 10, the lab scenario's; 0: never); on one thread only
