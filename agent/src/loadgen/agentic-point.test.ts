@@ -503,7 +503,9 @@ describe("agentic trace replay", () => {
   }, 60_000);
 
   it("replays a parallel agent split off the top-level calls beside the main chain, joined where recorded", async () => {
-    const call = (t: number, i: number, hashIds: number[], apiTime = 0.01) => ({
+    // seconds long enough that the branch's recorded start (0.25 s) comes after the emulator answers
+    // the first call, however loaded the host
+    const call = (t: number, i: number, hashIds: number[], apiTime = 0.1) => ({
       t,
       type: "s",
       model: "opus",
@@ -522,13 +524,13 @@ describe("agentic trace replay", () => {
         block_size: 64,
         hash_id_scope: "local",
         requests: [
-          call(0, 1000, [1, 2, 3], 0.05),
-          // an agent forking the context before the first call ended; its second call ends at 0.31 s
-          call(0.025, 200, [1, 2, 3, 9]),
-          call(0.1, 1100, [1, 2, 3, 4]),
-          call(0.3, 260, [1, 2, 3, 9, 10]),
+          call(0, 1000, [1, 2, 3], 0.5),
+          // an agent forking the context before the first call ended; its second call ends at 3.1 s
+          call(0.25, 200, [1, 2, 3, 9]),
+          call(1, 1100, [1, 2, 3, 4]),
+          call(3, 260, [1, 2, 3, 9, 10]),
           // the main chain's third call starts after the agent's end: it waits for the agent
-          call(0.5, 1200, [1, 2, 3, 4, 5]),
+          call(5, 1200, [1, 2, 3, 4, 5]),
         ],
       }),
     );
@@ -539,7 +541,7 @@ describe("agentic trace replay", () => {
       isl: 0,
       osl: 0,
       concurrency: 1,
-      agentic: { trace: { file: traces }, durationS: 2, startRatio: [0, 0], warmupRequestsPerLane: 0 },
+      agentic: { trace: { file: traces }, durationS: 8, startRatio: [0, 0], warmupRequestsPerLane: 0 },
       onRecords: (r) => {
         records = r;
       },
