@@ -258,6 +258,26 @@ ls "$dir"/*.safetensors >/dev/null 2>&1 || : > "$dir/model.safetensors"
 echo "hf download $repo --local-dir $dir: not downloaded (a stand-in checkpoint: the emulated engine loads no weights)" >> "\${BF_CONTAINER_STEPS:-/dev/stderr}"
 `;
 
+/**
+ * side servers agentic scripts start before the engine (\`mooncake_master\`, \`lmcache server\`): the
+ * emulated engine's host-DRAM tier stands in for their store, so they stay up serving nothing,
+ * reported
+ */
+const SIDE_SERVER = `#!/bin/bash
+echo "$(basename "$0") $*: a stand-in that serves nothing (the emulated engine's host-DRAM tier is the store)" >> "\${BF_CONTAINER_STEPS:-/dev/stderr}"
+exec /bin/sleep infinity
+`;
+
+/** \`sleep N\`: at most 1 s here (scripts wait minutes for a GPU node to settle); the longer waits are reported */
+const SLEEP = `#!/bin/bash
+s="\${1:-0}"; s="\${s%s}"
+if [[ "$s" =~ ^[0-9]+$ ]] && [ "$s" -gt 5 ]; then
+  echo "sleep $1: shortened to 1 s" >> "\${BF_CONTAINER_STEPS:-/dev/stderr}"
+  exec /bin/sleep 1
+fi
+exec /bin/sleep "$@"
+`;
+
 /** mpirun's own options dropped, the command it wraps run */
 const MPIRUN = `#!/bin/bash
 while [ $# -gt 0 ]; do
@@ -317,6 +337,12 @@ export function standInCommand(i: StandInInput): SpawnSpec {
   exe("rocm-smi", ROCM_SMI);
   exe("mpirun", MPIRUN);
   exe("vllm-router", VLLM_ROUTER);
+  for (const c of ["mooncake_master", "lmcache"]) exe(c, SIDE_SERVER);
+  exe("sleep", SLEEP);
+  // one RDMA device whose port is up, where scripts look for them before sizing Mooncake
+  const sysIb = join(ws, ".benchfleet-sys-infiniband");
+  mkdirSync(join(sysIb, "mlx5_0", "ports", "1"), { recursive: true });
+  writeFileSync(join(sysIb, "mlx5_0", "ports", "1", "state"), "4: ACTIVE\n");
   exe("sed", SED);
   exe("bash", BASH);
   const array = (name: string, argv: string[]) => `${name}=(${argv.map(quote).join(" ")})\n`;
@@ -329,7 +355,9 @@ export function standInCommand(i: StandInInput): SpawnSpec {
       array("BF_LAB_REPLAY", i.replay),
   );
   const script = i.spec.argv[1]!;
-  const text = readFileSync(join(ws, script), "utf8").replaceAll("/workspace", ws);
+  const text = readFileSync(join(ws, script), "utf8")
+    .replaceAll("/workspace", ws)
+    .replaceAll("/sys/class/infiniband", join(ws, ".benchfleet-sys-infiniband"));
   // beside the original, so the script's `$(dirname "$0")/../../benchmark_lib.sh` is the stand-in
   const copy = join(ws, dirname(script), `.benchfleet-${basename(script)}`);
   writeFileSync(copy, text);
