@@ -3,7 +3,8 @@
  * Qwen3.5-397B-A17B, Kimi-K3): the names the lab's master configs give find them, their KV bytes
  * per token follow from the config facts their comments cite, and the topologies the lab runs
  * them at fit and serve, Kimi-K3 on B200s with pipeline parallelism over two nodes (TP8 x PP2)
- * included, while Kimi-K3 on eight B200s alone is refused, naming why.
+ * included, while Kimi-K3 on eight B200s alone is refused, naming why; MiniMax-M3 and GLM-5.2
+ * likewise at every TP of the lab's single-node agentic rows.
  */
 import { describe, expect, it } from "vitest";
 import { defaultEngineOptions } from "./batch-engine.js";
@@ -135,6 +136,104 @@ describe("catalog: the lab's DeepSeek-V4, Qwen3.5 and Kimi-K3", () => {
         const cached = Number(/^sglang:cached_tokens_total\{[^}]*\} ([0-9.e+]+)$/m.exec(metrics)?.[1]);
         // the second turn found the first one's prompt in the cache
         expect(cached, model).toBeGreaterThanOrEqual(4096 - 64);
+      } finally {
+        await e?.close();
+      }
+    }
+  });
+});
+
+describe("catalog: the lab's MiniMax-M3 and GLM-5.2", () => {
+  it("finds each model by the names of the lab's master configs and agentic scripts", () => {
+    const names: Record<string, string[]> = {
+      minimaxm3: ["MiniMaxAI/MiniMax-M3-MXFP8", "nvidia/MiniMax-M3-NVFP4", "amd/MiniMax-M3-MXFP4", "minimaxm3"],
+      "glm5.2": ["zai-org/GLM-5.2-FP8", "nvidia/GLM-5.2-NVFP4", "amd/GLM-5.2-MXFP4", "glm5.2"],
+    };
+    for (const [key, hf] of Object.entries(names)) for (const n of hf) expect(findModel(models, n).key, n).toBe(key);
+    // an older GLM or MiniMax is not taken for these
+    expect(() => findModel(models, "zai-org/GLM-4.6")).toThrow(/unknown model "zai-org\/GLM-4.6"/);
+    expect(() => findModel(models, "MiniMaxAI/MiniMax-M2.5")).toThrow(/unknown model/);
+  });
+
+  it("sizes KV per token and parameters from the cited config facts", () => {
+    const m3 = findModel(models, "minimaxm3").spec;
+    // GQA: 60 layers x K,V x 4 KV heads x 128 dim, fp8
+    expect(m3.kvBytesPerToken.fp8).toBe(60 * 2 * 4 * 128);
+    const glm = findModel(models, "glm5.2").spec;
+    // MLA: 78 layers x (512 latent + 64 rope + the DSA indexer's 128-dim key), fp8
+    expect(glm.kvBytesPerToken.fp8).toBe(78 * (512 + 64 + 128));
+    for (const s of [m3, glm]) {
+      expect(s.kvBytesPerToken.bf16, s.name).toBeGreaterThan(s.kvBytesPerToken.fp8);
+      expect(s.activeParamsB, s.name).toBeLessThan(s.paramsB);
+      expect(s.denseParamsB + s.expertParamsB, s.name).toBeLessThanOrEqual(s.paramsB);
+      expect(s.denseParamsB + s.expertParamsB, s.name).toBeGreaterThan(0.95 * s.paramsB);
+      // the active parameters: the dense part and the top-k routed experts' share
+      const active = s.denseParamsB + (s.expertParamsB * s.activeExperts) / s.experts;
+      expect(Math.abs(active - s.activeParamsB) / s.activeParamsB, s.name).toBeLessThan(0.15);
+      expect(s.maxModelLen, s.name).toBe(1_048_576);
+      expect(s.mtp?.draftTokens, s.name).toBe(3);
+    }
+  });
+
+  // every TP of the lab's single-node agentic rows (configs/{nvidia,amd}-master.yaml)
+  const rows: Array<[string, string, string, number, { ep?: number }]> = [
+    // minimaxm3-fp8-{h100,h200,mi300x,mi325x}-vllm-agentic-mtp: TP8
+    ["h100", "MiniMaxAI/MiniMax-M3-MXFP8", "fp8", 8, {}],
+    ["h200", "MiniMaxAI/MiniMax-M3-MXFP8", "fp8", 8, {}],
+    ["mi300x", "MiniMaxAI/MiniMax-M3-MXFP8", "fp8", 8, {}],
+    ["mi325x", "MiniMaxAI/MiniMax-M3-MXFP8", "fp8", 8, {}],
+    // minimaxm3-fp4-{b200,b300}-{vllm,trtllm}-agentic-mtp: TP8, TP4 (and TP2 on B300)
+    ["b200", "nvidia/MiniMax-M3-NVFP4", "fp4", 8, {}],
+    ["b200", "nvidia/MiniMax-M3-NVFP4", "fp4", 4, {}],
+    ["b300", "nvidia/MiniMax-M3-NVFP4", "fp4", 8, {}],
+    ["b300", "nvidia/MiniMax-M3-NVFP4", "fp4", 4, {}],
+    ["b300", "nvidia/MiniMax-M3-NVFP4", "fp4", 2, {}],
+    // minimaxm3-fp4-mi355x-vllm-agentic-mtp: TP4, TP2
+    ["mi355x", "amd/MiniMax-M3-MXFP4", "fp4", 4, {}],
+    ["mi355x", "amd/MiniMax-M3-MXFP4", "fp4", 2, {}],
+    // glm5.2-fp8-mi325x-sglang-agentic-mtp: TP8 EP1
+    ["mi325x", "zai-org/GLM-5.2-FP8", "fp8", 8, {}],
+    // glm5.2-fp4-{b200,b300}-sglang-agentic-mtp: TP8
+    ["b200", "nvidia/GLM-5.2-NVFP4", "fp4", 8, {}],
+    ["b300", "nvidia/GLM-5.2-NVFP4", "fp4", 8, {}],
+    // glm5.2-fp4-mi355x-sglang-agentic-mtp: TP4 EP4, TP8 EP8; the atom row: TP4, TP8
+    ["mi355x", "amd/GLM-5.2-MXFP4", "fp4", 4, { ep: 4 }],
+    ["mi355x", "amd/GLM-5.2-MXFP4", "fp4", 8, { ep: 8 }],
+    ["mi355x", "amd/GLM-5.2-MXFP4", "fp4", 4, {}],
+    ["mi355x", "amd/GLM-5.2-MXFP4", "fp4", 8, {}],
+  ];
+
+  it("fits every TP of the lab's agentic rows with MTP and room for a long agentic context", () => {
+    for (const [sku, model, precision, tp, o] of rows) {
+      const what = `${model} ${sku} tp${tp}`;
+      const m = perf(sku, model, precision, tp, o);
+      expect(m.kvCapacityTokens, what).toBeGreaterThan(200_000);
+      expect(m.meanAcceptLength, what).toBeGreaterThan(1);
+      const p = simulatePoint(m, defaultEngineOptions(m), { concurrency: 4, isl: 8192, osl: 256, requests: 8 });
+      expect(p.tputPerGpu, what).toBeGreaterThan(0);
+      expect(p.interactivity, what).toBeGreaterThan(0);
+    }
+  });
+
+  it("refuses MiniMax-M3 fp8 on fewer H100s than the lab's TP8, naming why", () => {
+    expect(() => perf("h100", "MiniMaxAI/MiniMax-M3-MXFP8", "fp8", 4)).toThrow(
+      /out of memory: MiniMaxAI\/MiniMax-M3 fp8 at tp 4 needs/,
+    );
+  });
+
+  it("serves one request as an emulated engine at each lab row's topology", async () => {
+    for (const [sku, model, precision, tp, o] of rows) {
+      const what = `${model} ${sku} tp${tp}`;
+      let e: EmulatorHandle | undefined;
+      try {
+        e = await startEmulator({ sku, precision, tp, ...o, model, spec: "mtp", prefixCache: true, timeScale: 0.01 });
+        const r = await streamRequest(`${e.url}/v1/completions`, {
+          prompt: Array.from({ length: 2048 }, (_, i) => i % 1000),
+          max_tokens: 4,
+          stream: true,
+        });
+        expect(r.status, `${what}: ${r.text}`).toBe(200);
+        expect(r.done, what).toBe(true);
       } finally {
         await e?.close();
       }
