@@ -11,7 +11,6 @@ import { Worker } from "node:worker_threads";
 import type { LiveErrorGate } from "./agentic-error-gate.js";
 import type { ReplaySummary } from "./agentic-replay-run.js";
 import type { LoadProgress } from "./load-options.js";
-import { LOAD_WORKER_RESOURCE_LIMITS } from "./load-worker-heap.js";
 import type { RequestRecord } from "./request-record.js";
 import type { LoadPointOptions } from "./run-load-point.js";
 
@@ -98,7 +97,6 @@ export async function runInWorkers(
     (_, index) =>
       new Worker(url, {
         workerData: { opts: serialisable(opts), shard: { index, count: threads } },
-        resourceLimits: LOAD_WORKER_RESOURCE_LIMITS,
       }),
   );
   const onAbort = () => {
