@@ -352,6 +352,21 @@ export async function runAgenticReplay(
         });
   };
   /** plays a branch's turns from `freedNs`; when it and its own branches end, or undefined once over */
+  /** a lane's current turn: after the branches it waits for, then the branches it spawns; its end, or undefined to stop */
+  const stepTurn = async (lane: Lane, at: number | undefined, started: Started[]): Promise<number | undefined> => {
+    const joined = await joinBranches(started, lane.turn, at);
+    if (joined === undefined) return undefined;
+    const spawns = lane.traj.turns[lane.turn]!.spawns;
+    const turn = lane.turn;
+    const end = await playTurn(
+      lane,
+      joined,
+      spawns?.length ? (sentNs) => startBranches(spawns, turn, sentNs, started, true) : undefined,
+    );
+    if (end !== undefined && spawns?.length) startBranches(spawns, turn, end, started, false);
+    return end;
+  };
+
   const playBranch = async (traj: Trajectory, freedNs: number): Promise<number | undefined> => {
     const slot = freeSlots.pop() ?? nextSlot++;
     const started: Started[] = [];
@@ -359,17 +374,8 @@ export async function runAgenticReplay(
       const child = newLane(slot, 0, 0, traj);
       let at: number | undefined = freedNs;
       for (; child.turn < traj.turns.length; child.turn++) {
-        at = await joinBranches(started, child.turn, at);
+        at = await stepTurn(child, at, started);
         if (at === undefined) break;
-        const spawns = traj.turns[child.turn]!.spawns;
-        const turn = child.turn;
-        at = await playTurn(
-          child,
-          at,
-          spawns?.length ? (sentNs) => startBranches(spawns, turn, sentNs, started, true) : undefined,
-        );
-        if (at === undefined) break;
-        if (spawns?.length) startBranches(spawns, turn, at, started, false);
       }
       return await joinBranches(started, Number.POSITIVE_INFINITY, at);
     } finally {
@@ -393,17 +399,8 @@ export async function runAgenticReplay(
           nextTraj += step;
           out.trajectoriesStarted++;
         }
-        freedNs = await joinBranches(started, lane.turn, freedNs);
+        freedNs = await stepTurn(lane, freedNs, started);
         if (freedNs === undefined) break;
-        const spawns = lane.traj.turns[lane.turn]!.spawns;
-        const turn = lane.turn;
-        freedNs = await playTurn(
-          lane,
-          freedNs,
-          spawns?.length ? (sentNs) => startBranches(spawns, turn, sentNs, started, true) : undefined,
-        );
-        if (freedNs === undefined) break;
-        if (spawns?.length) startBranches(spawns, turn, freedNs, started, false);
         lane.turn++;
       }
       await joinBranches(started, Number.POSITIVE_INFINITY, undefined);
